@@ -1,0 +1,543 @@
+/*
+ * config.c - refagent.conf, read with inih and checked against one table.
+ *
+ * Every setting is a row of `settings[]` below: section, key, type, default
+ * and where it lands in struct config (the Redis config.c pattern).  The
+ * loader, `refagent check` and the defaults all come from that table, so a
+ * key cannot be half-supported.
+ *
+ * inih does not hand line numbers to the handler in Debian's build, so the
+ * file is fed through a reader that counts lines; every fault is printed as
+ * "file:line: problem" and loading goes on to find the rest.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "util.h"
+
+enum set_type {
+	T_STRING,   /* free text */
+	T_PATH,     /* resolved against the config's directory */
+	T_ADDRESS,  /* one mail address, lower-cased */
+	T_ADDRLIST, /* comma-separated addresses */
+	T_DOMAINS,  /* comma-separated domains, lower-cased */
+	T_INT,
+	T_LONG,
+	T_BOOL,
+	T_SECURITY,
+};
+
+struct setting {
+	const char *section;
+	const char *key;
+	enum set_type type;
+	const char *def; /* default as text, NULL: none */
+	size_t off;      /* offset in struct config */
+	long min, max;   /* T_INT range */
+};
+
+#define OFF(f) offsetof(struct config, f)
+
+/* The whole configuration surface.  Keep README.md "Configuration" in step. */
+static const struct setting settings[] = {
+        {"agent", "address", T_ADDRESS, NULL, OFF(address), 0, 0},
+        {"agent", "aliases", T_ADDRLIST, NULL, OFF(aliases), 0, 0},
+        {"agent", "domains", T_DOMAINS, NULL, OFF(domains), 0, 0},
+        {"agent", "database", T_PATH, "refagent.db", OFF(database), 0, 0},
+        {"agent", "name", T_STRING, NULL, OFF(name), 0, 0},
+        {"agent", "filters", T_PATH, "filters", OFF(filters_dir), 0, 0},
+        {"agent", "templates", T_PATH, "templates", OFF(templates_dir), 0, 0},
+        {"agent", "max_leads", T_INT, "5", OFF(max_leads), 1, 1000},
+        {"agent", "max_message_size", T_LONG, "26214400", OFF(max_message_size), 1024, 1L << 30},
+
+        {"imap", "server", T_STRING, NULL, OFF(imap.server), 0, 0},
+        {"imap", "port", T_INT, "0", OFF(imap.port), 0, 65535},
+        {"imap", "security", T_SECURITY, "tls", OFF(imap.security), 0, 0},
+        {"imap", "allow_insecure", T_BOOL, "no", OFF(imap.allow_insecure), 0, 0},
+        {"imap", "user", T_STRING, NULL, OFF(imap.user), 0, 0},
+        {"imap", "password_file", T_PATH, NULL, OFF(imap.password_file), 0, 0},
+        {"imap", "ca_file", T_PATH, NULL, OFF(imap.ca_file), 0, 0},
+        {"imap", "timeout", T_INT, "30", OFF(imap.timeout), 1, 600},
+        {"imap", "mailbox", T_STRING, "INBOX", OFF(imap_mailbox), 0, 0},
+        {"imap", "poll_interval", T_INT, "60", OFF(poll_interval), 1, 86400},
+
+        {"smtp", "server", T_STRING, NULL, OFF(smtp.server), 0, 0},
+        {"smtp", "port", T_INT, "0", OFF(smtp.port), 0, 65535},
+        {"smtp", "security", T_SECURITY, "tls", OFF(smtp.security), 0, 0},
+        {"smtp", "allow_insecure", T_BOOL, "no", OFF(smtp.allow_insecure), 0, 0},
+        {"smtp", "user", T_STRING, NULL, OFF(smtp.user), 0, 0},
+        {"smtp", "password_file", T_PATH, NULL, OFF(smtp.password_file), 0, 0},
+        {"smtp", "ca_file", T_PATH, NULL, OFF(smtp.ca_file), 0, 0},
+        {"smtp", "timeout", T_INT, "30", OFF(smtp.timeout), 1, 600},
+};
+
+struct loader {
+	struct config *cfg;
+	const char *file;
+	FILE *fp;
+	int line; /* line being parsed */
+	int errors;
+	int seen[ARRAY_SIZE(settings)]; /* line where each setting was set */
+	char *line_buf;
+	size_t line_cap;
+	size_t reps_cap;
+	int syntax_line; /* first line check_syntax() reported */
+};
+
+static void fault(struct loader *l, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void fault(struct loader *l, int line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		fprintf(stderr, "%s:%d: %s\n", l->file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", l->file, msg);
+	l->errors++;
+}
+
+/* inih reports only its first syntax fault; find them all here. */
+static void check_syntax(struct loader *l, const char *line)
+{
+	const char *p = line;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#' || *p == ';')
+		return;
+	if (*p == '[' ? strchr(p, ']') != NULL : strpbrk(p, "=:") != NULL)
+		return;
+	fault(l, l->line, "syntax error (expected [section] or key = value)");
+	if (l->syntax_line == 0)
+		l->syntax_line = l->line;
+}
+
+/* inih's reader: one line per call, counted.  Lines longer than inih's
+ * buffer are a fault rather than a silent split. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct loader *l = stream;
+	ssize_t n = getline(&l->line_buf, &l->line_cap, l->fp);
+
+	if (n < 0)
+		return NULL;
+	l->line++;
+	if (n >= num) {
+		fault(l, l->line, "line too long (at most %d characters)", num - 2);
+		n = num - 1;
+	}
+	memcpy(str, l->line_buf, (size_t)n);
+	str[n] = '\0';
+	check_syntax(l, str);
+	return str;
+}
+
+static char *resolve_path(const struct config *cfg, const char *value)
+{
+	if (value[0] == '/' || cfg->dir == NULL)
+		return xstrdup(value);
+	return xasprintf("%s/%s", cfg->dir, value);
+}
+
+/* A plausible addr-spec: local@domain, no spaces or angle brackets.  Full
+ * RFC 5322 parsing is GMime's job on mail; here it guards typos. */
+static int valid_address(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
+			return 0;
+	return strchr(at + 1, '.') != NULL || str_ieq(at + 1, "localhost");
+}
+
+static int set_value(struct loader *l, const struct setting *s, const char *value)
+{
+	void *dst = (char *)l->cfg + s->off;
+	char *v = str_trim(xstrdup(value));
+	int ok = 1;
+
+	switch (s->type) {
+	case T_STRING:
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
+	case T_PATH:
+		free(*(char **)dst);
+		*(char **)dst = v[0] ? resolve_path(l->cfg, v) : NULL;
+		break;
+	case T_ADDRESS:
+		str_lower(v);
+		if (!valid_address(v)) {
+			fault(l, l->line, "%s: '%s' is not a mail address", s->key, v);
+			ok = 0;
+			break;
+		}
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
+	case T_ADDRLIST: {
+		char *save = NULL;
+		char **list = NULL;
+		size_t n = 0, cap = 0;
+
+		str_lower(v);
+		for (char *t = strtok_r(v, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+			if (!valid_address(t)) {
+				fault(l, l->line, "%s: '%s' is not a mail address", s->key, t);
+				ok = 0;
+				continue;
+			}
+			list = xgrow(list, &cap, n + 1, sizeof(*list));
+			list[n++] = xstrdup(t);
+		}
+		for (size_t i = 0; i < l->cfg->naliases; i++)
+			free(l->cfg->aliases[i]);
+		free(l->cfg->aliases);
+		l->cfg->aliases = list;
+		l->cfg->naliases = n;
+		break;
+	}
+	case T_DOMAINS:
+		str_lower(v);
+		for (char *p = v; *p; p++)
+			if (!(*p == ',' || *p == ' ' || *p == '.' || *p == '-' ||
+			      (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+				fault(l, l->line, "%s: '%s' is not a list of domains", s->key, v);
+				ok = 0;
+				break;
+			}
+		if (ok) {
+			free(*(char **)dst);
+			*(char **)dst = v;
+			return 0;
+		}
+		break;
+	case T_INT:
+	case T_LONG: {
+		long n;
+
+		if (parse_long(v, s->min, s->max, &n) != 0) {
+			fault(l, l->line, "%s: '%s' is not a number from %ld to %ld", s->key, v,
+			      s->min, s->max);
+			ok = 0;
+			break;
+		}
+		if (s->type == T_LONG)
+			*(long *)dst = n;
+		else
+			*(int *)dst = (int)n;
+		break;
+	}
+	case T_BOOL:
+		if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") || str_ieq(v, "1"))
+			*(int *)dst = 1;
+		else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") ||
+		         str_ieq(v, "0"))
+			*(int *)dst = 0;
+		else {
+			fault(l, l->line, "%s: '%s' is not yes or no", s->key, v);
+			ok = 0;
+		}
+		break;
+	case T_SECURITY:
+		if (str_ieq(v, "tls"))
+			*(enum security *)dst = SEC_TLS;
+		else if (str_ieq(v, "starttls"))
+			*(enum security *)dst = SEC_STARTTLS;
+		else if (str_ieq(v, "none"))
+			*(enum security *)dst = SEC_NONE;
+		else {
+			fault(l, l->line, "%s: '%s' is not tls, starttls or none", s->key, v);
+			ok = 0;
+		}
+		break;
+	}
+	free(v);
+	return ok ? 0 : -1;
+}
+
+static int add_rep(struct loader *l, const char *email, const char *name)
+{
+	struct config *cfg = l->cfg;
+	char *e = str_lower(str_trim(xstrdup(email)));
+
+	if (!valid_address(e)) {
+		fault(l, l->line,
+		      "[reps] '%s' is not a mail address (lines are: email = Full Name)", e);
+		free(e);
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (strcmp(cfg->reps[i].email, e) == 0) {
+			fault(l, l->line, "[reps] %s is listed twice", e);
+			free(e);
+			return -1;
+		}
+	cfg->reps = xgrow(cfg->reps, &l->reps_cap, cfg->nreps + 1, sizeof(*cfg->reps));
+	cfg->reps[cfg->nreps].email = e;
+	cfg->reps[cfg->nreps].name = str_trim(xstrdup(name));
+	cfg->nreps++;
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct loader *l = user;
+
+	if (strcmp(section, "reps") == 0) {
+		add_rep(l, name, value);
+		return 1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		const struct setting *s = &settings[i];
+
+		if (strcmp(s->section, section) != 0 || strcmp(s->key, name) != 0)
+			continue;
+		if (l->seen[i])
+			fault(l, l->line, "[%s] %s is set twice (first on line %d)", section, name,
+			      l->seen[i]);
+		l->seen[i] = l->line;
+		set_value(l, s, value);
+		return 1;
+	}
+	if (strstr(name, "password") && strcmp(name, "password_file") != 0)
+		fault(l, l->line, "[%s] %s: passwords do not go in the config; use password_file",
+		      section, name);
+	else
+		fault(l, l->line, "unknown setting '%s' in [%s]", name, section);
+	return 1; /* keep going: report every fault */
+}
+
+static int is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (host == NULL)
+		return 0;
+	if (str_ieq(host, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+static int line_of(const struct loader *l, const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+			return l->seen[i];
+	return 0;
+}
+
+static void check_server(struct loader *l, const char *section, struct server_config *s)
+{
+	if (s->server == NULL)
+		return;
+	if (s->security == SEC_NONE && !s->allow_insecure && !is_loopback(s->server))
+		fault(l, line_of(l, section, "security"),
+		      "[%s] security = none sends the password in clear text to %s; it is "
+		      "accepted only for a loopback server or with allow_insecure = yes",
+		      section, s->server);
+	if (s->user != NULL && s->password_file == NULL)
+		fault(l, line_of(l, section, "user"), "[%s] user is set but password_file is not",
+		      section);
+	if (s->port == 0) {
+		if (strcmp(section, "imap") == 0)
+			s->port = s->security == SEC_TLS ? 993 : 143;
+		else
+			s->port = s->security == SEC_TLS ? 465 : 587;
+	}
+}
+
+static void check_config(struct loader *l)
+{
+	struct config *cfg = l->cfg;
+
+	if (cfg->address == NULL)
+		fault(l, 0, "[agent] address (the referral address) is not set");
+	if (cfg->domains == NULL && cfg->address != NULL)
+		cfg->domains = xstrdup(addr_domain(cfg->address));
+	if (cfg->name == NULL)
+		cfg->name = xstrdup(cfg->domains && *cfg->domains ? cfg->domains : "refagent");
+	check_server(l, "imap", &cfg->imap);
+	check_server(l, "smtp", &cfg->smtp);
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (cfg->address && strcmp(cfg->reps[i].email, cfg->address) == 0)
+			fault(l, 0, "[reps] %s is the referral address itself", cfg->address);
+}
+
+const char *config_default_path(void)
+{
+	const char *env = getenv("REFAGENT_CONFIG");
+
+	return env && *env ? env : "refagent.conf";
+}
+
+int config_load(const char *path, struct config **cfg_r)
+{
+	struct loader l = {0};
+	struct config *cfg;
+	const char *slash;
+	int rc;
+
+	l.file = path;
+	l.fp = fopen(path, "re");
+	if (l.fp == NULL) {
+		fprintf(stderr, "%s: cannot read the config: %s\n", path, strerror(errno));
+		return -1;
+	}
+	cfg = xcalloc(1, sizeof(*cfg));
+	l.cfg = cfg;
+	cfg->path = xstrdup(path);
+	slash = strrchr(path, '/');
+	cfg->dir = slash ? xstrndup(path, (size_t)(slash - path + (slash == path))) : NULL;
+
+	/* defaults first, through the same setter as the file */
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (settings[i].def)
+			set_value(&l, &settings[i], settings[i].def);
+
+	rc = ini_parse_stream(reader, &l, handler, &l);
+	if (rc > 0 && rc != l.syntax_line) /* a fault inih found and we did not */
+		fault(&l, rc, "syntax error (expected [section] or key = value)");
+	else if (rc < 0)
+		fault(&l, 0, "cannot parse the config");
+	fclose(l.fp);
+	free(l.line_buf);
+	check_config(&l);
+	if (l.errors) {
+		config_free(cfg);
+		return -1;
+	}
+	*cfg_r = cfg;
+	return 0;
+}
+
+static void free_server(struct server_config *s)
+{
+	free(s->server);
+	free(s->user);
+	free(s->password_file);
+	free(s->ca_file);
+}
+
+void config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg->address);
+	for (size_t i = 0; i < cfg->naliases; i++)
+		free(cfg->aliases[i]);
+	free(cfg->aliases);
+	free(cfg->domains);
+	free(cfg->database);
+	free(cfg->name);
+	free(cfg->filters_dir);
+	free(cfg->templates_dir);
+	free_server(&cfg->imap);
+	free(cfg->imap_mailbox);
+	free_server(&cfg->smtp);
+	for (size_t i = 0; i < cfg->nreps; i++) {
+		free(cfg->reps[i].email);
+		free(cfg->reps[i].name);
+	}
+	free(cfg->reps);
+	free(cfg);
+}
+
+int config_read_password(const struct server_config *s, char **pw_r, char **error_r)
+{
+	struct stat st;
+	char *data = NULL;
+	size_t len = 0;
+
+	if (s->password_file == NULL) {
+		*error_r = xstrdup("no password_file is set");
+		return -1;
+	}
+	if (stat(s->password_file, &st) != 0) {
+		*error_r = xasprintf("%s: %s", s->password_file, strerror(errno));
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		*error_r = xasprintf("%s: readable by group or others; chmod 600 it",
+		                     s->password_file);
+		return -1;
+	}
+	if (file_read(s->password_file, 4096, &data, &len) != 0) {
+		*error_r = xasprintf("%s: %s", s->password_file, strerror(errno));
+		return -1;
+	}
+	data[strcspn(data, "\r\n")] = '\0';
+	if (data[0] == '\0') {
+		free(data);
+		*error_r = xasprintf("%s: empty password", s->password_file);
+		return -1;
+	}
+	*pw_r = data;
+	return 0;
+}
+
+/* local@domain equals base, or is base's plus-address local+tag@domain. */
+static int same_or_plus(const char *email, const char *base)
+{
+	const char *at = strrchr(base, '@');
+	size_t local;
+
+	if (strcmp(email, base) == 0)
+		return 1;
+	if (at == NULL)
+		return 0;
+	local = (size_t)(at - base);
+	return strncmp(email, base, local) == 0 && email[local] == '+' &&
+	       strcmp(strrchr(email, '@') ? strrchr(email, '@') : "", at) == 0;
+}
+
+int config_is_agent(const struct config *cfg, const char *email)
+{
+	if (email == NULL)
+		return 0;
+	if (cfg->address && same_or_plus(email, cfg->address))
+		return 1;
+	for (size_t i = 0; i < cfg->naliases; i++)
+		if (same_or_plus(email, cfg->aliases[i]))
+			return 1;
+	return 0;
+}
+
+int config_is_business(const struct config *cfg, const char *email)
+{
+	return email && domain_in_list(addr_domain(email), cfg->domains);
+}
+
+const struct rep *config_find_rep(const struct config *cfg, const char *email)
+{
+	if (email == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (str_ieq(cfg->reps[i].email, email))
+			return &cfg->reps[i];
+	return NULL;
+}

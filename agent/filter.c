@@ -1,0 +1,1244 @@
+/*
+ * filter.c - loads the admin's rules (filters/NN-name.rules) and runs them over a
+ * parsed message with PCRE2.
+ *
+ * The loader is strict on purpose: a rule set with any fault is refused as
+ * a whole, and every fault of every file is printed as file:line:column so
+ * the admin fixes them in one go (DESIGN.md: the agent refuses to start on
+ * a broken configuration rather than half-applying it).
+ *
+ * Matching is built for throughput: each pattern is JIT-compiled when the
+ * library has JIT, the texts a rule looks at (the From line, the joined
+ * recipients, the forwarded blocks...) are built lazily, at most once per
+ * run, and only when some rule asks for them; the body is never copied.
+ * Every match runs under match, depth and heap limits, so a careless
+ * pattern costs a warning, never a hung agent.
+ */
+#include "filter.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "log.h"
+#include "message.h"
+#include "util.h"
+
+/* Under valgrind the JIT's vector loads, which may read a few bytes past
+ * the end of a subject (never past its page), show up as errors; the
+ * interpreter gives the same results.  valgrind.h is header-only. */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define UNDER_VALGRIND() RUNNING_ON_VALGRIND
+#endif
+#endif
+#ifndef UNDER_VALGRIND
+#define UNDER_VALGRIND() 0
+#endif
+
+/* Caps: a rule file is small text; a captured field or a traced match is
+ * a short phrase, not a page. */
+#define RULE_FILE_MAX   (1u << 20)
+#define FIELD_MAX       1024
+#define HIT_TEXT_MAX    200
+#define MATCH_LIMIT     100000
+#define DEPTH_LIMIT     2000
+#define HEAP_LIMIT_KIB  8192
+#define JIT_STACK_MAX   (8u << 20)
+#define COMPILE_OPTIONS (PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C)
+#define WHEN_ANY        (-2) /* no "when class" line */
+#define WHEN_NONE       (-1) /* "when class none" */
+
+static const char *const field_names[FF_COUNT] = {
+        "lead_name", "lead_email",    "lead_phone",     "lead_company",   "need",    "budget",
+        "timeline",  "referrer_name", "referrer_email", "referrer_phone", "command", "command_arg",
+};
+
+static const char *const class_names[] = {
+        "automated", "bounce", "form", "intro", "optout", "status-request", "ignore",
+};
+
+enum target_kind {
+	T_SUBJECT = 0,
+	T_BODY,
+	T_CONTEXT,
+	T_FROM,
+	T_SENDER,
+	T_TO,
+	T_CC,
+	T_RECIPIENTS,
+	T_REPLY_TO,
+	T_RETURN_PATH,
+	T_CONTENT_TYPE,
+	T_HEADERS,
+	T_FORWARDED,
+	T_HEADER, /* header:NAME */
+	T_COUNT
+};
+
+static const char *const target_names[T_COUNT] = {
+        "subject",    "body",     "context",     "from",         "sender",  "to",        "cc",
+        "recipients", "reply-to", "return-path", "content-type", "headers", "forwarded", "header",
+};
+
+struct target {
+	enum target_kind kind;
+	char *label;        /* "subject", "header:Auto-Submitted" */
+	const char *header; /* points into label for T_HEADER */
+};
+
+/* A named group of a pattern that sets a field. */
+struct capmap {
+	uint32_t group;
+	enum filter_field_id field;
+};
+
+struct pattern {
+	pcre2_code *code;
+	struct capmap *caps;
+	size_t ncaps;
+};
+
+struct rule {
+	char *name;
+	const char *file; /* owned by the set */
+	int line;
+	int column; /* of the "rule" keyword, for "has no match line" */
+	struct target *targets;
+	size_t ntargets;
+	struct pattern match;
+	int has_match;
+	struct pattern *unless;
+	size_t nunless;
+	int when;  /* WHEN_ANY, WHEN_NONE or a class index */
+	int klass; /* -1 or a class index */
+	char *why;
+	unsigned fieldmask; /* fields the match pattern can set */
+};
+
+struct filter_set {
+	struct rule *rules;
+	size_t nrules;
+	char **files;
+	size_t nfiles;
+	pcre2_match_context *mctx;
+	uint32_t max_pairs; /* largest ovector any match pattern needs */
+};
+
+const char *filter_field_name(enum filter_field_id id)
+{
+	if ((int)id < 0 || id >= FF_COUNT)
+		return NULL;
+	return field_names[id];
+}
+
+static int field_lookup(const char *name)
+{
+	for (int i = 0; i < FF_COUNT; i++)
+		if (strcmp(name, field_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int class_lookup(const char *name, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(class_names); i++)
+		if (strlen(class_names[i]) == len && memcmp(name, class_names[i], len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading                                                              */
+/* ------------------------------------------------------------------ */
+
+struct fault {
+	size_t file; /* index into the load's file list, for ordering */
+	int line, column;
+	size_t seq;
+	char *text; /* the whole printed line */
+};
+
+struct loader {
+	struct filter_set *set;
+	struct fault *faults;
+	size_t nfaults, capfaults;
+	pcre2_compile_context *cctx;
+	size_t fileidx;
+	const char *path;
+	struct rule *cur; /* the open rule, or NULL */
+};
+
+static void fault(struct loader *ld, int line, int column, const char *fmt, ...) PRINTF_LIKE(4, 5);
+
+static void fault(struct loader *ld, int line, int column, const char *fmt, ...)
+{
+	struct buf b = {0};
+	char *msg = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fatal("out of memory (rule fault message)");
+	va_end(ap);
+	if (line > 0)
+		buf_printf(&b, "%s:%d:%d: %s", ld->path, line, column, msg);
+	else
+		buf_printf(&b, "%s: %s", ld->path, msg);
+	free(msg);
+	ld->faults = xgrow(ld->faults, &ld->capfaults, ld->nfaults + 1, sizeof(*ld->faults));
+	ld->faults[ld->nfaults] =
+	        (struct fault){ld->fileidx, line, column, ld->nfaults, buf_steal(&b)};
+	ld->nfaults++;
+}
+
+static int fault_cmp(const void *a, const void *b)
+{
+	const struct fault *x = a, *y = b;
+
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->column != y->column)
+		return x->column < y->column ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* 1-based column, in characters, of byte offset off of line. */
+static int column_of(const char *line, size_t off)
+{
+	int col = 1;
+
+	for (size_t i = 0; i < off; i++)
+		if (((unsigned char)line[i] & 0xC0) != 0x80)
+			col++;
+	return col;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static int name_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* RFC 5322 section 3.6.8: a field name is printable US-ASCII but ':'. */
+static int header_name_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 32 || (unsigned char)s[i] >= 127 || s[i] == ':')
+			return 0;
+	return 1;
+}
+
+static void pattern_free(struct pattern *p)
+{
+	pcre2_code_free(p->code);
+	free(p->caps);
+	p->code = NULL;
+	p->caps = NULL;
+	p->ncaps = 0;
+}
+
+static void rule_free(struct rule *r)
+{
+	free(r->name);
+	for (size_t i = 0; i < r->ntargets; i++)
+		free(r->targets[i].label);
+	free(r->targets);
+	pattern_free(&r->match);
+	for (size_t i = 0; i < r->nunless; i++)
+		pattern_free(&r->unless[i]);
+	free(r->unless);
+	free(r->why);
+}
+
+/* Finds where a group called name is opened in the pattern source, so the
+ * fault points at the name itself. */
+static size_t find_group_name(const char *pat, size_t len, const char *name)
+{
+	static const char *const forms[][2] = {{"?<", ">"}, {"?'", "'"}, {"?P<", ">"}};
+	size_t nlen = strlen(name);
+
+	for (size_t f = 0; f < ARRAY_SIZE(forms); f++) {
+		size_t plen = strlen(forms[f][0]);
+		for (size_t i = 0; i + plen + nlen < len; i++) {
+			if (memcmp(pat + i, forms[f][0], plen) == 0 &&
+			    memcmp(pat + i + plen, name, nlen) == 0 &&
+			    pat[i + plen + nlen] == forms[f][1][0])
+				return i + plen;
+		}
+	}
+	return 0;
+}
+
+static int capmap_cmp(const void *a, const void *b)
+{
+	const struct capmap *x = a, *y = b;
+
+	return x->group < y->group ? -1 : x->group > y->group;
+}
+
+/*
+ * Compiles "/REGEX/FLAGS" found at arg (byte offset argoff of line).
+ * Returns 0 and fills *p, or -1 after recording the faults.
+ */
+static int pattern_compile(struct loader *ld, int lineno, const char *line, size_t argoff,
+                           size_t arglen, struct pattern *p)
+{
+	const char *arg = line + argoff;
+	const char *last;
+	uint32_t options = COMPILE_OPTIONS;
+	size_t patoff, patlen;
+	int errcode, bad = 0;
+	PCRE2_SIZE erroff;
+	uint32_t namecount = 0, entrysize = 0;
+	PCRE2_SPTR table = NULL;
+
+	memset(p, 0, sizeof(*p));
+	if (arglen < 2 || arg[0] != '/' || (last = memrchr(arg, '/', arglen)) == arg) {
+		fault(ld, lineno, column_of(line, argoff), "missing / delimiters around the regex");
+		return -1;
+	}
+	patoff = argoff + 1;
+	patlen = (size_t)(last - arg) - 1;
+	for (const char *f = last + 1; f < arg + arglen; f++) {
+		switch (*f) {
+		case 'i':
+			options |= PCRE2_CASELESS;
+			break;
+		case 'm':
+			options |= PCRE2_MULTILINE;
+			break;
+		case 's':
+			options |= PCRE2_DOTALL;
+			break;
+		case 'x':
+			options |= PCRE2_EXTENDED;
+			break;
+		default: {
+			int n = 1;
+			while (f + n < arg + arglen && ((unsigned char)f[n] & 0xC0) == 0x80)
+				n++;
+			fault(ld, lineno, column_of(line, (size_t)(f - line)),
+			      "unknown flag '%.*s' (flags are i, m, s, x)", n, f);
+			f += n - 1;
+			bad = 1;
+		}
+		}
+	}
+	if (bad)
+		return -1;
+
+	p->code = pcre2_compile((PCRE2_SPTR)(line + patoff), patlen, options, &errcode, &erroff,
+	                        ld->cctx);
+	if (p->code == NULL) {
+		PCRE2_UCHAR msg[256];
+		if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", errcode);
+		if (erroff > patlen)
+			erroff = patlen;
+		fault(ld, lineno, column_of(line, patoff + erroff), "regex error: %s", (char *)msg);
+		return -1;
+	}
+
+	/* Named groups must be fields (or '_' helpers): a typo in a field name
+	 * would otherwise silently capture nothing. */
+	pcre2_pattern_info(p->code, PCRE2_INFO_NAMECOUNT, &namecount);
+	if (namecount > 0) {
+		pcre2_pattern_info(p->code, PCRE2_INFO_NAMEENTRYSIZE, &entrysize);
+		pcre2_pattern_info(p->code, PCRE2_INFO_NAMETABLE, &table);
+		p->caps = xcalloc(namecount, sizeof(*p->caps));
+	}
+	for (uint32_t i = 0; i < namecount; i++) {
+		PCRE2_SPTR e = table + (size_t)i * entrysize;
+		uint32_t group = ((uint32_t)e[0] << 8) | e[1];
+		const char *name = (const char *)(e + 2);
+		int fid;
+
+		if (name[0] == '_')
+			continue;
+		fid = field_lookup(name);
+		if (fid < 0) {
+			size_t at = find_group_name(line + patoff, patlen, name);
+			fault(ld, lineno, column_of(line, patoff + at), "unknown capture name '%s'",
+			      name);
+			bad = 1;
+			continue;
+		}
+		p->caps[p->ncaps++] = (struct capmap){group, (enum filter_field_id)fid};
+	}
+	if (bad) {
+		pattern_free(p);
+		return -1;
+	}
+	/* The name table is in name order; traces read better in the
+	 * pattern's order. */
+	if (p->ncaps > 1)
+		qsort(p->caps, p->ncaps, sizeof(*p->caps), capmap_cmp);
+	/* JIT when the library has it; PCRE2_ERROR_JIT_BADOPTION (no JIT) and
+	 * the like leave the interpreter in charge, which gives the same
+	 * results, only slower. */
+	if (!UNDER_VALGRIND())
+		(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
+	return 0;
+}
+
+static void rule_close(struct loader *ld)
+{
+	struct rule *r = ld->cur;
+
+	if (r == NULL)
+		return;
+	if (!r->has_match)
+		fault(ld, r->line, r->column, "rule %s has no match line", r->name);
+	ld->cur = NULL;
+}
+
+static void dir_rule(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                     size_t alen)
+{
+	struct filter_set *set = ld->set;
+	struct rule *r;
+
+	rule_close(ld);
+	if (!name_ok(line + aoff, alen)) {
+		if (alen == 0)
+			fault(ld, lineno, column_of(line, aoff), "rule needs a name");
+		else
+			fault(ld, lineno, column_of(line, aoff),
+			      "bad rule name '%.*s' (letters, digits, '.', '_', '-')", (int)alen,
+			      line + aoff);
+		/* Keep parsing its directives so their faults show too. */
+	} else {
+		for (size_t i = 0; i < set->nrules; i++) {
+			if (strlen(set->rules[i].name) == alen &&
+			    memcmp(set->rules[i].name, line + aoff, alen) == 0) {
+				fault(ld, lineno, column_of(line, aoff),
+				      "duplicate rule name '%.*s' (first at %s:%d)", (int)alen,
+				      line + aoff, set->rules[i].file, set->rules[i].line);
+				break;
+			}
+		}
+	}
+	set->rules = xrealloc(set->rules, (set->nrules + 1) * sizeof(*set->rules));
+	r = &set->rules[set->nrules++];
+	memset(r, 0, sizeof(*r));
+	r->name = alen ? xstrndup(line + aoff, alen) : xstrdup("(unnamed)");
+	r->file = set->files[set->nfiles - 1];
+	r->line = lineno;
+	r->column = column_of(line, dcol);
+	r->when = WHEN_ANY;
+	r->klass = -1;
+	ld->cur = r;
+}
+
+static void dir_in(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                   size_t alen)
+{
+	struct rule *r = ld->cur;
+	size_t i = aoff, end = aoff + alen;
+
+	if (alen == 0)
+		fault(ld, lineno, column_of(line, dcol), "in needs at least one target");
+	while (i < end) {
+		size_t s = i, n;
+		int kind = -1;
+
+		while (i < end && !is_blank(line[i]))
+			i++;
+		n = i - s;
+		while (i < end && is_blank(line[i]))
+			i++;
+		for (int k = 0; k < T_HEADER; k++)
+			if (strlen(target_names[k]) == n &&
+			    memcmp(line + s, target_names[k], n) == 0)
+				kind = k;
+		if (kind < 0 && n > 7 && memcmp(line + s, "header:", 7) == 0) {
+			if (!header_name_ok(line + s + 7, n - 7)) {
+				fault(ld, lineno, column_of(line, s + 7), "bad header name '%.*s'",
+				      (int)(n - 7), line + s + 7);
+				continue;
+			}
+			kind = T_HEADER;
+		}
+		if (kind < 0) {
+			fault(ld, lineno, column_of(line, s), "unknown target '%.*s'", (int)n,
+			      line + s);
+			continue;
+		}
+		r->targets = xrealloc(r->targets, (r->ntargets + 1) * sizeof(*r->targets));
+		r->targets[r->ntargets].kind = (enum target_kind)kind;
+		r->targets[r->ntargets].label = xstrndup(line + s, n);
+		r->targets[r->ntargets].header =
+		        kind == T_HEADER ? r->targets[r->ntargets].label + 7 : NULL;
+		r->ntargets++;
+	}
+}
+
+static void dir_match(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                      size_t alen)
+{
+	struct rule *r = ld->cur;
+	struct pattern p;
+
+	if (r->has_match) {
+		fault(ld, lineno, column_of(line, dcol), "rule %s has two match lines", r->name);
+		if (pattern_compile(ld, lineno, line, aoff, alen, &p) == 0)
+			pattern_free(&p);
+		return;
+	}
+	r->has_match = 1;
+	if (pattern_compile(ld, lineno, line, aoff, alen, &r->match) == 0) {
+		for (size_t i = 0; i < r->match.ncaps; i++)
+			r->fieldmask |= 1u << r->match.caps[i].field;
+	}
+}
+
+static void dir_unless(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen)
+{
+	struct rule *r = ld->cur;
+	struct pattern p;
+
+	if (pattern_compile(ld, lineno, line, aoff, alen, &p) != 0)
+		return;
+	r->unless = xrealloc(r->unless, (r->nunless + 1) * sizeof(*r->unless));
+	r->unless[r->nunless++] = p;
+}
+
+static void dir_when(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen)
+{
+	struct rule *r = ld->cur;
+	size_t i = aoff, end = aoff + alen, w, wl;
+	int c;
+
+	while (i < end && !is_blank(line[i]))
+		i++;
+	if (i - aoff != 5 || memcmp(line + aoff, "class", 5) != 0) {
+		fault(ld, lineno, column_of(line, aoff), "expected 'when class CLASS'");
+		return;
+	}
+	while (i < end && is_blank(line[i]))
+		i++;
+	w = i;
+	wl = end - w;
+	if (wl == 4 && memcmp(line + w, "none", 4) == 0) {
+		c = WHEN_NONE;
+	} else if ((c = class_lookup(line + w, wl)) < 0) {
+		if (wl == 0)
+			fault(ld, lineno, column_of(line, w), "expected 'when class CLASS'");
+		else
+			fault(ld, lineno, column_of(line, w), "unknown class '%.*s'", (int)wl,
+			      line + w);
+		return;
+	}
+	if (r->when != WHEN_ANY)
+		fault(ld, lineno, column_of(line, aoff), "rule %s has two when lines", r->name);
+	r->when = c;
+}
+
+static void dir_class(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                      size_t alen)
+{
+	struct rule *r = ld->cur;
+	int c = class_lookup(line + aoff, alen);
+
+	if (c < 0) {
+		if (alen == 0)
+			fault(ld, lineno, column_of(line, dcol), "class needs a class name");
+		else
+			fault(ld, lineno, column_of(line, aoff), "unknown class '%.*s'", (int)alen,
+			      line + aoff);
+		return;
+	}
+	if (r->klass >= 0)
+		fault(ld, lineno, column_of(line, dcol), "rule %s has two class lines", r->name);
+	r->klass = c;
+}
+
+static void dir_why(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                    size_t alen)
+{
+	struct rule *r = ld->cur;
+
+	if (alen == 0) {
+		fault(ld, lineno, column_of(line, dcol), "why needs a text");
+		return;
+	}
+	if (r->why != NULL) {
+		fault(ld, lineno, column_of(line, dcol), "rule %s has two why lines", r->name);
+		return;
+	}
+	r->why = xstrndup(line + aoff, alen);
+}
+
+static void parse_line(struct loader *ld, int lineno, const char *line, size_t len)
+{
+	size_t i = 0, d, dlen, a, alen;
+
+	while (i < len && is_blank(line[i]))
+		i++;
+	while (len > i && (is_blank(line[len - 1]) || line[len - 1] == '\r'))
+		len--;
+	if (i == len || line[i] == '#')
+		return;
+	d = i;
+	while (i < len && !is_blank(line[i]))
+		i++;
+	dlen = i - d;
+	while (i < len && is_blank(line[i]))
+		i++;
+	a = i;
+	alen = len - a;
+
+#define IS(word) (dlen == sizeof(word) - 1 && memcmp(line + d, word, dlen) == 0)
+	if (IS("rule")) {
+		dir_rule(ld, lineno, line, d, a, alen);
+		return;
+	}
+	if (!IS("in") && !IS("match") && !IS("unless") && !IS("when") && !IS("class") &&
+	    !IS("why")) {
+		fault(ld, lineno, column_of(line, d), "unknown directive '%.*s'", (int)dlen,
+		      line + d);
+		return;
+	}
+	if (ld->cur == NULL) {
+		fault(ld, lineno, column_of(line, d),
+		      "%.*s outside a rule (start one with 'rule NAME')", (int)dlen, line + d);
+		return;
+	}
+	if (IS("in"))
+		dir_in(ld, lineno, line, d, a, alen);
+	else if (IS("match"))
+		dir_match(ld, lineno, line, d, a, alen);
+	else if (IS("unless"))
+		dir_unless(ld, lineno, line, a, alen);
+	else if (IS("when"))
+		dir_when(ld, lineno, line, a, alen);
+	else if (IS("class"))
+		dir_class(ld, lineno, line, d, a, alen);
+	else
+		dir_why(ld, lineno, line, d, a, alen);
+#undef IS
+}
+
+static void load_file(struct loader *ld, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0, pos = 0;
+	int lineno = 0;
+
+	ld->path = path;
+	ld->cur = NULL;
+	if (file_read(path, RULE_FILE_MAX, &data, &len) != 0) {
+		fault(ld, 0, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	while (pos < len) {
+		const char *line = data + pos;
+		const char *nl = memchr(line, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - line) : len - pos;
+		const char *nul = memchr(line, '\0', llen);
+
+		lineno++;
+		if (nul != NULL)
+			fault(ld, lineno, column_of(line, (size_t)(nul - line)),
+			      "NUL byte in line");
+		else
+			parse_line(ld, lineno, line, llen);
+		pos += llen + 1;
+	}
+	rule_close(ld);
+	free(data);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The *.rules file names of dir, sorted; -1 when dir cannot be read. */
+static int list_rule_files(const char *dir, char ***names_r, size_t *n_r)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	*names_r = NULL;
+	*n_r = 0;
+	if (dp == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL) {
+		size_t l = strlen(de->d_name);
+		char *full;
+		struct stat st;
+
+		if (de->d_name[0] == '.' || l <= 6 || strcmp(de->d_name + l - 6, ".rules") != 0)
+			continue;
+		full = xasprintf("%s/%s", dir, de->d_name);
+		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(full);
+			continue;
+		}
+		free(full);
+		names = xgrow(names, &cap, n + 1, sizeof(*names));
+		names[n++] = xstrdup(de->d_name);
+	}
+	closedir(dp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*names_r = names;
+	*n_r = n;
+	return 0;
+}
+
+int filter_load(const char *dir, struct filter_set **set_r)
+{
+	struct loader ld = {0};
+	struct filter_set *set;
+	char **names = NULL;
+	size_t nnames = 0;
+	size_t dlen = strlen(dir);
+	const char *sep = (dlen > 0 && dir[dlen - 1] == '/') ? "" : "/";
+
+	*set_r = NULL;
+	if (list_rule_files(dir, &names, &nnames) != 0 || nnames == 0) {
+		fprintf(stderr, "%s: no rule files\n", dir);
+		free(names);
+		return -1;
+	}
+	set = xcalloc(1, sizeof(*set));
+	ld.set = set;
+	ld.cctx = pcre2_compile_context_create(NULL);
+	if (ld.cctx == NULL)
+		fatal("out of memory (PCRE2 compile context)");
+	set->files = xcalloc(nnames, sizeof(*set->files));
+	for (size_t i = 0; i < nnames; i++) {
+		set->files[set->nfiles++] = xasprintf("%s%s%s", dir, sep, names[i]);
+		ld.fileidx = i;
+		load_file(&ld, set->files[i]);
+		free(names[i]);
+	}
+	free(names);
+	pcre2_compile_context_free(ld.cctx);
+
+	if (ld.nfaults > 0) {
+		qsort(ld.faults, ld.nfaults, sizeof(*ld.faults), fault_cmp);
+		for (size_t i = 0; i < ld.nfaults; i++) {
+			fprintf(stderr, "%s\n", ld.faults[i].text);
+			free(ld.faults[i].text);
+		}
+		free(ld.faults);
+		filter_free(set);
+		return -1;
+	}
+	free(ld.faults);
+
+	for (size_t i = 0; i < set->nrules; i++) {
+		struct rule *r = &set->rules[i];
+		uint32_t top = 0;
+
+		if (r->ntargets == 0) {
+			r->targets = xcalloc(1, sizeof(*r->targets));
+			r->targets[0].kind = T_CONTEXT;
+			r->targets[0].label = xstrdup("context");
+			r->ntargets = 1;
+		}
+		pcre2_pattern_info(r->match.code, PCRE2_INFO_CAPTURECOUNT, &top);
+		if (top + 1 > set->max_pairs)
+			set->max_pairs = top + 1;
+	}
+	/* The limits that keep a pathological pattern from hanging the agent:
+	 * the match limit bounds backtracking (the interpreter and JIT both
+	 * honour it), depth and heap bound the interpreter's memory. */
+	set->mctx = pcre2_match_context_create(NULL);
+	if (set->mctx == NULL)
+		fatal("out of memory (PCRE2 match context)");
+	pcre2_set_match_limit(set->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(set->mctx, DEPTH_LIMIT);
+	pcre2_set_heap_limit(set->mctx, HEAP_LIMIT_KIB);
+	*set_r = set;
+	return 0;
+}
+
+void filter_free(struct filter_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->nrules; i++)
+		rule_free(&set->rules[i]);
+	free(set->rules);
+	for (size_t i = 0; i < set->nfiles; i++)
+		free(set->files[i]);
+	free(set->files);
+	pcre2_match_context_free(set->mctx);
+	free(set);
+}
+
+size_t filter_count(const struct filter_set *set)
+{
+	return set ? set->nrules : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running                                                              */
+/* ------------------------------------------------------------------ */
+
+/* The texts of one run, built on first use. */
+struct run {
+	const struct filter_set *set;
+	const struct message *m;
+	struct filter_result *res;
+	int trace;
+	pcre2_match_data *md;  /* for match patterns (captures) */
+	pcre2_match_data *md1; /* for unless patterns (no captures needed) */
+	int klass;             /* current class index, -1 none */
+	unsigned filled;       /* fields set so far */
+	char *built[T_HEADER]; /* from, sender, to, ... headers */
+	unsigned char done[T_HEADER];
+	char **fwd; /* forwarded blocks, m->nfwd of them once built */
+	int fwd_done;
+	/* A bigger JIT stack for this run, made only when a match ran out of
+	 * the default 32 KiB (a lookahead over many lines of a long body). */
+	pcre2_match_context *big_mctx;
+	pcre2_jit_stack *big_stack;
+};
+
+static void add_addr(struct buf *b, const struct addr *a)
+{
+	if (a->name && *a->name && a->email) {
+		buf_adds(b, a->name);
+		buf_adds(b, " <");
+		buf_adds(b, a->email);
+		buf_addc(b, '>');
+	} else if (a->email) {
+		buf_adds(b, a->email);
+	} else if (a->name) {
+		buf_adds(b, a->name);
+	}
+}
+
+static void add_list(struct buf *b, const struct addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->v[i].email == NULL && l->v[i].name == NULL)
+			continue;
+		if (b->len > 0)
+			buf_adds(b, ", ");
+		add_addr(b, &l->v[i]);
+	}
+}
+
+static char *steal_or_null(struct buf *b)
+{
+	if (b->len == 0) {
+		buf_free(b);
+		return NULL;
+	}
+	return buf_steal(b);
+}
+
+static char *build_target(const struct message *m, enum target_kind k)
+{
+	struct buf b = {0};
+
+	switch (k) {
+	case T_FROM:
+		add_addr(&b, &m->from);
+		break;
+	case T_SENDER:
+		add_addr(&b, &m->sender);
+		break;
+	case T_TO:
+		add_list(&b, &m->to);
+		break;
+	case T_CC:
+		add_list(&b, &m->cc);
+		break;
+	case T_RECIPIENTS:
+		add_list(&b, &m->to);
+		add_list(&b, &m->cc);
+		break;
+	case T_REPLY_TO:
+		add_list(&b, &m->reply_to);
+		break;
+	case T_HEADERS:
+		for (size_t i = 0; i < m->nheaders; i++) {
+			buf_adds(&b, m->headers[i].name ? m->headers[i].name : "");
+			buf_adds(&b, ": ");
+			buf_adds(&b, m->headers[i].value ? m->headers[i].value : "");
+			buf_addc(&b, '\n');
+		}
+		break;
+	default:
+		break;
+	}
+	return steal_or_null(&b);
+}
+
+static char *build_forward(const struct forward *f)
+{
+	struct buf b = {0};
+
+	buf_adds(&b, "From: ");
+	add_addr(&b, &f->from);
+	buf_adds(&b, "\nTo: ");
+	{
+		struct buf t = {0};
+		add_list(&t, &f->to);
+		if (t.len)
+			buf_add(&b, t.s, t.len);
+		buf_free(&t);
+	}
+	buf_adds(&b, "\nSubject: ");
+	buf_adds(&b, f->subject ? f->subject : "");
+	buf_adds(&b, "\n\n");
+	buf_adds(&b, f->body ? f->body : "");
+	return buf_steal(&b);
+}
+
+/*
+ * The idx-th text of target t in this run: returns 1 and sets *s, or 0
+ * when there is no such text.  *cursor carries the position for the
+ * targets with several texts (header:NAME, forwarded).
+ */
+static int next_text(struct run *run, const struct target *t, size_t *cursor, const char **s)
+{
+	const struct message *m = run->m;
+
+	switch (t->kind) {
+	case T_HEADER:
+		while (*cursor < m->nheaders) {
+			const struct header *h = &m->headers[(*cursor)++];
+			if (h->name && h->value && str_ieq(h->name, t->header)) {
+				*s = h->value;
+				return 1;
+			}
+		}
+		return 0;
+	case T_FORWARDED:
+		if (!run->fwd_done) {
+			run->fwd_done = 1;
+			if (m->nfwd > 0) {
+				run->fwd = xcalloc(m->nfwd, sizeof(*run->fwd));
+				for (size_t i = 0; i < m->nfwd; i++)
+					run->fwd[i] = build_forward(&m->fwd[i]);
+			}
+		}
+		if (*cursor >= m->nfwd)
+			return 0;
+		*s = run->fwd[(*cursor)++];
+		return 1;
+	default:
+		break;
+	}
+	if ((*cursor)++ > 0)
+		return 0;
+	switch (t->kind) {
+	case T_SUBJECT:
+		*s = m->subject;
+		break;
+	case T_BODY:
+		*s = m->body;
+		break;
+	case T_CONTEXT:
+		*s = m->context;
+		break;
+	case T_RETURN_PATH:
+		*s = m->return_path;
+		break;
+	case T_CONTENT_TYPE:
+		*s = m->content_type;
+		break;
+	default:
+		if (!run->done[t->kind]) {
+			run->done[t->kind] = 1;
+			run->built[t->kind] = build_target(m, t->kind);
+		}
+		*s = run->built[t->kind];
+		break;
+	}
+	return *s != NULL;
+}
+
+/* Copies at most max bytes of s, cut back to a UTF-8 character start. */
+static char *utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return xstrndup(s, len);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The value of group g, trimmed, with each run of white space (line
+ * breaks of wrapped text included) as one space; NULL when the group is
+ * unset or blank. */
+static char *group_value(const char *s, PCRE2_SIZE *ov, uint32_t g)
+{
+	PCRE2_SIZE a = ov[2 * g], b = ov[2 * g + 1];
+	struct buf v = {0};
+	int space = 0;
+
+	if (a == PCRE2_UNSET || b == PCRE2_UNSET || b <= a)
+		return NULL;
+	while (a < b && is_space(s[a]))
+		a++;
+	while (b > a && is_space(s[b - 1]))
+		b--;
+	if (a == b)
+		return NULL;
+	for (PCRE2_SIZE i = a; i < b && v.len <= FIELD_MAX; i++) {
+		if (is_space(s[i])) {
+			space = 1;
+			continue;
+		}
+		if (space)
+			buf_addc(&v, ' ');
+		space = 0;
+		buf_addc(&v, s[i]);
+	}
+	if (v.len > FIELD_MAX) {
+		char *cut = utf8_cut(v.s, v.len, FIELD_MAX);
+		buf_free(&v);
+		return cut;
+	}
+	return buf_steal(&v);
+}
+
+static void add_warning(struct filter_result *res, char *w)
+{
+	res->warnings = xrealloc(res->warnings, (res->nwarnings + 1) * sizeof(*res->warnings));
+	res->warnings[res->nwarnings++] = w;
+}
+
+enum { M_NO = 0, M_YES = 1, M_LIMIT = -1 };
+
+static int do_match(struct run *run, const struct rule *r, const pcre2_code *code,
+                    pcre2_match_data *md, const char *s)
+{
+	size_t len = strlen(s);
+	int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md,
+	                     run->big_mctx ? run->big_mctx : run->set->mctx);
+
+	if (rc == PCRE2_ERROR_JIT_STACKLIMIT && run->big_mctx == NULL) {
+		run->big_mctx = pcre2_match_context_copy(run->set->mctx);
+		run->big_stack = pcre2_jit_stack_create(32 * 1024, JIT_STACK_MAX, NULL);
+		if (run->big_mctx == NULL || run->big_stack == NULL)
+			fatal("out of memory (PCRE2 JIT stack)");
+		pcre2_jit_stack_assign(run->big_mctx, NULL, run->big_stack);
+		rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md, run->big_mctx);
+	}
+	if (rc >= 0)
+		return M_YES;
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return M_NO;
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT) {
+		add_warning(run->res, xasprintf("%s:%d: rule %s hit the PCRE2 match limit", r->file,
+		                                r->line, r->name));
+	} else {
+		PCRE2_UCHAR msg[256];
+		if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", rc);
+		add_warning(run->res, xasprintf("%s:%d: rule %s: match failed: %s", r->file,
+		                                r->line, r->name, (char *)msg));
+	}
+	return M_LIMIT;
+}
+
+static void record_hit(struct run *run, const struct rule *r, const struct target *t, const char *s,
+                       PCRE2_SIZE *ov)
+{
+	struct filter_result *res = run->res;
+	struct filter_hit *h;
+	struct buf caps = {0};
+
+	for (size_t i = 0; i < r->match.ncaps; i++) {
+		char *v = group_value(s, ov, r->match.caps[i].group);
+		if (v == NULL)
+			continue;
+		if (caps.len)
+			buf_adds(&caps, "; ");
+		buf_printf(&caps, "%s=%s", field_names[r->match.caps[i].field], v);
+		free(v);
+	}
+	res->hits = xrealloc(res->hits, (res->nhits + 1) * sizeof(*res->hits));
+	h = &res->hits[res->nhits++];
+	h->rule = r->name;
+	h->file = r->file;
+	h->line = r->line;
+	h->class = r->klass >= 0 ? class_names[r->klass] : NULL;
+	h->target = t->label;
+	h->matched = utf8_cut(s + ov[0], ov[1] > ov[0] ? ov[1] - ov[0] : 0, HIT_TEXT_MAX);
+	h->captures = steal_or_null(&caps);
+}
+
+/* Runs one rule; returns 1 when it fired. */
+static int run_rule(struct run *run, const struct rule *r)
+{
+	struct filter_result *res = run->res;
+
+	for (size_t ti = 0; ti < r->ntargets; ti++) {
+		const struct target *t = &r->targets[ti];
+		size_t cursor = 0;
+		const char *s;
+
+		while (next_text(run, t, &cursor, &s)) {
+			PCRE2_SIZE *ov;
+			int rc = do_match(run, r, r->match.code, run->md, s), vetoed = 0;
+
+			if (rc == M_LIMIT)
+				return 0;
+			if (rc == M_NO)
+				continue;
+			for (size_t u = 0; u < r->nunless && !vetoed; u++) {
+				rc = do_match(run, r, r->unless[u].code, run->md1, s);
+				if (rc == M_LIMIT)
+					return 0;
+				vetoed = rc == M_YES;
+			}
+			if (vetoed)
+				continue;
+
+			ov = pcre2_get_ovector_pointer(run->md);
+			if (r->klass >= 0) {
+				run->klass = r->klass;
+				res->class = class_names[r->klass];
+				res->class_rule = r->name;
+				res->class_file = r->file;
+				res->class_line = r->line;
+				free(res->why);
+				res->why =
+				        r->why ? xstrdup(r->why)
+				               : xasprintf("rule %s matched %s", r->name, t->label);
+			}
+			for (size_t i = 0; i < r->match.ncaps; i++) {
+				enum filter_field_id f = r->match.caps[i].field;
+				char *v;
+
+				if (res->fields[f] != NULL)
+					continue;
+				v = group_value(s, ov, r->match.caps[i].group);
+				if (v == NULL)
+					continue;
+				res->fields[f] = v;
+				run->filled |= 1u << f;
+			}
+			if (run->trace)
+				record_hit(run, r, t, s, ov);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int when_ok(const struct run *run, const struct rule *r)
+{
+	if (r->when == WHEN_ANY)
+		return 1;
+	if (r->when == WHEN_NONE)
+		return run->klass < 0;
+	return run->klass == r->when;
+}
+
+int filter_run(const struct filter_set *set, const struct message *m, int trace,
+               struct filter_result *res)
+{
+	struct run run = {0};
+
+	run.set = set;
+	run.m = m;
+	run.res = res;
+	run.trace = trace;
+	run.klass = -1;
+	for (int f = 0; f < FF_COUNT; f++)
+		if (res->fields[f] != NULL)
+			run.filled |= 1u << f;
+	/* One match data per run keeps the set read-only (and so shareable);
+	 * it is one small allocation, against the dozens of matches a run
+	 * makes. */
+	run.md = pcre2_match_data_create(set->max_pairs ? set->max_pairs : 1, NULL);
+	run.md1 = pcre2_match_data_create(1, NULL);
+	if (run.md == NULL || run.md1 == NULL)
+		fatal("out of memory (PCRE2 match data)");
+
+	/* Pass 1: the first classifying rule that matches sets the class. */
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct rule *r = &set->rules[i];
+		if (r->klass < 0 || !when_ok(&run, r))
+			continue;
+		if (run_rule(&run, r))
+			break;
+	}
+	/* Pass 2: every extracting rule.  Untraced, a rule whose fields are
+	 * all taken already cannot change the result, so it is not run. */
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct rule *r = &set->rules[i];
+		if (r->klass >= 0 || !when_ok(&run, r))
+			continue;
+		if (!trace && (r->fieldmask & ~run.filled) == 0)
+			continue;
+		run_rule(&run, r);
+	}
+
+	pcre2_match_data_free(run.md);
+	pcre2_match_data_free(run.md1);
+	pcre2_match_context_free(run.big_mctx);
+	pcre2_jit_stack_free(run.big_stack);
+	for (int k = 0; k < T_HEADER; k++)
+		free(run.built[k]);
+	if (run.fwd) {
+		for (size_t i = 0; i < m->nfwd; i++)
+			free(run.fwd[i]);
+		free(run.fwd);
+	}
+	return 0;
+}
+
+void filter_result_clear(struct filter_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->why);
+	for (int f = 0; f < FF_COUNT; f++)
+		free(res->fields[f]);
+	for (size_t i = 0; i < res->nhits; i++) {
+		free(res->hits[i].matched);
+		free(res->hits[i].captures);
+	}
+	free(res->hits);
+	for (size_t i = 0; i < res->nwarnings; i++)
+		free(res->warnings[i]);
+	free(res->warnings);
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,839 @@
+/*
+ * intake.c - the intake rules of DESIGN.md, in the order they apply:
+ *
+ *   1. duplicate: a key (Message-ID, else a stable header hash) seen before
+ *   2. automated: RFC 3834 Auto-Submitted and RFC 3464/6522 reports are
+ *      checked here, in C, because never answering a machine is what keeps
+ *      the agent out of mail loops and must not hinge on an editable rule
+ *      file; the rule files add the heuristics (vendor headers, subjects,
+ *      lists, MAILER-DAEMON) and may class a mail automated, bounce or
+ *      ignore
+ *   3. reply: In-Reply-To / References naming a stored message, a plus
+ *      address (referrals+r42@...), or a subject tag [R42] when the sender
+ *      already takes part in referral 42
+ *   4. web form: the form fields name the referrer and the lead
+ *   5. intro: referrer = From; leads = To and Cc minus the agent, the
+ *      referrer, the reps and the business domains; when the headers name no
+ *      lead, a forwarded message or the text (a lead_email capture) does
+ *   6. more leads than max_leads: held for review
+ *   7. a lead with an open referral: a touch on it, credit unchanged
+ *   8. the rep: a rep among the recipients, else round robin over [reps]
+ *
+ * A message with leads in its headers but no introduction phrase is held,
+ * not dropped and not answered: a person should look at it.
+ */
+#include "intake.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+/* Longest context kept on a referral (characters of plain text). */
+#define CONTEXT_MAX 4000
+/* Longest key kept (RFC 5322 lines are at most 998 characters). */
+#define KEY_MAX 998
+
+static const char *const outcome_names[] = {"referral", "touch",     "reply", "held",
+                                            "ignored",  "duplicate", "error"};
+
+const char *intake_outcome_name(enum intake_outcome o)
+{
+	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "?";
+}
+
+static void set_why(struct intake_decision *d, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+static void set_why(struct intake_decision *d, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	free(d->why);
+	d->why = xstrdup(line);
+}
+
+static void set_outcome(struct intake_decision *d, enum intake_outcome o, const char *kind)
+{
+	d->outcome = o;
+	free(d->kind);
+	d->kind = xstrdup(kind);
+}
+
+static char *message_key(const struct message *m)
+{
+	if (m->message_id && *m->message_id)
+		return xstrndup(m->message_id, KEY_MAX);
+	return xasprintf("hash:%016" PRIx64, m->header_hash);
+}
+
+/* ---- automated mail ---- */
+
+/* RFC 3834 section 5: any Auto-Submitted value but "no" marks a message
+ * that must not be answered automatically.  RFC 3464 / RFC 6522: a
+ * multipart/report is a machine's report. */
+static int builtin_automated(const struct message *m, const char *class, struct intake_decision *d)
+{
+	const char *as = message_header(m, "Auto-Submitted");
+
+	if (m->report == REPORT_DSN) {
+		set_outcome(d, INTAKE_IGNORED, "bounce");
+		set_why(d, "delivery status report (RFC 3464)%s%s",
+		        m->orig_message_id ? " about " : "",
+		        m->orig_message_id ? m->orig_message_id : "");
+		return 1;
+	}
+	if (m->report == REPORT_OTHER) {
+		set_outcome(d, INTAKE_IGNORED, "automated");
+		set_why(d, "multipart/report%s%s (RFC 6522)", m->report_type ? " " : "",
+		        m->report_type ? m->report_type : "");
+		return 1;
+	}
+	/* A web-form service may mark its notifications auto-generated; a form
+	 * the rules recognised is still a lead (it is never answered as a
+	 * reply, only followed up like any referral). */
+	if (as && !str_istarts(as, "no") && !(class && strcmp(class, "form") == 0)) {
+		set_outcome(d, INTAKE_IGNORED, "automated");
+		set_why(d, "Auto-Submitted: %s (RFC 3834)", as);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- replies ---- */
+
+static int find_thread(struct intake *in, const struct message *m, struct intake_decision *d)
+{
+	const char **keys;
+	size_t n = 0;
+	int rc;
+
+	if (in->st == NULL)
+		return 0;
+	keys = xcalloc(m->nreferences + 1, sizeof(*keys));
+	if (m->in_reply_to)
+		keys[n++] = m->in_reply_to;
+	for (size_t i = m->nreferences; i > 0; i--) /* newest first */
+		if (!m->in_reply_to || strcmp(m->references[i - 1], m->in_reply_to) != 0)
+			keys[n++] = m->references[i - 1];
+	rc = n ? store_thread_find(in->st, keys, n, &d->thread, &d->nthread) : 0;
+	free(keys);
+	if (rc < 0)
+		return -1;
+	return d->nthread > 0;
+}
+
+/* referrals+r42@biz.test in To, Cc or Delivered-To: referral 42. */
+static int64_t plus_address_referral(const struct config *cfg, const struct message *m)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc, &m->delivered_to};
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i].email;
+			const char *plus;
+			long id;
+			char tag[32];
+			size_t len;
+
+			if (!e || !config_is_agent(cfg, e) || !(plus = strchr(e, '+')))
+				continue;
+			len = strcspn(plus + 1, "@");
+			if (len < 2 || len >= sizeof(tag) || (plus[1] != 'r' && plus[1] != 'R'))
+				continue;
+			memcpy(tag, plus + 2, len - 1);
+			tag[len - 1] = '\0';
+			if (parse_long(tag, 1, LONG_MAX, &id) == 0)
+				return id;
+		}
+	return 0;
+}
+
+/* "[R42]" or "[ref 42]" in the subject. */
+static int64_t subject_tag_referral(const char *subject)
+{
+	const char *p = subject;
+
+	while (p && (p = strchr(p, '[')) != NULL) {
+		const char *q = p + 1;
+		char num[24];
+		size_t n = 0;
+		long id;
+
+		if (str_istarts(q, "ref "))
+			q += 4;
+		else if (*q == 'R' || *q == 'r')
+			q++;
+		else {
+			p++;
+			continue;
+		}
+		while (*q >= '0' && *q <= '9' && n < sizeof(num) - 1)
+			num[n++] = *q++;
+		num[n] = '\0';
+		if (*q == ']' && parse_long(num, 1, LONG_MAX, &id) == 0)
+			return id;
+		p++;
+	}
+	return 0;
+}
+
+/* Does email take part in referral id (referrer, lead or rep)? */
+static int takes_part(struct intake *in, int64_t id, const char *email)
+{
+	struct referral_view v = {0};
+	int rc, yes = 0;
+
+	if (email == NULL || in->st == NULL)
+		return 0;
+	rc = store_referral_get(in->st, id, &v, NULL, NULL);
+	if (rc == 1)
+		yes = str_ieq(v.referrer.email, email) || str_ieq(v.lead.email, email) ||
+		      str_ieq(v.rep_email, email);
+	store_referral_view_clear(&v);
+	return yes;
+}
+
+static int referral_exists(struct intake *in, int64_t id)
+{
+	struct referral_view v = {0};
+	int rc;
+
+	if (in->st == NULL)
+		return 0;
+	rc = store_referral_get(in->st, id, &v, NULL, NULL);
+	store_referral_view_clear(&v);
+	return rc == 1;
+}
+
+static void set_thread_one(struct intake_decision *d, int64_t id)
+{
+	free(d->thread);
+	d->thread = xmalloc(sizeof(*d->thread));
+	d->thread[0] = id;
+	d->nthread = 1;
+}
+
+static int decide_reply(struct intake *in, const struct message *m, struct intake_decision *d)
+{
+	int64_t id;
+	int rc = find_thread(in, m, d);
+
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		set_why(d, "reply in the thread of referral %" PRId64, d->thread[0]);
+		return 1;
+	}
+	id = plus_address_referral(in->cfg, m);
+	if (id && referral_exists(in, id)) {
+		set_thread_one(d, id);
+		set_why(d, "sent to the plus address of referral %" PRId64, id);
+		return 1;
+	}
+	/* A subject tag is easy to type by accident or on purpose: it only
+	 * counts for someone already in that referral. */
+	id = subject_tag_referral(m->subject);
+	if (id && takes_part(in, id, m->from.email)) {
+		set_thread_one(d, id);
+		set_why(d, "subject tag of referral %" PRId64 " from a participant", id);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- leads ---- */
+
+static int is_excluded(const struct config *cfg, const char *email, const char *referrer)
+{
+	return email == NULL || config_is_agent(cfg, email) || config_is_business(cfg, email) ||
+	       config_find_rep(cfg, email) != NULL || (referrer && str_ieq(email, referrer));
+}
+
+static int has_lead(const struct intake_decision *d, const char *email)
+{
+	for (size_t i = 0; i < d->nleads; i++)
+		if (str_ieq(d->leads[i].email, email))
+			return 1;
+	return 0;
+}
+
+static void add_lead(struct intake_decision *d, size_t *cap, const char *name, const char *email)
+{
+	struct intake_lead *l;
+
+	if (email && has_lead(d, email))
+		return;
+	d->leads = xgrow(d->leads, cap, d->nleads + 1, sizeof(*d->leads));
+	l = &d->leads[d->nleads++];
+	memset(l, 0, sizeof(*l));
+	l->name = str_blank(name) ? NULL : xstrdup(name);
+	l->email = email ? str_lower(xstrdup(email)) : NULL;
+}
+
+static void leads_from_headers(const struct config *cfg, const struct message *m,
+                               struct intake_decision *d, size_t *cap)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const struct addr *a = &lists[l]->v[i];
+
+			if (!is_excluded(cfg, a->email, d->referrer_email))
+				add_lead(d, cap, a->name, a->email);
+		}
+}
+
+/* A forward: the lead is who wrote the forwarded mail, or, when the
+ * referrer forwards their own earlier mail, who it went to. */
+static void leads_from_forward(const struct config *cfg, const struct message *m,
+                               struct intake_decision *d, size_t *cap)
+{
+	for (size_t f = 0; f < m->nfwd && d->nleads == 0; f++) {
+		const struct forward *fw = &m->fwd[f];
+
+		if (!is_excluded(cfg, fw->from.email, d->referrer_email)) {
+			add_lead(d, cap, fw->from.name, fw->from.email);
+			continue;
+		}
+		for (size_t i = 0; i < fw->to.n; i++)
+			if (!is_excluded(cfg, fw->to.v[i].email, d->referrer_email))
+				add_lead(d, cap, fw->to.v[i].name, fw->to.v[i].email);
+	}
+}
+
+static const char *field(const struct intake_decision *d, enum filter_field_id id)
+{
+	const char *v = d->fr.fields[id];
+
+	return str_blank(v) ? NULL : v;
+}
+
+static char *dup_field(const struct intake_decision *d, enum filter_field_id id)
+{
+	return xstrdup(field(d, id));
+}
+
+/* ---- rep ---- */
+
+static int choose_rep(struct intake *in, const struct message *m, struct intake_decision *d)
+{
+	const struct config *cfg = in->cfg;
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+	int64_t next = 0;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const struct rep *r = config_find_rep(cfg, lists[l]->v[i].email);
+
+			if (r) {
+				d->rep = r;
+				d->rep_how = "named in the intro";
+				return 0;
+			}
+		}
+	if (cfg->nreps == 0)
+		return 0;
+	if (in->st && store_counter_peek(in->st, "round_robin", &next) < 0)
+		return -1;
+	d->rep = &cfg->reps[(size_t)(next % (int64_t)cfg->nreps)];
+	d->rep_how = "round robin";
+	return 0;
+}
+
+/* ---- the decision ---- */
+
+static int lookup_existing(struct intake *in, struct intake_decision *d)
+{
+	for (size_t i = 0; i < d->nleads; i++) {
+		struct intake_lead *l = &d->leads[i];
+		int rc;
+
+		if (l->email == NULL || in->st == NULL)
+			continue;
+		rc = store_referral_open_for_lead(in->st, l->email, &l->existing);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			l->existing = 0;
+	}
+	return 0;
+}
+
+static void fill_details(const struct message *m, struct intake_decision *d)
+{
+	d->need = dup_field(d, FF_NEED);
+	d->budget = dup_field(d, FF_BUDGET);
+	d->timeline = dup_field(d, FF_TIMELINE);
+	d->subject = xstrdup(m->subject);
+	d->context = xstrndup(m->context ? m->context : "", CONTEXT_MAX);
+	d->referrer_phone = dup_field(d, FF_REFERRER_PHONE);
+	/* The text's phone and company belong to the lead only when there is
+	 * exactly one: with several, nobody can tell whose they are. */
+	if (d->nleads == 1) {
+		struct intake_lead *l = &d->leads[0];
+
+		if (!l->phone)
+			l->phone = dup_field(d, FF_LEAD_PHONE);
+		if (!l->company)
+			l->company = dup_field(d, FF_LEAD_COMPANY);
+		if (!l->name)
+			l->name = dup_field(d, FF_LEAD_NAME);
+	}
+}
+
+static int decide_form(struct intake *in, const struct message *m, struct intake_decision *d,
+                       size_t *cap)
+{
+	const char *email = field(d, FF_LEAD_EMAIL);
+
+	/* The form service sent the mail; the form's fields say who referred
+	 * whom.  Reply-To often carries the person who filled it in. */
+	d->referrer_name = dup_field(d, FF_REFERRER_NAME);
+	d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
+	if (d->referrer_email)
+		str_lower(d->referrer_email);
+	if (!email && m->reply_to.n && !is_excluded(in->cfg, m->reply_to.v[0].email, NULL))
+		email = m->reply_to.v[0].email;
+	if (email || field(d, FF_LEAD_NAME))
+		add_lead(d, cap, field(d, FF_LEAD_NAME), email);
+	if (d->nleads == 1 && email == NULL) {
+		d->leads[0].phone = dup_field(d, FF_LEAD_PHONE);
+	}
+	set_outcome(d, INTAKE_REFERRAL, "form");
+	if (d->nleads == 0) {
+		set_outcome(d, INTAKE_IGNORED, "form");
+		set_why(d, "web form (rule %s) names no lead", d->fr.class_rule);
+		return 0;
+	}
+	if (!d->referrer_name && !d->referrer_email) {
+		set_outcome(d, INTAKE_HELD, "form");
+		set_why(d, "web form (rule %s) names no referrer", d->fr.class_rule);
+		return 0;
+	}
+	set_why(d, "web form (rule %s): %s referred %s", d->fr.class_rule,
+	        d->referrer_name ? d->referrer_name : d->referrer_email,
+	        d->leads[0].name ? d->leads[0].name : d->leads[0].email);
+	return 0;
+}
+
+static int decide_intro(struct intake *in, const struct message *m, struct intake_decision *d,
+                        size_t *cap)
+{
+	const char *class = d->fr.class;
+	const char *how = "intro";
+
+	if (m->from.email == NULL || config_is_agent(in->cfg, m->from.email)) {
+		set_outcome(d, INTAKE_IGNORED, "ignored");
+		set_why(d, "no usable From address");
+		return 0;
+	}
+	d->referrer_name = xstrdup(m->from.name);
+	d->referrer_email = xstrdup(m->from.email);
+
+	leads_from_headers(in->cfg, m, d, cap);
+	if (d->nleads == 0 && m->nfwd > 0) {
+		leads_from_forward(in->cfg, m, d, cap);
+		if (d->nleads)
+			how = "forward";
+	}
+	if (d->nleads == 0 && field(d, FF_LEAD_EMAIL) &&
+	    !is_excluded(in->cfg, field(d, FF_LEAD_EMAIL), d->referrer_email)) {
+		add_lead(d, cap, field(d, FF_LEAD_NAME), field(d, FF_LEAD_EMAIL));
+		how = "body";
+	}
+
+	if (d->nleads == 0) {
+		set_outcome(d, INTAKE_IGNORED, "ignored");
+		set_why(d, "not an introduction: no lead in the recipients, a forwarded "
+		           "message or the text");
+		return 0;
+	}
+	set_outcome(d, INTAKE_REFERRAL, strcmp(how, "forward") == 0 ? "forward" : "intro");
+	if ((int)d->nleads > in->cfg->max_leads) {
+		set_outcome(d, INTAKE_HELD, "held");
+		set_why(d, "%zu leads is more than max_leads %d: looks like a mass mailing",
+		        d->nleads, in->cfg->max_leads);
+		return 0;
+	}
+	if (class == NULL || strcmp(class, "intro") != 0) {
+		if (strcmp(how, "forward") == 0) {
+			set_why(d, "forwarded message names the lead");
+			return 0;
+		}
+		set_outcome(d, INTAKE_HELD, "held");
+		set_why(d, "no introduction phrase found (no rule classed it intro)");
+		return 0;
+	}
+	set_why(d, "introduction (rule %s)%s", d->fr.class_rule,
+	        strcmp(how, "body") == 0 ? ", lead named in the text" : "");
+	return 0;
+}
+
+int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d)
+{
+	size_t cap = 0;
+	const char *class;
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	d->key = message_key(m);
+	if (in->st) {
+		int64_t id;
+
+		rc = store_message_find(in->st, d->key, &id);
+		if (rc < 0)
+			return -1;
+		if (rc == 1) {
+			set_outcome(d, INTAKE_DUPLICATE, "duplicate");
+			set_why(d, "already processed (message <%s>)", d->key);
+			return 0;
+		}
+	}
+	filter_run(in->filters, m, trace, &d->fr);
+	class = d->fr.class;
+	d->command = dup_field(d, FF_COMMAND);
+	d->command_arg = dup_field(d, FF_COMMAND_ARG);
+
+	if (builtin_automated(m, class, d)) {
+		if (find_thread(in, m, d) < 0)
+			return -1;
+		return 0;
+	}
+	if (class && (strcmp(class, "automated") == 0 || strcmp(class, "bounce") == 0 ||
+	              strcmp(class, "ignore") == 0)) {
+		set_outcome(d, INTAKE_IGNORED, strcmp(class, "ignore") == 0 ? "ignored" : class);
+		set_why(d, "%s (rule %s)", d->fr.why ? d->fr.why : class, d->fr.class_rule);
+		if (find_thread(in, m, d) < 0)
+			return -1;
+		return 0;
+	}
+
+	rc = decide_reply(in, m, d);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
+		set_outcome(d, INTAKE_REPLY, "reply");
+		d->subject = xstrdup(m->subject);
+		d->context = xstrndup(m->context ? m->context : "", CONTEXT_MAX);
+		return 0;
+	}
+
+	if (class && strcmp(class, "form") == 0)
+		rc = decide_form(in, m, d, &cap);
+	else
+		rc = decide_intro(in, m, d, &cap);
+	if (rc < 0)
+		return -1;
+	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_HELD)
+		return 0;
+
+	d->status = d->outcome == INTAKE_HELD ? "held" : "new";
+	fill_details(m, d);
+	if (lookup_existing(in, d) < 0)
+		return -1;
+	if (d->outcome == INTAKE_REFERRAL) {
+		size_t fresh = 0;
+
+		for (size_t i = 0; i < d->nleads; i++)
+			fresh += d->leads[i].existing == 0;
+		if (fresh == 0) {
+			set_outcome(d, INTAKE_TOUCH, "touch");
+			set_why(d,
+			        "%s already has an open referral (%" PRId64
+			        "): recorded as a touch, credit unchanged",
+			        d->leads[0].email ? d->leads[0].email : d->leads[0].name,
+			        d->leads[0].existing);
+		}
+	}
+	return choose_rep(in, m, d);
+}
+
+void intake_decision_clear(struct intake_decision *d)
+{
+	free(d->kind);
+	free(d->why);
+	free(d->key);
+	free(d->referrer_name);
+	free(d->referrer_email);
+	free(d->referrer_phone);
+	for (size_t i = 0; i < d->nleads; i++) {
+		free(d->leads[i].name);
+		free(d->leads[i].email);
+		free(d->leads[i].phone);
+		free(d->leads[i].company);
+	}
+	free(d->leads);
+	free(d->thread);
+	free(d->need);
+	free(d->budget);
+	free(d->timeline);
+	free(d->context);
+	free(d->subject);
+	free(d->command);
+	free(d->command_arg);
+	filter_result_clear(&d->fr);
+	memset(d, 0, sizeof(*d));
+}
+
+/* ---- writing ---- */
+
+static int add_message_row(struct intake *in, const struct message *m,
+                           const struct intake_decision *d, const struct intake_source *src,
+                           int64_t now, int64_t *id_r)
+{
+	struct msg_rec r = {
+	        .key = d->key,
+	        .direction = "in",
+	        .kind = d->kind,
+	        .why = d->why,
+	        .mailbox = src ? src->mailbox : NULL,
+	        .uidvalidity = src ? src->uidvalidity : 0,
+	        .uid = src ? src->uid : 0,
+	        .source = src ? src->path : NULL,
+	        .from_email = m ? m->from.email : NULL,
+	        .subject = m ? m->subject : NULL,
+	        .date = m ? m->date : 0,
+	        .at = now,
+	};
+
+	return store_message_add(in->st, &r, id_r);
+}
+
+static int apply_reply(struct intake *in, const struct message *m, struct intake_decision *d,
+                       int64_t msg_id, int64_t now, struct intake_result *res)
+{
+	char detail[600];
+
+	if (d->command)
+		snprintf(detail, sizeof(detail), "reply from %s with status line \"#%s%s%s\"",
+		         m->from.email ? m->from.email : "unknown sender", d->command,
+		         d->command_arg ? " " : "", d->command_arg ? d->command_arg : "");
+	else
+		snprintf(detail, sizeof(detail), "reply from %s",
+		         m->from.email ? m->from.email : "unknown sender");
+	for (size_t i = 0; i < d->nthread; i++) {
+		struct event_rec e = {
+		        .referral_id = d->thread[i],
+		        .at = now,
+		        .actor = m->from.email ? m->from.email : "unknown",
+		        .kind = "reply",
+		        .detail = detail,
+		        .message_id = msg_id,
+		};
+
+		if (store_message_link(in->st, msg_id, d->thread[i]) < 0 ||
+		    store_event_add(in->st, &e) < 0 ||
+		    store_referral_touch(in->st, d->thread[i], now) < 0)
+			return -1;
+	}
+	res->referral = d->nthread ? d->thread[0] : 0;
+	return 0;
+}
+
+static int apply_leads(struct intake *in, struct intake_decision *d, int64_t msg_id, int64_t now,
+                       struct intake_result *res)
+{
+	int64_t referrer_id = 0;
+	const struct rep *rep = d->rep;
+
+	if ((d->referrer_email || d->referrer_name) &&
+	    store_person_ensure(in->st, d->referrer_email, d->referrer_name, now, &referrer_id) < 0)
+		return -1;
+	if (referrer_id && d->referrer_phone &&
+	    store_person_fill(in->st, referrer_id, d->referrer_phone, NULL) < 0)
+		return -1;
+
+	/* Round robin advances once per intro that makes a new referral. */
+	if (rep && strcmp(d->rep_how, "round robin") == 0) {
+		size_t fresh = 0;
+		int64_t next = 0;
+
+		for (size_t i = 0; i < d->nleads; i++)
+			fresh += d->leads[i].existing == 0;
+		if (fresh && d->outcome != INTAKE_HELD) {
+			if (store_counter_next(in->st, "round_robin", &next) < 0)
+				return -1;
+			rep = &in->cfg->reps[(size_t)(next % (int64_t)in->cfg->nreps)];
+			d->rep = rep;
+		}
+	}
+
+	for (size_t i = 0; i < d->nleads; i++) {
+		struct intake_lead *l = &d->leads[i];
+		int64_t lead_id, ref_id;
+		char detail[600];
+
+		if (store_person_ensure(in->st, l->email, l->name, now, &lead_id) < 0 ||
+		    store_person_fill(in->st, lead_id, l->phone, l->company) < 0)
+			return -1;
+		if (l->existing) {
+			struct event_rec e = {
+			        .referral_id = l->existing,
+			        .at = now,
+			        .actor = d->referrer_email ? d->referrer_email : "agent",
+			        .kind = "touch",
+			        .detail = detail,
+			        .message_id = msg_id,
+			};
+
+			snprintf(
+			        detail, sizeof(detail),
+			        "introduced again by %s%s%s%s; the first referrer keeps the credit",
+			        d->referrer_name ? d->referrer_name : "",
+			        d->referrer_name ? " <" : "",
+			        d->referrer_email ? d->referrer_email : "unknown",
+			        d->referrer_name ? ">" : "");
+			if (store_message_link(in->st, msg_id, l->existing) < 0 ||
+			    store_event_add(in->st, &e) < 0 ||
+			    store_referral_touch(in->st, l->existing, now) < 0)
+				return -1;
+			if (!res->referral)
+				res->referral = l->existing;
+			continue;
+		}
+		{
+			struct referral_rec r = {
+			        .status = d->status,
+			        .referrer_id = referrer_id,
+			        .lead_id = lead_id,
+			        .rep_email = rep ? rep->email : NULL,
+			        .rep_name = rep ? rep->name : NULL,
+			        .need = d->need,
+			        .budget = d->budget,
+			        .timeline = d->timeline,
+			        .context = d->context,
+			        .subject = d->subject,
+			        .held_reason = d->outcome == INTAKE_HELD ? d->why : NULL,
+			        .thread_key = d->key,
+			        .at = now,
+			};
+			struct event_rec e = {
+			        .at = now,
+			        .actor = d->referrer_email ? d->referrer_email : "agent",
+			        .kind = d->outcome == INTAKE_HELD ? "held" : "created",
+			        .new_status = d->status,
+			        .detail = d->why,
+			        .message_id = msg_id,
+			};
+
+			if (store_referral_add(in->st, &r, &ref_id) < 0)
+				return -1;
+			e.referral_id = ref_id;
+			if (store_message_link(in->st, msg_id, ref_id) < 0 ||
+			    store_event_add(in->st, &e) < 0)
+				return -1;
+			if (rep) {
+				struct event_rec a = {
+				        .referral_id = ref_id,
+				        .at = now,
+				        .actor = "agent",
+				        .kind = "assigned",
+				        .detail = detail,
+				        .message_id = msg_id,
+				};
+
+				snprintf(detail, sizeof(detail), "assigned to %s <%s> (%s)",
+				         rep->name, rep->email, d->rep_how);
+				if (store_event_add(in->st, &a) < 0)
+					return -1;
+			}
+			if (!res->referral)
+				res->referral = ref_id;
+			res->nreferrals++;
+		}
+	}
+	return 0;
+}
+
+int intake_apply(struct intake *in, const struct message *m, struct intake_decision *d,
+                 const struct intake_source *src, struct intake_result *res)
+{
+	int64_t now = clock_now(), msg_id = 0;
+
+	res->outcome = d->outcome;
+	res->why = xstrdup(d->why);
+	if (d->outcome == INTAKE_DUPLICATE)
+		return 0;
+	if (add_message_row(in, m, d, src, now, &msg_id) < 0)
+		return -1;
+	switch (d->outcome) {
+	case INTAKE_REPLY:
+		return apply_reply(in, m, d, msg_id, now, res);
+	case INTAKE_REFERRAL:
+	case INTAKE_TOUCH:
+	case INTAKE_HELD:
+		return apply_leads(in, d, msg_id, now, res);
+	case INTAKE_IGNORED:
+		/* an automated mail in a known thread stays visible there */
+		for (size_t i = 0; i < d->nthread; i++)
+			if (store_message_link(in->st, msg_id, d->thread[i]) < 0)
+				return -1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int intake_record_unparsed(struct intake *in, const char *key, const char *why,
+                           const struct intake_source *src, struct intake_result *res)
+{
+	struct intake_decision d = {0};
+	int64_t id;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = store_message_find(in->st, key, &id);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		res->outcome = INTAKE_DUPLICATE;
+		res->why = xasprintf("already processed (%s)", key);
+		return 0;
+	}
+	d.outcome = INTAKE_ERROR;
+	d.kind = xstrdup("error");
+	d.why = xstrdup(why);
+	d.key = xstrdup(key);
+	rc = intake_apply(in, NULL, &d, src, res);
+	intake_decision_clear(&d);
+	return rc;
+}
+
+int intake_raw(struct intake *in, const char *raw, size_t len, const struct intake_source *src,
+               struct intake_result *res)
+{
+	struct message *m = NULL;
+	struct intake_decision d;
+	char *err = NULL;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (message_parse(raw, len, &m, &err) != 0) {
+		char key[40];
+
+		snprintf(key, sizeof(key), "raw:%016" PRIx64, hash_fnv1a(raw, len, 0));
+		rc = intake_record_unparsed(in, key, err ? err : "not a mail message", src, res);
+		if (rc == 0 && res->outcome != INTAKE_DUPLICATE)
+			res->outcome = INTAKE_ERROR;
+		free(err);
+		return rc;
+	}
+	rc = intake_decide(in, m, 0, &d);
+	if (rc == 0)
+		rc = intake_apply(in, m, &d, src, res);
+	intake_decision_clear(&d);
+	message_free(m);
+	return rc;
+}

@@ -1,0 +1,669 @@
+/*
+ * main.c - the refagent command line.
+ *
+ * Each command loads what it needs (config, rules, store), does one job and
+ * exits 0 (done), 1 (the work failed: a message, a server, the database)
+ * or 2 (usage or configuration).  Errors are one line on stderr naming the
+ * file, file:line, or message at fault.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "fetch.h"
+#include "filter.h"
+#include "intake.h"
+#include "log.h"
+#include "message.h"
+#include "store.h"
+#include "util.h"
+#include "view.h"
+
+#define EXIT_WORK  1
+#define EXIT_USAGE 2
+
+/* Messages per transaction for `ingest`: a crash re-does at most one
+ * batch, and keys make the re-done messages duplicates of nothing. */
+#define INGEST_BATCH 500
+
+static const char usage_text[] =
+        "usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
+        "\n"
+        "commands:\n"
+        "  check                         check the config and the filter rules\n"
+        "  ingest [--quiet] PATH...      process messages from files: .eml, mbox, a\n"
+        "                                Maildir or a folder of files; - reads stdin\n"
+        "  poll --once                   fetch and process new mail once\n"
+        "  run                           keep fetching (IDLE or poll) until SIGTERM\n"
+        "  list [--status S] [--json]    referrals\n"
+        "  show ID [--json]              one referral with its history\n"
+        "  filters test FILE             what the rules and intake make of a message;\n"
+        "                                writes nothing\n"
+        "\n"
+        "options:\n"
+        "  -c FILE   config file (default: $REFAGENT_CONFIG, else ./refagent.conf)\n"
+        "  -v        more detail on stderr;  -q  errors only\n";
+
+static int usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+static int usage(const char *fmt, ...)
+{
+	if (fmt) {
+		char msg[512];
+		va_list ap;
+
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		fprintf(stderr, "refagent: %s\n", msg);
+	}
+	fputs(usage_text, stderr);
+	return EXIT_USAGE;
+}
+
+struct app {
+	const char *config_path;
+	struct config *cfg;
+	struct filter_set *filters;
+	struct store *st;
+};
+
+static int load_config(struct app *a)
+{
+	if (config_load(a->config_path, &a->cfg) != 0)
+		return -1;
+	return 0;
+}
+
+static int load_filters(struct app *a)
+{
+	return filter_load(a->cfg->filters_dir, &a->filters);
+}
+
+static int open_store(struct app *a, int readonly)
+{
+	char *err = NULL;
+
+	if (store_open(a->cfg->database, readonly, &a->st, &err) != 0) {
+		log_error("%s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static void app_free(struct app *a)
+{
+	store_close(a->st);
+	filter_free(a->filters);
+	config_free(a->cfg);
+}
+
+/* ---- check ---- */
+
+static int cmd_check(struct app *a, int argc, char **argv)
+{
+	int bad = 0;
+
+	if (argc > 1)
+		return usage("check takes no arguments");
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (load_filters(a) != 0)
+		bad = 1;
+	if (bad)
+		return EXIT_USAGE;
+	printf("%s: ok (%zu reps, %zu rules in %s)\n", a->cfg->path, a->cfg->nreps,
+	       filter_count(a->filters), a->cfg->filters_dir);
+	return 0;
+}
+
+/* ---- ingest ---- */
+
+struct ingest {
+	struct app *a;
+	struct intake in;
+	int quiet;
+	int failed;       /* a message or file failed */
+	int store_failed; /* the database failed: stop */
+	size_t in_batch;
+	size_t count;
+	size_t by_outcome[INTAKE_ERROR + 1];
+	const char *path;
+};
+
+static int batch_commit(struct ingest *g)
+{
+	if (g->in_batch == 0)
+		return 0;
+	g->in_batch = 0;
+	if (store_commit(g->a->st) != 0) {
+		log_error("%s", store_error(g->a->st));
+		store_rollback(g->a->st);
+		g->store_failed = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int ingest_bytes(const char *raw, size_t len, int index, void *arg)
+{
+	struct ingest *g = arg;
+	struct intake_source src = {.path = g->path};
+	struct intake_result res = {0};
+	char where[600];
+
+	if (index > 0)
+		snprintf(where, sizeof(where), "%s[%d]", g->path, index);
+	else
+		snprintf(where, sizeof(where), "%s", g->path);
+	if (g->in_batch == 0 && store_begin(g->a->st) != 0) {
+		log_error("%s", store_error(g->a->st));
+		g->store_failed = 1;
+		return -1;
+	}
+	g->in_batch++;
+	if (intake_raw(&g->in, raw, len, &src, &res) != 0) {
+		log_error("%s: %s", where, store_error(g->a->st));
+		store_rollback(g->a->st);
+		g->in_batch = 0;
+		g->store_failed = 1;
+		free(res.why);
+		return -1;
+	}
+	g->count++;
+	g->by_outcome[res.outcome]++;
+	if (res.outcome == INTAKE_ERROR) {
+		log_error("%s: %s", where, res.why ? res.why : "error");
+		g->failed = 1;
+	} else if (!g->quiet) {
+		if (res.referral)
+			printf("%s: %s #%" PRId64 ": %s\n", where, intake_outcome_name(res.outcome),
+			       res.referral, res.why ? res.why : "");
+		else
+			printf("%s: %s: %s\n", where, intake_outcome_name(res.outcome),
+			       res.why ? res.why : "");
+	}
+	free(res.why);
+	if (g->in_batch >= INGEST_BATCH)
+		return batch_commit(g);
+	return 0;
+}
+
+static int read_stdin(char **data, size_t *len, size_t max)
+{
+	struct buf b = {0};
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		buf_add(&b, chunk, n);
+		if (b.len > max) {
+			buf_free(&b);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	if (ferror(stdin)) {
+		buf_free(&b);
+		return -1;
+	}
+	*len = b.len;
+	*data = buf_steal(&b);
+	return 0;
+}
+
+static void ingest_file(struct ingest *g, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int rc;
+
+	g->path = path;
+	if (strcmp(path, "-") == 0)
+		rc = read_stdin(&data, &len, (size_t)g->a->cfg->max_message_size);
+	else
+		rc = file_read(path, (size_t)g->a->cfg->max_message_size, &data, &len);
+	if (rc != 0) {
+		if (errno == EFBIG)
+			log_error("%s: larger than max_message_size (%ld bytes); not read", path,
+			          g->a->cfg->max_message_size);
+		else
+			log_error("%s: %s", path, strerror(errno));
+		g->failed = 1;
+		return;
+	}
+	if (message_is_mbox(data, len))
+		message_mbox_foreach(data, len, ingest_bytes, g);
+	else
+		ingest_bytes(data, len, 0, g);
+	free(data);
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Regular files of dir, sorted by name. */
+static void list_dir(const char *dir, char ***files, size_t *n, size_t *cap)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t first = *n;
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		char *p;
+
+		if (e->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
+			*files = xgrow(*files, cap, *n + 1, sizeof(**files));
+			(*files)[(*n)++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	qsort(*files + first, *n - first, sizeof(**files), cmp_str);
+}
+
+/* A folder is a Maildir when it has cur/ or new/: take both, else take
+ * the folder's own files. */
+static void ingest_dir(struct ingest *g, const char *dir)
+{
+	char **files = NULL;
+	size_t n = 0, cap = 0;
+	char *cur = xasprintf("%s/cur", dir), *new = xasprintf("%s/new", dir);
+	struct stat st;
+
+	if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
+	    (stat(new, &st) == 0 && S_ISDIR(st.st_mode))) {
+		list_dir(cur, &files, &n, &cap);
+		list_dir(new, &files, &n, &cap);
+	} else {
+		list_dir(dir, &files, &n, &cap);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!g->store_failed)
+			ingest_file(g, files[i]);
+		free(files[i]);
+	}
+	free(files);
+	free(cur);
+	free(new);
+}
+
+static int cmd_ingest(struct app *a, int argc, char **argv)
+{
+	struct ingest g = {0};
+	int i = 1;
+	struct timespec t0, t1;
+	double secs;
+
+	if (argc > 1 && strcmp(argv[1], "--quiet") == 0) {
+		g.quiet = 1;
+		i++;
+	}
+	if (i >= argc)
+		return usage("ingest needs at least one file, folder or -");
+	if (load_config(a) != 0 || load_filters(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	g.a = a;
+	g.in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (; i < argc && !g.store_failed; i++) {
+		struct stat st;
+
+		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
+			ingest_dir(&g, argv[i]);
+		else
+			ingest_file(&g, argv[i]);
+	}
+	if (!g.store_failed)
+		batch_commit(&g);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fprintf(stderr,
+	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
+	        "%zu held, %zu ignored, %zu duplicate, %zu error\n",
+	        g.count, secs, g.by_outcome[INTAKE_REFERRAL], g.by_outcome[INTAKE_TOUCH],
+	        g.by_outcome[INTAKE_REPLY], g.by_outcome[INTAKE_HELD], g.by_outcome[INTAKE_IGNORED],
+	        g.by_outcome[INTAKE_DUPLICATE], g.by_outcome[INTAKE_ERROR]);
+	return g.store_failed || g.failed ? EXIT_WORK : 0;
+}
+
+/* ---- poll, run ---- */
+
+static volatile sig_atomic_t stop_flag;
+static int wake_pipe[2] = {-1, -1};
+
+static void on_stop(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	stop_flag = 1;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "x", 1) < 0) {
+		/* nothing to do: the flag is set */
+	}
+	errno = saved;
+}
+
+static int cmd_poll(struct app *a, int argc, char **argv)
+{
+	struct fetch_stats stats = {0};
+	struct intake in;
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "--once") != 0)
+		return usage("poll takes --once (use run to keep polling)");
+	if (load_config(a) != 0 || load_filters(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	rc = fetch_once(&in, &stats);
+	fprintf(stderr,
+	        "refagent: polled %zu messages: %zu referral, %zu touch, %zu reply, %zu held, "
+	        "%zu ignored, %zu duplicate, %zu error\n",
+	        stats.seen, stats.by_outcome[INTAKE_REFERRAL], stats.by_outcome[INTAKE_TOUCH],
+	        stats.by_outcome[INTAKE_REPLY], stats.by_outcome[INTAKE_HELD],
+	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
+	        stats.by_outcome[INTAKE_ERROR]);
+	return rc == 0 ? 0 : EXIT_WORK;
+}
+
+static int cmd_run(struct app *a, int argc, char **argv)
+{
+	struct sigaction sa = {0};
+	struct intake in;
+	int rc;
+
+	if (argc != 1)
+		return usage("run takes no arguments");
+	if (load_config(a) != 0 || load_filters(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
+		fatal("pipe: %s", strerror(errno));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_set_timestamps(1);
+	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	rc = fetch_run(&in, &stop_flag, wake_pipe[0]);
+	close(wake_pipe[0]);
+	close(wake_pipe[1]);
+	return rc == 0 ? 0 : EXIT_WORK;
+}
+
+/* ---- list, show ---- */
+
+static int cmd_list(struct app *a, int argc, char **argv)
+{
+	const char *status = NULL;
+	int json = 0;
+	struct referral_view *v = NULL;
+	size_t n = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
+			status = argv[++i];
+		else
+			return usage("list: unknown argument '%s'", argv[i]);
+	}
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_referral_list(a->st, status, &v, &n) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	view_list(stdout, v, n, json);
+	store_referral_views_free(v, n);
+	return 0;
+}
+
+static int cmd_show(struct app *a, int argc, char **argv)
+{
+	struct referral_view v = {0};
+	struct event_view *ev = NULL;
+	size_t nev = 0;
+	long id = 0;
+	int json = 0, rc;
+	const char *ids = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (ids == NULL)
+			ids = argv[i];
+		else
+			return usage("show: unexpected '%s'", argv[i]);
+	}
+	if (ids == NULL || parse_long(ids[0] == '#' ? ids + 1 : ids, 1, LONG_MAX, &id) != 0)
+		return usage("show needs a referral number");
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	rc = store_referral_get(a->st, id, &v, &ev, &nev);
+	if (rc < 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	if (rc == 0) {
+		log_error("no referral %ld in %s", id, a->cfg->database);
+		return EXIT_WORK;
+	}
+	view_show(stdout, &v, ev, nev, json);
+	store_referral_view_clear(&v);
+	store_event_views_free(ev, nev);
+	return 0;
+}
+
+/* ---- filters test ---- */
+
+static void print_addr(const char *label, const char *name, const char *email)
+{
+	printf("  %-10s %s%s%s%s\n", label, name ? name : "", name && email ? " <" : "",
+	       email ? email : (name ? "" : "(unknown)"), name && email ? ">" : "");
+}
+
+static void print_decision(const struct intake_decision *d)
+{
+	printf("decision:  %s (%s)\n", intake_outcome_name(d->outcome), d->why ? d->why : "");
+	if (d->outcome == INTAKE_REPLY || d->nthread) {
+		printf("  thread    referral");
+		for (size_t i = 0; i < d->nthread; i++)
+			printf(" #%" PRId64, d->thread[i]);
+		printf("\n");
+		if (d->command)
+			printf("  status line: #%s %s (acted on by a later version)\n", d->command,
+			       d->command_arg ? d->command_arg : "");
+	}
+	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_TOUCH &&
+	    d->outcome != INTAKE_HELD)
+		return;
+	print_addr("referrer", d->referrer_name, d->referrer_email);
+	for (size_t i = 0; i < d->nleads; i++) {
+		const struct intake_lead *l = &d->leads[i];
+
+		print_addr("lead", l->name, l->email);
+		if (l->phone)
+			printf("  %-10s %s\n", "phone", l->phone);
+		if (l->company)
+			printf("  %-10s %s\n", "company", l->company);
+		if (l->existing)
+			printf("  %-10s already has open referral #%" PRId64
+			       ": a touch, credit unchanged\n",
+			       "", l->existing);
+		else
+			printf("  %-10s a new referral, status %s\n", "", d->status);
+	}
+	if (d->rep)
+		printf("  %-10s %s <%s> (%s)\n", "rep", d->rep->name, d->rep->email, d->rep_how);
+	else
+		printf("  %-10s none ([reps] is empty)\n", "rep");
+	if (d->need)
+		printf("  %-10s %s\n", "need", d->need);
+	if (d->budget)
+		printf("  %-10s %s\n", "budget", d->budget);
+	if (d->timeline)
+		printf("  %-10s %s\n", "timeline", d->timeline);
+	if (d->context && *d->context) {
+		printf("  context:\n");
+		for (const char *p = d->context; *p;) {
+			size_t n = strcspn(p, "\n");
+
+			printf("    %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+}
+
+static int cmd_filters(struct app *a, int argc, char **argv)
+{
+	struct intake in;
+	struct intake_decision d;
+	struct message *m = NULL;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	struct stat st;
+	int rc;
+
+	if (argc != 3 || strcmp(argv[1], "test") != 0)
+		return usage("usage: filters test FILE");
+	if (load_config(a) != 0 || load_filters(a) != 0)
+		return EXIT_USAGE;
+	if (file_read(argv[2], (size_t)a->cfg->max_message_size, &data, &len) != 0) {
+		log_error("%s: %s", argv[2], strerror(errno));
+		return EXIT_WORK;
+	}
+	if (message_parse(data, len, &m, &err) != 0) {
+		log_error("%s: %s", argv[2], err);
+		free(err);
+		free(data);
+		return EXIT_WORK;
+	}
+	/* History (duplicates, threads, open referrals) comes from the
+	 * database when there is one; it is opened read-only. */
+	if (stat(a->cfg->database, &st) == 0 && open_store(a, 1) != 0) {
+		message_free(m);
+		free(data);
+		return EXIT_WORK;
+	}
+	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	rc = intake_decide(&in, m, 1, &d);
+	if (rc != 0) {
+		log_error("%s: %s", argv[2], store_error(a->st));
+		intake_decision_clear(&d);
+		message_free(m);
+		free(data);
+		return EXIT_WORK;
+	}
+	printf("file:      %s\n", argv[2]);
+	printf("message:   %s\n", d.key);
+	printf("from:      %s%s%s%s\n", m->from.name ? m->from.name : "", m->from.name ? " <" : "",
+	       m->from.email ? m->from.email : "(none)", m->from.name ? ">" : "");
+	printf("subject:   %s\n", m->subject ? m->subject : "(none)");
+	if (d.fr.class)
+		printf("class:     %s (rule %s, %s:%d)\n", d.fr.class, d.fr.class_rule,
+		       d.fr.class_file, d.fr.class_line);
+	else
+		printf("class:     none (no classifying rule matched)\n");
+	printf("rules that fired: %zu\n", d.fr.nhits);
+	for (size_t i = 0; i < d.fr.nhits; i++) {
+		const struct filter_hit *h = &d.fr.hits[i];
+
+		printf("  %s:%d %s%s%s%s: \"%s\" in %s\n", h->file, h->line, h->rule,
+		       h->class ? " [class " : "", h->class ? h->class : "", h->class ? "]" : "",
+		       h->matched ? h->matched : "", h->target);
+		if (h->captures)
+			printf("      %s\n", h->captures);
+	}
+	for (size_t i = 0; i < d.fr.nwarnings; i++)
+		printf("warning:   %s\n", d.fr.warnings[i]);
+	for (size_t i = 0; i < m->nwarnings; i++)
+		printf("warning:   %s\n", m->warnings[i]);
+	print_decision(&d);
+	printf("%s\n", a->st ? "nothing was written (database read-only)"
+	                     : "nothing was written (no database yet: decided without history)");
+	intake_decision_clear(&d);
+	message_free(m);
+	free(data);
+	return 0;
+}
+
+/* ---- main ---- */
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct app *, int, char **);
+} commands[] = {
+        {"check", cmd_check}, {"ingest", cmd_ingest}, {"poll", cmd_poll},       {"run", cmd_run},
+        {"list", cmd_list},   {"show", cmd_show},     {"filters", cmd_filters},
+};
+
+int main(int argc, char **argv)
+{
+	struct app a = {0};
+	int opt, rc;
+
+	a.config_path = config_default_path();
+	while ((opt = getopt(argc, argv, "+c:vqh")) != -1) {
+		switch (opt) {
+		case 'c':
+			a.config_path = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_level(LOG_ERROR);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			return usage(NULL);
+		}
+	}
+	if (optind >= argc)
+		return usage("no command given");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) != 0)
+			continue;
+		message_init();
+		rc = commands[i].fn(&a, argc - optind, argv + optind);
+		app_free(&a);
+		message_shutdown();
+		return rc;
+	}
+	return usage("unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,1213 @@
+/*
+ * store.c - the agent's memory: one SQLite database (the only module that
+ * includes sqlite3, see STYLE.md).
+ *
+ * Why it is built this way:
+ *  - The schema is a list of migrations below; migration i takes
+ *    PRAGMA user_version i to i+1 inside one transaction together with the
+ *    version bump, so a crash mid-way leaves the old version intact and the
+ *    next open simply tries again.  A file written by a newer build is
+ *    refused rather than guessed at.
+ *  - WAL lets `list` and reports read while the daemon writes;
+ *    synchronous=NORMAL is durable across process crashes in WAL mode (a
+ *    power cut may lose the last commits, which IMAP simply delivers
+ *    again); busy_timeout lets a second writer wait instead of failing.
+ *  - Every statement is prepared once, on first use, and kept in st->stmt:
+ *    intake runs the same ten statements for every message, and preparing
+ *    them each time would cost more than running them.  Values are always
+ *    bound, never pasted into SQL.  Strings are bound SQLITE_STATIC (no
+ *    copy) because every statement is reset and its bindings cleared before
+ *    the call that bound them returns (stmt_done).
+ *  - Errors are kept as text naming the operation and the SQLite message,
+ *    e.g. "insert message <a@b>: UNIQUE constraint failed: messages.key".
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "util.h"
+
+/*
+ * Schema migrations.  migrations[i] takes user_version i to i+1.  Append
+ * only: never edit a migration that has shipped, add a new one instead.
+ *
+ * Schema 1 is laid out so the next features only add: new tables, and new
+ * NULL-able columns through ALTER TABLE ... ADD COLUMN (which SQLite does
+ * without rewriting the table).  A migration that must rebuild a table has
+ * to turn foreign_keys off around its transaction (the pragma is a no-op
+ * inside one), see https://www.sqlite.org/lang_altertable.html section 7.
+ *
+ * Names: every CHECK is named so a failure says which rule broke.
+ */
+static const char *const migrations[] = {
+        /* 0 -> 1: the first schema. */
+        "CREATE TABLE people ("
+        "  id         INTEGER PRIMARY KEY,"
+        /* NULL for someone known by name only (a web form); UNIQUE allows
+         * any number of NULLs.  Stored lower case (ASCII, like str_lower);
+         * GLOB is case-sensitive, so the check does not depend on how this
+         * SQLite build folds case. */
+        "  email      TEXT UNIQUE COLLATE NOCASE"
+        "             CONSTRAINT people_email_lower CHECK (email IS NULL OR"
+        "               (length(email) > 0 AND email NOT GLOB '*[A-Z]*')),"
+        "  name       TEXT,"
+        "  phone      TEXT,"
+        "  company    TEXT,"
+        "  created_at INTEGER NOT NULL"
+        ");"
+
+        "CREATE TABLE referrals ("
+        "  id               INTEGER PRIMARY KEY,"
+        "  status           TEXT NOT NULL CONSTRAINT referral_status CHECK (status IN"
+        "                     ('new', 'contacted', 'qualified', 'proposal', 'won', 'lost',"
+        "                      'held', 'rejected', 'expired')),"
+        "  referrer_id      INTEGER REFERENCES people(id),"
+        "  lead_id          INTEGER NOT NULL REFERENCES people(id),"
+        "  rep_email        TEXT COLLATE NOCASE,"
+        "  rep_name         TEXT,"
+        "  need             TEXT,"
+        "  budget           TEXT,"
+        "  timeline         TEXT,"
+        "  context          TEXT,"
+        "  subject          TEXT,"
+        "  held_reason      TEXT,"
+        "  thread_key       TEXT,"
+        "  value            REAL,"
+        "  created_at       INTEGER NOT NULL,"
+        "  updated_at       INTEGER NOT NULL,"
+        "  first_contact_at INTEGER,"
+        "  closed_at        INTEGER,"
+        "  last_activity_at INTEGER NOT NULL"
+        ");"
+        /* store_referral_open_for_lead. */
+        "CREATE INDEX referrals_lead_status ON referrals(lead_id, status);"
+        /* store_referral_list by status (rowid order within a status). */
+        "CREATE INDEX referrals_status ON referrals(status);"
+        /* No index on referrer_id yet: nothing here looks referrals up by
+         * referrer, people are never deleted, and it cost intake 3%.  The
+         * migration that adds check-ins and rewards adds it. */
+
+        "CREATE TABLE messages ("
+        "  id          INTEGER PRIMARY KEY,"
+        "  key         TEXT NOT NULL UNIQUE,"
+        "  direction   TEXT NOT NULL CONSTRAINT message_direction"
+        "                CHECK (direction IN ('in', 'out')),"
+        "  kind        TEXT NOT NULL,"
+        "  why         TEXT,"
+        "  mailbox     TEXT,"
+        "  uidvalidity INTEGER,"
+        "  uid         INTEGER,"
+        "  source      TEXT,"
+        "  from_email  TEXT,"
+        "  subject     TEXT,"
+        "  date        INTEGER,"
+        "  at          INTEGER NOT NULL"
+        ");"
+        /* store_message_count. */
+        "CREATE INDEX messages_kind ON messages(kind);"
+
+        /* The primary key serves message -> referrals (store_thread_find);
+         * the index serves referral -> messages. */
+        "CREATE TABLE message_referrals ("
+        "  message_id  INTEGER NOT NULL REFERENCES messages(id),"
+        "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+        "  PRIMARY KEY (message_id, referral_id)"
+        ") WITHOUT ROWID;"
+        "CREATE INDEX message_referrals_referral ON message_referrals(referral_id);"
+
+        "CREATE TABLE events ("
+        "  id          INTEGER PRIMARY KEY,"
+        "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+        "  at          INTEGER NOT NULL,"
+        "  actor       TEXT NOT NULL,"
+        "  kind        TEXT NOT NULL,"
+        "  old_status  TEXT,"
+        "  new_status  TEXT,"
+        "  detail      TEXT,"
+        "  message_id  INTEGER REFERENCES messages(id)"
+        ");"
+        /* store_referral_get: a referral's events in time order. */
+        "CREATE INDEX events_referral ON events(referral_id, at);"
+
+        "CREATE TABLE checkpoints ("
+        "  mailbox     TEXT NOT NULL PRIMARY KEY,"
+        "  uidvalidity INTEGER NOT NULL CONSTRAINT checkpoint_uidvalidity"
+        "                CHECK (uidvalidity BETWEEN 0 AND 4294967295),"
+        "  last_uid    INTEGER NOT NULL CONSTRAINT checkpoint_last_uid"
+        "                CHECK (last_uid BETWEEN 0 AND 4294967295)"
+        ") WITHOUT ROWID;"
+
+        "CREATE TABLE counters ("
+        "  name  TEXT NOT NULL PRIMARY KEY,"
+        "  value INTEGER NOT NULL"
+        ") WITHOUT ROWID;",
+
+        /*
+         * Next migrations go here, one string each, and STORE_SCHEMA_VERSION
+         * goes up by one with each:
+         *   1 -> 2: jobs (outgoing mail: template, recipient, referral_id,
+         *           state, due_at, attempts, last_error, message key) with
+         *           CREATE INDEX jobs_due ON jobs(state, due_at);
+         *   2 -> 3: reward ledger (referral_id, referrer_id, amount, at, paid_at)
+         *           and on people: ALTER TABLE people ADD COLUMN opted_out_at
+         *           INTEGER; ... ADD COLUMN bounced_at INTEGER.
+         */
+};
+
+_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/* The columns of a referral view, in the order view_fill reads them. */
+#define REFERRAL_VIEW_SELECT                                                                       \
+	"SELECT r.id, r.status, rp.name, rp.email, rp.phone, rp.company, lp.name, lp.email,"       \
+	" lp.phone, lp.company, r.rep_name, r.rep_email, r.need, r.budget, r.timeline,"            \
+	" r.context, r.subject, r.held_reason, r.created_at, r.updated_at, r.first_contact_at,"    \
+	" r.value FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                   \
+	" JOIN people lp ON lp.id = r.lead_id "
+
+/* The statuses that close a referral (see DESIGN.md, Statuses). */
+#define CLOSED_STATUSES "('won', 'lost', 'rejected', 'expired')"
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_MESSAGE_FIND,
+	ST_MESSAGE_ADD,
+	ST_MESSAGE_LINK,
+	ST_THREAD_FIND,
+	ST_MESSAGE_COUNT,
+	ST_MESSAGE_COUNT_ALL,
+	ST_PERSON_FIND,
+	ST_PERSON_ENSURE,
+	ST_PERSON_FILL,
+	ST_REFERRAL_ADD,
+	ST_REFERRAL_OPEN_FOR_LEAD,
+	ST_REFERRAL_TOUCH,
+	ST_REFERRAL_SET_STATUS,
+	ST_REFERRAL_FIRST_CONTACT,
+	ST_EVENT_ADD,
+	ST_CHECKPOINT_GET,
+	ST_CHECKPOINT_SET,
+	ST_COUNTER_BUMP,
+	ST_COUNTER_PEEK,
+	ST_REFERRAL_LIST_ALL,
+	ST_REFERRAL_LIST_STATUS,
+	ST_REFERRAL_GET,
+	ST_EVENT_LIST,
+	ST__COUNT
+};
+
+static const struct {
+	const char *name; /* for "prepare <name>: ..." errors */
+	const char *sql;
+} stmt_def[ST__COUNT] = {
+        [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+        [ST_COMMIT] = {"commit", "COMMIT"},
+        [ST_ROLLBACK] = {"rollback", "ROLLBACK"},
+        [ST_MESSAGE_FIND] = {"message find", "SELECT id FROM messages WHERE key = ?1"},
+        [ST_MESSAGE_ADD] = {"message add",
+                            "INSERT INTO messages (key, direction, kind, why, mailbox, uidvalidity,"
+                            " uid, source, from_email, subject, date, at)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"},
+        [ST_MESSAGE_LINK] =
+                {"message link",
+                 "INSERT INTO message_referrals (message_id, referral_id) VALUES (?1, ?2)"
+                 " ON CONFLICT DO NOTHING"},
+        [ST_THREAD_FIND] = {"thread find",
+                            "SELECT mr.referral_id FROM messages m"
+                            " JOIN message_referrals mr ON mr.message_id = m.id WHERE m.key = ?1"},
+        [ST_MESSAGE_COUNT] = {"message count", "SELECT count(*) FROM messages WHERE kind = ?1"},
+        [ST_MESSAGE_COUNT_ALL] = {"message count", "SELECT count(*) FROM messages"},
+        /* Tried first by store_person_ensure: id, and whether the name is
+         * empty. */
+        [ST_PERSON_FIND] = {"person find",
+                            "SELECT id, coalesce(name, '') = '' FROM people WHERE email = ?1"},
+        /* New address, a name to fill, or a row another process just added:
+         * one atomic statement.  DO UPDATE (not DO NOTHING) so RETURNING
+         * gives the existing id on conflict. */
+        [ST_PERSON_ENSURE] = {"person ensure",
+                              "INSERT INTO people (email, name, created_at) VALUES (?1, ?2, ?3)"
+                              " ON CONFLICT (email) DO UPDATE"
+                              " SET name = coalesce(nullif(name, ''), excluded.name, name)"
+                              " RETURNING id"},
+        [ST_PERSON_FILL] = {"person fill",
+                            "UPDATE people SET phone = coalesce(nullif(phone, ''), ?2, phone),"
+                            " company = coalesce(nullif(company, ''), ?3, company) WHERE id = ?1"},
+        [ST_REFERRAL_ADD] =
+                {"referral add",
+                 "INSERT INTO referrals (status, referrer_id, lead_id, rep_email, rep_name,"
+                 " need, budget, timeline, context, subject, held_reason, thread_key,"
+                 " created_at, updated_at, last_activity_at)"
+                 " VALUES (coalesce(?1, 'new'), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                 " ?12, ?13, ?13, ?13)"},
+        [ST_REFERRAL_OPEN_FOR_LEAD] =
+                {"referral open for lead",
+                 "SELECT min(r.id) FROM people p JOIN referrals r ON r.lead_id = p.id"
+                 " WHERE p.email = ?1 AND r.status NOT IN " CLOSED_STATUSES},
+        /* max(): mail ingested late (an old file) must not make a referral
+         * look idle. */
+        [ST_REFERRAL_TOUCH] = {"referral touch",
+                               "UPDATE referrals SET last_activity_at = max(last_activity_at, ?2)"
+                               " WHERE id = ?1"},
+        [ST_REFERRAL_SET_STATUS] = {"referral set status",
+                                    "UPDATE referrals SET status = ?2,"
+                                    " value = CASE WHEN ?3 THEN ?4 ELSE value END,"
+                                    " updated_at = ?5,"
+                                    " last_activity_at = max(last_activity_at, ?5),"
+                                    " closed_at = CASE WHEN ?2 IN " CLOSED_STATUSES
+                                    " THEN coalesce(closed_at, ?5) END"
+                                    " WHERE id = ?1"},
+        [ST_REFERRAL_FIRST_CONTACT] =
+                {"referral first contact",
+                 "UPDATE referrals SET first_contact_at = ?2, updated_at = ?2,"
+                 " last_activity_at = max(last_activity_at, ?2)"
+                 " WHERE id = ?1 AND first_contact_at IS NULL"},
+        [ST_EVENT_ADD] =
+                {"event add",
+                 "INSERT INTO events (referral_id, at, actor, kind, old_status, new_status,"
+                 " detail, message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+        [ST_CHECKPOINT_GET] = {"checkpoint get",
+                               "SELECT uidvalidity, last_uid FROM checkpoints WHERE mailbox = ?1"},
+        [ST_CHECKPOINT_SET] =
+                {"checkpoint set",
+                 "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid)"
+                 " VALUES (?1, ?2, ?3) ON CONFLICT (mailbox) DO UPDATE"
+                 " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid"},
+        /* No RETURNING: see store_counter_next. */
+        [ST_COUNTER_BUMP] = {"counter next", "INSERT INTO counters (name, value) VALUES (?1, 1)"
+                                             " ON CONFLICT (name) DO UPDATE SET value = value + 1"},
+        [ST_COUNTER_PEEK] = {"counter peek", "SELECT value FROM counters WHERE name = ?1"},
+        [ST_REFERRAL_LIST_ALL] = {"referral list", REFERRAL_VIEW_SELECT "ORDER BY r.id"},
+        [ST_REFERRAL_LIST_STATUS] = {"referral list",
+                                     REFERRAL_VIEW_SELECT "WHERE r.status = ?1 ORDER BY r.id"},
+        [ST_REFERRAL_GET] = {"referral get", REFERRAL_VIEW_SELECT "WHERE r.id = ?1"},
+        [ST_EVENT_LIST] =
+                {"event list",
+                 "SELECT e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail, m.key"
+                 " FROM events e LEFT JOIN messages m ON m.id = e.message_id"
+                 " WHERE e.referral_id = ?1 ORDER BY e.at, e.id"},
+};
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int readonly;
+	char *error; /* last error, owned */
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+/* Caps what a key or address from mail adds to an error line. */
+#define ERR_ARG "%.200s"
+
+static void store_fail(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Records "<what>: <sqlite message>".  Call before resetting the
+ * statement that failed. */
+static void store_fail(struct store *st, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	free(st->error);
+	st->error = xasprintf("%s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* The cached statement id, prepared on first use; NULL on error. */
+static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id)
+{
+	if (st->stmt[id] == NULL &&
+	    sqlite3_prepare_v3(st->db, stmt_def[id].sql, -1, SQLITE_PREPARE_PERSISTENT,
+	                       &st->stmt[id], NULL) != SQLITE_OK) {
+		store_fail(st, "prepare %s", stmt_def[id].name);
+		st->stmt[id] = NULL;
+	}
+	return st->stmt[id];
+}
+
+/* Ends a use of a cached statement: ends its read or write, and drops the
+ * bindings so no SQLITE_STATIC pointer outlives the call that bound it. */
+static void stmt_done(sqlite3_stmt *s)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+}
+
+/*
+ * Binding helpers: each does nothing once *rc is an error, so a function
+ * binds everything and checks once.  NULL text binds SQL NULL.
+ */
+static void bind_text(sqlite3_stmt *s, int i, const char *v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC) : sqlite3_bind_null(s, i);
+}
+
+static void bind_int(sqlite3_stmt *s, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = sqlite3_bind_int64(s, i, v);
+}
+
+/* Ids and times where 0 means "none" bind NULL. */
+static void bind_opt_int(sqlite3_stmt *s, int i, int64_t v, int *rc)
+{
+	if (*rc == SQLITE_OK)
+		*rc = v ? sqlite3_bind_int64(s, i, v) : sqlite3_bind_null(s, i);
+}
+
+/* Steps s once its binds succeeded (brc == SQLITE_OK); returns SQLITE_ROW,
+ * SQLITE_DONE or the error code. */
+static int stmt_step(sqlite3_stmt *s, int brc)
+{
+	return brc == SQLITE_OK ? sqlite3_step(s) : brc;
+}
+
+/* A lower-cased copy of an address, or NULL for NULL or "" (caller frees). */
+static char *email_norm(const char *email)
+{
+	if (email == NULL || *email == '\0')
+		return NULL;
+	return str_lower(xstrdup(email));
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	return xstrdup((const char *)sqlite3_column_text(s, i));
+}
+
+/* ---- open, migrate, close ---- */
+
+/* Runs one constant SQL text (pragmas and migrations; never values). */
+static int exec_sql(struct store *st, const char *sql)
+{
+	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static int read_user_version(struct store *st, int *v_r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v_r = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int set_wal(struct store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode=WAL", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	/* Some file systems (network mounts) cannot do WAL; SQLite then keeps
+	 * the rollback journal, which is correct, only slower for readers. */
+	if (rc == SQLITE_ROW && !str_ieq((const char *)sqlite3_column_text(s, 0), "wal"))
+		log_warn("%s: journal mode %s, not WAL", st->path, sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Applies the migrations from the file's version up to
+ * STORE_SCHEMA_VERSION, each in its own transaction. */
+static int migrate(struct store *st, char **error_r)
+{
+	int v;
+
+	if (read_user_version(st, &v) != 0) {
+		*error_r =
+		        xasprintf("%s: read schema version: %s", st->path, sqlite3_errmsg(st->db));
+		return -1;
+	}
+	while (v < STORE_SCHEMA_VERSION) {
+		char bump[64];
+
+		if (st->readonly) {
+			*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
+			                     "once read-write (e.g. `refagent check`) to migrate",
+			                     st->path, v, STORE_SCHEMA_VERSION);
+			return -1;
+		}
+		if (exec_sql(st, "BEGIN IMMEDIATE") != 0)
+			goto fail;
+		/* Another process may have migrated while we waited for the
+		 * write lock: look again inside the transaction. */
+		if (read_user_version(st, &v) != 0)
+			goto fail;
+		if (v >= STORE_SCHEMA_VERSION) {
+			if (exec_sql(st, "COMMIT") != 0)
+				goto fail;
+			break;
+		}
+		/* The version is our own loop counter, not a value from
+		 * outside, and PRAGMA takes no parameters. */
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		if (exec_sql(st, migrations[v]) != 0 || exec_sql(st, bump) != 0 ||
+		    exec_sql(st, "COMMIT") != 0)
+			goto fail;
+		log_debug("%s: schema migrated to version %d", st->path, v + 1);
+		v++;
+	}
+	if (v > STORE_SCHEMA_VERSION) {
+		*error_r = xasprintf("%s: schema version %d is newer than this build's %d: "
+		                     "use a newer refagent",
+		                     st->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+fail:
+	*error_r = xasprintf("%s: migrate schema %d to %d: %s", st->path, v, v + 1,
+	                     sqlite3_errmsg(st->db));
+	if (!sqlite3_get_autocommit(st->db))
+		exec_sql(st, "ROLLBACK");
+	return -1;
+}
+
+int store_open(const char *path, int readonly, struct store **st_r, char **error_r)
+{
+	struct store *st;
+	struct stat sb;
+	char *fname;
+	int rc;
+
+	*st_r = NULL;
+	*error_r = NULL;
+	/* SQLite can open a missing file read-only only to fail later with
+	 * "unable to open database file"; say what is wrong instead. */
+	if (readonly && stat(path, &sb) != 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->path = xstrdup(path);
+	st->readonly = readonly;
+	/* This SQLite is built with URI names on: a relative file name that
+	 * starts with "file:" must stay a file name. */
+	fname = strncmp(path, "file:", 5) == 0 ? xasprintf("./%s", path) : xstrdup(path);
+	rc = sqlite3_open_v2(
+	        fname, &st->db,
+	        readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	free(fname);
+	if (st->db == NULL)
+		fatal("out of memory (sqlite3_open_v2)");
+	if (rc != SQLITE_OK) {
+		*error_r = xasprintf("%s: open: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	/* journal_mode=WAL is stored in the file, so a read-only open leaves
+	 * it as the writer set it.  foreign_keys and synchronous are per
+	 * connection and must be set each time. */
+	if ((!readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
+	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0) {
+		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (migrate(st, error_r) != 0)
+		goto fail;
+	*st_r = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
+}
+
+void store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	/* An open transaction (a caller that neither committed nor rolled
+	 * back) is rolled back by sqlite3_close. */
+	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
+		log_error("%s: close: %s", st->path, sqlite3_errmsg(st->db));
+	free(st->path);
+	free(st->error);
+	free(st);
+}
+
+const char *store_error(const struct store *st)
+{
+	if (st == NULL)
+		return "no database";
+	return st->error ? st->error : "no error";
+}
+
+/* ---- transactions ---- */
+
+static int run_simple(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = stmt_get(st, id);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "%s", stmt_def[id].name);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_begin(struct store *st)
+{
+	return run_simple(st, ST_BEGIN);
+}
+
+int store_commit(struct store *st)
+{
+	return run_simple(st, ST_COMMIT);
+}
+
+void store_rollback(struct store *st)
+{
+	/* A failed statement may already have rolled the transaction back
+	 * (SQLITE_FULL, an interrupted commit); ROLLBACK would then fail. */
+	if (st == NULL || sqlite3_get_autocommit(st->db))
+		return;
+	if (run_simple(st, ST_ROLLBACK) != 0)
+		log_error("%s: %s", st->path, st->error);
+}
+
+/* ---- messages ---- */
+
+int store_message_find(struct store *st, const char *key, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_MESSAGE_FIND);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW && id_r)
+		*id_r = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_fail(st, "find message " ERR_ARG, key ? key : "(null)");
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_message_add(struct store *st, const struct msg_rec *r, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_MESSAGE_ADD);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, r->key, &rc);
+	bind_text(s, 2, r->direction, &rc);
+	bind_text(s, 3, r->kind, &rc);
+	bind_text(s, 4, r->why, &rc);
+	bind_text(s, 5, r->mailbox, &rc);
+	/* UIDs mean nothing without the mailbox they came from. */
+	if (r->mailbox) {
+		bind_int(s, 6, r->uidvalidity, &rc);
+		bind_int(s, 7, r->uid, &rc);
+	}
+	bind_text(s, 8, r->source, &rc);
+	bind_text(s, 9, r->from_email, &rc);
+	bind_text(s, 10, r->subject, &rc);
+	bind_opt_int(s, 11, r->date, &rc);
+	bind_int(s, 12, r->at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "insert message " ERR_ARG, r->key ? r->key : "(null)");
+	else if (id_r)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_message_link(struct store *st, int64_t message_id, int64_t referral_id)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_MESSAGE_LINK);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, message_id, &rc);
+	bind_int(s, 2, referral_id, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "link message %lld to referral %lld", (long long)message_id,
+		           (long long)referral_id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One key at a time through one cached statement: each lookup is two
+ * index probes, so 100 keys cost well under a millisecond, and there is
+ * no SQL to build per call. */
+int store_thread_find(struct store *st, const char *const *keys, size_t n, int64_t **ids_r,
+                      size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_THREAD_FIND);
+	int64_t *ids = NULL;
+	size_t len = 0, cap = 0, out = 0;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int rc = SQLITE_OK;
+
+		if (keys[i] == NULL)
+			continue;
+		bind_text(s, 1, keys[i], &rc);
+		for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+			ids = xgrow(ids, &cap, len + 1, sizeof(*ids));
+			ids[len++] = sqlite3_column_int64(s, 0);
+		}
+		if (rc != SQLITE_DONE) {
+			store_fail(st, "find thread of " ERR_ARG, keys[i]);
+			stmt_done(s);
+			free(ids);
+			return -1;
+		}
+		stmt_done(s);
+	}
+	if (len == 0)
+		return 0;
+	qsort(ids, len, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < len; i++)
+		if (out == 0 || ids[out - 1] != ids[i])
+			ids[out++] = ids[i];
+	*ids_r = ids;
+	*n_r = out;
+	return 0;
+}
+
+int store_message_count(struct store *st, const char *kind, int64_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, kind ? ST_MESSAGE_COUNT : ST_MESSAGE_COUNT_ALL);
+	int rc = SQLITE_OK;
+
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	if (kind)
+		bind_text(s, 1, kind, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(s, 0);
+	else
+		store_fail(st, "count messages of kind %s", kind ? kind : "(any)");
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* ---- people ---- */
+
+/*
+ * Most calls name someone already stored whose name is known: one indexed
+ * read answers them, where the upsert would write the row and (for
+ * RETURNING) fill a temporary table every time.  Returns 1 and sets *id_r
+ * when that settles it, 0 when the upsert must run (new address, or a name
+ * to fill in), -1 on error.
+ */
+static int person_find(struct store *st, const char *lower, const char *name, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_FIND);
+	int rc = SQLITE_OK, done = 0;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, lower, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		done = sqlite3_column_int(s, 1) == 0 || name == NULL || *name == '\0';
+		if (done && id_r)
+			*id_r = sqlite3_column_int64(s, 0);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "find person " ERR_ARG, lower);
+	}
+	stmt_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? done : -1;
+}
+
+int store_person_ensure(struct store *st, const char *email, const char *name, int64_t now,
+                        int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_ENSURE);
+	char *lower = email_norm(email);
+	int rc = SQLITE_OK;
+
+	if (s == NULL) {
+		free(lower);
+		return -1;
+	}
+	if (lower) {
+		int found = person_find(st, lower, name, id_r);
+
+		if (found != 0) {
+			free(lower);
+			return found < 0 ? -1 : 0;
+		}
+	}
+	bind_text(s, 1, lower, &rc);
+	bind_text(s, 2, name, &rc);
+	bind_int(s, 3, now, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		if (id_r)
+			*id_r = sqlite3_column_int64(s, 0);
+	} else {
+		store_fail(st, "ensure person " ERR_ARG, lower ? lower : "(no address)");
+	}
+	stmt_done(s);
+	free(lower);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_person_fill(struct store *st, int64_t id, const char *phone, const char *company)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_FILL);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, phone, &rc);
+	bind_text(s, 3, company, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "fill person %lld", (long long)id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- referrals ---- */
+
+int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_ADD);
+	char *rep = email_norm(r->rep_email);
+	int rc = SQLITE_OK;
+
+	if (s == NULL) {
+		free(rep);
+		return -1;
+	}
+	bind_text(s, 1, r->status, &rc);
+	bind_opt_int(s, 2, r->referrer_id, &rc);
+	bind_int(s, 3, r->lead_id, &rc);
+	bind_text(s, 4, rep, &rc);
+	bind_text(s, 5, r->rep_name, &rc);
+	bind_text(s, 6, r->need, &rc);
+	bind_text(s, 7, r->budget, &rc);
+	bind_text(s, 8, r->timeline, &rc);
+	bind_text(s, 9, r->context, &rc);
+	bind_text(s, 10, r->subject, &rc);
+	bind_text(s, 11, r->held_reason, &rc);
+	bind_text(s, 12, r->thread_key, &rc);
+	bind_int(s, 13, r->at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "insert referral for lead %lld", (long long)r->lead_id);
+	else if (id_r)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	stmt_done(s);
+	free(rep);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_referral_open_for_lead(struct store *st, const char *lead_email, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_OPEN_FOR_LEAD);
+	int rc = SQLITE_OK, found = 0;
+
+	if (s == NULL)
+		return -1;
+	if (lead_email == NULL || *lead_email == '\0')
+		return 0;
+	/* The column is COLLATE NOCASE: no need to lower-case here. */
+	bind_text(s, 1, lead_email, &rc);
+	rc = stmt_step(s, rc);
+	/* min() gives one row, NULL when there is no open referral; unlike
+	 * ORDER BY id LIMIT 1 it needs no sorter. */
+	if (rc == SQLITE_ROW) {
+		found = sqlite3_column_type(s, 0) != SQLITE_NULL;
+		if (found && id_r)
+			*id_r = sqlite3_column_int64(s, 0);
+	} else {
+		store_fail(st, "find open referral of " ERR_ARG, lead_email);
+	}
+	stmt_done(s);
+	return rc == SQLITE_ROW ? found : -1;
+}
+
+/* Runs an UPDATE of one referral; returns 1 when it changed a row, 0 when
+ * none matched, -1 on error. */
+static int referral_update(struct store *st, sqlite3_stmt *s, int rc, int64_t id, const char *what)
+{
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "%s referral %lld", what, (long long)id);
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int store_referral_touch(struct store *st, int64_t id, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_TOUCH);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, at, &rc);
+	return referral_update(st, s, rc, id, "touch") < 0 ? -1 : 0;
+}
+
+int store_referral_set_status(struct store *st, int64_t id, const char *status, int has_value,
+                              double value, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_SET_STATUS);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, status, &rc);
+	bind_int(s, 3, has_value != 0, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(s, 4, value);
+	bind_int(s, 5, at, &rc);
+	return referral_update(st, s, rc, id, "set status of");
+}
+
+int store_referral_first_contact(struct store *st, int64_t id, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_FIRST_CONTACT);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, at, &rc);
+	return referral_update(st, s, rc, id, "mark first contact of");
+}
+
+int store_event_add(struct store *st, const struct event_rec *e)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_EVENT_ADD);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, e->referral_id, &rc);
+	bind_int(s, 2, e->at, &rc);
+	bind_text(s, 3, e->actor, &rc);
+	bind_text(s, 4, e->kind, &rc);
+	bind_text(s, 5, e->old_status, &rc);
+	bind_text(s, 6, e->new_status, &rc);
+	bind_text(s, 7, e->detail, &rc);
+	bind_opt_int(s, 8, e->message_id, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "insert %s event for referral %lld", e->kind ? e->kind : "(null)",
+		           (long long)e->referral_id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- IMAP checkpoint ---- */
+
+int store_checkpoint_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
+                         uint32_t *last_uid_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CHECKPOINT_GET);
+	int rc = SQLITE_OK;
+
+	*uidvalidity_r = 0;
+	*last_uid_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, mailbox, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		*uidvalidity_r = (uint32_t)sqlite3_column_int64(s, 0);
+		*last_uid_r = (uint32_t)sqlite3_column_int64(s, 1);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read checkpoint of " ERR_ARG, mailbox ? mailbox : "(null)");
+	}
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_checkpoint_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
+                         uint32_t last_uid)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CHECKPOINT_SET);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, mailbox, &rc);
+	bind_int(s, 2, uidvalidity, &rc);
+	bind_int(s, 3, last_uid, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "write checkpoint of " ERR_ARG, mailbox ? mailbox : "(null)");
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* ---- counters ---- */
+
+static int counter_run(struct store *st, enum stmt_id id, const char *name, int64_t *value_r)
+{
+	sqlite3_stmt *s = stmt_get(st, id);
+	int rc = SQLITE_OK;
+
+	*value_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW)
+		*value_r = sqlite3_column_int64(s, 0);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "%s %s", stmt_def[id].name, name ? name : "(null)");
+	stmt_done(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * A read and then an upsert, not one upsert ... RETURNING: RETURNING fills
+ * a temporary table on every call, which made this the costliest step of
+ * intake; the pair costs a third.  Both run in one write transaction (the
+ * caller's, or one of our own) so no other writer gets between them.
+ */
+int store_counter_next(struct store *st, const char *name, int64_t *value_r)
+{
+	int own = sqlite3_get_autocommit(st->db);
+	int64_t ignored;
+
+	if (own && store_begin(st) != 0)
+		return -1;
+	if (counter_run(st, ST_COUNTER_PEEK, name, value_r) != 0 ||
+	    counter_run(st, ST_COUNTER_BUMP, name, &ignored) != 0 ||
+	    (own && store_commit(st) != 0)) {
+		if (own)
+			store_rollback(st);
+		*value_r = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int store_counter_peek(struct store *st, const char *name, int64_t *value_r)
+{
+	return counter_run(st, ST_COUNTER_PEEK, name, value_r);
+}
+
+/* ---- views ---- */
+
+/* Fills v from a row of REFERRAL_VIEW_SELECT. */
+static void view_fill(sqlite3_stmt *s, struct referral_view *v)
+{
+	v->id = sqlite3_column_int64(s, 0);
+	v->status = col_text(s, 1);
+	v->referrer.name = col_text(s, 2);
+	v->referrer.email = col_text(s, 3);
+	v->referrer.phone = col_text(s, 4);
+	v->referrer.company = col_text(s, 5);
+	v->lead.name = col_text(s, 6);
+	v->lead.email = col_text(s, 7);
+	v->lead.phone = col_text(s, 8);
+	v->lead.company = col_text(s, 9);
+	v->rep_name = col_text(s, 10);
+	v->rep_email = col_text(s, 11);
+	v->need = col_text(s, 12);
+	v->budget = col_text(s, 13);
+	v->timeline = col_text(s, 14);
+	v->context = col_text(s, 15);
+	v->subject = col_text(s, 16);
+	v->held_reason = col_text(s, 17);
+	v->created_at = sqlite3_column_int64(s, 18);
+	v->updated_at = sqlite3_column_int64(s, 19);
+	v->first_contact_at = sqlite3_column_int64(s, 20); /* NULL reads 0 */
+	v->has_value = sqlite3_column_type(s, 21) != SQLITE_NULL;
+	v->value = v->has_value ? sqlite3_column_double(s, 21) : 0.0;
+}
+
+int store_referral_list(struct store *st, const char *status, struct referral_view **v_r,
+                        size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, status ? ST_REFERRAL_LIST_STATUS : ST_REFERRAL_LIST_ALL);
+	struct referral_view *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	if (status)
+		bind_text(s, 1, status, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		view_fill(s, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "list referrals");
+		stmt_done(s);
+		store_referral_views_free(v, n);
+		return -1;
+	}
+	stmt_done(s);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+static int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_EVENT_LIST);
+	struct event_view *ev = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		struct event_view *e;
+
+		ev = xgrow(ev, &cap, n + 1, sizeof(*ev));
+		e = &ev[n++];
+		e->at = sqlite3_column_int64(s, 0);
+		e->actor = col_text(s, 1);
+		e->kind = col_text(s, 2);
+		e->old_status = col_text(s, 3);
+		e->new_status = col_text(s, 4);
+		e->detail = col_text(s, 5);
+		e->message_key = col_text(s, 6);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "list events of referral %lld", (long long)id);
+		stmt_done(s);
+		store_event_views_free(ev, n);
+		return -1;
+	}
+	stmt_done(s);
+	*ev_r = ev;
+	*nev_r = n;
+	return 0;
+}
+
+int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
+                       struct event_view **ev_r, size_t *nev_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_GET);
+	int rc = SQLITE_OK, ret;
+
+	memset(v_r, 0, sizeof(*v_r));
+	if (ev_r)
+		*ev_r = NULL;
+	if (nev_r)
+		*nev_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_DONE) {
+		stmt_done(s);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		store_fail(st, "read referral %lld", (long long)id);
+		stmt_done(s);
+		return -1;
+	}
+	view_fill(s, v_r);
+	/* The referral statement is reset only after the events are read, so
+	 * outside a transaction both reads see the same snapshot. */
+	ret = ev_r && nev_r ? events_read(st, id, ev_r, nev_r) : 0;
+	stmt_done(s);
+	if (ret != 0) {
+		store_referral_view_clear(v_r);
+		return -1;
+	}
+	return 1;
+}
+
+static void person_view_clear(struct person_view *p)
+{
+	free(p->name);
+	free(p->email);
+	free(p->phone);
+	free(p->company);
+}
+
+void store_referral_view_clear(struct referral_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->status);
+	person_view_clear(&v->referrer);
+	person_view_clear(&v->lead);
+	free(v->rep_name);
+	free(v->rep_email);
+	free(v->need);
+	free(v->budget);
+	free(v->timeline);
+	free(v->context);
+	free(v->subject);
+	free(v->held_reason);
+	memset(v, 0, sizeof(*v));
+}
+
+void store_referral_views_free(struct referral_view *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_referral_view_clear(&v[i]);
+	free(v);
+}
+
+void store_event_views_free(struct event_view *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].actor);
+		free(v[i].kind);
+		free(v[i].old_status);
+		free(v[i].new_status);
+		free(v[i].detail);
+		free(v[i].message_key);
+	}
+	free(v);
+}

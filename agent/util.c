@@ -1,0 +1,333 @@
+/*
+ * util.c - allocation, string buffers and small string helpers.
+ *
+ * Out of memory ends the process with one line (STYLE.md: it is the one
+ * failure nothing here can recover from); everything else reports errors.
+ */
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (p == NULL)
+		fatal("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (p == NULL)
+		fatal("out of memory (%zu x %zu bytes)", n, size);
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (p == NULL)
+		fatal("out of memory (%zu bytes)", n);
+	return p;
+}
+
+void *xgrow(void *p, size_t *cap, size_t need, size_t size)
+{
+	size_t c = *cap;
+
+	if (need <= c)
+		return p;
+	if (c < 8)
+		c = 8;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			fatal("out of memory (array of %zu)", need);
+		c *= 2;
+	}
+	*cap = c;
+	return xrealloc(p, c * size);
+}
+
+char *xstrdup(const char *s)
+{
+	return s ? xstrndup(s, strlen(s)) : NULL;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+	char *p;
+	size_t len;
+
+	if (s == NULL)
+		return NULL;
+	len = strnlen(s, n);
+	p = xmalloc(len + 1);
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	char *s = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("out of memory (formatting \"%s\")", fmt);
+	return s;
+}
+
+void buf_add(struct buf *b, const char *s, size_t n)
+{
+	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
+	if (n)
+		memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void buf_adds(struct buf *b, const char *s)
+{
+	if (s)
+		buf_add(b, s, strlen(s));
+}
+
+void buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatal("bad format string \"%s\"", fmt);
+	b->s = xgrow(b->s, &b->cap, b->len + (size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *buf_steal(struct buf *b)
+{
+	char *s = b->s ? b->s : xstrdup("");
+
+	b->s = NULL;
+	b->len = b->cap = 0;
+	return s;
+}
+
+void buf_free(struct buf *b)
+{
+	free(b->s);
+	b->s = NULL;
+	b->len = b->cap = 0;
+}
+
+char *str_lower(char *s)
+{
+	for (char *p = s; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+char *str_trim(char *s)
+{
+	char *start = s, *end;
+
+	if (s == NULL)
+		return NULL;
+	while (is_space(*start))
+		start++;
+	end = start + strlen(start);
+	while (end > start && is_space(end[-1]))
+		end--;
+	memmove(s, start, (size_t)(end - start));
+	s[end - start] = '\0';
+	return s;
+}
+
+int str_ieq(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcasecmp(a, b) == 0;
+}
+
+int str_istarts(const char *s, const char *prefix)
+{
+	return s && prefix && strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+int str_blank(const char *s)
+{
+	if (s == NULL)
+		return 1;
+	for (; *s; s++)
+		if (!is_space(*s))
+			return 0;
+	return 1;
+}
+
+const char *addr_domain(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+
+	return at ? at + 1 : "";
+}
+
+int domain_in_list(const char *domain, const char *list)
+{
+	size_t dlen;
+	const char *p = list;
+
+	if (domain == NULL || *domain == '\0' || list == NULL)
+		return 0;
+	dlen = strlen(domain);
+	while (*p) {
+		const char *start;
+		size_t n;
+
+		while (*p == ',' || is_space(*p))
+			p++;
+		start = p;
+		while (*p && *p != ',' && !is_space(*p))
+			p++;
+		n = (size_t)(p - start);
+		if (n == 0)
+			continue;
+		if (dlen == n && strncasecmp(domain, start, n) == 0)
+			return 1;
+		/* sub-domain: "forms.biz.test" ends in ".biz.test" */
+		if (dlen > n && domain[dlen - n - 1] == '.' &&
+		    strncasecmp(domain + dlen - n, start, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL)
+		return -1;
+	while (is_space(*s))
+		s++;
+	if (*s == '\0')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s)
+		return -1;
+	while (is_space(*end))
+		end++;
+	if (*end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+char *time_iso(int64_t t, char out[static 32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, 32, "%lld", (long long)t);
+	return out;
+}
+
+int file_read(const char *path, size_t max, char **data, size_t *len)
+{
+	struct buf b = {0};
+	int fd;
+	struct stat st;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		errno = EISDIR;
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		if ((uint64_t)st.st_size > max) {
+			close(fd);
+			errno = EFBIG;
+			return -1;
+		}
+		b.s = xgrow(b.s, &b.cap, (size_t)st.st_size + 1, 1);
+	}
+	for (;;) {
+		ssize_t n;
+
+		b.s = xgrow(b.s, &b.cap, b.len + 65536, 1);
+		n = read(fd, b.s + b.len, b.cap - b.len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			buf_free(&b);
+			errno = e;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+		if (b.len > max) {
+			close(fd);
+			buf_free(&b);
+			errno = EFBIG;
+			return -1;
+		}
+	}
+	close(fd);
+	b.s[b.len] = '\0';
+	*len = b.len;
+	*data = b.s;
+	return 0;
+}
+
+uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed)
+{
+	const unsigned char *p = data;
+	uint64_t h = seed ? seed : 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -1,0 +1,183 @@
+/*
+ * view.c - referrals for people (aligned text) and for scripts (JSON via
+ * jansson, so quoting and escaping are the library's job, not ours).
+ */
+#include "view.h"
+
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "util.h"
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* jansson rejects invalid UTF-8; mail text is cleaned by message.c, but a
+ * value must never make a whole listing fail. */
+static void set_str(json_t *obj, const char *key, const char *s)
+{
+	json_t *v = str_or_null(s);
+
+	if (v == NULL)
+		v = json_string("\xef\xbf\xbd");
+	json_object_set_new(obj, key, v);
+}
+
+static void set_time(json_t *obj, const char *key, int64_t t)
+{
+	char iso[32];
+
+	json_object_set_new(obj, key, t ? json_string(time_iso(t, iso)) : json_null());
+}
+
+static json_t *person_json(const struct person_view *p, int full)
+{
+	json_t *o = json_object();
+
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	if (full) {
+		set_str(o, "phone", p->phone);
+		set_str(o, "company", p->company);
+	}
+	return o;
+}
+
+static json_t *referral_json(const struct referral_view *v)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(v->id));
+	set_str(o, "status", v->status);
+	json_object_set_new(o, "referrer",
+	                    v->referrer.name || v->referrer.email ? person_json(&v->referrer, 0)
+	                                                          : json_null());
+	json_object_set_new(o, "lead", person_json(&v->lead, 1));
+	if (v->rep_email) {
+		json_t *rep = json_object();
+
+		set_str(rep, "name", v->rep_name);
+		set_str(rep, "email", v->rep_email);
+		json_object_set_new(o, "rep", rep);
+	} else {
+		json_object_set_new(o, "rep", json_null());
+	}
+	set_str(o, "context", v->context);
+	set_str(o, "subject", v->subject);
+	set_str(o, "need", v->need);
+	set_str(o, "budget", v->budget);
+	set_str(o, "timeline", v->timeline);
+	set_str(o, "held_reason", v->held_reason);
+	json_object_set_new(o, "value", v->has_value ? json_real(v->value) : json_null());
+	set_time(o, "created_at", v->created_at);
+	set_time(o, "updated_at", v->updated_at);
+	set_time(o, "first_contact_at", v->first_contact_at);
+	return o;
+}
+
+static void dump(FILE *out, json_t *j)
+{
+	json_dumpf(j, out, JSON_INDENT(2));
+	fputc('\n', out);
+	json_decref(j);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s && *s ? s : "-";
+}
+
+void view_list(FILE *out, const struct referral_view *v, size_t n, int json)
+{
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, referral_json(&v[i]));
+		dump(out, arr);
+		return;
+	}
+	fprintf(out, "%-5s %-10s %-20s %-30s %-30s %s\n", "ID", "STATUS", "CREATED", "REFERRER",
+	        "LEAD", "REP");
+	for (size_t i = 0; i < n; i++) {
+		char iso[32];
+
+		fprintf(out, "%-5" PRId64 " %-10s %-20s %-30s %-30s %s\n", v[i].id, v[i].status,
+		        time_iso(v[i].created_at, iso),
+		        or_dash(v[i].referrer.email ? v[i].referrer.email : v[i].referrer.name),
+		        or_dash(v[i].lead.email ? v[i].lead.email : v[i].lead.name),
+		        or_dash(v[i].rep_email));
+	}
+}
+
+static void person_line(FILE *out, const char *label, const struct person_view *p)
+{
+	fprintf(out, "%-10s %s", label, or_dash(p->name));
+	if (p->email)
+		fprintf(out, " <%s>", p->email);
+	if (p->phone)
+		fprintf(out, ", phone %s", p->phone);
+	if (p->company)
+		fprintf(out, ", %s", p->company);
+	fputc('\n', out);
+}
+
+void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
+               int json)
+{
+	char iso[32];
+
+	if (json) {
+		json_t *o = referral_json(v), *arr = json_array();
+
+		for (size_t i = 0; i < nev; i++) {
+			json_t *e = json_object();
+
+			set_time(e, "at", ev[i].at);
+			set_str(e, "actor", ev[i].actor);
+			set_str(e, "kind", ev[i].kind);
+			set_str(e, "old_status", ev[i].old_status);
+			set_str(e, "new_status", ev[i].new_status);
+			set_str(e, "detail", ev[i].detail);
+			set_str(e, "message", ev[i].message_key);
+			json_array_append_new(arr, e);
+		}
+		json_object_set_new(o, "events", arr);
+		dump(out, o);
+		return;
+	}
+	fprintf(out, "referral %" PRId64 ": %s\n", v->id, v->status);
+	person_line(out, "referrer", &v->referrer);
+	person_line(out, "lead", &v->lead);
+	fprintf(out, "%-10s %s", "rep", or_dash(v->rep_name));
+	if (v->rep_email)
+		fprintf(out, " <%s>", v->rep_email);
+	fputc('\n', out);
+	fprintf(out, "%-10s %s\n", "created", time_iso(v->created_at, iso));
+	if (v->subject)
+		fprintf(out, "%-10s %s\n", "subject", v->subject);
+	if (v->need)
+		fprintf(out, "%-10s %s\n", "need", v->need);
+	if (v->budget)
+		fprintf(out, "%-10s %s\n", "budget", v->budget);
+	if (v->timeline)
+		fprintf(out, "%-10s %s\n", "timeline", v->timeline);
+	if (v->held_reason)
+		fprintf(out, "%-10s %s\n", "held", v->held_reason);
+	if (v->context && *v->context)
+		fprintf(out, "context:\n  %s\n", v->context);
+	fprintf(out, "events:\n");
+	for (size_t i = 0; i < nev; i++) {
+		fprintf(out, "  %s %-9s %s", time_iso(ev[i].at, iso), ev[i].kind,
+		        or_dash(ev[i].actor));
+		if (ev[i].new_status)
+			fprintf(out, " [%s%s%s]", ev[i].old_status ? ev[i].old_status : "",
+			        ev[i].old_status ? " -> " : "", ev[i].new_status);
+		if (ev[i].detail)
+			fprintf(out, ": %s", ev[i].detail);
+		fputc('\n', out);
+	}
+}

@@ -1,0 +1,95 @@
+/*
+ * config.h - refagent.conf, an INI file read with inih.
+ *
+ * The settings are one table in config.c (section, key, type, default,
+ * check), in the manner of Redis' config.c, so that `refagent check`, the
+ * README and the loader cannot drift apart.  Relative paths in the file
+ * (database, password_file, filters, templates) are taken relative to the
+ * directory of the config file, so a config works from any working
+ * directory.
+ *
+ * Passwords are never in the config: password_file names a file whose first
+ * line is the password; config_read_password() reads it when it is needed.
+ */
+#ifndef REFAGENT_CONFIG_H
+#define REFAGENT_CONFIG_H
+
+#include <stddef.h>
+
+enum security { SEC_TLS = 0, SEC_STARTTLS, SEC_NONE };
+
+struct server_config {
+	char *server;
+	int port; /* 0: the default for the security */
+	enum security security;
+	int allow_insecure; /* `none` to a non-loopback server is allowed */
+	char *user;
+	char *password_file; /* absolute path, or NULL */
+	char *ca_file;       /* CA bundle (PEM) trusted instead of the system store, or NULL */
+	int timeout;         /* seconds for connect and each command */
+};
+
+struct rep {
+	char *email; /* lower case */
+	char *name;
+};
+
+struct config {
+	char *path; /* the file read */
+	char *dir;  /* its directory; relative paths were resolved against it */
+
+	/* [agent] */
+	char *address;  /* the referral address, lower case */
+	char **aliases; /* other addresses of the agent, lower case */
+	size_t naliases;
+	char *domains;  /* comma-separated business domains, lower case */
+	char *database; /* SQLite file */
+	char *name;     /* the business's display name */
+	char *filters_dir;
+	char *templates_dir;
+	int max_leads;         /* more leads than this: held for review */
+	long max_message_size; /* bytes; larger messages are recorded, not parsed */
+
+	/* [imap] */
+	struct server_config imap;
+	char *imap_mailbox;
+	int poll_interval; /* seconds between polls without IDLE */
+
+	/* [smtp] */
+	struct server_config smtp;
+
+	/* [reps] email = Full Name, in file order (round robin order) */
+	struct rep *reps;
+	size_t nreps;
+};
+
+/*
+ * Loads and checks path.  Returns 0 and sets *cfg_r, or -1 after printing
+ * every fault as "file:line: problem" on stderr (all of them, not just the
+ * first, so `refagent check` shows the whole list).
+ */
+int config_load(const char *path, struct config **cfg_r);
+void config_free(struct config *cfg);
+
+/* The default config path: $REFAGENT_CONFIG, else ./refagent.conf.
+ * Returns a static string. */
+const char *config_default_path(void);
+
+/*
+ * Reads the password of s from its password_file (first line, without the
+ * line end).  Returns 0 and sets *pw_r (caller frees, and should wipe), or
+ * -1 with *error_r naming the file (caller frees).  The file must not be
+ * readable by group or others.
+ */
+int config_read_password(const struct server_config *s, char **pw_r, char **error_r);
+
+/* Non-zero when email (lower case) is one of the agent's own addresses:
+ * the referral address, an alias, or a plus-address of either
+ * (referrals+r42@biz.test). */
+int config_is_agent(const struct config *cfg, const char *email);
+/* Non-zero when email belongs to one of the business domains. */
+int config_is_business(const struct config *cfg, const char *email);
+/* The configured rep with this address, or NULL. */
+const struct rep *config_find_rep(const struct config *cfg, const char *email);
+
+#endif

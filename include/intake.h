@@ -1,0 +1,126 @@
+/*
+ * intake.h - what one incoming message means, and recording it.
+ *
+ * The intake rules of DESIGN.md live here: duplicates, automated mail,
+ * replies in known threads, referrer and leads, forwards and web forms,
+ * too many leads, the same lead again, and rep assignment.  The decision
+ * (intake_decide) only reads the store, so `refagent filters test` can show
+ * it without writing; intake_apply writes the records of one decision.
+ *
+ * The caller owns the transaction: `ingest` and `poll` wrap each message
+ * (and, for poll, the IMAP checkpoint) in store_begin/store_commit, so a
+ * message's records and the position after it land together or not at all.
+ */
+#ifndef REFAGENT_INTAKE_H
+#define REFAGENT_INTAKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "filter.h"
+#include "message.h"
+
+struct config;
+struct store;
+struct rep;
+
+struct intake {
+	const struct config *cfg;
+	const struct filter_set *filters;
+	struct store *st; /* may be NULL for a decision without history */
+};
+
+enum intake_outcome {
+	INTAKE_REFERRAL = 0, /* one or more new referrals */
+	INTAKE_TOUCH,        /* every lead already had an open referral */
+	INTAKE_REPLY,        /* a message in a known referral's thread */
+	INTAKE_HELD,         /* kept for review: too many leads, no intro... */
+	INTAKE_IGNORED,      /* automated, bounce, not an introduction */
+	INTAKE_DUPLICATE,    /* processed before: nothing written */
+	INTAKE_ERROR,        /* not a message at all: recorded as such */
+};
+
+/* "referral", "touch", "reply", "held", "ignored", "duplicate", "error" */
+const char *intake_outcome_name(enum intake_outcome o);
+
+/* Where the bytes came from (for the messages row and the log). */
+struct intake_source {
+	const char *mailbox; /* IMAP mailbox, or NULL */
+	uint32_t uidvalidity;
+	uint32_t uid;
+	const char *path; /* file for `ingest` ("-" for stdin), or NULL */
+};
+
+struct intake_lead {
+	char *name;
+	char *email; /* NULL: known by name/phone only */
+	char *phone;
+	char *company;
+	int64_t existing; /* open referral of this lead, 0: a new one */
+};
+
+struct intake_decision {
+	enum intake_outcome outcome;
+	char *kind; /* messages.kind: intro, form, forward, reply, touch,
+	               held, automated, bounce, ignored, error */
+	char *why;  /* one line saying why */
+	char *key;  /* the message's key in the store */
+
+	char *referrer_name;
+	char *referrer_email; /* NULL: a form named the referrer by name only */
+	char *referrer_phone;
+	struct intake_lead *leads;
+	size_t nleads;
+	const char *status; /* status of new referrals: "new" or "held" */
+
+	const struct rep *rep; /* who gets the new referrals, NULL: nobody */
+	const char *rep_how;   /* "named in the intro", "round robin" */
+
+	int64_t *thread; /* for a reply: the referrals of the thread */
+	size_t nthread;
+
+	char *need, *budget, *timeline, *context, *subject;
+	char *command, *command_arg; /* a rep's status line (acted on later) */
+
+	struct filter_result fr; /* what the rules said */
+};
+
+struct intake_result {
+	enum intake_outcome outcome;
+	char *why;         /* caller frees */
+	int64_t referral;  /* first referral made or touched, 0: none */
+	size_t nreferrals; /* referrals made */
+};
+
+/*
+ * Decides what m means.  trace asks the filters to list every rule that
+ * fired (for `filters test`).  Only reads the store.  Returns 0, or -1 on a
+ * store error (text in store_error()).  Clear d with intake_decision_clear.
+ */
+int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d);
+void intake_decision_clear(struct intake_decision *d);
+
+/*
+ * Writes the records of decision d for m (the message row, people,
+ * referrals, events, links).  Returns 0 or -1 on a store error.
+ */
+int intake_apply(struct intake *in, const struct message *m, struct intake_decision *d,
+                 const struct intake_source *src, struct intake_result *res);
+
+/*
+ * The whole path for raw bytes: parse, decide, apply.  A message that cannot
+ * be parsed is recorded as an error (so it is not fetched again) and is
+ * INTAKE_ERROR, not a failure.  Returns 0, or -1 on a store error.  res->why
+ * is set in every case; the caller frees it.
+ */
+int intake_raw(struct intake *in, const char *raw, size_t len, const struct intake_source *src,
+               struct intake_result *res);
+
+/*
+ * Records a message that was not parsed (e.g. larger than
+ * max_message_size) under key, with why, so it counts as processed.
+ */
+int intake_record_unparsed(struct intake *in, const char *key, const char *why,
+                           const struct intake_source *src, struct intake_result *res);
+
+#endif

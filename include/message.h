@@ -1,0 +1,163 @@
+/*
+ * message.h - one mail message as a plain struct (parsed with GMime).
+ *
+ * This module is the only one that includes GMime.  It turns raw bytes into
+ * struct message: decoded names (RFC 2047, any charset, to UTF-8),
+ * lower-cased addresses, identifiers without angle brackets, the best text
+ * body, forwarded messages, delivery-report details, and a context snippet
+ * with quoted history and signatures trimmed.  Later modules never see MIME.
+ *
+ * Every string in struct message is UTF-8 (invalid bytes replaced), owned by
+ * the message and freed by message_free().  Absent values are NULL, except
+ * body and context, which are "" when the message has no text.
+ */
+#ifndef REFAGENT_MESSAGE_H
+#define REFAGENT_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Caps on what is taken from one message (bad input never grows memory
+ * without bound). */
+#define MESSAGE_MAX_ADDRS   200       /* per address header */
+#define MESSAGE_MAX_REFS    100       /* References entries kept (the last ones) */
+#define MESSAGE_MAX_HEADERS 500       /* top-level headers kept */
+#define MESSAGE_MAX_BODY    (1 << 20) /* bytes of body text kept */
+#define MESSAGE_MAX_FORWARD 10        /* forwarded messages kept */
+#define MESSAGE_MAX_DEPTH   20        /* MIME nesting walked */
+
+struct addr {
+	char *name;  /* display name, decoded; NULL when none */
+	char *email; /* addr-spec, lower case; NULL for a group or junk */
+};
+
+struct addr_list {
+	struct addr *v;
+	size_t n;
+};
+
+struct header {
+	char *name;  /* as written, e.g. "Auto-Submitted" */
+	char *value; /* unfolded, RFC 2047 decoded, trimmed */
+};
+
+/* A message found inside another: an inline "Forwarded message" block or a
+ * message/rfc822 part. */
+struct forward {
+	struct addr from;
+	struct addr_list to; /* its To and Cc */
+	char *subject;
+	char *message_id;
+	char *body;   /* its text, "" when none (inline: the text after the
+	               * block's header lines up to the next marker) */
+	int attached; /* 1: message/rfc822 part, 0: inline text block */
+};
+
+/* One recipient of a delivery-status report (RFC 3464 section 2.3). */
+struct dsn_rcpt {
+	char *email;      /* Original-Recipient (the address as we sent it) when
+	                   * valid, else Final-Recipient; lower case */
+	char *action;     /* failed, delayed, delivered, relayed, expanded */
+	char *status;     /* e.g. 5.1.1 */
+	char *diagnostic; /* Diagnostic-Code text, or NULL */
+};
+
+enum report_kind {
+	REPORT_NONE = 0,
+	REPORT_DSN,   /* multipart/report; report-type=delivery-status */
+	REPORT_OTHER, /* other multipart/report (disposition, feedback) */
+};
+
+struct message {
+	size_t size; /* raw bytes */
+
+	char *message_id;  /* without <>; NULL when absent or empty */
+	char *in_reply_to; /* first id of In-Reply-To, without <> */
+	char **references; /* ids of References, oldest first, without <> */
+	size_t nreferences;
+	char *subject;        /* decoded */
+	int64_t date;         /* Unix seconds; 0 when absent or unparsable */
+	uint64_t header_hash; /* stable hash of identifying headers, see below */
+
+	struct addr from; /* first From mailbox ({NULL, NULL} when none) */
+	size_t nfrom;     /* mailboxes in From */
+	struct addr sender;
+	struct addr_list to, cc, reply_to;
+	/* Delivered-To, X-Original-To, Envelope-To, X-Envelope-To: show a
+	 * bcc'd recipient */
+	struct addr_list delivered_to;
+	char *return_path; /* addr-spec, "" for <>, NULL when absent */
+
+	struct header *headers; /* top-level headers (Content-* included), in order */
+	size_t nheaders;
+	char *content_type; /* top-level "type/subtype", lower case */
+
+	char *body;       /* best text: text/plain, else text/html as text */
+	int body_is_html; /* body was made from HTML */
+	int body_truncated;
+	char *context; /* body minus quoted history and signature */
+
+	struct forward *fwd;
+	size_t nfwd;
+
+	char **attachments; /* file names of attachments (names only, no
+	                     * directories; at most 100) */
+	size_t nattachments;
+
+	enum report_kind report;
+	char *report_type;     /* report-type parameter, lower case */
+	char *orig_message_id; /* Message-ID of the message reported on (from
+	                        * its message/rfc822 or text/rfc822-headers
+	                        * part; that part is not a forward) */
+	struct dsn_rcpt *dsn;
+	size_t ndsn;
+
+	/* Problems met while parsing that did not stop it, one line each
+	 * (e.g. "unknown charset x-foo in part 2, decoded as UTF-8"). */
+	char **warnings;
+	size_t nwarnings;
+};
+
+/* Initialises GMime once per process; message_shutdown() undoes it.
+ * message_parse() calls message_init() itself when needed.  Parsing is not
+ * thread-safe (GMime's parser warnings are collected through one static
+ * pointer): parse one message at a time. */
+void message_init(void);
+void message_shutdown(void);
+
+/*
+ * Parses len bytes of one RFC 5322 message (LF or CRLF line ends; a leading
+ * mbox "From " line is skipped).  Returns 0 and sets *msg_r, or -1 and sets
+ * *error_r (caller frees) when the bytes hold no message at all (empty
+ * input, no header).  Malformed MIME, unknown charsets and the like are not
+ * errors: the message is parsed as far as it goes and a warning is added.
+ *
+ * header_hash is FNV-1a over From, To, Cc, Subject and Date as written plus
+ * the first 4 KiB of the body text: equal for re-deliveries of the same
+ * message, the stand-in for a missing Message-ID.  Runs of white space in
+ * the header values (folding, CRLF or LF) count as one space and the body
+ * text has LF line ends, so CRLF and LF copies of a message hash the same.
+ *
+ * A body with CR-only line ends (old Mac mail) is read as if it had LF;
+ * white space before the first header is skipped (with a warning).
+ */
+int message_parse(const char *data, size_t len, struct message **msg_r, char **error_r);
+void message_free(struct message *m);
+
+/* The value of the first header called name (case-insensitive), or NULL. */
+const char *message_header(const struct message *m, const char *name);
+
+/*
+ * Splits an mbox (mboxo or mboxrd, "From " separator lines) into messages
+ * and calls fn for each with its raw bytes (">From " unescaped: one '>'
+ * less; the blank line before the next separator dropped) and its
+ * 1-based index.  raw is only valid during the call.  Stops early when fn returns non-zero and
+ * returns that value; returns 0 after the last message.
+ */
+int message_mbox_foreach(const char *data, size_t len,
+                         int (*fn)(const char *raw, size_t rawlen, int index, void *arg),
+                         void *arg);
+/* Non-zero when data starts like an mbox ("From " line). */
+int message_is_mbox(const char *data, size_t len);
+
+#endif

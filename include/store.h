@@ -1,0 +1,254 @@
+/*
+ * store.h - everything the agent remembers, in one SQLite database.
+ *
+ * The only module that includes sqlite3.  The schema is versioned with
+ * PRAGMA user_version and migrated forward at open; the database runs in
+ * WAL mode with foreign keys on; every statement is prepared once and
+ * reused.  Times are Unix seconds (INTEGER); the CLI prints them as ISO
+ * 8601.  Addresses are stored lower case and compared case-insensitively.
+ *
+ * Tables (schema 1):
+ *   people      one row per address (email UNIQUE COLLATE NOCASE; a
+ *               referrer named only in a web form has no address)
+ *   referrals   referrer, lead, rep, status, lead details, context
+ *   messages    every message seen: key (Message-ID, or a stand-in),
+ *               mailbox, UIDVALIDITY, UID, direction, kind, why
+ *   message_referrals  which referral(s) a message belongs to
+ *   events      every status change or touch: who, when, why
+ *   checkpoints IMAP position: mailbox, UIDVALIDITY, last UID
+ *   counters    small named integers (the round-robin position)
+ *
+ * Conventions: functions return 0 on success and -1 on a database error,
+ * whose text store_error() gives until the next call.  Lookups return 1
+ * found, 0 not found, -1 error.  Strings passed in are copied; strings
+ * handed out in views are owned by the view and freed with it.
+ *
+ * Writes are meant to run inside store_begin()/store_commit(): intake
+ * writes one message's records and the IMAP checkpoint in one transaction,
+ * so a crash before commit means the message is fetched again, and after
+ * commit it is never processed twice.
+ */
+#ifndef REFAGENT_STORE_H
+#define REFAGENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* Schema version this build writes. */
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * Opens (creating and migrating when needed) the database at path.  With
+ * readonly non-zero the file must exist and nothing is written (used by
+ * `filters test` and the reports).  Returns 0 and sets *st_r, or -1 with
+ * *error_r (caller frees) naming the file.
+ */
+int store_open(const char *path, int readonly, struct store **st_r, char **error_r);
+void store_close(struct store *st);
+/* Text of the last error, naming the operation and giving SQLite's
+ * message ("insert message <key>: UNIQUE constraint failed: messages.key").
+ * Owned by st; valid until the next call on st.  Never NULL. */
+const char *store_error(const struct store *st);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Waits up to 10 s for another
+ * process holding the write lock.  0 or -1.  After a failed commit the
+ * transaction may still be open: call store_rollback().  store_rollback
+ * does nothing when no transaction is open (SQLite may already have
+ * rolled back after an error); a failure there is logged. */
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* ---- messages ---- */
+
+struct msg_rec {
+	const char *key;       /* Message-ID, or "hash:<16 hex>" / "raw:<16 hex>" */
+	const char *direction; /* "in" or "out" */
+	const char *kind;      /* intro, form, reply, touch, automated, bounce,
+	                          held, ignored, error, ... */
+	const char *why;       /* one line, or NULL */
+	const char *mailbox;   /* NULL when not from IMAP */
+	uint32_t uidvalidity;
+	uint32_t uid;
+	const char *source; /* file name for `ingest`, or NULL */
+	const char *from_email;
+	const char *subject;
+	int64_t date; /* Date header, 0 when none */
+	int64_t at;   /* when processed */
+};
+
+/* Looks key up (exact, case-sensitive); sets *id_r when found.  1, 0 or -1. */
+int store_message_find(struct store *st, const char *key, int64_t *id_r);
+/* Adds a message; sets *id_r (may be NULL) to its id.  0, or -1 when the
+ * key is already stored (UNIQUE constraint) or on error.  uidvalidity and
+ * uid are stored only when mailbox is set; date 0 is stored as NULL. */
+int store_message_add(struct store *st, const struct msg_rec *r, int64_t *id_r);
+/* Links a message to a referral; linking twice is not an error.  0 or -1
+ * (-1 also when either id does not exist). */
+int store_message_link(struct store *st, int64_t message_id, int64_t referral_id);
+
+/*
+ * Referrals linked to any stored message whose key is one of keys[0..n).
+ * Sets *ids_r (caller frees; NULL when none; oldest referral first, no
+ * repeats) and *n_r.  NULL keys are skipped.  0 or -1.
+ */
+int store_thread_find(struct store *st, const char *const *keys, size_t n, int64_t **ids_r,
+                      size_t *n_r);
+
+/* ---- people ---- */
+
+/*
+ * The person with this address (case-insensitive), added when missing.
+ * name fills an empty stored name, never overwrites one.  email may be NULL
+ * for someone known by name only (a new row each time); "" counts as NULL.
+ * Sets *id_r (may be NULL).  0 or -1.
+ */
+int store_person_ensure(struct store *st, const char *email, const char *name, int64_t now,
+                        int64_t *id_r);
+/* Fills the phone and company of a person when they are empty (NULL args
+ * are skipped).  0 (also when no such person) or -1. */
+int store_person_fill(struct store *st, int64_t id, const char *phone, const char *company);
+
+/* ---- referrals ---- */
+
+struct referral_rec {
+	const char *status;  /* new, held, ... (NULL: new) */
+	int64_t referrer_id; /* 0: unknown */
+	int64_t lead_id;
+	const char *rep_email; /* NULL: none */
+	const char *rep_name;
+	const char *need;
+	const char *budget;
+	const char *timeline;
+	const char *context;
+	const char *subject;
+	const char *held_reason; /* for status held */
+	const char *thread_key;  /* key of the intro message */
+	int64_t at;
+};
+/* Adds a referral with created_at = updated_at = last_activity_at = r->at;
+ * rep_email is stored lower case.  Sets *id_r (may be NULL).  0 or -1
+ * (-1 also for an unknown status or a person id that does not exist). */
+int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *id_r);
+
+/* The open referral (not won, lost, rejected or expired; held counts as
+ * open) of the lead with this address (case-insensitive): the oldest one
+ * when there are several.  Sets *id_r.  1, 0 or -1. */
+int store_referral_open_for_lead(struct store *st, const char *lead_email, int64_t *id_r);
+
+/* Marks activity on a referral (last_activity_at = at, never moved back:
+ * a late-ingested old message must not make a referral look idle).  0 (also
+ * when no such referral) or -1. */
+int store_referral_touch(struct store *st, int64_t id, int64_t at);
+
+/*
+ * Sets the status of referral id at time at: updated_at = at,
+ * last_activity_at as store_referral_touch; closed_at = at when the status
+ * becomes won, lost, rejected or expired (kept when it already was closed),
+ * NULL when it reopens; value = value when has_value (else unchanged).
+ * Writes no event: add one with store_event_add in the same transaction.
+ * Returns 1 changed, 0 no such referral, -1 error (also unknown status).
+ */
+int store_referral_set_status(struct store *st, int64_t id, const char *status, int has_value,
+                              double value, int64_t at);
+/* Records the rep's first contact with the lead (first_contact_at = at)
+ * unless one is recorded already; also updates updated_at and
+ * last_activity_at.  Returns 1 set, 0 already set or no such referral,
+ * -1 error. */
+int store_referral_first_contact(struct store *st, int64_t id, int64_t at);
+
+struct event_rec {
+	int64_t referral_id;
+	int64_t at;
+	const char *actor;      /* address, "agent" or "cli" */
+	const char *kind;       /* created, touch, reply, status, note, held, ... */
+	const char *old_status; /* NULL unless a status change */
+	const char *new_status;
+	const char *detail; /* why, one line */
+	int64_t message_id; /* 0: none */
+};
+/* 0 or -1 (-1 also when referral_id or message_id does not exist). */
+int store_event_add(struct store *st, const struct event_rec *e);
+
+/* ---- IMAP checkpoint ---- */
+
+/* Returns 1 and the stored position, 0 when the mailbox has none (both
+ * outputs 0), or -1. */
+int store_checkpoint_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
+                         uint32_t *last_uid_r);
+/* Stores (replaces) the position of mailbox.  0 or -1. */
+int store_checkpoint_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
+                         uint32_t last_uid);
+
+/* ---- counters ---- */
+
+/* Returns the counter's value in *value_r (0 when new) and stores value+1.
+ * 0 or -1. */
+int store_counter_next(struct store *st, const char *name, int64_t *value_r);
+/* Reads the counter without changing it (0 when new).  0 or -1. */
+int store_counter_peek(struct store *st, const char *name, int64_t *value_r);
+
+/* ---- views for the CLI ---- */
+
+struct person_view {
+	char *name;
+	char *email;
+	char *phone;
+	char *company;
+};
+
+struct referral_view {
+	int64_t id;
+	char *status;
+	struct person_view referrer;
+	struct person_view lead;
+	char *rep_name; /* NULL: no rep */
+	char *rep_email;
+	char *need;
+	char *budget;
+	char *timeline;
+	char *context;
+	char *subject;
+	char *held_reason;
+	int64_t created_at;
+	int64_t updated_at;
+	int64_t first_contact_at; /* 0: not yet */
+	int has_value;
+	double value;
+};
+
+struct event_view {
+	int64_t at;
+	char *actor;
+	char *kind;
+	char *old_status;
+	char *new_status;
+	char *detail;
+	char *message_key; /* NULL when the event has no message */
+};
+
+/* Referrals with this status (NULL: all), newest last.  Sets *v_r (caller
+ * frees with store_referral_views_free; NULL when none) and *n_r.  0 or -1.
+ * Text fields are NULL where nothing is stored (the referrer is all NULL
+ * when unknown). */
+int store_referral_list(struct store *st, const char *status, struct referral_view **v_r,
+                        size_t *n_r);
+/* One referral with its events (oldest first).  Returns 1, 0 or -1.
+ * *v_r is zeroed first and filled on 1 (clear it with
+ * store_referral_view_clear); *ev_r (caller frees with
+ * store_event_views_free; NULL when none) and *nev_r are set on 1.  ev_r
+ * and nev_r may be NULL to skip the events. */
+int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
+                       struct event_view **ev_r, size_t *nev_r);
+/* These accept NULL. */
+void store_referral_view_clear(struct referral_view *v);
+void store_referral_views_free(struct referral_view *v, size_t n);
+void store_event_views_free(struct event_view *v, size_t n);
+
+/* Counts of messages by kind (NULL: all), for the end-of-run summary and
+ * tests.  0 or -1. */
+int store_message_count(struct store *st, const char *kind, int64_t *n_r);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * util.h - small helpers every module uses: allocation that never returns
+ * NULL (out of memory is fatal, see STYLE.md), a growable string buffer,
+ * and the few string operations mail handling needs over and over.
+ *
+ * Nothing here touches an outside library.
+ */
+#ifndef REFAGENT_UTIL_H
+#define REFAGENT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define NORETURN          __attribute__((noreturn))
+#else
+#define PRINTF_LIKE(f, a)
+#define NORETURN
+#endif
+
+/* Allocation: abort with a message on failure, never return NULL.
+ * xstrdup(NULL) and xstrndup(NULL, n) return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grows an array to hold at least need items of size; *cap is updated. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Returns a newly allocated formatted string. */
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+
+/* A growable NUL-terminated buffer.  Zero-initialise ({0}) before use. */
+struct buf {
+	char *s;    /* always NUL-terminated once anything was added */
+	size_t len; /* bytes used, without the NUL */
+	size_t cap;
+};
+void buf_add(struct buf *b, const char *s, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* Returns the string (caller owns it) and resets the buffer; never NULL. */
+char *buf_steal(struct buf *b);
+void buf_free(struct buf *b);
+
+/* ASCII lower-casing in place; returns s.  Mail addresses are compared
+ * case-insensitively in their ASCII form (see store.h). */
+char *str_lower(char *s);
+/* Trims ASCII white space at both ends in place; returns s. */
+char *str_trim(char *s);
+/* Case-insensitive ASCII comparisons. */
+int str_ieq(const char *a, const char *b);
+int str_istarts(const char *s, const char *prefix);
+/* Non-zero when s is NULL or only white space. */
+int str_blank(const char *s);
+
+/* The domain part of an address (after the last '@'), or "" when none. */
+const char *addr_domain(const char *addr);
+/* Non-zero when domain equals one of the comma/space separated domains in
+ * list, or is a sub-domain of one of them (forms.biz.test is in biz.test). */
+int domain_in_list(const char *domain, const char *list);
+
+/* Parses a decimal integer in [min, max]; returns 0 ok, -1 when s is not
+ * such a number (no atoi: trailing junk and overflow are errors). */
+int parse_long(const char *s, long min, long max, long *out);
+
+/* Formats t (Unix seconds, UTC) as ISO 8601 "2026-11-30T15:58:46Z" into
+ * out (at least 21 bytes).  Returns out. */
+char *time_iso(int64_t t, char out[static 32]);
+
+/* Reads a whole file.  Returns 0 and sets *data (caller frees) and *len,
+ * or -1 with errno set.  max caps the size read (-1 with EFBIG past it). */
+int file_read(const char *path, size_t max, char **data, size_t *len);
+
+/* Hex SHA-256 is not needed: a 64-bit FNV-1a is enough for the stable
+ * header hash that stands in for a missing Message-ID (see intake.c). */
+uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed);
+
+#endif

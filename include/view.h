@@ -1,0 +1,25 @@
+/*
+ * view.h - how referrals look on the command line: text for people, JSON
+ * (jansson) for scripts.  The only module that includes jansson.
+ *
+ * JSON shape (a contract, see DESIGN.md): a referral is an object with at
+ * least id, status, referrer {name, email}, lead {name, email, phone,
+ * company}, rep {name, email} or null, context (plain text), created_at
+ * (ISO 8601 UTC); absent values are null.  `show` adds "events".
+ */
+#ifndef REFAGENT_VIEW_H
+#define REFAGENT_VIEW_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "store.h"
+
+/* Prints the referrals as a JSON array (json non-zero) or a table. */
+void view_list(FILE *out, const struct referral_view *v, size_t n, int json);
+
+/* Prints one referral with its events, as JSON or text. */
+void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
+               int json);
+
+#endif

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# bench.sh BIN - the ingest benchmark of ../shared/bench, all contenders in
+# one run on one machine, reported as messages per second and as ratios.
+#
+#   corpus:  gen_corpus.py N --seed 1 (default N = 10000; BENCH_N overrides)
+#   refagent ingest --quiet MAILDIR     (fresh database each run)
+#   peer_node.js (mailparser + better-sqlite3), peer_python.py (email +
+#   sqlite3), gmime_floor (GMime parsing alone, no database: the floor)
+#
+# Each contender runs BENCH_RUNS times (default 3); the median wall time
+# counts.  Wall time includes process start, loading rules and the commit.
+set -euo pipefail
+bin=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+shared=${REFAGENT_SHARED:-$top/../shared}
+bench=$shared/bench
+N=${BENCH_N:-10000}
+RUNS=${BENCH_RUNS:-3}
+if [ ! -f "$bench/gen_corpus.py" ]; then
+	echo "bench: SKIPPED: no benchmark kit at $bench (set REFAGENT_SHARED)"; exit 1
+fi
+out=$top/build/bench
+mkdir -p "$out"
+
+if ! command -v python3 >/dev/null || ! command -v node >/dev/null; then
+	sh "$top/tests/deps.sh" bench
+fi
+
+corpus=$out/corpus-$N
+if [ ! -d "$corpus/Maildir" ]; then
+	echo "bench: generating $N messages"
+	python3 "$bench/gen_corpus.py" "$N" --seed 1 --out "$corpus" >/dev/null
+fi
+maildir=$corpus/Maildir
+
+# the floor
+cc -O2 -o "$out/gmime_floor" "$bench/gmime_floor.c" $(pkg-config --cflags --libs gmime-3.0)
+# the Node peer, installed beside our build, not in ../shared
+mkdir -p "$out/node"
+cp "$bench/package.json" "$bench/peer_node.js" "$out/node/"
+if [ ! -d "$out/node/node_modules/better-sqlite3" ]; then
+	echo "bench: npm install (mailparser, better-sqlite3)"
+	(cd "$out/node" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+cat >"$out/refagent.conf" <<EOC
+[agent]
+address = agent@biz.test
+domains = biz.test
+database = $out/refagent-bench.db
+filters = $top/filters
+[reps]
+rep@biz.test = Tom Rivera
+rep2@biz.test = Ana Lopez
+EOC
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+# time_run NAME CMD...: median wall seconds over RUNS runs
+declare -A secs
+time_run() {
+	local name=$1; shift
+	local t=()
+	for ((r = 0; r < RUNS; r++)); do
+		rm -f "$out"/*.db "$out"/*.db-wal "$out"/*.db-shm "$out"/peer-*.sqlite
+		local t0 t1
+		t0=$(now)
+		"$@" >/dev/null 2>"$out/$name.err" || { cat "$out/$name.err" >&2; echo "bench: $name failed" >&2; exit 1; }
+		t1=$(now)
+		t+=("$(calc "$t1 - $t0")")
+	done
+	secs[$name]=$(printf '%s\n' "${t[@]}" | sort -g | sed -n "$(((RUNS + 1) / 2))p")
+}
+
+time_run refagent "$bin" -c "$out/refagent.conf" ingest --quiet "$maildir"
+time_run node node "$out/node/peer_node.js" "$maildir" "$out/peer-node.sqlite" agent@biz.test
+time_run python python3 "$bench/peer_python.py" "$maildir" "$out/peer-python.sqlite"
+time_run gmime_floor "$out/gmime_floor" "$maildir"
+
+# what refagent made of it (from the last run)
+summary=$(grep '^refagent: ingested' "$out/refagent.err" || true)
+
+rate() { calc "$N / ${secs[$1]}"; }
+printf '\ningest benchmark: %d messages (gen_corpus.py --seed 1), median of %d runs, %s\n' "$N" "$RUNS" "$(date -u +%Y-%m-%d)"
+printf '%-14s %10s %10s %12s\n' contender seconds msgs/s "refagent is"
+for c in refagent gmime_floor node python; do
+	r=$(rate $c)
+	ratio=$(calc "$(rate refagent) / $r")
+	printf '%-14s %10.3f %10.0f %11.2fx\n' "$c" "${secs[$c]}" "$r" "$ratio"
+done
+echo "${summary#refagent: }"
+node_ratio=$(calc "$(rate refagent) / $(rate node)")
+if [ "$(calc "($node_ratio >= 3) ? 1 : 0")" = 1 ]; then
+	printf 'target (>= 3x the Node peer): met, %.2fx\n' "$node_ratio"
+else
+	printf 'target (>= 3x the Node peer): NOT met, %.2fx\n' "$node_ratio"
+fi

@@ -1,0 +1,49 @@
+#!/bin/sh
+# deps.sh [bench] - install the Debian packages refagent needs that are
+# missing.  As root it runs apt-get; otherwise it prints the one line to run.
+# Why each package is there: README.md, "Dependencies".
+set -eu
+
+# build: compiler, pkg-config, the five core libraries, the helper libraries
+PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
+libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev"
+# tests: cmocka, a real IMAP server (Dovecot) and SMTP server (Postfix),
+# real mail clients (swaks, curl), jq to read --json, clang-format for lint,
+# faketime to move the clock, msmtp as the send benchmark's peer
+PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
+clang-format faketime msmtp ca-certificates openssl"
+if [ "${1:-}" = bench ]; then
+	# the ingest benchmark's corpus generator and peers
+	PKGS="$PKGS python3 nodejs npm"
+fi
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+	[ "$st" = installed ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "refagent: missing packages; run as root:" >&2
+	echo "  apt-get update && apt-get install -y --no-install-recommends$missing" >&2
+	exit 2
+fi
+echo "refagent: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# Postfix: "No configuration" keeps its postinst from writing /etc/postfix/main.cf;
+# the tests run their own instance with their own config.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/tmp/refagent-apt.log 2>&1 || {
+	tail -n 30 /tmp/refagent-apt.log >&2
+	echo "refagent: apt-get install failed (log: /tmp/refagent-apt.log)" >&2
+	exit 1
+}
+# On a host with systemd the packages start system-wide daemons on the
+# standard ports; the tests do not need them.
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+	systemctl disable --now dovecot postfix >/dev/null 2>&1 || true
+fi
+echo "refagent: packages installed"

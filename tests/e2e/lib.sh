@@ -1,0 +1,115 @@
+# lib.sh - shared by the end-to-end tests and the demo (sourced, bash).
+#
+# A mail world of our own (tests/e2e/mailworld.sh: Dovecot + Postfix on
+# 127.0.0.1) in its own folder and ports, a config for the agent against it,
+# and helpers that send mail with real clients (swaks, curl) and read
+# mailboxes back over IMAP.
+#
+# Set before sourcing: E2E_NAME (folder and log name), E2E_PORT_BASE (four
+# consecutive ports: IMAP, LMTP, SMTP, IMAPS).
+
+E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export MAILWORLD_DIR=/tmp/refagent-${E2E_NAME:-e2e}-$$
+export MW_IMAP_PORT=$((E2E_PORT_BASE + 0))
+export MW_LMTP_PORT=$((E2E_PORT_BASE + 1))
+export MW_SMTP_PORT=$((E2E_PORT_BASE + 2))
+export MW_IMAPS_PORT=$((E2E_PORT_BASE + 3))
+MW=$E2E_TOP/tests/e2e/mailworld.sh
+W=$MAILWORLD_DIR/agent   # the agent's own files: config, database, logs
+IMAP_URL=imap://127.0.0.1:$MW_IMAP_PORT
+SMTP_SERVER=127.0.0.1:$MW_SMTP_PORT
+
+world_start() {
+	"$MW" start 2>"/tmp/refagent-${E2E_NAME:-e2e}-$$.mw.log" || {
+		cat "/tmp/refagent-${E2E_NAME:-e2e}-$$.mw.log" >&2; return 1; }
+	rm -f "/tmp/refagent-${E2E_NAME:-e2e}-$$.mw.log"
+	mkdir -p "$W"
+	printf 'pw\n' >"$W/password"
+	chmod 600 "$W/password"
+	write_config "$W/refagent.conf"
+}
+
+world_stop() {
+	"$MW" stop 2>/dev/null || "$MW" stop
+	rm -rf "$MAILWORLD_DIR"
+}
+
+write_config() {
+	cat >"$1" <<EOC
+# refagent config for the loopback mail world of tests/e2e
+[agent]
+address = agent@biz.test
+domains = biz.test
+name = Brightpath Renovations
+database = $W/refagent.db
+filters = $E2E_TOP/filters
+
+[imap]
+server = 127.0.0.1
+port = $MW_IMAP_PORT
+security = none
+user = agent@biz.test
+password_file = $W/password
+mailbox = INBOX
+poll_interval = 2
+timeout = 10
+
+[reps]
+rep@biz.test = Tom Rivera
+EOC
+}
+
+# imap_count USER: messages in USER's INBOX
+imap_count() {
+	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X 'UID SEARCH ALL' | tr -d '\r' |
+		sed 's/^\* SEARCH//' | wc -w
+}
+
+# wait_count USER N: wait (at most 20 s) until USER's INBOX holds N messages
+wait_count() {
+	local i got=0
+	for ((i = 0; i < 200; i++)); do
+		got=$(imap_count "$1")
+		[ "$got" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	echo "timed out: $1 has $got messages, want $2" >&2
+	return 1
+}
+
+# send_mail FROM RCPTS(comma) FILE: submit FILE over SMTP with curl
+send_mail() {
+	local args=() r
+	IFS=, read -ra rs <<<"$2"
+	for r in "${rs[@]}"; do args+=(--mail-rcpt "$r"); done
+	curl -sS --url "smtp://$SMTP_SERVER/partner.test" --mail-from "$1" "${args[@]}" \
+		--upload-file "$3"
+}
+
+# swaks_intro TAG: the referrer writes an ordinary intro to the lead with
+# the agent in Cc, sent by swaks (a real SMTP client)
+swaks_intro() {
+	swaks --silent 2 --server "$SMTP_SERVER" --helo partner.test \
+		--from referrer@partner.test --to lead@client.test,agent@biz.test \
+		--header "From: Sarah Lee <referrer@partner.test>" \
+		--header "To: Bob Smith <lead@client.test>" \
+		--header "Cc: Brightpath Referrals <agent@biz.test>" \
+		--header "Subject: Bob, meet Brightpath ($1)" \
+		--header "Message-ID: <intro-$1@partner.test>" \
+		--body "Hi Bob,
+
+I'd like to introduce you to the team at Brightpath. Bob (Northwind
+Advisors) is planning a kitchen remodel, budget is around \$25,000.
+
+Best number to reach Bob is (415) 555-0142.
+
+I'll let you two take it from here.
+
+Best,
+Sarah Lee
+M: +1 212 555 0199
+"
+}
+
+ok() { echo "ok - $*"; }
+fail() { echo "FAIL - $*" >&2; exit 1; }

@@ -1,0 +1,1278 @@
+/*
+ * test_filter.c - the rule format, the loader's faults, the match limits,
+ * and the shipped rules in filters/ against hand-built messages.
+ *
+ * Rule sets for the format tests are written to a fresh directory under
+ * /tmp; the broken rule files whose faults are checked line by line live in
+ * tests/data/filters/.  The shipped-rule cases load the real filters/
+ * directory (tests run from the top of the tree).
+ */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "filter.h"
+#include "message.h"
+
+/* ---- helpers ---- */
+
+/* A message built by hand: every string is a literal or lives in here. */
+struct tmsg {
+	struct message m;
+	struct header h[24];
+	struct addr to[4], cc[4], reply_to[2];
+	struct forward fwd[2];
+	struct addr fwd_to[2];
+};
+
+static void tmsg_init(struct tmsg *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->m.body = "";
+	t->m.context = "";
+	t->m.headers = t->h;
+	t->m.to.v = t->to;
+	t->m.cc.v = t->cc;
+	t->m.reply_to.v = t->reply_to;
+	t->m.fwd = t->fwd;
+}
+
+static void tmsg_header(struct tmsg *t, char *name, char *value)
+{
+	t->h[t->m.nheaders++] = (struct header){name, value};
+}
+
+/* Body and context alike (no quote or signature to trim). */
+static void tmsg_text(struct tmsg *t, char *text)
+{
+	t->m.body = text;
+	t->m.context = text;
+}
+
+static void rm_dir(const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+
+	if (dp == NULL)
+		return;
+	while ((de = readdir(dp)) != NULL) {
+		char path[600];
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		unlink(path);
+	}
+	closedir(dp);
+	rmdir(dir);
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* Runs filter_load with stderr captured; returns what it printed. */
+static char *load_capture(const char *dir, int *rc, struct filter_set **set)
+{
+	FILE *tmp = tmpfile();
+	int saved;
+	char *out;
+	long n;
+
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fileno(tmp), 2);
+	*rc = filter_load(dir, set);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	n = ftell(tmp);
+	out = xcalloc(1, (size_t)n + 1);
+	rewind(tmp);
+	if (n > 0)
+		assert_int_equal(fread(out, 1, (size_t)n, tmp), (size_t)n);
+	fclose(tmp);
+	return out;
+}
+
+/* Loads one rule file with the given text from a fresh directory. */
+static struct filter_set *load_text(const char *text)
+{
+	char dir[] = "/tmp/refagent-filter-XXXXXX";
+	struct filter_set *set = NULL;
+	char *err;
+	int rc;
+
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "t.rules", text);
+	err = load_capture(dir, &rc, &set);
+	if (rc != 0)
+		fprintf(stderr, "unexpected faults:\n%s", err);
+	free(err);
+	rm_dir(dir);
+	assert_int_equal(rc, 0);
+	assert_non_null(set);
+	return set;
+}
+
+static void run(const struct filter_set *set, const struct message *m, int trace,
+                struct filter_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	assert_int_equal(filter_run(set, m, trace, res), 0);
+}
+
+static const struct filter_hit *find_hit(const struct filter_result *res, const char *rule)
+{
+	for (size_t i = 0; i < res->nhits; i++)
+		if (strcmp(res->hits[i].rule, rule) == 0)
+			return &res->hits[i];
+	return NULL;
+}
+
+#define assert_field(res, id, want)                                                                \
+	do {                                                                                       \
+		if ((want) == NULL)                                                                \
+			assert_null((res)->fields[id]);                                            \
+		else                                                                               \
+			assert_string_equal((res)->fields[id] ? (res)->fields[id] : "(null)",      \
+			                    (want));                                               \
+	} while (0)
+
+#define assert_class(res, want)                                                                    \
+	do {                                                                                       \
+		if ((want) == NULL)                                                                \
+			assert_null((res)->class);                                                 \
+		else                                                                               \
+			assert_string_equal((res)->class ? (res)->class : "(none)", (want));       \
+	} while (0)
+
+/* ---- the format ---- */
+
+static void test_field_names(void **state)
+{
+	(void)state;
+	assert_string_equal(filter_field_name(FF_LEAD_NAME), "lead_name");
+	assert_string_equal(filter_field_name(FF_LEAD_PHONE), "lead_phone");
+	assert_string_equal(filter_field_name(FF_REFERRER_EMAIL), "referrer_email");
+	assert_string_equal(filter_field_name(FF_COMMAND_ARG), "command_arg");
+	assert_null(filter_field_name(FF_COUNT));
+	assert_null(filter_field_name((enum filter_field_id) - 1));
+}
+
+/* Comments, blank lines, tab and space indentation, CRLF line ends, and a
+ * comment inside a rule. */
+static void test_format_basics(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("# a comment\r\n"
+	                "   # an indented comment\r\n"
+	                "\r\n"
+	                "rule first\r\n"
+	                "\tin subject\r\n"
+	                "  # a comment inside the rule\r\n"
+	                "        match /^hello (?<lead_name>\\w+)$/i   \r\n"
+	                "\tclass intro\r\n"
+	                "\twhy   says hello   \r\n"
+	                "rule second\n"
+	                "match /x/\n");
+	assert_int_equal(filter_count(set), 2);
+
+	tmsg_init(&t);
+	t.m.subject = "Hello World";
+	run(set, &t.m, 0, &res);
+	assert_class(&res, "intro");
+	assert_string_equal(res.class_rule, "first");
+	assert_int_equal(res.class_line, 4);
+	assert_non_null(strstr(res.class_file, "/t.rules"));
+	assert_string_equal(res.why, "says hello");
+	assert_field(&res, FF_LEAD_NAME, "World");
+	assert_null(res.hits);
+	assert_int_equal(res.nwarnings, 0);
+	filter_result_clear(&res);
+	assert_null(res.why);
+	filter_free(set);
+	filter_free(NULL);
+	assert_int_equal(filter_count(NULL), 0);
+}
+
+/* Pass 1 stops at the first classifying rule that matches and takes its
+ * captures; pass 2 runs every other rule; a field keeps its first value. */
+static void test_passes(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("rule extract-early\n"
+	                "  in body\n"
+	                "  match /phone (?<lead_phone>[0-9-]+)/\n"
+	                "rule auto\n"
+	                "  in header:Auto-Submitted\n"
+	                "  match /auto-(?<need>\\w+)/\n"
+	                "  class automated\n"
+	                "rule intro\n"
+	                "  in subject\n"
+	                "  match /intro (?<lead_name>\\w+)/\n"
+	                "  class intro\n"
+	                "rule extract-late\n"
+	                "  in body\n"
+	                "  match /number (?<lead_phone>[0-9-]+) at (?<lead_company>\\w+)/\n"
+	                "rule intro-too\n"
+	                "  in subject\n"
+	                "  match /intro/\n"
+	                "  class form\n");
+
+	/* Both class rules match: the first in file order wins, and only its
+	 * captures are taken. */
+	tmsg_init(&t);
+	t.m.subject = "intro Jane";
+	tmsg_header(&t, "Auto-Submitted", "auto-replied");
+	tmsg_text(&t, "phone 555-0100, number 555-0199 at Acme");
+	run(set, &t.m, 1, &res);
+	assert_class(&res, "automated");
+	assert_string_equal(res.class_rule, "auto");
+	assert_string_equal(res.why, "rule auto matched header:Auto-Submitted");
+	assert_field(&res, FF_NEED, "replied");
+	assert_field(&res, FF_LEAD_NAME, NULL);
+	/* The classifier's capture came first (pass 1), then extract-early,
+	 * then extract-late, whose lead_phone is ignored but company taken. */
+	assert_field(&res, FF_LEAD_PHONE, "555-0100");
+	assert_field(&res, FF_LEAD_COMPANY, "Acme");
+	assert_int_equal(res.nhits, 3);
+	assert_string_equal(res.hits[0].rule, "auto");
+	assert_string_equal(res.hits[0].class, "automated");
+	assert_string_equal(res.hits[1].rule, "extract-early");
+	assert_null(res.hits[1].class);
+	assert_string_equal(res.hits[2].rule, "extract-late");
+	assert_string_equal(res.hits[2].captures, "lead_phone=555-0199; lead_company=Acme");
+	filter_result_clear(&res);
+
+	/* Without the header, the intro rule classifies; its capture is taken,
+	 * and the later classifier never runs. */
+	t.m.nheaders = 0;
+	run(set, &t.m, 1, &res);
+	assert_class(&res, "intro");
+	assert_string_equal(res.class_rule, "intro");
+	assert_int_equal(res.class_line, 8);
+	assert_field(&res, FF_LEAD_NAME, "Jane");
+	assert_null(find_hit(&res, "intro-too"));
+	filter_result_clear(&res);
+
+	/* Nothing classifies: class and why stay NULL, extractors still run. */
+	t.m.subject = "hello";
+	run(set, &t.m, 0, &res);
+	assert_null(res.class);
+	assert_null(res.class_rule);
+	assert_null(res.why);
+	assert_field(&res, FF_LEAD_PHONE, "555-0100");
+	assert_field(&res, FF_LEAD_COMPANY, "Acme");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+static void test_when_class(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("rule is-form\n"
+	                "  in subject\n"
+	                "  match /form/\n"
+	                "  class form\n"
+	                "rule only-forms\n"
+	                "  when class form\n"
+	                "  in body\n"
+	                "  match /(?<lead_name>\\w+)/\n"
+	                "rule only-unclassified\n"
+	                "  when class none\n"
+	                "  in body\n"
+	                "  match /(?<need>\\w+)/\n"
+	                "rule always\n"
+	                "  in body\n"
+	                "  match /(?<budget>\\w+)$/\n");
+	tmsg_init(&t);
+	tmsg_text(&t, "alpha beta");
+	t.m.subject = "a form";
+	run(set, &t.m, 0, &res);
+	assert_class(&res, "form");
+	assert_field(&res, FF_LEAD_NAME, "alpha");
+	assert_field(&res, FF_NEED, NULL);
+	assert_field(&res, FF_BUDGET, "beta");
+	filter_result_clear(&res);
+
+	t.m.subject = "a letter";
+	run(set, &t.m, 0, &res);
+	assert_null(res.class);
+	assert_field(&res, FF_LEAD_NAME, NULL);
+	assert_field(&res, FF_NEED, "alpha");
+	assert_field(&res, FF_BUDGET, "beta");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+/* unless vetoes the text it matches; the rule then tries the next text
+ * (the next header of that name, then the next target). */
+static void test_unless(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("rule auto\n"
+	                "  in header:Auto-Submitted header:X-Auto\n"
+	                "  match /^(?<need>.+)$/\n"
+	                "  unless /^no$/i\n"
+	                "  unless /^ignored/\n"
+	                "  class automated\n");
+	tmsg_init(&t);
+	tmsg_header(&t, "Auto-Submitted", "No");
+	run(set, &t.m, 0, &res);
+	assert_null(res.class);
+	filter_result_clear(&res);
+
+	tmsg_header(&t, "auto-submitted", "ignored value");
+	tmsg_header(&t, "AUTO-SUBMITTED", "auto-generated");
+	run(set, &t.m, 1, &res);
+	assert_class(&res, "automated");
+	assert_field(&res, FF_NEED, "auto-generated");
+	assert_string_equal(res.hits[0].target, "header:Auto-Submitted");
+	assert_string_equal(res.hits[0].matched, "auto-generated");
+	filter_result_clear(&res);
+
+	t.m.nheaders = 1;
+	tmsg_header(&t, "X-Auto", "yes");
+	run(set, &t.m, 1, &res);
+	assert_class(&res, "automated");
+	assert_field(&res, FF_NEED, "yes");
+	assert_string_equal(res.hits[0].target, "header:X-Auto");
+	assert_string_equal(res.why, "rule auto matched header:X-Auto");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+/* Every target, one rule each; a rule's text is checked in full (^...$)
+ * so the exact text built for the target is asserted too. */
+static void test_targets(void **state)
+{
+	static const struct {
+		const char *target, *pattern;
+	} cases[] = {
+	        {"subject", "^Hello there$"},
+	        {"body", "^Body text\\n-- \\nsig$"},
+	        {"context", "^Body text$"},
+	        {"from", "^Sarah Lee <sarah@ref\\.test>$"},
+	        {"sender", "^assistant@ref\\.test$"},
+	        {"to", "^Jane Doe <jane@lead\\.test>, bob@lead\\.test$"},
+	        {"cc", "^Agent <agent@biz\\.test>$"},
+	        {"recipients",
+	         "^Jane Doe <jane@lead\\.test>, bob@lead\\.test, Agent <agent@biz\\.test>$"},
+	        {"reply-to", "^Sarah <sarah@home\\.test>$"},
+	        {"return-path", "^$"},
+	        {"content-type", "^multipart/alternative$"},
+	        {"headers", "^X-One: 1\\nX-Two: 2\\nX-One: 3\\n$"},
+	        {"forwarded", "^From: Tom <tom@lead\\.test>\\nTo: sarah@ref\\.test\\nSubject: "
+	                      "Hi\\n\\nMy number is 555$"},
+	        {"header:x-one", "^3$"},
+	};
+	struct tmsg t;
+
+	(void)state;
+	tmsg_init(&t);
+	t.m.subject = "Hello there";
+	t.m.body = "Body text\n-- \nsig";
+	t.m.context = "Body text";
+	t.m.from = (struct addr){"Sarah Lee", "sarah@ref.test"};
+	t.m.sender = (struct addr){NULL, "assistant@ref.test"};
+	t.to[0] = (struct addr){"Jane Doe", "jane@lead.test"};
+	t.to[1] = (struct addr){NULL, "bob@lead.test"};
+	t.m.to.n = 2;
+	t.cc[0] = (struct addr){"Agent", "agent@biz.test"};
+	t.m.cc.n = 1;
+	t.reply_to[0] = (struct addr){"Sarah", "sarah@home.test"};
+	t.m.reply_to.n = 1;
+	t.m.return_path = "";
+	t.m.content_type = "multipart/alternative";
+	tmsg_header(&t, "X-One", "1");
+	tmsg_header(&t, "X-Two", "2");
+	tmsg_header(&t, "X-One", "3");
+	t.fwd_to[0] = (struct addr){NULL, "sarah@ref.test"};
+	t.fwd[0] = (struct forward){.from = {"Tom", "tom@lead.test"},
+	                            .to = {t.fwd_to, 1},
+	                            .subject = "Hi",
+	                            .body = "My number is 555"};
+	t.m.nfwd = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char text[512];
+		struct filter_set *set;
+		struct filter_result res;
+
+		snprintf(text, sizeof(text), "rule t\n  in %s\n  match /%s/\n  class intro\n",
+		         cases[i].target, cases[i].pattern);
+		set = load_text(text);
+		run(set, &t.m, 1, &res);
+		if (res.class == NULL)
+			fail_msg("target %s: no match", cases[i].target);
+		assert_int_equal(res.nhits, 1);
+		assert_string_equal(res.hits[0].target, cases[i].target);
+		filter_result_clear(&res);
+		filter_free(set);
+	}
+}
+
+/* Absent targets are skipped; several targets are tried in order. */
+static void test_targets_absent_and_order(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("rule t\n"
+	                "  in sender return-path reply-to forwarded header:X-None subject body\n"
+	                "  match /(?<lead_name>.*)/\n"
+	                "  class intro\n");
+	tmsg_init(&t);
+	t.m.subject = NULL; /* absent too */
+	tmsg_text(&t, "the body");
+	run(set, &t.m, 1, &res);
+	assert_class(&res, "intro");
+	assert_string_equal(res.hits[0].target, "body");
+	assert_field(&res, FF_LEAD_NAME, "the body");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+/* Captured values: trimmed, white space runs as one space, empty values
+ * not taken (a later rule may fill the field), '_' groups ignored. */
+static void test_capture_values(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+
+	(void)state;
+	set = load_text("rule a\n"
+	                "  in body\n"
+	                "  match /call (?<lead_phone>[0-9 \\n]+)\\.(?<_skip>x?)(?<need>\\s*)/\n"
+	                "rule b\n"
+	                "  in body\n"
+	                "  match /\\.(?<need>.*)$/s\n");
+	tmsg_init(&t);
+	tmsg_text(&t, "call  555\n  0100 \n. wants\n   a  roof ");
+	run(set, &t.m, 1, &res);
+	assert_field(&res, FF_LEAD_PHONE, "555 0100");
+	assert_field(&res, FF_NEED, "wants a roof");
+	assert_string_equal(res.hits[0].captures, "lead_phone=555 0100");
+	assert_string_equal(res.hits[0].matched, "call  555\n  0100 \n. ");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+/* A traced match is cut to 200 bytes on a UTF-8 boundary; a capture to
+ * 1024 bytes the same way. */
+static void test_trace_cut(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+	char text[2100];
+
+	(void)state;
+	/* 'a' then 1000 two-byte characters: byte 200 falls inside one. */
+	text[0] = 'a';
+	for (int i = 0; i < 1000; i++) {
+		text[1 + 2 * i] = (char)0xC3;
+		text[2 + 2 * i] = (char)0xA9;
+	}
+	text[2001] = '\0';
+	set = load_text("rule long\n  in body\n  match /(?<need>.+)/\n");
+	tmsg_init(&t);
+	tmsg_text(&t, text);
+	run(set, &t.m, 1, &res);
+	assert_int_equal(res.nhits, 1);
+	assert_int_equal(strlen(res.hits[0].matched), 199);
+	assert_memory_equal(res.hits[0].matched, text, 199);
+	assert_int_equal(strlen(res.fields[FF_NEED]), 1023);
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+/* Files load in strcmp order ("10-" before "9-"); other files are not
+ * read at all. */
+static void test_file_order(void **state)
+{
+	char dir[] = "/tmp/refagent-filter-XXXXXX";
+	struct filter_set *set = NULL;
+	struct filter_result res;
+	struct tmsg t;
+	char *err;
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "9-later.rules", "rule later\n  in subject\n  match /x/\n  class ignore\n");
+	write_file(dir, "10-first.rules", "rule first\n  in subject\n  match /x/\n  class intro\n");
+	write_file(dir, "README", "not rules at all\n");
+	write_file(dir, "old.rules.bak", "junk that would not load\n");
+	err = load_capture(dir, &rc, &set);
+	assert_int_equal(rc, 0);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(filter_count(set), 2);
+	tmsg_init(&t);
+	t.m.subject = "x";
+	run(set, &t.m, 0, &res);
+	assert_string_equal(res.class_rule, "first");
+	assert_int_equal(res.class_line, 1);
+	assert_string_equal(res.class_file + strlen(res.class_file) - 15, "/10-first.rules");
+	filter_result_clear(&res);
+	filter_free(set);
+	rm_dir(dir);
+}
+
+/* ---- loader faults ---- */
+
+static void test_load_faults(void **state)
+{
+	struct filter_set *set = (struct filter_set *)1;
+	char *err;
+	int rc;
+
+	(void)state;
+	err = load_capture("tests/data/filters/broken", &rc, &set);
+	assert_int_equal(rc, -1);
+	assert_null(set);
+	assert_string_equal(
+	        err,
+	        "tests/data/filters/broken/10-directives.rules:2:1: in outside a rule (start one "
+	        "with 'rule NAME')\n"
+	        "tests/data/filters/broken/10-directives.rules:5:3: unknown directive "
+	        "'frobnicate'\n"
+	        "tests/data/filters/broken/10-directives.rules:6:3: rule good-one has two match "
+	        "lines\n"
+	        "tests/data/filters/broken/10-directives.rules:7:9: unknown class 'bogus'\n"
+	        "tests/data/filters/broken/10-directives.rules:8:8: expected 'when class CLASS'\n"
+	        "tests/data/filters/broken/10-directives.rules:9:14: unknown class 'nope'\n"
+	        "tests/data/filters/broken/10-directives.rules:10:14: unknown target 'header:'\n"
+	        "tests/data/filters/broken/10-directives.rules:10:22: unknown target 'nowhere'\n"
+	        "tests/data/filters/broken/10-directives.rules:11:3: rule good-one has two match "
+	        "lines\n"
+	        "tests/data/filters/broken/10-directives.rules:11:12: unknown flag 'q' (flags are "
+	        "i, m, s, x)\n"
+	        "tests/data/filters/broken/10-directives.rules:12:6: bad rule name 'bad name!' "
+	        "(letters, digits, '.', '_', '-')\n"
+	        "tests/data/filters/broken/10-directives.rules:13:9: missing / delimiters around "
+	        "the regex\n"
+	        "tests/data/filters/broken/10-directives.rules:14:1: rule no-match has no match "
+	        "line\n"
+	        "tests/data/filters/broken/10-directives.rules:16:1: rule good-one has no match "
+	        "line\n"
+	        "tests/data/filters/broken/10-directives.rules:16:6: duplicate rule name "
+	        "'good-one' "
+	        "(first at tests/data/filters/broken/10-directives.rules:3)\n"
+	        "tests/data/filters/broken/10-directives.rules:17:3: why needs a text\n"
+	        "tests/data/filters/broken/20-regex.rules:3:15: regex error: unmatched closing "
+	        "parenthesis\n"
+	        "tests/data/filters/broken/20-regex.rules:5:20: unknown capture name 'lead_fone'\n"
+	        "tests/data/filters/broken/20-regex.rules:7:10: missing / delimiters around the "
+	        "regex\n");
+	free(err);
+}
+
+static void test_load_no_files(void **state)
+{
+	struct filter_set *set = NULL;
+	char *err;
+	int rc;
+
+	(void)state;
+	err = load_capture("tests/data/filters/empty", &rc, &set);
+	assert_int_equal(rc, -1);
+	assert_null(set);
+	assert_string_equal(err, "tests/data/filters/empty: no rule files\n");
+	free(err);
+	err = load_capture("tests/data/filters/does-not-exist", &rc, &set);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, "tests/data/filters/does-not-exist: no rule files\n");
+	free(err);
+}
+
+/* More regex faults: the column of a compile error is the file column of
+ * the offending character, after a multi-byte prefix. */
+static void test_load_regex_columns(void **state)
+{
+	char dir[] = "/tmp/refagent-filter-XXXXXX";
+	struct filter_set *set = NULL;
+	char *err, want[1024];
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "a.rules",
+	           "rule r1\n"
+	           "  match /\xc3\xbc\xc3\xbc[z-a]/\n" /* 2:15 */
+	           "rule r2\n"
+	           "  unless /(?<lead_name>a)(?<budgett>b)/\n" /* 4:29 */
+	           "  match /a{2,1}/\n");                      /* 5:15 */
+	err = load_capture(dir, &rc, &set);
+	snprintf(want, sizeof(want),
+	         "%s/a.rules:2:15: regex error: range out of order in character class\n"
+	         "%s/a.rules:4:29: unknown capture name 'budgett'\n"
+	         "%s/a.rules:5:15: regex error: numbers out of order in {} quantifier\n",
+	         dir, dir, dir);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err, want);
+	free(err);
+	rm_dir(dir);
+}
+
+/* ---- limits ---- */
+
+/* /(a+)+$/ over "aaaa...b" backtracks 2^n ways: without the match limit
+ * this would not end this year. */
+static void test_match_limit(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+	char text[64];
+	struct timespec t0, t1;
+	double secs;
+
+	(void)state;
+	memset(text, 'a', 40);
+	text[40] = 'b';
+	text[41] = '\0';
+	set = load_text("# catastrophic\n"
+	                "rule boom\n"
+	                "  in body\n"
+	                "  match /(a+)+$/\n"
+	                "  class intro\n"
+	                "rule fine\n"
+	                "  in body\n"
+	                "  match /(?<need>b)/\n");
+	tmsg_init(&t);
+	tmsg_text(&t, text);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	run(set, &t.m, 1, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(secs < 5.0);
+	assert_null(res.class);
+	assert_int_equal(res.nwarnings, 1);
+	assert_non_null(strstr(res.warnings[0], "/t.rules:2: rule boom hit the PCRE2 match limit"));
+	assert_field(&res, FF_NEED, "b");
+	assert_int_equal(res.nhits, 1);
+	filter_result_clear(&res);
+	assert_int_equal(res.nwarnings, 0);
+	filter_free(set);
+}
+
+/* A lookahead over 1500 lines needs more than the default 32 KiB JIT stack
+ * (PCRE2 10.42): the run retries with a bigger one instead of giving up.
+ * Without JIT (under valgrind) the interpreter stays within its depth
+ * limit of 2000 for this many lines. */
+static void test_long_body(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+	struct buf b = {0};
+
+	(void)state;
+	set = load_text("rule far\n"
+	                "  in body\n"
+	                "  match /\\A(?=(?:.*\\n)*?(?<need>needle))/\n");
+	for (int i = 0; i < 1500; i++)
+		buf_adds(&b, "hay\n");
+	buf_adds(&b, "needle\n");
+	tmsg_init(&t);
+	tmsg_text(&t, b.s);
+	run(set, &t.m, 0, &res);
+	assert_int_equal(res.nwarnings, 0);
+	assert_field(&res, FF_NEED, "needle");
+	filter_result_clear(&res);
+	buf_free(&b);
+	filter_free(set);
+}
+
+/* ---- the shipped rules (filters/) ---- */
+
+static struct filter_set *shipped;
+
+static int setup_shipped(void **state)
+{
+	(void)state;
+	return filter_load("filters", &shipped);
+}
+
+static int teardown_shipped(void **state)
+{
+	(void)state;
+	filter_free(shipped);
+	shipped = NULL;
+	return 0;
+}
+
+static void person_intro(struct tmsg *t, char *subject, char *text)
+{
+	tmsg_init(t);
+	t->m.subject = subject;
+	t->m.from = (struct addr){"Sarah Lee", "sarah@ref.test"};
+	t->to[0] = (struct addr){"Jane Doe", "jane@lead.test"};
+	t->m.to.n = 1;
+	t->cc[0] = (struct addr){"Intake", "agent@biz.test"};
+	t->m.cc.n = 1;
+	t->m.return_path = "sarah@ref.test";
+	t->m.content_type = "text/plain";
+	tmsg_text(t, text);
+}
+
+static void expect_class(char *subject, char *text, const char *want)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	person_intro(&t, subject, text);
+	run(shipped, &t.m, 0, &res);
+	if (want == NULL && res.class != NULL)
+		fail_msg("\"%s\": classed %s by %s", subject, res.class, res.class_rule);
+	if (want != NULL && (res.class == NULL || strcmp(res.class, want) != 0))
+		fail_msg("\"%s\": want %s, got %s", subject, want, res.class ? res.class : "none");
+	filter_result_clear(&res);
+}
+
+static void expect_header_class(char *name, char *value, const char *want)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	person_intro(&t, "Lunch", "See you at noon.");
+	tmsg_header(&t, name, value);
+	run(shipped, &t.m, 0, &res);
+	if (want == NULL && res.class != NULL)
+		fail_msg("%s: %s: classed %s by %s", name, value, res.class, res.class_rule);
+	if (want != NULL && (res.class == NULL || strcmp(res.class, want) != 0))
+		fail_msg("%s: %s: want %s, got %s", name, value, want,
+		         res.class ? res.class : "none");
+	filter_result_clear(&res);
+}
+
+static void test_shipped_loads(void **state)
+{
+	(void)state;
+	assert_non_null(shipped);
+	assert_true(filter_count(shipped) > 30);
+}
+
+static void test_shipped_automated(void **state)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	expect_header_class("Auto-Submitted", "auto-replied", "automated");
+	expect_header_class("Auto-Submitted", "auto-generated; owner-email=x@y.test", "automated");
+	expect_header_class("Auto-Submitted", "no", NULL);
+	expect_header_class("Auto-Submitted", "No (a person wrote this)", NULL);
+	expect_header_class("Precedence", "bulk", "automated");
+	expect_header_class("Precedence", "junk", "automated");
+	expect_header_class("Precedence", "list", "automated");
+	expect_header_class("Precedence", "first-class", NULL);
+	expect_header_class("List-Id", "Neighbours <hood.lists.test>", "automated");
+	expect_header_class("List-Unsubscribe", "<mailto:leave@lists.test>", "automated");
+	expect_header_class("X-Autoreply", "yes", "automated");
+	expect_header_class("X-Autorespond", "Out of office", "automated");
+	expect_header_class("X-Auto-Response-Suppress", "All", "automated");
+	expect_header_class("X-Autogenerated", "Reply", "automated");
+	expect_header_class("X-AutoReply-From", "jane@lead.test", "automated");
+	expect_header_class("X-Mail-Autoreply", "yes", "automated");
+	expect_header_class("X-Autoreply", "no", NULL);
+
+	expect_class("Automatic reply: Intro: Sarah <> Jane", "I am away.", "automated");
+	expect_class("Auto: Intro", "Away.", "automated");
+	expect_class("Auto reply: hello", "Away.", "automated");
+	expect_class("Autoreply: hello", "Away.", "automated");
+	expect_class("Out of Office: Intro", "Away.", "automated");
+	expect_class("Abwesenheitsnotiz: Intro", "Nicht im Büro.", "automated");
+	expect_class("Réponse automatique : Intro", "Absent.", "automated");
+	expect_class("RÉPONSE AUTOMATIQUE: Intro", "Absent.", "automated");
+	expect_class("Respuesta automática: Intro", "Fuera.", "automated");
+	/* A person talking about the office is not an auto-reply. */
+	expect_class("Lunch before I'm out of office?", "Noon?", NULL);
+
+	/* Empty Return-Path, MAILER-DAEMON and postmaster senders. */
+	person_intro(&t, "Lunch", "See you.");
+	t.m.return_path = "";
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "automated");
+	assert_string_equal(res.class_rule, "automated-null-return-path");
+	filter_result_clear(&res);
+
+	person_intro(&t, "Notice", "Something happened.");
+	t.m.from = (struct addr){"Mail Delivery System", "mailer-daemon@mx.test"};
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "automated");
+	assert_string_equal(res.why, "sent by MAILER-DAEMON or postmaster");
+	filter_result_clear(&res);
+
+	person_intro(&t, "Notice", "Something happened.");
+	t.m.from = (struct addr){NULL, "postmaster@mx.test"};
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "automated");
+	filter_result_clear(&res);
+
+	/* A person called Post Master, or at postmasters.test, is a person. */
+	person_intro(&t, "Lunch", "Noon?");
+	t.m.from = (struct addr){"Post Master", "pm@postmasters.test"};
+	run(shipped, &t.m, 0, &res);
+	assert_null(res.class);
+	filter_result_clear(&res);
+}
+
+static void test_shipped_bounce(void **state)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	/* A DSN that also says Auto-Submitted and comes from MAILER-DAEMON
+	 * is a bounce, not merely automated. */
+	person_intro(&t, "Undelivered Mail Returned to Sender", "This is the mail system.");
+	t.m.from = (struct addr){"Mail Delivery System", "mailer-daemon@mx.test"};
+	t.m.return_path = "";
+	t.m.content_type = "multipart/report";
+	tmsg_header(&t, "Auto-Submitted", "auto-replied");
+	tmsg_header(&t, "Content-Type",
+	            "multipart/report; report-type=delivery-status; boundary=\"x\"");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "bounce");
+	assert_string_equal(res.class_rule, "bounce-delivery-report");
+	filter_result_clear(&res);
+
+	/* A read receipt is a report too, but not a bounce. */
+	person_intro(&t, "Read: Intro", "Your message was read.");
+	t.m.content_type = "multipart/report";
+	tmsg_header(&t, "Content-Type",
+	            "multipart/report; report-type=disposition-notification; boundary=\"x\"");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "automated");
+	assert_string_equal(res.class_rule, "automated-other-report");
+	filter_result_clear(&res);
+
+	expect_header_class("X-Failed-Recipients", "jane@lead.test", "bounce");
+	expect_class("Undeliverable: Intro", "Delivery has failed.", "bounce");
+	expect_class("Delivery Status Notification (Failure)", "x", "bounce");
+	expect_class("Mail delivery failed: returning message to sender", "x", "bounce");
+	expect_class("Returned mail: see transcript for details", "x", "bounce");
+	expect_class("failure notice", "x", "bounce");
+	expect_class("Delivery Failure", "x", "bounce");
+	/* A person forwarding a bounce is a person. */
+	expect_class("Fwd: Undeliverable: lunch", "Any idea why?", NULL);
+}
+
+#define FORM_BODY                                                                                  \
+	"You have a new form submission.\n\n"                                                      \
+	"Name: Aisha Ferreira\n"                                                                   \
+	"Email: aisha.ferreira@mail.example\n"                                                     \
+	"Phone: (575) 555-0108\n"                                                                  \
+	"How did you hear about us?: Referred by Laura Svensson\n"                                 \
+	"Project: needs two bathrooms redone before their tenants move in\n"                       \
+	"Budget: in the $40-60k range\n\n"                                                         \
+	"Submitted Mon, 04 Mar 2024 09:00:00 +0000 from https://biz.test/contact\n"
+
+static void form_message(struct tmsg *t, char *body)
+{
+	tmsg_init(t);
+	t->m.subject = "New submission: Contact us - Aisha Ferreira";
+	t->m.from = (struct addr){"Website Forms", "no-reply@forms.biz.test"};
+	t->reply_to[0] = (struct addr){"Aisha Ferreira", "aisha.ferreira@mail.example"};
+	t->m.reply_to.n = 1;
+	t->to[0] = (struct addr){NULL, "agent@biz.test"};
+	t->m.to.n = 1;
+	t->m.return_path = "no-reply@forms.biz.test";
+	tmsg_text(t, body);
+}
+
+static void test_shipped_forms(void **state)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	/* The generator's layout, marked Auto-Submitted by the form service:
+	 * still a form (forms come first). */
+	form_message(&t, FORM_BODY);
+	tmsg_header(&t, "Auto-Submitted", "auto-generated");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "form");
+	assert_string_equal(res.class_rule, "form-notification");
+	assert_field(&res, FF_LEAD_NAME, "Aisha Ferreira");
+	assert_field(&res, FF_LEAD_EMAIL, "aisha.ferreira@mail.example");
+	assert_field(&res, FF_LEAD_PHONE, "(575) 555-0108");
+	assert_field(&res, FF_NEED, "needs two bathrooms redone before their tenants move in");
+	assert_field(&res, FF_BUDGET, "in the $40-60k range");
+	assert_field(&res, FF_REFERRER_NAME, "Laura Svensson");
+	assert_field(&res, FF_REFERRER_EMAIL, NULL);
+	filter_result_clear(&res);
+
+	/* Gravity Forms / Jotform / Typeform style labels. */
+	form_message(&t, "New entry\n\n"
+	                 "**Full Name:** Tom Baker\n"
+	                 "**Your Email:** tom@baker.test\n"
+	                 "Phone Number:\t+44 20 7946 0123\n"
+	                 "Company / Organization: Baker & Sons\n"
+	                 "Tell us about your project: Loft conversion\n"
+	                 "Estimated budget: £30k\n"
+	                 "Referred by: Priya Raman (priya@raman.test)\n");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "form");
+	assert_field(&res, FF_LEAD_NAME, "Tom Baker");
+	assert_field(&res, FF_LEAD_EMAIL, "tom@baker.test");
+	assert_field(&res, FF_LEAD_PHONE, "+44 20 7946 0123");
+	assert_field(&res, FF_LEAD_COMPANY, "Baker & Sons");
+	assert_field(&res, FF_NEED, "Loft conversion");
+	assert_field(&res, FF_BUDGET, "£30k");
+	assert_field(&res, FF_REFERRER_NAME, "Priya Raman");
+	assert_field(&res, FF_REFERRER_EMAIL, "priya@raman.test");
+	filter_result_clear(&res);
+
+	form_message(&t, "First Name: Mei\n"
+	                 "Last Name: Chen\n"
+	                 "E-mail Address: mei@chen.test\n"
+	                 "Message: Deck repair\n"
+	                 "Referrer: Bob Smith\n"
+	                 "Referrer email: bob@smith.test\n");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "form");
+	assert_field(&res, FF_LEAD_NAME, "Mei");
+	assert_field(&res, FF_LEAD_EMAIL, "mei@chen.test");
+	assert_field(&res, FF_NEED, "Deck repair");
+	assert_field(&res, FF_REFERRER_NAME, "Bob Smith");
+	assert_field(&res, FF_REFERRER_EMAIL, "bob@smith.test");
+	filter_result_clear(&res);
+
+	/* "How did you hear": Google names no referrer, but it is a form. */
+	form_message(&t, "Name: Ana Kim\nEmail: ana@kim.test\nHow did you hear about us? Google\n");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "form");
+	assert_field(&res, FF_REFERRER_NAME, NULL);
+	filter_result_clear(&res);
+
+	/* No referral field: a plain contact form, not a referral form (and
+	 * its no-reply sender makes it automated). */
+	form_message(&t, "Name: Ana Kim\nEmail: ana@kim.test\nMessage: Hello\n");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "automated");
+	assert_field(&res, FF_LEAD_NAME, NULL);
+	filter_result_clear(&res);
+
+	/* An intro that mentions a referral in prose is not a form. */
+	person_intro(&t, "Intro: Sarah <> Jane",
+	             "Jane, meet Acme.\nName: not a form, just prose about a referral.\n");
+	run(shipped, &t.m, 0, &res);
+	assert_class(&res, "intro");
+	filter_result_clear(&res);
+}
+
+static void test_shipped_intro(void **state)
+{
+	static char *subjects[] = {
+	        "Intro: Sarah <> Jane",
+	        "Introduction: Jane / Brightline Renovations",
+	        "Jane, meet Brightline Renovations",
+	        "Intro - Jane (Northwind Advisors) <> Brightline Renovations",
+	        "Connecting you two: Jane + Brightline Renovations",
+	        "Brightline Renovations <> Jane (kitchen project)",
+	        "Quick intro",
+	        "Introducing Jane",
+	        "Fwd: Intro: Sarah <> Jane",
+	        "Referral: Jane Doe",
+	        "Vorstellung: Jane Doe",
+	        "Mise en relation : Jane / Acme",
+	        "Presentación: Jane",
+	};
+	static char *texts[] = {
+	        "Happy to connect you two.",
+	        "As promised, I'm introducing you to the team at Acme.",
+	        "I'd like to introduce you to Acme; they did our place.",
+	        "Connecting you both here (double opt-in confirmed).",
+	        "Quick intro as discussed over coffee on Thursday.",
+	        "Looping in Acme (cc'd), who I mentioned when we spoke.",
+	        "Jane, meet Acme. Acme, meet Jane.",
+	        "I'd like you to meet Jane.",
+	        "Putting you in touch with Jane.",
+	        "I'm cc'ing Tom from Acme here.",
+	        "This is a referral from our book club.",
+	        "Tom recommended you for this kind of work.",
+	        "You two should talk about the roof.",
+	        "Darf ich dir Jane vorstellen? Sie plant einen Umbau.",
+	        "Ich möchte Ihnen Frau Müller vorstellen.",
+	        "Je vous présente Jane, qui cherche un artisan.",
+	        "Je vous mets en relation avec Jane.",
+	        "Te presento a Jane, busca un contratista.",
+	};
+	static char *not_intro[][2] = {
+	        {"[PATCH 2/3] mm: introduce folio_foo()", "This patch introduces a helper."},
+	        {"Re: [PATCH] net: fix leak", "(cc'ing linux-mm since this touches the allocator)"},
+	        {"Re: [PATCH] fs: ctime", "cc'ing the maintainers."},
+	        {"Meet the new MacBook Pro", "Now in space grey."},
+	        {"[notmuch] Introducing myself", "Hello list."},
+	        {"Lunch on Friday?", "We need to meet the deadline first."},
+	        {"Re: kitchen", "Thanks, the quote looks fine. Nice to meet you."},
+	        {"Re: Intro: Sarah <> Jane", "Thanks Sarah! Nice to e-meet you, Acme."},
+	        {"AW: Vorstellung: Jane", "Danke!"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(subjects); i++)
+		expect_class(subjects[i], "Hello.", "intro");
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++)
+		expect_class(texts[i], texts[i], "intro");
+	/* A reply counts by its own text, not by the thread's subject. */
+	expect_class("Re: lunch", "Jane, I'd like to introduce you to Acme.", "intro");
+	for (size_t i = 0; i < ARRAY_SIZE(not_intro); i++)
+		expect_class(not_intro[i][0], not_intro[i][1], NULL);
+}
+
+#define INTRO_BODY                                                                                 \
+	"Hi Jane,\n\n"                                                                             \
+	"Happy to connect you two. Jane (Northwind Advisors) is planning a full\n"                 \
+	"kitchen remodel in their 1920s bungalow, budget is about EUR 30.000, and\n"               \
+	"they'd like to get going within the next two months.\n\n"                                 \
+	"I've known Jane for years. Best number to reach Jane is +1 201\n"                         \
+	"555 0123.\n\n"                                                                            \
+	"I'll let you two take it from here.\n"
+
+#define INTRO_SIG "\nBest,\nSarah Lee\nPartner, Contoso Property Group\nM: (415) 555-0199\n"
+
+static void test_shipped_fields(void **state)
+{
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	person_intro(&t, "Intro: Sarah <> Jane", INTRO_BODY);
+	t.m.body = INTRO_BODY INTRO_SIG;
+	run(shipped, &t.m, 1, &res);
+	assert_class(&res, "intro");
+	assert_field(&res, FF_LEAD_PHONE, "+1 201 555 0123");
+	assert_field(&res, FF_LEAD_COMPANY, "Northwind Advisors");
+	assert_field(&res, FF_NEED, "is planning a full kitchen remodel in their 1920s bungalow");
+	assert_field(&res, FF_BUDGET, "about EUR 30.000");
+	assert_field(&res, FF_TIMELINE, "within the next two months");
+	assert_field(&res, FF_LEAD_EMAIL, NULL);
+	assert_non_null(find_hit(&res, "lead-phone-cue"));
+	filter_result_clear(&res);
+
+	/* The other ways the lead's number is given. */
+	static const char *phones[][2] = {
+	        {"Jane's cell: (201) 555-0144 (texts are fine).", "(201) 555-0144"},
+	        {"You can call Jane on 201.555.0145, weekday evenings work best.", "201.555.0145"},
+	        {"Phone for Jane: +33 1 99 00 12 34", "+33 1 99 00 12 34"},
+	        {"Best number to reach Jane is +49 30 001234.", "+49 30 001234"},
+	        {"Her mobile is +61 491 570 123.", "+61 491 570 123"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
+		person_intro(&t, "Intro", (char *)phones[i][0]);
+		run(shipped, &t.m, 0, &res);
+		assert_field(&res, FF_LEAD_PHONE, phones[i][1]);
+		filter_result_clear(&res);
+	}
+
+	/* The referrer's own numbers are not the lead's: a signature line
+	 * (only the body has it, the context is trimmed) and "reach me",
+	 * "call us", "my number". */
+	static char *not_lead[] = {
+	        "Jane needs a roof.\n\nBest,\nSarah\nM: 415-555-0199\nMobile: 415-555-0198\n",
+	        "Jane needs a roof. You can reach me at 415-555-0199 any time.",
+	        "Jane needs a roof. Call us on 415 555 0199.",
+	        "Jane needs a roof. My number is 415 555 0199.",
+	        "Jane needs a roof, 3 bedrooms, 2 floors, built 1921.",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(not_lead); i++) {
+		person_intro(&t, "Intro", "Jane needs a roof.");
+		t.m.body = not_lead[i];
+		if (i > 0)
+			t.m.context = not_lead[i];
+		run(shipped, &t.m, 0, &res);
+		if (res.fields[FF_LEAD_PHONE])
+			fail_msg("case %zu: lead_phone %s", i, res.fields[FF_LEAD_PHONE]);
+		filter_result_clear(&res);
+	}
+
+	/* A forward from the lead: "My number is" in the forwarded block. */
+	person_intro(&t, "Fwd: Looking for a contractor",
+	             "---------- Forwarded message ---------\nFrom: Jane\n\nMy number is\n"
+	             "660.555.0145.\n\nHello Acme, see below.\n");
+	t.fwd[0] = (struct forward){.from = {"Jane Doe", "jane@lead.test"},
+	                            .subject = "Looking for a contractor",
+	                            .body = "Would love an intro. My number is\n660.555.0145.\n"};
+	t.m.nfwd = 1;
+	run(shipped, &t.m, 1, &res);
+	assert_field(&res, FF_LEAD_PHONE, "660.555.0145");
+	assert_string_equal(find_hit(&res, "lead-phone-forwarded")->target, "forwarded");
+	filter_result_clear(&res);
+
+	/* A lead named only in the text. */
+	static const char *emails[][2] = {
+	        {"Tom needs a deck. You can reach him at tom@deck.test.", "tom@deck.test"},
+	        {"Tom needs a deck; his email is <tom@deck.test>.", "tom@deck.test"},
+	        {"Please contact her at mei.chen@chen.example if you can help.",
+	         "mei.chen@chen.example"},
+	        {"Tom's email address is tom@deck.test", "tom@deck.test"},
+	        {"Questions? Reach me at sarah@ref.test.", NULL},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(emails); i++) {
+		person_intro(&t, "Intro", (char *)emails[i][0]);
+		run(shipped, &t.m, 0, &res);
+		assert_field(&res, FF_LEAD_EMAIL, emails[i][1]);
+		filter_result_clear(&res);
+	}
+
+	/* Company and need, other shapes. */
+	person_intro(&t, "Intro", "Tom works at Wingtip Builders and wants a quote on a new roof.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_COMPANY, "Wingtip Builders");
+	assert_field(&res, FF_NEED, "wants a quote on a new roof");
+	filter_result_clear(&res);
+
+	person_intro(&t, "Intro - Jane (Fabrikam Homes) <> Acme", "Jane is looking for a roofer.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_COMPANY, "Fabrikam Homes");
+	assert_field(&res, FF_NEED, "is looking for a roofer");
+	filter_result_clear(&res);
+
+	/* "(cc'd)" is not a company; "I need" is the referrer's need. */
+	person_intro(&t, "Intro", "Looping in Acme (cc'd) who is great. I need a coffee.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_COMPANY, NULL);
+	assert_field(&res, FF_NEED, NULL);
+	filter_result_clear(&res);
+
+	person_intro(&t, "Intro", "Budget: roughly $25,000.\nTimeline: this spring.\n");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_BUDGET, "roughly $25,000");
+	assert_field(&res, FF_TIMELINE, "this spring");
+	filter_result_clear(&res);
+}
+
+static void test_shipped_rep_commands(void **state)
+{
+	static const char *cases[][3] = {
+	        {"#won 12000\n\nThanks,\nTom", "won", "12000"},
+	        {"Spoke to Jane today.\n  #status qualified  \nMore soon.", "status", "qualified"},
+	        {"#lost no budget", "lost", "no budget"},
+	        {"#note called, sending proposal   \n", "note", "called, sending proposal"},
+	        {"#Won 5000", "Won", "5000"},
+	        {"#status\n", "status", NULL},
+	        {"> #won 12000\nNot yet, sorry.", NULL, NULL},
+	        {"We #won the bid", NULL, NULL},
+	        {"#wonderful news", NULL, NULL},
+	};
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		person_intro(&t, "Re: Intro: Sarah <> Jane", (char *)cases[i][0]);
+		run(shipped, &t.m, 0, &res);
+		assert_field(&res, FF_COMMAND, cases[i][1]);
+		assert_field(&res, FF_COMMAND_ARG, cases[i][2]);
+		filter_result_clear(&res);
+	}
+}
+
+/* The shipped rules over real files, parsed by message.c. */
+static void test_shipped_parsed(void **state)
+{
+	static const struct {
+		const char *file, *class, *phone, *referrer;
+	} cases[] = {
+	        {"filters/intro.eml", "intro", "(201) 555-0144", NULL},
+	        {"filters/form.eml", "form", "(575) 555-0108", "Laura Svensson"},
+	        {"filters/autoreply.eml", "automated", NULL, NULL},
+	        {"filters/bounce.eml", "bounce", NULL, NULL},
+	};
+
+	(void)state;
+	message_init();
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t len = 0;
+		char *data = test_read_data(cases[i].file, &len), *err = NULL;
+		struct message *m = NULL;
+		struct filter_result res;
+
+		assert_non_null(data);
+		assert_int_equal(message_parse(data, len, &m, &err), 0);
+		run(shipped, m, 0, &res);
+		if (res.class == NULL || strcmp(res.class, cases[i].class) != 0)
+			fail_msg("%s: want %s, got %s", cases[i].file, cases[i].class,
+			         res.class ? res.class : "none");
+		if (cases[i].phone)
+			assert_field(&res, FF_LEAD_PHONE, cases[i].phone);
+		if (cases[i].referrer)
+			assert_field(&res, FF_REFERRER_NAME, cases[i].referrer);
+		filter_result_clear(&res);
+		message_free(m);
+		free(data);
+	}
+	message_shutdown();
+}
+
+int main(void)
+{
+	const struct CMUnitTest format[] = {
+	        cmocka_unit_test(test_field_names),
+	        cmocka_unit_test(test_format_basics),
+	        cmocka_unit_test(test_passes),
+	        cmocka_unit_test(test_when_class),
+	        cmocka_unit_test(test_unless),
+	        cmocka_unit_test(test_targets),
+	        cmocka_unit_test(test_targets_absent_and_order),
+	        cmocka_unit_test(test_capture_values),
+	        cmocka_unit_test(test_trace_cut),
+	        cmocka_unit_test(test_file_order),
+	        cmocka_unit_test(test_load_faults),
+	        cmocka_unit_test(test_load_no_files),
+	        cmocka_unit_test(test_load_regex_columns),
+	        cmocka_unit_test(test_match_limit),
+	        cmocka_unit_test(test_long_body),
+	};
+	const struct CMUnitTest rules[] = {
+	        cmocka_unit_test(test_shipped_loads),
+	        cmocka_unit_test(test_shipped_automated),
+	        cmocka_unit_test(test_shipped_bounce),
+	        cmocka_unit_test(test_shipped_forms),
+	        cmocka_unit_test(test_shipped_intro),
+	        cmocka_unit_test(test_shipped_fields),
+	        cmocka_unit_test(test_shipped_rep_commands),
+	        cmocka_unit_test(test_shipped_parsed),
+	};
+	int failed = cmocka_run_group_tests_name("filter format", format, NULL, NULL);
+
+	failed += cmocka_run_group_tests_name("shipped rules", rules, setup_shipped,
+	                                      teardown_shipped);
+	return failed;
+}

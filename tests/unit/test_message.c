@@ -1,0 +1,688 @@
+/*
+ * test_message.c - message_parse() over the hand-written mail in
+ * tests/data/message/, plus the mbox splitter and the caps.
+ */
+#include "testutil.h"
+
+#include "message.h"
+
+static struct message *parse_file(const char *name)
+{
+	struct message *m = NULL;
+	char *error = NULL;
+	size_t len = 0;
+	char *data = test_read_data(name, &len);
+
+	assert_non_null(data);
+	if (message_parse(data, len, &m, &error) != 0)
+		fail_msg("%s: %s", name, error);
+	free(data);
+	assert_non_null(m);
+	return m;
+}
+
+static struct message *parse_str(const char *s)
+{
+	struct message *m = NULL;
+	char *error = NULL;
+
+	if (message_parse(s, strlen(s), &m, &error) != 0)
+		fail_msg("parse: %s", error);
+	return m;
+}
+
+static int has_warning(const struct message *m, const char *part)
+{
+	size_t i;
+
+	for (i = 0; i < m->nwarnings; i++)
+		if (strstr(m->warnings[i], part))
+			return 1;
+	return 0;
+}
+
+static void test_rfc2047_names(void **state)
+{
+	struct message *m = parse_file("message/rfc2047-names.eml");
+
+	(void)state;
+	assert_string_equal(m->from.name, "François Lefèvre"); /* ISO-8859-1 Q */
+	assert_string_equal(m->from.email, "francois.lefevre@example.fr");
+	assert_int_equal(m->nfrom, 1);
+	assert_int_equal(m->to.n, 2);
+	assert_string_equal(m->to.v[0].name, "Zoë Brontë"); /* UTF-8 B */
+	assert_string_equal(m->to.v[0].email, "zoe@example.org");
+	assert_string_equal(m->to.v[1].name, "Chloé Dubois"); /* UTF-8 Q */
+	assert_int_equal(m->cc.n, 2);
+	assert_string_equal(m->cc.v[0].name, "山田 太郎"); /* ISO-2022-JP B */
+	assert_string_equal(m->cc.v[0].email, "taro@example.jp");
+	assert_string_equal(m->cc.v[1].email, "agent@biz.test"); /* lower-cased */
+	assert_string_equal(m->subject, "Intro: Søren <> Brightline");
+	assert_string_equal(m->message_id, "names.1@example.fr");
+	assert_string_equal(m->return_path, "francois@example.fr");
+	assert_int_equal(m->date, 1709540100); /* 2024-03-04T08:15:00Z */
+	assert_string_equal(message_header(m, "cc"),
+	                    "山田 太郎 <taro@example.jp>, \"Biz Intake\" <AGENT@biz.test>");
+	assert_string_equal(m->content_type, "text/plain");
+	assert_string_equal(m->body, "Zoë, meet Brightline.\n\nFrançois\n");
+	assert_int_equal(m->nwarnings, 0);
+	message_free(m);
+}
+
+static void test_alternative(void **state)
+{
+	struct message *m = parse_file("message/alternative.eml");
+
+	(void)state;
+	assert_string_equal(m->content_type, "multipart/alternative");
+	assert_int_equal(m->body_is_html, 0);
+	assert_string_equal(
+	        m->body, "Hi Bob,\n\nBrightline did our kitchen. Bob's number is (415) 555-0123, "
+	                 "evenings are best.\n\nBest,\nJane Smith\nM: +1 212 555 0199");
+	assert_string_equal(m->context, "Hi Bob,\n\nBrightline did our kitchen. Bob's number is "
+	                                "(415) 555-0123, evenings are best.\n");
+	assert_int_equal(m->date, 1709632800);
+	assert_int_equal(m->nattachments, 0);
+	assert_int_equal(m->nfwd, 0);
+	assert_int_equal(m->report, REPORT_NONE);
+	message_free(m);
+}
+
+static void test_outlook_html(void **state)
+{
+	struct message *m = parse_file("message/outlook-html.eml");
+
+	(void)state;
+	assert_int_equal(m->body_is_html, 1);
+	assert_string_equal(m->from.name, "Smith, Jane");
+	assert_string_equal(m->body, "Hi Carlos,\n\nI\u2019d like you to meet Brightline "
+	                             "Renovations. Carlos\u2019s cell is 415-555-0142.\n\nKind "
+	                             "regards,\nJane Smith\nM: +1 617 555 0100\n");
+	assert_string_equal(m->context, "Hi Carlos,\n\nI\u2019d like you to meet Brightline "
+	                                "Renovations. Carlos\u2019s cell is 415-555-0142.\n");
+	assert_null(strstr(m->body, "Calibri"));
+	message_free(m);
+}
+
+static void test_gmail_forward_inline(void **state)
+{
+	struct message *m = parse_file("message/gmail-forward.eml");
+	struct forward *f;
+
+	(void)state;
+	assert_int_equal(m->nfwd, 1);
+	f = &m->fwd[0];
+	assert_int_equal(f->attached, 0);
+	assert_string_equal(f->from.name, "Tom Walsh");
+	assert_string_equal(f->from.email, "tom.walsh@example.org");
+	assert_int_equal(f->to.n, 2);
+	assert_string_equal(f->to.v[0].email, "priya@example.com");
+	assert_string_equal(f->to.v[1].name, "Ann Lee");
+	assert_string_equal(f->to.v[1].email, "ann@example.net");
+	assert_string_equal(f->subject, "Looking for a contractor");
+	assert_null(f->message_id);
+	assert_string_equal(f->body, "Would love an intro to whoever did your extension.\n"
+	                             "My number is 020 7946 0811.\n\nTom\n");
+	/* the forwarder's sign-off goes, the forwarded block stays */
+	assert_null(strstr(m->context, "Priya\n"));
+	assert_non_null(strstr(m->context, "---------- Forwarded message ---------\n"));
+	assert_non_null(strstr(m->context, "My number is 020 7946 0811."));
+	message_free(m);
+}
+
+static void test_gmail_html_forward(void **state)
+{
+	struct message *m = parse_file("message/gmail-html-forward.eml");
+	struct forward *f;
+
+	(void)state;
+	/* the file has CRLF line ends and only an HTML part */
+	assert_int_equal(m->body_is_html, 1);
+	assert_int_equal(m->date, 1710892800);
+	assert_int_equal(m->nfwd, 1);
+	f = &m->fwd[0];
+	assert_string_equal(f->from.name, "Yusuf Patel");
+	assert_string_equal(f->from.email, "yusuf@example.org");
+	assert_int_equal(f->to.n, 1);
+	assert_string_equal(f->to.v[0].email, "kenji@example.com");
+	assert_string_equal(f->subject, "Loft conversion");
+	assert_non_null(strstr(f->body, "Call me on +44 20 7946 0321."));
+	assert_string_equal(m->context, "Hi team, please look after Yusuf.\n\n"
+	                                "---------- Forwarded message ---------\n"
+	                                "From: Yusuf Patel <yusuf@example.org>\n"
+	                                "Date: Sun, Mar 17, 2024 at 8:00 PM\n"
+	                                "Subject: Loft conversion\n"
+	                                "To: Kenji Tanaka <kenji@example.com>\n\n"
+	                                "Kenji, who did your loft? Call me on +44 20 7946 0321.\n");
+	message_free(m);
+}
+
+static void test_outlook_forward(void **state)
+{
+	struct message *m = parse_file("message/outlook-forward.eml");
+	struct forward *f;
+
+	(void)state;
+	assert_int_equal(m->nfwd, 1);
+	f = &m->fwd[0];
+	assert_int_equal(f->attached, 0);
+	assert_string_equal(f->from.name, "Tom Walsh"); /* [mailto:] form */
+	assert_string_equal(f->from.email, "tom@example.org");
+	assert_int_equal(f->to.n, 2); /* ';' separated, <mailto:> copies */
+	assert_string_equal(f->to.v[0].name, "Ana Murphy");
+	assert_string_equal(f->to.v[0].email, "ana@example.com");
+	assert_string_equal(f->to.v[1].name, "Grace Kim");
+	assert_string_equal(f->to.v[1].email, "grace@example.net");
+	assert_string_equal(f->subject, "kitchen remodel");
+	assert_string_equal(f->body, "Ana, do you know a good builder? I'm on 617-555-0123.\n");
+	assert_string_equal(m->context, "Over to you - Tom is keen to start.\n");
+	message_free(m);
+}
+
+static void test_apple_forward(void **state)
+{
+	struct message *m = parse_file("message/apple-forward.eml");
+	struct forward *f;
+
+	(void)state;
+	assert_int_equal(m->nfwd, 1);
+	f = &m->fwd[0];
+	assert_string_equal(f->from.email, "dmitri@example.org");
+	assert_int_equal(f->to.n, 2); /* To and Cc */
+	assert_string_equal(f->to.v[1].email, "segun@example.net");
+	assert_string_equal(f->subject, "basement");
+	assert_string_equal(f->body, "Water in the basement again. Can you send me your "
+	                             "contractor's details?\n");
+	message_free(m);
+}
+
+static void test_rfc822_forward(void **state)
+{
+	struct message *m = parse_file("message/rfc822-forward.eml");
+	struct forward *f;
+
+	(void)state;
+	assert_string_equal(m->body, "See below, Elena needs a roof.\n");
+	assert_int_equal(m->nfwd, 1);
+	f = &m->fwd[0];
+	assert_int_equal(f->attached, 1);
+	assert_string_equal(f->from.name, "Elena Ferreira");
+	assert_string_equal(f->from.email, "elena@example.net");
+	assert_int_equal(f->to.n, 2);
+	assert_string_equal(f->to.v[0].email, "mark@example.com");
+	assert_string_equal(f->to.v[1].email, "ilse@example.org");
+	assert_string_equal(f->subject, "roof quote");
+	assert_string_equal(f->message_id, "inner.7@example.net");
+	assert_string_equal(f->body, "Hi Mark, can you recommend someone for the roof? Call me "
+	                             "at 555-0177. Merci d'avance, Jérôme says hi.\n");
+	assert_int_equal(m->nattachments, 2);
+	assert_string_equal(m->attachments[0], "roof quote.eml");
+	assert_string_equal(m->attachments[1], "plan.pdf"); /* no directories */
+	message_free(m);
+}
+
+static void test_dsn(void **state)
+{
+	struct message *m = parse_file("message/dsn.eml");
+
+	(void)state;
+	assert_int_equal(m->report, REPORT_DSN);
+	assert_string_equal(m->report_type, "delivery-status");
+	assert_string_equal(m->return_path, "");
+	assert_string_equal(m->from.email, "mailer-daemon@mx.biz.test");
+	assert_int_equal(m->ndsn, 2);
+	/* Original-Recipient is the address as we sent it */
+	assert_string_equal(m->dsn[0].email, "gone@example.org");
+	assert_string_equal(m->dsn[0].action, "failed");
+	assert_string_equal(m->dsn[0].status, "5.1.1");
+	assert_string_equal(
+	        m->dsn[0].diagnostic,
+	        "550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown");
+	assert_string_equal(m->dsn[1].email, "slow@example.net");
+	assert_string_equal(m->dsn[1].action, "delayed");
+	assert_string_equal(m->dsn[1].status, "4.4.1");
+	assert_null(m->dsn[1].diagnostic);
+	assert_string_equal(m->orig_message_id, "welcome.42@biz.test");
+	assert_int_equal(m->nfwd, 0); /* the returned message is no forward */
+	assert_non_null(strstr(m->body, "could not\nbe delivered"));
+	message_free(m);
+}
+
+static void test_dsn_rfc822_and_other_report(void **state)
+{
+	static const char dsn[] =
+	        "From: MAILER-DAEMON@mx.example.org\n"
+	        "To: agent@biz.test\n"
+	        "Subject: failure\n"
+	        "Content-Type: multipart/report; report-type=\"Delivery-Status\"; boundary=x\n"
+	        "\n--x\nContent-Type: text/plain\n\nFailed.\n"
+	        "--x\nContent-Type: message/delivery-status\n\n"
+	        "Reporting-MTA: dns; mx.example.org\n\n"
+	        "Action : failed\nStatus : 5.0.0\nFinal-Recipient : rfc/822;A@Example.Org\n"
+	        "--x\nContent-Type: message/rfc822\n\n"
+	        "From: agent@biz.test\nTo: a@example.org\nMessage-ID: <orig.9@biz.test>\n"
+	        "Subject: hello\n\nhello\n--x--\n";
+	static const char mdn[] =
+	        "From: reader@example.org\n"
+	        "To: agent@biz.test\n"
+	        "Subject: Read: hello\n"
+	        "Content-Type: multipart/report; report-type=disposition-notification; "
+	        "boundary=y\n"
+	        "\n--y\nContent-Type: text/plain\n\nRead.\n"
+	        "--y\nContent-Type: message/disposition-notification\n\n"
+	        "Final-Recipient: rfc822; reader@example.org\nDisposition: manual-action/"
+	        "MDN-sent-manually; displayed\n--y--\n";
+	struct message *m = parse_str(dsn);
+
+	(void)state;
+	assert_int_equal(m->report, REPORT_DSN);
+	assert_int_equal(m->ndsn, 1); /* fields in any order, "Name : value" */
+	assert_string_equal(m->dsn[0].email, "a@example.org");
+	assert_string_equal(m->dsn[0].action, "failed");
+	assert_string_equal(m->orig_message_id, "orig.9@biz.test");
+	assert_int_equal(m->nfwd, 0);
+	message_free(m);
+
+	m = parse_str(mdn);
+	assert_int_equal(m->report, REPORT_OTHER);
+	assert_string_equal(m->report_type, "disposition-notification");
+	assert_int_equal(m->ndsn, 0);
+	assert_string_equal(m->body, "Read."); /* the LF before a boundary is the boundary's */
+	message_free(m);
+}
+
+static void test_autoreply(void **state)
+{
+	struct message *m = parse_file("message/autoreply.eml");
+
+	(void)state;
+	assert_string_equal(message_header(m, "Auto-Submitted"), "auto-replied");
+	assert_string_equal(message_header(m, "precedence"), "bulk");
+	assert_string_equal(message_header(m, "X-Auto-Response-Suppress"), "All");
+	assert_null(message_header(m, "List-Id"));
+	assert_string_equal(m->in_reply_to, "intro.1@example.com");
+	assert_int_equal(m->nreferences, 1);
+	assert_string_equal(m->references[0], "intro.1@example.com");
+	assert_string_equal(m->subject, "Automatic reply: Intro: Lars <> Brightline");
+	assert_int_equal(m->nheaders, 12);
+	assert_string_equal(m->headers[0].name, "Date");
+	assert_string_equal(m->headers[11].name, "Content-Type");
+	assert_string_equal(m->headers[11].value, "text/plain; charset=utf-8");
+	message_free(m);
+}
+
+/* Decided: the hash is blind to line ends (CRLF vs LF) and to refolding,
+ * because a relay or an IMAP server may change either on re-delivery. */
+static void test_missing_msgid_hash(void **state)
+{
+	size_t len = 0, i;
+	char *lf = test_read_data("message/no-msgid.eml", &len);
+	struct buf crlf = {0}, refold = {0};
+	struct message *a, *b, *c, *d;
+	char *error = NULL, *p;
+
+	(void)state;
+	assert_non_null(lf);
+	for (i = 0; i < len; i++) {
+		if (lf[i] == '\n')
+			buf_addc(&crlf, '\r');
+		buf_addc(&crlf, lf[i]);
+	}
+	buf_adds(&refold, lf);
+	p = strstr(refold.s, "might\n fold");
+	assert_non_null(p);
+	memcpy(p, "might\n\tfold", 11);
+
+	assert_int_equal(message_parse(lf, len, &a, &error), 0);
+	assert_int_equal(message_parse(crlf.s, crlf.len, &b, &error), 0);
+	assert_int_equal(message_parse(refold.s, refold.len, &c, &error), 0);
+	assert_null(a->message_id);
+	assert_string_equal(a->subject, "A long subject line that a relay might fold differently");
+	assert_string_equal(b->body, "Noah, meet Brightline.\nSecond line.\n");
+	assert_true(a->header_hash != 0);
+	assert_true(a->header_hash == b->header_hash);
+	assert_true(a->header_hash == c->header_hash);
+
+	p = strstr(refold.s, "Second line");
+	memcpy(p, "Other", 5);
+	assert_int_equal(message_parse(refold.s, refold.len, &d, &error), 0);
+	assert_true(a->header_hash != d->header_hash);
+
+	message_free(a);
+	message_free(b);
+	message_free(c);
+	message_free(d);
+	buf_free(&crlf);
+	buf_free(&refold);
+	free(lf);
+}
+
+static void test_references(void **state)
+{
+	struct message *m = parse_file("message/references.eml");
+
+	(void)state;
+	assert_string_equal(m->in_reply_to, "reply.2@example.com");
+	assert_int_equal(m->nreferences, 3);
+	assert_string_equal(m->references[0], "intro.1@example.com");
+	assert_string_equal(m->references[1], "reply.1@biz.test");
+	assert_string_equal(m->references[2], "reply.2@example.com");
+	assert_string_equal(m->cc.v[0].email, "agent+r42@biz.test");
+	/* the wrapped "On ... <jane@example.com>\nwrote:" goes with the quote */
+	assert_string_equal(m->context, "Thanks Jane! Tuesday works.\n");
+	message_free(m);
+}
+
+static void test_group(void **state)
+{
+	struct message *m = parse_file("message/group.eml");
+
+	(void)state;
+	assert_int_equal(m->nfrom, 2);
+	assert_string_equal(m->from.email, "sofia@example.it");
+	assert_string_equal(m->sender.email, "assistant@example.it");
+	assert_int_equal(m->reply_to.n, 1);
+	assert_string_equal(m->reply_to.v[0].email, "sofia.private@example.it");
+	assert_int_equal(m->to.n, 2); /* group members; the empty group adds none */
+	assert_string_equal(m->to.v[0].name, "Anna Novak");
+	assert_string_equal(m->to.v[0].email, "anna@example.org");
+	assert_null(m->to.v[1].name);
+	assert_string_equal(m->to.v[1].email, "raj@example.net");
+	message_free(m);
+}
+
+static void test_bcc_delivered_to(void **state)
+{
+	struct message *m = parse_file("message/bcc-agent.eml");
+
+	(void)state;
+	assert_int_equal(m->to.n, 1);
+	assert_int_equal(m->cc.n, 0);
+	/* Delivered-To, X-Original-To (same address), Envelope-To */
+	assert_int_equal(m->delivered_to.n, 2);
+	assert_string_equal(m->delivered_to.v[0].email, "agent@biz.test");
+	assert_string_equal(m->delivered_to.v[1].email, "other@biz.test");
+	assert_string_equal(m->return_path, "jane@example.com");
+	message_free(m);
+}
+
+static void test_unknown_charset(void **state)
+{
+	struct message *m = parse_file("message/unknown-charset.eml");
+
+	(void)state;
+	/* not UTF-8: read as Latin-1, nothing lost */
+	assert_string_equal(m->body, "Café on the corner, ask for Renée.");
+	assert_true(has_warning(m, "unknown charset x-no-such-charset"));
+	assert_true(has_warning(m, "Latin-1"));
+	message_free(m);
+
+	m = parse_file("message/unknown-charset-utf8.eml");
+	assert_string_equal(m->body, "Café au lait.\n");
+	assert_true(has_warning(m, "unknown charset bogus-8 in the text part, decoded as UTF-8"));
+	message_free(m);
+}
+
+static void test_8bit_no_charset(void **state)
+{
+	struct message *m = parse_str("From: a@example.com\nSubject: x\n\n"
+	                              "Price: 5\x80 \x93quoted\x94\n");
+
+	(void)state;
+	assert_string_equal(m->body, "Price: 5€ “quoted”\n");
+	assert_true(has_warning(m, "Windows-1252"));
+	message_free(m);
+}
+
+static void test_forward_variants(void **state)
+{
+	/* HTML bold leftovers ("*From:*") and Thunderbird's marker */
+	struct message *m = parse_str("From: a@example.com\nTo: agent@biz.test\nSubject: Fwd: x\n\n"
+	                              "See below.\n\n-------- Forwarded Message --------\n"
+	                              "*Subject:* Garage\n*Date:* Mon, 4 Mar 2024\n"
+	                              "*From:* Raj Patel <Raj@Example.ORG>\n*To:* a@example.com\n\n"
+	                              "Garage conversion, call 555-0101.\n");
+
+	(void)state;
+	assert_int_equal(m->nfwd, 1);
+	assert_string_equal(m->fwd[0].from.name, "Raj Patel");
+	assert_string_equal(m->fwd[0].from.email, "raj@example.org");
+	assert_string_equal(m->fwd[0].subject, "Garage");
+	assert_int_equal(m->fwd[0].to.n, 1);
+	assert_string_equal(m->fwd[0].body, "Garage conversion, call 555-0101.\n");
+	message_free(m);
+
+	/* a marker with no header block after it is not a forward */
+	m = parse_str("From: a@example.com\n\nBegin forwarded message:\n\nhello\n");
+	assert_int_equal(m->nfwd, 0);
+	message_free(m);
+}
+
+static void test_python_encoded_comma(void **state)
+{
+	/* Python's email package folds "A <a>, B <b>" with the comma as an
+	 * encoded word */
+	struct message *m = parse_str(
+	        "From: a@example.com\nTo:\n Olusegun =?utf-8?q?W=C5=82odarczyk?= <o@example.test>\n"
+	        " =?utf-8?q?=2C?= Jane Nakamura <jane@example.org>\nSubject: x\n\nx\n");
+
+	(void)state;
+	assert_int_equal(m->to.n, 2);
+	assert_string_equal(m->to.v[0].name, "Olusegun Włodarczyk");
+	assert_string_equal(m->to.v[1].name, "Jane Nakamura");
+	assert_string_equal(m->to.v[1].email, "jane@example.org");
+	message_free(m);
+}
+
+struct mbox_seen {
+	int n;
+	char *raw[4];
+	size_t len[4];
+	int stop_at;
+};
+
+static int mbox_cb(const char *raw, size_t len, int index, void *arg)
+{
+	struct mbox_seen *s = arg;
+
+	assert_int_equal(index, s->n + 1);
+	if (s->n < 4) {
+		s->raw[s->n] = xstrndup(raw, len);
+		s->len[s->n] = len;
+	}
+	s->n++;
+	return index == s->stop_at ? 7 : 0;
+}
+
+static void test_mbox(void **state)
+{
+	size_t len = 0;
+	char *data = test_read_data("message/three.mbox", &len);
+	struct mbox_seen s = {0};
+	struct message *m;
+	char *error = NULL;
+	int i;
+
+	(void)state;
+	assert_true(message_is_mbox(data, len));
+	assert_false(message_is_mbox("From: a@b\n", 10));
+	assert_int_equal(message_mbox_foreach(data, len, mbox_cb, &s), 0);
+	assert_int_equal(s.n, 3);
+	/* mboxrd: one '>' less; the blank line before "From " is dropped */
+	assert_non_null(strstr(s.raw[0], "\nOne.\nFrom the desk of Jane.\n>From quoted twice.\n"));
+	assert_int_equal(s.raw[0][s.len[0] - 1], '\n');
+	assert_int_equal(s.raw[0][s.len[0] - 2], '.');
+	assert_int_equal(message_parse(s.raw[1], s.len[1], &m, &error), 0);
+	assert_string_equal(m->subject, "second");
+	assert_string_equal(m->body, "Two.\n");
+	message_free(m);
+	assert_int_equal(message_parse(s.raw[2], s.len[2], &m, &error), 0);
+	assert_string_equal(m->message_id, "mbox.3@example.com");
+	message_free(m);
+	for (i = 0; i < s.n; i++)
+		free(s.raw[i]);
+
+	/* the callback's non-zero return stops the walk */
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	assert_int_equal(message_mbox_foreach(data, len, mbox_cb, &s), 7);
+	assert_int_equal(s.n, 2);
+	for (i = 0; i < s.n; i++)
+		free(s.raw[i]);
+
+	/* message_parse skips a leading From line itself */
+	assert_int_equal(message_parse(data, len, &m, &error), 0);
+	assert_string_equal(m->subject, "first");
+	message_free(m);
+	free(data);
+}
+
+static void test_no_message(void **state)
+{
+	struct message *m = (struct message *)1;
+	char *error = NULL;
+
+	(void)state;
+	assert_int_equal(message_parse("", 0, &m, &error), -1);
+	assert_null(m);
+	assert_string_equal(error, "empty message");
+	free(error);
+	error = NULL;
+	assert_int_equal(message_parse(NULL, 0, &m, &error), -1);
+	free(error);
+	error = NULL;
+	assert_int_equal(message_parse("\r\n\r\n \n", 7, &m, &error), -1);
+	assert_non_null(error);
+	free(error);
+	error = NULL;
+	assert_int_equal(message_parse("From x@y Mon Mar  4 09:00:00 2024\n", 34, &m, &error), -1);
+	free(error);
+	error = NULL;
+	assert_int_equal(message_parse("// Not an RFC-822 Document", 26, &m, &error), -1);
+	assert_null(m);
+	assert_non_null(error);
+	free(error);
+}
+
+static void test_cr_only(void **state)
+{
+	static const char raw[] = "From: Old Mac <mac@example.com>\rTo: agent@biz.test\r"
+	                          "Subject: classic\r\rLine one.\rLine two.\r";
+	struct message *m = parse_str(raw);
+
+	(void)state;
+	assert_string_equal(m->from.email, "mac@example.com");
+	assert_string_equal(m->subject, "classic");
+	assert_string_equal(m->body, "Line one.\nLine two.\n");
+	assert_true(has_warning(m, "CR-only"));
+	message_free(m);
+}
+
+static void test_caps(void **state)
+{
+	struct buf b = {0};
+	struct message *m;
+	int i;
+
+	(void)state;
+	buf_adds(&b, "From: a@example.com\nTo: ");
+	for (i = 0; i < 300; i++)
+		buf_printf(&b, "%su%d@example.org", i ? ", " : "", i);
+	buf_adds(&b, "\nReferences:");
+	for (i = 0; i < 150; i++)
+		buf_printf(&b, " <r%d@x>", i);
+	buf_adds(&b, "\nSubject: big\n\n");
+	for (i = 0; i < (MESSAGE_MAX_BODY / 10) + 100; i++)
+		buf_adds(&b, "0123456789");
+	m = parse_str(b.s);
+	assert_int_equal(m->to.n, MESSAGE_MAX_ADDRS);
+	assert_int_equal(m->nreferences, MESSAGE_MAX_REFS);
+	assert_string_equal(m->references[0], "r50@x"); /* the newest kept */
+	assert_string_equal(m->references[MESSAGE_MAX_REFS - 1], "r149@x");
+	assert_int_equal(m->body_truncated, 1);
+	assert_int_equal(strlen(m->body), MESSAGE_MAX_BODY);
+	message_free(m);
+	buf_free(&b);
+}
+
+static void test_deep_nesting(void **state)
+{
+	struct buf b = {0};
+	struct message *m;
+	int i;
+
+	(void)state;
+	buf_adds(&b, "From: a@example.com\nSubject: deep\nContent-Type: multipart/mixed; "
+	             "boundary=b0\n\n");
+	for (i = 0; i < 60; i++)
+		buf_printf(&b, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i, i + 1);
+	buf_printf(&b, "--b60\nContent-Type: text/plain\n\ndeep text\n");
+	m = parse_str(b.s);
+	assert_string_equal(m->body, "");
+	assert_true(m->nwarnings > 0);
+	message_free(m);
+	buf_free(&b);
+}
+
+static void test_empty_parts(void **state)
+{
+	struct message *m = parse_str("From: a@example.com\nContent-Type: multipart/mixed; "
+	                              "boundary=e\n\n--e\nContent-Type: text/plain; "
+	                              "charset=x-bogus\n\n--e\nContent-Type: text/html\n\n"
+	                              "--e--\n");
+
+	(void)state;
+	assert_string_equal(m->body, "");
+	assert_string_equal(m->context, "");
+	message_free(m);
+}
+
+static void test_html_with_plain_alternative_not_converted(void **state)
+{
+	struct message *m = parse_str("From: a@example.com\nContent-Type: multipart/alternative; "
+	                              "boundary=z\n\n--z\nContent-Type: text/html\n\n<p>html</p>\n"
+	                              "--z\nContent-Type: text/plain\n\nplain\n--z--\n");
+
+	(void)state;
+	assert_string_equal(m->body, "plain");
+	assert_int_equal(m->body_is_html, 0);
+	message_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_rfc2047_names),
+	        cmocka_unit_test(test_alternative),
+	        cmocka_unit_test(test_outlook_html),
+	        cmocka_unit_test(test_gmail_forward_inline),
+	        cmocka_unit_test(test_gmail_html_forward),
+	        cmocka_unit_test(test_outlook_forward),
+	        cmocka_unit_test(test_apple_forward),
+	        cmocka_unit_test(test_rfc822_forward),
+	        cmocka_unit_test(test_forward_variants),
+	        cmocka_unit_test(test_python_encoded_comma),
+	        cmocka_unit_test(test_dsn),
+	        cmocka_unit_test(test_dsn_rfc822_and_other_report),
+	        cmocka_unit_test(test_autoreply),
+	        cmocka_unit_test(test_missing_msgid_hash),
+	        cmocka_unit_test(test_references),
+	        cmocka_unit_test(test_group),
+	        cmocka_unit_test(test_bcc_delivered_to),
+	        cmocka_unit_test(test_unknown_charset),
+	        cmocka_unit_test(test_8bit_no_charset),
+	        cmocka_unit_test(test_mbox),
+	        cmocka_unit_test(test_no_message),
+	        cmocka_unit_test(test_cr_only),
+	        cmocka_unit_test(test_caps),
+	        cmocka_unit_test(test_deep_nesting),
+	        cmocka_unit_test(test_empty_parts),
+	        cmocka_unit_test(test_html_with_plain_alternative_not_converted),
+	};
+	int rc;
+
+	message_init();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	message_shutdown();
+	return rc;
+}

@@ -1,0 +1,794 @@
+/*
+ * test_store.c - the SQLite store: schema versions, upserts, lookups,
+ * transactions and the CLI views, on real database files under /tmp.
+ *
+ * This is the store module's own test, so it may open the file with
+ * sqlite3 directly to check (and to forge) what store.c wrote.
+ */
+#include "testutil.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct store *st;
+};
+
+static void remove_db(const char *path)
+{
+	char f[160];
+
+	unlink(path);
+	snprintf(f, sizeof(f), "%s-wal", path);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s-shm", path);
+	unlink(f);
+	snprintf(f, sizeof(f), "%s-journal", path);
+	unlink(f);
+}
+
+/* A fresh directory; the store is opened by setup_open only. */
+static int setup_dir(void **state)
+{
+	struct fx *fx = xcalloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/refagent-store-XXXXXX");
+	if (mkdtemp(fx->dir) == NULL) {
+		free(fx);
+		return -1;
+	}
+	snprintf(fx->path, sizeof(fx->path), "%s/agent.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int setup_open(void **state)
+{
+	struct fx *fx;
+	char *err = NULL;
+
+	if (setup_dir(state) != 0)
+		return -1;
+	fx = *state;
+	if (store_open(fx->path, 0, &fx->st, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *fx = *state;
+
+	store_close(fx->st);
+	remove_db(fx->path);
+	rmdir(fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* Reads one integer with a plain sqlite3 connection. */
+static long long raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	long long v = -999;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+static int64_t person(struct store *st, const char *email, const char *name)
+{
+	int64_t id = -1;
+
+	assert_int_equal(store_person_ensure(st, email, name, 1000, &id), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+static int64_t referral(struct store *st, const char *status, int64_t referrer, int64_t lead,
+                        int64_t at)
+{
+	struct referral_rec r = {
+	        .status = status, .referrer_id = referrer, .lead_id = lead, .at = at};
+	int64_t id = -1;
+
+	assert_int_equal(store_referral_add(st, &r, &id), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+static int64_t message(struct store *st, const char *key, int64_t at)
+{
+	struct msg_rec m = {.key = key, .direction = "in", .kind = "intro", .at = at};
+	int64_t id = -1;
+
+	assert_int_equal(store_message_add(st, &m, &id), 0);
+	assert_true(id > 0);
+	return id;
+}
+
+/* ---- open and schema ---- */
+
+static void test_create_migrate_reopen(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL;
+	int64_t id = 0;
+
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_null(err);
+	assert_int_equal(store_person_ensure(fx->st, "a@x.test", "A", 1, &id), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = "
+	                                   "'table' AND name IN ('people', 'referrals', "
+	                                   "'messages', 'message_referrals', 'events', "
+	                                   "'checkpoints', 'counters')"),
+	                 7);
+
+	/* Reopening migrates nothing and keeps the data. */
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(store_person_ensure(fx->st, "A@X.TEST", NULL, 2, &id), 0);
+	assert_int_equal(id, 1);
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+
+	/* Read-only open of a current database works; writes fail. */
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), 0);
+	assert_int_equal(store_person_ensure(fx->st, "b@x.test", NULL, 2, &id), -1);
+	assert_non_null(strstr(store_error(fx->st), "ensure person b@x.test: "));
+	assert_non_null(strstr(store_error(fx->st), "readonly"));
+}
+
+static void test_pragmas(void **state)
+{
+	struct fx *fx = *state;
+
+	/* journal_mode is stored in the file; foreign_keys, synchronous and
+	 * busy_timeout are per connection and show in the other tests
+	 * (FOREIGN KEY errors, the write lock test). */
+	assert_int_equal(raw_int(fx->path, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"),
+	                 1);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL, want[64];
+
+	raw_exec(fx->path, "CREATE TABLE t (x); PRAGMA user_version = 7");
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
+	assert_null(fx->st);
+	assert_non_null(err);
+	assert_non_null(strstr(err, fx->path));
+	snprintf(want, sizeof(want), "schema version 7 is newer than this build's %d",
+	         STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
+	free(err);
+	err = NULL;
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_non_null(strstr(err, want));
+	free(err);
+	/* Nothing was changed. */
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 7);
+}
+
+static void test_readonly_missing(void **state)
+{
+	struct fx *fx = *state;
+	struct stat sb;
+	char *err = NULL;
+
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_null(fx->st);
+	assert_non_null(err);
+	assert_non_null(strstr(err, fx->path));
+	assert_non_null(strstr(err, "No such file"));
+	free(err);
+	assert_int_equal(stat(fx->path, &sb), -1);
+}
+
+static void test_readonly_old_schema(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL;
+
+	raw_exec(fx->path, "CREATE TABLE t (x)");
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_non_null(strstr(err, fx->path));
+	assert_non_null(strstr(err, "schema version 0, this build needs 1"));
+	free(err);
+}
+
+static void test_not_a_database(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL;
+	FILE *f = fopen(fx->path, "w");
+
+	assert_non_null(f);
+	fputs("this is not a database, just some text long enough to be a header\n", f);
+	for (int i = 0; i < 100; i++)
+		fputs("padding padding padding padding padding padding padding\n", f);
+	fclose(f);
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
+	assert_non_null(strstr(err, fx->path));
+	assert_non_null(strstr(err, "not a database"));
+	free(err);
+}
+
+/* ---- people ---- */
+
+static void test_person_upsert(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = 0, b = 0, c = 0;
+	struct referral_view v;
+
+	assert_int_equal(store_person_ensure(fx->st, "Bob@X.test", NULL, 10, &a), 0);
+	assert_int_equal(store_person_ensure(fx->st, "bob@x.test", "Bob Smith", 11, &b), 0);
+	assert_int_equal(store_person_ensure(fx->st, "BOB@x.TEST", "Robert", 12, &c), 0);
+	assert_int_equal(a, b);
+	assert_int_equal(a, c);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people"), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT created_at FROM people"), 10);
+
+	assert_int_equal(store_person_fill(fx->st, a, "+1 555 0100", NULL), 0);
+	assert_int_equal(store_person_fill(fx->st, a, "+1 555 9999", "Acme"), 0);
+
+	referral(fx->st, "new", 0, a, 100);
+	assert_int_equal(store_referral_get(fx->st, 1, &v, NULL, NULL), 1);
+	assert_string_equal(v.lead.email, "bob@x.test");
+	assert_string_equal(v.lead.name, "Bob Smith");
+	assert_string_equal(v.lead.phone, "+1 555 0100");
+	assert_string_equal(v.lead.company, "Acme");
+	assert_null(v.referrer.email);
+	assert_null(v.referrer.name);
+	store_referral_view_clear(&v);
+
+	/* An empty stored name is filled. */
+	assert_int_equal(store_person_ensure(fx->st, "eve@x.test", "", 10, &a), 0);
+	assert_int_equal(store_person_ensure(fx->st, "Eve@x.test", "Eve", 10, &b), 0);
+	assert_int_equal(a, b);
+	assert_int_equal(raw_int(fx->path, "SELECT name = 'Eve' FROM people WHERE id = 2"), 1);
+}
+
+static void test_person_null_email(void **state)
+{
+	struct fx *fx = *state;
+	int64_t a = 0, b = 0, c = 0;
+
+	assert_int_equal(store_person_ensure(fx->st, NULL, "Sarah", 10, &a), 0);
+	assert_int_equal(store_person_ensure(fx->st, NULL, "Sarah", 10, &b), 0);
+	assert_int_equal(store_person_ensure(fx->st, "", "Sarah", 10, &c), 0);
+	assert_true(a != b);
+	assert_true(b != c);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people WHERE email IS NULL"), 3);
+}
+
+/* ---- messages and threads ---- */
+
+static void test_message_add_find_duplicate(void **state)
+{
+	struct fx *fx = *state;
+	struct msg_rec m = {.key = "<a1@x.test>",
+	                    .direction = "in",
+	                    .kind = "intro",
+	                    .mailbox = "INBOX",
+	                    .uidvalidity = 4000000000u,
+	                    .uid = 7,
+	                    .from_email = "sarah@x.test",
+	                    .subject = "Meet Tom",
+	                    .date = 500,
+	                    .at = 600};
+	int64_t id = 0, found = 0, n = -1;
+
+	assert_int_equal(store_message_find(fx->st, "<a1@x.test>", &found), 0);
+	assert_int_equal(store_message_add(fx->st, &m, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_message_find(fx->st, "<a1@x.test>", &found), 1);
+	assert_int_equal(found, 1);
+	/* Message-IDs compare exactly. */
+	assert_int_equal(store_message_find(fx->st, "<A1@x.test>", &found), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT uidvalidity FROM messages"), 4000000000LL);
+
+	m.kind = "reply";
+	assert_int_equal(store_message_add(fx->st, &m, &id), -1);
+	assert_string_equal(store_error(fx->st),
+	                    "insert message <a1@x.test>: UNIQUE constraint failed: messages.key");
+
+	m.key = "<a2@x.test>";
+	m.direction = "sideways";
+	assert_int_equal(store_message_add(fx->st, &m, &id), -1);
+	assert_non_null(strstr(store_error(fx->st), "insert message <a2@x.test>: CHECK"));
+	assert_non_null(strstr(store_error(fx->st), "message_direction"));
+
+	m.direction = "out";
+	m.mailbox = NULL;
+	assert_int_equal(store_message_add(fx->st, &m, &id), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT uid IS NULL FROM messages WHERE id = 2"), 1);
+	assert_int_equal(store_message_count(fx->st, "intro", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_message_count(fx->st, "reply", &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_message_count(fx->st, "bounce", &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_message_count(fx->st, NULL, &n), 0);
+	assert_int_equal(n, 2);
+}
+
+static void test_thread_find(void **state)
+{
+	struct fx *fx = *state;
+	int64_t lead = person(fx->st, "lead@x.test", NULL);
+	int64_t r1 = referral(fx->st, "new", 0, lead, 1);
+	int64_t r2 = referral(fx->st, "new", 0, lead, 2);
+	int64_t r3 = referral(fx->st, "new", 0, lead, 3);
+	int64_t m1 = message(fx->st, "<m1@x>", 1);
+	int64_t m2 = message(fx->st, "<m2@x>", 2);
+	int64_t m3 = message(fx->st, "<m3@x>", 3);
+	int64_t *ids = NULL;
+	size_t n = 99;
+	const char *keys[] = {"<m3@x>", "<none@x>", NULL, "<m1@x>", "<m2@x>", "<m3@x>"};
+
+	message(fx->st, "<m4@x>", 4); /* linked to nothing */
+	assert_int_equal(store_message_link(fx->st, m1, r1), 0);
+	assert_int_equal(store_message_link(fx->st, m1, r1), 0); /* idempotent */
+	assert_int_equal(store_message_link(fx->st, m2, r3), 0);
+	assert_int_equal(store_message_link(fx->st, m3, r3), 0);
+	assert_int_equal(store_message_link(fx->st, m3, r1), 0);
+	assert_int_equal(store_message_link(fx->st, m3, 999), -1);
+	assert_non_null(strstr(store_error(fx->st), "link message 3 to referral 999: FOREIGN KEY"));
+
+	assert_int_equal(store_thread_find(fx->st, keys, ARRAY_SIZE(keys), &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], r1);
+	assert_int_equal(ids[1], r3);
+	free(ids);
+
+	assert_int_equal(store_thread_find(fx->st, keys + 1, 2, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(ids);
+	assert_int_equal(store_thread_find(fx->st, keys + 4, 1, &ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], r3);
+	free(ids);
+	(void)r2;
+}
+
+/* ---- referrals ---- */
+
+static void test_open_for_lead(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ref = person(fx->st, "sarah@x.test", "Sarah");
+	int64_t lead = person(fx->st, "tom@y.test", "Tom");
+	int64_t other = person(fx->st, "ann@y.test", "Ann");
+	int64_t id = 0, open1, open2;
+	const char *closed[] = {"won", "lost", "rejected", "expired"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(closed); i++)
+		referral(fx->st, closed[i], ref, lead, 10);
+	referral(fx->st, "new", ref, other, 10);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 0);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "nobody@y.test", &id), 0);
+	assert_int_equal(store_referral_open_for_lead(fx->st, NULL, &id), 0);
+
+	open1 = referral(fx->st, "held", ref, lead, 20);
+	open2 = referral(fx->st, "qualified", ref, lead, 30);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "Tom@Y.test", &id), 1);
+	assert_int_equal(id, open1);
+	assert_int_equal(store_referral_set_status(fx->st, open1, "won", 1, 12000.5, 40), 1);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 1);
+	assert_int_equal(id, open2);
+
+	/* Bad status and dangling people are refused by the schema. */
+	{
+		struct referral_rec r = {.status = "maybe", .lead_id = lead, .at = 1};
+
+		assert_int_equal(store_referral_add(fx->st, &r, &id), -1);
+		assert_non_null(strstr(store_error(fx->st), "insert referral for lead 2: CHECK"));
+		assert_non_null(strstr(store_error(fx->st), "referral_status"));
+		r.status = "new";
+		r.lead_id = 999;
+		assert_int_equal(store_referral_add(fx->st, &r, &id), -1);
+		assert_non_null(strstr(store_error(fx->st), "FOREIGN KEY"));
+	}
+}
+
+static void test_referral_fields_and_status(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ref = person(fx->st, "sarah@x.test", "Sarah");
+	int64_t lead = person(fx->st, "tom@y.test", "Tom");
+	struct referral_rec r = {.status = NULL,
+	                         .referrer_id = ref,
+	                         .lead_id = lead,
+	                         .rep_email = "Rep@Biz.test",
+	                         .rep_name = "Rita Rep",
+	                         .need = "a website",
+	                         .budget = "5k",
+	                         .timeline = "Q3",
+	                         .context = "Sarah says hi",
+	                         .subject = "Meet Tom",
+	                         .thread_key = "<i1@x>",
+	                         .at = 100};
+	struct referral_view v;
+	int64_t id = 0;
+
+	assert_int_equal(store_referral_add(fx->st, &r, &id), 0);
+	assert_int_equal(store_referral_get(fx->st, id, &v, NULL, NULL), 1);
+	assert_int_equal(v.id, id);
+	assert_string_equal(v.status, "new");
+	assert_string_equal(v.referrer.name, "Sarah");
+	assert_string_equal(v.referrer.email, "sarah@x.test");
+	assert_null(v.referrer.phone);
+	assert_string_equal(v.lead.name, "Tom");
+	assert_string_equal(v.rep_email, "rep@biz.test");
+	assert_string_equal(v.rep_name, "Rita Rep");
+	assert_string_equal(v.need, "a website");
+	assert_string_equal(v.budget, "5k");
+	assert_string_equal(v.timeline, "Q3");
+	assert_string_equal(v.context, "Sarah says hi");
+	assert_string_equal(v.subject, "Meet Tom");
+	assert_null(v.held_reason);
+	assert_int_equal(v.created_at, 100);
+	assert_int_equal(v.updated_at, 100);
+	assert_int_equal(v.first_contact_at, 0);
+	assert_int_equal(v.has_value, 0);
+	store_referral_view_clear(&v);
+	assert_int_equal(raw_int(fx->path, "SELECT last_activity_at FROM referrals"), 100);
+
+	/* Touch never moves activity back. */
+	assert_int_equal(store_referral_touch(fx->st, id, 150), 0);
+	assert_int_equal(store_referral_touch(fx->st, id, 120), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT last_activity_at FROM referrals"), 150);
+
+	assert_int_equal(store_referral_first_contact(fx->st, id, 200), 1);
+	assert_int_equal(store_referral_first_contact(fx->st, id, 300), 0);
+	assert_int_equal(store_referral_set_status(fx->st, id, "won", 1, 12000, 400), 1);
+	assert_int_equal(store_referral_set_status(fx->st, 999, "won", 0, 0, 400), 0);
+	assert_int_equal(store_referral_set_status(fx->st, id, "bogus", 0, 0, 400), -1);
+	assert_non_null(strstr(store_error(fx->st), "set status of referral 1: CHECK"));
+	assert_int_equal(store_referral_get(fx->st, id, &v, NULL, NULL), 1);
+	assert_string_equal(v.status, "won");
+	assert_int_equal(v.first_contact_at, 200);
+	assert_int_equal(v.updated_at, 400);
+	assert_int_equal(v.has_value, 1);
+	assert_true(v.value == 12000.0);
+	store_referral_view_clear(&v);
+	assert_int_equal(raw_int(fx->path, "SELECT closed_at FROM referrals"), 400);
+	/* Reopening clears closed_at and keeps the value. */
+	assert_int_equal(store_referral_set_status(fx->st, id, "proposal", 0, 0, 500), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT closed_at IS NULL AND value = 12000 "
+	                                   "FROM referrals"),
+	                 1);
+}
+
+static void test_events_in_order(void **state)
+{
+	struct fx *fx = *state;
+	int64_t lead = person(fx->st, "tom@y.test", "Tom");
+	int64_t r = referral(fx->st, "new", 0, lead, 10);
+	int64_t m1 = message(fx->st, "<m1@x>", 10);
+	int64_t m2 = message(fx->st, "<m2@x>", 30);
+	struct event_rec e1 = {.referral_id = r,
+	                       .at = 10,
+	                       .actor = "sarah@x.test",
+	                       .kind = "created",
+	                       .new_status = "new",
+	                       .detail = "intro",
+	                       .message_id = m1};
+	struct event_rec e2 = {.referral_id = r,
+	                       .at = 50,
+	                       .actor = "cli",
+	                       .kind = "status",
+	                       .old_status = "new",
+	                       .new_status = "contacted"};
+	struct event_rec e3 = {.referral_id = r,
+	                       .at = 30,
+	                       .actor = "tom@y.test",
+	                       .kind = "reply",
+	                       .message_id = m2};
+	struct event_rec bad = {.referral_id = 999, .at = 1, .actor = "agent", .kind = "touch"};
+	struct referral_view v;
+	struct event_view *ev = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_event_add(fx->st, &e1), 0);
+	assert_int_equal(store_event_add(fx->st, &e2), 0);
+	assert_int_equal(store_event_add(fx->st, &e3), 0);
+	assert_int_equal(store_event_add(fx->st, &bad), -1);
+	assert_non_null(strstr(store_error(fx->st), "insert touch event for referral 999: "));
+
+	assert_int_equal(store_referral_get(fx->st, r, &v, &ev, &n), 1);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[0].at, 10);
+	assert_string_equal(ev[0].actor, "sarah@x.test");
+	assert_string_equal(ev[0].kind, "created");
+	assert_null(ev[0].old_status);
+	assert_string_equal(ev[0].new_status, "new");
+	assert_string_equal(ev[0].detail, "intro");
+	assert_string_equal(ev[0].message_key, "<m1@x>");
+	assert_int_equal(ev[1].at, 30);
+	assert_string_equal(ev[1].kind, "reply");
+	assert_string_equal(ev[1].message_key, "<m2@x>");
+	assert_int_equal(ev[2].at, 50);
+	assert_string_equal(ev[2].old_status, "new");
+	assert_string_equal(ev[2].new_status, "contacted");
+	assert_null(ev[2].message_key);
+	assert_null(ev[2].detail);
+	store_event_views_free(ev, n);
+	store_referral_view_clear(&v);
+}
+
+/* ---- checkpoints and counters ---- */
+
+static void test_checkpoint(void **state)
+{
+	struct fx *fx = *state;
+	uint32_t uv = 9, last = 9;
+
+	assert_int_equal(store_checkpoint_get(fx->st, "INBOX", &uv, &last), 0);
+	assert_int_equal(uv, 0);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 4294967295u, 12), 0);
+	assert_int_equal(store_checkpoint_set(fx->st, "Other", 5, 6), 0);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 4294967295u, 13), 0);
+	assert_int_equal(store_checkpoint_get(fx->st, "INBOX", &uv, &last), 1);
+	assert_int_equal(uv, 4294967295u);
+	assert_int_equal(last, 13);
+	assert_int_equal(store_checkpoint_get(fx->st, "Other", &uv, &last), 1);
+	assert_int_equal(uv, 5);
+	assert_int_equal(last, 6);
+	/* Mailbox names are case-sensitive except INBOX, which the IMAP
+	 * module normalises; the store compares exactly. */
+	assert_int_equal(store_checkpoint_get(fx->st, "other", &uv, &last), 0);
+}
+
+static void test_counters(void **state)
+{
+	struct fx *fx = *state;
+	int64_t v = -1;
+
+	assert_int_equal(store_counter_peek(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_counter_next(fx->st, "other", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(store_counter_peek(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 3);
+	assert_int_equal(store_counter_peek(fx->st, "other", &v), 0);
+	assert_int_equal(v, 1);
+}
+
+/* ---- transactions ---- */
+
+static void test_transactions(void **state)
+{
+	struct fx *fx = *state;
+	int64_t id = 0, v = 0;
+	char *err = NULL;
+	struct store *ro = NULL;
+
+	assert_int_equal(store_begin(fx->st), 0);
+	message(fx->st, "<kept@x>", 1);
+	assert_int_equal(store_commit(fx->st), 0);
+
+	assert_int_equal(store_begin(fx->st), 0);
+	message(fx->st, "<gone@x>", 2);
+	assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 2), 0);
+	assert_int_equal(store_message_find(fx->st, "<gone@x>", &id), 1);
+	/* A reader sees only committed data. */
+	assert_int_equal(store_open(fx->path, 1, &ro, &err), 0);
+	assert_int_equal(store_message_find(ro, "<kept@x>", &id), 1);
+	assert_int_equal(store_message_find(ro, "<gone@x>", &id), 0);
+	store_rollback(fx->st);
+
+	assert_int_equal(store_message_find(fx->st, "<kept@x>", &id), 1);
+	assert_int_equal(store_message_find(fx->st, "<gone@x>", &id), 0);
+	assert_int_equal(store_counter_peek(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(store_checkpoint_get(fx->st, "INBOX", (uint32_t[]){0}, (uint32_t[]){0}),
+	                 0);
+
+	/* Rollback with nothing open is harmless; commit without begin fails. */
+	store_rollback(fx->st);
+	assert_int_equal(store_commit(fx->st), -1);
+	assert_non_null(strstr(store_error(fx->st), "commit: cannot commit"));
+
+	/* A failed statement inside a transaction leaves the rest intact. */
+	assert_int_equal(store_begin(fx->st), 0);
+	message(fx->st, "<t1@x>", 3);
+	assert_int_equal(store_message_add(fx->st,
+	                                   &(struct msg_rec){.key = "<t1@x>",
+	                                                     .direction = "in",
+	                                                     .kind = "intro",
+	                                                     .at = 3},
+	                                   &id),
+	                 -1);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(store_message_find(ro, "<t1@x>", &id), 1);
+	store_close(ro);
+}
+
+/* store_begin takes the write lock at once (BEGIN IMMEDIATE), so a
+ * second writer is kept out until commit. */
+static void test_write_lock(void **state)
+{
+	struct fx *fx = *state;
+	struct store *other = NULL;
+	char *err = NULL;
+
+	assert_int_equal(store_open(fx->path, 0, &other, &err), 0);
+	assert_int_equal(store_begin(fx->st), 0);
+	/* A plain connection without busy_timeout fails at once instead of
+	 * waiting the store's 10 s. */
+	{
+		sqlite3 *db = NULL;
+
+		assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+		                 SQLITE_BUSY);
+		sqlite3_close(db);
+	}
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(store_begin(other), 0);
+	assert_int_equal(store_commit(other), 0);
+	store_close(other);
+}
+
+/* ---- views ---- */
+
+static void test_list_and_get(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ref = person(fx->st, "sarah@x.test", "Sarah");
+	int64_t l1 = person(fx->st, "a@y.test", "A");
+	int64_t l2 = person(fx->st, "b@y.test", "B");
+	int64_t r1 = referral(fx->st, "new", ref, l1, 1);
+	int64_t r2 = referral(fx->st, "held", 0, l2, 2);
+	int64_t r3 = referral(fx->st, "new", ref, l2, 3);
+	struct referral_view *v = NULL, one;
+	struct event_view dummy, *ev = &dummy;
+	size_t n = 0;
+
+	assert_int_equal(store_referral_list(fx->st, NULL, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[0].id, r1);
+	assert_int_equal(v[1].id, r2);
+	assert_int_equal(v[2].id, r3);
+	assert_null(v[1].referrer.email);
+	assert_string_equal(v[1].lead.email, "b@y.test");
+	store_referral_views_free(v, n);
+
+	assert_int_equal(store_referral_list(fx->st, "new", &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, r1);
+	assert_string_equal(v[0].lead.name, "A");
+	assert_string_equal(v[0].referrer.name, "Sarah");
+	assert_int_equal(v[1].id, r3);
+	assert_string_equal(v[1].lead.name, "B");
+	store_referral_views_free(v, n);
+
+	assert_int_equal(store_referral_list(fx->st, "won", &v, &n), 0);
+	assert_int_equal(n, 0);
+	assert_null(v);
+
+	assert_int_equal(store_referral_get(fx->st, 999, &one, &ev, &n), 0);
+	assert_null(ev);
+	assert_int_equal(n, 0);
+	assert_null(one.status);
+	assert_int_equal(store_referral_get(fx->st, r2, &one, &ev, &n), 1);
+	assert_string_equal(one.status, "held");
+	assert_int_equal(n, 0);
+	assert_null(ev);
+	store_referral_view_clear(&one);
+	store_referral_view_clear(NULL);
+	store_referral_views_free(NULL, 0);
+	store_event_views_free(NULL, 0);
+}
+
+/* The intake sequence for many messages in batches, as the benchmark does. */
+static void test_ingest_batches(void **state)
+{
+	struct fx *fx = *state;
+	int64_t n = 0;
+
+	for (int b = 0; b < 4; b++) {
+		assert_int_equal(store_begin(fx->st), 0);
+		for (int i = 0; i < 50; i++) {
+			char key[64], ref[64], lead[64];
+			int64_t mid = 0, rid = 0, rfid, lid, v;
+			int k = b * 50 + i;
+			struct msg_rec m = {
+			        .key = key, .direction = "in", .kind = "intro", .at = k};
+			struct referral_rec r = {.status = "new", .at = k};
+			struct event_rec e = {.at = k, .actor = "agent", .kind = "created"};
+
+			snprintf(key, sizeof(key), "<%d@bench>", k);
+			snprintf(ref, sizeof(ref), "ref%d@x.test", k % 7);
+			snprintf(lead, sizeof(lead), "Lead%d@y.test", k);
+			assert_int_equal(store_message_find(fx->st, key, &mid), 0);
+			rfid = person(fx->st, ref, "R");
+			lid = person(fx->st, lead, "L");
+			assert_int_equal(store_referral_open_for_lead(fx->st, lead, &rid), 0);
+			r.referrer_id = rfid;
+			r.lead_id = lid;
+			assert_int_equal(store_referral_add(fx->st, &r, &rid), 0);
+			assert_int_equal(store_message_add(fx->st, &m, &mid), 0);
+			assert_int_equal(store_message_link(fx->st, mid, rid), 0);
+			e.referral_id = rid;
+			e.message_id = mid;
+			assert_int_equal(store_event_add(fx->st, &e), 0);
+			assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+			assert_int_equal(v, k);
+		}
+		assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, (uint32_t)(b + 1) * 50),
+		                 0);
+		assert_int_equal(store_commit(fx->st), 0);
+	}
+	assert_int_equal(store_message_count(fx->st, "intro", &n), 0);
+	assert_int_equal(n, 200);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people"), 207);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_create_migrate_reopen, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_pragmas, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_readonly_missing, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_readonly_old_schema, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_not_a_database, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_person_upsert, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_person_null_email, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_message_add_find_duplicate, setup_open,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_thread_find, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_open_for_lead, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_referral_fields_and_status, setup_open,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_events_in_order, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_checkpoint, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_counters, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_lock, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_list_and_get, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_ingest_batches, setup_open, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

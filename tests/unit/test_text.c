@@ -1,0 +1,212 @@
+/*
+ * test_text.c - text_clean_utf8() and text_trim_context(): the lead's
+ * details in an intro survive, the referrer's signature and the quoted
+ * history do not.
+ */
+#include "testutil.h"
+
+#include "text.h"
+
+static void clean(const char *in, size_t len, const char *want)
+{
+	char *got = text_clean_utf8(in, len);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void trim(const char *in, const char *want)
+{
+	char *got = text_trim_context(in);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_clean_utf8(void **state)
+{
+	(void)state;
+	clean("plain ascii\n", 12, "plain ascii\n");
+	clean("a\r\nb\rc\n", 7, "a\nb\nc\n");
+	clean("caf\xc3\xa9 \xf0\x9f\x98\x80", 10, "café 😀");
+	clean("bad \xe9 byte", 10, "bad \xEF\xBF\xBD byte");
+	clean("over\xc0\x80long", 10, "over\xEF\xBF\xBD\xEF\xBF\xBDlong");
+	clean("sur\xed\xa0\x80rogate", 12, "sur\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDrogate");
+	clean("cut \xe2\x82", 6, "cut \xEF\xBF\xBD\xEF\xBF\xBD");
+	clean("nul\0byte", 8, "nulbyte");
+	clean("", 0, "");
+	clean(NULL, 0, "");
+}
+
+static void test_signoff_and_phone(void **state)
+{
+	(void)state;
+	/* the intro as bench/gen_corpus.py writes it */
+	trim("Hi Bob,\n\nHappy to connect you two. Bob (Contoso) needs a new roof.\n\n"
+	     "Best number to reach Bob is (415) 555-0123.\n\n"
+	     "I'll let you two take it from here.\n\n"
+	     "Best,\nJane Smith\nPartner, Northwind Advisors\nM: +1 212 555 0199\n"
+	     "jane.smith@example.com | https://www.example.com\n\n"
+	     "CONFIDENTIALITY NOTICE: This e-mail and any attachments are for the exclusive "
+	     "and confidential use of the intended recipient. If you are not the intended "
+	     "recipient, please do not read, distribute or take action in reliance upon this "
+	     "message.\n",
+	     "Hi Bob,\n\nHappy to connect you two. Bob (Contoso) needs a new roof.\n\n"
+	     "Best number to reach Bob is (415) 555-0123.\n\n"
+	     "I'll let you two take it from here.\n");
+	trim("Intro below.\n\n--\nJane\nM: 555-0199\n", "Intro below.\n");
+	trim("Intro below.\n\nCheers, Tom\nM: 555-0199\n", "Intro below.\n");
+	trim("Intro below.\nThanks!\nJane\n", "Intro below.\n");
+	trim("Intro below.\n\nMit freundlichen Grüßen\nJürgen\n", "Intro below.\n");
+}
+
+static void test_signoff_limits(void **state)
+{
+	(void)state;
+	/* a greeting is not a sign-off */
+	trim("Thanks,\n\nBob is great.\n", "Thanks,\n\nBob is great.\n");
+	/* more than six lines after it: not a signature */
+	trim("Hi,\nThanks,\n1\n2\n3\n4\n5\n6\n7\n", "Hi,\nThanks,\n1\n2\n3\n4\n5\n6\n7\n");
+	trim("Hi,\nThanks,\n1\n2\n3\n4\n5\n6\n", "Hi,\n");
+	/* a long line after it is text, not a signature */
+	trim("Hi,\nThanks,\nBob called me yesterday and told me all about the kitchen, the "
+	     "budget, the neighbours and the weather.\n",
+	     "Hi,\nThanks,\nBob called me yesterday and told me all about the kitchen, the "
+	     "budget, the neighbours and the weather.\n");
+	/* "Thanks, I'll ..." is a sentence */
+	trim("Hi,\nThanks, I'll call him\n", "Hi,\nThanks, I'll call him\n");
+}
+
+static void test_sigdash(void **state)
+{
+	(void)state;
+	/* RFC 3676 "-- ": everything after goes, however long */
+	trim("Meet Ann.\n-- \nJane\n1\n2\n3\n4\n5\n6\n7\n8\n", "Meet Ann.\n");
+}
+
+static void test_quotes(void **state)
+{
+	(void)state;
+	trim("Thanks Jane!\n\nOn Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com> "
+	     "wrote:\n> Bob, meet Brightline.\n> M: 555-0199\n",
+	     "Thanks Jane!\n");
+	/* Gmail wraps the attribution */
+	trim("Thanks!\n\nOn Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com>\n"
+	     "wrote:\n\n> Hi\n",
+	     "Thanks!\n");
+	trim("Danke!\n\nAm Mo., 11. März 2024 um 09:00 schrieb Jane <jane@example.com>:\n"
+	     "> Hallo\n",
+	     "Danke!\n");
+	trim("Merci !\n\nLe lun. 11 mars 2024 à 09:00, Jane <jane@example.com> a écrit :\n"
+	     "> Bonjour\n",
+	     "Merci !\n");
+	/* bottom-posting (Thunderbird): the reply under the quote stays */
+	trim("On 04/02/2012 06:26 PM, Megan One wrote:\n> Hi\nHello\n", "Hello\n");
+	/* inline "> " lines go, the replies between them stay */
+	trim("> question one\nanswer one\n> question two\nanswer two\n",
+	     "answer one\nanswer two\n");
+	/* Yahoo's dashes, and any language when a quote follows */
+	trim("Sounds great.\n\n--- On Wed, 4/4/12, x@example.com <x@example.com> wrote:\n\n"
+	     "> From: x\n",
+	     "Sounds great.\n");
+	trim("Hello\n02.04.2012 14:20 пользователь \"bob@example.org\" <\n"
+	     "bob@example.org> написал:\n\n> Hi\n",
+	     "Hello\n");
+	trim("Note: call bob@example.org:\nsoon\n", "Note: call bob@example.org:\nsoon\n");
+	/* no "> " after the attribution: unprefixed history, all of it goes */
+	trim("Sure.\n\nOn Apr 3, 2012, at 4:19 PM, bob wrote:\n\nHi, call me at 555-0100\n",
+	     "Sure.\n");
+}
+
+static void test_outlook_history(void **state)
+{
+	(void)state;
+	trim("Hello\n\n-----Original Message-----\nFrom: bob <bob@example.com>\n"
+	     "Sent: Mon, Apr 2, 2012 5:49 pm\nSubject: Test\n\nHi, call me at 555-0100\n",
+	     "Hello\n");
+	trim("Hello\n\n----- Original Message -----\nFrom: bob@example.com\nTo: x@example.com\n"
+	     "Sent: Monday, April 2, 2012 5:44:22 PM\n\nHi\n",
+	     "Hello\n");
+	trim("Hello\n\n________________________________\n*From:* Jane Smith "
+	     "[mailto:jane@example.com]\n*Sent:* Friday, March 15, 2024 4:12 PM\n*To:* Bob\n\n"
+	     "M: 555-0199\n",
+	     "Hello\n");
+	trim("Hello\n\nFrom: xxx@example.org [mailto:xxx@example.org]\n"
+	     "Sent: March-09-12 4:22 PM\nTo: Dan Le\n\nHi\n",
+	     "Hello\n");
+}
+
+static void test_forward_kept(void **state)
+{
+	(void)state;
+	/* the forwarder's signature goes, the forward stays, and so does the
+	 * forward after a "-- " signature (Gmail puts it there) */
+	trim("Please help Tom.\n\nThanks,\nPriya\n\n-- \nPriya Raman | M: 555-0199\n\n"
+	     "---------- Forwarded message ---------\nFrom: Tom Walsh <tom@example.org>\n"
+	     "Date: Tue, Mar 5, 2024 at 9:12 AM\nSubject: Contractor\nTo: Priya <p@example.com>\n"
+	     "\n\nMy number is 020 7946 0811.\n",
+	     "Please help Tom.\n\n---------- Forwarded message ---------\n"
+	     "From: Tom Walsh <tom@example.org>\nDate: Tue, Mar 5, 2024 at 9:12 AM\n"
+	     "Subject: Contractor\nTo: Priya <p@example.com>\n\nMy number is 020 7946 0811.\n");
+	/* gen_corpus.py: the forward first, then the intro and its signature */
+	trim("---------- Forwarded message ---------\nFrom: Tom <tom@example.org>\n"
+	     "Date: Sat, 02 Mar 2024 09:00:00 +0000\nSubject: Looking for a contractor\n"
+	     "To: Jane <jane@example.com>\n\nMy number is 555-0123.\n\nHi Tom,\n\nMeet Brightline."
+	     "\n\nCheers,\nJane\nM: 555-0199\n",
+	     "---------- Forwarded message ---------\nFrom: Tom <tom@example.org>\n"
+	     "Date: Sat, 02 Mar 2024 09:00:00 +0000\nSubject: Looking for a contractor\n"
+	     "To: Jane <jane@example.com>\n\nMy number is 555-0123.\n\nHi Tom,\n\n"
+	     "Meet Brightline.\n");
+	trim("FYI\n\nBegin forwarded message:\n\nFrom: Dmitri <d@example.org>\nSubject: x\n"
+	     "Date: March 18, 2024\nTo: Mei <m@example.com>\n\nWater again.\n",
+	     "FYI\n\nBegin forwarded message:\n\nFrom: Dmitri <d@example.org>\nSubject: x\n"
+	     "Date: March 18, 2024\nTo: Mei <m@example.com>\n\nWater again.\n");
+	trim("See below\n\n-------- Forwarded Message --------\nSubject: x\nFrom: a@example.org\n"
+	     "\nText\n",
+	     "See below\n\n-------- Forwarded Message --------\nSubject: x\nFrom: a@example.org\n"
+	     "\nText\n");
+}
+
+static void test_layout(void **state)
+{
+	(void)state;
+	trim("", "");
+	trim("\n\n\n", "");
+	trim("  a  \n\n\n\n b\t\n\n", "  a\n\n b\n");
+	trim("Hello\n\nSent from my iPhone\n", "Hello\n");
+	trim("no newline at end", "no newline at end\n");
+	trim("Hello\r\nWorld\r\n", "Hello\nWorld\n");
+	trim("a\xc2\xa0\n\xc2\xa0\n\nb\n", "a\n\nb\n");
+}
+
+static void test_large_linear(void **state)
+{
+	struct buf b = {0};
+	char *t;
+	int i;
+
+	(void)state;
+	/* many sign-off-like and quoted lines: no quadratic blow-up */
+	for (i = 0; i < 200000; i++)
+		buf_adds(&b, i % 2 ? "> quoted\n" : "Thanks,\n");
+	t = text_trim_context(b.s);
+	assert_non_null(t);
+	/* the last sign-off with at most six lines after it starts the cut */
+	assert_int_equal(strlen(t), (100000 - 7) * strlen("Thanks,\n"));
+	free(t);
+	buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_clean_utf8),     cmocka_unit_test(test_signoff_and_phone),
+	        cmocka_unit_test(test_signoff_limits), cmocka_unit_test(test_sigdash),
+	        cmocka_unit_test(test_quotes),         cmocka_unit_test(test_outlook_history),
+	        cmocka_unit_test(test_forward_kept),   cmocka_unit_test(test_layout),
+	        cmocka_unit_test(test_large_linear),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
