@@ -34,8 +34,8 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wno-unused-parameter
 CFLAGS  ?= $(OPT) -g
-ALL_CFLAGS = -std=gnu11 $(WARN) -fPIE -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS = -pie $(SANFLAGS) $(LDFLAGS)
+ALL_CFLAGS = -std=gnu11 $(WARN) -fPIE -pthread -D_GNU_SOURCE -Iinclude $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -pthread $(SANFLAGS) $(LDFLAGS)
 
 SRCS    := $(sort $(wildcard agent/*.c))
 OBJS    := $(SRCS:agent/%.c=$(BUILD)/obj/%.o)

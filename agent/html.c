@@ -479,9 +479,15 @@ static int valid_utf8(const unsigned char *s, size_t len)
 	return 1;
 }
 
+void html_init(void)
+{
+	xmlInitParser();
+}
+
 char *html_to_text(const char *html, size_t len)
 {
-	static int quiet;
+	/* libxml2 keeps its error handlers per thread */
+	static __thread int quiet;
 	htmlDocPtr doc;
 	xmlNode *root;
 	struct out o = {0};
@@ -495,7 +501,6 @@ char *html_to_text(const char *html, size_t len)
 		/* HTML_PARSE_NOERROR covers the parser; encoding errors still
 		 * go to the generic handler, and a mail body is no reason to
 		 * write on stderr. */
-		xmlInitParser();
 		xmlSetGenericErrorFunc(NULL, parser_quiet);
 		xmlSetStructuredErrorFunc(NULL, structured_quiet);
 		quiet = 1;

@@ -481,27 +481,59 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	return 0;
 }
 
-int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d)
+/* The key and the duplicate check come first: a message seen before costs
+ * no rule run.  Returns 1 for a duplicate, 0 otherwise, -1 on error. */
+static int decide_start(struct intake *in, const struct message *m, struct intake_decision *d)
 {
-	size_t cap = 0;
-	const char *class;
-	int rc;
-
 	memset(d, 0, sizeof(*d));
 	d->key = message_key(m);
 	if (in->st) {
 		int64_t id;
+		int rc = store_message_find(in->st, d->key, &id);
 
-		rc = store_message_find(in->st, d->key, &id);
 		if (rc < 0)
 			return -1;
 		if (rc == 1) {
 			set_outcome(d, INTAKE_DUPLICATE, "duplicate");
 			set_why(d, "already processed (message <%s>)", d->key);
-			return 0;
+			return 1;
 		}
 	}
+	return 0;
+}
+
+static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d);
+
+int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d)
+{
+	int rc = decide_start(in, m, d);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	filter_run(in->filters, m, trace, &d->fr);
+	return decide_rest(in, m, d);
+}
+
+int intake_decide_with(struct intake *in, const struct message *m, struct filter_result *fr,
+                       struct intake_decision *d)
+{
+	int rc = decide_start(in, m, d);
+
+	if (rc != 0) {
+		filter_result_clear(fr);
+		return rc < 0 ? -1 : 0;
+	}
+	d->fr = *fr;
+	memset(fr, 0, sizeof(*fr));
+	return decide_rest(in, m, d);
+}
+
+static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
+{
+	size_t cap = 0;
+	const char *class;
+	int rc;
+
 	class = d->fr.class;
 	d->command = dup_field(d, FF_COMMAND);
 	d->command_arg = dup_field(d, FF_COMMAND_ARG);
@@ -811,6 +843,33 @@ int intake_record_unparsed(struct intake *in, const char *key, const char *why,
 	return rc;
 }
 
+int intake_parsed(struct intake *in, const struct message *m, struct filter_result *fr,
+                  const struct intake_source *src, struct intake_result *res)
+{
+	struct intake_decision d;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = intake_decide_with(in, m, fr, &d);
+	if (rc == 0)
+		rc = intake_apply(in, m, &d, src, res);
+	intake_decision_clear(&d);
+	return rc;
+}
+
+int intake_unparsable(struct intake *in, const char *raw, size_t len, const char *error,
+                      const struct intake_source *src, struct intake_result *res)
+{
+	char key[40];
+	int rc;
+
+	snprintf(key, sizeof(key), "raw:%016" PRIx64, hash_fnv1a(raw, len, 0));
+	rc = intake_record_unparsed(in, key, error ? error : "not a mail message", src, res);
+	if (rc == 0 && res->outcome != INTAKE_DUPLICATE)
+		res->outcome = INTAKE_ERROR;
+	return rc;
+}
+
 int intake_raw(struct intake *in, const char *raw, size_t len, const struct intake_source *src,
                struct intake_result *res)
 {
@@ -821,12 +880,7 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
 
 	memset(res, 0, sizeof(*res));
 	if (message_parse(raw, len, &m, &err) != 0) {
-		char key[40];
-
-		snprintf(key, sizeof(key), "raw:%016" PRIx64, hash_fnv1a(raw, len, 0));
-		rc = intake_record_unparsed(in, key, err ? err : "not a mail message", src, res);
-		if (rc == 0 && res->outcome != INTAKE_DUPLICATE)
-			res->outcome = INTAKE_ERROR;
+		rc = intake_unparsable(in, raw, len, err, src, res);
 		free(err);
 		return rc;
 	}

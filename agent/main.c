@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "config.h"
 #include "fetch.h"
+#include "ingest.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
@@ -33,10 +34,6 @@
 
 #define EXIT_WORK  1
 #define EXIT_USAGE 2
-
-/* Messages per transaction for `ingest`: a crash re-does at most one
- * batch, and keys make the re-done messages duplicates of nothing. */
-#define INGEST_BATCH 500
 
 static const char usage_text[] =
         "usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
@@ -132,193 +129,16 @@ static int cmd_check(struct app *a, int argc, char **argv)
 
 /* ---- ingest ---- */
 
-struct ingest {
-	struct app *a;
-	struct intake in;
-	int quiet;
-	int failed;       /* a message or file failed */
-	int store_failed; /* the database failed: stop */
-	size_t in_batch;
-	size_t count;
-	size_t by_outcome[INTAKE_ERROR + 1];
-	const char *path;
-};
-
-static int batch_commit(struct ingest *g)
-{
-	if (g->in_batch == 0)
-		return 0;
-	g->in_batch = 0;
-	if (store_commit(g->a->st) != 0) {
-		log_error("%s", store_error(g->a->st));
-		store_rollback(g->a->st);
-		g->store_failed = 1;
-		return -1;
-	}
-	return 0;
-}
-
-static int ingest_bytes(const char *raw, size_t len, int index, void *arg)
-{
-	struct ingest *g = arg;
-	struct intake_source src = {.path = g->path};
-	struct intake_result res = {0};
-	char where[600];
-
-	if (index > 0)
-		snprintf(where, sizeof(where), "%s[%d]", g->path, index);
-	else
-		snprintf(where, sizeof(where), "%s", g->path);
-	if (g->in_batch == 0 && store_begin(g->a->st) != 0) {
-		log_error("%s", store_error(g->a->st));
-		g->store_failed = 1;
-		return -1;
-	}
-	g->in_batch++;
-	if (intake_raw(&g->in, raw, len, &src, &res) != 0) {
-		log_error("%s: %s", where, store_error(g->a->st));
-		store_rollback(g->a->st);
-		g->in_batch = 0;
-		g->store_failed = 1;
-		free(res.why);
-		return -1;
-	}
-	g->count++;
-	g->by_outcome[res.outcome]++;
-	if (res.outcome == INTAKE_ERROR) {
-		log_error("%s: %s", where, res.why ? res.why : "error");
-		g->failed = 1;
-	} else if (!g->quiet) {
-		if (res.referral)
-			printf("%s: %s #%" PRId64 ": %s\n", where, intake_outcome_name(res.outcome),
-			       res.referral, res.why ? res.why : "");
-		else
-			printf("%s: %s: %s\n", where, intake_outcome_name(res.outcome),
-			       res.why ? res.why : "");
-	}
-	free(res.why);
-	if (g->in_batch >= INGEST_BATCH)
-		return batch_commit(g);
-	return 0;
-}
-
-static int read_stdin(char **data, size_t *len, size_t max)
-{
-	struct buf b = {0};
-	char chunk[65536];
-	size_t n;
-
-	while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		buf_add(&b, chunk, n);
-		if (b.len > max) {
-			buf_free(&b);
-			errno = EFBIG;
-			return -1;
-		}
-	}
-	if (ferror(stdin)) {
-		buf_free(&b);
-		return -1;
-	}
-	*len = b.len;
-	*data = buf_steal(&b);
-	return 0;
-}
-
-static void ingest_file(struct ingest *g, const char *path)
-{
-	char *data = NULL;
-	size_t len = 0;
-	int rc;
-
-	g->path = path;
-	if (strcmp(path, "-") == 0)
-		rc = read_stdin(&data, &len, (size_t)g->a->cfg->max_message_size);
-	else
-		rc = file_read(path, (size_t)g->a->cfg->max_message_size, &data, &len);
-	if (rc != 0) {
-		if (errno == EFBIG)
-			log_error("%s: larger than max_message_size (%ld bytes); not read", path,
-			          g->a->cfg->max_message_size);
-		else
-			log_error("%s: %s", path, strerror(errno));
-		g->failed = 1;
-		return;
-	}
-	if (message_is_mbox(data, len))
-		message_mbox_foreach(data, len, ingest_bytes, g);
-	else
-		ingest_bytes(data, len, 0, g);
-	free(data);
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* Regular files of dir, sorted by name. */
-static void list_dir(const char *dir, char ***files, size_t *n, size_t *cap)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t first = *n;
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) {
-			*files = xgrow(*files, cap, *n + 1, sizeof(**files));
-			(*files)[(*n)++] = p;
-		} else {
-			free(p);
-		}
-	}
-	closedir(d);
-	qsort(*files + first, *n - first, sizeof(**files), cmp_str);
-}
-
-/* A folder is a Maildir when it has cur/ or new/: take both, else take
- * the folder's own files. */
-static void ingest_dir(struct ingest *g, const char *dir)
-{
-	char **files = NULL;
-	size_t n = 0, cap = 0;
-	char *cur = xasprintf("%s/cur", dir), *new = xasprintf("%s/new", dir);
-	struct stat st;
-
-	if ((stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
-	    (stat(new, &st) == 0 && S_ISDIR(st.st_mode))) {
-		list_dir(cur, &files, &n, &cap);
-		list_dir(new, &files, &n, &cap);
-	} else {
-		list_dir(dir, &files, &n, &cap);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!g->store_failed)
-			ingest_file(g, files[i]);
-		free(files[i]);
-	}
-	free(files);
-	free(cur);
-	free(new);
-}
-
 static int cmd_ingest(struct app *a, int argc, char **argv)
 {
-	struct ingest g = {0};
-	int i = 1;
+	struct ingest_stats stats;
+	struct intake in;
 	struct timespec t0, t1;
+	int i = 1, quiet = 0;
 	double secs;
 
 	if (argc > 1 && strcmp(argv[1], "--quiet") == 0) {
-		g.quiet = 1;
+		quiet = 1;
 		i++;
 	}
 	if (i >= argc)
@@ -327,28 +147,20 @@ static int cmd_ingest(struct app *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (open_store(a, 0) != 0)
 		return EXIT_WORK;
-	g.a = a;
-	g.in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (; i < argc && !g.store_failed; i++) {
-		struct stat st;
-
-		if (strcmp(argv[i], "-") != 0 && stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode))
-			ingest_dir(&g, argv[i]);
-		else
-			ingest_file(&g, argv[i]);
-	}
-	if (!g.store_failed)
-		batch_commit(&g);
+	ingest_paths(&in, argv + i, (size_t)(argc - i), quiet, 0, &stats);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	fflush(stdout);
 	fprintf(stderr,
 	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
 	        "%zu held, %zu ignored, %zu duplicate, %zu error\n",
-	        g.count, secs, g.by_outcome[INTAKE_REFERRAL], g.by_outcome[INTAKE_TOUCH],
-	        g.by_outcome[INTAKE_REPLY], g.by_outcome[INTAKE_HELD], g.by_outcome[INTAKE_IGNORED],
-	        g.by_outcome[INTAKE_DUPLICATE], g.by_outcome[INTAKE_ERROR]);
-	return g.store_failed || g.failed ? EXIT_WORK : 0;
+	        stats.count, secs, stats.by_outcome[INTAKE_REFERRAL],
+	        stats.by_outcome[INTAKE_TOUCH], stats.by_outcome[INTAKE_REPLY],
+	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_IGNORED],
+	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
+	return stats.store_failed || stats.failed ? EXIT_WORK : 0;
 }
 
 /* ---- poll, run ---- */

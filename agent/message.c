@@ -48,9 +48,9 @@
 
 static GMimeParserOptions *parser_opts;
 static int initialised;
-/* The message being parsed, for GMime's parser warning callback (the agent
- * parses one message at a time). */
-static struct message *parsing;
+/* The message being parsed, for GMime's parser warning callback (one per
+ * thread: `ingest` parses on several). */
+static __thread struct message *parsing;
 
 /* -------------------------------------------------------------- helpers */
 
@@ -115,6 +115,39 @@ static void on_parser_warning(gint64 offset, GMimeParserWarning code, const gcha
 		warn(parsing, "%s at byte %lld", w, (long long)offset);
 }
 
+/* One parse of a message that has every kind of part and address the
+ * parser meets, so that GLib registers the GObject types (lazily, under
+ * its own locks) before worker threads parse at the same time. */
+int message_parse(const char *data, size_t len, struct message **msg_r, char **error_r);
+static void warm_up(void)
+{
+	static const char sample[] =
+	        "From: =?utf-8?q?W=C3=A4rm?= <a@x.test>\r\n"
+	        "To: Team: b@x.test, C <c@x.test>;, d@x.test\r\n"
+	        "Subject: warm up\r\nMessage-ID: <w@x.test>\r\n"
+	        "Date: Tue, 01 Dec 2026 09:30:00 +0100\r\nMIME-Version: 1.0\r\n"
+	        "Content-Type: multipart/mixed; boundary=b1\r\n\r\n"
+	        "--b1\r\nContent-Type: multipart/alternative; boundary=b2\r\n\r\n"
+	        "--b2\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
+	        "Content-Transfer-Encoding: quoted-printable\r\n\r\nhi =E9\r\n"
+	        "--b2\r\nContent-Type: text/html; charset=utf-8\r\n"
+	        "Content-Transfer-Encoding: base64\r\n\r\nPHA+aGk8L3A+\r\n--b2--\r\n"
+	        "--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+	        "From: e@x.test\r\nSubject: inner\r\n\r\ntext\r\n"
+	        "--b1\r\nContent-Type: multipart/report; report-type=delivery-status; "
+	        "boundary=b3\r\n\r\n--b3\r\nContent-Type: message/delivery-status\r\n\r\n"
+	        "Final-Recipient: rfc822; f@x.test\r\nAction: failed\r\n\r\n"
+	        "--b3\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <o@x.test>\r\n"
+	        "--b3--\r\n--b1\r\nContent-Type: application/octet-stream; name=a.bin\r\n"
+	        "Content-Disposition: attachment; filename=a.bin\r\n\r\nxx\r\n--b1--\r\n";
+	struct message *m = NULL;
+	char *err = NULL;
+
+	if (message_parse(sample, sizeof(sample) - 1, &m, &err) == 0)
+		message_free(m);
+	free(err);
+}
+
 void message_init(void)
 {
 	static const char *fallback[] = {"utf-8", "windows-1252", "iso-8859-1", NULL};
@@ -129,7 +162,9 @@ void message_init(void)
 	g_mime_parser_options_set_rfc2047_compliance_mode(parser_opts, GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_fallback_charsets(parser_opts, fallback);
 	g_mime_parser_options_set_warning_callback(parser_opts, on_parser_warning, NULL);
+	html_init();
 	initialised = 1;
+	warm_up();
 }
 
 void message_shutdown(void)

@@ -9,6 +9,10 @@
 
 #include <stddef.h>
 
+/* Initialises libxml2 once per process, before any thread uses it
+ * (message_init calls it). */
+void html_init(void);
+
 /*
  * Turns len bytes of HTML (UTF-8, or with a meta charset) into plain text:
  * no tags, no script, style or head content, entities decoded, block

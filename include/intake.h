@@ -100,6 +100,11 @@ struct intake_result {
 int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d);
 void intake_decision_clear(struct intake_decision *d);
 
+/* intake_decide for a message whose rules were already run (on another
+ * thread, by `ingest`): *fr is moved into d (and cleared). */
+int intake_decide_with(struct intake *in, const struct message *m, struct filter_result *fr,
+                       struct intake_decision *d);
+
 /*
  * Writes the records of decision d for m (the message row, people,
  * referrals, events, links).  Returns 0 or -1 on a store error.
@@ -115,6 +120,15 @@ int intake_apply(struct intake *in, const struct message *m, struct intake_decis
  */
 int intake_raw(struct intake *in, const char *raw, size_t len, const struct intake_source *src,
                struct intake_result *res);
+
+/* Decide and apply for a parsed message with its rule results (*fr is
+ * consumed).  Returns 0 or -1 on a store error. */
+int intake_parsed(struct intake *in, const struct message *m, struct filter_result *fr,
+                  const struct intake_source *src, struct intake_result *res);
+
+/* Records raw bytes that message_parse() rejected with error. */
+int intake_unparsable(struct intake *in, const char *raw, size_t len, const char *error,
+                      const struct intake_source *src, struct intake_result *res);
 
 /*
  * Records a message that was not parsed (e.g. larger than

@@ -118,10 +118,9 @@ struct message {
 	size_t nwarnings;
 };
 
-/* Initialises GMime once per process; message_shutdown() undoes it.
- * message_parse() calls message_init() itself when needed.  Parsing is not
- * thread-safe (GMime's parser warnings are collected through one static
- * pointer): parse one message at a time. */
+/* Initialises GMime (and libxml2) once per process; message_shutdown()
+ * undoes it.  Call it before starting threads: after it, message_parse()
+ * may run on several threads at once, each on its own message. */
 void message_init(void);
 void message_shutdown(void);
 

@@ -1,0 +1,39 @@
+/*
+ * ingest.h - `refagent ingest`: messages from files through intake.
+ *
+ * Takes .eml files, mbox files, Maildirs (cur/ and new/), folders of
+ * files, and "-" for stdin.  Each message goes the same way as a fetched
+ * one (intake_parsed / intake_unparsable), in the order given.  Reading,
+ * parsing and the rules run on worker threads (they touch no shared
+ * state); deciding and writing stay on the calling thread, in order, so
+ * the outcome is exactly that of a one-by-one run.  Writes are committed
+ * every INGEST_BATCH messages: a crash re-does at most one batch, and the
+ * stored keys make the re-done messages duplicates.
+ */
+#ifndef REFAGENT_INGEST_H
+#define REFAGENT_INGEST_H
+
+#include <stddef.h>
+
+#include "intake.h"
+
+#define INGEST_BATCH 500
+
+struct ingest_stats {
+	size_t count; /* messages processed */
+	size_t by_outcome[INTAKE_ERROR + 1];
+	int failed;       /* a file could not be read, or a message was no message */
+	int store_failed; /* the database failed: the run stopped */
+};
+
+/*
+ * Ingests paths[0..n).  Prints one line per message on stdout ("PATH:
+ * outcome #ID: why"; an mbox's messages as PATH[i]) unless quiet, and one
+ * line per failure on stderr.  threads is the number of parsing threads
+ * (0: one per CPU, at most 4).  Returns 0 when every message was processed
+ * and every file read, -1 otherwise (details in *stats).
+ */
+int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int threads,
+                 struct ingest_stats *stats);
+
+#endif
