@@ -44,7 +44,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/refagent
 
-.PHONY: all deps check unit e2e corpus demo lint bench clean install pkgcheck
+.PHONY: all deps check unit cli e2e corpus demo lint bench clean install pkgcheck
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -87,11 +87,15 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory corpus
 
 unit: $(BIN) $(UNIT_BINS)
 	@sh tests/run-unit.sh $(BUILD) $(UNIT_BINS)
+
+cli: $(BIN)
+	@bash tests/cli.sh $(abspath $(BIN))
 
 e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)

@@ -86,7 +86,10 @@ static int load_config(struct app *a)
 
 static int load_filters(struct app *a)
 {
-	return filter_load(a->cfg->filters_dir, &a->filters);
+	if (filter_load(a->cfg->filters_dir, &a->filters) == 0)
+		return 0;
+	log_error("%s: the rules have faults (listed above); not starting", a->cfg->filters_dir);
+	return -1;
 }
 
 static int open_store(struct app *a, int readonly)
@@ -118,7 +121,7 @@ static int cmd_check(struct app *a, int argc, char **argv)
 		return usage("check takes no arguments");
 	if (load_config(a) != 0)
 		return EXIT_USAGE;
-	if (load_filters(a) != 0)
+	if (filter_load(a->cfg->filters_dir, &a->filters) != 0)
 		bad = 1;
 	if (bad)
 		return EXIT_USAGE;
@@ -359,6 +362,17 @@ static void print_decision(const struct intake_decision *d)
 	}
 }
 
+/* Matched text on one line: line ends shown as \n. */
+static void print_escaped(const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s != '\r')
+			putchar(*s);
+	}
+}
+
 static int cmd_filters(struct app *a, int argc, char **argv)
 {
 	struct intake in;
@@ -413,9 +427,10 @@ static int cmd_filters(struct app *a, int argc, char **argv)
 	for (size_t i = 0; i < d.fr.nhits; i++) {
 		const struct filter_hit *h = &d.fr.hits[i];
 
-		printf("  %s:%d %s%s%s%s: \"%s\" in %s\n", h->file, h->line, h->rule,
-		       h->class ? " [class " : "", h->class ? h->class : "", h->class ? "]" : "",
-		       h->matched ? h->matched : "", h->target);
+		printf("  %s:%d %s%s%s%s: \"", h->file, h->line, h->rule, h->class ? " [class " : "",
+		       h->class ? h->class : "", h->class ? "]" : "");
+		print_escaped(h->matched);
+		printf("\" in %s\n", h->target);
 		if (h->captures)
 			printf("      %s\n", h->captures);
 	}

@@ -167,8 +167,15 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 		fprintf(out, "%-10s %s\n", "timeline", v->timeline);
 	if (v->held_reason)
 		fprintf(out, "%-10s %s\n", "held", v->held_reason);
-	if (v->context && *v->context)
-		fprintf(out, "context:\n  %s\n", v->context);
+	if (v->context && *v->context) {
+		fprintf(out, "context:\n");
+		for (const char *p = v->context; *p;) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(out, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
 	fprintf(out, "events:\n");
 	for (size_t i = 0; i < nev; i++) {
 		fprintf(out, "  %s %-9s %s", time_iso(ev[i].at, iso), ev[i].kind,

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# cli.sh BIN - the command line contracts of DESIGN.md, without servers:
+# exit codes (0 ok, 1 the work failed, 2 usage or configuration), one-line
+# errors naming the file (and line, and column for rules), `check`,
+# `filters test` writing nothing, `ingest` of files, mbox, Maildir and
+# stdin, and the JSON of `list` and `show`.
+set -uo pipefail
+BIN=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+data=$top/tests/data
+work=$(mktemp -d /tmp/refagent-cli.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+pass=0
+fail() { echo "cli: FAIL: $*" >&2; exit 1; }
+ok() { pass=$((pass + 1)); }
+# expect RC CMD...: run, keep stdout/stderr in $work/out, $work/err
+expect() {
+	local want=$1; shift
+	"$@" >"$work/out" 2>"$work/err"
+	local rc=$?
+	[ $rc = "$want" ] || fail "'$*' exited $rc, want $want; stderr: $(head -3 "$work/err")"
+}
+has() { grep -qF -- "$2" "$work/$1" || fail "$1 lacks '$2': $(head -5 "$work/$1")"; }
+
+cat >"$work/ok.conf" <<EOC
+[agent]
+address = agent@biz.test
+domains = biz.test
+database = db.sqlite
+filters = $top/filters
+[reps]
+rep@biz.test = Tom Rivera
+rep2@biz.test = Ana Lopez
+EOC
+ra() { "$BIN" -c "$work/ok.conf" "$@"; }
+
+# ---- usage and configuration ----
+expect 2 "$BIN"; has err "usage:"; ok
+expect 2 "$BIN" -c "$work/ok.conf" frobnicate; has err "unknown command 'frobnicate'"; ok
+expect 2 "$BIN" -c "$work/missing.conf" list; has err "$work/missing.conf: cannot read the config"; ok
+expect 0 ra check; has out "ok (2 reps, "; ok
+printf '[agent]\naddress = agent@biz.test\nbogus = 1\n[imap]\nsecurity = maybe\n' >"$work/bad.conf"
+expect 2 "$BIN" -c "$work/bad.conf" check
+has err "$work/bad.conf:3: unknown setting 'bogus' in [agent]"
+has err "$work/bad.conf:5: security: 'maybe' is not tls, starttls or none"; ok
+mkdir "$work/rules"
+cp "$top"/filters/*.rules "$work/rules/"
+printf 'rule broken\n  in subject\n  match /intro(duction/i\n' >"$work/rules/50-broken.rules"
+sed "s|^filters = .*|filters = $work/rules|" "$work/ok.conf" >"$work/badrules.conf"
+expect 2 "$BIN" -c "$work/badrules.conf" check
+has err "$work/rules/50-broken.rules:3:23: regex error: missing closing parenthesis"; ok
+# the agent refuses to start with a broken rule
+expect 2 "$BIN" -c "$work/badrules.conf" ingest "$data/intake/intro-basic.eml"
+[ ! -e "$work/db.sqlite" ] || fail "ingest with broken rules created the database"; ok
+
+# ---- filters test: explains, writes nothing ----
+expect 0 ra filters test "$data/intake/intro-basic.eml"
+has out "class:     intro (rule "
+has out "lead_phone=(415) 555-0142"
+has out "decision:  referral"
+has out "lead       Bob Smith <bob@client.test>"
+has out "nothing was written"
+[ ! -e "$work/db.sqlite" ] || fail "filters test created the database"; ok
+expect 0 ra filters test "$data/intake/auto-reply.eml"
+has out "decision:  ignored"; ok
+expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
+
+# ---- ingest ----
+expect 0 ra ingest "$data/intake/intro-basic.eml" "$data/intake/web-form.eml"
+has out "$data/intake/intro-basic.eml: referral #1: introduction"
+has out "$data/intake/web-form.eml: referral #2: web form"
+has err "ingested 2 messages"; ok
+expect 0 ra ingest "$data/intake/intro-basic.eml"
+has out "intro-basic.eml: duplicate: already processed"; ok
+expect 0 ra ingest - <"$data/intake/bcc-agent.eml"
+has out "-: referral #3"; ok
+expect 0 ra ingest "$data/message/three.mbox"
+has out "three.mbox[1]: "; has out "three.mbox[3]: "; ok
+mkdir -p "$work/Maildir/cur" "$work/Maildir/new" "$work/Maildir/tmp"
+cp "$data/intake/rep-named.eml" "$work/Maildir/cur/1.x:2,S"
+cp "$data/intake/too-many-leads.eml" "$work/Maildir/new/2.x"
+expect 0 ra ingest "$work/Maildir"
+has out "Maildir/cur/1.x:2,S: referral"; has out "Maildir/new/2.x: held"; ok
+# a missing file and a non-message: one line each naming them, exit 1,
+# the others still processed
+printf '\n\n' >"$work/blank.eml"
+expect 1 ra ingest "$work/none.eml" "$work/blank.eml" "$data/intake/html-only.eml"
+has err "refagent: error: $work/none.eml: No such file or directory"
+has err "refagent: error: $work/blank.eml: "
+has out "html-only.eml: referral"; ok
+
+# ---- list, show ----
+expect 0 ra list --json
+jq -e 'type == "array" and length >= 5' "$work/out" >/dev/null || fail "list --json: $(head -c 300 "$work/out")"
+jq -e '.[0] | has("id") and has("status") and has("context") and has("created_at")
+	and (.referrer | has("name") and has("email"))
+	and (.lead | has("name") and has("email") and has("phone") and has("company"))
+	and (.rep == null or (.rep | has("name") and has("email")))' "$work/out" >/dev/null ||
+	fail "list --json lacks contract keys: $(jq '.[0]' "$work/out")"
+jq -e '.[1].referrer.email == null and .[1].referrer.name == "David Ortiz"' "$work/out" >/dev/null ||
+	fail "form referrer: $(jq '.[1].referrer' "$work/out")"; ok
+expect 0 ra list --status held --json
+jq -e 'length == 6 and all(.[]; .status == "held")' "$work/out" >/dev/null || fail "list --status held"; ok
+expect 0 ra list
+has out "ID    STATUS"; has out "bob@client.test"; ok
+expect 0 ra show 1 --json
+jq -e '.id == 1 and (.events | length >= 2) and .events[0].kind == "created"' "$work/out" >/dev/null ||
+	fail "show --json: $(head -c 300 "$work/out")"; ok
+expect 0 ra show 1
+has out "referral 1: new"; has out "lead       Bob Smith <bob@client.test>"; ok
+expect 1 ra show 999; has err "no referral 999"; ok
+expect 2 ra show abc; ok
+echo "cli: $pass checks passed"
