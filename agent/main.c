@@ -427,8 +427,8 @@ static int cmd_filters(struct app *a, int argc, char **argv)
 	for (size_t i = 0; i < d.fr.nhits; i++) {
 		const struct filter_hit *h = &d.fr.hits[i];
 
-		printf("  %s:%d %s%s%s%s: \"", h->file, h->line, h->rule, h->class ? " [class " : "",
-		       h->class ? h->class : "", h->class ? "]" : "");
+		printf("  %s:%d %s%s%s%s: \"", h->file, h->line, h->rule,
+		       h->class ? " [class " : "", h->class ? h->class : "", h->class ? "]" : "");
 		print_escaped(h->matched);
 		printf("\" in %s\n", h->target);
 		if (h->captures)
