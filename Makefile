@@ -99,6 +99,7 @@ cli: $(BIN)
 
 e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
+	@bash tests/e2e/followup.sh $(abspath $(BIN))
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
 $(BUILD)/tests/imap_probe: tests/unit/imap_probe.c $(LIBOBJS)

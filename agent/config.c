@@ -19,9 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "log.h"
+#include "template.h"
 #include "util.h"
 
 enum set_type {
@@ -34,6 +36,9 @@ enum set_type {
 	T_LONG,
 	T_BOOL,
 	T_SECURITY,
+	T_HOURS,    /* 09:00-17:00 into open_min, close_min */
+	T_DAYS,     /* mon-fri, or mon,tue,... into days_mask */
+	T_TIMEZONE, /* a zone of the tz database, or UTC */
 };
 
 struct setting {
@@ -78,6 +83,21 @@ static const struct setting settings[] = {
         {"smtp", "password_file", T_PATH, NULL, OFF(smtp.password_file), 0, 0},
         {"smtp", "ca_file", T_PATH, NULL, OFF(smtp.ca_file), 0, 0},
         {"smtp", "timeout", T_INT, "30", OFF(smtp.timeout), 1, 600},
+
+        {"agent", "admin", T_ADDRESS, NULL, OFF(admin), 0, 0},
+        {"agent", "phone", T_STRING, NULL, OFF(phone), 0, 0},
+        {"agent", "website", T_STRING, NULL, OFF(website), 0, 0},
+
+        {"schedule", "timezone", T_TIMEZONE, "UTC", OFF(timezone), 0, 0},
+        {"schedule", "business_hours", T_HOURS, "09:00-17:00", OFF(open_min), 0, 0},
+        {"schedule", "business_days", T_DAYS, "mon-fri", OFF(days_mask), 0, 0},
+        {"schedule", "rep_deadline", T_INT, "1", OFF(rep_deadline), 1, 30},
+        {"schedule", "rep_reminders", T_INT, "2", OFF(rep_reminders), 0, 10},
+        {"schedule", "lead_nudge_after", T_INT, "3", OFF(nudge_after), 1, 60},
+        {"schedule", "lead_nudges", T_INT, "2", OFF(nudges), 0, 10},
+        {"schedule", "checkin_days", T_INT, "90", OFF(checkin_days), 0, 3650},
+        {"schedule", "ask_client_days", T_INT, "30", OFF(ask_client_days), 0, 3650},
+        {"schedule", "max_per_day", T_INT, "3", OFF(max_per_day), 1, 1000},
 };
 
 struct loader {
@@ -165,6 +185,90 @@ static int valid_address(const char *s)
 		if (*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';' || *p == '"')
 			return 0;
 	return strchr(at + 1, '.') != NULL || str_ieq(at + 1, "localhost");
+}
+
+/* "90" (seconds), "30m", "2h", "1d". */
+static int parse_duration(const char *v, long *secs)
+{
+	char num[32];
+	size_t n = strspn(v, "0123456789");
+	long x, mult = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (parse_long(num, 0, 100000000L, &x) != 0)
+		return -1;
+	if (v[n] == '\0' || strcmp(v + n, "s") == 0)
+		mult = 1;
+	else if (strcmp(v + n, "m") == 0)
+		mult = 60;
+	else if (strcmp(v + n, "h") == 0)
+		mult = 3600;
+	else if (strcmp(v + n, "d") == 0)
+		mult = 86400;
+	else
+		return -1;
+	if (x > 3650L * 86400 / mult)
+		return -1;
+	*secs = x * mult;
+	return 0;
+}
+
+/* "mon-fri", "mon,tue,thu", "sat-sun" -> bit mask (bit 0 Sunday). */
+static int parse_days(const char *v)
+{
+	static const char *const names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+	int mask = 0;
+	const char *p = v;
+
+	while (*p) {
+		int a = -1, b;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		for (int i = 0; i < 7; i++)
+			if (strncasecmp(p, names[i], 3) == 0)
+				a = i;
+		if (a < 0)
+			return -1;
+		p += 3;
+		b = a;
+		if (*p == '-') {
+			b = -1;
+			for (int i = 0; i < 7; i++)
+				if (strncasecmp(p + 1, names[i], 3) == 0)
+					b = i;
+			if (b < 0)
+				return -1;
+			p += 4;
+		}
+		for (int i = a;; i = (i + 1) % 7) {
+			mask |= 1 << i;
+			if (i == b)
+				break;
+		}
+		if (*p != '\0' && *p != ',' && *p != ' ')
+			return -1;
+	}
+	return mask;
+}
+
+/* UTC, or a zone file of the tz database (package tzdata). */
+static int valid_timezone(const char *tz)
+{
+	char path[512];
+	struct stat st;
+
+	if (str_ieq(tz, "UTC") || str_ieq(tz, "GMT"))
+		return 1;
+	if (tz[0] == '\0' || tz[0] == '/' || strstr(tz, "..") || strlen(tz) > 200)
+		return 0;
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", tz);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static int set_value(struct loader *l, const struct setting *s, const char *value)
@@ -256,6 +360,46 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			ok = 0;
 		}
 		break;
+	case T_HOURS: {
+		int h1, m1, h2, m2, n = 0;
+
+		if (sscanf(v, "%d:%d-%d:%d%n", &h1, &m1, &h2, &m2, &n) != 4 || v[n] != '\0' ||
+		    h1 < 0 || h1 > 24 || m1 < 0 || m1 > 59 || h2 < 0 || h2 > 24 || m2 < 0 ||
+		    m2 > 59 || h1 * 60 + m1 >= h2 * 60 + m2 || h2 * 60 + m2 > 24 * 60) {
+			fault(l, l->line, "%s: '%s' is not HH:MM-HH:MM (e.g. 09:00-17:00)", s->key,
+			      v);
+			ok = 0;
+			break;
+		}
+		l->cfg->open_min = h1 * 60 + m1;
+		l->cfg->close_min = h2 * 60 + m2;
+		break;
+	}
+	case T_DAYS: {
+		int mask = parse_days(v);
+
+		if (mask <= 0) {
+			fault(l, l->line,
+			      "%s: '%s' is not a list of days (e.g. mon-fri, or mon,wed,fri)",
+			      s->key, v);
+			ok = 0;
+			break;
+		}
+		*(int *)dst = mask;
+		break;
+	}
+	case T_TIMEZONE:
+		if (!valid_timezone(v)) {
+			fault(l, l->line,
+			      "%s: unknown time zone '%s' (a name such as Europe/London "
+			      "from the tz database, or UTC)",
+			      s->key, v);
+			ok = 0;
+			break;
+		}
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
 	case T_SECURITY:
 		if (str_ieq(v, "tls"))
 			*(enum security *)dst = SEC_TLS;
@@ -303,6 +447,25 @@ static int handler(void *user, const char *section, const char *name, const char
 
 	if (strcmp(section, "reps") == 0) {
 		add_rep(l, name, value);
+		return 1;
+	}
+	if (strcmp(section, "schedule") == 0 && strncmp(name, "delay.", 6) == 0) {
+		for (int i = 0; i < TEMPLATE_COUNT; i++) {
+			if (strcmp(name + 6, template_names[i]) != 0)
+				continue;
+			long secs;
+			char *v = str_trim(xstrdup(value));
+
+			if (parse_duration(v, &secs) != 0)
+				fault(l, l->line,
+				      "%s: '%s' is not a duration (e.g. 0, 90, 30m, 2h, 1d)", name,
+				      v);
+			else
+				l->cfg->delays[i] = secs;
+			free(v);
+			return 1;
+		}
+		fault(l, l->line, "%s: no mail is called '%s'", name, name + 6);
 		return 1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
@@ -452,6 +615,10 @@ void config_free(struct config *cfg)
 		free(cfg->aliases[i]);
 	free(cfg->aliases);
 	free(cfg->domains);
+	free(cfg->admin);
+	free(cfg->phone);
+	free(cfg->website);
+	free(cfg->timezone);
 	free(cfg->database);
 	free(cfg->name);
 	free(cfg->filters_dir);

@@ -132,7 +132,7 @@ int fetch_pass(struct intake *in, struct imap *im, const char *mailbox, volatile
 	return 0;
 }
 
-static int connect_imap(const struct config *cfg, struct imap **im_r, char **error_r)
+int fetch_connect(const struct config *cfg, struct imap **im_r, char **error_r)
 {
 	struct imap_params p = {.server = &cfg->imap, .mailbox = cfg->imap_mailbox};
 	char *pw = NULL;
@@ -159,7 +159,7 @@ int fetch_once(struct intake *in, struct fetch_stats *stats)
 	char *err = NULL;
 	int rc;
 
-	if (connect_imap(in->cfg, &im, &err) < 0) {
+	if (fetch_connect(in->cfg, &im, &err) < 0) {
 		log_error("%s", err);
 		free(err);
 		return -1;
@@ -171,71 +171,4 @@ int fetch_once(struct intake *in, struct fetch_stats *stats)
 	}
 	imap_close(im);
 	return rc;
-}
-
-/* Sleeps up to secs, returning early when wake_fd is readable. */
-static void wait_or_wake(int wake_fd, int secs)
-{
-	struct pollfd p = {.fd = wake_fd, .events = POLLIN};
-
-	if (poll(&p, wake_fd >= 0 ? 1 : 0, secs * 1000) < 0 && errno != EINTR)
-		sleep(1);
-}
-
-int fetch_run(struct intake *in, volatile sig_atomic_t *stop, int wake_fd)
-{
-	const struct config *cfg = in->cfg;
-	struct imap *im = NULL;
-	int backoff = 1;
-
-	while (!*stop) {
-		struct fetch_stats stats = {0};
-		char *err = NULL;
-		int rc;
-
-		if (im == NULL) {
-			if (connect_imap(cfg, &im, &err) < 0) {
-				log_error("%s; retrying in %d s", err, backoff);
-				free(err);
-				wait_or_wake(wake_fd, backoff);
-				backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-				continue;
-			}
-			log_info("connected to %s:%d, watching %s%s", cfg->imap.server,
-			         cfg->imap.port, cfg->imap_mailbox,
-			         imap_has_idle(im) ? " (IDLE)" : "");
-		}
-		rc = fetch_pass(in, im, cfg->imap_mailbox, stop, &stats, &err);
-		if (rc == -2) {
-			/* the store failed: going on would fail the same way */
-			log_error("%s", err);
-			free(err);
-			imap_close(im);
-			return -1;
-		}
-		if (rc < 0) {
-			log_error("%s; reconnecting in %d s", err, backoff);
-			free(err);
-			imap_close(im);
-			im = NULL;
-			wait_or_wake(wake_fd, backoff);
-			backoff = backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : backoff * 2;
-			continue;
-		}
-		backoff = 1;
-		if (*stop)
-			break;
-		/* Without IDLE, imap_idle sleeps the poll interval on wake_fd. */
-		rc = imap_idle(im, imap_has_idle(im) ? IDLE_MAX : cfg->poll_interval, wake_fd,
-		               &err);
-		if (rc < 0) {
-			log_warn("%s; reconnecting", err);
-			free(err);
-			imap_close(im);
-			im = NULL;
-		}
-	}
-	imap_close(im);
-	log_info("stopped");
-	return 0;
 }

@@ -33,6 +33,7 @@
 #include "clock.h"
 #include "config.h"
 #include "log.h"
+#include "schedule.h"
 #include "store.h"
 #include "util.h"
 
@@ -674,8 +675,45 @@ static int apply_reply(struct intake *in, const struct message *m, struct intake
 	return 0;
 }
 
-static int apply_leads(struct intake *in, struct intake_decision *d, int64_t msg_id, int64_t now,
-                       struct intake_result *res)
+/* The follow-up mail of a new referral, in the same transaction (see
+ * schedule.c).  The welcome and the rep's mail join the intro's thread:
+ * References = the intro's References and its Message-ID (RFC 5322
+ * section 3.6.4). */
+static int follow_up(struct intake *in, const struct message *m, const struct intake_decision *d,
+                     const struct intake_lead *l, const struct rep *rep, int64_t ref_id,
+                     int64_t now)
+{
+	struct buf refs = {0};
+	/* Only an intro is a conversation the lead is in: a web form's
+	 * notification and a referrer's forward never reached the lead, so
+	 * their mails start a thread of their own. */
+	int has_id = m && m->message_id && *m->message_id && strcmp(d->kind, "intro") == 0;
+	struct new_referral nr = {
+	        .id = ref_id,
+	        .referrer_name = d->referrer_name,
+	        .referrer_email = d->referrer_email,
+	        .lead_name = l->name,
+	        .lead_email = l->email,
+	        .rep = rep,
+	        .thread_key = has_id ? d->key : NULL,
+	};
+	int rc;
+
+	if (has_id) {
+		for (size_t i = 0; i < m->nreferences; i++) {
+			buf_adds(&refs, m->references[i]);
+			buf_addc(&refs, ' ');
+		}
+		buf_adds(&refs, d->key);
+		nr.thread_refs = refs.s;
+	}
+	rc = schedule_new_referral(in->st, in->cfg, &nr, now);
+	buf_free(&refs);
+	return rc;
+}
+
+static int apply_leads(struct intake *in, const struct message *m, struct intake_decision *d,
+                       int64_t msg_id, int64_t now, struct intake_result *res)
 {
 	int64_t referrer_id = 0;
 	const struct rep *rep = d->rep;
@@ -756,9 +794,16 @@ static int apply_leads(struct intake *in, struct intake_decision *d, int64_t msg
 			        .actor = d->referrer_email ? d->referrer_email : "agent",
 			        .kind = d->outcome == INTAKE_HELD ? "held" : "created",
 			        .new_status = d->status,
-			        .detail = d->why,
+			        .detail = detail,
 			        .message_id = msg_id,
 			};
+
+			/* one event says what came in and who has it */
+			if (rep)
+				snprintf(detail, sizeof(detail), "%s; assigned to %s <%s> (%s)",
+				         d->why, rep->name, rep->email, d->rep_how);
+			else
+				snprintf(detail, sizeof(detail), "%s; no rep to assign", d->why);
 
 			if (store_referral_add(in->st, &r, &ref_id) < 0)
 				return -1;
@@ -766,21 +811,9 @@ static int apply_leads(struct intake *in, struct intake_decision *d, int64_t msg
 			if (store_message_link(in->st, msg_id, ref_id) < 0 ||
 			    store_event_add(in->st, &e) < 0)
 				return -1;
-			if (rep) {
-				struct event_rec a = {
-				        .referral_id = ref_id,
-				        .at = now,
-				        .actor = "agent",
-				        .kind = "assigned",
-				        .detail = detail,
-				        .message_id = msg_id,
-				};
-
-				snprintf(detail, sizeof(detail), "assigned to %s <%s> (%s)",
-				         rep->name, rep->email, d->rep_how);
-				if (store_event_add(in->st, &a) < 0)
-					return -1;
-			}
+			if (d->outcome != INTAKE_HELD && !in->no_mail &&
+			    follow_up(in, m, d, l, rep, ref_id, now) < 0)
+				return -1;
 			if (!res->referral)
 				res->referral = ref_id;
 			res->nreferrals++;
@@ -806,7 +839,7 @@ int intake_apply(struct intake *in, const struct message *m, struct intake_decis
 	case INTAKE_REFERRAL:
 	case INTAKE_TOUCH:
 	case INTAKE_HELD:
-		return apply_leads(in, d, msg_id, now, res);
+		return apply_leads(in, m, d, msg_id, now, res);
 	case INTAKE_IGNORED:
 		/* an automated mail in a known thread stays visible there */
 		for (size_t i = 0; i < d->nthread; i++)

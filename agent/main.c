@@ -22,13 +22,17 @@
 
 #include "clock.h"
 #include "config.h"
+#include "daemon.h"
 #include "fetch.h"
 #include "ingest.h"
 #include "filter.h"
 #include "intake.h"
 #include "log.h"
 #include "message.h"
+#include "outbox.h"
+#include "schedule.h"
 #include "store.h"
+#include "template.h"
 #include "util.h"
 #include "view.h"
 
@@ -40,10 +44,17 @@ static const char usage_text[] =
         "\n"
         "commands:\n"
         "  check                         check the config and the filter rules\n"
-        "  ingest [--quiet] PATH...      process messages from files: .eml, mbox, a\n"
-        "                                Maildir or a folder of files; - reads stdin\n"
+        "  ingest [--quiet] [--no-mail] PATH...\n"
+        "                                process messages from files: .eml, mbox, a\n"
+        "                                Maildir or a folder of files; - reads stdin;\n"
+        "                                --no-mail records without scheduling mail\n"
         "  poll --once                   fetch and process new mail once\n"
-        "  run                           keep fetching (IDLE or poll) until SIGTERM\n"
+        "  run                           fetch mail (IDLE or poll) and send due mail\n"
+        "                                until SIGTERM; SIGHUP reloads rules and templates\n"
+        "  send                          send the mail that is due now, then exit\n"
+        "  outbox [--state S] [--json]   mail the agent will send and has sent\n"
+        "  templates render NAME --referral ID [--escalated]\n"
+        "                                the complete message NAME would send now\n"
         "  list [--status S] [--json]    referrals\n"
         "  show ID [--json]              one referral with its history\n"
         "  filters test FILE             what the rules and intake make of a message;\n"
@@ -74,6 +85,7 @@ struct app {
 	const char *config_path;
 	struct config *cfg;
 	struct filter_set *filters;
+	struct template_set *templates;
 	struct store *st;
 };
 
@@ -81,7 +93,17 @@ static int load_config(struct app *a)
 {
 	if (config_load(a->config_path, &a->cfg) != 0)
 		return -1;
+	schedule_init(a->cfg);
 	return 0;
+}
+
+static int load_templates(struct app *a)
+{
+	if (template_load(a->cfg->templates_dir, &a->templates) == 0)
+		return 0;
+	log_error("%s: the templates have faults (listed above); not starting",
+	          a->cfg->templates_dir);
+	return -1;
 }
 
 static int load_filters(struct app *a)
@@ -108,6 +130,7 @@ static void app_free(struct app *a)
 {
 	store_close(a->st);
 	filter_free(a->filters);
+	template_free(a->templates);
 	config_free(a->cfg);
 }
 
@@ -123,10 +146,13 @@ static int cmd_check(struct app *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (filter_load(a->cfg->filters_dir, &a->filters) != 0)
 		bad = 1;
+	if (template_load(a->cfg->templates_dir, &a->templates) != 0)
+		bad = 1;
 	if (bad)
 		return EXIT_USAGE;
-	printf("%s: ok (%zu reps, %zu rules in %s)\n", a->cfg->path, a->cfg->nreps,
-	       filter_count(a->filters), a->cfg->filters_dir);
+	printf("%s: ok (%zu reps, %zu rules in %s, %d templates in %s)\n", a->cfg->path,
+	       a->cfg->nreps, filter_count(a->filters), a->cfg->filters_dir, TEMPLATE_COUNT,
+	       a->cfg->templates_dir);
 	return 0;
 }
 
@@ -137,12 +163,16 @@ static int cmd_ingest(struct app *a, int argc, char **argv)
 	struct ingest_stats stats;
 	struct intake in;
 	struct timespec t0, t1;
-	int i = 1, quiet = 0;
+	int i = 1, quiet = 0, no_mail = 0;
 	double secs;
 
-	if (argc > 1 && strcmp(argv[1], "--quiet") == 0) {
-		quiet = 1;
-		i++;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
+		if (strcmp(argv[i], "--quiet") == 0)
+			quiet = 1;
+		else if (strcmp(argv[i], "--no-mail") == 0)
+			no_mail = 1;
+		else
+			return usage("ingest: unknown option '%s'", argv[i]);
 	}
 	if (i >= argc)
 		return usage("ingest needs at least one file, folder or -");
@@ -150,7 +180,7 @@ static int cmd_ingest(struct app *a, int argc, char **argv)
 		return EXIT_USAGE;
 	if (open_store(a, 0) != 0)
 		return EXIT_WORK;
-	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
+	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st, .no_mail = no_mail};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ingest_paths(&in, argv + i, (size_t)(argc - i), quiet, 0, &stats);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -207,31 +237,157 @@ static int cmd_poll(struct app *a, int argc, char **argv)
 	return rc == 0 ? 0 : EXIT_WORK;
 }
 
+static volatile sig_atomic_t reload_flag;
+
+static void on_hup(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	reload_flag = 1;
+	if (wake_pipe[1] >= 0 && write(wake_pipe[1], "h", 1) < 0) {
+		/* the flag is set */
+	}
+	errno = saved;
+}
+
 static int cmd_run(struct app *a, int argc, char **argv)
 {
 	struct sigaction sa = {0};
-	struct intake in;
+	struct daemon d;
 	int rc;
 
 	if (argc != 1)
 		return usage("run takes no arguments");
-	if (load_config(a) != 0 || load_filters(a) != 0)
+	if (load_config(a) != 0 || load_filters(a) != 0 || load_templates(a) != 0)
 		return EXIT_USAGE;
 	if (open_store(a, 0) != 0)
 		return EXIT_WORK;
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		fatal("pipe: %s", strerror(errno));
-	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = on_stop;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_set_timestamps(1);
-	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
-	rc = fetch_run(&in, &stop_flag, wake_pipe[0]);
+	d = (struct daemon){.cfg = a->cfg,
+	                    .st = a->st,
+	                    .filters = &a->filters,
+	                    .templates = &a->templates,
+	                    .stop = &stop_flag,
+	                    .reload = &reload_flag,
+	                    .wake_fd = wake_pipe[0]};
+	rc = daemon_run(&d);
 	close(wake_pipe[0]);
 	close(wake_pipe[1]);
 	return rc == 0 ? 0 : EXIT_WORK;
+}
+
+/* ---- send, outbox, templates ---- */
+
+static int cmd_send(struct app *a, int argc, char **argv)
+{
+	struct outbox_stats stats = {0};
+	struct outbox *ob = NULL;
+	int rc;
+
+	if (argc != 1)
+		return usage("send takes no arguments");
+	if (load_config(a) != 0 || load_templates(a) != 0)
+		return EXIT_USAGE;
+	if (a->cfg->smtp.server == NULL) {
+		log_error("%s: [smtp] server is not set", a->cfg->path);
+		return EXIT_USAGE;
+	}
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	signal(SIGPIPE, SIG_IGN);
+	outbox_open(a->cfg, a->st, a->templates, &ob);
+	rc = outbox_send_due(ob, NULL, &stats);
+	outbox_close(ob);
+	fprintf(stderr,
+	        "refagent: sent %d, retrying later %d, failed %d, cancelled %d, postponed %d\n",
+	        stats.sent, stats.retry, stats.failed, stats.cancelled, stats.postponed);
+	return rc == 0 && stats.retry == 0 && stats.failed == 0 ? 0 : EXIT_WORK;
+}
+
+static int cmd_outbox(struct app *a, int argc, char **argv)
+{
+	struct job_view *v = NULL;
+	size_t n = 0;
+	const char *state = NULL;
+	int json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
+			state = argv[++i];
+		else
+			return usage("outbox: unknown argument '%s'", argv[i]);
+	}
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_jobs_list(a->st, state, &v, &n) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	view_outbox(stdout, v, n, json);
+	store_job_views_free(v, n);
+	return 0;
+}
+
+static int cmd_templates(struct app *a, int argc, char **argv)
+{
+	struct outbox *ob = NULL;
+	const char *name = NULL;
+	long id = 0;
+	int escalated = 0, rc;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+
+	if (argc < 3 || strcmp(argv[1], "render") != 0)
+		return usage("usage: templates render NAME --referral ID [--escalated]");
+	name = argv[2];
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--referral") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+
+			if (parse_long(v[0] == '#' ? v + 1 : v, 1, LONG_MAX, &id) != 0)
+				return usage("templates render: '%s' is not a referral number", v);
+		} else if (strcmp(argv[i], "--escalated") == 0) {
+			escalated = 1;
+		} else {
+			return usage("templates render: unknown argument '%s'", argv[i]);
+		}
+	}
+	if (id == 0)
+		return usage("templates render needs --referral ID");
+	if (!template_known(name))
+		return usage("templates render: no mail is called '%s'", name);
+	if (load_config(a) != 0 || load_templates(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 1) != 0)
+		return EXIT_WORK;
+	outbox_open(a->cfg, a->st, a->templates, &ob);
+	rc = outbox_preview(ob, name, id, escalated, &data, &len, &err);
+	outbox_close(ob);
+	if (rc != 0) {
+		log_error("%s", err);
+		free(err);
+		return EXIT_WORK;
+	}
+	/* as it would go out, with the line ends of this terminal */
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != '\r')
+			putchar(data[i]);
+	free(data);
+	return 0;
 }
 
 /* ---- list, show ---- */
@@ -453,8 +609,11 @@ static const struct command {
 	const char *name;
 	int (*fn)(struct app *, int, char **);
 } commands[] = {
-        {"check", cmd_check}, {"ingest", cmd_ingest}, {"poll", cmd_poll},       {"run", cmd_run},
-        {"list", cmd_list},   {"show", cmd_show},     {"filters", cmd_filters},
+        {"check", cmd_check},     {"ingest", cmd_ingest},
+        {"poll", cmd_poll},       {"run", cmd_run},
+        {"list", cmd_list},       {"show", cmd_show},
+        {"filters", cmd_filters}, {"send", cmd_send},
+        {"outbox", cmd_outbox},   {"templates", cmd_templates},
 };
 
 int main(int argc, char **argv)

@@ -150,15 +150,56 @@ static const char *const migrations[] = {
         "  value INTEGER NOT NULL"
         ") WITHOUT ROWID;",
 
+        /* 1 -> 2: outgoing mail (jobs), and what people asked of it. */
+        "ALTER TABLE people ADD COLUMN opted_out_at INTEGER;"
+        "ALTER TABLE people ADD COLUMN opt_out_source TEXT;"
+        "ALTER TABLE people ADD COLUMN bouncing_at INTEGER;"
+        "ALTER TABLE people ADD COLUMN bounce_reason TEXT;"
+        /* random, for the List-Unsubscribe address of this person */
+        "ALTER TABLE people ADD COLUMN token TEXT;"
+        "CREATE UNIQUE INDEX people_token ON people(token) WHERE token IS NOT NULL;"
+        /* when this person last got (or was scheduled) a check-in */
+        "ALTER TABLE people ADD COLUMN checkin_at INTEGER;"
+        /* check-ins look referrals up by referrer */
+        "CREATE INDEX referrals_referrer ON referrals(referrer_id, created_at);"
+
+        "CREATE TABLE jobs ("
+        "  id              INTEGER PRIMARY KEY,"
+        "  referral_id     INTEGER REFERENCES referrals(id),"
+        "  template        TEXT NOT NULL,"
+        "  recipient       TEXT NOT NULL CONSTRAINT job_recipient_lower"
+        "                    CHECK (length(recipient) > 0 AND recipient NOT GLOB '*[A-Z]*'),"
+        "  recipient_name  TEXT,"
+        "  cc              TEXT,"
+        "  seq             INTEGER NOT NULL DEFAULT 0,"
+        "  note            TEXT,"
+        "  due_at          INTEGER NOT NULL,"
+        "  next_attempt_at INTEGER NOT NULL,"
+        "  state           TEXT NOT NULL DEFAULT 'pending' CONSTRAINT job_state"
+        "                    CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),"
+        "  attempts        INTEGER NOT NULL DEFAULT 0,"
+        "  last_error      TEXT,"
+        /* unique by construction (referral, template and 64 random
+         * bits, schedule_message_id); no index needed to enforce it */
+        "  message_key     TEXT NOT NULL,"
+        "  in_reply_to     TEXT,"
+        "  refs            TEXT,"
+        "  claimed_by      TEXT,"
+        "  claimed_until   INTEGER,"
+        "  created_at      INTEGER NOT NULL,"
+        "  done_at         INTEGER"
+        ");"
+        /* Partial indexes: picking due jobs and cancelling them touch only
+         * pending rows, so their cost does not grow with the sent ones. */
+        "CREATE INDEX jobs_due ON jobs(next_attempt_at) WHERE state = 'pending';"
+        "CREATE INDEX jobs_referral ON jobs(referral_id, template) WHERE state = 'pending';"
+        /* the daily cap per recipient */
+        "CREATE INDEX jobs_sent ON jobs(recipient, done_at) WHERE state = 'sent';",
+
         /*
-         * Next migrations go here, one string each, and STORE_SCHEMA_VERSION
-         * goes up by one with each:
-         *   1 -> 2: jobs (outgoing mail: template, recipient, referral_id,
-         *           state, due_at, attempts, last_error, message key) with
-         *           CREATE INDEX jobs_due ON jobs(state, due_at);
-         *   2 -> 3: reward ledger (referral_id, referrer_id, amount, at, paid_at)
-         *           and on people: ALTER TABLE people ADD COLUMN opted_out_at
-         *           INTEGER; ... ADD COLUMN bounced_at INTEGER.
+         * Next migration (3), for replies that move referrals: a reward
+         * ledger (referral_id, referrer_id, amount, at, paid_at) and
+         * pending status confirmations.
          */
 };
 
@@ -169,8 +210,14 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	"SELECT r.id, r.status, rp.name, rp.email, rp.phone, rp.company, lp.name, lp.email,"       \
 	" lp.phone, lp.company, r.rep_name, r.rep_email, r.need, r.budget, r.timeline,"            \
 	" r.context, r.subject, r.held_reason, r.created_at, r.updated_at, r.first_contact_at,"    \
-	" r.value FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                   \
+	" r.value, r.thread_key FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"     \
 	" JOIN people lp ON lp.id = r.lead_id "
+
+/* The columns of a job view, in the order job_fill reads them. */
+#define JOB_VIEW_SELECT                                                                            \
+	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
+	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
+	" created_at, done_at FROM jobs "
 
 /* The statuses that close a referral (see DESIGN.md, Statuses). */
 #define CLOSED_STATUSES "('won', 'lost', 'rejected', 'expired')"
@@ -202,6 +249,25 @@ enum stmt_id {
 	ST_REFERRAL_LIST_STATUS,
 	ST_REFERRAL_GET,
 	ST_EVENT_LIST,
+	ST_JOB_ADD,
+	ST_JOBS_DUE,
+	ST_JOB_NEXT_DUE,
+	ST_JOB_CLAIM,
+	ST_JOB_SENT,
+	ST_JOB_RETRY,
+	ST_JOB_FINISH,
+	ST_JOBS_CANCEL_REFERRAL,
+	ST_JOBS_CANCEL_RECIPIENT,
+	ST_JOB_LIST_ALL,
+	ST_JOB_LIST_STATE,
+	ST_JOB_GET,
+	ST_SENT_WINDOW,
+	ST_PERSON_FLAGS,
+	ST_PERSON_SET_TOKEN,
+	ST_CHECKIN_DUE,
+	ST_PERSON_SET_CHECKIN,
+	ST_PERSON_OPT_OUT,
+	ST_PERSON_BOUNCING,
 	ST__COUNT
 };
 
@@ -294,6 +360,68 @@ static const struct {
                  "SELECT e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail, m.key"
                  " FROM events e LEFT JOIN messages m ON m.id = e.message_id"
                  " WHERE e.referral_id = ?1 ORDER BY e.at, e.id"},
+
+        [ST_JOB_ADD] =
+                {"job add",
+                 "INSERT INTO jobs (referral_id, template, recipient, recipient_name, cc,"
+                 " seq, note, due_at, next_attempt_at, message_key, in_reply_to, refs,"
+                 " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?11, ?12)"},
+        [ST_JOBS_DUE] = {"jobs due",
+                         JOB_VIEW_SELECT "WHERE state = 'pending' AND next_attempt_at <= ?1"
+                                         " AND (claimed_until IS NULL OR claimed_until <= ?1)"
+                                         " ORDER BY next_attempt_at, id LIMIT ?2"},
+        [ST_JOB_NEXT_DUE] = {"jobs next due",
+                             "SELECT min(next_attempt_at) FROM jobs WHERE state = 'pending'"},
+        [ST_JOB_CLAIM] =
+                {"job claim",
+                 "UPDATE jobs SET claimed_by = ?2, claimed_until = ?4 WHERE id = ?1"
+                 " AND state = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?3)"},
+        [ST_JOB_SENT] = {"job sent",
+                         "UPDATE jobs SET state = 'sent', done_at = ?2, last_error = ?3,"
+                         " attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
+                         " WHERE id = ?1 AND state = 'pending'"},
+        [ST_JOB_RETRY] = {"job retry",
+                          "UPDATE jobs SET next_attempt_at = ?2, last_error = ?3,"
+                          " attempts = attempts + ?4, claimed_by = NULL, claimed_until = NULL"
+                          " WHERE id = ?1 AND state = 'pending'"},
+        [ST_JOB_FINISH] = {"job finish",
+                           "UPDATE jobs SET state = ?2, done_at = ?3, last_error = ?4,"
+                           " attempts = attempts + ?5, claimed_by = NULL, claimed_until = NULL"
+                           " WHERE id = ?1 AND state = 'pending'"},
+        [ST_JOBS_CANCEL_REFERRAL] = {"jobs cancel",
+                                     "UPDATE jobs SET state = 'cancelled', done_at = ?3,"
+                                     " last_error = ?4 WHERE referral_id = ?1"
+                                     " AND state = 'pending' AND (?2 IS NULL OR template = ?2)"},
+        [ST_JOBS_CANCEL_RECIPIENT] =
+                {"jobs cancel", "UPDATE jobs SET state = 'cancelled', done_at = ?2,"
+                                " last_error = ?3 WHERE recipient = ?1 AND state = 'pending'"},
+        [ST_JOB_LIST_ALL] = {"job list", JOB_VIEW_SELECT "ORDER BY id"},
+        [ST_JOB_LIST_STATE] = {"job list", JOB_VIEW_SELECT "WHERE state = ?1 ORDER BY id"},
+        [ST_JOB_GET] = {"job get", JOB_VIEW_SELECT "WHERE id = ?1"},
+        [ST_SENT_WINDOW] = {"sent count",
+                            "SELECT count(*), min(done_at) FROM jobs"
+                            " WHERE recipient = ?1 AND state = 'sent' AND done_at > ?2"},
+        [ST_PERSON_FLAGS] = {"person flags",
+                             "SELECT id, opted_out_at, bouncing_at, token FROM people"
+                             " WHERE email = ?1"},
+        [ST_PERSON_SET_TOKEN] = {"person token",
+                                 "UPDATE people SET token = ?2 WHERE id = ?1 AND token IS NULL"},
+        [ST_CHECKIN_DUE] = {"check-ins due",
+                            "SELECT p.id, p.email, p.name FROM people p WHERE p.email IS NOT NULL"
+                            " AND p.opted_out_at IS NULL AND p.bouncing_at IS NULL"
+                            " AND EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = p.id"
+                            "   AND r.created_at >= ?1)"
+                            " AND coalesce(p.checkin_at, (SELECT min(r.created_at) FROM referrals r"
+                            "   WHERE r.referrer_id = p.id)) <= ?2"
+                            " ORDER BY p.id LIMIT ?3"},
+        [ST_PERSON_OPT_OUT] = {"person opt out",
+                               "UPDATE people SET opted_out_at = ?2, opt_out_source = ?3"
+                               " WHERE email = ?1 AND opted_out_at IS NULL"},
+        [ST_PERSON_BOUNCING] = {"person bouncing",
+                                "UPDATE people SET bouncing_at = ?2, bounce_reason = ?3"
+                                " WHERE email = ?1"},
+        [ST_PERSON_SET_CHECKIN] = {"person check-in",
+                                   "UPDATE people SET checkin_at = ?2 WHERE id = ?1"},
 };
 
 struct store {
@@ -1058,6 +1186,7 @@ static void view_fill(sqlite3_stmt *s, struct referral_view *v)
 	v->first_contact_at = sqlite3_column_int64(s, 20); /* NULL reads 0 */
 	v->has_value = sqlite3_column_type(s, 21) != SQLITE_NULL;
 	v->value = v->has_value ? sqlite3_column_double(s, 21) : 0.0;
+	v->thread_key = col_text(s, 22);
 }
 
 int store_referral_list(struct store *st, const char *status, struct referral_view **v_r,
@@ -1185,6 +1314,7 @@ void store_referral_view_clear(struct referral_view *v)
 	free(v->context);
 	free(v->subject);
 	free(v->held_reason);
+	free(v->thread_key);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -1210,4 +1340,461 @@ void store_event_views_free(struct event_view *v, size_t n)
 		free(v[i].message_key);
 	}
 	free(v);
+}
+
+/* ---- jobs ---- */
+
+int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_ADD);
+	char *to = email_norm(j->recipient);
+	int rc = SQLITE_OK;
+
+	if (s == NULL) {
+		free(to);
+		return -1;
+	}
+	bind_opt_int(s, 1, j->referral_id, &rc);
+	bind_text(s, 2, j->template, &rc);
+	bind_text(s, 3, to, &rc);
+	bind_text(s, 4, j->recipient_name, &rc);
+	bind_text(s, 5, j->cc, &rc);
+	bind_int(s, 6, j->seq, &rc);
+	bind_text(s, 7, j->note, &rc);
+	bind_int(s, 8, j->due_at, &rc);
+	bind_text(s, 9, j->message_key, &rc);
+	bind_text(s, 10, j->in_reply_to, &rc);
+	bind_text(s, 11, j->refs, &rc);
+	bind_int(s, 12, j->at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "add job %s to " ERR_ARG, j->template ? j->template : "(null)",
+		           to ? to : "(null)");
+	else if (id_r)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	stmt_done(s);
+	free(to);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void job_fill(sqlite3_stmt *s, struct job_view *v)
+{
+	v->id = sqlite3_column_int64(s, 0);
+	v->referral_id = sqlite3_column_int64(s, 1);
+	v->template = col_text(s, 2);
+	v->recipient = col_text(s, 3);
+	v->recipient_name = col_text(s, 4);
+	v->cc = col_text(s, 5);
+	v->seq = sqlite3_column_int(s, 6);
+	v->note = col_text(s, 7);
+	v->due_at = sqlite3_column_int64(s, 8);
+	v->next_attempt_at = sqlite3_column_int64(s, 9);
+	v->state = col_text(s, 10);
+	v->attempts = sqlite3_column_int(s, 11);
+	v->last_error = col_text(s, 12);
+	v->message_key = col_text(s, 13);
+	v->in_reply_to = col_text(s, 14);
+	v->refs = col_text(s, 15);
+	v->created_at = sqlite3_column_int64(s, 16);
+	v->done_at = sqlite3_column_int64(s, 17);
+}
+
+/* Reads every row of a bound job statement into an array. */
+static int jobs_read(struct store *st, sqlite3_stmt *s, int rc, const char *what,
+                     struct job_view **v_r, size_t *n_r)
+{
+	struct job_view *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*v_r = NULL;
+	*n_r = 0;
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		job_fill(s, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "%s", what);
+		stmt_done(s);
+		store_job_views_free(v, n);
+		return -1;
+	}
+	stmt_done(s);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int store_jobs_due(struct store *st, int64_t now, size_t limit, struct job_view **v_r, size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOBS_DUE);
+	int rc = SQLITE_OK;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, now, &rc);
+	bind_int(s, 2, (int64_t)limit, &rc);
+	return jobs_read(st, s, rc, "list due jobs", v_r, n_r);
+}
+
+int store_jobs_next_due(struct store *st, int64_t *at_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_NEXT_DUE);
+	int rc, found = 0;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*at_r = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_ROW) {
+		store_fail(st, "next due job");
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return found;
+}
+
+/* Runs an UPDATE on one job; returns the number of rows changed (0 or 1)
+ * or -1. */
+static int job_update(struct store *st, sqlite3_stmt *s, int rc, int64_t id, const char *what)
+{
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "%s job %lld", what, (long long)id);
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return sqlite3_changes(st->db);
+}
+
+int store_job_claim(struct store *st, int64_t id, const char *owner, int64_t now, int64_t until)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_CLAIM);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, owner, &rc);
+	bind_int(s, 3, now, &rc);
+	bind_int(s, 4, until, &rc);
+	rc = job_update(st, s, rc, id, "claim");
+	return rc < 0 ? -1 : rc == 1;
+}
+
+int store_job_sent(struct store *st, int64_t id, int64_t at, const char *reply)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_SENT);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, at, &rc);
+	bind_text(s, 3, reply, &rc);
+	return job_update(st, s, rc, id, "mark sent") < 0 ? -1 : 0;
+}
+
+int store_job_retry(struct store *st, int64_t id, int64_t next_at, const char *error,
+                    int count_attempt)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_RETRY);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, next_at, &rc);
+	bind_text(s, 3, error, &rc);
+	bind_int(s, 4, count_attempt ? 1 : 0, &rc);
+	return job_update(st, s, rc, id, "postpone") < 0 ? -1 : 0;
+}
+
+int store_job_finish(struct store *st, int64_t id, const char *state, int64_t at, const char *why,
+                     int count_attempt)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_FINISH);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, state, &rc);
+	bind_int(s, 3, at, &rc);
+	bind_text(s, 4, why, &rc);
+	bind_int(s, 5, count_attempt ? 1 : 0, &rc);
+	return job_update(st, s, rc, id, state) < 0 ? -1 : 0;
+}
+
+int store_jobs_cancel_referral(struct store *st, int64_t referral_id, const char *template,
+                               int64_t at, const char *why, int *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOBS_CANCEL_REFERRAL);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, referral_id, &rc);
+	bind_text(s, 2, template, &rc);
+	bind_int(s, 3, at, &rc);
+	bind_text(s, 4, why, &rc);
+	rc = job_update(st, s, rc, referral_id, "cancel jobs of referral");
+	if (rc >= 0 && n_r)
+		*n_r = rc;
+	return rc < 0 ? -1 : 0;
+}
+
+int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t at,
+                                const char *why, int *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOBS_CANCEL_RECIPIENT);
+	char *to = email_norm(recipient);
+	int rc = SQLITE_OK;
+
+	if (s == NULL) {
+		free(to);
+		return -1;
+	}
+	bind_text(s, 1, to, &rc);
+	bind_int(s, 2, at, &rc);
+	bind_text(s, 3, why, &rc);
+	rc = job_update(st, s, rc, 0, "cancel jobs to recipient");
+	free(to);
+	if (rc >= 0 && n_r)
+		*n_r = rc;
+	return rc < 0 ? -1 : 0;
+}
+
+int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, state ? ST_JOB_LIST_STATE : ST_JOB_LIST_ALL);
+	int rc = SQLITE_OK;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	if (state)
+		bind_text(s, 1, state, &rc);
+	return jobs_read(st, s, rc, "list jobs", v_r, n_r);
+}
+
+int store_job_get(struct store *st, int64_t id, struct job_view *v_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_JOB_GET);
+	int rc = SQLITE_OK;
+
+	memset(v_r, 0, sizeof(*v_r));
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW)
+		job_fill(s, v_r);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "read job %lld", (long long)id);
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void store_job_view_clear(struct job_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->template);
+	free(v->recipient);
+	free(v->recipient_name);
+	free(v->cc);
+	free(v->note);
+	free(v->state);
+	free(v->last_error);
+	free(v->message_key);
+	free(v->in_reply_to);
+	free(v->refs);
+	memset(v, 0, sizeof(*v));
+}
+
+void store_job_views_free(struct job_view *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_job_view_clear(&v[i]);
+	free(v);
+}
+
+int store_sent_since(struct store *st, const char *recipient, int64_t since, int64_t *n_r,
+                     int64_t *first_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_SENT_WINDOW);
+	char *to = email_norm(recipient);
+	int rc = SQLITE_OK;
+
+	*n_r = 0;
+	*first_r = 0;
+	if (s == NULL) {
+		free(to);
+		return -1;
+	}
+	bind_text(s, 1, to, &rc);
+	bind_int(s, 2, since, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		*n_r = sqlite3_column_int64(s, 0);
+		*first_r = sqlite3_column_int64(s, 1);
+	} else {
+		store_fail(st, "count mail sent to " ERR_ARG, to ? to : "(null)");
+	}
+	stmt_done(s);
+	free(to);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_person_flags(struct store *st, const char *email, struct person_flags *f)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_FLAGS);
+	char *e = email_norm(email);
+	int rc = SQLITE_OK;
+
+	memset(f, 0, sizeof(*f));
+	if (s == NULL || e == NULL) {
+		free(e);
+		return s == NULL ? -1 : 0;
+	}
+	bind_text(s, 1, e, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		f->id = sqlite3_column_int64(s, 0);
+		f->opted_out_at = sqlite3_column_int64(s, 1);
+		f->bouncing_at = sqlite3_column_int64(s, 2);
+		f->token = col_text(s, 3);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "read person " ERR_ARG, e);
+	}
+	stmt_done(s);
+	free(e);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_person_set_token(struct store *st, int64_t id, const char *token)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_SET_TOKEN);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, token, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "set token of person %lld", (long long)id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_checkins_due(struct store *st, int64_t active_since, int64_t due_before, size_t limit,
+                       struct person_ref **v_r, size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CHECKIN_DUE);
+	struct person_ref *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, active_since, &rc);
+	bind_int(s, 2, due_before, &rc);
+	bind_int(s, 3, (int64_t)limit, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n].id = sqlite3_column_int64(s, 0);
+		v[n].email = col_text(s, 1);
+		v[n].name = col_text(s, 2);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "list check-ins due");
+		stmt_done(s);
+		store_people_free(v, n);
+		return -1;
+	}
+	stmt_done(s);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void store_people_free(struct person_ref *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].email);
+		free(v[i].name);
+	}
+	free(v);
+}
+
+int store_person_set_checkin(struct store *st, int64_t id, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_SET_CHECKIN);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "set check-in of person %lld", (long long)id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Sets a flag on the person with this address, adding the person first
+ * when unknown (mail can be refused before anyone was recorded). */
+static int person_flag(struct store *st, enum stmt_id id, const char *email, int64_t at,
+                       const char *why, int *changed_r)
+{
+	sqlite3_stmt *s;
+	char *e = email_norm(email);
+	int64_t pid;
+	int rc = SQLITE_OK;
+
+	if (e == NULL) {
+		free(e);
+		return 0;
+	}
+	if (store_person_ensure(st, e, NULL, at, &pid) < 0 || (s = stmt_get(st, id)) == NULL) {
+		free(e);
+		return -1;
+	}
+	bind_text(s, 1, e, &rc);
+	bind_int(s, 2, at, &rc);
+	bind_text(s, 3, why, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "%s " ERR_ARG, stmt_def[id].name, e);
+	stmt_done(s);
+	free(e);
+	if (rc == SQLITE_DONE && changed_r)
+		*changed_r = sqlite3_changes(st->db);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_person_opt_out(struct store *st, const char *email, int64_t at, const char *source,
+                         int *changed_r)
+{
+	return person_flag(st, ST_PERSON_OPT_OUT, email, at, source, changed_r);
+}
+
+int store_person_bouncing(struct store *st, const char *email, int64_t at, const char *reason)
+{
+	return person_flag(st, ST_PERSON_BOUNCING, email, at, reason, NULL);
 }

@@ -188,3 +188,55 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 		fputc('\n', out);
 	}
 }
+
+void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
+{
+	char due[32];
+
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", json_integer(v[i].id));
+			json_object_set_new(o, "referral",
+			                    v[i].referral_id ? json_integer(v[i].referral_id)
+			                                     : json_null());
+			set_str(o, "template", v[i].template);
+			set_str(o, "to", v[i].recipient);
+			set_str(o, "to_name", v[i].recipient_name);
+			set_str(o, "cc", v[i].cc);
+			set_str(o, "state", v[i].state);
+			set_time(o, "due_at", v[i].due_at);
+			set_time(o, "next_attempt_at",
+			         strcmp(v[i].state, "pending") == 0 ? v[i].next_attempt_at : 0);
+			set_time(o, "done_at", v[i].done_at);
+			json_object_set_new(o, "attempts", json_integer(v[i].attempts));
+			set_str(o, strcmp(v[i].state, "sent") == 0 ? "reply" : "error",
+			        v[i].last_error);
+			set_str(o, "message_id", v[i].message_key);
+			json_object_set_new(o, "seq", json_integer(v[i].seq));
+			set_str(o, "note", v[i].note);
+			json_array_append_new(arr, o);
+		}
+		dump(out, arr);
+		return;
+	}
+	fprintf(out, "%-5s %-9s %-16s %-28s %-20s %-3s %s\n", "JOB", "STATE", "MAIL", "TO", "WHEN",
+	        "TRY", "REFERRAL / REASON");
+	for (size_t i = 0; i < n; i++) {
+		int pending = strcmp(v[i].state, "pending") == 0;
+
+		time_iso(pending ? v[i].next_attempt_at : v[i].done_at, due);
+		fprintf(out, "%-5" PRId64 " %-9s %-16s %-28s %-20s %-3d ", v[i].id, v[i].state,
+		        v[i].template, v[i].recipient, due, v[i].attempts);
+		if (v[i].referral_id)
+			fprintf(out, "#%" PRId64, v[i].referral_id);
+		if (v[i].note)
+			fprintf(out, " (%s)", v[i].note);
+		if (v[i].last_error && !(pending && v[i].attempts == 0))
+			fprintf(out, " %s", v[i].last_error);
+		fputc('\n', out);
+	}
+}

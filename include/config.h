@@ -58,6 +58,25 @@ struct config {
 	/* [smtp] */
 	struct server_config smtp;
 
+	/* [agent], for the mail the agent writes */
+	char *admin;   /* gets escalations; NULL: none */
+	char *phone;   /* the business's phone, shown in mails */
+	char *website; /* and its website */
+
+	/* [schedule]: when follow-up mail goes out (see schedule.h) */
+	char *timezone; /* TZ name, e.g. Europe/London; "UTC" default */
+	int open_min;   /* business hours, minutes after local midnight */
+	int close_min;
+	int days_mask;       /* business days, bit 0 = Sunday .. bit 6 = Saturday */
+	int rep_deadline;    /* business days to the rep's first contact */
+	int rep_reminders;   /* reminders to the rep before the admin is told */
+	int nudge_after;     /* business days after the rep's first mail */
+	int nudges;          /* at most this many nudges to a lead */
+	int checkin_days;    /* between check-ins with an active referrer */
+	int ask_client_days; /* after won, before asking for an introduction */
+	int max_per_day;     /* mails to one outside address per 24 hours */
+	long delays[9];      /* seconds, per template (template_names order) */
+
 	/* [reps] email = Full Name, in file order (round robin order) */
 	struct rep *reps;
 	size_t nreps;

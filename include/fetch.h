@@ -18,6 +18,8 @@
 
 #include "intake.h"
 
+struct config;
+
 struct imap;
 
 struct fetch_stats {
@@ -41,13 +43,8 @@ int fetch_pass(struct intake *in, struct imap *im, const char *mailbox, volatile
  */
 int fetch_once(struct intake *in, struct fetch_stats *stats);
 
-/*
- * `run`: connect, pass, then wait (IDLE where offered, else poll_interval)
- * and pass again, until *stop is set (by SIGTERM/SIGINT; wake_fd becomes
- * readable then too).  Connection failures reconnect with exponential
- * backoff (1 s doubling to 5 min).  Returns 0 on a clean stop, -1 on a
- * store failure that makes going on pointless.
- */
-int fetch_run(struct intake *in, volatile sig_atomic_t *stop, int wake_fd);
+/* Reads the password and opens the [imap] connection.  Returns 0, or -1
+ * with *error_r (caller frees). */
+int fetch_connect(const struct config *cfg, struct imap **im_r, char **error_r);
 
 #endif

@@ -28,6 +28,8 @@ struct intake {
 	const struct config *cfg;
 	const struct filter_set *filters;
 	struct store *st; /* may be NULL for a decision without history */
+	int no_mail;      /* record only: schedule no follow-up mail
+	                     (`ingest --no-mail`, importing old mail) */
 };
 
 enum intake_outcome {

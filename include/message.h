@@ -159,4 +159,57 @@ int message_mbox_foreach(const char *data, size_t len,
 /* Non-zero when data starts like an mbox ("From " line). */
 int message_is_mbox(const char *data, size_t len);
 
+/* ---- outgoing mail ---- */
+
+/* A message the agent writes.  Addresses are plain struct addr (name may
+ * be NULL); every string is UTF-8. */
+struct outmail {
+	struct addr from;
+	const struct addr *to;
+	size_t nto;
+	const struct addr *cc;
+	size_t ncc;
+	const struct addr *reply_to;
+	size_t nreply_to;
+	const char *subject;
+	const char *message_id;        /* without <>; required */
+	const char *in_reply_to;       /* without <>, or NULL */
+	const char *const *references; /* without <>, oldest first */
+	size_t nreferences;
+	int64_t date;                 /* Unix seconds */
+	const char *list_unsubscribe; /* header value, e.g. "<mailto:...>", or NULL */
+	const struct header *extra;   /* more headers (name, value), e.g. the
+	                                 agent's X-Refagent-Referral */
+	size_t nextra;
+	const char *text; /* the text/plain body */
+	const char *html; /* a text/html alternative, or NULL */
+};
+
+/*
+ * Builds o as an RFC 5322 message with GMime, never by pasting strings:
+ * names and the subject are RFC 2047-encoded by GMime, and CR, LF and other
+ * control characters in them (and in extra header values) are first
+ * replaced by spaces, so text taken from incoming mail can never add a
+ * header.  Adds MIME-Version, Date, Message-ID, In-Reply-To and References
+ * (RFC 5322 section 3.6.4), Auto-Submitted: auto-generated (RFC 3834), and
+ * List-Unsubscribe when given.  Bodies are UTF-8 quoted-printable (line
+ * ends normalised, invalid UTF-8 replaced by U+FFFD); text/plain, or
+ * multipart/alternative (text, then html) when html is set.  The Date is
+ * written in UTC.  Line ends are CRLF throughout, the last line included.
+ * Returns 0 and sets *data_r (caller frees) and *len_r, or -1 with
+ * *error_r (caller frees) and nothing allocated when:
+ * - an address (from, to, cc, reply_to) is not a plain addr-spec: one '@'
+ *   with text on both sides, printable ASCII without white space or
+ *   ()<>[]:;,\" (quoted local parts are not written);
+ * - message_id is missing, lacks '@', or has a space, control character,
+ *   '<' or '>'; in_reply_to or a references id has a space, control
+ *   character, '<' or '>' (stored ids of broken mail without '@' pass);
+ * - an extra header name is not printable ASCII without ':', or is one
+ *   this function writes or that routes mail (From, To, Cc, Bcc,
+ *   Reply-To, Sender, Subject, Date, Message-ID, In-Reply-To, References,
+ *   MIME-Version, Auto-Submitted, List-Unsubscribe, Return-Path,
+ *   Resent-*, Content-*).
+ */
+int message_compose(const struct outmail *o, char **data_r, size_t *len_r, char **error_r);
+
 #endif

@@ -37,7 +37,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * Opens (creating and migrating when needed) the database at path.  With
@@ -217,6 +217,7 @@ struct referral_view {
 	int64_t first_contact_at; /* 0: not yet */
 	int has_value;
 	double value;
+	char *thread_key; /* key of the intro message */
 };
 
 struct event_view {
@@ -250,5 +251,124 @@ void store_event_views_free(struct event_view *v, size_t n);
 /* Counts of messages by kind (NULL: all), for the end-of-run summary and
  * tests.  0 or -1. */
 int store_message_count(struct store *st, const char *kind, int64_t *n_r);
+
+/* ---- jobs: the mail the agent will send (schema 2) ---- */
+
+struct job_rec {
+	int64_t referral_id;   /* 0: none */
+	const char *template;  /* one of template_names */
+	const char *recipient; /* the To address */
+	const char *recipient_name;
+	const char *cc;   /* comma-separated addresses, or NULL */
+	int seq;          /* e.g. the reminder's number */
+	const char *note; /* e.g. "escalated" */
+	int64_t due_at;
+	const char *message_key; /* the Message-ID it will carry, without <> */
+	const char *in_reply_to; /* thread, without <>, or NULL */
+	const char *refs;        /* References, space-separated, or NULL */
+	int64_t at;              /* created */
+};
+
+struct job_view {
+	int64_t id;
+	int64_t referral_id; /* 0: none */
+	char *template;
+	char *recipient;
+	char *recipient_name;
+	char *cc;
+	int seq;
+	char *note;
+	int64_t due_at;
+	int64_t next_attempt_at;
+	char *state; /* pending, sent, failed, cancelled */
+	int attempts;
+	char *last_error; /* or the server's reply when sent */
+	char *message_key;
+	char *in_reply_to;
+	char *refs;
+	int64_t created_at;
+	int64_t done_at; /* 0 while pending */
+};
+
+int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r);
+
+/* Pending jobs due at now (next attempt <= now, not claimed by a live
+ * lease), earliest first, at most limit.  Uses the partial index on
+ * pending jobs: its cost does not grow with sent ones. */
+int store_jobs_due(struct store *st, int64_t now, size_t limit, struct job_view **v_r, size_t *n_r);
+/* The earliest next attempt of a pending job; returns 1 and sets *at_r,
+ * or 0 when nothing is pending. */
+int store_jobs_next_due(struct store *st, int64_t *at_r);
+
+/*
+ * Takes job id for owner until `until` (a lease): returns 1 when this
+ * caller now holds it, 0 when it is no longer pending or another live
+ * lease holds it.  Run it in its own short transaction; two agents on one
+ * database can then never both hold a job.
+ */
+int store_job_claim(struct store *st, int64_t id, const char *owner, int64_t now, int64_t until);
+/* pending -> sent, reply = the server's answer. */
+int store_job_sent(struct store *st, int64_t id, int64_t at, const char *reply);
+/* Stays pending, next attempt at next_at, lease released; counted as an
+ * attempt when count_attempt (a postponement, e.g. by the daily cap, is
+ * not). */
+int store_job_retry(struct store *st, int64_t id, int64_t next_at, const char *error,
+                    int count_attempt);
+/* pending -> failed or cancelled (state), with why. */
+int store_job_finish(struct store *st, int64_t id, const char *state, int64_t at, const char *why,
+                     int count_attempt);
+/* Cancels the pending jobs of a referral (of one template, or all when
+ * template is NULL); *n_r = how many. */
+int store_jobs_cancel_referral(struct store *st, int64_t referral_id, const char *template,
+                               int64_t at, const char *why, int *n_r);
+/* Cancels every pending job to recipient. */
+int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t at,
+                                const char *why, int *n_r);
+/* All jobs (state NULL) or those in one state, oldest first. */
+int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, size_t *n_r);
+/* One job: 1, 0 or -1. */
+int store_job_get(struct store *st, int64_t id, struct job_view *v_r);
+void store_job_view_clear(struct job_view *v);
+void store_job_views_free(struct job_view *v, size_t n);
+
+/* Mails sent to recipient after since: *n_r, and the time of the earliest
+ * of them in *first_r (0 when none). */
+int store_sent_since(struct store *st, const char *recipient, int64_t since, int64_t *n_r,
+                     int64_t *first_r);
+
+/* What a person asked of the agent's mail.  Returns 1 and fills *f for a
+ * known address, 0 for an unknown one (all zero). */
+struct person_flags {
+	int64_t id;
+	int64_t opted_out_at; /* 0: not opted out */
+	int64_t bouncing_at;  /* 0: not bouncing */
+	char *token;          /* List-Unsubscribe token, NULL until made; caller frees */
+};
+int store_person_flags(struct store *st, const char *email, struct person_flags *f);
+/* Sets a person's token when they have none yet (a no-op otherwise). */
+int store_person_set_token(struct store *st, int64_t id, const char *token);
+
+/* Referrers due a check-in: with an address, not opted out or bouncing,
+ * who made a referral at or after active_since, and whose last check-in
+ * (or first referral) is at or before due_before.  At most limit; ids and
+ * addresses into the arrays (caller frees with store_people_free). */
+struct person_ref {
+	int64_t id;
+	char *email;
+	char *name;
+};
+int store_checkins_due(struct store *st, int64_t active_since, int64_t due_before, size_t limit,
+                       struct person_ref **v_r, size_t *n_r);
+void store_people_free(struct person_ref *v, size_t n);
+int store_person_set_checkin(struct store *st, int64_t id, int64_t at);
+
+/* Records that email wants no more automated mail (source: how it was
+ * said, e.g. "reply stop to job 12"); the first opt-out's date is kept.
+ * *changed_r (may be NULL) is 1 when this call opted them out.  The
+ * person is added when unknown. */
+int store_person_opt_out(struct store *st, const char *email, int64_t at, const char *source,
+                         int *changed_r);
+/* Records that mail to email bounces, with the report's reason. */
+int store_person_bouncing(struct store *st, const char *email, int64_t at, const char *reason);
 
 #endif

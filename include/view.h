@@ -22,4 +22,9 @@ void view_list(FILE *out, const struct referral_view *v, size_t n, int json);
 void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
                int json);
 
+/* Prints the outbox (jobs) as JSON or a table: state, mail, recipient,
+ * when (next attempt, or when it was sent/failed/cancelled), attempts, and
+ * the server's reply or the reason. */
+void view_outbox(FILE *out, const struct job_view *v, size_t n, int json);
+
 #endif

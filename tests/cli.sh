@@ -28,6 +28,7 @@ address = agent@biz.test
 domains = biz.test
 database = db.sqlite
 filters = $top/filters
+templates = $top/templates
 [reps]
 rep@biz.test = Tom Rivera
 rep2@biz.test = Ana Lopez
@@ -38,7 +39,7 @@ ra() { "$BIN" -c "$work/ok.conf" "$@"; }
 expect 2 "$BIN"; has err "usage:"; ok
 expect 2 "$BIN" -c "$work/ok.conf" frobnicate; has err "unknown command 'frobnicate'"; ok
 expect 2 "$BIN" -c "$work/missing.conf" list; has err "$work/missing.conf: cannot read the config"; ok
-expect 0 ra check; has out "ok (2 reps, "; ok
+expect 0 ra check; has out "ok (2 reps, "; has out "9 templates in $top/templates"; ok
 printf '[agent]\naddress = agent@biz.test\nbogus = 1\n[imap]\nsecurity = maybe\n' >"$work/bad.conf"
 expect 2 "$BIN" -c "$work/bad.conf" check
 has err "$work/bad.conf:3: unknown setting 'bogus' in [agent]"
@@ -52,6 +53,13 @@ has err "$work/rules/50-broken.rules:3:23: regex error: missing closing parenthe
 # the agent refuses to start with a broken rule
 expect 2 "$BIN" -c "$work/badrules.conf" ingest "$data/intake/intro-basic.eml"
 [ ! -e "$work/db.sqlite" ] || fail "ingest with broken rules created the database"; ok
+
+# a template with an unknown placeholder fails check with file:line
+cp -r "$top/templates" "$work/tmpl"
+printf 'Subject: Thanks\n\nHi {{referrer.first_name}},\nsee {{lead.shoe_size}}\n' >"$work/tmpl/thank-referrer.tmpl"
+sed "s|^templates = .*|templates = $work/tmpl|" "$work/ok.conf" >"$work/badtmpl.conf"
+expect 2 "$BIN" -c "$work/badtmpl.conf" check
+has err "$work/tmpl/thank-referrer.tmpl:4: unknown name 'lead.shoe_size'"; ok
 
 # ---- filters test: explains, writes nothing ----
 expect 0 ra filters test "$data/intake/intro-basic.eml"
@@ -89,6 +97,25 @@ has err "refagent: error: $work/none.eml: No such file or directory"
 has err "refagent: error: $work/blank.eml: "
 has out "html-only.eml: referral"; ok
 
+# ---- follow-up mail: jobs, outbox, templates render ----
+expect 0 ra outbox --json
+jq -e 'map(select(.referral == 1)) | map(.template) | sort == ["assign-rep","remind-rep","thank-referrer","welcome-lead"]' "$work/out" >/dev/null ||
+	fail "jobs of referral 1: $(jq -c 'map(select(.referral == 1)) | map(.template)' "$work/out")"
+jq -e 'all(.[]; .state == "pending" and .attempts == 0)' "$work/out" >/dev/null || fail "outbox states"; ok
+expect 0 ra outbox
+has out "JOB   STATE"; has out "welcome-lead     bob@client.test"; ok
+expect 0 ra templates render welcome-lead --referral 1
+has out "To: Bob Smith <bob@client.test>"
+has out "In-Reply-To: <intro-basic-1@partner.test>"
+has out "Subject: Re: Bob, meet Brightpath"
+has out "Sarah told us about you"; ok
+expect 2 ra templates render no-such-mail --referral 1; has err "no mail is called 'no-such-mail'"; ok
+expect 1 ra templates render welcome-lead --referral 99; has err "no referral 99"; ok
+n=$(ra outbox --json | jq length)
+expect 0 ra ingest --no-mail "$data/intake/body-lead.eml"
+[ "$(ra outbox --json | jq length)" = "$n" ] || fail "ingest --no-mail scheduled mail"; ok
+expect 2 ra send; has err "[smtp] server is not set"; ok
+
 # ---- list, show ----
 expect 0 ra list --json
 jq -e 'type == "array" and length >= 5' "$work/out" >/dev/null || fail "list --json: $(head -c 300 "$work/out")"
@@ -104,7 +131,7 @@ jq -e 'length == 6 and all(.[]; .status == "held")' "$work/out" >/dev/null || fa
 expect 0 ra list
 has out "ID    STATUS"; has out "bob@client.test"; ok
 expect 0 ra show 1 --json
-jq -e '.id == 1 and (.events | length >= 2) and .events[0].kind == "created"' "$work/out" >/dev/null ||
+jq -e '.id == 1 and (.events | length >= 1) and .events[0].kind == "created" and (.events[0].detail | contains("assigned to Tom Rivera"))' "$work/out" >/dev/null ||
 	fail "show --json: $(head -c 300 "$work/out")"; ok
 expect 0 ra show 1
 has out "referral 1: new"; has out "lead       Bob Smith <bob@client.test>"; ok

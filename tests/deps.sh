@@ -11,7 +11,7 @@ libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev"
 # real mail clients (swaks, curl), jq to read --json, clang-format for lint,
 # faketime to move the clock, msmtp as the send benchmark's peer
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
-clang-format faketime msmtp ca-certificates openssl"
+clang-format faketime msmtp ca-certificates openssl tzdata"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers
 	PKGS="$PKGS python3 nodejs npm"

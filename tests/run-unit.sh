@@ -8,7 +8,7 @@ fail=0; n=0
 for t in "$@"; do
 	n=$((n + 1))
 	if [ "${VALGRIND:-0}" = 1 ]; then
-		out=$(valgrind -q --error-exitcode=99 --leak-check=full "$t" 2>&1)
+		out=$(valgrind -q --error-exitcode=99 --leak-check=full --suppressions="$(dirname "$0")/valgrind.supp" "$t" 2>&1)
 	else
 		out=$("$t" 2>&1)
 	fi

@@ -2,20 +2,34 @@
 # demo.sh BIN - refagent at work on a loopback mail world (make demo).
 #
 # Starts Dovecot and Postfix on 127.0.0.1, sends a few ordinary intro
-# emails with swaks and curl (a cc'd intro, a bcc'd intro, a forward, a web
-# form, an out-of-office reply that must be ignored), lets the agent poll
-# the referral mailbox once, prints the referrals it made, then stops
-# everything it started.
+# emails with swaks and curl (a cc'd intro, a forward, a web form, an
+# out-of-office reply that must be ignored), runs the agent for a few
+# seconds (it fetches over IMAP and sends over SMTP), prints the referrals
+# it made and what each person found in their inbox, then stops everything
+# it started.
 set -euo pipefail
 BIN=$1
 E2E_NAME=demo
 E2E_PORT_BASE=13140
+export MW_EXTRA_USERS="admin@biz.test" MW_CATCHALL=1
 . "$(dirname "$0")/lib.sh"
 trap world_stop EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
 say "starting a loopback mail world (Dovecot IMAP + Postfix SMTP on 127.0.0.1)"
 world_start
+cat >>"$W/refagent.conf" <<EOC
+
+[smtp]
+server = 127.0.0.1
+port = $MW_SMTP_PORT
+security = none
+
+[schedule]
+business_hours = 00:00-24:00
+business_days = mon-sun
+EOC
+sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$W/refagent.conf"
 echo "agent config: $W/refagent.conf"
 
 say "a referrer writes an intro and cc's the referral address (sent with swaks)"
@@ -83,8 +97,18 @@ EOM
 send_mail lead@client.test agent@biz.test "$W/ooo.eml"
 
 wait_count agent@biz.test 4
-say "refagent poll --once"
-"$BIN" -c "$W/refagent.conf" poll --once
+say "refagent run (a few seconds: fetch over IMAP, send over SMTP)"
+"$BIN" -c "$W/refagent.conf" run &
+rpid=$!
+trap 'kill -TERM $rpid 2>/dev/null; wait $rpid 2>/dev/null; world_stop' EXIT
+for ((i = 0; i < 100; i++)); do
+	[ "$(imap_count referrer@partner.test)" -ge 2 ] && [ "$(imap_count rep@biz.test)" -ge 3 ] && break
+	sleep 0.1
+done
+sleep 1
+kill -TERM $rpid
+wait $rpid || true
+trap world_stop EXIT
 
 say "refagent list"
 "$BIN" -c "$W/refagent.conf" list
@@ -92,7 +116,28 @@ say "refagent list"
 say "refagent show 1"
 "$BIN" -c "$W/refagent.conf" show 1
 
-say "a second poll finds nothing new"
-"$BIN" -c "$W/refagent.conf" poll --once
+say "refagent outbox"
+"$BIN" -c "$W/refagent.conf" outbox
+
+# inbox USER: what USER finds: who it is from, the subject, and the thread
+inbox() {
+	local uid h
+	printf '\n\033[1m%s\033[0m\n' "$1"
+	for uid in $(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X 'UID SEARCH ALL' | tr -d '\r' |
+		sed 's/^\* SEARCH//'); do
+		h=$(curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
+			sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g')
+		printf '  from %-45s %s\n' "$(grep -m1 -i '^From:' <<<"$h" | cut -d' ' -f2-)" \
+			"$(grep -m1 -i '^Subject:' <<<"$h" | cut -d' ' -f2-)"
+		if grep -qi '^In-Reply-To:' <<<"$h"; then
+			printf '  %-50s joins the thread of %s\n' "" "$(grep -m1 -i '^In-Reply-To:' <<<"$h" | cut -d' ' -f2-)"
+		fi
+	done
+}
+say "what each person found in their inbox"
+inbox referrer@partner.test
+inbox lead@client.test
+inbox rep@biz.test
+inbox admin@biz.test
 
 say "stopping the mail world"

@@ -43,6 +43,7 @@ domains = biz.test
 name = Brightpath Renovations
 database = $W/refagent.db
 filters = $E2E_TOP/filters
+templates = $E2E_TOP/templates
 
 [imap]
 server = 127.0.0.1

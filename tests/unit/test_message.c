@@ -649,6 +649,318 @@ static void test_html_with_plain_alternative_not_converted(void **state)
 	message_free(m);
 }
 
+/* ---- message_compose ---- */
+
+static const struct addr ZOE = {"Zoë Ødegård", "lead@client.test"};
+static const struct addr REP = {"Tom Rep", "rep@biz.test"};
+static const char *const REFS[] = {
+        "intro-1@partner.test", "reply-2@client.test",
+        "a-long-identifier-0123456789-0123456789-0123456789-0123456789@mail.partner.test"};
+
+static struct outmail sample_out(void)
+{
+	struct outmail o;
+
+	memset(&o, 0, sizeof(o));
+	o.from.name = "Brightpath Referrals";
+	o.from.email = "referrals@biz.test";
+	o.to = &ZOE;
+	o.nto = 1;
+	o.cc = &REP;
+	o.ncc = 1;
+	o.reply_to = &REP;
+	o.nreply_to = 1;
+	o.subject = "Grüße 👋 from Brightpath";
+	o.message_id = "r42.welcome.1@biz.test";
+	o.in_reply_to = "reply-2@client.test";
+	o.references = REFS;
+	o.nreferences = 3;
+	o.date = 1764406800; /* 2025-11-29T09:00:00Z */
+	o.text = "Hello Zoë,\n\nSarah told us about you.\n.a line starting with a dot\nGrüße 👋\n";
+	return o;
+}
+
+static char *compose_ok(const struct outmail *o, size_t *len_r)
+{
+	char *data = NULL, *error = NULL;
+	size_t len = 0;
+
+	if (message_compose(o, &data, &len, &error) != 0)
+		fail_msg("message_compose: %s", error);
+	assert_non_null(data);
+	assert_int_equal(strlen(data), len);
+	if (len_r)
+		*len_r = len;
+	return data;
+}
+
+static struct message *parse_mem(const char *data, size_t len)
+{
+	struct message *m = NULL;
+	char *error = NULL;
+
+	if (message_parse(data, len, &m, &error) != 0)
+		fail_msg("parse: %s", error);
+	return m;
+}
+
+/* Every line ends in CRLF: no lone LF, no lone CR; no line over 998
+ * bytes (RFC 5322 section 2.1.1). */
+static void assert_crlf(const char *d, size_t len)
+{
+	size_t i, line = 0;
+
+	for (i = 0; i < len; i++) {
+		if (d[i] == '\n' && (i == 0 || d[i - 1] != '\r'))
+			fail_msg("bare LF at byte %zu", i);
+		if (d[i] == '\r' && (i + 1 >= len || d[i + 1] != '\n'))
+			fail_msg("bare CR at byte %zu", i);
+		if (d[i] == '\n')
+			line = 0;
+		else if (++line > 999)
+			fail_msg("line over 998 bytes at byte %zu", i);
+	}
+	assert_true(len >= 2 && d[len - 2] == '\r' && d[len - 1] == '\n');
+}
+
+/* Does a header called name start a line of the header block? */
+static int raw_has_header(const char *d, const char *name)
+{
+	const char *end = strstr(d, "\r\n\r\n");
+	const char *p = d;
+	size_t n = strlen(name);
+
+	while (p && p < end) {
+		if (str_istarts(p, name) && p[n] == ':')
+			return 1;
+		p = strstr(p, "\r\n");
+		if (p)
+			p += 2;
+	}
+	return 0;
+}
+
+static void test_compose_roundtrip(void **state)
+{
+	struct outmail o = sample_out();
+	struct header extra[] = {{"X-Refagent-Referral", "42"}};
+	struct message *m;
+	size_t len;
+	char *d;
+
+	(void)state;
+	o.list_unsubscribe = "<mailto:referrals@biz.test?subject=stop>";
+	o.extra = extra;
+	o.nextra = 1;
+	d = compose_ok(&o, &len);
+	assert_crlf(d, len);
+	/* RFC 2047 words, not raw 8-bit, in the header block */
+	assert_non_null(strstr(d, "=?UTF-8?"));
+	assert_non_null(strstr(d, "Content-Type: text/plain; charset=utf-8\r\n"));
+	assert_non_null(strstr(d, "Content-Transfer-Encoding: quoted-printable\r\n"));
+	assert_non_null(strstr(d, "Gr=C3=BC=C3=9Fe"));
+	assert_non_null(strstr(d, "\r\nMIME-Version: 1.0\r\n"));
+
+	m = parse_mem(d, len);
+	assert_string_equal(m->from.name, "Brightpath Referrals");
+	assert_string_equal(m->from.email, "referrals@biz.test");
+	assert_int_equal(m->to.n, 1);
+	assert_string_equal(m->to.v[0].name, "Zoë Ødegård");
+	assert_string_equal(m->to.v[0].email, "lead@client.test");
+	assert_int_equal(m->cc.n, 1);
+	assert_string_equal(m->cc.v[0].name, "Tom Rep");
+	assert_string_equal(m->cc.v[0].email, "rep@biz.test");
+	assert_int_equal(m->reply_to.n, 1);
+	assert_string_equal(m->reply_to.v[0].email, "rep@biz.test");
+	assert_string_equal(m->subject, "Grüße 👋 from Brightpath");
+	assert_string_equal(m->message_id, "r42.welcome.1@biz.test");
+	assert_string_equal(m->in_reply_to, "reply-2@client.test");
+	assert_int_equal(m->nreferences, 3);
+	assert_string_equal(m->references[0], REFS[0]);
+	assert_string_equal(m->references[1], REFS[1]);
+	assert_string_equal(m->references[2], REFS[2]);
+	assert_int_equal(m->date, 1764406800);
+	assert_string_equal(message_header(m, "Auto-Submitted"), "auto-generated");
+	assert_string_equal(message_header(m, "List-Unsubscribe"),
+	                    "<mailto:referrals@biz.test?subject=stop>");
+	assert_string_equal(message_header(m, "X-Refagent-Referral"), "42");
+	assert_string_equal(message_header(m, "MIME-Version"), "1.0");
+	assert_string_equal(m->content_type, "text/plain");
+	assert_string_equal(m->body, "Hello Zoë,\n\nSarah told us about you.\n"
+	                             ".a line starting with a dot\nGrüße 👋\n");
+	assert_int_equal(m->nwarnings, 0);
+	message_free(m);
+	free(d);
+}
+
+static void test_compose_no_injection(void **state)
+{
+	struct outmail o = sample_out();
+	struct addr to[] = {{"Evil\r\nBcc: victim@x.test", "lead@client.test"},
+	                    {"Lone\nLF\rCR\tTab\x7f"
+	                     "Del",
+	                     "two@client.test"}};
+	struct header extra[] = {{"X-Refagent-Referral", "42\r\nX-Injected: 2"}};
+	struct message *m;
+	size_t len, i;
+	char *d;
+
+	(void)state;
+	o.to = to;
+	o.nto = 2;
+	o.from.name = "Agent\r\nX-Injected: 3";
+	o.subject = "Hello\r\nX-Injected: 1";
+	o.list_unsubscribe = "<mailto:stop@biz.test>\r\nX-Injected: 4";
+	o.extra = extra;
+	o.nextra = 1;
+	d = compose_ok(&o, &len);
+	assert_crlf(d, len);
+	assert_false(raw_has_header(d, "Bcc"));
+	assert_false(raw_has_header(d, "X-Injected"));
+
+	m = parse_mem(d, len);
+	assert_null(message_header(m, "Bcc"));
+	assert_null(message_header(m, "X-Injected"));
+	for (i = 0; i < m->nheaders; i++)
+		assert_false(str_istarts(m->headers[i].name, "X-Injected"));
+	assert_int_equal(m->to.n, 2);
+	assert_string_equal(m->to.v[0].name, "Evil Bcc: victim@x.test");
+	assert_string_equal(m->to.v[0].email, "lead@client.test");
+	assert_string_equal(m->to.v[1].name, "Lone LF CR Tab Del");
+	assert_string_equal(m->from.name, "Agent X-Injected: 3");
+	assert_string_equal(m->subject, "Hello X-Injected: 1");
+	assert_string_equal(message_header(m, "X-Refagent-Referral"), "42 X-Injected: 2");
+	assert_string_equal(message_header(m, "List-Unsubscribe"),
+	                    "<mailto:stop@biz.test> X-Injected: 4");
+	message_free(m);
+	free(d);
+}
+
+static void test_compose_html(void **state)
+{
+	struct outmail o = sample_out();
+	struct message *m;
+	size_t len;
+	char *d;
+
+	(void)state;
+	o.html = "<p>Hello Zoë,</p><p>Grüße</p>";
+	d = compose_ok(&o, &len);
+	assert_crlf(d, len);
+	assert_non_null(strstr(d, "Content-Type: multipart/alternative;"));
+	assert_non_null(strstr(d, "Content-Type: text/html; charset=utf-8\r\n"));
+	/* RFC 2046 section 5.1.4: plain first, the preferred html last */
+	assert_true(strstr(d, "text/plain; charset=utf-8") < strstr(d, "text/html; charset=utf-8"));
+	assert_false(raw_has_header(d, "List-Unsubscribe"));
+	m = parse_mem(d, len);
+	assert_string_equal(m->content_type, "multipart/alternative");
+	assert_int_equal(m->body_is_html, 0);
+	assert_true(str_istarts(m->body, "Hello Zoë,\n"));
+	assert_null(message_header(m, "List-Unsubscribe"));
+	assert_string_equal(message_header(m, "Auto-Submitted"), "auto-generated");
+	message_free(m);
+	free(d);
+}
+
+static void test_compose_line_ends(void **state)
+{
+	struct outmail o = sample_out();
+	struct buf longtext = {0};
+	struct message *m;
+	size_t len, i;
+	char *d;
+
+	(void)state;
+	/* CRLF, lone CR and LF in the body; a very long line; no final
+	 * newline; a long subject that must be folded */
+	buf_adds(&longtext, "one\r\ntwo\rthree\nfour ");
+	for (i = 0; i < 300; i++)
+		buf_adds(&longtext, "word ");
+	buf_adds(&longtext, "end");
+	o.text = longtext.s;
+	o.subject = "A subject long enough that the header has to be folded by GMime "
+	            "so that no line of the header block runs past seventy-eight "
+	            "characters, which is what RFC 5322 asks for";
+	o.in_reply_to = NULL;
+	o.references = NULL;
+	o.nreferences = 0;
+	d = compose_ok(&o, &len);
+	assert_crlf(d, len);
+	m = parse_mem(d, len);
+	assert_true(str_istarts(m->body, "one\ntwo\nthree\nfour word word"));
+	assert_string_equal(m->subject, o.subject);
+	assert_null(m->in_reply_to);
+	assert_int_equal(m->nreferences, 0);
+	assert_false(raw_has_header(d, "In-Reply-To"));
+	assert_false(raw_has_header(d, "References"));
+	message_free(m);
+	free(d);
+	buf_free(&longtext);
+}
+
+static void expect_refused(const struct outmail *o, const char *want)
+{
+	char *data = (char *)"unset", *error = NULL;
+	size_t len = 7;
+
+	assert_int_equal(message_compose(o, &data, &len, &error), -1);
+	assert_null(data);
+	assert_int_equal(len, 0);
+	assert_non_null(error);
+	assert_string_equal(error, want);
+	free(error);
+}
+
+static void test_compose_refuses(void **state)
+{
+	struct outmail o;
+	struct addr bad[] = {{"Lead", "lead @client.test"}};
+	struct addr crlf[] = {{"Lead", "lead@client.test\r\nBcc: x@y.test"}};
+	struct addr noat[] = {{NULL, "lead"}};
+	struct addr angle[] = {{NULL, "lead@client.test>, x@evil.test"}};
+	const char *badref[] = {"ok@x.test", "bad id@x.test"};
+	struct header bcc[] = {{"Bcc", "x@evil.test"}};
+	struct header colon[] = {{"X-A: b", "c"}};
+	struct header ctype[] = {{"Content-Type", "text/html"}};
+
+	(void)state;
+	o = sample_out();
+	o.to = bad;
+	expect_refused(&o, "To address 1 is not a plain address");
+	o.to = crlf;
+	expect_refused(&o, "To address 1 is not a plain address");
+	o.to = &ZOE;
+	o.cc = noat;
+	expect_refused(&o, "Cc address 1 is not a plain address");
+	o.cc = angle;
+	expect_refused(&o, "Cc address 1 is not a plain address");
+	o = sample_out();
+	o.from.email = NULL;
+	expect_refused(&o, "From address 1 is not a plain address");
+	o = sample_out();
+	o.message_id = NULL;
+	expect_refused(&o, "Message-ID missing or not a plain id");
+	o.message_id = "<r42@biz.test>";
+	expect_refused(&o, "Message-ID missing or not a plain id");
+	o.message_id = "no-at-sign";
+	expect_refused(&o, "Message-ID missing or not a plain id");
+	o = sample_out();
+	o.in_reply_to = "x@y\r\nBcc: z@evil.test";
+	expect_refused(&o, "In-Reply-To is not a plain id");
+	o = sample_out();
+	o.references = badref;
+	o.nreferences = 2;
+	expect_refused(&o, "References id 2 is not a plain id");
+	o = sample_out();
+	o.extra = bcc;
+	o.nextra = 1;
+	expect_refused(&o, "extra header 1: bad or reserved name");
+	o.extra = colon;
+	expect_refused(&o, "extra header 1: bad or reserved name");
+	o.extra = ctype;
+	expect_refused(&o, "extra header 1: bad or reserved name");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -678,6 +990,11 @@ int main(void)
 	        cmocka_unit_test(test_deep_nesting),
 	        cmocka_unit_test(test_empty_parts),
 	        cmocka_unit_test(test_html_with_plain_alternative_not_converted),
+	        cmocka_unit_test(test_compose_roundtrip),
+	        cmocka_unit_test(test_compose_no_injection),
+	        cmocka_unit_test(test_compose_html),
+	        cmocka_unit_test(test_compose_line_ends),
+	        cmocka_unit_test(test_compose_refuses),
 	};
 	int rc;
 

@@ -221,7 +221,9 @@ static void test_readonly_old_schema(void **state)
 	raw_exec(fx->path, "CREATE TABLE t (x)");
 	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
 	assert_non_null(strstr(err, fx->path));
-	assert_non_null(strstr(err, "schema version 0, this build needs 1"));
+	char want[80];
+	snprintf(want, sizeof(want), "schema version 0, this build needs %d", STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
 	free(err);
 }
 
@@ -764,6 +766,185 @@ static void test_ingest_batches(void **state)
 	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people"), 207);
 }
 
+/* A schema-1 database (tests/data/store/schema1.sql, made by the build
+ * before follow-up mail) is migrated with its data kept. */
+static void test_migrate_from_schema1(void **state)
+{
+	struct fx *fx = *state;
+	char *sql = test_read_data("store/schema1.sql", NULL), *err = NULL;
+	struct referral_view *v = NULL;
+	struct person_flags f;
+	struct job_view *jv = NULL;
+	size_t n = 0;
+
+	assert_non_null(sql);
+	raw_exec(fx->path, sql);
+	free(sql);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 1);
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	assert_int_equal(store_referral_list(fx->st, NULL, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].lead.email, "bob@client.test");
+	assert_string_equal(v[0].thread_key, "intro-basic-1@partner.test");
+	store_referral_views_free(v, n);
+	assert_int_equal(store_person_flags(fx->st, "bob@client.test", &f), 1);
+	assert_int_equal(f.opted_out_at, 0);
+	assert_null(f.token);
+	assert_int_equal(store_jobs_list(fx->st, NULL, &jv, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+static struct job_rec job(const char *tmpl, const char *to, int64_t due, const char *key)
+{
+	struct job_rec j = {.referral_id = 0,
+	                    .template = tmpl,
+	                    .recipient = to,
+	                    .due_at = due,
+	                    .message_key = key,
+	                    .at = 100};
+	return j;
+}
+
+/* Due jobs come earliest first, only pending and unclaimed ones; a claim
+ * is exclusive until its lease ends; sent, retried, finished and cancelled
+ * jobs behave. */
+static void test_jobs(void **state)
+{
+	struct fx *fx = *state;
+	struct job_rec a = job("thank-referrer", "Sarah@Partner.test", 200, "k1@x");
+	struct job_rec b = job("welcome-lead", "bob@client.test", 150, "k2@x");
+	struct job_rec c = job("remind-rep", "rep@biz.test", 5000, "k3@x");
+	struct job_view *v = NULL, one;
+	size_t n = 0;
+	int64_t ia, ib, ic, at = 0, cnt, first;
+	int k = 0;
+
+	assert_int_equal(store_job_add(fx->st, &a, &ia), 0);
+	assert_int_equal(store_job_add(fx->st, &b, &ib), 0);
+	assert_int_equal(store_job_add(fx->st, &c, &ic), 0);
+	assert_int_equal(store_jobs_next_due(fx->st, &at), 1);
+	assert_int_equal(at, 150);
+	assert_int_equal(store_jobs_due(fx->st, 300, 10, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, ib);
+	assert_int_equal(v[1].id, ia);
+	assert_string_equal(v[1].recipient, "sarah@partner.test");
+	assert_string_equal(v[1].state, "pending");
+	store_job_views_free(v, n);
+
+	/* a claim is exclusive while its lease lasts */
+	assert_int_equal(store_job_claim(fx->st, ia, "agent-1", 300, 600), 1);
+	assert_int_equal(store_job_claim(fx->st, ia, "agent-2", 310, 610), 0);
+	assert_int_equal(store_jobs_due(fx->st, 320, 10, &v, &n), 0);
+	assert_int_equal(n, 1); /* only b: a is claimed */
+	store_job_views_free(v, n);
+	assert_int_equal(store_job_claim(fx->st, ia, "agent-2", 601, 900), 1); /* lease over */
+
+	assert_int_equal(store_job_sent(fx->st, ia, 650, "250 2.0.0 Ok: queued"), 0);
+	assert_int_equal(store_job_claim(fx->st, ia, "agent-1", 700, 900), 0);
+	assert_int_equal(store_job_get(fx->st, ia, &one), 1);
+	assert_string_equal(one.state, "sent");
+	assert_int_equal(one.attempts, 1);
+	assert_int_equal(one.done_at, 650);
+	assert_string_equal(one.last_error, "250 2.0.0 Ok: queued");
+	store_job_view_clear(&one);
+
+	assert_int_equal(store_job_retry(fx->st, ib, 1000, "451 try later", 1), 0);
+	assert_int_equal(store_jobs_due(fx->st, 999, 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_job_views_free(v, n);
+	assert_int_equal(store_job_get(fx->st, ib, &one), 1);
+	assert_int_equal(one.attempts, 1);
+	assert_int_equal(one.next_attempt_at, 1000);
+	assert_int_equal(one.due_at, 150);
+	store_job_view_clear(&one);
+	assert_int_equal(store_job_finish(fx->st, ib, "failed", 1001, "550 no such user", 1), 0);
+	assert_int_equal(store_job_get(fx->st, ib, &one), 1);
+	assert_string_equal(one.state, "failed");
+	assert_int_equal(one.attempts, 2);
+	store_job_view_clear(&one);
+
+	assert_int_equal(store_jobs_cancel_recipient(fx->st, "REP@biz.test", 1100, "opted out", &k),
+	                 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(store_jobs_next_due(fx->st, &at), 0);
+
+	assert_int_equal(store_sent_since(fx->st, "sarah@partner.test", 600, &cnt, &first), 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(first, 650);
+	assert_int_equal(store_sent_since(fx->st, "sarah@partner.test", 650, &cnt, &first), 0);
+	assert_int_equal(cnt, 0);
+	assert_int_equal(store_jobs_list(fx->st, "cancelled", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].last_error, "opted out");
+	store_job_views_free(v, n);
+}
+
+/* Cancelling by referral takes one template or all, pending ones only. */
+static void test_jobs_cancel_referral(void **state)
+{
+	struct fx *fx = *state;
+	struct referral_rec r = {.status = "new", .at = 10};
+	struct job_rec j1 = job("remind-rep", "rep@biz.test", 100, "r1@x");
+	struct job_rec j2 = job("remind-rep", "rep@biz.test", 200, "r2@x");
+	struct job_rec j3 = job("nudge-lead", "bob@client.test", 300, "r3@x");
+	int64_t rid, id;
+	int k = 0;
+
+	r.lead_id = person(fx->st, "bob@client.test", "Bob");
+	assert_int_equal(store_referral_add(fx->st, &r, &rid), 0);
+	j1.referral_id = j2.referral_id = j3.referral_id = rid;
+	assert_int_equal(store_job_add(fx->st, &j1, &id), 0);
+	assert_int_equal(store_job_sent(fx->st, id, 150, "250 ok"), 0);
+	assert_int_equal(store_job_add(fx->st, &j2, NULL), 0);
+	assert_int_equal(store_job_add(fx->st, &j3, NULL), 0);
+	assert_int_equal(
+	        store_jobs_cancel_referral(fx->st, rid, "remind-rep", 400, "rep replied", &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(store_jobs_cancel_referral(fx->st, rid, NULL, 400, "closed", &k), 0);
+	assert_int_equal(k, 1);
+	assert_int_equal(store_jobs_cancel_referral(fx->st, rid, NULL, 400, "closed", &k), 0);
+	assert_int_equal(k, 0);
+}
+
+/* Check-ins: active referrers whose last check-in (or first referral) is
+ * old enough, never opted out. */
+static void test_checkins(void **state)
+{
+	struct fx *fx = *state;
+	struct referral_rec r = {.status = "new"};
+	struct person_ref *v = NULL;
+	size_t n = 0;
+	int64_t sarah = person(fx->st, "sarah@partner.test", "Sarah"), rid;
+	int64_t old = person(fx->st, "old@partner.test", "Old");
+
+	r.lead_id = person(fx->st, "bob@client.test", "Bob");
+	r.referrer_id = sarah;
+	r.at = 1000;
+	assert_int_equal(store_referral_add(fx->st, &r, &rid), 0);
+	r.lead_id = person(fx->st, "ann@client.test", "Ann");
+	r.referrer_id = old;
+	r.at = 10;
+	assert_int_equal(store_referral_add(fx->st, &r, &rid), 0);
+
+	/* active since 500, due when the last contact is at or before 2000 */
+	assert_int_equal(store_checkins_due(fx->st, 500, 2000, 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].email, "sarah@partner.test");
+	store_people_free(v, n);
+	assert_int_equal(store_person_set_checkin(fx->st, sarah, 2500), 0);
+	assert_int_equal(store_checkins_due(fx->st, 500, 2000, 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_people_free(v, n);
+	assert_int_equal(store_person_set_token(fx->st, sarah, "tok1"), 0);
+	assert_int_equal(store_person_set_token(fx->st, sarah, "tok2"), 0); /* kept */
+	struct person_flags f;
+	assert_int_equal(store_person_flags(fx->st, "Sarah@partner.test", &f), 1);
+	assert_string_equal(f.token, "tok1");
+	free(f.token);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -788,6 +969,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_write_lock, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_list_and_get, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_ingest_batches, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_migrate_from_schema1, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_jobs, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_jobs_cancel_referral, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_checkins, setup_open, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

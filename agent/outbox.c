@@ -1,0 +1,703 @@
+/*
+ * outbox.c - sending the jobs that are due (see outbox.h).
+ *
+ * A job row holds only ids, addresses and times (the scheduler never sees
+ * a mail's text, as in OpenSMTPD); the text is rendered from the
+ * templates and the referral as it is when the mail goes out, so a
+ * corrected name or a fixed template takes effect at once.
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "log.h"
+#include "message.h"
+#include "schedule.h"
+#include "smtp.h"
+#include "store.h"
+#include "template.h"
+#include "util.h"
+
+/* Jobs read per query; the loop asks again until nothing is due. */
+#define BATCH 50
+/* First retry after a minute, doubling, at most every 6 hours. */
+#define BACKOFF_FIRST 60
+#define BACKOFF_MAX   (6 * 3600)
+
+struct outbox {
+	const struct config *cfg;
+	struct store *st;
+	const struct template_set *templates;
+	struct smtp *smtp;
+	char owner[128]; /* who holds our leases: host:pid */
+	int preview;     /* building for `templates render`: write nothing */
+};
+
+int outbox_open(const struct config *cfg, struct store *st, const struct template_set *templates,
+                struct outbox **ob_r)
+{
+	struct outbox *ob = xcalloc(1, sizeof(*ob));
+	char host[64] = "localhost";
+
+	ob->cfg = cfg;
+	ob->st = st;
+	ob->templates = templates;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(ob->owner, sizeof(ob->owner), "%s:%ld", host, (long)getpid());
+	*ob_r = ob;
+	return 0;
+}
+
+void outbox_set_templates(struct outbox *ob, const struct template_set *templates)
+{
+	ob->templates = templates;
+}
+
+void outbox_close(struct outbox *ob)
+{
+	if (ob == NULL)
+		return;
+	smtp_close(ob->smtp);
+	free(ob);
+}
+
+/* Mail to the business's own people (reps, the admin) is internal: no
+ * unsubscribe line and no daily cap, so a busy rep gets every referral. */
+static int internal(const char *template)
+{
+	return strcmp(template, "assign-rep") == 0 || strcmp(template, "remind-rep") == 0;
+}
+
+/* ---- the values a template sees ---- */
+
+struct vars {
+	struct tvar v[48];
+	size_t n;
+	char *owned[16]; /* strings made here */
+	size_t nowned;
+};
+
+static void var(struct vars *vs, const char *name, const char *value)
+{
+	if (vs->n < ARRAY_SIZE(vs->v) && value && *value)
+		vs->v[vs->n++] = (struct tvar){name, value};
+}
+
+static const char *keep(struct vars *vs, char *s)
+{
+	if (vs->nowned < ARRAY_SIZE(vs->owned)) {
+		vs->owned[vs->nowned++] = s;
+		return s;
+	}
+	free(s);
+	return NULL;
+}
+
+/* The first word of a name ("Sarah Lee" -> "Sarah"), or NULL. */
+static const char *first_name(struct vars *vs, const char *name)
+{
+	size_t n;
+
+	if (str_blank(name))
+		return NULL;
+	while (*name == ' ' || *name == '"')
+		name++;
+	n = strcspn(name, " ,\"");
+	return n ? keep(vs, xstrndup(name, n)) : NULL;
+}
+
+static void person_vars(struct vars *vs, const char *prefix, const char *name, const char *email,
+                        const char *phone, const char *company)
+{
+	/* the tvar names must be the static strings of the template list */
+	static const char *const names[][6] = {
+	        {"referrer", "referrer.name", "referrer.first_name", "referrer.email", NULL, NULL},
+	        {"lead", "lead.name", "lead.first_name", "lead.email", "lead.phone",
+	         "lead.company"},
+	        {"rep", "rep.name", "rep.first_name", "rep.email", "rep.phone", NULL},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(names[i][0], prefix) != 0)
+			continue;
+		var(vs, names[i][1], name);
+		var(vs, names[i][2], first_name(vs, name));
+		var(vs, names[i][3], email);
+		if (names[i][4])
+			var(vs, names[i][4], phone);
+		if (names[i][5])
+			var(vs, names[i][5], company);
+	}
+}
+
+/* A subject without its reply prefixes ("Re: AW: Intro" -> "Intro"): the
+ * templates add their own "Re: ". */
+static const char *strip_re(const char *s)
+{
+	while (s) {
+		while (*s == ' ')
+			s++;
+		if (str_istarts(s, "re:") || str_istarts(s, "aw:") || str_istarts(s, "sv:"))
+			s += 3;
+		else
+			break;
+	}
+	return s;
+}
+
+static void build_vars(struct outbox *ob, const struct job_view *j, const struct referral_view *r,
+                       struct vars *vs)
+{
+	const struct config *cfg = ob->cfg;
+	char buf[64];
+
+	memset(vs, 0, sizeof(*vs));
+	var(vs, "business.name", cfg->name);
+	var(vs, "business.email", cfg->address);
+	var(vs, "business.phone", cfg->phone);
+	var(vs, "business.website", cfg->website);
+	if (r) {
+		char day[64];
+		time_t t = (time_t)r->created_at;
+		struct tm lt;
+
+		person_vars(vs, "referrer", r->referrer.name, r->referrer.email, NULL, NULL);
+		person_vars(vs, "lead", r->lead.name, r->lead.email, r->lead.phone,
+		            r->lead.company);
+		person_vars(vs, "rep", r->rep_name, r->rep_email, NULL, NULL);
+		snprintf(buf, sizeof(buf), "%" PRId64, r->id);
+		var(vs, "referral.id", keep(vs, xstrdup(buf)));
+		var(vs, "referral.status", r->status);
+		/* "Re: <the intro's subject>" to the lead only in its thread */
+		if (j->in_reply_to || (strcmp(j->template, "welcome-lead") != 0 &&
+		                       strcmp(j->template, "nudge-lead") != 0))
+			var(vs, "referral.subject", strip_re(r->subject));
+		var(vs, "referral.context", r->context);
+		var(vs, "referral.need", r->need);
+		var(vs, "referral.budget", r->budget);
+		var(vs, "referral.timeline", r->timeline);
+		localtime_r(&t, &lt);
+		if (strftime(day, sizeof(day), "%e %B %Y", &lt) > 0)
+			var(vs, "referral.created", keep(vs, xstrdup(str_trim(day))));
+		if (r->has_value) {
+			snprintf(buf, sizeof(buf), "%.2f", r->value);
+			var(vs, "referral.value", keep(vs, xstrdup(buf)));
+		}
+	} else if (strcmp(j->template, "checkin-referrer") == 0) {
+		person_vars(vs, "referrer", j->recipient_name, j->recipient, NULL, NULL);
+	}
+	if (strcmp(j->template, "assign-rep") == 0)
+		var(vs, "referral.waiting",
+		    keep(vs, xstrdup(schedule_days_phrase(cfg->rep_deadline, buf, sizeof(buf)))));
+	if (strcmp(j->template, "remind-rep") == 0) {
+		int escalated = j->note && strcmp(j->note, "escalated") == 0;
+
+		snprintf(buf, sizeof(buf), "%d", j->seq);
+		var(vs, "reminder.number", keep(vs, xstrdup(buf)));
+		var(vs, "reminder.first", j->seq == 1 && !escalated ? "yes" : NULL);
+		var(vs, "reminder.second", j->seq == 2 && !escalated ? "yes" : NULL);
+		var(vs, "reminder.escalated", escalated ? "yes" : NULL);
+		var(vs, "referral.waiting",
+		    keep(vs, xstrdup(schedule_days_phrase(j->seq * cfg->rep_deadline, buf,
+		                                          sizeof(buf)))));
+	}
+	if (!internal(j->template))
+		var(vs, "unsubscribe.hint", "Reply stop and we will not write to you again.");
+}
+
+static void vars_free(struct vars *vs)
+{
+	for (size_t i = 0; i < vs->nowned; i++)
+		free(vs->owned[i]);
+}
+
+/* ---- building the message ---- */
+
+/* local+tag@domain of the agent's address. */
+static char *plus_address(const struct config *cfg, const char *tag)
+{
+	const char *at = strrchr(cfg->address, '@');
+
+	return xasprintf("%.*s+%s%s", (int)(at - cfg->address), cfg->address, tag, at);
+}
+
+/* The unsubscribe token of a person, made on first use. */
+static char *person_token(struct outbox *ob, const char *email)
+{
+	struct person_flags f;
+	uint64_t r = 0;
+	char tok[24];
+
+	if (store_person_flags(ob->st, email, &f) != 1)
+		return NULL;
+	if (f.token)
+		return f.token;
+	if (ob->preview)
+		return xstrdup("TOKEN");
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = hash_fnv1a(email, strlen(email), (uint64_t)time(NULL));
+	snprintf(tok, sizeof(tok), "%016" PRIx64, r);
+	if (store_person_set_token(ob->st, f.id, tok) < 0)
+		return NULL;
+	return xstrdup(tok);
+}
+
+/* Splits "a@x, b@y" into addrs (pointing into a copy the caller frees). */
+static size_t split_cc(char *cc, struct addr *out, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *t = cc ? strtok_r(cc, ", ", &save) : NULL; t && n < max;
+	     t = strtok_r(NULL, ", ", &save))
+		out[n++] = (struct addr){NULL, t};
+	return n;
+}
+
+/* A Message-ID fit for In-Reply-To/References: a real one (not our
+ * "hash:" stand-in), id-left@id-right, nothing that could end the <>. */
+static int usable_id(const char *id)
+{
+	return id && *id && strchr(id, '@') && !str_istarts(id, "hash:") &&
+	       !str_istarts(id, "raw:") && strpbrk(id, " \t\r\n<>\"") == NULL;
+}
+
+static int build(struct outbox *ob, const struct job_view *j, const struct referral_view *r,
+                 int64_t now, char **data_r, size_t *len_r, char **error_r)
+{
+	const struct config *cfg = ob->cfg;
+	struct vars vs;
+	struct rendered out = {0};
+	struct addr to = {j->recipient_name, j->recipient}, cc[8], reply_to[2];
+	size_t ncc, nreply = 0, nrefs = 0;
+	char *cc_copy = xstrdup(j->cc), *refs_copy = xstrdup(j->refs), *refs[64];
+	char *plus = NULL, *unsub = NULL, *token = NULL, refnum[32];
+	struct header extra[1];
+	int rc;
+
+	build_vars(ob, j, r, &vs);
+	rc = template_render(ob->templates, j->template, vs.v, vs.n, &out, error_r);
+	vars_free(&vs);
+	if (rc != 0)
+		goto out;
+	ncc = split_cc(cc_copy, cc, ARRAY_SIZE(cc));
+	for (size_t i = 0; i < ncc && r; i++)
+		if (str_ieq(cc[i].email, r->rep_email))
+			cc[i].name = r->rep_name;
+	if (refs_copy) {
+		char *save = NULL;
+
+		for (char *t = strtok_r(refs_copy, " ", &save); t && nrefs < ARRAY_SIZE(refs);
+		     t = strtok_r(NULL, " ", &save))
+			if (usable_id(t))
+				refs[nrefs++] = t;
+	}
+	/* Replies come back to the referral: the welcome to the rep and the
+	 * agent, everything else to the agent's address for this referral. */
+	if (strcmp(j->template, "welcome-lead") == 0 && r && r->rep_email)
+		reply_to[nreply++] = (struct addr){r->rep_name, r->rep_email};
+	if (j->referral_id) {
+		snprintf(refnum, sizeof(refnum), "r%" PRId64, j->referral_id);
+		plus = plus_address(cfg, refnum);
+		reply_to[nreply++] = (struct addr){cfg->name, plus};
+	}
+	if (!internal(j->template) && (token = person_token(ob, j->recipient)) != NULL) {
+		char *tag = xasprintf("u-%s", token), *addr = plus_address(cfg, tag);
+
+		unsub = xasprintf("<mailto:%s?subject=unsubscribe>", addr);
+		free(tag);
+		free(addr);
+	}
+	snprintf(refnum, sizeof(refnum), "%" PRId64, j->referral_id);
+	extra[0] = (struct header){"X-Refagent-Referral", refnum};
+	{
+		struct outmail m = {
+		        .from = {cfg->name, cfg->address},
+		        .to = &to,
+		        .nto = 1,
+		        .cc = cc,
+		        .ncc = ncc,
+		        .reply_to = reply_to,
+		        .nreply_to = nreply,
+		        .subject = out.subject,
+		        .message_id = j->message_key,
+		        .in_reply_to = usable_id(j->in_reply_to) ? j->in_reply_to : NULL,
+		        .references = (const char *const *)refs,
+		        .nreferences = nrefs,
+		        .date = now,
+		        .list_unsubscribe = unsub,
+		        .extra = extra,
+		        .nextra = j->referral_id ? 1 : 0,
+		        .text = out.text,
+		        .html = out.html,
+		};
+
+		rc = message_compose(&m, data_r, len_r, error_r);
+	}
+out:
+	rendered_clear(&out);
+	free(cc_copy);
+	free(refs_copy);
+	free(plus);
+	free(unsub);
+	free(token);
+	return rc;
+}
+
+/* ---- sending ---- */
+
+static int64_t backoff(int attempts)
+{
+	int64_t d = BACKOFF_FIRST;
+	uint32_t r = 0;
+
+	for (int i = 1; i < attempts && d < BACKOFF_MAX; i++)
+		d *= 2;
+	if (d > BACKOFF_MAX)
+		d = BACKOFF_MAX;
+	/* +-25 % so that many jobs failing together do not retry together */
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)clock();
+	return d * 3 / 4 + (int64_t)(r % (uint32_t)(d / 2 + 1));
+}
+
+/* Why nobody should get this mail, or NULL. */
+static const char *refusal(struct outbox *ob, const char *email, char *buf, size_t len)
+{
+	struct person_flags f;
+	int rc;
+
+	if (email == NULL)
+		return "no address";
+	if (config_is_agent(ob->cfg, email))
+		return "the agent's own address";
+	rc = store_person_flags(ob->st, email, &f);
+	free(f.token);
+	if (rc < 0)
+		return NULL;
+	if (f.opted_out_at) {
+		snprintf(buf, len, "%s opted out", email);
+		return buf;
+	}
+	if (f.bouncing_at) {
+		snprintf(buf, len, "%s bounces", email);
+		return buf;
+	}
+	return NULL;
+}
+
+static int event(struct outbox *ob, const struct job_view *j, const char *kind, const char *detail,
+                 int64_t now)
+{
+	struct event_rec e = {.referral_id = j->referral_id,
+	                      .at = now,
+	                      .actor = "agent",
+	                      .kind = kind,
+	                      .detail = detail};
+
+	return j->referral_id ? store_event_add(ob->st, &e) : 0;
+}
+
+/* Records the end of a job that was not sent (failed or cancelled). */
+static int finish(struct outbox *ob, const struct job_view *j, const char *state, const char *why,
+                  int attempted, int64_t now)
+{
+	char detail[700];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s to %s %s: %s", j->template, j->recipient,
+	         strcmp(state, "failed") == 0 ? "failed" : "cancelled", why);
+	if (store_begin(ob->st) < 0)
+		return -1;
+	rc = store_job_finish(ob->st, j->id, state, now, why, attempted);
+	if (rc == 0)
+		rc = event(ob, j, strcmp(state, "failed") == 0 ? "mail-failed" : "mail-cancelled",
+		           detail, now);
+	if (rc == 0)
+		rc = store_commit(ob->st);
+	if (rc != 0)
+		store_rollback(ob->st);
+	if (strcmp(state, "failed") == 0)
+		log_error("job %" PRId64 ": %s", j->id, detail);
+	else
+		log_info("job %" PRId64 ": %s", j->id, detail);
+	return rc;
+}
+
+static int retry(struct outbox *ob, const struct job_view *j, int64_t at, const char *why,
+                 int attempted)
+{
+	int rc;
+
+	if (store_begin(ob->st) < 0)
+		return -1;
+	rc = store_job_retry(ob->st, j->id, at, why, attempted);
+	if (rc == 0)
+		rc = store_commit(ob->st);
+	if (rc != 0)
+		store_rollback(ob->st);
+	return rc;
+}
+
+static int mark_sent(struct outbox *ob, const struct job_view *j, const char *subject,
+                     const char *reply, int64_t now)
+{
+	char detail[700];
+	struct msg_rec m = {
+	        .key = j->message_key,
+	        .direction = "out",
+	        .kind = j->template,
+	        .why = detail,
+	        .from_email = ob->cfg->address,
+	        .subject = subject,
+	        .date = now,
+	        .at = now,
+	};
+	int64_t msg_id = 0;
+	int rc;
+
+	snprintf(detail, sizeof(detail), "%s sent to %s%s%s", j->template, j->recipient,
+	         j->cc ? ", cc " : "", j->cc ? j->cc : "");
+	if (store_begin(ob->st) < 0)
+		return -1;
+	rc = store_job_sent(ob->st, j->id, now, reply);
+	/* The outgoing message is stored like an incoming one, so a reply to
+	 * it (In-Reply-To) finds its referral. */
+	if (rc == 0)
+		rc = store_message_add(ob->st, &m, &msg_id);
+	if (rc == 0 && j->referral_id)
+		rc = store_message_link(ob->st, msg_id, j->referral_id);
+	if (rc == 0)
+		rc = event(ob, j, "mail", detail, now);
+	if (rc == 0)
+		rc = schedule_after_sent(ob->st, ob->cfg, j, now);
+	if (rc == 0)
+		rc = store_commit(ob->st);
+	if (rc != 0)
+		store_rollback(ob->st);
+	log_info("job %" PRId64 ": %s", j->id, detail);
+	return rc;
+}
+
+static int claim(struct outbox *ob, const struct job_view *j, int64_t now)
+{
+	int rc;
+
+	if (store_begin(ob->st) < 0)
+		return -1;
+	rc = store_job_claim(ob->st, j->id, ob->owner, now, now + OUTBOX_LEASE);
+	if (rc < 0 || store_commit(ob->st) < 0) {
+		store_rollback(ob->st);
+		return -1;
+	}
+	return rc;
+}
+
+static int open_smtp(struct outbox *ob, char **error_r)
+{
+	const struct config *cfg = ob->cfg;
+	struct smtp_params p = {.server = &cfg->smtp, .helo = addr_domain(cfg->address)};
+	char *pw = NULL;
+	int rc;
+
+	if (ob->smtp)
+		return 0;
+	if (cfg->smtp.server == NULL) {
+		*error_r = xasprintf("%s: [smtp] server is not set", cfg->path);
+		return -1;
+	}
+	if (cfg->smtp.password_file && config_read_password(&cfg->smtp, &pw, error_r) < 0)
+		return -1;
+	p.password = pw;
+	rc = smtp_open(&p, &ob->smtp, error_r);
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	return rc;
+}
+
+/* Sends one claimed job.  Returns 0, 1 when the server connection is
+ * down (stop the batch), -1 on a store failure. */
+static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_stats *stats)
+{
+	const struct config *cfg = ob->cfg;
+	int64_t now = clock_now();
+	struct referral_view r = {0};
+	struct smtp_result res = {0};
+	char why[700], *data = NULL, *err = NULL, *ccs = NULL;
+	const char *no, *rcpts[9];
+	size_t len = 0, n = 0;
+	int have_r = 0, rc = 0;
+
+	if ((no = refusal(ob, j->recipient, why, sizeof(why))) != NULL) {
+		stats->cancelled++;
+		return finish(ob, j, "cancelled", no, 0, now);
+	}
+	if (!internal(j->template)) {
+		int64_t count = 0, first = 0;
+
+		if (store_sent_since(ob->st, j->recipient, now - 86400, &count, &first) < 0)
+			return -1;
+		if (count >= cfg->max_per_day) {
+			snprintf(why, sizeof(why), "daily cap: %" PRId64 " mails to %s in 24 hours",
+			         count, j->recipient);
+			stats->postponed++;
+			log_info("job %" PRId64 ": %s; postponed", j->id, why);
+			return retry(ob, j, first + 86400 + 1, why, 0);
+		}
+	}
+	if (j->referral_id) {
+		have_r = store_referral_get(ob->st, j->referral_id, &r, NULL, NULL);
+		if (have_r < 0)
+			return -1;
+	}
+	if (build(ob, j, have_r == 1 ? &r : NULL, now, &data, &len, &err) != 0) {
+		snprintf(why, sizeof(why), "cannot build the mail: %s", err ? err : "?");
+		free(err);
+		store_referral_view_clear(&r);
+		stats->failed++;
+		return finish(ob, j, "failed", why, 1, now);
+	}
+	store_referral_view_clear(&r);
+
+	/* The envelope: To, then the Cc that may still be written to. */
+	rcpts[n++] = j->recipient;
+	ccs = xstrdup(j->cc);
+	if (ccs) {
+		char *save = NULL, buf[200];
+
+		for (char *t = strtok_r(ccs, ", ", &save); t && n < ARRAY_SIZE(rcpts);
+		     t = strtok_r(NULL, ", ", &save))
+			if (refusal(ob, t, buf, sizeof(buf)) == NULL)
+				rcpts[n++] = t;
+	}
+	if (open_smtp(ob, &err) != 0) {
+		snprintf(res.reply, sizeof(res.reply), "%s", err ? err : "no SMTP server");
+		free(err);
+		res.status = SMTP_TEMPFAIL;
+	} else {
+		smtp_send(ob->smtp, cfg->address, rcpts, n, data, len, &res);
+	}
+	free(ccs);
+	free(data);
+
+	switch (res.status) {
+	case SMTP_OK:
+		stats->sent++;
+		return mark_sent(ob, j, j->template, res.reply, now) < 0 ? -1 : 0;
+	case SMTP_PERMFAIL:
+		stats->failed++;
+		return finish(ob, j, "failed", res.reply, 1, now) < 0 ? -1 : 0;
+	case SMTP_TEMPFAIL:
+		if (j->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
+			snprintf(why, sizeof(why), "gave up after %d attempts: %s", j->attempts + 1,
+			         res.reply);
+			stats->failed++;
+			rc = finish(ob, j, "failed", why, 1, now);
+		} else {
+			int64_t at = now + backoff(j->attempts + 1);
+			char iso[32];
+
+			stats->retry++;
+			log_warn("job %" PRId64 " (%s to %s): %s; retrying at %s", j->id,
+			         j->template, j->recipient, res.reply, time_iso(at, iso));
+			rc = retry(ob, j, at, res.reply, 1);
+		}
+		if (rc < 0)
+			return -1;
+		/* no reply code: the server is unreachable, the rest can wait */
+		return res.code == 0 ? 1 : 0;
+	}
+	return 0;
+}
+
+int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbox_stats *stats)
+{
+	for (;;) {
+		struct job_view *jobs = NULL;
+		size_t n = 0;
+		int64_t now = clock_now();
+		int handled = 0, down = 0;
+
+		if (store_jobs_due(ob->st, now, BATCH, &jobs, &n) < 0) {
+			log_error("%s", store_error(ob->st));
+			return -1;
+		}
+		for (size_t i = 0; i < n && !(stop && *stop) && !down; i++) {
+			int rc = claim(ob, &jobs[i], clock_now());
+
+			if (rc < 0) {
+				log_error("%s", store_error(ob->st));
+				store_job_views_free(jobs, n);
+				return -1;
+			}
+			if (rc == 0)
+				continue; /* another agent has it, or it is no longer due */
+			handled++;
+			rc = send_one(ob, &jobs[i], stats);
+			if (rc < 0) {
+				log_error("%s", store_error(ob->st));
+				store_job_views_free(jobs, n);
+				return -1;
+			}
+			down = rc == 1;
+		}
+		store_job_views_free(jobs, n);
+		if (n < BATCH || handled == 0 || down || (stop && *stop))
+			return 0;
+	}
+}
+
+int outbox_preview(struct outbox *ob, const char *template, int64_t referral_id, int escalated,
+                   char **data_r, size_t *len_r, char **error_r)
+{
+	struct referral_view r = {0};
+	struct job_view j = {0};
+	const char *to, *to_name, *cc;
+	int rc = store_referral_get(ob->st, referral_id, &r, NULL, NULL);
+
+	if (rc <= 0) {
+		*error_r = rc < 0 ? xstrdup(store_error(ob->st))
+		                  : xasprintf("no referral %" PRId64, referral_id);
+		return -1;
+	}
+	if (!template_known(template)) {
+		store_referral_view_clear(&r);
+		*error_r = xasprintf("no mail is called '%s'", template);
+		return -1;
+	}
+	schedule_recipients(ob->cfg, template, &r, escalated, &to, &to_name, &cc);
+	if (to == NULL) {
+		store_referral_view_clear(&r);
+		*error_r = xasprintf("referral %" PRId64 " has nobody to send %s to", referral_id,
+		                     template);
+		return -1;
+	}
+	j.referral_id = referral_id;
+	j.template = (char *)template;
+	j.recipient = (char *)to;
+	j.recipient_name = (char *)to_name;
+	j.cc = (char *)cc;
+	j.seq = strcmp(template, "remind-rep") == 0 ? 1 : 0;
+	j.note = escalated ? (char *)"escalated" : NULL;
+	j.message_key = schedule_message_id(ob->cfg, referral_id, template);
+	if (strcmp(template, "welcome-lead") == 0 || strcmp(template, "assign-rep") == 0)
+		j.in_reply_to = r.thread_key;
+	j.refs = j.in_reply_to;
+	ob->preview = 1;
+	rc = build(ob, &j, &r, clock_now(), data_r, len_r, error_r);
+	ob->preview = 0;
+	free(j.message_key);
+	store_referral_view_clear(&r);
+	return rc;
+}

@@ -1,0 +1,234 @@
+/*
+ * test_outbox.c - what the outbox decides before and without a server:
+ * nothing to opted-out, bouncing or own addresses, the daily cap, what
+ * happens with no SMTP server, and the preview of `templates render`.
+ * Sending over SMTP is tested end to end (tests/e2e/followup.sh).
+ */
+#include "testutil.h"
+
+#include <unistd.h>
+
+#include "clock.h"
+#include "config.h"
+#include "message.h"
+#include "outbox.h"
+#include "schedule.h"
+#include "store.h"
+#include "template.h"
+
+struct fx {
+	char dir[64];
+	struct config cfg;
+	struct store *st;
+	struct template_set *t;
+	struct outbox *ob;
+	int64_t rid;
+};
+
+static const int64_t NOW = 1796119200; /* 2026-12-01 10:00 UTC, a Tuesday */
+
+static int setup(void **state)
+{
+	struct fx *f = xcalloc(1, sizeof(*f));
+	char path[128], *err = NULL;
+	struct referral_rec r = {.status = "new",
+	                         .at = NOW - 3600,
+	                         .subject = "Re: Bob, meet us",
+	                         .thread_key = "intro-1@partner.test"};
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-outbox-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/db", f->dir);
+	assert_int_equal(store_open(path, 0, &f->st, &err), 0);
+	assert_int_equal(template_load("templates", &f->t), 0);
+	f->cfg.address = "agent@biz.test";
+	f->cfg.name = "Brightpath Renovations";
+	f->cfg.domains = "biz.test";
+	f->cfg.timezone = "UTC";
+	f->cfg.max_per_day = 3;
+	f->cfg.rep_deadline = 1;
+	f->cfg.path = "test.conf";
+	schedule_init(&f->cfg);
+	clock_set(NOW);
+	assert_int_equal(
+	        store_person_ensure(f->st, "sarah@partner.test", "Sarah Lee", NOW, &r.referrer_id),
+	        0);
+	assert_int_equal(
+	        store_person_ensure(f->st, "bob@client.test", "Bob Smith", NOW, &r.lead_id), 0);
+	r.rep_email = "tom@biz.test";
+	r.rep_name = "Tom Rivera";
+	assert_int_equal(store_referral_add(f->st, &r, &f->rid), 0);
+	outbox_open(&f->cfg, f->st, f->t, &f->ob);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	outbox_close(f->ob);
+	template_free(f->t);
+	store_close(f->st);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	clock_set(0);
+	free(f);
+	return 0;
+}
+
+static int64_t add_job(struct fx *f, const char *tmpl, const char *to, const char *key)
+{
+	struct job_rec j = {.referral_id = f->rid,
+	                    .template = tmpl,
+	                    .recipient = to,
+	                    .due_at = NOW - 60,
+	                    .message_key = key,
+	                    .at = NOW - 60};
+	int64_t id;
+
+	assert_int_equal(store_job_add(f->st, &j, &id), 0);
+	return id;
+}
+
+static void job(struct fx *f, int64_t id, struct job_view *v)
+{
+	assert_int_equal(store_job_get(f->st, id, v), 1);
+}
+
+static void test_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_stats s = {0};
+	struct job_view v;
+	int64_t a, b, c;
+	int changed = 0;
+
+	assert_int_equal(
+	        store_person_opt_out(f->st, "Bob@Client.test", NOW - 10, "reply stop", &changed),
+	        0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_person_bouncing(f->st, "gone@client.test", NOW - 10, "5.1.1"), 0);
+	a = add_job(f, "welcome-lead", "bob@client.test", "a@biz.test");
+	b = add_job(f, "nudge-lead", "gone@client.test", "b@biz.test");
+	c = add_job(f, "thank-referrer", "agent+r1@biz.test", "c@biz.test");
+	assert_int_equal(outbox_send_due(f->ob, NULL, &s), 0);
+	assert_int_equal(s.cancelled, 3);
+	assert_int_equal(s.sent + s.retry + s.failed, 0);
+	job(f, a, &v);
+	assert_string_equal(v.state, "cancelled");
+	assert_string_equal(v.last_error, "bob@client.test opted out");
+	store_job_view_clear(&v);
+	job(f, b, &v);
+	assert_string_equal(v.last_error, "gone@client.test bounces");
+	store_job_view_clear(&v);
+	job(f, c, &v);
+	assert_string_equal(v.last_error, "the agent's own address");
+	store_job_view_clear(&v);
+	/* the referral's history says so */
+	struct referral_view r;
+	struct event_view *ev = NULL;
+	size_t nev = 0, cancelled = 0;
+	assert_int_equal(store_referral_get(f->st, f->rid, &r, &ev, &nev), 1);
+	for (size_t i = 0; i < nev; i++)
+		cancelled += strcmp(ev[i].kind, "mail-cancelled") == 0;
+	assert_int_equal(cancelled, 3);
+	store_referral_view_clear(&r);
+	store_event_views_free(ev, nev);
+}
+
+/* Three mails to Sarah in the last day: the fourth waits until a day after
+ * the first, without counting as an attempt.  Internal mail has no cap. */
+static void test_daily_cap(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_stats s = {0};
+	struct job_view v;
+	char key[32];
+	int64_t id;
+
+	for (int i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "sent%d@biz.test", i);
+		id = add_job(f, "update-referrer", "sarah@partner.test", key);
+		assert_int_equal(store_job_sent(f->st, id, NOW - 7200 + i * 60, "250 ok"), 0);
+		snprintf(key, sizeof(key), "rep%d@biz.test", i);
+		id = add_job(f, "assign-rep", "tom@biz.test", key);
+		assert_int_equal(store_job_sent(f->st, id, NOW - 7200 + i * 60, "250 ok"), 0);
+	}
+	id = add_job(f, "reward-referrer", "sarah@partner.test", "capped@biz.test");
+	assert_int_equal(outbox_send_due(f->ob, NULL, &s), 0);
+	assert_int_equal(s.postponed, 1);
+	job(f, id, &v);
+	assert_string_equal(v.state, "pending");
+	assert_int_equal(v.attempts, 0);
+	assert_int_equal(v.next_attempt_at, NOW - 7200 + 86400 + 1);
+	assert_non_null(strstr(v.last_error, "daily cap: 3 mails"));
+	store_job_view_clear(&v);
+
+	/* a fourth mail to the rep is not capped: it goes on to sending, which
+	 * fails here for want of a server (a retry, not a cap) */
+	memset(&s, 0, sizeof(s));
+	id = add_job(f, "remind-rep", "tom@biz.test", "rep-more@biz.test");
+	assert_int_equal(outbox_send_due(f->ob, NULL, &s), 0);
+	assert_int_equal(s.postponed, 0);
+	assert_int_equal(s.retry, 1);
+	job(f, id, &v);
+	assert_int_equal(v.attempts, 1);
+	assert_non_null(strstr(v.last_error, "[smtp] server is not set"));
+	assert_true(v.next_attempt_at >= NOW + 45 && v.next_attempt_at <= NOW + 75);
+	store_job_view_clear(&v);
+}
+
+/* `templates render`: the whole message, threaded, nothing written. */
+static void test_preview(void **state)
+{
+	struct fx *f = *state;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	struct person_flags pf;
+	struct job_view *jobs = NULL;
+	size_t n = 0;
+
+	assert_int_equal(outbox_preview(f->ob, "welcome-lead", f->rid, 0, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "In-Reply-To: <intro-1@partner.test>"));
+	assert_non_null(strstr(data, "Subject: Re: Bob, meet us\r\n"));
+	assert_non_null(strstr(data, "To: Bob Smith <bob@client.test>"));
+	assert_non_null(strstr(data, "Cc: Tom Rivera <tom@biz.test>"));
+	assert_non_null(strstr(data, "Auto-Submitted: auto-generated"));
+	assert_non_null(strstr(data, "List-Unsubscribe: <mailto:agent+u-TOKEN@biz.test"));
+	assert_non_null(strstr(data, "agent+r1@biz.test"));
+	assert_null(strstr(data, "{{"));
+	free(data);
+	assert_int_equal(store_person_flags(f->st, "bob@client.test", &pf), 1);
+	assert_null(pf.token);
+	assert_int_equal(store_jobs_list(f->st, NULL, &jobs, &n), 0);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(outbox_preview(f->ob, "remind-rep", f->rid, 0, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "To: Tom Rivera <tom@biz.test>"));
+	assert_null(strstr(data, "List-Unsubscribe"));
+	free(data);
+	/* no admin configured: nobody to escalate to */
+	assert_int_equal(outbox_preview(f->ob, "remind-rep", f->rid, 1, &data, &len, &err), -1);
+	assert_non_null(strstr(err, "nobody to send remind-rep to"));
+	free(err);
+	assert_int_equal(outbox_preview(f->ob, "welcome-lead", 99, 0, &data, &len, &err), -1);
+	assert_non_null(strstr(err, "no referral 99"));
+	free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_daily_cap, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
+	};
+	int rc;
+
+	message_init();
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	message_shutdown();
+	return rc;
+}
