@@ -27,7 +27,7 @@ OPT      := -O2
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -100,6 +100,7 @@ cli: $(BIN)
 e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
 	@bash tests/e2e/followup.sh $(abspath $(BIN))
+	@bash tests/e2e/lifecycle.sh $(abspath $(BIN))
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
 $(BUILD)/tests/imap_probe: tests/unit/imap_probe.c $(LIBOBJS)

@@ -39,6 +39,9 @@ enum set_type {
 	T_HOURS,    /* 09:00-17:00 into open_min, close_min */
 	T_DAYS,     /* mon-fri, or mon,tue,... into days_mask */
 	T_TIMEZONE, /* a zone of the tz database, or UTC */
+	T_REWARD,   /* "250" (fixed) or "10%" (of the won value) */
+	T_MONEY,    /* a non-negative amount, into a double */
+	T_CREDIT,   /* first | last, into an int (0, 1) */
 };
 
 struct setting {
@@ -98,6 +101,20 @@ static const struct setting settings[] = {
         {"schedule", "checkin_days", T_INT, "90", OFF(checkin_days), 0, 3650},
         {"schedule", "ask_client_days", T_INT, "30", OFF(ask_client_days), 0, 3650},
         {"schedule", "max_per_day", T_INT, "3", OFF(max_per_day), 1, 1000},
+        {"schedule", "expire_days", T_INT, "60", OFF(expire_days), 0, 3650},
+        {"schedule", "update_on_lost", T_BOOL, "no", OFF(update_on_lost), 0, 0},
+
+        {"security", "authserv_id", T_STRING, NULL, OFF(authserv_id), 0, 0},
+
+        {"rewards", "currency", T_STRING, "$", OFF(currency), 0, 0},
+        {"rewards", "client", T_REWARD, NULL, OFF(reward[0]), 0, 0},
+        {"rewards", "partner", T_REWARD, NULL, OFF(reward[1]), 0, 0},
+        {"rewards", "staff", T_REWARD, NULL, OFF(reward[2]), 0, 0},
+        {"rewards", "client_cap", T_MONEY, "0", OFF(reward_cap[0]), 0, 0},
+        {"rewards", "partner_cap", T_MONEY, "0", OFF(reward_cap[1]), 0, 0},
+        {"rewards", "staff_cap", T_MONEY, "0", OFF(reward_cap[2]), 0, 0},
+        {"rewards", "partners", T_STRING, NULL, OFF(partners), 0, 0},
+        {"rewards", "credit", T_CREDIT, "first", OFF(credit_last), 0, 0},
 };
 
 struct loader {
@@ -388,6 +405,36 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		*(int *)dst = mask;
 		break;
 	}
+	case T_REWARD:
+	case T_MONEY: {
+		char *end = NULL;
+		double x = strtod(v, &end);
+
+		if (end == v || x < 0 || x > 1e12 ||
+		    !((*end == '\0') ||
+		      (s->type == T_REWARD && end[0] == '%' && end[1] == '\0' && x <= 100))) {
+			fault(l, l->line, "%s: '%s' is not %s", s->key, v,
+			      s->type == T_REWARD ? "an amount (250) or a percentage (10%)"
+			                          : "an amount");
+			ok = 0;
+			break;
+		}
+		if (s->type == T_MONEY) {
+			*(double *)dst = x;
+			break;
+		}
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
+	}
+	case T_CREDIT:
+		if (str_ieq(v, "first") || str_ieq(v, "last")) {
+			*(int *)dst = str_ieq(v, "last");
+		} else {
+			fault(l, l->line, "%s: '%s' is not first or last", s->key, v);
+			ok = 0;
+		}
+		break;
 	case T_TIMEZONE:
 		if (!valid_timezone(v)) {
 			fault(l, l->line,
@@ -619,6 +666,11 @@ void config_free(struct config *cfg)
 	free(cfg->phone);
 	free(cfg->website);
 	free(cfg->timezone);
+	free(cfg->authserv_id);
+	free(cfg->currency);
+	for (int i = 0; i < 3; i++)
+		free(cfg->reward[i]);
+	free(cfg->partners);
 	free(cfg->database);
 	free(cfg->name);
 	free(cfg->filters_dir);

@@ -14,6 +14,7 @@
 #include "fetch.h"
 #include "filter.h"
 #include "imap.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "outbox.h"
 #include "schedule.h"
@@ -24,7 +25,7 @@
 /* Longest wait in IDLE before re-issuing it (RFC 2177: under 29 minutes). */
 #define IDLE_MAX    (25 * 60)
 #define BACKOFF_MAX 300
-/* How often check-ins are looked for. */
+/* How often check-ins and expiry are looked for. */
 #define CHECKIN_EVERY 3600
 
 static void drain(int fd)
@@ -58,18 +59,23 @@ static void reload(struct daemon *d, struct intake *in, struct outbox *ob)
 	log_info("reloaded: %zu rules, %d templates", filter_count(f), TEMPLATE_COUNT);
 }
 
-static int make_checkins(struct daemon *d, int64_t now)
+/* The hourly work: check-ins with active referrers, and expiry of
+ * referrals nobody touched for expire_days. */
+static int maintain(struct daemon *d, int64_t now)
 {
-	int n = 0;
+	int n = 0, x = 0;
 
 	if (store_begin(d->st) < 0 || schedule_checkins(d->st, d->cfg, now, &n) < 0 ||
-	    store_commit(d->st) < 0) {
-		log_error("check-ins: %s", store_error(d->st));
+	    lifecycle_expire(d->st, d->cfg, now, &x) < 0 || store_commit(d->st) < 0) {
+		log_error("check-ins and expiry: %s", store_error(d->st));
 		store_rollback(d->st);
 		return -1;
 	}
 	if (n)
 		log_info("%d check-in mail%s scheduled", n, n == 1 ? "" : "s");
+	if (x)
+		log_info("%d referral%s expired (no activity for %d days)", x, x == 1 ? "" : "s",
+		         d->cfg->expire_days);
 	return 0;
 }
 
@@ -148,7 +154,7 @@ int daemon_run(struct daemon *d)
 		}
 		now = clock_now();
 		if (now - last_checkin >= CHECKIN_EVERY) {
-			if (make_checkins(d, now) < 0) {
+			if (maintain(d, now) < 0) {
 				rc = -1;
 				break;
 			}

@@ -27,6 +27,7 @@
 #include "ingest.h"
 #include "filter.h"
 #include "intake.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
@@ -57,6 +58,11 @@ static const char usage_text[] =
         "                                the complete message NAME would send now\n"
         "  list [--status S] [--json]    referrals\n"
         "  show ID [--json]              one referral with its history\n"
+        "  status ID STATUS [--value N] [--note TEXT]\n"
+        "                                change a referral's status (as a rep's #status)\n"
+        "  credit ID EMAIL               credit the referral to another referrer\n"
+        "  rewards [--json]              the reward ledger\n"
+        "  rewards pay ID                mark a reward paid\n"
         "  filters test FILE             what the rules and intake make of a message;\n"
         "                                writes nothing\n"
         "\n"
@@ -305,6 +311,22 @@ static int cmd_send(struct app *a, int argc, char **argv)
 	if (open_store(a, 0) != 0)
 		return EXIT_WORK;
 	signal(SIGPIPE, SIG_IGN);
+	/* referrals nobody touched for expire_days first: their mail must
+	 * not go out */
+	{
+		int expired = 0;
+
+		if (store_begin(a->st) != 0 ||
+		    lifecycle_expire(a->st, a->cfg, clock_now(), &expired) != 0 ||
+		    store_commit(a->st) != 0) {
+			log_error("%s", store_error(a->st));
+			store_rollback(a->st);
+			return EXIT_WORK;
+		}
+		if (expired)
+			log_info("%d referral%s expired (no activity for %d days)", expired,
+			         expired == 1 ? "" : "s", a->cfg->expire_days);
+	}
 	outbox_open(a->cfg, a->st, a->templates, &ob);
 	rc = outbox_send_due(ob, NULL, &stats);
 	outbox_close(ob);
@@ -455,6 +477,152 @@ static int cmd_show(struct app *a, int argc, char **argv)
 	view_show(stdout, &v, ev, nev, json);
 	store_referral_view_clear(&v);
 	store_event_views_free(ev, nev);
+	return 0;
+}
+
+/* ---- status, credit, rewards ---- */
+
+static int parse_id(const char *s, long *id)
+{
+	return s && parse_long(s[0] == '#' ? s + 1 : s, 1, LONG_MAX, id) == 0 ? 0 : -1;
+}
+
+/* Runs fn in one transaction: 0 done, 1 refused (why printed), -1 store. */
+static int in_transaction(struct app *a, int rc_of_fn, char *why)
+{
+	if (rc_of_fn == 0 && store_commit(a->st) == 0)
+		return 0;
+	store_rollback(a->st);
+	if (rc_of_fn == 1) {
+		log_error("%s", why ? why : "refused");
+		free(why);
+		return EXIT_WORK;
+	}
+	log_error("%s", store_error(a->st));
+	free(why);
+	return EXIT_WORK;
+}
+
+static int cmd_status(struct app *a, int argc, char **argv)
+{
+	long id = 0;
+	const char *status = NULL, *note = NULL;
+	int has_value = 0, rc;
+	double value = 0;
+	char *why = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--value") == 0 && i + 1 < argc) {
+			char *end = NULL;
+
+			value = strtod(argv[++i], &end);
+			if (end == argv[i] || *end != '\0' || value < 0)
+				return usage("status: '%s' is not an amount", argv[i]);
+			has_value = 1;
+		} else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
+			note = argv[++i];
+		} else if (id == 0) {
+			if (parse_id(argv[i], &id) != 0)
+				return usage("status: '%s' is not a referral number", argv[i]);
+		} else if (status == NULL) {
+			status = argv[i];
+		} else {
+			return usage("status: unexpected '%s'", argv[i]);
+		}
+	}
+	if (id == 0 || status == NULL)
+		return usage("usage: status ID STATUS [--value N] [--note TEXT]");
+	if (!lifecycle_valid_status(status))
+		return usage("status: '%s' is not a status (new, contacted, qualified, proposal, "
+		             "won, lost, held, rejected, expired)",
+		             status);
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_begin(a->st) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	rc = lifecycle_set_status(a->st, a->cfg, id, status, has_value, value, note, "cli", 0,
+	                          clock_now(), &why);
+	rc = in_transaction(a, rc, why);
+	if (rc == 0)
+		printf("referral %ld: %s\n", id, status);
+	return rc;
+}
+
+static int cmd_credit(struct app *a, int argc, char **argv)
+{
+	long id = 0;
+	char *why = NULL, *email;
+	int rc;
+
+	if (argc != 3 || parse_id(argv[1], &id) != 0 || strchr(argv[2], '@') == NULL)
+		return usage("usage: credit ID EMAIL");
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_begin(a->st) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	email = str_lower(xstrdup(argv[2]));
+	rc = lifecycle_credit(a->st, a->cfg, id, email, "cli", clock_now(), &why);
+	rc = in_transaction(a, rc, why);
+	if (rc == 0)
+		printf("referral %ld: credited to %s\n", id, email);
+	free(email);
+	return rc;
+}
+
+static int cmd_rewards(struct app *a, int argc, char **argv)
+{
+	struct reward_view *v = NULL;
+	size_t n = 0;
+	int json = 0;
+
+	if (argc == 3 && strcmp(argv[1], "pay") == 0) {
+		long id = 0;
+		int rc;
+
+		if (parse_id(argv[2], &id) != 0)
+			return usage("usage: rewards pay ID");
+		if (load_config(a) != 0)
+			return EXIT_USAGE;
+		if (open_store(a, 0) != 0)
+			return EXIT_WORK;
+		if (store_begin(a->st) != 0 ||
+		    (rc = store_reward_pay(a->st, id, clock_now())) < 0 ||
+		    store_commit(a->st) != 0) {
+			log_error("%s", store_error(a->st));
+			store_rollback(a->st);
+			return EXIT_WORK;
+		}
+		if (rc == 0) {
+			log_error("no owed reward %ld (see refagent rewards)", id);
+			return EXIT_WORK;
+		}
+		printf("reward %ld: paid\n", id);
+		return 0;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else
+			return usage("usage: rewards [--json] | rewards pay ID");
+	}
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_rewards_list(a->st, &v, &n) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	view_rewards(stdout, v, n, a->cfg->currency, json);
+	store_reward_views_free(v, n);
 	return 0;
 }
 
@@ -614,6 +782,8 @@ static const struct command {
         {"list", cmd_list},       {"show", cmd_show},
         {"filters", cmd_filters}, {"send", cmd_send},
         {"outbox", cmd_outbox},   {"templates", cmd_templates},
+        {"status", cmd_status},   {"credit", cmd_credit},
+        {"rewards", cmd_rewards},
 };
 
 int main(int argc, char **argv)

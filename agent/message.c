@@ -571,6 +571,42 @@ static char *unfold_plain(const char *raw)
 	return r;
 }
 
+/* Headers whose value is a machine's verdict or trace: RFC 2047 applies
+ * only to unstructured text and phrases (section 5), so an "=?" in these is
+ * literal.  Decoding it would let a sender smuggle text into them: an
+ * envelope sender =?utf-8?q?x=3B_dkim=3Dpass...?=@evil.test inside
+ * Authentication-Results would decode into a forged dkim=pass. */
+static int verdict_header(const char *name)
+{
+	static const char *const names[] = {"Authentication-Results",
+	                                    "ARC-Authentication-Results",
+	                                    "Received-SPF",
+	                                    "DKIM-Signature",
+	                                    "ARC-Seal",
+	                                    "ARC-Message-Signature",
+	                                    "Received",
+	                                    "Return-Path"};
+
+	for (size_t i = 0; name && i < ARRAY_SIZE(names); i++)
+		if (str_ieq(name, names[i]))
+			return 1;
+	return 0;
+}
+
+/* Unfolds raw as written (no decoding); invalid UTF-8 replaced. */
+static char *unfold_raw(const char *raw)
+{
+	struct buf b = {0};
+	char *out;
+
+	for (const char *p = raw; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			buf_addc(&b, *p);
+	out = text_clean_utf8(b.s ? b.s : "", b.len);
+	buf_free(&b);
+	return str_trim(out);
+}
+
 /* GMime keeps the Content-* headers on the top MIME part and the rest on
  * the message: both lists, back in the order they were written. */
 static void collect_headers(struct message *m, GMimeMessage *msg)
@@ -608,7 +644,8 @@ static void collect_headers(struct message *m, GMimeMessage *msg)
 	for (i = 0; i < n; i++) {
 		const char *name = g_mime_header_get_name(all[i]);
 		const char *raw = g_mime_header_get_raw_value(all[i]);
-		char *value = raw ? unfold_plain(raw) : NULL;
+		char *value =
+		        raw ? (verdict_header(name) ? unfold_raw(raw) : unfold_plain(raw)) : NULL;
 
 		/* GMime's decoder costs a quarter of the parse on the long
 		 * Received/DKIM headers that have nothing to decode */
@@ -872,6 +909,34 @@ static void parse_dsn(struct message *m, const char *text)
 }
 
 /* Message-ID out of a text/rfc822-headers part (RFC 6522 section 5). */
+/* The value of the agent's own X-Refagent-Referral header in a header
+ * block of text (digits only), or NULL. */
+static char *headers_referral(const char *text)
+{
+	const char *p = text;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (len == 0)
+			break;
+		if (str_istarts(p, "X-Refagent-Referral:")) {
+			const char *v = p + 20;
+			size_t n;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			n = strspn(v, "0123456789");
+			return n > 0 && n < 19 ? xstrndup(v, n) : NULL;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return NULL;
+}
+
 static char *headers_message_id(const char *text)
 {
 	const char *p = text;
@@ -999,6 +1064,14 @@ static void walk_part(struct walk *w, GMimeObject *obj, int depth)
 			 * not a forward */
 			if (m->orig_message_id == NULL)
 				m->orig_message_id = clean(g_mime_message_get_message_id(sub), 1);
+			if (m->orig_referral == NULL) {
+				const char *r = g_mime_object_get_header(GMIME_OBJECT(sub),
+				                                         "X-Refagent-Referral");
+				size_t n = r ? strspn(r, "0123456789") : 0;
+
+				if (n > 0 && n < 19)
+					m->orig_referral = xstrndup(r, n);
+			}
 			return;
 		}
 		add_attachment(m, g_mime_object_get_content_disposition_parameter(obj, "filename"));
@@ -1043,6 +1116,8 @@ static void walk_part(struct walk *w, GMimeObject *obj, int depth)
 
 				if (m->orig_message_id == NULL)
 					m->orig_message_id = headers_message_id(text);
+				if (m->orig_referral == NULL)
+					m->orig_referral = headers_referral(text);
 				free(text);
 				g_byte_array_free(arr, TRUE);
 			}
@@ -1664,6 +1739,7 @@ void message_free(struct message *m)
 	free(m->attachments);
 	free(m->report_type);
 	free(m->orig_message_id);
+	free(m->orig_referral);
 	for (i = 0; i < m->ndsn; i++) {
 		free(m->dsn[i].email);
 		free(m->dsn[i].action);

@@ -74,7 +74,8 @@ void outbox_close(struct outbox *ob)
  * unsubscribe line and no daily cap, so a busy rep gets every referral. */
 static int internal(const char *template)
 {
-	return strcmp(template, "assign-rep") == 0 || strcmp(template, "remind-rep") == 0;
+	return strcmp(template, "assign-rep") == 0 || strcmp(template, "remind-rep") == 0 ||
+	       strcmp(template, "confirm-status") == 0 || strcmp(template, "notify-rep") == 0;
 }
 
 /* ---- the values a template sees ---- */
@@ -154,6 +155,64 @@ static const char *strip_re(const char *s)
 	return s;
 }
 
+/* One line per referral of the referrer, for the status summary. */
+static char *summary_text(struct outbox *ob, const char *email)
+{
+	struct referral_view *v = NULL;
+	struct buf b = {0};
+	size_t n = 0;
+
+	if (store_referrals_of_referrer(ob->st, email, &v, &n) < 0 || n == 0) {
+		store_referral_views_free(v, n);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char day[64] = "";
+		time_t t = (time_t)v[i].created_at;
+		struct tm lt;
+		const char *who = v[i].lead.name ? v[i].lead.name : v[i].lead.email;
+
+		localtime_r(&t, &lt);
+		strftime(day, sizeof(day), "%e %B %Y", &lt);
+		buf_printf(&b, "- %s: %s (introduced %s)\n", who ? who : "someone", v[i].status,
+		           str_trim(day));
+	}
+	store_referral_views_free(v, n);
+	if (b.len)
+		b.s[--b.len] = '\0'; /* the template ends the line */
+	return buf_steal(&b);
+}
+
+/* What a job's note carries into its template (see lifecycle.c, which
+ * writes the notes). */
+static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *vs)
+{
+	const char *t = j->template, *note = j->note;
+
+	if (note == NULL)
+		return;
+	if (strcmp(t, "update-referrer") == 0) {
+		if (strcmp(note, "contacted") == 0)
+			var(vs, "update.contacted", "yes");
+		else if (strcmp(note, "won") == 0)
+			var(vs, "update.won", "yes");
+		else if (strcmp(note, "lost") == 0)
+			var(vs, "update.lost", "yes");
+		else if (strcmp(note, "summary") == 0)
+			var(vs, "summary.text", keep(vs, summary_text(ob, j->recipient)));
+		else if (str_istarts(note, "credit:"))
+			var(vs, "credit.note", note + 7);
+	} else if (strcmp(t, "thank-referrer") == 0 && str_istarts(note, "credit:")) {
+		var(vs, "credit.name", note + 7);
+	} else if (strcmp(t, "reward-referrer") == 0) {
+		var(vs, "reward.amount", note);
+	} else if (strcmp(t, "confirm-status") == 0) {
+		var(vs, "confirm.action", note);
+	} else if (strcmp(t, "notify-rep") == 0) {
+		var(vs, "notify.text", note);
+	}
+}
+
 static void build_vars(struct outbox *ob, const struct job_view *j, const struct referral_view *r,
                        struct vars *vs)
 {
@@ -192,9 +251,11 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 			snprintf(buf, sizeof(buf), "%.2f", r->value);
 			var(vs, "referral.value", keep(vs, xstrdup(buf)));
 		}
-	} else if (strcmp(j->template, "checkin-referrer") == 0) {
+	} else if (!internal(j->template)) {
+		/* a check-in or a status summary: about the referrer alone */
 		person_vars(vs, "referrer", j->recipient_name, j->recipient, NULL, NULL);
 	}
+	note_vars(ob, j, vs);
 	if (strcmp(j->template, "assign-rep") == 0)
 		var(vs, "referral.waiting",
 		    keep(vs, xstrdup(schedule_days_phrase(cfg->rep_deadline, buf, sizeof(buf)))));

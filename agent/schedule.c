@@ -144,6 +144,9 @@ void schedule_recipients(const struct config *cfg, const char *template,
 	} else if (strcmp(template, "remind-rep") == 0) {
 		*to_r = cfg->admin;
 		*to_name_r = NULL;
+	} else if (strcmp(template, "confirm-status") == 0 || strcmp(template, "notify-rep") == 0) {
+		*to_r = v->rep_email;
+		*to_name_r = v->rep_name;
 	} else {
 		/* thank-, update-, reward-, checkin-referrer */
 		*to_r = v->referrer.email;
@@ -159,24 +162,14 @@ static long delay_of(const struct config *cfg, const char *template)
 	return 0;
 }
 
-struct job_spec {
-	const char *template;
-	const char *to;
-	const char *to_name;
-	const char *cc;
-	int64_t due;
-	int seq;
-	const char *note;
-	int threaded; /* In-Reply-To the intro */
-};
-
-static int add_job(struct store *st, const struct config *cfg, const struct new_referral *r,
-                   const struct job_spec *js, int64_t now)
+/* Writes one job; nothing for a missing or own address. */
+static int add_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
+                   int64_t now)
 {
 	char *key;
 	int rc;
 	struct job_rec j = {
-	        .referral_id = r->id,
+	        .referral_id = js->referral_id,
 	        .template = js->template,
 	        .recipient = js->to,
 	        .recipient_name = js->to_name,
@@ -184,18 +177,25 @@ static int add_job(struct store *st, const struct config *cfg, const struct new_
 	        .seq = js->seq,
 	        .note = js->note,
 	        .due_at = js->due,
-	        .in_reply_to = js->threaded ? r->thread_key : NULL,
-	        .refs = js->threaded ? r->thread_refs : NULL,
+	        .in_reply_to = js->in_reply_to,
+	        .refs = js->refs,
 	        .at = now,
 	};
 
 	if (js->to == NULL || config_is_agent(cfg, js->to))
 		return 0;
-	key = schedule_message_id(cfg, r->id, js->template);
+	key = js->message_key ? xstrdup(js->message_key)
+	                      : schedule_message_id(cfg, js->referral_id, js->template);
 	j.message_key = key;
 	rc = store_job_add(st, &j, NULL);
 	free(key);
 	return rc;
+}
+
+int schedule_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
+                 int64_t now)
+{
+	return add_job(st, cfg, js, now);
 }
 
 int schedule_new_referral(struct store *st, const struct config *cfg, const struct new_referral *r,
@@ -204,63 +204,54 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	const char *rep_email = r->rep ? r->rep->email : NULL;
 	const char *rep_name = r->rep ? r->rep->name : NULL;
 	int deadline = cfg->rep_deadline, steps = cfg->rep_reminders;
-	struct job_spec specs[8];
+	struct job_spec_pub specs[8];
 	size_t n = 0;
 
 	/* to the referrer and the rep at once; to the lead in business hours */
-	specs[n++] = (struct job_spec){"thank-referrer",
-	                               r->referrer_email,
-	                               r->referrer_name,
-	                               NULL,
-	                               now + delay_of(cfg, "thank-referrer"),
-	                               0,
-	                               NULL,
-	                               0};
-	specs[n++] = (struct job_spec){"welcome-lead",
-	                               r->lead_email,
-	                               r->lead_name,
-	                               rep_email,
-	                               schedule_next_open(cfg, now + delay_of(cfg, "welcome-lead")),
-	                               0,
-	                               NULL,
-	                               1};
+	specs[n++] = (struct job_spec_pub){.template = "thank-referrer",
+	                                   .to = r->referrer_email,
+	                                   .to_name = r->referrer_name,
+	                                   .due = now + delay_of(cfg, "thank-referrer")};
+	specs[n++] = (struct job_spec_pub){
+	        .template = "welcome-lead",
+	        .to = r->lead_email,
+	        .to_name = r->lead_name,
+	        .cc = rep_email,
+	        .due = schedule_next_open(cfg, now + delay_of(cfg, "welcome-lead")),
+	        .in_reply_to = r->thread_key,
+	        .refs = r->thread_refs};
 	if (rep_email) {
-		specs[n++] = (struct job_spec){"assign-rep",
-		                               rep_email,
-		                               rep_name,
-		                               NULL,
-		                               now + delay_of(cfg, "assign-rep"),
-		                               0,
-		                               NULL,
-		                               1};
+		specs[n++] = (struct job_spec_pub){.template = "assign-rep",
+		                                   .to = rep_email,
+		                                   .to_name = rep_name,
+		                                   .due = now + delay_of(cfg, "assign-rep"),
+		                                   .in_reply_to = r->thread_key,
+		                                   .refs = r->thread_refs};
 		/* the next reminder is made when this one is sent
 		 * (schedule_after_sent), so a rep's reply has one job to
 		 * cancel and a changed deadline applies from then on */
 		if (steps > 0)
-			specs[n++] =
-			        (struct job_spec){"remind-rep",
-			                          rep_email,
-			                          rep_name,
-			                          NULL,
-			                          schedule_add_business_days(cfg, now, deadline),
-			                          1,
-			                          NULL,
-			                          0};
+			specs[n++] = (struct job_spec_pub){
+			        .template = "remind-rep",
+			        .to = rep_email,
+			        .to_name = rep_name,
+			        .due = schedule_add_business_days(cfg, now, deadline),
+			        .seq = 1};
 	}
 	/* With no rep at all (or no reminders), the admin hears of it at the
 	 * deadline. */
 	if (cfg->admin && (rep_email == NULL || steps == 0))
-		specs[n++] = (struct job_spec){"remind-rep",
-		                               cfg->admin,
-		                               NULL,
-		                               NULL,
-		                               schedule_add_business_days(cfg, now, deadline),
-		                               1,
-		                               "escalated",
-		                               0};
-	for (size_t i = 0; i < n; i++)
-		if (add_job(st, cfg, r, &specs[i], now) < 0)
+		specs[n++] =
+		        (struct job_spec_pub){.template = "remind-rep",
+		                              .to = cfg->admin,
+		                              .due = schedule_add_business_days(cfg, now, deadline),
+		                              .seq = 1,
+		                              .note = "escalated"};
+	for (size_t i = 0; i < n; i++) {
+		specs[i].referral_id = r->id;
+		if (add_job(st, cfg, &specs[i], now) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -276,11 +267,12 @@ int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, i
 	                       now - (int64_t)cfg->checkin_days * 86400, CHECKIN_BATCH, &v, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct new_referral none = {0};
-		struct job_spec js = {"checkin-referrer",           v[i].email, v[i].name, NULL,
-		                      schedule_next_open(cfg, now), 0,          NULL,      0};
+		struct job_spec_pub js = {.template = "checkin-referrer",
+		                          .to = v[i].email,
+		                          .to_name = v[i].name,
+		                          .due = schedule_next_open(cfg, now)};
 
-		if (add_job(st, cfg, &none, &js, now) < 0 ||
+		if (add_job(st, cfg, &js, now) < 0 ||
 		    store_person_set_checkin(st, v[i].id, now) < 0) {
 			store_people_free(v, n);
 			return -1;
@@ -294,16 +286,21 @@ int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, i
 int schedule_after_sent(struct store *st, const struct config *cfg, const struct job_view *j,
                         int64_t now)
 {
-	struct new_referral r = {.id = j->referral_id};
-	struct job_spec js = {"remind-rep",
-	                      j->recipient,
-	                      j->recipient_name,
-	                      NULL,
-	                      schedule_add_business_days(cfg, now, cfg->rep_deadline),
-	                      j->seq + 1,
-	                      NULL,
-	                      0};
+	struct job_spec_pub js = {.referral_id = j->referral_id,
+	                          .template = "remind-rep",
+	                          .to = j->recipient,
+	                          .to_name = j->recipient_name,
+	                          .due = schedule_add_business_days(cfg, now, cfg->rep_deadline),
+	                          .seq = j->seq + 1};
 
+	/* a lead is nudged at most `nudges` times, nudge_after apart */
+	if (strcmp(j->template, "nudge-lead") == 0) {
+		if (j->seq >= cfg->nudges)
+			return 0;
+		js.template = "nudge-lead";
+		js.due = schedule_add_business_days(cfg, now, cfg->nudge_after);
+		return add_job(st, cfg, &js, now);
+	}
 	if (strcmp(j->template, "remind-rep") != 0 ||
 	    (j->note && strcmp(j->note, "escalated") == 0))
 		return 0;
@@ -315,5 +312,5 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
 		js.to_name = NULL;
 		js.note = "escalated";
 	}
-	return add_job(st, cfg, &r, &js, now);
+	return add_job(st, cfg, &js, now);
 }

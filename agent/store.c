@@ -47,6 +47,9 @@
  *
  * Names: every CHECK is named so a failure says which rule broke.
  */
+/* The statuses that close a referral (see DESIGN.md, Statuses). */
+#define CLOSED_STATUSES "('won', 'lost', 'rejected', 'expired')"
+
 static const char *const migrations[] = {
         /* 0 -> 1: the first schema. */
         "CREATE TABLE people ("
@@ -196,11 +199,34 @@ static const char *const migrations[] = {
         /* the daily cap per recipient */
         "CREATE INDEX jobs_sent ON jobs(recipient, done_at) WHERE state = 'sent';",
 
-        /*
-         * Next migration (3), for replies that move referrals: a reward
-         * ledger (referral_id, referrer_id, amount, at, paid_at) and
-         * pending status confirmations.
-         */
+        /* 2 -> 3: replies that move referrals: the reward ledger and status
+         * lines waiting for the rep's confirmation. */
+        "CREATE TABLE rewards ("
+        "  id          INTEGER PRIMARY KEY,"
+        "  referral_id INTEGER NOT NULL UNIQUE REFERENCES referrals(id),"
+        "  referrer_id INTEGER REFERENCES people(id),"
+        "  amount      REAL NOT NULL CONSTRAINT reward_amount CHECK (amount >= 0),"
+        "  rule        TEXT,"
+        "  state       TEXT NOT NULL DEFAULT 'owed' CONSTRAINT reward_state"
+        "                CHECK (state IN ('owed', 'paid')),"
+        "  created_at  INTEGER NOT NULL,"
+        "  paid_at     INTEGER"
+        ");"
+        "CREATE TABLE confirmations ("
+        "  id          INTEGER PRIMARY KEY,"
+        "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+        "  rep         TEXT NOT NULL,"
+        "  command     TEXT NOT NULL,"
+        "  arg         TEXT,"
+        "  message_key TEXT NOT NULL UNIQUE,"
+        "  state       TEXT NOT NULL DEFAULT 'pending' CONSTRAINT confirmation_state"
+        "                CHECK (state IN ('pending', 'applied', 'declined')),"
+        "  created_at  INTEGER NOT NULL,"
+        "  done_at     INTEGER"
+        ");"
+        /* expiry looks for open referrals by their last activity */
+        "CREATE INDEX referrals_activity ON referrals(last_activity_at)"
+        "  WHERE status NOT IN " CLOSED_STATUSES ";",
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -210,7 +236,8 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	"SELECT r.id, r.status, rp.name, rp.email, rp.phone, rp.company, lp.name, lp.email,"       \
 	" lp.phone, lp.company, r.rep_name, r.rep_email, r.need, r.budget, r.timeline,"            \
 	" r.context, r.subject, r.held_reason, r.created_at, r.updated_at, r.first_contact_at,"    \
-	" r.value, r.thread_key FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"     \
+	" r.value, r.thread_key, r.referrer_id, r.lead_id FROM referrals r"                        \
+	" LEFT JOIN people rp ON rp.id = r.referrer_id"                                            \
 	" JOIN people lp ON lp.id = r.lead_id "
 
 /* The columns of a job view, in the order job_fill reads them. */
@@ -218,9 +245,6 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
 	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
 	" created_at, done_at FROM jobs "
-
-/* The statuses that close a referral (see DESIGN.md, Statuses). */
-#define CLOSED_STATUSES "('won', 'lost', 'rejected', 'expired')"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -268,6 +292,18 @@ enum stmt_id {
 	ST_PERSON_SET_CHECKIN,
 	ST_PERSON_OPT_OUT,
 	ST_PERSON_BOUNCING,
+	ST_PERSON_BY_TOKEN,
+	ST_MESSAGE_FIND_OUT,
+	ST_REFERRAL_SET_REFERRER,
+	ST_REFERRALS_STALE,
+	ST_REFERRALS_OF_REFERRER,
+	ST_REFERRALS_OF_LEAD,
+	ST_REWARD_ADD,
+	ST_REWARD_LIST,
+	ST_REWARD_PAY,
+	ST_CONFIRM_ADD,
+	ST_CONFIRM_FIND,
+	ST_CONFIRM_DONE,
 	ST__COUNT
 };
 
@@ -420,6 +456,43 @@ static const struct {
         [ST_PERSON_BOUNCING] = {"person bouncing",
                                 "UPDATE people SET bouncing_at = ?2, bounce_reason = ?3"
                                 " WHERE email = ?1"},
+        [ST_PERSON_BY_TOKEN] = {"person by token", "SELECT email FROM people WHERE token = ?1"},
+        [ST_MESSAGE_FIND_OUT] = {"sent message find",
+                                 "SELECT m.id, (SELECT min(referral_id) FROM message_referrals"
+                                 " WHERE message_id = m.id) FROM messages m"
+                                 " WHERE m.key = ?1 AND m.direction = 'out'"},
+        [ST_REFERRAL_SET_REFERRER] = {"referral credit",
+                                      "UPDATE referrals SET referrer_id = ?2, updated_at = ?3"
+                                      " WHERE id = ?1"},
+        [ST_REFERRALS_STALE] = {"stale referrals",
+                                "SELECT id FROM referrals WHERE last_activity_at < ?1"
+                                " AND status NOT IN " CLOSED_STATUSES
+                                " ORDER BY last_activity_at LIMIT ?2"},
+        [ST_REFERRALS_OF_REFERRER] = {"referrals of a referrer",
+                                      REFERRAL_VIEW_SELECT "WHERE rp.email = ?1 ORDER BY r.id"},
+        [ST_REFERRALS_OF_LEAD] = {"referrals of a lead",
+                                  REFERRAL_VIEW_SELECT "WHERE lp.email = ?1 ORDER BY r.id"},
+        [ST_REWARD_ADD] =
+                {"reward add",
+                 "INSERT INTO rewards (referral_id, referrer_id, amount, rule, created_at)"
+                 " VALUES (?1, ?2, ?3, ?4, ?5)"},
+        [ST_REWARD_LIST] = {"reward list",
+                            "SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at,"
+                            " w.paid_at, p.name, p.email, l.name, l.email FROM rewards w"
+                            " JOIN referrals r ON r.id = w.referral_id"
+                            " LEFT JOIN people p ON p.id = w.referrer_id"
+                            " JOIN people l ON l.id = r.lead_id ORDER BY w.id"},
+        [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = ?2"
+                                         " WHERE id = ?1 AND state = 'owed'"},
+        [ST_CONFIRM_ADD] = {"confirmation add",
+                            "INSERT INTO confirmations (referral_id, rep, command, arg,"
+                            " message_key, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+        [ST_CONFIRM_FIND] = {"confirmation find",
+                             "SELECT id, referral_id, rep, command, arg, state FROM confirmations"
+                             " WHERE message_key = ?1"},
+        [ST_CONFIRM_DONE] = {"confirmation done",
+                             "UPDATE confirmations SET state = ?2, done_at = ?3"
+                             " WHERE id = ?1 AND state = 'pending'"},
         [ST_PERSON_SET_CHECKIN] = {"person check-in",
                                    "UPDATE people SET checkin_at = ?2 WHERE id = ?1"},
 };
@@ -1187,6 +1260,8 @@ static void view_fill(sqlite3_stmt *s, struct referral_view *v)
 	v->has_value = sqlite3_column_type(s, 21) != SQLITE_NULL;
 	v->value = v->has_value ? sqlite3_column_double(s, 21) : 0.0;
 	v->thread_key = col_text(s, 22);
+	v->referrer_id = sqlite3_column_int64(s, 23);
+	v->lead_id = sqlite3_column_int64(s, 24);
 }
 
 int store_referral_list(struct store *st, const char *status, struct referral_view **v_r,
@@ -1797,4 +1872,290 @@ int store_person_opt_out(struct store *st, const char *email, int64_t at, const 
 int store_person_bouncing(struct store *st, const char *email, int64_t at, const char *reason)
 {
 	return person_flag(st, ST_PERSON_BOUNCING, email, at, reason, NULL);
+}
+
+int store_person_by_token(struct store *st, const char *token, char **email_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_PERSON_BY_TOKEN);
+	int rc = SQLITE_OK;
+
+	*email_r = NULL;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, token, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW)
+		*email_r = col_text(s, 0);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "find person by token");
+	stmt_done(s);
+	return rc == SQLITE_ROW ? (*email_r != NULL) : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRAL_SET_REFERRER);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, person_id, &rc);
+	bind_int(s, 3, at, &rc);
+	return job_update(st, s, rc, id, "move the credit of referral") < 0 ? -1 : 0;
+}
+
+int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
+                          size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REFERRALS_STALE);
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, before, &rc);
+	bind_int(s, 2, (int64_t)limit, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		ids = xgrow(ids, &cap, n + 1, sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "list stale referrals");
+		stmt_done(s);
+		free(ids);
+		return -1;
+	}
+	stmt_done(s);
+	*ids_r = ids;
+	*n_r = n;
+	return 0;
+}
+
+static int referrals_of(struct store *st, enum stmt_id id, const char *email,
+                        struct referral_view **v_r, size_t *n_r);
+
+int store_referrals_of_referrer(struct store *st, const char *email, struct referral_view **v_r,
+                                size_t *n_r)
+{
+	return referrals_of(st, ST_REFERRALS_OF_REFERRER, email, v_r, n_r);
+}
+
+int store_referrals_of_lead(struct store *st, const char *email, struct referral_view **v_r,
+                            size_t *n_r)
+{
+	return referrals_of(st, ST_REFERRALS_OF_LEAD, email, v_r, n_r);
+}
+
+static int referrals_of(struct store *st, enum stmt_id id, const char *email,
+                        struct referral_view **v_r, size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, id);
+	struct referral_view *v = NULL;
+	size_t n = 0, cap = 0;
+	char *e = email_norm(email);
+	int rc = SQLITE_OK;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL || e == NULL) {
+		free(e);
+		return s == NULL ? -1 : 0;
+	}
+	bind_text(s, 1, e, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		memset(&v[n], 0, sizeof(v[n]));
+		view_fill(s, &v[n++]);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "%s " ERR_ARG, stmt_def[id].name, e);
+		stmt_done(s);
+		store_referral_views_free(v, n);
+		free(e);
+		return -1;
+	}
+	stmt_done(s);
+	free(e);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id, double amount,
+                     const char *rule, int64_t at, int64_t *id_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REWARD_ADD);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, referral_id, &rc);
+	bind_opt_int(s, 2, referrer_id, &rc);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(s, 3, amount);
+	bind_text(s, 4, rule, &rc);
+	bind_int(s, 5, at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "add reward for referral %lld", (long long)referral_id);
+	else if (id_r)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REWARD_LIST);
+	struct reward_view *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (s == NULL)
+		return -1;
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		struct reward_view *w;
+
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		w = &v[n++];
+		memset(w, 0, sizeof(*w));
+		w->id = sqlite3_column_int64(s, 0);
+		w->referral_id = sqlite3_column_int64(s, 1);
+		w->amount = sqlite3_column_double(s, 2);
+		w->rule = col_text(s, 3);
+		w->state = col_text(s, 4);
+		w->created_at = sqlite3_column_int64(s, 5);
+		w->paid_at = sqlite3_column_int64(s, 6);
+		w->referrer.name = col_text(s, 7);
+		w->referrer.email = col_text(s, 8);
+		w->lead.name = col_text(s, 9);
+		w->lead.email = col_text(s, 10);
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(st, "list rewards");
+		stmt_done(s);
+		store_reward_views_free(v, n);
+		return -1;
+	}
+	stmt_done(s);
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void store_reward_views_free(struct reward_view *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].rule);
+		free(v[i].state);
+		person_view_clear(&v[i].referrer);
+		person_view_clear(&v[i].lead);
+	}
+	free(v);
+}
+
+int store_reward_pay(struct store *st, int64_t id, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_REWARD_PAY);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_int(s, 2, at, &rc);
+	rc = job_update(st, s, rc, id, "pay reward");
+	return rc < 0 ? -1 : rc == 1;
+}
+
+int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,
+                           const char *command, const char *arg, const char *message_key,
+                           int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CONFIRM_ADD);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, referral_id, &rc);
+	bind_text(s, 2, rep, &rc);
+	bind_text(s, 3, command, &rc);
+	bind_text(s, 4, arg, &rc);
+	bind_text(s, 5, message_key, &rc);
+	bind_int(s, 6, at, &rc);
+	rc = stmt_step(s, rc);
+	if (rc != SQLITE_DONE)
+		store_fail(st, "add confirmation for referral %lld", (long long)referral_id);
+	stmt_done(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CONFIRM_FIND);
+	int rc = SQLITE_OK;
+
+	memset(c, 0, sizeof(*c));
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW) {
+		c->id = sqlite3_column_int64(s, 0);
+		c->referral_id = sqlite3_column_int64(s, 1);
+		c->rep = col_text(s, 2);
+		c->command = col_text(s, 3);
+		c->arg = col_text(s, 4);
+		c->state = col_text(s, 5);
+	} else if (rc != SQLITE_DONE) {
+		store_fail(st, "find confirmation " ERR_ARG, key ? key : "(null)");
+	}
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+void store_confirmation_clear(struct confirmation_view *c)
+{
+	free(c->rep);
+	free(c->command);
+	free(c->arg);
+	free(c->state);
+	memset(c, 0, sizeof(*c));
+}
+
+int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_CONFIRM_DONE);
+	int rc = SQLITE_OK;
+
+	if (s == NULL)
+		return -1;
+	bind_int(s, 1, id, &rc);
+	bind_text(s, 2, state, &rc);
+	bind_int(s, 3, at, &rc);
+	rc = job_update(st, s, rc, id, "close confirmation");
+	return rc < 0 ? -1 : rc == 1;
+}
+
+int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+{
+	sqlite3_stmt *s = stmt_get(st, ST_MESSAGE_FIND_OUT);
+	int rc = SQLITE_OK;
+
+	*referral_r = 0;
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, key, &rc);
+	rc = stmt_step(s, rc);
+	if (rc == SQLITE_ROW)
+		*referral_r = sqlite3_column_int64(s, 1);
+	else if (rc != SQLITE_DONE)
+		store_fail(st, "find sent message " ERR_ARG, key ? key : "(null)");
+	stmt_done(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }

@@ -1,5 +1,5 @@
 /*
- * template.c - the nine mail texts: loaded and checked once, rendered many
+ * template.c - the mail texts: loaded and checked once, rendered many
  * times.
  *
  * A template file is parsed at load into three small node lists (Subject,
@@ -38,8 +38,19 @@
 #include "util.h"
 
 const char *const template_names[] = {
-        "thank-referrer",  "welcome-lead",    "assign-rep",       "remind-rep", "nudge-lead",
-        "update-referrer", "reward-referrer", "checkin-referrer", "ask-client", NULL,
+        "thank-referrer",
+        "welcome-lead",
+        "assign-rep",
+        "remind-rep",
+        "nudge-lead",
+        "update-referrer",
+        "reward-referrer",
+        "checkin-referrer",
+        "ask-client",
+        /* beyond DESIGN.md's nine: what replies need */
+        "confirm-status",
+        "notify-rep",
+        NULL,
 };
 
 const char *const template_var_names[] = {
@@ -83,6 +94,8 @@ const char *const template_var_names[] = {
         "credit.name",
         "credit.note",
         "unsubscribe.hint",
+        "confirm.action",
+        "notify.text",
         NULL,
 };
 
@@ -667,7 +680,7 @@ static void file_load(struct loader *ld, struct tmpl *t)
 
 	if (file_read(ld->path, TMPL_MAX_FILE, &data, &len) != 0) {
 		if (errno == ENOENT)
-			fault(ld, 0, "missing (one of the nine mails)");
+			fault(ld, 0, "missing (one of the mails the agent sends)");
 		else if (errno == EFBIG)
 			fault(ld, 0, "too big (over %u KiB)", TMPL_MAX_FILE / 1024);
 		else
@@ -690,7 +703,7 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The *.tmpl files of dir that are not one of the nine, sorted; -1 when
+/* The *.tmpl files of dir that are not one of the mails, sorted; -1 when
  * dir cannot be read.  Other files (a README, editor backups) are left
  * alone. */
 static int list_unknown(const char *dir, const char *sep, char ***names_r, size_t *n_r)

@@ -240,3 +240,42 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 		fputc('\n', out);
 	}
 }
+
+void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *currency, int json)
+{
+	char at[32];
+
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < n; i++) {
+			json_t *o = json_object();
+
+			json_object_set_new(o, "id", json_integer(v[i].id));
+			json_object_set_new(o, "referral", json_integer(v[i].referral_id));
+			json_object_set_new(o, "amount", json_real(v[i].amount));
+			set_str(o, "currency", currency);
+			set_str(o, "state", v[i].state);
+			set_str(o, "rule", v[i].rule);
+			json_object_set_new(o, "referrer", person_json(&v[i].referrer, 0));
+			json_object_set_new(o, "lead", person_json(&v[i].lead, 0));
+			set_time(o, "created_at", v[i].created_at);
+			set_time(o, "paid_at", v[i].paid_at);
+			json_array_append_new(arr, o);
+		}
+		dump(out, arr);
+		return;
+	}
+	fprintf(out, "%-4s %-5s %-12s %-6s %-30s %-26s %s\n", "ID", "REF", "AMOUNT", "STATE",
+	        "REFERRER", "LEAD", "SINCE");
+	for (size_t i = 0; i < n; i++) {
+		char amount[48];
+
+		snprintf(amount, sizeof(amount), "%s%.2f", currency ? currency : "", v[i].amount);
+		fprintf(out, "%-4" PRId64 " #%-4" PRId64 " %-12s %-6s %-30s %-26s %s\n", v[i].id,
+		        v[i].referral_id, amount, v[i].state,
+		        or_dash(v[i].referrer.email ? v[i].referrer.email : v[i].referrer.name),
+		        or_dash(v[i].lead.email ? v[i].lead.email : v[i].lead.name),
+		        time_iso(v[i].paid_at ? v[i].paid_at : v[i].created_at, at));
+	}
+}

@@ -75,7 +75,19 @@ struct config {
 	int checkin_days;    /* between check-ins with an active referrer */
 	int ask_client_days; /* after won, before asking for an introduction */
 	int max_per_day;     /* mails to one outside address per 24 hours */
-	long delays[9];      /* seconds, per template (template_names order) */
+	long delays[16];     /* seconds, per template (template_names order) */
+	int expire_days;     /* no activity this long: expired (0: never) */
+	int update_on_lost;  /* tell the referrer when a referral is lost */
+
+	/* [security] */
+	char *authserv_id; /* trusted Authentication-Results id, NULL: confirm by mail */
+
+	/* [rewards] */
+	char *currency;       /* shown before amounts, e.g. "$" or "EUR " */
+	char *reward[3];      /* per kind (client, partner, staff): "250" or "10%" */
+	double reward_cap[3]; /* 0: no cap */
+	char *partners;       /* domains or addresses whose referrers are partners */
+	int credit_last;      /* credit policy: 0 first (default), 1 last */
 
 	/* [reps] email = Full Name, in file order (round robin order) */
 	struct rep *reps;

@@ -19,6 +19,7 @@
 
 #include "filter.h"
 #include "message.h"
+#include "store.h"
 
 struct config;
 struct store;
@@ -82,7 +83,12 @@ struct intake_decision {
 	size_t nthread;
 
 	char *need, *budget, *timeline, *context, *subject;
-	char *command, *command_arg; /* a rep's status line (acted on later) */
+	char *command, *command_arg; /* a rep's status line */
+
+	/* replies to the agent's own requests */
+	struct confirmation_view conf; /* kind "confirmation": the one answered */
+	char *optout_email;            /* kind "optout": who */
+	char *optout_source;           /* and how they said it */
 
 	struct filter_result fr; /* what the rules said */
 };

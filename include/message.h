@@ -109,6 +109,8 @@ struct message {
 	char *orig_message_id; /* Message-ID of the message reported on (from
 	                        * its message/rfc822 or text/rfc822-headers
 	                        * part; that part is not a forward) */
+	char *orig_referral;   /* its X-Refagent-Referral header, digits (the
+	                        * agent's own: survives a rewritten Message-ID) */
 	struct dsn_rcpt *dsn;
 	size_t ndsn;
 

@@ -66,7 +66,8 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 /*
  * What a sent job leads to, in the transaction that marks it sent: after
  * reminder k of rep_reminders, reminder k+1 one deadline later; after the
- * last, the escalation to [agent] admin one deadline later.
+ * last, the escalation to [agent] admin one deadline later; after nudge k
+ * of `nudges` to a lead, nudge k+1 lead_nudge_after business days later.
  */
 struct job_view;
 int schedule_after_sent(struct store *st, const struct config *cfg, const struct job_view *j,
@@ -78,6 +79,24 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
  * (or introduced anyone first) for checkin_days.  *n_r = jobs made.
  */
 int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, int *n_r);
+
+/* One job, for the mail that follows an event (a status change, an
+ * opt-out, a bounce).  Nothing is made for a NULL or own address. */
+struct job_spec_pub {
+	int64_t referral_id; /* 0: none */
+	const char *template;
+	const char *to;
+	const char *to_name;
+	const char *cc;
+	int64_t due;
+	int seq;
+	const char *note;        /* what the template needs, see outbox.c */
+	const char *in_reply_to; /* thread, or NULL */
+	const char *refs;
+	const char *message_key; /* its Message-ID; NULL: a new one */
+};
+int schedule_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
+                 int64_t now);
 
 /* The To and Cc a template's mail about referral v goes to (the same rule
  * the jobs were made with; used by `templates render`).  *to_r and *cc_r

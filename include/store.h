@@ -37,7 +37,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * Opens (creating and migrating when needed) the database at path.  With
@@ -217,7 +217,9 @@ struct referral_view {
 	int64_t first_contact_at; /* 0: not yet */
 	int has_value;
 	double value;
-	char *thread_key; /* key of the intro message */
+	char *thread_key;    /* key of the intro message */
+	int64_t referrer_id; /* 0: unknown */
+	int64_t lead_id;
 };
 
 struct event_view {
@@ -370,5 +372,64 @@ int store_person_opt_out(struct store *st, const char *email, int64_t at, const 
                          int *changed_r);
 /* Records that mail to email bounces, with the report's reason. */
 int store_person_bouncing(struct store *st, const char *email, int64_t at, const char *reason);
+
+/* ---- replies that move referrals (schema 3) ---- */
+
+/* A message the agent sent with this key: 1 (and its referral, 0 when
+ * none, in *referral_r), 0 not one of ours, -1. */
+int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r);
+
+/* The address of the person with this List-Unsubscribe token: 1 and
+ * *email_r (caller frees), 0 unknown, -1 error. */
+int store_person_by_token(struct store *st, const char *token, char **email_r);
+/* Moves a referral's credit to another person (the event is the
+ * caller's). */
+int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id, int64_t at);
+/* Open referrals with no activity since before, oldest first. */
+int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
+                          size_t *n_r);
+/* The referrals credited to the referrer with this address. */
+int store_referrals_of_referrer(struct store *st, const char *email, struct referral_view **v_r,
+                                size_t *n_r);
+/* The referrals (any status) whose lead has this address. */
+int store_referrals_of_lead(struct store *st, const char *email, struct referral_view **v_r,
+                            size_t *n_r);
+
+struct reward_view {
+	int64_t id;
+	int64_t referral_id;
+	double amount;
+	char *rule;  /* how it was computed, e.g. "10% of 12000.00" */
+	char *state; /* owed, paid */
+	int64_t created_at;
+	int64_t paid_at; /* 0: not yet */
+	struct person_view referrer;
+	struct person_view lead;
+};
+/* One reward per referral (a second add for it fails). */
+int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id, double amount,
+                     const char *rule, int64_t at, int64_t *id_r);
+int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r);
+void store_reward_views_free(struct reward_view *v, size_t n);
+/* owed -> paid: 1 done, 0 no such owed reward. */
+int store_reward_pay(struct store *st, int64_t id, int64_t at);
+
+/* A status line waiting for the rep's "yes" (no trusted
+ * Authentication-Results): message_key is the confirmation mail's id. */
+struct confirmation_view {
+	int64_t id;
+	int64_t referral_id;
+	char *rep;
+	char *command;
+	char *arg;
+	char *state; /* pending, applied, declined */
+};
+int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,
+                           const char *command, const char *arg, const char *message_key,
+                           int64_t at);
+int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c);
+void store_confirmation_clear(struct confirmation_view *c);
+/* pending -> applied or declined: 1 done, 0 it was not pending. */
+int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at);
 
 #endif

@@ -37,8 +37,8 @@
  * - Names are from a fixed list (template_var_names); an unknown name, any
  *   other tag between "{{" and "}}", an unclosed or mismatched section, a
  *   missing, empty or repeated Subject, another header, an empty text or
- *   HTML part, bytes that are not UTF-8, a missing file among the nine of
- *   DESIGN.md, or a *.tmpl file that is not one of the nine is a fault at
+ *   HTML part, bytes that are not UTF-8, a missing file among the mails of
+ *   template_names, or a *.tmpl file that is not one of them is a fault at
  *   load, printed as "file:line: problem" (or "file: problem"), never a
  *   surprise at send time.  Other files in the folder are ignored.
  *
@@ -53,9 +53,11 @@
 
 struct template_set;
 
-/* The nine mails of DESIGN.md, in its order (then a NULL). */
+/* The nine mails of DESIGN.md, in its order, then confirm-status (asks a
+ * rep to confirm a status line by mail) and notify-rep (tells a rep about
+ * their lead: a bounce, an opt-out); then a NULL. */
 extern const char *const template_names[];
-#define TEMPLATE_COUNT 9
+#define TEMPLATE_COUNT 11
 
 /*
  * The placeholder names a template may use, NULL-terminated.  Values are

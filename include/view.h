@@ -27,4 +27,7 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
  * the server's reply or the reason. */
 void view_outbox(FILE *out, const struct job_view *v, size_t n, int json);
 
+/* Prints the reward ledger as JSON or a table. */
+void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *currency, int json);
+
 #endif

@@ -236,6 +236,8 @@ mail_fsync = never
 first_valid_uid = 1
 # IDLE: notice new mail within 1s even where inotify is unavailable
 mailbox_idle_check_interval = 1 secs
+# user+tag@domain is user@domain (plus addresses, delivered to INBOX)
+recipient_delimiter = +
 passdb {
   driver = passwd-file
   args = scheme=PLAIN $DIR/etc/users
@@ -330,6 +332,8 @@ local_recipient_maps =
 virtual_mailbox_domains = $DOMAINS
 virtual_mailbox_maps = texthash:$pf/etc/vmailbox
 virtual_alias_maps = texthash:$pf/etc/valias
+# agent+r42@biz.test is agent@biz.test (plus addresses)
+recipient_delimiter = +
 virtual_transport = lmtp:unix:$DIR/run/lmtp
 # only the three test domains; anything else is refused at RCPT (no queue build-up)
 smtpd_relay_restrictions = reject_unauth_destination

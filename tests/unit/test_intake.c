@@ -194,7 +194,8 @@ static void test_automated_never_referral(void **state)
 }
 
 /* Replies in a known thread are recorded on their referral, through
- * In-Reply-To and through References of a reply to a reply. */
+ * In-Reply-To and through References of a reply to a reply; the rep's
+ * reply to the lead is the first contact. */
 static void test_reply_in_thread(void **state)
 {
 	struct fx *f = *state;
@@ -209,7 +210,12 @@ static void test_reply_in_thread(void **state)
 	get(f, id, &s);
 	assert_true(has_event(&s, "reply", "bob@client.test"));
 	assert_true(has_event(&s, "reply", "#status qualified"));
-	assert_string_equal(s.v.status, "new"); /* status lines act in a later issue */
+	/* the rep's reply reached the lead: first contact */
+	assert_string_equal(s.v.status, "contacted");
+	assert_true(s.v.first_contact_at > 0);
+	/* no trusted Authentication-Results configured: the status line waits
+	 * for the rep's confirmation by mail */
+	assert_true(has_event(&s, "confirm", "asked rep@biz.test to confirm"));
 	unget(&s);
 	assert_int_equal(count_referrals(f, NULL), 1);
 }

@@ -131,6 +131,8 @@ static const struct tvar full[] = {
         {"credit.name", "Ann Other"},
         {"credit.note", "Thank you for understanding."},
         {"unsubscribe.hint", "Reply stop and we will not write again."},
+        {"confirm.action", "mark Tom as won, 12000.00"},
+        {"notify.text", "Mail to tom@example.test bounces: 550 5.1.1 unknown user."},
 };
 
 static const struct tvar minimal[] = {
@@ -190,7 +192,8 @@ static void check_subject(const char *name, const char *s)
 /* The mails to referrers and leads carry HTML; the two to reps do not. */
 static int wants_html(const char *name)
 {
-	return strcmp(name, "assign-rep") != 0 && strcmp(name, "remind-rep") != 0;
+	return strcmp(name, "assign-rep") != 0 && strcmp(name, "remind-rep") != 0 &&
+	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0;
 }
 
 static void check_all(const struct template_set *set, const struct tvar *vars, size_t n)
@@ -224,9 +227,10 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 40);
+	assert_int_equal(n, 42);
 	assert_string_equal(template_var_names[0], "business.name");
 	assert_string_equal(template_var_names[39], "unsubscribe.hint");
+	assert_string_equal(template_var_names[41], "notify.text");
 }
 
 static void test_real_full(void **state)
@@ -571,8 +575,8 @@ static void test_broken_set(void **state)
 	        "is allowed)\n"
 	        "tests/data/templates/broken/nudge-lead.tmpl:3: a second Subject header (the first "
 	        "is on line 1)\n"
-	        "tests/data/templates/broken/update-referrer.tmpl: missing (one of the nine "
-	        "mails)\n"
+	        "tests/data/templates/broken/update-referrer.tmpl: missing (one of the mails the "
+	        "agent sends)\n"
 	        "tests/data/templates/broken/reward-referrer.tmpl:3: '{{' without '}}' on the same "
 	        "line\n"
 	        "tests/data/templates/broken/reward-referrer.tmpl:6: a second '--- html ---' line "
@@ -583,7 +587,7 @@ static void test_broken_set(void **state)
 	        "tests/data/templates/broken/thank-you.tmpl: not a known mail (the mails are "
 	        "thank-referrer, welcome-lead, assign-rep, remind-rep, nudge-lead, "
 	        "update-referrer, "
-	        "reward-referrer, checkin-referrer, ask-client)\n";
+	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep)\n";
 
 	assert_int_equal(load_capture("tests/data/templates/broken", &set, &out), -1);
 	assert_null(set);

@@ -1,0 +1,101 @@
+/*
+ * lifecycle.h - what happens to a referral after intake.
+ *
+ * Status changes and the mail they cause, the first contact, credit and
+ * rewards, opt-outs, bounces, the referrer's status summary and expiry.
+ * Every function writes in the caller's transaction, so an event and the
+ * jobs it causes land together.  Callers: intake (replies by mail), the
+ * command line (`status`, `credit`) and the daemon (expiry).
+ *
+ * Conventions: 0 done, -1 store error (text in store_error()), 1 refused
+ * with *why_r (caller frees) saying why, when a function can refuse.
+ */
+#ifndef REFAGENT_LIFECYCLE_H
+#define REFAGENT_LIFECYCLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct config;
+struct store;
+
+/* Non-zero for new, contacted, qualified, proposal, won, lost, held,
+ * rejected, expired. */
+int lifecycle_valid_status(const char *status);
+
+/*
+ * Moves referral id to status, with a value (won) and a note (why), by
+ * actor (an address, "cli" or "agent"), caused by message msg_id (0: none).
+ * What follows it:
+ *   - contacted, qualified, proposal, won: the first contact is stamped
+ *     and the rep's reminders are cancelled; from new to contacted the
+ *     lead's first nudge is scheduled and the referrer is told;
+ *   - won: nudges cancelled, the reward owed (by [rewards]) with a
+ *     reward-referrer mail, the referrer told, the client asked for an
+ *     introduction ask_client_days later;
+ *   - lost: nudges cancelled; the referrer told when update_on_lost;
+ *   - rejected, expired: every pending mail of the referral cancelled;
+ *   - held to new: the follow-up of a new referral starts.
+ * The referrer is never told about their own action.  Refuses an unknown
+ * status, a missing referral, and a change to the status it already has.
+ */
+int lifecycle_set_status(struct store *st, const struct config *cfg, int64_t id, const char *status,
+                         int has_value, double value, const char *note, const char *actor,
+                         int64_t msg_id, int64_t now, char **why_r);
+
+/* A rep's mail reached the lead: contacted when the referral was new.
+ * Sets *changed_r.  Returns 0 or -1. */
+int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t id,
+                            const char *actor, int64_t msg_id, int64_t now, int *changed_r);
+
+/* The lead replied: their nudges stop. */
+int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now);
+
+/* email asked for no more mail (source: how): recorded once with its date
+ * and source, every pending mail to them cancelled, noted on their
+ * referrals, and the rep told when they are a lead.  *changed_r = 1 when
+ * this was news. */
+int lifecycle_opt_out(struct store *st, const struct config *cfg, const char *email,
+                      const char *source, int64_t msg_id, int64_t now, int *changed_r);
+
+/* Mail to email bounces (reason: the report's status and diagnostic):
+ * marked bouncing, its pending mail cancelled, noted on its referrals, and
+ * the rep told when it is a lead's address. */
+int lifecycle_bounce(struct store *st, const struct config *cfg, const char *email,
+                     const char *reason, int64_t msg_id, int64_t now);
+
+/* A second referrer (email, name) introduced the lead of open referral id:
+ * under [rewards] credit = first the first referrer keeps the credit, under
+ * last it moves; both are told who is credited, politely. */
+int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_t id,
+                              const char *email, const char *name, int64_t msg_id, int64_t now);
+
+/* An admin moves the credit of referral id to the person at email (added
+ * when unknown); the event log keeps both.  Refuses a missing referral. */
+int lifecycle_credit(struct store *st, const struct config *cfg, int64_t id, const char *email,
+                     const char *actor, int64_t now, char **why_r);
+
+/* A referrer asked for the status of their referrals: a summary goes to
+ * their own address on file (never to a Reply-To).  *sent_r = 1 when they
+ * have referrals. */
+int lifecycle_summary(struct store *st, const struct config *cfg, const char *email, int64_t now,
+                      int *sent_r);
+
+/* Open referrals without activity for expire_days become expired.
+ * *n_r = how many. */
+int lifecycle_expire(struct store *st, const struct config *cfg, int64_t now, int *n_r);
+
+/*
+ * The reward for a won referral by [rewards]: by the referrer's kind
+ * (staff: an address of the business domains; partner: in
+ * [rewards] partners; else client), a fixed amount or a percentage of the
+ * won value, capped.  Returns the amount (0: none) and describes the rule
+ * in rule (e.g. "client: 10% of 12,000, capped at 500").
+ */
+double lifecycle_reward(const struct config *cfg, const char *referrer_email, int has_value,
+                        double value, char *rule, size_t len);
+
+/* "$12,000" or "$1,234.50": cfg's currency and thousands separators. */
+const char *lifecycle_money(const struct config *cfg, double x, char *buf, size_t len);
+
+#endif
