@@ -18,13 +18,10 @@
 #include "store.h"
 #include "util.h"
 
-static const char *const statuses[] = {"new",  "contacted", "qualified", "proposal", "won",
-                                       "lost", "held",      "rejected",  "expired"};
-
 int lifecycle_valid_status(const char *status)
 {
-	for (size_t i = 0; status && i < ARRAY_SIZE(statuses); i++)
-		if (strcmp(status, statuses[i]) == 0)
+	for (size_t i = 0; status && i < ARRAY_SIZE(store_statuses); i++)
+		if (strcmp(status, store_statuses[i]) == 0)
 			return 1;
 	return 0;
 }

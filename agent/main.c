@@ -63,6 +63,8 @@ static const char usage_text[] =
         "  credit ID EMAIL               credit the referral to another referrer\n"
         "  rewards [--json]              the reward ledger\n"
         "  rewards pay ID                mark a reward paid\n"
+        "  report [--days N] [--json]    conversion, time to first contact, top\n"
+        "                                referrers, rewards owed (default 365 days)\n"
         "  filters test FILE             what the rules and intake make of a message;\n"
         "                                writes nothing\n"
         "\n"
@@ -626,6 +628,35 @@ static int cmd_rewards(struct app *a, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_report(struct app *a, int argc, char **argv)
+{
+	struct report r;
+	long days = 365;
+	int json = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
+			if (parse_long(argv[++i], 1, 36500, &days) != 0)
+				return usage("report: '%s' is not a number of days", argv[i]);
+		} else {
+			return usage("usage: report [--days N] [--json]");
+		}
+	}
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, 0) != 0)
+		return EXIT_WORK;
+	if (store_report(a->st, clock_now() - (int64_t)days * 86400, &r) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	view_report(stdout, &r, a->cfg->currency, (int)days, json);
+	store_report_clear(&r);
+	return 0;
+}
+
 /* ---- filters test ---- */
 
 static void print_addr(const char *label, const char *name, const char *email)
@@ -783,7 +814,7 @@ static const struct command {
         {"filters", cmd_filters}, {"send", cmd_send},
         {"outbox", cmd_outbox},   {"templates", cmd_templates},
         {"status", cmd_status},   {"credit", cmd_credit},
-        {"rewards", cmd_rewards},
+        {"rewards", cmd_rewards}, {"report", cmd_report},
 };
 
 int main(int argc, char **argv)

@@ -47,6 +47,9 @@
  *
  * Names: every CHECK is named so a failure says which rule broke.
  */
+const char *const store_statuses[9] = {"new",  "contacted", "qualified", "proposal", "won",
+                                       "lost", "held",      "rejected",  "expired"};
+
 /* The statuses that close a referral (see DESIGN.md, Statuses). */
 #define CLOSED_STATUSES "('won', 'lost', 'rejected', 'expired')"
 
@@ -304,6 +307,10 @@ enum stmt_id {
 	ST_CONFIRM_ADD,
 	ST_CONFIRM_FIND,
 	ST_CONFIRM_DONE,
+	ST_REPORT_STATUS,
+	ST_REPORT_CONTACT,
+	ST_REPORT_REFERRERS,
+	ST_REPORT_REWARDS,
 	ST__COUNT
 };
 
@@ -493,6 +500,22 @@ static const struct {
         [ST_CONFIRM_DONE] = {"confirmation done",
                              "UPDATE confirmations SET state = ?2, done_at = ?3"
                              " WHERE id = ?1 AND state = 'pending'"},
+        [ST_REPORT_STATUS] = {"report by status",
+                              "SELECT status, count(*), total(value) FROM referrals"
+                              " WHERE created_at >= ?1 GROUP BY status"},
+        [ST_REPORT_CONTACT] = {"report first contact",
+                               "SELECT first_contact_at - created_at FROM referrals"
+                               " WHERE created_at >= ?1 AND first_contact_at IS NOT NULL"
+                               " ORDER BY 1"},
+        [ST_REPORT_REFERRERS] = {"report referrers",
+                                 "SELECT p.name, p.email, count(*),"
+                                 " sum(r.status = 'won'),"
+                                 " total(CASE WHEN r.status = 'won' THEN r.value END)"
+                                 " FROM referrals r JOIN people p ON p.id = r.referrer_id"
+                                 " WHERE r.created_at >= ?1 GROUP BY r.referrer_id"
+                                 " ORDER BY count(*) DESC, 4 DESC, p.id LIMIT 10"},
+        [ST_REPORT_REWARDS] = {"report rewards",
+                               "SELECT state, count(*), total(amount) FROM rewards GROUP BY state"},
         [ST_PERSON_SET_CHECKIN] = {"person check-in",
                                    "UPDATE people SET checkin_at = ?2 WHERE id = ?1"},
 };
@@ -2158,4 +2181,107 @@ int store_sent_message_find(struct store *st, const char *key, int64_t *referral
 		store_fail(st, "find sent message " ERR_ARG, key ? key : "(null)");
 	stmt_done(s);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_report(struct store *st, int64_t since, struct report *r)
+{
+	sqlite3_stmt *s;
+	int64_t *delays = NULL;
+	size_t nd = 0, cap = 0;
+	int rc = SQLITE_OK;
+
+	memset(r, 0, sizeof(*r));
+	r->since = since;
+	if ((s = stmt_get(st, ST_REPORT_STATUS)) == NULL)
+		return -1;
+	bind_int(s, 1, since, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		const char *status = (const char *)sqlite3_column_text(s, 0);
+		int64_t n = sqlite3_column_int64(s, 1);
+
+		r->total += n;
+		for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+			if (status && strcmp(status, store_statuses[i]) == 0)
+				r->by_status[i] = n;
+		if (status && strcmp(status, "won") == 0)
+			r->won_value = sqlite3_column_double(s, 2);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+
+	if ((s = stmt_get(st, ST_REPORT_CONTACT)) == NULL)
+		return -1;
+	rc = SQLITE_OK;
+	bind_int(s, 1, since, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		delays = xgrow(delays, &cap, nd + 1, sizeof(*delays));
+		delays[nd++] = sqlite3_column_int64(s, 0);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	r->contacted = (int64_t)nd;
+	if (nd) {
+		double sum = 0;
+
+		for (size_t i = 0; i < nd; i++)
+			sum += (double)delays[i];
+		r->first_contact_mean = sum / (double)nd;
+		r->first_contact_median =
+		        nd % 2 ? (double)delays[nd / 2]
+		               : ((double)delays[nd / 2 - 1] + (double)delays[nd / 2]) / 2;
+	}
+	free(delays);
+	delays = NULL;
+
+	if ((s = stmt_get(st, ST_REPORT_REFERRERS)) == NULL)
+		return -1;
+	rc = SQLITE_OK;
+	bind_int(s, 1, since, &rc);
+	for (rc = stmt_step(s, rc); rc == SQLITE_ROW && r->ntop < ARRAY_SIZE(r->top);
+	     rc = sqlite3_step(s)) {
+		struct report_referrer *t = &r->top[r->ntop++];
+
+		t->name = col_text(s, 0);
+		t->email = col_text(s, 1);
+		t->referrals = sqlite3_column_int64(s, 2);
+		t->won = sqlite3_column_int64(s, 3);
+		t->won_value = sqlite3_column_double(s, 4);
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		goto fail;
+
+	if ((s = stmt_get(st, ST_REPORT_REWARDS)) == NULL)
+		return -1;
+	for (rc = sqlite3_step(s); rc == SQLITE_ROW; rc = sqlite3_step(s)) {
+		const char *state = (const char *)sqlite3_column_text(s, 0);
+
+		if (state && strcmp(state, "owed") == 0) {
+			r->rewards_owed_n = sqlite3_column_int64(s, 1);
+			r->rewards_owed = sqlite3_column_double(s, 2);
+		} else if (state && strcmp(state, "paid") == 0) {
+			r->rewards_paid_n = sqlite3_column_int64(s, 1);
+			r->rewards_paid = sqlite3_column_double(s, 2);
+		}
+	}
+	stmt_done(s);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return 0;
+fail:
+	free(delays);
+	store_fail(st, "report");
+	store_report_clear(r);
+	return -1;
+}
+
+void store_report_clear(struct report *r)
+{
+	for (size_t i = 0; i < r->ntop; i++) {
+		free(r->top[i].name);
+		free(r->top[i].email);
+	}
+	r->ntop = 0;
 }

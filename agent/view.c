@@ -279,3 +279,78 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *
 		        time_iso(v[i].paid_at ? v[i].paid_at : v[i].created_at, at));
 	}
 }
+
+/* "3.5 hours", "2.0 days" */
+static const char *duration(double secs, char *buf, size_t len)
+{
+	if (secs < 3600 * 48)
+		snprintf(buf, len, "%.1f hours", secs / 3600);
+	else
+		snprintf(buf, len, "%.1f days", secs / 86400);
+	return buf;
+}
+
+void view_report(FILE *out, const struct report *r, const char *currency, int days, int json)
+{
+	int64_t won = r->by_status[4], lost = r->by_status[5];
+	double conversion = won + lost ? (double)won / (double)(won + lost) : 0;
+	char a[32], b[32];
+
+	if (json) {
+		json_t *o = json_object(), *st = json_object(), *top = json_array();
+
+		set_time(o, "since", r->since);
+		json_object_set_new(o, "referrals", json_integer(r->total));
+		for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+			json_object_set_new(st, store_statuses[i], json_integer(r->by_status[i]));
+		json_object_set_new(o, "by_status", st);
+		json_object_set_new(o, "conversion", json_real(conversion));
+		json_object_set_new(o, "won_value", json_real(r->won_value));
+		json_object_set_new(o, "contacted", json_integer(r->contacted));
+		json_object_set_new(o, "first_contact_median_hours",
+		                    r->contacted ? json_real(r->first_contact_median / 3600)
+		                                 : json_null());
+		json_object_set_new(o, "first_contact_mean_hours",
+		                    r->contacted ? json_real(r->first_contact_mean / 3600)
+		                                 : json_null());
+		for (size_t i = 0; i < r->ntop; i++) {
+			json_t *t = json_object();
+
+			set_str(t, "name", r->top[i].name);
+			set_str(t, "email", r->top[i].email);
+			json_object_set_new(t, "referrals", json_integer(r->top[i].referrals));
+			json_object_set_new(t, "won", json_integer(r->top[i].won));
+			json_object_set_new(t, "won_value", json_real(r->top[i].won_value));
+			json_array_append_new(top, t);
+		}
+		json_object_set_new(o, "top_referrers", top);
+		json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
+		json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
+		json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
+		set_str(o, "currency", currency);
+		dump(out, o);
+		return;
+	}
+	fprintf(out, "referrals made in the last %d days: %" PRId64 "\n", days, r->total);
+	for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+		if (r->by_status[i])
+			fprintf(out, "  %-10s %" PRId64 "\n", store_statuses[i], r->by_status[i]);
+	fprintf(out,
+	        "conversion (won of won + lost): %.0f%% (%" PRId64 " of %" PRId64 "), won "
+	        "value %s%.2f\n",
+	        conversion * 100, won, won + lost, currency ? currency : "", r->won_value);
+	if (r->contacted)
+		fprintf(out, "time to first contact: median %s, mean %s (%" PRId64 " referrals)\n",
+		        duration(r->first_contact_median, a, sizeof(a)),
+		        duration(r->first_contact_mean, b, sizeof(b)), r->contacted);
+	else
+		fprintf(out, "time to first contact: no first contact yet\n");
+	fprintf(out, "top referrers:\n");
+	for (size_t i = 0; i < r->ntop; i++)
+		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won\n",
+		        or_dash(r->top[i].email ? r->top[i].email : r->top[i].name),
+		        r->top[i].referrals, r->top[i].referrals == 1 ? " " : "s", r->top[i].won);
+	fprintf(out, "rewards owed: %s%.2f (%" PRId64 "), paid: %s%.2f (%" PRId64 ")\n",
+	        currency ? currency : "", r->rewards_owed, r->rewards_owed_n,
+	        currency ? currency : "", r->rewards_paid, r->rewards_paid_n);
+}

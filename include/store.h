@@ -432,4 +432,36 @@ void store_confirmation_clear(struct confirmation_view *c);
 /* pending -> applied or declined: 1 done, 0 it was not pending. */
 int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at);
 
+/* ---- the report ---- */
+
+/* The statuses, in DESIGN.md's order (the index of report.by_status). */
+extern const char *const store_statuses[9];
+
+struct report_referrer {
+	char *name;
+	char *email;
+	int64_t referrals;
+	int64_t won;
+	double won_value;
+};
+
+struct report {
+	int64_t since; /* referrals made at or after this */
+	int64_t total;
+	int64_t by_status[9];
+	double won_value;
+	int64_t contacted;           /* with a first contact */
+	double first_contact_median; /* seconds from intake to first contact */
+	double first_contact_mean;
+	struct report_referrer top[10]; /* by referrals, then wins */
+	size_t ntop;
+	int64_t rewards_owed_n, rewards_paid_n; /* the whole ledger */
+	double rewards_owed, rewards_paid;
+};
+
+/* Conversion, time to first contact, top referrers and rewards owed for
+ * the referrals made at or after since.  Clear with store_report_clear. */
+int store_report(struct store *st, int64_t since, struct report *r);
+void store_report_clear(struct report *r);
+
 #endif

@@ -30,4 +30,7 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json);
 /* Prints the reward ledger as JSON or a table. */
 void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *currency, int json);
 
+/* Prints the report as JSON or text. */
+void view_report(FILE *out, const struct report *r, const char *currency, int days, int json);
+
 #endif

@@ -136,5 +136,30 @@ jq -e '.id == 1 and (.events | length >= 1) and .events[0].kind == "created" and
 expect 0 ra show 1
 has out "referral 1: new"; has out "lead       Bob Smith <bob@client.test>"; ok
 expect 1 ra show 999; has err "no referral 999"; ok
+
+# ---- status, credit, rewards, report ----
+expect 0 ra status 1 won --value 5000 --note "signed"
+has out "referral 1: won"; ok
+expect 1 ra status 1 won; has err "referral 1 is already won"; ok
+expect 2 ra status 1 maybe; has err "'maybe' is not a status"; ok
+expect 1 ra status 999 lost; has err "no referral 999"; ok
+expect 0 ra show 1 --json
+jq -e '.status == "won" and .value == 5000 and ([.events[] | select(.kind == "status" and .new_status == "won" and .detail == "$5,000: signed")] | length == 1)' "$work/out" >/dev/null ||
+	fail "status won: $(jq -c '[.status, .value, .events[-1]]' "$work/out")"; ok
+expect 0 ra outbox --json
+jq -e '[.[] | select(.referral == 1 and .template == "remind-rep")] | all(.state == "cancelled")' "$work/out" >/dev/null ||
+	fail "won did not cancel the reminder"
+jq -e '[.[] | select(.referral == 1 and .template == "ask-client")] | length == 1' "$work/out" >/dev/null ||
+	fail "won scheduled no ask-client"; ok
+expect 0 ra credit 1 carlos@other.test; has out "credited to carlos@other.test"; ok
+expect 0 ra show 1 --json
+jq -e '.referrer.email == "carlos@other.test" and ([.events[] | select(.kind == "credit")] | length == 1)' "$work/out" >/dev/null ||
+	fail "credit: $(jq -c .referrer "$work/out")"; ok
+expect 0 ra rewards --json; jq -e 'length == 0' "$work/out" >/dev/null || fail "rewards without [rewards]"; ok
+expect 1 ra rewards pay 1; has err "no owed reward 1"; ok
+expect 0 ra report --json
+jq -e '.by_status.won == 1 and .conversion == 1 and .won_value == 5000 and .referrals >= 10 and (.top_referrers | length >= 1)' "$work/out" >/dev/null ||
+	fail "report: $(cat "$work/out")"; ok
+expect 0 ra report; has out "conversion (won of won + lost): 100% (1 of 1)"; ok
 expect 2 ra show abc; ok
 echo "cli: $pass checks passed"
