@@ -100,7 +100,7 @@ static const struct setting settings[] = {
         {"schedule", "lead_nudges", T_INT, "2", OFF(nudges), 0, 10},
         {"schedule", "checkin_days", T_INT, "90", OFF(checkin_days), 0, 3650},
         {"schedule", "ask_client_days", T_INT, "30", OFF(ask_client_days), 0, 3650},
-        {"schedule", "max_per_day", T_INT, "3", OFF(max_per_day), 1, 1000},
+        {"schedule", "max_per_day", T_INT, "5", OFF(max_per_day), 1, 1000},
         {"schedule", "expire_days", T_INT, "60", OFF(expire_days), 0, 3650},
         {"schedule", "update_on_lost", T_BOOL, "no", OFF(update_on_lost), 0, 0},
 

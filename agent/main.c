@@ -623,7 +623,7 @@ static int cmd_rewards(struct app *a, int argc, char **argv)
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_rewards(stdout, v, n, a->cfg->currency, json);
+	view_rewards(stdout, v, n, a->cfg, json);
 	store_reward_views_free(v, n);
 	return 0;
 }
@@ -652,7 +652,7 @@ static int cmd_report(struct app *a, int argc, char **argv)
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_report(stdout, &r, a->cfg->currency, (int)days, json);
+	view_report(stdout, &r, a->cfg, (int)days, json);
 	store_report_clear(&r);
 	return 0;
 }

@@ -8,6 +8,8 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "config.h"
+#include "lifecycle.h"
 #include "util.h"
 
 static json_t *str_or_null(const char *s)
@@ -241,8 +243,10 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 	}
 }
 
-void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *currency, int json)
+void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,
+                  int json)
 {
+	const char *currency = cfg->currency;
 	char at[32];
 
 	if (json) {
@@ -271,7 +275,7 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *
 	for (size_t i = 0; i < n; i++) {
 		char amount[48];
 
-		snprintf(amount, sizeof(amount), "%s%.2f", currency ? currency : "", v[i].amount);
+		lifecycle_money(cfg, v[i].amount, amount, sizeof(amount));
 		fprintf(out, "%-4" PRId64 " #%-4" PRId64 " %-12s %-6s %-30s %-26s %s\n", v[i].id,
 		        v[i].referral_id, amount, v[i].state,
 		        or_dash(v[i].referrer.email ? v[i].referrer.email : v[i].referrer.name),
@@ -290,8 +294,9 @@ static const char *duration(double secs, char *buf, size_t len)
 	return buf;
 }
 
-void view_report(FILE *out, const struct report *r, const char *currency, int days, int json)
+void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
 {
+	const char *currency = cfg->currency;
 	int64_t won = r->by_status[4], lost = r->by_status[5];
 	double conversion = won + lost ? (double)won / (double)(won + lost) : 0;
 	char a[32], b[32];
@@ -337,8 +342,9 @@ void view_report(FILE *out, const struct report *r, const char *currency, int da
 			fprintf(out, "  %-10s %" PRId64 "\n", store_statuses[i], r->by_status[i]);
 	fprintf(out,
 	        "conversion (won of won + lost): %.0f%% (%" PRId64 " of %" PRId64 "), won "
-	        "value %s%.2f\n",
-	        conversion * 100, won, won + lost, currency ? currency : "", r->won_value);
+	        "value %s\n",
+	        conversion * 100, won, won + lost,
+	        lifecycle_money(cfg, r->won_value, a, sizeof(a)));
 	if (r->contacted)
 		fprintf(out, "time to first contact: median %s, mean %s (%" PRId64 " referrals)\n",
 		        duration(r->first_contact_median, a, sizeof(a)),
@@ -349,8 +355,8 @@ void view_report(FILE *out, const struct report *r, const char *currency, int da
 	for (size_t i = 0; i < r->ntop; i++)
 		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won\n",
 		        or_dash(r->top[i].email ? r->top[i].email : r->top[i].name),
-		        r->top[i].referrals, r->top[i].referrals == 1 ? " " : "s", r->top[i].won);
-	fprintf(out, "rewards owed: %s%.2f (%" PRId64 "), paid: %s%.2f (%" PRId64 ")\n",
-	        currency ? currency : "", r->rewards_owed, r->rewards_owed_n,
-	        currency ? currency : "", r->rewards_paid, r->rewards_paid_n);
+		        r->top[i].referrals, r->top[i].referrals == 1 ? "" : "s", r->top[i].won);
+	fprintf(out, "rewards owed: %s (%" PRId64 "), paid: %s (%" PRId64 ")\n",
+	        lifecycle_money(cfg, r->rewards_owed, a, sizeof(a)), r->rewards_owed_n,
+	        lifecycle_money(cfg, r->rewards_paid, b, sizeof(b)), r->rewards_paid_n);
 }

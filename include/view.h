@@ -15,6 +15,8 @@
 
 #include "store.h"
 
+struct config;
+
 /* Prints the referrals as a JSON array (json non-zero) or a table. */
 void view_list(FILE *out, const struct referral_view *v, size_t n, int json);
 
@@ -28,9 +30,10 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 void view_outbox(FILE *out, const struct job_view *v, size_t n, int json);
 
 /* Prints the reward ledger as JSON or a table. */
-void view_rewards(FILE *out, const struct reward_view *v, size_t n, const char *currency, int json);
+void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,
+                  int json);
 
 /* Prints the report as JSON or text. */
-void view_report(FILE *out, const struct report *r, const char *currency, int days, int json);
+void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json);
 
 #endif

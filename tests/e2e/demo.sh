@@ -28,6 +28,10 @@ security = none
 [schedule]
 business_hours = 00:00-24:00
 business_days = mon-sun
+
+[rewards]
+client = 10%
+client_cap = 1000
 EOC
 sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$W/refagent.conf"
 echo "agent config: $W/refagent.conf"
@@ -110,14 +114,74 @@ kill -TERM $rpid
 wait $rpid || true
 trap world_stop EXIT
 
+# cycle: what `refagent run` does, once: fetch, then send what is due
+cycle() {
+	"$BIN" -c "$W/refagent.conf" -q poll --once
+	"$BIN" -c "$W/refagent.conf" -q send || true
+}
+header_of() { # USER SEARCH NAME
+	local uid
+	uid=$(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' | awk '{print $NF}')
+	curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
+		grep -i -m1 "^$3:" | cut -d' ' -f2-
+}
+
+say "the rep replies to all in Bob's thread: first contact, and '#won 12000'"
+welcome=$(header_of lead@client.test 'SUBJECT "Re: Bob, meet"' Message-Id)
+cat >"$W/rep.eml" <<EOM
+From: Tom Rivera <rep@biz.test>
+To: Bob Smith <lead@client.test>
+Cc: Brightpath Referrals <agent+r1@biz.test>
+Subject: Re: Bob, meet Brightpath (demo1)
+Message-ID: <demo-rep@biz.test>
+In-Reply-To: $welcome
+References: <intro-demo1@partner.test> $welcome
+Date: $(date -R)
+
+Bob, thanks for your time today; the contract is signed, welcome aboard.
+
+#won 12000
+
+Tom
+EOM
+send_mail rep@biz.test lead@client.test,agent+r1@biz.test "$W/rep.eml"
+wait_count agent@biz.test 5
+cycle
+echo "no [security] authserv_id here: the agent asks the rep to confirm by mail"
+confirm=$(header_of rep@biz.test 'SUBJECT "Please confirm"' Message-Id)
+header_of rep@biz.test 'SUBJECT "Please confirm"' Subject
+
+say "the rep answers yes"
+cat >"$W/yes.eml" <<EOM
+From: Tom Rivera <rep@biz.test>
+To: agent+r1@biz.test
+Subject: Re: Please confirm
+Message-ID: <demo-yes@biz.test>
+In-Reply-To: $confirm
+References: $confirm
+Date: $(date -R)
+
+yes
+EOM
+send_mail rep@biz.test agent+r1@biz.test "$W/yes.eml"
+wait_count agent@biz.test 6
+cycle
+sleep 1
+
 say "refagent list"
 "$BIN" -c "$W/refagent.conf" list
 
 say "refagent show 1"
 "$BIN" -c "$W/refagent.conf" show 1
 
+say "refagent rewards"
+"$BIN" -c "$W/refagent.conf" rewards
+
 say "refagent outbox"
 "$BIN" -c "$W/refagent.conf" outbox
+
+say "refagent report"
+"$BIN" -c "$W/refagent.conf" report
 
 # inbox USER: what USER finds: who it is from, the subject, and the thread
 inbox() {
