@@ -19,7 +19,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -674,58 +673,15 @@ static void load_file(struct loader *ld, const char *path)
 	free(data);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The *.rules file names of dir, sorted; -1 when dir cannot be read. */
-static int list_rule_files(const char *dir, char ***names_r, size_t *n_r)
-{
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-
-	*names_r = NULL;
-	*n_r = 0;
-	if (dp == NULL)
-		return -1;
-	while ((de = readdir(dp)) != NULL) {
-		size_t l = strlen(de->d_name);
-		char *full;
-		struct stat st;
-
-		if (de->d_name[0] == '.' || l <= 6 || strcmp(de->d_name + l - 6, ".rules") != 0)
-			continue;
-		full = xasprintf("%s/%s", dir, de->d_name);
-		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
-			free(full);
-			continue;
-		}
-		free(full);
-		names = xgrow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = xstrdup(de->d_name);
-	}
-	closedir(dp);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*names_r = names;
-	*n_r = n;
-	return 0;
-}
-
 int filter_load(const char *dir, struct filter_set **set_r)
 {
 	struct loader ld = {0};
 	struct filter_set *set;
 	char **names = NULL;
 	size_t nnames = 0;
-	size_t dlen = strlen(dir);
-	const char *sep = (dlen > 0 && dir[dlen - 1] == '/') ? "" : "/";
 
 	*set_r = NULL;
-	if (list_rule_files(dir, &names, &nnames) != 0 || nnames == 0) {
+	if (dir_files(dir, ".rules", &names, &nnames) != 0 || nnames == 0) {
 		fprintf(stderr, "%s: no rule files\n", dir);
 		free(names);
 		return -1;
@@ -737,10 +693,9 @@ int filter_load(const char *dir, struct filter_set **set_r)
 		fatal("out of memory (PCRE2 compile context)");
 	set->files = xcalloc(nnames, sizeof(*set->files));
 	for (size_t i = 0; i < nnames; i++) {
-		set->files[set->nfiles++] = xasprintf("%s%s%s", dir, sep, names[i]);
+		set->files[set->nfiles++] = names[i]; /* the set owns the path */
 		ld.fileidx = i;
 		load_file(&ld, set->files[i]);
-		free(names[i]);
 	}
 	free(names);
 	pcre2_compile_context_free(ld.cctx);

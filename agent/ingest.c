@@ -12,7 +12,6 @@
  */
 #include "ingest.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>
@@ -70,40 +69,23 @@ struct job {
 
 /* ---- the files ---- */
 
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
 static void add_file(char ***files, size_t *n, size_t *cap, char *path)
 {
 	*files = xgrow(*files, cap, *n + 1, sizeof(**files));
 	(*files)[(*n)++] = path;
 }
 
-/* Regular files of dir, sorted by name, hidden ones skipped. */
+/* The regular files of dir (sorted, hidden ones skipped), appended. */
 static void list_dir(const char *dir, char ***files, size_t *n, size_t *cap)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t first = *n;
+	char **paths = NULL;
+	size_t k = 0;
 
-	if (d == NULL)
+	if (dir_files(dir, "", &paths, &k) != 0)
 		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		char *p;
-
-		if (e->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", dir, e->d_name);
-		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
-			add_file(files, n, cap, p);
-		else
-			free(p);
-	}
-	closedir(d);
-	qsort(*files + first, *n - first, sizeof(**files), cmp_str);
+	for (size_t i = 0; i < k; i++)
+		add_file(files, n, cap, paths[i]);
+	free(paths);
 }
 
 /* A folder with cur/ or new/ is a Maildir: both are taken (cur first);

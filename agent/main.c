@@ -142,6 +142,22 @@ static void app_free(struct app *a)
 	config_free(a->cfg);
 }
 
+/* Options of the listing commands: --json, and "--OPT VALUE" when opt is
+ * given.  Returns 0, or the usage exit code. */
+static int list_options(const char *cmd, const char *opt, int argc, char **argv, const char **value,
+                        int *json)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			*json = 1;
+		else if (opt && strcmp(argv[i], opt) == 0 && i + 1 < argc)
+			*value = argv[++i];
+		else
+			return usage("%s: unknown argument '%s'", cmd, argv[i]);
+	}
+	return 0;
+}
+
 /* ---- check ---- */
 
 static int cmd_check(struct app *a, int argc, char **argv)
@@ -345,14 +361,8 @@ static int cmd_outbox(struct app *a, int argc, char **argv)
 	const char *state = NULL;
 	int json = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--state") == 0 && i + 1 < argc)
-			state = argv[++i];
-		else
-			return usage("outbox: unknown argument '%s'", argv[i]);
-	}
+	if (list_options("outbox", "--state", argc, argv, &state, &json) != 0)
+		return EXIT_USAGE;
 	if (load_config(a) != 0)
 		return EXIT_USAGE;
 	if (open_store(a, 0) != 0)
@@ -423,14 +433,8 @@ static int cmd_list(struct app *a, int argc, char **argv)
 	struct referral_view *v = NULL;
 	size_t n = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--status") == 0 && i + 1 < argc)
-			status = argv[++i];
-		else
-			return usage("list: unknown argument '%s'", argv[i]);
-	}
+	if (list_options("list", "--status", argc, argv, &status, &json) != 0)
+		return EXIT_USAGE;
 	if (load_config(a) != 0)
 		return EXIT_USAGE;
 	if (open_store(a, 0) != 0)

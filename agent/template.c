@@ -25,7 +25,6 @@
  */
 #include "template.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -698,51 +697,27 @@ static void file_load(struct loader *ld, struct tmpl *t)
 	file_parse(ld, t, len);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The *.tmpl files of dir that are not one of the mails, sorted; -1 when
- * dir cannot be read.  Other files (a README, editor backups) are left
- * alone. */
-static int list_unknown(const char *dir, const char *sep, char ***names_r, size_t *n_r)
+ * dir cannot be read. */
+static int list_unknown(const char *dir, char ***paths_r, size_t *n_r)
 {
-	DIR *dp = opendir(dir);
-	struct dirent *de;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, k = 0;
+	char **paths = NULL;
 
-	*names_r = NULL;
-	*n_r = 0;
-	if (dp == NULL)
+	if (dir_files(dir, ".tmpl", &paths, &n) != 0)
 		return -1;
-	while ((de = readdir(dp)) != NULL) {
-		size_t l = strlen(de->d_name);
-		char *base, *full;
-		struct stat st;
-		int known;
+	for (size_t i = 0; i < n; i++) {
+		const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
+		char *name = xstrndup(base, strlen(base) - 5);
 
-		if (de->d_name[0] == '.' || l <= 5 || strcmp(de->d_name + l - 5, ".tmpl") != 0)
-			continue;
-		base = xstrndup(de->d_name, l - 5);
-		known = template_known(base);
-		free(base);
-		if (known)
-			continue;
-		full = xasprintf("%s%s%s", dir, sep, de->d_name);
-		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
-			free(full);
-			continue;
-		}
-		names = xgrow(names, &cap, n + 1, sizeof(*names));
-		names[n++] = full;
+		if (template_known(name))
+			free(paths[i]);
+		else
+			paths[k++] = paths[i];
+		free(name);
 	}
-	closedir(dp);
-	if (n > 1)
-		qsort(names, n, sizeof(*names), name_cmp);
-	*names_r = names;
-	*n_r = n;
+	*paths_r = paths;
+	*n_r = k;
 	return 0;
 }
 
@@ -755,7 +730,7 @@ int template_load(const char *dir, struct template_set **set_r)
 	const char *sep = (dlen > 0 && dir[dlen - 1] == '/') ? "" : "/";
 
 	*set_r = NULL;
-	if (list_unknown(dir, sep, &extra, &nextra) != 0) {
+	if (list_unknown(dir, &extra, &nextra) != 0) {
 		fprintf(stderr, "%s: cannot open the templates folder: %s\n", dir, strerror(errno));
 		return -1;
 	}

@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -330,4 +331,44 @@ uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **paths = NULL;
+	size_t n = 0, cap = 0, dlen = strlen(dir), slen = strlen(suffix);
+	const char *sep = dlen > 0 && dir[dlen - 1] == '/' ? "" : "/";
+
+	*paths_r = NULL;
+	*n_r = 0;
+	if (dp == NULL)
+		return -1;
+	while ((de = readdir(dp)) != NULL) {
+		size_t l = strlen(de->d_name);
+		struct stat st;
+		char *full;
+
+		if (de->d_name[0] == '.' || l <= slen || strcmp(de->d_name + l - slen, suffix) != 0)
+			continue;
+		full = xasprintf("%s%s%s", dir, sep, de->d_name);
+		if (stat(full, &st) != 0 || !S_ISREG(st.st_mode)) {
+			free(full);
+			continue;
+		}
+		paths = xgrow(paths, &cap, n + 1, sizeof(*paths));
+		paths[n++] = full;
+	}
+	closedir(dp);
+	if (n > 1)
+		qsort(paths, n, sizeof(*paths), path_cmp);
+	*paths_r = paths;
+	*n_r = n;
+	return 0;
 }

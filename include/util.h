@@ -77,6 +77,13 @@ char *time_iso(int64_t t, char out[static 32]);
  * or -1 with errno set.  max caps the size read (-1 with EFBIG past it). */
 int file_read(const char *path, size_t max, char **data, size_t *len);
 
+/* The regular files of dir whose names end in suffix ("" for any), hidden
+ * ones (".name") skipped, sorted by name, as paths "dir/name" (no double
+ * slash).  Returns 0 and sets *paths_r (caller frees each path and the
+ * array; NULL when empty) and *n_r, or -1 with errno when dir cannot be
+ * read. */
+int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r);
+
 /* Hex SHA-256 is not needed: a 64-bit FNV-1a is enough for the stable
  * header hash that stands in for a missing Message-ID (see intake.c). */
 uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed);

@@ -12,6 +12,7 @@ BIN=$1
 E2E_NAME=demo
 E2E_PORT_BASE=13140
 export MW_EXTRA_USERS="admin@biz.test" MW_CATCHALL=1
+E2E_SMTP=1
 . "$(dirname "$0")/lib.sh"
 trap world_stop EXIT
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -19,11 +20,6 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 say "starting a loopback mail world (Dovecot IMAP + Postfix SMTP on 127.0.0.1)"
 world_start
 cat >>"$W/refagent.conf" <<EOC
-
-[smtp]
-server = 127.0.0.1
-port = $MW_SMTP_PORT
-security = none
 
 [schedule]
 business_hours = 00:00-24:00
@@ -33,7 +29,6 @@ business_days = mon-sun
 client = 10%
 client_cap = 1000
 EOC
-sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$W/refagent.conf"
 echo "agent config: $W/refagent.conf"
 
 say "a referrer writes an intro and cc's the referral address (sent with swaks)"

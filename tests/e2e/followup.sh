@@ -22,6 +22,7 @@ BIN=$1
 E2E_NAME=followup
 E2E_PORT_BASE=16140
 export MW_EXTRA_USERS="admin@biz.test" MW_CATCHALL=1
+E2E_SMTP=1
 . "$(dirname "$0")/lib.sh"
 rpid=
 cleanup() {
@@ -31,14 +32,6 @@ cleanup() {
 trap cleanup EXIT
 world_start
 conf=$W/refagent.conf
-cat >>"$conf" <<EOC
-
-[smtp]
-server = 127.0.0.1
-port = $MW_SMTP_PORT
-security = none
-EOC
-sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$conf"
 cat >>"$conf" <<EOC
 
 [schedule]

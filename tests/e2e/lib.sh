@@ -6,7 +6,8 @@
 # mailboxes back over IMAP.
 #
 # Set before sourcing: E2E_NAME (folder and log name), E2E_PORT_BASE (four
-# consecutive ports: IMAP, LMTP, SMTP, IMAPS).
+# consecutive ports: IMAP, LMTP, SMTP, IMAPS), and E2E_SMTP=1 for an agent
+# that sends mail.
 
 E2E_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export MAILWORLD_DIR=/tmp/refagent-${E2E_NAME:-e2e}-$$
@@ -58,6 +59,18 @@ timeout = 10
 [reps]
 rep@biz.test = Tom Rivera
 EOC
+	# E2E_SMTP=1: the agent sends through the world's Postfix, and
+	# escalations go to admin@biz.test (give the world that user)
+	if [ "${E2E_SMTP:-0}" = 1 ]; then
+		sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$1"
+		cat >>"$1" <<EOC
+
+[smtp]
+server = 127.0.0.1
+port = $MW_SMTP_PORT
+security = none
+EOC
+	fi
 }
 
 # imap_count USER: messages in USER's INBOX

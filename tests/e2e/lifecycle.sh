@@ -19,17 +19,12 @@ BIN=$1
 E2E_NAME=lifecycle
 E2E_PORT_BASE=18140
 export MW_EXTRA_USERS="admin@biz.test" MW_CATCHALL=1
+E2E_SMTP=1
 . "$(dirname "$0")/lib.sh"
 trap world_stop EXIT
 world_start
 conf=$W/refagent.conf
-sed -i "s|^name = .*|&\nadmin = admin@biz.test|" "$conf"
 cat >>"$conf" <<EOC
-
-[smtp]
-server = 127.0.0.1
-port = $MW_SMTP_PORT
-security = none
 
 [schedule]
 business_hours = 00:00-24:00
