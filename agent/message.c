@@ -548,13 +548,13 @@ static void addrs_parse(struct addr_list *l, const char *text)
 /* The unfolded, trimmed value of a raw header value with nothing to
  * decode (ASCII, no "=?"), or NULL when it needs GMime's decoder.
  * Unfolding is removing the line breaks (RFC 5322 section 2.2.3). */
-static char *unfold_plain(const char *raw)
+static char *unfold_plain(const char *raw, int literal)
 {
 	const char *p, *start, *end;
 	char *r, *o;
 
 	for (p = raw; *p; p++)
-		if ((unsigned char)*p >= 0x80 || (*p == '=' && p[1] == '?'))
+		if ((unsigned char)*p >= 0x80 || (!literal && *p == '=' && p[1] == '?'))
 			return NULL;
 	start = raw;
 	end = p;
@@ -644,8 +644,13 @@ static void collect_headers(struct message *m, GMimeMessage *msg)
 	for (i = 0; i < n; i++) {
 		const char *name = g_mime_header_get_name(all[i]);
 		const char *raw = g_mime_header_get_raw_value(all[i]);
-		char *value =
-		        raw ? (verdict_header(name) ? unfold_raw(raw) : unfold_plain(raw)) : NULL;
+		int literal = verdict_header(name);
+		char *value = raw ? unfold_plain(raw, literal) : NULL;
+
+		/* 8-bit bytes in a verdict header: unfolded as written, with
+		 * invalid UTF-8 replaced, still never decoded */
+		if (value == NULL && raw && literal)
+			value = unfold_raw(raw);
 
 		/* GMime's decoder costs a quarter of the parse on the long
 		 * Received/DKIM headers that have nothing to decode */
