@@ -16,6 +16,9 @@ export MW_LMTP_PORT=$((E2E_PORT_BASE + 1))
 export MW_SMTP_PORT=$((E2E_PORT_BASE + 2))
 export MW_IMAPS_PORT=$((E2E_PORT_BASE + 3))
 MW=$E2E_TOP/tests/e2e/mailworld.sh
+# faketime is an LD_PRELOAD library; a sanitizer build (make check
+# SANITIZE=1) must be told that its runtime need not come first then
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 W=$MAILWORLD_DIR/agent   # the agent's own files: config, database, logs
 IMAP_URL=imap://127.0.0.1:$MW_IMAP_PORT
 SMTP_SERVER=127.0.0.1:$MW_SMTP_PORT
