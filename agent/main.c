@@ -134,6 +134,16 @@ static int open_store(struct app *a, int readonly)
 	return 0;
 }
 
+/* The config and the store: 0, or the exit code to return. */
+static int open_app(struct app *a, int readonly)
+{
+	if (load_config(a) != 0)
+		return EXIT_USAGE;
+	if (open_store(a, readonly) != 0)
+		return EXIT_WORK;
+	return 0;
+}
+
 static void app_free(struct app *a)
 {
 	store_close(a->st);
@@ -359,14 +369,12 @@ static int cmd_outbox(struct app *a, int argc, char **argv)
 	struct job_view *v = NULL;
 	size_t n = 0;
 	const char *state = NULL;
-	int json = 0;
+	int json = 0, rc;
 
 	if (list_options("outbox", "--state", argc, argv, &state, &json) != 0)
 		return EXIT_USAGE;
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_jobs_list(a->st, state, &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -429,16 +437,14 @@ static int cmd_templates(struct app *a, int argc, char **argv)
 static int cmd_list(struct app *a, int argc, char **argv)
 {
 	const char *status = NULL;
-	int json = 0;
+	int json = 0, rc;
 	struct referral_view *v = NULL;
 	size_t n = 0;
 
 	if (list_options("list", "--status", argc, argv, &status, &json) != 0)
 		return EXIT_USAGE;
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_referral_list(a->st, status, &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -467,10 +473,8 @@ static int cmd_show(struct app *a, int argc, char **argv)
 	}
 	if (ids == NULL || parse_long(ids[0] == '#' ? ids + 1 : ids, 1, LONG_MAX, &id) != 0)
 		return usage("show needs a referral number");
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	rc = store_referral_get(a->st, id, &v, &ev, &nev);
 	if (rc < 0) {
 		log_error("%s", store_error(a->st));
@@ -542,10 +546,8 @@ static int cmd_status(struct app *a, int argc, char **argv)
 		return usage("status: '%s' is not a status (new, contacted, qualified, proposal, "
 		             "won, lost, held, rejected, expired)",
 		             status);
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -566,10 +568,8 @@ static int cmd_credit(struct app *a, int argc, char **argv)
 
 	if (argc != 3 || parse_id(argv[1], &id) != 0 || strchr(argv[2], '@') == NULL)
 		return usage("usage: credit ID EMAIL");
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -587,11 +587,10 @@ static int cmd_rewards(struct app *a, int argc, char **argv)
 {
 	struct reward_view *v = NULL;
 	size_t n = 0;
-	int json = 0;
+	int json = 0, rc;
 
 	if (argc == 3 && strcmp(argv[1], "pay") == 0) {
 		long id = 0;
-		int rc;
 
 		if (parse_id(argv[2], &id) != 0)
 			return usage("usage: rewards pay ID");
@@ -619,10 +618,8 @@ static int cmd_rewards(struct app *a, int argc, char **argv)
 		else
 			return usage("usage: rewards [--json] | rewards pay ID");
 	}
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_rewards_list(a->st, &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -636,7 +633,7 @@ static int cmd_report(struct app *a, int argc, char **argv)
 {
 	struct report r;
 	long days = 365;
-	int json = 0;
+	int json = 0, rc;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -648,10 +645,8 @@ static int cmd_report(struct app *a, int argc, char **argv)
 			return usage("usage: report [--days N] [--json]");
 		}
 	}
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
+	if ((rc = open_app(a, 0)) != 0)
+		return rc;
 	if (store_report(a->st, clock_now() - (int64_t)days * 86400, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
