@@ -114,12 +114,6 @@ cycle() {
 	"$BIN" -c "$W/refagent.conf" -q poll --once
 	"$BIN" -c "$W/refagent.conf" -q send || true
 }
-header_of() { # USER SEARCH NAME
-	local uid
-	uid=$(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' | awk '{print $NF}')
-	curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
-		grep -i -m1 "^$3:" | cut -d' ' -f2-
-}
 
 say "the rep replies to all in Bob's thread: first contact, and '#won 12000'"
 welcome=$(header_of lead@client.test 'SUBJECT "Re: Bob, meet"' Message-Id)
@@ -184,8 +178,7 @@ inbox() {
 	printf '\n\033[1m%s\033[0m\n' "$1"
 	for uid in $(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X 'UID SEARCH ALL' | tr -d '\r' |
 		sed 's/^\* SEARCH//'); do
-		h=$(curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
-			sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g')
+		h=$(imap_headers "$1" "$uid")
 		printf '  from %-45s %s\n' "$(grep -m1 -i '^From:' <<<"$h" | cut -d' ' -f2-)" \
 			"$(grep -m1 -i '^Subject:' <<<"$h" | cut -d' ' -f2-)"
 		if grep -qi '^In-Reply-To:' <<<"$h"; then

@@ -50,29 +50,6 @@ ra() { "$BIN" -c "$conf" "$@"; }
 md() { echo "$MAILWORLD_DIR/mail/${1#*@}/${1%@*}/Maildir"; }
 # the raw messages in USER's mailbox (read from the Maildir when counting)
 mailfiles() { find "$(md "$1")/new" "$(md "$1")/cur" -type f 2>/dev/null; }
-# imap_grep USER PATTERN: how many messages in USER's INBOX match (IMAP)
-imap_search() {
-	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' |
-		sed 's/^\* SEARCH//' | wc -w
-}
-wait_search() { # USER SEARCH N: wait until N messages match
-	local i got=0
-	for ((i = 0; i < 100; i++)); do
-		got=$(imap_search "$1" "$2")
-		[ "$got" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	fail "$1: $got messages match $2, want $3"
-}
-# imap_headers USER UID: the header of one message, over IMAP
-# (unfolded: a continuation line joins the line before it)
-imap_headers() {
-	curl -sS --url "$IMAP_URL/INBOX;UID=$2;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
-		sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g'
-}
-uid_of() { # USER SEARCH: the last UID matching
-	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' | awk '{print $NF}'
-}
 jq_outbox() { ra outbox --json | jq -r "$1"; }
 
 # ---- 1. intake -> thank-you, welcome, assignment ----

@@ -76,10 +76,53 @@ EOC
 	fi
 }
 
-# imap_count USER: messages in USER's INBOX
-imap_count() {
-	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X 'UID SEARCH ALL' | tr -d '\r' |
+# imap_search USER SEARCH: how many messages of USER's INBOX match an IMAP
+# SEARCH (e.g. 'SUBJECT "Thank you"')
+imap_search() {
+	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' |
 		sed 's/^\* SEARCH//' | wc -w
+}
+
+# imap_count USER: messages in USER's INBOX
+imap_count() { imap_search "$1" ALL; }
+
+# wait_search USER SEARCH N: wait (at most 10 s) until N messages match
+wait_search() {
+	local i got=0
+	for ((i = 0; i < 100; i++)); do
+		got=$(imap_search "$1" "$2")
+		[ "$got" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	fail "$1: $got messages match $2, want $3"
+}
+
+# uid_of USER SEARCH: the last UID matching
+uid_of() {
+	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' | awk '{print $NF}'
+}
+
+# imap_headers USER UID: the header of one message, unfolded (a
+# continuation line joins the line before it)
+imap_headers() {
+	curl -sS --url "$IMAP_URL/INBOX;UID=$2;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
+		sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g'
+}
+
+# header_of USER SEARCH NAME: header NAME of the last message matching
+header_of() {
+	imap_headers "$1" "$(uid_of "$1" "$2")" | grep -i -m1 "^$3:" | cut -d' ' -f2-
+}
+
+# body_of USER SEARCH: the text of every message matching (quoted-printable
+# soft line breaks joined)
+body_of() {
+	local uid
+	for uid in $(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' |
+		sed 's/^\* SEARCH//'); do
+		curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=TEXT" -u "$1:pw" | tr -d '\r' |
+			sed -e ':a' -e '/=$/N' -e 's/=\n//' -e 'ta'
+	done
 }
 
 # wait_count USER N: wait (at most 20 s) until USER's INBOX holds N messages

@@ -49,36 +49,6 @@ cycle() { # fetch, then send what is due
 	ra poll --once 2>>"$W/agent.log" || fail "poll: $(tail -3 "$W/agent.log")"
 	ra send 2>>"$W/agent.log" || true
 }
-imap_search() {
-	curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' |
-		sed 's/^\* SEARCH//' | wc -w
-}
-wait_search() { # USER SEARCH N
-	local i got=0
-	for ((i = 0; i < 100; i++)); do
-		got=$(imap_search "$1" "$2")
-		[ "$got" -ge "$3" ] && return 0
-		sleep 0.1
-	done
-	fail "$1: $got messages match $2, want $3"
-}
-# header NAME of the last message of USER matching SEARCH, over IMAP
-header_of() {
-	local uid
-	uid=$(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' | awk '{print $NF}')
-	curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=HEADER" -u "$1:pw" | tr -d '\r' |
-		sed -e ':a' -e 'N' -e '$!ba' -e 's/\n[ \t]\+/ /g' | grep -i -m1 "^$3:" | cut -d' ' -f2-
-}
-# the text of every message of USER matching SEARCH, over IMAP (quoted-
-# printable soft line breaks joined)
-body_of() {
-	local uid
-	for uid in $(curl -sS --url "$IMAP_URL/INBOX" -u "$1:pw" -X "UID SEARCH $2" | tr -d '\r' |
-		sed 's/^\* SEARCH//'); do
-		curl -sS --url "$IMAP_URL/INBOX;UID=$uid;SECTION=TEXT" -u "$1:pw" | tr -d '\r' |
-			sed -e ':a' -e '/=$/N' -e 's/=\n//' -e 'ta'
-	done
-}
 agent_in=0
 deliver() { # deliver FROM RCPTS FILE: send and wait until the agent has it
 	agent_in=$((agent_in + 1))
@@ -231,7 +201,7 @@ cycle
 ok "no authserv_id: the rep confirmed by mail ($confirm_id), then qualified"
 
 # ---- the lead replies stop ----
-before=$(curl -sS --url "$IMAP_URL/INBOX" -u lead@client.test:pw -X 'UID SEARCH TO "lead@client.test" FROM "agent@biz.test"' | tr -d '\r' | sed 's/^\* SEARCH//' | wc -w)
+before=$(imap_search lead@client.test 'TO "lead@client.test" FROM "agent@biz.test"')
 cat >"$W/stop.eml" <<EOM
 From: Bob Smith <lead@client.test>
 To: Brightpath Referrals <agent+r1@biz.test>
@@ -258,7 +228,7 @@ ra status 1 lost --note "changed their mind" >/dev/null
 ra status 1 won --value 12000 >/dev/null
 faketime -f "+40d" "$BIN" -c "$W/noauth.conf" send 2>>"$W/agent.log" || true
 sleep 1
-after=$(curl -sS --url "$IMAP_URL/INBOX" -u lead@client.test:pw -X 'UID SEARCH TO "lead@client.test" FROM "agent@biz.test"' | tr -d '\r' | sed 's/^\* SEARCH//' | wc -w)
+after=$(imap_search lead@client.test 'TO "lead@client.test" FROM "agent@biz.test"')
 [ "$after" = "$before" ] || fail "mail reached the lead after stop ($before -> $after)"
 ok "the lead replied stop: opted out, pending mail cancelled, nothing more to them"
 
