@@ -601,25 +601,10 @@ static void test_mutations(void **state)
 
 /* ------------------------------------------------------------- .eml */
 
-static struct message *parse_file(const char *name)
-{
-	struct message *m = NULL;
-	char *error = NULL;
-	size_t len = 0;
-	char *data = test_read_data(name, &len);
-
-	assert_non_null(data);
-	if (message_parse(data, len, &m, &error) != 0)
-		fail_msg("%s: %s", name, error);
-	free(data);
-	assert_non_null(m);
-	return m;
-}
-
 static void expect_file(const char *name, const char *id, const char *email, enum auth_verdict want,
                         const char *want_why)
 {
-	struct message *m = parse_file(name);
+	struct message *m = test_parse_file(name);
 	char *why = NULL;
 	enum auth_verdict v = auth_check(m, id, email, &why);
 
@@ -666,7 +651,7 @@ static void test_files(void **state)
  * this test runs once it hands this field over as written. */
 static void test_encoded_word(void **state)
 {
-	struct message *m = parse_file("auth/encoded-word.eml");
+	struct message *m = test_parse_file("auth/encoded-word.eml");
 	const char *v = message_header(m, "Authentication-Results");
 	char *why = NULL;
 

@@ -84,26 +84,11 @@ static void write_file(const char *dir, const char *name, const char *text)
 /* Runs filter_load with stderr captured; returns what it printed. */
 static char *load_capture(const char *dir, int *rc, struct filter_set **set)
 {
-	FILE *tmp = tmpfile();
-	int saved;
-	char *out;
-	long n;
+	struct stderr_capture c;
 
-	assert_non_null(tmp);
-	fflush(stderr);
-	saved = dup(2);
-	dup2(fileno(tmp), 2);
+	stderr_capture_begin(&c);
 	*rc = filter_load(dir, set);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	n = ftell(tmp);
-	out = xcalloc(1, (size_t)n + 1);
-	rewind(tmp);
-	if (n > 0)
-		assert_int_equal(fread(out, 1, (size_t)n, tmp), (size_t)n);
-	fclose(tmp);
-	return out;
+	return stderr_capture_end(&c);
 }
 
 /* Loads one rule file with the given text from a fresh directory. */

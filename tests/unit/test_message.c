@@ -6,21 +6,6 @@
 
 #include "message.h"
 
-static struct message *parse_file(const char *name)
-{
-	struct message *m = NULL;
-	char *error = NULL;
-	size_t len = 0;
-	char *data = test_read_data(name, &len);
-
-	assert_non_null(data);
-	if (message_parse(data, len, &m, &error) != 0)
-		fail_msg("%s: %s", name, error);
-	free(data);
-	assert_non_null(m);
-	return m;
-}
-
 static struct message *parse_str(const char *s)
 {
 	struct message *m = NULL;
@@ -43,7 +28,7 @@ static int has_warning(const struct message *m, const char *part)
 
 static void test_rfc2047_names(void **state)
 {
-	struct message *m = parse_file("message/rfc2047-names.eml");
+	struct message *m = test_parse_file("message/rfc2047-names.eml");
 
 	(void)state;
 	assert_string_equal(m->from.name, "François Lefèvre"); /* ISO-8859-1 Q */
@@ -71,7 +56,7 @@ static void test_rfc2047_names(void **state)
 
 static void test_alternative(void **state)
 {
-	struct message *m = parse_file("message/alternative.eml");
+	struct message *m = test_parse_file("message/alternative.eml");
 
 	(void)state;
 	assert_string_equal(m->content_type, "multipart/alternative");
@@ -90,7 +75,7 @@ static void test_alternative(void **state)
 
 static void test_outlook_html(void **state)
 {
-	struct message *m = parse_file("message/outlook-html.eml");
+	struct message *m = test_parse_file("message/outlook-html.eml");
 
 	(void)state;
 	assert_int_equal(m->body_is_html, 1);
@@ -106,7 +91,7 @@ static void test_outlook_html(void **state)
 
 static void test_gmail_forward_inline(void **state)
 {
-	struct message *m = parse_file("message/gmail-forward.eml");
+	struct message *m = test_parse_file("message/gmail-forward.eml");
 	struct forward *f;
 
 	(void)state;
@@ -132,7 +117,7 @@ static void test_gmail_forward_inline(void **state)
 
 static void test_gmail_html_forward(void **state)
 {
-	struct message *m = parse_file("message/gmail-html-forward.eml");
+	struct message *m = test_parse_file("message/gmail-html-forward.eml");
 	struct forward *f;
 
 	(void)state;
@@ -159,7 +144,7 @@ static void test_gmail_html_forward(void **state)
 
 static void test_outlook_forward(void **state)
 {
-	struct message *m = parse_file("message/outlook-forward.eml");
+	struct message *m = test_parse_file("message/outlook-forward.eml");
 	struct forward *f;
 
 	(void)state;
@@ -181,7 +166,7 @@ static void test_outlook_forward(void **state)
 
 static void test_apple_forward(void **state)
 {
-	struct message *m = parse_file("message/apple-forward.eml");
+	struct message *m = test_parse_file("message/apple-forward.eml");
 	struct forward *f;
 
 	(void)state;
@@ -198,7 +183,7 @@ static void test_apple_forward(void **state)
 
 static void test_rfc822_forward(void **state)
 {
-	struct message *m = parse_file("message/rfc822-forward.eml");
+	struct message *m = test_parse_file("message/rfc822-forward.eml");
 	struct forward *f;
 
 	(void)state;
@@ -223,7 +208,7 @@ static void test_rfc822_forward(void **state)
 
 static void test_dsn(void **state)
 {
-	struct message *m = parse_file("message/dsn.eml");
+	struct message *m = test_parse_file("message/dsn.eml");
 
 	(void)state;
 	assert_int_equal(m->report, REPORT_DSN);
@@ -293,7 +278,7 @@ static void test_dsn_rfc822_and_other_report(void **state)
 
 static void test_autoreply(void **state)
 {
-	struct message *m = parse_file("message/autoreply.eml");
+	struct message *m = test_parse_file("message/autoreply.eml");
 
 	(void)state;
 	assert_string_equal(message_header(m, "Auto-Submitted"), "auto-replied");
@@ -359,7 +344,7 @@ static void test_missing_msgid_hash(void **state)
 
 static void test_references(void **state)
 {
-	struct message *m = parse_file("message/references.eml");
+	struct message *m = test_parse_file("message/references.eml");
 
 	(void)state;
 	assert_string_equal(m->in_reply_to, "reply.2@example.com");
@@ -375,7 +360,7 @@ static void test_references(void **state)
 
 static void test_group(void **state)
 {
-	struct message *m = parse_file("message/group.eml");
+	struct message *m = test_parse_file("message/group.eml");
 
 	(void)state;
 	assert_int_equal(m->nfrom, 2);
@@ -393,7 +378,7 @@ static void test_group(void **state)
 
 static void test_bcc_delivered_to(void **state)
 {
-	struct message *m = parse_file("message/bcc-agent.eml");
+	struct message *m = test_parse_file("message/bcc-agent.eml");
 
 	(void)state;
 	assert_int_equal(m->to.n, 1);
@@ -408,7 +393,7 @@ static void test_bcc_delivered_to(void **state)
 
 static void test_unknown_charset(void **state)
 {
-	struct message *m = parse_file("message/unknown-charset.eml");
+	struct message *m = test_parse_file("message/unknown-charset.eml");
 
 	(void)state;
 	/* not UTF-8: read as Latin-1, nothing lost */
@@ -417,7 +402,7 @@ static void test_unknown_charset(void **state)
 	assert_true(has_warning(m, "Latin-1"));
 	message_free(m);
 
-	m = parse_file("message/unknown-charset-utf8.eml");
+	m = test_parse_file("message/unknown-charset-utf8.eml");
 	assert_string_equal(m->body, "Café au lait.\n");
 	assert_true(has_warning(m, "unknown charset bogus-8 in the text part, decoded as UTF-8"));
 	message_free(m);

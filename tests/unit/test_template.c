@@ -32,20 +32,12 @@ static int teardown(void **state)
 /* Loads tdir with stderr captured; returns the rc and sets *out. */
 static int load_capture(const char *tdir, struct template_set **set, char **out)
 {
-	char *cap = xasprintf("%s/stderr", dir);
-	int saved = dup(2), fd = open(cap, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	size_t len;
+	struct stderr_capture c;
 	int rc;
 
-	fflush(stderr);
-	dup2(fd, 2);
-	close(fd);
+	stderr_capture_begin(&c);
 	rc = template_load(tdir, set);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	assert_int_equal(file_read(cap, 1 << 20, out, &len), 0);
-	free(cap);
+	*out = stderr_capture_end(&c);
 	return rc;
 }
 

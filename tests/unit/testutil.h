@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <unistd.h>
 
+#include "message.h"
 #include "util.h"
 
 /* Reads tests/data/NAME (tests run from the top of the tree). */
@@ -31,6 +33,57 @@ static inline char *test_read_data(const char *name, size_t *len)
 	if (len)
 		*len = n;
 	return data;
+}
+
+/* Parses tests/data/NAME with message_parse, failing the test if it is no
+ * message.  The caller frees it with message_free. */
+static inline struct message *test_parse_file(const char *name)
+{
+	struct message *m = NULL;
+	char *error = NULL;
+	size_t len = 0;
+	char *data = test_read_data(name, &len);
+
+	assert_non_null(data);
+	if (message_parse(data, len, &m, &error) != 0)
+		fail_msg("%s: %s", name, error);
+	free(data);
+	assert_non_null(m);
+	return m;
+}
+
+/* What a loader prints on stderr, for checking its file:line faults:
+ * stderr goes to a temporary file between begin and end, and end returns
+ * what was written (caller frees). */
+struct stderr_capture {
+	FILE *tmp;
+	int saved;
+};
+
+static inline void stderr_capture_begin(struct stderr_capture *c)
+{
+	c->tmp = tmpfile();
+	assert_non_null(c->tmp);
+	fflush(stderr);
+	c->saved = dup(2);
+	dup2(fileno(c->tmp), 2);
+}
+
+static inline char *stderr_capture_end(struct stderr_capture *c)
+{
+	long n;
+	char *out;
+
+	fflush(stderr);
+	dup2(c->saved, 2);
+	close(c->saved);
+	n = ftell(c->tmp);
+	out = xcalloc(1, n > 0 ? (size_t)n + 1 : 1);
+	rewind(c->tmp);
+	if (n > 0)
+		assert_int_equal(fread(out, 1, (size_t)n, c->tmp), (size_t)n);
+	fclose(c->tmp);
+	return out;
 }
 
 #endif
