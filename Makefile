@@ -97,10 +97,14 @@ unit: $(BIN) $(UNIT_BINS)
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
 
+# The mail world listens on fixed loopback ports: two checkouts testing at
+# once take turns (flock) instead of fighting over them.
+E2E_LOCK := flock /tmp/refagent-e2e.lock
+
 e2e: $(BIN) $(BUILD)/tests/imap_probe
-	@bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
-	@bash tests/e2e/followup.sh $(abspath $(BIN))
-	@bash tests/e2e/lifecycle.sh $(abspath $(BIN))
+	@$(E2E_LOCK) bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
+	@$(E2E_LOCK) bash tests/e2e/followup.sh $(abspath $(BIN))
+	@$(E2E_LOCK) bash tests/e2e/lifecycle.sh $(abspath $(BIN))
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
 $(BUILD)/tests/imap_probe: tests/unit/imap_probe.c $(LIBOBJS)
@@ -115,7 +119,7 @@ corpus:
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@bash tests/e2e/demo.sh $(abspath $(BIN))
+	@$(E2E_LOCK) bash tests/e2e/demo.sh $(abspath $(BIN))
 
 lint:
 	@sh tests/lint.sh
