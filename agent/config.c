@@ -497,9 +497,9 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	if (strcmp(section, "schedule") == 0 && strncmp(name, "delay.", 6) == 0) {
-		for (int i = 0; i < TEMPLATE_COUNT; i++) {
-			if (strcmp(name + 6, template_names[i]) != 0)
-				continue;
+		enum mail_kind k;
+
+		if (mail_parse(name + 6, &k)) {
 			long secs;
 			char *v = str_trim(xstrdup(value));
 
@@ -508,7 +508,7 @@ static int handler(void *user, const char *section, const char *name, const char
 				      "%s: '%s' is not a duration (e.g. 0, 90, 30m, 2h, 1d)", name,
 				      v);
 			else
-				l->cfg->delays[i] = secs;
+				l->cfg->delays[k] = secs;
 			free(v);
 			return 1;
 		}

@@ -56,7 +56,7 @@ static void reload(struct daemon *d, struct intake *in, struct outbox *ob)
 	*d->templates = t;
 	in->filters = f;
 	outbox_set_templates(ob, t);
-	log_info("reloaded: %zu rules, %d templates", filter_count(f), TEMPLATE_COUNT);
+	log_info("reloaded: %zu rules, %d templates", filter_count(f), MAIL_COUNT);
 }
 
 /* The hourly work: check-ins with active referrers, and expiry of

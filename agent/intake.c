@@ -828,7 +828,7 @@ static int add_event(struct intake *in, int64_t id, int64_t now, const char *act
 static int run_command(struct intake *in, int64_t id, const char *actor, const char *command,
                        const char *arg, int64_t msg_id, int64_t now, char **why_r)
 {
-	double value = 0;
+	struct status_change c = {.id = id, .actor = actor, .msg_id = msg_id, .now = now};
 	const char *rest = arg;
 	char status[32];
 
@@ -840,15 +840,16 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 		return add_event(in, id, now, actor, "note", arg, msg_id) < 0 ? -1 : 0;
 	}
 	if (str_ieq(command, "won")) {
-		int has = arg && parse_amount(arg, &value, &rest);
-
-		return lifecycle_set_status(in->st, in->cfg, id, "won", has, value,
-		                            str_blank(rest) ? NULL : rest, actor, msg_id, now,
-		                            why_r);
+		c.status = STATUS_WON;
+		c.has_value = arg && parse_amount(arg, &c.value, &rest);
+		c.note = str_blank(rest) ? NULL : rest;
+		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
 	}
-	if (str_ieq(command, "lost"))
-		return lifecycle_set_status(in->st, in->cfg, id, "lost", 0, 0,
-		                            str_blank(arg) ? NULL : arg, actor, msg_id, now, why_r);
+	if (str_ieq(command, "lost")) {
+		c.status = STATUS_LOST;
+		c.note = str_blank(arg) ? NULL : arg;
+		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+	}
 	/* #status WORD [note] */
 	if (arg == NULL || str_blank(arg)) {
 		*why_r = xstrdup("#status without a status");
@@ -859,8 +860,10 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 	rest = arg + strcspn(arg, " \t,");
 	while (*rest == ' ' || *rest == '\t' || *rest == ',')
 		rest++;
-	return lifecycle_set_status(in->st, in->cfg, id, status, 0, 0,
-	                            str_blank(rest) ? NULL : rest, actor, msg_id, now, why_r);
+	if (lifecycle_status_arg(status, &c.status, why_r) != 0)
+		return 1;
+	c.note = str_blank(rest) ? NULL : rest;
+	return lifecycle_set_status(in->st, in->cfg, &c, why_r);
 }
 
 /* What a status line would do, for the confirmation mail. */
@@ -937,9 +940,9 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		 * have for them, to confirm.  The confirmation's Message-ID is
 		 * the key their reply names. */
 		struct referral_view v = {0};
-		char *key = schedule_message_id(cfg, id, "confirm-status"), *action;
+		char *key = schedule_message_id(cfg, id, mail_name(MAIL_CONFIRM_STATUS)), *action;
 		struct job_spec_pub js = {.referral_id = id,
-		                          .template = "confirm-status",
+		                          .kind = MAIL_CONFIRM_STATUS,
 		                          .to = rep->email,
 		                          .to_name = rep->name,
 		                          .due = now,

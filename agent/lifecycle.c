@@ -18,12 +18,12 @@
 #include "store.h"
 #include "util.h"
 
-int lifecycle_valid_status(const char *status)
+int lifecycle_status_arg(const char *name, enum status *s_r, char **why_r)
 {
-	for (size_t i = 0; status && i < ARRAY_SIZE(store_statuses); i++)
-		if (strcmp(status, store_statuses[i]) == 0)
-			return 1;
-	return 0;
+	if (status_parse(name, s_r))
+		return 0;
+	*why_r = xasprintf("'%s' is not a status (%s)", name ? name : "", status_list());
+	return 1;
 }
 
 static int is(const char *a, const char *b)
@@ -46,12 +46,12 @@ static int event(struct store *st, int64_t id, int64_t now, const char *actor, c
 	return store_event_add(st, &e);
 }
 
-static int mail(struct store *st, const struct config *cfg, int64_t id, const char *template,
+static int mail(struct store *st, const struct config *cfg, int64_t id, enum mail_kind kind,
                 const char *to, const char *to_name, int64_t due, int seq, const char *note,
                 int64_t now)
 {
 	struct job_spec_pub js = {.referral_id = id,
-	                          .template = template,
+	                          .kind = kind,
 	                          .to = to,
 	                          .to_name = to_name,
 	                          .due = due,
@@ -162,6 +162,17 @@ static const char *tell_referrer(const struct referral_view *v, const char *acto
 	return v->referrer.email;
 }
 
+/* Cancels the pending mail of referral id whose kind is cancelled by
+ * `what` (a CANCEL_* flag of mail_table), with why. */
+static int cancel_kinds(struct store *st, int64_t id, unsigned what, int64_t now, const char *why)
+{
+	for (int k = 0; k < MAIL_COUNT; k++)
+		if ((mail_table[k].cancel & what) &&
+		    store_jobs_cancel_referral(st, id, mail_name(k), now, why, NULL) < 0)
+			return -1;
+	return 0;
+}
+
 static int on_won(struct store *st, const struct config *cfg, const struct referral_view *v,
                   int has_value, double value, const char *actor, int64_t now)
 {
@@ -169,8 +180,6 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 	double amount;
 	int64_t rid = 0;
 
-	if (store_jobs_cancel_referral(st, v->id, "nudge-lead", now, "won", NULL) < 0)
-		return -1;
 	amount = lifecycle_reward(cfg, v->referrer.email, has_value, value, rule, sizeof(rule));
 	if (amount > 0 && v->referrer_id) {
 		int rc = store_reward_add(st, v->id, v->referrer_id, amount, rule, now, &rid);
@@ -180,15 +189,16 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 		if (event(st, v->id, now, "agent", "reward", NULL, NULL, rule, 0) < 0)
 			return -1;
 		if (v->referrer.email &&
-		    mail(st, cfg, v->id, "reward-referrer", v->referrer.email, v->referrer.name,
+		    mail(st, cfg, v->id, MAIL_REWARD_REFERRER, v->referrer.email, v->referrer.name,
 		         now, 0, lifecycle_money(cfg, amount, money, sizeof(money)), now) < 0)
 			return -1;
 	}
-	if (tell_referrer(v, actor) && mail(st, cfg, v->id, "update-referrer", v->referrer.email,
-	                                    v->referrer.name, now, 0, "won", now) < 0)
+	if (tell_referrer(v, actor) &&
+	    mail(st, cfg, v->id, MAIL_UPDATE_REFERRER, v->referrer.email, v->referrer.name, now, 0,
+	         status_name(STATUS_WON), now) < 0)
 		return -1;
 	if (cfg->ask_client_days > 0 && v->lead.email &&
-	    mail(st, cfg, v->id, "ask-client", v->lead.email, v->lead.name,
+	    mail(st, cfg, v->id, MAIL_ASK_CLIENT, v->lead.email, v->lead.name,
 	         schedule_next_open(cfg, now + (int64_t)cfg->ask_client_days * 86400), 0, NULL,
 	         now) < 0)
 		return -1;
@@ -210,20 +220,19 @@ static int has_reward(struct store *st, int64_t id, int *yes)
 	return 0;
 }
 
-int lifecycle_set_status(struct store *st, const struct config *cfg, int64_t id, const char *status,
-                         int has_value, double value, const char *note, const char *actor,
-                         int64_t msg_id, int64_t now, char **why_r)
+int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
+                         char **why_r)
 {
 	struct referral_view v = {0};
 	char detail[600], money[48];
-	const char *old;
-	int rc, contact;
+	const char *name = status_name(c->status), *actor = c->actor;
+	const struct status_desc *to = &status_table[c->status];
+	enum status old;
+	int64_t id = c->id, now = c->now;
+	int rc;
 
-	if (!lifecycle_valid_status(status)) {
-		*why_r =
-		        xasprintf("'%s' is not a status (new, contacted, qualified, proposal, won, "
-		                  "lost, held, rejected, expired)",
-		                  status ? status : "");
+	if ((unsigned)c->status >= STATUS_COUNT) {
+		*why_r = xasprintf("not a status (%s)", status_list());
 		return 1;
 	}
 	rc = store_referral_get(st, id, &v, NULL, NULL);
@@ -232,62 +241,68 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, int64_t id,
 			*why_r = xasprintf("no referral %" PRId64, id);
 		return rc < 0 ? -1 : 1;
 	}
-	old = v.status;
-	if (is(old, status) && !(has_value && is(status, "won"))) {
-		*why_r = xasprintf("referral %" PRId64 " is already %s", id, status);
+	if (!status_parse(v.status, &old)) {
+		*why_r = xasprintf("referral %" PRId64 " has an unknown status '%s'", id,
+		                   v.status ? v.status : "");
 		store_referral_view_clear(&v);
 		return 1;
 	}
-	if (has_value)
+	if (old == c->status && !(c->has_value && c->status == STATUS_WON)) {
+		*why_r = xasprintf("referral %" PRId64 " is already %s", id, name);
+		store_referral_view_clear(&v);
+		return 1;
+	}
+	if (!(to->from & STATUS_BIT(old))) {
+		*why_r = xasprintf("referral %" PRId64 " cannot go from %s to %s", id,
+		                   status_name(old), name);
+		store_referral_view_clear(&v);
+		return 1;
+	}
+	if (c->has_value)
 		snprintf(detail, sizeof(detail), "%s%s%s",
-		         lifecycle_money(cfg, value, money, sizeof(money)), note ? ": " : "",
-		         note ? note : "");
+		         lifecycle_money(cfg, c->value, money, sizeof(money)), c->note ? ": " : "",
+		         c->note ? c->note : "");
 	else
-		snprintf(detail, sizeof(detail), "%s", note ? note : "");
-	rc = store_referral_set_status(st, id, status, has_value, value, now);
+		snprintf(detail, sizeof(detail), "%s", c->note ? c->note : "");
+	rc = store_referral_set_status(st, id, name, c->has_value, c->value, now);
 	if (rc >= 0)
-		rc = event(st, id, now, actor, "status", old, status, *detail ? detail : NULL,
-		           msg_id);
+		rc = event(st, id, now, actor, "status", v.status, name, *detail ? detail : NULL,
+		           c->msg_id);
 	if (rc < 0)
 		goto out;
 
-	contact = is(status, "contacted") || is(status, "qualified") || is(status, "proposal") ||
-	          is(status, "won");
-	if (contact && !v.first_contact_at && store_referral_first_contact(st, id, now) < 0)
+	if (to->contact && !v.first_contact_at && store_referral_first_contact(st, id, now) < 0)
 		goto fail;
-	if (!is(status, "new") && !is(status, "held") &&
-	    store_jobs_cancel_referral(st, id, "remind-rep", now, status, NULL) < 0)
+	/* anything but waiting (new, held) ends the wait for the rep */
+	if ((to->contact || to->closed) && cancel_kinds(st, id, CANCEL_CONTACT, now, name) < 0)
 		goto fail;
-	if (is(status, "contacted") && (is(old, "new") || is(old, "held"))) {
+	if (to->closed && cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0)
+		goto fail;
+	if (to->stop_all && store_jobs_cancel_referral(st, id, NULL, now, name, NULL) < 0)
+		goto fail;
+	if (c->status == STATUS_CONTACTED && (old == STATUS_NEW || old == STATUS_HELD)) {
 		if (cfg->nudges > 0 && v.lead.email &&
-		    mail(st, cfg, id, "nudge-lead", v.lead.email, v.lead.name,
+		    mail(st, cfg, id, MAIL_NUDGE_LEAD, v.lead.email, v.lead.name,
 		         schedule_add_business_days(cfg, now, cfg->nudge_after), 1, NULL, now) < 0)
 			goto fail;
 		if (tell_referrer(&v, actor) &&
-		    mail(st, cfg, id, "update-referrer", v.referrer.email, v.referrer.name, now, 0,
-		         "contacted", now) < 0)
+		    mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email, v.referrer.name, now,
+		         0, name, now) < 0)
 			goto fail;
 	}
-	if (is(status, "won")) {
+	if (c->status == STATUS_WON) {
 		int rewarded = 0;
 
 		if (has_reward(st, id, &rewarded) < 0)
 			goto fail;
-		if (!rewarded && on_won(st, cfg, &v, has_value, value, actor, now) < 0)
+		if (!rewarded && on_won(st, cfg, &v, c->has_value, c->value, actor, now) < 0)
 			goto fail;
 	}
-	if (is(status, "lost")) {
-		if (store_jobs_cancel_referral(st, id, "nudge-lead", now, "lost", NULL) < 0)
-			goto fail;
-		if (cfg->update_on_lost && tell_referrer(&v, actor) &&
-		    mail(st, cfg, id, "update-referrer", v.referrer.email, v.referrer.name, now, 0,
-		         "lost", now) < 0)
-			goto fail;
-	}
-	if ((is(status, "rejected") || is(status, "expired")) &&
-	    store_jobs_cancel_referral(st, id, NULL, now, status, NULL) < 0)
+	if (c->status == STATUS_LOST && cfg->update_on_lost && tell_referrer(&v, actor) &&
+	    mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email, v.referrer.name, now, 0, name,
+	         now) < 0)
 		goto fail;
-	if (is(status, "new") && is(old, "held")) {
+	if (c->status == STATUS_NEW && old == STATUS_HELD) {
 		const struct rep *rep = config_find_rep(cfg, v.rep_email);
 		struct new_referral nr = {.id = id,
 		                          .referrer_name = v.referrer.name,
@@ -318,14 +333,20 @@ int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t 
 	*changed_r = 0;
 	if (rc <= 0)
 		return rc;
-	if (is(v.status, "new")) {
+	if (is(v.status, status_name(STATUS_NEW))) {
+		struct status_change c = {.id = id,
+		                          .status = STATUS_CONTACTED,
+		                          .note = detail,
+		                          .actor = actor,
+		                          .msg_id = msg_id,
+		                          .now = now};
+
 		snprintf(detail, sizeof(detail), "first contact: %s wrote to the lead", actor);
-		rc = lifecycle_set_status(st, cfg, id, "contacted", 0, 0, detail, actor, msg_id,
-		                          now, &why);
+		rc = lifecycle_set_status(st, cfg, &c, &why);
 		free(why);
 		*changed_r = rc == 0;
 		rc = rc < 0 ? -1 : 0;
-	} else if (!v.first_contact_at && !is(v.status, "held")) {
+	} else if (!v.first_contact_at && !is(v.status, status_name(STATUS_HELD))) {
 		rc = store_referral_first_contact(st, id, now) < 0 ? -1 : 0;
 	} else {
 		rc = 0;
@@ -336,7 +357,7 @@ int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t 
 
 int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now)
 {
-	return store_jobs_cancel_referral(st, id, "nudge-lead", now, "the lead replied", NULL);
+	return cancel_kinds(st, id, CANCEL_LEAD_REPLY, now, "the lead replied");
 }
 
 /* notify-rep about the lead of referral id, with text. */
@@ -347,15 +368,14 @@ static int notify_rep(struct store *st, const struct config *cfg, int64_t id, co
 	int rc = store_referral_get(st, id, &v, NULL, NULL);
 
 	if (rc == 1 && v.rep_email)
-		rc = mail(st, cfg, id, "notify-rep", v.rep_email, v.rep_name, now, 0, text, now);
+		rc = mail(st, cfg, id, MAIL_NOTIFY_REP, v.rep_email, v.rep_name, now, 0, text, now);
 	store_referral_view_clear(&v);
 	return rc < 0 ? -1 : 0;
 }
 
 static int is_open(const struct referral_view *v)
 {
-	return !is(v->status, "won") && !is(v->status, "lost") && !is(v->status, "rejected") &&
-	       !is(v->status, "expired");
+	return !status_name_closed(v->status);
 }
 
 /* An event on every referral where email is the lead or the referrer, and
@@ -462,7 +482,7 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 			goto fail;
 		/* the new referrer is thanked as the one credited */
 		if (email &&
-		    mail(st, cfg, id, "thank-referrer", email, name, now, 0, NULL, now) < 0)
+		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, NULL, now) < 0)
 			goto fail;
 		snprintf(note, sizeof(note),
 		         "credit:%s also introduced %s to us. Under our policy the most recent "
@@ -479,14 +499,14 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		/* thanked, and told who introduced the lead first */
 		snprintf(note, sizeof(note), "credit:%s", first);
 		if (email &&
-		    mail(st, cfg, id, "thank-referrer", email, name, now, 0, note, now) < 0)
+		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, note, now) < 0)
 			goto fail;
 		snprintf(note, sizeof(note),
 		         "credit:%s also introduced %s to us. The introduction stays credited to "
 		         "you, as the first to make it.",
 		         second, v.lead.name ? v.lead.name : "them");
 	}
-	if (v.referrer.email && mail(st, cfg, id, "update-referrer", v.referrer.email,
+	if (v.referrer.email && mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email,
 	                             v.referrer.name, now, 0, note, now) < 0)
 		goto fail;
 	store_referral_view_clear(&v);
@@ -541,7 +561,7 @@ int lifecycle_summary(struct store *st, const struct config *cfg, const char *em
 	if (n > 0) {
 		/* the text is made when the mail goes out, from the referrals as
 		 * they are then; it goes to the address on file */
-		rc = mail(st, cfg, 0, "update-referrer", v[0].referrer.email, v[0].referrer.name,
+		rc = mail(st, cfg, 0, MAIL_UPDATE_REFERRER, v[0].referrer.email, v[0].referrer.name,
 		          now, 0, "summary", now);
 		*sent_r = rc == 0;
 	}
@@ -563,8 +583,12 @@ int lifecycle_expire(struct store *st, const struct config *cfg, int64_t now, in
 	snprintf(note, sizeof(note), "no activity for %d days", cfg->expire_days);
 	for (size_t i = 0; i < n; i++) {
 		char *why = NULL;
-		int rc = lifecycle_set_status(st, cfg, ids[i], "expired", 0, 0, note, "agent", 0,
-		                              now, &why);
+		struct status_change c = {.id = ids[i],
+		                          .status = STATUS_EXPIRED,
+		                          .note = note,
+		                          .actor = "agent",
+		                          .now = now};
+		int rc = lifecycle_set_status(st, cfg, &c, &why);
 
 		free(why);
 		if (rc < 0) {

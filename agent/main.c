@@ -185,7 +185,7 @@ static int cmd_check(struct app *a, int argc, char **argv)
 	if (bad)
 		return EXIT_USAGE;
 	printf("%s: ok (%zu reps, %zu rules in %s, %d templates in %s)\n", a->cfg->path,
-	       a->cfg->nreps, filter_count(a->filters), a->cfg->filters_dir, TEMPLATE_COUNT,
+	       a->cfg->nreps, filter_count(a->filters), a->cfg->filters_dir, MAIL_COUNT,
 	       a->cfg->templates_dir);
 	return 0;
 }
@@ -388,6 +388,7 @@ static int cmd_templates(struct app *a, int argc, char **argv)
 {
 	struct outbox *ob = NULL;
 	const char *name = NULL;
+	enum mail_kind kind;
 	long id = 0;
 	int escalated = 0, rc;
 	char *data = NULL, *err = NULL;
@@ -410,14 +411,14 @@ static int cmd_templates(struct app *a, int argc, char **argv)
 	}
 	if (id == 0)
 		return usage("templates render needs --referral ID");
-	if (!template_known(name))
+	if (!mail_parse(name, &kind))
 		return usage("templates render: no mail is called '%s'", name);
 	if (load_config(a) != 0 || load_templates(a) != 0)
 		return EXIT_USAGE;
 	if (open_store(a, 1) != 0)
 		return EXIT_WORK;
 	outbox_open(a->cfg, a->st, a->templates, &ob);
-	rc = outbox_preview(ob, name, id, escalated, &data, &len, &err);
+	rc = outbox_preview(ob, kind, id, escalated, &data, &len, &err);
 	outbox_close(ob);
 	if (rc != 0) {
 		log_error("%s", err);
@@ -515,6 +516,7 @@ static int in_transaction(struct app *a, int rc_of_fn, char *why)
 
 static int cmd_status(struct app *a, int argc, char **argv)
 {
+	struct status_change change = {0};
 	long id = 0;
 	const char *status = NULL, *note = NULL;
 	int has_value = 0, rc;
@@ -542,21 +544,27 @@ static int cmd_status(struct app *a, int argc, char **argv)
 	}
 	if (id == 0 || status == NULL)
 		return usage("usage: status ID STATUS [--value N] [--note TEXT]");
-	if (!lifecycle_valid_status(status))
-		return usage("status: '%s' is not a status (new, contacted, qualified, proposal, "
-		             "won, lost, held, rejected, expired)",
-		             status);
+	if (lifecycle_status_arg(status, &change.status, &why) != 0) {
+		rc = usage("status: %s", why);
+		free(why);
+		return rc;
+	}
 	if ((rc = open_app(a, 0)) != 0)
 		return rc;
 	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	rc = lifecycle_set_status(a->st, a->cfg, id, status, has_value, value, note, "cli", 0,
-	                          clock_now(), &why);
+	change.id = id;
+	change.has_value = has_value;
+	change.value = value;
+	change.note = note;
+	change.actor = "cli";
+	change.now = clock_now();
+	rc = lifecycle_set_status(a->st, a->cfg, &change, &why);
 	rc = in_transaction(a, rc, why);
 	if (rc == 0)
-		printf("referral %ld: %s\n", id, status);
+		printf("referral %ld: %s\n", id, status_name(change.status));
 	return rc;
 }
 

@@ -70,12 +70,23 @@ void outbox_close(struct outbox *ob)
 	free(ob);
 }
 
-/* Mail to the business's own people (reps, the admin) is internal: no
- * unsubscribe line and no daily cap, so a busy rep gets every referral. */
-static int internal(const char *template)
+/* The mail_table row of a job.  A job whose template is no mail of this
+ * build (written by a newer one) has none; it fails when built. */
+static const struct mail_desc *desc_of(const struct job_view *j)
 {
-	return strcmp(template, "assign-rep") == 0 || strcmp(template, "remind-rep") == 0 ||
-	       strcmp(template, "confirm-status") == 0 || strcmp(template, "notify-rep") == 0;
+	enum mail_kind k;
+
+	return mail_parse(j->template, &k) ? &mail_table[k] : NULL;
+}
+
+/* Mail to someone outside the business carries the unsubscribe line; mail
+ * to the business's own people (reps, the admin) does not, and has no
+ * daily cap, so a busy rep gets every referral. */
+static int outside(const struct job_view *j)
+{
+	const struct mail_desc *d = desc_of(j);
+
+	return d && (d->flags & MAIL_OUTSIDE);
 }
 
 /* ---- the values a template sees ---- */
@@ -187,29 +198,42 @@ static char *summary_text(struct outbox *ob, const char *email)
  * writes the notes). */
 static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *vs)
 {
-	const char *t = j->template, *note = j->note;
+	const char *note = j->note;
+	enum mail_kind k;
+	enum status s;
 
-	if (note == NULL)
+	if (note == NULL || !mail_parse(j->template, &k))
 		return;
-	if (strcmp(t, "update-referrer") == 0) {
-		if (strcmp(note, "contacted") == 0)
-			var(vs, "update.contacted", "yes");
-		else if (strcmp(note, "won") == 0)
-			var(vs, "update.won", "yes");
-		else if (strcmp(note, "lost") == 0)
-			var(vs, "update.lost", "yes");
-		else if (strcmp(note, "summary") == 0)
+	switch (k) {
+	case MAIL_UPDATE_REFERRER:
+		if (status_parse(note, &s)) {
+			if (s == STATUS_CONTACTED)
+				var(vs, "update.contacted", "yes");
+			else if (s == STATUS_WON)
+				var(vs, "update.won", "yes");
+			else if (s == STATUS_LOST)
+				var(vs, "update.lost", "yes");
+		} else if (strcmp(note, "summary") == 0) {
 			var(vs, "summary.text", keep(vs, summary_text(ob, j->recipient)));
-		else if (str_istarts(note, "credit:"))
+		} else if (str_istarts(note, "credit:")) {
 			var(vs, "credit.note", note + 7);
-	} else if (strcmp(t, "thank-referrer") == 0 && str_istarts(note, "credit:")) {
-		var(vs, "credit.name", note + 7);
-	} else if (strcmp(t, "reward-referrer") == 0) {
+		}
+		break;
+	case MAIL_THANK_REFERRER:
+		if (str_istarts(note, "credit:"))
+			var(vs, "credit.name", note + 7);
+		break;
+	case MAIL_REWARD_REFERRER:
 		var(vs, "reward.amount", note);
-	} else if (strcmp(t, "confirm-status") == 0) {
+		break;
+	case MAIL_CONFIRM_STATUS:
 		var(vs, "confirm.action", note);
-	} else if (strcmp(t, "notify-rep") == 0) {
+		break;
+	case MAIL_NOTIFY_REP:
 		var(vs, "notify.text", note);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -217,6 +241,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
                        struct vars *vs)
 {
 	const struct config *cfg = ob->cfg;
+	const struct mail_desc *d = desc_of(j);
 	char buf[64];
 
 	memset(vs, 0, sizeof(*vs));
@@ -237,8 +262,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		var(vs, "referral.id", keep(vs, xstrdup(buf)));
 		var(vs, "referral.status", r->status);
 		/* "Re: <the intro's subject>" to the lead only in its thread */
-		if (j->in_reply_to || (strcmp(j->template, "welcome-lead") != 0 &&
-		                       strcmp(j->template, "nudge-lead") != 0))
+		if (j->in_reply_to || !(d && d->to == ROLE_LEAD && (d->flags & MAIL_THREADED)))
 			var(vs, "referral.subject", strip_re(r->subject));
 		var(vs, "referral.context", r->context);
 		var(vs, "referral.need", r->need);
@@ -251,15 +275,15 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 			snprintf(buf, sizeof(buf), "%.2f", r->value);
 			var(vs, "referral.value", keep(vs, xstrdup(buf)));
 		}
-	} else if (!internal(j->template)) {
+	} else if (outside(j)) {
 		/* a check-in or a status summary: about the referrer alone */
 		person_vars(vs, "referrer", j->recipient_name, j->recipient, NULL, NULL);
 	}
 	note_vars(ob, j, vs);
-	if (strcmp(j->template, "assign-rep") == 0)
+	if (mail_is(j->template, MAIL_ASSIGN_REP))
 		var(vs, "referral.waiting",
 		    keep(vs, xstrdup(schedule_days_phrase(cfg->rep_deadline, buf, sizeof(buf)))));
-	if (strcmp(j->template, "remind-rep") == 0) {
+	if (mail_is(j->template, MAIL_REMIND_REP)) {
 		int escalated = j->note && strcmp(j->note, "escalated") == 0;
 
 		snprintf(buf, sizeof(buf), "%d", j->seq);
@@ -271,7 +295,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		    keep(vs, xstrdup(schedule_days_phrase(j->seq * cfg->rep_deadline, buf,
 		                                          sizeof(buf)))));
 	}
-	if (!internal(j->template))
+	if (outside(j))
 		var(vs, "unsubscribe.hint", "Reply stop and we will not write to you again.");
 }
 
@@ -343,10 +367,17 @@ static int build(struct outbox *ob, const struct job_view *j, const struct refer
 	char *cc_copy = xstrdup(j->cc), *refs_copy = xstrdup(j->refs), *refs[64];
 	char *plus = NULL, *unsub = NULL, *token = NULL, refnum[32];
 	struct header extra[1];
+	const struct mail_desc *d = desc_of(j);
 	int rc;
 
+	if (d == NULL) {
+		*error_r = xasprintf("no mail is called '%s'", j->template);
+		rc = -1;
+		goto out;
+	}
 	build_vars(ob, j, r, &vs);
-	rc = template_render(ob->templates, j->template, vs.v, vs.n, &out, error_r);
+	rc = template_render(ob->templates, (enum mail_kind)(d - mail_table), vs.v, vs.n, &out,
+	                     error_r);
 	vars_free(&vs);
 	if (rc != 0)
 		goto out;
@@ -364,14 +395,14 @@ static int build(struct outbox *ob, const struct job_view *j, const struct refer
 	}
 	/* Replies come back to the referral: the welcome to the rep and the
 	 * agent, everything else to the agent's address for this referral. */
-	if (strcmp(j->template, "welcome-lead") == 0 && r && r->rep_email)
+	if ((d->flags & MAIL_CC_REP) && r && r->rep_email)
 		reply_to[nreply++] = (struct addr){r->rep_name, r->rep_email};
 	if (j->referral_id) {
 		snprintf(refnum, sizeof(refnum), "r%" PRId64, j->referral_id);
 		plus = plus_address(cfg, refnum);
 		reply_to[nreply++] = (struct addr){cfg->name, plus};
 	}
-	if (!internal(j->template) && (token = person_token(ob, j->recipient)) != NULL) {
+	if ((d->flags & MAIL_OUTSIDE) && (token = person_token(ob, j->recipient)) != NULL) {
 		char *tag = xasprintf("u-%s", token), *addr = plus_address(cfg, tag);
 
 		unsub = xasprintf("<mailto:%s?subject=unsubscribe>", addr);
@@ -604,7 +635,7 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		stats->cancelled++;
 		return finish(ob, j, "cancelled", no, 0, now);
 	}
-	if (!internal(j->template)) {
+	if (mail_flags_of(j->template) & MAIL_CAPPED) {
 		int64_t count = 0, first = 0;
 
 		if (store_sent_since(ob->st, j->recipient, now - 86400, &count, &first) < 0)
@@ -719,12 +750,13 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 	}
 }
 
-int outbox_preview(struct outbox *ob, const char *template, int64_t referral_id, int escalated,
+int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
                    char **data_r, size_t *len_r, char **error_r)
 {
 	struct referral_view r = {0};
 	struct job_view j = {0};
-	const char *to, *to_name, *cc;
+	const char *to, *to_name, *cc, *name = mail_name(kind);
+	unsigned flags = mail_table[kind].flags;
 	int rc = store_referral_get(ob->st, referral_id, &r, NULL, NULL);
 
 	if (rc <= 0) {
@@ -732,27 +764,23 @@ int outbox_preview(struct outbox *ob, const char *template, int64_t referral_id,
 		                  : xasprintf("no referral %" PRId64, referral_id);
 		return -1;
 	}
-	if (!template_known(template)) {
-		store_referral_view_clear(&r);
-		*error_r = xasprintf("no mail is called '%s'", template);
-		return -1;
-	}
-	schedule_recipients(ob->cfg, template, &r, escalated, &to, &to_name, &cc);
+	schedule_recipients(ob->cfg, kind, &r, escalated, &to, &to_name, &cc);
 	if (to == NULL) {
 		store_referral_view_clear(&r);
 		*error_r = xasprintf("referral %" PRId64 " has nobody to send %s to", referral_id,
-		                     template);
+		                     name);
 		return -1;
 	}
 	j.referral_id = referral_id;
-	j.template = (char *)template;
+	j.template = (char *)name;
 	j.recipient = (char *)to;
 	j.recipient_name = (char *)to_name;
 	j.cc = (char *)cc;
-	j.seq = strcmp(template, "remind-rep") == 0 ? 1 : 0;
+	j.seq = (flags & MAIL_CHAINED) && mail_table[kind].to == ROLE_REP ? 1 : 0;
 	j.note = escalated ? (char *)"escalated" : NULL;
-	j.message_key = schedule_message_id(ob->cfg, referral_id, template);
-	if (strcmp(template, "welcome-lead") == 0 || strcmp(template, "assign-rep") == 0)
+	j.message_key = schedule_message_id(ob->cfg, referral_id, name);
+	/* the intro's thread, as the jobs made at intake have it */
+	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))
 		j.in_reply_to = r.thread_key;
 	j.refs = j.in_reply_to;
 	ob->preview = 1;

@@ -125,41 +125,43 @@ char *schedule_message_id(const struct config *cfg, int64_t referral, const char
 	return xasprintf("%s.%016" PRIx64 "@%s", template, r, addr_domain(cfg->address));
 }
 
-void schedule_recipients(const struct config *cfg, const char *template,
+void schedule_recipients(const struct config *cfg, enum mail_kind kind,
                          const struct referral_view *v, int escalated, const char **to_r,
                          const char **to_name_r, const char **cc_r)
 {
+	const struct mail_desc *d = &mail_table[kind];
+	enum mail_role role = d->to;
+
 	*to_r = *to_name_r = *cc_r = NULL;
-	if (strcmp(template, "welcome-lead") == 0 || strcmp(template, "nudge-lead") == 0 ||
-	    strcmp(template, "ask-client") == 0) {
+	/* a chained reminder to a rep ends with the admin */
+	if (role == ROLE_REP && escalated && (d->flags & MAIL_CHAINED))
+		role = ROLE_ADMIN;
+	switch (role) {
+	case ROLE_LEAD:
 		*to_r = v->lead.email;
 		*to_name_r = v->lead.name;
 		/* the welcome puts the rep in the conversation */
-		if (strcmp(template, "welcome-lead") == 0)
+		if (d->flags & MAIL_CC_REP)
 			*cc_r = v->rep_email;
-	} else if (strcmp(template, "assign-rep") == 0 ||
-	           (strcmp(template, "remind-rep") == 0 && !escalated)) {
+		break;
+	case ROLE_REP:
 		*to_r = v->rep_email;
 		*to_name_r = v->rep_name;
-	} else if (strcmp(template, "remind-rep") == 0) {
+		break;
+	case ROLE_ADMIN:
 		*to_r = cfg->admin;
 		*to_name_r = NULL;
-	} else if (strcmp(template, "confirm-status") == 0 || strcmp(template, "notify-rep") == 0) {
-		*to_r = v->rep_email;
-		*to_name_r = v->rep_name;
-	} else {
-		/* thank-, update-, reward-, checkin-referrer */
+		break;
+	case ROLE_REFERRER:
 		*to_r = v->referrer.email;
 		*to_name_r = v->referrer.name;
+		break;
 	}
 }
 
-static long delay_of(const struct config *cfg, const char *template)
+static long delay_of(const struct config *cfg, enum mail_kind kind)
 {
-	for (int i = 0; i < TEMPLATE_COUNT; i++)
-		if (strcmp(template_names[i], template) == 0)
-			return cfg->delays[i];
-	return 0;
+	return cfg->delays[kind];
 }
 
 /* Writes one job; nothing for a missing or own address. */
@@ -170,7 +172,7 @@ static int add_job(struct store *st, const struct config *cfg, const struct job_
 	int rc;
 	struct job_rec j = {
 	        .referral_id = js->referral_id,
-	        .template = js->template,
+	        .template = mail_name(js->kind),
 	        .recipient = js->to,
 	        .recipient_name = js->to_name,
 	        .cc = js->cc,
@@ -185,7 +187,7 @@ static int add_job(struct store *st, const struct config *cfg, const struct job_
 	if (js->to == NULL || config_is_agent(cfg, js->to))
 		return 0;
 	key = js->message_key ? xstrdup(js->message_key)
-	                      : schedule_message_id(cfg, js->referral_id, js->template);
+	                      : schedule_message_id(cfg, js->referral_id, mail_name(js->kind));
 	j.message_key = key;
 	rc = store_job_add(st, &j, NULL);
 	free(key);
@@ -208,23 +210,23 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	size_t n = 0;
 
 	/* to the referrer and the rep at once; to the lead in business hours */
-	specs[n++] = (struct job_spec_pub){.template = "thank-referrer",
+	specs[n++] = (struct job_spec_pub){.kind = MAIL_THANK_REFERRER,
 	                                   .to = r->referrer_email,
 	                                   .to_name = r->referrer_name,
-	                                   .due = now + delay_of(cfg, "thank-referrer")};
+	                                   .due = now + delay_of(cfg, MAIL_THANK_REFERRER)};
 	specs[n++] = (struct job_spec_pub){
-	        .template = "welcome-lead",
+	        .kind = MAIL_WELCOME_LEAD,
 	        .to = r->lead_email,
 	        .to_name = r->lead_name,
 	        .cc = rep_email,
-	        .due = schedule_next_open(cfg, now + delay_of(cfg, "welcome-lead")),
+	        .due = schedule_next_open(cfg, now + delay_of(cfg, MAIL_WELCOME_LEAD)),
 	        .in_reply_to = r->thread_key,
 	        .refs = r->thread_refs};
 	if (rep_email) {
-		specs[n++] = (struct job_spec_pub){.template = "assign-rep",
+		specs[n++] = (struct job_spec_pub){.kind = MAIL_ASSIGN_REP,
 		                                   .to = rep_email,
 		                                   .to_name = rep_name,
-		                                   .due = now + delay_of(cfg, "assign-rep"),
+		                                   .due = now + delay_of(cfg, MAIL_ASSIGN_REP),
 		                                   .in_reply_to = r->thread_key,
 		                                   .refs = r->thread_refs};
 		/* the next reminder is made when this one is sent
@@ -232,7 +234,7 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 		 * cancel and a changed deadline applies from then on */
 		if (steps > 0)
 			specs[n++] = (struct job_spec_pub){
-			        .template = "remind-rep",
+			        .kind = MAIL_REMIND_REP,
 			        .to = rep_email,
 			        .to_name = rep_name,
 			        .due = schedule_add_business_days(cfg, now, deadline),
@@ -242,7 +244,7 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	 * deadline. */
 	if (cfg->admin && (rep_email == NULL || steps == 0))
 		specs[n++] =
-		        (struct job_spec_pub){.template = "remind-rep",
+		        (struct job_spec_pub){.kind = MAIL_REMIND_REP,
 		                              .to = cfg->admin,
 		                              .due = schedule_add_business_days(cfg, now, deadline),
 		                              .seq = 1,
@@ -267,7 +269,7 @@ int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, i
 	                       now - (int64_t)cfg->checkin_days * 86400, CHECKIN_BATCH, &v, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct job_spec_pub js = {.template = "checkin-referrer",
+		struct job_spec_pub js = {.kind = MAIL_CHECKIN_REFERRER,
 		                          .to = v[i].email,
 		                          .to_name = v[i].name,
 		                          .due = schedule_next_open(cfg, now)};
@@ -287,21 +289,21 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
                         int64_t now)
 {
 	struct job_spec_pub js = {.referral_id = j->referral_id,
-	                          .template = "remind-rep",
+	                          .kind = MAIL_REMIND_REP,
 	                          .to = j->recipient,
 	                          .to_name = j->recipient_name,
 	                          .due = schedule_add_business_days(cfg, now, cfg->rep_deadline),
 	                          .seq = j->seq + 1};
 
 	/* a lead is nudged at most `nudges` times, nudge_after apart */
-	if (strcmp(j->template, "nudge-lead") == 0) {
+	if (mail_is(j->template, MAIL_NUDGE_LEAD)) {
 		if (j->seq >= cfg->nudges)
 			return 0;
-		js.template = "nudge-lead";
+		js.kind = MAIL_NUDGE_LEAD;
 		js.due = schedule_add_business_days(cfg, now, cfg->nudge_after);
 		return add_job(st, cfg, &js, now);
 	}
-	if (strcmp(j->template, "remind-rep") != 0 ||
+	if (!mail_is(j->template, MAIL_REMIND_REP) ||
 	    (j->note && strcmp(j->note, "escalated") == 0))
 		return 0;
 	if (j->seq >= cfg->rep_reminders) {

@@ -36,22 +36,6 @@
 #include "log.h"
 #include "util.h"
 
-const char *const template_names[] = {
-        "thank-referrer",
-        "welcome-lead",
-        "assign-rep",
-        "remind-rep",
-        "nudge-lead",
-        "update-referrer",
-        "reward-referrer",
-        "checkin-referrer",
-        "ask-client",
-        /* beyond DESIGN.md's nine: what replies need */
-        "confirm-status",
-        "notify-rep",
-        NULL,
-};
-
 const char *const template_var_names[] = {
         "business.name",
         "business.email",
@@ -136,13 +120,13 @@ struct tmpl {
 };
 
 struct template_set {
-	struct tmpl t[TEMPLATE_COUNT];
+	struct tmpl t[MAIL_COUNT];
 };
 
 /* ---- faults ---- */
 
 struct fault {
-	size_t file; /* template_names index, then the unknown files */
+	size_t file; /* mail_table index, then the unknown files */
 	int line;    /* 0: about the file as a whole */
 	size_t seq;  /* keeps the order of faults on one line */
 	char *text;
@@ -189,24 +173,6 @@ static int fault_cmp(const void *a, const void *b)
 }
 
 /* ---- names ---- */
-
-int template_known(const char *name)
-{
-	if (name == NULL)
-		return 0;
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++)
-		if (strcmp(template_names[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static int template_index(const char *name)
-{
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++)
-		if (strcmp(template_names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
 
 static int var_index(const char *name, size_t len)
 {
@@ -709,8 +675,9 @@ static int list_unknown(const char *dir, char ***paths_r, size_t *n_r)
 	for (size_t i = 0; i < n; i++) {
 		const char *base = strrchr(paths[i], '/') ? strrchr(paths[i], '/') + 1 : paths[i];
 		char *name = xstrndup(base, strlen(base) - 5);
+		enum mail_kind kind;
 
-		if (template_known(name))
+		if (mail_parse(name, &kind))
 			free(paths[i]);
 		else
 			paths[k++] = paths[i];
@@ -735,8 +702,8 @@ int template_load(const char *dir, struct template_set **set_r)
 		return -1;
 	}
 	set = xcalloc(1, sizeof(*set));
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++) {
-		char *path = xasprintf("%s%s%s.tmpl", dir, sep, template_names[i]);
+	for (size_t i = 0; i < MAIL_COUNT; i++) {
+		char *path = xasprintf("%s%s%s.tmpl", dir, sep, mail_name((enum mail_kind)i));
 
 		ld.file = i;
 		ld.path = path;
@@ -746,9 +713,9 @@ int template_load(const char *dir, struct template_set **set_r)
 	for (size_t i = 0; i < nextra; i++) {
 		struct buf known = {0};
 
-		for (size_t j = 0; j < TEMPLATE_COUNT; j++)
-			buf_printf(&known, "%s%s", j ? ", " : "", template_names[j]);
-		ld.file = TEMPLATE_COUNT + i;
+		for (size_t j = 0; j < MAIL_COUNT; j++)
+			buf_printf(&known, "%s%s", j ? ", " : "", mail_name((enum mail_kind)j));
+		ld.file = MAIL_COUNT + i;
 		ld.path = extra[i];
 		fault(&ld, 0, "not a known mail (the mails are %s)", known.s);
 		buf_free(&known);
@@ -779,7 +746,7 @@ void template_free(struct template_set *set)
 {
 	if (set == NULL)
 		return;
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++) {
+	for (size_t i = 0; i < MAIL_COUNT; i++) {
 		part_free(&set->t[i].subject);
 		part_free(&set->t[i].text);
 		part_free(&set->t[i].html);
@@ -938,21 +905,20 @@ static char *subject_finish(struct buf *in)
 	return buf_steal(&out);
 }
 
-int template_render(const struct template_set *set, const char *name, const struct tvar *vars,
+int template_render(const struct template_set *set, enum mail_kind kind, const struct tvar *vars,
                     size_t n, struct rendered *out, char **error_r)
 {
 	const char *vals[NVARS] = {0};
 	const struct tmpl *t;
 	struct buf b = {0};
-	int idx = (set && name) ? template_index(name) : -1;
 
 	memset(out, 0, sizeof(*out));
-	if (idx < 0) {
+	if (set == NULL || (unsigned)kind >= MAIL_COUNT) {
 		if (error_r)
-			*error_r = xasprintf("no template '%s'", name ? name : "(none)");
+			*error_r = xasprintf("no template '%s'", mail_name(kind));
 		return -1;
 	}
-	t = &set->t[idx];
+	t = &set->t[kind];
 	for (size_t i = 0; i < n; i++) {
 		int v = vars[i].name ? var_index(vars[i].name, strlen(vars[i].name)) : -1;
 

@@ -35,16 +35,17 @@ enum status {
 #define STATUS_ANY    ((1u << STATUS_COUNT) - 1)
 
 struct status_desc {
-	const char *name;  /* "won": stored, typed, shown */
-	const char *words; /* the same for people: "won", "in touch" */
-	unsigned closed : 1;  /* won, lost, rejected, expired: no more
-	                         follow-up; closed_at is stamped */
-	unsigned credit : 1;  /* while in it the referral holds its lead for
-	                         its referrer: a second intro is a touch */
-	unsigned contact : 1; /* reaching it means the rep has been in touch
-	                         (first contact stamped, reminders stop) */
-	unsigned from;        /* STATUS_BIT()s it may be set from */
-	const char *what;     /* one line for the README and --help */
+	const char *name;      /* "won": stored, typed, shown */
+	const char *words;     /* the same for people: "won", "in touch" */
+	unsigned closed : 1;   /* won, lost, rejected, expired: no more
+	                          follow-up; closed_at is stamped */
+	unsigned credit : 1;   /* while in it the referral holds its lead for
+	                          its referrer: a second intro is a touch */
+	unsigned contact : 1;  /* reaching it means the rep has been in touch
+	                          (first contact stamped, reminders stop) */
+	unsigned stop_all : 1; /* every pending mail of the referral stops */
+	unsigned from;         /* STATUS_BIT()s it may be set from */
+	const char *what;      /* one line for the README and --help */
 };
 
 /* The table, in enum order. */
@@ -114,10 +115,11 @@ enum mail_role {
 #define MAIL_HOURS    0x01u /* waits for business hours */
 #define MAIL_THREADED 0x02u /* joins the intro's thread (In-Reply-To, "Re:") */
 #define MAIL_CAPPED   0x04u /* counts toward [schedule] max_per_day */
-#define MAIL_OUTSIDE  0x08u /* to someone outside the business: carries
-                               List-Unsubscribe and the opt-out hint */
-#define MAIL_CC_REP   0x10u /* the referral's rep on Cc and in Reply-To */
-#define MAIL_CHAINED  0x20u /* sending one schedules the next (seq + 1) */
+#define MAIL_OUTSIDE                                                                               \
+	0x08u              /* to someone outside the business: carries                             \
+	                      List-Unsubscribe and the opt-out hint */
+#define MAIL_CC_REP  0x10u /* the referral's rep on Cc and in Reply-To */
+#define MAIL_CHAINED 0x20u /* sending one schedules the next (seq + 1) */
 
 /* What cancels a pending mail, besides an opt-out or bounce of its
  * recipient (which cancels every mail to them) and a referral becoming

@@ -16,32 +16,47 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds.h"
+
 struct config;
 struct store;
 
-/* Non-zero for new, contacted, qualified, proposal, won, lost, held,
- * rejected, expired. */
-int lifecycle_valid_status(const char *status);
+/* A status change: referral id to status, with a value (won) and a note
+ * (why), by actor (an address, "cli" or "agent"), caused by message
+ * msg_id (0: none), at now. */
+struct status_change {
+	int64_t id;
+	enum status status;
+	int has_value;
+	double value;
+	const char *note;
+	const char *actor;
+	int64_t msg_id;
+	int64_t now;
+};
 
 /*
- * Moves referral id to status, with a value (won) and a note (why), by
- * actor (an address, "cli" or "agent"), caused by message msg_id (0: none).
- * What follows it:
- *   - contacted, qualified, proposal, won: the first contact is stamped
- *     and the rep's reminders are cancelled; from new to contacted the
- *     lead's first nudge is scheduled and the referrer is told;
+ * Applies change c.  What follows it:
+ *   - a status with `contact` (kinds.h: contacted, qualified, proposal,
+ *     won): the first contact is stamped and the rep's reminders are
+ *     cancelled; from new to contacted the lead's first nudge is scheduled
+ *     and the referrer is told;
  *   - won: nudges cancelled, the reward owed (by [rewards]) with a
  *     reward-referrer mail, the referrer told, the client asked for an
  *     introduction ask_client_days later;
  *   - lost: nudges cancelled; the referrer told when update_on_lost;
  *   - rejected, expired: every pending mail of the referral cancelled;
  *   - held to new: the follow-up of a new referral starts.
- * The referrer is never told about their own action.  Refuses an unknown
- * status, a missing referral, and a change to the status it already has.
+ * The referrer is never told about their own action.  Refuses a missing
+ * referral, a change its status table row does not allow, and a change to
+ * the status it already has.
  */
-int lifecycle_set_status(struct store *st, const struct config *cfg, int64_t id, const char *status,
-                         int has_value, double value, const char *note, const char *actor,
-                         int64_t msg_id, int64_t now, char **why_r);
+int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
+                         char **why_r);
+
+/* The status called name, or 1 with *why_r ("'maybe' is not a status
+ * (new, ...)", caller frees).  0 when found. */
+int lifecycle_status_arg(const char *name, enum status *s_r, char **why_r);
 
 /* A rep's mail reached the lead: contacted when the referral was new.
  * Sets *changed_r.  Returns 0 or -1. */

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds.h"
+
 struct config;
 struct store;
 struct template_set;
@@ -62,7 +64,7 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
  * `templates render`), without sending or writing anything.  Returns 0
  * with *data_r (caller frees), or -1 with *error_r.
  */
-int outbox_preview(struct outbox *ob, const char *template, int64_t referral_id, int escalated,
+int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
                    char **data_r, size_t *len_r, char **error_r);
 
 #endif

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kinds.h"
+
 struct config;
 struct rep;
 struct store;
@@ -84,7 +86,7 @@ int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, i
  * opt-out, a bounce).  Nothing is made for a NULL or own address. */
 struct job_spec_pub {
 	int64_t referral_id; /* 0: none */
-	const char *template;
+	enum mail_kind kind;
 	const char *to;
 	const char *to_name;
 	const char *cc;
@@ -98,10 +100,11 @@ struct job_spec_pub {
 int schedule_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
                  int64_t now);
 
-/* The To and Cc a template's mail about referral v goes to (the same rule
- * the jobs were made with; used by `templates render`).  *to_r and *cc_r
+/* The To and Cc mail `kind` about referral v goes to, by its role in
+ * mail_table (the same rule the jobs were made with; used by `templates
+ * render`); escalated: a chained reminder's copy to the admin.  *to_r and *cc_r
  * point into v or cfg, NULL when there is nobody. */
-void schedule_recipients(const struct config *cfg, const char *template,
+void schedule_recipients(const struct config *cfg, enum mail_kind kind,
                          const struct referral_view *v, int escalated, const char **to_r,
                          const char **to_name_r, const char **cc_r);
 

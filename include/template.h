@@ -38,7 +38,7 @@
  *   other tag between "{{" and "}}", an unclosed or mismatched section, a
  *   missing, empty or repeated Subject, another header, an empty text or
  *   HTML part, bytes that are not UTF-8, a missing file among the mails of
- *   template_names, or a *.tmpl file that is not one of them is a fault at
+ *   mail_table, or a *.tmpl file that is not one of them is a fault at
  *   load, printed as "file:line: problem" (or "file: problem"), never a
  *   surprise at send time.  Other files in the folder are ignored.
  *
@@ -51,13 +51,9 @@
 
 #include <stddef.h>
 
-struct template_set;
+#include "kinds.h"
 
-/* The nine mails of DESIGN.md, in its order, then confirm-status (asks a
- * rep to confirm a status line by mail) and notify-rep (tells a rep about
- * their lead: a bounce, an opt-out); then a NULL. */
-extern const char *const template_names[];
-#define TEMPLATE_COUNT 11
+struct template_set;
 
 /*
  * The placeholder names a template may use, NULL-terminated.  Values are
@@ -93,7 +89,7 @@ struct rendered {
 };
 
 /*
- * Loads DIR/NAME.tmpl for every NAME in template_names.  Returns 0 and sets
+ * Loads DIR/NAME.tmpl for every NAME in mail_table.  Returns 0 and sets
  * *set_r, or -1 after printing every fault of every file as
  * "file:line: problem" on stderr (one per line, no "refagent: " prefix,
  * sorted by file then line, as config_load does).  template_free takes
@@ -103,17 +99,14 @@ int template_load(const char *dir, struct template_set **set_r);
 void template_free(struct template_set *set);
 
 /*
- * Renders template name with vars[0..n) (names not in vars have no value;
+ * Renders the template of mail kind with vars[0..n) (names not in vars have no value;
  * a name given twice takes the last value; names not in template_var_names
  * are ignored).
  * Returns 0 and fills *out (free with rendered_clear), or -1 with *error_r
- * when name is not a loaded template.
+ * when kind is out of range or set is NULL.
  */
-int template_render(const struct template_set *set, const char *name, const struct tvar *vars,
+int template_render(const struct template_set *set, enum mail_kind kind, const struct tvar *vars,
                     size_t n, struct rendered *out, char **error_r);
 void rendered_clear(struct rendered *r);
-
-/* Non-zero when name is a template name. */
-int template_known(const char *name);
 
 #endif

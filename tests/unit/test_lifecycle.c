@@ -62,7 +62,7 @@ static int setup(void **state)
 	assert_int_equal(store_referral_add(f->st, &r, &f->rid), 0);
 	/* the first reminder, as intake makes it */
 	struct job_spec_pub js = {.referral_id = f->rid,
-	                          .template = "remind-rep",
+	                          .kind = MAIL_REMIND_REP,
 	                          .to = "tom@biz.test",
 	                          .due = NOW + 86400,
 	                          .seq = 1};
@@ -81,6 +81,25 @@ static int teardown(void **state)
 	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
+}
+
+/* lifecycle_set_status by status name, as the command line and status
+ * lines give it: an unknown name is refused the same way. */
+static int set_status(struct fx *f, int64_t id, const char *status, int has_value, double value,
+                      const char *note, const char *actor, int64_t msg_id, int64_t now,
+                      char **why_r)
+{
+	struct status_change c = {.id = id,
+	                          .has_value = has_value,
+	                          .value = value,
+	                          .note = note,
+	                          .actor = actor,
+	                          .msg_id = msg_id,
+	                          .now = now};
+
+	if (lifecycle_status_arg(status, &c.status, why_r) != 0)
+		return 1;
+	return lifecycle_set_status(f->st, &f->cfg, &c, why_r);
 }
 
 /* Pending jobs of template to recipient. */
@@ -179,9 +198,9 @@ static void test_contacted_then_won(void **state)
 	assert_int_equal(lifecycle_lead_replied(f->st, f->rid, NOW + 120), 0);
 	assert_int_equal(pending(f, "nudge-lead", NULL), 0);
 
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "won", 1, 12000, NULL,
-	                                      "tom@biz.test", 0, NOW + 200, &why),
-	                 0);
+	assert_int_equal(
+	        set_status(f, f->rid, "won", 1, 12000, NULL, "tom@biz.test", 0, NOW + 200, &why),
+	        0);
 	get(f, &v);
 	assert_string_equal(v.status, "won");
 	assert_true(v.has_value && v.value == 12000);
@@ -199,14 +218,11 @@ static void test_contacted_then_won(void **state)
 
 	/* the same status again is refused; won with a new value is not a
 	 * second reward */
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "won", 0, 0, NULL, "cli", 0,
-	                                      NOW + 300, &why),
-	                 1);
+	assert_int_equal(set_status(f, f->rid, "won", 0, 0, NULL, "cli", 0, NOW + 300, &why), 1);
 	assert_non_null(strstr(why, "already won"));
 	free(why);
 	why = NULL;
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "won", 1, 15000, NULL, "cli",
-	                                      0, NOW + 400, &why),
+	assert_int_equal(set_status(f, f->rid, "won", 1, 15000, NULL, "cli", 0, NOW + 400, &why),
 	                 0);
 	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
 	assert_int_equal(n, 1);
@@ -222,24 +238,18 @@ static void test_own_action_and_rejected(void **state)
 	struct fx *f = *state;
 	char *why = NULL;
 
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "contacted", 0, 0, NULL,
-	                                      "SARAH@partner.test", 0, NOW, &why),
-	                 0);
+	assert_int_equal(
+	        set_status(f, f->rid, "contacted", 0, 0, NULL, "SARAH@partner.test", 0, NOW, &why),
+	        0);
 	assert_int_equal(pending(f, "update-referrer", NULL), 0);
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "maybe", 0, 0, NULL, "cli", 0,
-	                                      NOW, &why),
-	                 1);
+	assert_int_equal(set_status(f, f->rid, "maybe", 0, 0, NULL, "cli", 0, NOW, &why), 1);
 	assert_non_null(strstr(why, "'maybe' is not a status"));
 	free(why);
-	assert_int_equal(
-	        lifecycle_set_status(f->st, &f->cfg, 999, "won", 0, 0, NULL, "cli", 0, NOW, &why),
-	        1);
+	assert_int_equal(set_status(f, 999, "won", 0, 0, NULL, "cli", 0, NOW, &why), 1);
 	assert_non_null(strstr(why, "no referral 999"));
 	free(why);
 	assert_true(pending(f, "nudge-lead", NULL) > 0);
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "rejected", 0, 0, "spam",
-	                                      "cli", 0, NOW, &why),
-	                 0);
+	assert_int_equal(set_status(f, f->rid, "rejected", 0, 0, "spam", "cli", 0, NOW, &why), 0);
 	assert_int_equal(pending(f, "nudge-lead", NULL), 0);
 }
 
@@ -254,9 +264,8 @@ static void test_opt_out_and_bounce(void **state)
 	int changed = 0;
 	char note[300];
 
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "contacted", 0, 0, NULL,
-	                                      "cli", 0, NOW, &(char *){NULL}),
-	                 0);
+	assert_int_equal(
+	        set_status(f, f->rid, "contacted", 0, 0, NULL, "cli", 0, NOW, &(char *){NULL}), 0);
 	assert_int_equal(pending(f, "nudge-lead", "bob@client.test"), 1);
 	assert_int_equal(lifecycle_opt_out(f->st, &f->cfg, "Bob@Client.test", "replied stop", 0,
 	                                   NOW + 10, &changed),
@@ -365,9 +374,7 @@ static void test_release_held(void **state)
 
 	assert_int_equal(store_referral_set_status(f->st, f->rid, "held", 0, 0, NOW), 1);
 	assert_int_equal(store_jobs_cancel_referral(f->st, f->rid, NULL, NOW, "test", NULL), 0);
-	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, f->rid, "new", 0, 0, "looks fine",
-	                                      "cli", 0, NOW, &why),
-	                 0);
+	assert_int_equal(set_status(f, f->rid, "new", 0, 0, "looks fine", "cli", 0, NOW, &why), 0);
 	assert_int_equal(pending(f, "thank-referrer", "sarah@partner.test"), 1);
 	assert_int_equal(pending(f, "welcome-lead", "bob@client.test"), 1);
 	assert_int_equal(pending(f, "assign-rep", "tom@biz.test"), 1);

@@ -190,7 +190,7 @@ static void test_preview(void **state)
 	struct job_view *jobs = NULL;
 	size_t n = 0;
 
-	assert_int_equal(outbox_preview(f->ob, "welcome-lead", f->rid, 0, &data, &len, &err), 0);
+	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, f->rid, 0, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "In-Reply-To: <intro-1@partner.test>"));
 	assert_non_null(strstr(data, "Subject: Re: Bob, meet us\r\n"));
 	assert_non_null(strstr(data, "To: Bob Smith <bob@client.test>"));
@@ -205,15 +205,15 @@ static void test_preview(void **state)
 	assert_int_equal(store_jobs_list(f->st, NULL, &jobs, &n), 0);
 	assert_int_equal(n, 0);
 
-	assert_int_equal(outbox_preview(f->ob, "remind-rep", f->rid, 0, &data, &len, &err), 0);
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 0, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "To: Tom Rivera <tom@biz.test>"));
 	assert_null(strstr(data, "List-Unsubscribe"));
 	free(data);
 	/* no admin configured: nobody to escalate to */
-	assert_int_equal(outbox_preview(f->ob, "remind-rep", f->rid, 1, &data, &len, &err), -1);
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 1, &data, &len, &err), -1);
 	assert_non_null(strstr(err, "nobody to send remind-rep to"));
 	free(err);
-	assert_int_equal(outbox_preview(f->ob, "welcome-lead", 99, 0, &data, &len, &err), -1);
+	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, 99, 0, &data, &len, &err), -1);
 	assert_non_null(strstr(err, "no referral 99"));
 	free(err);
 }

@@ -68,8 +68,8 @@ static struct template_set *set_with(const char *text)
 	char *out = NULL;
 
 	assert_int_equal(mkdir(sub, 0700), 0);
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++) {
-		char *path = xasprintf("%s/%s.tmpl", sub, template_names[i]);
+	for (size_t i = 0; i < MAIL_COUNT; i++) {
+		char *path = xasprintf("%s/%s.tmpl", sub, mail_name((enum mail_kind)i));
 
 		write_file(path, i == 0 ? text : "Subject: x\n\nx\n");
 		free(path);
@@ -136,8 +136,11 @@ static void render_ok(const struct template_set *set, const char *name, const st
                       size_t n, struct rendered *r)
 {
 	char *err = NULL;
+	enum mail_kind k;
 
-	if (template_render(set, name, vars, n, r, &err) != 0)
+	if (!mail_parse(name, &k))
+		fail_msg("no mail is called %s", name);
+	if (template_render(set, k, vars, n, r, &err) != 0)
 		fail_msg("render %s: %s", name, err ? err : "?");
 	assert_null(err);
 	assert_non_null(r->subject);
@@ -190,15 +193,15 @@ static int wants_html(const char *name)
 
 static void check_all(const struct template_set *set, const struct tvar *vars, size_t n)
 {
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++) {
+	for (size_t i = 0; i < MAIL_COUNT; i++) {
 		struct rendered r;
 
-		render_ok(set, template_names[i], vars, n, &r);
-		check_subject(template_names[i], r.subject);
-		check_body(template_names[i], "text", r.text);
-		if (wants_html(template_names[i])) {
+		render_ok(set, mail_name((enum mail_kind)i), vars, n, &r);
+		check_subject(mail_name((enum mail_kind)i), r.subject);
+		check_body(mail_name((enum mail_kind)i), "text", r.text);
+		if (wants_html(mail_name((enum mail_kind)i))) {
 			assert_non_null(r.html);
-			check_body(template_names[i], "html", r.html);
+			check_body(mail_name((enum mail_kind)i), "html", r.html);
 			assert_non_null(strstr(r.html, "<p>"));
 			assert_null(strstr(r.text, "<p>"));
 		} else {
@@ -210,12 +213,14 @@ static void check_all(const struct template_set *set, const struct tvar *vars, s
 
 static void test_names(void **state)
 {
-	assert_string_equal(template_names[0], "thank-referrer");
-	assert_string_equal(template_names[8], "ask-client");
-	assert_null(template_names[TEMPLATE_COUNT]);
-	assert_true(template_known("remind-rep"));
-	assert_false(template_known("remind"));
-	assert_false(template_known(NULL));
+	enum mail_kind k;
+
+	assert_string_equal(mail_name(MAIL_THANK_REFERRER), "thank-referrer");
+	assert_string_equal(mail_name(MAIL_ASK_CLIENT), "ask-client");
+	assert_true(mail_parse("remind-rep", &k) && k == MAIL_REMIND_REP);
+	assert_false(mail_parse("remind", &k));
+	assert_false(mail_parse(NULL, &k));
+
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
@@ -512,13 +517,13 @@ static void test_render_errors(void **state)
 	struct rendered r = {.subject = (char *)"junk"};
 	char *err = NULL;
 
-	assert_int_equal(template_render(set, "no-such-mail", NULL, 0, &r, &err), -1);
-	assert_string_equal(err, "no template 'no-such-mail'");
+	assert_int_equal(template_render(set, MAIL_COUNT, NULL, 0, &r, &err), -1);
+	assert_string_equal(err, "no template '?'");
 	assert_null(r.subject);
 	assert_null(r.text);
 	free(err);
 	err = NULL;
-	assert_int_equal(template_render(set, NULL, NULL, 0, &r, &err), -1);
+	assert_int_equal(template_render(NULL, MAIL_WELCOME_LEAD, NULL, 0, &r, &err), -1);
 	assert_non_null(err);
 	free(err);
 	rendered_clear(&r);
@@ -609,8 +614,8 @@ static char *faults_of(const char *text, size_t tlen)
 	struct buf b = {0};
 
 	assert_int_equal(mkdir(sub, 0700), 0);
-	for (size_t i = 0; i < TEMPLATE_COUNT; i++) {
-		path = xasprintf("%s/%s.tmpl", sub, template_names[i]);
+	for (size_t i = 0; i < MAIL_COUNT; i++) {
+		path = xasprintf("%s/%s.tmpl", sub, mail_name((enum mail_kind)i));
 		if (i == 0)
 			write_bytes(path, text, tlen ? tlen : strlen(text));
 		else
