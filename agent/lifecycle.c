@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jobnote.h"
 #include "log.h"
 #include "schedule.h"
 #include "store.h"
@@ -173,6 +174,22 @@ static int cancel_kinds(struct store *st, int64_t id, unsigned what, int64_t now
 	return 0;
 }
 
+/* The referrer of v is told of a milestone: update.<status name>. */
+static int milestone(struct store *st, const struct config *cfg, const struct referral_view *v,
+                     enum status s, int64_t now)
+{
+	struct buf note = {0};
+	char *name = xasprintf("update.%s", status_name(s));
+	int rc;
+
+	jobnote_add(&note, name, "yes");
+	rc = mail(st, cfg, v->id, MAIL_UPDATE_REFERRER, v->referrer.email, v->referrer.name, now, 0,
+	          note.s, now);
+	buf_free(&note);
+	free(name);
+	return rc;
+}
+
 static int on_won(struct store *st, const struct config *cfg, const struct referral_view *v,
                   int has_value, double value, const char *actor, int64_t now)
 {
@@ -188,14 +205,19 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 			return -1; /* one reward per referral: a second win changes none */
 		if (event(st, v->id, now, "agent", "reward", NULL, NULL, rule, 0) < 0)
 			return -1;
-		if (v->referrer.email &&
-		    mail(st, cfg, v->id, MAIL_REWARD_REFERRER, v->referrer.email, v->referrer.name,
-		         now, 0, lifecycle_money(cfg, amount, money, sizeof(money)), now) < 0)
-			return -1;
+		if (v->referrer.email) {
+			struct buf note = {0};
+
+			jobnote_add(&note, "reward.amount",
+			            lifecycle_money(cfg, amount, money, sizeof(money)));
+			rc = mail(st, cfg, v->id, MAIL_REWARD_REFERRER, v->referrer.email,
+			          v->referrer.name, now, 0, note.s, now);
+			buf_free(&note);
+			if (rc < 0)
+				return -1;
+		}
 	}
-	if (tell_referrer(v, actor) &&
-	    mail(st, cfg, v->id, MAIL_UPDATE_REFERRER, v->referrer.email, v->referrer.name, now, 0,
-	         status_name(STATUS_WON), now) < 0)
+	if (tell_referrer(v, actor) && milestone(st, cfg, v, STATUS_WON, now) < 0)
 		return -1;
 	if (cfg->ask_client_days > 0 && v->lead.email &&
 	    mail(st, cfg, v->id, MAIL_ASK_CLIENT, v->lead.email, v->lead.name,
@@ -285,9 +307,7 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 		    mail(st, cfg, id, MAIL_NUDGE_LEAD, v.lead.email, v.lead.name,
 		         schedule_add_business_days(cfg, now, cfg->nudge_after), 1, NULL, now) < 0)
 			goto fail;
-		if (tell_referrer(&v, actor) &&
-		    mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email, v.referrer.name, now,
-		         0, name, now) < 0)
+		if (tell_referrer(&v, actor) && milestone(st, cfg, &v, STATUS_CONTACTED, now) < 0)
 			goto fail;
 	}
 	if (c->status == STATUS_WON) {
@@ -299,8 +319,7 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 			goto fail;
 	}
 	if (c->status == STATUS_LOST && cfg->update_on_lost && tell_referrer(&v, actor) &&
-	    mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email, v.referrer.name, now, 0, name,
-	         now) < 0)
+	    milestone(st, cfg, &v, STATUS_LOST, now) < 0)
 		goto fail;
 	if (c->status == STATUS_NEW && old == STATUS_HELD) {
 		const struct rep *rep = config_find_rep(cfg, v.rep_email);
@@ -360,15 +379,15 @@ int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now)
 	return cancel_kinds(st, id, CANCEL_LEAD_REPLY, now, "the lead replied");
 }
 
-/* notify-rep about the lead of referral id, with text. */
-static int notify_rep(struct store *st, const struct config *cfg, int64_t id, const char *text,
+/* notify-rep about the lead of referral id, with the facts in note. */
+static int notify_rep(struct store *st, const struct config *cfg, int64_t id, const char *note,
                       int64_t now)
 {
 	struct referral_view v = {0};
 	int rc = store_referral_get(st, id, &v, NULL, NULL);
 
 	if (rc == 1 && v.rep_email)
-		rc = mail(st, cfg, id, MAIL_NOTIFY_REP, v.rep_email, v.rep_name, now, 0, text, now);
+		rc = mail(st, cfg, id, MAIL_NOTIFY_REP, v.rep_email, v.rep_name, now, 0, note, now);
 	store_referral_view_clear(&v);
 	return rc < 0 ? -1 : 0;
 }
@@ -379,9 +398,10 @@ static int is_open(const struct referral_view *v)
 }
 
 /* An event on every referral where email is the lead or the referrer, and
- * rep_text to the rep of each open referral where they are the lead. */
+ * a notify-rep with rep_note to the rep of each open referral where they
+ * are the lead. */
 static int note_on_referrals(struct store *st, const struct config *cfg, const char *email,
-                             const char *kind, const char *detail, const char *rep_text,
+                             const char *kind, const char *detail, const char *rep_note,
                              int64_t msg_id, int64_t now)
 {
 	struct referral_view *v = NULL;
@@ -392,8 +412,8 @@ static int note_on_referrals(struct store *st, const struct config *cfg, const c
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		rc = event(st, v[i].id, now, email, kind, NULL, NULL, detail, msg_id);
-		if (rc == 0 && rep_text && is_open(&v[i]))
-			rc = notify_rep(st, cfg, v[i].id, rep_text, now);
+		if (rc == 0 && rep_note && is_open(&v[i]))
+			rc = notify_rep(st, cfg, v[i].id, rep_note, now);
 	}
 	store_referral_views_free(v, n);
 	if (rc < 0 || store_referrals_of_referrer(st, email, &v, &n) < 0)
@@ -407,8 +427,9 @@ static int note_on_referrals(struct store *st, const struct config *cfg, const c
 int lifecycle_opt_out(struct store *st, const struct config *cfg, const char *address,
                       const char *source, int64_t msg_id, int64_t now, int *changed_r)
 {
-	char detail[400], text[600], email[320];
-	int cancelled = 0;
+	char detail[400], email[320];
+	struct buf note = {0};
+	int cancelled = 0, rc;
 
 	*changed_r = 0;
 	if (address == NULL)
@@ -425,18 +446,20 @@ int lifecycle_opt_out(struct store *st, const struct config *cfg, const char *ad
 	         "%s opted out of automated mail (%s); %d pending mail%s "
 	         "cancelled",
 	         email, source, cancelled, cancelled == 1 ? "" : "s");
-	snprintf(text, sizeof(text),
-	         "%s asked us not to send them automated mail any more (%s). Our mails to them "
-	         "have stopped. If you are talking with them, carry on personally as usual.",
-	         email, source);
-	return note_on_referrals(st, cfg, email, "opt-out", detail, text, msg_id, now);
+	jobnote_add(&note, "notify.optout", "yes");
+	jobnote_add(&note, "notify.email", email);
+	jobnote_add(&note, "notify.source", source);
+	rc = note_on_referrals(st, cfg, email, "opt-out", detail, note.s, msg_id, now);
+	buf_free(&note);
+	return rc;
 }
 
 int lifecycle_bounce(struct store *st, const struct config *cfg, const char *address,
                      const char *reason, int64_t msg_id, int64_t now)
 {
-	char detail[600], text[800], email[320];
-	int cancelled = 0;
+	char detail[600], email[320];
+	struct buf note = {0};
+	int cancelled = 0, rc;
 
 	if (address == NULL)
 		return 0;
@@ -447,18 +470,20 @@ int lifecycle_bounce(struct store *st, const struct config *cfg, const char *add
 		return -1;
 	snprintf(detail, sizeof(detail), "mail to %s bounces (%s); %d pending mail%s cancelled",
 	         email, reason, cancelled, cancelled == 1 ? "" : "s");
-	snprintf(text, sizeof(text),
-	         "Mail to %s bounces (%s). We have stopped writing to that address; please "
-	         "reach them another way, by phone or through the person who introduced them.",
-	         email, reason);
-	return note_on_referrals(st, cfg, email, "bounce", detail, text, msg_id, now);
+	jobnote_add(&note, "notify.bounce", "yes");
+	jobnote_add(&note, "notify.email", email);
+	jobnote_add(&note, "notify.reason", reason);
+	rc = note_on_referrals(st, cfg, email, "bounce", detail, note.s, msg_id, now);
+	buf_free(&note);
+	return rc;
 }
 
 int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_t id,
                               const char *email, const char *name, int64_t msg_id, int64_t now)
 {
 	struct referral_view v = {0};
-	char note[400], detail[400];
+	struct buf note = {0}, thanks = {0};
+	char detail[400];
 	const char *first = NULL, *second = name ? name : email;
 	int rc = store_referral_get(st, id, &v, NULL, NULL);
 
@@ -484,11 +509,8 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		if (email &&
 		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, NULL, now) < 0)
 			goto fail;
-		snprintf(note, sizeof(note),
-		         "credit:%s also introduced %s to us. Under our policy the most recent "
-		         "introduction is credited, so this one goes to %s. Thank you all the same "
-		         "for thinking of us first.",
-		         second, v.lead.name ? v.lead.name : "them", second);
+		jobnote_add(&note, "credit.other", second);
+		jobnote_add(&note, "credit.moved", "yes");
 	} else {
 		snprintf(detail, sizeof(detail),
 		         "%s introduced the lead too; %s keeps the credit "
@@ -497,23 +519,25 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		if (event(st, id, now, "agent", "credit", NULL, NULL, detail, msg_id) < 0)
 			goto fail;
 		/* thanked, and told who introduced the lead first */
-		snprintf(note, sizeof(note), "credit:%s", first);
+		jobnote_add(&thanks, "credit.name", first);
 		if (email &&
-		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, note, now) < 0)
+		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, thanks.s, now) < 0)
 			goto fail;
-		snprintf(note, sizeof(note),
-		         "credit:%s also introduced %s to us. The introduction stays credited to "
-		         "you, as the first to make it.",
-		         second, v.lead.name ? v.lead.name : "them");
+		jobnote_add(&note, "credit.other", second);
+		jobnote_add(&note, "credit.kept", "yes");
 	}
 	if (v.referrer.email && mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email,
-	                             v.referrer.name, now, 0, note, now) < 0)
+	                             v.referrer.name, now, 0, note.s, now) < 0)
 		goto fail;
-	store_referral_view_clear(&v);
-	return 0;
+	rc = 0;
+	goto out;
 fail:
+	rc = -1;
+out:
+	buf_free(&note);
+	buf_free(&thanks);
 	store_referral_view_clear(&v);
-	return -1;
+	return rc;
 }
 
 int lifecycle_credit(struct store *st, const struct config *cfg, int64_t id, const char *email,
@@ -562,7 +586,7 @@ int lifecycle_summary(struct store *st, const struct config *cfg, const char *em
 		/* the text is made when the mail goes out, from the referrals as
 		 * they are then; it goes to the address on file */
 		rc = mail(st, cfg, 0, MAIL_UPDATE_REFERRER, v[0].referrer.email, v[0].referrer.name,
-		          now, 0, "summary", now);
+		          now, 0, "summary=yes\n", now);
 		*sent_r = rc == 0;
 	}
 	store_referral_views_free(v, n);

@@ -418,7 +418,7 @@ static int cmd_templates(struct app *a, int argc, char **argv)
 	if (open_store(a, 1) != 0)
 		return EXIT_WORK;
 	outbox_open(a->cfg, a->st, a->templates, &ob);
-	rc = outbox_preview(ob, kind, id, escalated, &data, &len, &err);
+	rc = outbox_preview(ob, kind, id, escalated, NULL, &data, &len, &err);
 	outbox_close(ob);
 	if (rc != 0) {
 		log_error("%s", err);

@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "jobnote.h"
 #include "log.h"
 #include "message.h"
 #include "schedule.h"
@@ -92,9 +93,9 @@ static int outside(const struct job_view *j)
 /* ---- the values a template sees ---- */
 
 struct vars {
-	struct tvar v[48];
+	struct tvar v[64];
 	size_t n;
-	char *owned[16]; /* strings made here */
+	char *owned[40]; /* strings made here */
 	size_t nowned;
 };
 
@@ -194,15 +195,39 @@ static char *summary_text(struct outbox *ob, const char *email)
 	return buf_steal(&b);
 }
 
-/* What a job's note carries into its template (see lifecycle.c, which
- * writes the notes). */
-static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *vs)
+struct note_ctx {
+	struct outbox *ob;
+	const struct job_view *j;
+	struct vars *vs;
+};
+
+/* One fact of a job's note: a placeholder of the template (jobnote.h).
+ * "summary" asks for the referrer's summary as it is now. */
+static void note_fact(void *ctx, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	struct note_ctx *c = ctx;
+	char *n = xstrndup(name, nlen);
+
+	if (strcmp(n, "summary") == 0) {
+		var(c->vs, "summary.text", keep(c->vs, summary_text(c->ob, c->j->recipient)));
+	} else if (nlen > 0) {
+		for (size_t i = 0; template_var_names[i]; i++)
+			if (strcmp(template_var_names[i], n) == 0)
+				var(c->vs, template_var_names[i],
+				    keep(c->vs, xstrndup(value, vlen)));
+	}
+	free(n);
+}
+
+/* A note written by an earlier version: one bare word or text whose
+ * meaning depends on the mail. */
+static void note_legacy(struct outbox *ob, const struct job_view *j, struct vars *vs)
 {
 	const char *note = j->note;
 	enum mail_kind k;
 	enum status s;
 
-	if (note == NULL || !mail_parse(j->template, &k))
+	if (!mail_parse(j->template, &k))
 		return;
 	switch (k) {
 	case MAIL_UPDATE_REFERRER:
@@ -235,6 +260,20 @@ static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *
 	default:
 		break;
 	}
+}
+
+/* What a job's note carries into its template (lifecycle.c writes the
+ * notes). */
+static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *vs)
+{
+	struct note_ctx c = {ob, j, vs};
+
+	if (j->note == NULL || *j->note == '\0')
+		return;
+	if (strchr(j->note, '=') && strchr(j->note, '\n'))
+		jobnote_each(j->note, note_fact, &c);
+	else if (!schedule_escalated(j))
+		note_legacy(ob, j, vs);
 }
 
 static void build_vars(struct outbox *ob, const struct job_view *j, const struct referral_view *r,
@@ -284,7 +323,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		var(vs, "referral.waiting",
 		    keep(vs, xstrdup(schedule_days_phrase(cfg->rep_deadline, buf, sizeof(buf)))));
 	if (mail_is(j->template, MAIL_REMIND_REP)) {
-		int escalated = j->note && strcmp(j->note, "escalated") == 0;
+		int escalated = schedule_escalated(j);
 
 		snprintf(buf, sizeof(buf), "%d", j->seq);
 		var(vs, "reminder.number", keep(vs, xstrdup(buf)));
@@ -751,7 +790,7 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 }
 
 int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
-                   char **data_r, size_t *len_r, char **error_r)
+                   const char *note, char **data_r, size_t *len_r, char **error_r)
 {
 	struct referral_view r = {0};
 	struct job_view j = {0};
@@ -777,7 +816,7 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	j.recipient_name = (char *)to_name;
 	j.cc = (char *)cc;
 	j.seq = (flags & MAIL_CHAINED) && mail_table[kind].to == ROLE_REP ? 1 : 0;
-	j.note = escalated ? (char *)"escalated" : NULL;
+	j.note = escalated ? (char *)"reminder.escalated=yes\n" : (char *)note;
 	j.message_key = schedule_message_id(ob->cfg, referral_id, name);
 	/* the intro's thread, as the jobs made at intake have it */
 	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))

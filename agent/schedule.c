@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "jobnote.h"
 #include "log.h"
 #include "store.h"
 #include "template.h"
@@ -159,6 +160,24 @@ void schedule_recipients(const struct config *cfg, enum mail_kind kind,
 	}
 }
 
+/* The note of a chained reminder's copy to the admin (jobnote.h). */
+#define ESCALATED "reminder.escalated=yes\n"
+
+int schedule_escalated(const struct job_view *j)
+{
+	char *v;
+	int yes;
+
+	if (j->note == NULL)
+		return 0;
+	if (strcmp(j->note, "escalated") == 0) /* written by earlier versions */
+		return 1;
+	v = jobnote_get(j->note, "reminder.escalated");
+	yes = v != NULL;
+	free(v);
+	return yes;
+}
+
 static long delay_of(const struct config *cfg, enum mail_kind kind)
 {
 	return cfg->delays[kind];
@@ -248,7 +267,7 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 		                              .to = cfg->admin,
 		                              .due = schedule_add_business_days(cfg, now, deadline),
 		                              .seq = 1,
-		                              .note = "escalated"};
+		                              .note = ESCALATED};
 	for (size_t i = 0; i < n; i++) {
 		specs[i].referral_id = r->id;
 		if (add_job(st, cfg, &specs[i], now) < 0)
@@ -303,8 +322,7 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
 		js.due = schedule_add_business_days(cfg, now, cfg->nudge_after);
 		return add_job(st, cfg, &js, now);
 	}
-	if (!mail_is(j->template, MAIL_REMIND_REP) ||
-	    (j->note && strcmp(j->note, "escalated") == 0))
+	if (!mail_is(j->template, MAIL_REMIND_REP) || schedule_escalated(j))
 		return 0;
 	if (j->seq >= cfg->rep_reminders) {
 		/* the rep had every reminder: the admin is told next */
@@ -312,7 +330,7 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
 			return 0;
 		js.to = cfg->admin;
 		js.to_name = NULL;
-		js.note = "escalated";
+		js.note = ESCALATED;
 	}
 	return add_job(st, cfg, &js, now);
 }

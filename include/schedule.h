@@ -75,6 +75,10 @@ struct job_view;
 int schedule_after_sent(struct store *st, const struct config *cfg, const struct job_view *j,
                         int64_t now);
 
+/* Non-zero when job j is a reminder's copy to the admin (its note says
+ * reminder.escalated). */
+int schedule_escalated(const struct job_view *j);
+
 /*
  * Check-ins: one checkin-referrer job for each referrer who made a
  * referral in the last 365 days and has not been written to by a check-in

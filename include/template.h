@@ -72,6 +72,12 @@ struct template_set;
  *   summary.text        a sentence about the referrer's introductions
  *   credit.name         who is credited, when someone else introduced the
  *                       same lead first (thank-referrer)
+ *   credit.other        who else introduced the same lead (update-referrer),
+ *                       with credit.kept ("yes": the credit stays with the
+ *                       reader) or credit.moved ("yes": it went to them)
+ *   notify.optout, notify.bounce   "yes" for what notify-rep reports, with
+ *                       notify.email (the lead's address) and notify.source
+ *                       (how they opted out) or notify.reason (the report)
  *   unsubscribe.hint    e.g. "Reply stop and we will not write again."
  */
 extern const char *const template_var_names[];

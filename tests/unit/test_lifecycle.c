@@ -187,7 +187,8 @@ static void test_contacted_then_won(void **state)
 	assert_int_equal(pending(f, "remind-rep", NULL), 0);
 	assert_int_equal(pending(f, "nudge-lead", "bob@client.test"), 1);
 	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 1);
-	assert_string_equal(job_note(f, "update-referrer", note, sizeof(note)), "contacted");
+	assert_string_equal(job_note(f, "update-referrer", note, sizeof(note)),
+	                    "update.contacted=yes\n");
 	/* a second reply is no new first contact */
 	assert_int_equal(lifecycle_first_contact(f->st, &f->cfg, f->rid, "tom@biz.test", 0,
 	                                         NOW + 99, &changed),
@@ -212,7 +213,8 @@ static void test_contacted_then_won(void **state)
 	assert_string_equal(w[0].referrer.email, "sarah@partner.test");
 	store_reward_views_free(w, n);
 	assert_int_equal(pending(f, "reward-referrer", "sarah@partner.test"), 1);
-	assert_string_equal(job_note(f, "reward-referrer", note, sizeof(note)), "$1,000");
+	assert_string_equal(job_note(f, "reward-referrer", note, sizeof(note)),
+	                    "reward.amount=$1,000\n");
 	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 2);
 	assert_int_equal(pending(f, "ask-client", "bob@client.test"), 1);
 
@@ -273,8 +275,9 @@ static void test_opt_out_and_bounce(void **state)
 	assert_int_equal(changed, 1);
 	assert_int_equal(pending(f, "nudge-lead", NULL), 0);
 	assert_int_equal(pending(f, "notify-rep", "tom@biz.test"), 1);
-	assert_non_null(strstr(job_note(f, "notify-rep", note, sizeof(note)),
-	                       "bob@client.test asked us not to send them automated mail"));
+	assert_string_equal(job_note(f, "notify-rep", note, sizeof(note)),
+	                    "notify.optout=yes\nnotify.email=bob@client.test\n"
+	                    "notify.source=replied stop\n");
 	assert_int_equal(lifecycle_opt_out(f->st, &f->cfg, "bob@client.test", "again", 0, NOW + 20,
 	                                   &changed),
 	                 0);
@@ -312,10 +315,11 @@ static void test_second_referrer(void **state)
 	assert_string_equal(v.referrer.email, "sarah@partner.test");
 	store_referral_view_clear(&v);
 	assert_int_equal(pending(f, "thank-referrer", "carlos@other.test"), 1);
-	assert_string_equal(job_note(f, "thank-referrer", note, sizeof(note)), "credit:Sarah Lee");
+	assert_string_equal(job_note(f, "thank-referrer", note, sizeof(note)),
+	                    "credit.name=Sarah Lee\n");
 	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 1);
-	assert_non_null(strstr(job_note(f, "update-referrer", note, sizeof(note)),
-	                       "Carlos Garcia also introduced Bob Smith"));
+	assert_string_equal(job_note(f, "update-referrer", note, sizeof(note)),
+	                    "credit.other=Carlos Garcia\ncredit.kept=yes\n");
 	/* the same referrer again: nothing */
 	assert_int_equal(lifecycle_second_referrer(f->st, &f->cfg, f->rid, "sarah@partner.test",
 	                                           "Sarah", 0, NOW),

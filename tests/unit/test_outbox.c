@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "config.h"
 #include "message.h"
+#include "jobnote.h"
 #include "outbox.h"
 #include "schedule.h"
 #include "store.h"
@@ -190,7 +191,8 @@ static void test_preview(void **state)
 	struct job_view *jobs = NULL;
 	size_t n = 0;
 
-	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, f->rid, 0, &data, &len, &err), 0);
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_WELCOME_LEAD, f->rid, 0, NULL, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "In-Reply-To: <intro-1@partner.test>"));
 	assert_non_null(strstr(data, "Subject: Re: Bob, meet us\r\n"));
 	assert_non_null(strstr(data, "To: Bob Smith <bob@client.test>"));
@@ -205,17 +207,59 @@ static void test_preview(void **state)
 	assert_int_equal(store_jobs_list(f->st, NULL, &jobs, &n), 0);
 	assert_int_equal(n, 0);
 
-	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 0, &data, &len, &err), 0);
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 0, NULL, &data, &len, &err),
+	                 0);
 	assert_non_null(strstr(data, "To: Tom Rivera <tom@biz.test>"));
 	assert_null(strstr(data, "List-Unsubscribe"));
 	free(data);
 	/* no admin configured: nobody to escalate to */
-	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 1, &data, &len, &err), -1);
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 1, NULL, &data, &len, &err),
+	                 -1);
 	assert_non_null(strstr(err, "nobody to send remind-rep to"));
 	free(err);
-	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, 99, 0, &data, &len, &err), -1);
+	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, 99, 0, NULL, &data, &len, &err),
+	                 -1);
 	assert_non_null(strstr(err, "no referral 99"));
 	free(err);
+}
+
+/* The facts of a job's note reach its template; the words are the
+ * template's, and a fact holds one line whatever it was given. */
+static void test_note_facts(void **state)
+{
+	struct fx *f = *state;
+	struct buf note = {0};
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+
+	jobnote_add(&note, "credit.other", "Carlos\r\nBcc: x@evil.test Garcia");
+	jobnote_add(&note, "credit.kept", "yes");
+	assert_string_equal(note.s,
+	                    "credit.other=Carlos  Bcc: x@evil.test Garcia\ncredit.kept=yes\n");
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, note.s, &data, &len, &err),
+	        0);
+	assert_non_null(strstr(data, "Carlos  Bcc: x@evil.test Garcia also introduced"));
+	assert_non_null(strstr(data, "stays credited to you"));
+	assert_null(strstr(data, "\nBcc:"));
+	free(data);
+	buf_free(&note);
+
+	jobnote_add(&note, "notify.bounce", "yes");
+	jobnote_add(&note, "notify.email", "bob@client.test");
+	jobnote_add(&note, "notify.reason", "5.1.1 no such user");
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_NOTIFY_REP, f->rid, 0, note.s, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "Mail to bob@client.test bounces (5.1.1 no such user)"));
+	free(data);
+	buf_free(&note);
+
+	/* a note written by an earlier version */
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, "won", &data, &len, &err),
+	        0);
+	assert_non_null(strstr(data, "Good news"));
+	free(data);
 }
 
 int main(void)
@@ -224,6 +268,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_daily_cap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
 	};
 	int rc;
 

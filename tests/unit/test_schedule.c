@@ -197,7 +197,7 @@ static void test_new_referral_jobs(void **state)
 	assert_int_equal(store_jobs_list(f->st, NULL, &v, &n), 0);
 	assert_int_equal(n, 6);
 	assert_string_equal(v[5].recipient, "admin@biz.test");
-	assert_string_equal(v[5].note, "escalated");
+	assert_string_equal(v[5].note, "reminder.escalated=yes\n");
 	assert_int_equal(v[5].due_at, local(2026, 12, 10, 9, 0));
 	/* the escalation sent -> nothing more */
 	assert_int_equal(schedule_after_sent(f->st, &cfg, &v[5], local(2026, 12, 10, 9, 0)), 0);
