@@ -42,6 +42,9 @@ enum set_type {
 	T_REWARD,   /* "250" (fixed) or "10%" (of the won value) */
 	T_MONEY,    /* a non-negative amount, into a double */
 	T_CREDIT,   /* first | last, into an int (0, 1) */
+	T_COLOUR,   /* #rgb or #rrggbb */
+	T_URL,      /* an http(s) URL without spaces or quotes */
+	T_SENDER,   /* agent | rep, into an int (0, 1) */
 };
 
 struct setting {
@@ -90,6 +93,9 @@ static const struct setting settings[] = {
         {"agent", "admin", T_ADDRESS, NULL, OFF(admin), 0, 0},
         {"agent", "phone", T_STRING, NULL, OFF(phone), 0, 0},
         {"agent", "website", T_STRING, NULL, OFF(website), 0, 0},
+        {"agent", "colour", T_COLOUR, NULL, OFF(colour), 0, 0},
+        {"agent", "logo_url", T_URL, NULL, OFF(logo_url), 0, 0},
+        {"agent", "welcome_from", T_SENDER, "agent", OFF(welcome_from_rep), 0, 0},
 
         {"schedule", "timezone", T_TIMEZONE, "UTC", OFF(timezone), 0, 0},
         {"schedule", "business_hours", T_HOURS, "09:00-17:00", OFF(open_min), 0, 0},
@@ -107,6 +113,9 @@ static const struct setting settings[] = {
         {"security", "authserv_id", T_STRING, NULL, OFF(authserv_id), 0, 0},
 
         {"rewards", "currency", T_STRING, "$", OFF(currency), 0, 0},
+        {"rewards", "payout", T_STRING,
+         "within 30 days; reply to this mail to tell us how you would like to receive it",
+         OFF(payout), 0, 0},
         {"rewards", "client", T_REWARD, NULL, OFF(reward[0]), 0, 0},
         {"rewards", "partner", T_REWARD, NULL, OFF(reward[1]), 0, 0},
         {"rewards", "staff", T_REWARD, NULL, OFF(reward[2]), 0, 0},
@@ -427,6 +436,37 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		*(char **)dst = v;
 		return 0;
 	}
+	case T_COLOUR: {
+		size_t n = strlen(v);
+
+		if (v[0] != '#' || (n != 4 && n != 7) ||
+		    strspn(v + 1, "0123456789abcdefABCDEF") != n - 1) {
+			fault(l, l->line, "%s: '%s' is not a colour such as #1a7f5a", s->key, v);
+			ok = 0;
+			break;
+		}
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
+	}
+	case T_URL:
+		if ((!str_istarts(v, "https://") && !str_istarts(v, "http://")) ||
+		    strpbrk(v, " \t\"'<>") != NULL) {
+			fault(l, l->line, "%s: '%s' is not an http(s) URL", s->key, v);
+			ok = 0;
+			break;
+		}
+		free(*(char **)dst);
+		*(char **)dst = v;
+		return 0;
+	case T_SENDER:
+		if (str_ieq(v, "agent") || str_ieq(v, "rep")) {
+			*(int *)dst = str_ieq(v, "rep");
+		} else {
+			fault(l, l->line, "%s: '%s' is not agent or rep", s->key, v);
+			ok = 0;
+		}
+		break;
 	case T_CREDIT:
 		if (str_ieq(v, "first") || str_ieq(v, "last")) {
 			*(int *)dst = str_ieq(v, "last");
@@ -665,9 +705,12 @@ void config_free(struct config *cfg)
 	free(cfg->admin);
 	free(cfg->phone);
 	free(cfg->website);
+	free(cfg->colour);
+	free(cfg->logo_url);
 	free(cfg->timezone);
 	free(cfg->authserv_id);
 	free(cfg->currency);
+	free(cfg->payout);
 	for (int i = 0; i < 3; i++)
 		free(cfg->reward[i]);
 	free(cfg->partners);

@@ -197,6 +197,10 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 	double amount;
 	int64_t rid = 0;
 
+	/* the news first, then the thank-you with the reward: due at the
+	 * same time, jobs go out in the order they were made */
+	if (tell_referrer(v, actor) && milestone(st, cfg, v, STATUS_WON, now) < 0)
+		return -1;
 	amount = lifecycle_reward(cfg, v->referrer.email, has_value, value, rule, sizeof(rule));
 	if (amount > 0 && v->referrer_id) {
 		int rc = store_reward_add(st, v->id, v->referrer_id, amount, rule, now, &rid);
@@ -217,8 +221,6 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 				return -1;
 		}
 	}
-	if (tell_referrer(v, actor) && milestone(st, cfg, v, STATUS_WON, now) < 0)
-		return -1;
 	if (cfg->ask_client_days > 0 && v->lead.email &&
 	    mail(st, cfg, v->id, MAIL_ASK_CLIENT, v->lead.email, v->lead.name,
 	         schedule_next_open(cfg, now + (int64_t)cfg->ask_client_days * 86400), 0, NULL,
@@ -411,8 +413,15 @@ static int note_on_referrals(struct store *st, const struct config *cfg, const c
 	if (store_referrals_of_lead(st, email, &v, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n && rc == 0; i++) {
+		int told = 0;
+
 		rc = event(st, v[i].id, now, email, kind, NULL, NULL, detail, msg_id);
-		if (rc == 0 && rep_note && is_open(&v[i]))
+		/* one notice per event: a rep with two open referrals of this
+		 * lead hears of it once */
+		for (size_t k = 0; k < i && !told; k++)
+			told = is_open(&v[k]) && v[k].rep_email &&
+			       str_ieq(v[k].rep_email, v[i].rep_email);
+		if (rc == 0 && rep_note && is_open(&v[i]) && !told)
 			rc = notify_rep(st, cfg, v[i].id, rep_note, now);
 	}
 	store_referral_views_free(v, n);
@@ -459,12 +468,20 @@ int lifecycle_bounce(struct store *st, const struct config *cfg, const char *add
 {
 	char detail[600], email[320];
 	struct buf note = {0};
+	struct person_flags f = {0};
 	int cancelled = 0, rc;
 
 	if (address == NULL)
 		return 0;
 	snprintf(email, sizeof(email), "%s", address);
 	str_lower(email);
+	/* a second report of the same failure (the same mail bounced by two
+	 * relays, a report that names the address twice) tells nobody again */
+	if (store_person_flags(st, email, &f) < 0)
+		return -1;
+	free(f.token);
+	if (f.bouncing_at)
+		return 0;
 	if (store_person_bouncing(st, email, now, reason) < 0 ||
 	    store_jobs_cancel_recipient(st, email, now, "bounces", &cancelled) < 0)
 		return -1;

@@ -128,6 +128,21 @@ static const char *first_name(struct vars *vs, const char *name)
 	return n ? keep(vs, xstrndup(name, n)) : NULL;
 }
 
+/* A name on one line: a display name from mail may hold CR, LF or tabs
+ * (RFC 2047 can encode them); in a greeting they would break the text. */
+static const char *one_line(struct vars *vs, const char *name)
+{
+	char *s;
+
+	if (name == NULL || strpbrk(name, "\r\n\t\v\f") == NULL)
+		return name;
+	s = xstrdup(name);
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return keep(vs, s);
+}
+
 static void person_vars(struct vars *vs, const char *prefix, const char *name, const char *email,
                         const char *phone, const char *company)
 {
@@ -137,8 +152,10 @@ static void person_vars(struct vars *vs, const char *prefix, const char *name, c
 	        {"lead", "lead.name", "lead.first_name", "lead.email", "lead.phone",
 	         "lead.company"},
 	        {"rep", "rep.name", "rep.first_name", "rep.email", "rep.phone", NULL},
+	        {"to", "to.name", "to.first_name", "to.email", NULL, NULL},
 	};
 
+	name = one_line(vs, name);
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (strcmp(names[i][0], prefix) != 0)
 			continue;
@@ -186,7 +203,11 @@ static char *summary_text(struct outbox *ob, const char *email)
 
 		localtime_r(&t, &lt);
 		strftime(day, sizeof(day), "%e %B %Y", &lt);
-		buf_printf(&b, "- %s: %s (introduced %s)\n", who ? who : "someone", v[i].status,
+		enum status st;
+		const char *words =
+		        status_parse(v[i].status, &st) ? status_table[st].words : v[i].status;
+
+		buf_printf(&b, "- %s: %s (introduced %s)\n", who ? who : "someone", words,
 		           str_trim(day));
 	}
 	store_referral_views_free(v, n);
@@ -288,18 +309,32 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 	var(vs, "business.email", cfg->address);
 	var(vs, "business.phone", cfg->phone);
 	var(vs, "business.website", cfg->website);
+	var(vs, "business.colour", cfg->colour);
+	var(vs, "business.logo", cfg->logo_url);
+	/* whoever the mail goes to is the one greeted */
+	person_vars(vs, "to", j->recipient_name, j->recipient, NULL, NULL);
 	if (r) {
 		char day[64];
 		time_t t = (time_t)r->created_at;
 		struct tm lt;
+		enum status st;
 
-		person_vars(vs, "referrer", r->referrer.name, r->referrer.email, NULL, NULL);
+		/* A referrer mail to someone who is not the referral's referrer
+		 * (a second referrer of the same lead) is about them: never
+		 * open it with the first referrer's name. */
+		if (d && d->to == ROLE_REFERRER && !str_ieq(j->recipient, r->referrer.email))
+			person_vars(vs, "referrer", j->recipient_name, j->recipient, NULL, NULL);
+		else
+			person_vars(vs, "referrer", r->referrer.name, r->referrer.email, NULL,
+			            NULL);
 		person_vars(vs, "lead", r->lead.name, r->lead.email, r->lead.phone,
 		            r->lead.company);
 		person_vars(vs, "rep", r->rep_name, r->rep_email, NULL, NULL);
 		snprintf(buf, sizeof(buf), "%" PRId64, r->id);
 		var(vs, "referral.id", keep(vs, xstrdup(buf)));
-		var(vs, "referral.status", r->status);
+		/* people read words, not status codes */
+		var(vs, "referral.status",
+		    status_parse(r->status, &st) ? status_table[st].words : r->status);
 		/* "Re: <the intro's subject>" to the lead only in its thread */
 		if (j->in_reply_to || !(d && d->to == ROLE_LEAD && (d->flags & MAIL_THREADED)))
 			var(vs, "referral.subject", strip_re(r->subject));
@@ -334,8 +369,14 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		    keep(vs, xstrdup(schedule_days_phrase(j->seq * cfg->rep_deadline, buf,
 		                                          sizeof(buf)))));
 	}
+	if (mail_is(j->template, MAIL_REWARD_REFERRER))
+		var(vs, "reward.how", cfg->payout);
+	if (mail_is(j->template, MAIL_WELCOME_LEAD) && cfg->welcome_from_rep && r && r->rep_email)
+		var(vs, "welcome.from_rep", "yes");
 	if (outside(j))
-		var(vs, "unsubscribe.hint", "Reply stop and we will not write to you again.");
+		var(vs, "unsubscribe.hint",
+		    "Rather not hear from us? Reply stop and we will not "
+		    "write again.");
 }
 
 static void vars_free(struct vars *vs)
@@ -407,6 +448,8 @@ static int build(struct outbox *ob, const struct job_view *j, const struct refer
 	char *plus = NULL, *unsub = NULL, *token = NULL, refnum[32];
 	struct header extra[1];
 	const struct mail_desc *d = desc_of(j);
+	const char *from_name = cfg->name;
+	char *sender = NULL;
 	int rc;
 
 	if (d == NULL) {
@@ -450,9 +493,14 @@ static int build(struct outbox *ob, const struct job_view *j, const struct refer
 	}
 	snprintf(refnum, sizeof(refnum), "%" PRId64, j->referral_id);
 	extra[0] = (struct header){"X-Refagent-Referral", refnum};
+	/* welcome_from = rep: the welcome goes out in the rep's name, from
+	 * the agent's address (the only one whose mail we may send) */
+	if ((d->flags & MAIL_CC_REP) && cfg->welcome_from_rep && r && r->rep_name)
+		from_name = cfg->name ? (sender = xasprintf("%s (%s)", r->rep_name, cfg->name))
+		                      : r->rep_name;
 	{
 		struct outmail m = {
-		        .from = {cfg->name, cfg->address},
+		        .from = {(char *)from_name, cfg->address},
 		        .to = &to,
 		        .nto = 1,
 		        .cc = cc,
@@ -481,6 +529,7 @@ out:
 	free(plus);
 	free(unsub);
 	free(token);
+	free(sender);
 	return rc;
 }
 
@@ -523,6 +572,36 @@ static const char *refusal(struct outbox *ob, const char *email, char *buf, size
 		snprintf(buf, len, "%s bounces", email);
 		return buf;
 	}
+	return NULL;
+}
+
+/* Referrer mail that must not reach the business's own people (a rep, the
+ * admin, an address of its domains), or NULL: nothing about a held or
+ * rejected referral (a rep's client thread that was taken for an intro),
+ * nothing about their own client thread (they are its rep), and no
+ * check-in (they introduce people as part of their job).  A staff
+ * referral that stands is thanked and rewarded like any other. */
+static const char *not_for_staff(struct outbox *ob, const struct job_view *j,
+                                 const struct referral_view *r)
+{
+	const struct config *cfg = ob->cfg;
+	const struct mail_desc *d = desc_of(j);
+	enum status st;
+
+	if (d == NULL || d->to != ROLE_REFERRER || j->recipient == NULL)
+		return NULL;
+	if (!config_find_rep(cfg, j->recipient) && !str_ieq(j->recipient, cfg->admin) &&
+	    !config_is_business(cfg, j->recipient))
+		return NULL;
+	if (mail_is(j->template, MAIL_CHECKIN_REFERRER))
+		return "no check-ins to the business's own people";
+	if (r == NULL)
+		return NULL;
+	if (str_ieq(j->recipient, r->rep_email))
+		return "referrer mail to the referral's own rep";
+	if (status_parse(r->status, &st) && (st == STATUS_HELD || st == STATUS_REJECTED))
+		return "referrer mail about a held or rejected referral to the business's own "
+		       "people";
 	return NULL;
 }
 
@@ -674,6 +753,29 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		stats->cancelled++;
 		return finish(ob, j, "cancelled", no, 0, now);
 	}
+	if (j->referral_id) {
+		have_r = store_referral_get(ob->st, j->referral_id, &r, NULL, NULL);
+		if (have_r < 0)
+			return -1;
+	}
+	if ((no = not_for_staff(ob, j, have_r == 1 ? &r : NULL)) != NULL) {
+		store_referral_view_clear(&r);
+		stats->cancelled++;
+		return finish(ob, j, "cancelled", no, 0, now);
+	}
+	/* mail to people waits for business hours, also when it fell due
+	 * while the agent was stopped */
+	if ((mail_flags_of(j->template) & MAIL_HOURS) && !schedule_is_open(cfg, now)) {
+		int64_t at = schedule_next_open(cfg, now);
+		char iso[32];
+
+		store_referral_view_clear(&r);
+		snprintf(why, sizeof(why), "outside business hours; waits until %s",
+		         time_iso(at, iso));
+		stats->postponed++;
+		log_info("job %" PRId64 ": %s", j->id, why);
+		return retry(ob, j, at, why, 0);
+	}
 	if (mail_flags_of(j->template) & MAIL_CAPPED) {
 		int64_t count = 0, first = 0;
 
@@ -683,14 +785,10 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 			snprintf(why, sizeof(why), "daily cap: %" PRId64 " mails to %s in 24 hours",
 			         count, j->recipient);
 			stats->postponed++;
+			store_referral_view_clear(&r);
 			log_info("job %" PRId64 ": %s; postponed", j->id, why);
 			return retry(ob, j, first + 86400 + 1, why, 0);
 		}
-	}
-	if (j->referral_id) {
-		have_r = store_referral_get(ob->st, j->referral_id, &r, NULL, NULL);
-		if (have_r < 0)
-			return -1;
 	}
 	if (build(ob, j, have_r == 1 ? &r : NULL, now, &data, &len, &err) != 0) {
 		snprintf(why, sizeof(why), "cannot build the mail: %s", err ? err : "?");
@@ -826,6 +924,26 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	rc = build(ob, &j, &r, clock_now(), data_r, len_r, error_r);
 	ob->preview = 0;
 	free(j.message_key);
+	store_referral_view_clear(&r);
+	return rc;
+}
+
+int outbox_render(struct outbox *ob, const struct job_view *j, char **data_r, size_t *len_r,
+                  char **error_r)
+{
+	struct referral_view r = {0};
+	int have_r = 0, rc;
+
+	if (j->referral_id) {
+		have_r = store_referral_get(ob->st, j->referral_id, &r, NULL, NULL);
+		if (have_r < 0) {
+			*error_r = xstrdup(store_error(ob->st));
+			return -1;
+		}
+	}
+	ob->preview = 1;
+	rc = build(ob, j, have_r == 1 ? &r : NULL, clock_now(), data_r, len_r, error_r);
+	ob->preview = 0;
 	store_referral_view_clear(&r);
 	return rc;
 }

@@ -59,9 +59,12 @@ struct config {
 	struct server_config smtp;
 
 	/* [agent], for the mail the agent writes */
-	char *admin;   /* gets escalations; NULL: none */
-	char *phone;   /* the business's phone, shown in mails */
-	char *website; /* and its website */
+	char *admin;          /* gets escalations; NULL: none */
+	char *phone;          /* the business's phone, shown in mails */
+	char *website;        /* and its website */
+	char *colour;         /* the business's colour in HTML mail ("#1a7f5a"), NULL: none */
+	char *logo_url;       /* its logo, shown atop HTML mail, NULL: none */
+	int welcome_from_rep; /* welcome-lead sent in the rep's name (welcome_from = rep) */
 
 	/* [schedule]: when follow-up mail goes out (see schedule.h) */
 	char *timezone; /* TZ name, e.g. Europe/London; "UTC" default */
@@ -84,6 +87,7 @@ struct config {
 
 	/* [rewards] */
 	char *currency;       /* shown before amounts, e.g. "$" or "EUR " */
+	char *payout;         /* how and when rewards are paid, said in the reward mail */
 	char *reward[3];      /* per kind (client, partner, staff): "250" or "10%" */
 	double reward_cap[3]; /* 0: no cap */
 	char *partners;       /* domains or addresses whose referrers are partners */

@@ -69,4 +69,13 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
                    const char *note, char **data_r, size_t *len_r, char **error_r);
 
+/*
+ * The complete message job j would send now, rendered for its own
+ * recipient, without sending or writing anything.  Returns 0 with *data_r
+ * (caller frees), or -1 with *error_r.
+ */
+struct job_view;
+int outbox_render(struct outbox *ob, const struct job_view *j, char **data_r, size_t *len_r,
+                  char **error_r);
+
 #endif

@@ -343,7 +343,7 @@ deliver referrer@partner.test agent@biz.test "$W/status.eml"
 cycle
 wait_search referrer@partner.test 'TO "referrer@partner.test" SUBJECT "Your introductions"' 1
 body_of referrer@partner.test 'TO "referrer@partner.test" SUBJECT "Your introductions"' |
-	grep -q 'Bob Smith: won' || fail "summary text"
+	grep -q 'Bob Smith: now a client' || fail "summary text"
 ok "a referrer's \"status\": a summary to their own address on file"
 
 # ---- rewards pay ----

@@ -119,7 +119,7 @@ static void test_faults_with_lines(void **state)
 {
 	char *path = write_conf("c.conf", "[agent]\n"                   /* 1 */
 	                                  "address = not-an-address\n"  /* 2 */
-	                                  "colour = blue\n"             /* 3 */
+	                                  "favourite = blue\n"          /* 3 */
 	                                  "max_leads = many\n"          /* 4 */
 	                                  "this line is junk\n"         /* 5 */
 	                                  "[imap]\n"                    /* 6 */
@@ -136,7 +136,7 @@ static void test_faults_with_lines(void **state)
 	assert_null(cfg);
 	const char *expect[] = {
 	        ":2: address: 'not-an-address' is not a mail address",
-	        ":3: unknown setting 'colour' in [agent]",
+	        ":3: unknown setting 'favourite' in [agent]",
 	        ":4: max_leads: 'many' is not a number",
 	        ":5: syntax error",
 	        ":8: [imap] security = none sends the password in clear text",

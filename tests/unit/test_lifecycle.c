@@ -370,6 +370,29 @@ static void test_summary_and_expiry(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* One notice per event: a lead with two open referrals of one rep, and the
+ * same failure reported twice, give the rep one notice. */
+static void test_one_notice_per_bounce(void **state)
+{
+	struct fx *f = *state;
+	struct referral_rec r = {
+	        .status = "new", .at = NOW, .rep_email = "tom@biz.test", .rep_name = "Tom Rivera"};
+	int64_t second = 0;
+
+	assert_int_equal(
+	        store_person_ensure(f->st, "ann@partner.test", "Ann Berg", NOW, &r.referrer_id), 0);
+	assert_int_equal(store_person_ensure(f->st, "bob@client.test", NULL, NOW, &r.lead_id), 0);
+	assert_int_equal(store_referral_add(f->st, &r, &second), 0);
+	assert_int_equal(
+	        lifecycle_bounce(f->st, &f->cfg, "bob@client.test", "5.1.1 unknown", 0, NOW + 10),
+	        0);
+	assert_int_equal(pending(f, "notify-rep", "tom@biz.test"), 1);
+	assert_int_equal(
+	        lifecycle_bounce(f->st, &f->cfg, "Bob@Client.test", "5.1.1 unknown", 0, NOW + 20),
+	        0);
+	assert_int_equal(pending(f, "notify-rep", "tom@biz.test"), 1);
+}
+
 /* A held referral released to new starts its follow-up. */
 static void test_release_held(void **state)
 {
@@ -394,6 +417,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_second_referrer, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_summary_and_expiry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_release_held, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_one_notice_per_bounce, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

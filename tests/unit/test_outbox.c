@@ -48,6 +48,9 @@ static int setup(void **state)
 	f->cfg.timezone = "UTC";
 	f->cfg.max_per_day = 3;
 	f->cfg.rep_deadline = 1;
+	f->cfg.open_min = 9 * 60;
+	f->cfg.close_min = 17 * 60;
+	f->cfg.days_mask = 0x3e; /* mon-fri */
 	f->cfg.path = "test.conf";
 	schedule_init(&f->cfg);
 	clock_set(NOW);
@@ -181,6 +184,29 @@ static void test_daily_cap(void **state)
 	store_job_view_clear(&v);
 }
 
+/* A reminder that fell due in the evening (the agent was stopped, or a
+ * reminder was due at 19:00) waits for the next opening, not an attempt. */
+static void test_business_hours(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_stats s = {0};
+	struct job_view v;
+	int64_t id;
+
+	clock_set(NOW + 9 * 3600); /* Tuesday 19:00 */
+	id = add_job(f, "remind-rep", "tom@biz.test", "late@biz.test");
+	assert_int_equal(outbox_send_due(f->ob, NULL, &s), 0);
+	assert_int_equal(s.postponed, 1);
+	assert_int_equal(s.retry, 0);
+	job(f, id, &v);
+	assert_string_equal(v.state, "pending");
+	assert_int_equal(v.attempts, 0);
+	assert_int_equal(v.next_attempt_at, NOW + 23 * 3600); /* Wednesday 09:00 */
+	assert_non_null(strstr(v.last_error, "outside business hours"));
+	store_job_view_clear(&v);
+	clock_set(NOW);
+}
+
 /* `templates render`: the whole message, threaded, nothing written. */
 static void test_preview(void **state)
 {
@@ -262,13 +288,85 @@ static void test_note_facts(void **state)
 	free(data);
 }
 
+/* The text part of a rendered message, decoded enough to read: soft line
+ * breaks of quoted-printable joined, "=3D" and "=20" undone. */
+static char *text_of(const char *data)
+{
+	struct buf b = {0};
+
+	for (const char *p = data; *p; p++) {
+		if (p[0] == '=' && p[1] == '\r' && p[2] == '\n')
+			p += 2;
+		else if (strncmp(p, "=3D", 3) == 0)
+			buf_addc(&b, '='), p += 2;
+		else if (strncmp(p, "=20", 3) == 0)
+			buf_addc(&b, ' '), p += 2;
+		else if (*p != '\r')
+			buf_addc(&b, *p);
+	}
+	return buf_steal(&b);
+}
+
+/* Every mail is written for its own recipient: with a second referrer of
+ * the same lead, each mail to either referrer greets that referrer and
+ * never opens with the other's name; lead and rep mails greet the lead
+ * and the rep. */
+static void test_each_mail_for_its_recipient(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *to, *name, *greeting;
+	} people[] = {
+	        {"sarah@partner.test", "Sarah Lee", "Hi Sarah,"},
+	        {"carlos@other.test", "Carlos Garcia", "Hi Carlos,"},
+	};
+
+	for (int k = 0; k < MAIL_COUNT; k++) {
+		const struct mail_desc *d = &mail_table[k];
+
+		for (size_t p = 0; p < ARRAY_SIZE(people); p++) {
+			struct job_view j = {0};
+			char *data = NULL, *err = NULL, *text;
+			size_t len = 0;
+			const char *greet = people[p].greeting,
+			           *other = p ? "Hi Sarah" : "Hi Carlos";
+
+			j.referral_id = f->rid;
+			j.template = (char *)mail_name((enum mail_kind)k);
+			j.message_key = (char *)"x1@biz.test";
+			if (d->to == ROLE_REFERRER) {
+				j.recipient = (char *)people[p].to;
+				j.recipient_name = (char *)people[p].name;
+			} else if (d->to == ROLE_LEAD) {
+				j.recipient = (char *)"bob@client.test";
+				j.recipient_name = (char *)"Bob Smith";
+				greet = "Hi Bob,";
+			} else {
+				j.recipient = (char *)"tom@biz.test";
+				j.recipient_name = (char *)"Tom Rivera";
+				greet = "Hi Tom,";
+			}
+			if (outbox_render(f->ob, &j, &data, &len, &err) != 0)
+				fail_msg("%s: %s", j.template, err ? err : "?");
+			text = text_of(data);
+			if (strstr(text, greet) == NULL || strstr(text, other) != NULL)
+				fail_msg("%s to %s: want \"%s\":\n%s", j.template, j.recipient,
+				         greet, text);
+			free(text);
+			free(data);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_daily_cap, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_business_hours, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
 	};
 	int rc;
 

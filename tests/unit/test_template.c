@@ -147,6 +147,18 @@ static void render_ok(const struct template_set *set, const char *name, const st
 	assert_non_null(r->text);
 }
 
+/* render_ok for a mail to the person called first (to.first_name). */
+static void render_to(const struct template_set *set, const char *name, const struct tvar *vars,
+                      size_t n, const char *first, struct rendered *r)
+{
+	struct tvar v[80];
+
+	assert_true(n < ARRAY_SIZE(v));
+	memcpy(v, vars, n * sizeof(*vars));
+	v[n] = (struct tvar){"to.first_name", first};
+	render_ok(set, name, v, n + 1, r);
+}
+
 static struct template_set *load_real(void)
 {
 	struct template_set *set = NULL;
@@ -224,9 +236,9 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 50);
+	assert_int_equal(n, 57);
 	assert_string_equal(template_var_names[0], "business.name");
-	assert_string_equal(template_var_names[n - 1], "notify.reason");
+	assert_string_equal(template_var_names[n - 1], "welcome.from_rep");
 }
 
 static void test_real_full(void **state)
@@ -252,12 +264,24 @@ static void test_real_texts(void **state)
 	struct template_set *set = load_real();
 	struct rendered r;
 
-	render_ok(set, "thank-referrer", full, ARRAY_SIZE(full), &r);
+	render_to(set, "thank-referrer", full, ARRAY_SIZE(full), "Sarah", &r);
 	assert_string_equal(r.subject, "Thank you for introducing Noah Baker");
 	assert_true(
 	        str_istarts(r.text, "Hi Sarah,\n\nThank you for introducing Noah Baker to us."));
+	/* someone else introduced Noah first: no promise of a new contact */
+	assert_non_null(strstr(r.text, "already been introduced to us by Ann Other"));
+	assert_null(strstr(r.text, "will be in touch with Noah"));
+	/* the opt-out line is a footer, not the last sentence of the text */
+	assert_non_null(strstr(r.text, "\n\n---\nReply stop and we will not write again.\n"));
+	rendered_clear(&r);
+	struct tvar fresh_intro[ARRAY_SIZE(full)];
+	size_t nfresh = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(full); i++)
+		if (strcmp(full[i].name, "credit.name") != 0)
+			fresh_intro[nfresh++] = full[i];
+	render_to(set, "thank-referrer", fresh_intro, nfresh, "Sarah", &r);
 	assert_non_null(strstr(r.text, "Tom Reed will be in touch with Noah shortly"));
-	assert_non_null(strstr(r.text, "\n\nReply stop and we will not write again.\n"));
 	rendered_clear(&r);
 	render_ok(set, "thank-referrer", minimal, ARRAY_SIZE(minimal), &r);
 	assert_string_equal(r.subject, "Thank you for your introduction");
@@ -267,19 +291,31 @@ static void test_real_texts(void **state)
 	rendered_clear(&r);
 
 	/* in the intro's thread when there is a subject, else a fresh one */
-	render_ok(set, "welcome-lead", full, ARRAY_SIZE(full), &r);
+	render_to(set, "welcome-lead", full, ARRAY_SIZE(full), "Noah", &r);
 	assert_string_equal(r.subject, "Re: Meet Noah");
 	assert_true(str_istarts(r.text, "Hi Noah,\n\nSarah told us about you"));
 	assert_non_null(strstr(r.text, "Tom Reed, copied here,"));
-	assert_non_null(strstr(r.text, "by phone at +44 7700 900123"));
+	/* the lead's own number is not read back to them */
+	assert_null(strstr(r.text, "+44 7700 900123"));
 	assert_non_null(strstr(r.text, "reply to all"));
+	rendered_clear(&r);
+	/* welcome_from = rep: in the rep's voice */
+	const struct tvar voice[] = {{"referrer.first_name", "Sarah"},
+	                             {"rep.name", "Tom Reed"},
+	                             {"rep.first_name", "Tom"},
+	                             {"business.name", "Brightpath"},
+	                             {"welcome.from_rep", "yes"}};
+	render_to(set, "welcome-lead", voice, ARRAY_SIZE(voice), "Noah", &r);
+	assert_true(str_istarts(r.text, "Hi Noah,\n\nSarah told me about you, and I am glad to be "
+	                                "introduced. I am Tom at Brightpath,"));
+	assert_non_null(strstr(r.text, "Best regards,\nTom Reed\nBrightpath\n"));
 	rendered_clear(&r);
 	const struct tvar fresh[] = {{"referrer.name", "Sarah Lee"}, {"referral.subject", ""}};
 	render_ok(set, "welcome-lead", fresh, ARRAY_SIZE(fresh), &r);
 	assert_string_equal(r.subject, "Sarah Lee suggested we get in touch");
 	rendered_clear(&r);
 
-	render_ok(set, "assign-rep", full, ARRAY_SIZE(full), &r);
+	render_to(set, "assign-rep", full, ARRAY_SIZE(full), "Tom", &r);
 	assert_string_equal(r.subject, "New referral #42: Noah Baker (from Sarah Lee)");
 	assert_non_null(strstr(r.text, "  Phone:     +44 7700 900123\n"));
 	assert_non_null(strstr(r.text, "  Timeline:  this quarter\n"
@@ -315,7 +351,7 @@ static void test_real_texts(void **state)
 	                              {"rep.first_name", "Tom"},
 	                              {"referral.waiting", "2 business days"},
 	                              {"reminder.second", "yes"}};
-	render_ok(set, "remind-rep", remind, ARRAY_SIZE(remind), &r);
+	render_to(set, "remind-rep", remind, ARRAY_SIZE(remind), "Tom", &r);
 	assert_string_equal(r.subject, "Reminder: referral #7 (Noah Baker)");
 	assert_true(str_istarts(r.text,
 	                        "Hi Tom,\n\nSecond reminder: Noah Baker (referral #7) is "
@@ -336,19 +372,30 @@ static void test_real_texts(void **state)
 	                           {"lead.first_name", "Noah"},
 	                           {"referrer.first_name", "Sarah"},
 	                           {"update.won", "yes"}};
-	render_ok(set, "update-referrer", won, ARRAY_SIZE(won), &r);
+	render_to(set, "update-referrer", won, ARRAY_SIZE(won), "Sarah", &r);
 	assert_string_equal(r.subject, "Good news about your introduction of Noah Baker");
+	/* the win thanks the referrer and asks, at that moment, for another */
 	assert_string_equal(r.text,
 	                    "Hi Sarah,\n\n"
 	                    "Good news: Noah has decided to work with us. It all started with "
-	                    "your introduction.\n\n"
-	                    "Thank you again for the introduction.\n\n"
+	                    "your introduction, and we are truly grateful.\n\n"
+	                    "Do you know someone else who could use our help? Write them your "
+	                    "usual introduction and copy us in; we will look after them just as "
+	                    "well.\n\n"
 	                    "Best regards,\n");
 	rendered_clear(&r);
 
 	render_ok(set, "reward-referrer", full, ARRAY_SIZE(full), &r);
 	assert_non_null(strstr(r.text, "Your referral reward is EUR 100."));
 	assert_non_null(strstr(r.html, "<strong>EUR 100</strong>"));
+	rendered_clear(&r);
+	/* how and when it is paid */
+	const struct tvar how[] = {{"reward.amount", "$250"},
+	                           {"reward.how", "by bank transfer at the end of the month"}};
+	render_ok(set, "reward-referrer", how, ARRAY_SIZE(how), &r);
+	assert_non_null(strstr(r.text,
+	                       "Your referral reward is $250. We pay it by bank transfer at "
+	                       "the end of the month."));
 	rendered_clear(&r);
 
 	render_ok(set, "ask-client", full, ARRAY_SIZE(full), &r);
