@@ -177,36 +177,6 @@ void message_shutdown(void)
 	initialised = 0;
 }
 
-static int valid_utf8(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 2;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 3;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 4;
-		else
-			return 0;
-		if (i + n > len)
-			return 0;
-		for (k = 1; k < n; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-		i += n;
-	}
-	return 1;
-}
-
 /* A UTF-8 copy of s, trimmed; NULL for NULL, and for "" when empty_null. */
 static char *clean(const char *s, int empty_null)
 {
@@ -304,14 +274,14 @@ static char *to_utf8(struct message *m, const char *data, size_t len, const char
 	iconv_t cd;
 
 	if (charset == NULL || charset_is(charset, ascii)) {
-		if (valid_utf8((const unsigned char *)data, len))
+		if (utf8_valid(data, len))
 			return text_clean_utf8(data, len);
 		/* 8-bit bytes without a charset (or under a false
 		 * us-ascii): the old default of Western mail. */
 		warn(m, "8-bit text without charset in %s, decoded as Windows-1252", what);
 		charset = "windows-1252";
 	} else if (charset_is(charset, utf8)) {
-		if (!valid_utf8((const unsigned char *)data, len))
+		if (!utf8_valid(data, len))
 			warn(m, "invalid UTF-8 in %s, bad bytes replaced", what);
 		return text_clean_utf8(data, len);
 	} else if (charset_is(charset, latin1)) {
@@ -322,7 +292,7 @@ static char *to_utf8(struct message *m, const char *data, size_t len, const char
 	}
 	cd = g_mime_iconv_open("UTF-8", charset);
 	if (cd == (iconv_t)-1) {
-		int ok = valid_utf8((const unsigned char *)data, len);
+		int ok = utf8_valid(data, len);
 
 		warn(m, "unknown charset %.40s in %s, decoded as %s", charset, what,
 		     ok ? "UTF-8" : "Latin-1");

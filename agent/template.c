@@ -424,36 +424,6 @@ static size_t crlf_to_lf(char *s, size_t len)
 	return o;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, min = 0x80, cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, min = 0x800, cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, min = 0x10000, cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Mail goes out as UTF-8: a file saved in Latin-1 would send mojibake. */
 static void check_encoding(struct loader *ld, const char *s, size_t len)
 {
@@ -472,7 +442,7 @@ static void check_encoding(struct loader *ld, const char *s, size_t len)
 			fault(ld, line, "contains a NUL byte");
 			nul = 1;
 		}
-		n = utf8_seq((const unsigned char *)s + i, len - i);
+		n = utf8_seq(s + i, len - i);
 		if (n == 0) {
 			if (!bad)
 				fault(ld, line, "not valid UTF-8 (save the file as UTF-8)");
