@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "log.h"
 #include "util.h"
 
@@ -125,17 +126,9 @@ struct template_set {
 
 /* ---- faults ---- */
 
-struct fault {
-	size_t file; /* mail_table index, then the unknown files */
-	int line;    /* 0: about the file as a whole */
-	size_t seq;  /* keeps the order of faults on one line */
-	char *text;
-};
-
 struct loader {
-	struct fault *faults;
-	size_t n, cap;
-	/* the file being loaded */
+	struct fault_list faults;
+	/* the file being loaded: mail_table index, then the unknown files */
 	size_t file;
 	const char *path;
 };
@@ -144,32 +137,11 @@ static void fault(struct loader *ld, int line, const char *fmt, ...) PRINTF_LIKE
 
 static void fault(struct loader *ld, int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	struct fault *f;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fault_vadd(&ld->faults, ld->file, ld->path, line, 0, fmt, ap);
 	va_end(ap);
-	ld->faults = xgrow(ld->faults, &ld->cap, ld->n + 1, sizeof(*ld->faults));
-	f = &ld->faults[ld->n];
-	f->file = ld->file;
-	f->line = line;
-	f->seq = ld->n;
-	f->text = line > 0 ? xasprintf("%s:%d: %s", ld->path, line, msg)
-	                   : xasprintf("%s: %s", ld->path, msg);
-	ld->n++;
-}
-
-static int fault_cmp(const void *a, const void *b)
-{
-	const struct fault *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* ---- names ---- */
@@ -693,13 +665,7 @@ int template_load(const char *dir, struct template_set **set_r)
 	}
 	free(extra);
 
-	if (ld.n > 0) {
-		qsort(ld.faults, ld.n, sizeof(*ld.faults), fault_cmp);
-		for (size_t i = 0; i < ld.n; i++) {
-			fprintf(stderr, "%s\n", ld.faults[i].text);
-			free(ld.faults[i].text);
-		}
-		free(ld.faults);
+	if (fault_flush(&ld.faults) > 0) {
 		template_free(set);
 		return -1;
 	}
