@@ -4,8 +4,8 @@
  *
  * The loader is strict on purpose: a rule set with any fault is refused as
  * a whole, and every fault of every file is printed as file:line:column so
- * the admin fixes them in one go (DESIGN.md: the agent refuses to start on
- * a broken configuration rather than half-applying it).
+ * the admin fixes them in one go: the agent refuses to start on a broken
+ * configuration rather than half-applying it.
  *
  * Matching is built for throughput: each pattern is JIT-compiled when the
  * library has JIT, the texts a rule looks at (the From line, the joined

@@ -1,8 +1,8 @@
 /*
  * util.c - allocation, string buffers and small string helpers.
  *
- * Out of memory ends the process with one line (STYLE.md: it is the one
- * failure nothing here can recover from); everything else reports errors.
+ * Out of memory ends the process with one line (it is the one failure
+ * nothing here can recover from); everything else reports errors.
  */
 #include "util.h"
 

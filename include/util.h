@@ -1,7 +1,8 @@
 /*
  * util.h - small helpers every module uses: allocation that never returns
- * NULL (out of memory is fatal, see STYLE.md), a growable string buffer,
- * and the few string operations mail handling needs over and over.
+ * NULL (out of memory is fatal: the one failure nothing can recover from),
+ * a growable string buffer, the few string operations mail handling needs
+ * over and over, and the one UTF-8 validator.
  *
  * Nothing here touches an outside library.
  */
