@@ -168,24 +168,23 @@ static char *referral_digits(const char *v)
 	return n > 0 && n < 19 ? xstrndup(v, n) : NULL;
 }
 
-/* The value of the agent's own X-Refagent-Referral header in a header
- * block of text (digits only), or NULL. */
-static char *headers_referral(const char *text)
+/* The first line of header name (with its colon, e.g. "Message-ID:") in
+ * the header block at the start of text (it ends at the first empty line):
+ * returns where its value starts and sets *eol_r to the line's end (its
+ * '\n', or the end of text), or returns NULL. */
+static const char *block_field(const char *text, const char *name, const char **eol_r)
 {
 	const char *p = text;
 
 	while (*p) {
 		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *eol = nl ? nl : p + strlen(p);
 
-		if (len == 0)
-			break;
-		if (str_istarts(p, "X-Refagent-Referral:")) {
-			const char *v = p + 20;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			return referral_digits(v);
+		if (eol == p)
+			break; /* end of the header block */
+		if (str_istarts(p, name)) {
+			*eol_r = eol;
+			return p + strlen(name);
 		}
 		if (nl == NULL)
 			break;
@@ -194,37 +193,39 @@ static char *headers_referral(const char *text)
 	return NULL;
 }
 
-/* Message-ID out of a text/rfc822-headers part (RFC 6522 section 5). */
+/* The value of the agent's own X-Refagent-Referral header in a header
+ * block of text (digits only), or NULL. */
+static char *headers_referral(const char *text)
+{
+	const char *eol, *v = block_field(text, "X-Refagent-Referral:", &eol);
+
+	if (v == NULL)
+		return NULL;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	return referral_digits(v);
+}
+
+/* Message-ID out of a text/rfc822-headers part (RFC 6522 section 5),
+ * folded lines joined. */
 static char *headers_message_id(const char *text)
 {
-	const char *p = text;
+	const char *eol, *v = block_field(text, "Message-ID:", &eol);
+	struct buf b = {0};
+	char *id;
 
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+	if (v == NULL)
+		return NULL;
+	buf_add(&b, v, (size_t)(eol - v));
+	while (*eol == '\n' && (eol[1] == ' ' || eol[1] == '\t')) {
+		const char *q = eol + 1;
 
-		if (len == 0)
-			break; /* end of the header block */
-		if (str_istarts(p, "Message-ID:")) {
-			struct buf v = {0};
-			char *id;
-
-			buf_add(&v, p + 11, len - 11);
-			while (nl && (nl[1] == ' ' || nl[1] == '\t')) {
-				const char *q = nl + 1;
-
-				nl = strchr(q, '\n');
-				buf_add(&v, q, nl ? (size_t)(nl - q) : strlen(q));
-			}
-			id = msg_decode_id(v.s);
-			buf_free(&v);
-			return id;
-		}
-		if (nl == NULL)
-			break;
-		p = nl + 1;
+		eol = q + strcspn(q, "\n");
+		buf_add(&b, q, (size_t)(eol - q));
 	}
-	return NULL;
+	id = msg_decode_id(b.s);
+	buf_free(&b);
+	return id;
 }
 
 void msg_dsn_rcpt_free(struct dsn_rcpt *r)

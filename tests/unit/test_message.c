@@ -276,6 +276,64 @@ static void test_dsn_rfc822_and_other_report(void **state)
 	message_free(m);
 }
 
+/* The agent's own X-Refagent-Referral in what a report returns: the
+ * returned headers (text/rfc822-headers) or the returned message
+ * (message/rfc822); digits only, at most 18 of them. */
+static void test_dsn_returned_referral(void **state)
+{
+	static const char head[] =
+	        "From: MAILER-DAEMON@mx.example.org\n"
+	        "To: agent@biz.test\n"
+	        "Subject: failure\n"
+	        "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n"
+	        "\n--x\nContent-Type: message/delivery-status\n\n"
+	        "Final-Recipient: rfc822; a@example.org\nAction: failed\n";
+	char *raw;
+	struct message *m;
+
+	(void)state;
+	raw = xasprintf("%s--x\nContent-Type: text/rfc822-headers\n\n"
+	                "From: agent@biz.test\nx-refagent-referral:  42\n"
+	                "Message-ID:\n <rewritten.1@provider.test>\n\n"
+	                "X-Refagent-Referral: 7\n--x--\n",
+	                head);
+	m = parse_str(raw);
+	assert_int_equal(m->report, REPORT_DSN);
+	assert_string_equal(m->orig_referral, "42");
+	assert_string_equal(m->orig_message_id, "rewritten.1@provider.test");
+	message_free(m);
+	free(raw);
+
+	/* a header after the blank line is the body's, not the block's */
+	raw = xasprintf("%s--x\nContent-Type: text/rfc822-headers\n\n"
+	                "From: agent@biz.test\n\nX-Refagent-Referral: 7\n--x--\n",
+	                head);
+	m = parse_str(raw);
+	assert_null(m->orig_referral);
+	assert_null(m->orig_message_id);
+	message_free(m);
+	free(raw);
+
+	raw = xasprintf("%s--x\nContent-Type: message/rfc822\n\n"
+	                "From: agent@biz.test\nMessage-ID: <orig.3@biz.test>\n"
+	                "X-Refagent-Referral: 123abc\n\nhello\n--x--\n",
+	                head);
+	m = parse_str(raw);
+	assert_string_equal(m->orig_referral, "123");
+	assert_string_equal(m->orig_message_id, "orig.3@biz.test");
+	assert_int_equal(m->nfwd, 0);
+	message_free(m);
+	free(raw);
+
+	raw = xasprintf("%s--x\nContent-Type: text/rfc822-headers\n\n"
+	                "X-Refagent-Referral: 1234567890123456789\n--x--\n",
+	                head);
+	m = parse_str(raw);
+	assert_null(m->orig_referral); /* 19 digits: more than an id can be */
+	message_free(m);
+	free(raw);
+}
+
 static void test_autoreply(void **state)
 {
 	struct message *m = test_parse_file("message/autoreply.eml");
@@ -961,6 +1019,7 @@ int main(void)
 	        cmocka_unit_test(test_python_encoded_comma),
 	        cmocka_unit_test(test_dsn),
 	        cmocka_unit_test(test_dsn_rfc822_and_other_report),
+	        cmocka_unit_test(test_dsn_returned_referral),
 	        cmocka_unit_test(test_autoreply),
 	        cmocka_unit_test(test_missing_msgid_hash),
 	        cmocka_unit_test(test_references),
