@@ -4,8 +4,8 @@
  *
  * The loader is strict on purpose: a rule set with any fault is refused as
  * a whole, and every fault of every file is printed as file:line:column so
- * the admin fixes them in one go (DESIGN.md: the agent refuses to start on
- * a broken configuration rather than half-applying it).
+ * the admin fixes them in one go: the agent refuses to start on a broken
+ * configuration rather than half-applying it.
  *
  * Matching is built for throughput: each pattern is JIT-compiled when the
  * library has JIT, the texts a rule looks at (the From line, the joined
@@ -26,6 +26,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "log.h"
 #include "message.h"
 #include "util.h"
@@ -159,17 +160,9 @@ static int class_lookup(const char *name, size_t len)
 /* Loading                                                              */
 /* ------------------------------------------------------------------ */
 
-struct fault {
-	size_t file; /* index into the load's file list, for ordering */
-	int line, column;
-	size_t seq;
-	char *text; /* the whole printed line */
-};
-
 struct loader {
 	struct filter_set *set;
-	struct fault *faults;
-	size_t nfaults, capfaults;
+	struct fault_list faults;
 	pcre2_compile_context *cctx;
 	size_t fileidx;
 	const char *path;
@@ -180,36 +173,11 @@ static void fault(struct loader *ld, int line, int column, const char *fmt, ...)
 
 static void fault(struct loader *ld, int line, int column, const char *fmt, ...)
 {
-	struct buf b = {0};
-	char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vasprintf(&msg, fmt, ap) < 0)
-		fatal("out of memory (rule fault message)");
+	fault_vadd(&ld->faults, ld->fileidx, ld->path, line, column, fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		buf_printf(&b, "%s:%d:%d: %s", ld->path, line, column, msg);
-	else
-		buf_printf(&b, "%s: %s", ld->path, msg);
-	free(msg);
-	ld->faults = xgrow(ld->faults, &ld->capfaults, ld->nfaults + 1, sizeof(*ld->faults));
-	ld->faults[ld->nfaults] =
-	        (struct fault){ld->fileidx, line, column, ld->nfaults, buf_steal(&b)};
-	ld->nfaults++;
-}
-
-static int fault_cmp(const void *a, const void *b)
-{
-	const struct fault *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	if (x->column != y->column)
-		return x->column < y->column ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* 1-based column, in characters, of byte offset off of line. */
@@ -700,17 +668,10 @@ int filter_load(const char *dir, struct filter_set **set_r)
 	free(names);
 	pcre2_compile_context_free(ld.cctx);
 
-	if (ld.nfaults > 0) {
-		qsort(ld.faults, ld.nfaults, sizeof(*ld.faults), fault_cmp);
-		for (size_t i = 0; i < ld.nfaults; i++) {
-			fprintf(stderr, "%s\n", ld.faults[i].text);
-			free(ld.faults[i].text);
-		}
-		free(ld.faults);
+	if (fault_flush(&ld.faults) > 0) {
 		filter_free(set);
 		return -1;
 	}
-	free(ld.faults);
 
 	for (size_t i = 0; i < set->nrules; i++) {
 		struct rule *r = &set->rules[i];

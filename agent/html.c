@@ -449,36 +449,6 @@ static void walk(struct out *o, xmlNode *root)
 	}
 }
 
-static int valid_utf8(const unsigned char *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		size_t n, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			n = 2;
-		else if (c >= 0xE0 && c <= 0xEF)
-			n = 3;
-		else if (c >= 0xF0 && c <= 0xF4)
-			n = 4;
-		else
-			return 0;
-		if (i + n > len)
-			return 0;
-		for (k = 1; k < n; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-		i += n;
-	}
-	return 1;
-}
-
 void html_init(void)
 {
 	xmlInitParser();
@@ -508,7 +478,7 @@ char *html_to_text(const char *html, size_t len)
 	/* message.c hands over text already converted to UTF-8, whose <meta
 	 * charset> no longer tells the truth; only bytes that are not UTF-8
 	 * are left to the meta charset (or libxml2's Latin-1 default). */
-	enc = valid_utf8((const unsigned char *)html, len) ? "UTF-8" : NULL;
+	enc = utf8_valid(html, len) ? "UTF-8" : NULL;
 	doc = htmlReadMemory(html, (int)len, NULL, enc,
 	                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
 	                             HTML_PARSE_NONET | HTML_PARSE_COMPACT | HTML_PARSE_NODEFDTD);

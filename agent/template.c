@@ -33,6 +33,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "log.h"
 #include "util.h"
 
@@ -111,17 +112,9 @@ struct template_set {
 
 /* ---- faults ---- */
 
-struct fault {
-	size_t file; /* mail_table index, then the unknown files */
-	int line;    /* 0: about the file as a whole */
-	size_t seq;  /* keeps the order of faults on one line */
-	char *text;
-};
-
 struct loader {
-	struct fault *faults;
-	size_t n, cap;
-	/* the file being loaded */
+	struct fault_list faults;
+	/* the file being loaded: mail_table index, then the unknown files */
 	size_t file;
 	const char *path;
 };
@@ -130,32 +123,11 @@ static void fault(struct loader *ld, int line, const char *fmt, ...) PRINTF_LIKE
 
 static void fault(struct loader *ld, int line, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
-	struct fault *f;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	fault_vadd(&ld->faults, ld->file, ld->path, line, 0, fmt, ap);
 	va_end(ap);
-	ld->faults = xgrow(ld->faults, &ld->cap, ld->n + 1, sizeof(*ld->faults));
-	f = &ld->faults[ld->n];
-	f->file = ld->file;
-	f->line = line;
-	f->seq = ld->n;
-	f->text = line > 0 ? xasprintf("%s:%d: %s", ld->path, line, msg)
-	                   : xasprintf("%s: %s", ld->path, msg);
-	ld->n++;
-}
-
-static int fault_cmp(const void *a, const void *b)
-{
-	const struct fault *x = a, *y = b;
-
-	if (x->file != y->file)
-		return x->file < y->file ? -1 : 1;
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* ---- names ---- */
@@ -410,36 +382,6 @@ static size_t crlf_to_lf(char *s, size_t len)
 	return o;
 }
 
-/* Length of the valid UTF-8 sequence at s (RFC 3629), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	size_t n;
-	unsigned min;
-	unsigned cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		n = 2, min = 0x80, cp = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		n = 3, min = 0x800, cp = s[0] & 0x0f;
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		n = 4, min = 0x10000, cp = s[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (avail < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* Mail goes out as UTF-8: a file saved in Latin-1 would send mojibake. */
 static void check_encoding(struct loader *ld, const char *s, size_t len)
 {
@@ -458,7 +400,7 @@ static void check_encoding(struct loader *ld, const char *s, size_t len)
 			fault(ld, line, "contains a NUL byte");
 			nul = 1;
 		}
-		n = utf8_seq((const unsigned char *)s + i, len - i);
+		n = utf8_seq(s + i, len - i);
 		if (n == 0) {
 			if (!bad)
 				fault(ld, line, "not valid UTF-8 (save the file as UTF-8)");
@@ -709,13 +651,7 @@ int template_load(const char *dir, struct template_set **set_r)
 	}
 	free(extra);
 
-	if (ld.n > 0) {
-		qsort(ld.faults, ld.n, sizeof(*ld.faults), fault_cmp);
-		for (size_t i = 0; i < ld.n; i++) {
-			fprintf(stderr, "%s\n", ld.faults[i].text);
-			free(ld.faults[i].text);
-		}
-		free(ld.faults);
+	if (fault_flush(&ld.faults) > 0) {
 		template_free(set);
 		return -1;
 	}

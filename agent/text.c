@@ -32,42 +32,6 @@
 
 /* ---------------------------------------------------------------- UTF-8 */
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629 section 4: no overlong
- * forms, no surrogates, nothing above U+10FFFF), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *p, const unsigned char *end)
-{
-	unsigned char c = p[0];
-	size_t n, i;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF)
-		n = 3;
-	else if (c >= 0xF0 && c <= 0xF4)
-		n = 4;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	if (c == 0xE0)
-		lo = 0xA0;
-	else if (c == 0xED)
-		hi = 0x9F;
-	else if (c == 0xF0)
-		lo = 0x90;
-	else if (c == 0xF4)
-		hi = 0x8F;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xC0) != 0x80)
-			return 0;
-	return n;
-}
-
 char *text_clean_utf8(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -87,7 +51,7 @@ char *text_clean_utf8(const char *s, size_t len)
 		}
 		if (*p == '\r' || *p == '\0')
 			break;
-		n = utf8_seq(p, end);
+		n = utf8_seq((const char *)p, (size_t)(end - p));
 		if (n == 0)
 			break;
 		p += n;
@@ -120,7 +84,7 @@ char *text_clean_utf8(const char *s, size_t len)
 			span = ++p;
 			continue;
 		}
-		n = utf8_seq(p, end);
+		n = utf8_seq((const char *)p, (size_t)(end - p));
 		if (n == 0) {
 			buf_add(&b, (const char *)span, (size_t)(p - span));
 			buf_add(&b, "\xEF\xBF\xBD", 3); /* U+FFFD */

@@ -1,8 +1,8 @@
 /*
  * util.c - allocation, string buffers and small string helpers.
  *
- * Out of memory ends the process with one line (STYLE.md: it is the one
- * failure nothing here can recover from); everything else reports errors.
+ * Out of memory ends the process with one line (it is the one failure
+ * nothing here can recover from); everything else reports errors.
  */
 #include "util.h"
 
@@ -331,6 +331,63 @@ uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+/* RFC 3629 section 4: the second byte's range depends on the first, which
+ * is what excludes overlong forms (E0 80..9F, F0 80..8F), surrogates
+ * (ED A0..BF) and code points past U+10FFFF (F4 90..BF); C0, C1 and F5..FF
+ * never start a sequence. */
+size_t utf8_seq(const char *s, size_t avail)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 3;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (avail < n)
+		return 0;
+	if (p[0] == 0xE0)
+		lo = 0xA0;
+	else if (p[0] == 0xED)
+		hi = 0x9F;
+	else if (p[0] == 0xF0)
+		lo = 0x90;
+	else if (p[0] == 0xF4)
+		hi = 0x8F;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	return n;
+}
+
+int utf8_valid(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t n;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		n = utf8_seq(s + i, len - i);
+		if (n == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
 }
 
 static int path_cmp(const void *a, const void *b)

@@ -1,11 +1,12 @@
 /*
  * intake.h - what one incoming message means, and recording it.
  *
- * The intake rules of DESIGN.md live here: duplicates, automated mail,
- * replies in known threads, referrer and leads, forwards and web forms,
- * too many leads, the same lead again, and rep assignment.  The decision
- * (intake_decide) only reads the store, so `refagent filters test` can show
- * it without writing; intake_apply writes the records of one decision.
+ * The intake rules (README "Intake rules") live here: duplicates,
+ * automated mail, replies in known threads, referrer and leads, forwards
+ * and web forms, too many leads, the same lead again, and rep assignment.
+ * The decision (intake_decide) only reads the store, so `refagent filters
+ * test` can show it without writing; intake_apply writes the records of one
+ * decision, handing replies and delivery reports to reply.h.
  *
  * The caller owns the transaction: `ingest` and `poll` wrap each message
  * (and, for poll, the IMAP checkpoint) in store_begin/store_commit, so a

@@ -1,11 +1,13 @@
 /*
  * message.h - one mail message as a plain struct (parsed with GMime).
  *
- * This module is the only one that includes GMime.  It turns raw bytes into
- * struct message: decoded names (RFC 2047, any charset, to UTF-8),
- * lower-cased addresses, identifiers without angle brackets, the best text
- * body, forwarded messages, delivery-report details, and a context snippet
- * with quoted history and signatures trimmed.  Later modules never see MIME.
+ * This module (agent/message*.c, laid out in agent/message_p.h) is the only
+ * one that includes GMime.  It turns raw bytes into struct message: decoded
+ * names (RFC 2047, any charset, to UTF-8), lower-cased addresses,
+ * identifiers without angle brackets, the best text body, forwarded
+ * messages, delivery-report details, and a context snippet with quoted
+ * history and signatures trimmed.  Later modules never see MIME.  It also
+ * splits mbox files and writes the agent's own mail (message_compose).
  *
  * Every string in struct message is UTF-8 (invalid bytes replaced), owned by
  * the message and freed by message_free().  Absent values are NULL, except

@@ -1,7 +1,8 @@
 /*
  * util.h - small helpers every module uses: allocation that never returns
- * NULL (out of memory is fatal, see STYLE.md), a growable string buffer,
- * and the few string operations mail handling needs over and over.
+ * NULL (out of memory is fatal: the one failure nothing can recover from),
+ * a growable string buffer, the few string operations mail handling needs
+ * over and over, and the one UTF-8 validator.
  *
  * Nothing here touches an outside library.
  */
@@ -83,6 +84,16 @@ int file_read(const char *path, size_t max, char **data, size_t *len);
  * array; NULL when empty) and *n_r, or -1 with errno when dir cannot be
  * read. */
 int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r);
+
+/* UTF-8 as RFC 3629 section 4 defines it, the one validator of the
+ * program: utf8_seq returns the length (1 to 4) of the valid sequence at s,
+ * reading at most avail bytes (avail > 0), or 0 when the bytes there are
+ * not UTF-8 (a stray continuation byte, a sequence cut short, an overlong
+ * form, a surrogate U+D800..U+DFFF, a code point past U+10FFFF).  A NUL
+ * byte is ASCII: a length of 1. */
+size_t utf8_seq(const char *s, size_t avail);
+/* Non-zero when all len bytes of s are valid UTF-8 (see utf8_seq). */
+int utf8_valid(const char *s, size_t len);
 
 /* Hex SHA-256 is not needed: a 64-bit FNV-1a is enough for the stable
  * header hash that stands in for a missing Message-ID (see intake.c). */

@@ -8,7 +8,7 @@
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
  *     $(pkg-config --cflags gmime-3.0 libxml-2.0) tests/fuzz/fuzz_message.c \
- *     agent/message.c agent/html.c agent/text.c agent/util.c agent/log.c \
+ *     agent/message*.c agent/html.c agent/text.c agent/util.c agent/log.c agent/clock.c \
  *     $(pkg-config --libs gmime-3.0 libxml-2.0) -o fuzz_message
  * Standalone (also the parse benchmark: -q prints only the total):
  *   cc -DSTANDALONE -O2 ... (same sources) -o parse_files

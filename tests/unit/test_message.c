@@ -276,6 +276,63 @@ static void test_dsn_rfc822_and_other_report(void **state)
 	message_free(m);
 }
 
+/* A delivery report whose last part is returned (its MIME headers, a blank
+ * line, its content). */
+static struct message *parse_report(const char *returned)
+{
+	static const char head[] =
+	        "From: MAILER-DAEMON@mx.example.org\n"
+	        "To: agent@biz.test\n"
+	        "Subject: failure\n"
+	        "Content-Type: multipart/report; report-type=delivery-status; boundary=x\n"
+	        "\n--x\nContent-Type: message/delivery-status\n\n"
+	        "Final-Recipient: rfc822; a@example.org\nAction: failed\n";
+	char *raw = xasprintf("%s--x\n%s--x--\n", head, returned);
+	struct message *m = parse_str(raw);
+
+	free(raw);
+	assert_int_equal(m->report, REPORT_DSN);
+	return m;
+}
+
+/* The agent's own X-Refagent-Referral in what a report returns: the
+ * returned headers (text/rfc822-headers) or the returned message
+ * (message/rfc822); digits only, at most 18 of them. */
+static void test_dsn_returned_referral(void **state)
+{
+	struct message *m;
+
+	(void)state;
+	m = parse_report("Content-Type: text/rfc822-headers\n\n"
+	                 "From: agent@biz.test\nx-refagent-referral:  42\n"
+	                 "Message-ID:\n <rewritten.1@provider.test>\n\n"
+	                 "X-Refagent-Referral: 7\n");
+	assert_string_equal(m->orig_referral, "42");
+	assert_string_equal(m->orig_message_id, "rewritten.1@provider.test");
+	message_free(m);
+
+	/* a header after the blank line is the body's, not the block's */
+	m = parse_report("Content-Type: text/rfc822-headers\n\n"
+	                 "From: agent@biz.test\n\nX-Refagent-Referral: 7\n");
+	assert_null(m->orig_referral);
+	assert_null(m->orig_message_id);
+	message_free(m);
+
+	m = parse_report("Content-Type: message/rfc822\n\n"
+	                 "From: agent@biz.test\nMessage-ID: <orig.3@biz.test>\n"
+	                 "X-Refagent-Referral: 123abc\n\nhello\n");
+	assert_string_equal(m->orig_referral, "123");
+	assert_string_equal(m->orig_message_id, "orig.3@biz.test");
+	assert_int_equal(m->nfwd, 0);
+	message_free(m);
+
+	/* 19 digits: more than a referral id can be */
+	m = parse_report("Content-Type: text/rfc822-headers\n\n"
+	                 "X-Refagent-Referral: 1234567890123456789\n");
+	assert_null(m->orig_referral);
+	message_free(m);
+}
+
 static void test_autoreply(void **state)
 {
 	struct message *m = test_parse_file("message/autoreply.eml");
@@ -961,6 +1018,7 @@ int main(void)
 	        cmocka_unit_test(test_python_encoded_comma),
 	        cmocka_unit_test(test_dsn),
 	        cmocka_unit_test(test_dsn_rfc822_and_other_report),
+	        cmocka_unit_test(test_dsn_returned_referral),
 	        cmocka_unit_test(test_autoreply),
 	        cmocka_unit_test(test_missing_msgid_hash),
 	        cmocka_unit_test(test_references),

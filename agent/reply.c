@@ -1,0 +1,427 @@
+/*
+ * reply.c - what a message in a known referral's thread does, by the role
+ * of its sender.
+ *
+ * intake.c decides that a message is a reply and to which referrals (its
+ * thread, a plus address, a subject tag, the answer to a confirmation mail,
+ * an opt-out) and writes the message row; this file applies it:
+ *
+ * - a rep's reply that reaches the lead is the first contact, and a lead's
+ *   reply is noted, so the reminders and nudges stop;
+ * - a rep's status line (#won, #lost, #status WORD, #note) counts only from
+ *   a rep in [reps], and only when the receiving server vouches for the rep
+ *   ([security] authserv_id, RFC 8601) or the rep confirms it by answering
+ *   a mail sent to their own address (README "Who may change a status");
+ *   a refused line changes nothing and is recorded with the reason;
+ * - a "stop" or a mail to the List-Unsubscribe address opts the sender out,
+ *   and "status" mails a referrer the summary of their referrals;
+ * - a delivery report about the agent's own mail bounces each failed
+ *   recipient (README "Opt-outs and bounces").
+ */
+#include "reply.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "config.h"
+#include "kinds.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "schedule.h"
+#include "store.h"
+#include "util.h"
+
+int reply_referral_exists(struct intake *in, int64_t id)
+{
+	struct referral_view v = {0};
+	int rc;
+
+	if (in->st == NULL)
+		return 0;
+	rc = store_referral_get(in->st, id, &v, NULL, NULL);
+	store_referral_view_clear(&v);
+	return rc == 1;
+}
+
+/* "12000", "$12,000", "12,000.50 EUR", "12k": the amount, and where the
+ * rest of the line starts.  Returns 1 with *value, 0 when there is none. */
+static int parse_amount(const char *s, double *value, const char **rest)
+{
+	char num[40];
+	size_t n = 0;
+	int seen = 0, dot = 0;
+
+	while (*s && !(*s >= '0' && *s <= '9')) {
+		if (*s != '$' && *s != ' ' && !(*s >= 'A' && *s <= 'Z') && !(*s & 0x80))
+			return 0; /* "no budget": words first, no amount */
+		if (*s >= 'A' && *s <= 'Z' && seen == 0 && s[1] && s[1] != ' ' &&
+		    !(s[1] >= 'A' && s[1] <= 'Z'))
+			return 0;
+		s++;
+	}
+	for (; *s && n < sizeof(num) - 1; s++) {
+		if (*s >= '0' && *s <= '9') {
+			num[n++] = *s;
+			seen = 1;
+		} else if (*s == ',' && seen) {
+			continue;
+		} else if (*s == '.' && seen && !dot) {
+			num[n++] = '.';
+			dot = 1;
+		} else {
+			break;
+		}
+	}
+	num[n] = '\0';
+	if (!seen)
+		return 0;
+	*value = strtod(num, NULL);
+	if (*s == 'k' || *s == 'K') {
+		*value *= 1000;
+		s++;
+	}
+	while (*s == ' ' || *s == '-' || *s == ',' || *s == ':')
+		s++;
+	*rest = s;
+	return 1;
+}
+
+static int add_event(struct intake *in, int64_t id, int64_t now, const char *actor,
+                     const char *kind, const char *detail, int64_t msg_id)
+{
+	struct event_rec e = {.referral_id = id,
+	                      .at = now,
+	                      .actor = actor ? actor : "unknown",
+	                      .kind = kind,
+	                      .detail = detail,
+	                      .message_id = msg_id};
+
+	return store_event_add(in->st, &e);
+}
+
+/* Applies a status line to referral id.  Returns 0 applied, 1 refused
+ * (*why_r), -1 store error. */
+static int run_command(struct intake *in, int64_t id, const char *actor, const char *command,
+                       const char *arg, int64_t msg_id, int64_t now, char **why_r)
+{
+	struct status_change c = {.id = id, .actor = actor, .msg_id = msg_id, .now = now};
+	const char *rest = arg;
+	char status[32];
+
+	if (str_ieq(command, "note")) {
+		if (str_blank(arg)) {
+			*why_r = xstrdup("#note without text");
+			return 1;
+		}
+		return add_event(in, id, now, actor, "note", arg, msg_id) < 0 ? -1 : 0;
+	}
+	if (str_ieq(command, "won")) {
+		c.status = STATUS_WON;
+		c.has_value = arg && parse_amount(arg, &c.value, &rest);
+		c.note = str_blank(rest) ? NULL : rest;
+		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+	}
+	if (str_ieq(command, "lost")) {
+		c.status = STATUS_LOST;
+		c.note = str_blank(arg) ? NULL : arg;
+		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+	}
+	/* #status WORD [note] */
+	if (arg == NULL || str_blank(arg)) {
+		*why_r = xstrdup("#status without a status");
+		return 1;
+	}
+	snprintf(status, sizeof(status), "%.*s", (int)strcspn(arg, " \t,"), arg);
+	str_lower(status);
+	rest = arg + strcspn(arg, " \t,");
+	while (*rest == ' ' || *rest == '\t' || *rest == ',')
+		rest++;
+	if (lifecycle_status_arg(status, &c.status, why_r) != 0)
+		return 1;
+	c.note = str_blank(rest) ? NULL : rest;
+	return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+}
+
+/* What a status line would do, for the confirmation mail. */
+static char *describe_command(const struct referral_view *v, const char *command, const char *arg,
+                              const struct config *cfg)
+{
+	const char *who = v->lead.name ? v->lead.name : v->lead.email ? v->lead.email : "the lead";
+	double value;
+	const char *rest;
+	char money[48];
+
+	if (str_ieq(command, "won") && arg && parse_amount(arg, &value, &rest))
+		return xasprintf("mark %s as won, %s", who,
+		                 lifecycle_money(cfg, value, money, sizeof(money)));
+	if (str_ieq(command, "won"))
+		return xasprintf("mark %s as won", who);
+	if (str_ieq(command, "lost"))
+		return xasprintf("mark %s as lost%s%s%s", who, arg ? " (" : "", arg ? arg : "",
+		                 arg ? ")" : "");
+	if (str_ieq(command, "note"))
+		return xasprintf("add the note \"%s\" to %s", arg ? arg : "", who);
+	return xasprintf("mark %s as %.*s", who, arg ? (int)strcspn(arg, " \t,") : 0,
+	                 arg ? arg : "");
+}
+
+/* A rep's status line: applied at once when the receiving server vouches
+ * for the rep ([security] authserv_id), else confirmed by a mail to the
+ * rep's own address first.  Refusals change nothing and are recorded. */
+static int status_line(struct intake *in, const struct message *m, struct intake_decision *d,
+                       const struct rep *rep, int64_t id, int64_t msg_id, int64_t now)
+{
+	const struct config *cfg = in->cfg;
+	char line[600], detail[1200];
+	char *why = NULL;
+	int rc;
+
+	snprintf(line, sizeof(line), "#%s%s%s", d->command, d->command_arg ? " " : "",
+	         d->command_arg ? d->command_arg : "");
+	if (rep == NULL) {
+		snprintf(detail, sizeof(detail),
+		         "status line \"%s\" from %s refused: not a rep in "
+		         "[reps]; nothing changed",
+		         line, m->from.email ? m->from.email : "an unknown sender");
+		log_warn("referral %" PRId64 ": %s", id, detail);
+		return add_event(in, id, now, m->from.email, "refused", detail, msg_id);
+	}
+	if (cfg->authserv_id) {
+		enum auth_verdict v = auth_check(m, cfg->authserv_id, rep->email, &why);
+
+		if (v != AUTH_PASS) {
+			snprintf(detail, sizeof(detail),
+			         "status line \"%s\" from %s refused: %s; "
+			         "nothing changed",
+			         line, rep->email, why ? why : "not authenticated");
+			log_warn("referral %" PRId64 ": %s", id, detail);
+			free(why);
+			return add_event(in, id, now, rep->email, "refused", detail, msg_id);
+		}
+		log_info("referral %" PRId64 ": %s from %s authenticated (%s)", id, line,
+		         rep->email, why ? why : "");
+		free(why);
+		why = NULL;
+		rc = run_command(in, id, rep->email, d->command, d->command_arg, msg_id, now, &why);
+		if (rc == 1) {
+			snprintf(detail, sizeof(detail), "status line \"%s\" refused: %s", line,
+			         why);
+			free(why);
+			return add_event(in, id, now, rep->email, "refused", detail, msg_id);
+		}
+		return rc;
+	}
+	{
+		/* No trusted server verdict: ask the rep, at the address we
+		 * have for them, to confirm.  The confirmation's Message-ID is
+		 * the key their reply names. */
+		struct referral_view v = {0};
+		char *key = schedule_message_id(cfg, id, mail_name(MAIL_CONFIRM_STATUS)), *action;
+		struct job_spec_pub js = {.referral_id = id,
+		                          .kind = MAIL_CONFIRM_STATUS,
+		                          .to = rep->email,
+		                          .to_name = rep->name,
+		                          .due = now,
+		                          .message_key = key};
+
+		if (store_referral_get(in->st, id, &v, NULL, NULL) < 0) {
+			free(key);
+			return -1;
+		}
+		action = describe_command(&v, d->command, d->command_arg, cfg);
+		js.note = action;
+		rc = store_confirmation_add(in->st, id, rep->email, d->command, d->command_arg, key,
+		                            now);
+		if (rc == 0)
+			rc = schedule_job(in->st, cfg, &js, now);
+		snprintf(detail, sizeof(detail),
+		         "status line \"%s\" from %s: asked %s to confirm "
+		         "by mail (%s)",
+		         line, m->from.email, rep->email, action);
+		if (rc == 0)
+			rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
+		free(action);
+		free(key);
+		store_referral_view_clear(&v);
+		return rc;
+	}
+}
+
+/* The rep answered a confirmation: "yes" applies the status line. */
+static int confirmation_answer(struct intake *in, const struct message *m,
+                               struct intake_decision *d, int64_t msg_id, int64_t now)
+{
+	const struct confirmation_view *c = &d->conf;
+	const char *p = m->context ? m->context : "";
+	char word[16], detail[800], *why = NULL;
+	size_t n;
+	int rc;
+
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '"')
+		p++;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), p);
+	str_lower(word);
+	if (strcmp(word, "yes") == 0 || strcmp(word, "y") == 0 || strcmp(word, "ok") == 0 ||
+	    strcmp(word, "okay") == 0 || strcmp(word, "confirm") == 0 ||
+	    strcmp(word, "confirmed") == 0) {
+		rc = run_command(in, c->referral_id, c->rep, c->command, c->arg, msg_id, now, &why);
+		if (rc < 0)
+			return -1;
+		if (store_confirmation_done(in->st, c->id, "applied", now) < 0)
+			return -1;
+		if (rc == 1) {
+			snprintf(detail, sizeof(detail), "confirmed \"#%s%s%s\", but refused: %s",
+			         c->command, c->arg ? " " : "", c->arg ? c->arg : "", why);
+			free(why);
+			return add_event(in, c->referral_id, now, c->rep, "refused", detail,
+			                 msg_id);
+		}
+		return 0;
+	}
+	if (strcmp(word, "no") == 0 || strcmp(word, "n") == 0 || strcmp(word, "cancel") == 0) {
+		snprintf(detail, sizeof(detail), "%s declined \"#%s%s%s\"; nothing changed", c->rep,
+		         c->command, c->arg ? " " : "", c->arg ? c->arg : "");
+		if (store_confirmation_done(in->st, c->id, "declined", now) < 0)
+			return -1;
+		return add_event(in, c->referral_id, now, c->rep, "refused", detail, msg_id);
+	}
+	snprintf(detail, sizeof(detail),
+	         "answer to the confirmation not understood (it waits for yes or no): \"%.60s\"",
+	         p);
+	return add_event(in, c->referral_id, now, c->rep, "reply", detail, msg_id);
+}
+
+/* Is email among the To and Cc of m? */
+static int addressed_to(const struct message *m, const char *email)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t l = 0; email && l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			if (str_ieq(lists[l]->v[i].email, email))
+				return 1;
+	return 0;
+}
+
+/* A reply in a referral's thread, by the sender's role. */
+static int by_role(struct intake *in, const struct message *m, struct intake_decision *d,
+                   int64_t msg_id, int64_t now)
+{
+	const struct rep *rep = config_find_rep(in->cfg, m->from.email);
+
+	for (size_t i = 0; i < d->nthread; i++) {
+		struct referral_view v = {0};
+		int rc = store_referral_get(in->st, d->thread[i], &v, NULL, NULL), changed = 0;
+
+		if (rc < 0)
+			return -1;
+		/* the first reply of a rep that reaches the lead is the first
+		 * contact: the reminders stop */
+		if (rc == 1 && rep && addressed_to(m, v.lead.email))
+			rc = lifecycle_first_contact(in->st, in->cfg, v.id, rep->email, msg_id, now,
+			                             &changed);
+		if (rc >= 0 && str_ieq(m->from.email, v.lead.email))
+			rc = lifecycle_lead_replied(in->st, v.id, now);
+		store_referral_view_clear(&v);
+		if (rc < 0)
+			return -1;
+	}
+	if (d->command == NULL || d->nthread == 0)
+		return 0;
+	if (d->nthread > 1) {
+		char detail[300];
+
+		snprintf(detail, sizeof(detail),
+		         "status line \"#%s\" refused: this thread holds %zu "
+		         "referrals; answer the referral's own mail instead",
+		         d->command, d->nthread);
+		for (size_t i = 0; i < d->nthread; i++)
+			if (add_event(in, d->thread[i], now, m->from.email, "refused", detail,
+			              msg_id) < 0)
+				return -1;
+		return 0;
+	}
+	return status_line(in, m, d, rep, d->thread[0], msg_id, now);
+}
+
+int reply_apply(struct intake *in, const struct message *m, struct intake_decision *d,
+                int64_t msg_id, int64_t now, struct intake_result *res)
+{
+	char detail[600];
+	int changed = 0;
+
+	if (d->command)
+		snprintf(detail, sizeof(detail), "reply from %s with status line \"#%s%s%s\"",
+		         m->from.email ? m->from.email : "unknown sender", d->command,
+		         d->command_arg ? " " : "", d->command_arg ? d->command_arg : "");
+	else
+		snprintf(detail, sizeof(detail), "%s from %s",
+		         strcmp(d->kind, "reply") == 0 ? "reply" : d->kind,
+		         m->from.email ? m->from.email : "unknown sender");
+	for (size_t i = 0; i < d->nthread; i++) {
+		if (store_message_link(in->st, msg_id, d->thread[i]) < 0 ||
+		    add_event(in, d->thread[i], now, m->from.email, "reply", detail, msg_id) < 0 ||
+		    store_referral_touch(in->st, d->thread[i], now) < 0)
+			return -1;
+	}
+	res->referral = d->nthread ? d->thread[0] : 0;
+	if (strcmp(d->kind, "confirmation") == 0)
+		return confirmation_answer(in, m, d, msg_id, now);
+	if (strcmp(d->kind, "optout") == 0)
+		return lifecycle_opt_out(in->st, in->cfg, d->optout_email, d->optout_source, msg_id,
+		                         now, &changed);
+	if (strcmp(d->kind, "status-request") == 0)
+		return lifecycle_summary(in->st, in->cfg, m->from.email, now, &changed);
+	return by_role(in, m, d, msg_id, now);
+}
+
+/* A report of delay changes nothing (RFC 3464 Action: delayed): only
+ * "failed" recipients bounce. */
+int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int64_t now)
+{
+	int64_t ref = 0;
+	int ours = 0;
+
+	if (m->report != REPORT_DSN)
+		return 0;
+	if (m->orig_message_id) {
+		int rc = store_sent_message_find(in->st, m->orig_message_id, &ref);
+
+		if (rc < 0)
+			return -1;
+		ours = rc == 1;
+	}
+	if (!ours && m->orig_referral) {
+		long id;
+
+		ours = parse_long(m->orig_referral, 1, LONG_MAX, &id) == 0 &&
+		       reply_referral_exists(in, id);
+		ref = ours ? id : 0;
+	}
+	if (!ours) {
+		/* recorded as a bounce like any report; nothing of ours bounced */
+		log_debug("message %s: delivery report about mail that is not the agent's (%s)",
+		          m->message_id ? m->message_id : "(no Message-ID)",
+		          m->orig_message_id ? m->orig_message_id : "no Message-ID");
+		return 0;
+	}
+	for (size_t i = 0; i < m->ndsn; i++) {
+		const struct dsn_rcpt *r = &m->dsn[i];
+		char reason[400];
+
+		if (r->email == NULL || r->action == NULL || !str_ieq(r->action, "failed"))
+			continue;
+		snprintf(reason, sizeof(reason), "%s%s%s", r->status ? r->status : "failed",
+		         r->diagnostic ? " " : "", r->diagnostic ? r->diagnostic : "");
+		if (lifecycle_bounce(in->st, in->cfg, r->email, reason, msg_id, now) < 0)
+			return -1;
+	}
+	if (ref && store_message_link(in->st, msg_id, ref) < 0)
+		return -1;
+	return 0;
+}
