@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "kinds.h"
 #include "log.h"
 #include "schedule.h"
 #include "store.h"
@@ -20,10 +21,9 @@
 
 int lifecycle_valid_status(const char *status)
 {
-	for (size_t i = 0; status && i < ARRAY_SIZE(store_statuses); i++)
-		if (strcmp(status, store_statuses[i]) == 0)
-			return 1;
-	return 0;
+	enum status s;
+
+	return status_parse(status, &s);
 }
 
 static int is(const char *a, const char *b)
