@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "jobnote.h"
+#include "kinds.h"
 #include "log.h"
 #include "schedule.h"
 #include "store.h"

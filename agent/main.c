@@ -31,6 +31,7 @@
 #include "log.h"
 #include "message.h"
 #include "outbox.h"
+#include "report.h"
 #include "schedule.h"
 #include "store.h"
 #include "template.h"
@@ -655,12 +656,12 @@ static int cmd_report(struct app *a, int argc, char **argv)
 	}
 	if ((rc = open_app(a, 0)) != 0)
 		return rc;
-	if (store_report(a->st, clock_now() - (int64_t)days * 86400, &r) != 0) {
+	if (report_compute(a->st, clock_now() - (int64_t)days * 86400, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
 	view_report(stdout, &r, a->cfg, (int)days, json);
-	store_report_clear(&r);
+	report_clear(&r);
 	return 0;
 }
 

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "config.h"
+#include "kinds.h"
 #include "lifecycle.h"
+#include "report.h"
 #include "util.h"
 
 static json_t *str_or_null(const char *s)
@@ -297,7 +299,7 @@ static const char *duration(double secs, char *buf, size_t len)
 void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
 {
 	const char *currency = cfg->currency;
-	int64_t won = r->by_status[4], lost = r->by_status[5];
+	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
 	double conversion = won + lost ? (double)won / (double)(won + lost) : 0;
 	char a[32], b[32];
 
@@ -307,7 +309,8 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 		set_time(o, "since", r->since);
 		json_object_set_new(o, "referrals", json_integer(r->total));
 		for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
-			json_object_set_new(st, store_statuses[i], json_integer(r->by_status[i]));
+			json_object_set_new(st, status_name((enum status)i),
+			                    json_integer(r->by_status[i]));
 		json_object_set_new(o, "by_status", st);
 		json_object_set_new(o, "conversion", json_real(conversion));
 		json_object_set_new(o, "won_value", json_real(r->won_value));
@@ -339,7 +342,8 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	fprintf(out, "referrals made in the last %d days: %" PRId64 "\n", days, r->total);
 	for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
 		if (r->by_status[i])
-			fprintf(out, "  %-10s %" PRId64 "\n", store_statuses[i], r->by_status[i]);
+			fprintf(out, "  %-10s %" PRId64 "\n", status_name((enum status)i),
+			        r->by_status[i]);
 	fprintf(out,
 	        "conversion (won of won + lost): %.0f%% (%" PRId64 " of %" PRId64 "), won "
 	        "value %s\n",

@@ -2,26 +2,37 @@
  * store.h - everything the agent remembers, in one SQLite database.
  *
  * The only module that includes sqlite3.  The schema is versioned with
- * PRAGMA user_version and migrated forward at open; the database runs in
- * WAL mode with foreign keys on; every statement is prepared once and
- * reused.  Times are Unix seconds (INTEGER); the CLI prints them as ISO
- * 8601.  Addresses are stored lower case and compared case-insensitively.
+ * PRAGMA user_version and migrated forward by a read-write open; the
+ * database runs in WAL mode with foreign keys on; every statement is
+ * prepared once and reused.  Times are Unix seconds (INTEGER); the CLI
+ * prints them as ISO 8601.  Addresses are stored lower case and compared
+ * case-insensitively.
  *
- * Tables (schema 1):
+ * Tables (schema 4):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
- *               referrer named only in a web form has no address)
- *   referrals   referrer, lead, rep, status, lead details, context
- *   messages    every message seen: key (Message-ID, or a stand-in),
- *               mailbox, UIDVALIDITY, UID, direction, kind, why
+ *               referrer named only in a web form has no address), with
+ *               what they asked of the agent's mail (opt-out, bounces,
+ *               List-Unsubscribe token, last check-in)
+ *   referrals   referrer, lead, rep, status, lead details, context, value,
+ *               first contact, last activity
+ *   statuses    the statuses of kinds.h (closed, credit, contact), written
+ *               by every read-write open; referrals.status refers to it
+ *   messages    every message seen or sent: key (Message-ID, or a
+ *               stand-in), mailbox, UIDVALIDITY, UID, direction, kind, why
  *   message_referrals  which referral(s) a message belongs to
  *   events      every status change or touch: who, when, why
  *   checkpoints IMAP position: mailbox, UIDVALIDITY, last UID
  *   counters    small named integers (the round-robin position)
+ *   jobs        the mail the agent will send and has sent: template,
+ *               recipient, due time, state, attempts, lease
+ *   rewards     the reward ledger: one per won referral, owed or paid
+ *   confirmations  status lines waiting for the rep's "yes"
  *
  * Conventions: functions return 0 on success and -1 on a database error,
  * whose text store_error() gives until the next call.  Lookups return 1
- * found, 0 not found, -1 error.  Strings passed in are copied; strings
- * handed out in views are owned by the view and freed with it.
+ * found, 0 not found, -1 error.  Strings passed in are copied or used
+ * only during the call; strings handed out in views are owned by the view
+ * and freed with it.
  *
  * Writes are meant to run inside store_begin()/store_commit(): intake
  * writes one message's records and the IMAP checkpoint in one transaction,
@@ -37,13 +48,14 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
- * Opens (creating and migrating when needed) the database at path.  With
- * readonly non-zero the file must exist and nothing is written (used by
- * `filters test` and the reports).  Returns 0 and sets *st_r, or -1 with
- * *error_r (caller frees) naming the file.
+ * Opens (creating and migrating when needed) the database at path, and
+ * writes the statuses of kinds.h into it.  With readonly non-zero the file
+ * must exist and nothing is written: a file of an older schema is then
+ * refused (open it once read-write to migrate it).  Returns 0 and sets
+ * *st_r, or -1 with *error_r (caller frees) naming the file.
  */
 int store_open(const char *path, int readonly, struct store **st_r, char **error_r);
 void store_close(struct store *st);
@@ -133,7 +145,7 @@ struct referral_rec {
  * (-1 also for an unknown status or a person id that does not exist). */
 int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *id_r);
 
-/* The open referral (not won, lost, rejected or expired; held counts as
+/* The open referral (its status is not closed in kinds.h; held counts as
  * open) of the lead with this address (case-insensitive): the oldest one
  * when there are several.  Sets *id_r.  1, 0 or -1. */
 int store_referral_open_for_lead(struct store *st, const char *lead_email, int64_t *id_r);
@@ -146,8 +158,9 @@ int store_referral_touch(struct store *st, int64_t id, int64_t at);
 /*
  * Sets the status of referral id at time at: updated_at = at,
  * last_activity_at as store_referral_touch; closed_at = at when the status
- * becomes won, lost, rejected or expired (kept when it already was closed),
- * NULL when it reopens; value = value when has_value (else unchanged).
+ * is a closed one (kinds.h: won, lost, rejected, expired; kept when it
+ * already was closed), NULL when it reopens; value = value when has_value
+ * (else unchanged).
  * Writes no event: add one with store_event_add in the same transaction.
  * Returns 1 changed, 0 no such referral, -1 error (also unknown status).
  */
@@ -292,6 +305,8 @@ struct job_view {
 	int64_t done_at; /* 0 while pending */
 };
 
+/* Adds a pending job (recipient stored lower case, next attempt at
+ * due_at); sets *id_r (may be NULL).  0 or -1. */
 int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r);
 
 /* Pending jobs due at now (next attempt <= now, not claimed by a live
@@ -299,7 +314,7 @@ int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r);
  * pending jobs: its cost does not grow with sent ones. */
 int store_jobs_due(struct store *st, int64_t now, size_t limit, struct job_view **v_r, size_t *n_r);
 /* The earliest next attempt of a pending job; returns 1 and sets *at_r,
- * or 0 when nothing is pending. */
+ * 0 when nothing is pending, -1 on error. */
 int store_jobs_next_due(struct store *st, int64_t *at_r);
 
 /*
@@ -339,7 +354,7 @@ int store_sent_since(struct store *st, const char *recipient, int64_t since, int
                      int64_t *first_r);
 
 /* What a person asked of the agent's mail.  Returns 1 and fills *f for a
- * known address, 0 for an unknown one (all zero). */
+ * known address, 0 for an unknown or empty one (all zero), -1 on error. */
 struct person_flags {
 	int64_t id;
 	int64_t opted_out_at; /* 0: not opted out */
@@ -367,7 +382,7 @@ int store_person_set_checkin(struct store *st, int64_t id, int64_t at);
 /* Records that email wants no more automated mail (source: how it was
  * said, e.g. "reply stop to job 12"); the first opt-out's date is kept.
  * *changed_r (may be NULL) is 1 when this call opted them out.  The
- * person is added when unknown. */
+ * person is added when unknown; a NULL or empty email does nothing. */
 int store_person_opt_out(struct store *st, const char *email, int64_t at, const char *source,
                          int *changed_r);
 /* Records that mail to email bounces, with the report's reason. */
@@ -388,10 +403,12 @@ int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id,
 /* Open referrals with no activity since before, oldest first. */
 int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
                           size_t *n_r);
-/* The referrals credited to the referrer with this address. */
+/* The referrals credited to the referrer with this address, oldest
+ * first (none for a NULL or empty address); free with
+ * store_referral_views_free. */
 int store_referrals_of_referrer(struct store *st, const char *email, struct referral_view **v_r,
                                 size_t *n_r);
-/* The referrals (any status) whose lead has this address. */
+/* The referrals (any status) whose lead has this address, likewise. */
 int store_referrals_of_lead(struct store *st, const char *email, struct referral_view **v_r,
                             size_t *n_r);
 
@@ -427,41 +444,42 @@ struct confirmation_view {
 int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,
                            const char *command, const char *arg, const char *message_key,
                            int64_t at);
+/* The confirmation whose mail has this key: 1 (fills *c; clear it with
+ * store_confirmation_clear), 0 none, -1 error. */
 int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c);
 void store_confirmation_clear(struct confirmation_view *c);
 /* pending -> applied or declined: 1 done, 0 it was not pending. */
 int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at);
 
-/* ---- the report ---- */
+/* ---- figures for the report (report.h computes the report) ---- */
 
-/* The statuses, in DESIGN.md's order (the index of report.by_status). */
-extern const char *const store_statuses[9];
+/* One row of a tally: what is counted (a status, a reward state), how
+ * many, and the sum of their amounts (values, rewards).  name is valid
+ * during the call only. */
+typedef void store_tally_fn(void *ctx, const char *name, int64_t n, double amount);
+/* The referrals made at or after since, by status (in no order). */
+int store_report_by_status(struct store *st, int64_t since, store_tally_fn *fn, void *ctx);
+/* The whole reward ledger, by state. */
+int store_report_rewards(struct store *st, store_tally_fn *fn, void *ctx);
 
-struct report_referrer {
-	char *name;
-	char *email;
+/* Seconds from intake to first contact of each referral made at or after
+ * since that has one, shortest first. */
+typedef void store_delay_fn(void *ctx, int64_t seconds);
+int store_report_contact_delays(struct store *st, int64_t since, store_delay_fn *fn, void *ctx);
+
+/* A referrer's referrals made at or after since; the strings are valid
+ * during the call only. */
+struct referrer_tally {
+	const char *name;
+	const char *email;
 	int64_t referrals;
-	int64_t won;
-	double won_value;
+	int64_t won;      /* of them, won */
+	double won_value; /* their summed value */
 };
-
-struct report {
-	int64_t since; /* referrals made at or after this */
-	int64_t total;
-	int64_t by_status[9];
-	double won_value;
-	int64_t contacted;           /* with a first contact */
-	double first_contact_median; /* seconds from intake to first contact */
-	double first_contact_mean;
-	struct report_referrer top[10]; /* by referrals, then wins */
-	size_t ntop;
-	int64_t rewards_owed_n, rewards_paid_n; /* the whole ledger */
-	double rewards_owed, rewards_paid;
-};
-
-/* Conversion, time to first contact, top referrers and rewards owed for
- * the referrals made at or after since.  Clear with store_report_clear. */
-int store_report(struct store *st, int64_t since, struct report *r);
-void store_report_clear(struct report *r);
+typedef void store_referrer_fn(void *ctx, const struct referrer_tally *t);
+/* At most limit referrers, most referrals first, then most won, then the
+ * earliest known. */
+int store_report_top_referrers(struct store *st, int64_t since, size_t limit, store_referrer_fn *fn,
+                               void *ctx);
 
 #endif

@@ -16,6 +16,7 @@
 #include "store.h"
 
 struct config;
+struct report;
 
 /* Prints the referrals as a JSON array (json non-zero) or a table. */
 void view_list(FILE *out, const struct referral_view *v, size_t n, int json);

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kinds.h"
+#include "report.h"
 #include "store.h"
 
 struct fx {
@@ -87,6 +89,23 @@ static long long raw_int(const char *path, const char *sql)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	return v;
+}
+
+/* Reads one text value with a plain sqlite3 connection (caller frees). */
+static char *raw_text(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char *v = NULL;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+	assert_non_null(v);
 	return v;
 }
 
@@ -409,13 +428,15 @@ static void test_open_for_lead(void **state)
 	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 1);
 	assert_int_equal(id, open2);
 
-	/* Bad status and dangling people are refused by the schema. */
+	/* Bad status (not in the statuses table) and dangling people are
+	 * refused by the schema. */
 	{
 		struct referral_rec r = {.status = "maybe", .lead_id = lead, .at = 1};
 
 		assert_int_equal(store_referral_add(fx->st, &r, &id), -1);
-		assert_non_null(strstr(store_error(fx->st), "insert referral for lead 2: CHECK"));
-		assert_non_null(strstr(store_error(fx->st), "referral_status"));
+		assert_non_null(
+		        strstr(store_error(fx->st), "insert referral for lead 2: FOREIGN KEY"));
+		assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals"), 7);
 		r.status = "new";
 		r.lead_id = 999;
 		assert_int_equal(store_referral_add(fx->st, &r, &id), -1);
@@ -476,7 +497,7 @@ static void test_referral_fields_and_status(void **state)
 	assert_int_equal(store_referral_set_status(fx->st, id, "won", 1, 12000, 400), 1);
 	assert_int_equal(store_referral_set_status(fx->st, 999, "won", 0, 0, 400), 0);
 	assert_int_equal(store_referral_set_status(fx->st, id, "bogus", 0, 0, 400), -1);
-	assert_non_null(strstr(store_error(fx->st), "set status of referral 1: CHECK"));
+	assert_non_null(strstr(store_error(fx->st), "set status of referral 1: FOREIGN KEY"));
 	assert_int_equal(store_referral_get(fx->st, id, &v, NULL, NULL), 1);
 	assert_string_equal(v.status, "won");
 	assert_int_equal(v.first_contact_at, 200);
@@ -655,6 +676,10 @@ static void test_write_lock(void **state)
 
 	assert_int_equal(store_open(fx->path, 0, &other, &err), 0);
 	assert_int_equal(store_begin(fx->st), 0);
+	/* Opening writes the statuses only when they changed: an open while
+	 * another writer holds the lock does not wait for it. */
+	store_close(other);
+	assert_int_equal(store_open(fx->path, 0, &other, &err), 0);
 	/* A plain connection without busy_timeout fails at once instead of
 	 * waiting the store's 10 s. */
 	{
@@ -793,6 +818,127 @@ static void test_migrate_from_schema1(void **state)
 	assert_null(f.token);
 	assert_int_equal(store_jobs_list(fx->st, NULL, &jv, &n), 0);
 	assert_int_equal(n, 0);
+}
+
+/* Every row of the tables a migration must keep, as one text. */
+#define ROWS_DIGEST                                                                                \
+	"SELECT (SELECT group_concat(quote(id) || quote(status) || quote(referrer_id) ||"          \
+	"   quote(lead_id) || quote(rep_email) || quote(rep_name) || quote(need) ||"               \
+	"   quote(budget) || quote(timeline) || quote(context) || quote(subject) ||"               \
+	"   quote(held_reason) || quote(thread_key) || quote(value) || quote(created_at) ||"       \
+	"   quote(updated_at) || quote(first_contact_at) || quote(closed_at) ||"                   \
+	"   quote(last_activity_at), '|') FROM (SELECT * FROM referrals ORDER BY id))"             \
+	" || ' people ' || (SELECT count(*) FROM people)"                                          \
+	" || ' messages ' || (SELECT count(*) FROM messages)"                                      \
+	" || ' links ' || (SELECT count(*) FROM message_referrals)"                                \
+	" || ' events ' || (SELECT count(*) FROM events)"                                          \
+	" || ' jobs ' || (SELECT count(*) FROM jobs)"                                              \
+	" || ' rewards ' || (SELECT count(*) FROM rewards)"                                        \
+	" || ' confirmations ' || (SELECT count(*) FROM confirmations)"                            \
+	" || ' counters ' || (SELECT group_concat(name || '=' || value) FROM counters)"
+
+#define REFERRAL_INDEXES                                                                           \
+	"SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema"                           \
+	" WHERE type = 'index' AND tbl_name = 'referrals' ORDER BY name)"
+
+/* A schema-3 database (tests/data/store/schema3.sql, made by the build
+ * before the statuses table) with referrals in all nine statuses: the
+ * migration to 4 keeps every row and index, the statuses come from
+ * kinds.c, and an unknown status is refused. */
+static void test_migrate_from_schema3(void **state)
+{
+	struct fx *fx = *state;
+	char *sql = test_read_data("store/schema3.sql", NULL), *err = NULL, *before, *after;
+	char *indexes, want[96], q[160];
+	struct referral_rec bad = {.status = "maybe", .lead_id = 2, .at = 1};
+	int64_t *ids = NULL, id = 0;
+	size_t n = 0;
+
+	assert_non_null(sql);
+	raw_exec(fx->path, sql);
+	free(sql);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(fx->path, "SELECT count(DISTINCT status) FROM referrals"), 9);
+	before = raw_text(fx->path, ROWS_DIGEST);
+	indexes = raw_text(fx->path, REFERRAL_INDEXES);
+
+	/* A read-only open refuses the old schema and changes nothing. */
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	snprintf(want, sizeof(want), "schema version 3, this build needs %d", STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
+	free(err);
+	err = NULL;
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
+
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_null(err);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 4);
+	after = raw_text(fx->path, ROWS_DIGEST);
+	assert_string_equal(after, before);
+	free(after);
+	after = raw_text(fx->path, REFERRAL_INDEXES);
+	assert_string_equal(after, indexes);
+	free(after);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT sql LIKE '%REFERENCES statuses(name)%' AND"
+	                                   " sql NOT LIKE '%CHECK%' FROM sqlite_schema"
+	                                   " WHERE name = 'referrals'"),
+	                 1);
+
+	/* The statuses table is status_table. */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM statuses"), STATUS_COUNT);
+	for (int i = 0; i < STATUS_COUNT; i++) {
+		snprintf(q, sizeof(q),
+		         "SELECT count(*) FROM statuses WHERE name = '%s' AND position = %d"
+		         " AND closed = %d AND credit = %d AND contact = %d",
+		         status_table[i].name, i, status_table[i].closed, status_table[i].credit,
+		         status_table[i].contact);
+		assert_int_equal(raw_int(fx->path, q), 1);
+	}
+
+	/* An unknown status is refused, in an insert and in an update. */
+	assert_int_equal(store_referral_add(fx->st, &bad, &id), -1);
+	assert_non_null(strstr(store_error(fx->st), "FOREIGN KEY"));
+	assert_int_equal(store_referral_set_status(fx->st, 1, "maybe", 0, 0, 10), -1);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals"), 9);
+	assert_int_equal(raw_int(fx->path, "SELECT status = 'contacted' FROM referrals"
+	                                   " WHERE id = 1"),
+	                 1);
+
+	/* Open and closed still read the same from the migrated rows: the
+	 * open ones are contacted, qualified, proposal, held and new. */
+	assert_int_equal(store_referrals_stale(fx->st, INT64_MAX, 100, &ids, &n), 0);
+	assert_int_equal(n, 5);
+	{
+		int64_t open[] = {1, 2, 3, 8, 9}, seen = 0;
+
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < ARRAY_SIZE(open); k++)
+				seen += ids[i] == open[k];
+		assert_int_equal(seen, 5);
+	}
+	free(ids);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "bob@client.test", &id), 1);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "soren@client.test", &id), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+
+	/* Every read-write open writes status_table again: a changed row is
+	 * put back, and the data stays as it was. */
+	raw_exec(fx->path, "UPDATE statuses SET closed = 0 WHERE name = 'won'");
+	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT closed FROM statuses WHERE name = 'won'"), 1);
+	after = raw_text(fx->path, ROWS_DIGEST);
+	assert_string_equal(after, before);
+	free(after);
+	store_close(fx->st);
+	fx->st = NULL;
+	/* And a read-only open of the migrated file reads. */
+	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), 0);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "bob@client.test", &id), 1);
+	free(before);
+	free(indexes);
 }
 
 static struct job_rec job(const char *tmpl, const char *to, int64_t due, const char *key)
@@ -970,6 +1116,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_list_and_get, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_ingest_batches, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_migrate_from_schema1, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_migrate_from_schema3, setup_dir, teardown),
 	        cmocka_unit_test_setup_teardown(test_jobs, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_jobs_cancel_referral, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_checkins, setup_open, teardown),

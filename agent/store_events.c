@@ -1,0 +1,202 @@
+/*
+ * store_events.c - the history of a referral (events), the reward ledger,
+ * and the figures the report is computed from (see store.h; the SQL is in
+ * store_sql.c, the report itself in report.c).
+ */
+#include "store_p.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "kinds.h"
+#include "util.h"
+
+/* ---- events ---- */
+
+int store_event_add(struct store *st, const struct event_rec *e)
+{
+	if (sql_exec(st, ST_EVENT_ADD,
+	             BINDS(B_INT(":referral_id", e->referral_id), B_INT(":at", e->at),
+	                   B_TEXT(":actor", e->actor), B_TEXT(":kind", e->kind),
+	                   B_TEXT(":old_status", e->old_status),
+	                   B_TEXT(":new_status", e->new_status), B_TEXT(":detail", e->detail),
+	                   B_ID(":message_id", e->message_id))) < 0)
+		return store_failed(st, "insert %s event for referral %lld",
+		                    e->kind ? e->kind : "(null)", (long long)e->referral_id);
+	return 0;
+}
+
+static void event_fill(struct q *q, void *item)
+{
+	struct event_view *e = item;
+
+	e->at = col_int(q, "at");
+	e->actor = col_text(q, "actor");
+	e->kind = col_text(q, "kind");
+	e->old_status = col_text(q, "old_status");
+	e->new_status = col_text(q, "new_status");
+	e->detail = col_text(q, "detail");
+	e->message_key = col_text(q, "message_key");
+}
+
+static void events_drop(void *v, size_t n)
+{
+	store_event_views_free(v, n);
+}
+
+int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r)
+{
+	void *v;
+	int rc = sql_rows(st, ST_EVENT_LIST, BINDS(B_INT(":referral_id", id)), sizeof(**ev_r),
+	                  event_fill, events_drop, &v, nev_r);
+
+	*ev_r = v;
+	return rc < 0 ? store_failed(st, "list events of referral %lld", (long long)id) : 0;
+}
+
+void store_event_views_free(struct event_view *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].actor);
+		free(v[i].kind);
+		free(v[i].old_status);
+		free(v[i].new_status);
+		free(v[i].detail);
+		free(v[i].message_key);
+	}
+	free(v);
+}
+
+/* ---- rewards ---- */
+
+int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id, double amount,
+                     const char *rule, int64_t at, int64_t *id_r)
+{
+	if (sql_exec(st, ST_REWARD_ADD,
+	             BINDS(B_INT(":referral_id", referral_id), B_ID(":referrer_id", referrer_id),
+	                   B_REAL(":amount", amount), B_TEXT(":rule", rule), B_INT(":at", at))) < 0)
+		return store_failed(st, "add reward for referral %lld", (long long)referral_id);
+	if (id_r)
+		*id_r = sql_last_id(st);
+	return 0;
+}
+
+static void reward_fill(struct q *q, void *item)
+{
+	struct reward_view *w = item;
+
+	w->id = col_int(q, "id");
+	w->referral_id = col_int(q, "referral_id");
+	w->amount = col_real(q, "amount");
+	w->rule = col_text(q, "rule");
+	w->state = col_text(q, "state");
+	w->created_at = col_int(q, "created_at");
+	w->paid_at = col_int(q, "paid_at");
+	w->referrer.name = col_text(q, "referrer_name");
+	w->referrer.email = col_text(q, "referrer_email");
+	w->lead.name = col_text(q, "lead_name");
+	w->lead.email = col_text(q, "lead_email");
+}
+
+static void rewards_drop(void *v, size_t n)
+{
+	store_reward_views_free(v, n);
+}
+
+int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r)
+{
+	void *v;
+	int rc = sql_rows(st, ST_REWARD_LIST, NULL, sizeof(**v_r), reward_fill, rewards_drop, &v,
+	                  n_r);
+
+	*v_r = v;
+	return rc < 0 ? store_failed(st, "list rewards") : 0;
+}
+
+void store_reward_views_free(struct reward_view *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].rule);
+		free(v[i].state);
+		person_view_clear(&v[i].referrer);
+		person_view_clear(&v[i].lead);
+	}
+	free(v);
+}
+
+int store_reward_pay(struct store *st, int64_t id, int64_t at)
+{
+	int n = sql_exec(st, ST_REWARD_PAY, BINDS(B_INT(":id", id), B_INT(":at", at)));
+
+	if (n < 0)
+		return store_failed(st, "pay reward %lld", (long long)id);
+	return n == 1;
+}
+
+/* ---- figures for the report ---- */
+
+/* The rows of a tally statement (name, n, amount) to fn. */
+static int tally(struct store *st, enum stmt_id id, const struct bind *b, store_tally_fn *fn,
+                 void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, id, b); rc > 0; rc = sql_next(&q)) {
+		char *name = col_text(&q, "name");
+
+		fn(ctx, name, col_int(&q, "n"), col_real(&q, "amount"));
+		free(name);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
+}
+
+int store_report_by_status(struct store *st, int64_t since, store_tally_fn *fn, void *ctx)
+{
+	return tally(st, ST_REPORT_BY_STATUS, BINDS(B_INT(":since", since)), fn, ctx);
+}
+
+int store_report_rewards(struct store *st, store_tally_fn *fn, void *ctx)
+{
+	return tally(st, ST_REPORT_REWARDS, NULL, fn, ctx);
+}
+
+int store_report_contact_delays(struct store *st, int64_t since, store_delay_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_CONTACT, BINDS(B_INT(":since", since))); rc > 0;
+	     rc = sql_next(&q))
+		fn(ctx, col_int(&q, "delay"));
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_CONTACT].name) : 0;
+}
+
+int store_report_top_referrers(struct store *st, int64_t since, size_t limit, store_referrer_fn *fn,
+                               void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_REFERRERS,
+	                    BINDS(B_INT(":since", since), B_TEXT(":won", status_name(STATUS_WON)),
+	                          B_INT(":limit", (int64_t)limit)));
+	     rc > 0; rc = sql_next(&q)) {
+		char *name = col_text(&q, "name"), *email = col_text(&q, "email");
+		struct referrer_tally t = {.name = name,
+		                           .email = email,
+		                           .referrals = col_int(&q, "referrals"),
+		                           .won = col_int(&q, "wins"),
+		                           .won_value = col_real(&q, "won_value")};
+
+		fn(ctx, &t);
+		free(name);
+		free(email);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRERS].name) : 0;
+}

@@ -1,0 +1,296 @@
+/*
+ * store_jobs.c - the mail the agent will send (jobs), the leases that keep
+ * two agents from sending one job twice, and the status lines waiting for
+ * a rep's confirmation (see store.h; the SQL is in store_sql.c).
+ *
+ * A job leaves `pending` once, for sent, failed or cancelled: every UPDATE
+ * here is guarded by state = 'pending', so a late retry can never revive a
+ * sent job.
+ */
+#include "store_p.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r)
+{
+	char *to = email_norm(j->recipient);
+	int rc = sql_exec(st, ST_JOB_ADD,
+	                  BINDS(B_ID(":referral_id", j->referral_id),
+	                        B_TEXT(":template", j->template), B_TEXT(":recipient", to),
+	                        B_TEXT(":recipient_name", j->recipient_name), B_TEXT(":cc", j->cc),
+	                        B_INT(":seq", j->seq), B_TEXT(":note", j->note),
+	                        B_INT(":due_at", j->due_at), B_TEXT(":message_key", j->message_key),
+	                        B_TEXT(":in_reply_to", j->in_reply_to), B_TEXT(":refs", j->refs),
+	                        B_INT(":at", j->at)));
+
+	if (rc < 0)
+		store_failed(st, "add job %s to " ERR_ARG, j->template ? j->template : "(null)",
+		             to ? to : "(null)");
+	else if (id_r)
+		*id_r = sql_last_id(st);
+	free(to);
+	return rc < 0 ? -1 : 0;
+}
+
+static void job_fill(struct q *q, void *item)
+{
+	struct job_view *v = item;
+
+	v->id = col_int(q, "id");
+	v->referral_id = col_int(q, "referral_id");
+	v->template = col_text(q, "template");
+	v->recipient = col_text(q, "recipient");
+	v->recipient_name = col_text(q, "recipient_name");
+	v->cc = col_text(q, "cc");
+	v->seq = (int)col_int(q, "seq");
+	v->note = col_text(q, "note");
+	v->due_at = col_int(q, "due_at");
+	v->next_attempt_at = col_int(q, "next_attempt_at");
+	v->state = col_text(q, "state");
+	v->attempts = (int)col_int(q, "attempts");
+	v->last_error = col_text(q, "last_error");
+	v->message_key = col_text(q, "message_key");
+	v->in_reply_to = col_text(q, "in_reply_to");
+	v->refs = col_text(q, "refs");
+	v->created_at = col_int(q, "created_at");
+	v->done_at = col_int(q, "done_at");
+}
+
+static void jobs_drop(void *v, size_t n)
+{
+	store_job_views_free(v, n);
+}
+
+/* Every row of a job statement, into an array. */
+static int jobs_read(struct store *st, enum stmt_id id, const struct bind *b, const char *what,
+                     struct job_view **v_r, size_t *n_r)
+{
+	void *v;
+	int rc = sql_rows(st, id, b, sizeof(**v_r), job_fill, jobs_drop, &v, n_r);
+
+	*v_r = v;
+	return rc < 0 ? store_failed(st, "%s", what) : 0;
+}
+
+int store_jobs_due(struct store *st, int64_t now, size_t limit, struct job_view **v_r, size_t *n_r)
+{
+	return jobs_read(st, ST_JOBS_DUE,
+	                 BINDS(B_INT(":now", now), B_INT(":limit", (int64_t)limit)),
+	                 "list due jobs", v_r, n_r);
+}
+
+int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, size_t *n_r)
+{
+	if (state)
+		return jobs_read(st, ST_JOB_LIST_STATE, BINDS(B_TEXT(":state", state)), "list jobs",
+		                 v_r, n_r);
+	return jobs_read(st, ST_JOB_LIST_ALL, NULL, "list jobs", v_r, n_r);
+}
+
+int store_job_get(struct store *st, int64_t id, struct job_view *v_r)
+{
+	struct q q;
+	int found;
+
+	memset(v_r, 0, sizeof(*v_r));
+	found = sql_query(&q, st, ST_JOB_GET, BINDS(B_INT(":id", id)));
+	if (found > 0)
+		job_fill(&q, v_r);
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "read job %lld", (long long)id);
+	return found;
+}
+
+int store_jobs_next_due(struct store *st, int64_t *at_r)
+{
+	struct q q;
+	int rc = sql_query(&q, st, ST_JOB_NEXT_DUE, NULL), found;
+
+	/* min() answers one row, NULL when nothing is pending. */
+	found = rc > 0 && !col_null(&q, "at");
+	if (found)
+		*at_r = col_int(&q, "at");
+	sql_end(&q);
+	if (rc <= 0)
+		return store_failed(st, "next due job");
+	return found;
+}
+
+/* Runs an UPDATE on job(s) id; returns the number of rows changed or -1. */
+static int job_update(struct store *st, enum stmt_id id, const struct bind *b, int64_t job,
+                      const char *what)
+{
+	int n = sql_exec(st, id, b);
+
+	return n < 0 ? store_failed(st, "%s job %lld", what, (long long)job) : n;
+}
+
+int store_job_claim(struct store *st, int64_t id, const char *owner, int64_t now, int64_t until)
+{
+	int n = job_update(st, ST_JOB_CLAIM,
+	                   BINDS(B_INT(":id", id), B_TEXT(":owner", owner), B_INT(":now", now),
+	                         B_INT(":until", until)),
+	                   id, "claim");
+
+	return n < 0 ? -1 : n == 1;
+}
+
+int store_job_sent(struct store *st, int64_t id, int64_t at, const char *reply)
+{
+	return job_update(st, ST_JOB_SENT,
+	                  BINDS(B_INT(":id", id), B_INT(":at", at), B_TEXT(":reply", reply)), id,
+	                  "mark sent") < 0
+	               ? -1
+	               : 0;
+}
+
+int store_job_retry(struct store *st, int64_t id, int64_t next_at, const char *error,
+                    int count_attempt)
+{
+	return job_update(st, ST_JOB_RETRY,
+	                  BINDS(B_INT(":id", id), B_INT(":next_at", next_at),
+	                        B_TEXT(":error", error), B_INT(":attempt", count_attempt ? 1 : 0)),
+	                  id, "postpone") < 0
+	               ? -1
+	               : 0;
+}
+
+int store_job_finish(struct store *st, int64_t id, const char *state, int64_t at, const char *why,
+                     int count_attempt)
+{
+	return job_update(st, ST_JOB_FINISH,
+	                  BINDS(B_INT(":id", id), B_TEXT(":state", state), B_INT(":at", at),
+	                        B_TEXT(":why", why), B_INT(":attempt", count_attempt ? 1 : 0)),
+	                  id, state) < 0
+	               ? -1
+	               : 0;
+}
+
+int store_jobs_cancel_referral(struct store *st, int64_t referral_id, const char *template,
+                               int64_t at, const char *why, int *n_r)
+{
+	int n = job_update(st, ST_JOBS_CANCEL_REFERRAL,
+	                   BINDS(B_INT(":referral_id", referral_id), B_TEXT(":template", template),
+	                         B_INT(":at", at), B_TEXT(":why", why)),
+	                   referral_id, "cancel jobs of referral");
+
+	if (n >= 0 && n_r)
+		*n_r = n;
+	return n < 0 ? -1 : 0;
+}
+
+int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t at,
+                                const char *why, int *n_r)
+{
+	char *to = email_norm(recipient);
+	int n = job_update(st, ST_JOBS_CANCEL_RECIPIENT,
+	                   BINDS(B_TEXT(":recipient", to), B_INT(":at", at), B_TEXT(":why", why)),
+	                   0, "cancel jobs to recipient");
+
+	free(to);
+	if (n >= 0 && n_r)
+		*n_r = n;
+	return n < 0 ? -1 : 0;
+}
+
+void store_job_view_clear(struct job_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->template);
+	free(v->recipient);
+	free(v->recipient_name);
+	free(v->cc);
+	free(v->note);
+	free(v->state);
+	free(v->last_error);
+	free(v->message_key);
+	free(v->in_reply_to);
+	free(v->refs);
+	memset(v, 0, sizeof(*v));
+}
+
+void store_job_views_free(struct job_view *v, size_t n)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)
+		store_job_view_clear(&v[i]);
+	free(v);
+}
+
+int store_sent_since(struct store *st, const char *recipient, int64_t since, int64_t *n_r,
+                     int64_t *first_r)
+{
+	char *to = email_norm(recipient);
+	struct q q;
+	int rc = sql_query(&q, st, ST_SENT_WINDOW,
+	                   BINDS(B_TEXT(":recipient", to), B_INT(":since", since)));
+
+	*n_r = rc > 0 ? col_int(&q, "n") : 0;
+	*first_r = rc > 0 ? col_int(&q, "first") : 0;
+	sql_end(&q);
+	if (rc <= 0)
+		store_failed(st, "count mail sent to " ERR_ARG, to ? to : "(null)");
+	free(to);
+	return rc > 0 ? 0 : -1;
+}
+
+/* ---- confirmations ---- */
+
+int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,
+                           const char *command, const char *arg, const char *message_key,
+                           int64_t at)
+{
+	if (sql_exec(st, ST_CONFIRM_ADD,
+	             BINDS(B_INT(":referral_id", referral_id), B_TEXT(":rep", rep),
+	                   B_TEXT(":command", command), B_TEXT(":arg", arg),
+	                   B_TEXT(":message_key", message_key), B_INT(":at", at))) < 0)
+		return store_failed(st, "add confirmation for referral %lld",
+		                    (long long)referral_id);
+	return 0;
+}
+
+int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
+{
+	struct q q;
+	int found;
+
+	memset(c, 0, sizeof(*c));
+	found = sql_query(&q, st, ST_CONFIRM_FIND, BINDS(B_TEXT(":key", key)));
+	if (found > 0) {
+		c->id = col_int(&q, "id");
+		c->referral_id = col_int(&q, "referral_id");
+		c->rep = col_text(&q, "rep");
+		c->command = col_text(&q, "command");
+		c->arg = col_text(&q, "arg");
+		c->state = col_text(&q, "state");
+	}
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "find confirmation " ERR_ARG, key ? key : "(null)");
+	return found;
+}
+
+void store_confirmation_clear(struct confirmation_view *c)
+{
+	free(c->rep);
+	free(c->command);
+	free(c->arg);
+	free(c->state);
+	memset(c, 0, sizeof(*c));
+}
+
+int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at)
+{
+	int n = sql_exec(st, ST_CONFIRM_DONE,
+	                 BINDS(B_INT(":id", id), B_TEXT(":state", state), B_INT(":at", at)));
+
+	if (n < 0)
+		return store_failed(st, "close confirmation %lld", (long long)id);
+	return n == 1;
+}

@@ -1,0 +1,195 @@
+/*
+ * store_msg.c - messages and the threads they make, the IMAP checkpoint,
+ * and the named counters (see store.h; the SQL is in store_sql.c).
+ *
+ * Intake calls these for every message, so each is one cached statement
+ * and, for a thread, one index probe per key.
+ */
+#include "store_p.h"
+
+#include <stdlib.h>
+
+#include "util.h"
+
+int store_message_find(struct store *st, const char *key, int64_t *id_r)
+{
+	struct q q;
+	int found = sql_query(&q, st, ST_MESSAGE_FIND, BINDS(B_TEXT(":key", key)));
+
+	if (found > 0 && id_r)
+		*id_r = col_int(&q, "id");
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "find message " ERR_ARG, key ? key : "(null)");
+	return found;
+}
+
+int store_message_add(struct store *st, const struct msg_rec *r, int64_t *id_r)
+{
+	/* UIDs mean nothing without the mailbox they came from. */
+	if (sql_exec(st, ST_MESSAGE_ADD,
+	             BINDS(B_TEXT(":key", r->key), B_TEXT(":direction", r->direction),
+	                   B_TEXT(":kind", r->kind), B_TEXT(":why", r->why),
+	                   B_TEXT(":mailbox", r->mailbox),
+	                   r->mailbox ? B_INT(":uidvalidity", r->uidvalidity)
+	                              : B_NULL(":uidvalidity"),
+	                   r->mailbox ? B_INT(":uid", r->uid) : B_NULL(":uid"),
+	                   B_TEXT(":source", r->source), B_TEXT(":from_email", r->from_email),
+	                   B_TEXT(":subject", r->subject), B_ID(":date", r->date),
+	                   B_INT(":at", r->at))) < 0)
+		return store_failed(st, "insert message " ERR_ARG, r->key ? r->key : "(null)");
+	if (id_r)
+		*id_r = sql_last_id(st);
+	return 0;
+}
+
+int store_message_link(struct store *st, int64_t message_id, int64_t referral_id)
+{
+	if (sql_exec(st, ST_MESSAGE_LINK,
+	             BINDS(B_INT(":message_id", message_id), B_INT(":referral_id", referral_id))) <
+	    0)
+		return store_failed(st, "link message %lld to referral %lld", (long long)message_id,
+		                    (long long)referral_id);
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* One key at a time through one cached statement: each lookup is two
+ * index probes, so 100 keys cost well under a millisecond, and there is
+ * no SQL to build per call. */
+int store_thread_find(struct store *st, const char *const *keys, size_t n, int64_t **ids_r,
+                      size_t *n_r)
+{
+	int64_t *ids = NULL;
+	size_t len = 0, cap = 0, out = 0;
+
+	*ids_r = NULL;
+	*n_r = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct q q;
+		int rc;
+
+		if (keys[i] == NULL)
+			continue;
+		for (rc = sql_query(&q, st, ST_THREAD_FIND, BINDS(B_TEXT(":key", keys[i]))); rc > 0;
+		     rc = sql_next(&q)) {
+			ids = xgrow(ids, &cap, len + 1, sizeof(*ids));
+			ids[len++] = col_int(&q, "referral_id");
+		}
+		sql_end(&q);
+		if (rc < 0) {
+			free(ids);
+			return store_failed(st, "find thread of " ERR_ARG, keys[i]);
+		}
+	}
+	if (len == 0)
+		return 0;
+	qsort(ids, len, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < len; i++)
+		if (out == 0 || ids[out - 1] != ids[i])
+			ids[out++] = ids[i];
+	*ids_r = ids;
+	*n_r = out;
+	return 0;
+}
+
+int store_message_count(struct store *st, const char *kind, int64_t *n_r)
+{
+	struct q q;
+	int rc = kind ? sql_query(&q, st, ST_MESSAGE_COUNT, BINDS(B_TEXT(":kind", kind)))
+	              : sql_query(&q, st, ST_MESSAGE_COUNT_ALL, NULL);
+
+	*n_r = rc > 0 ? col_int(&q, "n") : 0;
+	sql_end(&q);
+	if (rc <= 0)
+		return store_failed(st, "count messages of kind %s", kind ? kind : "(any)");
+	return 0;
+}
+
+int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+{
+	struct q q;
+	int found = sql_query(&q, st, ST_MESSAGE_FIND_OUT, BINDS(B_TEXT(":key", key)));
+
+	*referral_r = found > 0 ? col_int(&q, "referral_id") : 0;
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "find sent message " ERR_ARG, key ? key : "(null)");
+	return found;
+}
+
+/* ---- IMAP checkpoint ---- */
+
+int store_checkpoint_get(struct store *st, const char *mailbox, uint32_t *uidvalidity_r,
+                         uint32_t *last_uid_r)
+{
+	struct q q;
+	int found = sql_query(&q, st, ST_CHECKPOINT_GET, BINDS(B_TEXT(":mailbox", mailbox)));
+
+	*uidvalidity_r = found > 0 ? (uint32_t)col_int(&q, "uidvalidity") : 0;
+	*last_uid_r = found > 0 ? (uint32_t)col_int(&q, "last_uid") : 0;
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "read checkpoint of " ERR_ARG,
+		                    mailbox ? mailbox : "(null)");
+	return found;
+}
+
+int store_checkpoint_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
+                         uint32_t last_uid)
+{
+	if (sql_exec(st, ST_CHECKPOINT_SET,
+	             BINDS(B_TEXT(":mailbox", mailbox), B_INT(":uidvalidity", uidvalidity),
+	                   B_INT(":last_uid", last_uid))) < 0)
+		return store_failed(st, "write checkpoint of " ERR_ARG,
+		                    mailbox ? mailbox : "(null)");
+	return 0;
+}
+
+/* ---- counters ---- */
+
+int store_counter_peek(struct store *st, const char *name, int64_t *value_r)
+{
+	struct q q;
+	int found = sql_query(&q, st, ST_COUNTER_PEEK, BINDS(B_TEXT(":name", name)));
+
+	*value_r = found > 0 ? col_int(&q, "value") : 0;
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "counter peek %s", name ? name : "(null)");
+	return 0;
+}
+
+/*
+ * A read and then an upsert, not one upsert ... RETURNING: RETURNING fills
+ * a temporary table on every call, which made this the costliest step of
+ * intake; the pair costs a third.  Both run in one write transaction (the
+ * caller's, or one of our own) so no other writer gets between them.
+ */
+int store_counter_next(struct store *st, const char *name, int64_t *value_r)
+{
+	int own = !sql_in_transaction(st);
+
+	if (own && store_begin(st) != 0)
+		return -1;
+	if (store_counter_peek(st, name, value_r) != 0)
+		goto fail;
+	if (sql_exec(st, ST_COUNTER_BUMP, BINDS(B_TEXT(":name", name))) < 0) {
+		store_failed(st, "counter next %s", name ? name : "(null)");
+		goto fail;
+	}
+	if (own && store_commit(st) != 0)
+		goto fail;
+	return 0;
+fail:
+	if (own)
+		store_rollback(st);
+	*value_r = 0;
+	return -1;
+}

@@ -1,0 +1,222 @@
+/*
+ * store_p.h - what the files of the store module share; not for other
+ * modules (their contract is include/store.h).
+ *
+ * The store is one module in six files, split by concern:
+ *   store.c         open, migrating, transactions, errors, and the
+ *                   statement layer below (the only file that includes
+ *                   sqlite3.h)
+ *   store_sql.c     all the SQL: the schema (migrations[]) and every
+ *                   statement, in one table (stmt_def[])
+ *   store_people.c  people and referrals
+ *   store_msg.c     messages, threads, IMAP checkpoints, counters
+ *   store_jobs.c    jobs (the outgoing mail), claims, confirmations
+ *   store_events.c  events, rewards, and the figures of the report
+ *
+ * The statement layer: SQL names its parameters (:email, :at) and its
+ * result columns (a column's own name, or AS lead_email for an expression
+ * or where the name would be ambiguous), and C binds and reads them by
+ * those names.  A call looks like
+ *
+ *	struct q q;
+ *	int found = sql_query(&q, st, ST_MESSAGE_FIND, BINDS(B_TEXT(":key", key)));
+ *
+ *	if (found > 0)
+ *		*id_r = col_int(&q, "id");
+ *	sql_end(&q);
+ *	if (found < 0)
+ *		return store_failed(st, "find message %s", key);
+ *
+ * A name is looked up once per prepared statement and then found again by
+ * the address of the string literal, so binding or reading by name costs
+ * no string comparison on the hot path (intake).  A name the statement does
+ * not have, or a parameter left unbound, is a bug in the store and fatal.
+ */
+#ifndef REFAGENT_STORE_P_H
+#define REFAGENT_STORE_P_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+
+/* ---- the schema (store_sql.c) ---- */
+
+struct migration {
+	const char *sql; /* takes user_version i to i+1 */
+	int rebuild;     /* rebuilds a table: runs with foreign keys off */
+};
+
+extern const struct migration migrations[STORE_SCHEMA_VERSION];
+
+/* The schema that added the statuses table. */
+#define SCHEMA_STATUSES 4
+
+/* ---- the statements (store_sql.c) ---- */
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_STATUS_SYNC,
+	ST_STATUS_LIST,
+	/* messages, threads, checkpoints, counters */
+	ST_MESSAGE_FIND,
+	ST_MESSAGE_ADD,
+	ST_MESSAGE_LINK,
+	ST_THREAD_FIND,
+	ST_MESSAGE_COUNT,
+	ST_MESSAGE_COUNT_ALL,
+	ST_MESSAGE_FIND_OUT,
+	ST_CHECKPOINT_GET,
+	ST_CHECKPOINT_SET,
+	ST_COUNTER_BUMP,
+	ST_COUNTER_PEEK,
+	/* people */
+	ST_PERSON_FIND,
+	ST_PERSON_ENSURE,
+	ST_PERSON_FILL,
+	ST_PERSON_FLAGS,
+	ST_PERSON_SET_TOKEN,
+	ST_PERSON_SET_CHECKIN,
+	ST_PERSON_OPT_OUT,
+	ST_PERSON_BOUNCING,
+	ST_PERSON_BY_TOKEN,
+	ST_CHECKIN_DUE,
+	/* referrals */
+	ST_REFERRAL_ADD,
+	ST_REFERRAL_OPEN_FOR_LEAD,
+	ST_REFERRAL_TOUCH,
+	ST_REFERRAL_SET_STATUS,
+	ST_REFERRAL_FIRST_CONTACT,
+	ST_REFERRAL_SET_REFERRER,
+	ST_REFERRALS_STALE,
+	ST_REFERRAL_LIST_ALL,
+	ST_REFERRAL_LIST_STATUS,
+	ST_REFERRAL_GET,
+	ST_REFERRALS_OF_REFERRER,
+	ST_REFERRALS_OF_LEAD,
+	/* events, rewards, the report */
+	ST_EVENT_ADD,
+	ST_EVENT_LIST,
+	ST_REWARD_ADD,
+	ST_REWARD_LIST,
+	ST_REWARD_PAY,
+	ST_REPORT_BY_STATUS,
+	ST_REPORT_CONTACT,
+	ST_REPORT_REFERRERS,
+	ST_REPORT_REWARDS,
+	/* jobs, confirmations */
+	ST_JOB_ADD,
+	ST_JOBS_DUE,
+	ST_JOB_NEXT_DUE,
+	ST_JOB_CLAIM,
+	ST_JOB_SENT,
+	ST_JOB_RETRY,
+	ST_JOB_FINISH,
+	ST_JOBS_CANCEL_REFERRAL,
+	ST_JOBS_CANCEL_RECIPIENT,
+	ST_JOB_LIST_ALL,
+	ST_JOB_LIST_STATE,
+	ST_JOB_GET,
+	ST_SENT_WINDOW,
+	ST_CONFIRM_ADD,
+	ST_CONFIRM_FIND,
+	ST_CONFIRM_DONE,
+	ST__COUNT
+};
+
+struct stmt_def {
+	const char *name; /* what it does, for errors: "prepare job add: ..." */
+	const char *sql;
+};
+
+extern const struct stmt_def stmt_def[ST__COUNT];
+
+/* ---- binding by name (store.c) ---- */
+
+enum bind_type {
+	BIND_NULL,
+	BIND_TEXT, /* NULL text binds NULL */
+	BIND_INT,
+	BIND_ID, /* an id or time where 0 means none: 0 binds NULL */
+	BIND_REAL,
+};
+
+struct bind {
+	const char *name; /* ":email", as written in the SQL; NULL ends a list.
+	                     A string literal: it is recognised again by its
+	                     address (the same goes for column names) */
+	enum bind_type type;
+	const char *text; /* bound without a copy: valid until sql_end */
+	int64_t i;
+	double d;
+};
+
+#define B_NULL(n)    ((struct bind){.name = (n), .type = BIND_NULL})
+#define B_TEXT(n, v) ((struct bind){.name = (n), .type = BIND_TEXT, .text = (v)})
+#define B_INT(n, v)  ((struct bind){.name = (n), .type = BIND_INT, .i = (v)})
+#define B_ID(n, v)   ((struct bind){.name = (n), .type = BIND_ID, .i = (v)})
+#define B_REAL(n, v) ((struct bind){.name = (n), .type = BIND_REAL, .d = (v)})
+/* The values of one call, every parameter of the statement once. */
+#define BINDS(...) ((const struct bind[]){__VA_ARGS__, {.name = NULL}})
+
+/* ---- running statements (store.c) ---- */
+
+struct stmt;
+
+/* One use of a cached statement, from sql_query to sql_end. */
+struct q {
+	struct store *st;
+	struct stmt *c; /* NULL once ended, or when it could not be prepared */
+};
+
+/*
+ * Binds the values b (NULL: none) to statement id and steps to its first
+ * row.  Returns 1 on a row, 0 when there is none, -1 on error (the SQLite
+ * message is kept for store_failed).  Call sql_end(q) in every case.
+ */
+int sql_query(struct q *q, struct store *st, enum stmt_id id, const struct bind *b);
+/* The next row: 1, 0 at the end, -1 on error. */
+int sql_next(struct q *q);
+/* Ends the use: the read or write ends and the bindings are dropped, so no
+ * bound string is referenced past the call that bound it. */
+void sql_end(struct q *q);
+/* Runs a statement that returns no row to its end.  Returns how many rows
+ * it changed, or -1 on error (kept for store_failed). */
+int sql_exec(struct store *st, enum stmt_id id, const struct bind *b);
+/* Every row of statement id, into a new array (*v_r, caller frees; NULL
+ * when none) of *n_r items of size bytes, each zeroed and then filled by
+ * fill.  On error the items so far go to drop (NULL: plain free), *v_r is
+ * NULL and -1 is returned (kept for store_failed). */
+int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
+             void (*fill)(struct q *q, void *item), void (*drop)(void *v, size_t n), void **v_r,
+             size_t *n_r);
+/* The rowid of the last INSERT. */
+int64_t sql_last_id(struct store *st);
+/* Non-zero inside store_begin() ... store_commit(). */
+int sql_in_transaction(struct store *st);
+
+/* Columns of the current row, by name.  NULL reads as 0 and col_text
+ * returns NULL; col_text returns a copy (caller frees). */
+int64_t col_int(struct q *q, const char *name);
+double col_real(struct q *q, const char *name);
+char *col_text(struct q *q, const char *name);
+int col_null(struct q *q, const char *name);
+
+/* Records "<what>: <SQLite message of the failed statement>" as
+ * store_error() and returns -1. */
+int store_failed(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* Caps what a key or address from mail adds to an error line. */
+#define ERR_ARG "%.200s"
+
+/* ---- shared by the feature files ---- */
+
+/* A lower-cased copy of an address, or NULL for NULL or "" (caller frees). */
+char *email_norm(const char *email);
+/* The events of referral id, oldest first (store_events.c). */
+int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);
+void person_view_clear(struct person_view *p);
+
+#endif

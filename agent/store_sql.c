@@ -1,0 +1,528 @@
+/*
+ * store_sql.c - all the SQL of the store: the schema, as the migrations
+ * that build it, and every statement the store runs, one table each (see
+ * store_p.h for how they are run).
+ *
+ * Parameters are named (:email) and result columns carry the names the C
+ * reads them by, so a new column is a line here, a field in store.h and
+ * the line that reads it.  Apart from the migrations that shipped before
+ * the statuses table, no status name is written here: the SQL asks that
+ * table which statuses are closed, and a status it needs by name is
+ * bound (status_name(STATUS_WON)).
+ */
+#include "store_p.h"
+
+#include "util.h"
+
+/*
+ * Schema migrations.  migrations[i] takes user_version i to i+1.  Append
+ * only: never edit a migration that has shipped, add a new one instead
+ * (which is why the first ones still spell out the statuses of their day).
+ *
+ * Schema 1 is laid out so the next features only add: new tables, and new
+ * NULL-able columns through ALTER TABLE ... ADD COLUMN (which SQLite does
+ * without rewriting the table).  A migration that must rebuild a table
+ * sets .rebuild: it then runs with foreign_keys off (the pragma is a no-op
+ * inside a transaction) and must leave PRAGMA foreign_key_check empty, see
+ * https://www.sqlite.org/lang_altertable.html section 7.
+ *
+ * Names: every CHECK is named so a failure says which rule broke.
+ */
+const struct migration migrations[] = {
+        /* 0 -> 1: the first schema. */
+        {.sql = "CREATE TABLE people ("
+                "  id         INTEGER PRIMARY KEY,"
+                /* NULL for someone known by name only (a web form); UNIQUE allows
+                 * any number of NULLs.  Stored lower case (ASCII, like str_lower);
+                 * GLOB is case-sensitive, so the check does not depend on how this
+                 * SQLite build folds case. */
+                "  email      TEXT UNIQUE COLLATE NOCASE"
+                "             CONSTRAINT people_email_lower CHECK (email IS NULL OR"
+                "               (length(email) > 0 AND email NOT GLOB '*[A-Z]*')),"
+                "  name       TEXT,"
+                "  phone      TEXT,"
+                "  company    TEXT,"
+                "  created_at INTEGER NOT NULL"
+                ");"
+
+                "CREATE TABLE referrals ("
+                "  id               INTEGER PRIMARY KEY,"
+                "  status           TEXT NOT NULL CONSTRAINT referral_status CHECK (status IN"
+                "                     ('new', 'contacted', 'qualified', 'proposal', 'won', 'lost',"
+                "                      'held', 'rejected', 'expired')),"
+                "  referrer_id      INTEGER REFERENCES people(id),"
+                "  lead_id          INTEGER NOT NULL REFERENCES people(id),"
+                "  rep_email        TEXT COLLATE NOCASE,"
+                "  rep_name         TEXT,"
+                "  need             TEXT,"
+                "  budget           TEXT,"
+                "  timeline         TEXT,"
+                "  context          TEXT,"
+                "  subject          TEXT,"
+                "  held_reason      TEXT,"
+                "  thread_key       TEXT,"
+                "  value            REAL,"
+                "  created_at       INTEGER NOT NULL,"
+                "  updated_at       INTEGER NOT NULL,"
+                "  first_contact_at INTEGER,"
+                "  closed_at        INTEGER,"
+                "  last_activity_at INTEGER NOT NULL"
+                ");"
+                /* store_referral_open_for_lead. */
+                "CREATE INDEX referrals_lead_status ON referrals(lead_id, status);"
+                /* store_referral_list by status (rowid order within a status). */
+                "CREATE INDEX referrals_status ON referrals(status);"
+                /* No index on referrer_id yet: nothing here looks referrals up by
+                 * referrer, people are never deleted, and it cost intake 3%.  The
+                 * migration that adds check-ins and rewards adds it. */
+
+                "CREATE TABLE messages ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  key         TEXT NOT NULL UNIQUE,"
+                "  direction   TEXT NOT NULL CONSTRAINT message_direction"
+                "                CHECK (direction IN ('in', 'out')),"
+                "  kind        TEXT NOT NULL,"
+                "  why         TEXT,"
+                "  mailbox     TEXT,"
+                "  uidvalidity INTEGER,"
+                "  uid         INTEGER,"
+                "  source      TEXT,"
+                "  from_email  TEXT,"
+                "  subject     TEXT,"
+                "  date        INTEGER,"
+                "  at          INTEGER NOT NULL"
+                ");"
+                /* store_message_count. */
+                "CREATE INDEX messages_kind ON messages(kind);"
+
+                /* The primary key serves message -> referrals (store_thread_find);
+                 * the index serves referral -> messages. */
+                "CREATE TABLE message_referrals ("
+                "  message_id  INTEGER NOT NULL REFERENCES messages(id),"
+                "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+                "  PRIMARY KEY (message_id, referral_id)"
+                ") WITHOUT ROWID;"
+                "CREATE INDEX message_referrals_referral ON message_referrals(referral_id);"
+
+                "CREATE TABLE events ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+                "  at          INTEGER NOT NULL,"
+                "  actor       TEXT NOT NULL,"
+                "  kind        TEXT NOT NULL,"
+                "  old_status  TEXT,"
+                "  new_status  TEXT,"
+                "  detail      TEXT,"
+                "  message_id  INTEGER REFERENCES messages(id)"
+                ");"
+                /* store_referral_get: a referral's events in time order. */
+                "CREATE INDEX events_referral ON events(referral_id, at);"
+
+                "CREATE TABLE checkpoints ("
+                "  mailbox     TEXT NOT NULL PRIMARY KEY,"
+                "  uidvalidity INTEGER NOT NULL CONSTRAINT checkpoint_uidvalidity"
+                "                CHECK (uidvalidity BETWEEN 0 AND 4294967295),"
+                "  last_uid    INTEGER NOT NULL CONSTRAINT checkpoint_last_uid"
+                "                CHECK (last_uid BETWEEN 0 AND 4294967295)"
+                ") WITHOUT ROWID;"
+
+                "CREATE TABLE counters ("
+                "  name  TEXT NOT NULL PRIMARY KEY,"
+                "  value INTEGER NOT NULL"
+                ") WITHOUT ROWID;"},
+
+        /* 1 -> 2: outgoing mail (jobs), and what people asked of it. */
+        {.sql = "ALTER TABLE people ADD COLUMN opted_out_at INTEGER;"
+                "ALTER TABLE people ADD COLUMN opt_out_source TEXT;"
+                "ALTER TABLE people ADD COLUMN bouncing_at INTEGER;"
+                "ALTER TABLE people ADD COLUMN bounce_reason TEXT;"
+                /* random, for the List-Unsubscribe address of this person */
+                "ALTER TABLE people ADD COLUMN token TEXT;"
+                "CREATE UNIQUE INDEX people_token ON people(token) WHERE token IS NOT NULL;"
+                /* when this person last got (or was scheduled) a check-in */
+                "ALTER TABLE people ADD COLUMN checkin_at INTEGER;"
+                /* check-ins look referrals up by referrer */
+                "CREATE INDEX referrals_referrer ON referrals(referrer_id, created_at);"
+
+                "CREATE TABLE jobs ("
+                "  id              INTEGER PRIMARY KEY,"
+                "  referral_id     INTEGER REFERENCES referrals(id),"
+                "  template        TEXT NOT NULL,"
+                "  recipient       TEXT NOT NULL CONSTRAINT job_recipient_lower"
+                "                    CHECK (length(recipient) > 0 AND recipient NOT GLOB "
+                "'*[A-Z]*'),"
+                "  recipient_name  TEXT,"
+                "  cc              TEXT,"
+                "  seq             INTEGER NOT NULL DEFAULT 0,"
+                "  note            TEXT,"
+                "  due_at          INTEGER NOT NULL,"
+                "  next_attempt_at INTEGER NOT NULL,"
+                "  state           TEXT NOT NULL DEFAULT 'pending' CONSTRAINT job_state"
+                "                    CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),"
+                "  attempts        INTEGER NOT NULL DEFAULT 0,"
+                "  last_error      TEXT,"
+                /* unique by construction (referral, template and 64 random
+                 * bits, schedule_message_id); no index needed to enforce it */
+                "  message_key     TEXT NOT NULL,"
+                "  in_reply_to     TEXT,"
+                "  refs            TEXT,"
+                "  claimed_by      TEXT,"
+                "  claimed_until   INTEGER,"
+                "  created_at      INTEGER NOT NULL,"
+                "  done_at         INTEGER"
+                ");"
+                /* Partial indexes: picking due jobs and cancelling them touch only
+                 * pending rows, so their cost does not grow with the sent ones. */
+                "CREATE INDEX jobs_due ON jobs(next_attempt_at) WHERE state = 'pending';"
+                "CREATE INDEX jobs_referral ON jobs(referral_id, template) WHERE state = 'pending';"
+                /* the daily cap per recipient */
+                "CREATE INDEX jobs_sent ON jobs(recipient, done_at) WHERE state = 'sent';"},
+
+        /* 2 -> 3: replies that move referrals: the reward ledger and status
+         * lines waiting for the rep's confirmation. */
+        {.sql = "CREATE TABLE rewards ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  referral_id INTEGER NOT NULL UNIQUE REFERENCES referrals(id),"
+                "  referrer_id INTEGER REFERENCES people(id),"
+                "  amount      REAL NOT NULL CONSTRAINT reward_amount CHECK (amount >= 0),"
+                "  rule        TEXT,"
+                "  state       TEXT NOT NULL DEFAULT 'owed' CONSTRAINT reward_state"
+                "                CHECK (state IN ('owed', 'paid')),"
+                "  created_at  INTEGER NOT NULL,"
+                "  paid_at     INTEGER"
+                ");"
+                "CREATE TABLE confirmations ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+                "  rep         TEXT NOT NULL,"
+                "  command     TEXT NOT NULL,"
+                "  arg         TEXT,"
+                "  message_key TEXT NOT NULL UNIQUE,"
+                "  state       TEXT NOT NULL DEFAULT 'pending' CONSTRAINT confirmation_state"
+                "                CHECK (state IN ('pending', 'applied', 'declined')),"
+                "  created_at  INTEGER NOT NULL,"
+                "  done_at     INTEGER"
+                ");"
+                /* expiry looks for open referrals by their last activity */
+                "CREATE INDEX referrals_activity ON referrals(last_activity_at)"
+                "  WHERE status NOT IN ('won', 'lost', 'rejected', 'expired');"},
+
+        /* 3 -> 4: the statuses become rows of a lookup table, filled from
+         * status_table (kinds.c) by every read-write open, so a new status
+         * is a row there and no rebuild here.  referrals trades its CHECK
+         * list for a reference to that table; SQLite cannot drop a CHECK,
+         * so the table is rebuilt (new table, copy, drop, rename, indexes
+         * again); no trigger or view refers to it. */
+        {.rebuild = 1,
+         .sql = "CREATE TABLE statuses ("
+                "  name     TEXT NOT NULL PRIMARY KEY,"
+                "  position INTEGER NOT NULL," /* the order of kinds.h */
+                "  closed   INTEGER NOT NULL,"
+                "  credit   INTEGER NOT NULL,"
+                "  contact  INTEGER NOT NULL"
+                ") WITHOUT ROWID;"
+
+                "CREATE TABLE referrals_new ("
+                "  id               INTEGER PRIMARY KEY,"
+                "  status           TEXT NOT NULL REFERENCES statuses(name),"
+                "  referrer_id      INTEGER REFERENCES people(id),"
+                "  lead_id          INTEGER NOT NULL REFERENCES people(id),"
+                "  rep_email        TEXT COLLATE NOCASE,"
+                "  rep_name         TEXT,"
+                "  need             TEXT,"
+                "  budget           TEXT,"
+                "  timeline         TEXT,"
+                "  context          TEXT,"
+                "  subject          TEXT,"
+                "  held_reason      TEXT,"
+                "  thread_key       TEXT,"
+                "  value            REAL,"
+                "  created_at       INTEGER NOT NULL,"
+                "  updated_at       INTEGER NOT NULL,"
+                "  first_contact_at INTEGER,"
+                "  closed_at        INTEGER,"
+                "  last_activity_at INTEGER NOT NULL"
+                ");"
+                "INSERT INTO referrals_new (id, status, referrer_id, lead_id, rep_email,"
+                "  rep_name, need, budget, timeline, context, subject, held_reason,"
+                "  thread_key, value, created_at, updated_at, first_contact_at, closed_at,"
+                "  last_activity_at)"
+                " SELECT id, status, referrer_id, lead_id, rep_email, rep_name, need, budget,"
+                "  timeline, context, subject, held_reason, thread_key, value, created_at,"
+                "  updated_at, first_contact_at, closed_at, last_activity_at FROM referrals;"
+                "DROP TABLE referrals;"
+                "ALTER TABLE referrals_new RENAME TO referrals;"
+                "CREATE INDEX referrals_lead_status ON referrals(lead_id, status);"
+                "CREATE INDEX referrals_status ON referrals(status);"
+                "CREATE INDEX referrals_referrer ON referrals(referrer_id, created_at);"
+                /* Expiry looks for open referrals by their last activity.
+                 * A partial index cannot ask the statuses table which
+                 * statuses are open, so this one leads with the status:
+                 * expiry reads one range per open status, never the
+                 * closed referrals. */
+                "CREATE INDEX referrals_activity ON referrals(status, last_activity_at);"},
+};
+
+_Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/*
+ * Views.  A column is read by its own name, or by its AS name where it is
+ * an expression or would be ambiguous.  The lists are spelled out rather
+ * than "*": a statement re-prepared after another process changed the
+ * schema then still answers the same columns in the same places.
+ */
+#define REFERRAL_VIEW_SELECT                                                                       \
+	"SELECT r.id, r.status, r.referrer_id, r.lead_id, r.rep_name, r.rep_email, r.need,"        \
+	" r.budget, r.timeline, r.context, r.subject, r.held_reason, r.thread_key, r.value,"       \
+	" r.created_at, r.updated_at, r.first_contact_at,"                                         \
+	" rp.name AS referrer_name, rp.email AS referrer_email, rp.phone AS referrer_phone,"       \
+	" rp.company AS referrer_company, lp.name AS lead_name, lp.email AS lead_email,"           \
+	" lp.phone AS lead_phone, lp.company AS lead_company"                                      \
+	" FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                           \
+	" JOIN people lp ON lp.id = r.lead_id "
+
+#define JOB_VIEW_SELECT                                                                            \
+	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
+	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
+	" created_at, done_at FROM jobs "
+
+/* The statuses that leave a referral open, or close it (kinds.h). */
+#define OPEN_STATUSES   "(SELECT name FROM statuses WHERE NOT closed)"
+#define CLOSED_STATUSES "(SELECT name FROM statuses WHERE closed)"
+
+const struct stmt_def stmt_def[ST__COUNT] = {
+        [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+        [ST_COMMIT] = {"commit", "COMMIT"},
+        [ST_ROLLBACK] = {"rollback", "ROLLBACK"},
+        /* The WHERE keeps an unchanged row unwritten: most opens change
+         * nothing. */
+        [ST_STATUS_SYNC] = {"status sync",
+                            "INSERT INTO statuses (name, position, closed, credit, contact)"
+                            " VALUES (:name, :position, :closed, :credit, :contact)"
+                            " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
+                            " closed = excluded.closed, credit = excluded.credit,"
+                            " contact = excluded.contact"
+                            " WHERE (position, closed, credit, contact) IS NOT"
+                            " (excluded.position, excluded.closed, excluded.credit,"
+                            " excluded.contact)"},
+
+        [ST_STATUS_LIST] = {"status list",
+                            "SELECT name, position, closed, credit, contact FROM statuses"},
+
+        /* ---- messages, threads, checkpoints, counters ---- */
+        [ST_MESSAGE_FIND] = {"message find", "SELECT id FROM messages WHERE key = :key"},
+        [ST_MESSAGE_ADD] = {"message add",
+                            "INSERT INTO messages (key, direction, kind, why, mailbox, uidvalidity,"
+                            " uid, source, from_email, subject, date, at)"
+                            " VALUES (:key, :direction, :kind, :why, :mailbox, :uidvalidity,"
+                            " :uid, :source, :from_email, :subject, :date, :at)"},
+        [ST_MESSAGE_LINK] = {"message link",
+                             "INSERT INTO message_referrals (message_id, referral_id)"
+                             " VALUES (:message_id, :referral_id) ON CONFLICT DO NOTHING"},
+        [ST_THREAD_FIND] = {"thread find", "SELECT mr.referral_id AS referral_id FROM messages m"
+                                           " JOIN message_referrals mr ON mr.message_id = m.id"
+                                           " WHERE m.key = :key"},
+        [ST_MESSAGE_COUNT] = {"message count",
+                              "SELECT count(*) AS n FROM messages WHERE kind = :kind"},
+        [ST_MESSAGE_COUNT_ALL] = {"message count", "SELECT count(*) AS n FROM messages"},
+        [ST_MESSAGE_FIND_OUT] = {"sent message find",
+                                 "SELECT m.id AS id, (SELECT min(referral_id)"
+                                 " FROM message_referrals WHERE message_id = m.id) AS referral_id"
+                                 " FROM messages m WHERE m.key = :key AND m.direction = 'out'"},
+        [ST_CHECKPOINT_GET] = {"checkpoint get", "SELECT uidvalidity, last_uid FROM checkpoints"
+                                                 " WHERE mailbox = :mailbox"},
+        [ST_CHECKPOINT_SET] =
+                {"checkpoint set",
+                 "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid)"
+                 " VALUES (:mailbox, :uidvalidity, :last_uid) ON CONFLICT (mailbox) DO UPDATE"
+                 " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid"},
+        /* No RETURNING: see store_counter_next. */
+        [ST_COUNTER_BUMP] = {"counter next", "INSERT INTO counters (name, value) VALUES (:name, 1)"
+                                             " ON CONFLICT (name) DO UPDATE SET value = value + 1"},
+        [ST_COUNTER_PEEK] = {"counter peek", "SELECT value FROM counters WHERE name = :name"},
+
+        /* ---- people ---- */
+        /* Tried first by store_person_ensure. */
+        [ST_PERSON_FIND] = {"person find", "SELECT id, coalesce(name, '') = '' AS unnamed"
+                                           " FROM people WHERE email = :email"},
+        /* New address, a name to fill, or a row another process just added:
+         * one atomic statement.  DO UPDATE (not DO NOTHING) so RETURNING
+         * gives the existing id on conflict. */
+        [ST_PERSON_ENSURE] = {"person ensure",
+                              "INSERT INTO people (email, name, created_at)"
+                              " VALUES (:email, :name, :at) ON CONFLICT (email) DO UPDATE"
+                              " SET name = coalesce(nullif(name, ''), excluded.name, name)"
+                              " RETURNING id"},
+        [ST_PERSON_FILL] = {"person fill",
+                            "UPDATE people SET phone = coalesce(nullif(phone, ''), :phone, phone),"
+                            " company = coalesce(nullif(company, ''), :company, company)"
+                            " WHERE id = :id"},
+        [ST_PERSON_FLAGS] = {"person flags",
+                             "SELECT id, opted_out_at, bouncing_at, token FROM people"
+                             " WHERE email = :email"},
+        [ST_PERSON_SET_TOKEN] = {"person token", "UPDATE people SET token = :token"
+                                                 " WHERE id = :id AND token IS NULL"},
+        [ST_PERSON_SET_CHECKIN] = {"person check-in",
+                                   "UPDATE people SET checkin_at = :at WHERE id = :id"},
+        [ST_PERSON_OPT_OUT] = {"person opt out",
+                               "UPDATE people SET opted_out_at = :at, opt_out_source = :why"
+                               " WHERE email = :email AND opted_out_at IS NULL"},
+        [ST_PERSON_BOUNCING] = {"person bouncing",
+                                "UPDATE people SET bouncing_at = :at, bounce_reason = :why"
+                                " WHERE email = :email"},
+        [ST_PERSON_BY_TOKEN] = {"person by token", "SELECT email FROM people WHERE token = :token"},
+        [ST_CHECKIN_DUE] = {"check-ins due",
+                            "SELECT p.id AS id, p.email AS email, p.name AS name FROM people p"
+                            " WHERE p.email IS NOT NULL"
+                            " AND p.opted_out_at IS NULL AND p.bouncing_at IS NULL"
+                            " AND EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = p.id"
+                            "   AND r.created_at >= :active_since)"
+                            " AND coalesce(p.checkin_at, (SELECT min(r.created_at)"
+                            "   FROM referrals r WHERE r.referrer_id = p.id)) <= :due_before"
+                            " ORDER BY p.id LIMIT :limit"},
+
+        /* ---- referrals ---- */
+        [ST_REFERRAL_ADD] =
+                {"referral add",
+                 "INSERT INTO referrals (status, referrer_id, lead_id, rep_email, rep_name,"
+                 " need, budget, timeline, context, subject, held_reason, thread_key,"
+                 " created_at, updated_at, last_activity_at)"
+                 " VALUES (:status, :referrer_id, :lead_id, :rep_email, :rep_name, :need,"
+                 " :budget, :timeline, :context, :subject, :held_reason, :thread_key,"
+                 " :at, :at, :at)"},
+        /* min() gives one row, NULL when there is no open referral; unlike
+         * ORDER BY id LIMIT 1 it needs no sorter. */
+        [ST_REFERRAL_OPEN_FOR_LEAD] = {"referral open for lead",
+                                       "SELECT min(r.id) AS id FROM people p"
+                                       " JOIN referrals r ON r.lead_id = p.id"
+                                       " WHERE p.email = :email"
+                                       " AND r.status NOT IN " CLOSED_STATUSES},
+        /* max(): mail ingested late (an old file) must not make a referral
+         * look idle. */
+        [ST_REFERRAL_TOUCH] = {"referral touch",
+                               "UPDATE referrals SET last_activity_at = max(last_activity_at, :at)"
+                               " WHERE id = :id"},
+        [ST_REFERRAL_SET_STATUS] = {"referral set status",
+                                    "UPDATE referrals SET status = :status,"
+                                    " value = CASE WHEN :has_value THEN :value ELSE value END,"
+                                    " updated_at = :at,"
+                                    " last_activity_at = max(last_activity_at, :at),"
+                                    " closed_at = CASE WHEN :status IN " CLOSED_STATUSES
+                                    " THEN coalesce(closed_at, :at) END"
+                                    " WHERE id = :id"},
+        [ST_REFERRAL_FIRST_CONTACT] =
+                {"referral first contact",
+                 "UPDATE referrals SET first_contact_at = :at, updated_at = :at,"
+                 " last_activity_at = max(last_activity_at, :at)"
+                 " WHERE id = :id AND first_contact_at IS NULL"},
+        [ST_REFERRAL_SET_REFERRER] = {"referral credit",
+                                      "UPDATE referrals SET referrer_id = :referrer_id,"
+                                      " updated_at = :at WHERE id = :id"},
+        /* Ties in activity come in id order, as they always have. */
+        [ST_REFERRALS_STALE] = {"stale referrals",
+                                "SELECT id FROM referrals WHERE status IN " OPEN_STATUSES
+                                " AND last_activity_at < :before"
+                                " ORDER BY last_activity_at, id LIMIT :limit"},
+        [ST_REFERRAL_LIST_ALL] = {"referral list", REFERRAL_VIEW_SELECT "ORDER BY r.id"},
+        [ST_REFERRAL_LIST_STATUS] = {"referral list",
+                                     REFERRAL_VIEW_SELECT "WHERE r.status = :status ORDER BY r.id"},
+        [ST_REFERRAL_GET] = {"referral get", REFERRAL_VIEW_SELECT "WHERE r.id = :id"},
+        [ST_REFERRALS_OF_REFERRER] = {"referrals of a referrer",
+                                      REFERRAL_VIEW_SELECT "WHERE rp.email = :email ORDER BY r.id"},
+        [ST_REFERRALS_OF_LEAD] = {"referrals of a lead",
+                                  REFERRAL_VIEW_SELECT "WHERE lp.email = :email ORDER BY r.id"},
+
+        /* ---- events, rewards, the report ---- */
+        [ST_EVENT_ADD] = {"event add",
+                          "INSERT INTO events (referral_id, at, actor, kind, old_status,"
+                          " new_status, detail, message_id) VALUES (:referral_id, :at, :actor,"
+                          " :kind, :old_status, :new_status, :detail, :message_id)"},
+        [ST_EVENT_LIST] = {"event list",
+                           "SELECT e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail,"
+                           " m.key AS message_key FROM events e"
+                           " LEFT JOIN messages m ON m.id = e.message_id"
+                           " WHERE e.referral_id = :referral_id ORDER BY e.at, e.id"},
+        [ST_REWARD_ADD] = {"reward add",
+                           "INSERT INTO rewards (referral_id, referrer_id, amount, rule,"
+                           " created_at) VALUES (:referral_id, :referrer_id, :amount, :rule, :at)"},
+        [ST_REWARD_LIST] = {"reward list",
+                            "SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at,"
+                            " w.paid_at, p.name AS referrer_name, p.email AS referrer_email,"
+                            " l.name AS lead_name, l.email AS lead_email FROM rewards w"
+                            " JOIN referrals r ON r.id = w.referral_id"
+                            " LEFT JOIN people p ON p.id = w.referrer_id"
+                            " JOIN people l ON l.id = r.lead_id ORDER BY w.id"},
+        [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
+                                         " WHERE id = :id AND state = 'owed'"},
+        [ST_REPORT_BY_STATUS] = {"report by status",
+                                 "SELECT status AS name, count(*) AS n, total(value) AS amount"
+                                 " FROM referrals WHERE created_at >= :since GROUP BY status"},
+        [ST_REPORT_CONTACT] = {"report first contact",
+                               "SELECT first_contact_at - created_at AS delay FROM referrals"
+                               " WHERE created_at >= :since AND first_contact_at IS NOT NULL"
+                               " ORDER BY delay"},
+        [ST_REPORT_REFERRERS] = {"report referrers",
+                                 "SELECT p.name AS name, p.email AS email, count(*) AS referrals,"
+                                 " sum(r.status = :won) AS wins,"
+                                 " total(CASE WHEN r.status = :won THEN r.value END) AS won_value"
+                                 " FROM referrals r JOIN people p ON p.id = r.referrer_id"
+                                 " WHERE r.created_at >= :since GROUP BY r.referrer_id"
+                                 " ORDER BY count(*) DESC, wins DESC, p.id LIMIT :limit"},
+        [ST_REPORT_REWARDS] = {"report rewards",
+                               "SELECT state AS name, count(*) AS n, total(amount) AS amount"
+                               " FROM rewards GROUP BY state"},
+
+        /* ---- jobs, confirmations ---- */
+        [ST_JOB_ADD] = {"job add",
+                        "INSERT INTO jobs (referral_id, template, recipient, recipient_name, cc,"
+                        " seq, note, due_at, next_attempt_at, message_key, in_reply_to, refs,"
+                        " created_at) VALUES (:referral_id, :template, :recipient,"
+                        " :recipient_name, :cc, :seq, :note, :due_at, :due_at, :message_key,"
+                        " :in_reply_to, :refs, :at)"},
+        [ST_JOBS_DUE] = {"jobs due",
+                         JOB_VIEW_SELECT "WHERE state = 'pending' AND next_attempt_at <= :now"
+                                         " AND (claimed_until IS NULL OR claimed_until <= :now)"
+                                         " ORDER BY next_attempt_at, id LIMIT :limit"},
+        [ST_JOB_NEXT_DUE] = {"jobs next due", "SELECT min(next_attempt_at) AS at FROM jobs"
+                                              " WHERE state = 'pending'"},
+        [ST_JOB_CLAIM] = {"job claim", "UPDATE jobs SET claimed_by = :owner, claimed_until = :until"
+                                       " WHERE id = :id AND state = 'pending'"
+                                       " AND (claimed_until IS NULL OR claimed_until <= :now)"},
+        [ST_JOB_SENT] = {"job sent",
+                         "UPDATE jobs SET state = 'sent', done_at = :at, last_error = :reply,"
+                         " attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
+                         " WHERE id = :id AND state = 'pending'"},
+        [ST_JOB_RETRY] = {"job retry",
+                          "UPDATE jobs SET next_attempt_at = :next_at, last_error = :error,"
+                          " attempts = attempts + :attempt, claimed_by = NULL,"
+                          " claimed_until = NULL WHERE id = :id AND state = 'pending'"},
+        [ST_JOB_FINISH] = {"job finish",
+                           "UPDATE jobs SET state = :state, done_at = :at, last_error = :why,"
+                           " attempts = attempts + :attempt, claimed_by = NULL,"
+                           " claimed_until = NULL WHERE id = :id AND state = 'pending'"},
+        [ST_JOBS_CANCEL_REFERRAL] = {"jobs cancel",
+                                     "UPDATE jobs SET state = 'cancelled', done_at = :at,"
+                                     " last_error = :why WHERE referral_id = :referral_id"
+                                     " AND state = 'pending'"
+                                     " AND (:template IS NULL OR template = :template)"},
+        [ST_JOBS_CANCEL_RECIPIENT] = {"jobs cancel",
+                                      "UPDATE jobs SET state = 'cancelled', done_at = :at,"
+                                      " last_error = :why WHERE recipient = :recipient"
+                                      " AND state = 'pending'"},
+        [ST_JOB_LIST_ALL] = {"job list", JOB_VIEW_SELECT "ORDER BY id"},
+        [ST_JOB_LIST_STATE] = {"job list", JOB_VIEW_SELECT "WHERE state = :state ORDER BY id"},
+        [ST_JOB_GET] = {"job get", JOB_VIEW_SELECT "WHERE id = :id"},
+        [ST_SENT_WINDOW] = {"sent count", "SELECT count(*) AS n, min(done_at) AS first FROM jobs"
+                                          " WHERE recipient = :recipient AND state = 'sent'"
+                                          " AND done_at > :since"},
+        [ST_CONFIRM_ADD] = {"confirmation add",
+                            "INSERT INTO confirmations (referral_id, rep, command, arg,"
+                            " message_key, created_at) VALUES (:referral_id, :rep, :command,"
+                            " :arg, :message_key, :at)"},
+        [ST_CONFIRM_FIND] = {"confirmation find",
+                             "SELECT id, referral_id, rep, command, arg, state FROM confirmations"
+                             " WHERE message_key = :key"},
+        [ST_CONFIRM_DONE] = {"confirmation done",
+                             "UPDATE confirmations SET state = :state, done_at = :at"
+                             " WHERE id = :id AND state = 'pending'"},
+};
