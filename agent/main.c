@@ -1,10 +1,18 @@
 /*
  * main.c - the refagent command line.
  *
- * Each command loads what it needs (config, rules, store), does one job and
- * exits 0 (done), 1 (the work failed: a message, a server, the database)
- * or 2 (usage or configuration).  Errors are one line on stderr naming the
- * file, file:line, or message at fault.
+ * Every command is one row of `commands[]` at the end of this file: its
+ * name, the usage line, a summary, its options, how many operands it takes,
+ * what it needs loaded and the function that does the work (git's
+ * `commands[]`, doveadm's parameter tables).  The global usage text and each
+ * command's --help are printed from that table, options are read with
+ * getopt_long from the command's option table, and one dispatcher loads
+ * what the row's flags name (config, rules, templates, database) before
+ * the command runs, so no command opens anything itself.
+ *
+ * A command exits 0 (done), 1 (the work failed: a message, a server, the
+ * database) or 2 (usage or configuration).  Errors are one line on stderr
+ * naming the file, file:line, or message at fault.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -40,38 +48,99 @@
 
 #define EXIT_WORK  1
 #define EXIT_USAGE 2
+/* parse_args: --help was printed; the command exits 0 */
+#define HELP_SHOWN (-1)
 
-static const char usage_text[] =
-        "usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
-        "\n"
-        "commands:\n"
-        "  check                         check the config and the filter rules\n"
-        "  ingest [--quiet] [--no-mail] PATH...\n"
-        "                                process messages from files: .eml, mbox, a\n"
-        "                                Maildir or a folder of files; - reads stdin;\n"
-        "                                --no-mail records without scheduling mail\n"
-        "  poll --once                   fetch and process new mail once\n"
-        "  run                           fetch mail (IDLE or poll) and send due mail\n"
-        "                                until SIGTERM; SIGHUP reloads rules and templates\n"
-        "  send                          send the mail that is due now, then exit\n"
-        "  outbox [--state S] [--json]   mail the agent will send and has sent\n"
-        "  templates render NAME --referral ID [--escalated]\n"
-        "                                the complete message NAME would send now\n"
-        "  list [--status S] [--json]    referrals\n"
-        "  show ID [--json]              one referral with its history\n"
-        "  status ID STATUS [--value N] [--note TEXT]\n"
-        "                                change a referral's status (as a rep's #status)\n"
-        "  credit ID EMAIL               credit the referral to another referrer\n"
-        "  rewards [--json]              the reward ledger\n"
-        "  rewards pay ID                mark a reward paid\n"
-        "  report [--days N] [--json]    conversion, time to first contact, top\n"
-        "                                referrers, rewards owed (default 365 days)\n"
-        "  filters test FILE             what the rules and intake make of a message;\n"
-        "                                writes nothing\n"
-        "\n"
-        "options:\n"
-        "  -c FILE   config file (default: $REFAGENT_CONFIG, else ./refagent.conf)\n"
-        "  -v        more detail on stderr;  -q  errors only\n";
+/*
+ * What a command needs before it runs; the dispatcher loads it in this
+ * order and stops at the first fault.  A command names at most one of the
+ * database flags.
+ */
+enum {
+	NEED_CONFIG = 1 << 0,    /* the config; faults exit 2 */
+	NEED_RULES = 1 << 1,     /* the filter rules; faults exit 2 */
+	NEED_TEMPLATES = 1 << 2, /* the templates; faults exit 2 */
+	NEED_SMTP = 1 << 3,      /* [smtp] server set, else exit 2 */
+	/* The database (a fault exits 1): read-write, created and migrated
+	 * on first use. */
+	NEED_STORE = 1 << 4,
+	/* Read-only.  A database not created yet (a new installation) or of
+	 * an older schema is first opened read-write once, which creates or
+	 * migrates it, so a report on a new installation still prints an
+	 * empty report, as it always has ("created and migrated on first
+	 * use"); after that the reports never write. */
+	STORE_READONLY = 1 << 5,
+	STORE_EXISTING = 1 << 6,  /* read-only; the file must exist */
+	STORE_IF_EXISTS = 1 << 7, /* read-only when the file exists, else none */
+	/* Options end at the first operand: the operands are file names,
+	 * and one after a file is a file too. */
+	OPTIONS_FIRST = 1 << 8,
+};
+
+/* Every option of every command; a command's table lists its own. */
+enum opt_id {
+	OPT_JSON,
+	OPT_QUIET,
+	OPT_NO_MAIL,
+	OPT_ONCE,
+	OPT_STATE,
+	OPT_STATUS,
+	OPT_REFERRAL,
+	OPT_ESCALATED,
+	OPT_VALUE,
+	OPT_NOTE,
+	OPT_DAYS,
+	OPT__COUNT
+};
+
+struct cmd_option {
+	const char *name; /* given as --name */
+	enum opt_id id;
+	const char *arg; /* the value's name in the help ("S"), NULL: a flag */
+	const char *help;
+};
+
+/* clang-format off */
+#define OPTION_JSON {"json", OPT_JSON, NULL, "JSON instead of text"}
+/* clang-format on */
+
+/* A command line read by its command's tables. */
+struct args {
+	const char *opt[OPT__COUNT]; /* the value, "" for a flag; NULL: not given */
+	char **argv;                 /* the operands (the strings are main's) */
+	int argc;
+	/* operands and values checked and converted by the command's parse */
+	long id;
+	long days;
+	double value;
+	enum status status;
+	enum mail_kind kind;
+};
+
+struct app {
+	const char *config_path;
+	struct config *cfg;
+	struct filter_set *filters;
+	struct template_set *templates;
+	struct store *st;
+};
+
+struct command {
+	const char *name;     /* "list", or "GROUP SUB" ("rewards pay") */
+	const char *synopsis; /* operands and options after the name */
+	/* what it does; the usage prints each line from column 33 */
+	const char *summary;
+	const struct cmd_option *options; /* ends with a NULL name; may be NULL */
+	int min_args, max_args;           /* operands; max_args -1: no limit */
+	unsigned flags;
+	/* Checks and converts the operands and option values before anything
+	 * is loaded: 0, or the usage exit code.  May be NULL. */
+	int (*parse)(struct args *args);
+	/* The work, with what flags names loaded: an exit code. */
+	int (*run)(struct app *a, const struct args *args);
+};
+
+static void print_usage(FILE *f);
 
 static int usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
@@ -86,17 +155,11 @@ static int usage(const char *fmt, ...)
 		va_end(ap);
 		fprintf(stderr, "refagent: %s\n", msg);
 	}
-	fputs(usage_text, stderr);
+	print_usage(stderr);
 	return EXIT_USAGE;
 }
 
-struct app {
-	const char *config_path;
-	struct config *cfg;
-	struct filter_set *filters;
-	struct template_set *templates;
-	struct store *st;
-};
+/* ---- loading what a command needs ---- */
 
 static int load_config(struct app *a)
 {
@@ -123,24 +186,58 @@ static int load_filters(struct app *a)
 	return -1;
 }
 
-static int open_store(struct app *a, int readonly)
+/* store_open, with the error logged when log_it. */
+static int try_store(struct app *a, int readonly, int log_it)
 {
 	char *err = NULL;
 
-	if (store_open(a->cfg->database, readonly, &a->st, &err) != 0) {
+	if (store_open(a->cfg->database, readonly, &a->st, &err) == 0)
+		return 0;
+	if (log_it)
 		log_error("%s", err);
-		free(err);
-		return -1;
-	}
-	return 0;
+	free(err);
+	return -1;
 }
 
-/* The config and the store: 0, or the exit code to return. */
-static int open_app(struct app *a, int readonly)
+/* The database as the STORE flags in flags say: 0 or -1 (logged). */
+static int open_store(struct app *a, unsigned flags)
 {
-	if (load_config(a) != 0)
+	struct stat sb;
+
+	if (flags & NEED_STORE)
+		return try_store(a, 0, 1);
+	if (flags & STORE_EXISTING)
+		return try_store(a, 1, 1);
+	if (flags & STORE_IF_EXISTS)
+		return stat(a->cfg->database, &sb) == 0 ? try_store(a, 1, 1) : 0;
+	if (!(flags & STORE_READONLY))
+		return 0;
+	if (try_store(a, 1, 0) == 0)
+		return 0;
+	/* Missing or of an older schema (any other fault fails read-write
+	 * too, with the error the command has always given): create or
+	 * migrate it, then read. */
+	if (try_store(a, 0, 1) != 0)
+		return -1;
+	store_close(a->st);
+	a->st = NULL;
+	return try_store(a, 1, 1);
+}
+
+/* Loads what flags names: 0, or the exit code to return. */
+static int app_load(struct app *a, unsigned flags)
+{
+	if ((flags & NEED_CONFIG) && load_config(a) != 0)
 		return EXIT_USAGE;
-	if (open_store(a, readonly) != 0)
+	if ((flags & NEED_RULES) && load_filters(a) != 0)
+		return EXIT_USAGE;
+	if ((flags & NEED_TEMPLATES) && load_templates(a) != 0)
+		return EXIT_USAGE;
+	if ((flags & NEED_SMTP) && a->cfg->smtp.server == NULL) {
+		log_error("%s: [smtp] server is not set", a->cfg->path);
+		return EXIT_USAGE;
+	}
+	if (open_store(a, flags) != 0)
 		return EXIT_WORK;
 	return 0;
 }
@@ -153,32 +250,25 @@ static void app_free(struct app *a)
 	config_free(a->cfg);
 }
 
-/* Options of the listing commands: --json, and "--OPT VALUE" when opt is
- * given.  Returns 0, or the usage exit code. */
-static int list_options(const char *cmd, const char *opt, int argc, char **argv, const char **value,
-                        int *json)
+/* ---- operands ---- */
+
+/* A number ("12" or "#12") of a what (referral, reward) into *id: 0, or
+ * the usage exit code naming cmd. */
+static int parse_id(const char *cmd, const char *what, const char *s, long *id)
 {
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			*json = 1;
-		else if (opt && strcmp(argv[i], opt) == 0 && i + 1 < argc)
-			*value = argv[++i];
-		else
-			return usage("%s: unknown argument '%s'", cmd, argv[i]);
-	}
-	return 0;
+	if (parse_long(s[0] == '#' ? s + 1 : s, 1, LONG_MAX, id) == 0)
+		return 0;
+	return usage("%s: '%s' is not a %s number", cmd, s, what);
 }
 
 /* ---- check ---- */
 
-static int cmd_check(struct app *a, int argc, char **argv)
+/* Loads the rules and the templates itself: a check lists the faults of
+ * both before it fails. */
+static int cmd_check(struct app *a, const struct args *args)
 {
 	int bad = 0;
 
-	if (argc > 1)
-		return usage("check takes no arguments");
-	if (load_config(a) != 0)
-		return EXIT_USAGE;
 	if (filter_load(a->cfg->filters_dir, &a->filters) != 0)
 		bad = 1;
 	if (template_load(a->cfg->templates_dir, &a->templates) != 0)
@@ -193,31 +283,19 @@ static int cmd_check(struct app *a, int argc, char **argv)
 
 /* ---- ingest ---- */
 
-static int cmd_ingest(struct app *a, int argc, char **argv)
+static int cmd_ingest(struct app *a, const struct args *args)
 {
 	struct ingest_stats stats;
 	struct intake in;
 	struct timespec t0, t1;
-	int i = 1, quiet = 0, no_mail = 0;
 	double secs;
 
-	for (; i < argc && argv[i][0] == '-' && argv[i][1] == '-'; i++) {
-		if (strcmp(argv[i], "--quiet") == 0)
-			quiet = 1;
-		else if (strcmp(argv[i], "--no-mail") == 0)
-			no_mail = 1;
-		else
-			return usage("ingest: unknown option '%s'", argv[i]);
-	}
-	if (i >= argc)
-		return usage("ingest needs at least one file, folder or -");
-	if (load_config(a) != 0 || load_filters(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
-	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st, .no_mail = no_mail};
+	in = (struct intake){.cfg = a->cfg,
+	                     .filters = a->filters,
+	                     .st = a->st,
+	                     .no_mail = args->opt[OPT_NO_MAIL] != NULL};
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ingest_paths(&in, argv + i, (size_t)(argc - i), quiet, 0, &stats);
+	ingest_paths(&in, args->argv, (size_t)args->argc, args->opt[OPT_QUIET] != NULL, 0, &stats);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fflush(stdout);
@@ -248,18 +326,19 @@ static void on_stop(int sig)
 	errno = saved;
 }
 
-static int cmd_poll(struct app *a, int argc, char **argv)
+static int parse_poll(struct args *args)
+{
+	if (args->opt[OPT_ONCE] == NULL)
+		return usage("poll takes --once (use run to keep polling)");
+	return 0;
+}
+
+static int cmd_poll(struct app *a, const struct args *args)
 {
 	struct fetch_stats stats = {0};
 	struct intake in;
 	int rc;
 
-	if (argc != 2 || strcmp(argv[1], "--once") != 0)
-		return usage("poll takes --once (use run to keep polling)");
-	if (load_config(a) != 0 || load_filters(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
 	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
 	rc = fetch_once(&in, &stats);
 	fprintf(stderr,
@@ -286,18 +365,12 @@ static void on_hup(int sig)
 	errno = saved;
 }
 
-static int cmd_run(struct app *a, int argc, char **argv)
+static int cmd_run(struct app *a, const struct args *args)
 {
 	struct sigaction sa = {0};
 	struct daemon d;
 	int rc;
 
-	if (argc != 1)
-		return usage("run takes no arguments");
-	if (load_config(a) != 0 || load_filters(a) != 0 || load_templates(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) != 0)
 		fatal("pipe: %s", strerror(errno));
 	sigemptyset(&sa.sa_mask);
@@ -323,22 +396,12 @@ static int cmd_run(struct app *a, int argc, char **argv)
 
 /* ---- send, outbox, templates ---- */
 
-static int cmd_send(struct app *a, int argc, char **argv)
+static int cmd_send(struct app *a, const struct args *args)
 {
 	struct outbox_stats stats = {0};
 	struct outbox *ob = NULL;
 	int rc;
 
-	if (argc != 1)
-		return usage("send takes no arguments");
-	if (load_config(a) != 0 || load_templates(a) != 0)
-		return EXIT_USAGE;
-	if (a->cfg->smtp.server == NULL) {
-		log_error("%s: [smtp] server is not set", a->cfg->path);
-		return EXIT_USAGE;
-	}
-	if (open_store(a, 0) != 0)
-		return EXIT_WORK;
 	signal(SIGPIPE, SIG_IGN);
 	/* referrals nobody touched for expire_days first: their mail must
 	 * not go out */
@@ -365,61 +428,44 @@ static int cmd_send(struct app *a, int argc, char **argv)
 	return rc == 0 && stats.retry == 0 && stats.failed == 0 ? 0 : EXIT_WORK;
 }
 
-static int cmd_outbox(struct app *a, int argc, char **argv)
+static int cmd_outbox(struct app *a, const struct args *args)
 {
 	struct job_view *v = NULL;
 	size_t n = 0;
-	const char *state = NULL;
-	int json = 0, rc;
 
-	if (list_options("outbox", "--state", argc, argv, &state, &json) != 0)
-		return EXIT_USAGE;
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
-	if (store_jobs_list(a->st, state, &v, &n) != 0) {
+	if (store_jobs_list(a->st, args->opt[OPT_STATE], &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_outbox(stdout, v, n, json);
+	view_outbox(stdout, v, n, args->opt[OPT_JSON] != NULL);
 	store_job_views_free(v, n);
 	return 0;
 }
 
-static int cmd_templates(struct app *a, int argc, char **argv)
+static int parse_templates_render(struct args *args)
+{
+	const char *ref = args->opt[OPT_REFERRAL];
+	int rc;
+
+	if (ref && (rc = parse_id("templates render", "referral", ref, &args->id)) != 0)
+		return rc;
+	if (ref == NULL)
+		return usage("templates render needs --referral ID");
+	if (!mail_parse(args->argv[0], &args->kind))
+		return usage("templates render: no mail is called '%s'", args->argv[0]);
+	return 0;
+}
+
+static int cmd_templates_render(struct app *a, const struct args *args)
 {
 	struct outbox *ob = NULL;
-	const char *name = NULL;
-	enum mail_kind kind;
-	long id = 0;
-	int escalated = 0, rc;
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
+	int rc;
 
-	if (argc < 3 || strcmp(argv[1], "render") != 0)
-		return usage("usage: templates render NAME --referral ID [--escalated]");
-	name = argv[2];
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--referral") == 0 && i + 1 < argc) {
-			const char *v = argv[++i];
-
-			if (parse_long(v[0] == '#' ? v + 1 : v, 1, LONG_MAX, &id) != 0)
-				return usage("templates render: '%s' is not a referral number", v);
-		} else if (strcmp(argv[i], "--escalated") == 0) {
-			escalated = 1;
-		} else {
-			return usage("templates render: unknown argument '%s'", argv[i]);
-		}
-	}
-	if (id == 0)
-		return usage("templates render needs --referral ID");
-	if (!mail_parse(name, &kind))
-		return usage("templates render: no mail is called '%s'", name);
-	if (load_config(a) != 0 || load_templates(a) != 0)
-		return EXIT_USAGE;
-	if (open_store(a, 1) != 0)
-		return EXIT_WORK;
 	outbox_open(a->cfg, a->st, a->templates, &ob);
-	rc = outbox_preview(ob, kind, id, escalated, NULL, &data, &len, &err);
+	rc = outbox_preview(ob, args->kind, args->id, args->opt[OPT_ESCALATED] != NULL, NULL, &data,
+	                    &len, &err);
 	outbox_close(ob);
 	if (rc != 0) {
 		log_error("%s", err);
@@ -436,70 +482,57 @@ static int cmd_templates(struct app *a, int argc, char **argv)
 
 /* ---- list, show ---- */
 
-static int cmd_list(struct app *a, int argc, char **argv)
+static int cmd_list(struct app *a, const struct args *args)
 {
-	const char *status = NULL;
-	int json = 0, rc;
 	struct referral_view *v = NULL;
 	size_t n = 0;
 
-	if (list_options("list", "--status", argc, argv, &status, &json) != 0)
-		return EXIT_USAGE;
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
-	if (store_referral_list(a->st, status, &v, &n) != 0) {
+	if (store_referral_list(a->st, args->opt[OPT_STATUS], &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_list(stdout, v, n, json);
+	view_list(stdout, v, n, args->opt[OPT_JSON] != NULL);
 	store_referral_views_free(v, n);
 	return 0;
 }
 
-static int cmd_show(struct app *a, int argc, char **argv)
+/* The first operand is a referral number: show, status, credit. */
+static int parse_referral(const char *cmd, struct args *args)
+{
+	return parse_id(cmd, "referral", args->argv[0], &args->id);
+}
+
+static int parse_show(struct args *args)
+{
+	return parse_referral("show", args);
+}
+
+static int cmd_show(struct app *a, const struct args *args)
 {
 	struct referral_view v = {0};
 	struct event_view *ev = NULL;
 	size_t nev = 0;
-	long id = 0;
-	int json = 0, rc;
-	const char *ids = NULL;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (ids == NULL)
-			ids = argv[i];
-		else
-			return usage("show: unexpected '%s'", argv[i]);
-	}
-	if (ids == NULL || parse_long(ids[0] == '#' ? ids + 1 : ids, 1, LONG_MAX, &id) != 0)
-		return usage("show needs a referral number");
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
-	rc = store_referral_get(a->st, id, &v, &ev, &nev);
+	rc = store_referral_get(a->st, args->id, &v, &ev, &nev);
 	if (rc < 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
 	if (rc == 0) {
-		log_error("no referral %ld in %s", id, a->cfg->database);
+		log_error("no referral %ld in %s", args->id, a->cfg->database);
 		return EXIT_WORK;
 	}
-	view_show(stdout, &v, ev, nev, json);
+	view_show(stdout, &v, ev, nev, args->opt[OPT_JSON] != NULL);
 	store_referral_view_clear(&v);
 	store_event_views_free(ev, nev);
 	return 0;
 }
 
-/* ---- status, credit, rewards ---- */
+/* ---- status, credit, rewards, report ---- */
 
-static int parse_id(const char *s, long *id)
-{
-	return s && parse_long(s[0] == '#' ? s + 1 : s, 1, LONG_MAX, id) == 0 ? 0 : -1;
-}
-
-/* Runs fn in one transaction: 0 done, 1 refused (why printed), -1 store. */
+/* Commits when rc_of_fn is 0 and rolls back otherwise: 0 done, or
+ * EXIT_WORK with why (1: refused) or the store's error (-1) logged. */
 static int in_transaction(struct app *a, int rc_of_fn, char *why)
 {
 	if (rc_of_fn == 0 && store_commit(a->st) == 0)
@@ -515,152 +548,138 @@ static int in_transaction(struct app *a, int rc_of_fn, char *why)
 	return EXIT_WORK;
 }
 
-static int cmd_status(struct app *a, int argc, char **argv)
+static int parse_status(struct args *args)
 {
-	struct status_change change = {0};
-	long id = 0;
-	const char *status = NULL, *note = NULL;
-	int has_value = 0, rc;
-	double value = 0;
+	const char *v = args->opt[OPT_VALUE];
 	char *why = NULL;
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--value") == 0 && i + 1 < argc) {
-			char *end = NULL;
-
-			value = strtod(argv[++i], &end);
-			if (end == argv[i] || *end != '\0' || value < 0)
-				return usage("status: '%s' is not an amount", argv[i]);
-			has_value = 1;
-		} else if (strcmp(argv[i], "--note") == 0 && i + 1 < argc) {
-			note = argv[++i];
-		} else if (id == 0) {
-			if (parse_id(argv[i], &id) != 0)
-				return usage("status: '%s' is not a referral number", argv[i]);
-		} else if (status == NULL) {
-			status = argv[i];
-		} else {
-			return usage("status: unexpected '%s'", argv[i]);
-		}
-	}
-	if (id == 0 || status == NULL)
-		return usage("usage: status ID STATUS [--value N] [--note TEXT]");
-	if (lifecycle_status_arg(status, &change.status, &why) != 0) {
+	if ((rc = parse_referral("status", args)) != 0)
+		return rc;
+	if (lifecycle_status_arg(args->argv[1], &args->status, &why) != 0) {
 		rc = usage("status: %s", why);
 		free(why);
 		return rc;
 	}
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
+	if (v) {
+		char *end = NULL;
+
+		args->value = strtod(v, &end);
+		if (end == v || *end != '\0' || args->value < 0)
+			return usage("status: '%s' is not an amount", v);
+	}
+	return 0;
+}
+
+static int cmd_status(struct app *a, const struct args *args)
+{
+	struct status_change change = {0};
+	char *why = NULL;
+	int rc;
+
 	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	change.id = id;
-	change.has_value = has_value;
-	change.value = value;
-	change.note = note;
+	change.id = args->id;
+	change.status = args->status;
+	change.has_value = args->opt[OPT_VALUE] != NULL;
+	change.value = args->value;
+	change.note = args->opt[OPT_NOTE];
 	change.actor = "cli";
 	change.now = clock_now();
 	rc = lifecycle_set_status(a->st, a->cfg, &change, &why);
 	rc = in_transaction(a, rc, why);
 	if (rc == 0)
-		printf("referral %ld: %s\n", id, status_name(change.status));
+		printf("referral %ld: %s\n", args->id, status_name(change.status));
 	return rc;
 }
 
-static int cmd_credit(struct app *a, int argc, char **argv)
+static int parse_credit(struct args *args)
 {
-	long id = 0;
+	int rc;
+
+	if ((rc = parse_referral("credit", args)) != 0)
+		return rc;
+	if (strchr(args->argv[1], '@') == NULL)
+		return usage("credit: '%s' is not an address", args->argv[1]);
+	return 0;
+}
+
+static int cmd_credit(struct app *a, const struct args *args)
+{
 	char *why = NULL, *email;
 	int rc;
 
-	if (argc != 3 || parse_id(argv[1], &id) != 0 || strchr(argv[2], '@') == NULL)
-		return usage("usage: credit ID EMAIL");
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
 	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	email = str_lower(xstrdup(argv[2]));
-	rc = lifecycle_credit(a->st, a->cfg, id, email, "cli", clock_now(), &why);
+	email = str_lower(xstrdup(args->argv[1]));
+	rc = lifecycle_credit(a->st, a->cfg, args->id, email, "cli", clock_now(), &why);
 	rc = in_transaction(a, rc, why);
 	if (rc == 0)
-		printf("referral %ld: credited to %s\n", id, email);
+		printf("referral %ld: credited to %s\n", args->id, email);
 	free(email);
 	return rc;
 }
 
-static int cmd_rewards(struct app *a, int argc, char **argv)
+static int cmd_rewards(struct app *a, const struct args *args)
 {
 	struct reward_view *v = NULL;
 	size_t n = 0;
-	int json = 0, rc;
 
-	if (argc == 3 && strcmp(argv[1], "pay") == 0) {
-		long id = 0;
-
-		if (parse_id(argv[2], &id) != 0)
-			return usage("usage: rewards pay ID");
-		if (load_config(a) != 0)
-			return EXIT_USAGE;
-		if (open_store(a, 0) != 0)
-			return EXIT_WORK;
-		if (store_begin(a->st) != 0 ||
-		    (rc = store_reward_pay(a->st, id, clock_now())) < 0 ||
-		    store_commit(a->st) != 0) {
-			log_error("%s", store_error(a->st));
-			store_rollback(a->st);
-			return EXIT_WORK;
-		}
-		if (rc == 0) {
-			log_error("no owed reward %ld (see refagent rewards)", id);
-			return EXIT_WORK;
-		}
-		printf("reward %ld: paid\n", id);
-		return 0;
-	}
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else
-			return usage("usage: rewards [--json] | rewards pay ID");
-	}
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
 	if (store_rewards_list(a->st, &v, &n) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_rewards(stdout, v, n, a->cfg, json);
+	view_rewards(stdout, v, n, a->cfg, args->opt[OPT_JSON] != NULL);
 	store_reward_views_free(v, n);
 	return 0;
 }
 
-static int cmd_report(struct app *a, int argc, char **argv)
+static int parse_rewards_pay(struct args *args)
+{
+	return parse_id("rewards pay", "reward", args->argv[0], &args->id);
+}
+
+static int cmd_rewards_pay(struct app *a, const struct args *args)
+{
+	int rc;
+
+	if (store_begin(a->st) != 0 || (rc = store_reward_pay(a->st, args->id, clock_now())) < 0 ||
+	    store_commit(a->st) != 0) {
+		log_error("%s", store_error(a->st));
+		store_rollback(a->st);
+		return EXIT_WORK;
+	}
+	if (rc == 0) {
+		log_error("no owed reward %ld (see refagent rewards)", args->id);
+		return EXIT_WORK;
+	}
+	printf("reward %ld: paid\n", args->id);
+	return 0;
+}
+
+static int parse_report(struct args *args)
+{
+	const char *d = args->opt[OPT_DAYS];
+
+	args->days = 365;
+	if (d && parse_long(d, 1, 36500, &args->days) != 0)
+		return usage("report: '%s' is not a number of days", d);
+	return 0;
+}
+
+static int cmd_report(struct app *a, const struct args *args)
 {
 	struct report r;
-	long days = 365;
-	int json = 0, rc;
 
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			json = 1;
-		else if (strcmp(argv[i], "--days") == 0 && i + 1 < argc) {
-			if (parse_long(argv[++i], 1, 36500, &days) != 0)
-				return usage("report: '%s' is not a number of days", argv[i]);
-		} else {
-			return usage("usage: report [--days N] [--json]");
-		}
-	}
-	if ((rc = open_app(a, 0)) != 0)
-		return rc;
-	if (report_compute(a->st, clock_now() - (int64_t)days * 86400, &r) != 0) {
+	if (report_compute(a->st, clock_now() - (int64_t)args->days * 86400, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_report(stdout, &r, a->cfg, (int)days, json);
+	view_report(stdout, &r, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
 	report_clear(&r);
 	return 0;
 }
@@ -736,47 +755,38 @@ static void print_escaped(const char *s)
 	}
 }
 
-static int cmd_filters(struct app *a, int argc, char **argv)
+/* History (duplicates, threads, open referrals) comes from the database
+ * when there is one, opened read-only (STORE_IF_EXISTS). */
+static int cmd_filters_test(struct app *a, const struct args *args)
 {
+	const char *path = args->argv[0];
 	struct intake in;
 	struct intake_decision d;
 	struct message *m = NULL;
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
-	struct stat st;
 	int rc;
 
-	if (argc != 3 || strcmp(argv[1], "test") != 0)
-		return usage("usage: filters test FILE");
-	if (load_config(a) != 0 || load_filters(a) != 0)
-		return EXIT_USAGE;
-	if (file_read(argv[2], (size_t)a->cfg->max_message_size, &data, &len) != 0) {
-		log_error("%s: %s", argv[2], strerror(errno));
+	if (file_read(path, (size_t)a->cfg->max_message_size, &data, &len) != 0) {
+		log_error("%s: %s", path, strerror(errno));
 		return EXIT_WORK;
 	}
 	if (message_parse(data, len, &m, &err) != 0) {
-		log_error("%s: %s", argv[2], err);
+		log_error("%s: %s", path, err);
 		free(err);
-		free(data);
-		return EXIT_WORK;
-	}
-	/* History (duplicates, threads, open referrals) comes from the
-	 * database when there is one; it is opened read-only. */
-	if (stat(a->cfg->database, &st) == 0 && open_store(a, 1) != 0) {
-		message_free(m);
 		free(data);
 		return EXIT_WORK;
 	}
 	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
 	rc = intake_decide(&in, m, 1, &d);
 	if (rc != 0) {
-		log_error("%s: %s", argv[2], store_error(a->st));
+		log_error("%s: %s", path, store_error(a->st));
 		intake_decision_clear(&d);
 		message_free(m);
 		free(data);
 		return EXIT_WORK;
 	}
-	printf("file:      %s\n", argv[2]);
+	printf("file:      %s\n", path);
 	printf("message:   %s\n", d.key);
 	printf("from:      %s%s%s%s\n", m->from.name ? m->from.name : "", m->from.name ? " <" : "",
 	       m->from.email ? m->from.email : "(none)", m->from.name ? ">" : "");
@@ -810,25 +820,376 @@ static int cmd_filters(struct app *a, int argc, char **argv)
 	return 0;
 }
 
-/* ---- main ---- */
+/* ---- the commands ---- */
 
-static const struct command {
-	const char *name;
-	int (*fn)(struct app *, int, char **);
-} commands[] = {
-        {"check", cmd_check},     {"ingest", cmd_ingest},
-        {"poll", cmd_poll},       {"run", cmd_run},
-        {"list", cmd_list},       {"show", cmd_show},
-        {"filters", cmd_filters}, {"send", cmd_send},
-        {"outbox", cmd_outbox},   {"templates", cmd_templates},
-        {"status", cmd_status},   {"credit", cmd_credit},
-        {"rewards", cmd_rewards}, {"report", cmd_report},
+static const struct cmd_option ingest_options[] = {
+        {"quiet", OPT_QUIET, NULL, "no line per message, only the summary"},
+        {"no-mail", OPT_NO_MAIL, NULL, "record the messages without scheduling any mail"},
+        {NULL, 0, NULL, NULL},
 };
+static const struct cmd_option poll_options[] = {
+        {"once", OPT_ONCE, NULL, "fetch once and exit (required)"},
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option outbox_options[] = {
+        {"state", OPT_STATE, "S", "only the jobs in state S (pending, sent, ...)"},
+        OPTION_JSON,
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option render_options[] = {
+        {"referral", OPT_REFERRAL, "ID", "the referral the message is about (required)"},
+        {"escalated", OPT_ESCALATED, NULL, "as the escalated reminder to the rep"},
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option list_options[] = {
+        {"status", OPT_STATUS, "S", "only the referrals in status S"},
+        OPTION_JSON,
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option json_options[] = {
+        OPTION_JSON,
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option status_options[] = {
+        {"value", OPT_VALUE, "N", "the deal's value (with won)"},
+        {"note", OPT_NOTE, "TEXT", "a note kept with the change"},
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option report_options[] = {
+        {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
+        OPTION_JSON,
+        {NULL, 0, NULL, NULL},
+};
+
+/* In the order of the usage text. */
+static const struct command commands[] = {
+        {.name = "check",
+         .synopsis = "",
+         .summary = "check the config and the filter rules",
+         .flags = NEED_CONFIG,
+         .run = cmd_check},
+        {.name = "ingest",
+         .synopsis = "[--quiet] [--no-mail] PATH...",
+         .summary = "process messages from files: .eml, mbox, a\n"
+                    "Maildir or a folder of files; - reads stdin;\n"
+                    "--no-mail records without scheduling mail",
+         .options = ingest_options,
+         .min_args = 1,
+         .max_args = -1,
+         .flags = NEED_CONFIG | NEED_RULES | NEED_STORE | OPTIONS_FIRST,
+         .run = cmd_ingest},
+        {.name = "poll",
+         .synopsis = "--once",
+         .summary = "fetch and process new mail once",
+         .options = poll_options,
+         .flags = NEED_CONFIG | NEED_RULES | NEED_STORE,
+         .parse = parse_poll,
+         .run = cmd_poll},
+        {.name = "run",
+         .synopsis = "",
+         .summary = "fetch mail (IDLE or poll) and send due mail\n"
+                    "until SIGTERM; SIGHUP reloads rules and templates",
+         .flags = NEED_CONFIG | NEED_RULES | NEED_TEMPLATES | NEED_STORE,
+         .run = cmd_run},
+        {.name = "send",
+         .synopsis = "",
+         .summary = "send the mail that is due now, then exit",
+         .flags = NEED_CONFIG | NEED_TEMPLATES | NEED_SMTP | NEED_STORE,
+         .run = cmd_send},
+        {.name = "outbox",
+         .synopsis = "[--state S] [--json]",
+         .summary = "mail the agent will send and has sent",
+         .options = outbox_options,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .run = cmd_outbox},
+        {.name = "templates render",
+         .synopsis = "NAME --referral ID [--escalated]",
+         .summary = "the complete message NAME would send now",
+         .options = render_options,
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_TEMPLATES | STORE_EXISTING,
+         .parse = parse_templates_render,
+         .run = cmd_templates_render},
+        {.name = "list",
+         .synopsis = "[--status S] [--json]",
+         .summary = "referrals",
+         .options = list_options,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .run = cmd_list},
+        {.name = "show",
+         .synopsis = "ID [--json]",
+         .summary = "one referral with its history",
+         .options = json_options,
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .parse = parse_show,
+         .run = cmd_show},
+        {.name = "status",
+         .synopsis = "ID STATUS [--value N] [--note TEXT]",
+         .summary = "change a referral's status (as a rep's #status)",
+         .options = status_options,
+         .min_args = 2,
+         .max_args = 2,
+         .flags = NEED_CONFIG | NEED_STORE,
+         .parse = parse_status,
+         .run = cmd_status},
+        {.name = "credit",
+         .synopsis = "ID EMAIL",
+         .summary = "credit the referral to another referrer",
+         .min_args = 2,
+         .max_args = 2,
+         .flags = NEED_CONFIG | NEED_STORE,
+         .parse = parse_credit,
+         .run = cmd_credit},
+        {.name = "rewards",
+         .synopsis = "[--json]",
+         .summary = "the reward ledger",
+         .options = json_options,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .run = cmd_rewards},
+        {.name = "rewards pay",
+         .synopsis = "ID",
+         .summary = "mark a reward paid",
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_STORE,
+         .parse = parse_rewards_pay,
+         .run = cmd_rewards_pay},
+        {.name = "report",
+         .synopsis = "[--days N] [--json]",
+         .summary = "conversion, time to first contact, top\n"
+                    "referrers, rewards owed (default 365 days)",
+         .options = report_options,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .parse = parse_report,
+         .run = cmd_report},
+        {.name = "filters test",
+         .synopsis = "FILE",
+         .summary = "what the rules and intake make of a message;\n"
+                    "writes nothing",
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_RULES | STORE_IF_EXISTS,
+         .run = cmd_filters_test},
+};
+
+/* ---- usage and help, from the table ---- */
+
+/* The summary's lines, each after indent spaces; the first after first
+ * (already printed) instead when first is non-zero. */
+static void print_summary(FILE *f, const char *summary, int indent, int first)
+{
+	for (const char *p = summary; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(f, "%*s%.*s\n", first ? 0 : indent, "", (int)n, p);
+		first = 0;
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* "name synopsis" into out. */
+static const char *command_line(const struct command *c, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s%s", c->name, c->synopsis[0] ? " " : "", c->synopsis);
+	return out;
+}
+
+static void print_usage(FILE *f)
+{
+	char line[128];
+
+	fputs("usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	/* the summary in column 33, below the command when that is longer */
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		int len = (int)strlen(command_line(&commands[i], line, sizeof(line)));
+
+		if (len < 30)
+			fprintf(f, "  %-29s ", line);
+		else
+			fprintf(f, "  %s\n", line);
+		print_summary(f, commands[i].summary, 32, len < 30);
+	}
+	fputs("\n"
+	      "options:\n"
+	      "  -c FILE   config file (default: $REFAGENT_CONFIG, else ./refagent.conf)\n"
+	      "  -v        more detail on stderr;  -q  errors only\n",
+	      f);
+}
+
+/* A command's --help, on stdout. */
+static void print_help(const struct command *c)
+{
+	char line[128];
+
+	printf("usage: refagent %s\n\n", command_line(c, line, sizeof(line)));
+	print_summary(stdout, c->summary, 0, 0);
+	printf("\noptions:\n");
+	for (const struct cmd_option *o = c->options; o && o->name; o++) {
+		snprintf(line, sizeof(line), "--%s%s%s", o->name, o->arg ? " " : "",
+		         o->arg ? o->arg : "");
+		printf("  %-14s %s\n", line, o->help);
+	}
+	printf("  %-14s %s\n", "-h, --help", "this help");
+	printf("\nglobal options, before the command: -c FILE, -v, -q (see refagent --help)\n");
+}
+
+/* ---- the dispatcher ---- */
+
+/* getopt_long's value for an option: past every character getopt uses. */
+#define OPT_VAL(id) (256 + (int)(id))
+
+static const char *option_name(const struct command *c, int val)
+{
+	for (const struct cmd_option *o = c->options; o && o->name; o++)
+		if (OPT_VAL(o->id) == val)
+			return o->name;
+	return "help";
+}
+
+/* The error getopt_long reported as opt ('?' or ':'), named after glibc's
+ * optopt: 0 for an unknown long option (the last one read), the option's
+ * value for a known one given without or with a needless value, the
+ * letter for a short one.  Returns the usage exit code. */
+static int option_error(const struct command *c, int opt, char **argv)
+{
+	if (optopt >= OPT_VAL(0) || optopt == 'h')
+		return usage(opt == ':' ? "%s: --%s needs a value" : "%s: --%s takes no value",
+		             c->name, option_name(c, optopt));
+	if (optopt)
+		return usage("%s: unknown option '-%c'", c->name, optopt);
+	return usage("%s: unknown option '%s'", c->name, argv[optind - 1]);
+}
+
+/* Reads argv (argv[0] the command's last word) by c's option table into
+ * args, whose operand array the caller frees.  Returns 0, HELP_SHOWN, or
+ * the usage exit code. */
+static int parse_args(const struct command *c, int argc, char **argv, struct args *args)
+{
+	struct option longopts[OPT__COUNT + 2];
+	size_t n = 0;
+	int opt;
+
+	for (const struct cmd_option *o = c->options; o && o->name; o++)
+		longopts[n++] = (struct option){o->name, o->arg ? required_argument : no_argument,
+		                                NULL, OPT_VAL(o->id)};
+	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+	longopts[n] = (struct option){NULL, 0, NULL, 0};
+	args->argv = xcalloc((size_t)argc, sizeof(*args->argv));
+	/* "-": operands come back in order as 1, wherever they stand and
+	 * whatever POSIXLY_CORRECT says; "+": the first one ends the
+	 * options.  ':' reports a missing value apart.  optind 0 restarts
+	 * glibc's scan on this new argv. */
+	opterr = 0;
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, c->flags & OPTIONS_FIRST ? "+:h" : "-:h", longopts,
+	                          NULL)) != -1) {
+		if (opt == 1) {
+			args->argv[args->argc++] = optarg;
+		} else if (opt == 'h') {
+			print_help(c);
+			return HELP_SHOWN;
+		} else if (opt >= OPT_VAL(0)) {
+			args->opt[opt - OPT_VAL(0)] = optarg ? optarg : "";
+		} else {
+			return option_error(c, opt, argv);
+		}
+	}
+	while (optind < argc)
+		args->argv[args->argc++] = argv[optind++];
+	if (args->argc < c->min_args)
+		return usage("usage: %s %s", c->name, c->synopsis);
+	if (c->max_args == 0 && args->argc > 0)
+		return usage("%s takes no arguments", c->name);
+	if (c->max_args > 0 && args->argc > c->max_args)
+		return usage("%s: unexpected '%s'", c->name, args->argv[c->max_args]);
+	return 0;
+}
+
+/* The row argv names ("rewards", "rewards pay"), with *words set to the
+ * words its name took; NULL when none. */
+static const struct command *find_command(int argc, char **argv, int *words)
+{
+	const struct command *found = NULL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *name = commands[i].name;
+		size_t n = strcspn(name, " ");
+
+		if (strncmp(argv[0], name, n) != 0 || argv[0][n] != '\0')
+			continue;
+		if (name[n] == '\0' && found == NULL) {
+			found = &commands[i];
+			*words = 1;
+		} else if (name[n] == ' ' && argc > 1 && strcmp(argv[1], name + n + 1) == 0) {
+			*words = 2;
+			return &commands[i];
+		}
+	}
+	return found;
+}
+
+/* argv[0] names a group of sub-commands ("filters") but no sub-command of
+ * it: their help for --help, else the usage error.  -1 when argv[0] is no
+ * group. */
+static int group_usage(int argc, char **argv)
+{
+	int help = argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0);
+	struct buf b = {0};
+	char line[128];
+	int rc;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *name = commands[i].name;
+		size_t n = strlen(argv[0]);
+
+		if (strncmp(name, argv[0], n) != 0 || name[n] != ' ')
+			continue;
+		if (help)
+			print_help(&commands[i]);
+		else
+			buf_printf(&b, "%s%s", b.len ? " | " : "",
+			           command_line(&commands[i], line, sizeof(line)));
+	}
+	if (b.len == 0 && !help)
+		return -1;
+	rc = help ? 0 : usage("usage: %s", b.s);
+	buf_free(&b);
+	return rc;
+}
+
+/* Runs command c on its argv: reads the options and operands, loads what
+ * its flags name, does the work.  Returns the exit code. */
+static int command_run(struct app *a, const struct command *c, int argc, char **argv)
+{
+	struct args args = {0};
+	int rc;
+
+	rc = parse_args(c, argc, argv, &args);
+	if (rc == 0 && c->parse)
+		rc = c->parse(&args);
+	if (rc == 0) {
+		message_init();
+		rc = app_load(a, c->flags);
+		if (rc == 0)
+			rc = c->run(a, &args);
+		app_free(a);
+		message_shutdown();
+	}
+	free(args.argv);
+	return rc == HELP_SHOWN ? 0 : rc;
+}
 
 int main(int argc, char **argv)
 {
+	const struct command *c;
 	struct app a = {0};
-	int opt, rc;
+	int opt, words = 0, rc;
 
 	a.config_path = config_default_path();
 	while ((opt = getopt(argc, argv, "+c:vqh")) != -1) {
@@ -843,7 +1204,7 @@ int main(int argc, char **argv)
 			log_set_level(LOG_ERROR);
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			print_usage(stdout);
 			return 0;
 		default:
 			return usage(NULL);
@@ -851,14 +1212,12 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return usage("no command given");
-	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		if (strcmp(argv[optind], commands[i].name) != 0)
-			continue;
-		message_init();
-		rc = commands[i].fn(&a, argc - optind, argv + optind);
-		app_free(&a);
-		message_shutdown();
+	argc -= optind;
+	argv += optind;
+	c = find_command(argc, argv, &words);
+	if (c)
+		return command_run(&a, c, argc - (words - 1), argv + (words - 1));
+	if ((rc = group_usage(argc, argv)) >= 0)
 		return rc;
-	}
-	return usage("unknown command '%s'", argv[optind]);
+	return usage("unknown command '%s'", argv[0]);
 }

@@ -73,6 +73,35 @@ expect 0 ra filters test "$data/intake/auto-reply.eml"
 has out "decision:  ignored"; ok
 expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
 
+# ---- per-command help and option errors (no config needed) ----
+for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "outbox [--state S] [--json]" \
+	"templates render NAME --referral ID [--escalated]" "list [--status S] [--json]" \
+	"show ID [--json]" "status ID STATUS [--value N] [--note TEXT]" "credit ID EMAIL" \
+	"rewards [--json]" "rewards pay ID" "report [--days N] [--json]" "filters test FILE"; do
+	read -ra words <<<"$c"
+	name=${words[0]}
+	case $c in templates* | rewards\ pay* | filters*) name="$name ${words[1]}" ;; esac
+	# shellcheck disable=SC2086 # the name is one or two words
+	expect 0 "$BIN" -c "$work/missing.conf" $name --help; has out "usage: refagent $c"; has out "-h, --help"
+	[ ! -s "$work/err" ] || fail "$name --help wrote to stderr: $(head -2 "$work/err")"
+	# shellcheck disable=SC2086
+	expect 0 "$BIN" $name -h; has out "usage: refagent $c"; ok
+done
+expect 0 "$BIN" filters --help; has out "usage: refagent filters test FILE"; ok
+expect 2 ra list --bogus; has err "list: unknown option '--bogus'"; has err "usage: refagent [-c FILE]"; ok
+expect 2 ra ingest -x "$data/intake/intro-basic.eml"; has err "ingest: unknown option '-x'"; ok
+expect 2 ra report --weeks 3; has err "report: unknown option '--weeks'"; ok
+expect 2 ra status 1 won --value; has err "status: --value needs a value"; ok
+expect 2 ra outbox --json=yes; has err "outbox: --json takes no value"; ok
+expect 2 ra templates render welcome-lead; has err "templates render needs --referral ID"; ok
+expect 2 ra filters; has err "usage: filters test FILE"; ok
+[ ! -e "$work/db.sqlite" ] || fail "a usage error created the database"; ok
+
+# ---- the reports on a new installation: the database is created, empty ----
+expect 0 ra list --json; jq -e 'length == 0' "$work/out" >/dev/null || fail "list on a new database"
+[ -e "$work/db.sqlite" ] || fail "list did not create the database"; ok
+expect 0 ra report --json; jq -e '.referrals == 0' "$work/out" >/dev/null || fail "report on a new database"; ok
+
 # ---- ingest ----
 expect 0 ra ingest "$data/intake/intro-basic.eml" "$data/intake/web-form.eml"
 has out "$data/intake/intro-basic.eml: referral #1: introduction"
@@ -161,5 +190,19 @@ expect 0 ra report --json
 jq -e '.by_status.won == 1 and .conversion == 1 and .won_value == 5000 and .referrals >= 10 and (.top_referrers | length >= 1)' "$work/out" >/dev/null ||
 	fail "report: $(cat "$work/out")"; ok
 expect 0 ra report; has out "conversion (won of won + lost): 100% (1 of 1)"; ok
-expect 2 ra show abc; ok
+expect 2 ra show abc; has err "show: 'abc' is not a referral number"; ok
+
+# ---- the reports only read the database ----
+# An empty WAL file beside the database: a read-write connection, the last
+# to close, checkpoints and deletes it; a read-only one leaves it as it is.
+: >>"$work/db.sqlite-wal"
+state() { sha1sum <"$work/db.sqlite"; stat -c '%s %Y' "$work/db.sqlite" "$work/db.sqlite-wal"; }
+before=$(state)
+for c in list "show 1" report outbox rewards "templates render welcome-lead --referral 1"; do
+	# shellcheck disable=SC2086 # a command and its arguments
+	expect 0 ra $c
+	[ "$(state 2>&1)" = "$before" ] || fail "'$c' wrote the database: $(state 2>&1)"
+done
+expect 0 ra filters test "$data/intake/intro-basic.eml"; has out "nothing was written (database read-only)"
+[ "$(state 2>&1)" = "$before" ] || fail "filters test wrote the database"; ok
 echo "cli: $pass checks passed"
