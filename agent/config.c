@@ -136,7 +136,9 @@ struct loader {
 	char *line_buf;
 	size_t line_cap;
 	size_t reps_cap;
-	int syntax_line; /* first line check_syntax() reported */
+	int syntax_line;      /* first line check_syntax() reported */
+	char bad_section[64]; /* the unknown section reported last */
+	int section_line;     /* line of the last [section] header */
 };
 
 static void fault(struct loader *l, int line, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -165,7 +167,11 @@ static void check_syntax(struct loader *l, const char *line)
 		p++;
 	if (*p == '\0' || *p == '\n' || *p == '\r' || *p == '#' || *p == ';')
 		return;
-	if (*p == '[' ? strchr(p, ']') != NULL : strpbrk(p, "=:") != NULL)
+	if (*p == '[' && strchr(p, ']') != NULL) {
+		l->section_line = l->line;
+		return;
+	}
+	if (*p != '[' && strpbrk(p, "=:") != NULL)
 		return;
 	fault(l, l->line, "syntax error (expected [section] or key = value)");
 	if (l->syntax_line == 0)
@@ -528,6 +534,33 @@ static int add_rep(struct loader *l, const char *email, const char *name)
 	return 0;
 }
 
+static int known_section(const char *section)
+{
+	if (strcmp(section, "reps") == 0)
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (strcmp(settings[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+/* The known section closest to an unknown one ([shedule] -> schedule). */
+static const char *section_hint(const char *section)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
+		size_t d = str_distance(section, strlen(section), settings[i].section, 32);
+
+		if (d < bestd) {
+			bestd = d;
+			best = settings[i].section;
+		}
+	}
+	return best;
+}
+
 static int handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct loader *l = user;
@@ -553,6 +586,20 @@ static int handler(void *user, const char *section, const char *name, const char
 			return 1;
 		}
 		fault(l, l->line, "%s: no mail is called '%s'", name, name + 6);
+		return 1;
+	}
+	if (!known_section(section)) {
+		/* a misspelt section is one fault, not one per key in it */
+		if (strcmp(l->bad_section, section) != 0) {
+			const char *hint = section_hint(section);
+
+			snprintf(l->bad_section, sizeof(l->bad_section), "%s", section);
+			if (hint)
+				fault(l, l->section_line,
+				      "unknown section [%s] (did you mean [%s]?)", section, hint);
+			else
+				fault(l, l->section_line, "unknown section [%s]", section);
+		}
 		return 1;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
@@ -611,6 +658,11 @@ static void check_server(struct loader *l, const char *section, struct server_co
 	if (s->user != NULL && s->password_file == NULL)
 		fault(l, line_of(l, section, "user"), "[%s] user is set but password_file is not",
 		      section);
+	/* a password nobody logs in with: the server would refuse every
+	 * attempt as a temporary failure, for ever */
+	if (s->password_file != NULL && s->user == NULL)
+		fault(l, line_of(l, section, "password_file"),
+		      "[%s] password_file is set but user is not", section);
 	if (s->port == 0) {
 		if (strcmp(section, "imap") == 0)
 			s->port = s->security == SEC_TLS ? 993 : 143;
@@ -802,4 +854,30 @@ const struct rep *config_find_rep(const struct config *cfg, const char *email)
 		if (str_ieq(cfg->reps[i].email, email))
 			return &cfg->reps[i];
 	return NULL;
+}
+
+int config_check_secrets(const struct config *cfg)
+{
+	const struct {
+		const char *section;
+		const struct server_config *s;
+	} servers[] = {{"imap", &cfg->imap}, {"smtp", &cfg->smtp}};
+	int bad = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+		char *pw = NULL, *err = NULL;
+
+		if (servers[i].s->password_file == NULL)
+			continue;
+		if (config_read_password(servers[i].s, &pw, &err) != 0) {
+			fprintf(stderr, "%s: [%s] password_file: %s\n", cfg->path,
+			        servers[i].section, err);
+			free(err);
+			bad++;
+			continue;
+		}
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	return bad;
 }

@@ -36,6 +36,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "log.h"
 #include "lifecycle.h"
 #include "reply.h"
 #include "schedule.h"
@@ -963,6 +964,19 @@ int intake_record_unparsed(struct intake *in, const char *key, const char *why,
 	return rc;
 }
 
+/* A rule that hit the PCRE2 match limit (or failed) did not fire: say so
+ * where the admin will see it, naming the rule and the message. */
+static void log_rule_warnings(const struct filter_result *fr, const struct intake_source *src)
+{
+	for (size_t i = 0; i < fr->nwarnings; i++) {
+		if (src && src->mailbox)
+			log_warn("%s UID %" PRIu32 ": %s", src->mailbox, src->uid, fr->warnings[i]);
+		else
+			log_warn("%s: %s", src && src->path ? src->path : "message",
+			         fr->warnings[i]);
+	}
+}
+
 int intake_parsed(struct intake *in, const struct message *m, struct filter_result *fr,
                   const struct intake_source *src, struct intake_result *res)
 {
@@ -970,6 +984,7 @@ int intake_parsed(struct intake *in, const struct message *m, struct filter_resu
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	log_rule_warnings(fr, src);
 	rc = intake_decide_with(in, m, fr, &d);
 	if (rc == 0)
 		rc = intake_apply(in, m, &d, src, res);
@@ -1005,8 +1020,10 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
 		return rc;
 	}
 	rc = intake_decide(in, m, 0, &d);
-	if (rc == 0)
+	if (rc == 0) {
+		log_rule_warnings(&d.fr, src);
 		rc = intake_apply(in, m, &d, src, res);
+	}
 	intake_decision_clear(&d);
 	message_free(m);
 	return rc;

@@ -273,6 +273,8 @@ static int cmd_check(struct app *a, const struct args *args)
 		bad = 1;
 	if (template_load(a->cfg->templates_dir, &a->templates) != 0)
 		bad = 1;
+	if (config_check_secrets(a->cfg) > 0)
+		bad = 1;
 	if (bad)
 		return EXIT_USAGE;
 	printf("%s: ok (%zu reps, %zu rules in %s, %d templates in %s)\n", a->cfg->path,

@@ -141,35 +141,6 @@ static int var_index(const char *name, size_t len)
 	return -1;
 }
 
-/* Levenshtein distance of a[0..al) and b, for "did you mean". */
-static size_t edit_distance(const char *a, size_t al, const char *b)
-{
-	size_t bl = strlen(b);
-	size_t row[NAME_MAX_SUGGEST + 1];
-
-	if (al > NAME_MAX_SUGGEST || bl > NAME_MAX_SUGGEST)
-		return (size_t)-1;
-	for (size_t j = 0; j <= bl; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= al; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= bl; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[bl];
-}
-
 /* The known name closest to name (at most 2 edits away), or NULL. */
 static const char *suggest(const char *name, size_t len)
 {
@@ -177,7 +148,7 @@ static const char *suggest(const char *name, size_t len)
 	size_t bestd = 3;
 
 	for (size_t i = 0; i < NVARS; i++) {
-		size_t d = edit_distance(name, len, template_var_names[i]);
+		size_t d = str_distance(name, len, template_var_names[i], NAME_MAX_SUGGEST);
 
 		if (d < bestd) {
 			bestd = d;
@@ -322,6 +293,16 @@ static void tag_parse(struct part_parser *pp, int line, const char *tag, size_t 
  * A line end is kept as literal text unless the line holds a tag; then it
  * becomes an N_EOL that the renderer drops when the line comes out blank.
  */
+/* A "}}" in literal text: a tag whose "{{" was mistyped ("{business.name}}"),
+ * which would go out as written. */
+static void stray_close(struct loader *ld, int line, const char *s, size_t len)
+{
+	const char *c = memmem(s, len, "}}", 2);
+
+	if (c != NULL)
+		fault(ld, line, "'}}' without '{{' (a mistyped tag would be sent as written)");
+}
+
 static void part_parse(struct loader *ld, struct part *part, const char *s, size_t len,
                        int first_line)
 {
@@ -346,11 +327,19 @@ static void part_parse(struct loader *ld, struct part *part, const char *s, size
 				fault(ld, line, "'{{' without '}}' on the same line");
 				break;
 			}
+			stray_close(ld, line, lit, (size_t)(open - lit));
 			text_add(part, lit, (size_t)(open - lit));
 			tag_parse(&pp, line, open + 2, (size_t)(close - open - 2));
 			tags++;
 			p = lit = close + 2;
+			/* "{{business.name}}}" would send a literal brace */
+			if (p < lend && *p == '}' && open[2] != '{')
+				fault(ld, line, "'}' right after '{{%.*s}}': one brace too many",
+				      (int)(close - open - 2 > 40 ? 40 : close - open - 2),
+				      open + 2);
 		}
+		if (lend > lit)
+			stray_close(ld, line, lit, (size_t)(lend - lit));
 		if (tags == 0) {
 			text_add(part, lit, (size_t)((eol ? eol + 1 : end) - lit));
 		} else {

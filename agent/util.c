@@ -429,3 +429,33 @@ int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r)
 	*n_r = n;
 	return 0;
 }
+
+size_t str_distance(const char *a, size_t al, const char *b, size_t max)
+{
+	size_t bl = strlen(b);
+	size_t row[65];
+
+	if (max > 64)
+		max = 64;
+	if (al > max || bl > max)
+		return (size_t)-1;
+	for (size_t j = 0; j <= bl; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= al; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= bl; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[bl];
+}

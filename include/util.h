@@ -60,6 +60,10 @@ int str_istarts(const char *s, const char *prefix);
 /* Non-zero when s is NULL or only white space. */
 int str_blank(const char *s);
 
+/* Levenshtein distance between a[0..al) and b (for "did you mean"), or
+ * (size_t)-1 when either is longer than max (at most 64). */
+size_t str_distance(const char *a, size_t al, const char *b, size_t max);
+
 /* The domain part of an address (after the last '@'), or "" when none. */
 const char *addr_domain(const char *addr);
 /* Non-zero when domain equals one of the comma/space separated domains in

@@ -61,6 +61,44 @@ sed "s|^templates = .*|templates = $work/tmpl|" "$work/ok.conf" >"$work/badtmpl.
 expect 2 "$BIN" -c "$work/badtmpl.conf" check
 has err "$work/tmpl/thank-referrer.tmpl:4: unknown name 'lead.shoe_size'"; ok
 
+# ---- check catches what would fail later ----
+# a misspelt section is one fault, with a hint, not one per key
+printf '[agent]\naddress = agent@biz.test\n[shedule]\ntimezone = UTC\nrep_deadline = 2\nlead_nudges = 1\n' >"$work/sect.conf"
+expect 2 "$BIN" -c "$work/sect.conf" check
+has err "$work/sect.conf:3: unknown section [shedule] (did you mean [schedule]?)"
+[ "$(grep -c . "$work/err")" = 1 ] || fail "one fault for a misspelt section: $(cat "$work/err")"; ok
+# a password file that is missing, readable by others, or has no user
+printf 'secret\n' >"$work/pw"; chmod 644 "$work/pw"
+cp "$work/ok.conf" "$work/pw.conf"
+printf '[smtp]\nserver = 127.0.0.1\nsecurity = none\nuser = agent@biz.test\npassword_file = %s\n' "$work/pw" >>"$work/pw.conf"
+printf '[imap]\nserver = 127.0.0.1\nsecurity = none\nuser = agent@biz.test\npassword_file = %s\n' "$work/nopw" >>"$work/pw.conf"
+expect 2 "$BIN" -c "$work/pw.conf" check
+has err "[smtp] password_file: $work/pw: readable by group or others; chmod 600 it"
+has err "[imap] password_file: $work/nopw: No such file or directory"; ok
+chmod 600 "$work/pw"; sed -i "s|$work/nopw|$work/pw|" "$work/pw.conf"
+expect 0 "$BIN" -c "$work/pw.conf" check; ok
+sed '/^user = agent@biz.test$/d' "$work/pw.conf" >"$work/nouser.conf"
+expect 2 "$BIN" -c "$work/nouser.conf" check
+has err "[smtp] password_file is set but user is not"; ok
+# a placeholder typo that would be sent as written
+cp -r "$top/templates" "$work/tmpl2"
+printf 'Subject: Thanks\n\nHi {{referrer.first_name}}},\n' >"$work/tmpl2/thank-referrer.tmpl"
+sed "s|^templates = .*|templates = $work/tmpl2|" "$work/ok.conf" >"$work/typo.conf"
+expect 2 "$BIN" -c "$work/typo.conf" check
+has err "$work/tmpl2/thank-referrer.tmpl:3: '}' right after '{{referrer.first_name}}': one brace too many"; ok
+# a rule that can backtrack catastrophically: a warning at check; when it
+# hits the match limit, ingest names the rule and the message
+mkdir "$work/slow"
+cp "$top"/filters/*.rules "$work/slow/"
+printf 'rule slow-one\n  in body\n  match /(?<need>(a+)+$)/\n' >"$work/slow/60-slow.rules"
+sed "s|^filters = .*|filters = $work/slow|; s|^database = .*|database = slow.sqlite|" "$work/ok.conf" >"$work/slow.conf"
+expect 0 "$BIN" -c "$work/slow.conf" check
+has err "$work/slow/60-slow.rules:3:22: a repeated group that repeats without bound can backtrack catastrophically"; ok
+{ printf 'From: a@partner.test\nTo: agent@biz.test\nSubject: x\nMessage-ID: <slow@x>\n\n'
+  head -c 40 /dev/zero | tr '\0' a; printf 'b\n'; } >"$work/slow.eml"
+expect 0 "$BIN" -c "$work/slow.conf" ingest "$work/slow.eml"
+has err "$work/slow.eml: $work/slow/60-slow.rules:1: rule slow-one hit the PCRE2 match limit"; ok
+
 # ---- filters test: explains, writes nothing ----
 expect 0 ra filters test "$data/intake/intro-basic.eml"
 has out "class:     intro (rule "

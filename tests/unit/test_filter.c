@@ -632,6 +632,44 @@ static void test_load_regex_columns(void **state)
 	rm_dir(dir);
 }
 
+/* Patterns that can backtrack catastrophically are warned about at load
+ * (the rule still loads); their safe spellings are not. */
+static void test_load_backtrack_warning(void **state)
+{
+	static const struct {
+		const char *re;
+		int warn;
+	} cases[] = {
+	        {"(a+)+$", 1},     {"(?:\\w+\\s?)*x", 1}, {"(?:x|y+)+z", 1},
+	        {"(a*)*", 1},      {"((ab)+c?)+d", 1},    {"(?>a+)+$", 0},
+	        {"(a++)+$", 0},    {"(a+)++$", 0},        {"(?:.*\\n)*?x", 0},
+	        {"(?:\\w+,)+", 0}, {"(?=(?:a+)+b)", 1},   {"(a+){1,3}", 0},
+	        {"[(a+)+]", 0},    {"\\(a+\\)+", 0},      {"(?:[ \\t]*\\S+)", 0},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char dir[] = "/tmp/refagent-filter-XXXXXX", text[256];
+		struct filter_set *set = NULL;
+		char *err;
+		int rc;
+
+		assert_non_null(mkdtemp(dir));
+		snprintf(text, sizeof(text), "rule r\n  match /%s/\n", cases[i].re);
+		write_file(dir, "a.rules", text);
+		err = load_capture(dir, &rc, &set);
+		assert_int_equal(rc, 0);
+		if ((strstr(err, "backtrack catastrophically") != NULL) != cases[i].warn)
+			fail_msg("/%s/: want %s, got [%s]", cases[i].re,
+			         cases[i].warn ? "a warning" : "none", err);
+		if (cases[i].warn && strstr(err, "/a.rules:2:") == NULL)
+			fail_msg("/%s/: warning without file:line: [%s]", cases[i].re, err);
+		free(err);
+		filter_free(set);
+		rm_dir(dir);
+	}
+}
+
 /* ---- limits ---- */
 
 /* /(a+)+$/ over "aaaa...b" backtracks 2^n ways: without the match limit
@@ -1242,6 +1280,7 @@ int main(void)
 	        cmocka_unit_test(test_load_faults),
 	        cmocka_unit_test(test_load_no_files),
 	        cmocka_unit_test(test_load_regex_columns),
+	        cmocka_unit_test(test_load_backtrack_warning),
 	        cmocka_unit_test(test_match_limit),
 	        cmocka_unit_test(test_long_body),
 	};

@@ -721,6 +721,16 @@ static void test_file_faults(void **state)
 	         "{{#name}}, {{^name}} and {{/name}})\n"
 	         "thank-referrer.tmpl:3: unknown tag '{{!note}}' (tags are {{name}}, {{#name}}, "
 	         "{{^name}} and {{/name}})\n"},
+	        /* typos that would otherwise go out as written */
+	        {"Subject: s\n\nHi {{business.name}}}\n",
+	         "thank-referrer.tmpl:3: '}' right after '{{business.name}}': one brace too "
+	         "many\n"},
+	        {"Subject: s\n\nHi {business.name}} and {{lead.name}}\n",
+	         "thank-referrer.tmpl:3: '}}' without '{{' (a mistyped tag would be sent as "
+	         "written)\n"},
+	        {"Subject: Hi lead.name}}\n\nx\n",
+	         "thank-referrer.tmpl:1: '}}' without '{{' (a mistyped tag would be sent as "
+	         "written)\n"},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
