@@ -40,8 +40,14 @@
 #define EXIT_WORK  1
 #define EXIT_USAGE 2
 
+/* The Makefile passes the release (git describe when it can) */
+#ifndef REFAGENT_VERSION
+#define REFAGENT_VERSION "unknown"
+#endif
+
 static const char usage_text[] =
         "usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
+        "       refagent -V | --version\n"
         "\n"
         "commands:\n"
         "  check                         check the config and the filter rules\n"
@@ -70,7 +76,8 @@ static const char usage_text[] =
         "\n"
         "options:\n"
         "  -c FILE   config file (default: $REFAGENT_CONFIG, else ./refagent.conf)\n"
-        "  -v        more detail on stderr;  -q  errors only\n";
+        "  -v        more detail on stderr;  -q  errors only\n"
+        "  -V        the version (also --version);  -h  this text (also --help)\n";
 
 static int usage(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
@@ -824,13 +831,19 @@ static const struct command {
         {"rewards", cmd_rewards}, {"report", cmd_report},
 };
 
+static const struct option long_options[] = {
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
 int main(int argc, char **argv)
 {
 	struct app a = {0};
 	int opt, rc;
 
 	a.config_path = config_default_path();
-	while ((opt = getopt(argc, argv, "+c:vqh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:vqhV", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			a.config_path = optarg;
@@ -843,6 +856,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			printf("refagent %s\n", REFAGENT_VERSION);
 			return 0;
 		default:
 			return usage(NULL);
