@@ -10,6 +10,11 @@
 #   make lint       clang-format check and banned functions
 #   make bench      ingest benchmark beside the peers in ../shared/bench
 #   make check SANITIZE=1   the same tests on an ASan+UBSan build
+#   make install    the binary, man pages, rules, templates, sample config and
+#                   systemd units (PREFIX=/usr/local DESTDIR=; README.md
+#                   "Installing"); make uninstall removes them again
+#   make installcheck   install into a scratch folder and check the result
+#   make version    print the version the binary reports
 
 SANITIZE ?=
 CC       ?= cc
@@ -44,7 +49,29 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BIN     := $(BUILD)/refagent
 
-.PHONY: all deps check unit cli e2e corpus demo lint bench clean install pkgcheck
+# Where `make install` puts things.  The binary knows DATADIR: a config
+# that names no [agent] filters/templates, and has no such folders beside
+# it, uses the ones installed there.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+DATADIR    ?= $(PREFIX)/share/refagent
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+
+# The release: `git describe` of a tag vX.Y.Z when there is one; else
+# BASE_VERSION and the commit (0.1.0-g72784b8, -dirty with local changes);
+# else, outside git, BASE_VERSION.
+BASE_VERSION := 0.1.0
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --always --dirty 2>/dev/null); \
+             case "$$d" in (v[0-9]*) echo "$$d" | sed 's/^v//';; ("") echo $(BASE_VERSION);; \
+             (*) echo "$(BASE_VERSION)-g$$d";; esac)
+endif
+DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
+
+.PHONY: all deps check unit cli e2e corpus demo lint bench clean install uninstall \
+        installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
 all: $(BIN)
@@ -77,6 +104,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBOBJS) tests/unit/testutil.h
 
 -include $(OBJS:.o=.d)
 
+# main.c and config.c are built with DEFS; the stamp changes (and they are
+# rebuilt) only when the version or DATADIR does.
+$(BUILD)/defs: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '$(VERSION)' '$(DATADIR)' | cmp -s - $@ || printf '%s\n' '$(VERSION)' '$(DATADIR)' >$@
+$(BUILD)/obj/main.o $(BUILD)/obj/config.o: $(BUILD)/defs
+$(BUILD)/obj/main.o $(BUILD)/obj/config.o: ALL_CFLAGS += $(DEFS)
+
 deps:
 	@sh tests/deps.sh
 
@@ -88,6 +123,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory installcheck
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory corpus
 
@@ -128,9 +164,53 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bash tests/bench.sh $(abspath $(BIN))
 
-PREFIX ?= /usr/local
+# ---- install ----
+#
+# The pages, units and sample config in agent/ name the default places
+# (/usr/local/bin, /usr/local/share/refagent, /etc/refagent); SUBST puts in
+# the ones of this install.  The admin's refagent.conf is never written:
+# only refagent.conf.sample beside it.
+MAN1  := agent/refagent.1
+MAN5  := agent/refagent.conf.5 agent/refagent-filters.5 agent/refagent-templates.5
+UNITS := agent/refagent.service agent/refagent@.service
+RULES := $(sort $(wildcard filters/*.rules))
+TMPLS := $(sort $(wildcard templates/*.tmpl))
+SUBST  = sed -e 's|/usr/local/bin/refagent|$(BINDIR)/refagent|g' \
+             -e 's|/usr/local/share/refagent|$(DATADIR)|g' \
+             -e 's|/etc/refagent|$(SYSCONFDIR)/refagent|g'
+# install_subst SRC DEST: SRC through SUBST, mode 0644
+install_subst = $(SUBST) $(1) >$(2).tmp && chmod 0644 $(2).tmp && mv -f $(2).tmp $(2)
+
 install: $(BIN)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/refagent
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/filters $(DESTDIR)$(DATADIR)/templates \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/refagent \
+	  $(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/refagent
+	install -m 0644 $(RULES) $(DESTDIR)$(DATADIR)/filters/
+	install -m 0644 $(TMPLS) $(DESTDIR)$(DATADIR)/templates/
+	$(foreach f,$(MAN1),$(call install_subst,$(f),$(DESTDIR)$(MANDIR)/man1/$(notdir $(f))) &&) true
+	$(foreach f,$(MAN5),$(call install_subst,$(f),$(DESTDIR)$(MANDIR)/man5/$(notdir $(f))) &&) true
+	$(foreach f,$(UNITS),$(call install_subst,$(f),$(DESTDIR)$(UNITDIR)/$(notdir $(f))) &&) true
+	$(call install_subst,agent/refagent.conf.sample,$(DESTDIR)$(SYSCONFDIR)/refagent/refagent.conf.sample)
+
+# What install wrote, and its folders when they are left empty (an admin's
+# refagent.conf keeps /etc/refagent).
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/refagent \
+	  $(addprefix $(DESTDIR)$(DATADIR)/filters/,$(notdir $(RULES))) \
+	  $(addprefix $(DESTDIR)$(DATADIR)/templates/,$(notdir $(TMPLS))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(MAN5))) \
+	  $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS))) \
+	  $(DESTDIR)$(SYSCONFDIR)/refagent/refagent.conf.sample
+	for d in $(DESTDIR)$(DATADIR)/filters $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/refagent; do [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
+
+installcheck: $(BIN)
+	@bash tests/install.sh
+
+version:
+	@echo $(VERSION)
 
 clean:
 	rm -rf build build-san

@@ -671,9 +671,35 @@ static void check_server(struct loader *l, const char *section, struct server_co
 	}
 }
 
+/* [agent] filters and templates, when the config does not set them: the
+ * folder of that name beside the config (a checkout, or an admin's own
+ * copy), else the one `make install` put in REFAGENT_DATADIR. */
+static void default_folder(struct loader *l, const char *key, char **dir)
+{
+#ifdef REFAGENT_DATADIR
+	struct stat st;
+	char *installed;
+
+	if (line_of(l, "agent", key) != 0 || (*dir && stat(*dir, &st) == 0))
+		return;
+	installed = xasprintf("%s/%s", REFAGENT_DATADIR, key);
+	if (stat(installed, &st) == 0 && S_ISDIR(st.st_mode)) {
+		free(*dir);
+		*dir = installed;
+		return;
+	}
+	free(installed);
+#else
+	(void)l, (void)key, (void)dir;
+#endif
+}
+
 static void check_config(struct loader *l)
 {
 	struct config *cfg = l->cfg;
+
+	default_folder(l, "filters", &cfg->filters_dir);
+	default_folder(l, "templates", &cfg->templates_dir);
 
 	if (cfg->address == NULL)
 		fault(l, 0, "[agent] address (the referral address) is not set");

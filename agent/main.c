@@ -51,6 +51,11 @@
 /* parse_args: --help was printed; the command exits 0 */
 #define HELP_SHOWN (-1)
 
+/* The Makefile passes the release (git describe when it can) */
+#ifndef REFAGENT_VERSION
+#define REFAGENT_VERSION "unknown"
+#endif
+
 /*
  * What a command needs before it runs; the dispatcher loads it in this
  * order and stops at the first fault.  A command names at most one of the
@@ -1004,6 +1009,7 @@ static void print_usage(FILE *f)
 	char line[128];
 
 	fputs("usage: refagent [-c FILE] [-v] [-q] COMMAND [ARGS]\n"
+	      "       refagent -V | --version\n"
 	      "\n"
 	      "commands:\n",
 	      f);
@@ -1020,7 +1026,8 @@ static void print_usage(FILE *f)
 	fputs("\n"
 	      "options:\n"
 	      "  -c FILE   config file (default: $REFAGENT_CONFIG, else ./refagent.conf)\n"
-	      "  -v        more detail on stderr;  -q  errors only\n",
+	      "  -v        more detail on stderr;  -q  errors only\n"
+	      "  -V        the version (also --version);  -h  this text (also --help)\n",
 	      f);
 }
 
@@ -1187,6 +1194,12 @@ static int command_run(struct app *a, const struct command *c, int argc, char **
 	return rc == HELP_SHOWN ? 0 : rc;
 }
 
+static const struct option long_options[] = {
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+};
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -1194,7 +1207,7 @@ int main(int argc, char **argv)
 	int opt, words = 0, rc;
 
 	a.config_path = config_default_path();
-	while ((opt = getopt(argc, argv, "+c:vqh")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:vqhV", long_options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			a.config_path = optarg;
@@ -1207,6 +1220,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			print_usage(stdout);
+			return 0;
+		case 'V':
+			printf("refagent %s\n", REFAGENT_VERSION);
 			return 0;
 		default:
 			return usage(NULL);

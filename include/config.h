@@ -6,7 +6,9 @@
  * README and the loader cannot drift apart.  Relative paths in the file
  * (database, password_file, filters, templates) are taken relative to the
  * directory of the config file, so a config works from any working
- * directory.
+ * directory.  Unset, filters and templates are the folders of those names
+ * beside the config when they exist, else the ones installed under
+ * REFAGENT_DATADIR (PREFIX/share/refagent, set by the Makefile).
  *
  * Passwords are never in the config: password_file names a file whose first
  * line is the password; config_read_password() reads it when it is needed.

@@ -9,9 +9,11 @@ PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
 libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev"
 # tests: cmocka, a real IMAP server (Dovecot) and SMTP server (Postfix),
 # real mail clients (swaks, curl), jq to read --json, clang-format for lint,
-# faketime to move the clock, msmtp as the send benchmark's peer
+# faketime to move the clock, msmtp as the send benchmark's peer; man,
+# groff and col to render the man pages, systemd-analyze to verify the units
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
-clang-format faketime msmtp ca-certificates openssl tzdata"
+clang-format faketime msmtp ca-certificates openssl tzdata \
+man-db groff-base bsdextrautils systemd"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers
 	PKGS="$PKGS python3 nodejs npm"
