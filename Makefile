@@ -134,8 +134,9 @@ cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
 
 # The mail world listens on fixed loopback ports: two checkouts testing at
-# once take turns (flock) instead of fighting over them.
-E2E_LOCK := flock /tmp/refagent-e2e.lock
+# once take turns (flock) instead of fighting over them.  -o: the test's
+# children (a daemon a failed test left behind) do not inherit the lock.
+E2E_LOCK := flock -o /tmp/refagent-e2e.lock
 
 e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@$(E2E_LOCK) bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "template.h"
@@ -895,6 +896,15 @@ int config_check_secrets(const struct config *cfg)
 
 		if (servers[i].s->password_file == NULL)
 			continue;
+		/* A file that is not there yet is a warning: systemd's
+		 * LoadCredential= puts it in place only while the service runs. */
+		if (access(servers[i].s->password_file, F_OK) != 0 && errno == ENOENT) {
+			fprintf(stderr,
+			        "%s: warning: [%s] password_file %s does not exist here (fine when "
+			        "the service's LoadCredential= provides it)\n",
+			        cfg->path, servers[i].section, servers[i].s->password_file);
+			continue;
+		}
 		if (config_read_password(servers[i].s, &pw, &err) != 0) {
 			fprintf(stderr, "%s: [%s] password_file: %s\n", cfg->path,
 			        servers[i].section, err);

@@ -92,6 +92,7 @@ enum opt_id {
 	OPT_STATUS,
 	OPT_REFERRAL,
 	OPT_ESCALATED,
+	OPT_VARIANT,
 	OPT_VALUE,
 	OPT_NOTE,
 	OPT_DAYS,
@@ -471,8 +472,8 @@ static int cmd_templates_render(struct app *a, const struct args *args)
 	int rc;
 
 	outbox_open(a->cfg, a->st, a->templates, &ob);
-	rc = outbox_preview(ob, args->kind, args->id, args->opt[OPT_ESCALATED] != NULL, NULL, &data,
-	                    &len, &err);
+	rc = outbox_preview(ob, args->kind, args->id, args->opt[OPT_ESCALATED] != NULL,
+	                    args->opt[OPT_VARIANT], &data, &len, &err);
 	outbox_close(ob);
 	if (rc != 0) {
 		log_error("%s", err);
@@ -846,6 +847,10 @@ static const struct cmd_option outbox_options[] = {
 static const struct cmd_option render_options[] = {
         {"referral", OPT_REFERRAL, "ID", "the referral the message is about (required)"},
         {"escalated", OPT_ESCALATED, NULL, "as the escalated reminder to the rep"},
+        {"variant", OPT_VARIANT, "V",
+         "as made by an event: contacted, won, lost, summary, credit-kept, credit-moved "
+         "(update-referrer), second-referrer (thank-referrer), reward (reward-referrer), "
+         "optout, bounce (notify-rep)"},
         {NULL, 0, NULL, NULL},
 };
 static const struct cmd_option list_options[] = {
@@ -910,7 +915,7 @@ static const struct command commands[] = {
          .flags = NEED_CONFIG | STORE_READONLY,
          .run = cmd_outbox},
         {.name = "templates render",
-         .synopsis = "NAME --referral ID [--escalated]",
+         .synopsis = "NAME --referral ID [--escalated] [--variant V]",
          .summary = "the complete message NAME would send now",
          .options = render_options,
          .min_args = 1,

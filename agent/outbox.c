@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "config.h"
 #include "jobnote.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "message.h"
 #include "schedule.h"
@@ -887,26 +888,107 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 	}
 }
 
+/* What `templates render --variant` can show: the mails whose text
+ * depends on the event that made them.  An example person stands in for
+ * the second referrer. */
+static const struct variant {
+	const char *name;
+	enum mail_kind kind;
+	const char *note; /* the facts of the event (jobnote.h) */
+	const char *fill; /* and one more, taken from the referral */
+	int other;        /* to a second referrer, not the referral's own */
+} variants[] = {
+        {"contacted", MAIL_UPDATE_REFERRER, "update.contacted=yes\n", NULL, 0},
+        {"won", MAIL_UPDATE_REFERRER, "update.won=yes\n", NULL, 0},
+        {"lost", MAIL_UPDATE_REFERRER, "update.lost=yes\n", NULL, 0},
+        {"summary", MAIL_UPDATE_REFERRER, "summary=yes\n", NULL, 0},
+        {"credit-kept", MAIL_UPDATE_REFERRER, "credit.other=Alex Example\ncredit.kept=yes\n", NULL,
+         0},
+        {"credit-moved", MAIL_UPDATE_REFERRER, "credit.other=Alex Example\ncredit.moved=yes\n",
+         NULL, 0},
+        {"second-referrer", MAIL_THANK_REFERRER, "", "credit.name", 1},
+        {"reward", MAIL_REWARD_REFERRER, "", "reward.amount", 0},
+        {"optout", MAIL_NOTIFY_REP, "notify.optout=yes\nnotify.source=replied stop\n",
+         "notify.email", 0},
+        {"bounce", MAIL_NOTIFY_REP, "notify.bounce=yes\nnotify.reason=5.1.1 user unknown\n",
+         "notify.email", 0},
+};
+
+const char *outbox_variants(void)
+{
+	static char list[512];
+
+	if (list[0] == '\0') {
+		size_t o = 0;
+
+		for (size_t i = 0; i < ARRAY_SIZE(variants) && o < sizeof(list); i++)
+			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s (%s)",
+			                      i ? ", " : "", variants[i].name,
+			                      mail_name(variants[i].kind));
+	}
+	return list;
+}
+
 int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
-                   const char *note, char **data_r, size_t *len_r, char **error_r)
+                   const char *variant, char **data_r, size_t *len_r, char **error_r)
 {
 	struct referral_view r = {0};
 	struct job_view j = {0};
 	const char *to, *to_name, *cc, *name = mail_name(kind);
+	const struct variant *v = NULL;
 	unsigned flags = mail_table[kind].flags;
-	int rc = store_referral_get(ob->st, referral_id, &r, NULL, NULL);
+	char *note = NULL, money[48];
+	int rc;
 
+	for (size_t i = 0; variant && i < ARRAY_SIZE(variants); i++)
+		if (strcmp(variants[i].name, variant) == 0)
+			v = &variants[i];
+	if (variant && (v == NULL || v->kind != kind)) {
+		*error_r =
+		        v ? xasprintf("the variant %s is of %s, not %s", variant,
+		                      mail_name(v->kind), name)
+		          : xasprintf("no variant '%s' (variants: %s)", variant, outbox_variants());
+		return -1;
+	}
+	rc = store_referral_get(ob->st, referral_id, &r, NULL, NULL);
 	if (rc <= 0) {
 		*error_r = rc < 0 ? xstrdup(store_error(ob->st))
 		                  : xasprintf("no referral %" PRId64, referral_id);
 		return -1;
 	}
 	schedule_recipients(ob->cfg, kind, &r, escalated, &to, &to_name, &cc);
+	if (v && v->other) {
+		to = "alex@example.com";
+		to_name = "Alex Example";
+	}
 	if (to == NULL) {
 		store_referral_view_clear(&r);
 		*error_r = xasprintf("referral %" PRId64 " has nobody to send %s to", referral_id,
 		                     name);
 		return -1;
+	}
+	if (v) {
+		struct buf b = {0};
+		const char *value = NULL;
+		char rule[200];
+
+		buf_adds(&b, v->note);
+		if (v->kind == MAIL_REWARD_REFERRER) {
+			double amount = lifecycle_reward(ob->cfg, r.referrer.email, r.has_value,
+			                                 r.value, rule, sizeof(rule));
+
+			value = lifecycle_money(ob->cfg, amount > 0 ? amount : 100, money,
+			                        sizeof(money));
+		} else if (v->kind == MAIL_NOTIFY_REP) {
+			value = r.lead.email ? r.lead.email : "lead@example.com";
+		} else if (v->other) {
+			value = r.referrer.name    ? r.referrer.name
+			        : r.referrer.email ? r.referrer.email
+			                           : "someone";
+		}
+		if (v->fill)
+			jobnote_add(&b, v->fill, value);
+		note = buf_steal(&b);
 	}
 	j.referral_id = referral_id;
 	j.template = (char *)name;
@@ -914,7 +996,7 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	j.recipient_name = (char *)to_name;
 	j.cc = (char *)cc;
 	j.seq = (flags & MAIL_CHAINED) && mail_table[kind].to == ROLE_REP ? 1 : 0;
-	j.note = escalated ? (char *)"reminder.escalated=yes\n" : (char *)note;
+	j.note = escalated ? (char *)"reminder.escalated=yes\n" : note;
 	j.message_key = schedule_message_id(ob->cfg, referral_id, name);
 	/* the intro's thread, as the jobs made at intake have it */
 	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))
@@ -924,6 +1006,7 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	rc = build(ob, &j, &r, clock_now(), data_r, len_r, error_r);
 	ob->preview = 0;
 	free(j.message_key);
+	free(note);
 	store_referral_view_clear(&r);
 	return rc;
 }

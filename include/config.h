@@ -121,9 +121,10 @@ const char *config_default_path(void);
 int config_read_password(const struct server_config *s, char **pw_r, char **error_r);
 
 /* For `refagent check`: reads every password_file the config names, as
- * sending and fetching will (present, not readable by group or others,
- * not empty), and prints one line per one that fails.  Returns how many
- * failed. */
+ * sending and fetching will (not readable by group or others, not empty),
+ * and prints one line per one that fails.  A file that does not exist is
+ * only a warning (systemd's LoadCredential= provides it at run time).
+ * Returns how many failed. */
 int config_check_secrets(const struct config *cfg);
 
 /* Non-zero when email (lower case) is one of the agent's own addresses:

@@ -62,12 +62,17 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 /*
  * The complete message a template would send about referral id now (for
  * `templates render`), without sending or writing anything.  escalated:
- * a chained reminder's copy to the admin.  note: the facts of the event
- * that would have made the job (jobnote.h), e.g. "update.won=yes\n"; NULL
- * for none.  Returns 0 with *data_r (caller frees), or -1 with *error_r.
+ * a chained reminder's copy to the admin.  variant: the event that would
+ * have made the job (NULL: the plain mail), one of outbox_variants; it
+ * must belong to kind.  Returns 0 with *data_r (caller frees), or -1 with
+ * *error_r.
  */
 int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, int escalated,
-                   const char *note, char **data_r, size_t *len_r, char **error_r);
+                   const char *variant, char **data_r, size_t *len_r, char **error_r);
+
+/* The variants `templates render --variant` knows, as "name (mail)" lines
+ * for the help; static. */
+const char *outbox_variants(void);
 
 /*
  * The complete message job j would send now, rendered for its own

@@ -74,7 +74,7 @@ printf '[smtp]\nserver = 127.0.0.1\nsecurity = none\nuser = agent@biz.test\npass
 printf '[imap]\nserver = 127.0.0.1\nsecurity = none\nuser = agent@biz.test\npassword_file = %s\n' "$work/nopw" >>"$work/pw.conf"
 expect 2 "$BIN" -c "$work/pw.conf" check
 has err "[smtp] password_file: $work/pw: readable by group or others; chmod 600 it"
-has err "[imap] password_file: $work/nopw: No such file or directory"; ok
+has err "warning: [imap] password_file $work/nopw does not exist here"; ok
 chmod 600 "$work/pw"; sed -i "s|$work/nopw|$work/pw|" "$work/pw.conf"
 expect 0 "$BIN" -c "$work/pw.conf" check; ok
 sed '/^user = agent@biz.test$/d' "$work/pw.conf" >"$work/nouser.conf"
@@ -113,7 +113,7 @@ expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml
 
 # ---- per-command help and option errors (no config needed) ----
 for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "outbox [--state S] [--json]" \
-	"templates render NAME --referral ID [--escalated]" "list [--status S] [--json]" \
+	"templates render NAME --referral ID [--escalated] [--variant V]" "list [--status S] [--json]" \
 	"show ID [--json]" "status ID STATUS [--value N] [--note TEXT]" "credit ID EMAIL" \
 	"rewards [--json]" "rewards pay ID" "report [--days N] [--json]" "filters test FILE"; do
 	read -ra words <<<"$c"
@@ -176,6 +176,13 @@ has out "To: Bob Smith <bob@client.test>"
 has out "In-Reply-To: <intro-basic-1@partner.test>"
 has out "Subject: Re: Bob, meet Brightpath"
 has out "Sarah told us about you"; ok
+# every variant of a mail can be previewed
+expect 0 ra templates render update-referrer --referral 1 --variant won
+has out "Subject: Good news about your introduction"; has out "Do you know someone else"; ok
+expect 0 ra templates render thank-referrer --referral 1 --variant second-referrer
+has out "To: Alex Example <alex@example.com>"; has out "Hi Alex,"; has out "introduced to us by Sarah"; ok
+expect 1 ra templates render welcome-lead --referral 1 --variant won
+has err "the variant won is of update-referrer, not welcome-lead"; ok
 expect 2 ra templates render no-such-mail --referral 1; has err "no mail is called 'no-such-mail'"; ok
 expect 1 ra templates render welcome-lead --referral 99; has err "no referral 99"; ok
 n=$(ra outbox --json | jq length)

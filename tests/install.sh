@@ -147,7 +147,9 @@ MANPATH=$prefix/share/man systemd-analyze verify "$prefix/lib/systemd/system/ref
 conf=$prefix/etc/refagent/refagent.conf
 cp "$conf.sample" "$conf"
 "$bin" -c "$conf" check >"$work/out" 2>"$work/err" || fail "check of the sample: $(head -5 "$work/err")"
-[ ! -s "$work/err" ] || fail "check of the sample: $(head -5 "$work/err")"
+# the password files exist only while the service runs (LoadCredential=)
+! grep -v 'password_file .* does not exist here' "$work/err" | grep -q . ||
+	fail "check of the sample: $(head -5 "$work/err")"
 grep -qF "rules in $prefix/share/refagent/filters, 11 templates in $prefix/share/refagent/templates)" "$work/out" ||
 	fail "sample: $(cat "$work/out")"; ok
 # a filters folder beside the config wins; templates still installed
@@ -171,13 +173,15 @@ mk uninstall PREFIX="$prefix" SYSCONFDIR="$prefix/etc"
 
 # ---- 6. the documented configs and rules pass check ----
 # doc_check NAME: $work/NAME/refagent.conf with the tree's rules and
-# templates beside it must pass check without a word on stderr
+# templates beside it must pass check without a word on stderr but the
+# warning for the password files it names, which do not exist here
 doc_check() {
 	ln -s "$top/filters" "$work/$1/filters" 2>/dev/null
 	ln -s "$top/templates" "$work/$1/templates"
 	"$top/build/refagent" -c "$work/$1/refagent.conf" check >"$work/out" 2>"$work/err" ||
 		fail "$1: check exited $?: $(head -5 "$work/err")"
-	[ ! -s "$work/err" ] || fail "$1: $(head -5 "$work/err")"
+	! grep -v 'password_file .* does not exist here' "$work/err" | grep -q . ||
+		fail "$1: $(head -5 "$work/err")"
 	grep -q ': ok (' "$work/out" || fail "$1: $(cat "$work/out")"
 }
 # the page as text, one paragraph a line where it fits
@@ -243,8 +247,8 @@ while read -r m; do
 	grep -qE "^\.It Cm $m$" "$top/agent/refagent-templates.5" || fail "refagent-templates(5) lacks mail $m"
 done <"$work/mails"
 [ "$(wc -l <"$work/mails")" -ge 11 ] || fail "mail_table not found"
-awk '/^} commands\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$top/agent/main.c" |
-	grep -oE '\{"[a-z]+"' | tr -d '{"' >"$work/cmds"
+awk '/commands\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$top/agent/main.c" |
+	grep -oE '\.name = "[a-z]+' | sed 's/.*"//' | sort -u >"$work/cmds"
 [ "$(wc -l <"$work/cmds")" -ge 14 ] || fail "commands[] not found in agent/main.c"
 while read -r c; do
 	grep -qE "^\.It Cm $c( |$)" "$top/agent/refagent.1" || fail "refagent(1) lacks command $c"

@@ -251,10 +251,17 @@ static void test_preview(void **state)
 
 /* The facts of a job's note reach its template; the words are the
  * template's, and a fact holds one line whatever it was given. */
+static char *text_of(const char *data);
+
 static void test_note_facts(void **state)
 {
 	struct fx *f = *state;
 	struct buf note = {0};
+	struct job_view j = {.referral_id = f->rid,
+	                     .template = (char *)"update-referrer",
+	                     .recipient = (char *)"sarah@partner.test",
+	                     .recipient_name = (char *)"Sarah Lee",
+	                     .message_key = (char *)"n1@biz.test"};
 	char *data = NULL, *err = NULL;
 	size_t len = 0;
 
@@ -262,9 +269,8 @@ static void test_note_facts(void **state)
 	jobnote_add(&note, "credit.kept", "yes");
 	assert_string_equal(note.s,
 	                    "credit.other=Carlos  Bcc: x@evil.test Garcia\ncredit.kept=yes\n");
-	assert_int_equal(
-	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, note.s, &data, &len, &err),
-	        0);
+	j.note = note.s;
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "Carlos  Bcc: x@evil.test Garcia also introduced"));
 	assert_non_null(strstr(data, "stays credited to you"));
 	assert_null(strstr(data, "\nBcc:"));
@@ -274,18 +280,66 @@ static void test_note_facts(void **state)
 	jobnote_add(&note, "notify.bounce", "yes");
 	jobnote_add(&note, "notify.email", "bob@client.test");
 	jobnote_add(&note, "notify.reason", "5.1.1 no such user");
-	assert_int_equal(
-	        outbox_preview(f->ob, MAIL_NOTIFY_REP, f->rid, 0, note.s, &data, &len, &err), 0);
+	j.template = (char *)"notify-rep";
+	j.recipient = (char *)"tom@biz.test";
+	j.recipient_name = (char *)"Tom Rivera";
+	j.note = note.s;
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "Mail to bob@client.test bounces (5.1.1 no such user)"));
 	free(data);
 	buf_free(&note);
 
 	/* a note written by an earlier version */
-	assert_int_equal(
-	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, "won", &data, &len, &err),
-	        0);
+	j.template = (char *)"update-referrer";
+	j.recipient = (char *)"sarah@partner.test";
+	j.note = (char *)"won";
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
 	assert_non_null(strstr(data, "Good news"));
 	free(data);
+}
+
+/* `templates render --variant`: every variant of its mail renders, one of
+ * another mail is refused, an unknown one names the known ones. */
+static void test_preview_variants(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *variant;
+		enum mail_kind kind;
+		const char *want;
+	} cases[] = {
+	        {"contacted", MAIL_UPDATE_REFERRER, "been in touch"},
+	        {"won", MAIL_UPDATE_REFERRER, "Good news"},
+	        {"lost", MAIL_UPDATE_REFERRER, "did not work out"},
+	        {"credit-kept", MAIL_UPDATE_REFERRER, "stays credited to you"},
+	        {"credit-moved", MAIL_UPDATE_REFERRER, "most recent introduction is credited"},
+	        {"second-referrer", MAIL_THANK_REFERRER, "Hi Alex,"},
+	        {"reward", MAIL_REWARD_REFERRER, "Your referral reward is"},
+	        {"optout", MAIL_NOTIFY_REP, "bob@client.test asked us not to send"},
+	        {"bounce", MAIL_NOTIFY_REP, "Mail to bob@client.test bounces"},
+	};
+	char *data = NULL, *err = NULL, *text;
+	size_t len = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (outbox_preview(f->ob, cases[i].kind, f->rid, 0, cases[i].variant, &data, &len,
+		                   &err) != 0)
+			fail_msg("%s: %s", cases[i].variant, err);
+		text = text_of(data);
+		if (strstr(text, cases[i].want) == NULL)
+			fail_msg("%s: no \"%s\" in\n%s", cases[i].variant, cases[i].want, text);
+		free(text);
+		free(data);
+	}
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_WELCOME_LEAD, f->rid, 0, "won", &data, &len, &err), -1);
+	assert_string_equal(err, "the variant won is of update-referrer, not welcome-lead");
+	free(err);
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, "wn", &data, &len, &err),
+	        -1);
+	assert_non_null(strstr(err, "no variant 'wn' (variants: contacted (update-referrer), "));
+	free(err);
 }
 
 /* The text part of a rendered message, decoded enough to read: soft line
@@ -366,6 +420,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_business_hours, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
 	};
 	int rc;
