@@ -898,9 +898,6 @@ static const struct variant {
 	const char *fill; /* and one more, taken from the referral */
 	int other;        /* to a second referrer, not the referral's own */
 } variants[] = {
-        {"contacted", MAIL_UPDATE_REFERRER, "update.contacted=yes\n", NULL, 0},
-        {"won", MAIL_UPDATE_REFERRER, "update.won=yes\n", NULL, 0},
-        {"lost", MAIL_UPDATE_REFERRER, "update.lost=yes\n", NULL, 0},
         {"summary", MAIL_UPDATE_REFERRER, "summary=yes\n", NULL, 0},
         {"credit-kept", MAIL_UPDATE_REFERRER, "credit.other=Alex Example\ncredit.kept=yes\n", NULL,
          0},
@@ -921,6 +918,9 @@ const char *outbox_variants(void)
 	if (list[0] == '\0') {
 		size_t o = 0;
 
+		o += (size_t)snprintf(list, sizeof(list), "%s, %s, %s (%s), ",
+		                      status_name(STATUS_CONTACTED), status_name(STATUS_WON),
+		                      status_name(STATUS_LOST), mail_name(MAIL_UPDATE_REFERRER));
 		for (size_t i = 0; i < ARRAY_SIZE(variants) && o < sizeof(list); i++)
 			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s (%s)",
 			                      i ? ", " : "", variants[i].name,
@@ -936,6 +936,8 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	struct job_view j = {0};
 	const char *to, *to_name, *cc, *name = mail_name(kind);
 	const struct variant *v = NULL;
+	struct variant by_status = {NULL, MAIL_UPDATE_REFERRER, "", "update.", 0};
+	enum status milestone;
 	unsigned flags = mail_table[kind].flags;
 	char *note = NULL, money[48];
 	int rc;
@@ -943,6 +945,13 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	for (size_t i = 0; variant && i < ARRAY_SIZE(variants); i++)
 		if (strcmp(variants[i].name, variant) == 0)
 			v = &variants[i];
+	/* the milestones of update-referrer are named by their status */
+	if (variant && v == NULL && status_parse(variant, &milestone) &&
+	    (milestone == STATUS_CONTACTED || milestone == STATUS_WON ||
+	     milestone == STATUS_LOST)) {
+		v = &by_status;
+		by_status.name = variant;
+	}
 	if (variant && (v == NULL || v->kind != kind)) {
 		*error_r =
 		        v ? xasprintf("the variant %s is of %s, not %s", variant,
@@ -986,8 +995,14 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 			        : r.referrer.email ? r.referrer.email
 			                           : "someone";
 		}
-		if (v->fill)
+		if (v == &by_status) {
+			char *fact = xasprintf("update.%s", status_name(milestone));
+
+			jobnote_add(&b, fact, "yes");
+			free(fact);
+		} else if (v->fill) {
 			jobnote_add(&b, v->fill, value);
+		}
 		note = buf_steal(&b);
 	}
 	j.referral_id = referral_id;

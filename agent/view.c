@@ -170,7 +170,7 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 	if (v->timeline)
 		fprintf(out, "%-10s %s\n", "timeline", v->timeline);
 	if (v->held_reason)
-		fprintf(out, "%-10s %s\n", "held", v->held_reason);
+		fprintf(out, "%-10s %s\n", status_name(STATUS_HELD), v->held_reason);
 	if (v->context && *v->context) {
 		fprintf(out, "context:\n");
 		for (const char *p = v->context; *p;) {
@@ -314,7 +314,7 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 		json_object_set_new(o, "by_status", st);
 		json_object_set_new(o, "conversion", json_real(conversion));
 		json_object_set_new(o, "won_value", json_real(r->won_value));
-		json_object_set_new(o, "contacted", json_integer(r->contacted));
+		json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(r->contacted));
 		json_object_set_new(o, "first_contact_median_hours",
 		                    r->contacted ? json_real(r->first_contact_median / 3600)
 		                                 : json_null());
@@ -327,7 +327,8 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 			set_str(t, "name", r->top[i].name);
 			set_str(t, "email", r->top[i].email);
 			json_object_set_new(t, "referrals", json_integer(r->top[i].referrals));
-			json_object_set_new(t, "won", json_integer(r->top[i].won));
+			json_object_set_new(t, status_name(STATUS_WON),
+			                    json_integer(r->top[i].won));
 			json_object_set_new(t, "won_value", json_real(r->top[i].won_value));
 			json_array_append_new(top, t);
 		}
