@@ -735,6 +735,18 @@ int config_load(const char *path, struct config **cfg_r)
 		fprintf(stderr, "%s: cannot read the config: %s\n", path, strerror(errno));
 		return -1;
 	}
+	/* fopen opens a folder; reading it fails only later, and quietly */
+	{
+		struct stat st;
+
+		if (fstat(fileno(l.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr,
+			        "%s: cannot read the config: it is a folder (give the config file)\n",
+			        path);
+			fclose(l.fp);
+			return -1;
+		}
+	}
 	cfg = xcalloc(1, sizeof(*cfg));
 	l.cfg = cfg;
 	cfg->path = xstrdup(path);

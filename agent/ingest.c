@@ -239,7 +239,7 @@ static int commit_batch(struct job *job)
 		return 0;
 	job->in_batch = 0;
 	if (store_commit(st) != 0) {
-		log_error("commit: %s", store_error(st));
+		log_error("%s", store_error(st));
 		store_rollback(st);
 		job->stats->store_failed = 1;
 		return -1;

@@ -115,7 +115,9 @@ int store_failed(struct store *st, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	free(st->error);
-	st->error = xasprintf("%s: %s", what, st->sqlerr ? st->sqlerr : "unknown error");
+	/* the database file first: "db.sqlite: commit: database is locked" */
+	st->error =
+	        xasprintf("%s: %s: %s", st->path, what, st->sqlerr ? st->sqlerr : "unknown error");
 	return -1;
 }
 
@@ -625,5 +627,5 @@ void store_rollback(struct store *st)
 	if (st == NULL || sqlite3_get_autocommit(st->db))
 		return;
 	if (run_simple(st, ST_ROLLBACK) != 0)
-		log_error("%s: %s", st->path, st->error);
+		log_error("%s", st->error);
 }

@@ -59,8 +59,9 @@ struct store;
  */
 int store_open(const char *path, int readonly, struct store **st_r, char **error_r);
 void store_close(struct store *st);
-/* Text of the last error, naming the operation and giving SQLite's
- * message ("insert message <key>: UNIQUE constraint failed: messages.key").
+/* Text of the last error, naming the database file and the operation and
+ * giving SQLite's message ("/var/lib/refagent/refagent.db: insert message
+ * <key>: UNIQUE constraint failed: messages.key").
  * Owned by st; valid until the next call on st.  Never NULL. */
 const char *store_error(const struct store *st);
 

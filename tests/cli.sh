@@ -39,6 +39,7 @@ ra() { "$BIN" -c "$work/ok.conf" "$@"; }
 expect 2 "$BIN"; has err "usage:"; ok
 expect 2 "$BIN" -c "$work/ok.conf" frobnicate; has err "unknown command 'frobnicate'"; ok
 expect 2 "$BIN" -c "$work/missing.conf" list; has err "$work/missing.conf: cannot read the config"; ok
+expect 2 "$BIN" -c "$work" list; has err "$work: cannot read the config: it is a folder (give the config file)"; ok
 expect 0 ra check; has out "ok (2 reps, "; has out "11 templates in $top/templates"; ok
 printf '[agent]\naddress = agent@biz.test\nbogus = 1\n[imap]\nsecurity = maybe\n' >"$work/bad.conf"
 expect 2 "$BIN" -c "$work/bad.conf" check

@@ -317,6 +317,7 @@ static void test_person_null_email(void **state)
 static void test_message_add_find_duplicate(void **state)
 {
 	struct fx *fx = *state;
+	char want[300];
 	struct msg_rec m = {.key = "<a1@x.test>",
 	                    .direction = "in",
 	                    .kind = "intro",
@@ -340,8 +341,10 @@ static void test_message_add_find_duplicate(void **state)
 
 	m.kind = "reply";
 	assert_int_equal(store_message_add(fx->st, &m, &id), -1);
-	assert_string_equal(store_error(fx->st),
-	                    "insert message <a1@x.test>: UNIQUE constraint failed: messages.key");
+	/* the error names the database file, what failed and why */
+	snprintf(want, sizeof(want),
+	         "%s: insert message <a1@x.test>: UNIQUE constraint failed: messages.key", fx->path);
+	assert_string_equal(store_error(fx->st), want);
 
 	m.key = "<a2@x.test>";
 	m.direction = "sideways";
