@@ -70,7 +70,7 @@ VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --a
 endif
 DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 
-.PHONY: all deps check unit cli e2e corpus demo lint bench clean install uninstall \
+.PHONY: fuzz fuzz-replay all deps check unit cli e2e corpus demo lint bench clean install uninstall \
         installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
@@ -149,10 +149,66 @@ $(BUILD)/tests/imap_probe: tests/unit/imap_probe.c $(LIBOBJS)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIBOBJS) $(PKG_LIBS)
 
-# The corpus always runs on a sanitizer build.
+# The corpus always runs on a sanitizer build; so does the replay of the
+# fuzz targets over their seeds and every input a fuzzer ever failed on.
 corpus:
-	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory SANITIZE=1 all fuzz-replay
 	@bash tests/corpus.sh $(abspath build-san/refagent)
+
+# ---- fuzzing ----
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="rules auth"]
+# builds each libFuzzer target with clang (ASan + UBSan) in build-fuzz/ and
+# runs it for FUZZ_SECONDS, starting from its seeds (tests/fuzz/seeds.sh);
+# an input that fails is kept in build-fuzz/TARGET/ and belongs, once
+# fixed, in tests/fuzz/regressions/TARGET/ so fuzz-replay keeps it fixed.
+FUZZ_TARGETS ?= message rules template config auth
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -pthread -Iinclude \
+                $(filter-out -specs=%,$(PKG_CFLAGS))
+FUZZ_OBJS    := $(filter-out build-fuzz/obj/main.o,$(SRCS:agent/%.c=build-fuzz/obj/%.o))
+# Debian's pkg-config files carry gcc-only -specs= flags
+FUZZ_LIBS     = $(filter-out -specs=%,$(PKG_LIBS))
+.SECONDARY: $(FUZZ_OBJS)
+
+build-fuzz/obj/%.o: agent/%.c | pkgcheck
+	@mkdir -p $(@D)
+	@echo "  CC      $< (fuzz)"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  sh tests/fuzz/seeds.sh $$t build-fuzz/corpus-$$t || exit 1; \
+	  mkdir -p build-fuzz/$$t; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  ASAN_OPTIONS=detect_leaks=1 ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 -close_fd_mask=2 -artifact_prefix=build-fuzz/$$t/ -max_len=65536 \
+	    build-fuzz/corpus-$$t 2>build-fuzz/$$t.log || { tail -40 build-fuzz/$$t.log; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build-fuzz/$$t.log | \
+	    sed "s/^/fuzz: $$t: /"; \
+	done
+
+# The targets without libFuzzer (tests/fuzz/replay.c), on the sanitizer
+# build, over the seeds and the regressions.
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz_common.h $(LIBOBJS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIBOBJS) $(PKG_LIBS)
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(BUILD)/fuzz/replay_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  d=$(BUILD)/fuzz/seeds-$$t; sh tests/fuzz/seeds.sh $$t $$d || exit 1; \
+	  files=$$(find $$d tests/fuzz/regressions/$$t -type f 2>/dev/null); \
+	  printf 'fuzz-replay: %s: ' $$t; \
+	  ./$(BUILD)/fuzz/replay_$$t $$files >/dev/null 2>$(BUILD)/fuzz/replay-$$t.log && \
+	    echo "$$(echo "$$files" | wc -l) inputs clean" || \
+	    { echo FAILED; tail -30 $(BUILD)/fuzz/replay-$$t.log; exit 1; }; \
+	done
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -214,4 +270,4 @@ version:
 	@echo $(VERSION)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
