@@ -38,6 +38,7 @@
 #include "config.h"
 #include "lifecycle.h"
 #include "reply.h"
+#include "review.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -638,6 +639,8 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 		rc = decide_confirmation(in, m, d);
 		if (rc == 0)
 			rc = decide_unsubscribe(in, m, d);
+		if (rc == 0)
+			rc = review_decide(in, m, d);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}
