@@ -70,7 +70,10 @@ welcome_id=$(header_of lead@client.test 'FROM "agent@biz.test"' Message-Id)
 ok "intro: thank-you and welcome delivered (welcome $welcome_id)"
 
 # ---- the rep's reply-all in the thread: contacted ----
+# (authserv_id is set: the receiving server must vouch for the rep's
+# reply, as it must for a status line; review.sh shows the forged one)
 cat >"$W/rep1.eml" <<EOM
+Authentication-Results: mx.biz.test; spf=pass smtp.mailfrom=rep@biz.test; dkim=pass header.d=biz.test; dmarc=pass header.from=biz.test
 From: Tom Rivera <rep@biz.test>
 To: Bob Smith <lead@client.test>
 Cc: Brightpath Referrals <agent+r1@biz.test>
