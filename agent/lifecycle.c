@@ -282,6 +282,23 @@ static int settle_release(struct store *st, const struct config *cfg, const stru
 	return lifecycle_set_status(st, cfg, &closing, why_r);
 }
 
+/* A release (held to new): held, the referral took no credit, so someone
+ * may have introduced its lead meanwhile (store_referral_open_for_lead
+ * skips held).  Sets *c->standing_r.  Returns 2 when the release can go
+ * ahead, else what settling it returned (0, 1 refused, -1). */
+static int release_check(struct store *st, const struct config *cfg, const struct status_change *c,
+                         const struct referral_view *v, char **why_r)
+{
+	int64_t standing = 0;
+	int rc = store_referral_open_for_lead(st, v->lead.email, &standing);
+
+	if (c->standing_r)
+		*c->standing_r = rc == 1 ? standing : 0;
+	if (rc < 0)
+		return -1;
+	return rc == 1 ? settle_release(st, cfg, c, v, standing, why_r) : 2;
+}
+
 int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
                          char **why_r)
 {
@@ -322,21 +339,9 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	}
 	if (c->standing_r)
 		*c->standing_r = 0;
-	if (c->status == STATUS_NEW && old == STATUS_HELD) {
-		/* held, it took no credit: someone else may have introduced the
-		 * lead meanwhile (store_referral_open_for_lead skips held) */
-		int64_t standing = 0;
-
-		rc = store_referral_open_for_lead(st, v.lead.email, &standing);
-		if (rc < 0)
-			goto fail;
-		if (rc == 1) {
-			if (c->standing_r)
-				*c->standing_r = standing;
-			rc = settle_release(st, cfg, c, &v, standing, why_r);
-			goto out;
-		}
-	}
+	if (c->status == STATUS_NEW && old == STATUS_HELD &&
+	    (rc = release_check(st, cfg, c, &v, why_r)) != 2)
+		goto out; /* settled into another referral, or failed */
 	if (c->has_value)
 		snprintf(detail, sizeof(detail), "%s%s%s",
 		         lifecycle_money(cfg, c->value, money, sizeof(money)), c->note ? ": " : "",

@@ -235,6 +235,40 @@ static int tell_rep(struct intake *in, const struct rep *rep, int64_t id, const 
 	return rc;
 }
 
+/* No server verdict configured: the rep is asked, at the address we have
+ * for them, to confirm status line `line` (command, arg) on referral id,
+ * which would `action`.  The confirmation's Message-ID is the key their
+ * reply names. */
+static int ask_rep(struct intake *in, const struct message *m, const struct rep *rep, int64_t id,
+                   const char *line, const char *command, const char *arg, const char *action,
+                   int64_t msg_id, int64_t now)
+{
+	char *key = schedule_message_id(in->cfg, id, mail_name(MAIL_CONFIRM_STATUS));
+	char detail[1200];
+	struct buf note = {0};
+	struct job_spec_pub js = {.referral_id = id,
+	                          .kind = MAIL_CONFIRM_STATUS,
+	                          .to = rep->email,
+	                          .to_name = rep->name,
+	                          .due = now,
+	                          .message_key = key};
+	int rc;
+
+	jobnote_add(&note, "confirm.action", action);
+	js.note = note.s;
+	rc = store_confirmation_add(in->st, id, rep->email, command, arg, key, now);
+	if (rc == 0)
+		rc = schedule_job(in->st, in->cfg, &js, now);
+	snprintf(detail, sizeof(detail),
+	         "status line \"%s\" from %s: asked %s to confirm by mail (%s)", line,
+	         m->from.email, rep->email, action);
+	if (rc == 0)
+		rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
+	buf_free(&note);
+	free(key);
+	return rc;
+}
+
 /* A rep's status line: applied at once when the receiving server vouches
  * for the rep ([security] authserv_id), else confirmed by a mail to the
  * rep's own address first.  Refusals change nothing and are recorded; a
@@ -296,36 +330,9 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		free(action);
 		return rc;
 	}
-	{
-		/* No server verdict configured: ask the rep, at the address we
-		 * have for them, to confirm.  The confirmation's Message-ID is
-		 * the key their reply names. */
-		char *key = schedule_message_id(cfg, id, mail_name(MAIL_CONFIRM_STATUS));
-		struct buf note = {0};
-		struct job_spec_pub js = {.referral_id = id,
-		                          .kind = MAIL_CONFIRM_STATUS,
-		                          .to = rep->email,
-		                          .to_name = rep->name,
-		                          .due = now,
-		                          .message_key = key};
-
-		jobnote_add(&note, "confirm.action", action);
-		js.note = note.s;
-		rc = store_confirmation_add(in->st, id, rep->email, d->command, d->command_arg, key,
-		                            now);
-		if (rc == 0)
-			rc = schedule_job(in->st, cfg, &js, now);
-		snprintf(detail, sizeof(detail),
-		         "status line \"%s\" from %s: asked %s to confirm "
-		         "by mail (%s)",
-		         line, m->from.email, rep->email, action);
-		if (rc == 0)
-			rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
-		buf_free(&note);
-		free(action);
-		free(key);
-		return rc;
-	}
+	rc = ask_rep(in, m, rep, id, line, d->command, d->command_arg, action, msg_id, now);
+	free(action);
+	return rc;
 }
 
 /* "#won 12000", or what a confirmation of a first contact stands for. */
@@ -403,29 +410,34 @@ static int confirmation_answer(struct intake *in, const struct message *m,
 	const char *p = m->context ? m->context : "";
 	char word[16], line[600], detail[800], *why = NULL;
 	size_t n;
-	int rc;
+	int rc, yes, no;
 
-	if (auth_trust(m, in->cfg->authserv_id, c->rep, &why) == AUTH_UNVERIFIED) {
-		rc = answer_unverified(in, c, why, msg_id, now);
-		free(why);
-		return rc;
-	}
-	free(why);
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '"')
 		p++;
 	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), p);
 	str_lower(word);
 	confirmation_line(c, line, sizeof(line));
-	if (strcmp(word, "yes") == 0 || strcmp(word, "y") == 0 || strcmp(word, "ok") == 0 ||
-	    strcmp(word, "okay") == 0 || strcmp(word, "confirm") == 0 ||
-	    strcmp(word, "confirmed") == 0) {
+	yes = strcmp(word, "yes") == 0 || strcmp(word, "y") == 0 || strcmp(word, "ok") == 0 ||
+	      strcmp(word, "okay") == 0 || strcmp(word, "confirm") == 0 ||
+	      strcmp(word, "confirmed") == 0;
+	no = strcmp(word, "no") == 0 || strcmp(word, "n") == 0 || strcmp(word, "cancel") == 0;
+	/* only a yes or a no is checked (and refused, with a mail): anything
+	 * else changes nothing and is answered by nobody, so an auto-reply
+	 * cannot start a mail loop */
+	if ((yes || no) && auth_trust(m, in->cfg->authserv_id, c->rep, &why) == AUTH_UNVERIFIED) {
+		rc = answer_unverified(in, c, why, msg_id, now);
+		free(why);
+		return rc;
+	}
+	free(why);
+	if (yes) {
 		rc = answer_yes(in, c, msg_id, now);
 		if (rc < 0 || store_confirmation_done(in->st, c->id, "applied", now) < 0)
 			return -1;
 		return 0;
 	}
-	if (strcmp(word, "no") == 0 || strcmp(word, "n") == 0 || strcmp(word, "cancel") == 0) {
+	if (no) {
 		snprintf(detail, sizeof(detail), "%s declined %s; nothing changed", c->rep, line);
 		if (store_confirmation_done(in->st, c->id, "declined", now) < 0)
 			return -1;

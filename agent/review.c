@@ -149,25 +149,16 @@ static int each_id(const char *note, const char *name, int (*fn)(void *ctx, int6
 
 struct lines {
 	struct store *st;
+	int (*line)(struct store *st, int64_t id, struct buf *b); /* referral_line, ... */
 	struct buf b;
 	int waiting;
 	int failed;
 };
 
-static int add_referral_line(void *ctx, int64_t id)
+static int add_line(void *ctx, int64_t id)
 {
 	struct lines *l = ctx;
-	int rc = referral_line(l->st, id, &l->b);
-
-	l->waiting += rc > 0;
-	l->failed |= rc < 0;
-	return 0;
-}
-
-static int add_message_line(void *ctx, int64_t id)
-{
-	struct lines *l = ctx;
-	int rc = message_line(l->st, id, &l->b);
+	int rc = l->line(l->st, id, &l->b);
 
 	l->waiting += rc > 0;
 	l->failed |= rc < 0;
@@ -176,10 +167,11 @@ static int add_message_line(void *ctx, int64_t id)
 
 char *review_items_text(struct store *st, const char *note, int *count_r)
 {
-	struct lines l = {.st = st};
+	struct lines l = {.st = st, .line = referral_line};
 
-	each_id(note, "review.referrals", add_referral_line, &l);
-	each_id(note, "review.messages", add_message_line, &l);
+	each_id(note, "review.referrals", add_line, &l);
+	l.line = message_line;
+	each_id(note, "review.messages", add_line, &l);
 	*count_r = l.waiting;
 	if (l.failed)
 		log_error("review mail: %s", store_error(st));
@@ -613,9 +605,14 @@ int review_apply(struct intake *in, const struct message *m, const struct intake
 	rc = plan_read(in->st, m->context, 0, p);
 	if (rc < 0)
 		goto out;
+	if (p->n == 0 && p->problems.len == 0) {
+		/* no instruction at all (an auto-reply that slipped through,
+		 * a thank-you): answering it could start a mail loop */
+		log_info("%s: an answer to the review mail without release or reject lines",
+		         d->key ? d->key : "message");
+		goto out;
+	}
 	if (p->n == 0) {
-		if (p->problems.len == 0)
-			problem(p, "no release or reject line found");
 		outcome(p, &done);
 		rc = tell_admin(in, done.s, now);
 		goto out;

@@ -113,28 +113,31 @@ int store_message_count(struct store *st, const char *kind, int64_t *n_r)
 	return 0;
 }
 
-int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+/* A message the agent sent under key: its referral and its kind (either
+ * output may be NULL).  1, 0 or -1. */
+static int sent_message(struct store *st, const char *key, int64_t *referral_r, char **kind_r)
 {
 	struct q q;
 	int found = sql_query(&q, st, ST_MESSAGE_FIND_OUT, BINDS(B_TEXT(":key", key)));
 
-	*referral_r = found > 0 ? col_int(&q, "referral_id") : 0;
+	if (referral_r)
+		*referral_r = found > 0 ? col_int(&q, "referral_id") : 0;
+	if (kind_r)
+		*kind_r = found > 0 ? col_text(&q, "kind") : NULL;
 	sql_end(&q);
 	if (found < 0)
 		return store_failed(st, "find sent message " ERR_ARG, key ? key : "(null)");
 	return found;
 }
 
+int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+{
+	return sent_message(st, key, referral_r, NULL);
+}
+
 int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
 {
-	struct q q;
-	int found = sql_query(&q, st, ST_MESSAGE_FIND_OUT, BINDS(B_TEXT(":key", key)));
-
-	*kind_r = found > 0 ? col_text(&q, "kind") : NULL;
-	sql_end(&q);
-	if (found < 0)
-		return store_failed(st, "find sent message " ERR_ARG, key ? key : "(null)");
-	return found;
+	return sent_message(st, key, NULL, kind_r);
 }
 
 int store_message_get(struct store *st, int64_t id, struct message_view *v)

@@ -37,19 +37,7 @@ authserv_id = mx.biz.test
 EOC
 "$BIN" -c "$conf" check >/dev/null || fail "config: $("$BIN" -c "$conf" check 2>&1)"
 ra() { "$BIN" -c "$conf" "$@"; }
-show() { ra show "$1" --json | jq -r "$2"; }
-events() { show "$1" "[.events[] | select(.kind == \"$2\")] | length"; }
 pending() { ra outbox --json | jq "[.[] | select(.state == \"pending\" and .template == \"$1\" and .referral == $2)] | length"; }
-cycle() { # fetch, then send what is due (the review mail included)
-	ra poll --once 2>>"$W/agent.log" || fail "poll: $(tail -3 "$W/agent.log")"
-	ra send 2>>"$W/agent.log" || true
-}
-agent_in=0
-deliver() { # deliver FROM RCPTS FILE: send and wait until the agent has it
-	agent_in=$((agent_in + 1))
-	send_mail "$1" "$2" "$3"
-	wait_count agent@biz.test $agent_in
-}
 PASS_REP="mx.biz.test; spf=pass smtp.mailfrom=rep@biz.test; dkim=pass header.d=biz.test; dmarc=pass header.from=biz.test"
 PASS_ADMIN="mx.biz.test; spf=pass smtp.mailfrom=admin@biz.test; dmarc=pass header.from=biz.test"
 # answer FROM NAME AUTHRESULTS(or "") TO IN-REPLY-TO ID BODY: a reply by mail

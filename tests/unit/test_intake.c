@@ -489,6 +489,14 @@ static const struct intake_case cases[] = {
                     JOBS("confirm-status", "admin@biz.test", 1,
                          .note_has = "confirm.action=release #1; reject #2\n"),
                     JOBS("confirm-status", NULL, 0, .note_has = "confirm.why")}},
+        /* An answer without any instruction (a thank-you, an auto-reply
+         * that slipped through) is not answered: no mail loop. */
+        {.name = "review_answer_without_lines",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("admin-answer-thanks.eml", INTAKE_REPLY)},
+         .counts = {REFERRALS("held", 6), JOBS("review-admin", NULL, 0),
+                    JOBS("confirm-status", NULL, 0)}},
         /* Only the admin: anyone else's answer does nothing. */
         {.name = "review_answer_stranger",
          .authserv_id = "mx.biz.test",

@@ -359,6 +359,7 @@ static void test_confirm_by_mail(void **state)
 static void test_refused_then_yes(void **state)
 {
 	struct fx *f = *state;
+	struct job_view *v = NULL;
 	char *key, *raw, st[16];
 	struct confirmation_view c;
 
@@ -367,10 +368,23 @@ static void test_refused_then_yes(void **state)
 	assert_int_equal(feed_file(f, "rep-status-unverified.eml"), INTAKE_REPLY);
 	assert_string_equal(status_of(f, 1, st, sizeof(st)), "new");
 	key = sent_key(f, "refused-rep");
+	/* neither yes nor no: nothing, and no mail (an auto-reply must not
+	 * start a loop) */
+	raw = answer("Tom Rivera <rep@biz.test>", key, NULL,
+	             "I am out of the office until Monday.");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	assert_int_equal(jobs_of(f, "refused-rep", &v), 1);
+	store_job_views_free(v, 1);
+	/* an unverified yes: refused, told, the confirmation still waits */
 	raw = answer("Tom Rivera <rep@biz.test>", key, NULL, "yes");
 	assert_int_equal(feed(f, raw), INTAKE_REPLY);
 	free(raw);
 	assert_string_equal(status_of(f, 1, st, sizeof(st)), "new");
+	assert_int_equal(jobs_of(f, "refused-rep", &v), 2);
+	assert_non_null(strstr(v[1].note, "refused.unverified=yes"));
+	assert_null(strstr(v[1].note, "refused.action"));
+	store_job_views_free(v, 2);
 	assert_int_equal(store_confirmation_find(f->st, key, &c), 1);
 	assert_string_equal(c.state, "pending");
 	store_confirmation_clear(&c);
