@@ -711,3 +711,15 @@ out:
 		buf_free(&w);
 	return v;
 }
+
+enum auth_trust auth_trust(const struct message *m, const char *authserv_id, const char *email,
+                           char **why)
+{
+	if (str_blank(authserv_id)) {
+		if (why)
+			*why = NULL;
+		return AUTH_ON_TRUST;
+	}
+	return auth_check(m, authserv_id, email, why) == AUTH_PASS ? AUTH_VERIFIED
+	                                                           : AUTH_UNVERIFIED;
+}

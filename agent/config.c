@@ -42,10 +42,10 @@ enum set_type {
 	T_TIMEZONE, /* a zone of the tz database, or UTC */
 	T_REWARD,   /* "250" (fixed) or "10%" (of the won value) */
 	T_MONEY,    /* a non-negative amount, into a double */
-	T_CREDIT,   /* first | last, into an int (0, 1) */
+	T_CHOICE,   /* one word of the list in .def ("first|last"), into an
+	               int: its position; the first word is the default */
 	T_COLOUR,   /* #rgb or #rrggbb */
 	T_URL,      /* an http(s) URL without spaces or quotes */
-	T_SENDER,   /* agent | rep, into an int (0, 1) */
 };
 
 struct setting {
@@ -96,7 +96,8 @@ static const struct setting settings[] = {
         {"agent", "website", T_STRING, NULL, OFF(website), 0, 0},
         {"agent", "colour", T_COLOUR, NULL, OFF(colour), 0, 0},
         {"agent", "logo_url", T_URL, NULL, OFF(logo_url), 0, 0},
-        {"agent", "welcome_from", T_SENDER, "agent", OFF(welcome_from_rep), 0, 0},
+        {"agent", "welcome_from", T_CHOICE, "agent|rep", OFF(welcome_from_rep), 0, 0},
+        {"agent", "review", T_CHOICE, "now|daily", OFF(review_daily), 0, 0},
 
         {"schedule", "timezone", T_TIMEZONE, "UTC", OFF(timezone), 0, 0},
         {"schedule", "business_hours", T_HOURS, "09:00-17:00", OFF(open_min), 0, 0},
@@ -124,7 +125,7 @@ static const struct setting settings[] = {
         {"rewards", "partner_cap", T_MONEY, "0", OFF(reward_cap[1]), 0, 0},
         {"rewards", "staff_cap", T_MONEY, "0", OFF(reward_cap[2]), 0, 0},
         {"rewards", "partners", T_STRING, NULL, OFF(partners), 0, 0},
-        {"rewards", "credit", T_CREDIT, "first", OFF(credit_last), 0, 0},
+        {"rewards", "credit", T_CHOICE, "first|last", OFF(credit_last), 0, 0},
 };
 
 struct loader {
@@ -304,6 +305,42 @@ static int valid_timezone(const char *tz)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* The position of word v (any case) in "a|b|c", or -1. */
+static int choice_index(const char *choices, const char *v)
+{
+	size_t vl = strlen(v);
+	int k = 0;
+
+	for (const char *p = choices; *p; k++) {
+		size_t n = strcspn(p, "|");
+
+		if (n == vl && strncasecmp(p, v, n) == 0)
+			return k;
+		p += n + (p[n] == '|');
+	}
+	return -1;
+}
+
+/* "a|b|c" as "a, b or c", for a fault (static). */
+static const char *choice_words(const char *choices)
+{
+	static char out[200];
+	size_t o = 0, words = 1;
+
+	for (const char *p = choices; *p; p++)
+		words += *p == '|';
+	for (const char *p = choices; *p && o < sizeof(out) - 1; words--) {
+		size_t n = strcspn(p, "|");
+
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s%s", (int)n, p,
+		                      words > 2    ? ", "
+		                      : words == 2 ? " or "
+		                                   : "");
+		p += n + (p[n] == '|');
+	}
+	return out;
+}
+
 static int set_value(struct loader *l, const struct setting *s, const char *value)
 {
 	void *dst = (char *)l->cfg + s->off;
@@ -466,22 +503,18 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		free(*(char **)dst);
 		*(char **)dst = v;
 		return 0;
-	case T_SENDER:
-		if (str_ieq(v, "agent") || str_ieq(v, "rep")) {
-			*(int *)dst = str_ieq(v, "rep");
-		} else {
-			fault(l, l->line, "%s: '%s' is not agent or rep", s->key, v);
+	case T_CHOICE: {
+		/* the default is the list itself: its first word */
+		int k = value == s->def ? 0 : choice_index(s->def, v);
+
+		if (k < 0) {
+			fault(l, l->line, "%s: '%s' is not %s", s->key, v, choice_words(s->def));
 			ok = 0;
+			break;
 		}
+		*(int *)dst = k;
 		break;
-	case T_CREDIT:
-		if (str_ieq(v, "first") || str_ieq(v, "last")) {
-			*(int *)dst = str_ieq(v, "last");
-		} else {
-			fault(l, l->line, "%s: '%s' is not first or last", s->key, v);
-			ok = 0;
-		}
-		break;
+	}
 	case T_TIMEZONE:
 		if (!valid_timezone(v)) {
 			fault(l, l->line,
@@ -741,7 +774,8 @@ int config_load(const char *path, struct config **cfg_r)
 
 		if (fstat(fileno(l.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
 			fprintf(stderr,
-			        "%s: cannot read the config: it is a folder (give the config file)\n",
+			        "%s: cannot read the config: it is a folder (give the config "
+			        "file)\n",
 			        path);
 			fclose(l.fp);
 			return -1;

@@ -17,6 +17,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "outbox.h"
+#include "review.h"
 #include "schedule.h"
 #include "store.h"
 #include "template.h"
@@ -57,6 +58,23 @@ static void reload(struct daemon *d, struct intake *in, struct outbox *ob)
 	in->filters = f;
 	outbox_set_templates(ob, t);
 	log_info("reloaded: %zu rules, %d templates", filter_count(f), MAIL_COUNT);
+}
+
+/* What waits for the admin's review goes out with the next pass (review =
+ * now), or once a business day (daily): looked for before every send. */
+static int review(struct daemon *d, int64_t now)
+{
+	int n = 0;
+
+	if (store_begin(d->st) < 0 || review_schedule(d->st, d->cfg, now, &n) < 0 ||
+	    store_commit(d->st) < 0) {
+		log_error("review: %s", store_error(d->st));
+		store_rollback(d->st);
+		return -1;
+	}
+	if (n)
+		log_info("%d item%s for the admin's review", n, n == 1 ? "" : "s");
+	return 0;
 }
 
 /* The hourly work: check-ins with active referrers, and expiry of
@@ -141,6 +159,10 @@ int daemon_run(struct daemon *d)
 			break;
 
 		/* send */
+		if (review(d, clock_now()) < 0) {
+			rc = -1;
+			break;
+		}
 		if (cfg->smtp.server) {
 			struct outbox_stats os = {0};
 

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "lifecycle.h"
 #include "reply.h"
+#include "review.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -639,6 +640,8 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 		rc = decide_confirmation(in, m, d);
 		if (rc == 0)
 			rc = decide_unsubscribe(in, m, d);
+		if (rc == 0)
+			rc = review_decide(in, m, d);
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}

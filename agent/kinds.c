@@ -26,7 +26,7 @@ const struct status_desc status_table[STATUS_COUNT] = {
                         "the lead became a client (a reward may be owed)"},
         [STATUS_LOST] = {"lost", "decided not to go ahead", 1, 0, 0, 0, STATUS_ANY,
                          "the lead decided against it"},
-        [STATUS_HELD] = {"held", "being reviewed", 0, 1, 0, 0, STATUS_ANY,
+        [STATUS_HELD] = {"held", "being reviewed", 0, 0, 0, 0, STATUS_ANY,
                          "waiting for an admin's review; nothing is sent"},
         [STATUS_REJECTED] = {"rejected", "not a fit for us", 1, 0, 0, 1, STATUS_ANY,
                              "not a referral, or not a fit; all its mail stops"},
@@ -123,6 +123,11 @@ const struct mail_desc mail_table[MAIL_COUNT] = {
         [MAIL_CONFIRM_STATUS] = {"confirm-status", ROLE_REP, 0, 0,
                                  "a status line to confirm by reply"},
         [MAIL_NOTIFY_REP] = {"notify-rep", ROLE_REP, 0, 0, "the lead bounced or opted out"},
+        [MAIL_REVIEW_ADMIN] = {"review-admin", ROLE_ADMIN, 0, 0,
+                               "held referrals and people named without an address, for "
+                               "review; the result of the admin's answer"},
+        [MAIL_REFUSED_REP] = {"refused-rep", ROLE_REP, 0, 0,
+                              "a rep's status line or reply by mail that was not applied"},
 };
 
 int mail_parse(const char *name, enum mail_kind *k_r)

@@ -245,6 +245,60 @@ static int has_reward(struct store *st, int64_t id, int *yes)
 	return 0;
 }
 
+/* A release (held to new) of v while the lead's referral `standing`
+ * holds the credit: v is a second introduction of that lead, recorded
+ * there, and v closes as rejected (README "Intake rules"). */
+static int settle_release(struct store *st, const struct config *cfg, const struct status_change *c,
+                          const struct referral_view *v, int64_t standing, char **why_r)
+{
+	struct referral_view s = {0};
+	struct status_change closing = *c;
+	char detail[600], note[600];
+	const char *by = v->referrer.name ? v->referrer.name : v->referrer.email;
+	const char *lead = v->lead.name ? v->lead.name : v->lead.email;
+	int rc = store_referral_get(st, standing, &s, NULL, NULL);
+
+	if (rc <= 0)
+		return rc < 0 ? -1 : 0;
+	snprintf(detail, sizeof(detail),
+	         "introduced again by %s (held referral %" PRId64 ", released by %s)",
+	         by ? by : "an unknown referrer", v->id, c->actor ? c->actor : "agent");
+	snprintf(note, sizeof(note),
+	         "released by %s, but %s already has referral %" PRId64
+	         " (credited to %s): recorded there as a second introduction",
+	         c->actor ? c->actor : "agent", lead ? lead : "the lead", standing,
+	         s.referrer.name    ? s.referrer.name
+	         : s.referrer.email ? s.referrer.email
+	                            : "nobody");
+	store_referral_view_clear(&s);
+	if (event(st, standing, c->now, c->actor, "touch", NULL, NULL, detail, c->msg_id) < 0 ||
+	    store_referral_touch(st, standing, c->now) < 0 ||
+	    lifecycle_second_referrer(st, cfg, standing, v->referrer.email, v->referrer.name,
+	                              c->msg_id, c->now) < 0)
+		return -1;
+	closing.status = STATUS_REJECTED;
+	closing.note = note;
+	closing.standing_r = NULL;
+	return lifecycle_set_status(st, cfg, &closing, why_r);
+}
+
+/* A release (held to new): held, the referral took no credit, so someone
+ * may have introduced its lead meanwhile (store_referral_open_for_lead
+ * skips held).  Sets *c->standing_r.  Returns 2 when the release can go
+ * ahead, else what settling it returned (0, 1 refused, -1). */
+static int release_check(struct store *st, const struct config *cfg, const struct status_change *c,
+                         const struct referral_view *v, char **why_r)
+{
+	int64_t standing = 0;
+	int rc = store_referral_open_for_lead(st, v->lead.email, &standing);
+
+	if (c->standing_r)
+		*c->standing_r = rc == 1 ? standing : 0;
+	if (rc < 0)
+		return -1;
+	return rc == 1 ? settle_release(st, cfg, c, v, standing, why_r) : 2;
+}
+
 int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
                          char **why_r)
 {
@@ -283,6 +337,11 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 		store_referral_view_clear(&v);
 		return 1;
 	}
+	if (c->standing_r)
+		*c->standing_r = 0;
+	if (c->status == STATUS_NEW && old == STATUS_HELD &&
+	    (rc = release_check(st, cfg, c, &v, why_r)) != 2)
+		goto out; /* settled into another referral, or failed */
 	if (c->has_value)
 		snprintf(detail, sizeof(detail), "%s%s%s",
 		         lifecycle_money(cfg, c->value, money, sizeof(money)), c->note ? ": " : "",

@@ -40,6 +40,7 @@
 #include "message.h"
 #include "outbox.h"
 #include "report.h"
+#include "review.h"
 #include "schedule.h"
 #include "store.h"
 #include "template.h"
@@ -412,12 +413,15 @@ static int cmd_send(struct app *a, const struct args *args)
 
 	signal(SIGPIPE, SIG_IGN);
 	/* referrals nobody touched for expire_days first: their mail must
-	 * not go out */
+	 * not go out; then what waits for the admin's review */
 	{
 		int expired = 0;
 
+		int reviewed = 0;
+
 		if (store_begin(a->st) != 0 ||
 		    lifecycle_expire(a->st, a->cfg, clock_now(), &expired) != 0 ||
+		    review_schedule(a->st, a->cfg, clock_now(), &reviewed) != 0 ||
 		    store_commit(a->st) != 0) {
 			log_error("%s", store_error(a->st));
 			store_rollback(a->st);
@@ -426,6 +430,9 @@ static int cmd_send(struct app *a, const struct args *args)
 		if (expired)
 			log_info("%d referral%s expired (no activity for %d days)", expired,
 			         expired == 1 ? "" : "s", a->cfg->expire_days);
+		if (reviewed)
+			log_info("%d item%s for the admin's review", reviewed,
+			         reviewed == 1 ? "" : "s");
 	}
 	outbox_open(a->cfg, a->st, a->templates, &ob);
 	rc = outbox_send_due(ob, NULL, &stats);
@@ -582,6 +589,7 @@ static int parse_status(struct args *args)
 static int cmd_status(struct app *a, const struct args *args)
 {
 	struct status_change change = {0};
+	int64_t standing = 0;
 	char *why = NULL;
 	int rc;
 
@@ -596,9 +604,14 @@ static int cmd_status(struct app *a, const struct args *args)
 	change.note = args->opt[OPT_NOTE];
 	change.actor = "cli";
 	change.now = clock_now();
+	change.standing_r = &standing;
 	rc = lifecycle_set_status(a->st, a->cfg, &change, &why);
 	rc = in_transaction(a, rc, why);
-	if (rc == 0)
+	if (rc == 0 && standing)
+		printf("referral %ld: %s: its lead already has referral %lld, where it is recorded "
+		       "as a second introduction\n",
+		       args->id, status_name(STATUS_REJECTED), (long long)standing);
+	else if (rc == 0)
 		printf("referral %ld: %s\n", args->id, status_name(change.status));
 	return rc;
 }

@@ -23,6 +23,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "message.h"
+#include "review.h"
 #include "schedule.h"
 #include "smtp.h"
 #include "store.h"
@@ -372,6 +373,14 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 	}
 	if (mail_is(j->template, MAIL_REWARD_REFERRER))
 		var(vs, "reward.how", cfg->payout);
+	if (mail_is(j->template, MAIL_REVIEW_ADMIN)) {
+		/* the items as they are now: one released meanwhile says so */
+		int count = 0;
+
+		var(vs, "review.items", keep(vs, review_items_text(ob->st, j->note, &count)));
+		snprintf(buf, sizeof(buf), "%d", count);
+		var(vs, "review.count", count ? keep(vs, xstrdup(buf)) : NULL);
+	}
 	if (mail_is(j->template, MAIL_WELCOME_LEAD) && cfg->welcome_from_rep && r && r->rep_email)
 		var(vs, "welcome.from_rep", "yes");
 	if (outside(j))
@@ -483,6 +492,10 @@ static int build(struct outbox *ob, const struct job_view *j, const struct refer
 	if (j->referral_id) {
 		snprintf(refnum, sizeof(refnum), "r%" PRId64, j->referral_id);
 		plus = plus_address(cfg, refnum);
+		reply_to[nreply++] = (struct addr){cfg->name, plus};
+	} else if (mail_is(j->template, MAIL_REVIEW_ADMIN)) {
+		/* the admin's answer finds its way by this too (review.h) */
+		plus = plus_address(cfg, "review");
 		reply_to[nreply++] = (struct addr){cfg->name, plus};
 	}
 	if ((d->flags & MAIL_OUTSIDE) && (token = person_token(ob, j->recipient)) != NULL) {
@@ -1012,13 +1025,19 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	j.cc = (char *)cc;
 	j.seq = (flags & MAIL_CHAINED) && mail_table[kind].to == ROLE_REP ? 1 : 0;
 	j.note = escalated ? (char *)"reminder.escalated=yes\n" : note;
+	if (kind == MAIL_REVIEW_ADMIN && note == NULL) {
+		/* a review mail is about several referrals: this one as its
+		 * only item, as the job made at the next `send` would list it */
+		j.referral_id = 0;
+		j.note = note = xasprintf("review.referrals=%" PRId64 "\n", referral_id);
+	}
 	j.message_key = schedule_message_id(ob->cfg, referral_id, name);
 	/* the intro's thread, as the jobs made at intake have it */
 	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))
 		j.in_reply_to = r.thread_key;
 	j.refs = j.in_reply_to;
 	ob->preview = 1;
-	rc = build(ob, &j, &r, clock_now(), data_r, len_r, error_r);
+	rc = build(ob, &j, j.referral_id ? &r : NULL, clock_now(), data_r, len_r, error_r);
 	ob->preview = 0;
 	free(j.message_key);
 	free(note);

@@ -7,12 +7,18 @@
  * an opt-out) and writes the message row; this file applies it:
  *
  * - a rep's reply that reaches the lead is the first contact, and a lead's
- *   reply is noted, so the reminders and nudges stop;
+ *   reply is noted, so the reminders and nudges stop; with [security]
+ *   authserv_id set, only when the receiving server vouches for the
+ *   sender (RFC 8601): otherwise it is recorded as a claim that stops
+ *   nothing, and the rep is asked to confirm it;
  * - a rep's status line (#won, #lost, #status WORD, #note) counts only from
  *   a rep in [reps], and only when the receiving server vouches for the rep
- *   ([security] authserv_id, RFC 8601) or the rep confirms it by answering
- *   a mail sent to their own address (README "Who may change a status");
- *   a refused line changes nothing and is recorded with the reason;
+ *   ([security] authserv_id) or the rep confirms it by answering a mail
+ *   sent to their own address (README "Who may change a status"); a
+ *   refused line changes nothing, is recorded with the reason, and the rep
+ *   (never anyone else) gets a refused-rep mail saying why and what to do;
+ * - the answer to a confirmation is itself checked like a status line;
+ * - an answer to the admin's review mail goes to review.c;
  * - a "stop" or a mail to the List-Unsubscribe address opts the sender out,
  *   and "status" mails a referrer the summary of their referrals;
  * - a delivery report about the agent's own mail bounces each failed
@@ -28,12 +34,18 @@
 
 #include "auth.h"
 #include "config.h"
+#include "jobnote.h"
 #include "kinds.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "review.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
+
+/* The confirmation command of a rep's first contact that the receiving
+ * server did not vouch for: "yes" marks the referral contacted. */
+#define CONFIRM_CONTACT "contact"
 
 int reply_referral_exists(struct intake *in, int64_t id)
 {
@@ -45,6 +57,11 @@ int reply_referral_exists(struct intake *in, int64_t id)
 	rc = store_referral_get(in->st, id, &v, NULL, NULL);
 	store_referral_view_clear(&v);
 	return rc == 1;
+}
+
+static int is(const char *a, const char *b)
+{
+	return a && b && strcmp(a, b) == 0;
 }
 
 /* "12000", "$12,000", "12,000.50 EUR", "12k": the amount, and where the
@@ -165,19 +182,105 @@ static char *describe_command(const struct referral_view *v, const char *command
 		                 arg ? ")" : "");
 	if (str_ieq(command, "note"))
 		return xasprintf("add the note \"%s\" to %s", arg ? arg : "", who);
+	if (str_ieq(command, CONFIRM_CONTACT))
+		return xasprintf("mark %s as contacted", who);
 	return xasprintf("mark %s as %.*s", who, arg ? (int)strcspn(arg, " \t,") : 0,
 	                 arg ? arg : "");
 }
 
+/* What a refused-rep mail tells a rep (its note facts; the wording is
+ * the template's). */
+struct refusal {
+	const char *line;   /* the status line ("#won 12000"), NULL: a reply */
+	const char *why;    /* why it was not applied */
+	int unverified;     /* why is the receiving server's verdict */
+	const char *action; /* what a "yes" to this mail applies, NULL: none */
+	const char *thread; /* "#12, #14": the thread holds these referrals */
+	int contact;        /* about a reply to the lead (first contact) */
+};
+
+/* A refused-rep mail to rep about referral id (0: several).  With
+ * r->action, the rep's "yes" to it applies command/arg like a
+ * confirmation.  Only ever to a rep of [reps]: the agent never writes to
+ * whoever put a rep's address in From. */
+static int tell_rep(struct intake *in, const struct rep *rep, int64_t id, const struct refusal *r,
+                    const char *command, const char *arg, int64_t now)
+{
+	struct buf note = {0};
+	char *key;
+	struct job_spec_pub js = {.referral_id = id,
+	                          .kind = MAIL_REFUSED_REP,
+	                          .to = rep->email,
+	                          .to_name = rep->name,
+	                          .due = now};
+	int rc = 0;
+
+	if (in->no_mail)
+		return 0;
+	key = schedule_message_id(in->cfg, id, mail_name(MAIL_REFUSED_REP));
+	jobnote_add(&note, "refused.line", r->line);
+	jobnote_add(&note, "refused.why", r->why);
+	jobnote_add(&note, "refused.unverified", r->unverified ? "yes" : NULL);
+	jobnote_add(&note, "refused.action", r->action);
+	jobnote_add(&note, "refused.thread", r->thread);
+	jobnote_add(&note, "refused.contact", r->contact ? "yes" : NULL);
+	js.note = note.s;
+	js.message_key = key;
+	if (r->action && command && id)
+		rc = store_confirmation_add(in->st, id, rep->email, command, arg, key, now);
+	if (rc == 0)
+		rc = schedule_job(in->st, in->cfg, &js, now);
+	buf_free(&note);
+	free(key);
+	return rc;
+}
+
+/* No server verdict configured: the rep is asked, at the address we have
+ * for them, to confirm status line `line` (command, arg) on referral id,
+ * which would `action`.  The confirmation's Message-ID is the key their
+ * reply names. */
+static int ask_rep(struct intake *in, const struct message *m, const struct rep *rep, int64_t id,
+                   const char *line, const char *command, const char *arg, const char *action,
+                   int64_t msg_id, int64_t now)
+{
+	char *key = schedule_message_id(in->cfg, id, mail_name(MAIL_CONFIRM_STATUS));
+	char detail[1200];
+	struct buf note = {0};
+	struct job_spec_pub js = {.referral_id = id,
+	                          .kind = MAIL_CONFIRM_STATUS,
+	                          .to = rep->email,
+	                          .to_name = rep->name,
+	                          .due = now,
+	                          .message_key = key};
+	int rc;
+
+	jobnote_add(&note, "confirm.action", action);
+	js.note = note.s;
+	rc = store_confirmation_add(in->st, id, rep->email, command, arg, key, now);
+	if (rc == 0)
+		rc = schedule_job(in->st, in->cfg, &js, now);
+	snprintf(detail, sizeof(detail),
+	         "status line \"%s\" from %s: asked %s to confirm by mail (%s)", line,
+	         m->from.email, rep->email, action);
+	if (rc == 0)
+		rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
+	buf_free(&note);
+	free(key);
+	return rc;
+}
+
 /* A rep's status line: applied at once when the receiving server vouches
  * for the rep ([security] authserv_id), else confirmed by a mail to the
- * rep's own address first.  Refusals change nothing and are recorded. */
+ * rep's own address first.  Refusals change nothing and are recorded; a
+ * rep hears of them (refused-rep). */
 static int status_line(struct intake *in, const struct message *m, struct intake_decision *d,
-                       const struct rep *rep, int64_t id, int64_t msg_id, int64_t now)
+                       const struct rep *rep, int64_t id, int64_t msg_id, int64_t now,
+                       enum auth_trust trust, const char *trust_why)
 {
 	const struct config *cfg = in->cfg;
 	char line[600], detail[1200];
-	char *why = NULL;
+	char *why = NULL, *action;
+	struct referral_view v = {0};
 	int rc;
 
 	snprintf(line, sizeof(line), "#%s%s%s", d->command, d->command_arg ? " " : "",
@@ -190,102 +293,152 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		log_warn("referral %" PRId64 ": %s", id, detail);
 		return add_event(in, id, now, m->from.email, "refused", detail, msg_id);
 	}
-	if (cfg->authserv_id) {
-		enum auth_verdict v = auth_check(m, cfg->authserv_id, rep->email, &why);
-
-		if (v != AUTH_PASS) {
-			snprintf(detail, sizeof(detail),
-			         "status line \"%s\" from %s refused: %s; "
-			         "nothing changed",
-			         line, rep->email, why ? why : "not authenticated");
-			log_warn("referral %" PRId64 ": %s", id, detail);
-			free(why);
-			return add_event(in, id, now, rep->email, "refused", detail, msg_id);
-		}
+	if (trust == AUTH_VERIFIED) {
 		log_info("referral %" PRId64 ": %s from %s authenticated (%s)", id, line,
-		         rep->email, why ? why : "");
-		free(why);
-		why = NULL;
+		         rep->email, trust_why ? trust_why : "");
 		rc = run_command(in, id, rep->email, d->command, d->command_arg, msg_id, now, &why);
 		if (rc == 1) {
+			struct refusal r = {.line = line, .why = why};
+
 			snprintf(detail, sizeof(detail), "status line \"%s\" refused: %s", line,
 			         why);
+			rc = add_event(in, id, now, rep->email, "refused", detail, msg_id);
+			if (rc == 0)
+				rc = tell_rep(in, rep, id, &r, NULL, NULL, now);
 			free(why);
-			return add_event(in, id, now, rep->email, "refused", detail, msg_id);
 		}
 		return rc;
 	}
-	{
-		/* No trusted server verdict: ask the rep, at the address we
-		 * have for them, to confirm.  The confirmation's Message-ID is
-		 * the key their reply names. */
-		struct referral_view v = {0};
-		char *key = schedule_message_id(cfg, id, mail_name(MAIL_CONFIRM_STATUS)), *action;
-		struct job_spec_pub js = {.referral_id = id,
-		                          .kind = MAIL_CONFIRM_STATUS,
-		                          .to = rep->email,
-		                          .to_name = rep->name,
-		                          .due = now,
-		                          .message_key = key};
+	if (store_referral_get(in->st, id, &v, NULL, NULL) < 0)
+		return -1;
+	action = describe_command(&v, d->command, d->command_arg, cfg);
+	store_referral_view_clear(&v);
+	if (trust == AUTH_UNVERIFIED) {
+		/* refused; the rep's own "yes" (verified in its turn) applies
+		 * it, so a rep whose mail took an odd route loses nothing */
+		struct refusal r = {
+		        .line = line, .why = trust_why, .unverified = 1, .action = action};
 
-		if (store_referral_get(in->st, id, &v, NULL, NULL) < 0) {
-			free(key);
-			return -1;
-		}
-		action = describe_command(&v, d->command, d->command_arg, cfg);
-		js.note = action;
-		rc = store_confirmation_add(in->st, id, rep->email, d->command, d->command_arg, key,
-		                            now);
-		if (rc == 0)
-			rc = schedule_job(in->st, cfg, &js, now);
 		snprintf(detail, sizeof(detail),
-		         "status line \"%s\" from %s: asked %s to confirm "
-		         "by mail (%s)",
-		         line, m->from.email, rep->email, action);
+		         "status line \"%s\" from %s refused: %s; nothing changed; %s asked to "
+		         "confirm by mail",
+		         line, rep->email, trust_why ? trust_why : "not authenticated", rep->email);
+		log_warn("referral %" PRId64 ": %s", id, detail);
+		rc = add_event(in, id, now, rep->email, "refused", detail, msg_id);
 		if (rc == 0)
-			rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
+			rc = tell_rep(in, rep, id, &r, d->command, d->command_arg, now);
 		free(action);
-		free(key);
-		store_referral_view_clear(&v);
 		return rc;
 	}
+	rc = ask_rep(in, m, rep, id, line, d->command, d->command_arg, action, msg_id, now);
+	free(action);
+	return rc;
 }
 
-/* The rep answered a confirmation: "yes" applies the status line. */
+/* "#won 12000", or what a confirmation of a first contact stands for. */
+static void confirmation_line(const struct confirmation_view *c, char *buf, size_t len)
+{
+	if (str_ieq(c->command, CONFIRM_CONTACT))
+		snprintf(buf, len, "the first contact with the lead");
+	else
+		snprintf(buf, len, "#%s%s%s", c->command, c->arg ? " " : "", c->arg ? c->arg : "");
+}
+
+/* An answer to a confirmation that the receiving server did not vouch
+ * for: refused, and the confirmation keeps waiting. */
+static int answer_unverified(struct intake *in, const struct confirmation_view *c, const char *why,
+                             int64_t msg_id, int64_t now)
+{
+	const struct rep *rep = config_find_rep(in->cfg, c->rep);
+	char line[600], detail[900];
+	int rc;
+
+	confirmation_line(c, line, sizeof(line));
+	snprintf(detail, sizeof(detail),
+	         "answer to the confirmation of %s refused: %s; it waits for an answer the "
+	         "receiving server vouches for",
+	         line, why ? why : "not authenticated");
+	log_warn("referral %" PRId64 ": %s", c->referral_id, detail);
+	rc = add_event(in, c->referral_id, now, c->rep, "refused", detail, msg_id);
+	if (rc == 0 && review_is_command(c->command))
+		return review_unverified(in, c, why, now);
+	if (rc == 0 && rep) {
+		struct refusal r = {.line = str_ieq(c->command, CONFIRM_CONTACT) ? NULL : line,
+		                    .why = why,
+		                    .unverified = 1,
+		                    .contact = str_ieq(c->command, CONFIRM_CONTACT)};
+
+		rc = tell_rep(in, rep, c->referral_id, &r, NULL, NULL, now);
+	}
+	return rc;
+}
+
+/* "yes" to a confirmation: what it was waiting for is done. */
+static int answer_yes(struct intake *in, const struct confirmation_view *c, int64_t msg_id,
+                      int64_t now)
+{
+	const struct rep *rep = config_find_rep(in->cfg, c->rep);
+	char line[600], detail[900], *why = NULL;
+	int changed = 0, rc;
+
+	if (review_is_command(c->command))
+		return review_confirmed(in, c, msg_id, now);
+	if (str_ieq(c->command, CONFIRM_CONTACT))
+		return lifecycle_first_contact(in->st, in->cfg, c->referral_id, c->rep, msg_id, now,
+		                               &changed);
+	rc = run_command(in, c->referral_id, c->rep, c->command, c->arg, msg_id, now, &why);
+	if (rc != 1)
+		return rc;
+	confirmation_line(c, line, sizeof(line));
+	snprintf(detail, sizeof(detail), "confirmed \"%s\", but refused: %s", line, why);
+	rc = add_event(in, c->referral_id, now, c->rep, "refused", detail, msg_id);
+	if (rc == 0 && rep) {
+		struct refusal r = {.line = line, .why = why};
+
+		rc = tell_rep(in, rep, c->referral_id, &r, NULL, NULL, now);
+	}
+	free(why);
+	return rc;
+}
+
+/* The rep (or the admin) answered a confirmation: "yes" applies what it
+ * waits for.  With authserv_id set, the answer must be vouched for too. */
 static int confirmation_answer(struct intake *in, const struct message *m,
                                struct intake_decision *d, int64_t msg_id, int64_t now)
 {
 	const struct confirmation_view *c = &d->conf;
 	const char *p = m->context ? m->context : "";
-	char word[16], detail[800], *why = NULL;
+	char word[16], line[600], detail[800], *why = NULL;
 	size_t n;
-	int rc;
+	int rc, yes, no;
 
 	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '"')
 		p++;
 	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	snprintf(word, sizeof(word), "%.*s", (int)(n < sizeof(word) ? n : sizeof(word) - 1), p);
 	str_lower(word);
-	if (strcmp(word, "yes") == 0 || strcmp(word, "y") == 0 || strcmp(word, "ok") == 0 ||
-	    strcmp(word, "okay") == 0 || strcmp(word, "confirm") == 0 ||
-	    strcmp(word, "confirmed") == 0) {
-		rc = run_command(in, c->referral_id, c->rep, c->command, c->arg, msg_id, now, &why);
-		if (rc < 0)
+	confirmation_line(c, line, sizeof(line));
+	yes = strcmp(word, "yes") == 0 || strcmp(word, "y") == 0 || strcmp(word, "ok") == 0 ||
+	      strcmp(word, "okay") == 0 || strcmp(word, "confirm") == 0 ||
+	      strcmp(word, "confirmed") == 0;
+	no = strcmp(word, "no") == 0 || strcmp(word, "n") == 0 || strcmp(word, "cancel") == 0;
+	/* only a yes or a no is checked (and refused, with a mail): anything
+	 * else changes nothing and is answered by nobody, so an auto-reply
+	 * cannot start a mail loop */
+	if ((yes || no) && auth_trust(m, in->cfg->authserv_id, c->rep, &why) == AUTH_UNVERIFIED) {
+		rc = answer_unverified(in, c, why, msg_id, now);
+		free(why);
+		return rc;
+	}
+	free(why);
+	if (yes) {
+		rc = answer_yes(in, c, msg_id, now);
+		if (rc < 0 || store_confirmation_done(in->st, c->id, "applied", now) < 0)
 			return -1;
-		if (store_confirmation_done(in->st, c->id, "applied", now) < 0)
-			return -1;
-		if (rc == 1) {
-			snprintf(detail, sizeof(detail), "confirmed \"#%s%s%s\", but refused: %s",
-			         c->command, c->arg ? " " : "", c->arg ? c->arg : "", why);
-			free(why);
-			return add_event(in, c->referral_id, now, c->rep, "refused", detail,
-			                 msg_id);
-		}
 		return 0;
 	}
-	if (strcmp(word, "no") == 0 || strcmp(word, "n") == 0 || strcmp(word, "cancel") == 0) {
-		snprintf(detail, sizeof(detail), "%s declined \"#%s%s%s\"; nothing changed", c->rep,
-		         c->command, c->arg ? " " : "", c->arg ? c->arg : "");
+	if (no) {
+		snprintf(detail, sizeof(detail), "%s declined %s; nothing changed", c->rep, line);
 		if (store_confirmation_done(in->st, c->id, "declined", now) < 0)
 			return -1;
 		return add_event(in, c->referral_id, now, c->rep, "refused", detail, msg_id);
@@ -308,45 +461,113 @@ static int addressed_to(const struct message *m, const char *email)
 	return 0;
 }
 
-/* A reply in a referral's thread, by the sender's role. */
+/* A rep's reply to the lead that the receiving server does not vouch
+ * for: a claim, recorded, that stops nothing.  The rep is asked to
+ * confirm it (once per mail: *told) unless a status line in the same mail
+ * asks already. */
+static int claim_contact(struct intake *in, const struct intake_decision *d, const struct rep *rep,
+                         const struct referral_view *v, const char *why, int64_t msg_id,
+                         int64_t now, int *told)
+{
+	const char *lead = v->lead.name ? v->lead.name : v->lead.email;
+	char detail[800], action[300];
+	int waiting = is(v->status, status_name(STATUS_NEW));
+
+	if (!waiting && (v->first_contact_at || is(v->status, status_name(STATUS_HELD))))
+		return 0; /* nothing it could change */
+	snprintf(detail, sizeof(detail),
+	         "%s claimed first contact (unauthenticated: %s); nothing cancelled", rep->email,
+	         why ? why : "not authenticated");
+	log_warn("referral %" PRId64 ": %s", v->id, detail);
+	if (add_event(in, v->id, now, rep->email, "claim", detail, msg_id) < 0)
+		return -1;
+	if (!waiting || d->command || *told)
+		return 0;
+	*told = 1;
+	snprintf(action, sizeof(action), "mark %s as contacted", lead ? lead : "the lead");
+	{
+		struct refusal r = {.why = why, .unverified = 1, .action = action, .contact = 1};
+
+		return tell_rep(in, rep, v->id, &r, CONFIRM_CONTACT, NULL, now);
+	}
+}
+
+/* The lead's reply that the receiving server does not vouch for: noted,
+ * the nudges go on. */
+static int claim_lead_reply(struct intake *in, const struct referral_view *v, const char *email,
+                            const char *why, int64_t msg_id, int64_t now)
+{
+	char detail[800];
+
+	snprintf(detail, sizeof(detail),
+	         "reply from the lead's address %s (unauthenticated: %s); the nudges go on", email,
+	         why ? why : "not authenticated");
+	return add_event(in, v->id, now, email, "claim", detail, msg_id);
+}
+
+/* A status line in a thread of several referrals: refused on each, and a
+ * rep who wrote it is told where to put it instead. */
+static int ambiguous_line(struct intake *in, const struct message *m, struct intake_decision *d,
+                          const struct rep *rep, int64_t msg_id, int64_t now)
+{
+	char detail[300], line[600];
+	struct buf ids = {0};
+	int rc = 0;
+
+	snprintf(detail, sizeof(detail),
+	         "status line \"#%s\" refused: this thread holds %zu "
+	         "referrals; answer the referral's own mail instead",
+	         d->command, d->nthread);
+	for (size_t i = 0; i < d->nthread && rc == 0; i++) {
+		buf_printf(&ids, "%s#%" PRId64, i ? ", " : "", d->thread[i]);
+		rc = add_event(in, d->thread[i], now, m->from.email, "refused", detail, msg_id);
+	}
+	if (rc == 0 && rep) {
+		struct refusal r = {.line = line, .why = detail, .thread = ids.s};
+
+		snprintf(line, sizeof(line), "#%s%s%s", d->command, d->command_arg ? " " : "",
+		         d->command_arg ? d->command_arg : "");
+		rc = tell_rep(in, rep, 0, &r, NULL, NULL, now);
+	}
+	buf_free(&ids);
+	return rc;
+}
+
+/* A reply in a referral's thread, by the sender's role.  What the sender's
+ * address alone would change (first contact, the lead's reply, a status
+ * line) needs the receiving server's word when authserv_id is set. */
 static int by_role(struct intake *in, const struct message *m, struct intake_decision *d,
                    int64_t msg_id, int64_t now)
 {
 	const struct rep *rep = config_find_rep(in->cfg, m->from.email);
+	char *why = NULL;
+	enum auth_trust trust = auth_trust(m, in->cfg->authserv_id, m->from.email, &why);
+	int told = 0, rc = 0;
 
-	for (size_t i = 0; i < d->nthread; i++) {
+	for (size_t i = 0; i < d->nthread && rc >= 0; i++) {
 		struct referral_view v = {0};
-		int rc = store_referral_get(in->st, d->thread[i], &v, NULL, NULL), changed = 0;
+		int changed = 0;
 
-		if (rc < 0)
-			return -1;
+		rc = store_referral_get(in->st, d->thread[i], &v, NULL, NULL);
 		/* the first reply of a rep that reaches the lead is the first
 		 * contact: the reminders stop */
 		if (rc == 1 && rep && addressed_to(m, v.lead.email))
-			rc = lifecycle_first_contact(in->st, in->cfg, v.id, rep->email, msg_id, now,
-			                             &changed);
+			rc = trust == AUTH_UNVERIFIED
+			             ? claim_contact(in, d, rep, &v, why, msg_id, now, &told)
+			             : lifecycle_first_contact(in->st, in->cfg, v.id, rep->email,
+			                                       msg_id, now, &changed);
 		if (rc >= 0 && str_ieq(m->from.email, v.lead.email))
-			rc = lifecycle_lead_replied(in->st, v.id, now);
+			rc = trust == AUTH_UNVERIFIED
+			             ? claim_lead_reply(in, &v, m->from.email, why, msg_id, now)
+			             : lifecycle_lead_replied(in->st, v.id, now);
 		store_referral_view_clear(&v);
-		if (rc < 0)
-			return -1;
 	}
-	if (d->command == NULL || d->nthread == 0)
-		return 0;
-	if (d->nthread > 1) {
-		char detail[300];
-
-		snprintf(detail, sizeof(detail),
-		         "status line \"#%s\" refused: this thread holds %zu "
-		         "referrals; answer the referral's own mail instead",
-		         d->command, d->nthread);
-		for (size_t i = 0; i < d->nthread; i++)
-			if (add_event(in, d->thread[i], now, m->from.email, "refused", detail,
-			              msg_id) < 0)
-				return -1;
-		return 0;
-	}
-	return status_line(in, m, d, rep, d->thread[0], msg_id, now);
+	if (rc >= 0 && d->command && d->nthread > 1)
+		rc = ambiguous_line(in, m, d, rep, msg_id, now);
+	else if (rc >= 0 && d->command && d->nthread == 1)
+		rc = status_line(in, m, d, rep, d->thread[0], msg_id, now, trust, why);
+	free(why);
+	return rc < 0 ? -1 : 0;
 }
 
 int reply_apply(struct intake *in, const struct message *m, struct intake_decision *d,
@@ -372,6 +593,8 @@ int reply_apply(struct intake *in, const struct message *m, struct intake_decisi
 	res->referral = d->nthread ? d->thread[0] : 0;
 	if (strcmp(d->kind, "confirmation") == 0)
 		return confirmation_answer(in, m, d, msg_id, now);
+	if (strcmp(d->kind, REVIEW_ANSWER_KIND) == 0)
+		return review_apply(in, m, d, msg_id, now);
 	if (strcmp(d->kind, "optout") == 0)
 		return lifecycle_opt_out(in->st, in->cfg, d->optout_email, d->optout_source, msg_id,
 		                         now, &changed);

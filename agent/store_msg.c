@@ -8,6 +8,7 @@
 #include "store_p.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "util.h"
 
@@ -112,16 +113,65 @@ int store_message_count(struct store *st, const char *kind, int64_t *n_r)
 	return 0;
 }
 
-int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+/* A message the agent sent under key: its referral and its kind (either
+ * output may be NULL).  1, 0 or -1. */
+static int sent_message(struct store *st, const char *key, int64_t *referral_r, char **kind_r)
 {
 	struct q q;
 	int found = sql_query(&q, st, ST_MESSAGE_FIND_OUT, BINDS(B_TEXT(":key", key)));
 
-	*referral_r = found > 0 ? col_int(&q, "referral_id") : 0;
+	if (referral_r)
+		*referral_r = found > 0 ? col_int(&q, "referral_id") : 0;
+	if (kind_r)
+		*kind_r = found > 0 ? col_text(&q, "kind") : NULL;
 	sql_end(&q);
 	if (found < 0)
 		return store_failed(st, "find sent message " ERR_ARG, key ? key : "(null)");
 	return found;
+}
+
+int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r)
+{
+	return sent_message(st, key, referral_r, NULL);
+}
+
+int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
+{
+	return sent_message(st, key, NULL, kind_r);
+}
+
+int store_message_get(struct store *st, int64_t id, struct message_view *v)
+{
+	struct q q;
+	int found;
+
+	memset(v, 0, sizeof(*v));
+	found = sql_query(&q, st, ST_MESSAGE_GET, BINDS(B_INT(":id", id)));
+	if (found > 0) {
+		v->id = col_int(&q, "id");
+		v->key = col_text(&q, "key");
+		v->direction = col_text(&q, "direction");
+		v->kind = col_text(&q, "kind");
+		v->why = col_text(&q, "why");
+		v->from_email = col_text(&q, "from_email");
+		v->subject = col_text(&q, "subject");
+		v->at = col_int(&q, "at");
+	}
+	sql_end(&q);
+	if (found < 0)
+		return store_failed(st, "get message %lld", (long long)id);
+	return found;
+}
+
+void store_message_view_clear(struct message_view *v)
+{
+	free(v->key);
+	free(v->direction);
+	free(v->kind);
+	free(v->why);
+	free(v->from_email);
+	free(v->subject);
+	memset(v, 0, sizeof(*v));
 }
 
 /* ---- IMAP checkpoint ---- */

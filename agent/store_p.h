@@ -12,6 +12,7 @@
  *   store_msg.c     messages, threads, IMAP checkpoints, counters
  *   store_jobs.c    jobs (the outgoing mail), claims, confirmations
  *   store_events.c  events, rewards, and the figures of the report
+ *   store_review.c  the admin's review: what waits for it, what was listed
  *
  * The statement layer: SQL names its parameters (:email, :at) and its
  * result columns (a column's own name, or AS lead_email for an expression
@@ -65,6 +66,7 @@ enum stmt_id {
 	ST_MESSAGE_ADD,
 	ST_MESSAGE_LINK,
 	ST_THREAD_FIND,
+	ST_MESSAGE_GET,
 	ST_MESSAGE_COUNT,
 	ST_MESSAGE_COUNT_ALL,
 	ST_MESSAGE_FIND_OUT,
@@ -123,6 +125,11 @@ enum stmt_id {
 	ST_CONFIRM_ADD,
 	ST_CONFIRM_FIND,
 	ST_CONFIRM_DONE,
+	/* the admin's review */
+	ST_REVIEWS_NEW,
+	ST_REVIEW_ADD,
+	ST_REVIEW_LAST,
+	ST_REVIEWS_LISTED_HELD,
 	ST__COUNT
 };
 
@@ -215,6 +222,8 @@ int store_failed(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* A lower-cased copy of an address, or NULL for NULL or "" (caller frees). */
 char *email_norm(const char *email);
+/* sql_rows' fill for a column "id" into an int64_t (store_people.c). */
+void id_fill(struct q *q, void *item);
 /* The events of referral id, oldest first (store_events.c). */
 int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);
 void person_view_clear(struct person_view *p);

@@ -289,7 +289,7 @@ int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id,
 	               : 0;
 }
 
-static void id_fill(struct q *q, void *item)
+void id_fill(struct q *q, void *item)
 {
 	*(int64_t *)item = col_int(q, "id");
 }

@@ -261,6 +261,20 @@ const struct migration migrations[] = {
                  * expiry reads one range per open status, never the
                  * closed referrals. */
                 "CREATE INDEX referrals_activity ON referrals(status, last_activity_at);"},
+
+        /* 4 -> 5: the admin's review.  A row per item a review mail listed
+         * (a held referral, or an incoming message that named someone the
+         * agent cannot reach), so each is told once; mail_key is that
+         * mail's Message-ID, NULL when there was no admin to tell. */
+        {.sql = "CREATE TABLE reviews ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  referral_id INTEGER UNIQUE REFERENCES referrals(id),"
+                "  message_id  INTEGER UNIQUE REFERENCES messages(id),"
+                "  mail_key    TEXT,"
+                "  at          INTEGER NOT NULL,"
+                "  CONSTRAINT review_one_item"
+                "    CHECK ((referral_id IS NULL) <> (message_id IS NULL))"
+                ");"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -286,9 +300,11 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
 	" created_at, done_at FROM jobs "
 
-/* The statuses that leave a referral open, or close it (kinds.h). */
+/* The statuses that leave a referral open, or close it, and those in
+ * which it holds its lead for its referrer (kinds.h). */
 #define OPEN_STATUSES   "(SELECT name FROM statuses WHERE NOT closed)"
 #define CLOSED_STATUSES "(SELECT name FROM statuses WHERE closed)"
+#define CREDIT_STATUSES "(SELECT name FROM statuses WHERE credit)"
 
 const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
@@ -322,11 +338,14 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_THREAD_FIND] = {"thread find", "SELECT mr.referral_id AS referral_id FROM messages m"
                                            " JOIN message_referrals mr ON mr.message_id = m.id"
                                            " WHERE m.key = :key"},
+        [ST_MESSAGE_GET] = {"message get",
+                            "SELECT id, key, direction, kind, why, from_email, subject, at"
+                            " FROM messages WHERE id = :id"},
         [ST_MESSAGE_COUNT] = {"message count",
                               "SELECT count(*) AS n FROM messages WHERE kind = :kind"},
         [ST_MESSAGE_COUNT_ALL] = {"message count", "SELECT count(*) AS n FROM messages"},
         [ST_MESSAGE_FIND_OUT] = {"sent message find",
-                                 "SELECT m.id AS id, (SELECT min(referral_id)"
+                                 "SELECT m.id AS id, m.kind AS kind, (SELECT min(referral_id)"
                                  " FROM message_referrals WHERE message_id = m.id) AS referral_id"
                                  " FROM messages m WHERE m.key = :key AND m.direction = 'out'"},
         [ST_CHECKPOINT_GET] = {"checkpoint get", "SELECT uidvalidity, last_uid FROM checkpoints"
@@ -396,7 +415,7 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                        "SELECT min(r.id) AS id FROM people p"
                                        " JOIN referrals r ON r.lead_id = p.id"
                                        " WHERE p.email = :email"
-                                       " AND r.status NOT IN " CLOSED_STATUSES},
+                                       " AND r.status IN " CREDIT_STATUSES},
         /* max(): mail ingested late (an old file) must not make a referral
          * look idle. */
         [ST_REFERRAL_TOUCH] = {"referral touch",
@@ -525,4 +544,27 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_CONFIRM_DONE] = {"confirmation done",
                              "UPDATE confirmations SET state = :state, done_at = :at"
                              " WHERE id = :id AND state = 'pending'"},
+
+        /* ---- the admin's review ---- */
+        /* A compound SELECT orders by its result columns: by time, and a
+         * message (no referral_id) before a referral of the same second. */
+        [ST_REVIEWS_NEW] = {"reviews new",
+                            "SELECT r.id AS referral_id, NULL AS message_id, r.created_at AS at"
+                            " FROM referrals r WHERE r.status = :held AND NOT EXISTS"
+                            " (SELECT 1 FROM reviews v WHERE v.referral_id = r.id)"
+                            " UNION ALL"
+                            " SELECT NULL, m.id, m.at FROM messages m"
+                            " WHERE m.kind = :kind AND m.direction = 'in' AND NOT EXISTS"
+                            " (SELECT 1 FROM reviews v WHERE v.message_id = m.id)"
+                            " ORDER BY at, referral_id, message_id LIMIT :limit"},
+        [ST_REVIEW_ADD] = {"review add",
+                           "INSERT INTO reviews (referral_id, message_id, mail_key, at)"
+                           " VALUES (:referral_id, :message_id, :mail_key, :at)"},
+        [ST_REVIEW_LAST] = {"review last", "SELECT max(at) AS at FROM reviews"
+                                           " WHERE mail_key IS NOT NULL"},
+        [ST_REVIEWS_LISTED_HELD] = {"reviews listed",
+                                    "SELECT r.id AS id FROM reviews v"
+                                    " JOIN referrals r ON r.id = v.referral_id"
+                                    " WHERE r.status = :held AND v.mail_key IS NOT NULL"
+                                    " ORDER BY r.id"},
 };

@@ -58,4 +58,21 @@ enum auth_verdict {
 enum auth_verdict auth_check(const struct message *m, const char *authserv_id, const char *email,
                              char **why);
 
+/* How far the agent can trust who a message says it is from. */
+enum auth_trust {
+	AUTH_ON_TRUST,   /* no authserv_id configured: From is taken on trust
+	                    (README "Who may change a status" says which
+	                    actions are) */
+	AUTH_VERIFIED,   /* the receiving server vouches for email (AUTH_PASS) */
+	AUTH_UNVERIFIED, /* an authserv_id is configured and it does not */
+};
+
+/*
+ * auth_check for a configured authserv_id, AUTH_ON_TRUST without one
+ * (authserv_id NULL or empty: *why is then NULL).  Otherwise *why (caller
+ * frees) is auth_check's line.  why may be NULL.
+ */
+enum auth_trust auth_trust(const struct message *m, const char *authserv_id, const char *email,
+                           char **why);
+
 #endif

@@ -67,6 +67,8 @@ struct config {
 	char *colour;         /* the business's colour in HTML mail ("#1a7f5a"), NULL: none */
 	char *logo_url;       /* its logo, shown atop HTML mail, NULL: none */
 	int welcome_from_rep; /* welcome-lead sent in the rep's name (welcome_from = rep) */
+	int review_daily;     /* review = daily: at most one review mail a business day
+	                         (default now: one per batch of new items) */
 
 	/* [schedule]: when follow-up mail goes out (see schedule.h) */
 	char *timezone; /* TZ name, e.g. Europe/London; "UTC" default */

@@ -40,7 +40,9 @@ struct status_desc {
 	unsigned closed : 1;   /* won, lost, rejected, expired: no more
 	                          follow-up; closed_at is stamped */
 	unsigned credit : 1;   /* while in it the referral holds its lead for
-	                          its referrer: a second intro is a touch */
+	                          its referrer: a second intro is a touch.
+	                          Not held: a held referral waits for the
+	                          admin and takes no credit until released */
 	unsigned contact : 1;  /* reaching it means the rep has been in touch
 	                          (first contact stamped, reminders stop) */
 	unsigned stop_all : 1; /* every pending mail of the referral stops */
@@ -100,6 +102,8 @@ enum mail_kind {
 	MAIL_ASK_CLIENT,
 	MAIL_CONFIRM_STATUS,
 	MAIL_NOTIFY_REP,
+	MAIL_REVIEW_ADMIN,
+	MAIL_REFUSED_REP,
 	MAIL_COUNT
 };
 

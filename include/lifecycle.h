@@ -23,7 +23,8 @@ struct store;
 
 /* A status change: referral id to status, with a value (won) and a note
  * (why), by actor (an address, "cli" or "agent"), caused by message
- * msg_id (0: none), at now. */
+ * msg_id (0: none), at now.  standing_r (may be NULL) is set by a release
+ * (held to new): the referral it was settled into, 0 when it went ahead. */
 struct status_change {
 	int64_t id;
 	enum status status;
@@ -33,6 +34,7 @@ struct status_change {
 	const char *actor;
 	int64_t msg_id;
 	int64_t now;
+	int64_t *standing_r;
 };
 
 /*
@@ -46,7 +48,13 @@ struct status_change {
  *     introduction ask_client_days later;
  *   - lost: nudges cancelled; the referrer told when update_on_lost;
  *   - rejected, expired: every pending mail of the referral cancelled;
- *   - held to new: the follow-up of a new referral starts.
+ *   - held to new (a release): when the lead meanwhile has a referral that
+ *     holds credit (kinds.h), the released one is a second introduction:
+ *     it is recorded on that referral (a touch, and
+ *     lifecycle_second_referrer under [rewards] credit: a held
+ *     introduction counts from its release) and the released one is
+ *     closed as rejected with a note saying so; otherwise the follow-up of
+ *     a new referral starts.
  * The referrer is never told about their own action.  Refuses a missing
  * referral, a change its status table row does not allow, and a change to
  * the status it already has.

@@ -8,7 +8,7 @@
  * prints them as ISO 8601.  Addresses are stored lower case and compared
  * case-insensitively.
  *
- * Tables (schema 4):
+ * Tables (schema 5):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
  *               referrer named only in a web form has no address), with
  *               what they asked of the agent's mail (opt-out, bounces,
@@ -27,6 +27,8 @@
  *               recipient, due time, state, attempts, lease
  *   rewards     the reward ledger: one per won referral, owed or paid
  *   confirmations  status lines waiting for the rep's "yes"
+ *   reviews     what a review mail has listed for the admin (a held
+ *               referral, or a message naming someone unreachable)
  *
  * Conventions: functions return 0 on success and -1 on a database error,
  * whose text store_error() gives until the next call.  Lookups return 1
@@ -48,7 +50,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -146,9 +148,11 @@ struct referral_rec {
  * (-1 also for an unknown status or a person id that does not exist). */
 int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *id_r);
 
-/* The open referral (its status is not closed in kinds.h; held counts as
- * open) of the lead with this address (case-insensitive): the oldest one
- * when there are several.  Sets *id_r.  1, 0 or -1. */
+/* The referral that holds the lead with this address (case-insensitive)
+ * for its referrer: one whose status has `credit` in kinds.h (new,
+ * contacted, qualified, proposal; a held referral takes no credit until an
+ * admin releases it), the oldest one when there are several.  Sets *id_r.
+ * 1, 0 or -1. */
 int store_referral_open_for_lead(struct store *st, const char *lead_email, int64_t *id_r);
 
 /* Marks activity on a referral (last_activity_at = at, never moved back:
@@ -394,6 +398,25 @@ int store_person_bouncing(struct store *st, const char *email, int64_t at, const
 /* A message the agent sent with this key: 1 (and its referral, 0 when
  * none, in *referral_r), 0 not one of ours, -1. */
 int store_sent_message_find(struct store *st, const char *key, int64_t *referral_r);
+/* The same, giving the mail it was (its messages.kind: the template name,
+ * e.g. "review-admin") in *kind_r (caller frees; NULL unless 1). */
+int store_sent_message_kind(struct store *st, const char *key, char **kind_r);
+
+/* One stored message, for the admin's review. */
+struct message_view {
+	int64_t id;
+	char *key;
+	char *direction;
+	char *kind;
+	char *why;
+	char *from_email;
+	char *subject;
+	int64_t at;
+};
+/* Message id: 1 (fills *v; clear it with store_message_view_clear), 0
+ * none, -1 error. */
+int store_message_get(struct store *st, int64_t id, struct message_view *v);
+void store_message_view_clear(struct message_view *v);
 
 /* The address of the person with this List-Unsubscribe token: 1 and
  * *email_r (caller frees), 0 unknown, -1 error. */
@@ -451,6 +474,35 @@ int store_confirmation_find(struct store *st, const char *key, struct confirmati
 void store_confirmation_clear(struct confirmation_view *c);
 /* pending -> applied or declined: 1 done, 0 it was not pending. */
 int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at);
+
+/* ---- the admin's review (schema 5) ---- */
+
+/* Something waiting for the admin: a held referral, or an incoming
+ * message that named someone the agent cannot reach.  Exactly one id is
+ * set. */
+struct review_item {
+	int64_t referral_id;
+	int64_t message_id;
+	int64_t at; /* when it came in */
+};
+/* Items no review mail has listed yet: referrals whose status is
+ * held_status and incoming messages of kind msg_kind, oldest first, at
+ * most limit.  Sets *v_r (caller frees; NULL when none) and *n_r.  0 or
+ * -1. */
+int store_reviews_new(struct store *st, const char *held_status, const char *msg_kind, size_t limit,
+                      struct review_item **v_r, size_t *n_r);
+/* Records that item it was listed by the review mail whose Message-ID is
+ * mail_key (NULL: there was nobody to tell, the item was only logged), at
+ * time at.  0, or -1 (also when it was listed before). */
+int store_review_listed(struct store *st, const struct review_item *it, const char *mail_key,
+                        int64_t at);
+/* When the last review mail was made: 1 and *at_r, 0 when none, -1. */
+int store_review_last(struct store *st, int64_t *at_r);
+/* The referrals with status held_status that a review mail has listed,
+ * oldest first (what "release all" means).  Sets *ids_r (caller frees)
+ * and *n_r.  0 or -1. */
+int store_reviews_listed_held(struct store *st, const char *held_status, int64_t **ids_r,
+                              size_t *n_r);
 
 /* ---- figures for the report (report.h computes the report) ---- */
 

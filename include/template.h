@@ -79,6 +79,19 @@ struct template_set;
  *                       notify.email (the lead's address) and notify.source
  *                       (how they opted out) or notify.reason (the report)
  *   unsubscribe.hint    e.g. "Reply stop and we will not write again."
+ *   review.items        review-admin: one line per item for review
+ *                       ("#12 held: ..."), as it is when the mail goes out
+ *   review.count        how many of them still wait
+ *   review.done         what the admin's answer did, one line
+ *   confirm.admin       "yes" when confirm-status asks the admin (a review
+ *                       answer) rather than a rep, with confirm.why when the
+ *                       receiving server did not vouch for the answer
+ *   refused.line, refused.why   refused-rep: the status line not applied
+ *                       (none: a reply to the lead), and why
+ *   refused.unverified  "yes": the receiving server did not vouch for it
+ *   refused.action      what a "yes" to the refused-rep mail applies
+ *   refused.thread      "#12, #14": the thread holds these referrals
+ *   refused.contact     "yes": about the rep's reply to the lead
  */
 extern const char *const template_var_names[];
 

@@ -40,7 +40,7 @@ expect 2 "$BIN"; has err "usage:"; ok
 expect 2 "$BIN" -c "$work/ok.conf" frobnicate; has err "unknown command 'frobnicate'"; ok
 expect 2 "$BIN" -c "$work/missing.conf" list; has err "$work/missing.conf: cannot read the config"; ok
 expect 2 "$BIN" -c "$work" list; has err "$work: cannot read the config: it is a folder (give the config file)"; ok
-expect 0 ra check; has out "ok (2 reps, "; has out "11 templates in $top/templates"; ok
+expect 0 ra check; has out "ok (2 reps, "; has out "$(ls "$top"/templates/*.tmpl | wc -l) templates in $top/templates"; ok
 printf '[agent]\naddress = agent@biz.test\nbogus = 1\n[imap]\nsecurity = maybe\n' >"$work/bad.conf"
 expect 2 "$BIN" -c "$work/bad.conf" check
 has err "$work/bad.conf:3: unknown setting 'bogus' in [agent]"
@@ -110,6 +110,11 @@ has out "nothing was written"
 [ ! -e "$work/db.sqlite" ] || fail "filters test created the database"; ok
 expect 0 ra filters test "$data/intake/auto-reply.eml"
 has out "decision:  ignored"; ok
+# an opt-out in German, as the whole of a short reply; a near miss is none
+expect 0 ra filters test "$data/intake/optout-de.eml"
+has out "class:     optout (rule optout-reply-de"; has out "asks for no more mail"; ok
+expect 0 ra filters test "$data/intake/optout-stop-by.eml"
+grep -q 'class:     optout' "$work/out" && fail "\"Stop by our office\" taken for an opt-out"; ok
 expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
 
 # ---- per-command help and option errors (no config needed) ----
@@ -190,6 +195,12 @@ n=$(ra outbox --json | jq length)
 expect 0 ra ingest --no-mail "$data/intake/body-lead.eml"
 [ "$(ra outbox --json | jq length)" = "$n" ] || fail "ingest --no-mail scheduled mail"; ok
 expect 2 ra send; has err "[smtp] server is not set"; ok
+# held referrals and no [agent] admin: `run` (here without servers, until
+# SIGTERM) logs each once; `list --status held` still shows them
+expect 0 timeout --preserve-status -s TERM 2 "$BIN" -c "$work/ok.conf" run
+has err "held: 6 leads is more than max_leads 5"; has err "nobody reviews it, no [agent] admin is set"; ok
+expect 0 timeout --preserve-status -s TERM 2 "$BIN" -c "$work/ok.conf" run
+grep -q 'nobody reviews it' "$work/err" && fail "a held referral was logged twice"; ok
 
 # ---- list, show ----
 expect 0 ra list --json
@@ -203,6 +214,25 @@ jq -e '.[1].referrer.email == null and .[1].referrer.name == "David Ortiz"' "$wo
 	fail "form referrer: $(jq '.[1].referrer' "$work/out")"; ok
 expect 0 ra list --status held --json
 jq -e 'length == 6 and all(.[]; .status == "held")' "$work/out" >/dev/null || fail "list --status held"; ok
+
+# ---- held for review: the review mail, the refusal note, a release ----
+held3=$(ra list --status held --json | jq '.[] | select(.lead.email == "a3@client.test") | .id')
+expect 1 ra templates render review-admin --referral "$held3"; has err "nobody to send review-admin to"; ok
+sed 's/^domains = .*/&\nadmin = admin@biz.test/' "$work/ok.conf" >"$work/admin.conf"
+expect 0 "$BIN" -c "$work/admin.conf" templates render review-admin --referral "$held3"
+has out "To: admin@biz.test"; has out "<agent+review@biz.test>"; has out "Subject: For your review: 1 waiting"
+has out "#$held3 held: 6 leads is more than max_leads 5: looks like a mass mailing"; ok
+expect 0 ra templates render refused-rep --referral 1
+has out "To: Tom Rivera <rep@biz.test>"; has out "Subject: Not applied: "; ok
+# a genuine intro of a held lead is a referral of its own, not a touch
+expect 0 ra ingest "$data/intake/intro-held-lead.eml"
+has out "intro-held-lead.eml: referral #"; ok
+standing=$(ra list --json | jq '.[] | select(.lead.email == "a3@client.test" and .status == "new") | .id')
+expect 0 ra status "$held3" new
+has out "referral $held3: rejected: its lead already has referral $standing, where it is recorded as a second introduction"
+expect 0 ra show "$standing" --json
+jq -e '.referrer.email == "priya@partner.test" and ([.events[] | select(.kind == "touch" and (.detail | contains("held referral")))] | length == 1)' "$work/out" >/dev/null ||
+	fail "release of a held lead: $(jq -c '[.referrer, .events]' "$work/out")"; ok
 expect 0 ra list
 has out "ID    STATUS"; has out "bob@client.test"; ok
 expect 0 ra show 1 --json

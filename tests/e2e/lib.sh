@@ -171,5 +171,25 @@ M: +1 212 555 0199
 "
 }
 
+# Driving the agent: these call ra, which the test defines (the agent with
+# its config: ra() { "$BIN" -c "$conf" "$@"; }).
+# show ID JQ: a field of `show ID --json`
+show() { ra show "$1" --json | jq -r "$2"; }
+# events ID KIND: how many events of KIND referral ID has
+events() { show "$1" "[.events[] | select(.kind == \"$2\")] | length"; }
+# cycle: fetch, then send what is due
+cycle() {
+	ra poll --once 2>>"$W/agent.log" || fail "poll: $(tail -3 "$W/agent.log")"
+	ra send 2>>"$W/agent.log" || true
+}
+# deliver FROM RCPTS FILE: send and wait until the agent has it (agent_in
+# counts the agent's mail; set it when mail reaches the agent otherwise)
+agent_in=0
+deliver() {
+	agent_in=$((agent_in + 1))
+	send_mail "$1" "$2" "$3"
+	wait_count agent@biz.test $agent_in
+}
+
 ok() { echo "ok - $*"; }
 fail() { echo "FAIL - $*" >&2; exit 1; }

@@ -44,18 +44,6 @@ EOC
 sed '/^\[security\]/,$d' "$conf" >"$W/noauth.conf"
 "$BIN" -c "$conf" check >/dev/null || fail "config: $("$BIN" -c "$conf" check 2>&1)"
 ra() { "$BIN" -c "$conf" "$@"; }
-show() { ra show "$1" --json | jq -r "$2"; }
-cycle() { # fetch, then send what is due
-	ra poll --once 2>>"$W/agent.log" || fail "poll: $(tail -3 "$W/agent.log")"
-	ra send 2>>"$W/agent.log" || true
-}
-agent_in=0
-deliver() { # deliver FROM RCPTS FILE: send and wait until the agent has it
-	agent_in=$((agent_in + 1))
-	send_mail "$1" "$2" "$3"
-	wait_count agent@biz.test $agent_in
-}
-events() { show "$1" "[.events[] | select(.kind == \"$2\")] | length"; }
 
 # ---- intro -> thank-you, welcome, assignment ----
 agent_in=1
@@ -70,7 +58,10 @@ welcome_id=$(header_of lead@client.test 'FROM "agent@biz.test"' Message-Id)
 ok "intro: thank-you and welcome delivered (welcome $welcome_id)"
 
 # ---- the rep's reply-all in the thread: contacted ----
+# (authserv_id is set: the receiving server must vouch for the rep's
+# reply, as it must for a status line; review.sh shows the forged one)
 cat >"$W/rep1.eml" <<EOM
+Authentication-Results: mx.biz.test; spf=pass smtp.mailfrom=rep@biz.test; dkim=pass header.d=biz.test; dmarc=pass header.from=biz.test
 From: Tom Rivera <rep@biz.test>
 To: Bob Smith <lead@client.test>
 Cc: Brightpath Referrals <agent+r1@biz.test>

@@ -62,6 +62,10 @@ static void test_minimal_defaults(void **state)
 	assert_int_equal(cfg->max_leads, 5);
 	assert_string_equal(cfg->imap_mailbox, "INBOX");
 	assert_int_equal(cfg->imap.security, SEC_TLS);
+	/* choices take their first word */
+	assert_int_equal(cfg->review_daily, 0);
+	assert_int_equal(cfg->welcome_from_rep, 0);
+	assert_int_equal(cfg->credit_last, 0);
 	/* relative paths are taken from the config's folder */
 	char *want = xasprintf("%s/refagent.db", dir);
 	assert_string_equal(cfg->database, want);
@@ -81,6 +85,10 @@ static void test_full(void **state)
 	                                  "name = Brightpath Renovations\n"
 	                                  "database = /var/lib/refagent/db.sqlite\n"
 	                                  "max_leads = 3\n"
+	                                  "review = Daily\n"
+	                                  "welcome_from = rep\n"
+	                                  "[rewards]\n"
+	                                  "credit = last\n"
 	                                  "[imap]\n"
 	                                  "server = 127.0.0.1\n"
 	                                  "security = none\n"
@@ -96,6 +104,9 @@ static void test_full(void **state)
 	assert_string_equal(cfg->database, "/var/lib/refagent/db.sqlite");
 	assert_int_equal(cfg->imap.port, 143);
 	assert_int_equal(cfg->max_leads, 3);
+	assert_int_equal(cfg->review_daily, 1);
+	assert_int_equal(cfg->welcome_from_rep, 1);
+	assert_int_equal(cfg->credit_last, 1);
 	assert_int_equal(cfg->nreps, 2);
 	assert_string_equal(cfg->reps[0].email, "tom@biz.test");
 	assert_string_equal(cfg->reps[0].name, "Tom Rivera");
@@ -127,7 +138,12 @@ static void test_faults_with_lines(void **state)
 	                                  "security = none\n"           /* 8 */
 	                                  "password = hunter2\n"        /* 9 */
 	                                  "[reps]\n"                    /* 10 */
-	                                  "tom = Tom\n");               /* 11 */
+	                                  "tom = Tom\n"                 /* 11 */
+	                                  "[agent]\n"                   /* 12 */
+	                                  "review = weekly\n"           /* 13 */
+	                                  "welcome_from = boss\n"       /* 14 */
+	                                  "[rewards]\n"                 /* 15 */
+	                                  "credit = middle\n");         /* 16 */
 	struct config *cfg = NULL;
 	char *out = NULL;
 	char want[256];
@@ -142,6 +158,9 @@ static void test_faults_with_lines(void **state)
 	        ":8: [imap] security = none sends the password in clear text",
 	        ":9: [imap] password: passwords do not go in the config",
 	        ":11: [reps] 'tom' is not a mail address",
+	        ":13: review: 'weekly' is not now or daily",
+	        ":14: welcome_from: 'boss' is not agent or rep",
+	        ":16: credit: 'middle' is not first or last",
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(expect); i++) {
 		snprintf(want, sizeof(want), "%s%s", path, expect[i]);

@@ -1227,6 +1227,103 @@ static void test_shipped_rep_commands(void **state)
 	}
 }
 
+/* Opt-outs in the languages of the shipped rules, only as the whole of a
+ * short reply (the context: quote and signature already trimmed). */
+static void test_shipped_optout(void **state)
+{
+	static const struct {
+		const char *text;
+		int optout;
+	} cases[] = {
+	        /* English */
+	        {"stop", 1},
+	        {"STOP!", 1},
+	        {"Stop\n\nBob", 1},
+	        {"Please stop emailing me.", 1},
+	        {"Hi Tom,\n\nplease stop emailing me.\n\nThanks,\nBob Smith", 1},
+	        {"Stop sending me emails", 1},
+	        {"unsubscribe", 1},
+	        {"Unsubscribe me from your mailing list, please.", 1},
+	        {"Please remove me from your list", 1},
+	        {"Take me off your list!", 1},
+	        {"Don't email me again.", 1},
+	        {"I don\xe2\x80\x99t want any more emails", 1},
+	        {"No more emails, please", 1},
+	        {"opt out", 1},
+	        /* German */
+	        {"Bitte keine weiteren E-Mails", 1},
+	        {"Keine Mails mehr, danke.\nGr\xc3\xbc\xc3\x9f"
+	         "e\nJ\xc3\xbcrgen",
+	         1},
+	        {"Bitte melden Sie mich ab.", 1},
+	        {"abmelden", 1},
+	        {"Ich m\xc3\xb6"
+	         "chte keine E-Mails mehr erhalten.",
+	         1},
+	        {"Schreiben Sie mir bitte nicht mehr.", 1},
+	        /* French */
+	        {"Merci de me d\xc3\xa9sabonner.", 1},
+	        {"D\xc3\xa9sabonnez-moi", 1},
+	        {"Bonjour,\nmerci de ne plus m'\xc3\xa9"
+	         "crire.\nCordialement,\nMarie",
+	         1},
+	        {"Plus de mails, merci", 1},
+	        {"Je ne veux plus recevoir de courriels.", 1},
+	        /* Spanish */
+	        {"no m\xc3\xa1s correos", 1},
+	        {"Por favor, denme de baja.", 1},
+	        {"No me env\xc3\xad"
+	         "en m\xc3\xa1s correos, gracias",
+	         1},
+	        {"Baja", 1},
+	        /* Italian */
+	        {"Non scrivetemi pi\xc3\xb9.", 1},
+	        {"Per favore cancellatemi dalla vostra lista", 1},
+	        {"basta email", 1},
+	        /* Portuguese */
+	        {"N\xc3\xa3o me enviem mais e-mails.", 1},
+	        {"N\xc3\xa3o quero mais receber e-mails, obrigado", 1},
+	        {"descadastrar", 1},
+	        /* Dutch */
+	        {"afmelden", 1},
+	        {"Geen e-mails meer, graag.", 1},
+	        {"Stuur me geen mails meer", 1},
+	        {"Verwijder mij uit de lijst.\nGroeten, Jan", 1},
+	        /* not opt-outs: more than a short request */
+	        {"Don't stop", 0},
+	        {"Stop by our office tomorrow", 0},
+	        {"Stop by our office tomorrow at 10, we can talk then.", 0},
+	        {"Unsubscribe me from the newsletter but I'd love to talk", 0},
+	        {"Unsubscribe me from the newsletter.\nBut I'd love to talk about the kitchen.", 0},
+	        {"Please stop emailing me the invoices; send them to accounts@client.test", 0},
+	        {"Stop\nCan you call me instead?", 0},
+	        {"We should stop the work on the kitchen until March.", 0},
+	        {"Keine Mails mehr an diese Adresse, bitte an meine neue schreiben.", 0},
+	        {"No m\xc3\xa1s correos a esta direcci\xc3\xb3n, escr\xc3\xad"
+	         "banme a la nueva por favor",
+	         0},
+	        {"status", 0},
+	        {"The bathroom remodel can go ahead; no more changes from our side.", 0},
+	};
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int got;
+
+		person_intro(&t, "Re: Bob, meet Brightpath", (char *)cases[i].text);
+		run(shipped, &t.m, 0, &res);
+		got = res.class && strcmp(res.class, "optout") == 0;
+		if (got != cases[i].optout)
+			fail_msg("\"%s\": %s, classed %s%s%s", cases[i].text,
+			         cases[i].optout ? "want optout" : "want no optout",
+			         res.class ? res.class : "none", res.class_rule ? " by " : "",
+			         res.class_rule ? res.class_rule : "");
+		filter_result_clear(&res);
+	}
+}
+
 /* The shipped rules over real files, parsed by message.c. */
 static void test_shipped_parsed(void **state)
 {
@@ -1292,6 +1389,7 @@ int main(void)
 	        cmocka_unit_test(test_shipped_intro),
 	        cmocka_unit_test(test_shipped_fields),
 	        cmocka_unit_test(test_shipped_rep_commands),
+	        cmocka_unit_test(test_shipped_optout),
 	        cmocka_unit_test(test_shipped_parsed),
 	};
 	int failed = cmocka_run_group_tests_name("filter format", format, NULL, NULL);

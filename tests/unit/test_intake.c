@@ -148,7 +148,8 @@ static int has_event(const struct shown *s, const char *kind, const char *detail
 #define MAX_STEPS  4
 #define MAX_EVENTS 3
 #define MAX_LACKS  2
-#define MAX_COUNTS 3
+#define MAX_COUNTS 5
+#define MAX_AFTER  2
 
 /* What the referral a step made or touched must hold; NULL: not checked. */
 struct expect {
@@ -176,17 +177,28 @@ struct step {
 	struct expect e;
 };
 
-/* After the last step: how many referrals have a status ("*": any), or how
- * many messages were recorded as a kind. */
+/* After the last step: how many referrals have a status ("*": any), how
+ * many messages were recorded as a kind, or how many pending jobs of a
+ * mail there are (to one recipient, NULL: any; whose note holds a text,
+ * NULL: any note). */
 struct count {
 	const char *status;
 	const char *kind;
+	const char *job, *to, *note_has;
 	int64_t n;
+};
+
+/* After the last step: what a referral holds. */
+struct after {
+	int64_t id;
+	struct expect e;
 };
 
 struct intake_case {
 	const char *name;
+	const char *authserv_id; /* [security] authserv_id for the case */
 	struct step steps[MAX_STEPS];
+	struct after after[MAX_AFTER];
 	struct count counts[MAX_COUNTS];
 };
 
@@ -196,6 +208,7 @@ struct intake_case {
 #define STEP(file_, outcome_, ...) {.file = (file_), .outcome = (outcome_), __VA_ARGS__}
 #define REFERRALS(status_, n_)     {.status = (status_), .n = (n_)}
 #define MESSAGES(kind_, n_)        {.kind = (kind_), .n = (n_)}
+#define JOBS(job_, to_, n_, ...)   {.job = (job_), .to = (to_), .n = (n_), __VA_ARGS__}
 /* clang-format on */
 
 static const struct intake_case cases[] = {
@@ -318,6 +331,188 @@ static const struct intake_case cases[] = {
          .steps = {STEP("rfc2047-names.eml", INTAKE_REFERRAL,
                         .e = {.referrer_name = "J\xc3\xbcrgen M\xc3\xbcller",
                               .lead_name = "S\xc3\xb8ren \xc3\x98\x64\x65g\xc3\xa5rd"})}},
+        /* ---- issue 8: nothing moves on a forged word ---- */
+        /* With authserv_id, a rep's reply to the lead that the receiving
+         * server does not vouch for is a claim: still new, the reminder
+         * stays, the referrer is not told, and the rep is asked to
+         * confirm. */
+        {.name = "forged_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-reply-unverified.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"claim", "rep@biz.test claimed first contact "
+                                                   "(unauthenticated: no Authentication-"
+                                                   "Results from mx.biz.test); nothing "
+                                                   "cancelled"}}})},
+         .counts = {JOBS("remind-rep", "rep@biz.test", 1), JOBS("update-referrer", NULL, 0),
+                    JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.action=mark Bob Smith as contacted"),
+                    JOBS("refused-rep", "rep@biz.test", 1, .note_has = "refused.contact=yes")}},
+        {.name = "verified_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-reply-verified.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted", .first_contact = 1})},
+         .counts = {JOBS("remind-rep", NULL, 0), JOBS("update-referrer", "sarah@partner.test", 1),
+                    JOBS("refused-rep", NULL, 0)}},
+        /* The lead's reply without the server's word: the nudges go on. */
+        {.name = "forged_lead_reply",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-reply-verified.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("reply-in-thread.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"claim", "reply from the lead's address "
+                                                   "bob@client.test (unauthenticated"}}})},
+         .counts = {JOBS("nudge-lead", "bob@client.test", 1), JOBS("refused-rep", NULL, 0)}},
+        /* A status line without the server's word: refused, the rep told
+         * why and that a "yes" applies it. */
+        {.name = "forged_status_line",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-unverified.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"refused", "status line \"#won 12000\" from "
+                                                     "rep@biz.test refused: no "
+                                                     "Authentication-Results from mx.biz.test"},
+                                         {"claim", "claimed first contact"}}})},
+         .counts = {REFERRALS("won", 0),
+                    JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.line=#won 12000\nrefused.why=no "
+                                     "Authentication-Results from mx.biz.test\n"
+                                     "refused.unverified=yes\nrefused.action=mark Bob Smith "
+                                     "as won, $12,000\n"),
+                    JOBS("confirm-status", NULL, 0)}},
+        {.name = "status_line_failing_result",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-failing.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new", .events = {{"refused", "dmarc=fail"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1, .note_has = "dmarc=fail")}},
+        /* Verified, but not a status: the rep hears why. */
+        {.name = "status_line_bad_word",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-bad-word.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "'maybe' is not a status"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.line=#status maybe\nrefused.why='maybe' is not "
+                                     "a status")}},
+        /* Not a rep: refused, and nobody is written to. */
+        {.name = "status_line_not_a_rep",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("status-not-rep.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new", .events = {{"refused", "not a rep"}}})},
+         .counts = {JOBS("refused-rep", NULL, 0), JOBS("confirm-status", NULL, 0)}},
+        /* A thread of two referrals: refused on both, the rep told. */
+        {.name = "status_line_ambiguous_thread",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-two-leads.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-two-leads.eml", INTAKE_REPLY)},
+         .after = {{1, {.status = "contacted", .events = {{"refused", "holds 2 referrals"}}}},
+                   {2, {.status = "contacted", .events = {{"refused", "holds 2 referrals"}}}}},
+         .counts = {REFERRALS("won", 0),
+                    JOBS("refused-rep", "rep@biz.test", 1, .note_has = "refused.thread=#1, #2")}},
+        /* A held referral takes no credit: a genuine intro of one of its
+         * leads is a new referral of its own referrer, and nobody hears of
+         * the mass mail. */
+        {.name = "held_takes_no_credit",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("intro-held-lead.eml", INTAKE_REFERRAL, .id = 7,
+                        .e = {.status = "new",
+                              .referrer_email = "priya@partner.test",
+                              .lead_email = "a3@client.test"})},
+         .after = {{3, {.status = "held"}}},
+         .counts = {REFERRALS("held", 6), REFERRALS("new", 1),
+                    JOBS("thank-referrer", "priya@partner.test", 1),
+                    JOBS("thank-referrer", "mark@partner.test", 0),
+                    JOBS("update-referrer", NULL, 0)}},
+        /* Released while its lead has a standing referral: a second
+         * introduction there (credit kept, both told), itself closed. */
+        {.name = "release_settles_into_standing",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("intro-held-lead.eml", INTAKE_REFERRAL, .id = 7),
+                   STEP("admin-release-3.eml", INTAKE_REPLY)},
+         .after = {{3,
+                    {.status = "rejected",
+                     .events = {{"status", "already has referral 7 (credited to Priya "
+                                           "Raman): recorded there as a second "
+                                           "introduction"}}}},
+                   {7,
+                    {.status = "new",
+                     .referrer_email = "priya@partner.test",
+                     .events = {{"touch", "held referral 3, released by admin@biz.test"},
+                                {"credit", "Priya Raman keeps the credit"}}}}},
+         .counts = {JOBS("thank-referrer", "mark@partner.test", 1,
+                         .note_has = "credit.name=Priya Raman"),
+                    JOBS("update-referrer", "priya@partner.test", 1),
+                    JOBS("welcome-lead", "a3@client.test", 1),
+                    JOBS("review-admin", "admin@biz.test", 1,
+                         .note_has = "review.done=#3 introduced a lead who already has "
+                                     "referral #7")}},
+        /* The admin's verified answer: each line done or said why not; a
+         * line not wholly understood does nothing; the quoted review mail
+         * ("> release all") is no instruction. */
+        {.name = "review_answer",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD), STEP("admin-answer.eml", INTAKE_REPLY)},
+         .after = {{1,
+                    {.status = "new",
+                     .events = {{"status", "released in the admin's "
+                                           "review"}}}},
+                   {4, {.status = "rejected"}}},
+         .counts = {REFERRALS("held", 3), REFERRALS("rejected", 2),
+                    JOBS("thank-referrer", "mark@partner.test", 1),
+                    JOBS("welcome-lead", "a1@client.test", 1),
+                    JOBS("review-admin", "admin@biz.test", 1,
+                         .note_has = "review.done=released #1; rejected #2; rejected #4; "
+                                     "not understood: \"release 5 and then some\"; #99: no "
+                                     "such referral\n")}},
+        /* Not vouched for: the admin is asked to confirm, nothing changes. */
+        {.name = "review_answer_unverified",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("admin-answer-unverified.eml", INTAKE_REPLY)},
+         .counts = {REFERRALS("held", 6),
+                    JOBS("confirm-status", "admin@biz.test", 1,
+                         .note_has = "confirm.admin=yes\nconfirm.action=release #1; reject "
+                                     "#2\nconfirm.why=no Authentication-Results"),
+                    JOBS("review-admin", NULL, 0), JOBS("thank-referrer", NULL, 0)}},
+        /* No authserv_id: confirmed by mail, as status lines are. */
+        {.name = "review_answer_on_trust",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("admin-answer-unverified.eml", INTAKE_REPLY)},
+         .counts = {REFERRALS("held", 6),
+                    JOBS("confirm-status", "admin@biz.test", 1,
+                         .note_has = "confirm.action=release #1; reject #2\n"),
+                    JOBS("confirm-status", NULL, 0, .note_has = "confirm.why")}},
+        /* An answer without any instruction (a thank-you, an auto-reply
+         * that slipped through) is not answered: no mail loop. */
+        {.name = "review_answer_without_lines",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("admin-answer-thanks.eml", INTAKE_REPLY)},
+         .counts = {REFERRALS("held", 6), JOBS("review-admin", NULL, 0),
+                    JOBS("confirm-status", NULL, 0)}},
+        /* Only the admin: anyone else's answer does nothing. */
+        {.name = "review_answer_stranger",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("too-many-leads.eml", INTAKE_HELD),
+                   STEP("admin-answer-stranger.eml", INTAKE_REPLY)},
+         .counts = {REFERRALS("held", 6), JOBS("review-admin", NULL, 0),
+                    JOBS("confirm-status", NULL, 0), MESSAGES("review-answer", 1)}},
+        /* ---- issue 8: opt-outs in other words ---- */
+        {.name = "optout_phrasings",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("optout-stop-by.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("optout-de.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"opt-out", "(rule optout-reply-de)"}}}),
+                   STEP("optout-es.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("optout", 2), MESSAGES("reply", 1),
+                    JOBS("welcome-lead", "bob@client.test", 0)}},
         {.name = "html_only",
          .steps = {STEP("html-only.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "raj@client.test",
@@ -384,12 +579,33 @@ static int expects_any(const struct expect *e)
 	return memcmp(e, &none, sizeof(none)) != 0;
 }
 
+/* Pending jobs of mail job to `to` (NULL: anyone) whose note holds
+ * note_has (NULL: any). */
+static int64_t count_jobs(struct fx *f, const struct count *k)
+{
+	struct job_view *v = NULL;
+	size_t n = 0;
+	int64_t got = 0;
+
+	assert_int_equal(store_jobs_list(f->st, "pending", &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		got += strcmp(v[i].template, k->job) == 0 &&
+		       (k->to == NULL || strcmp(v[i].recipient, k->to) == 0) &&
+		       (k->note_has == NULL || (v[i].note && strstr(v[i].note, k->note_has)));
+	store_job_views_free(v, n);
+	return got;
+}
+
 static void run_case(void **state)
 {
 	struct fx *f = *state;
 	const struct intake_case *c = f->c;
 	int64_t ids[MAX_STEPS] = {0};
 
+	if (c->authserv_id) {
+		free(f->cfg->authserv_id);
+		f->cfg->authserv_id = xstrdup(c->authserv_id);
+	}
 	for (size_t i = 0; i < MAX_STEPS && c->steps[i].file; i++) {
 		const struct step *st = &c->steps[i];
 		enum intake_outcome got = ingest(f, st->file, &ids[i]);
@@ -410,18 +626,31 @@ static void run_case(void **state)
 		if (expects_any(&st->e))
 			check_referral(f, ids[i], &st->e);
 	}
-	for (size_t i = 0; i < MAX_COUNTS && (c->counts[i].status || c->counts[i].kind); i++) {
+	for (size_t i = 0; i < MAX_AFTER && c->after[i].id; i++)
+		check_referral(f, c->after[i].id, &c->after[i].e);
+	for (size_t i = 0;
+	     i < MAX_COUNTS && (c->counts[i].status || c->counts[i].kind || c->counts[i].job);
+	     i++) {
 		const struct count *k = &c->counts[i];
 		int64_t n = 0;
 
-		if (k->kind)
+		if (k->job)
+			n = count_jobs(f, k);
+		else if (k->kind)
 			assert_int_equal(store_message_count(f->st, k->kind, &n), 0);
 		else
 			n = (int64_t)count_referrals(f, strcmp(k->status, "*") == 0 ? NULL
 			                                                            : k->status);
 		if (n != k->n)
-			fail_msg("%" PRId64 " %s %s, want %" PRId64, n,
-			         k->kind ? "messages" : "referrals", k->kind ? k->kind : k->status,
+			fail_msg("%" PRId64 " %s %s%s%s%s%s, want %" PRId64, n,
+			         k->job    ? "pending jobs"
+			         : k->kind ? "messages"
+			                   : "referrals",
+			         k->job    ? k->job
+			         : k->kind ? k->kind
+			                   : k->status,
+			         k->to ? " to " : "", k->to ? k->to : "",
+			         k->note_has ? " noting " : "", k->note_has ? k->note_has : "",
 			         k->n);
 	}
 }

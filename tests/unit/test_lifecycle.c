@@ -407,6 +407,98 @@ static void test_release_held(void **state)
 	assert_int_equal(pending(f, "assign-rep", "tom@biz.test"), 1);
 }
 
+/* A held referral takes no credit; released while its lead has a
+ * referral that holds it, it is a second introduction there (the
+ * standing referrer keeps the credit under `first`, both are told) and
+ * closes as rejected; no follow-up of its own starts. */
+static void test_release_settles(void **state)
+{
+	struct fx *f = *state;
+	struct referral_rec r = {.status = "held",
+	                         .at = NOW - 86400,
+	                         .held_reason = "7 leads is more than max_leads 5"};
+	struct referral_view v = {0};
+	struct event_view *ev = NULL;
+	size_t nev = 0;
+	int64_t held = 0, standing = -1, open = 0;
+	char *why = NULL, note[300];
+	struct status_change c = {.status = STATUS_NEW,
+	                          .note = "released in the admin's review",
+	                          .actor = "admin@biz.test",
+	                          .now = NOW + 60,
+	                          .standing_r = &standing};
+
+	assert_int_equal(
+	        store_person_ensure(f->st, "mark@mass.test", "Mark Spammy", NOW, &r.referrer_id),
+	        0);
+	assert_int_equal(store_person_ensure(f->st, "bob@client.test", NULL, NOW, &r.lead_id), 0);
+	assert_int_equal(store_referral_add(f->st, &r, &held), 0);
+	/* the held one is older, but the new one holds the lead */
+	assert_int_equal(store_referral_open_for_lead(f->st, "bob@client.test", &open), 1);
+	assert_int_equal(open, f->rid);
+
+	c.id = held;
+	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, &c, &why), 0);
+	assert_int_equal(standing, f->rid);
+	assert_int_equal(store_referral_get(f->st, held, &v, &ev, &nev), 1);
+	assert_string_equal(v.status, "rejected");
+	assert_non_null(strstr(ev[nev - 1].detail,
+	                       "released by admin@biz.test, but Bob Smith already has referral 1 "
+	                       "(credited to Sarah Lee): recorded there as a second introduction"));
+	store_referral_view_clear(&v);
+	store_event_views_free(ev, nev);
+	get(f, &v);
+	assert_string_equal(v.status, "new");
+	assert_string_equal(v.referrer.email, "sarah@partner.test");
+	store_referral_view_clear(&v);
+	assert_int_equal(pending(f, "thank-referrer", "mark@mass.test"), 1);
+	assert_string_equal(job_note(f, "thank-referrer", note, sizeof(note)),
+	                    "credit.name=Sarah Lee\n");
+	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 1);
+	assert_int_equal(pending(f, "welcome-lead", NULL), 0);
+	assert_int_equal(pending(f, "assign-rep", NULL), 0);
+
+	/* released with nobody else holding the lead: it goes ahead */
+	{
+		int64_t lone = 0;
+
+		assert_int_equal(store_person_ensure(f->st, "dana@client.test", "Dana White", NOW,
+		                                     &r.lead_id),
+		                 0);
+		assert_int_equal(store_referral_add(f->st, &r, &lone), 0);
+		c.id = lone;
+		assert_int_equal(lifecycle_set_status(f->st, &f->cfg, &c, &why), 0);
+		assert_int_equal(standing, 0);
+		assert_int_equal(pending(f, "welcome-lead", "dana@client.test"), 1);
+		assert_int_equal(pending(f, "thank-referrer", "mark@mass.test"), 2);
+	}
+}
+
+/* Under credit = last, a release that settles moves the credit. */
+static void test_release_settles_credit_last(void **state)
+{
+	struct fx *f = *state;
+	struct referral_rec r = {.status = "held", .at = NOW};
+	struct referral_view v = {0};
+	int64_t held = 0, standing = 0;
+	char *why = NULL;
+	struct status_change c = {
+	        .status = STATUS_NEW, .actor = "cli", .now = NOW + 60, .standing_r = &standing};
+
+	f->cfg.credit_last = 1;
+	assert_int_equal(store_person_ensure(f->st, "carlos@other.test", "Carlos Garcia", NOW,
+	                                     &r.referrer_id),
+	                 0);
+	assert_int_equal(store_person_ensure(f->st, "bob@client.test", NULL, NOW, &r.lead_id), 0);
+	assert_int_equal(store_referral_add(f->st, &r, &held), 0);
+	c.id = held;
+	assert_int_equal(lifecycle_set_status(f->st, &f->cfg, &c, &why), 0);
+	assert_int_equal(standing, f->rid);
+	get(f, &v);
+	assert_string_equal(v.referrer.email, "carlos@other.test");
+	store_referral_view_clear(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +510,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_summary_and_expiry, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_release_held, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_one_notice_per_bounce, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_release_settles, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_release_settles_credit_last, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

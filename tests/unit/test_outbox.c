@@ -338,7 +338,57 @@ static void test_preview_variants(void **state)
 	assert_int_equal(
 	        outbox_preview(f->ob, MAIL_UPDATE_REFERRER, f->rid, 0, "wn", &data, &len, &err),
 	        -1);
-	assert_non_null(strstr(err, "no variant 'wn' (variants: contacted, won, lost (update-referrer), "));
+	assert_non_null(
+	        strstr(err, "no variant 'wn' (variants: contacted, won, lost (update-referrer), "));
+	free(err);
+}
+
+/* The review mail: to the admin, about no one referral, Reply-To the
+ * +review address, its items as they are now; `templates render` of it
+ * and of refused-rep. */
+static void test_review_mails(void **state)
+{
+	struct fx *f = *state;
+	struct job_view j = {0};
+	char *data = NULL, *err = NULL, *text;
+	size_t len = 0;
+
+	f->cfg.admin = "admin@biz.test";
+	assert_int_equal(store_referral_set_status(f->st, f->rid, "held", 0, 0, NOW), 1);
+	j.template = (char *)"review-admin";
+	j.recipient = (char *)"admin@biz.test";
+	j.message_key = (char *)"review-admin.1@biz.test";
+	j.note = (char *)"review.referrals=1 77\n";
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "To: admin@biz.test"));
+	assert_non_null(strstr(data, "Reply-To: Brightpath Renovations <agent+review@biz.test>"));
+	assert_null(strstr(data, "X-Refagent-Referral"));
+	assert_null(strstr(data, "List-Unsubscribe"));
+	assert_non_null(strstr(data, "Subject: For your review: 1 waiting"));
+	text = text_of(data);
+	assert_non_null(strstr(text, "#1 held: no reason recorded; lead Bob Smith "
+	                             "<bob@client.test>; from Sarah Lee <sarah@partner.test>, "
+	                             "\"Re: Bob, meet us\"\n#77 no longer exists\n"));
+	free(text);
+	free(data);
+
+	/* templates render: the referral as its one item */
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_REVIEW_ADMIN, f->rid, 0, NULL, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "To: admin@biz.test"));
+	assert_non_null(strstr(data, "agent+review@biz.test"));
+	assert_non_null(strstr(data, "#1 held: "));
+	free(data);
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_REFUSED_REP, f->rid, 0, NULL, &data, &len, &err), 0);
+	assert_non_null(strstr(data, "To: Tom Rivera <tom@biz.test>"));
+	assert_non_null(strstr(data, "Subject: Not applied: your mail to Bob Smith (referral #1)"));
+	assert_non_null(strstr(data, "Reply-To: Brightpath Renovations <agent+r1@biz.test>"));
+	free(data);
+	f->cfg.admin = NULL;
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_REVIEW_ADMIN, f->rid, 0, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err, "nobody to send review-admin to"));
 	free(err);
 }
 
@@ -422,6 +472,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_review_mails, setup, teardown),
 	};
 	int rc;
 

@@ -343,7 +343,8 @@ static void test_message_add_find_duplicate(void **state)
 	assert_int_equal(store_message_add(fx->st, &m, &id), -1);
 	/* the error names the database file, what failed and why */
 	snprintf(want, sizeof(want),
-	         "%s: insert message <a1@x.test>: UNIQUE constraint failed: messages.key", fx->path);
+	         "%s: insert message <a1@x.test>: UNIQUE constraint failed: messages.key",
+	         fx->path);
 	assert_string_equal(store_error(fx->st), want);
 
 	m.key = "<a2@x.test>";
@@ -405,6 +406,89 @@ static void test_thread_find(void **state)
 	(void)r2;
 }
 
+/* ---- the admin's review ---- */
+
+/* Held referrals and "review" messages are new until listed; listed with
+ * a mail they count for "all" while held; the last review mail's time. */
+static void test_reviews(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ref = person(fx->st, "mark@x.test", "Mark");
+	int64_t l1 = person(fx->st, "a1@y.test", NULL), l2 = person(fx->st, "a2@y.test", NULL);
+	int64_t h1 = referral(fx->st, "held", ref, l1, 10),
+	        h2 = referral(fx->st, "held", ref, l2, 30);
+	int64_t fresh = referral(fx->st, "new", ref, l2, 40), at = 0, *ids = NULL;
+	struct msg_rec mr = {.key = "<named@x.test>",
+	                     .direction = "in",
+	                     .kind = "review",
+	                     .why = "names Dana, no address",
+	                     .at = 20};
+	struct msg_rec out = {
+	        .key = "<sent@biz.test>", .direction = "out", .kind = "review", .at = 25};
+	struct review_item *v = NULL;
+	struct message_view mv;
+	int64_t mid = 0, oid = 0;
+	size_t n = 0;
+	char *kind = NULL;
+
+	assert_int_equal(store_message_add(fx->st, &mr, &mid), 0);
+	assert_int_equal(store_message_add(fx->st, &out, &oid), 0);
+	message(fx->st, "<intro@x.test>", 15);
+	assert_int_equal(store_review_last(fx->st, &at), 0);
+
+	/* oldest first; only incoming "review" messages, only held referrals */
+	assert_int_equal(store_reviews_new(fx->st, "held", "review", 10, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(v[0].referral_id == h1 && v[0].message_id == 0 && v[0].at == 10);
+	assert_true(v[1].referral_id == 0 && v[1].message_id == mid && v[1].at == 20);
+	assert_true(v[2].referral_id == h2);
+	free(v);
+	assert_int_equal(store_reviews_new(fx->st, "held", "review", 1, &v, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* listed: no longer new; once only */
+	assert_int_equal(store_review_listed(fx->st, &v[0], "review.1@biz.test", 50), 0);
+	assert_int_equal(store_review_listed(fx->st, &v[0], "review.2@biz.test", 51), -1);
+	assert_non_null(strstr(store_error(fx->st), "UNIQUE"));
+	free(v);
+	{
+		struct review_item logged = {.message_id = mid};
+
+		/* logged for want of an admin: not new, but no review mail */
+		assert_int_equal(store_review_listed(fx->st, &logged, NULL, 60), 0);
+	}
+	assert_int_equal(store_reviews_new(fx->st, "held", "review", 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].referral_id, h2);
+	free(v);
+	assert_int_equal(store_review_last(fx->st, &at), 1);
+	assert_int_equal(at, 50);
+
+	/* "all": the held ones a review mail listed */
+	assert_int_equal(store_reviews_listed_held(fx->st, "held", &ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], h1);
+	free(ids);
+	assert_int_equal(store_referral_set_status(fx->st, h1, "new", 0, 0, 70), 1);
+	assert_int_equal(store_reviews_listed_held(fx->st, "held", &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+
+	/* the message's row, and the kind of a sent message */
+	assert_int_equal(store_message_get(fx->st, mid, &mv), 1);
+	assert_string_equal(mv.why, "names Dana, no address");
+	assert_string_equal(mv.kind, "review");
+	store_message_view_clear(&mv);
+	assert_int_equal(store_message_get(fx->st, 999, &mv), 0);
+	assert_int_equal(store_sent_message_kind(fx->st, "<sent@biz.test>", &kind), 1);
+	assert_string_equal(kind, "review");
+	free(kind);
+	assert_int_equal(store_sent_message_kind(fx->st, "<named@x.test>", &kind), 0);
+	assert_null(kind);
+	(void)fresh;
+	(void)oid;
+}
+
 /* ---- referrals ---- */
 
 static void test_open_for_lead(void **state)
@@ -423,9 +507,15 @@ static void test_open_for_lead(void **state)
 	assert_int_equal(store_referral_open_for_lead(fx->st, "nobody@y.test", &id), 0);
 	assert_int_equal(store_referral_open_for_lead(fx->st, NULL, &id), 0);
 
+	/* a held referral takes no credit: it does not hold its lead */
 	open1 = referral(fx->st, "held", ref, lead, 20);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 0);
 	open2 = referral(fx->st, "qualified", ref, lead, 30);
 	assert_int_equal(store_referral_open_for_lead(fx->st, "Tom@Y.test", &id), 1);
+	assert_int_equal(id, open2);
+	/* released, it is the oldest that holds the lead */
+	assert_int_equal(store_referral_set_status(fx->st, open1, "new", 0, 0, 35), 1);
+	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 1);
 	assert_int_equal(id, open1);
 	assert_int_equal(store_referral_set_status(fx->st, open1, "won", 1, 12000.5, 40), 1);
 	assert_int_equal(store_referral_open_for_lead(fx->st, "tom@y.test", &id), 1);
@@ -875,7 +965,7 @@ static void test_migrate_from_schema3(void **state)
 
 	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_null(err);
-	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	after = raw_text(fx->path, ROWS_DIGEST);
 	assert_string_equal(after, before);
 	free(after);
@@ -883,6 +973,10 @@ static void test_migrate_from_schema3(void **state)
 	assert_string_equal(after, indexes);
 	free(after);
 	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+	/* and the later migrations ran: the admin's review (5) */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+	                                   " AND name = 'reviews'"),
+	                 1);
 	assert_int_equal(raw_int(fx->path, "SELECT sql LIKE '%REFERENCES statuses(name)%' AND"
 	                                   " sql NOT LIKE '%CHECK%' FROM sqlite_schema"
 	                                   " WHERE name = 'referrals'"),
@@ -1120,6 +1214,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_ingest_batches, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_migrate_from_schema1, setup_dir, teardown),
 	        cmocka_unit_test_setup_teardown(test_migrate_from_schema3, setup_dir, teardown),
+	        cmocka_unit_test_setup_teardown(test_reviews, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_jobs, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_jobs_cancel_referral, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_checkins, setup_open, teardown),

@@ -125,6 +125,12 @@ static const struct tvar full[] = {
         {"unsubscribe.hint", "Reply stop and we will not write again."},
         {"confirm.action", "mark Tom as won, 12000.00"},
         {"notify.text", "Mail to tom@example.test bounces: 550 5.1.1 unknown user."},
+        {"review.items", "#7 held: 6 leads is more than max_leads 5\n#8 no longer held (now new)"},
+        {"review.count", "1"},
+        {"refused.line", "#won 12000"},
+        {"refused.why", "mx.biz.test: dmarc=fail: nothing passes"},
+        {"refused.unverified", "yes"},
+        {"refused.action", "mark Noah Baker as won, $12,000"},
 };
 
 static const struct tvar minimal[] = {
@@ -196,11 +202,13 @@ static void check_subject(const char *name, const char *s)
 		fail_msg("%s: bad subject [%s]", name, s);
 }
 
-/* The mails to referrers and leads carry HTML; the two to reps do not. */
+/* The mails to referrers and leads carry HTML; those to reps and the
+ * admin do not. */
 static int wants_html(const char *name)
 {
 	return strcmp(name, "assign-rep") != 0 && strcmp(name, "remind-rep") != 0 &&
-	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0;
+	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0 &&
+	       strcmp(name, "review-admin") != 0 && strcmp(name, "refused-rep") != 0;
 }
 
 static void check_all(const struct template_set *set, const struct tvar *vars, size_t n)
@@ -236,9 +244,9 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 57);
+	assert_int_equal(n, 68);
 	assert_string_equal(template_var_names[0], "business.name");
-	assert_string_equal(template_var_names[n - 1], "welcome.from_rep");
+	assert_string_equal(template_var_names[n - 1], "refused.contact");
 }
 
 static void test_real_full(void **state)
@@ -259,6 +267,82 @@ static void test_real_minimal(void **state)
 }
 
 /* A few exact texts of the shipped mails, so a broken fallback shows. */
+/* The review mail, the refusal note and the admin's confirmation, in each
+ * of their variants. */
+static void test_review_texts(void **state)
+{
+	struct template_set *set = load_real();
+	struct rendered r;
+	const struct tvar review[] = {
+	        {"business.name", "Brightpath"},
+	        {"review.items", "#7 held: 6 leads is more than max_leads 5; lead a1@client.test"},
+	        {"review.count", "1"}};
+	const struct tvar done[] = {{"business.name", "Brightpath"},
+	                            {"review.done", "released #7; rejected #8"}};
+	const struct tvar thread[] = {{"business.name", "Brightpath"},
+	                              {"refused.line", "#won 5000"},
+	                              {"refused.thread", "#3, #4"}};
+	const struct tvar bad[] = {{"business.name", "Brightpath"},
+	                           {"referral.id", "3"},
+	                           {"refused.line", "#status maybe"},
+	                           {"refused.why", "'maybe' is not a status"}};
+	const struct tvar contact[] = {
+	        {"business.name", "Brightpath"},
+	        {"referral.id", "3"},
+	        {"lead.name", "Bob Smith"},
+	        {"refused.why", "no Authentication-Results from mx.biz.test"},
+	        {"refused.unverified", "yes"},
+	        {"refused.contact", "yes"},
+	        {"refused.action", "mark Bob Smith as contacted"}};
+	const struct tvar admin[] = {{"business.name", "Brightpath"},
+	                             {"confirm.admin", "yes"},
+	                             {"confirm.action", "release #7; reject #8"},
+	                             {"confirm.why", "mx.biz.test: dmarc=fail"}};
+
+	render_ok(set, "review-admin", review, ARRAY_SIZE(review), &r);
+	assert_string_equal(r.subject, "For your review: 1 waiting");
+	assert_non_null(strstr(r.text, "nobody has been written to about them yet:\n\n#7 held: "));
+	/* no example instruction may start a line: an unmarked quote of this
+	 * mail in an answer would carry it out */
+	assert_null(strstr(r.text, "\nrelease"));
+	assert_null(strstr(r.text, "\nreject"));
+	assert_non_null(strstr(r.text, "\"release 12\""));
+	rendered_clear(&r);
+	render_ok(set, "review-admin", done, ARRAY_SIZE(done), &r);
+	assert_string_equal(r.subject, "Review: released #7; rejected #8");
+	assert_non_null(strstr(r.text, "Your answer: released #7; rejected #8.\n"));
+	assert_non_null(strstr(r.text, "Nothing else is waiting for your review."));
+	rendered_clear(&r);
+
+	render_ok(set, "refused-rep", full, ARRAY_SIZE(full), &r);
+	assert_string_equal(r.subject, "Not applied: #won 12000 (referral #42)");
+	assert_non_null(strstr(r.text, "could not confirm that it came from you (mx.biz.test: "
+	                               "dmarc=fail: nothing passes), so nothing changed."));
+	assert_non_null(strstr(r.text, "answer this mail with \"yes\" to mark Noah Baker as won"));
+	rendered_clear(&r);
+	render_ok(set, "refused-rep", thread, ARRAY_SIZE(thread), &r);
+	assert_string_equal(r.subject, "Not applied: #won 5000");
+	assert_non_null(strstr(r.text, "holds several referrals (#3, #4)"));
+	rendered_clear(&r);
+	render_ok(set, "refused-rep", bad, ARRAY_SIZE(bad), &r);
+	assert_non_null(strstr(r.text, "was not applied: 'maybe' is not a status. Please check"));
+	assert_null(strstr(r.text, "yes"));
+	rendered_clear(&r);
+	render_ok(set, "refused-rep", contact, ARRAY_SIZE(contact), &r);
+	assert_string_equal(r.subject, "Not applied: your mail to Bob Smith (referral #3)");
+	assert_non_null(strstr(r.text, "still counts as waiting for your first contact"));
+	assert_non_null(strstr(r.text, "\"yes\" to mark Bob Smith as contacted"));
+	rendered_clear(&r);
+
+	render_ok(set, "confirm-status", admin, ARRAY_SIZE(admin), &r);
+	assert_string_equal(r.subject, "Please confirm: release #7; reject #8");
+	assert_non_null(strstr(r.text, "answer to the review mail from your address, but our mail "
+	                               "server could not confirm"));
+	assert_null(strstr(r.text, "referral #"));
+	rendered_clear(&r);
+	template_free(set);
+}
+
 static void test_real_texts(void **state)
 {
 	struct template_set *set = load_real();
@@ -630,7 +714,8 @@ static void test_broken_set(void **state)
 	        "tests/data/templates/broken/thank-you.tmpl: not a known mail (the mails are "
 	        "thank-referrer, welcome-lead, assign-rep, remind-rep, nudge-lead, "
 	        "update-referrer, "
-	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep)\n";
+	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep, "
+	        "review-admin, refused-rep)\n";
 
 	assert_int_equal(load_capture("tests/data/templates/broken", &set, &out), -1);
 	assert_null(set);
@@ -759,6 +844,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_crlf_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_render_errors, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_broken_set, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_review_texts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_file_faults, setup, teardown),
 	};
 
