@@ -86,4 +86,44 @@ static inline char *stderr_capture_end(struct stderr_capture *c)
 	return out;
 }
 
+/* RFC 4648 base64 (padded) decoded, for reading SASL exchanges in
+ * transcripts, with \x01 (the SASL separator) shown as "^A".  Returns the
+ * text (caller frees), or NULL when s is not base64. */
+static inline char *test_sasl_decode(const char *s)
+{
+	static const char tab[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf b = {0};
+	size_t n = strlen(s);
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (n % 4 != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strchr(tab, s[i]);
+
+		if (s[i] == '=' && (i >= n - 2) && (i == n - 1 || s[n - 1] == '='))
+			break;
+		if (p == NULL) {
+			buf_free(&b);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)(p - tab);
+		bits += 6;
+		if (bits >= 8) {
+			char c = (char)((acc >> (bits - 8)) & 0xff);
+
+			bits -= 8;
+			if (c == '\x01')
+				buf_adds(&b, "^A");
+			else
+				buf_addc(&b, c);
+		}
+	}
+	if (b.s == NULL)
+		buf_adds(&b, "");
+	return buf_steal(&b);
+}
+
 #endif
