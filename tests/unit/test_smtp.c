@@ -524,32 +524,6 @@ static void test_auth_refused_is_temporary(void **state)
 
 /* --- OAuth2 --------------------------------------------------------------- */
 
-/* The token source of these tests: hands out tokens[0], tokens[1], ... in
- * turn (the last one again when they run out), or fails with token_error;
- * keeps what each call was told was refused. */
-static const char *tokens[4];
-static const char *token_error;
-static int token_calls;
-static char refused_seen[4][64];
-
-static int fake_token(const struct server_config *s2, const char *refused, char **token_r,
-                      char **error_r)
-{
-	int i = token_calls < 3 ? token_calls : 3;
-
-	(void)s2;
-	snprintf(refused_seen[i], sizeof(refused_seen[i]), "%s", refused ? refused : "-");
-	token_calls++;
-	if (token_error) {
-		*error_r = xstrdup(token_error);
-		return -1;
-	}
-	while (i > 0 && tokens[i] == NULL)
-		i--;
-	*token_r = xstrdup(tokens[i]);
-	return 0;
-}
-
 static struct smtp *open_oauth(enum auth_mech mech, const char *good, const char *t0,
                                const char *t1)
 {
@@ -566,13 +540,8 @@ static struct smtp *open_oauth(enum auth_mech mech, const char *good, const char
 	sc.auth = mech;
 	p.server = &sc;
 	p.helo = "biz.test";
-	p.token = fake_token;
-	memset(tokens, 0, sizeof(tokens));
-	memset(refused_seen, 0, sizeof(refused_seen));
-	tokens[0] = t0;
-	tokens[1] = t1;
-	token_error = NULL;
-	token_calls = 0;
+	p.token = test_token_fn;
+	test_tokens_reset(t0, t1);
 	pthread_mutex_lock(&fk.mu);
 	snprintf(fk.good_token, sizeof(fk.good_token), "%s", good);
 	pthread_mutex_unlock(&fk.mu);
@@ -594,8 +563,8 @@ static void test_xoauth2(void **state)
 	/* the cached token again: the connection is kept */
 	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
 	                 SMTP_OK);
-	assert_int_equal(token_calls, 2);
-	assert_string_equal(refused_seen[0], "-");
+	assert_int_equal(test_tokens()->calls, 2);
+	assert_string_equal(test_tokens()->refused[0], "-");
 	assert_int_equal(smtp_connections(s), 1);
 	smtp_close(s);
 	fake_wait_idle();
@@ -643,8 +612,8 @@ static void test_xoauth2_refused_then_fresh(void **state)
 	(void)state;
 	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
 	                 SMTP_OK);
-	assert_int_equal(token_calls, 2);
-	assert_string_equal(refused_seen[1], "tok1");
+	assert_int_equal(test_tokens()->calls, 2);
+	assert_string_equal(test_tokens()->refused[1], "tok1");
 	assert_int_equal(smtp_connections(s), 2);
 	smtp_close(s);
 	fake_wait_idle();
@@ -669,7 +638,7 @@ static void test_xoauth2_refused_twice(void **state)
 	if (strstr(res.reply, ": XOAUTH2 login refused for user, also with a new token: 334 ") ==
 	    NULL)
 		fail_msg("reply: %s", res.reply);
-	assert_int_equal(token_calls, 2);
+	assert_int_equal(test_tokens()->calls, 2);
 	smtp_close(s);
 	fake_wait_idle();
 	t = transcript();
@@ -688,7 +657,7 @@ static void test_token_source_fails(void **state)
 	char *want;
 
 	(void)state;
-	token_error = "oauth2_token_command exited with status 3: no account";
+	test_tokens()->error = "oauth2_token_command exited with status 3: no account";
 	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
 	                 SMTP_TEMPFAIL);
 	assert_int_equal(res.code, 0);
@@ -716,14 +685,14 @@ static void test_new_token_on_reconnect(void **state)
 	                 SMTP_OK);
 	fake_wait_idle();
 	fake_set_mode(M_ACCEPT);
-	tokens[1] = "tok2";
+	test_tokens()->list[1] = "tok2";
 	pthread_mutex_lock(&fk.mu);
 	snprintf(fk.good_token, sizeof(fk.good_token), "tok2");
 	pthread_mutex_unlock(&fk.mu);
 	if (smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res) != SMTP_OK)
 		fail_msg("%s", res.reply);
 	assert_int_equal(smtp_connections(s), 2);
-	assert_string_equal(refused_seen[1], "-");
+	assert_string_equal(test_tokens()->refused[1], "-");
 	smtp_close(s);
 	fake_wait_idle();
 	t = transcript();

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "message.h"
 #include "util.h"
 
@@ -84,6 +85,51 @@ static inline char *stderr_capture_end(struct stderr_capture *c)
 		assert_int_equal(fread(out, 1, (size_t)n, c->tmp), (size_t)n);
 	fclose(c->tmp);
 	return out;
+}
+
+/* A token source (server_token_fn, config.h) for the IMAP and SMTP tests:
+ * hands out list[0], list[1], ... in turn (the last one again when they
+ * run out), or fails with error; keeps what each call was told was
+ * refused ("-" for none). */
+struct test_tokens {
+	const char *list[4];
+	const char *error;
+	int calls;
+	char refused[4][64];
+};
+
+static inline struct test_tokens *test_tokens(void)
+{
+	static struct test_tokens t;
+
+	return &t;
+}
+
+/* Resets the source to hand out t0, then t1 (NULL: t0 again). */
+static inline void test_tokens_reset(const char *t0, const char *t1)
+{
+	memset(test_tokens(), 0, sizeof(struct test_tokens));
+	test_tokens()->list[0] = t0;
+	test_tokens()->list[1] = t1;
+}
+
+static inline int test_token_fn(const struct server_config *s, const char *refused, char **token_r,
+                                char **error_r)
+{
+	struct test_tokens *t = test_tokens();
+	int i = t->calls < 3 ? t->calls : 3;
+
+	(void)s;
+	snprintf(t->refused[i], sizeof(t->refused[i]), "%s", refused ? refused : "-");
+	t->calls++;
+	if (t->error) {
+		*error_r = xstrdup(t->error);
+		return -1;
+	}
+	while (i > 0 && t->list[i] == NULL)
+		i--;
+	*token_r = xstrdup(t->list[i]);
+	return 0;
 }
 
 /* RFC 4648 base64 (padded) decoded, for reading SASL exchanges in
