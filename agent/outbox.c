@@ -22,6 +22,7 @@
 #include "jobnote.h"
 #include "log.h"
 #include "message.h"
+#include "oauth.h"
 #include "schedule.h"
 #include "smtp.h"
 #include "store.h"
@@ -636,7 +637,8 @@ static int claim(struct outbox *ob, const struct job_view *j, int64_t now)
 static int open_smtp(struct outbox *ob, char **error_r)
 {
 	const struct config *cfg = ob->cfg;
-	struct smtp_params p = {.server = &cfg->smtp, .helo = addr_domain(cfg->address)};
+	struct smtp_params p = {
+	        .server = &cfg->smtp, .helo = addr_domain(cfg->address), .token = oauth_token};
 	char *pw = NULL;
 	int rc;
 
