@@ -385,6 +385,42 @@ static const char *stage_name(enum stage st)
 	}
 }
 
+/* The 334 an XOAUTH2 or OAUTHBEARER server sends when it refuses a token
+ * carries the reason as base64 JSON (RFC 7628 section 3.2.2); for the
+ * error text it is decoded when it is printable: 334 {"status":"401",...}.
+ * Anything else is left as it is. */
+static void decode_334(char *reply, size_t size)
+{
+	char out[sizeof(((struct smtp *)0)->reply) - 4];
+	const char *p = reply + 4;
+	unsigned acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	if (strncmp(reply, "334 ", 4) != 0)
+		return;
+	for (; *p && *p != '='; p++) {
+		const char *digits =
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *d = strchr(digits, *p);
+
+		if (d == NULL)
+			return;
+		acc = (acc << 6) | (unsigned)(d - digits);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n] = (char)((acc >> bits) & 0xff);
+			if (out[n] < 0x20 || out[n] > 0x7e || n + 1 >= sizeof(out))
+				return;
+			n++;
+		}
+	}
+	out[n] = '\0';
+	if (n > 0)
+		snprintf(reply + 4, size - 4, "%s", out);
+}
+
 /* Hands libcurl the token to sign in with: the cached one, or a fresh one
  * when refused is the token the server just refused.  Returns 0, or -1
  * with the reason in res (SMTP_TEMPFAIL, code 0). */
@@ -473,6 +509,7 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 		 * connection (nothing of the message went out) */
 		if (rc == CURLE_LOGIN_DENIED && s->token && !refused) {
 			refused = 1;
+			decode_334(s->reply, sizeof(s->reply));
 			log_info("smtp %s: the server refused the OAuth2 token for %s (%s); "
 			         "getting a new one",
 			         s->hostport, s->sc->user, s->reply[0] ? s->reply : "no reply");
@@ -506,6 +543,7 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 	if (rc == CURLE_LOGIN_DENIED && s->token) {
 		/* the token source failed (res holds why), or the fresh token
 		 * was refused too */
+		decode_334(s->reply, sizeof(s->reply));
 		if (res->reply[0] == '\0')
 			local_reply(res, "%s: %s login refused for %s, also with a new token: %s",
 			            s->hostport,

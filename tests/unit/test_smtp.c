@@ -638,6 +638,8 @@ static void test_xoauth2_refused_twice(void **state)
 	if (strstr(res.reply, ": XOAUTH2 login refused for user, also with a new token: 334 ") ==
 	    NULL)
 		fail_msg("reply: %s", res.reply);
+	if (strstr(res.reply, "334 {\"status\":\"400\",\"schemes\":\"Bearer\",") == NULL)
+		fail_msg("334 not decoded: %s", res.reply);
 	assert_int_equal(test_tokens()->calls, 2);
 	smtp_close(s);
 	fake_wait_idle();
