@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -572,22 +571,6 @@ static int handler(void *user, const char *section, const char *name, const char
 	return 1; /* keep going: report every fault */
 }
 
-static int is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (host == NULL)
-		return 0;
-	if (str_ieq(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
 static int line_of(const struct loader *l, const char *section, const char *key)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
@@ -606,20 +589,22 @@ static int url_host_is_loopback(const char *url)
 	if (h == NULL)
 		return 0;
 	h += 3;
+	if (memchr(h, '@', strcspn(h, "/?#")) != NULL) /* user@host */
+		return 0;
 	if (*h == '[') { /* an IPv6 literal */
 		h++;
 		end = strchr(h, ']');
 	} else {
 		end = h + strcspn(h, ":/?#");
 	}
-	if (end == NULL || strchr(h, '@') != NULL)
+	if (end == NULL)
 		return 0;
 	n = (size_t)(end - h);
 	if (n == 0 || n >= sizeof(host))
 		return 0;
 	memcpy(host, h, n);
 	host[n] = '\0';
-	return is_loopback(host);
+	return host_is_loopback(host);
 }
 
 /* The OAuth2 settings of one server: one complete token source, no
@@ -691,7 +676,7 @@ static void check_server(struct loader *l, const char *section, struct server_co
 {
 	if (s->server == NULL)
 		return;
-	if (s->security == SEC_NONE && !s->allow_insecure && !is_loopback(s->server))
+	if (s->security == SEC_NONE && !s->allow_insecure && !host_is_loopback(s->server))
 		fault(l, line_of(l, section, "security"),
 		      "[%s] security = none sends the %s in clear text to %s; it is "
 		      "accepted only for a loopback server or with allow_insecure = yes",

@@ -246,23 +246,6 @@ static int sa_is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-/* Loopback by name: "localhost", 127.0.0.0/8, ::1 (and ::ffff:127.x). */
-static int host_is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct sockaddr_in6 s6;
-
-	if (str_ieq(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	memset(&s6, 0, sizeof(s6));
-	s6.sin6_family = AF_INET6;
-	if (inet_pton(AF_INET6, host, &s6.sin6_addr) == 1)
-		return sa_is_loopback((const struct sockaddr *)&s6);
-	return 0;
-}
-
 static int host_is_ip(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];

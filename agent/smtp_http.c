@@ -17,7 +17,6 @@
  */
 #include "smtp.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,28 +49,6 @@ static size_t on_write(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static int loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-	char h[64];
-	size_t n = strlen(host);
-
-	/* libcurl gives an IPv6 literal with its brackets */
-	if (n >= 2 && n < sizeof(h) && host[0] == '[' && host[n - 1] == ']') {
-		memcpy(h, host + 1, n - 2);
-		h[n - 2] = '\0';
-		host = h;
-	}
-	if (str_ieq(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
-}
-
 /* Checks the URL: https, or http to loopback.  Sets *is_loopback. */
 static int url_ok(const char *url, int *is_loopback, char **error_r)
 {
@@ -87,7 +64,7 @@ static int url_ok(const char *url, int *is_loopback, char **error_r)
 		*error_r = xasprintf("'%s' is not a URL", url);
 		goto out;
 	}
-	*is_loopback = loopback(host);
+	*is_loopback = host_is_loopback(host);
 	if (strcmp(scheme, "https") != 0 && !(strcmp(scheme, "http") == 0 && *is_loopback)) {
 		*error_r = xasprintf("refusing %s://%s: the token endpoint must be https "
 		                     "(http only on a loopback address)",
