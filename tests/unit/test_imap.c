@@ -59,18 +59,6 @@ struct fake {
 
 /* --- the fake server --------------------------------------------------- */
 
-static void send_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
 static void send_reply(int fd, const char *reply, const char *tag)
 {
 	struct buf b = {0};
@@ -87,7 +75,7 @@ static void send_reply(int fd, const char *reply, const char *tag)
 		}
 	}
 	if (b.len > 0)
-		send_all(fd, b.s, b.len);
+		test_send_all(fd, b.s, b.len);
 	buf_free(&b);
 }
 
@@ -149,7 +137,7 @@ static void *fake_run(void *arg)
 	if (fd < 0)
 		return NULL;
 	if (f->greeting != NULL)
-		send_all(fd, f->greeting, strlen(f->greeting));
+		test_send_all(fd, f->greeting, strlen(f->greeting));
 	for (st = f->steps; st != NULL && st->expect != NULL; st++) {
 		const char *cmd;
 

@@ -54,18 +54,6 @@ static int ep_stopping(void)
 	return s;
 }
 
-static void send_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
 /* One request: headers, then Content-Length bytes of form. */
 static void serve(int fd)
 {
@@ -119,9 +107,9 @@ static void serve(int fd)
 		                  ep.status, b.len);
 
 		pthread_mutex_unlock(&ep.mu);
-		send_all(fd, head, (size_t)hn);
+		test_send_all(fd, head, (size_t)hn);
 	}
-	send_all(fd, b.s, b.len);
+	test_send_all(fd, b.s, b.len);
 	buf_free(&b);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -85,6 +86,20 @@ static inline char *stderr_capture_end(struct stderr_capture *c)
 		assert_int_equal(fread(out, 1, (size_t)n, c->tmp), (size_t)n);
 	fclose(c->tmp);
 	return out;
+}
+
+/* Writes all of s[0..n) to a fake server's socket (a peer that has gone
+ * ends it quietly: no SIGPIPE). */
+static inline void test_send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
 }
 
 /* A token source (server_token_fn, config.h) for the IMAP and SMTP tests:
