@@ -30,6 +30,7 @@ E2E_PORT_BASE=19140
 EP_PORT=$((E2E_PORT_BASE + 4))
 EP=http://127.0.0.1:$EP_PORT
 export MW_OAUTH2=$EP MW_EXTRA_USERS="admin@biz.test"
+E2E_SMTP=1
 . "$(dirname "$0")/lib.sh"
 EPLOG=$MAILWORLD_DIR.endpoint.log
 CLIENT_ID=refagent-test
@@ -72,38 +73,8 @@ line_of() { grep -n "^$2" "$W/$1.conf" | head -1 | cut -d: -f1; }
 # conf NAME: $W/NAME.conf (and its own database) signing in with the lines
 # in IMAP_AUTH and SMTP_AUTH (empty: the helper script)
 conf() {
-	local smtp=${SMTP_AUTH:-"auth = xoauth2
-oauth2_token_command = $W/helper.sh"}
-	cat >"$W/$1.conf" <<EOC
-[agent]
-address = agent@biz.test
-domains = biz.test
-name = Brightpath Renovations
-admin = admin@biz.test
-database = $W/$1.db
-filters = $E2E_TOP/filters
-templates = $E2E_TOP/templates
-
-[imap]
-server = 127.0.0.1
-port = $MW_IMAP_PORT
-security = none
-user = agent@biz.test
-poll_interval = 2
-timeout = 30
-$IMAP_AUTH
-
-[smtp]
-server = 127.0.0.1
-port = $MW_SMTP_PORT
-security = none
-user = agent@biz.test
-timeout = 30
-$smtp
-
-[reps]
-rep@biz.test = Tom Rivera
-EOC
+	SMTP_AUTH=${SMTP_AUTH:-"auth = xoauth2
+oauth2_token_command = $W/helper.sh"} E2E_DB=$W/$1.db E2E_TIMEOUT=30 write_config "$W/$1.conf"
 }
 ra() { local n=$1; shift; "$BIN" -c "$W/$n.conf" "$@"; }
 
