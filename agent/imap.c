@@ -42,7 +42,9 @@
  * STARTTLS the greeting's list is stale, RFC 3501 6.2.1) and the mechanism
  * must be offered as AUTH=XOAUTH2 or AUTH=OAUTHBEARER.  XOAUTH2 goes
  * through libetpan's mailimap_oauth2_authenticate(), which also answers
- * the error continuation XOAUTH2 servers send before their NO.  libetpan
+ * the error continuation XOAUTH2 servers send before their NO (it always
+ * puts the initial response on the command line: the servers that speak
+ * XOAUTH2, Gmail, Microsoft 365 and Dovecot, all offer SASL-IR).  libetpan
  * has no OAUTHBEARER of its own (its SASL path needs a cyrus-sasl plugin
  * Debian does not ship), so that one is written here on libetpan's public
  * stream calls, the same way: RFC 7628 section 3.1, with the initial

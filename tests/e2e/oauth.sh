@@ -247,3 +247,4 @@ reply=$(ra smtpwrong outbox --json | jq -r '[.[] | .error // empty][0]')
 [[ $reply == *"XOAUTH2 login refused for agent@biz.test, also with a new token"* ]] ||
 	fail "outbox reply: $reply"
 ok "a token Postfix refuses: the mail waits, the reason in the outbox"
+echo "oauth: all passed"
