@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
@@ -46,6 +45,7 @@ enum set_type {
 	               int: its position; the first word is the default */
 	T_COLOUR,   /* #rgb or #rrggbb */
 	T_URL,      /* an http(s) URL without spaces or quotes */
+	T_AUTH,     /* password | xoauth2 | oauthbearer */
 };
 
 struct setting {
@@ -79,6 +79,14 @@ static const struct setting settings[] = {
         {"imap", "password_file", T_PATH, NULL, OFF(imap.password_file), 0, 0},
         {"imap", "ca_file", T_PATH, NULL, OFF(imap.ca_file), 0, 0},
         {"imap", "timeout", T_INT, "30", OFF(imap.timeout), 1, 600},
+        {"imap", "auth", T_AUTH, "password", OFF(imap.auth), 0, 0},
+        {"imap", "oauth2_token_command", T_STRING, NULL, OFF(imap.oauth2_token_command), 0, 0},
+        {"imap", "oauth2_token_url", T_STRING, NULL, OFF(imap.oauth2_token_url), 0, 0},
+        {"imap", "oauth2_client_id", T_STRING, NULL, OFF(imap.oauth2_client_id), 0, 0},
+        {"imap", "oauth2_client_secret_file", T_PATH, NULL, OFF(imap.oauth2_client_secret_file), 0,
+         0},
+        {"imap", "oauth2_refresh_token_file", T_PATH, NULL, OFF(imap.oauth2_refresh_token_file), 0,
+         0},
         {"imap", "mailbox", T_STRING, "INBOX", OFF(imap_mailbox), 0, 0},
         {"imap", "poll_interval", T_INT, "60", OFF(poll_interval), 1, 86400},
 
@@ -90,6 +98,14 @@ static const struct setting settings[] = {
         {"smtp", "password_file", T_PATH, NULL, OFF(smtp.password_file), 0, 0},
         {"smtp", "ca_file", T_PATH, NULL, OFF(smtp.ca_file), 0, 0},
         {"smtp", "timeout", T_INT, "30", OFF(smtp.timeout), 1, 600},
+        {"smtp", "auth", T_AUTH, "password", OFF(smtp.auth), 0, 0},
+        {"smtp", "oauth2_token_command", T_STRING, NULL, OFF(smtp.oauth2_token_command), 0, 0},
+        {"smtp", "oauth2_token_url", T_STRING, NULL, OFF(smtp.oauth2_token_url), 0, 0},
+        {"smtp", "oauth2_client_id", T_STRING, NULL, OFF(smtp.oauth2_client_id), 0, 0},
+        {"smtp", "oauth2_client_secret_file", T_PATH, NULL, OFF(smtp.oauth2_client_secret_file), 0,
+         0},
+        {"smtp", "oauth2_refresh_token_file", T_PATH, NULL, OFF(smtp.oauth2_refresh_token_file), 0,
+         0},
 
         {"agent", "admin", T_ADDRESS, NULL, OFF(admin), 0, 0},
         {"agent", "phone", T_STRING, NULL, OFF(phone), 0, 0},
@@ -527,6 +543,19 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		free(*(char **)dst);
 		*(char **)dst = v;
 		return 0;
+	case T_AUTH:
+		if (str_ieq(v, "password"))
+			*(enum auth_mech *)dst = AUTH_PASSWORD;
+		else if (str_ieq(v, "xoauth2"))
+			*(enum auth_mech *)dst = AUTH_XOAUTH2;
+		else if (str_ieq(v, "oauthbearer"))
+			*(enum auth_mech *)dst = AUTH_OAUTHBEARER;
+		else {
+			fault(l, l->line, "%s: '%s' is not password, xoauth2 or oauthbearer",
+			      s->key, v);
+			ok = 0;
+		}
+		break;
 	case T_SECURITY:
 		if (str_ieq(v, "tls"))
 			*(enum security *)dst = SEC_TLS;
@@ -651,25 +680,16 @@ static int handler(void *user, const char *section, const char *name, const char
 	if (strstr(name, "password") && strcmp(name, "password_file") != 0)
 		fault(l, l->line, "[%s] %s: passwords do not go in the config; use password_file",
 		      section, name);
+	else if (strncmp(name, "oauth2_", 7) == 0 &&
+	         (strstr(name, "secret") || strstr(name, "token")))
+		fault(l, l->line,
+		      "[%s] %s: OAuth2 secrets and tokens do not go in the config; use "
+		      "oauth2_client_secret_file, oauth2_refresh_token_file or "
+		      "oauth2_token_command",
+		      section, name);
 	else
 		fault(l, l->line, "unknown setting '%s' in [%s]", name, section);
 	return 1; /* keep going: report every fault */
-}
-
-static int is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (host == NULL)
-		return 0;
-	if (str_ieq(host, "localhost"))
-		return 1;
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, host, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
 }
 
 static int line_of(const struct loader *l, const char *section, const char *key)
@@ -680,16 +700,109 @@ static int line_of(const struct loader *l, const char *section, const char *key)
 	return 0;
 }
 
+/* The host of an http(s) URL is loopback ("http://127.0.0.1:8080/token"). */
+static int url_host_is_loopback(const char *url)
+{
+	const char *h = strstr(url, "://"), *end;
+	char host[256];
+	size_t n;
+
+	if (h == NULL)
+		return 0;
+	h += 3;
+	if (memchr(h, '@', strcspn(h, "/?#")) != NULL) /* user@host */
+		return 0;
+	if (*h == '[') { /* an IPv6 literal */
+		h++;
+		end = strchr(h, ']');
+	} else {
+		end = h + strcspn(h, ":/?#");
+	}
+	if (end == NULL)
+		return 0;
+	n = (size_t)(end - h);
+	if (n == 0 || n >= sizeof(host))
+		return 0;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	return host_is_loopback(host);
+}
+
+/* The OAuth2 settings of one server: one complete token source, no
+ * password, and the token endpoint over https (plain http is for a test
+ * endpoint on loopback only: the answer carries the access token). */
+static void check_oauth(struct loader *l, const char *section, const struct server_config *s)
+{
+	const char *mech = config_auth_name(s->auth);
+	int flow = s->oauth2_token_url || s->oauth2_client_id || s->oauth2_client_secret_file ||
+	           s->oauth2_refresh_token_file;
+	int at = line_of(l, section, "auth");
+
+	if (s->auth == AUTH_PASSWORD) {
+		static const char *const keys[] = {"oauth2_token_command", "oauth2_token_url",
+		                                   "oauth2_client_id", "oauth2_client_secret_file",
+		                                   "oauth2_refresh_token_file"};
+
+		for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+			if (line_of(l, section, keys[i]))
+				fault(l, line_of(l, section, keys[i]),
+				      "[%s] %s is set but auth = password (set auth = xoauth2 "
+				      "or oauthbearer to sign in with OAuth2)",
+				      section, keys[i]);
+		return;
+	}
+	if (s->user == NULL)
+		fault(l, at, "[%s] auth = %s needs user (the mailbox's address)", section, mech);
+	if (s->password_file != NULL)
+		fault(l, line_of(l, section, "password_file"),
+		      "[%s] password_file is set but auth = %s signs in with a token, not a "
+		      "password; remove password_file",
+		      section, mech);
+	if (s->oauth2_token_command != NULL && flow) {
+		fault(l, line_of(l, section, "oauth2_token_command"),
+		      "[%s] oauth2_token_command and the refresh flow (oauth2_token_url, "
+		      "oauth2_client_id, ...) are both set; keep one",
+		      section);
+		return;
+	}
+	if (s->oauth2_token_command != NULL) {
+		if (str_blank(s->oauth2_token_command))
+			fault(l, line_of(l, section, "oauth2_token_command"),
+			      "[%s] oauth2_token_command is empty", section);
+		return;
+	}
+	if (!flow) {
+		fault(l, at,
+		      "[%s] auth = %s needs oauth2_token_command, or oauth2_token_url, "
+		      "oauth2_client_id and oauth2_refresh_token_file",
+		      section, mech);
+		return;
+	}
+	if (s->oauth2_token_url == NULL)
+		fault(l, at, "[%s] auth = %s: oauth2_token_url is not set", section, mech);
+	else if (!str_istarts(s->oauth2_token_url, "https://") &&
+	         !(str_istarts(s->oauth2_token_url, "http://") &&
+	           url_host_is_loopback(s->oauth2_token_url)))
+		fault(l, line_of(l, section, "oauth2_token_url"),
+		      "[%s] oauth2_token_url '%s' is not an https:// URL (http:// is accepted "
+		      "only for a loopback address)",
+		      section, s->oauth2_token_url);
+	if (s->oauth2_client_id == NULL)
+		fault(l, at, "[%s] auth = %s: oauth2_client_id is not set", section, mech);
+	if (s->oauth2_refresh_token_file == NULL)
+		fault(l, at, "[%s] auth = %s: oauth2_refresh_token_file is not set", section, mech);
+}
+
 static void check_server(struct loader *l, const char *section, struct server_config *s)
 {
 	if (s->server == NULL)
 		return;
-	if (s->security == SEC_NONE && !s->allow_insecure && !is_loopback(s->server))
+	if (s->security == SEC_NONE && !s->allow_insecure && !host_is_loopback(s->server))
 		fault(l, line_of(l, section, "security"),
-		      "[%s] security = none sends the password in clear text to %s; it is "
+		      "[%s] security = none sends the %s in clear text to %s; it is "
 		      "accepted only for a loopback server or with allow_insecure = yes",
-		      section, s->server);
-	if (s->user != NULL && s->password_file == NULL)
+		      section, s->auth == AUTH_PASSWORD ? "password" : "access token", s->server);
+	if (s->auth == AUTH_PASSWORD && s->user != NULL && s->password_file == NULL)
 		fault(l, line_of(l, section, "user"), "[%s] user is set but password_file is not",
 		      section);
 	/* a password nobody logs in with: the server would refuse every
@@ -697,6 +810,7 @@ static void check_server(struct loader *l, const char *section, struct server_co
 	if (s->password_file != NULL && s->user == NULL)
 		fault(l, line_of(l, section, "password_file"),
 		      "[%s] password_file is set but user is not", section);
+	check_oauth(l, section, s);
 	if (s->port == 0) {
 		if (strcmp(section, "imap") == 0)
 			s->port = s->security == SEC_TLS ? 993 : 143;
@@ -814,6 +928,11 @@ static void free_server(struct server_config *s)
 	free(s->user);
 	free(s->password_file);
 	free(s->ca_file);
+	free(s->oauth2_token_command);
+	free(s->oauth2_token_url);
+	free(s->oauth2_client_id);
+	free(s->oauth2_client_secret_file);
+	free(s->oauth2_refresh_token_file);
 }
 
 void config_free(struct config *cfg)
@@ -854,37 +973,57 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
-int config_read_password(const struct server_config *s, char **pw_r, char **error_r)
+int config_read_secret(const char *path, const char *what, char **secret_r, char **error_r)
 {
 	struct stat st;
 	char *data = NULL;
 	size_t len = 0;
 
-	if (s->password_file == NULL) {
-		*error_r = xstrdup("no password_file is set");
-		return -1;
-	}
-	if (stat(s->password_file, &st) != 0) {
-		*error_r = xasprintf("%s: %s", s->password_file, strerror(errno));
+	if (stat(path, &st) != 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		*error_r = xasprintf("%s: readable by group or others; chmod 600 it",
-		                     s->password_file);
+		*error_r = xasprintf("%s: readable by group or others; chmod 600 it", path);
 		return -1;
 	}
-	if (file_read(s->password_file, 4096, &data, &len) != 0) {
-		*error_r = xasprintf("%s: %s", s->password_file, strerror(errno));
+	if (file_read(path, 16384, &data, &len) != 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
 		return -1;
 	}
 	data[strcspn(data, "\r\n")] = '\0';
 	if (data[0] == '\0') {
+		explicit_bzero(data, len);
 		free(data);
-		*error_r = xasprintf("%s: empty password", s->password_file);
+		*error_r = xasprintf("%s: empty %s", path, what);
 		return -1;
 	}
-	*pw_r = data;
+	/* the rest of the file (other lines) goes nowhere */
+	if (strlen(data) < len)
+		explicit_bzero(data + strlen(data), len - strlen(data));
+	*secret_r = data;
 	return 0;
+}
+
+int config_read_password(const struct server_config *s, char **pw_r, char **error_r)
+{
+	if (s->password_file == NULL) {
+		*error_r = xstrdup("no password_file is set");
+		return -1;
+	}
+	return config_read_secret(s->password_file, "password", pw_r, error_r);
+}
+
+const char *config_auth_name(enum auth_mech a)
+{
+	switch (a) {
+	case AUTH_XOAUTH2:
+		return "xoauth2";
+	case AUTH_OAUTHBEARER:
+		return "oauthbearer";
+	default:
+		return "password";
+	}
 }
 
 /* local@domain equals base, or is base's plus-address local+tag@domain. */

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "imap.h"
 #include "log.h"
+#include "oauth.h"
 #include "store.h"
 #include "util.h"
 
@@ -134,7 +135,8 @@ int fetch_pass(struct intake *in, struct imap *im, const char *mailbox, volatile
 
 int fetch_connect(const struct config *cfg, struct imap **im_r, char **error_r)
 {
-	struct imap_params p = {.server = &cfg->imap, .mailbox = cfg->imap_mailbox};
+	struct imap_params p = {
+	        .server = &cfg->imap, .mailbox = cfg->imap_mailbox, .token = oauth_token};
 	char *pw = NULL;
 	int rc;
 

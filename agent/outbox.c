@@ -23,6 +23,7 @@
 #include "lifecycle.h"
 #include "log.h"
 #include "message.h"
+#include "oauth.h"
 #include "review.h"
 #include "schedule.h"
 #include "smtp.h"
@@ -729,7 +730,8 @@ static int claim(struct outbox *ob, const struct job_view *j, int64_t now)
 static int open_smtp(struct outbox *ob, char **error_r)
 {
 	const struct config *cfg = ob->cfg;
-	struct smtp_params p = {.server = &cfg->smtp, .helo = addr_domain(cfg->address)};
+	struct smtp_params p = {
+	        .server = &cfg->smtp, .helo = addr_domain(cfg->address), .token = oauth_token};
 	char *pw = NULL;
 	int rc;
 

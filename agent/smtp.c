@@ -32,6 +32,17 @@
  *
  * Verbose mode must be on for the debug callback to be called; the
  * callback takes all of it, so nothing reaches stderr.
+ *
+ * OAuth2 (auth = xoauth2 | oauthbearer): libcurl speaks both mechanisms
+ * (CURLOPT_XOAUTH2_BEARER, and CURLOPT_LOGIN_OPTIONS to pin the one
+ * configured), with the initial response on the AUTH line (CURLOPT_SASL_IR,
+ * RFC 4954 section 4), as Gmail documents it:
+ * "AUTH XOAUTH2 base64(user=U^Aauth=Bearer T^A^A)".  The token is asked of
+ * the token source before each send, so an expired one is replaced before
+ * libcurl opens a new connection with it; libcurl does not reuse a
+ * connection made with another token.  A refusal (CURLE_LOGIN_DENIED: a
+ * 535, or the 334 with an error in JSON that XOAUTH2 servers send) gets
+ * one fresh token and one more try on a new connection.
  */
 #include "smtp.h"
 
@@ -44,6 +55,7 @@
 #include <curl/curl.h>
 
 #include "log.h"
+#include "smtp_p.h"
 #include "util.h"
 
 /* Which command a reply answers: the last one we sent. */
@@ -59,6 +71,11 @@ struct smtp {
 	CURL *curl;
 	char *hostport; /* "host:port" for error texts */
 	int connections;
+
+	/* OAuth2: NULL token when signing in with a password or not at all */
+	const struct server_config *sc;
+	server_token_fn *token;
+	char *bearer; /* the token libcurl has, wiped when replaced */
 
 	/* the send in progress */
 	const char *data;
@@ -204,6 +221,19 @@ static int envelope_ok(const char *a, int empty_ok)
 	return 1;
 }
 
+int smtp_global_init(char **error_r)
+{
+	if (!global_done) {
+		/* not thread-safe, see smtp.h */
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			*error_r = xstrdup("libcurl: global init failed");
+			return -1;
+		}
+		global_done = 1;
+	}
+	return 0;
+}
+
 #define SETOPT(opt, val)                                                                           \
 	do {                                                                                       \
 		CURLcode rc_ = curl_easy_setopt(s->curl, opt, val);                                \
@@ -240,14 +270,13 @@ int smtp_open(const struct smtp_params *p, struct smtp **s_r, char **error_r)
 		*error_r = xstrdup("smtp: a password needs a user");
 		return -1;
 	}
-	if (!global_done) {
-		/* not thread-safe, see smtp.h */
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-			*error_r = xstrdup("libcurl: global init failed");
-			return -1;
-		}
-		global_done = 1;
+	if (sc->auth != AUTH_PASSWORD && (str_blank(sc->user) || p->token == NULL)) {
+		*error_r = xasprintf("smtp: auth = %s needs a user and a token source",
+		                     config_auth_name(sc->auth));
+		return -1;
 	}
+	if (smtp_global_init(error_r) != 0)
+		return -1;
 
 	port = sc->port;
 	if (port == 0)
@@ -280,7 +309,14 @@ int smtp_open(const struct smtp_params *p, struct smtp **s_r, char **error_r)
 	SETOPT(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (sc->ca_file)
 		SETOPT(CURLOPT_CAINFO, sc->ca_file);
-	if (p->password) {
+	if (sc->auth != AUTH_PASSWORD) {
+		s->sc = sc;
+		s->token = p->token;
+		SETOPT(CURLOPT_USERNAME, sc->user);
+		SETOPT(CURLOPT_LOGIN_OPTIONS,
+		       sc->auth == AUTH_OAUTHBEARER ? "AUTH=OAUTHBEARER" : "AUTH=XOAUTH2");
+		SETOPT(CURLOPT_SASL_IR, 1L);
+	} else if (p->password) {
 		SETOPT(CURLOPT_USERNAME, sc->user);
 		SETOPT(CURLOPT_PASSWORD, p->password);
 	}
@@ -316,6 +352,10 @@ void smtp_close(struct smtp *s)
 	/* sends QUIT on a connection still open */
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
+	if (s->bearer) {
+		explicit_bzero(s->bearer, strlen(s->bearer));
+		free(s->bearer);
+	}
 	free(s->hostport);
 	free(s);
 }
@@ -345,6 +385,72 @@ static const char *stage_name(enum stage st)
 	}
 }
 
+/* The 334 an XOAUTH2 or OAUTHBEARER server sends when it refuses a token
+ * carries the reason as base64 JSON (RFC 7628 section 3.2.2); for the
+ * error text it is decoded when it is printable: 334 {"status":"401",...}.
+ * Anything else is left as it is. */
+static void decode_334(char *reply, size_t size)
+{
+	char out[sizeof(((struct smtp *)0)->reply) - 4];
+	const char *p = reply + 4;
+	unsigned acc = 0;
+	size_t n = 0;
+	int bits = 0;
+
+	if (strncmp(reply, "334 ", 4) != 0)
+		return;
+	for (; *p && *p != '='; p++) {
+		const char *digits =
+		        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		const char *d = strchr(digits, *p);
+
+		if (d == NULL)
+			return;
+		acc = (acc << 6) | (unsigned)(d - digits);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[n] = (char)((acc >> bits) & 0xff);
+			if (out[n] < 0x20 || out[n] > 0x7e || n + 1 >= sizeof(out))
+				return;
+			n++;
+		}
+	}
+	out[n] = '\0';
+	if (n > 0)
+		snprintf(reply + 4, size - 4, "%s", out);
+}
+
+/* Hands libcurl the token to sign in with: the cached one, or a fresh one
+ * when refused is the token the server just refused.  Returns 0, or -1
+ * with the reason in res (SMTP_TEMPFAIL, code 0). */
+static int use_token(struct smtp *s, const char *refused, struct smtp_result *res)
+{
+	char *tok = NULL, *err = NULL;
+
+	if (s->token(s->sc, refused, &tok, &err) != 0) {
+		res->status = SMTP_TEMPFAIL;
+		res->code = 0;
+		local_reply(res, "%s: %s", s->hostport, err ? err : "no OAuth2 token");
+		free(err);
+		return -1;
+	}
+	if (s->bearer && strcmp(s->bearer, tok) == 0) {
+		explicit_bzero(tok, strlen(tok));
+		free(tok);
+		return 0;
+	}
+	if (s->bearer) {
+		explicit_bzero(s->bearer, strlen(s->bearer));
+		free(s->bearer);
+	}
+	s->bearer = tok;
+	/* libcurl copies it; a connection made with the old token is not
+	 * reused for the new one */
+	curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, s->bearer);
+	return 0;
+}
+
 enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *const *rcpts,
                            size_t n, const char *data, size_t len, struct smtp_result *res)
 {
@@ -353,7 +459,7 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 	CURLcode rc;
 	long nconn = 0;
 	size_t i;
-	int attempt;
+	int attempt, refused = 0;
 
 	memset(res, 0, sizeof(*res));
 	res->status = SMTP_PERMFAIL; /* for the checks below: retrying cannot help */
@@ -376,6 +482,10 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 			fatal("out of memory (recipient list)");
 	}
 
+	if (s->token && use_token(s, NULL, res) != 0) {
+		curl_slist_free_all(list);
+		return res->status;
+	}
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_FROM, mail_from);
 	curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, list);
 	curl_easy_setopt(s->curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
@@ -395,6 +505,19 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 			nconn = 0;
 		if (nconn > 0)
 			s->connections += (int)nconn;
+		/* the token refused: once more with a fresh one, on a new
+		 * connection (nothing of the message went out) */
+		if (rc == CURLE_LOGIN_DENIED && s->token && !refused) {
+			refused = 1;
+			decode_334(s->reply, sizeof(s->reply));
+			log_info("smtp %s: the server refused the OAuth2 token for %s (%s); "
+			         "getting a new one",
+			         s->hostport, s->sc->user, s->reply[0] ? s->reply : "no reply");
+			if (use_token(s, s->bearer, res) != 0)
+				break;
+			curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+			continue;
+		}
 		/*
 		 * libcurl 7.88 checks a kept connection before reuse but counts
 		 * a socket with unread input as alive.  A server that closed
@@ -417,7 +540,18 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 	s->data = NULL;
 	s->len = s->pos = 0;
 
-	if (rc == CURLE_OK) {
+	if (rc == CURLE_LOGIN_DENIED && s->token) {
+		/* the token source failed (res holds why), or the fresh token
+		 * was refused too */
+		decode_334(s->reply, sizeof(s->reply));
+		if (res->reply[0] == '\0')
+			local_reply(res, "%s: %s login refused for %s, also with a new token: %s",
+			            s->hostport,
+			            s->sc->auth == AUTH_OAUTHBEARER ? "OAUTHBEARER" : "XOAUTH2",
+			            s->sc->user, s->reply[0] ? s->reply : "no reply");
+		res->status = SMTP_TEMPFAIL;
+		res->code = 0;
+	} else if (rc == CURLE_OK) {
 		res->status = SMTP_OK;
 		res->code = s->code;
 		snprintf(res->reply, sizeof(res->reply), "%s", s->reply);

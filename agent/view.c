@@ -365,3 +365,25 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	        lifecycle_money(cfg, r->rewards_owed, a, sizeof(a)), r->rewards_owed_n,
 	        lifecycle_money(cfg, r->rewards_paid, b, sizeof(b)), r->rewards_paid_n);
 }
+
+int view_json_string(const char *text, size_t len, const char *key, char **value_r)
+{
+	json_error_t e;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &e), *v;
+	int rc = 0;
+
+	if (root == NULL || !json_is_object(root)) {
+		json_decref(root);
+		return -1;
+	}
+	v = json_object_get(root, key);
+	if (json_is_string(v) && strlen(json_string_value(v)) == json_string_length(v)) {
+		*value_r = xstrdup(json_string_value(v));
+		rc = 1;
+	} else if (json_is_integer(v)) {
+		*value_r = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		rc = 1;
+	}
+	json_decref(root);
+	return rc;
+}

@@ -12,6 +12,16 @@
  *
  * Passwords are never in the config: password_file names a file whose first
  * line is the password; config_read_password() reads it when it is needed.
+ * The same holds for the OAuth2 secrets (client secret, refresh token):
+ * files of their own, mode 0600, read by config_read_secret().
+ *
+ * A server signs in with a password (auth = password, the default) or with
+ * an OAuth2 access token (auth = xoauth2 | oauthbearer, for Gmail and
+ * Microsoft 365, which refuse passwords).  The token comes from
+ * oauth2_token_command, or from the built-in refresh flow (oauth2_token_url,
+ * oauth2_client_id, oauth2_client_secret_file, oauth2_refresh_token_file);
+ * the oauth module (oauth.h) gets it, the IMAP and SMTP modules ask for it
+ * through a server_token_fn.
  */
 #ifndef REFAGENT_CONFIG_H
 #define REFAGENT_CONFIG_H
@@ -19,6 +29,11 @@
 #include <stddef.h>
 
 enum security { SEC_TLS = 0, SEC_STARTTLS, SEC_NONE };
+
+/* How a server is signed in to: a password (LOGIN / AUTH PLAIN), or an
+ * OAuth2 access token in the SASL mechanism XOAUTH2 (Google's, also spoken
+ * by Microsoft) or OAUTHBEARER (RFC 7628). */
+enum auth_mech { AUTH_PASSWORD = 0, AUTH_XOAUTH2, AUTH_OAUTHBEARER };
 
 struct server_config {
 	char *server;
@@ -29,7 +44,26 @@ struct server_config {
 	char *password_file; /* absolute path, or NULL */
 	char *ca_file;       /* CA bundle (PEM) trusted instead of the system store, or NULL */
 	int timeout;         /* seconds for connect and each command */
+
+	/* OAuth2 (auth = xoauth2 | oauthbearer); config_load checked that
+	 * exactly one of the two token sources is complete */
+	enum auth_mech auth;
+	char *oauth2_token_command;      /* /bin/sh -c; first line of stdout = token */
+	char *oauth2_token_url;          /* the refresh flow: token endpoint (https) */
+	char *oauth2_client_id;          /* its client id */
+	char *oauth2_client_secret_file; /* absolute path, or NULL (public client) */
+	char *oauth2_refresh_token_file; /* absolute path; rewritten on rotation */
 };
+
+/*
+ * Where the IMAP and SMTP modules get an access token for s (oauth_token()
+ * in oauth.h; tests pass their own).  refused is NULL, or the token the
+ * server just refused: then a different, fresh one is wanted.  Returns 0
+ * and sets *token_r (caller frees and should wipe), or -1 with *error_r
+ * (caller frees; one line, no secret in it).
+ */
+typedef int server_token_fn(const struct server_config *s, const char *refused, char **token_r,
+                            char **error_r);
 
 struct rep {
 	char *email; /* lower case */
@@ -128,6 +162,16 @@ int config_read_password(const struct server_config *s, char **pw_r, char **erro
  * only a warning (systemd's LoadCredential= provides it at run time).
  * Returns how many failed. */
 int config_check_secrets(const struct config *cfg);
+
+/* Reads the first line of the secret file path (a password, client secret
+ * or refresh token; what names it in messages: "password", ...).  Returns
+ * 0 and sets *secret_r (caller frees, and should wipe), or -1 with
+ * *error_r naming the file, never its content (caller frees).  The file
+ * must not be readable by group or others, and must not be empty. */
+int config_read_secret(const char *path, const char *what, char **secret_r, char **error_r);
+
+/* "password", "xoauth2" or "oauthbearer". */
+const char *config_auth_name(enum auth_mech a);
 
 /* Non-zero when email (lower case) is one of the agent's own addresses:
  * the referral address, an alias, or a plus-address of either

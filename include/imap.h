@@ -13,7 +13,15 @@
  * Errors come back as -1 with *error_r (caller frees) saying what failed
  * and naming the server ("imap 127.0.0.1:10143: login failed for
  * agent@biz.test: ..."); whether the connection is still usable is in
- * imap_is_broken().  The password never appears in a message.
+ * imap_is_broken().  The password never appears in a message, nor does
+ * an OAuth2 token.
+ *
+ * Sign-in is LOGIN with the password (auth = password), or AUTHENTICATE
+ * XOAUTH2 / OAUTHBEARER (RFC 7628) with an access token from the params'
+ * server_token_fn, after checking that the server's CAPABILITY offers the
+ * mechanism.  A token the server refuses (a tagged NO) is replaced by a
+ * fresh one and tried once more on the same connection; a second NO is
+ * the error ("XOAUTH2 login refused for USER, also with a new token").
  *
  * Each call ignores SIGPIPE while it runs (libetpan writes to plain sockets
  * without MSG_NOSIGNAL) and restores the previous disposition.
@@ -34,8 +42,9 @@ struct imap;
 
 struct imap_params {
 	const struct server_config *server; /* server, port, security, ca_file, timeout */
-	const char *password;
-	const char *mailbox; /* e.g. "INBOX" */
+	const char *password;               /* auth = password */
+	const char *mailbox;                /* e.g. "INBOX" */
+	server_token_fn *token;             /* auth = xoauth2 | oauthbearer (oauth_token) */
 };
 
 /* One message in the mailbox. */

@@ -70,6 +70,11 @@ const char *addr_domain(const char *addr);
  * list, or is a sub-domain of one of them (forms.biz.test is in biz.test). */
 int domain_in_list(const char *domain, const char *list);
 
+/* Non-zero when host names this machine's loopback: "localhost",
+ * 127.0.0.0/8, ::1 or ::ffff:127.x.y.z, an IPv6 literal also in brackets
+ * ("[::1]", as URLs write it).  By name only: nothing is resolved. */
+int host_is_loopback(const char *host);
+
 /* Parses a decimal integer in [min, max]; returns 0 ok, -1 when s is not
  * such a number (no atoi: trailing junk and overflow are errors). */
 int parse_long(const char *s, long min, long max, long *out);

@@ -6,6 +6,10 @@
  * least id, status, referrer {name, email}, lead {name, email, phone,
  * company}, rep {name, email} or null, context (plain text), created_at
  * (ISO 8601 UTC); absent values are null.  `show` adds "events".
+ *
+ * It also reads the one JSON the agent receives, the answer of an OAuth2
+ * token endpoint (view_json_string, for oauth.c): jansson stays in this
+ * module, and the oauth module gets plain strings.
  */
 #ifndef REFAGENT_VIEW_H
 #define REFAGENT_VIEW_H
@@ -36,5 +40,15 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct
 
 /* Prints the report as JSON or text. */
 void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json);
+
+/*
+ * Reads member key of the JSON object in text[0..len) (an OAuth2 token
+ * endpoint's answer, RFC 6749 sections 5.1 and 5.2): a string as it is, an
+ * integer as its decimal text (expires_in comes as either).  Returns 1 and
+ * sets *value_r (caller frees, and should wipe: it may be a token); 0 when
+ * the member is absent, null, of another type, or a string holding NUL;
+ * -1 when text is not a JSON object.
+ */
+int view_json_string(const char *text, size_t len, const char *key, char **value_r);
 
 #endif

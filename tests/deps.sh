@@ -7,16 +7,18 @@ set -eu
 # build: compiler, pkg-config, the five core libraries, the helper libraries
 PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
 libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev"
-# tests: cmocka, a real IMAP server (Dovecot) and SMTP server (Postfix),
-# real mail clients (swaks, curl), jq to read --json, clang-format for lint,
-# faketime to move the clock, msmtp as the send benchmark's peer; man,
+# tests: cmocka, a real IMAP server (Dovecot; its oauth2 passdb is in
+# dovecot-core) and SMTP server (Postfix), real mail clients (swaks, curl),
+# jq to read --json, clang-format for lint, faketime to move the clock,
+# msmtp as the send benchmark's peer, python3 for the OAuth2 test's token
+# endpoint (tests/e2e/oauth_endpoint.py, standard library only); man,
 # groff and col to render the man pages, systemd-analyze to verify the units
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
-clang-format faketime msmtp ca-certificates openssl tzdata \
+clang-format faketime msmtp ca-certificates openssl tzdata python3 \
 man-db groff-base bsdextrautils systemd"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers
-	PKGS="$PKGS python3 nodejs npm"
+	PKGS="$PKGS nodejs npm"
 fi
 
 missing=""

@@ -38,6 +38,11 @@ world_stop() {
 	rm -rf "$MAILWORLD_DIR"
 }
 
+# write_config FILE: the agent's config for this world.  Optional: E2E_DB
+# (the database), E2E_TIMEOUT (seconds; default 10 for IMAP, the agent's
+# default for SMTP), IMAP_AUTH (lines that sign in to IMAP instead of the
+# password, e.g. auth = xoauth2 and a token source), and with E2E_SMTP=1,
+# SMTP_AUTH (the same for SMTP; without it the agent sends without AUTH).
 write_config() {
 	cat >"$1" <<EOC
 # refagent config for the loopback mail world of tests/e2e
@@ -45,7 +50,7 @@ write_config() {
 address = agent@biz.test
 domains = biz.test
 name = Brightpath Renovations
-database = $W/refagent.db
+database = ${E2E_DB:-$W/refagent.db}
 filters = $E2E_TOP/filters
 templates = $E2E_TOP/templates
 
@@ -54,10 +59,10 @@ server = 127.0.0.1
 port = $MW_IMAP_PORT
 security = none
 user = agent@biz.test
-password_file = $W/password
+${IMAP_AUTH:-password_file = $W/password}
 mailbox = INBOX
 poll_interval = 2
-timeout = 10
+timeout = ${E2E_TIMEOUT:-10}
 
 [reps]
 rep@biz.test = Tom Rivera
@@ -72,6 +77,9 @@ EOC
 server = 127.0.0.1
 port = $MW_SMTP_PORT
 security = none
+${E2E_TIMEOUT:+timeout = $E2E_TIMEOUT}
+${SMTP_AUTH:+user = agent@biz.test
+$SMTP_AUTH}
 EOC
 	fi
 }

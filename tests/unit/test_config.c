@@ -1,6 +1,8 @@
 /*
  * test_config.c - refagent.conf: defaults, every kind of fault reported as
- * file:line, paths relative to the config, passwords only from a file.
+ * file:line, paths relative to the config, passwords only from a file,
+ * and the OAuth2 keys: one complete token source, no password with it,
+ * secrets only in files.
  */
 #include "testutil.h"
 
@@ -208,6 +210,166 @@ static void test_password_file(void **state)
 	free(pwpath);
 }
 
+static void test_oauth_settings(void **state)
+{
+	char *path = write_conf("o.conf", "[agent]\naddress = a@biz.test\n"
+	                                  "[imap]\nserver = imap.gmail.com\nuser = a@biz.test\n"
+	                                  "auth = XOAUTH2\n"
+	                                  "oauth2_token_command = oama access a@biz.test\n"
+	                                  "[smtp]\nserver = smtp.office365.com\n"
+	                                  "security = starttls\nuser = a@biz.test\n"
+	                                  "auth = oauthbearer\n"
+	                                  "oauth2_token_url = https://login.microsoftonline.com/"
+	                                  "common/oauth2/v2.0/token\n"
+	                                  "oauth2_client_id = 08162f7c\n"
+	                                  "oauth2_client_secret_file = client.secret\n"
+	                                  "oauth2_refresh_token_file = /etc/refagent/refresh\n");
+	struct config *cfg = NULL;
+	char *out = NULL, *want = xasprintf("%s/client.secret", dir);
+
+	assert_int_equal(load_capture(path, &cfg, &out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(cfg->imap.auth, AUTH_XOAUTH2);
+	assert_string_equal(cfg->imap.oauth2_token_command, "oama access a@biz.test");
+	assert_int_equal(cfg->smtp.auth, AUTH_OAUTHBEARER);
+	assert_int_equal(cfg->smtp.port, 587);
+	assert_string_equal(cfg->smtp.oauth2_client_id, "08162f7c");
+	assert_string_equal(cfg->smtp.oauth2_client_secret_file, want);
+	assert_string_equal(cfg->smtp.oauth2_refresh_token_file, "/etc/refagent/refresh");
+	assert_null(cfg->smtp.oauth2_token_command);
+	assert_string_equal(config_auth_name(cfg->smtp.auth), "oauthbearer");
+	config_free(cfg);
+	free(out);
+	free(want);
+	free(path);
+}
+
+/* Each wrong combination is a fault with the line to fix. */
+static void test_oauth_faults(void **state)
+{
+	char *path =
+	        write_conf("p.conf", "[agent]\naddress = a@biz.test\n"      /* 1, 2 */
+	                             "[imap]\n"                             /* 3 */
+	                             "server = imap.gmail.com\n"            /* 4 */
+	                             "auth = xoauth2\n"                     /* 5 */
+	                             "oauth2_client_secret = GOCSPX-hush\n" /* 6 */
+	                             "[smtp]\n"                             /* 7 */
+	                             "server = smtp.gmail.com\n"            /* 8 */
+	                             "user = a@biz.test\n"                  /* 9 */
+	                             "password_file = pw\n"                 /* 10 */
+	                             "auth = oauthbearer\n"                 /* 11 */
+	                             "oauth2_token_command = echo tok\n"    /* 12 */
+	                             "oauth2_token_url = http://oauth2.example.com/token\n" /* 13 */
+	                             "[agent]\n"                                            /* 14 */
+	                             "name = x\n");                                         /* 15 */
+	char *path2 = write_conf("q.conf", "[agent]\naddress = a@biz.test\n"   /* 1, 2 */
+	                                   "[imap]\nserver = imap.gmail.com\n" /* 3, 4 */
+	                                   "user = a@biz.test\n"               /* 5 */
+	                                   "password_file = pw\n"              /* 6 */
+	                                   "oauth2_client_id = abc\n"          /* 7 */
+	                                   "[smtp]\nserver = smtp.gmail.com\n" /* 8, 9 */
+	                                   "user = a@biz.test\n"               /* 10 */
+	                                   "auth = xoauth2\n"                  /* 11 */
+	                                   "oauth2_client_id = abc\n"          /* 12 */
+	                                   "auth = sso\n");                    /* 13 */
+	struct config *cfg = NULL;
+	char *out = NULL;
+	char want[512];
+	const char *expect[] = {
+	        ":5: [imap] auth = xoauth2 needs user",
+	        ":5: [imap] auth = xoauth2 needs oauth2_token_command, or oauth2_token_url, "
+	        "oauth2_client_id and oauth2_refresh_token_file",
+	        ":6: [imap] oauth2_client_secret: OAuth2 secrets and tokens do not go in the "
+	        "config",
+	        ":10: [smtp] password_file is set but auth = oauthbearer signs in with a token",
+	        ":12: [smtp] oauth2_token_command and the refresh flow",
+	};
+	const char *expect2[] = {
+	        ":7: [imap] oauth2_client_id is set but auth = password",
+	        ":13: auth: 'sso' is not password, xoauth2 or oauthbearer",
+	        ":13: [smtp] auth is set twice",
+	        ":13: [smtp] auth = xoauth2: oauth2_token_url is not set",
+	        ":13: [smtp] auth = xoauth2: oauth2_refresh_token_file is not set",
+	};
+
+	assert_int_equal(load_capture(path, &cfg, &out), -1);
+	for (size_t i = 0; i < ARRAY_SIZE(expect); i++) {
+		snprintf(want, sizeof(want), "%s%s", path, expect[i]);
+		if (strstr(out, want) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want, out);
+	}
+	assert_null(strstr(out, "GOCSPX-hush"));
+	free(out);
+	assert_int_equal(load_capture(path2, &cfg, &out), -1);
+	for (size_t i = 0; i < ARRAY_SIZE(expect2); i++) {
+		snprintf(want, sizeof(want), "%s%s", path2, expect2[i]);
+		if (strstr(out, want) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want, out);
+	}
+	free(out);
+	free(path);
+	free(path2);
+}
+
+/* http:// is for a token endpoint on loopback only. */
+static void test_oauth_url(void **state)
+{
+	static const struct {
+		const char *url;
+		int ok;
+	} cases[] = {
+	        {"https://oauth2.googleapis.com/token", 1},
+	        {"http://127.0.0.1:8080/token", 1},
+	        {"http://localhost/token", 1},
+	        {"http://[::1]:99/token", 1},
+	        {"http://oauth2.googleapis.com/token", 0},
+	        {"http://127.0.0.1.evil.test/token", 0},
+	        {"http://127.0.0.1@evil.test/token", 0},
+	        {"ftp://127.0.0.1/token", 0},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *text = xasprintf("[agent]\naddress = a@biz.test\n[imap]\nserver = x.test\n"
+		                       "user = a@biz.test\nauth = xoauth2\noauth2_token_url = %s\n"
+		                       "oauth2_client_id = id\noauth2_refresh_token_file = rt\n",
+		                       cases[i].url);
+		char *path = write_conf("u.conf", text);
+		struct config *cfg = NULL;
+		char *out = NULL;
+
+		if ((load_capture(path, &cfg, &out) == 0) != cases[i].ok)
+			fail_msg("%s: want %s, got:\n%s", cases[i].url,
+			         cases[i].ok ? "ok" : "a fault", out);
+		config_free(cfg);
+		free(out);
+		free(path);
+		free(text);
+	}
+}
+
+static void test_read_secret(void **state)
+{
+	char *path = write_conf("rt", "1//0refresh-token\nsecond line\n");
+	char *empty = write_conf("empty", "\n");
+	char *s = NULL, *err = NULL;
+
+	chmod(path, 0640);
+	assert_int_equal(config_read_secret(path, "refresh token", &s, &err), -1);
+	assert_non_null(strstr(err, "chmod 600"));
+	assert_null(strstr(err, "refresh-token"));
+	free(err);
+	chmod(path, 0600);
+	assert_int_equal(config_read_secret(path, "refresh token", &s, &err), 0);
+	assert_string_equal(s, "1//0refresh-token");
+	free(s);
+	chmod(empty, 0600);
+	assert_int_equal(config_read_secret(empty, "refresh token", &s, &err), -1);
+	assert_non_null(strstr(err, "empty refresh token"));
+	free(err);
+	free(path);
+	free(empty);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +378,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_faults_with_lines, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_oauth_settings, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_oauth_faults, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_oauth_url, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_read_secret, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

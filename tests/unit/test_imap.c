@@ -9,7 +9,8 @@
  * drop the connection or go silent, which a real server will not do on cue.
  *
  * The live counterpart (real Dovecot, TLS and STARTTLS with certificate
- * checks) is tests/e2e/imap_live.sh.
+ * checks) is tests/e2e/imap_live.sh; for OAuth2 (Dovecot's oauth2 passdb)
+ * tests/e2e/oauth.sh.
  */
 #include "testutil.h"
 
@@ -58,18 +59,6 @@ struct fake {
 
 /* --- the fake server --------------------------------------------------- */
 
-static void send_all(int fd, const char *s, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
-
-		if (w <= 0)
-			return;
-		s += w;
-		n -= (size_t)w;
-	}
-}
-
 static void send_reply(int fd, const char *reply, const char *tag)
 {
 	struct buf b = {0};
@@ -86,7 +75,7 @@ static void send_reply(int fd, const char *reply, const char *tag)
 		}
 	}
 	if (b.len > 0)
-		send_all(fd, b.s, b.len);
+		test_send_all(fd, b.s, b.len);
 	buf_free(&b);
 }
 
@@ -148,7 +137,7 @@ static void *fake_run(void *arg)
 	if (fd < 0)
 		return NULL;
 	if (f->greeting != NULL)
-		send_all(fd, f->greeting, strlen(f->greeting));
+		test_send_all(fd, f->greeting, strlen(f->greeting));
 	for (st = f->steps; st != NULL && st->expect != NULL; st++) {
 		const char *cmd;
 
@@ -259,7 +248,7 @@ static struct server_config plain_config(const char *host, int port, int timeout
 
 static int open_with(const struct server_config *sc, struct imap **im, char **err)
 {
-	struct imap_params p;
+	struct imap_params p = {0};
 
 	p.server = sc;
 	p.password = PASSWORD;
@@ -1002,13 +991,18 @@ static void test_bye_on_login(void **state)
 static void test_bad_params(void **state)
 {
 	struct server_config sc = plain_config("", 143, 2);
-	struct imap_params p = {&sc, PASSWORD, "INBOX"};
+	struct imap_params p = {.server = &sc, .password = PASSWORD, .mailbox = "INBOX"};
 	struct imap *im = NULL;
 	char *err = NULL;
 
 	(void)state;
 	assert_int_equal(imap_open(&p, &im, &err), -1);
 	assert_string_equal(err, "imap: no server configured");
+	free(err);
+	sc = plain_config("127.0.0.1", 143, 2);
+	sc.auth = AUTH_XOAUTH2;
+	assert_int_equal(imap_open(&p, &im, &err), -1);
+	assert_string_equal(err, "imap 127.0.0.1: auth = xoauth2 but no token source");
 	free(err);
 	err = NULL;
 	sc = plain_config("127.0.0.1", 143, 2);
@@ -1017,6 +1011,259 @@ static void test_bad_params(void **state)
 	assert_string_equal(err, "imap 127.0.0.1: no user or password configured");
 	free(err);
 	imap_close(NULL);
+}
+
+/* --- OAuth2 ----------------------------------------------------------------- */
+
+/* XOAUTH2 initial responses of agent@biz.test with tok-1 and tok-2. */
+#define XO_TOK1 "AUTHENTICATE XOAUTH2 dXNlcj1hZ2VudEBiaXoudGVzdAFhdXRoPUJlYXJlciB0b2stMQEB"
+#define XO_TOK2 "AUTHENTICATE XOAUTH2 dXNlcj1hZ2VudEBiaXoudGVzdAFhdXRoPUJlYXJlciB0b2stMgEB"
+#define CAPA_OAUTH                                                                                 \
+	S("CAPABILITY", "* CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=XOAUTH2 "                  \
+	                "AUTH=OAUTHBEARER\r\n$T OK done\r\n")
+/* Gmail's error continuation: {"status":"400","schemes":"Bearer","scope":...} */
+#define ERR_CONT                                                                                   \
+	"+ eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29v"       \
+	"Z2xlLmNvbS8ifQ==\r\n"
+#define AUTH_NO "$T NO [AUTHENTICATIONFAILED] Invalid credentials (Failure)\r\n"
+
+static int open_oauth(const struct server_config *sc, enum auth_mech mech, const char *t0,
+                      const char *t1, struct imap **im, char **err)
+{
+	struct server_config c = *sc;
+	struct imap_params p = {.server = &c, .mailbox = "INBOX", .token = test_token_fn};
+
+	c.auth = mech;
+	test_tokens_reset(t0, t1);
+	return imap_open(&p, im, err);
+}
+
+/* Line n (from 1) of a transcript, after its tag, decoded from base64. */
+static char *decoded_line(const char *tr, int n, const char *prefix)
+{
+	const char *p = tr;
+	char line[4096];
+
+	for (int i = 1; i < n && p; i++)
+		p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+	assert_non_null(p);
+	snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+	p = strstr(line, prefix) ? strstr(line, prefix) + strlen(prefix) : line;
+	return test_sasl_decode(p);
+}
+
+static void test_xoauth2(void **state)
+{
+	static const struct step steps[] = {
+	        CAPA_OAUTH, S(XO_TOK1, "$T OK [CAPABILITY IMAP4rev1] Logged in\r\n"),
+	        CAPA_IDLE,  EXAMINE_OK,
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *tr;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	if (open_oauth(&sc, AUTH_XOAUTH2, "tok-1", NULL, &im, &err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(test_tokens()->calls, 1);
+	imap_close(im);
+	tr = fake_finish(&f);
+	assert_string_equal(tr, "1 CAPABILITY\n2 " XO_TOK1 "\n3 CAPABILITY\n4 EXAMINE INBOX\n"
+	                        "5 LOGOUT\n");
+	free(tr);
+}
+
+/* Refused after the error continuation (answered with an empty line):
+ * a fresh token, asked for with the refused one, on the same connection. */
+static void test_xoauth2_refused_then_fresh(void **state)
+{
+	static const struct step steps[] = {
+	        CAPA_OAUTH,
+	        S(XO_TOK1, ERR_CONT),
+	        S("", AUTH_NO),
+	        S(XO_TOK2, "$T OK Logged in\r\n"),
+	        CAPA_IDLE,
+	        EXAMINE_OK,
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *tr;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	if (open_oauth(&sc, AUTH_XOAUTH2, "tok-1", "tok-2", &im, &err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(test_tokens()->calls, 2);
+	assert_string_equal(test_tokens()->refused[0], "-");
+	assert_string_equal(test_tokens()->refused[1], "tok-1");
+	assert_int_equal(imap_uidvalidity(im), 42);
+	imap_close(im);
+	tr = fake_finish(&f);
+	assert_string_equal(tr, "1 CAPABILITY\n2 " XO_TOK1 "\n\n3 " XO_TOK2
+	                        "\n4 CAPABILITY\n5 EXAMINE INBOX\n6 LOGOUT\n");
+	free(tr);
+}
+
+/* A second NO is the error: no third try, no token in the text. */
+static void test_xoauth2_refused_twice(void **state)
+{
+	static const struct step steps[] = {
+	        CAPA_OAUTH,
+	        S(XO_TOK1, AUTH_NO),
+	        S(XO_TOK2, AUTH_NO),
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *want, *tr;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	assert_int_equal(open_oauth(&sc, AUTH_XOAUTH2, "tok-1", "tok-2", &im, &err), -1);
+	assert_null(im);
+	want = xasprintf("imap 127.0.0.1:%d: XOAUTH2 login refused for " USER ", also with a "
+	                 "new token: Invalid credentials (Failure)",
+	                 f.port);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	assert_int_equal(test_tokens()->calls, 2);
+	tr = fake_finish(&f);
+	assert_string_equal(tr, "1 CAPABILITY\n2 " XO_TOK1 "\n3 " XO_TOK2 "\n");
+	free(tr);
+}
+
+/* The server lacks the mechanism: said before any token is asked for. */
+static void test_xoauth2_not_offered(void **state)
+{
+	static const struct step steps[] = {
+	        S("CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=PLAIN AUTH=LOGIN\r\n$T OK done\r\n"),
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *want;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	assert_int_equal(open_oauth(&sc, AUTH_OAUTHBEARER, "tok-1", NULL, &im, &err), -1);
+	want = xasprintf("imap 127.0.0.1:%d: the server does not offer AUTH=OAUTHBEARER (auth = "
+	                 "oauthbearer); it offers AUTH=PLAIN AUTH=LOGIN",
+	                 f.port);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	assert_int_equal(test_tokens()->calls, 0);
+	free(fake_finish(&f));
+}
+
+/* The token source fails: its reason, behind the server's name. */
+static void test_token_source_fails(void **state)
+{
+	static const struct step steps[] = {CAPA_OAUTH, END};
+	struct fake f;
+	struct server_config sc, c;
+	struct imap_params p = {.server = &c, .mailbox = "INBOX", .token = test_token_fn};
+	struct imap *im = NULL;
+	char *err = NULL, *want, *tr;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	c = sc;
+	c.auth = AUTH_XOAUTH2;
+	test_tokens_reset("tok-1", NULL);
+	test_tokens()->error = "oauth2_token_command exited with status 2: no account";
+	assert_int_equal(imap_open(&p, &im, &err), -1);
+	want = xasprintf("imap 127.0.0.1:%d: oauth2_token_command exited with status 2: no "
+	                 "account",
+	                 f.port);
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	tr = fake_finish(&f);
+	assert_string_equal(tr, "1 CAPABILITY\n");
+	free(tr);
+}
+
+/* RFC 7628: the GS2 header, host and port, on the command line (SASL-IR);
+ * an error continuation is answered with %x01, then a fresh token. */
+static void test_oauthbearer(void **state)
+{
+	static const struct step steps[] = {
+	        CAPA_OAUTH,
+	        S("AUTHENTICATE OAUTHBEARER ", ERR_CONT),
+	        S("AQ==", AUTH_NO),
+	        S("AUTHENTICATE OAUTHBEARER ", "$T OK Logged in\r\n"),
+	        CAPA_IDLE,
+	        EXAMINE_OK,
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *tr, *got, *want;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	if (open_oauth(&sc, AUTH_OAUTHBEARER, "tok-1", "tok-2", &im, &err) != 0)
+		fail_msg("%s", err);
+	imap_close(im);
+	tr = fake_finish(&f);
+	for (int i = 1; i <= 2; i++) {
+		got = decoded_line(tr, i == 1 ? 2 : 4, "AUTHENTICATE OAUTHBEARER ");
+		want = xasprintf("n,a=" USER ",^Ahost=127.0.0.1^Aport=%d^Aauth=Bearer tok-%d^A^A",
+		                 f.port, i);
+		assert_string_equal(got, want);
+		free(got);
+		free(want);
+	}
+	assert_non_null(strstr(tr, "\nAQ==\n3 AUTHENTICATE OAUTHBEARER "));
+	free(tr);
+}
+
+/* Without SASL-IR the response waits for the server's "+". */
+static void test_oauthbearer_no_ir(void **state)
+{
+	static const struct step steps[] = {
+	        S("CAPABILITY", "* CAPABILITY IMAP4rev1 AUTH=OAUTHBEARER\r\n$T OK done\r\n"),
+	        S("AUTHENTICATE OAUTHBEARER", "+ \r\n"),
+	        S("", "$T OK Logged in\r\n"),
+	        CAPA_IDLE,
+	        EXAMINE_OK,
+	        END,
+	};
+	struct fake f;
+	struct server_config sc;
+	struct imap *im = NULL;
+	char *err = NULL, *tr, *got, *want;
+
+	(void)state;
+	fake_start(&f, GREETING, steps);
+	sc = plain_config("127.0.0.1", f.port, 2);
+	if (open_oauth(&sc, AUTH_OAUTHBEARER, "tok-1", NULL, &im, &err) != 0)
+		fail_msg("%s", err);
+	imap_close(im);
+	tr = fake_finish(&f);
+	assert_true(strncmp(tr, "1 CAPABILITY\n2 AUTHENTICATE OAUTHBEARER\n", 38) == 0);
+	got = decoded_line(tr, 3, "");
+	want = xasprintf("n,a=" USER ",^Ahost=127.0.0.1^Aport=%d^Aauth=Bearer tok-1^A^A", f.port);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	free(tr);
 }
 
 int main(void)
@@ -1044,6 +1291,13 @@ int main(void)
 	        cmocka_unit_test(test_garbage_response),
 	        cmocka_unit_test(test_bye_on_login),
 	        cmocka_unit_test(test_bad_params),
+	        cmocka_unit_test(test_xoauth2),
+	        cmocka_unit_test(test_xoauth2_refused_then_fresh),
+	        cmocka_unit_test(test_xoauth2_refused_twice),
+	        cmocka_unit_test(test_xoauth2_not_offered),
+	        cmocka_unit_test(test_token_source_fails),
+	        cmocka_unit_test(test_oauthbearer),
+	        cmocka_unit_test(test_oauthbearer_no_ir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

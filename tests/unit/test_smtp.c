@@ -10,6 +10,13 @@
  * RCPT, 451 to the final ".", close after MAIL FROM, drop an idle
  * connection with 421, never greet, refuse AUTH.  Plain text only, on
  * loopback; the live run against Postfix is tests/unit/smtp_probe.c.
+ *
+ * OAuth2: the fake offers AUTH XOAUTH2 and OAUTHBEARER and accepts one
+ * token (fk.good_token); any other gets Gmail's answer, a 334 with an
+ * error in base64 JSON, then a 535 whatever the client says.  The
+ * transcript shows each AUTH line as sent and, after it, the decoded SASL
+ * message ("  = user=user^Aauth=Bearer tok1^A^A"), so the exact exchange
+ * is checked.  The token source is a list of tokens handed out in turn.
  */
 #include "testutil.h"
 
@@ -44,7 +51,12 @@ enum mode {
 #define DATA_554 "554 5.7.1 Message rejected: spam"
 #define QUEUED   "250 2.0.0 Ok: queued as 4ABC123"
 #define IDLE_421 "421 4.4.2 fake.test Error: timeout exceeded"
-#define LINE_MAX 4096
+/* {"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"} */
+#define XOAUTH2_334                                                                                \
+	"334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29v"     \
+	"Z2xlLmNvbS8ifQ=="
+#define XOAUTH2_535 "535 5.7.8 Username and Password not accepted"
+#define LINE_MAX    4096
 
 struct fake {
 	int lfd;
@@ -53,10 +65,11 @@ struct fake {
 	pthread_mutex_t mu;
 	int stop;
 	enum mode mode;
-	int active;      /* a connection is open */
-	int conns;       /* connections accepted */
-	struct buf log;  /* command lines, one per line, LF */
-	struct buf data; /* the last message, unstuffed, CRLF as sent */
+	int active;          /* a connection is open */
+	int conns;           /* connections accepted */
+	struct buf log;      /* command lines, one per line, LF */
+	struct buf data;     /* the last message, unstuffed, CRLF as sent */
+	char good_token[64]; /* the access token AUTH XOAUTH2/OAUTHBEARER accepts */
 };
 
 static struct fake fk;
@@ -146,11 +159,33 @@ static void log_line(const char *line)
 	pthread_mutex_unlock(&fk.mu);
 }
 
+/* AUTH XOAUTH2 / OAUTHBEARER with the initial response: logged decoded
+ * too; the token must be fk.good_token.  Returns 1 when accepted. */
+static int oauth_line(const char *line)
+{
+	const char *b64 = strchr(line + 5, ' ');
+	char *msg, *want, arg[LINE_MAX];
+	int ok;
+
+	snprintf(arg, sizeof(arg), "%s", b64 ? b64 + 1 : "");
+	arg[strcspn(arg, "\r\n")] = '\0';
+	msg = test_sasl_decode(arg);
+	pthread_mutex_lock(&fk.mu);
+	buf_printf(&fk.log, "  = %s\n", msg ? msg : "(not base64)");
+	want = xasprintf("auth=Bearer %s^A^A", fk.good_token);
+	pthread_mutex_unlock(&fk.mu);
+	ok = msg && strlen(msg) >= strlen(want) &&
+	     strcmp(msg + strlen(msg) - strlen(want), want) == 0;
+	free(msg);
+	free(want);
+	return ok;
+}
+
 static void serve(int fd)
 {
 	static char rb[LINE_MAX], line[LINE_MAX + 1];
 	size_t rn = 0, n;
-	int auth_wait = 0;
+	int auth_wait = 0, oauth_failed = 0;
 
 	if (fake_mode() == M_NO_GREET) {
 		while (read_line(fd, rb, &rn, line) > 0)
@@ -160,13 +195,26 @@ static void serve(int fd)
 	say(fd, "220 fake.test ESMTP test server\r\n");
 	while ((n = read_line(fd, rb, &rn, line)) > 0) {
 		log_line(line);
-		if (auth_wait) {
+		if (oauth_failed) {
+			/* the client's answer to the error continuation */
+			oauth_failed = 0;
+			say(fd, XOAUTH2_535 "\r\n");
+		} else if (str_istarts(line, "AUTH XOAUTH2 ") ||
+		           str_istarts(line, "AUTH OAUTHBEARER ")) {
+			if (oauth_line(line)) {
+				say(fd, "235 2.7.0 Accepted\r\n");
+			} else {
+				say(fd, XOAUTH2_334 "\r\n");
+				oauth_failed = 1;
+			}
+		} else if (auth_wait) {
 			auth_wait = 0;
 			say(fd, strcmp(line, "AHVzZXIAc2VjcmV0\r\n") == 0
 			                ? "235 2.7.0 Authentication successful\r\n"
 			                : "535 5.7.8 Error: authentication failed\r\n");
 		} else if (str_istarts(line, "EHLO ")) {
-			say(fd, "250-fake.test\r\n250-SIZE 10240000\r\n250-AUTH PLAIN\r\n"
+			say(fd, "250-fake.test\r\n250-SIZE 10240000\r\n"
+			        "250-AUTH PLAIN XOAUTH2 OAUTHBEARER\r\n"
 			        "250-ENHANCEDSTATUSCODES\r\n250 8BITMIME\r\n");
 		} else if (str_istarts(line, "HELO ")) {
 			say(fd, "250 fake.test\r\n");
@@ -471,6 +519,187 @@ static void test_auth_refused_is_temporary(void **state)
 	fake_wait_idle();
 	t = transcript();
 	assert_null(strstr(t, "MAIL FROM"));
+	free(t);
+}
+
+/* --- OAuth2 --------------------------------------------------------------- */
+
+static struct smtp *open_oauth(enum auth_mech mech, const char *good, const char *t0,
+                               const char *t1)
+{
+	struct smtp_params p = {0};
+	struct smtp *s = NULL;
+	char *err = NULL;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.server = "127.0.0.1";
+	sc.port = fk.port;
+	sc.security = SEC_NONE;
+	sc.user = "user";
+	sc.timeout = 2;
+	sc.auth = mech;
+	p.server = &sc;
+	p.helo = "biz.test";
+	p.token = test_token_fn;
+	test_tokens_reset(t0, t1);
+	pthread_mutex_lock(&fk.mu);
+	snprintf(fk.good_token, sizeof(fk.good_token), "%s", good);
+	pthread_mutex_unlock(&fk.mu);
+	if (smtp_open(&p, &s, &err) != 0)
+		fail_msg("smtp_open: %s", err);
+	return s;
+}
+
+/* The exchange Gmail documents: the initial response on the AUTH line. */
+static void test_xoauth2(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_XOAUTH2, "tok1", "tok1", NULL);
+	struct smtp_result res;
+	char *t;
+
+	(void)state;
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	/* the cached token again: the connection is kept */
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	assert_int_equal(test_tokens()->calls, 2);
+	assert_string_equal(test_tokens()->refused[0], "-");
+	assert_int_equal(smtp_connections(s), 1);
+	smtp_close(s);
+	fake_wait_idle();
+	t = transcript();
+	assert_non_null(strstr(t, "EHLO biz.test\n"
+	                          "AUTH XOAUTH2 dXNlcj11c2VyAWF1dGg9QmVhcmVyIHRvazEBAQ==\n"
+	                          "  = user=user^Aauth=Bearer tok1^A^A\n"
+	                          "MAIL FROM:"));
+	if (count(t, "\nAUTH ") != 1)
+		fail_msg("one AUTH wanted:\n%s", t);
+	free(t);
+}
+
+static void test_oauthbearer(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_OAUTHBEARER, "tok1", "tok1", NULL);
+	struct smtp_result res;
+	char *t, *want;
+
+	(void)state;
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	smtp_close(s);
+	fake_wait_idle();
+	t = transcript();
+	/* RFC 7628 section 3.1: GS2 header, host, port, auth */
+	want = xasprintf("  = n,a=user,^Ahost=127.0.0.1^Aport=%d^Aauth=Bearer tok1^A^A\n"
+	                 "MAIL FROM:",
+	                 fk.port);
+	assert_non_null(strstr(t, "AUTH OAUTHBEARER "));
+	if (strstr(t, want) == NULL)
+		fail_msg("want \"%s\" in:\n%s", want, t);
+	free(want);
+	free(t);
+}
+
+/* Refused (an expired token the cache did not know about): a fresh token,
+ * asked for with the refused one, and one more try on a new connection. */
+static void test_xoauth2_refused_then_fresh(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_XOAUTH2, "tok2", "tok1", "tok2");
+	struct smtp_result res;
+	char *t;
+
+	(void)state;
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	assert_int_equal(test_tokens()->calls, 2);
+	assert_string_equal(test_tokens()->refused[1], "tok1");
+	assert_int_equal(smtp_connections(s), 2);
+	smtp_close(s);
+	fake_wait_idle();
+	t = transcript();
+	assert_non_null(strstr(t, "  = user=user^Aauth=Bearer tok1^A^A\n"));
+	assert_non_null(strstr(t, "  = user=user^Aauth=Bearer tok2^A^A\nMAIL FROM:"));
+	assert_int_equal(count(t, "MAIL FROM"), 1);
+	free(t);
+}
+
+/* Refused twice: a clear error, code 0 (the batch stops), no third try. */
+static void test_xoauth2_refused_twice(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_XOAUTH2, "never", "tok1", "tok2");
+	struct smtp_result res;
+	char *t;
+
+	(void)state;
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_TEMPFAIL);
+	assert_int_equal(res.code, 0);
+	if (strstr(res.reply, ": XOAUTH2 login refused for user, also with a new token: 334 ") ==
+	    NULL)
+		fail_msg("reply: %s", res.reply);
+	if (strstr(res.reply, "334 {\"status\":\"400\",\"schemes\":\"Bearer\",") == NULL)
+		fail_msg("334 not decoded: %s", res.reply);
+	assert_int_equal(test_tokens()->calls, 2);
+	smtp_close(s);
+	fake_wait_idle();
+	t = transcript();
+	assert_int_equal(count(t, "AUTH XOAUTH2"), 2);
+	assert_null(strstr(t, "MAIL FROM"));
+	assert_null(strstr(res.reply, "tok1"));
+	assert_null(strstr(res.reply, "tok2"));
+	free(t);
+}
+
+/* No token to be had: nothing is sent, the reason is the reply. */
+static void test_token_source_fails(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_XOAUTH2, "tok1", "tok1", NULL);
+	struct smtp_result res;
+	char *want;
+
+	(void)state;
+	test_tokens()->error = "oauth2_token_command exited with status 3: no account";
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_TEMPFAIL);
+	assert_int_equal(res.code, 0);
+	want = xasprintf("127.0.0.1:%d: oauth2_token_command exited with status 3: no account",
+	                 fk.port);
+	assert_string_equal(res.reply, want);
+	free(want);
+	assert_int_equal(smtp_connections(s), 0);
+	smtp_close(s);
+	assert_int_equal(fk.conns, 0);
+}
+
+/* The token changed between sends (the old one expired) and the server
+ * dropped the idle connection: the new connection signs in with the new
+ * token, never the stale one libcurl was given first. */
+static void test_new_token_on_reconnect(void **state)
+{
+	struct smtp *s = open_oauth(AUTH_XOAUTH2, "tok1", "tok1", NULL);
+	struct smtp_result res;
+	char *t;
+
+	(void)state;
+	fake_set_mode(M_DROP_IDLE);
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	fake_wait_idle();
+	fake_set_mode(M_ACCEPT);
+	test_tokens()->list[1] = "tok2";
+	pthread_mutex_lock(&fk.mu);
+	snprintf(fk.good_token, sizeof(fk.good_token), "tok2");
+	pthread_mutex_unlock(&fk.mu);
+	if (smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res) != SMTP_OK)
+		fail_msg("%s", res.reply);
+	assert_int_equal(smtp_connections(s), 2);
+	assert_string_equal(test_tokens()->refused[1], "-");
+	smtp_close(s);
+	fake_wait_idle();
+	t = transcript();
+	assert_int_equal(count(t, "\nAUTH "), 2);
+	assert_non_null(strstr(t, "  = user=user^Aauth=Bearer tok2^A^A\nMAIL FROM:"));
 	free(t);
 }
 
@@ -787,6 +1016,12 @@ static void test_open_refuses(void **state)
 	assert_int_equal(smtp_open(&p, &s, &err), -1);
 	assert_string_equal(err, "smtp: a password needs a user");
 	free(err);
+	p.password = NULL;
+	sc.user = "agent@biz.test";
+	sc.auth = AUTH_XOAUTH2;
+	assert_int_equal(smtp_open(&p, &s, &err), -1);
+	assert_string_equal(err, "smtp: auth = xoauth2 needs a user and a token source");
+	free(err);
 	smtp_close(NULL);
 	assert_int_equal(smtp_connections(NULL), 0);
 }
@@ -797,6 +1032,12 @@ int main(void)
 	        cmocka_unit_test_setup(test_accept_and_reuse, reset),
 	        cmocka_unit_test_setup(test_auth, reset),
 	        cmocka_unit_test_setup(test_auth_refused_is_temporary, reset),
+	        cmocka_unit_test_setup(test_xoauth2, reset),
+	        cmocka_unit_test_setup(test_oauthbearer, reset),
+	        cmocka_unit_test_setup(test_xoauth2_refused_then_fresh, reset),
+	        cmocka_unit_test_setup(test_xoauth2_refused_twice, reset),
+	        cmocka_unit_test_setup(test_token_source_fails, reset),
+	        cmocka_unit_test_setup(test_new_token_on_reconnect, reset),
 	        cmocka_unit_test_setup(test_rcpt_550, reset),
 	        cmocka_unit_test_setup(test_rcpt_451, reset),
 	        cmocka_unit_test_setup(test_data_451, reset),

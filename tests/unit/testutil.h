@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "message.h"
 #include "util.h"
 
@@ -84,6 +86,105 @@ static inline char *stderr_capture_end(struct stderr_capture *c)
 		assert_int_equal(fread(out, 1, (size_t)n, c->tmp), (size_t)n);
 	fclose(c->tmp);
 	return out;
+}
+
+/* Writes all of s[0..n) to a fake server's socket (a peer that has gone
+ * ends it quietly: no SIGPIPE). */
+static inline void test_send_all(int fd, const char *s, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+/* A token source (server_token_fn, config.h) for the IMAP and SMTP tests:
+ * hands out list[0], list[1], ... in turn (the last one again when they
+ * run out), or fails with error; keeps what each call was told was
+ * refused ("-" for none). */
+struct test_tokens {
+	const char *list[4];
+	const char *error;
+	int calls;
+	char refused[4][64];
+};
+
+static inline struct test_tokens *test_tokens(void)
+{
+	static struct test_tokens t;
+
+	return &t;
+}
+
+/* Resets the source to hand out t0, then t1 (NULL: t0 again). */
+static inline void test_tokens_reset(const char *t0, const char *t1)
+{
+	memset(test_tokens(), 0, sizeof(struct test_tokens));
+	test_tokens()->list[0] = t0;
+	test_tokens()->list[1] = t1;
+}
+
+static inline int test_token_fn(const struct server_config *s, const char *refused, char **token_r,
+                                char **error_r)
+{
+	struct test_tokens *t = test_tokens();
+	int i = t->calls < 3 ? t->calls : 3;
+
+	(void)s;
+	snprintf(t->refused[i], sizeof(t->refused[i]), "%s", refused ? refused : "-");
+	t->calls++;
+	if (t->error) {
+		*error_r = xstrdup(t->error);
+		return -1;
+	}
+	while (i > 0 && t->list[i] == NULL)
+		i--;
+	*token_r = xstrdup(t->list[i]);
+	return 0;
+}
+
+/* RFC 4648 base64 (padded) decoded, for reading SASL exchanges in
+ * transcripts, with \x01 (the SASL separator) shown as "^A".  Returns the
+ * text (caller frees), or NULL when s is not base64. */
+static inline char *test_sasl_decode(const char *s)
+{
+	static const char tab[] =
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf b = {0};
+	size_t n = strlen(s);
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (n % 4 != 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = strchr(tab, s[i]);
+
+		if (s[i] == '=' && (i >= n - 2) && (i == n - 1 || s[n - 1] == '='))
+			break;
+		if (p == NULL) {
+			buf_free(&b);
+			return NULL;
+		}
+		acc = (acc << 6) | (unsigned)(p - tab);
+		bits += 6;
+		if (bits >= 8) {
+			char c = (char)((acc >> (bits - 8)) & 0xff);
+
+			bits -= 8;
+			if (c == '\x01')
+				buf_adds(&b, "^A");
+			else
+				buf_addc(&b, c);
+		}
+	}
+	if (b.s == NULL)
+		buf_adds(&b, "");
+	return buf_steal(&b);
 }
 
 #endif
