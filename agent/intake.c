@@ -1392,6 +1392,7 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
 		free(err);
 		return rc;
 	}
+	m->context = filter_context(in->filters, m->body);
 	rc = intake_decide(in, m, 0, &d);
 	if (rc == 0)
 		rc = intake_apply(in, m, &d, src, res);

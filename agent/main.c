@@ -705,14 +705,22 @@ static void print_decision(const struct intake_decision *d)
 		printf("  %-10s %s\n", "budget", d->budget);
 	if (d->timeline)
 		printf("  %-10s %s\n", "timeline", d->timeline);
-	if (d->context && *d->context) {
-		printf("  context:\n");
-		for (const char *p = d->context; *p;) {
-			size_t n = strcspn(p, "\n");
+}
 
-			printf("    %.*s\n", (int)n, p);
-			p += n + (p[n] == '\n');
-		}
+/* What the sender wrote, as the rules cut it (the `context` target): one
+ * indented line per line, "(empty)" when nothing is left. */
+static void print_context(const char *context)
+{
+	if (context == NULL || *context == '\0') {
+		printf("context:   (empty)\n");
+		return;
+	}
+	printf("context:\n");
+	for (const char *p = context; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		printf("  |%s%.*s\n", n ? " " : "", (int)n, p);
+		p += n + (p[n] == '\n');
 	}
 }
 
@@ -751,6 +759,7 @@ static int cmd_filters(struct app *a, int argc, char **argv)
 		free(data);
 		return EXIT_WORK;
 	}
+	m->context = filter_context(a->filters, m->body);
 	/* History (duplicates, threads, open referrals) comes from the
 	 * database when there is one; it is opened read-only. */
 	if (stat(a->cfg->database, &st) == 0 && open_store(a, 1) != 0) {
@@ -793,6 +802,7 @@ static int cmd_filters(struct app *a, int argc, char **argv)
 	for (size_t i = 0; i < m->nwarnings; i++)
 		printf("warning:   %s\n", m->warnings[i]);
 	print_decision(&d);
+	print_context(m->context);
 	printf("%s\n", a->st ? "nothing was written (database read-only)"
 	                     : "nothing was written (no database yet: decided without history)");
 	intake_decision_clear(&d);

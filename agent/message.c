@@ -1591,7 +1591,6 @@ static int fill(struct message *m, GMimeMessage *msg, char **error_r)
 	m->body_truncated = trunc;
 	if (trunc)
 		warn(m, "body longer than %d bytes, truncated", MESSAGE_MAX_BODY);
-	m->context = text_trim_context(m->body);
 	/* a report's returned message is not a forward */
 	if (m->report == REPORT_NONE)
 		forwards_inline(m, m->body);
