@@ -297,17 +297,36 @@ static struct line *split_lines(const char *text, size_t *n_r)
 	return v;
 }
 
-/* A line wrapped out of a long quoted line loses its "> ": "> ... kale
- * chips\nbrooklyn four dollar toast\n> ...".  It sits between two quoted
- * lines, right below one long enough to have been wrapped.  (Marking it
- * cannot make the next line qualify: that one would need a quoted line
- * below the marked one.) */
+/* A piece of a link: "(http://x/c/Yz) >", "_nonce=3dd518)". */
+static int link_piece(const struct line *l)
+{
+	if (memmem(l->t, l->tlen, "://", 3) != NULL)
+		return 1;
+	if (memchr(l->t, ' ', l->tlen) != NULL)
+		return 0;
+	for (size_t k = 0; k < l->tlen; k++)
+		if (strchr("=&/%?#", l->t[k]))
+			return 1;
+	return 0;
+}
+
+/* A line wrapped out of a quoted line loses its "> ": "> ... kale
+ * chips\nbrooklyn four dollar toast\n> ...", "> View ticket
+ * (http://x/action\n_nonce=3dd518)\n>".  It sits between two quoted lines,
+ * right below one long enough to have been wrapped, or it is a piece of a
+ * link; an answer between two quotes ("Yes", "Next Monday.") is not.
+ * (Marking it cannot make the next line qualify: that one would need a
+ * quoted line below the marked one.) */
 static void mark_wrapped(struct line *v, size_t n)
 {
-	for (size_t i = 1; i + 1 < n; i++)
-		if (!v[i].quoted && v[i].tlen > 0 && v[i - 1].quoted && v[i - 1].len >= WRAP_MIN &&
-		    v[i + 1].quoted)
+	for (size_t i = 1; i + 1 < n; i++) {
+		const struct line *l = &v[i];
+
+		if (l->quoted || l->tlen == 0 || !v[i - 1].quoted || !v[i + 1].quoted)
+			continue;
+		if (v[i - 1].len >= WRAP_MIN || link_piece(l))
 			v[i].quoted = 1;
+	}
 }
 
 /* A forward marker: short, and not too many words ("Begin forwarded

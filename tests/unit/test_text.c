@@ -290,6 +290,7 @@ static void test_structure(void **state)
 	    "wrapped words\n> more\n",
 	    "Yes.\n");
 	toy("> q1\nanswer\n> q2\n", "answer\n");
+	toy("> a link (http://example.com/a?\nb=1)\n> more\n", "");
 }
 
 /* Without rules only the structure is cut: quotes and "-- ". */
