@@ -49,7 +49,8 @@ struct text_rules {
  *
  * Structure (here):
  * - "> " lines (and supercite "AB> " lines) go, and so does an unprefixed
- *   line wrapped out of a long quoted line between two quoted lines.
+ *   line between two quoted lines that was wrapped out of the long one
+ *   above it, or is a piece of a link.
  * - A quote header (TEXT_QUOTE, or a line of up to three ending in ':' that
  *   names an <address> and a date) followed by "> " lines drops only those
  *   lines: text after the quote is a bottom-posted reply and stays.
@@ -61,21 +62,27 @@ struct text_rules {
  * - The RFC 3676 section 4.3 "-- " line, a "--" or dash-only line with at
  *   most 15 lines after it, a TEXT_SIGNATURE line and a TEXT_FOOTER line
  *   start the signature: everything after goes up to the next forward
- *   marker (Gmail puts a forward below the forwarder's signature).  A
- *   footer paragraph that opens the text (an "external sender" banner) goes
- *   alone.  A separator line ("____", "-----") right before any cut goes
- *   with it.
+ *   marker (Gmail puts a forward below the forwarder's signature).  On top
+ *   of the text a TEXT_SIGNATURE line goes alone, and a TEXT_FOOTER line
+ *   with its paragraph (an "external sender" banner).  A separator line
+ *   ("____", "-----") right before any cut goes with it.
  * - Forward markers (TEXT_FORWARD) and the forward below them are kept: for
  *   a forward they are the content.  The steps below run on each part
  *   between forward markers.
  * - A closing (TEXT_SIGNOFF: "Thanks!", "Best regards, Jane") that is not
  *   the first line goes with what follows it when that is at most 6 lines
- *   of at most 100 bytes, or when the next line is a name or a separator.
- * - A last paragraph of at most 4 short lines that starts with a name
- *   ("Jane Smith", "Jim Smith | Manager", "-Abhishek", "– Jane") goes,
- *   unless the line above it ends in ':' ("his details:"); so does a lone
- *   last word ("alex") and a name on the last line below a sentence.  A
- *   short closing line ending in ',' right above such a name goes too.
+ *   of at most 100 bytes, or when the next line is a separator; when the
+ *   next line is a name, up to a paragraph of prose (a first line of 60
+ *   bytes and 10 words, ending a sentence) or a "P.S.": what the sender
+ *   went on writing stays.  Inline images ("![logo](https://...)") are
+ *   looked through.
+ * - Without a closing, a last paragraph of at most 4 short lines that
+ *   starts with a name ("Jane Smith", "Jim Smith | Manager", "-Abhishek",
+ *   "– Jane") goes, unless the line above it ends in ':' ("his details:")
+ *   or the part is a forward (its last lines are its writer's); so does a
+ *   lone last word ("alex") and a name on the last line below a sentence
+ *   or a separator.  Then a short closing ending in ',' right above, or
+ *   the name as signed above a card ("Eva" over "Mag. Eva Musterfrau").
  *
  * Lines are right-trimmed (U+00A0 included), runs of blank lines collapse
  * to one, the result has no leading or trailing blank line and each line
