@@ -944,6 +944,34 @@ static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_
 	return cut;
 }
 
+/* The first word of name line l is a word of a sentence above it in
+ * [first, p): "Please call Bob.\n\nBob Jones\n(415) 555-0142" is the lead's
+ * card, not the sender's signature (people do not name themselves; a name
+ * signed on a line of its own is no sentence). */
+static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l)
+{
+	const struct line *v = tr->v;
+	size_t wl = 0;
+
+	while (wl < l->tlen && l->t[wl] != ' ' && l->t[wl] != ',' && l->t[wl] != '.')
+		wl++;
+	if (wl < 2)
+		return 0;
+	for (size_t i = first; i < p; i++) {
+		const char *t = v[i].t, *end = v[i].t + v[i].tlen, *hit;
+
+		if (!v[i].keep || name_line(tr, &v[i], 1))
+			continue;
+		while ((hit = memmem(t, (size_t)(end - t), l->t, wl)) != NULL) {
+			if ((hit == v[i].t || !is_alpha((unsigned char)hit[-1])) &&
+			    (hit + wl == end || !is_alpha((unsigned char)hit[wl])))
+				return 1;
+			t = hit + 1;
+		}
+	}
+	return 0;
+}
+
 /* The name block at the end of part [first, to), if any: returns where it
  * starts, or SIZE_MAX. */
 static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
@@ -962,14 +990,15 @@ static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
 
 		for (size_t i = p; i <= last; i++)
 			short_lines = short_lines && v[i].tlen <= NAME_BLOCK_LEN;
-		if (short_lines && name_line(tr, &v[p], 0))
+		if (short_lines && name_line(tr, &v[p], 0) &&
+		    (dash_at(v[p].t, v[p].t + v[p].tlen) || !named_above(tr, first, p, &v[p])))
 			return p;
 		if (b == 1 && lone_word(&v[p]))
 			return p;
 	}
 	/* "Great, going for a test now.\nBraxton", "How r u?\n---\nRoman" */
 	if (b >= 2 && (ends_with(&v[last - 1], ".!?)") || is_separator(&v[last - 1])) &&
-	    name_line(tr, &v[last], 1))
+	    name_line(tr, &v[last], 1) && !named_above(tr, first, last, &v[last]))
 		return last;
 	/* "Hey!\n-roman", but not the last item of a "- " list */
 	if (b >= 2 && dash_at(v[last].t, v[last].t + v[last].tlen) &&
