@@ -30,6 +30,7 @@
 #include "fault.h"
 #include "log.h"
 #include "message.h"
+#include "text.h"
 #include "util.h"
 
 /* Under valgrind the JIT's vector loads, which may read a few bytes past
@@ -123,6 +124,8 @@ struct rule {
 	int klass; /* -1 or a class index */
 	char *why;
 	unsigned fieldmask; /* fields the match pattern can set */
+	int cut;            /* -1, or the enum text_cut of a `cut`/`keep` rule */
+	char *match_src;    /* "/REGEX/FLAGS" as written */
 };
 
 struct filter_set {
@@ -131,7 +134,8 @@ struct filter_set {
 	char **files;
 	size_t nfiles;
 	pcre2_match_context *mctx;
-	uint32_t max_pairs; /* largest ovector any match pattern needs */
+	uint32_t max_pairs;              /* largest ovector any match pattern needs */
+	pcre2_code *cut[TEXT_CUT_COUNT]; /* the cut rules of a kind, as one */
 };
 
 const char *filter_field_name(enum filter_field_id id)
@@ -241,6 +245,7 @@ static void rule_free(struct rule *r)
 		pattern_free(&r->unless[i]);
 	free(r->unless);
 	free(r->why);
+	free(r->match_src);
 }
 
 /* Finds where a group called name is opened in the pattern source, so the
@@ -546,6 +551,131 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Context rules: `cut KIND` and `keep forward`                         */
+/* ------------------------------------------------------------------ */
+
+/* The kinds, by their enum text_cut. */
+static const char *const cut_names[TEXT_CUT_COUNT] = {
+        [TEXT_QUOTE] = "quote",     [TEXT_HEADER] = "header", [TEXT_SIGNATURE] = "signature",
+        [TEXT_SIGNOFF] = "signoff", [TEXT_FOOTER] = "footer", [TEXT_FORWARD] = "forward",
+};
+
+static void dir_cut(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                    size_t alen)
+{
+	struct rule *r = ld->cur;
+	int keep = line[dcol] == 'k', k = -1;
+	const char *kinds = keep ? "forward" : "quote, header, signature, signoff or footer";
+
+	for (int i = 0; i < TEXT_CUT_COUNT; i++)
+		if (strlen(cut_names[i]) == alen && memcmp(line + aoff, cut_names[i], alen) == 0)
+			k = i;
+	if (k < 0 || (k == TEXT_FORWARD) != keep) {
+		if (alen == 0)
+			fault(ld, lineno, column_of(line, dcol), "%s needs a kind (%s)",
+			      keep ? "keep" : "cut", kinds);
+		else
+			fault(ld, lineno, column_of(line, aoff), "unknown %s kind '%.*s' (%s)",
+			      keep ? "keep" : "cut", (int)alen, line + aoff, kinds);
+		return;
+	}
+	if (r->cut >= 0) {
+		fault(ld, lineno, column_of(line, dcol), "rule %s has two cut or keep lines",
+		      r->name);
+		return;
+	}
+	r->cut = k;
+}
+
+/* A context rule only matches: it runs on lines of the body, sets no
+ * field and classifies nothing; and it joins the other rules of its kind
+ * in one pattern, where a backreference would point at another rule's
+ * group. */
+static void cut_rule_check(struct loader *ld, const struct rule *r)
+{
+	uint32_t names = 0, backrefs = 0;
+
+	if (r->ntargets > 0 || r->klass >= 0 || r->when != WHEN_ANY || r->nunless > 0)
+		fault(ld, r->line, r->column,
+		      "rule %s: a cut or keep rule takes only match and why (no in, class, when "
+		      "or unless)",
+		      r->name);
+	if (r->match.code != NULL) {
+		pcre2_pattern_info(r->match.code, PCRE2_INFO_NAMECOUNT, &names);
+		pcre2_pattern_info(r->match.code, PCRE2_INFO_BACKREFMAX, &backrefs);
+	}
+	if (names > 0)
+		fault(ld, r->line, r->column, "rule %s: a cut or keep rule captures no fields",
+		      r->name);
+	if (backrefs > 0)
+		fault(ld, r->line, r->column, "rule %s: a cut or keep rule has no backreferences",
+		      r->name);
+}
+
+/* "/REGEX/FLAGS" as an alternative of a combined pattern: "(?:(?FLAGS)REGEX)".
+ * Under x a '#' comment would run to the end; the LF ends it. */
+static void cut_add_source(struct buf *b, const char *src)
+{
+	const char *last = strrchr(src, '/');
+	size_t flags = strlen(last + 1);
+
+	buf_adds(b, "(?:");
+	if (flags > 0)
+		buf_printf(b, "(?%s)", last + 1);
+	buf_add(b, src + 1, (size_t)(last - src - 1));
+	if (memchr(last + 1, 'x', flags))
+		buf_addc(b, '\n');
+	buf_addc(b, ')');
+}
+
+/* One anchored pattern per kind, its rules as alternatives in file order:
+ * a line costs one match per kind, however many rules there are. */
+static void cut_build(struct loader *ld)
+{
+	struct filter_set *set = ld->set;
+
+	for (int k = 0; k < TEXT_CUT_COUNT; k++) {
+		const struct rule *first = NULL;
+		struct buf b = {0};
+		int errcode;
+		PCRE2_SIZE erroff;
+
+		for (size_t i = 0; i < set->nrules; i++) {
+			const struct rule *r = &set->rules[i];
+
+			if (r->cut != k || r->match_src == NULL)
+				continue;
+			if (first != NULL)
+				buf_addc(&b, '|');
+			first = first ? first : r;
+			cut_add_source(&b, r->match_src);
+		}
+		if (first == NULL)
+			continue;
+		set->cut[k] =
+		        pcre2_compile((PCRE2_SPTR)b.s, b.len, COMPILE_OPTIONS | PCRE2_ANCHORED,
+		                      &errcode, &erroff, ld->cctx);
+		buf_free(&b);
+		if (set->cut[k] == NULL) {
+			PCRE2_UCHAR msg[256];
+
+			if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
+				snprintf((char *)msg, sizeof(msg), "error %d", errcode);
+			ld->path = first->file;
+			for (size_t i = 0; i < set->nfiles; i++)
+				if (set->files[i] == first->file)
+					ld->fileidx = i;
+			fault(ld, first->line, first->column,
+			      "the %s rules do not combine into one pattern: %s", cut_names[k],
+			      (char *)msg);
+			continue;
+		}
+		if (!UNDER_VALGRIND())
+			(void)pcre2_jit_compile(set->cut[k], PCRE2_JIT_COMPLETE);
+	}
+}
+
 static void rule_close(struct loader *ld)
 {
 	struct rule *r = ld->cur;
@@ -554,6 +684,8 @@ static void rule_close(struct loader *ld)
 		return;
 	if (!r->has_match)
 		fault(ld, r->line, r->column, "rule %s has no match line", r->name);
+	else if (r->cut >= 0)
+		cut_rule_check(ld, r);
 	ld->cur = NULL;
 }
 
@@ -592,6 +724,7 @@ static void dir_rule(struct loader *ld, int lineno, const char *line, size_t dco
 	r->column = column_of(line, dcol);
 	r->when = WHEN_ANY;
 	r->klass = -1;
+	r->cut = -1;
 	ld->cur = r;
 }
 
@@ -651,6 +784,7 @@ static void dir_match(struct loader *ld, int lineno, const char *line, size_t dc
 		return;
 	}
 	r->has_match = 1;
+	r->match_src = xstrndup(line + aoff, alen);
 	if (pattern_compile(ld, lineno, line, aoff, alen, &r->match) == 0) {
 		for (size_t i = 0; i < r->match.ncaps; i++)
 			r->fieldmask |= 1u << r->match.caps[i].field;
@@ -759,7 +893,7 @@ static void parse_line(struct loader *ld, int lineno, const char *line, size_t l
 		return;
 	}
 	if (!IS("in") && !IS("match") && !IS("unless") && !IS("when") && !IS("class") &&
-	    !IS("why")) {
+	    !IS("why") && !IS("cut") && !IS("keep")) {
 		fault(ld, lineno, column_of(line, d), "unknown directive '%.*s'", (int)dlen,
 		      line + d);
 		return;
@@ -779,6 +913,8 @@ static void parse_line(struct loader *ld, int lineno, const char *line, size_t l
 		dir_when(ld, lineno, line, a, alen);
 	else if (IS("class"))
 		dir_class(ld, lineno, line, d, a, alen);
+	else if (IS("cut") || IS("keep"))
+		dir_cut(ld, lineno, line, d, a, alen);
 	else
 		dir_why(ld, lineno, line, d, a, alen);
 #undef IS
@@ -839,6 +975,8 @@ int filter_load(const char *dir, struct filter_set **set_r)
 		load_file(&ld, set->files[i]);
 	}
 	free(names);
+	if (ld.faults.n == 0)
+		cut_build(&ld);
 	pcre2_compile_context_free(ld.cctx);
 
 	if (fault_flush(&ld.faults) > 0) {
@@ -883,6 +1021,8 @@ void filter_free(struct filter_set *set)
 	for (size_t i = 0; i < set->nfiles; i++)
 		free(set->files[i]);
 	free(set->files);
+	for (int k = 0; k < TEXT_CUT_COUNT; k++)
+		pcre2_code_free(set->cut[k]);
 	pcre2_match_context_free(set->mctx);
 	free(set);
 }
@@ -1284,7 +1424,7 @@ int filter_run(const struct filter_set *set, const struct message *m, int trace,
 	/* Pass 1: the first classifying rule that matches sets the class. */
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct rule *r = &set->rules[i];
-		if (r->klass < 0 || !when_ok(&run, r))
+		if (r->klass < 0 || r->cut >= 0 || !when_ok(&run, r))
 			continue;
 		if (run_rule(&run, r))
 			break;
@@ -1293,7 +1433,7 @@ int filter_run(const struct filter_set *set, const struct message *m, int trace,
 	 * all taken already cannot change the result, so it is not run. */
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct rule *r = &set->rules[i];
-		if (r->klass >= 0 || !when_ok(&run, r))
+		if (r->klass >= 0 || r->cut >= 0 || !when_ok(&run, r))
 			continue;
 		if (!trace && (r->fieldmask & ~run.filled) == 0)
 			continue;
@@ -1330,4 +1470,41 @@ void filter_result_clear(struct filter_result *res)
 		free(res->warnings[i]);
 	free(res->warnings);
 	memset(res, 0, sizeof(*res));
+}
+
+/* ------------------------------------------------------------------ */
+/* Context                                                              */
+/* ------------------------------------------------------------------ */
+
+/* One trim's matching state: the set is shared, the match data is not. */
+struct cut_run {
+	const struct filter_set *set;
+	pcre2_match_data *md;
+};
+
+static long cut_match(void *arg, enum text_cut k, const char *s, size_t len)
+{
+	struct cut_run *c = arg;
+	const pcre2_code *code = c->set->cut[k];
+
+	/* a limit hit is no match: the line stays text */
+	if (code == NULL || pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, c->md, c->set->mctx) < 0)
+		return -1;
+	return (long)pcre2_get_ovector_pointer(c->md)[1];
+}
+
+char *filter_context(const struct filter_set *set, const char *body)
+{
+	struct cut_run c = {set, NULL};
+	struct text_rules rules = {cut_match, &c};
+	char *r;
+
+	if (set == NULL)
+		return text_trim_context(body, NULL);
+	c.md = pcre2_match_data_create(1, NULL);
+	if (c.md == NULL)
+		fatal("out of memory (PCRE2 match data)");
+	r = text_trim_context(body, &rules);
+	pcre2_match_data_free(c.md);
+	return r;
 }

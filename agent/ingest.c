@@ -158,6 +158,8 @@ static int parse_one(const char *raw, size_t len, int index, void *arg)
 		it->rawlen = len;
 		return 0;
 	}
+	/* the context (a trim by the rules) is made here, on the worker */
+	it->m->context = filter_context(c->job->in->filters, it->m->body);
 	filter_run(c->job->in->filters, it->m, 0, &it->fr);
 	return 0;
 }

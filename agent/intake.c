@@ -1022,6 +1022,7 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
 		free(err);
 		return rc;
 	}
+	m->context = filter_context(in->filters, m->body);
 	rc = intake_decide(in, m, 0, &d);
 	if (rc == 0) {
 		log_rule_warnings(&d.fr, src);

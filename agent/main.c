@@ -754,14 +754,22 @@ static void print_decision(const struct intake_decision *d)
 		printf("  %-10s %s\n", "budget", d->budget);
 	if (d->timeline)
 		printf("  %-10s %s\n", "timeline", d->timeline);
-	if (d->context && *d->context) {
-		printf("  context:\n");
-		for (const char *p = d->context; *p;) {
-			size_t n = strcspn(p, "\n");
+}
 
-			printf("    %.*s\n", (int)n, p);
-			p += n + (p[n] == '\n');
-		}
+/* What the sender wrote, as the rules cut it (the `context` target): one
+ * indented line per line, "(empty)" when nothing is left. */
+static void print_context(const char *context)
+{
+	if (context == NULL || *context == '\0') {
+		printf("context:   (empty)\n");
+		return;
+	}
+	printf("context:\n");
+	for (const char *p = context; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		printf("  |%s%.*s\n", n ? " " : "", (int)n, p);
+		p += n + (p[n] == '\n');
 	}
 }
 
@@ -798,6 +806,7 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 		free(data);
 		return EXIT_WORK;
 	}
+	m->context = filter_context(a->filters, m->body);
 	in = (struct intake){.cfg = a->cfg, .filters = a->filters, .st = a->st};
 	rc = intake_decide(&in, m, 1, &d);
 	if (rc != 0) {
@@ -833,6 +842,7 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 	for (size_t i = 0; i < m->nwarnings; i++)
 		printf("warning:   %s\n", m->warnings[i]);
 	print_decision(&d);
+	print_context(m->context);
 	printf("%s\n", a->st ? "nothing was written (database read-only)"
 	                     : "nothing was written (no database yet: decided without history)");
 	intake_decision_clear(&d);

@@ -602,7 +602,6 @@ static int fill(struct message *m, GMimeMessage *msg, char **error_r)
 	m->body_truncated = trunc;
 	if (trunc)
 		msg_warn(m, "body longer than %d bytes, truncated", MESSAGE_MAX_BODY);
-	m->context = text_trim_context(m->body);
 	/* a report's returned message is not a forward */
 	if (m->report == REPORT_NONE)
 		msg_forwards_inline(m, m->body);

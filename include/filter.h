@@ -17,6 +17,8 @@
  *     when class CLASS         optional: fire only when the message was
  *                              classified CLASS ("none": not classified)
  *     class CLASS              optional: the rule classifies the message
+ *     cut KIND                 instead: a context rule (below)
+ *     keep forward             instead: a forward-marker rule (below)
  *     why TEXT                 optional: the reason shown and stored
  *
  * Directives may be indented.  FLAGS are any of i (caseless), m (^ and $ at
@@ -49,6 +51,16 @@
  * are trimmed, each run of white space in them (line breaks of wrapped
  * text included) becomes one space, they are cut to 1024 bytes on a UTF-8
  * boundary, and an empty value is not taken.
+ *
+ * Context rules say what the body's lines are, for filter_context (the
+ * structure they feed is text_trim_context's, in text.h).  `cut KIND`,
+ * KIND one of quote, header, signature, signoff, footer, and `keep
+ * forward`, each maps to an enum text_cut; such a rule has a match line
+ * and may have a why, nothing else (no in, class, when, unless, no named
+ * groups), and is not run by filter_run.  The rules of a kind are joined
+ * into one pattern, in file order, anchored at the start of the line (so a
+ * backreference, which would point at another rule's group, is refused).
+ * With no context rule the context is cut by its structure only.
  *
  * Every match runs under PCRE2 match and depth limits, so no rule can hang
  * the agent: a rule that hits a limit does not fire and a warning names it.
@@ -133,5 +145,14 @@ size_t filter_count(const struct filter_set *set);
 int filter_run(const struct filter_set *set, const struct message *m, int trace,
                struct filter_result *res);
 void filter_result_clear(struct filter_result *res);
+
+/*
+ * The context of body (what its sender wrote: text_trim_context) with the
+ * set's context rules; set NULL: by structure only.  Safe to call on a
+ * shared set from several threads.  Returns a new string (caller frees),
+ * never NULL.  message_parse leaves message.context NULL: whoever parses a
+ * message for the rules fills it with this before filter_run.
+ */
+char *filter_context(const struct filter_set *set, const char *body);
 
 #endif

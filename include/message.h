@@ -5,13 +5,13 @@
  * one that includes GMime.  It turns raw bytes into struct message: decoded
  * names (RFC 2047, any charset, to UTF-8), lower-cased addresses,
  * identifiers without angle brackets, the best text body, forwarded
- * messages, delivery-report details, and a context snippet with quoted
- * history and signatures trimmed.  Later modules never see MIME.  It also
- * splits mbox files and writes the agent's own mail (message_compose).
+ * messages and delivery-report details.  Later modules never see MIME.  It
+ * also splits mbox files and writes the agent's own mail (message_compose).
  *
  * Every string in struct message is UTF-8 (invalid bytes replaced), owned by
  * the message and freed by message_free().  Absent values are NULL, except
- * body and context, which are "" when the message has no text.
+ * body, which is "" when the message has no text.  context is NULL after
+ * message_parse: trimming it takes the admin's rules (filter_context).
  */
 #ifndef REFAGENT_MESSAGE_H
 #define REFAGENT_MESSAGE_H
@@ -97,7 +97,8 @@ struct message {
 	char *body;       /* best text: text/plain, else text/html as text */
 	int body_is_html; /* body was made from HTML */
 	int body_truncated;
-	char *context; /* body minus quoted history and signature */
+	char *context; /* body minus quoted history and signature: NULL
+	                * until filter_context fills it */
 
 	struct forward *fwd;
 	size_t nfwd;

@@ -106,6 +106,8 @@ has out "class:     intro (rule "
 has out "lead_phone=(415) 555-0142"
 has out "decision:  referral"
 has out "lead       Bob Smith <bob@client.test>"
+has out "context:"
+has out "  | Best number to reach Bob is (415) 555-0142."
 has out "nothing was written"
 [ ! -e "$work/db.sqlite" ] || fail "filters test created the database"; ok
 expect 0 ra filters test "$data/intake/auto-reply.eml"

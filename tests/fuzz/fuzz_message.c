@@ -1,5 +1,7 @@
 /*
- * fuzz_message.c - libFuzzer target for message_parse(), and with
+ * fuzz_message.c - libFuzzer target for message_parse() and the context
+ * trimmer on its body (with a matcher that says yes to a line by its first
+ * byte, so every rule kind fires somewhere), and with
  * -DSTANDALONE a small driver that parses each file named on the command
  * line (mbox files message by message) and prints one line per message:
  *
@@ -8,7 +10,8 @@
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Iinclude \
  *     $(pkg-config --cflags gmime-3.0 libxml-2.0) tests/fuzz/fuzz_message.c \
- *     agent/message*.c agent/html.c agent/text.c agent/util.c agent/log.c agent/clock.c \
+ *     agent/message*.c agent/html.c agent/text.c agent/text_context.c \
+ *     agent/util.c agent/log.c agent/clock.c \
  *     $(pkg-config --libs gmime-3.0 libxml-2.0) -o fuzz_message
  * Standalone (also the parse benchmark: -q prints only the total):
  *   cc -DSTANDALONE -O2 ... (same sources) -o parse_files
@@ -21,17 +24,36 @@
 #include <string.h>
 
 #include "message.h"
+#include "text.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Kind k matches a line starting with "QHSOFW"[k], all of it (a quote
+ * header: up to the first LF after it, reaching into the next line). */
+static long first_byte_match(void *arg, enum text_cut k, const char *s, size_t len)
+{
+	const char *nl;
+
+	(void)arg;
+	if (len == 0 || s[0] != "QHSOFW"[k])
+		return -1;
+	if (k == TEXT_QUOTE && (nl = memchr(s, '\n', len)) != NULL)
+		return (long)(memchr(nl + 1, '\n', len - (size_t)(nl + 1 - s)) ? len / 2 : len);
+	return (long)len;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct text_rules rules = {first_byte_match, NULL};
 	struct message *m = NULL;
 	char *error = NULL;
 
-	if (message_parse((const char *)data, size, &m, &error) == 0)
+	if (message_parse((const char *)data, size, &m, &error) == 0) {
+		free(text_trim_context(m->body, &rules));
+		free(text_trim_context(m->body, NULL));
 		message_free(m);
+	}
 	free(error);
 	return 0;
 }

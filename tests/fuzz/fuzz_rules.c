@@ -34,6 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		filter_run(set, m, 1, &res);
 		filter_result_clear(&res);
+		free(filter_context(set, m->body));
 		filter_free(set);
 	}
 	return 0;

@@ -740,6 +740,82 @@ static void test_long_body(void **state)
 	filter_free(set);
 }
 
+/* ---- context rules: cut KIND, keep forward ---- */
+
+/* The rules of a kind are joined into one pattern (flags kept per rule,
+ * an x comment does not swallow the join) and feed filter_context; they
+ * are never run as rules. */
+static void test_cut_rules(void **state)
+{
+	struct filter_set *set;
+	struct filter_result res;
+	struct tmsg t;
+	char *c;
+
+	(void)state;
+	set = load_text("rule q1\n  cut quote\n  match /^Am .* schrieb .*:$/m\n"
+	                "rule q2\n  cut quote\n  match /^on .* wrote:$  # English/imx\n"
+	                "rule off\n  cut signoff\n  match /^(?:gruß|ciao)$/i\n"
+	                "  why closings\n"
+	                "rule fwd\n  keep forward\n  match /^-+ Weitergeleitet -+$/\n"
+	                "rule everything\n  match /./s\n");
+	assert_int_equal(filter_count(set), 5);
+	c = filter_context(set, "Ja.\n\nON 3.2.2020 ANN WROTE:\nalt\n");
+	assert_string_equal(c, "Ja.\n");
+	free(c);
+	c = filter_context(set, "Ja.\n\nAm 3.2.2020 schrieb Ann:\nalt\n");
+	assert_string_equal(c, "Ja.\n");
+	free(c);
+	c = filter_context(set, "Ja.\n\nGruß, Tom\n\n--- Weitergeleitet ---\nText\n");
+	assert_string_equal(c, "Ja.\n\n--- Weitergeleitet ---\nText\n");
+	free(c);
+	/* only the plain rule fires */
+	tmsg_init(&t);
+	tmsg_text(&t, "Am 3.2.2020 schrieb Ann:\nGruß\n");
+	run(set, &t.m, 1, &res);
+	assert_int_equal(res.nhits, 1);
+	assert_string_equal(res.hits[0].rule, "everything");
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
+static void test_cut_faults(void **state)
+{
+	char dir[] = "/tmp/refagent-filter-XXXXXX";
+	struct filter_set *set = NULL;
+	char *err, want[2048];
+	int rc;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "a.rules",
+	           "rule a\n  cut quote\n  cut footer\n  match /x/\n" /* 3:3 */
+	           "rule b\n  cut everything\n  match /x/\n"          /* 6:7 */
+	           "rule c\n  keep quote\n  match /x/\n"              /* 9:8 */
+	           "rule d\n  cut\n  match /x/\n"                     /* 11:3 */
+	           "rule e\n  cut signoff\n  in subject\n  match /x/\n"
+	           "rule f\n  cut quote\n  match /(?<need>x)/\n"
+	           "rule g\n  cut quote\n  match /(x)\\1/\n");
+	err = load_capture(dir, &rc, &set);
+	snprintf(want, sizeof(want),
+	         "%s/a.rules:3:3: rule a has two cut or keep lines\n"
+	         "%s/a.rules:6:7: unknown cut kind 'everything' (quote, header, signature, "
+	         "signoff or footer)\n"
+	         "%s/a.rules:9:8: unknown keep kind 'quote' (forward)\n"
+	         "%s/a.rules:12:3: cut needs a kind (quote, header, signature, signoff or "
+	         "footer)\n"
+	         "%s/a.rules:14:1: rule e: a cut or keep rule takes only match and why (no in, "
+	         "class, when or unless)\n"
+	         "%s/a.rules:18:1: rule f: a cut or keep rule captures no fields\n"
+	         "%s/a.rules:21:1: rule g: a cut or keep rule has no backreferences\n",
+	         dir, dir, dir, dir, dir, dir, dir);
+	assert_int_equal(rc, -1);
+	assert_null(set);
+	assert_string_equal(err, want);
+	free(err);
+	rm_dir(dir);
+}
+
 /* ---- the shipped rules (filters/) ---- */
 
 static struct filter_set *shipped;
@@ -1346,6 +1422,7 @@ static void test_shipped_parsed(void **state)
 
 		assert_non_null(data);
 		assert_int_equal(message_parse(data, len, &m, &err), 0);
+		m->context = filter_context(shipped, m->body);
 		run(shipped, m, 0, &res);
 		if (res.class == NULL || strcmp(res.class, cases[i].class) != 0)
 			fail_msg("%s: want %s, got %s", cases[i].file, cases[i].class,
@@ -1380,6 +1457,8 @@ int main(void)
 	        cmocka_unit_test(test_load_backtrack_warning),
 	        cmocka_unit_test(test_match_limit),
 	        cmocka_unit_test(test_long_body),
+	        cmocka_unit_test(test_cut_rules),
+	        cmocka_unit_test(test_cut_faults),
 	};
 	const struct CMUnitTest rules[] = {
 	        cmocka_unit_test(test_shipped_loads),

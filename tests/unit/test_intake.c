@@ -693,6 +693,7 @@ static void test_decide_writes_nothing(void **state)
 
 	data = test_read_data("intake/intro-basic.eml", &len);
 	assert_int_equal(message_parse(data, len, &m, &err), 0);
+	m->context = filter_context(f->in.filters, m->body);
 	assert_int_equal(intake_decide(&f->in, m, 1, &d), 0);
 	assert_int_equal(d.outcome, INTAKE_REFERRAL);
 	assert_true(d.fr.nhits > 0);

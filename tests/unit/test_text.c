@@ -1,11 +1,22 @@
 /*
  * test_text.c - text_clean_utf8() and text_trim_context(): the lead's
  * details in an intro survive, the referrer's signature and the quoted
- * history do not.
+ * history do not.  The trimmer runs with the shipped rules (filters/), as
+ * the agent runs it, over the hand-written cases below and the table of
+ * tests/data/context/ (NAME.txt, the body as received, and NAME.expected,
+ * its context); and once with a made-up matcher, to check the structure
+ * apart from any language.
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <pthread.h>
+
+#include "filter.h"
 #include "text.h"
+
+/* filters/, loaded once by main (tests run from the top of the tree) */
+static struct filter_set *rules;
 
 static void clean(const char *in, size_t len, const char *want)
 {
@@ -17,7 +28,7 @@ static void clean(const char *in, size_t len, const char *want)
 
 static void trim(const char *in, const char *want)
 {
-	char *got = text_trim_context(in);
+	char *got = filter_context(rules, in);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -190,12 +201,184 @@ static void test_large_linear(void **state)
 	/* many sign-off-like and quoted lines: no quadratic blow-up */
 	for (i = 0; i < 200000; i++)
 		buf_adds(&b, i % 2 ? "> quoted\n" : "Thanks,\n");
-	t = text_trim_context(b.s);
+	t = filter_context(rules, b.s);
 	assert_non_null(t);
 	/* the last sign-off with at most six lines after it starts the cut */
 	assert_int_equal(strlen(t), (100000 - 7) * strlen("Thanks,\n"));
 	free(t);
 	buf_free(&b);
+	/* lines that look like headers, dates, addresses and names, wrapped
+	 * and not: every rule kind is asked, still one pass */
+	for (i = 0; i < 30000; i++)
+		buf_adds(&b, i % 3 == 0   ? "On Mon, 3 Feb 2020 at 10:00, Ann <\n"
+		             : i % 3 == 1 ? "From: Ann Lee <ann@example.com>\n"
+		                          : "Ann Lee | Partner\n");
+	t = filter_context(rules, b.s);
+	assert_non_null(t);
+	free(t);
+	buf_free(&b);
+}
+
+/* ---- the structure, with a made-up language ---- */
+
+/* Rules of a language of one word per kind: a quote header is "QUOTED
+ * BELOW:", a header field "Frm: ..." or "Snt: ...", a mobile signature
+ * "BY PHONE", a closing "Ciao", a footer "LEGAL:", a forward "FORWARDED". */
+static long toy_match(void *arg, enum text_cut k, const char *s, size_t len)
+{
+	static const char *const words[TEXT_CUT_COUNT] = {
+	        [TEXT_QUOTE] = "QUOTED BELOW:", [TEXT_HEADER] = "Frm:|Snt:",
+	        [TEXT_SIGNATURE] = "BY PHONE",  [TEXT_SIGNOFF] = "Ciao",
+	        [TEXT_FOOTER] = "LEGAL:",       [TEXT_FORWARD] = "FORWARDED",
+	};
+	const char *w = words[k];
+
+	(void)arg;
+	while (*w) {
+		size_t n = strcspn(w, "|");
+
+		/* a signoff must match all of what it is given */
+		if (len >= n && memcmp(s, w, n) == 0 && (k != TEXT_SIGNOFF || len == n))
+			return (long)n;
+		w += n + (w[n] == '|');
+	}
+	return -1;
+}
+
+static void toy(const char *in, const char *want)
+{
+	struct text_rules r = {toy_match, NULL};
+	char *got = text_trim_context(in, &r);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_structure(void **state)
+{
+	(void)state;
+	/* a quote header over plain text: the history, all of it */
+	toy("Yes.\n\nQUOTED BELOW:\nold text\n\nmore old text\n", "Yes.\n");
+	/* over "> " lines: the quote only; below it, a bottom post */
+	toy("QUOTED BELOW:\n> old\n\nnew\n", "new\n");
+	/* a forward inside history is history; after a signature it stays */
+	toy("Yes.\nQUOTED BELOW:\nold\nFORWARDED\nfwd\n", "Yes.\n");
+	toy("Yes.\nBY PHONE\nold\nFORWARDED\nfwd\n", "Yes.\nFORWARDED\nfwd\n");
+	/* two header lines make a block (one wrapped line may sit between),
+	 * with a separator above it; one header line is text */
+	toy("Yes.\n____\nFrm: a\n<a@x>\nSnt: b\nold\n", "Yes.\n");
+	toy("Yes.\nFrm: a\nold\n", "Yes.\nFrm: a\nold\n");
+	/* after a forward marker the block is the forward's own */
+	toy("FORWARDED\nFrm: a\nSnt: b\n\nfwd\n", "FORWARDED\nFrm: a\nSnt: b\n\nfwd\n");
+	/* a signature or footer on top goes alone */
+	toy("BY PHONE\n\nHello\n", "Hello\n");
+	toy("LEGAL: external\nsender\n\nHello\n", "Hello\n");
+	toy("Hello\n\nLEGAL: secret\nmore\n", "Hello\n");
+	/* a closing with a name, and prose written after it */
+	toy("Hello\nCiao\nAnn Lee\n\nAnn Lee | Manager\n", "Hello\n");
+	toy("Hello\n\nCiao\nAnn\n\nP.S. Bob called.\n", "Hello\n\nP.S. Bob called.\n");
+	/* names: a lone one, a card, a dash-signed one; a list is no name */
+	toy("Hello there.\n\nAnn\n", "Hello there.\n");
+	toy("Hello there.\n\nAnn\n\nAnn Lee\nAcme Ltd\n", "Hello there.\n");
+	toy("Hello there.\n-Ann\n", "Hello there.\n");
+	toy("List:\n- Ann\n- Bob\n", "List:\n- Ann\n- Bob\n");
+	toy("His details:\n\nBob Jones\n555 0100\n", "His details:\n\nBob Jones\n555 0100\n");
+	/* an attribution by its shape, in any language */
+	toy("Da.\n\n3.2.2020 10:00 Ann <ann@example.com>:\n\nold\n", "Da.\n");
+	/* a wrapped quote line lost its "> " */
+	toy("Yes.\n> a quoted line long enough to have been wrapped by a mail client\n"
+	    "wrapped words\n> more\n",
+	    "Yes.\n");
+	toy("> q1\nanswer\n> q2\n", "answer\n");
+	toy("> a link (http://example.com/a?\nb=1)\n> more\n", "");
+}
+
+/* Without rules only the structure is cut: quotes and "-- ". */
+static void test_no_rules(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = text_trim_context("Thanks!\n\nOn Mon, Mar 11, 2024 at 9:00 AM Jane "
+	                        "<jane@example.com> wrote:\n> Hi\n\nBest,\nTom\n-- \nsig\n",
+	                        NULL);
+	assert_string_equal(got, "Thanks!\n\nBest,\nTom\n");
+	free(got);
+	got = filter_context(NULL, "Hi\n> q\n");
+	assert_string_equal(got, "Hi\n");
+	free(got);
+}
+
+/* ---- the table: tests/data/context/ ---- */
+
+#define CONTEXT_DIR "tests/data/context"
+
+/* Runs every NAME.txt of the table; returns the number of cases and fails
+ * with the names of those that differ. */
+static size_t run_table(int report)
+{
+	DIR *d = opendir(CONTEXT_DIR);
+	struct dirent *de;
+	struct buf bad = {0};
+	size_t n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name), tl = 0, el = 0;
+		char name[256], *text, *want, *got;
+
+		if (len < 5 || strcmp(de->d_name + len - 4, ".txt") != 0)
+			continue;
+		snprintf(name, sizeof(name), "context/%.*s.txt", (int)(len - 4), de->d_name);
+		text = test_read_data(name, &tl);
+		snprintf(name, sizeof(name), "context/%.*s.expected", (int)(len - 4), de->d_name);
+		want = test_read_data(name, &el);
+		assert_non_null(text);
+		assert_non_null(want);
+		got = filter_context(rules, text);
+		if (strcmp(got, want) != 0) {
+			buf_printf(&bad, "%s\n", de->d_name);
+			if (report)
+				fprintf(stderr, "--- %s want:\n%s--- got:\n%s", de->d_name, want,
+				        got);
+		}
+		free(got);
+		free(text);
+		free(want);
+		n++;
+	}
+	closedir(d);
+	if (bad.len > 0)
+		fail_msg("context cases that differ:\n%s", bad.s);
+	buf_free(&bad);
+	return n;
+}
+
+static void test_table(void **state)
+{
+	(void)state;
+	/* every client and language of the README, and the over-cut cases */
+	assert_true(run_table(1) >= 80);
+}
+
+/* One set, four threads (the ingest workers): same results. */
+static void *table_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20; i++)
+		run_table(0);
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	pthread_t t[4];
+
+	(void)state;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, table_thread, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
 }
 
 int main(void)
@@ -205,8 +388,15 @@ int main(void)
 	        cmocka_unit_test(test_signoff_limits), cmocka_unit_test(test_sigdash),
 	        cmocka_unit_test(test_quotes),         cmocka_unit_test(test_outlook_history),
 	        cmocka_unit_test(test_forward_kept),   cmocka_unit_test(test_layout),
-	        cmocka_unit_test(test_large_linear),
+	        cmocka_unit_test(test_large_linear),   cmocka_unit_test(test_structure),
+	        cmocka_unit_test(test_no_rules),       cmocka_unit_test(test_table),
+	        cmocka_unit_test(test_threads),
 	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (filter_load("filters", &rules) != 0)
+		return 1;
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	filter_free(rules);
+	return rc;
 }

@@ -1,0 +1,1093 @@
+/*
+ * text_context.c - the "what did the sender actually write" trimmer behind
+ * message.context (text_trim_context in text.h).
+ *
+ * Why it exists: intake pulls the lead's phone number and the need out of
+ * the context.  A reply or intro carries the referrer's own signature
+ * ("M: +1 555 ...") and quoted history, whose numbers and addresses belong
+ * to somebody else; a sentence cut in two loses the need.
+ *
+ * Who knows what: this file knows how a mail body is built, which is the
+ * same in every language: "> " quoting, the "-- " delimiter, header blocks,
+ * bottom posting, forwards, where a signature sits and what a name looks
+ * like.  The words differ by language and client ("wrote:" in forty
+ * languages, "Von:"/"Gesendet:", "Sent from my iPhone", "Viele Grüße",
+ * legal footers), so they are the admin's `cut` rules in filters/, asked
+ * through struct text_rules.  Without rules only the structure is cut.
+ *
+ * Cost: the text is split into lines once (no copy); each rule kind is
+ * asked at most once per line, and only for lines of the right shape
+ * (short enough, a label before a colon, ...); nothing looks more than a
+ * fixed number of lines ahead, so the time is linear in the text.
+ */
+#include "text.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* A quote header is at most this long (bytes, per line). */
+#define HEADER_LINE_MAX 300
+/* A closing is asked about only up to this length. */
+#define SIGNOFF_MAX 60
+/* After a closing: at most this many non-blank lines, each at most
+ * SIG_LINE_MAX bytes, up to the end of its part. */
+#define SIG_MAX_LINES 6
+#define SIG_LINE_MAX  100
+/* "--" or a dash line starts a signature when at most this many lines
+ * follow it in its part. */
+#define DASH_SIG_MAX 15
+/* A header block: the next header line within this many lines. */
+#define BLOCK_SPAN 8
+/* A name line, and the trailing paragraph it starts. */
+#define NAME_LINE_MAX  60
+#define DASH_NAME_MAX  80
+#define NAME_BLOCK_MAX 4
+#define NAME_BLOCK_LEN 80
+/* A quoted line this long was probably wrapped by the client. */
+#define WRAP_MIN 60
+/* Text below a signature is the sender's again from a paragraph whose
+ * first line is this long. */
+#define PROSE_MIN 60
+
+enum { CUT_NONE = 0, CUT_HISTORY, CUT_SIG };
+
+struct line {
+	const char *s;         /* start, leading white space included */
+	size_t len;            /* right-trimmed length */
+	const char *t;         /* after leading white space and '*' (HTML bold) */
+	size_t tlen;           /* 0: a blank line */
+	unsigned char quoted;  /* "> " after up to 4 spaces, or supercite "AB> " */
+	unsigned char sigdash; /* exactly "-- " (RFC 3676 section 4.3) */
+	unsigned char fwd;     /* a forward marker */
+	signed char header;    /* a TEXT_HEADER line: -1 not asked yet */
+	unsigned char keep;
+};
+
+struct trim {
+	struct line *v;
+	size_t n;
+	const struct text_rules *rules;
+	size_t *rest; /* non-blank lines from i to the end of i's part */
+};
+
+/* ------------------------------------------------------------ helpers */
+
+static int is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static int is_upper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static int is_alpha(int c)
+{
+	return (c >= 'a' && c <= 'z') || is_upper(c);
+}
+
+static int is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static long ask(const struct trim *tr, enum text_cut k, const char *s, size_t len)
+{
+	if (tr->rules == NULL || tr->rules->match == NULL || len == 0)
+		return -1;
+	return tr->rules->match(tr->rules->arg, k, s, len);
+}
+
+/* An address: '@' between a letter or digit and a letter or digit. */
+static const char *find_at(const char *s, size_t len)
+{
+	for (size_t i = 1; i + 1 < len; i++) {
+		unsigned char a = (unsigned char)s[i - 1], b = (unsigned char)s[i + 1];
+
+		if (s[i] == '@' &&
+		    (is_alpha(a) || is_digit(a) || a == '.' || a == '_' || a == '-') &&
+		    (is_alpha(b) || is_digit(b)))
+			return s + i;
+	}
+	return NULL;
+}
+
+/* An address in <...>, (...) or [...], as an attribution names its writer
+ * ("<bob@x>", "(\nbob@x)", "[mailto:bob@x]"). */
+static int bracketed_address(const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	for (const char *at = find_at(s, len); at != NULL; at = find_at(at, (size_t)(end - at))) {
+		const char *p = at, *q = at;
+
+		while (p > s && !strchr(" \t\n\"<([:", p[-1]))
+			p--;
+		while (p > s && (p[-1] == ' ' || p[-1] == '\n'))
+			p--;
+		if (p > s && p[-1] == ':')
+			p -= 1 + (p - s > 6 && memcmp(p - 7, "mailto:", 7) == 0 ? 6 : 0);
+		while (q < end && !strchr(" \t\n\">)]", *q))
+			q++;
+		if (p > s && q < end && strchr("<([", p[-1]) && strchr(">)]", *q))
+			return 1;
+		at++;
+	}
+	return 0;
+}
+
+/* A date or a time: "2024", "1999", "9:32", "17.50". */
+static int has_date(const char *s, size_t len)
+{
+	for (size_t i = 0; i + 3 < len; i++) {
+		if (is_digit((unsigned char)s[i]) && (s[i + 1] == ':' || s[i + 1] == '.') &&
+		    is_digit((unsigned char)s[i + 2]) && is_digit((unsigned char)s[i + 3]))
+			return 1;
+		if (((s[i] == '1' && s[i + 1] == '9') || (s[i] == '2' && s[i + 1] == '0')) &&
+		    is_digit((unsigned char)s[i + 2]) && is_digit((unsigned char)s[i + 3]) &&
+		    (i == 0 || !is_digit((unsigned char)s[i - 1])) &&
+		    (i + 4 == len || !is_digit((unsigned char)s[i + 4])))
+			return 1;
+	}
+	return 0;
+}
+
+/* A line of separator characters only ("__", "-----", "=====", "—", ". . .
+ * . ."), at least two bytes (dots: five). */
+static int is_separator(const struct line *l)
+{
+	size_t i, dots = 0;
+
+	if (l->tlen < 2)
+		return 0;
+	for (i = 0; i < l->tlen; i++) {
+		unsigned char c = (unsigned char)l->t[i];
+
+		if (c == '.' && ++dots)
+			continue;
+		if (c == '-' || c == '_' || c == '=' || c == '*' || c == '~' || is_space(c))
+			continue;
+		/* U+2013 and U+2014, the dashes a client may put in */
+		if (c == 0xE2 && i + 2 < l->tlen && (unsigned char)l->t[i + 1] == 0x80 &&
+		    ((unsigned char)l->t[i + 2] == 0x93 || (unsigned char)l->t[i + 2] == 0x94)) {
+			i += 2;
+			continue;
+		}
+		return 0;
+	}
+	return dots == 0 || dots >= 5;
+}
+
+/* An inline image left as text: "![alt](https://...)", "[image: logo.png]",
+ * "[cid:image001.png]", or the tail of a wrapped alt text "...](https://...)".
+ * No words of the sender's: the signature steps look through it. */
+static int is_image(const struct line *l)
+{
+	const char *t = l->t;
+	size_t n = l->tlen;
+
+	if (n >= 2 && t[0] == '!' && t[1] == '[')
+		return 1;
+	if (n >= 6 && (memcmp(t, "[image", 6) == 0 || memcmp(t, "[cid:", 5) == 0 ||
+	               memcmp(t, "<image", 6) == 0))
+		return 1;
+	return n > 0 && t[n - 1] == ')' && memmem(t, n, "](http", 6) != NULL;
+}
+
+/* Bytes of the dash at p: '-', U+2013 or U+2014; 0 for anything else. */
+static size_t dash_at(const char *p, const char *end)
+{
+	if (p < end && *p == '-')
+		return 1;
+	if (end - p >= 3 && (unsigned char)p[0] == 0xE2 && (unsigned char)p[1] == 0x80 &&
+	    ((unsigned char)p[2] == 0x93 || (unsigned char)p[2] == 0x94))
+		return 3;
+	return 0;
+}
+
+/* "--" on its own, or a line of U+2013/U+2014 dashes only: the plain-text
+ * signature separators of clients that lost the "-- " space. */
+static int is_dash_delimiter(const struct line *l)
+{
+	const char *p = l->t, *end = l->t + l->tlen;
+
+	if (l->tlen == 2 && memcmp(l->t, "--", 2) == 0)
+		return 1;
+	if (l->tlen < 3)
+		return 0;
+	while (p < end) {
+		size_t d = dash_at(p, end);
+
+		if (d != 3)
+			return 0;
+		p += d;
+	}
+	return 1;
+}
+
+/* ----------------------------------------------------------- lines */
+
+/* Supercite quoting (Emacs): "AB> text" after up to 3 spaces. */
+static int supercite(const char *p, size_t len)
+{
+	size_t i = 0, k = 0;
+
+	while (i < len && i < 3 && p[i] == ' ')
+		i++;
+	while (i + k < len && k < 3 && is_upper((unsigned char)p[i + k]))
+		k++;
+	return k > 0 && i + k < len && p[i + k] == '>' && (i + k + 1 == len || p[i + k + 1] == ' ');
+}
+
+/* Splits text into lines (no copy) and classifies what every rule needs. */
+static struct line *split_lines(const char *text, size_t *n_r)
+{
+	struct line *v = NULL;
+	size_t n = 0, cap = 0, i;
+	const char *p = text, *nl;
+
+	while (*p) {
+		struct line l = {0};
+
+		nl = strchr(p, '\n');
+		l.s = p;
+		l.len = nl ? (size_t)(nl - p) : strlen(p);
+		l.sigdash = (l.len == 3 && memcmp(p, "-- ", 3) == 0) ||
+		            (l.len == 4 && memcmp(p, "-- \r", 4) == 0);
+		/* trailing white space, U+00A0 (HTML's &nbsp;) included */
+		for (;;) {
+			if (l.len > 0 && is_space((unsigned char)p[l.len - 1]))
+				l.len--;
+			else if (l.len > 1 && (unsigned char)p[l.len - 2] == 0xC2 &&
+			         (unsigned char)p[l.len - 1] == 0xA0)
+				l.len -= 2;
+			else
+				break;
+		}
+		for (i = 0; i < l.len && i < 4 && (p[i] == ' ' || p[i] == '\t'); i++)
+			;
+		l.quoted = (i < l.len && p[i] == '>') || supercite(p, l.len);
+		l.t = p;
+		l.tlen = l.len;
+		for (;;) {
+			if (l.tlen > 1 && (is_space((unsigned char)*l.t) || *l.t == '*')) {
+				l.t++;
+				l.tlen--;
+			} else if (l.tlen > 1 && (unsigned char)l.t[0] == 0xC2 &&
+			           (unsigned char)l.t[1] == 0xA0) {
+				l.t += 2;
+				l.tlen -= 2;
+			} else {
+				break;
+			}
+		}
+		l.header = -1;
+		l.keep = 1;
+		v = xgrow(v, &cap, n + 1, sizeof(*v));
+		v[n++] = l;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	*n_r = n;
+	return v;
+}
+
+/* A piece of a link: "(http://x/c/Yz) >", "_nonce=3dd518)". */
+static int link_piece(const struct line *l)
+{
+	if (memmem(l->t, l->tlen, "://", 3) != NULL)
+		return 1;
+	if (memchr(l->t, ' ', l->tlen) != NULL)
+		return 0;
+	for (size_t k = 0; k < l->tlen; k++)
+		if (strchr("=&/%?#", l->t[k]))
+			return 1;
+	return 0;
+}
+
+/* A line wrapped out of a quoted line loses its "> ": "> ... kale
+ * chips\nbrooklyn four dollar toast\n> ...", "> View ticket
+ * (http://x/action\n_nonce=3dd518)\n>".  It sits between two quoted lines,
+ * right below one long enough to have been wrapped, or it is a piece of a
+ * link; an answer between two quotes ("Yes", "Next Monday.") is not.
+ * (Marking it cannot make the next line qualify: that one would need a
+ * quoted line below the marked one.) */
+static void mark_wrapped(struct line *v, size_t n)
+{
+	for (size_t i = 1; i + 1 < n; i++) {
+		const struct line *l = &v[i];
+
+		if (l->quoted || l->tlen == 0 || !v[i - 1].quoted || !v[i + 1].quoted)
+			continue;
+		if (v[i - 1].len >= WRAP_MIN || link_piece(l))
+			v[i].quoted = 1;
+	}
+}
+
+/* A forward marker: short, and not too many words ("Begin forwarded
+ * message:", "---------- Forwarded message ---------"). */
+static void mark_forwards(struct trim *tr)
+{
+	for (size_t i = 0; i < tr->n; i++) {
+		struct line *l = &tr->v[i];
+		size_t words = 1;
+
+		if (l->quoted || l->tlen == 0 || l->tlen > 120)
+			continue;
+		for (size_t k = 0; k < l->tlen; k++)
+			words += l->t[k] == ' ';
+		if (words > 8 && l->t[0] != '-' && l->t[0] != '_')
+			continue;
+		l->fwd = ask(tr, TEXT_FORWARD, l->t, l->tlen) >= 0;
+	}
+}
+
+/* rest[i]: the non-blank lines from i to the end of its part (parts end at
+ * forward markers). */
+static void count_rest(struct trim *tr)
+{
+	size_t k = 0;
+
+	tr->rest = xcalloc(tr->n ? tr->n : 1, sizeof(*tr->rest));
+	for (size_t i = tr->n; i > 0;) {
+		i--;
+		if (tr->v[i].fwd)
+			k = 0;
+		else if (tr->v[i].tlen > 0)
+			k++;
+		tr->rest[i] = k;
+	}
+}
+
+/* The next non-blank line from j on is a quoted line. */
+static int quote_follows(const struct line *v, size_t n, size_t j)
+{
+	while (j < n && v[j].tlen == 0)
+		j++;
+	return j < n && v[j].quoted;
+}
+
+/* The previous non-blank line before i is a forward marker: then a header
+ * block is the forward's own, not history. */
+static int after_marker(const struct line *v, size_t i)
+{
+	while (i > 0) {
+		i--;
+		if (v[i].tlen > 0)
+			return v[i].fwd;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------- quote headers */
+
+/* Lines a match of len bytes from v[i].t reaches into. */
+static size_t lines_spanned(const char *s, size_t len)
+{
+	size_t k = 1;
+
+	while (len > 0 && (is_space((unsigned char)s[len - 1]) || s[len - 1] == '\n'))
+		len--;
+	for (size_t i = 0; i < len; i++)
+		k += s[i] == '\n';
+	return k;
+}
+
+/*
+ * An attribution in any language, by its shape: up to three lines that
+ * name an address and a date or time and end in ':' ("02.04.2012 14:20
+ * пользователь "bob@x" <bob@x> написал:", "2014-10-17 11:28 GMT+03:00 Bob
+ * <\nbob@x>:").  The address must be in brackets, or the quote must
+ * follow.  Without the ':' the address in brackets and a quote right below
+ * are needed ("2011/4/7 Nathan <support@x>").  Returns the lines taken.
+ */
+static size_t shaped_attribution(const struct trim *tr, size_t i, size_t last)
+{
+	const struct line *v = tr->v;
+
+	/* it starts with the date or the address, not with the line above */
+	if (find_at(v[i].t, v[i].tlen) == NULL && !has_date(v[i].t, v[i].tlen))
+		return 0;
+	for (size_t j = i; j <= last; j++) {
+		const char *s = v[i].t;
+		size_t len = (size_t)(v[j].s + v[j].len - s);
+		int colon = s[len - 1] == ':' ||
+		            (len >= 3 && memcmp(s + len - 3, "\xEF\xBC\x9A", 3) == 0),
+		    brackets;
+
+		if (find_at(s, len) == NULL || !has_date(s, len))
+			continue;
+		brackets = bracketed_address(s, len);
+		if (colon && (brackets || quote_follows(v, tr->n, j + 1)))
+			return j - i + 1;
+		if (!colon && brackets && j + 1 < tr->n && v[j + 1].tlen == 0 &&
+		    quote_follows(v, tr->n, j + 1))
+			return j - i + 1;
+	}
+	return 0;
+}
+
+/* Number of lines of the quote header starting at line i, or 0. */
+static size_t quote_header_at(const struct trim *tr, size_t i)
+{
+	const struct line *v = tr->v;
+	size_t last = i;
+	long m;
+
+	if (v[i].tlen > HEADER_LINE_MAX)
+		return 0;
+	while (last + 1 < tr->n && last < i + 2 && v[last + 1].tlen > 0 && !v[last + 1].quoted &&
+	       v[last + 1].len <= HEADER_LINE_MAX)
+		last++;
+	m = ask(tr, TEXT_QUOTE, v[i].t, (size_t)(v[last].s + v[last].len - v[i].t));
+	if (m > 0)
+		return lines_spanned(v[i].t, (size_t)m);
+	return shaped_attribution(tr, i, last);
+}
+
+/* A line that starts with a label and a colon ("From:", "Envoyé le :",
+ * "*Sent:*", "Message du :"; a full-width colon too). */
+static int label_line(const struct line *l)
+{
+	size_t k;
+
+	if (l->quoted || l->tlen < 3)
+		return 0;
+	for (k = 0; k < l->tlen && k < 32; k++) {
+		unsigned char c = (unsigned char)l->t[k];
+
+		if (c == ':' ||
+		    (c == 0xEF && k + 2 < l->tlen && (unsigned char)l->t[k + 1] == 0xBC &&
+		     (unsigned char)l->t[k + 2] == 0x9A))
+			return k > 0;
+		if (!(is_alpha(c) || c >= 0x80 || c == ' ' || c == '-' || c == '*'))
+			return 0;
+	}
+	return 0;
+}
+
+/* A TEXT_HEADER line, asked once, and only when it has a label. */
+static int is_header(const struct trim *tr, size_t i)
+{
+	struct line *l = &tr->v[i];
+
+	if (l->header < 0)
+		l->header = label_line(l) && ask(tr, TEXT_HEADER, l->t, l->tlen) >= 0;
+	return l->header;
+}
+
+/* Two or more header lines with at most one wrapped line between each and
+ * no blank line: Outlook's "From: / Sent: / To: / Subject:" block. */
+static int header_block_at(const struct trim *tr, size_t i)
+{
+	size_t gap = 0;
+
+	if (!is_header(tr, i))
+		return 0;
+	for (size_t j = i + 1; j < tr->n && j <= i + BLOCK_SPAN; j++) {
+		if (tr->v[j].tlen == 0)
+			return 0;
+		if (is_header(tr, j))
+			return 1;
+		if (++gap > 1)
+			return 0;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- pass one */
+
+static void drop(struct line *v, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		v[i].keep = 0;
+}
+
+/* Starts a cut at line i; a separator line right above goes with it. */
+static void start_cut(struct line *v, size_t i, int *cut, int kind)
+{
+	size_t j = i;
+
+	v[i].keep = 0;
+	*cut = kind;
+	while (j > 0 && v[j - 1].tlen == 0)
+		j--;
+	if (j > 0 && v[j - 1].keep && is_separator(&v[j - 1]))
+		v[j - 1].keep = 0;
+}
+
+static int is_signature_line(const struct trim *tr, const struct line *l)
+{
+	return l->tlen <= 120 && ask(tr, TEXT_SIGNATURE, l->t, l->tlen) >= 0;
+}
+
+static int is_footer_line(const struct trim *tr, const struct line *l)
+{
+	return l->tlen >= 8 && ask(tr, TEXT_FOOTER, l->t, l->tlen) >= 0;
+}
+
+/* Handles the quote header of k lines at i; returns the last line used. */
+static size_t on_quote_header(struct trim *tr, size_t i, size_t k, int *cut)
+{
+	for (size_t j = i; j < i + k; j++)
+		tr->v[j].keep = 0;
+	/* followed by "> " lines: only the quote goes (text below it is a
+	 * bottom-posted reply); followed by plain text: it is unprefixed
+	 * history, and everything after it goes */
+	if (!quote_follows(tr->v, tr->n, i + k))
+		start_cut(tr->v, i, cut, CUT_HISTORY);
+	return i + k - 1;
+}
+
+/* Quotes, quote headers, header blocks, signatures and footers, top down. */
+static void cut_structure(struct trim *tr)
+{
+	struct line *v = tr->v;
+	int cut = CUT_NONE, seen_text = 0;
+	size_t k;
+
+	for (size_t i = 0; i < tr->n; i++) {
+		struct line *l = &v[i];
+
+		if (l->tlen == 0)
+			continue;
+		if (l->fwd) {
+			/* a signature ends at a forward; quoted history does not:
+			 * a forward inside it is history too */
+			if (cut == CUT_SIG)
+				cut = CUT_NONE;
+			l->keep = cut == CUT_NONE;
+			seen_text = 0;
+			continue;
+		}
+		if (cut != CUT_NONE || l->quoted) {
+			l->keep = 0;
+			continue;
+		}
+		if ((k = quote_header_at(tr, i)) > 0) {
+			i = on_quote_header(tr, i, k, &cut);
+			continue;
+		}
+		if (header_block_at(tr, i)) {
+			if (!after_marker(v, i)) {
+				/* with the field lines of other names right above
+				 * ("Message du : 12/12/2016 13:20") */
+				size_t j = i;
+
+				while (j > 0 && v[j - 1].keep && label_line(&v[j - 1]))
+					j--;
+				l->keep = 0;
+				drop(v, j, i);
+				start_cut(v, j, &cut, CUT_HISTORY);
+				continue;
+			}
+			/* the forward's own headers, up to the blank line */
+			while (i + 1 < tr->n && v[i + 1].tlen > 0)
+				i++;
+			seen_text = 1;
+			continue;
+		}
+		if (l->sigdash || (is_dash_delimiter(l) && tr->rest[i] <= DASH_SIG_MAX + 1)) {
+			start_cut(v, i, &cut, CUT_SIG);
+			continue;
+		}
+		if (is_signature_line(tr, l)) {
+			/* "Sent from my iPhone" on top ends nothing: it goes alone */
+			if (seen_text)
+				start_cut(v, i, &cut, CUT_SIG);
+			else
+				l->keep = 0;
+			continue;
+		}
+		if (is_footer_line(tr, l)) {
+			if (seen_text) {
+				start_cut(v, i, &cut, CUT_SIG);
+				continue;
+			}
+			/* a banner on top ("CAUTION: external sender"): its
+			 * paragraph goes, the text below stays */
+			for (; i < tr->n && v[i].tlen > 0; i++)
+				v[i].keep = 0;
+			continue;
+		}
+		seen_text = 1;
+	}
+}
+
+/* ---------------------------------------------------- signatures */
+
+/* After "Thanks," at most three capitalised words: "Thanks, Tom" and
+ * "Best, Jane D." are sign-offs, "Thanks, I'll call him" is not. */
+static int name_only(const char *s, size_t len)
+{
+	size_t i, words = 0;
+	int at_word = 1;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == ' ') {
+			at_word = 1;
+			continue;
+		}
+		if (at_word) {
+			if (!(is_upper(c) || c >= 0x80))
+				return 0;
+			words++;
+			at_word = 0;
+		} else if (!(is_alpha(c) || c >= 0x80 || c == '.' || c == '-' || c == '\'')) {
+			return 0;
+		}
+	}
+	return words <= 3;
+}
+
+/* Length of s without trailing punctuation, spaces and emoji ("Cheers 🎉",
+ * "Thanks!!", "Best regards."). */
+static size_t strip_tail(const char *s, size_t len)
+{
+	while (len > 0) {
+		unsigned char c = (unsigned char)s[len - 1];
+
+		if (c == ' ' || c == '!' || c == '.' || c == ':' || c == ';' || c == ')' ||
+		    c == '-' || c == '~') {
+			len--;
+			continue;
+		}
+		if (c >= 0x80 && c < 0xC0) {
+			size_t k = len - 1;
+
+			while (k > 0 && (unsigned char)s[k] >= 0x80 && (unsigned char)s[k] < 0xC0)
+				k--;
+			/* 4-byte sequences (emoji) and U+FE0F (variation selector) */
+			if ((unsigned char)s[k] >= 0xF0 ||
+			    (len - k == 3 && memcmp(s + k, "\xEF\xB8\x8F", 3) == 0)) {
+				len = k;
+				continue;
+			}
+		}
+		break;
+	}
+	return len;
+}
+
+/* Where the name after a closing starts: after its first comma, or after
+ * a dash between spaces ("Grüßle - Thomas"); NULL when there is none. */
+static const char *name_split(const char *s, size_t len, size_t *head)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t d;
+
+		if (s[i] == ',') {
+			*head = i;
+			return s + i + 1;
+		}
+		if (s[i] == ' ' && (d = dash_at(s + i + 1, s + len)) > 0 && i + 1 + d < len &&
+		    s[i + 1 + d] == ' ') {
+			*head = i;
+			return s + i + 1 + d;
+		}
+	}
+	*head = len;
+	return NULL;
+}
+
+/* A closing: "Best," / "Thanks!" / "Cheers, Tom" / "Viele Grüße". */
+static int is_signoff(const struct trim *tr, const struct line *l)
+{
+	const char *name;
+	size_t head;
+
+	if (l->tlen == 0 || l->tlen > SIGNOFF_MAX || l->quoted)
+		return 0;
+	name = name_split(l->t, l->tlen, &head);
+	head = strip_tail(l->t, head);
+	if (head == 0 || ask(tr, TEXT_SIGNOFF, l->t, head) != (long)head)
+		return 0;
+	return name == NULL || name_only(name, l->tlen - (size_t)(name - l->t));
+}
+
+/* A word of a name: "Jane", "O'Neil", "Jean-Luc", "Łukasz", "P.", "XXX". */
+static int name_word(const char *w, size_t len)
+{
+	if (len == 0 || !(is_upper((unsigned char)w[0]) || (unsigned char)w[0] >= 0xC0))
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		unsigned char c = (unsigned char)w[i];
+
+		if (!(is_alpha(c) || c >= 0x80 || c == '-' || c == '\'' ||
+		      (c == '.' && i == len - 1)))
+			return 0;
+	}
+	return 1;
+}
+
+/* A word of a title after a name: "Enrollment", "CEO", "@handle", "+1",
+ * "&", "of". */
+static int title_word(const char *w, size_t len)
+{
+	static const char *const small[] = {"of",  "at",  "and", "for", "the", "de",  "du",
+	                                    "und", "für", "y",   "e",   "van", "von", NULL};
+
+	if (len == 0 || !is_alpha((unsigned char)w[0]) || is_upper((unsigned char)w[0]))
+		return 1;
+	if ((unsigned char)w[0] >= 0x80)
+		return 1;
+	for (const char *const *p = small; *p; p++)
+		if (strlen(*p) == len && memcmp(*p, w, len) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A line that is a name, maybe with a title after a separator: "Jane
+ * Smith", "Jim P. Smith | Enrollment Manager", "John Doe, FCLS",
+ * "Stefano Costa @stekosteko", "-Abhishek Kona", "– Jane", "- Jiang".
+ * plain: the name only, no dash and no title.
+ */
+static int name_line(const struct trim *tr, const struct line *l, int plain)
+{
+	const char *p = l->t, *end = l->t + l->tlen;
+	size_t d = dash_at(p, end), words = 0;
+	int tail = 0;
+
+	if (l->tlen == 0 || l->quoted || is_signoff(tr, l))
+		return 0;
+	while (end > p + 1 && (end[-1] == '*' || end[-1] == '_'))
+		end--;
+	if (d > 0 && !plain) {
+		/* "-Carl (who wants ...)": a dash-signed name, anything after;
+		 * "- roman" only as one word (else it is a list item) */
+		p += d;
+		if (p < end && *p == ' ') {
+			p++;
+			return l->tlen <= DASH_NAME_MAX && p < end &&
+			       (is_upper((unsigned char)*p) || (unsigned char)*p >= 0xC0 ||
+			        (is_alpha((unsigned char)*p) &&
+			         !memchr(p, ' ', (size_t)(end - p))));
+		}
+		return l->tlen <= DASH_NAME_MAX && p < end &&
+		       (is_alpha((unsigned char)*p) || (unsigned char)*p >= 0xC0);
+	}
+	if (l->tlen > NAME_LINE_MAX)
+		return 0;
+	while (p < end) {
+		const char *w = p;
+		size_t wl;
+
+		while (p < end && *p != ' ')
+			p++;
+		wl = (size_t)(p - w);
+		while (p < end && *p == ' ')
+			p++;
+		if (!tail && wl > 1 && (w[wl - 1] == ',' || w[wl - 1] == '|') &&
+		    name_word(w, wl - 1)) {
+			words++;
+			tail = 1;
+			continue;
+		}
+		if (!tail && words < 4 && name_word(w, wl)) {
+			words++;
+			continue;
+		}
+		if (words == 0 || plain)
+			return 0;
+		/* the title: after '|', ',', '(', '<', '@', a dash */
+		if (!tail && !(strchr("|,(<@[/", *w) || dash_at(w, w + wl) == wl))
+			return 0;
+		tail = 1;
+		if (!title_word(w, wl))
+			return 0;
+	}
+	/* "Jim P." and a name signed with a full stop ("Person Person.");
+	 * after a title ("Smith, Inc.") it ends a sentence */
+	if (end[-1] == '.' && tail &&
+	    !(end - l->t >= 2 && is_upper((unsigned char)end[-2]) &&
+	      (end - l->t == 2 || end[-3] == ' ')))
+		return 0;
+	return words > 0 && !strchr("!?:;,", end[-1]);
+}
+
+/* A lone lower-case word under the text: a name or a closing ("alex",
+ * "kthxbai"). */
+static int lone_word(const struct line *l)
+{
+	if (l->tlen < 3 || l->tlen > 12)
+		return 0;
+	for (size_t i = 0; i < l->tlen; i++)
+		if (!is_alpha((unsigned char)l->t[i]))
+			return 0;
+	return 1;
+}
+
+/* A short closing line right above a name: "Happy hacking,". */
+static int short_closing(const struct line *l)
+{
+	size_t words = 1;
+
+	if (l->tlen == 0 || l->tlen > 30 || l->t[l->tlen - 1] != ',')
+		return 0;
+	for (size_t i = 0; i + 1 < l->tlen; i++) {
+		if (l->t[i] == ',' || l->t[i] == '.' || l->t[i] == '?' || l->t[i] == ':')
+			return 0;
+		words += l->t[i] == ' ';
+	}
+	return words <= 4;
+}
+
+static int ends_with(const struct line *l, const char *chars)
+{
+	return l->tlen > 0 && strchr(chars, l->t[l->tlen - 1]) != NULL;
+}
+
+/* Kept non-blank line before i within [from, i), or SIZE_MAX. */
+static size_t prev_text(const struct line *v, size_t from, size_t i)
+{
+	while (i > from) {
+		i--;
+		if (v[i].keep && v[i].tlen > 0)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* Kept non-blank line after i within (i, to), or SIZE_MAX. */
+static size_t next_text(const struct line *v, size_t i, size_t to)
+{
+	for (i++; i < to; i++)
+		if (v[i].keep && v[i].tlen > 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* A paragraph the sender went on writing after a signature: a "P.S.", or
+ * a first line of at least PROSE_MIN bytes and 10 words in a paragraph
+ * that ends a sentence ("Please note that mail may be monitored." is
+ * shorter: a footer). */
+static int prose_at(const struct line *v, size_t p, size_t to)
+{
+	size_t words = 1, last = p;
+
+	if (v[p].tlen >= 3 && (memcmp(v[p].t, "P.S", 3) == 0 || memcmp(v[p].t, "PS:", 3) == 0 ||
+	                       memcmp(v[p].t, "PS ", 3) == 0 || memcmp(v[p].t, "PS.", 3) == 0))
+		return 1;
+	for (size_t k = 0; k < v[p].tlen; k++)
+		words += v[p].t[k] == ' ' && k + 1 < v[p].tlen && v[p].t[k + 1] != ' ';
+	while (last + 1 < to && v[last + 1].keep && v[last + 1].tlen > 0)
+		last++;
+	return v[p].tlen >= PROSE_MIN && words >= 10 && ends_with(&v[last], ".!?");
+}
+
+/* The end of the signature that starts with closing i and name j: up to a
+ * paragraph of prose below the name's paragraph ("Best wishes,\nTom\n\nBut
+ * what happens if I keep typing here? ...", a P.S.), else the part's end. */
+static size_t signature_end(const struct line *v, size_t j, size_t to)
+{
+	while (j + 1 < to && v[j + 1].keep && v[j + 1].tlen > 0)
+		j++;
+	for (j++; j < to; j++)
+		if (v[j].keep && v[j].tlen > 0 && !(v[j - 1].keep && v[j - 1].tlen > 0) &&
+		    prose_at(v, j, to))
+			return j;
+	return to;
+}
+
+/* Kept non-blank line after i within (i, to) that is not an image, or
+ * SIZE_MAX. */
+static size_t next_words(const struct line *v, size_t i, size_t to)
+{
+	while ((i = next_text(v, i, to)) != SIZE_MAX && is_image(&v[i]))
+		;
+	return i;
+}
+
+/*
+ * The closing of part [first, to): the first closing followed by a name or
+ * a separator (what follows goes, however long: a corporate signature;
+ * after a name, up to a paragraph of prose), else the earliest closing with
+ * at most SIG_MAX_LINES short lines after it.  Never the part's first line.
+ * Returns where the cut starts, or to; *end_r is where it ends.
+ */
+static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_t *end_r)
+{
+	const struct line *v = tr->v;
+	size_t i, after = 0, cut = to;
+
+	*end_r = to;
+	for (i = next_text(v, first, to); i != SIZE_MAX; i = next_text(v, i, to)) {
+		size_t j;
+
+		if (!is_signoff(tr, &v[i]))
+			continue;
+		j = next_words(v, i, to);
+		if (j != SIZE_MAX && is_separator(&v[j]))
+			return i;
+		if (j != SIZE_MAX && name_line(tr, &v[j], 0)) {
+			*end_r = signature_end(v, j, to);
+			return i;
+		}
+	}
+	for (i = to; i > first + 1;) {
+		i--;
+		if (!v[i].keep || v[i].tlen == 0 || is_image(&v[i]))
+			continue;
+		if (is_signoff(tr, &v[i]))
+			cut = i;
+		if (++after > SIG_MAX_LINES || v[i].len > SIG_LINE_MAX)
+			break;
+	}
+	return cut;
+}
+
+/* The first word of name line l is a word of a sentence above it in
+ * [first, p): "Please call Bob.\n\nBob Jones\n(415) 555-0142" is the lead's
+ * card, not the sender's signature (people do not name themselves; a name
+ * signed on a line of its own is no sentence). */
+static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l)
+{
+	const struct line *v = tr->v;
+	size_t wl = 0;
+
+	while (wl < l->tlen && l->t[wl] != ' ' && l->t[wl] != ',' && l->t[wl] != '.')
+		wl++;
+	if (wl < 2)
+		return 0;
+	for (size_t i = first; i < p; i++) {
+		const char *t = v[i].t, *end = v[i].t + v[i].tlen, *hit;
+
+		if (!v[i].keep || name_line(tr, &v[i], 1))
+			continue;
+		while ((hit = memmem(t, (size_t)(end - t), l->t, wl)) != NULL) {
+			if ((hit == v[i].t || !is_alpha((unsigned char)hit[-1])) &&
+			    (hit + wl == end || !is_alpha((unsigned char)hit[wl])))
+				return 1;
+			t = hit + 1;
+		}
+	}
+	return 0;
+}
+
+/* The name block at the end of part [first, to), if any: returns where it
+ * starts, or SIZE_MAX. */
+static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
+{
+	const struct line *v = tr->v;
+	size_t last = prev_text(v, first, to), p, above, b = 1;
+
+	if (last == SIZE_MAX || last == first)
+		return SIZE_MAX;
+	/* the last paragraph: kept lines up to a blank or dropped line */
+	for (p = last; p > first && v[p - 1].keep && v[p - 1].tlen > 0; p--)
+		b++;
+	above = prev_text(v, first, p);
+	if (above != SIZE_MAX && !ends_with(&v[above], ":") && b <= NAME_BLOCK_MAX) {
+		int short_lines = 1;
+
+		for (size_t i = p; i <= last; i++)
+			short_lines = short_lines && v[i].tlen <= NAME_BLOCK_LEN;
+		if (short_lines && name_line(tr, &v[p], 0) &&
+		    (dash_at(v[p].t, v[p].t + v[p].tlen) || !named_above(tr, first, p, &v[p])))
+			return p;
+		if (b == 1 && lone_word(&v[p]))
+			return p;
+	}
+	/* "Great, going for a test now.\nBraxton", "How r u?\n---\nRoman" */
+	if (b >= 2 && (ends_with(&v[last - 1], ".!?)") || is_separator(&v[last - 1])) &&
+	    name_line(tr, &v[last], 1) && !named_above(tr, first, last, &v[last]))
+		return last;
+	/* "Hey!\n-roman", but not the last item of a "- " list */
+	if (b >= 2 && dash_at(v[last].t, v[last].t + v[last].tlen) &&
+	    !dash_at(v[last - 1].t, v[last - 1].t + v[last - 1].tlen) && name_line(tr, &v[last], 0))
+		return last;
+	return SIZE_MAX;
+}
+
+/* Closings, names and trailing separators of the part [from, to). */
+static void trim_part(struct trim *tr, size_t from, size_t to, int forwarded)
+{
+	struct line *v = tr->v;
+	size_t first = from, cut, end, c, last, b;
+
+	while (first < to && !(v[first].keep && v[first].tlen > 0))
+		first++;
+	if (first == to)
+		return;
+	cut = find_signoff(tr, first, to, &end);
+	drop(v, cut, end);
+	/* Without a closing, a name block; a forwarded message's last lines
+	 * are its writer's, not a signature of the sender's.  Above a card
+	 * ("Mag. Eva Musterfrau\nA-1000 Wien") the name as signed ("Eva")
+	 * goes too. */
+	if (cut == to && !forwarded && (b = find_name_block(tr, first, to)) != SIZE_MAX) {
+		int card = next_text(v, b, to) != SIZE_MAX;
+
+		drop(v, b, to);
+		c = prev_text(v, first, b);
+		if (c != SIZE_MAX && c != first && (is_signoff(tr, &v[c]) || short_closing(&v[c])))
+			drop(v, c, to);
+		else if (card && (b = find_name_block(tr, first, to)) != SIZE_MAX &&
+		         next_text(v, b, to) == SIZE_MAX)
+			drop(v, b, to);
+	}
+	while ((last = prev_text(v, first, to)) != SIZE_MAX && last != first &&
+	       (is_separator(&v[last]) || is_dash_delimiter(&v[last])))
+		v[last].keep = 0;
+}
+
+/* ---------------------------------------------------------- output */
+
+static char *join_kept(const struct line *v, size_t n)
+{
+	struct buf out = {0};
+	int blank_pending = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].keep)
+			continue;
+		if (v[i].tlen == 0) {
+			blank_pending = out.len > 0;
+			continue;
+		}
+		if (blank_pending)
+			buf_addc(&out, '\n');
+		blank_pending = 0;
+		buf_add(&out, v[i].s, v[i].len);
+		buf_addc(&out, '\n');
+	}
+	return out.s ? buf_steal(&out) : xstrdup("");
+}
+
+char *text_trim_context(const char *text, const struct text_rules *rules)
+{
+	struct trim tr = {0};
+	size_t i, part = 0;
+	int forwarded = 0;
+	char *r;
+
+	if (text == NULL || *text == '\0')
+		return xstrdup("");
+	tr.rules = rules;
+	tr.v = split_lines(text, &tr.n);
+	mark_wrapped(tr.v, tr.n);
+	mark_forwards(&tr);
+	count_rest(&tr);
+	cut_structure(&tr);
+	/* closings and names, per part between forward markers */
+	for (i = 0; i <= tr.n; i++) {
+		if (i == tr.n || tr.v[i].fwd) {
+			if (i > part)
+				trim_part(&tr, part, i, forwarded);
+			part = i + 1;
+			forwarded = i < tr.n;
+		}
+	}
+	r = join_kept(tr.v, tr.n);
+	free(tr.rest);
+	free(tr.v);
+	return r;
+}
