@@ -830,6 +830,7 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		snprintf(res.reply, sizeof(res.reply), "%s", err ? err : "no SMTP server");
 		free(err);
 		res.status = SMTP_TEMPFAIL;
+		res.down = 1; /* no way to the server: not this mail's fault */
 	} else {
 		smtp_send(ob->smtp, cfg->address, rcpts, n, data, len, &res);
 	}
@@ -844,6 +845,20 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		stats->failed++;
 		return finish(ob, j, "failed", res.reply, 1, now) < 0 ? -1 : 0;
 	case SMTP_TEMPFAIL:
+		if (res.down) {
+			/* The server is not taking mail (no connection, a 421):
+			 * nothing is wrong with this mail, so no attempt is spent
+			 * (a server down for days must not fail the queue), and
+			 * the rest of the batch waits too. */
+			int64_t at = now + backoff(1);
+			char iso[32];
+
+			stats->retry++;
+			log_warn("job %" PRId64 " (%s to %s): %s; the server is not taking mail, "
+			         "waiting until %s",
+			         j->id, j->template, j->recipient, res.reply, time_iso(at, iso));
+			return retry(ob, j, at, res.reply, 0) < 0 ? -1 : 1;
+		}
 		if (j->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
 			snprintf(why, sizeof(why), "gave up after %d attempts: %s", j->attempts + 1,
 			         res.reply);
