@@ -364,3 +364,145 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	        lifecycle_money(cfg, r->rewards_owed, a, sizeof(a)), r->rewards_owed_n,
 	        lifecycle_money(cfg, r->rewards_paid, b, sizeof(b)), r->rewards_paid_n);
 }
+
+/* ---- export-person: all that is held about one address ---- */
+
+static json_t *person_record_json(const struct person_record *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(p->id));
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	set_str(o, "phone", p->phone);
+	set_str(o, "company", p->company);
+	set_time(o, "created_at", p->created_at);
+	set_time(o, "opted_out_at", p->opted_out_at);
+	set_str(o, "opt_out_source", p->opt_out_source);
+	set_time(o, "bouncing_at", p->bouncing_at);
+	set_str(o, "bounce_reason", p->bounce_reason);
+	set_time(o, "last_checkin_at", p->checkin_at);
+	set_time(o, "forgotten_at", p->forgotten_at);
+	return o;
+}
+
+static json_t *person_referrals_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nreferrals; i++) {
+		const struct referral_view *v = &x->referrals[i];
+		json_t *o = referral_json(v);
+
+		set_str(o, "role", x->found && v->lead_id == x->person.id ? "lead" : "referrer");
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_events_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nevents; i++) {
+		const struct event_view *e = &x->events[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "referral", json_integer(e->referral_id));
+		set_time(o, "at", e->at);
+		set_str(o, "actor", e->actor);
+		set_str(o, "kind", e->kind);
+		set_str(o, "old_status", e->old_status);
+		set_str(o, "new_status", e->new_status);
+		set_str(o, "detail", e->detail);
+		set_str(o, "message", e->message_key);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_messages_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nmessages; i++) {
+		const struct message_view *m = &x->messages[i];
+		json_t *o = json_object();
+
+		set_str(o, "message_id", m->key);
+		set_str(o, "direction", m->direction);
+		set_str(o, "kind", m->kind);
+		set_str(o, "why", m->why);
+		set_str(o, "from", m->from_email);
+		set_str(o, "subject", m->subject);
+		set_time(o, "date", m->date);
+		set_time(o, "processed_at", m->at);
+		set_str(o, "mailbox", m->mailbox);
+		json_object_set_new(o, "uid", m->mailbox ? json_integer(m->uid) : json_null());
+		set_str(o, "file", m->source);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_mail_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->njobs; i++) {
+		const struct job_view *j = &x->jobs[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer(j->id));
+		json_object_set_new(o, "referral",
+		                    j->referral_id ? json_integer(j->referral_id) : json_null());
+		set_str(o, "template", j->template);
+		set_str(o, "to", j->recipient);
+		set_str(o, "to_name", j->recipient_name);
+		set_str(o, "cc", j->cc);
+		set_str(o, "state", j->state);
+		set_time(o, "due_at", j->due_at);
+		set_time(o, "done_at", j->done_at);
+		set_str(o, "message_id", j->message_key);
+		set_str(o, "note", j->note);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_rewards_json(const struct person_export *x, const struct config *cfg)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nrewards; i++) {
+		const struct reward_view *w = &x->rewards[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "id", json_integer(w->id));
+		json_object_set_new(o, "referral", json_integer(w->referral_id));
+		json_object_set_new(o, "amount", json_real(w->amount));
+		set_str(o, "currency", cfg->currency);
+		set_str(o, "state", w->state);
+		set_str(o, "rule", w->rule);
+		set_time(o, "created_at", w->created_at);
+		set_time(o, "paid_at", w->paid_at);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+void view_person(FILE *out, const char *email, const struct person_export *x,
+                 const struct config *cfg)
+{
+	json_t *o = json_object();
+
+	set_str(o, "email", email);
+	json_object_set_new(o, "person", x->found ? person_record_json(&x->person) : json_null());
+	json_object_set_new(o, "referrals", person_referrals_json(x));
+	json_object_set_new(o, "events", person_events_json(x));
+	json_object_set_new(o, "messages", person_messages_json(x));
+	json_object_set_new(o, "mail", person_mail_json(x));
+	json_object_set_new(o, "rewards", person_rewards_json(x, cfg));
+	set_time(o, "opt_out_kept_as_hash", x->optout_kept);
+	dump(out, o);
+}

@@ -37,4 +37,21 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct
 /* Prints the report as JSON or text. */
 void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json);
 
+/*
+ * Prints, as JSON, all that is held about the address email
+ * (`export-person`): {email, person (null when no person has the
+ * address), referrals (each as in list --json, with role "lead" or
+ * "referrer"), events (of those referrals, and any other naming the
+ * address: referral, at, actor, kind, old_status, new_status, detail,
+ * message), messages (from the address: message_id, direction, kind,
+ * why, from, subject, date, processed_at, mailbox, uid, file), mail (to
+ * the address, To or Cc: id, referral, template, to, to_name, cc, state,
+ * due_at, done_at, message_id, note), rewards (id, referral, amount,
+ * currency, state, rule, created_at, paid_at), opt_out_kept_as_hash (when
+ * the opt-out of a forgotten person with this address was kept, else
+ * null)}.
+ */
+void view_person(FILE *out, const char *email, const struct person_export *x,
+                 const struct config *cfg);
+
 #endif
