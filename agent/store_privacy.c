@@ -110,6 +110,11 @@ char *scrub_text(const struct scrub *sc, const char *text, int theirs)
 
 	if (sc->email == NULL || text == NULL)
 		return NULL;
+	/* most text mentions nobody: no copy for it */
+	if (!strcasestr(text, sc->email) &&
+	    !(theirs && ((sc->name && *sc->name && strcasestr(text, sc->name)) ||
+	                 (sc->phone && *sc->phone && strcasestr(text, sc->phone)))))
+		return NULL;
 	buf_adds(&b, text);
 	hits = replace(&b, sc->email, 1);
 	if (theirs) {

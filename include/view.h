@@ -45,9 +45,8 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
  * address: referral, at, actor, kind, old_status, new_status, detail,
  * message), messages (from the address: message_id, direction, kind,
  * why, from, subject, date, processed_at, mailbox, uid, file), mail (to
- * the address, To or Cc: id, referral, template, to, to_name, cc, state,
- * due_at, done_at, message_id, note), rewards (id, referral, amount,
- * currency, state, rule, created_at, paid_at), opt_out_kept_as_hash (when
+ * the address, To or Cc, as in outbox --json), rewards (as in rewards
+ * --json), opt_out_kept_as_hash (when
  * the opt-out of a forgotten person with this address was kept, else
  * null)}.
  */

@@ -255,23 +255,8 @@ static void test_write(void **state)
 	        "@SUM(A1)",
 	        NULL,
 	};
-	static const char *const want[] = {
-	        "plain",
-	        "a, b",
-	        "say \"hi\"",
-	        "two\nlines",
-	        " edge ",
-	        "",
-	        "=HYPERLINK(\"http://x\")",
-	        "+1 415 555 0100",
-	        "-2",
-	        "+cmd|' /C calc'!A0",
-	        "@SUM(A1)",
-	        "",
-	        "12000",
-	        "1234.5",
-	        "",
-	};
+	/* what write_row adds after them */
+	static const char *const numbers[] = {"12000", "1234.5", ""};
 	char *out = write_row(cells, ARRAY_SIZE(cells));
 	struct sheet *s;
 
@@ -280,12 +265,14 @@ static void test_write(void **state)
 	assert_string_equal(out, "plain,\"a, b\",\"say \"\"hi\"\"\",\"two\nlines\",\" edge \",,"
 	                         "\"'=HYPERLINK(\"\"http://x\"\")\",+1 415 555 0100,-2,"
 	                         "'+cmd|' /C calc'!A0,'@SUM(A1),,12000,1234.5,\r\n");
-	/* and the reader gives back what was written */
+	/* and the reader gives back what was written (NULL as empty) */
 	s = parse_text(out);
 	assert_int_equal(s->nrows, 1);
-	assert_int_equal(s->rows[0].ncells, ARRAY_SIZE(want));
-	for (size_t i = 0; i < ARRAY_SIZE(want); i++)
-		assert_string_equal(s->rows[0].cells[i], want[i]);
+	assert_int_equal(s->rows[0].ncells, ARRAY_SIZE(cells) + ARRAY_SIZE(numbers));
+	for (size_t i = 0; i < ARRAY_SIZE(cells); i++)
+		assert_string_equal(s->rows[0].cells[i], cells[i] ? cells[i] : "");
+	for (size_t i = 0; i < ARRAY_SIZE(numbers); i++)
+		assert_string_equal(s->rows[0].cells[ARRAY_SIZE(cells) + i], numbers[i]);
 	sheet_free(s);
 	free(out);
 }
