@@ -20,6 +20,9 @@ SANITIZE ?=
 CC       ?= cc
 PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpcre2-8 libcurl inih jansson libxml-2.0
 TEST_PKGS := cmocka
+# libcsv (Debian's libcsv-dev) ships no pkg-config file: its header is
+# checked by pkgcheck and it is linked by name.
+NOPC_LIBS := -lcsv
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
@@ -32,7 +35,7 @@ OPT      := -O2
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NOPC_LIBS) -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -79,6 +82,9 @@ all: $(BIN)
 pkgcheck:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "refagent: missing libraries: $$(for p in $(PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
+	  echo "refagent: run 'make deps' (as root it installs them)" >&2; exit 2; }
+	@printf '#include <csv.h>\nint x = CSV_STRICT;\n' | $(CC) -x c -fsyntax-only - 2>/dev/null || { \
+	  echo "refagent: missing libraries: libcsv (csv.h)" >&2; \
 	  echo "refagent: run 'make deps' (as root it installs them)" >&2; exit 2; }
 
 # V=1 shows the full compiler lines

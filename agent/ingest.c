@@ -25,6 +25,7 @@
 #include "config.h"
 #include "log.h"
 #include "message.h"
+#include "progress.h"
 #include "store.h"
 #include "util.h"
 
@@ -331,6 +332,8 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 	size_t cap = 0;
 	pthread_t tid[MAX_THREADS];
 	int nthreads = threads > 0 ? threads : online_cpus(), started = 0;
+	struct progress *bar;
+	char note[48];
 
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < n; i++)
@@ -356,6 +359,7 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 	}
 	if (started == 0)
 		fatal("cannot start a parsing thread: %s", strerror(errno));
+	bar = progress_start("ingest", "files", job.nfiles, !quiet);
 
 	for (size_t i = 0; i < job.nfiles; i++) {
 		struct slot *s = &job.ring[i % RING];
@@ -376,7 +380,10 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 		pthread_mutex_unlock(&job.lock);
 		if (rc != 0)
 			break;
+		snprintf(note, sizeof(note), "%zu messages", stats->count);
+		progress_update(bar, i + 1, note);
 	}
+	progress_end(bar);
 	if (!stats->store_failed)
 		commit_batch(&job);
 

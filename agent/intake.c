@@ -911,6 +911,16 @@ static int apply_leads(struct intake *in, const struct message *m, struct intake
 	return 0;
 }
 
+/* 1990-01-01: a Date before it is a broken clock, not an old mail. */
+#define OLDEST_DATE 631152000
+
+/* When what m says happened: its Date header when that is sane (not in
+ * the future, not before 1990), else now. */
+static int64_t mail_time(const struct message *m, int64_t now)
+{
+	return m && m->date >= OLDEST_DATE && m->date <= now ? m->date : now;
+}
+
 int intake_apply(struct intake *in, const struct message *m, struct intake_decision *d,
                  const struct intake_source *src, struct intake_result *res)
 {
@@ -922,6 +932,10 @@ int intake_apply(struct intake *in, const struct message *m, struct intake_decis
 		return 0;
 	if (add_message_row(in, m, d, src, now, &msg_id) < 0)
 		return -1;
+	/* `ingest --no-mail` of an old mailbox: referrals and events are
+	 * dated by the mail, so the history keeps its own times */
+	if (in->no_mail)
+		now = mail_time(m, now);
 	switch (d->outcome) {
 	case INTAKE_REPLY:
 		return reply_apply(in, m, d, msg_id, now, res);

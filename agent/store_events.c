@@ -26,10 +26,11 @@ int store_event_add(struct store *st, const struct event_rec *e)
 	return 0;
 }
 
-static void event_fill(struct q *q, void *item)
+void event_fill(struct q *q, void *item)
 {
 	struct event_view *e = item;
 
+	e->referral_id = col_int(q, "referral_id");
 	e->at = col_int(q, "at");
 	e->actor = col_text(q, "actor");
 	e->kind = col_text(q, "kind");
@@ -39,7 +40,7 @@ static void event_fill(struct q *q, void *item)
 	e->message_key = col_text(q, "message_key");
 }
 
-static void events_drop(void *v, size_t n)
+void events_drop(void *v, size_t n)
 {
 	store_event_views_free(v, n);
 }
@@ -83,7 +84,7 @@ int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id,
 	return 0;
 }
 
-static void reward_fill(struct q *q, void *item)
+void reward_fill(struct q *q, void *item)
 {
 	struct reward_view *w = item;
 
@@ -100,7 +101,7 @@ static void reward_fill(struct q *q, void *item)
 	w->lead.email = col_text(q, "lead_email");
 }
 
-static void rewards_drop(void *v, size_t n)
+void rewards_drop(void *v, size_t n)
 {
 	store_reward_views_free(v, n);
 }

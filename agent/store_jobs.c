@@ -35,7 +35,7 @@ int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r)
 	return rc < 0 ? -1 : 0;
 }
 
-static void job_fill(struct q *q, void *item)
+void job_fill(struct q *q, void *item)
 {
 	struct job_view *v = item;
 
@@ -59,7 +59,7 @@ static void job_fill(struct q *q, void *item)
 	v->done_at = col_int(q, "done_at");
 }
 
-static void jobs_drop(void *v, size_t n)
+void jobs_drop(void *v, size_t n)
 {
 	store_job_views_free(v, n);
 }

@@ -82,6 +82,60 @@ static json_t *referral_json(const struct referral_view *v)
 	return o;
 }
 
+static json_t *event_json(const struct event_view *ev)
+{
+	json_t *e = json_object();
+
+	set_time(e, "at", ev->at);
+	set_str(e, "actor", ev->actor);
+	set_str(e, "kind", ev->kind);
+	set_str(e, "old_status", ev->old_status);
+	set_str(e, "new_status", ev->new_status);
+	set_str(e, "detail", ev->detail);
+	set_str(e, "message", ev->message_key);
+	return e;
+}
+
+static json_t *job_json(const struct job_view *j)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "referral",
+	                    j->referral_id ? json_integer(j->referral_id) : json_null());
+	set_str(o, "template", j->template);
+	set_str(o, "to", j->recipient);
+	set_str(o, "to_name", j->recipient_name);
+	set_str(o, "cc", j->cc);
+	set_str(o, "state", j->state);
+	set_time(o, "due_at", j->due_at);
+	set_time(o, "next_attempt_at", strcmp(j->state, "pending") == 0 ? j->next_attempt_at : 0);
+	set_time(o, "done_at", j->done_at);
+	json_object_set_new(o, "attempts", json_integer(j->attempts));
+	set_str(o, strcmp(j->state, "sent") == 0 ? "reply" : "error", j->last_error);
+	set_str(o, "message_id", j->message_key);
+	json_object_set_new(o, "seq", json_integer(j->seq));
+	set_str(o, "note", j->note);
+	return o;
+}
+
+static json_t *reward_json(const struct reward_view *w, const char *currency)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(w->id));
+	json_object_set_new(o, "referral", json_integer(w->referral_id));
+	json_object_set_new(o, "amount", json_real(w->amount));
+	set_str(o, "currency", currency);
+	set_str(o, "state", w->state);
+	set_str(o, "rule", w->rule);
+	json_object_set_new(o, "referrer", person_json(&w->referrer, 0));
+	json_object_set_new(o, "lead", person_json(&w->lead, 0));
+	set_time(o, "created_at", w->created_at);
+	set_time(o, "paid_at", w->paid_at);
+	return o;
+}
+
 static void dump(FILE *out, json_t *j)
 {
 	json_dumpf(j, out, JSON_INDENT(2));
@@ -137,18 +191,8 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 	if (json) {
 		json_t *o = referral_json(v), *arr = json_array();
 
-		for (size_t i = 0; i < nev; i++) {
-			json_t *e = json_object();
-
-			set_time(e, "at", ev[i].at);
-			set_str(e, "actor", ev[i].actor);
-			set_str(e, "kind", ev[i].kind);
-			set_str(e, "old_status", ev[i].old_status);
-			set_str(e, "new_status", ev[i].new_status);
-			set_str(e, "detail", ev[i].detail);
-			set_str(e, "message", ev[i].message_key);
-			json_array_append_new(arr, e);
-		}
+		for (size_t i = 0; i < nev; i++)
+			json_array_append_new(arr, event_json(&ev[i]));
 		json_object_set_new(o, "events", arr);
 		dump(out, o);
 		return;
@@ -200,30 +244,8 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 	if (json) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_integer(v[i].id));
-			json_object_set_new(o, "referral",
-			                    v[i].referral_id ? json_integer(v[i].referral_id)
-			                                     : json_null());
-			set_str(o, "template", v[i].template);
-			set_str(o, "to", v[i].recipient);
-			set_str(o, "to_name", v[i].recipient_name);
-			set_str(o, "cc", v[i].cc);
-			set_str(o, "state", v[i].state);
-			set_time(o, "due_at", v[i].due_at);
-			set_time(o, "next_attempt_at",
-			         strcmp(v[i].state, "pending") == 0 ? v[i].next_attempt_at : 0);
-			set_time(o, "done_at", v[i].done_at);
-			json_object_set_new(o, "attempts", json_integer(v[i].attempts));
-			set_str(o, strcmp(v[i].state, "sent") == 0 ? "reply" : "error",
-			        v[i].last_error);
-			set_str(o, "message_id", v[i].message_key);
-			json_object_set_new(o, "seq", json_integer(v[i].seq));
-			set_str(o, "note", v[i].note);
-			json_array_append_new(arr, o);
-		}
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, job_json(&v[i]));
 		dump(out, arr);
 		return;
 	}
@@ -254,21 +276,8 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct
 	if (json) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_integer(v[i].id));
-			json_object_set_new(o, "referral", json_integer(v[i].referral_id));
-			json_object_set_new(o, "amount", json_real(v[i].amount));
-			set_str(o, "currency", currency);
-			set_str(o, "state", v[i].state);
-			set_str(o, "rule", v[i].rule);
-			json_object_set_new(o, "referrer", person_json(&v[i].referrer, 0));
-			json_object_set_new(o, "lead", person_json(&v[i].lead, 0));
-			set_time(o, "created_at", v[i].created_at);
-			set_time(o, "paid_at", v[i].paid_at);
-			json_array_append_new(arr, o);
-		}
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, reward_json(&v[i], currency));
 		dump(out, arr);
 		return;
 	}
@@ -386,4 +395,110 @@ int view_json_string(const char *text, size_t len, const char *key, char **value
 	}
 	json_decref(root);
 	return rc;
+}
+
+/* ---- export-person: all that is held about one address ---- */
+
+static json_t *person_record_json(const struct person_record *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(p->id));
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	set_str(o, "phone", p->phone);
+	set_str(o, "company", p->company);
+	set_time(o, "created_at", p->created_at);
+	set_time(o, "opted_out_at", p->opted_out_at);
+	set_str(o, "opt_out_source", p->opt_out_source);
+	set_time(o, "bouncing_at", p->bouncing_at);
+	set_str(o, "bounce_reason", p->bounce_reason);
+	set_time(o, "last_checkin_at", p->checkin_at);
+	set_time(o, "forgotten_at", p->forgotten_at);
+	return o;
+}
+
+static json_t *person_referrals_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nreferrals; i++) {
+		const struct referral_view *v = &x->referrals[i];
+		json_t *o = referral_json(v);
+
+		set_str(o, "role", x->found && v->lead_id == x->person.id ? "lead" : "referrer");
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_events_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nevents; i++) {
+		json_t *o = event_json(&x->events[i]);
+
+		json_object_set_new(o, "referral", json_integer(x->events[i].referral_id));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_messages_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nmessages; i++) {
+		const struct message_view *m = &x->messages[i];
+		json_t *o = json_object();
+
+		set_str(o, "message_id", m->key);
+		set_str(o, "direction", m->direction);
+		set_str(o, "kind", m->kind);
+		set_str(o, "why", m->why);
+		set_str(o, "from", m->from_email);
+		set_str(o, "subject", m->subject);
+		set_time(o, "date", m->date);
+		set_time(o, "processed_at", m->at);
+		set_str(o, "mailbox", m->mailbox);
+		json_object_set_new(o, "uid", m->mailbox ? json_integer(m->uid) : json_null());
+		set_str(o, "file", m->source);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_mail_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->njobs; i++)
+		json_array_append_new(arr, job_json(&x->jobs[i]));
+	return arr;
+}
+
+static json_t *person_rewards_json(const struct person_export *x, const struct config *cfg)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nrewards; i++)
+		json_array_append_new(arr, reward_json(&x->rewards[i], cfg->currency));
+	return arr;
+}
+
+void view_person(FILE *out, const char *email, const struct person_export *x,
+                 const struct config *cfg)
+{
+	json_t *o = json_object();
+
+	set_str(o, "email", email);
+	json_object_set_new(o, "person", x->found ? person_record_json(&x->person) : json_null());
+	json_object_set_new(o, "referrals", person_referrals_json(x));
+	json_object_set_new(o, "events", person_events_json(x));
+	json_object_set_new(o, "messages", person_messages_json(x));
+	json_object_set_new(o, "mail", person_mail_json(x));
+	json_object_set_new(o, "rewards", person_rewards_json(x, cfg));
+	set_time(o, "opt_out_kept_as_hash", x->optout_kept);
+	dump(out, o);
 }

@@ -31,7 +31,8 @@ struct intake {
 	const struct filter_set *filters;
 	struct store *st; /* may be NULL for a decision without history */
 	int no_mail;      /* record only: schedule no follow-up mail
-	                     (`ingest --no-mail`, importing old mail) */
+	                     (`ingest --no-mail`, importing old mail); the
+	                     records are dated by each mail's Date */
 };
 
 enum intake_outcome {

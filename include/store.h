@@ -8,7 +8,7 @@
  * prints them as ISO 8601.  Addresses are stored lower case and compared
  * case-insensitively.
  *
- * Tables (schema 5):
+ * Tables (schema 6):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
  *               referrer named only in a web form has no address), with
  *               what they asked of the agent's mail (opt-out, bounces,
@@ -29,6 +29,12 @@
  *   confirmations  status lines waiting for the rep's "yes"
  *   reviews     what a review mail has listed for the admin (a held
  *               referral, or a message naming someone unreachable)
+ *   imports     the referrals `import` made from spreadsheet rows: a hash
+ *               of the row's date, referrer and lead, so the same sheet
+ *               imported twice adds nothing (schema 6)
+ *   optouts     hashes of the addresses of people who opted out and then
+ *               were forgotten, so a new introduction of them is still
+ *               not mailed (schema 6)
  *
  * Conventions: functions return 0 on success and -1 on a database error,
  * whose text store_error() gives until the next call.  Lookups return 1
@@ -50,7 +56,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -241,6 +247,7 @@ struct referral_view {
 };
 
 struct event_view {
+	int64_t referral_id;
 	int64_t at;
 	char *actor;
 	char *kind;
@@ -402,16 +409,21 @@ int store_sent_message_find(struct store *st, const char *key, int64_t *referral
  * e.g. "review-admin") in *kind_r (caller frees; NULL unless 1). */
 int store_sent_message_kind(struct store *st, const char *key, char **kind_r);
 
-/* One stored message, for the admin's review. */
+/* A message as stored (not its text: the agent keeps none); for the
+ * admin's review and export-person. */
 struct message_view {
 	int64_t id;
 	char *key;
-	char *direction;
+	char *direction; /* in, out */
 	char *kind;
 	char *why;
+	char *mailbox; /* NULL when not from IMAP */
+	int64_t uid;
+	char *source; /* the file `ingest` read it from */
 	char *from_email;
 	char *subject;
-	int64_t at;
+	int64_t date; /* its Date header, 0: none */
+	int64_t at;   /* when processed */
 };
 /* Message id: 1 (fills *v; clear it with store_message_view_clear), 0
  * none, -1 error. */
@@ -503,6 +515,104 @@ int store_review_last(struct store *st, int64_t *at_r);
  * and *n_r.  0 or -1. */
 int store_reviews_listed_held(struct store *st, const char *held_status, int64_t **ids_r,
                               size_t *n_r);
+
+/* ---- spreadsheets (schema 6) ---- */
+
+/* The person known by name only (no address) called name, compared
+ * case-insensitively; the oldest when there are several.  Forgotten
+ * people are never found.  1 (and *id_r), 0 none, -1 error. */
+int store_person_find_named(struct store *st, const char *name, int64_t *id_r);
+
+/* The referral an import made from the row with this key: 1 (and *id_r),
+ * 0 none, -1 error. */
+int store_import_find(struct store *st, const char *key, int64_t *id_r);
+/* Records that referral id came from row `row` of source (a file name)
+ * under key.  0, or -1 (also when the key is taken). */
+int store_import_add(struct store *st, const char *key, int64_t id, const char *source,
+                     unsigned row, int64_t at);
+/* A referral of lead_id by referrer_id (0: none) made at exactly `at`,
+ * the same referral exported and imported again: 1 (and *id_r), 0, -1. */
+int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer_id, int64_t at,
+                             int64_t *id_r);
+
+/* ---- people's data (schema 6) ---- */
+
+/* A person as stored: every column that is about them. */
+struct person_record {
+	int64_t id;
+	char *name, *email, *phone, *company;
+	int64_t created_at;
+	int64_t opted_out_at; /* 0: not */
+	char *opt_out_source;
+	int64_t bouncing_at; /* 0: not */
+	char *bounce_reason;
+	int64_t checkin_at;   /* their last check-in mail, 0: none */
+	int64_t forgotten_at; /* 0: not forgotten */
+};
+
+/* All that is held about the person with one address. */
+struct person_export {
+	int found;                       /* a person row has the address */
+	struct person_record person;     /* when found */
+	struct referral_view *referrals; /* theirs, as lead or as referrer */
+	size_t nreferrals;
+	struct event_view *events; /* of those referrals, and any other
+	                              event naming the address */
+	size_t nevents;
+	struct message_view *messages; /* from the address */
+	size_t nmessages;
+	struct job_view *jobs; /* mail to the address (To or Cc) */
+	size_t njobs;
+	struct reward_view *rewards; /* owed or paid to them */
+	size_t nrewards;
+	int64_t optout_kept; /* the address opted out and was forgotten: when */
+};
+
+/* Fills *x (zeroed first; clear it with store_person_export_clear) with
+ * everything stored about email.  0 or -1. */
+int store_person_export(struct store *st, const char *email, struct person_export *x);
+void store_person_export_clear(struct person_export *x);
+
+/* What store_person_forget changed. */
+struct forget_counts {
+	int people;    /* person rows made anonymous (0 or 1) */
+	int referrals; /* referrals whose text about them was erased */
+	int messages;  /* message rows whose sender and subject were erased */
+	int jobs;      /* pending mail to them cancelled */
+	int scrubbed;  /* other rows where the address (or, on their own
+	                  records, their name or phone) was replaced */
+	int optout;    /* their opt-out is kept, as a hash */
+};
+
+/*
+ * Erases the person with this address, in the caller's transaction: their
+ * name, address, phone and company; the text of their referrals (as lead:
+ * context, subject, need, budget, timeline; as referrer: the context and
+ * subject of the mail they wrote); the sender and subject of their
+ * messages and of the messages of their referrals as lead; their pending
+ * mail (cancelled); and every other mention of the address in any stored
+ * text (and of their name and phone on their own records), replaced by
+ * "(forgotten)".  Counts stay: the referrals, their statuses, values and
+ * dates, events, message and job rows and rewards remain, tied to an
+ * anonymous person, and each referral gets a "forgotten" event.  If they
+ * had opted out, a hash of the address is kept in optouts so a new
+ * introduction of them is opted out at once.
+ * Run store_secure_delete(st, 1) before the transaction and
+ * store_compact() after it, or the old text stays in free pages and the
+ * write-ahead log.  0 or -1.
+ */
+int store_person_forget(struct store *st, const char *email, int64_t now, struct forget_counts *c);
+
+/* PRAGMA secure_delete for this connection: deleted content is
+ * overwritten with zeros.  Outside a transaction.  0 or -1. */
+int store_secure_delete(struct store *st, int on);
+
+/* Rewrites the database file without free pages (VACUUM) and empties the
+ * write-ahead log into it (wal_checkpoint(TRUNCATE)), so nothing deleted
+ * survives in either file.  Outside a transaction.  Returns 0, 1 when
+ * another process's reader kept the log from being emptied (the old pages
+ * are still in it until a later checkpoint), or -1. */
+int store_compact(struct store *st);
 
 /* ---- figures for the report (report.h computes the report) ---- */
 

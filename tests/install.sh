@@ -249,7 +249,7 @@ while read -r m; do
 done <"$work/mails"
 [ "$(wc -l <"$work/mails")" -ge 11 ] || fail "mail_table not found"
 awk '/commands\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$top/agent/main.c" |
-	grep -oE '\.name = "[a-z]+' | sed 's/.*"//' | sort -u >"$work/cmds"
+	grep -oE '\.name = "[a-z-]+' | sed 's/.*"//' | sort -u >"$work/cmds"
 [ "$(wc -l <"$work/cmds")" -ge 14 ] || fail "commands[] not found in agent/main.c"
 while read -r c; do
 	grep -qE "^\.It Cm $c( |$)" "$top/agent/refagent.1" || fail "refagent(1) lacks command $c"
