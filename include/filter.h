@@ -17,6 +17,10 @@
  *     when class CLASS         optional: fire only when the message was
  *                              classified CLASS ("none": not classified)
  *     class CLASS              optional: the rule classifies the message
+ *     score N                  optional: when the rule fires it is evidence
+ *                              for (+N) or against (-N) an introduction,
+ *                              N from -FILTER_SCORE_MAX to +FILTER_SCORE_MAX;
+ *                              intake adds it to the message's confidence
  *     why TEXT                 optional: the reason shown and stored
  *
  * Directives may be indented.  FLAGS are any of i (caseless), m (^ and $ at
@@ -37,13 +41,15 @@
  * no Return-Path, no forward) is skipped; return-path is "" for <>.
  *
  * CLASS is one of: automated, bounce, form, intro, optout, status-request,
- * ignore.
+ * review, ignore.  review: a message that names someone offered as a lead
+ * without a way to reach them (a social network's notification).
  *
  * Named captures set fields; a capture name must be one of the fields below
  * (names starting with '_' are free for helper groups).  Evaluation has two
  * passes: first the rules with `class`, in file order, until one matches
  * (the first classification wins; its captures are taken too); then every
- * rule without `class`, in file order, each honouring `when`.  A field
+ * rule without `class`, in file order, each honouring `when`; a rule with
+ * `score` always runs (it is evidence even when its fields are taken).  A field
  * keeps the first value captured for it.  A `when` on a classifying rule is
  * checked against pass 1's state (nothing classified yet).  Captured values
  * are trimmed, each run of white space in them (line breaks of wrapped
@@ -82,7 +88,18 @@ enum filter_field_id {
 /* "lead_name", "lead_email", ... for id; NULL when out of range. */
 const char *filter_field_name(enum filter_field_id id);
 
+/* The largest weight a rule's `score` may give. */
+#define FILTER_SCORE_MAX 20
+
 struct filter_set; /* opaque: the compiled rules */
+
+/* A rule with `score` that fired (traced or not). */
+struct filter_score {
+	const char *rule; /* name; owned by the set */
+	const char *why;  /* its why, else its name; owned by the set */
+	int score;
+	char *matched; /* the matched text, at most 200 bytes */
+};
 
 /* One rule that fired (traced runs only). */
 struct filter_hit {
@@ -108,6 +125,11 @@ struct filter_result {
 	size_t nhits;
 	char **warnings; /* limits hit and the like, one line each */
 	size_t nwarnings;
+	struct filter_score *scores; /* in the order they fired */
+	size_t nscores;
+	/* the why (else the name) of the rule that set each field; owned by
+	 * the set, NULL when the field is unset */
+	const char *field_why[FF_COUNT];
 };
 
 /*
@@ -133,5 +155,15 @@ size_t filter_count(const struct filter_set *set);
 int filter_run(const struct filter_set *set, const struct message *m, int trace,
                struct filter_result *res);
 void filter_result_clear(struct filter_result *res);
+
+/*
+ * Runs the rules without class (and without a `when class` other than
+ * none) over text as if it were the whole context of a message that has
+ * nothing else: no headers, subject or body.  Fills res->fields (zero res
+ * first); no scores are recorded and nothing is traced.  Intake uses it for
+ * the details of one part of a text, such as the sentences about one of
+ * two leads.  Returns 0.
+ */
+int filter_run_context(const struct filter_set *set, const char *text, struct filter_result *res);
 
 #endif
