@@ -48,7 +48,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -138,6 +138,9 @@ struct referral_rec {
 	const char *subject;
 	const char *held_reason; /* for status held */
 	const char *thread_key;  /* key of the intro message */
+	int has_confidence;      /* 0: no confidence stored (NULL) */
+	int confidence;          /* intake's confidence (intake.h) */
+	const char *evidence;    /* its evidence, "+3 reason; -2 reason" */
 	int64_t at;
 };
 /* Adds a referral with created_at = updated_at = last_activity_at = r->at;
@@ -233,6 +236,9 @@ struct referral_view {
 	char *thread_key;    /* key of the intro message */
 	int64_t referrer_id; /* 0: unknown */
 	int64_t lead_id;
+	int has_confidence; /* schema 5; 0 for referrals made before it, or by hand */
+	int confidence;
+	char *evidence;
 };
 
 struct event_view {
