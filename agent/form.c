@@ -233,7 +233,9 @@ static const char *const skip_words[] = {
         "indirizzo", "endereço",   "adres",     "subject",    "date",     "time",    "ip",
         "url",       "user agent", "page",      "powered by", "entry",    "form",    "website",
         "consent",   "privacy",    "terms",     "newsletter", "captcha",  "asunto",  "betreff",
-        "sujet",     "oggetto",    "assunto",   "onderwerp",  "fecha",    "datum",   NULL};
+        "sujet",     "oggetto",    "assunto",   "onderwerp",  "fecha",    "datum",   "code",
+        "link",      "program",    "programme", "reward*",    "bonus",    "credit",  "points",
+        "coupon",    "discount",   "voucher",   NULL};
 
 /* "How did you hear" answers that name no person. */
 static const char *const media_words[] = {
@@ -649,7 +651,8 @@ static void classify(const char *s, size_t len, struct label_info *li)
 struct cline {
 	char t[LINE_MAX_LEN + 1];
 	size_t len;
-	int strong; /* set apart as a label: bold, "--- x ---", ends with ':' or '?' */
+	int strong;   /* set apart as a label: bold, "--- x ---", ends with ':' or '?' */
+	int question; /* strong only by its '?' (a free text may ask one too) */
 };
 
 /* A line without bullets, quote marks, bold markers and required-field
@@ -695,8 +698,11 @@ static int clean_line(const char *s, size_t len, struct cline *c)
 	}
 	c->t[o] = '\0';
 	c->len = o;
-	if (o > 0 && (c->t[o - 1] == ':' || c->t[o - 1] == '?'))
+	c->question = 0;
+	if (o > 0 && (c->t[o - 1] == ':' || c->t[o - 1] == '?')) {
+		c->question = !c->strong && c->t[o - 1] == '?';
 		c->strong = 1;
+	}
 	return o > 0;
 }
 
@@ -912,8 +918,8 @@ static void read_pairs(struct reader *rd, const char *const *lines, const size_t
 			while (k + 1 < n && b.len < VALUE_MAX) {
 				struct cline e;
 
-				if (!clean_line(lines[k + 1], lens[k + 1], &e) || e.strong ||
-				    starts_field(&e))
+				if (!clean_line(lines[k + 1], lens[k + 1], &e) ||
+				    (e.strong && !e.question) || starts_field(&e))
 					break;
 				buf_addc(&b, ' ');
 				buf_add(&b, e.t, e.len);
@@ -984,7 +990,9 @@ static void parse_person(struct person_tmp *p, const char *v)
 		if ((cut = memchr(s, '<', n)) != NULL)
 			n = (size_t)(cut - s);
 		trim_span(&s, &n, ",;:-|/\"'[");
-		if (n > 0 && n <= 80 && is_letter((unsigned char)*s) && !memchr(s, '@', n)) {
+		/* no link ("https://...") and no code ("AB12") names a person */
+		if (n > 0 && n <= 80 && is_letter((unsigned char)*s) && !memchr(s, '@', n) &&
+		    !memchr(s, '/', n) && count_digits(s, n) == 0) {
 			char *name = xstrndup(s, n);
 
 			if (count_words(name) <= 6)
@@ -1012,8 +1020,7 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		set_once(&p->phone, find_phone(v, strlen(v)));
 		break;
 	case K_NAME:
-		if (!memchr(v, '@', strlen(v)) || strchr(v, '<'))
-			parse_person(p, v);
+		parse_person(p, v); /* "Tom Baker (tom@x.test)" names an address too */
 		break;
 	case K_FIRST:
 		set_once(&p->first, xstrdup(v));
@@ -1028,7 +1035,10 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		set_once(&p->need, xstrdup(v));
 		break;
 	case K_ANY:
-		if (pr->li.known)
+		/* "Who are you referring?", "Referred by", "From": a person,
+		 * whatever the value holds; an unknown label says nothing */
+		if (pr->li.role == R_REFERRED || pr->li.role == R_REFERRER ||
+		    pr->li.role == R_SUBMITTER)
 			parse_person(p, v);
 		break;
 	default:
@@ -1186,7 +1196,13 @@ static void decide(struct reader *rd, struct form *f)
 			continue;
 		case K_NEED:
 			if (p->li.role != R_REFERRED) {
-				set_once(&f->need, xstrdup(p->value));
+				/* "Project type" and "Tell us about your project"
+				 * both say what is needed */
+				char *need = f->need ? xasprintf("%s; %s", f->need, p->value)
+				                     : xstrdup(p->value);
+
+				free(f->need);
+				f->need = need;
 				continue;
 			}
 			break;
@@ -1335,6 +1351,13 @@ static char *name_line(const struct cline *c)
 	} else if (c->strong) {
 		return NULL;
 	}
+	{
+		/* "Kenji Tanaka | Fabrikam Homes": the name is the first part */
+		const char *bar = memchr(s, '|', n);
+
+		if (bar)
+			n = (size_t)(bar - s);
+	}
 	trim_span(&s, &n, ",;");
 	if (n < 2 || n > 60 || count_digits(s, n) > 0 || memchr(s, '@', n) || memchr(s, ':', n) ||
 	    !is_letter((unsigned char)*s))
@@ -1384,14 +1407,34 @@ static int address_line(const struct cline *c, const char *a, size_t alen, char 
 
 	*name = NULL;
 	trim_span(&after, &an, ">)].,;");
-	if (an > 0)
-		return 0;
+	if (an > 0) {
+		/* "jane@x.test | +44 20 7946 0123": a phone may follow */
+		char *phone;
+
+		trim_span(&after, &an, "|/-,; ");
+		phone = an > 0 ? find_phone(after, an) : NULL;
+		if (phone == NULL || count_digits(after, an) * 2 < an) {
+			free(phone);
+			return 0;
+		}
+		free(phone);
+	}
 	trim_span(&before, &bn, "<([,;:-|");
 	if (bn >= 7 && strncmp(before + bn - 7, "mailto", 6) == 0)
 		bn -= 7;
 	trim_span(&before, &bn, "<([,;:-| ");
 	if (bn == 0)
 		return 1;
+	{
+		/* "Kenji Tanaka | Fabrikam Homes | kenji@x.test": the name is
+		 * the first part */
+		const char *bar = memchr(before, '|', bn);
+
+		if (bar) {
+			bn = (size_t)(bar - before);
+			trim_span(&before, &bn, NULL);
+		}
+	}
 	if (bn > LABEL_MAX)
 		return 0;
 	norm_label(before, bn, l, sizeof(l));
@@ -1442,6 +1485,7 @@ size_t form_contact_blocks(const char *text, const char *skip, struct form_perso
 		memset(q, 0, sizeof(*q));
 		q->email = str_lower(xstrndup(a, alen));
 		q->name = name;
+		q->phone = find_phone(a + alen, c.len - (size_t)(a + alen - c.t));
 		/* the block: the non-blank lines around the address */
 		for (b0 = i; b0 > 0 && i - b0 < 4 && lens[b0 - 1] > 0 &&
 		             !str_blank_n(lines[b0 - 1], lens[b0 - 1]);

@@ -596,6 +596,33 @@ static int decide_form(struct intake *in, const struct message *m, const struct 
 	return 0;
 }
 
+/* Mail no person wrote by hand: list and bulk headers, Auto-Submitted, or a
+ * notification sender.  A review rule's match counts only in such mail: a
+ * person writing "Sarah Lee recommended you" is a lead naming a referrer. */
+static int machine_sent(const struct message *m)
+{
+	static const char *const headers[] = {"List-Unsubscribe", "List-Id", "Auto-Submitted",
+	                                      "X-Auto-Response-Suppress", "Feedback-ID"};
+	static const char *const senders[] = {
+	        "noreply", "no-reply",         "no_reply", "donotreply", "notification",
+	        "notify",  "messages-noreply", "updates",  "alerts",     "news"};
+	const char *p = message_header(m, "Precedence");
+	const char *from = m->from.email;
+
+	if (p && (str_istarts(p, "bulk") || str_istarts(p, "list") || str_istarts(p, "junk")))
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(headers); i++) {
+		const char *v = message_header(m, headers[i]);
+
+		if (v && !(i == 2 && str_istarts(v, "no")))
+			return 1;
+	}
+	for (size_t i = 0; from && i < ARRAY_SIZE(senders); i++)
+		if (str_istarts(from, senders[i]))
+			return 1;
+	return 0;
+}
+
 /* A social network's notification naming someone (class review). */
 static int decide_review(struct intake_decision *d)
 {
@@ -830,7 +857,7 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 	if (is_form)
 		rc = decide_form(in, m, &form, d, &cap);
-	else if (class && strcmp(class, "review") == 0)
+	else if (class && strcmp(class, "review") == 0 && machine_sent(m))
 		rc = decide_review(d);
 	else
 		rc = decide_intro(in, m, d, &cap);

@@ -91,21 +91,31 @@ static int has_word(const char *s, size_t len, const char *w, size_t n)
 	return 0;
 }
 
-/* The first name a lead goes by: the first word of the name, else the
- * address's local part up to a '.', '_' or '-' ("bob.smith@" -> bob). */
-static size_t first_name(const struct intake_lead *l, const char **w)
+/* Does the greeting line s[0..len) name lead l: a word of the name of
+ * three letters or more ("Hi Bob", "Dear Ms Okafor"), or the address's
+ * local part up to a '.', '_' or '-' ("bob.smith@" -> bob)?  Sets *w and
+ * *n to the word. */
+static int greets(const char *s, size_t len, const struct intake_lead *l, const char **w, size_t *n)
 {
-	const char *s = l->name;
+	for (const char *p = l->name; p && *p;) {
+		size_t k;
 
-	if (s && *s) {
-		while (*s == ' ' || *s == '"' || *s == '\'')
-			s++;
-		*w = s;
-		return strcspn(s, " ,\"'");
+		while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
+			p++;
+		k = strcspn(p, " ,\"'()");
+		if (k >= 3 && has_word(s, len, p, k)) {
+			*w = p, *n = k;
+			return 1;
+		}
+		p += k;
 	}
 	if (l->email) {
-		*w = l->email;
-		return strcspn(l->email, "._-+@");
+		size_t k = strcspn(l->email, "._-+@");
+
+		if (k >= 3 && has_word(s, len, l->email, k)) {
+			*w = l->email, *n = k;
+			return 1;
+		}
 	}
 	return 0;
 }
@@ -181,9 +191,9 @@ static void score_greeting(const struct message *m, struct intake_decision *d)
 		return;
 	for (size_t i = 0; i < d->nleads; i++) {
 		const char *w = NULL;
-		size_t n = first_name(&d->leads[i], &w);
+		size_t n = 0;
 
-		if (n >= 2 && has_word(s, len, w, n)) {
+		if (greets(s, len, &d->leads[i], &w, &n)) {
 			intake_evidence(d, +1, "the greeting names %.*s", (int)n, w);
 			return;
 		}
@@ -295,7 +305,12 @@ void intake_score_intro(const struct intake *in, const struct message *m, struct
 		                "the lead's details on lines of their own (a contact block)");
 		break;
 	case LEADS_TEXT:
-		intake_evidence(d, +2, "an address in the text");
+		/* to the referral address alone, an address is what it is for */
+		if (outside_recipients(cfg, m) == 0)
+			intake_evidence(d, +3,
+			                "an address in the text of a mail to the agent alone");
+		else
+			intake_evidence(d, +2, "an address in the text");
 		break;
 	default:
 		break;
@@ -319,7 +334,8 @@ void intake_score_intro(const struct intake *in, const struct message *m, struct
 
 void intake_score_form(struct intake_decision *d, const struct form *f)
 {
-	score_rules(d);
+	/* a form is known by its labels; the phrases of its free text ("a
+	 * referral", "Project: ...") say nothing more */
 	intake_evidence(d, +3, "a web form's fields (%zu, %s)", f->nfields, f->layout);
 	if (f->nleads)
 		intake_evidence(d, +2, "the form names the %s (\"%s\")",

@@ -723,7 +723,7 @@ static void print_decision(const struct intake_decision *d)
 			printf("  %-10s %s\n", "phone", l->phone);
 		if (l->company)
 			printf("  %-10s %s\n", "company", l->company);
-		if (l->need)
+		if (l->need && !(d->need && strcmp(l->need, d->need) == 0))
 			printf("  %-10s %s\n", "need", l->need);
 		if (l->existing)
 			printf("  %-10s already has open referral #%" PRId64

@@ -140,22 +140,32 @@ static const struct form_case cases[] = {
          NULL,
          NULL},
         /* "How did you hear": Google names nobody, no referral form. */
-        {"heard_google", "Name: Ana Kim\nEmail: ana@kim.test\nHow did you hear about us? Google\n",
-         FORM_NONE},
+        {.name = "heard_google",
+         .text = "Name: Ana Kim\nEmail: ana@kim.test\nHow did you hear about us? Google\n",
+         .kind = FORM_NONE},
         /* "How did you hear": a friend, naming nobody: a contact form
          * whose referrer is unknown (held by intake). */
         {"heard_friend_no_name",
          "Name: Ana Kim\nEmail: ana@kim.test\nHow did you hear about us?\nFriend\n",
          FORM_CONTACT,
          {NONE, NONE, NULL},
-         {{"Ana Kim", "ana@kim.test", NULL}}},
+         {{"Ana Kim", "ana@kim.test", NULL}},
+         NULL,
+         NULL},
         /* No referral label at all. */
-        {"plain_contact", "Name: Ana Kim\nEmail: ana@kim.test\nMessage: Hello\n", FORM_NONE},
+        {.name = "plain_contact",
+         .text = "Name: Ana Kim\nEmail: ana@kim.test\nMessage: Hello\n",
+         .kind = FORM_NONE},
         /* Prose is no form. */
-        {"prose",
-         "Hi Bob,\n\nI'd like to introduce you to Brightpath. They did our "
-         "kitchen.\n\nBest,\nSarah\n",
-         FORM_NONE},
+        {.name = "prose",
+         .text = "Hi Bob,\n\nI'd like to introduce you to Brightpath. They did our "
+                 "kitchen.\n\nBest,\nSarah\n",
+         .kind = FORM_NONE},
+        /* A refer-a-friend program's marketing mail: a link, no person. */
+        {.name = "referral_link_no_person",
+         .text = "Refer a friend and get $50!\nYour referral link: https://biz.test/r/ab12\n"
+                 "Your referral code: AB12\nReferral program terms: https://biz.test/terms\n",
+         .kind = FORM_NONE},
 };
 
 static void check_text(const char *what, const char *got, const char *want)
