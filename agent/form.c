@@ -128,11 +128,11 @@ static const char *const heard_words[] = {"how did you hear",
 
 static const char *const referred_words[] = {
         /* en */
-        "friend*", "referral", "referral's", "referrals", "referee*", "refer", "referring",
-        "referred person", "person you", "who are you", "who would you", "who do you", "their",
-        "they", "them", "his", "her", "him", "colleague*", "lead", "nominee", "prospect",
-        "recommend", "recommending", "the person", "neighbor*", "neighbour*", "family member",
-        "relative",
+        "referred", "being referred", "friend*", "referral", "referral's", "referrals", "referee*",
+        "refer", "referring", "referred person", "person you", "who are you", "who would you",
+        "who do you", "their", "they", "them", "his", "her", "him", "colleague*", "lead", "nominee",
+        "prospect", "recommend", "recommending", "the person", "neighbor*", "neighbour*",
+        "family member", "relative",
         /* es */
         "amigo*", "amiga*", "referido", "referida", "recomendado", "recomendada", "persona que",
         "a quién", "a quien", "colega*", "vecino*", "vecina*", "recomiendas", "recomienda",

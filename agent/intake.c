@@ -12,16 +12,19 @@
  *   3. reply: In-Reply-To / References naming a stored message, a plus
  *      address (referrals+r42@...), or a subject tag [R42] when the sender
  *      already takes part in referral 42
- *   4. web form: the form fields name the referrer and the lead
+ *   4. web form: the form's labels say who referred whom (form.c)
  *   5. intro: referrer = From; leads = To and Cc minus the agent, the
  *      referrer, the reps and the business domains; when the headers name no
- *      lead, a forwarded message or the text (a lead_email capture) does
- *   6. more leads than max_leads: held for review
- *   7. a lead with an open referral: a touch on it, credit unchanged
- *   8. the rep: a rep among the recipients, else round robin over [reps]
+ *      lead, a forwarded message or the text does (intake_leads.c)
+ *   6. the confidence: the evidence for an introduction, added up
+ *      (intake_score.c), makes it a referral, holds it for review when thin,
+ *      or ignores it; someone named with no address goes to review
+ *   7. more leads than max_leads: held for review
+ *   8. a lead with an open referral: a touch on it, credit unchanged
+ *   9. the rep: a rep among the recipients, else round robin over [reps]
  *
- * A message with leads in its headers but no introduction phrase is held,
- * not dropped and not answered: a person should look at it.
+ * A hold costs the admin attention: it is for thin evidence, not for every
+ * mail that lacks a stock phrase.
  *
  * This file decides and records new referrals; what a reply or a delivery
  * report does to the referrals it names is reply.c's.

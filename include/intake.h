@@ -3,7 +3,8 @@
  *
  * The intake rules (README "Intake rules") live here: duplicates,
  * automated mail, replies in known threads, referrer and leads, forwards
- * and web forms, too many leads, the same lead again, and rep assignment.
+ * and web forms, the confidence that a mail introduces someone, too many
+ * leads, the same lead again, and rep assignment.
  * The decision (intake_decide) only reads the store, so `refagent filters
  * test` can show it without writing; intake_apply writes the records of one
  * decision, handing replies and delivery reports to reply.h.
