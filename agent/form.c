@@ -205,12 +205,12 @@ static const char *const company_words[] = {
         "company", "business", "organization", "organisation", "employer",    "firm",
         "empresa", "compañía", "firma",        "unternehmen",  "entreprise",  "société",
         "societe", "azienda",  "società",      "bedrijf",      "organisatie", NULL};
-static const char *const first_words[] = {"first name",    "first",  "given name", "vorname",
-                                          "prénom",        "prenom", "voornaam",   "nombre de pila",
-                                          "primeiro nome", NULL};
-static const char *const last_words[] = {"last name", "surname",        "family name", "last",
-                                         "nachname",  "nom de famille", "apellido*",   "cognome",
-                                         "sobrenome", "apelido",        "achternaam",  NULL};
+static const char *const first_words[] = {
+        "first name", "firstname", "given name",     "vorname",       "prénom",
+        "prenom",     "voornaam",  "nombre de pila", "primeiro nome", NULL};
+static const char *const last_words[] = {"last name", "lastname",       "surname",    "family name",
+                                         "nachname",  "nom de famille", "apellido*",  "cognome",
+                                         "sobrenome", "apelido",        "achternaam", NULL};
 static const char *const name_words[] = {"name*", "nombre*", "nom", "nome*", "naam", "who", NULL};
 static const char *const need_words[] = {
         "message",     "comments",     "comment",      "project*",
@@ -849,7 +849,11 @@ static void read_pairs(struct reader *rd, const char *const *lines, const size_t
 		how = split_pair(&c, &lab, &llen, &val, &vlen);
 		if (how != S_NONE && vlen > 0) {
 			classify(lab, llen, &li);
-			if (how == S_QUESTION && !li.known)
+			/* "Question? answer" on one line: only a question that
+			 * asks for a detail or about a referral ("You want to do
+			 * more with life? ..." is prose) */
+			if (how == S_QUESTION && (li.kind == K_ANY || li.kind == K_SKIP) &&
+			    li.role != R_REFERRED && li.role != R_REFERRER && li.role != R_HEARD)
 				continue;
 			if (li.heading && li.role != R_NONE && li.kind == K_ANY)
 				continue;
@@ -1133,12 +1137,16 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 
 /* ---- the decision ---- */
 
+/* Do two labels ask for the same detail of a person (a name, an address,
+ * a phone)?  A label of no kind asks for none. */
 static int same_name_kind(enum kind a, enum kind b)
 {
 	int an = a == K_NAME || a == K_FIRST || a == K_LAST;
 	int bn = b == K_NAME || b == K_FIRST || b == K_LAST;
 
-	return a == b || (an && bn);
+	if (an && bn)
+		return 1;
+	return a == b && (a == K_EMAIL || a == K_PHONE);
 }
 
 /* client / customer / contact: the referred person only when another label

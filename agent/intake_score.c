@@ -266,6 +266,36 @@ static int is_calendar(const struct message *m)
 	return 0;
 }
 
+/* The words a rule matched, for its reason: white space as single spaces,
+ * cut on a UTF-8 boundary to fit out; "" for fewer than four bytes (an
+ * anchor word alone says little). */
+static void quote_words(const char *m, char *out, size_t size)
+{
+	size_t o = 0;
+	int space = 0;
+
+	out[0] = '\0';
+	if (m == NULL || strlen(m) < 4)
+		return;
+	for (; *m && o + 4 < size; m++) {
+		if (*m == ' ' || *m == '\n' || *m == '\t' || *m == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = *m;
+	}
+	if (((unsigned char)*m & 0xC0) == 0x80) { /* stopped inside a character */
+		while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o > 0)
+			o--; /* and its first byte */
+	}
+	out[o] = '\0';
+}
+
 /* What the rules said: every rule with `score` that fired, and a
  * classifying intro rule of the admin's (worth a phrase). */
 static void score_rules(struct intake_decision *d)
@@ -274,8 +304,13 @@ static void score_rules(struct intake_decision *d)
 
 	for (size_t i = 0; i < d->fr.nscores; i++) {
 		const struct filter_score *s = &d->fr.scores[i];
+		char said[64];
 
-		intake_evidence(d, s->score, "%s (rule %s)", s->why, s->rule);
+		quote_words(s->matched, said, sizeof(said));
+		if (said[0])
+			intake_evidence(d, s->score, "%s: \"%s\" (rule %s)", s->why, said, s->rule);
+		else
+			intake_evidence(d, s->score, "%s (rule %s)", s->why, s->rule);
 		if (d->fr.class_rule && strcmp(s->rule, d->fr.class_rule) == 0)
 			class_scored = 1;
 	}

@@ -68,7 +68,7 @@ has out "lead_phone=(415) 555-0142"
 has out "decision:  referral (introduction, confidence "
 has out "confidence: "
 has out "(a referral from 5, held from 2, ignored below)"
-has out "  +3 introduction phrase in the text (rule intro-context-en)"
+has out "  +3 introduction phrase in the text: \"introduce you\" (rule intro-phrase)"
 has out "  +2 the agent in Cc, the lead addressed"
 has out "  +1 the greeting names Bob"
 has out "lead       Bob Smith <bob@client.test>"
@@ -82,7 +82,7 @@ has out "decision:  held (thin evidence for introduction: confidence 3, a referr
 has out "  +2 the agent in Cc, the lead addressed"; ok
 expect 0 ra filters test "$data/intake/neg-patch.eml"
 has out "decision:  ignored (not an introduction: confidence "
-has out "  -5 a patch or a diff (rule patch-or-diff)"; ok
+has out "  -5 a patch or a diff: \"Signed-off-by:\" (rule patch-or-diff)"; ok
 # a web form: who is who by its labels
 expect 0 ra filters test "$data/intake/form-wpforms-refer.eml"
 has out "decision:  referral (web form: Sarah Lee referred Bob Smith, confidence 6)"
@@ -102,7 +102,7 @@ expect 2 "$BIN" -c "$work/scored.conf" check
 has err "$work/scored/60-bad.rules:3:9: score '+99' is not a number from -20 to +20"; ok
 rm "$work/scored/60-bad.rules"
 expect 0 "$BIN" -c "$work/scored.conf" filters test "$data/intake/struct-thin.eml"
-has out "  +2 the admin says so (rule we-love-referrals)"
+has out "  +2 the admin says so: \"Thoughts?\" (rule we-love-referrals)"
 has out "decision:  referral (introduction, confidence 5)"; ok
 expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
 

@@ -313,8 +313,7 @@ static const struct intake_case cases[] = {
         /* Leads in the headers, the agent in Cc, and nothing that
          * introduces anyone ("see you on Saturday"): not held, ignored. */
         {.name = "no_intro_phrase_ignored",
-         .steps = {STEP("no-intro-phrase.eml", INTAKE_IGNORED,
-                        .why_has = "arranging a time or a meeting")},
+         .steps = {STEP("no-intro-phrase.eml", INTAKE_IGNORED, .why_has = "mail of another kind")},
          .counts = {REFERRALS("*", 0)}},
         {.name = "plus_address",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL, .id = 1),
