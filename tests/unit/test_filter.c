@@ -1272,15 +1272,18 @@ static void test_shipped_fields(void **state)
 	}
 
 	/* Needs in other languages. */
-	person_intro(&t, "Intro",
-	             "Te presento a Lucía. Lucía busca una reforma integral del baño.");
-	run(shipped, &t.m, 0, &res);
-	assert_field(&res, FF_NEED, "busca una reforma integral del baño");
-	filter_result_clear(&res);
-	person_intro(&t, "Intro", "Stefan braucht ein neues Dach, Budget etwa 20.000 Euro.");
-	run(shipped, &t.m, 0, &res);
-	assert_field(&res, FF_NEED, "braucht ein neues Dach");
-	filter_result_clear(&res);
+	static const char *needs[][2] = {
+	        {"Te presento a Lucía. Lucía busca una reforma integral del baño.",
+	         "busca una reforma integral del baño"},
+	        {"Stefan braucht ein neues Dach, Budget etwa 20.000 Euro.",
+	         "braucht ein neues Dach"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
+		person_intro(&t, "Intro", (char *)needs[i][0]);
+		run(shipped, &t.m, 0, &res);
+		assert_field(&res, FF_NEED, needs[i][1]);
+		filter_result_clear(&res);
+	}
 }
 
 /* The person offered for an introduction, by name, and the writer naming
@@ -1310,20 +1313,27 @@ static void test_shipped_names(void **state)
 		                    "address follows)");
 		filter_result_clear(&res);
 	}
-	person_intro(&t, "Roof", "Hi, my neighbour Noah Walsh wants his garage redone.");
-	run(shipped, &t.m, 0, &res);
-	assert_field(&res, FF_LEAD_NAME, "Noah Walsh");
-	filter_result_clear(&res);
-	/* the friend who recommended the business is no lead */
-	person_intro(&t, "Roof", "Hi, my friend Jane Doe recommended you. I need a new roof.");
-	run(shipped, &t.m, 0, &res);
-	assert_field(&res, FF_LEAD_NAME, NULL);
-	assert_field(&res, FF_REFERRER_NAME, "Jane Doe");
-	filter_result_clear(&res);
-	person_intro(&t, "Roof", "Hello, I was referred to you by Sarah Lee. We need a deck.");
-	run(shipped, &t.m, 0, &res);
-	assert_field(&res, FF_REFERRER_NAME, "Sarah Lee");
-	filter_result_clear(&res);
+	/* a friend named; the friend who recommended the business is no lead
+	 * but the referrer; the writer names who referred them */
+	static const struct {
+		const char *text;
+		enum filter_field_id field;
+		const char *want;
+	} named[] = {
+	        {"Hi, my neighbour Noah Walsh wants his garage redone.", FF_LEAD_NAME,
+	         "Noah Walsh"},
+	        {"Hi, my friend Jane Doe recommended you. I need a new roof.", FF_LEAD_NAME, NULL},
+	        {"Hi, my friend Jane Doe recommended you. I need a new roof.", FF_REFERRER_NAME,
+	         "Jane Doe"},
+	        {"Hello, I was referred to you by Sarah Lee. We need a deck.", FF_REFERRER_NAME,
+	         "Sarah Lee"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
+		person_intro(&t, "Roof", (char *)named[i].text);
+		run(shipped, &t.m, 0, &res);
+		assert_field(&res, named[i].field, named[i].want);
+		filter_result_clear(&res);
+	}
 }
 
 static void test_shipped_rep_commands(void **state)
