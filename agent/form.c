@@ -1404,6 +1404,49 @@ static char *phone_line(const struct cline *c)
 	return find_phone(s, n);
 }
 
+/* "Here's Bob Smith's email", "Bob's contact details": the person whose
+ * address follows, the capitalised words before the "'s" (one to three).
+ * Sets *name and returns 1, or returns 0. */
+static int possessor(const char *s, size_t n, char **name)
+{
+	static const char *const what[] = {"email",   "e-mail",          "email address", "address",
+	                                   "contact", "contact details", "details",       "info"};
+	const char *end = NULL, *p, *w;
+
+	for (size_t i = 0; i < ARRAY_SIZE(what) && !end; i++) {
+		size_t wl = strlen(what[i]);
+
+		for (p = s; p + 2 + wl <= s + n; p++)
+			if ((p[0] == '\'' && p[1] == 's' && p[2] == ' ' && p + 3 + wl == s + n &&
+			     strncasecmp(p + 3, what[i], wl) == 0) ||
+			    ((unsigned char)p[0] == 0xE2 && p + 5 + wl == s + n &&
+			     (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99 &&
+			     p[3] == 's' && p[4] == ' ' && strncasecmp(p + 5, what[i], wl) == 0)) {
+				end = p;
+				break;
+			}
+	}
+	if (end == NULL)
+		return 0;
+	w = end;
+	for (int words = 0; words < 3 && w > s; words++) {
+		const char *q = w;
+
+		while (q > s && q[-1] == ' ')
+			q--;
+		p = q;
+		while (p > s && p[-1] != ' ')
+			p--;
+		if (p == q || !(*p >= 'A' && *p <= 'Z'))
+			break;
+		w = p;
+	}
+	if (w == end)
+		return 0;
+	*name = xstrndup(w, (size_t)(end - w));
+	return 1;
+}
+
 /* Is the line with an address at a..a+alen just the address, or a name or
  * a label with it ("Jane Doe <jane@x.test>", "Email: jane@x.test")?  Sets
  * *name to the name written beside it. */
@@ -1445,6 +1488,8 @@ static int address_line(const struct cline *c, const char *a, size_t alen, char 
 	}
 	if (bn > LABEL_MAX)
 		return 0;
+	if (possessor(before, bn, name))
+		return 1; /* "Bob Smith's email: bob@x.test" */
 	norm_label(before, bn, l, sizeof(l));
 	if ((cats_of(l) & CAT(C_EMAIL)) && count_words(l) <= 3)
 		return 1;

@@ -59,11 +59,25 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	enum lead_source src = LEADS_NONE;
 	const char *a;
 
+	n = form_contact_blocks(text, d->referrer_email, p, MAX_BLOCKS);
 	if (cue && usable(cfg, cue, d->referrer_email)) {
-		intake_add_lead(d, cap, intake_field(d, FF_LEAD_NAME), cue);
+		/* the cue's address; a contact block of the same address gives
+		 * the name and phone beside it ("Bob Okoye's email: ...") */
+		const char *name = intake_field(d, FF_LEAD_NAME), *phone = NULL;
+		struct intake_lead *l;
+
+		for (size_t i = 0; i < n; i++)
+			if (str_ieq(p[i].email, cue)) {
+				name = p[i].name ? p[i].name : name;
+				phone = p[i].phone;
+			}
+		l = intake_add_lead(d, cap, name, cue);
+		if (l && phone)
+			l->phone = xstrdup(phone);
+		for (size_t i = 0; i < n; i++)
+			form_person_clear(&p[i]);
 		return LEADS_TEXT_CUE;
 	}
-	n = form_contact_blocks(text, d->referrer_email, p, MAX_BLOCKS);
 	for (size_t i = 0; i < n; i++) {
 		if (usable(cfg, p[i].email, d->referrer_email)) {
 			struct intake_lead *l = intake_add_lead(

@@ -143,6 +143,38 @@ static size_t outside_recipients(const struct config *cfg, const struct message 
 	return n;
 }
 
+/* Mail providers anyone can have an address at: the same one for the
+ * sender and a lead says nothing about who they work for. */
+static int public_domain(const char *domain)
+{
+	static const char *const providers[] = {
+	        "gmail.com",      "googlemail.com", "outlook.com",    "hotmail.com", "live.com",
+	        "msn.com",        "yahoo.com",      "icloud.com",     "me.com",      "mac.com",
+	        "aol.com",        "gmx.de",         "gmx.net",        "web.de",      "proton.me",
+	        "protonmail.com", "mail.com",       "yandex.ru",      "orange.fr",   "free.fr",
+	        "libero.it",      "t-online.de",    "btinternet.com", "comcast.net", "zoho.com"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(providers); i++)
+		if (str_ieq(domain, providers[i]))
+			return 1;
+	return 0;
+}
+
+/* Every lead at the sender's own company: colleagues on a thread of
+ * theirs ("Mark, can you send Brightpath the plans?") more often than an
+ * introduction. */
+static void score_colleagues(const struct message *m, struct intake_decision *d)
+{
+	const char *dom = addr_domain(m->from.email);
+
+	if (*dom == '\0' || public_domain(dom) || d->nleads == 0)
+		return;
+	for (size_t i = 0; i < d->nleads; i++)
+		if (!d->leads[i].email || !str_ieq(addr_domain(d->leads[i].email), dom))
+			return;
+	intake_evidence(d, -2, "the leads work with the sender (%s)", dom);
+}
+
 /* Where the agent is among the recipients: the structure of an intro is
  * the agent copied (Cc, or Bcc: only in Delivered-To and the like) and the
  * lead addressed. */
@@ -175,6 +207,7 @@ static void score_recipients(const struct config *cfg, const struct message *m,
 		                d->nleads == 1 ? "person" : "people");
 	else
 		intake_evidence(d, -1, "%zu outside recipients: a group mail", d->nleads);
+	score_colleagues(m, d);
 }
 
 /* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the first line of the text
@@ -331,7 +364,7 @@ void intake_score_intro(const struct intake *in, const struct message *m, struct
 		intake_evidence(d, +4, "forwards mail written by someone outside the business");
 		break;
 	case LEADS_TEXT_CUE:
-		intake_evidence(d, +3, "the lead's address after a cue in the text (%s)",
+		intake_evidence(d, +4, "the lead's address after a cue in the text (%s)",
 		                d->fr.field_why[FF_LEAD_EMAIL] ? d->fr.field_why[FF_LEAD_EMAIL]
 		                                               : "a rule");
 		break;

@@ -487,6 +487,13 @@ static const struct intake_case cases[] = {
                               .lead_name = "Priya Raman",
                               .lead_email = "priya.raman@client.test",
                               .lead_phone = "503-555-0199"})}},
+        /* "Bob Okoye's email: ..." and his mobile on the next line. */
+        {.name = "text_possessive",
+         .steps = {STEP("text-possessive.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Bob Okoye",
+                              .lead_email = "bob.okoye@client.test",
+                              .lead_phone = "07700 900123",
+                              .need_has = "garden fence"})}},
         /* The writer is the lead and names who referred them. */
         {.name = "writer_names_referrer",
          .steps = {STEP("writer-names-referrer.eml", INTAKE_REFERRAL,
@@ -528,6 +535,10 @@ static const struct intake_case cases[] = {
                         .why_has = "a calendar invitation"),
                    STEP("neg-meet-meeting.eml", INTAKE_IGNORED)},
          .counts = {REFERRALS("*", 0)}},
+        /* Colleagues of one company, the business mentioned: thin, held. */
+        {.name = "struct_colleagues_held",
+         .steps = {STEP("neg-colleague-ask.eml", INTAKE_HELD,
+                        .e = {.evidence_has = "the leads work with the sender (clientco.test)"})}},
         {.name = "struct_not_referrals_2",
          .steps = {STEP("neg-newsletter-person.eml", INTAKE_IGNORED),
                    STEP("neg-ooo-text.eml", INTAKE_IGNORED),
