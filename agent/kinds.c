@@ -79,6 +79,8 @@ const struct class_desc class_table[CLASS_COUNT] = {
         [CLASS_OPTOUT] = {"optout", "the sender asks for no more mail"},
         [CLASS_STATUS_REQUEST] = {"status-request", "a referrer asks how their referrals are"},
         [CLASS_IGNORE] = {"ignore", "recorded and otherwise left alone"},
+        [CLASS_REVIEW] = {"review",
+                          "names a person to introduce but no address: for the admin's review"},
 };
 
 int class_parse(const char *name, enum rule_class *c_r)

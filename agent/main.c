@@ -324,11 +324,12 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	fflush(stdout);
 	fprintf(stderr,
 	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
-	        "%zu held, %zu ignored, %zu duplicate, %zu error\n",
+	        "%zu held, %zu review, %zu ignored, %zu duplicate, %zu error\n",
 	        stats.count, secs, stats.by_outcome[INTAKE_REFERRAL],
 	        stats.by_outcome[INTAKE_TOUCH], stats.by_outcome[INTAKE_REPLY],
-	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_IGNORED],
-	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
+	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_REVIEW],
+	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
+	        stats.by_outcome[INTAKE_ERROR]);
 	return stats.store_failed || stats.failed ? EXIT_WORK : 0;
 }
 
@@ -366,11 +367,11 @@ static int cmd_poll(struct app *a, const struct args *args)
 	rc = fetch_once(&in, &stats);
 	fprintf(stderr,
 	        "refagent: polled %zu messages: %zu referral, %zu touch, %zu reply, %zu held, "
-	        "%zu ignored, %zu duplicate, %zu error\n",
+	        "%zu review, %zu ignored, %zu duplicate, %zu error\n",
 	        stats.seen, stats.by_outcome[INTAKE_REFERRAL], stats.by_outcome[INTAKE_TOUCH],
 	        stats.by_outcome[INTAKE_REPLY], stats.by_outcome[INTAKE_HELD],
-	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
-	        stats.by_outcome[INTAKE_ERROR]);
+	        stats.by_outcome[INTAKE_REVIEW], stats.by_outcome[INTAKE_IGNORED],
+	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
 	return rc == 0 ? 0 : EXIT_WORK;
 }
 
@@ -878,6 +879,12 @@ static void print_decision(const struct intake_decision *d)
 			printf("  status line: #%s %s (acted on by a later version)\n", d->command,
 			       d->command_arg ? d->command_arg : "");
 	}
+	if (d->nevidence) {
+		printf("confidence: %d (a referral from %d, held from %d, ignored below)\n",
+		       d->confidence, INTAKE_REFER_AT, INTAKE_HOLD_AT);
+		for (size_t i = 0; i < d->nevidence; i++)
+			printf("  %+d %s\n", d->evidence[i].weight, d->evidence[i].why);
+	}
 	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_TOUCH &&
 	    d->outcome != INTAKE_HELD)
 		return;
@@ -890,6 +897,8 @@ static void print_decision(const struct intake_decision *d)
 			printf("  %-10s %s\n", "phone", l->phone);
 		if (l->company)
 			printf("  %-10s %s\n", "company", l->company);
+		if (l->need && !(d->need && strcmp(l->need, d->need) == 0))
+			printf("  %-10s %s\n", "need", l->need);
 		if (l->existing)
 			printf("  %-10s already has open referral #%" PRId64
 			       ": a touch, credit unchanged\n",
@@ -974,8 +983,8 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 	printf("from:      %s%s%s%s\n", m->from.name ? m->from.name : "", m->from.name ? " <" : "",
 	       m->from.email ? m->from.email : "(none)", m->from.name ? ">" : "");
 	printf("subject:   %s\n", m->subject ? m->subject : "(none)");
-	if (d.fr.class)
-		printf("class:     %s (rule %s, %s:%d)\n", d.fr.class, d.fr.class_rule,
+	if (d.fr.class != CLASS_NONE)
+		printf("class:     %s (rule %s, %s:%d)\n", class_name(d.fr.class), d.fr.class_rule,
 		       d.fr.class_file, d.fr.class_line);
 	else
 		printf("class:     none (no classifying rule matched)\n");
@@ -984,7 +993,8 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 		const struct filter_hit *h = &d.fr.hits[i];
 
 		printf("  %s:%d %s%s%s%s: \"", h->file, h->line, h->rule,
-		       h->class ? " [class " : "", h->class ? h->class : "", h->class ? "]" : "");
+		       h->class ? " [class " : "", h->class ? class_name(h->class) : "",
+		       h->class ? "]" : "");
 		print_escaped(h->matched);
 		printf("\" in %s\n", h->target);
 		if (h->captures)

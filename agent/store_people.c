@@ -216,7 +216,10 @@ int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *
 	                        B_TEXT(":timeline", r->timeline), B_TEXT(":context", r->context),
 	                        B_TEXT(":subject", r->subject),
 	                        B_TEXT(":held_reason", r->held_reason),
-	                        B_TEXT(":thread_key", r->thread_key), B_INT(":at", r->at)));
+	                        B_TEXT(":thread_key", r->thread_key),
+	                        r->has_confidence ? B_INT(":confidence", r->confidence)
+	                                          : B_NULL(":confidence"),
+	                        B_TEXT(":evidence", r->evidence), B_INT(":at", r->at)));
 
 	free(rep);
 	if (rc < 0)
@@ -393,6 +396,9 @@ void referral_fill(struct q *q, void *item)
 	v->thread_key = col_text(q, "thread_key");
 	v->referrer_id = col_int(q, "referrer_id");
 	v->lead_id = col_int(q, "lead_id");
+	v->has_confidence = !col_null(q, "confidence");
+	v->confidence = (int)col_int(q, "confidence");
+	v->evidence = col_text(q, "evidence");
 }
 
 void referrals_drop(void *v, size_t n)
@@ -495,6 +501,7 @@ void store_referral_view_clear(struct referral_view *v)
 	free(v->context);
 	free(v->subject);
 	free(v->held_reason);
+	free(v->evidence);
 	free(v->thread_key);
 	memset(v, 0, sizeof(*v));
 }

@@ -295,6 +295,11 @@ const struct migration migrations[] = {
                 "  hash TEXT NOT NULL PRIMARY KEY,"
                 "  at   INTEGER NOT NULL"
                 ") WITHOUT ROWID;"},
+        /* 6 -> 7: how sure intake was that the mail introduced the lead:
+         * the confidence (the sum of the evidence's weights) and the
+         * evidence as "+3 reason; -2 reason" (intake.h). */
+        {.sql = "ALTER TABLE referrals ADD COLUMN confidence INTEGER;"
+                "ALTER TABLE referrals ADD COLUMN evidence TEXT;"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -308,7 +313,7 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 #define REFERRAL_VIEW_SELECT                                                                       \
 	"SELECT r.id, r.status, r.referrer_id, r.lead_id, r.rep_name, r.rep_email, r.need,"        \
 	" r.budget, r.timeline, r.context, r.subject, r.held_reason, r.thread_key, r.value,"       \
-	" r.created_at, r.updated_at, r.first_contact_at,"                                         \
+	" r.created_at, r.updated_at, r.first_contact_at, r.confidence, r.evidence,"               \
 	" rp.name AS referrer_name, rp.email AS referrer_email, rp.phone AS referrer_phone,"       \
 	" rp.company AS referrer_company, lp.name AS lead_name, lp.email AS lead_email,"           \
 	" lp.phone AS lead_phone, lp.company AS lead_company"                                      \
@@ -454,10 +459,10 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                 {"referral add",
                  "INSERT INTO referrals (status, referrer_id, lead_id, rep_email, rep_name,"
                  " need, budget, timeline, context, subject, held_reason, thread_key,"
-                 " created_at, updated_at, last_activity_at)"
+                 " confidence, evidence, created_at, updated_at, last_activity_at)"
                  " VALUES (:status, :referrer_id, :lead_id, :rep_email, :rep_name, :need,"
                  " :budget, :timeline, :context, :subject, :held_reason, :thread_key,"
-                 " :at, :at, :at)"},
+                 " :confidence, :evidence, :at, :at, :at)"},
         /* min() gives one row, NULL when there is no open referral; unlike
          * ORDER BY id LIMIT 1 it needs no sorter. */
         [ST_REFERRAL_OPEN_FOR_LEAD] = {"referral open for lead",

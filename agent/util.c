@@ -206,6 +206,43 @@ const char *addr_domain(const char *addr)
 	return at ? at + 1 : "";
 }
 
+static int addr_local_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
+}
+
+static int addr_domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-';
+}
+
+const char *addr_find(const char *s, size_t len, size_t *n_r)
+{
+	const char *end = s + len;
+
+	for (const char *at = s; at < end && (at = memchr(at, '@', (size_t)(end - at))) != NULL;
+	     at++) {
+		const char *a = at, *b = at + 1, *dot;
+
+		while (a > s && addr_local_char((unsigned char)a[-1]))
+			a--;
+		while (a < at && (*a == '.' || *a == '\''))
+			a++; /* 'jane@x.test' keeps its quotes out */
+		while (b < end && addr_domain_char((unsigned char)*b))
+			b++;
+		while (b > at + 1 && (b[-1] == '.' || b[-1] == '-'))
+			b--; /* the full stop that ends a sentence */
+		dot = b > at + 1 ? memrchr(at + 1, '.', (size_t)(b - at - 1)) : NULL;
+		if (a == at || dot == NULL || dot == at + 1 || b - dot < 3)
+			continue;
+		*n_r = (size_t)(b - a);
+		return a;
+	}
+	return NULL;
+}
+
 int domain_in_list(const char *domain, const char *list)
 {
 	size_t dlen;

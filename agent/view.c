@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "intake.h"
 #include "kinds.h"
 #include "lifecycle.h"
 #include "report.h"
@@ -75,6 +76,9 @@ static json_t *referral_json(const struct referral_view *v)
 	set_str(o, "budget", v->budget);
 	set_str(o, "timeline", v->timeline);
 	set_str(o, "held_reason", v->held_reason);
+	json_object_set_new(o, "confidence",
+	                    v->has_confidence ? json_integer(v->confidence) : json_null());
+	set_str(o, "evidence", v->evidence);
 	json_object_set_new(o, "value", v->has_value ? json_real(v->value) : json_null());
 	set_time(o, "created_at", v->created_at);
 	set_time(o, "updated_at", v->updated_at);
@@ -183,6 +187,23 @@ static void person_line(FILE *out, const char *label, const struct person_view *
 	fputc('\n', out);
 }
 
+/* "+3 reason; -2 reason" as one reason a line (a reason ends where "; "
+ * and a signed weight follow). */
+static void print_evidence(FILE *out, const char *indent, const char *ev)
+{
+	while (ev && *ev) {
+		const char *end = ev;
+
+		while ((end = strstr(end, "; ")) != NULL &&
+		       !((end[2] == '+' || end[2] == '-') && end[3] >= '0' && end[3] <= '9'))
+			end += 2;
+		if (end == NULL)
+			end = ev + strlen(ev);
+		fprintf(out, "%s%.*s\n", indent, (int)(end - ev), ev);
+		ev = *end ? end + 2 : end;
+	}
+}
+
 void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
                int json)
 {
@@ -215,6 +236,11 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 		fprintf(out, "%-10s %s\n", "timeline", v->timeline);
 	if (v->held_reason)
 		fprintf(out, "%-10s %s\n", status_name(STATUS_HELD), v->held_reason);
+	if (v->has_confidence) {
+		fprintf(out, "%-10s %d (a referral from %d, held from %d)\n", "confidence",
+		        v->confidence, INTAKE_REFER_AT, INTAKE_HOLD_AT);
+		print_evidence(out, "  ", v->evidence);
+	}
 	if (v->context && *v->context) {
 		fprintf(out, "context:\n");
 		for (const char *p = v->context; *p;) {

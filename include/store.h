@@ -56,7 +56,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -147,6 +147,9 @@ struct referral_rec {
 	const char *subject;
 	const char *held_reason; /* for status held */
 	const char *thread_key;  /* key of the intro message */
+	int has_confidence;      /* 0: no confidence stored (NULL) */
+	int confidence;          /* intake's confidence (intake.h) */
+	const char *evidence;    /* its evidence, "+3 reason; -2 reason" */
 	int64_t at;
 };
 /* Adds a referral with created_at = updated_at = last_activity_at = r->at;
@@ -244,6 +247,9 @@ struct referral_view {
 	char *thread_key;    /* key of the intro message */
 	int64_t referrer_id; /* 0: unknown */
 	int64_t lead_id;
+	int has_confidence; /* schema 5; 0 for referrals made before it, or by hand */
+	int confidence;
+	char *evidence;
 };
 
 struct event_view {

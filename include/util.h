@@ -66,6 +66,10 @@ size_t str_distance(const char *a, size_t al, const char *b, size_t max);
 
 /* The domain part of an address (after the last '@'), or "" when none. */
 const char *addr_domain(const char *addr);
+/* The first thing in s[0..len) shaped like an address (local@domain.tld,
+ * ASCII; a trailing full stop is not part of it): returns where it starts
+ * and sets *n_r, or returns NULL. */
+const char *addr_find(const char *s, size_t len, size_t *n_r);
 /* Non-zero when domain equals one of the comma/space separated domains in
  * list, or is a sub-domain of one of them (forms.biz.test is in biz.test). */
 int domain_in_list(const char *domain, const char *list);

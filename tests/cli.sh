@@ -104,9 +104,14 @@ has err "$work/slow.eml: $work/slow/60-slow.rules:1: rule slow-one hit the PCRE2
 
 # ---- filters test: explains, writes nothing ----
 expect 0 ra filters test "$data/intake/intro-basic.eml"
-has out "class:     intro (rule "
+has out "class:     none (no classifying rule matched)"
 has out "lead_phone=(415) 555-0142"
-has out "decision:  referral"
+has out "decision:  referral (introduction, confidence "
+has out "confidence: "
+has out "(a referral from 5, held from 2, ignored below)"
+has out "  +3 introduction phrase in the text: \"introduce you\" (rule intro-phrase)"
+has out "  +2 the agent in Cc, the lead addressed"
+has out "  +1 the greeting names Bob"
 has out "lead       Bob Smith <bob@client.test>"
 has out "context:"
 has out "  | Best number to reach Bob is (415) 555-0142."
@@ -119,6 +124,34 @@ expect 0 ra filters test "$data/intake/optout-de.eml"
 has out "class:     optout (rule optout-reply-de"; has out "asks for no more mail"; ok
 expect 0 ra filters test "$data/intake/optout-stop-by.eml"
 grep -q 'class:     optout' "$work/out" && fail "\"Stop by our office\" taken for an opt-out"; ok
+# the evidence of a thin message, and of what is not an introduction
+expect 0 ra filters test "$data/intake/struct-thin.eml"
+has out "decision:  held (thin evidence for introduction: confidence 3, a referral needs 5"
+has out "  +2 the agent in Cc, the lead addressed"; ok
+expect 0 ra filters test "$data/intake/neg-patch.eml"
+has out "decision:  ignored (not an introduction: confidence "
+has out "  -5 a patch or a diff: \"Signed-off-by:\" (rule patch-or-diff)"; ok
+# a web form: who is who by its labels
+expect 0 ra filters test "$data/intake/form-wpforms-refer.eml"
+has out "decision:  referral (web form: Sarah Lee referred Bob Smith, confidence 6)"
+has out "  +2 the form names the referred person (\"Friend's Name\")"
+has out "  referrer   Sarah Lee <sarah.lee@partner.test>"
+has out "  lead       Bob Smith <bob.smith@client.test>"; ok
+# named but unreachable: to review, nothing else
+expect 0 ra filters test "$data/intake/review-double-opt-in.eml"
+has out "decision:  review (named but unreachable: Jane Doe ("; ok
+# a rule file can add evidence: score
+mkdir "$work/scored"
+cp "$top"/filters/*.rules "$work/scored/"
+printf 'rule we-love-referrals\n  in context\n  match /^thoughts\\?$/im\n  score +2\n  why the admin says so\n' >"$work/scored/50-local.rules"
+printf 'rule typo\n  match /x/\n  score +99\n' >"$work/scored/60-bad.rules"
+sed "s|^filters = .*|filters = $work/scored|" "$work/ok.conf" >"$work/scored.conf"
+expect 2 "$BIN" -c "$work/scored.conf" check
+has err "$work/scored/60-bad.rules:3:9: score '+99' is not a number from -20 to +20"; ok
+rm "$work/scored/60-bad.rules"
+expect 0 "$BIN" -c "$work/scored.conf" filters test "$data/intake/struct-thin.eml"
+has out "  +2 the admin says so: \"Thoughts?\" (rule we-love-referrals)"
+has out "decision:  referral (introduction, confidence 5)"; ok
 expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
 
 # ---- per-command help and option errors (no config needed) ----
@@ -250,7 +283,11 @@ expect 0 ra show 1 --json
 jq -e '.id == 1 and (.events | length >= 1) and .events[0].kind == "created" and (.events[0].detail | contains("assigned to Tom Rivera"))' "$work/out" >/dev/null ||
 	fail "show --json: $(head -c 300 "$work/out")"; ok
 expect 0 ra show 1
-has out "referral 1: new"; has out "lead       Bob Smith <bob@client.test>"; ok
+has out "referral 1: new"; has out "lead       Bob Smith <bob@client.test>"
+has out "confidence "; has out "  +2 the agent in Cc, the lead addressed"; ok
+expect 0 ra show 1 --json
+jq -e '(.confidence | type) == "number" and .confidence >= 5 and (.evidence | contains("+2 the agent in Cc"))' "$work/out" >/dev/null ||
+	fail "show --json confidence: $(jq -c '{confidence, evidence}' "$work/out")"; ok
 expect 1 ra show 999; has err "no referral 999"; ok
 
 # ---- status, credit, rewards, report ----

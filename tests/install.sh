@@ -254,7 +254,12 @@ awk '/commands\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$top/ag
 while read -r c; do
 	grep -qE "^\.It Cm $c( |$)" "$top/agent/refagent.1" || fail "refagent(1) lacks command $c"
 done <"$work/cmds"
-check_items agent/filter.c class_names refagent-filters.5
+grep -oE '^ *\[CLASS_[A-Z_]+\] = \{"[a-z-]+"' "$top/agent/kinds.c" | sed 's/.*"\([a-z-]*\)"$/\1/' >"$work/classes"
+[ "$(wc -l <"$work/classes")" -ge 8 ] || fail "class_table not found in agent/kinds.c"
+while read -r i; do
+	[ "$i" = none ] && continue
+	grep -qE "^\.It Cm $i( |$)" "$top/agent/refagent-filters.5" || fail "refagent-filters.5 lacks class $i"
+done <"$work/classes"
 check_items agent/filter.c field_names refagent-filters.5; ok
 
 echo "install: $pass checks passed (layout, man pages, units, reinstall, uninstall, PREFIX, documented configs)"

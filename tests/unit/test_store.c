@@ -198,15 +198,17 @@ static void test_pragmas(void **state)
 static void test_newer_schema_refused(void **state)
 {
 	struct fx *fx = *state;
-	char *err = NULL, want[64];
+	char *err = NULL, want[64], sql[80];
 
-	raw_exec(fx->path, "CREATE TABLE t (x); PRAGMA user_version = 7");
+	snprintf(sql, sizeof(sql), "CREATE TABLE t (x); PRAGMA user_version = %d",
+	         STORE_SCHEMA_VERSION + 1);
+	raw_exec(fx->path, sql);
 	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
 	assert_null(fx->st);
 	assert_non_null(err);
 	assert_non_null(strstr(err, fx->path));
-	snprintf(want, sizeof(want), "schema version 7 is newer than this build's %d",
-	         STORE_SCHEMA_VERSION);
+	snprintf(want, sizeof(want), "schema version %d is newer than this build's %d",
+	         STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
 	assert_non_null(strstr(err, want));
 	free(err);
 	err = NULL;
@@ -214,7 +216,7 @@ static void test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, want));
 	free(err);
 	/* Nothing was changed. */
-	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
 }
 
 static void test_readonly_missing(void **state)
@@ -553,6 +555,9 @@ static void test_referral_fields_and_status(void **state)
 	                         .context = "Sarah says hi",
 	                         .subject = "Meet Tom",
 	                         .thread_key = "<i1@x>",
+	                         .has_confidence = 1,
+	                         .confidence = 6,
+	                         .evidence = "+3 introduction phrase; +2 the agent in Cc",
 	                         .at = 100};
 	struct referral_view v;
 	int64_t id = 0;
@@ -573,6 +578,9 @@ static void test_referral_fields_and_status(void **state)
 	assert_string_equal(v.context, "Sarah says hi");
 	assert_string_equal(v.subject, "Meet Tom");
 	assert_null(v.held_reason);
+	assert_int_equal(v.has_confidence, 1);
+	assert_int_equal(v.confidence, 6);
+	assert_string_equal(v.evidence, "+3 introduction phrase; +2 the agent in Cc");
 	assert_int_equal(v.created_at, 100);
 	assert_int_equal(v.updated_at, 100);
 	assert_int_equal(v.first_contact_at, 0);
@@ -936,8 +944,8 @@ static void test_migrate_from_schema1(void **state)
 
 /* A schema-3 database (tests/data/store/schema3.sql, made by the build
  * before the statuses table) with referrals in all nine statuses: the
- * migration to 4 keeps every row and index, the statuses come from
- * kinds.c, and an unknown status is refused. */
+ * migrations (to 4, then 5) keep every row and index, the statuses come
+ * from kinds.c, and an unknown status is refused. */
 static void test_migrate_from_schema3(void **state)
 {
 	struct fx *fx = *state;
@@ -966,6 +974,10 @@ static void test_migrate_from_schema3(void **state)
 	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_null(err);
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	/* schema 7: the referrals made before it have no confidence */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals"
+	                                   " WHERE confidence IS NULL AND evidence IS NULL"),
+	                 raw_int(fx->path, "SELECT count(*) FROM referrals"));
 	after = raw_text(fx->path, ROWS_DIGEST);
 	assert_string_equal(after, before);
 	free(after);
