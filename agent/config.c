@@ -125,6 +125,12 @@ static const struct setting settings[] = {
         {"rewards", "staff_cap", T_MONEY, "0", OFF(reward_cap[2]), 0, 0},
         {"rewards", "partners", T_STRING, NULL, OFF(partners), 0, 0},
         {"rewards", "credit", T_CREDIT, "first", OFF(credit_last), 0, 0},
+
+        {"goals", "referrals_per_month", T_INT, "0", OFF(goal_referrals), 0, 1000000},
+        {"goals", "won_per_month", T_INT, "0", OFF(goal_won), 0, 1000000},
+
+        /* every other [reps] line is "email = Full Name" (add_rep) */
+        {"reps", "digest", T_STRING, "no", OFF(rep_digest), 0, 0},
 };
 
 struct loader {
@@ -304,6 +310,18 @@ static int valid_timezone(const char *tz)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* yes, true, on, 1 (sets *on_r to 1) or no, false, off, 0 (to 0): 1; else 0. */
+static int bool_word(const char *v, int *on_r)
+{
+	if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") || str_ieq(v, "1"))
+		*on_r = 1;
+	else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") || str_ieq(v, "0"))
+		*on_r = 0;
+	else
+		return 0;
+	return 1;
+}
+
 static int set_value(struct loader *l, const struct setting *s, const char *value)
 {
 	void *dst = (char *)l->cfg + s->off;
@@ -383,12 +401,7 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		break;
 	}
 	case T_BOOL:
-		if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") || str_ieq(v, "1"))
-			*(int *)dst = 1;
-		else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") ||
-		         str_ieq(v, "0"))
-			*(int *)dst = 0;
-		else {
+		if (!bool_word(v, (int *)dst)) {
 			fault(l, l->line, "%s: '%s' is not yes or no", s->key, v);
 			ok = 0;
 		}
@@ -535,6 +548,14 @@ static int add_rep(struct loader *l, const char *email, const char *name)
 	return 0;
 }
 
+static int is_setting(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+			return 1;
+	return 0;
+}
+
 static int known_section(const char *section)
 {
 	if (strcmp(section, "reps") == 0)
@@ -566,7 +587,8 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	struct loader *l = user;
 
-	if (strcmp(section, "reps") == 0) {
+	/* a rep is an address; a [reps] key of settings[] is none */
+	if (strcmp(section, "reps") == 0 && (strchr(name, '@') || !is_setting(section, name))) {
 		add_rep(l, name, value);
 		return 1;
 	}
@@ -695,6 +717,36 @@ static void default_folder(struct loader *l, const char *key, char **dir)
 #endif
 }
 
+/* [reps] digest: yes (every rep), no, or the addresses of the reps who
+ * want one.  Read after the whole file, since the reps may come after the
+ * line. */
+static void resolve_digest(struct loader *l)
+{
+	struct config *cfg = l->cfg;
+	const char *v = cfg->rep_digest ? cfg->rep_digest : "no";
+	char *list, *save = NULL;
+	int on;
+
+	if (bool_word(v, &on)) {
+		for (size_t i = 0; i < cfg->nreps; i++)
+			cfg->reps[i].digest = on;
+		return;
+	}
+	list = str_lower(xstrdup(v));
+	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		size_t i;
+
+		for (i = 0; i < cfg->nreps && strcmp(cfg->reps[i].email, t) != 0; i++)
+			;
+		if (i < cfg->nreps)
+			cfg->reps[i].digest = 1;
+		else
+			fault(l, line_of(l, "reps", "digest"),
+			      "[reps] digest: '%s' is not yes, no or a rep listed in [reps]", t);
+	}
+	free(list);
+}
+
 static void check_config(struct loader *l)
 {
 	struct config *cfg = l->cfg;
@@ -713,6 +765,7 @@ static void check_config(struct loader *l)
 	for (size_t i = 0; i < cfg->nreps; i++)
 		if (cfg->address && strcmp(cfg->reps[i].email, cfg->address) == 0)
 			fault(l, 0, "[reps] %s is the referral address itself", cfg->address);
+	resolve_digest(l);
 }
 
 const char *config_default_path(void)
@@ -805,6 +858,7 @@ void config_free(struct config *cfg)
 		free(cfg->reps[i].name);
 	}
 	free(cfg->reps);
+	free(cfg->rep_digest);
 	free(cfg);
 }
 

@@ -123,6 +123,14 @@ const struct mail_desc mail_table[MAIL_COUNT] = {
         [MAIL_CONFIRM_STATUS] = {"confirm-status", ROLE_REP, 0, 0,
                                  "a status line to confirm by reply"},
         [MAIL_NOTIFY_REP] = {"notify-rep", ROLE_REP, 0, 0, "the lead bounced or opted out"},
+        /* about several referrals (no referral of its own) */
+        [MAIL_DIGEST_REP] = {"digest-rep", ROLE_REP, MAIL_HOURS | MAIL_SUMMARY, 0,
+                             "daily at the opening, instead of assign-rep, to reps with "
+                             "[reps] digest"},
+        [MAIL_WEEKLY_ADMIN] = {"weekly-admin", ROLE_ADMIN, MAIL_HOURS | MAIL_SUMMARY, 0,
+                               "weekly, at the first opening of the week"},
+        [MAIL_PAID_REFERRER] = {"paid-referrer", ROLE_REFERRER, MAIL_CAPPED | MAIL_OUTSIDE, 0,
+                                "when rewards pay marks the referrer's reward paid"},
 };
 
 int mail_parse(const char *name, enum mail_kind *k_r)

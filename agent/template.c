@@ -66,7 +66,13 @@ const char *const template_var_names[] = {
         "notify.source",     "notify.reason",
         "to.name",           "to.first_name",
         "to.email",          "reward.how",
-        "welcome.from_rep",  NULL,
+        "welcome.from_rep",  "digest.count",
+        "digest.text",       "weekly.from",
+        "weekly.to",         "weekly.new",
+        "weekly.won",        "weekly.won_value",
+        "weekly.held",       "weekly.waiting",
+        "weekly.overdue",    "weekly.owed",
+        "weekly.owed_count", NULL,
 };
 
 #define NVARS (ARRAY_SIZE(template_var_names) - 1)

@@ -79,6 +79,16 @@ struct template_set;
  *                       notify.email (the lead's address) and notify.source
  *                       (how they opted out) or notify.reason (the report)
  *   unsubscribe.hint    e.g. "Reply stop and we will not write again."
+ *   digest.text, digest.count   the referrals of a rep's daily digest (a
+ *                       block of lines each: number, lead, email, phone,
+ *                       company, need, referrer, subject) and how many
+ *   weekly.from, weekly.to   the dates the weekly summary covers
+ *   weekly.new, weekly.won, weekly.won_value   referrals made and wins
+ *                       recorded in that week (counts, the wins' value)
+ *   weekly.held, weekly.waiting, weekly.overdue   now: held for review,
+ *                       waiting for the rep's first contact, and of those
+ *                       past rep_deadline
+ *   weekly.owed, weekly.owed_count   the rewards owed now (sum, how many)
  */
 extern const char *const template_var_names[];
 

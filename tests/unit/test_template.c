@@ -200,7 +200,8 @@ static void check_subject(const char *name, const char *s)
 static int wants_html(const char *name)
 {
 	return strcmp(name, "assign-rep") != 0 && strcmp(name, "remind-rep") != 0 &&
-	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0;
+	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0 &&
+	       strcmp(name, "digest-rep") != 0 && strcmp(name, "weekly-admin") != 0;
 }
 
 static void check_all(const struct template_set *set, const struct tvar *vars, size_t n)
@@ -236,9 +237,9 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 57);
+	assert_int_equal(n, 69);
 	assert_string_equal(template_var_names[0], "business.name");
-	assert_string_equal(template_var_names[n - 1], "welcome.from_rep");
+	assert_string_equal(template_var_names[n - 1], "weekly.owed_count");
 }
 
 static void test_real_full(void **state)
@@ -630,7 +631,8 @@ static void test_broken_set(void **state)
 	        "tests/data/templates/broken/thank-you.tmpl: not a known mail (the mails are "
 	        "thank-referrer, welcome-lead, assign-rep, remind-rep, nudge-lead, "
 	        "update-referrer, "
-	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep)\n";
+	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep, "
+	        "digest-rep, weekly-admin, paid-referrer)\n";
 
 	assert_int_equal(load_capture("tests/data/templates/broken", &set, &out), -1);
 	assert_null(set);
