@@ -150,14 +150,14 @@ cp "$conf.sample" "$conf"
 # the password files exist only while the service runs (LoadCredential=)
 ! grep -v 'password_file .* does not exist here' "$work/err" | grep -q . ||
 	fail "check of the sample: $(head -5 "$work/err")"
-grep -qF "rules in $prefix/share/refagent/filters, 11 templates in $prefix/share/refagent/templates)" "$work/out" ||
+grep -qF "rules in $prefix/share/refagent/filters, 14 templates in $prefix/share/refagent/templates)" "$work/out" ||
 	fail "sample: $(cat "$work/out")"; ok
 # a filters folder beside the config wins; templates still installed
 mkdir "$work/beside"
 cp -r "$top/filters" "$work/beside/filters"
 printf '[agent]\naddress = agent@biz.test\n' >"$work/beside/x.conf"
 "$bin" -c "$work/beside/x.conf" check >"$work/out" 2>&1 || fail "beside: $(head -5 "$work/out")"
-grep -qF "rules in $work/beside/filters, 11 templates in $prefix/share/refagent/templates)" "$work/out" ||
+grep -qF "rules in $work/beside/filters, 14 templates in $prefix/share/refagent/templates)" "$work/out" ||
 	fail "beside: $(cat "$work/out")"; ok
 # the binary of the tree is the same program: built without this PREFIX
 # it does not look there
