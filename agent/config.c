@@ -110,6 +110,7 @@ static const struct setting settings[] = {
         {"schedule", "max_per_day", T_INT, "5", OFF(max_per_day), 1, 1000},
         {"schedule", "expire_days", T_INT, "60", OFF(expire_days), 0, 3650},
         {"schedule", "update_on_lost", T_BOOL, "no", OFF(update_on_lost), 0, 0},
+        {"schedule", "weekly_summary", T_BOOL, "yes", OFF(weekly_summary), 0, 0},
 
         {"security", "authserv_id", T_STRING, NULL, OFF(authserv_id), 0, 0},
 

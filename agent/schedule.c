@@ -519,7 +519,7 @@ static int weekly(struct store *st, const struct config *cfg, int64_t now, int *
 	char *note;
 	int rc;
 
-	if (cfg->admin == NULL || now < week)
+	if (cfg->admin == NULL || !cfg->weekly_summary || now < week)
 		return 0;
 	if ((rc = made_since(st, MAIL_WEEKLY_ADMIN, cfg->admin, week)) != 0)
 		return rc < 0 ? -1 : 0;

@@ -86,6 +86,7 @@ struct config {
 	long delays[MAIL_COUNT]; /* seconds, per mail (enum mail_kind) */
 	int expire_days;         /* no activity this long: expired (0: never) */
 	int update_on_lost;      /* tell the referrer when a referral is lost */
+	int weekly_summary;      /* the weekly-admin summary to [agent] admin */
 
 	/* [security] */
 	char *authserv_id; /* trusted Authentication-Results id, NULL: confirm by mail */

@@ -101,7 +101,8 @@ int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, i
  *     the wait, and those of a rep who no longer takes a digest get their
  *     assign-rep now;
  *   - weekly-admin, from the first opening of each week (weeks start on
- *     Monday), to [agent] admin: the week's figures (schedule_weekly_facts).
+ *     Monday), to [agent] admin unless [schedule] weekly_summary = no: the
+ *     week's figures (schedule_weekly_facts).
  * *n_r = mails made.  Returns 0 or -1 (store error).
  */
 int schedule_periodic(struct store *st, const struct config *cfg, int64_t now, int *n_r);

@@ -45,6 +45,7 @@ static int setup(void **state)
 	cfg.rep_deadline = 1;
 	cfg.rep_reminders = 2;
 	cfg.admin = "admin@biz.test";
+	cfg.weekly_summary = 1;
 	schedule_init(&cfg);
 	return 0;
 }
@@ -431,9 +432,14 @@ static void test_weekly(void **state)
 	assert_string_equal(v, "0");
 	free(v);
 	store_job_view_clear(&last);
-	/* no admin, no summary */
+	/* turned off, or no admin: no summary */
+	cfg.weekly_summary = 0;
+	assert_int_equal(periodic(f->st, local(2026, 12, 21, 9, 30)), 0);
+	cfg.weekly_summary = 1;
 	cfg.admin = NULL;
 	assert_int_equal(periodic(f->st, local(2026, 12, 21, 9, 30)), 0);
+	cfg.admin = "admin@biz.test";
+	assert_int_equal(periodic(f->st, local(2026, 12, 21, 9, 30)), 1);
 }
 
 int main(void)
