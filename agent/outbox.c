@@ -198,19 +198,14 @@ static char *summary_text(struct outbox *ob, const char *email)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char day[64] = "";
-		time_t t = (time_t)v[i].created_at;
-		struct tm lt;
+		char day[32];
 		const char *who = v[i].lead.name ? v[i].lead.name : v[i].lead.email;
-
-		localtime_r(&t, &lt);
-		strftime(day, sizeof(day), "%e %B %Y", &lt);
 		enum status st;
 		const char *words =
 		        status_parse(v[i].status, &st) ? status_table[st].words : v[i].status;
 
 		buf_printf(&b, "- %s: %s (introduced %s)\n", who ? who : "someone", words,
-		           str_trim(day));
+		           time_day(v[i].created_at, day));
 	}
 	store_referral_views_free(v, n);
 	if (b.len)
@@ -364,9 +359,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 	/* whoever the mail goes to is the one greeted */
 	person_vars(vs, "to", j->recipient_name, j->recipient, NULL, NULL);
 	if (r) {
-		char day[64];
-		time_t t = (time_t)r->created_at;
-		struct tm lt;
+		char day[32];
 		enum status st;
 
 		/* A referrer mail to someone who is not the referral's referrer
@@ -392,9 +385,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		var(vs, "referral.need", r->need);
 		var(vs, "referral.budget", r->budget);
 		var(vs, "referral.timeline", r->timeline);
-		localtime_r(&t, &lt);
-		if (strftime(day, sizeof(day), "%e %B %Y", &lt) > 0)
-			var(vs, "referral.created", keep(vs, xstrdup(str_trim(day))));
+		var(vs, "referral.created", keep(vs, xstrdup(time_day(r->created_at, day))));
 		if (r->has_value) {
 			snprintf(buf, sizeof(buf), "%.2f", r->value);
 			var(vs, "referral.value", keep(vs, xstrdup(buf)));

@@ -111,17 +111,6 @@ static const char *money_short(const struct page *p, double x, char *buf, size_t
 	return buf;
 }
 
-static const char *day(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm lt;
-
-	localtime_r(&tt, &lt);
-	if (strftime(buf, len, "%e %B %Y", &lt) == 0)
-		buf[0] = '\0';
-	return str_trim(buf);
-}
-
 /* ---- scales ---- */
 
 /* The axis' top: x rounded up to 1, 2 or 5 times a power of ten (at
@@ -213,13 +202,13 @@ static void head(struct page *p)
 
 static void header(struct page *p)
 {
-	char a[64], b[64];
+	char a[32], b[32];
 
 	fputs("<header>\n<h1>", p->f);
 	esc(p->f, p->cfg->name);
 	fputs(" &middot; referrals</h1>\n", p->f);
 	fprintf(p->f, "<p>Referrals made from %s to %s (%d days)</p>\n</header>\n<main>\n",
-	        day(p->r->since, a, sizeof(a)), day(p->r->until, b, sizeof(b)), p->days);
+	        time_day(p->r->since, a), time_day(p->r->until, b), p->days);
 }
 
 /* One key figure: its JSON key, its number for machines, its words. */
@@ -785,7 +774,7 @@ int report_write_html(FILE *out, const struct report *r, const struct config *cf
 	                 .r = r,
 	                 .accent = cfg->colour ? cfg->colour : DEFAULT_ACCENT,
 	                 .days = days};
-	char when[64];
+	char when[32];
 
 	head(&p);
 	header(&p);
@@ -800,7 +789,7 @@ int report_write_html(FILE *out, const struct report *r, const struct config *cf
 	fprintf(out,
 	        "</main>\n<footer>Made by refagent on %s. Figures: "
 	        "<code>refagent report --json</code>.</footer>\n</body>\n</html>\n",
-	        day(r->until, when, sizeof(when)));
+	        time_day(r->until, when));
 	if (ferror(out)) {
 		if (errno == 0)
 			errno = EIO;

@@ -471,28 +471,16 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
-/* "24 November 2026" */
-static const char *day_words(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm lt;
-
-	localtime_r(&tt, &lt);
-	if (strftime(buf, len, "%e %B %Y", &lt) == 0)
-		buf[0] = '\0';
-	return str_trim(buf);
-}
-
 char *schedule_weekly_facts(struct store *st, const struct config *cfg, int64_t now)
 {
 	struct report r;
 	struct buf b = {0};
-	char text[64];
+	char text[64], day[32];
 
 	if (report_compute(st, cfg, now - 7 * 86400, now, &r) != 0)
 		return NULL;
-	jobnote_add(&b, "weekly.from", day_words(r.since, text, sizeof(text)));
-	jobnote_add(&b, "weekly.to", day_words(r.until, text, sizeof(text)));
+	jobnote_add(&b, "weekly.from", time_day(r.since, day));
+	jobnote_add(&b, "weekly.to", time_day(r.until, day));
 #define FACT_N(name, x)                                                                            \
 	do {                                                                                       \
 		snprintf(text, sizeof(text), "%" PRId64, (int64_t)(x));                            \

@@ -390,13 +390,22 @@ static void test_digest(void **state)
 	cfg.nreps = 0;
 }
 
+/* The fact name of a job's note is want. */
+static void fact_is(const char *note, const char *name, const char *want)
+{
+	char *v = jobnote_get(note, name);
+
+	if (v == NULL || strcmp(v, want) != 0)
+		fail_msg("%s is %s, want %s", name, v ? v : "(none)", want);
+	free(v);
+}
+
 /* The weekly summary: to the admin from the first opening of each week,
  * once a week, with the week's figures. */
 static void test_weekly(void **state)
 {
 	struct fx *f = *state;
 	struct job_view last = {0};
-	char *v;
 
 	/* Thursday 3 December: one referral; Monday 7 December: another,
 	 * waiting since Thursday (overdue) */
@@ -407,30 +416,18 @@ static void test_weekly(void **state)
 	assert_int_equal(jobs_of(f->st, "weekly-admin", "admin@biz.test", &last), 1);
 	assert_int_equal(last.referral_id, 0);
 	assert_int_equal(last.due_at, local(2026, 12, 7, 9, 0));
-	v = jobnote_get(last.note, "weekly.new");
-	assert_string_equal(v, "2");
-	free(v);
-	v = jobnote_get(last.note, "weekly.waiting");
-	assert_string_equal(v, "2");
-	free(v);
-	v = jobnote_get(last.note, "weekly.overdue");
-	assert_string_equal(v, "1");
-	free(v);
-	v = jobnote_get(last.note, "weekly.from");
-	assert_string_equal(v, "30 November 2026");
-	free(v);
-	v = jobnote_get(last.note, "weekly.to");
-	assert_string_equal(v, "7 December 2026");
-	free(v);
+	fact_is(last.note, "weekly.new", "2");
+	fact_is(last.note, "weekly.waiting", "2");
+	fact_is(last.note, "weekly.overdue", "1");
+	fact_is(last.note, "weekly.from", "30 November 2026");
+	fact_is(last.note, "weekly.to", "7 December 2026");
 	/* the rest of the week: nothing more */
 	assert_int_equal(periodic(f->st, local(2026, 12, 7, 16, 0)), 0);
 	assert_int_equal(periodic(f->st, local(2026, 12, 11, 10, 0)), 0);
 	/* the next week, from its first opening */
 	assert_int_equal(periodic(f->st, local(2026, 12, 14, 9, 30)), 1);
 	assert_int_equal(jobs_of(f->st, "weekly-admin", "admin@biz.test", &last), 2);
-	v = jobnote_get(last.note, "weekly.new");
-	assert_string_equal(v, "0");
-	free(v);
+	fact_is(last.note, "weekly.new", "0");
 	store_job_view_clear(&last);
 	/* turned off, or no admin: no summary */
 	cfg.weekly_summary = 0;
