@@ -545,6 +545,7 @@ static int add_rep(struct loader *l, const char *email, const char *name)
 	cfg->reps = xgrow(cfg->reps, &l->reps_cap, cfg->nreps + 1, sizeof(*cfg->reps));
 	cfg->reps[cfg->nreps].email = e;
 	cfg->reps[cfg->nreps].name = str_trim(xstrdup(name));
+	cfg->reps[cfg->nreps].digest = 0; /* resolve_digest, once the file is read */
 	cfg->nreps++;
 	return 0;
 }
