@@ -919,8 +919,8 @@ static const struct cmd_option report_options[] = {
         {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
         OPTION_JSON,
         {"html", OPT_HTML, "FILE",
-         "also write the report as one self-contained HTML page to FILE (- : stdout, "
-         "instead of the text)"},
+         "also write the report as a page with charts to FILE (-: to stdout, instead "
+         "of the text)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -1014,7 +1014,7 @@ static const struct command commands[] = {
          .run = cmd_rewards},
         {.name = "rewards pay",
          .synopsis = "ID",
-         .summary = "mark a reward paid",
+         .summary = "mark a reward paid; the referrer is thanked",
          .min_args = 1,
          .max_args = 1,
          .flags = NEED_CONFIG | NEED_STORE,
