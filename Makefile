@@ -3,9 +3,9 @@
 #   make            build build/refagent
 #   make deps       install the Debian packages that are missing (as root),
 #                   or print the one apt-get line to run
-#   make check      deps + build + every test (unit, intake cases, end-to-end
-#                   against Dovecot and Postfix on loopback, corpus under
-#                   sanitizers)
+#   make check      deps + build + every test (unit, intake cases, the report
+#                   page in headless chromium, end-to-end against Dovecot and
+#                   Postfix on loopback, corpus under sanitizers)
 #   make demo       deps + build + the agent at work on a loopback mail world
 #   make lint       clang-format check and banned functions
 #   make bench      ingest benchmark beside the peers in ../shared/bench
@@ -73,7 +73,7 @@ VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --a
 endif
 DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 
-.PHONY: fuzz fuzz-replay all deps check unit cli e2e corpus demo lint bench clean install uninstall \
+.PHONY: fuzz fuzz-replay all deps check unit cli browser e2e corpus demo lint bench clean install uninstall \
         installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
@@ -129,6 +129,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory installcheck
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory corpus
@@ -138,6 +139,11 @@ unit: $(BIN) $(UNIT_BINS)
 
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
+
+# report --html in a real headless browser (Debian's chromium), against
+# report --json
+browser: $(BIN)
+	@bash tests/browser/report.sh $(abspath $(BIN))
 
 # The mail world listens on fixed loopback ports: two checkouts testing at
 # once take turns (flock) instead of fighting over them.  -o: the test's

@@ -103,6 +103,7 @@ enum opt_id {
 	OPT_DRY_RUN,
 	OPT_MAP,
 	OPT_DATES,
+	OPT_HTML,
 	OPT__COUNT
 };
 
@@ -428,15 +429,17 @@ static int cmd_send(struct app *a, const struct args *args)
 
 	signal(SIGPIPE, SIG_IGN);
 	/* referrals nobody touched for expire_days first: their mail must
-	 * not go out; then what waits for the admin's review */
+	 * not go out; then what waits for the admin's review, the digests and
+	 * the weekly summary that are due */
 	{
-		int expired = 0;
+		int expired = 0, made = 0;
 
 		int reviewed = 0;
 
 		if (store_begin(a->st) != 0 ||
 		    lifecycle_expire(a->st, a->cfg, clock_now(), &expired) != 0 ||
 		    review_schedule(a->st, a->cfg, clock_now(), &reviewed) != 0 ||
+		    schedule_periodic(a->st, a->cfg, clock_now(), &made) != 0 ||
 		    store_commit(a->st) != 0) {
 			log_error("%s", store_error(a->st));
 			store_rollback(a->st);
@@ -448,6 +451,8 @@ static int cmd_send(struct app *a, const struct args *args)
 		if (reviewed)
 			log_info("%d item%s for the admin's review", reviewed,
 			         reviewed == 1 ? "" : "s");
+		if (made)
+			log_info("%d digest and summary mail%s made", made, made == 1 ? "" : "s");
 	}
 	outbox_open(a->cfg, a->st, a->templates, &ob);
 	rc = outbox_send_due(ob, NULL, &stats);
@@ -705,46 +710,89 @@ static int parse_rewards_pay(struct args *args)
 
 static int cmd_rewards_pay(struct app *a, const struct args *args)
 {
+	char *why = NULL;
 	int rc;
 
-	if (store_begin(a->st) != 0 || (rc = store_reward_pay(a->st, args->id, clock_now())) < 0 ||
-	    store_commit(a->st) != 0) {
+	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
-		store_rollback(a->st);
 		return EXIT_WORK;
 	}
-	if (rc == 0) {
-		log_error("no owed reward %ld (see refagent rewards)", args->id);
-		return EXIT_WORK;
-	}
-	printf("reward %ld: paid\n", args->id);
-	return 0;
+	rc = lifecycle_reward_paid(a->st, a->cfg, args->id, "cli", clock_now(), &why);
+	rc = in_transaction(a, rc, why);
+	if (rc == 0)
+		printf("reward %ld: paid\n", args->id);
+	return rc;
 }
 
 static int parse_report(struct args *args)
 {
-	const char *d = args->opt[OPT_DAYS];
+	const char *d = args->opt[OPT_DAYS], *html = args->opt[OPT_HTML];
 
 	args->days = 365;
 	if (d && parse_long(d, 1, 36500, &args->days) != 0)
 		return usage("report: '%s' is not a number of days", d);
+	if (html && *html == '\0')
+		return usage("report: --html needs a file name");
+	if (html && strcmp(html, "-") == 0 && args->opt[OPT_JSON])
+		return usage("report: --html - and --json both want stdout");
 	return parse_format("report", args);
+}
+
+/* The page into path, whole or not at all: written beside it, then
+ * renamed over it.  0, or -1 logged. */
+static int write_page(const struct report *r, const struct config *cfg, int days, const char *path)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+	int rc = -1;
+
+	if (f == NULL) {
+		log_error("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (report_write_html(f, r, cfg, days) != 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		log_error("%s: %s", tmp, strerror(errno));
+	else
+		rc = 0;
+	if (fclose(f) != 0 && rc == 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		log_error("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 static int cmd_report(struct app *a, const struct args *args)
 {
+	const char *html = args->opt[OPT_HTML];
+	int64_t now = clock_now();
 	struct report r;
+	int rc = 0;
 
-	if (report_compute(a->st, clock_now() - (int64_t)args->days * 86400, &r) != 0) {
+	if (report_compute(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	if (args->opt[OPT_CSV])
+	if (args->opt[OPT_CSV]) {
 		export_report(stdout, &r, a->cfg, (int)args->days);
-	else
+	} else if (html && strcmp(html, "-") == 0) {
+		if (report_write_html(stdout, &r, a->cfg, (int)args->days) != 0 ||
+		    fflush(stdout) != 0)
+			rc = EXIT_WORK;
+	} else {
 		view_report(stdout, &r, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
+		if (html && write_page(&r, a->cfg, (int)args->days, html) != 0)
+			rc = EXIT_WORK;
+	}
 	report_clear(&r);
-	return 0;
+	return rc;
 }
 
 /* ---- import ---- */
@@ -1071,6 +1119,9 @@ static const struct cmd_option report_options[] = {
         {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
         OPTION_JSON,
         OPTION_CSV,
+        {"html", OPT_HTML, "FILE",
+         "also write the report as a page with charts to FILE (-: to stdout, instead "
+         "of the text)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -1166,16 +1217,17 @@ static const struct command commands[] = {
          .run = cmd_rewards},
         {.name = "rewards pay",
          .synopsis = "ID",
-         .summary = "mark a reward paid",
+         .summary = "mark a reward paid; the referrer is thanked",
          .min_args = 1,
          .max_args = 1,
          .flags = NEED_CONFIG | NEED_STORE,
          .parse = parse_rewards_pay,
          .run = cmd_rewards_pay},
         {.name = "report",
-         .synopsis = "[--days N] [--json | --csv]",
-         .summary = "conversion, time to first contact, top\n"
-                    "referrers, rewards owed (default 365 days)",
+         .synopsis = "[--days N] [--json | --csv] [--html FILE]",
+         .summary = "conversion, time to first contact, per rep,\n"
+                    "per month, top referrers, rewards (default\n"
+                    "365 days); --html FILE: a page with charts",
          .options = report_options,
          .flags = NEED_CONFIG | STORE_READONLY,
          .parse = parse_report,

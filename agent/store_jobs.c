@@ -240,6 +240,23 @@ int store_sent_since(struct store *st, const char *recipient, int64_t since, int
 	return rc > 0 ? 0 : -1;
 }
 
+int store_job_last(struct store *st, const char *template, const char *recipient, int64_t *at_r)
+{
+	char *to = email_norm(recipient);
+	struct q q;
+	int rc = sql_query(&q, st, ST_JOB_LAST,
+	                   BINDS(B_TEXT(":template", template), B_TEXT(":recipient", to)));
+
+	/* max() answers one row, NULL when there is no such job */
+	*at_r = rc > 0 ? col_int(&q, "at") : 0;
+	rc = rc > 0 ? !col_null(&q, "at") : rc;
+	sql_end(&q);
+	if (rc < 0)
+		store_failed(st, "last %s to " ERR_ARG, template, to ? to : "(null)");
+	free(to);
+	return rc;
+}
+
 /* ---- confirmations ---- */
 
 int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,

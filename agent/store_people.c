@@ -456,6 +456,36 @@ int store_referrals_of_lead(struct store *st, const char *email, struct referral
 	return referrals_of(st, ST_REFERRALS_OF_LEAD, email, v_r, n_r);
 }
 
+/* ---- the daily digest of a rep ---- */
+
+int store_digest_due(struct store *st, int64_t id, int64_t at)
+{
+	if (sql_exec(st, ST_DIGEST_DUE, BINDS(B_INT(":id", id), B_INT(":at", at))) < 0)
+		return store_failed(st, "referral %lld: wait for the digest", (long long)id);
+	return 0;
+}
+
+int store_digest_waiting(struct store *st, const char *rep_email, struct referral_view **v_r,
+                         size_t *n_r)
+{
+	char *e = email_norm(rep_email);
+	int rc = 0;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (e && views_read(st, ST_DIGEST_WAITING, BINDS(B_TEXT(":rep", e)), v_r, n_r) < 0)
+		rc = store_failed(st, "referrals waiting for the digest of " ERR_ARG, e);
+	free(e);
+	return rc;
+}
+
+int store_digest_done(struct store *st, int64_t id)
+{
+	if (sql_exec(st, ST_DIGEST_DONE, BINDS(B_INT(":id", id))) < 0)
+		return store_failed(st, "referral %lld: digest done", (long long)id);
+	return 0;
+}
+
 int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
                        struct event_view **ev_r, size_t *nev_r)
 {

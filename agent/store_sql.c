@@ -300,6 +300,17 @@ const struct migration migrations[] = {
          * evidence as "+3 reason; -2 reason" (intake.h). */
         {.sql = "ALTER TABLE referrals ADD COLUMN confidence INTEGER;"
                 "ALTER TABLE referrals ADD COLUMN evidence TEXT;"},
+        /* 7 -> 8: reports and digests.  A referral of a rep who takes a
+         * daily digest waits for it (digest_due, the time it started
+         * waiting) instead of getting its own assign-rep; the jobs about
+         * no single referral (digests, weekly summaries, check-ins) are
+         * found by template and recipient, to make each once a day or
+         * once a week. */
+        {.sql = "ALTER TABLE referrals ADD COLUMN digest_due INTEGER;"
+                "CREATE INDEX referrals_digest ON referrals(rep_email, id)"
+                "  WHERE digest_due IS NOT NULL;"
+                "CREATE INDEX jobs_periodic ON jobs(template, recipient, created_at)"
+                "  WHERE referral_id IS NULL;"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -320,18 +331,16 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	" FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                           \
 	" JOIN people lp ON lp.id = r.lead_id "
 
+#define REWARD_VIEW_SELECT                                                                         \
+	"SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at, w.paid_at,"          \
+	" p.name AS referrer_name, p.email AS referrer_email, l.name AS lead_name,"                \
+	" l.email AS lead_email FROM rewards w JOIN referrals r ON r.id = w.referral_id"           \
+	" LEFT JOIN people p ON p.id = w.referrer_id JOIN people l ON l.id = r.lead_id "
+
 #define JOB_VIEW_SELECT                                                                            \
 	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
 	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
 	" created_at, done_at FROM jobs "
-
-#define REWARD_VIEW_SELECT                                                                         \
-	"SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at,"                     \
-	" w.paid_at, p.name AS referrer_name, p.email AS referrer_email,"                          \
-	" l.name AS lead_name, l.email AS lead_email FROM rewards w"                               \
-	" JOIN referrals r ON r.id = w.referral_id"                                                \
-	" LEFT JOIN people p ON p.id = w.referrer_id"                                              \
-	" JOIN people l ON l.id = r.lead_id "
 
 #define EVENT_VIEW_SELECT                                                                          \
 	"SELECT e.referral_id, e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail,"       \
@@ -519,25 +528,40 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                            "INSERT INTO rewards (referral_id, referrer_id, amount, rule,"
                            " created_at) VALUES (:referral_id, :referrer_id, :amount, :rule, :at)"},
         [ST_REWARD_LIST] = {"reward list", REWARD_VIEW_SELECT "ORDER BY w.id"},
+        [ST_REWARD_GET] = {"reward get", REWARD_VIEW_SELECT "WHERE w.id = :id"},
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
                                          " WHERE id = :id AND state = 'owed'"},
-        [ST_REPORT_BY_STATUS] = {"report by status",
-                                 "SELECT status AS name, count(*) AS n, total(value) AS amount"
-                                 " FROM referrals WHERE created_at >= :since GROUP BY status"},
-        [ST_REPORT_CONTACT] = {"report first contact",
-                               "SELECT first_contact_at - created_at AS delay FROM referrals"
-                               " WHERE created_at >= :since AND first_contact_at IS NOT NULL"
-                               " ORDER BY delay"},
+        [ST_REPORT_REFERRALS] = {"report referrals",
+                                 "SELECT id, status, created_at, first_contact_at, closed_at,"
+                                 " value, rep_email, rep_name FROM referrals"
+                                 " WHERE created_at >= :since OR closed_at >= :since"
+                                 " OR status IN (:new, :held) ORDER BY id"},
         [ST_REPORT_REFERRERS] = {"report referrers",
-                                 "SELECT p.name AS name, p.email AS email, count(*) AS referrals,"
-                                 " sum(r.status = :won) AS wins,"
-                                 " total(CASE WHEN r.status = :won THEN r.value END) AS won_value"
+                                 "SELECT p.id AS id, p.name AS name, p.email AS email,"
+                                 " r.status AS status, count(*) AS n, total(r.value) AS amount"
                                  " FROM referrals r JOIN people p ON p.id = r.referrer_id"
-                                 " WHERE r.created_at >= :since GROUP BY r.referrer_id"
-                                 " ORDER BY count(*) DESC, wins DESC, p.id LIMIT :limit"},
+                                 " WHERE r.created_at >= :since"
+                                 " GROUP BY p.id, r.status ORDER BY p.id"},
         [ST_REPORT_REWARDS] = {"report rewards",
-                               "SELECT state AS name, count(*) AS n, total(amount) AS amount"
-                               " FROM rewards GROUP BY state"},
+                               "SELECT referrer_id, state, count(*) AS n, total(amount) AS amount"
+                               " FROM rewards GROUP BY referrer_id, state"},
+        [ST_REPORT_SENT] = {"report mail sent",
+                            "SELECT r.rep_email AS rep_email, j.recipient AS recipient,"
+                            " count(*) AS n FROM jobs j JOIN referrals r ON r.id = j.referral_id"
+                            " WHERE j.template = :template AND j.state = 'sent'"
+                            " AND j.done_at BETWEEN :since AND :until"
+                            " GROUP BY r.rep_email, j.recipient"},
+
+        /* ---- digests, periodic mail ---- */
+        [ST_DIGEST_DUE] = {"digest due", "UPDATE referrals SET digest_due = :at WHERE id = :id"},
+        [ST_DIGEST_WAITING] = {"digest waiting",
+                               REFERRAL_VIEW_SELECT "WHERE r.rep_email = :rep"
+                                                    " AND r.digest_due IS NOT NULL ORDER BY r.id"},
+        [ST_DIGEST_DONE] = {"digest done", "UPDATE referrals SET digest_due = NULL WHERE id = :id"},
+        /* referral_id IS NULL: the partial index jobs_periodic */
+        [ST_JOB_LAST] = {"job last", "SELECT max(created_at) AS at FROM jobs"
+                                     " WHERE referral_id IS NULL AND template = :template"
+                                     " AND recipient = :recipient"},
 
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",

@@ -306,6 +306,17 @@ char *time_iso(int64_t t, char out[static 32])
 	return out;
 }
 
+char *time_day(int64_t t, char out[static 32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	/* %e pads the day with a space: "1 December", not " 1 December" */
+	if (localtime_r(&tt, &tm) == NULL || strftime(out, 32, "%e %B %Y", &tm) == 0)
+		out[0] = '\0';
+	return out[0] == ' ' ? memmove(out, out + 1, strlen(out)) : out;
+}
+
 int file_read(const char *path, size_t max, char **data, size_t *len)
 {
 	struct buf b = {0};

@@ -331,48 +331,149 @@ static const char *duration(double secs, char *buf, size_t len)
 	return buf;
 }
 
-void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
+/* Hours, or null when there is nothing to measure. */
+static json_t *hours_or_null(int64_t n, double seconds)
 {
-	const char *currency = cfg->currency;
+	return n ? json_real(seconds / 3600) : json_null();
+}
+
+static json_t *goal_or_null(int goal)
+{
+	return goal > 0 ? json_integer(goal) : json_null();
+}
+
+static json_t *referrer_json(const struct report_referrer *t)
+{
+	json_t *o = json_object();
+
+	set_str(o, "name", t->name);
+	set_str(o, "email", t->email);
+	json_object_set_new(o, "referrals", json_integer(t->referrals));
+	json_object_set_new(o, "won", json_integer(t->won));
+	json_object_set_new(o, "lost", json_integer(t->lost));
+	json_object_set_new(o, "won_value", json_real(t->won_value));
+	json_object_set_new(o, "conversion", json_real(report_conversion(t->won, t->lost)));
+	json_object_set_new(o, "rewards_owed", json_real(t->rewards_owed));
+	json_object_set_new(o, "rewards_owed_count", json_integer(t->rewards_owed_n));
+	json_object_set_new(o, "rewards_paid", json_real(t->rewards_paid));
+	json_object_set_new(o, "rewards_paid_count", json_integer(t->rewards_paid_n));
+	return o;
+}
+
+static json_t *month_json(const struct report_month *m)
+{
+	json_t *o = json_object();
+
+	set_str(o, "month", m->label);
+	set_time(o, "start", m->start);
+	json_object_set_new(o, "referrals", json_integer(m->referrals));
+	json_object_set_new(o, "won", json_integer(m->won));
+	json_object_set_new(o, "won_value", json_real(m->won_value));
+	return o;
+}
+
+static json_t *rep_json(const struct report_rep *p)
+{
+	json_t *o = json_object();
+
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	json_object_set_new(o, "referrals", json_integer(p->referrals));
+	json_object_set_new(o, "won", json_integer(p->won));
+	json_object_set_new(o, "lost", json_integer(p->lost));
+	json_object_set_new(o, "won_value", json_real(p->won_value));
+	json_object_set_new(o, "conversion", json_real(report_conversion(p->won, p->lost)));
+	json_object_set_new(o, "contacted", json_integer(p->contacted));
+	json_object_set_new(o, "first_contact_median_hours",
+	                    hours_or_null(p->contacted, p->first_contact_median));
+	json_object_set_new(o, "first_contact_p90_hours",
+	                    hours_or_null(p->contacted, p->first_contact_p90));
+	json_object_set_new(o, "reminders", json_integer(p->reminders));
+	json_object_set_new(o, "escalations", json_integer(p->escalations));
+	json_object_set_new(o, "waiting", json_integer(p->waiting));
+	json_object_set_new(o, "overdue", json_integer(p->overdue));
+	return o;
+}
+
+static void report_json(FILE *out, const struct report *r, const struct config *cfg, int days)
+{
+	json_t *o = json_object(), *st = json_object(), *top = json_array(), *months = json_array(),
+	       *reps = json_array(), *goals = json_object();
 	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
-	double conversion = won + lost ? (double)won / (double)(won + lost) : 0;
+
+	set_time(o, "since", r->since);
+	set_time(o, "until", r->until);
+	json_object_set_new(o, "days", json_integer(days));
+	json_object_set_new(o, "referrals", json_integer(r->total));
+	for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+		json_object_set_new(st, status_name((enum status)i), json_integer(r->by_status[i]));
+	json_object_set_new(o, "by_status", st);
+	json_object_set_new(o, "conversion", json_real(report_conversion(won, lost)));
+	json_object_set_new(o, "won_value", json_real(r->won_value));
+	json_object_set_new(o, "won_in_window", json_integer(r->won_in_window));
+	json_object_set_new(o, "won_in_window_value", json_real(r->won_in_window_value));
+	json_object_set_new(o, "contacted", json_integer(r->contacted));
+	json_object_set_new(o, "first_contact_median_hours",
+	                    hours_or_null(r->contacted, r->first_contact_median));
+	json_object_set_new(o, "first_contact_mean_hours",
+	                    hours_or_null(r->contacted, r->first_contact_mean));
+	json_object_set_new(o, "first_contact_p90_hours",
+	                    hours_or_null(r->contacted, r->first_contact_p90));
+	json_object_set_new(o, "reminders", json_integer(r->reminders));
+	json_object_set_new(o, "escalations", json_integer(r->escalations));
+	json_object_set_new(o, "held_now", json_integer(r->held_now));
+	json_object_set_new(o, "waiting_now", json_integer(r->waiting_now));
+	json_object_set_new(o, "overdue_now", json_integer(r->overdue_now));
+	for (size_t i = 0; i < r->ntop; i++)
+		json_array_append_new(top, referrer_json(&r->top[i]));
+	json_object_set_new(o, "top_referrers", top);
+	json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
+	json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
+	json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
+	json_object_set_new(o, "rewards_paid_count", json_integer(r->rewards_paid_n));
+	set_str(o, "currency", cfg->currency);
+	json_object_set_new(goals, "referrals_per_month", goal_or_null(r->goal_referrals));
+	json_object_set_new(goals, "won_per_month", goal_or_null(r->goal_won));
+	json_object_set_new(o, "goals", goals);
+	for (size_t i = 0; i < r->nmonths; i++)
+		json_array_append_new(months, month_json(&r->months[i]));
+	json_object_set_new(o, "months", months);
+	for (size_t i = 0; i < r->nreps; i++)
+		json_array_append_new(reps, rep_json(&r->reps[i]));
+	json_object_set_new(o, "reps", reps);
+	dump(out, o);
+}
+
+/* The per-rep lines of the text report. */
+static void report_reps_text(FILE *out, const struct report *r)
+{
 	char a[32], b[32];
 
+	if (r->nreps == 0)
+		return;
+	fprintf(out, "per rep (first contact median / 90%%; reminders, escalations; waiting, "
+	             "overdue now):\n");
+	for (size_t i = 0; i < r->nreps; i++) {
+		const struct report_rep *p = &r->reps[i];
+
+		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won", or_dash(p->email),
+		        p->referrals, p->referrals == 1 ? "" : "s", p->won);
+		if (p->contacted)
+			fprintf(out, "; %s / %s", duration(p->first_contact_median, a, sizeof(a)),
+			        duration(p->first_contact_p90, b, sizeof(b)));
+		fprintf(out, "; %" PRId64 ", %" PRId64 "; %" PRId64 ", %" PRId64 "\n", p->reminders,
+		        p->escalations, p->waiting, p->overdue);
+	}
+}
+
+void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
+{
+	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
+	double conversion = report_conversion(won, lost);
+	char a[32], b[32], c[32];
+
 	if (json) {
-		json_t *o = json_object(), *st = json_object(), *top = json_array();
-
-		set_time(o, "since", r->since);
-		json_object_set_new(o, "referrals", json_integer(r->total));
-		for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
-			json_object_set_new(st, status_name((enum status)i),
-			                    json_integer(r->by_status[i]));
-		json_object_set_new(o, "by_status", st);
-		json_object_set_new(o, "conversion", json_real(conversion));
-		json_object_set_new(o, "won_value", json_real(r->won_value));
-		json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(r->contacted));
-		json_object_set_new(o, "first_contact_median_hours",
-		                    r->contacted ? json_real(r->first_contact_median / 3600)
-		                                 : json_null());
-		json_object_set_new(o, "first_contact_mean_hours",
-		                    r->contacted ? json_real(r->first_contact_mean / 3600)
-		                                 : json_null());
-		for (size_t i = 0; i < r->ntop; i++) {
-			json_t *t = json_object();
-
-			set_str(t, "name", r->top[i].name);
-			set_str(t, "email", r->top[i].email);
-			json_object_set_new(t, "referrals", json_integer(r->top[i].referrals));
-			json_object_set_new(t, status_name(STATUS_WON),
-			                    json_integer(r->top[i].won));
-			json_object_set_new(t, "won_value", json_real(r->top[i].won_value));
-			json_array_append_new(top, t);
-		}
-		json_object_set_new(o, "top_referrers", top);
-		json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
-		json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
-		json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
-		set_str(o, "currency", currency);
-		dump(out, o);
+		report_json(out, r, cfg, days);
 		return;
 	}
 	fprintf(out, "referrals made in the last %d days: %" PRId64 "\n", days, r->total);
@@ -386,11 +487,19 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	        conversion * 100, won, won + lost,
 	        lifecycle_money(cfg, r->won_value, a, sizeof(a)));
 	if (r->contacted)
-		fprintf(out, "time to first contact: median %s, mean %s (%" PRId64 " referrals)\n",
+		fprintf(out,
+		        "time to first contact: median %s, mean %s, 90%% within %s (%" PRId64
+		        " referrals)\n",
 		        duration(r->first_contact_median, a, sizeof(a)),
-		        duration(r->first_contact_mean, b, sizeof(b)), r->contacted);
+		        duration(r->first_contact_mean, b, sizeof(b)),
+		        duration(r->first_contact_p90, c, sizeof(c)), r->contacted);
 	else
 		fprintf(out, "time to first contact: no first contact yet\n");
+	fprintf(out,
+	        "waiting now: %" PRId64 " for a first contact (%" PRId64 " overdue), %" PRId64
+	        " held for review\n",
+	        r->waiting_now, r->overdue_now, r->held_now);
+	report_reps_text(out, r);
 	fprintf(out, "top referrers:\n");
 	for (size_t i = 0; i < r->ntop; i++)
 		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won\n",

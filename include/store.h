@@ -8,13 +8,13 @@
  * prints them as ISO 8601.  Addresses are stored lower case and compared
  * case-insensitively.
  *
- * Tables (schema 6):
+ * Tables (schema 8):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
  *               referrer named only in a web form has no address), with
  *               what they asked of the agent's mail (opt-out, bounces,
  *               List-Unsubscribe token, last check-in)
  *   referrals   referrer, lead, rep, status, lead details, context, value,
- *               first contact, last activity
+ *               first contact, last activity, waiting for the rep's digest
  *   statuses    the statuses of kinds.h (closed, credit, contact), written
  *               by every read-write open; referrals.status refers to it
  *   messages    every message seen or sent: key (Message-ID, or a
@@ -56,7 +56,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -622,33 +622,69 @@ int store_compact(struct store *st);
 
 /* ---- figures for the report (report.h computes the report) ---- */
 
-/* One row of a tally: what is counted (a status, a reward state), how
- * many, and the sum of their amounts (values, rewards).  name is valid
- * during the call only. */
-typedef void store_tally_fn(void *ctx, const char *name, int64_t n, double amount);
-/* The referrals made at or after since, by status (in no order). */
-int store_report_by_status(struct store *st, int64_t since, store_tally_fn *fn, void *ctx);
-/* The whole reward ledger, by state. */
-int store_report_rewards(struct store *st, store_tally_fn *fn, void *ctx);
+/* One referral as the report sees it; strings valid during the call. */
+struct report_row {
+	int64_t id;
+	const char *status;
+	int64_t created_at;
+	int64_t first_contact_at; /* 0: none yet */
+	int64_t closed_at;        /* 0: open */
+	int has_value;
+	double value;
+	const char *rep_email; /* NULL: no rep */
+	const char *rep_name;
+};
+typedef void store_row_fn(void *ctx, const struct report_row *row);
+/* Every referral made or closed at or after since, and every one that
+ * is still new or held whenever it was made (what waits now), in id
+ * order. */
+int store_report_referrals(struct store *st, int64_t since, store_row_fn *fn, void *ctx);
 
-/* Seconds from intake to first contact of each referral made at or after
- * since that has one, shortest first. */
-typedef void store_delay_fn(void *ctx, int64_t seconds);
-int store_report_contact_delays(struct store *st, int64_t since, store_delay_fn *fn, void *ctx);
-
-/* A referrer's referrals made at or after since; the strings are valid
- * during the call only. */
+/* How many referrals made at or after since one referrer has in one
+ * status, with their summed value; a row per referrer and status, the
+ * referrers in order of their id.  Strings valid during the call. */
 struct referrer_tally {
+	int64_t id;
 	const char *name;
 	const char *email;
-	int64_t referrals;
-	int64_t won;      /* of them, won */
-	double won_value; /* their summed value */
+	const char *status;
+	int64_t n;
+	double value;
 };
 typedef void store_referrer_fn(void *ctx, const struct referrer_tally *t);
-/* At most limit referrers, most referrals first, then most won, then the
- * earliest known. */
-int store_report_top_referrers(struct store *st, int64_t since, size_t limit, store_referrer_fn *fn,
-                               void *ctx);
+int store_report_referrers(struct store *st, int64_t since, store_referrer_fn *fn, void *ctx);
+
+/* The whole reward ledger by referrer (0: unknown) and state (owed,
+ * paid): how many and their sum. */
+typedef void store_reward_fn(void *ctx, int64_t referrer_id, const char *state, int64_t n,
+                             double amount);
+int store_report_rewards(struct store *st, store_reward_fn *fn, void *ctx);
+
+/* Mails of one template sent from since to until about referrals, by the
+ * referral's rep (NULL: none) and the recipient: how many.  For the
+ * reminders a rep got and the ones that went to the admin instead. */
+typedef void store_sent_fn(void *ctx, const char *rep_email, const char *recipient, int64_t n);
+int store_report_sent(struct store *st, const char *template, int64_t since, int64_t until,
+                      store_sent_fn *fn, void *ctx);
+
+/* ---- digests and periodic mail (schema 5) ---- */
+
+/* Marks referral id as waiting for its rep's daily digest (since at).
+ * 0 or -1. */
+int store_digest_due(struct store *st, int64_t id, int64_t at);
+/* The referrals waiting for the digest of the rep with this address,
+ * oldest first; free with store_referral_views_free.  0 or -1. */
+int store_digest_waiting(struct store *st, const char *rep_email, struct referral_view **v_r,
+                         size_t *n_r);
+/* Referral id no longer waits for a digest.  0 or -1. */
+int store_digest_done(struct store *st, int64_t id);
+/* When the last job of template (about no single referral: a digest, a
+ * weekly summary) was made for recipient, in any state: 1 and *at_r, 0
+ * none, -1 error. */
+int store_job_last(struct store *st, const char *template, const char *recipient, int64_t *at_r);
+/* One reward with its referrer and lead: 1 (fills *v; clear it with
+ * store_reward_view_clear), 0 no such reward, -1 error. */
+int store_reward_get(struct store *st, int64_t id, struct reward_view *v);
+void store_reward_view_clear(struct reward_view *v);
 
 #endif

@@ -86,6 +86,10 @@ int parse_long(const char *s, long min, long max, long *out);
 /* Formats t (Unix seconds, UTC) as ISO 8601 "2026-11-30T15:58:46Z" into
  * out (at least 21 bytes).  Returns out. */
 char *time_iso(int64_t t, char out[static 32]);
+/* Formats t as people read a date in the local time zone (the [schedule]
+ * timezone, see schedule_init), "1 December 2026", into out; "" when it
+ * cannot.  Returns out. */
+char *time_day(int64_t t, char out[static 32]);
 
 /* Reads a whole file.  Returns 0 and sets *data (caller frees) and *len,
  * or -1 with errno set.  max caps the size read (-1 with EFBIG past it). */

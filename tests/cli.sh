@@ -158,7 +158,7 @@ expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml
 for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "outbox [--state S] [--json]" \
 	"templates render NAME --referral ID [--escalated] [--variant V]" "list [--status S] [--json | --csv]" \
 	"show ID [--json]" "status ID STATUS [--value N] [--note TEXT]" "credit ID EMAIL" \
-	"rewards [--json | --csv]" "rewards pay ID" "report [--days N] [--json | --csv]" \
+	"rewards [--json | --csv]" "rewards pay ID" "report [--days N] [--json | --csv] [--html FILE]" \
 	"import FILE [--dry-run] [--map COLUMN=FIELD]... [--dates ORDER] [--quiet]" "forget EMAIL" \
 	"export-person EMAIL" "filters test FILE"; do
 	read -ra words <<<"$c"
@@ -313,7 +313,39 @@ expect 1 ra rewards pay 1; has err "no owed reward 1"; ok
 expect 0 ra report --json
 jq -e '.by_status.won == 1 and .conversion == 1 and .won_value == 5000 and .referrals >= 10 and (.top_referrers | length >= 1)' "$work/out" >/dev/null ||
 	fail "report: $(cat "$work/out")"; ok
-expect 0 ra report; has out "conversion (won of won + lost): 100% (1 of 1)"; ok
+expect 0 ra report; has out "conversion (won of won + lost): 100% (1 of 1)"
+has out "per rep (first contact median / 90%"; has out "waiting now: "; ok
+# per rep and per month, in the JSON; no goals set
+expect 0 ra report --json
+jq -e '(.reps | length == 2) and .reps[0].email == "rep@biz.test" and .reps[0].name == "Tom Rivera"
+	and (.reps[0] | has("referrals") and has("won") and has("contacted") and has("first_contact_median_hours")
+		and has("first_contact_p90_hours") and has("reminders") and has("escalations") and has("waiting")
+		and has("overdue"))
+	and ([.reps[].referrals] | add) <= .referrals
+	and (.months | length == 13) and (.months[-1] | has("month") and has("referrals") and has("won") and has("won_value"))
+	and ([.months[].referrals] | add) == .referrals
+	and .goals.referrals_per_month == null and .goals.won_per_month == null
+	and has("first_contact_p90_hours") and has("held_now") and has("overdue_now")
+	and (.top_referrers[0] | has("conversion") and has("rewards_owed") and has("rewards_paid"))' "$work/out" >/dev/null ||
+	fail "report --json per rep and month: $(jq -c '{reps, months: (.months | length), goals}' "$work/out")"; ok
+# report --html: a page beside the text, or on stdout; goals from the config
+expect 0 ra report --html "$work/report.html"; has out "conversion (won of won + lost)"
+for id in funnel monthly first-contact reminders referrers reps goals-none; do
+	grep -q "id=\"$id\"" "$work/report.html" || fail "report --html: no #$id"
+done
+grep -q '<script' "$work/report.html" && fail "report --html has a script"
+grep -qE '(src|href)=' "$work/report.html" && fail "report --html fetches something"
+[ -z "$(find "$work" -name 'report.html.tmp*')" ] || fail "report --html left a temporary file"; ok
+cp "$work/ok.conf" "$work/goals.conf"
+printf '[goals]\nreferrals_per_month = 8\nwon_per_month = 2\n' >>"$work/goals.conf"
+expect 0 "$BIN" -c "$work/goals.conf" report --html - --days 90
+has out "<!DOCTYPE html>"; has out 'id="goals-referrals"'; has out 'id="goals-won"'
+grep -q "referrals made in the last" "$work/out" && fail "report --html - printed the text too"; ok
+expect 0 "$BIN" -c "$work/goals.conf" report --json --days 90
+jq -e '.goals.referrals_per_month == 8 and .goals.won_per_month == 2 and .days == 90 and (.months | length >= 3)' "$work/out" >/dev/null ||
+	fail "goals in the JSON: $(jq -c '.goals' "$work/out")"; ok
+expect 2 ra report --html - --json; has err "report: --html - and --json both want stdout"; ok
+expect 1 ra report --html "$work/no/such/dir/r.html"; has err "$work/no/such/dir/r.html.tmp"; ok
 expect 2 ra show abc; has err "show: 'abc' is not a referral number"; ok
 
 # ---- the spreadsheet: import, --csv, the progress line ----
@@ -408,7 +440,7 @@ jq -e '.created_at | startswith("2040") | not' "$work/out" >/dev/null || fail "a
 : >>"$work/db.sqlite-wal"
 state() { sha1sum <"$work/db.sqlite"; stat -c '%s %Y' "$work/db.sqlite" "$work/db.sqlite-wal"; }
 before=$(state)
-for c in list "show 1" report outbox rewards "templates render welcome-lead --referral 1" "list --csv" \
+for c in list "show 1" report "report --html $work/r2.html" outbox rewards "templates render welcome-lead --referral 1" "list --csv" \
 	"rewards --csv" "report --csv" "export-person bob@client.test"; do
 	# shellcheck disable=SC2086 # a command and its arguments
 	expect 0 ra $c

@@ -12,13 +12,14 @@ libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-d
 # jq to read --json, clang-format for lint, faketime to move the clock,
 # msmtp as the send benchmark's peer, python3 for the OAuth2 test's token
 # endpoint (tests/e2e/oauth_endpoint.py, standard library only); man,
-# groff and col to render the man pages, systemd-analyze to verify the units
+# groff and col to render the man pages, systemd-analyze to verify the units;
+# chromium (headless) and node to load the report page in a real browser
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
 clang-format faketime msmtp ca-certificates openssl tzdata python3 \
-man-db groff-base bsdextrautils systemd"
+man-db groff-base bsdextrautils systemd chromium nodejs"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers
-	PKGS="$PKGS nodejs npm"
+	PKGS="$PKGS npm"
 fi
 
 missing=""

@@ -41,6 +41,8 @@ business_days = mon-fri
 rep_deadline = 1
 rep_reminders = 2
 max_per_day = 20
+; this script counts every mail of each send; lifecycle.sh has the summary
+weekly_summary = no
 EOC
 "$BIN" -c "$conf" check >/dev/null || fail "config: $("$BIN" -c "$conf" check 2>&1)"
 export FAKETIME_DONT_FAKE_MONOTONIC=1

@@ -283,8 +283,8 @@ static int setup(void **state)
 	f->cfg.timezone = "UTC";
 	f->cfg.currency = "$";
 	f->cfg.checkin_days = 90;
-	f->reps[0] = (struct rep){"rep@biz.test", "Tom Rivera"};
-	f->reps[1] = (struct rep){"ana@biz.test", "Ana Lopez"};
+	f->reps[0] = (struct rep){"rep@biz.test", "Tom Rivera", 0};
+	f->reps[1] = (struct rep){"ana@biz.test", "Ana Lopez", 0};
 	f->cfg.reps = f->reps;
 	f->cfg.nreps = 2;
 	schedule_init(&f->cfg);
