@@ -18,7 +18,7 @@
 
 SANITIZE ?=
 CC       ?= cc
-PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpcre2-8 libcurl inih jansson libxml-2.0
+PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpq libpcre2-8 libcurl inih jansson libxml-2.0
 TEST_PKGS := cmocka
 # libcsv (Debian's libcsv-dev) ships no pkg-config file: its header is
 # checked by pkgcheck and it is linked by name.

@@ -211,14 +211,31 @@ static int load_filters(struct app *a)
 /* store_open, with the error logged when log_it. */
 static int try_store(struct app *a, int readonly, int log_it)
 {
-	char *err = NULL;
+	struct store_params p = {.database = a->cfg->database,
+	                         .business = a->cfg->business,
+	                         .readonly = readonly,
+	                         .adopt = !a->cfg->business_set};
+	char *err = NULL, *pw = NULL;
+	int rc = -1;
 
-	if (store_open(a->cfg->database, readonly, &a->st, &err) == 0)
-		return 0;
-	if (log_it)
+	if (a->cfg->database_password_file &&
+	    config_read_secret(a->cfg->database_password_file, "password", &pw, &err) != 0) {
+		if (log_it)
+			log_error("%s: [agent] database_password_file: %s", a->cfg->path, err);
+		free(err);
+		return -1;
+	}
+	p.password = pw;
+	if (store_open(&p, &a->st, &err) == 0)
+		rc = 0;
+	else if (log_it)
 		log_error("%s", err);
 	free(err);
-	return -1;
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	return rc;
 }
 
 /* The database as the STORE flags in flags say: 0 or -1 (logged). */
@@ -230,6 +247,11 @@ static int open_store(struct app *a, unsigned flags)
 		return try_store(a, 0, 1);
 	if (flags & STORE_EXISTING)
 		return try_store(a, 1, 1);
+	/* a server's database "exists" when it has the schema */
+	if ((flags & STORE_IF_EXISTS) && store_is_server(a->cfg->database)) {
+		try_store(a, 1, 0);
+		return 0;
+	}
 	if (flags & STORE_IF_EXISTS)
 		return stat(a->cfg->database, &sb) == 0 ? try_store(a, 1, 1) : 0;
 	if (!(flags & STORE_READONLY))

@@ -1,15 +1,21 @@
 /*
- * test_store.c - the SQLite store: schema versions, upserts, lookups,
- * transactions and the CLI views, on real database files under /tmp.
+ * test_store.c - the store: schema versions, upserts, lookups,
+ * transactions, the CLI views, businesses and leases, on real database
+ * files under /tmp, or with REFAGENT_TEST_DB on a PostgreSQL server
+ * (testdb.h; `make check` runs it both ways).
  *
- * This is the store module's own test, so it may open the file with
- * sqlite3 directly to check (and to forge) what store.c wrote.
+ * This is the store module's own test, so it may open the database with
+ * sqlite3 or libpq directly to check (and to forge) what the store wrote.
+ * The tests of what only one backend has (SQLite's file, pragmas and old
+ * schemas; PostgreSQL's schema_version) skip on the other.
  */
 #include "testutil.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "testdb.h"
 
 #include "kinds.h"
 #include "report.h"
@@ -20,19 +26,6 @@ struct fx {
 	char path[128];
 	struct store *st;
 };
-
-static void remove_db(const char *path)
-{
-	char f[160];
-
-	unlink(path);
-	snprintf(f, sizeof(f), "%s-wal", path);
-	unlink(f);
-	snprintf(f, sizeof(f), "%s-shm", path);
-	unlink(f);
-	snprintf(f, sizeof(f), "%s-journal", path);
-	unlink(f);
-}
 
 /* A fresh directory; the store is opened by setup_open only. */
 static int setup_dir(void **state)
@@ -57,7 +50,7 @@ static int setup_open(void **state)
 	if (setup_dir(state) != 0)
 		return -1;
 	fx = *state;
-	if (store_open(fx->path, 0, &fx->st, &err) != 0) {
+	if (test_store_open(fx->path, 0, &fx->st, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return -1;
@@ -70,53 +63,28 @@ static int teardown(void **state)
 	struct fx *fx = *state;
 
 	store_close(fx->st);
-	remove_db(fx->path);
+	test_db_remove(fx->path);
 	rmdir(fx->dir);
 	free(fx);
 	return 0;
 }
 
-/* Reads one integer with a plain sqlite3 connection. */
-static long long raw_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	long long v = -999;
+/* The database behind the store's back (testdb.h). */
+#define raw_int  test_db_int
+#define raw_text test_db_text
+#define raw_exec test_db_exec
 
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	return v;
-}
-
-/* Reads one text value with a plain sqlite3 connection (caller frees). */
-static char *raw_text(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *s = NULL;
-	char *v = NULL;
-
-	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-	assert_non_null(v);
-	return v;
-}
-
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_close(db), SQLITE_OK);
-}
+/* Skips a test of what only SQLite has (its file, pragmas, old schemas). */
+#define SQLITE_ONLY()                                                                              \
+	do {                                                                                       \
+		if (test_pg())                                                                     \
+			skip();                                                                    \
+	} while (0)
+#define PG_ONLY()                                                                                  \
+	do {                                                                                       \
+		if (!test_pg())                                                                    \
+			skip();                                                                    \
+	} while (0)
 
 static int64_t person(struct store *st, const char *email, const char *name)
 {
@@ -157,7 +125,9 @@ static void test_create_migrate_reopen(void **state)
 	char *err = NULL;
 	int64_t id = 0;
 
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	SQLITE_ONLY();
+
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_null(err);
 	assert_int_equal(store_person_ensure(fx->st, "a@x.test", "A", 1, &id), 0);
 	store_close(fx->st);
@@ -170,7 +140,7 @@ static void test_create_migrate_reopen(void **state)
 	                 7);
 
 	/* Reopening migrates nothing and keeps the data. */
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_int_equal(store_person_ensure(fx->st, "A@X.TEST", NULL, 2, &id), 0);
 	assert_int_equal(id, 1);
 	store_close(fx->st);
@@ -178,7 +148,7 @@ static void test_create_migrate_reopen(void **state)
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 
 	/* Read-only open of a current database works; writes fail. */
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), 0);
 	assert_int_equal(store_person_ensure(fx->st, "b@x.test", NULL, 2, &id), -1);
 	assert_non_null(strstr(store_error(fx->st), "ensure person b@x.test: "));
 	assert_non_null(strstr(store_error(fx->st), "readonly"));
@@ -187,6 +157,8 @@ static void test_create_migrate_reopen(void **state)
 static void test_pragmas(void **state)
 {
 	struct fx *fx = *state;
+
+	SQLITE_ONLY();
 
 	/* journal_mode is stored in the file; foreign_keys, synchronous and
 	 * busy_timeout are per connection and show in the other tests
@@ -200,10 +172,12 @@ static void test_newer_schema_refused(void **state)
 	struct fx *fx = *state;
 	char *err = NULL, want[64], sql[80];
 
+	SQLITE_ONLY();
+
 	snprintf(sql, sizeof(sql), "CREATE TABLE t (x); PRAGMA user_version = %d",
 	         STORE_SCHEMA_VERSION + 1);
 	raw_exec(fx->path, sql);
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), -1);
 	assert_null(fx->st);
 	assert_non_null(err);
 	assert_non_null(strstr(err, fx->path));
@@ -212,7 +186,7 @@ static void test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, want));
 	free(err);
 	err = NULL;
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), -1);
 	assert_non_null(strstr(err, want));
 	free(err);
 	/* Nothing was changed. */
@@ -225,7 +199,9 @@ static void test_readonly_missing(void **state)
 	struct stat sb;
 	char *err = NULL;
 
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	SQLITE_ONLY();
+
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), -1);
 	assert_null(fx->st);
 	assert_non_null(err);
 	assert_non_null(strstr(err, fx->path));
@@ -239,8 +215,10 @@ static void test_readonly_old_schema(void **state)
 	struct fx *fx = *state;
 	char *err = NULL;
 
+	SQLITE_ONLY();
+
 	raw_exec(fx->path, "CREATE TABLE t (x)");
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), -1);
 	assert_non_null(strstr(err, fx->path));
 	char want[80];
 	snprintf(want, sizeof(want), "schema version 0, this build needs %d", STORE_SCHEMA_VERSION);
@@ -254,12 +232,14 @@ static void test_not_a_database(void **state)
 	char *err = NULL;
 	FILE *f = fopen(fx->path, "w");
 
+	SQLITE_ONLY();
+
 	assert_non_null(f);
 	fputs("this is not a database, just some text long enough to be a header\n", f);
 	for (int i = 0; i < 100; i++)
 		fputs("padding padding padding padding padding padding padding\n", f);
 	fclose(f);
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), -1);
 	assert_non_null(strstr(err, fx->path));
 	assert_non_null(strstr(err, "not a database"));
 	free(err);
@@ -298,7 +278,14 @@ static void test_person_upsert(void **state)
 	assert_int_equal(store_person_ensure(fx->st, "eve@x.test", "", 10, &a), 0);
 	assert_int_equal(store_person_ensure(fx->st, "Eve@x.test", "Eve", 10, &b), 0);
 	assert_int_equal(a, b);
-	assert_int_equal(raw_int(fx->path, "SELECT name = 'Eve' FROM people WHERE id = 2"), 1);
+	{
+		char q[80];
+
+		/* (PostgreSQL spends an id on an upsert that updates) */
+		snprintf(q, sizeof(q), "SELECT name = 'Eve' FROM people WHERE id = %lld",
+		         (long long)a);
+		assert_int_equal(raw_int(fx->path, q), 1);
+	}
 }
 
 static void test_person_null_email(void **state)
@@ -344,10 +331,14 @@ static void test_message_add_find_duplicate(void **state)
 	m.kind = "reply";
 	assert_int_equal(store_message_add(fx->st, &m, &id), -1);
 	/* the error names the database file, what failed and why */
-	snprintf(want, sizeof(want),
-	         "%s: insert message <a1@x.test>: UNIQUE constraint failed: messages.key",
-	         fx->path);
-	assert_string_equal(store_error(fx->st), want);
+	snprintf(want, sizeof(want), "insert message <a1@x.test>: %s",
+	         DB_WORDS("UNIQUE constraint failed: messages.business, messages.key",
+	                  "UNIQUE constraint failed: messages_key"));
+	assert_non_null(strstr(store_error(fx->st), want));
+	/* SQLite: the file; PostgreSQL: where the server is, never a password */
+	assert_true(strncmp(store_error(fx->st),
+	                    DB_WORDS(fx->path, "postgresql://refagent@127.0.0.1:"),
+	                    strlen(DB_WORDS(fx->path, "postgresql://refagent@127.0.0.1:"))) == 0);
 
 	m.key = "<a2@x.test>";
 	m.direction = "sideways";
@@ -358,7 +349,8 @@ static void test_message_add_find_duplicate(void **state)
 	m.direction = "out";
 	m.mailbox = NULL;
 	assert_int_equal(store_message_add(fx->st, &m, &id), 0);
-	assert_int_equal(raw_int(fx->path, "SELECT uid IS NULL FROM messages WHERE id = 2"), 1);
+	assert_int_equal(
+	        raw_int(fx->path, "SELECT uid IS NULL FROM messages WHERE direction = 'out'"), 1);
 	assert_int_equal(store_message_count(fx->st, "intro", &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(store_message_count(fx->st, "reply", &n), 0);
@@ -735,7 +727,7 @@ static void test_transactions(void **state)
 	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 2), 0);
 	assert_int_equal(store_message_find(fx->st, "<gone@x>", &id), 1);
 	/* A reader sees only committed data. */
-	assert_int_equal(store_open(fx->path, 1, &ro, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 1, &ro, &err), 0);
 	assert_int_equal(store_message_find(ro, "<kept@x>", &id), 1);
 	assert_int_equal(store_message_find(ro, "<gone@x>", &id), 0);
 	store_rollback(fx->st);
@@ -752,7 +744,9 @@ static void test_transactions(void **state)
 	assert_int_equal(store_commit(fx->st), -1);
 	assert_non_null(strstr(store_error(fx->st), "commit: cannot commit"));
 
-	/* A failed statement inside a transaction leaves the rest intact. */
+	/* A failed statement inside a transaction: on SQLite the rest stays
+	 * and commits; on PostgreSQL it spoils the transaction, and the commit
+	 * says so and keeps nothing (store.h: roll back after any error). */
 	assert_int_equal(store_begin(fx->st), 0);
 	message(fx->st, "<t1@x>", 3);
 	assert_int_equal(store_message_add(fx->st,
@@ -762,9 +756,48 @@ static void test_transactions(void **state)
 	                                                     .at = 3},
 	                                   &id),
 	                 -1);
-	assert_int_equal(store_commit(fx->st), 0);
-	assert_int_equal(store_message_find(ro, "<t1@x>", &id), 1);
+	if (test_pg()) {
+		assert_int_equal(store_commit(fx->st), -1);
+		assert_non_null(
+		        strstr(store_error(fx->st), "commit: the transaction was rolled back"));
+		store_rollback(fx->st);
+		assert_int_equal(store_message_find(ro, "<t1@x>", &id), 0);
+	} else {
+		assert_int_equal(store_commit(fx->st), 0);
+		assert_int_equal(store_message_find(ro, "<t1@x>", &id), 1);
+	}
 	store_close(ro);
+}
+
+/* PostgreSQL: store_begin takes the business's lock, so a second writer of
+ * the business waits until commit, and another business's does not. */
+static void test_business_lock(void **state)
+{
+	struct fx *fx = *state;
+	char *db;
+	PGconn *c;
+	PGresult *r;
+
+	PG_ONLY();
+	db = test_db(fx->path);
+	c = PQconnectdb(db);
+	free(db);
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	PQclear(PQexec(c, "SET lock_timeout = '200ms'"));
+	assert_int_equal(store_begin(fx->st), 0);
+	/* the lock ST_BUSINESS_LOCK takes, by another connection */
+	r = PQexec(c, "SELECT pg_advisory_lock(1380271681, hashtext('" TEST_BUSINESS "'))");
+	assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+	assert_non_null(strstr(PQresultErrorMessage(r), "lock timeout"));
+	PQclear(r);
+	r = PQexec(c, "SELECT pg_advisory_lock(1380271681, hashtext('other'))");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	assert_int_equal(store_commit(fx->st), 0);
+	r = PQexec(c, "SELECT pg_advisory_lock(1380271681, hashtext('" TEST_BUSINESS "'))");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	PQfinish(c);
 }
 
 /* store_begin takes the write lock at once (BEGIN IMMEDIATE), so a
@@ -775,12 +808,14 @@ static void test_write_lock(void **state)
 	struct store *other = NULL;
 	char *err = NULL;
 
-	assert_int_equal(store_open(fx->path, 0, &other, &err), 0);
+	SQLITE_ONLY();
+
+	assert_int_equal(test_store_open(fx->path, 0, &other, &err), 0);
 	assert_int_equal(store_begin(fx->st), 0);
 	/* Opening writes the statuses only when they changed: an open while
 	 * another writer holds the lock does not wait for it. */
 	store_close(other);
-	assert_int_equal(store_open(fx->path, 0, &other, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 0, &other, &err), 0);
 	/* A plain connection without busy_timeout fails at once instead of
 	 * waiting the store's 10 s. */
 	{
@@ -903,11 +938,13 @@ static void test_migrate_from_schema1(void **state)
 	struct job_view *jv = NULL;
 	size_t n = 0;
 
+	SQLITE_ONLY();
+
 	assert_non_null(sql);
 	raw_exec(fx->path, sql);
 	free(sql);
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 1);
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(store_referral_list(fx->st, NULL, &v, &n), 0);
 	assert_int_equal(n, 2);
@@ -957,6 +994,8 @@ static void test_migrate_from_schema3(void **state)
 	int64_t *ids = NULL, id = 0;
 	size_t n = 0;
 
+	SQLITE_ONLY();
+
 	assert_non_null(sql);
 	raw_exec(fx->path, sql);
 	free(sql);
@@ -966,14 +1005,14 @@ static void test_migrate_from_schema3(void **state)
 	indexes = raw_text(fx->path, REFERRAL_INDEXES);
 
 	/* A read-only open refuses the old schema and changes nothing. */
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), -1);
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), -1);
 	snprintf(want, sizeof(want), "schema version 3, this build needs %d", STORE_SCHEMA_VERSION);
 	assert_non_null(strstr(err, want));
 	free(err);
 	err = NULL;
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 3);
 
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_null(err);
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	/* schema 7: the referrals made before it have no confidence */
@@ -1042,7 +1081,7 @@ static void test_migrate_from_schema3(void **state)
 	/* Every read-write open writes status_table again: a changed row is
 	 * put back, and the data stays as it was. */
 	raw_exec(fx->path, "UPDATE statuses SET closed = 0 WHERE name = 'won'");
-	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_int_equal(raw_int(fx->path, "SELECT closed FROM statuses WHERE name = 'won'"), 1);
 	after = raw_text(fx->path, ROWS_DIGEST);
 	assert_string_equal(after, before);
@@ -1050,7 +1089,7 @@ static void test_migrate_from_schema3(void **state)
 	store_close(fx->st);
 	fx->st = NULL;
 	/* And a read-only open of the migrated file reads. */
-	assert_int_equal(store_open(fx->path, 1, &fx->st, &err), 0);
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), 0);
 	assert_int_equal(store_referral_open_for_lead(fx->st, "bob@client.test", &id), 1);
 	free(before);
 	free(indexes);
@@ -1383,9 +1422,11 @@ static void test_forget(void **state)
 	int64_t bob_ref, carol_ref, id;
 
 	forget_world(fx, &bob_ref, &carol_ref);
-	assert_true(file_mentions(fx->path, "bob@client.test") +
-	                    file_mentions(strcat_path(wal, fx->path, "-wal"), "bob@client.test") >
-	            0);
+	/* (the files are SQLite's; a server's pages are its administrator's) */
+	assert_true(test_pg() || file_mentions(fx->path, "bob@client.test") +
+	                                         file_mentions(strcat_path(wal, fx->path, "-wal"),
+	                                                       "bob@client.test") >
+	                                 0);
 	assert_int_equal(store_secure_delete(fx->st, 1), 0);
 	assert_int_equal(store_begin(fx->st), 0);
 	assert_int_equal(store_person_forget(fx->st, "bob@client.test", 2000, &c), 0);
@@ -1399,9 +1440,11 @@ static void test_forget(void **state)
 	assert_true(c.scrubbed >= 3);
 
 	/* nowhere in the files, with the connection still open */
-	assert_int_equal(file_mentions(fx->path, "bob@client.test"), 0);
-	assert_true(file_mentions(wal, "bob@client.test") <= 0);
-	assert_int_equal(file_mentions(fx->path, "555-0142"), 0);
+	if (!test_pg()) {
+		assert_int_equal(file_mentions(fx->path, "bob@client.test"), 0);
+		assert_true(file_mentions(wal, "bob@client.test") <= 0);
+		assert_int_equal(file_mentions(fx->path, "555-0142"), 0);
+	}
 
 	/* his referral keeps its counts, not his words */
 	assert_int_equal(store_referral_get(fx->st, bob_ref, &v, &ev, &nev), 1);
@@ -1478,6 +1521,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_counters, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_transactions, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_write_lock, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_business_lock, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_list_and_get, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_ingest_batches, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_migrate_from_schema1, setup_dir, teardown),
