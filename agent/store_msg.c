@@ -197,39 +197,46 @@ int store_checkpoint_get(struct store *st, const char *mailbox, uint32_t *uidval
 int store_checkpoint_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
                          uint32_t last_uid)
 {
-	int n;
-
 	st->fenced = 0;
-	if (st->fence_name)
-		n = sql_exec(st, ST_CHECKPOINT_FENCED,
-		             BINDS(B_TEXT(":mailbox", mailbox), B_INT(":uidvalidity", uidvalidity),
-		                   B_INT(":last_uid", last_uid), B_TEXT(":lease", st->fence_name),
-		                   B_TEXT(":holder", st->fence_holder)));
-	else
-		n = sql_exec(st, ST_CHECKPOINT_SET,
-		             BINDS(B_TEXT(":mailbox", mailbox), B_INT(":uidvalidity", uidvalidity),
-		                   B_INT(":last_uid", last_uid)));
-	if (n < 0)
-		return store_failed(st, "write checkpoint of " ERR_ARG,
-		                    mailbox ? mailbox : "(null)");
-	if (n == 0) {
-		/* the fence: the lease expired, or another agent holds it */
-		st->fenced = 1;
-		store_keep_error(st, NULL, "this agent no longer holds the mailbox's lease");
-		return store_failed(st, "write checkpoint of " ERR_ARG,
-		                    mailbox ? mailbox : "(null)");
+	/* the fence: the holder's live lease, renewed by the write (a long
+	 * pass keeps it), or no checkpoint */
+	if (st->fence_name) {
+		int n = sql_exec(st, ST_LEASE_RENEW,
+		                 BINDS(B_TEXT(":name", st->fence_name),
+		                       B_TEXT(":holder", st->fence_holder),
+		                       B_INT(":ttl", st->fence_ttl)));
+
+		if (n == 0) {
+			st->fenced = 1;
+			store_keep_error(st, NULL,
+			                 "this agent no longer holds the mailbox's lease");
+		}
+		if (n > 0)
+			n = sql_exec(st, ST_LEASE_RENEWED,
+			             BINDS(B_TEXT(":name", st->fence_name),
+			                   B_TEXT(":holder", st->fence_holder),
+			                   B_INT(":ttl", st->fence_ttl)));
+		if (n <= 0)
+			return store_failed(st, "write checkpoint of " ERR_ARG,
+			                    mailbox ? mailbox : "(null)");
 	}
+	if (sql_exec(st, ST_CHECKPOINT_SET,
+	             BINDS(B_TEXT(":mailbox", mailbox), B_INT(":uidvalidity", uidvalidity),
+	                   B_INT(":last_uid", last_uid))) < 0)
+		return store_failed(st, "write checkpoint of " ERR_ARG,
+		                    mailbox ? mailbox : "(null)");
 	return 0;
 }
 
 /* ---- leases (see store.h) ---- */
 
-void store_fence(struct store *st, const char *name, const char *holder)
+void store_fence(struct store *st, const char *name, const char *holder, int64_t ttl_ms)
 {
 	free(st->fence_name);
 	free(st->fence_holder);
 	st->fence_name = name ? xstrdup(name) : NULL;
 	st->fence_holder = name ? xstrdup(holder) : NULL;
+	st->fence_ttl = ttl_ms;
 	st->fenced = 0;
 }
 

@@ -100,7 +100,6 @@ enum stmt_id {
 	ST_MESSAGE_FIND_OUT,
 	ST_CHECKPOINT_GET,
 	ST_CHECKPOINT_SET,
-	ST_CHECKPOINT_FENCED,
 	ST_COUNTER_BUMP,
 	ST_COUNTER_PEEK,
 	/* leases */
@@ -284,6 +283,7 @@ struct store {
 	struct scrub scrub; /* what refagent_scrub() replaces, during a forget */
 	char *fence_name;   /* store_fence: the lease the checkpoint needs */
 	char *fence_holder;
+	int64_t fence_ttl;
 	int fenced; /* the last checkpoint write failed on the fence */
 	struct stmt stmt[ST__COUNT];
 };

@@ -853,15 +853,6 @@ const char pg_schema[] =
 #define LEASE_RELEASE(now)                                                                         \
 	"UPDATE leases SET expires_at = " now " WHERE business = :business AND name = :name"       \
 	" AND holder = :holder AND expires_at > " now
-/* The checkpoint, written only while :holder holds lease :lease. */
-#define CHECKPOINT_FENCED(now)                                                                     \
-	"INSERT INTO checkpoints (business, mailbox, uidvalidity, last_uid)"                       \
-	" SELECT :business, :mailbox, CAST(:uidvalidity AS bigint), CAST(:last_uid AS bigint)"     \
-	" WHERE EXISTS (SELECT 1 FROM leases"                                                      \
-	" WHERE business = :business AND name = :lease AND holder = :holder"                       \
-	" AND expires_at > " now ") ON CONFLICT (business, mailbox) DO UPDATE"                     \
-	" SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid"
-
 /* The earliest due job no live lease holds, claimed; PostgreSQL skips the
  * rows another agent's claim has locked at this moment. */
 #define CLAIM_NEXT(lock)                                                                           \
@@ -940,8 +931,6 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                " ON CONFLICT (business, mailbox) DO UPDATE"
                                " SET uidvalidity = excluded.uidvalidity,"
                                " last_uid = excluded.last_uid"},
-        [ST_CHECKPOINT_FENCED] = {"checkpoint set", CHECKPOINT_FENCED(NOW_MS_SQLITE),
-                                  CHECKPOINT_FENCED(NOW_MS_PG)},
         /* No RETURNING: see store_counter_next. */
         [ST_COUNTER_BUMP] = {"counter next",
                              "INSERT INTO counters (business, name, value)"

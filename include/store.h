@@ -168,11 +168,13 @@ int store_lease_renew(struct store *st, const char *name, const char *holder, in
 int store_lease_release(struct store *st, const char *name, const char *holder);
 /*
  * Fences the IMAP checkpoint with a lease: from now on, until called with
- * NULL, store_checkpoint_set fails (-1, and store_fenced() is 1) unless
- * holder holds the live lease name when it writes, so a partitioned agent
- * whose lease another took can commit nothing it fetched.  Copies both.
+ * a NULL name, store_checkpoint_set fails (-1, and store_fenced() is 1)
+ * unless holder holds the live lease name when it writes, and renews it
+ * for ttl_ms when it does.  A partitioned agent whose lease another took
+ * can then commit nothing it fetched, and a long pass over a full
+ * mailbox keeps its lease.  Copies both strings.
  */
-void store_fence(struct store *st, const char *name, const char *holder);
+void store_fence(struct store *st, const char *name, const char *holder, int64_t ttl_ms);
 /* 1 when the last store_checkpoint_set failed on the fence. */
 int store_fenced(const struct store *st);
 

@@ -956,6 +956,39 @@ static void test_migrate_from_schema1(void **state)
 	assert_null(f.token);
 	assert_int_equal(store_jobs_list(fx->st, NULL, &jv, &n), 0);
 	assert_int_equal(n, 0);
+	store_close(fx->st);
+	fx->st = NULL;
+
+	/* schema 9: the rows there were are the migrating agent's business */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people WHERE business = 'test'"),
+	                 raw_int(fx->path, "SELECT count(*) FROM people"));
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals WHERE business <> 'test'"
+	                                   " OR business IS NULL"),
+	                 0);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM messages WHERE business = 'test'"),
+	                 raw_int(fx->path, "SELECT count(*) FROM messages"));
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM businesses WHERE name = 'test'"),
+	                 1);
+	/* a config whose derived business changed (a new address) goes on
+	 * serving the file's one business; a business set in the config is
+	 * served as set */
+	{
+		char *db = test_db(fx->path);
+		struct store_params p = {.database = db, .business = "new-domain", .adopt = 1};
+
+		assert_int_equal(store_open(&p, &fx->st, &err), 0);
+		assert_string_equal(store_business(fx->st), "test");
+		assert_int_equal(store_referral_list(fx->st, NULL, &v, &n), 0);
+		assert_int_equal(n, 2);
+		store_referral_views_free(v, n);
+		store_close(fx->st);
+		p.adopt = 0;
+		assert_int_equal(store_open(&p, &fx->st, &err), 0);
+		assert_string_equal(store_business(fx->st), "new-domain");
+		assert_int_equal(store_referral_list(fx->st, NULL, &v, &n), 0);
+		assert_int_equal(n, 0);
+		free(db);
+	}
 }
 
 /* Every row of the tables a migration must keep, as one text. */
@@ -1499,6 +1532,320 @@ static void test_forget(void **state)
 	assert_int_equal(c.people + c.referrals + c.messages + c.jobs + c.scrubbed, 0);
 }
 
+/* ---- businesses (schema 9) ---- */
+
+/* One business's world: a referrer, a lead, a referral with its message,
+ * event, job and reward, a checkpoint, a counter, a review, an import and
+ * a kept opt-out.  Returns the referral's id. */
+static int64_t business_world(struct store *st, const char *tag, int64_t *job_r)
+{
+	char ref[64], subject[64], key[64];
+	int64_t sarah, bob, rid, mid, v;
+	struct referral_rec r = {.at = 1000};
+	struct msg_rec m = {.key = "intro-1@partner.test",
+	                    .direction = "in",
+	                    .kind = "intro",
+	                    .mailbox = "INBOX",
+	                    .uidvalidity = 1,
+	                    .uid = 1,
+	                    .at = 1000};
+	struct event_rec e = {.at = 1000, .actor = "agent", .kind = "created"};
+	struct job_rec j = {.template = "thank-referrer", .due_at = 1000, .at = 1000};
+	struct review_item it = {0};
+
+	snprintf(ref, sizeof(ref), "sarah.%s@partner.test", tag);
+	snprintf(subject, sizeof(subject), "Bob, meet %s", tag);
+	snprintf(key, sizeof(key), "thanks.%s@biz.test", tag);
+	sarah = person(st, ref, "Sarah");
+	/* the same lead, referred to both businesses */
+	bob = person(st, "bob@client.test", tag);
+	r.referrer_id = sarah;
+	r.lead_id = bob;
+	r.subject = subject;
+	assert_int_equal(store_referral_add(st, &r, &rid), 0);
+	assert_int_equal(store_message_add(st, &m, &mid), 0);
+	assert_int_equal(store_message_link(st, mid, rid), 0);
+	e.referral_id = rid;
+	e.message_id = mid;
+	assert_int_equal(store_event_add(st, &e), 0);
+	j.referral_id = rid;
+	j.recipient = ref;
+	j.message_key = key;
+	assert_int_equal(store_job_add(st, &j, job_r), 0);
+	assert_int_equal(store_referral_set_status(st, rid, "won", 1, 100, 1100), 1);
+	assert_int_equal(store_reward_add(st, rid, sarah, 10, "10%", 1100, NULL), 0);
+	assert_int_equal(store_checkpoint_set(st, "INBOX", 1, 1), 0);
+	assert_int_equal(store_counter_next(st, "rr", &v), 0);
+	assert_int_equal(v, 0);
+	it.referral_id = rid;
+	assert_int_equal(store_review_listed(st, &it, NULL, 1200), 0);
+	assert_int_equal(store_import_add(st, "row-key", rid, "sheet.csv", 2, 1200), 0);
+	assert_int_equal(store_person_opt_out(st, "bob@client.test", 1300, tag, NULL), 0);
+	return rid;
+}
+
+/* Two businesses in one database never see or touch each other's rows:
+ * people (a lead referred to both is two people), referrals, messages
+ * (one Message-ID in both is two messages), events, jobs, rewards,
+ * checkpoints, counters, reviews, imports, opt-outs; an id of the other
+ * business reads as nothing and changes nothing; forgetting someone in
+ * one leaves the other's record of them whole. */
+static void test_businesses_isolated(void **state)
+{
+	struct fx *fx = *state;
+	struct store *b = NULL;
+	char *err = NULL, **keys = NULL;
+	int64_t ra, rb, ja, jb, id = 0, v = 0;
+	struct referral_view *l = NULL, one;
+	struct reward_view *w = NULL;
+	struct job_view *jv = NULL, job;
+	struct person_flags f;
+	struct forget_counts c;
+	struct person_export x;
+	uint32_t uv, last;
+	size_t n = 0;
+
+	assert_int_equal(test_store_open_as(fx->path, "beta", 0, &b, &err), 0);
+	assert_string_equal(store_business(b), "beta");
+	ra = business_world(fx->st, "alpha", &ja);
+	rb = business_world(b, "beta", &jb);
+	assert_true(ra != rb);
+
+	/* each lists its own */
+	assert_int_equal(store_referral_list(fx->st, NULL, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, ra);
+	assert_string_equal(l[0].lead.name, "alpha");
+	assert_string_equal(l[0].subject, "Bob, meet alpha");
+	store_referral_views_free(l, n);
+	assert_int_equal(store_referral_list(b, NULL, &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, rb);
+	assert_string_equal(l[0].lead.name, "beta");
+	assert_true(l[0].lead_id != 0);
+	store_referral_views_free(l, n);
+	/* the lead holds a referral in each, each business's own */
+	assert_int_equal(store_referral_open_for_lead(fx->st, "bob@client.test", &id), 0);
+	assert_int_equal(store_referrals_of_lead(fx->st, "bob@client.test", &l, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, ra);
+	store_referral_views_free(l, n);
+
+	/* the other's ids are nothing here */
+	assert_int_equal(store_referral_get(fx->st, rb, &one, NULL, NULL), 0);
+	assert_int_equal(store_referral_set_status(fx->st, rb, "lost", 0, 0, 2000), 0);
+	assert_int_equal(store_referral_get(b, rb, &one, NULL, NULL), 1);
+	assert_string_equal(one.status, "won");
+	store_referral_view_clear(&one);
+	assert_int_equal(store_job_get(fx->st, jb, &job), 0);
+	assert_int_equal(store_job_claim(fx->st, jb, "a", 1000, 2000), 0);
+	assert_int_equal(store_job_claim_next(fx->st, 5000, "agent-a", 6000, &job), 1);
+	assert_int_equal(job.id, ja);
+	store_job_view_clear(&job);
+	assert_int_equal(store_job_claim_next(fx->st, 5000, "agent-a", 6000, &job), 0);
+	assert_int_equal(store_jobs_list(b, "pending", &jv, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(jv[0].id, jb);
+	store_job_views_free(jv, n);
+	assert_int_equal(store_reward_pay(fx->st, 2, 3000) + store_reward_pay(fx->st, 1, 3000), 1);
+	assert_int_equal(store_rewards_list(b, &w, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(w[0].state, "owed");
+	store_reward_views_free(w, n);
+
+	/* one Message-ID, two messages; checkpoints and counters apart */
+	assert_int_equal(store_message_find(fx->st, "intro-1@partner.test", &id), 1);
+	assert_int_equal(store_message_find(b, "intro-1@partner.test", &v), 1);
+	assert_true(id != v);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 50), 0);
+	assert_int_equal(store_checkpoint_get(b, "INBOX", &uv, &last), 1);
+	assert_int_equal(last, 1);
+	assert_int_equal(store_counter_next(fx->st, "rr", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_counter_peek(b, "rr", &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(store_import_find(b, "row-key", &id), 1);
+	assert_int_equal(id, rb);
+
+	/* forgetting Bob in alpha leaves beta's Bob whole */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_person_forget(fx->st, "bob@client.test", 4000, &c), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(c.people, 1);
+	assert_int_equal(c.optout, 1);
+	assert_int_equal(store_person_export(b, "bob@client.test", &x), 0);
+	assert_int_equal(x.found, 1);
+	assert_string_equal(x.person.name, "beta");
+	assert_int_equal(x.nreferrals, 1);
+	assert_int_equal(x.optout_kept, 0);
+	store_person_export_clear(&x);
+	assert_int_equal(store_referral_get(b, rb, &one, NULL, NULL), 1);
+	assert_string_equal(one.subject, "Bob, meet beta");
+	store_referral_view_clear(&one);
+	assert_int_equal(store_person_flags(b, "bob@client.test", &f), 1);
+	assert_int_equal(f.opted_out_at, 1300);
+	free(f.token);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people WHERE business = 'beta'"
+	                                   " AND email = 'bob@client.test'"),
+	                 1);
+
+	/* both are known to the database; a handle can turn to the other */
+	assert_int_equal(store_businesses(b, &keys, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(keys[0], "beta");
+	assert_string_equal(keys[1], TEST_BUSINESS);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	assert_int_equal(store_set_business(b, "Not a key"), -1);
+	assert_int_equal(store_set_business(b, TEST_BUSINESS), 0);
+	assert_int_equal(store_referral_get(b, ra, &one, NULL, NULL), 1);
+	store_referral_view_clear(&one);
+	store_close(b);
+
+	/* a business key is checked */
+	assert_int_equal(test_store_open_as(fx->path, "Beta Corp", 0, &b, &err), -1);
+	assert_non_null(strstr(err, "not a business key"));
+	free(err);
+}
+
+/* ---- leases ---- */
+
+/* A lease has one holder at a time, by the database's clock: renewed by
+ * it, refused to others while it lives, taken over once it expired or
+ * was released; the fence keeps a checkpoint to the holder; every tenure
+ * is in lease_history. */
+static void test_leases(void **state)
+{
+	struct fx *fx = *state;
+	const char *name = "imap:" TEST_BUSINESS ":INBOX";
+	char *other = NULL;
+
+	assert_int_equal(store_lease_acquire(fx->st, name, "host:1:1", 60000, &other), 1);
+	assert_null(other);
+	assert_int_equal(store_lease_acquire(fx->st, name, "host:1:1", 60000, &other), 1);
+	assert_int_equal(store_lease_acquire(fx->st, name, "host:2:2", 60000, &other), 0);
+	assert_string_equal(other, "host:1:1");
+	free(other);
+	assert_int_equal(store_lease_renew(fx->st, name, "host:1:1", 60000), 1);
+	assert_int_equal(store_lease_renew(fx->st, name, "host:2:2", 60000), 0);
+	/* another lease is another matter */
+	assert_int_equal(store_lease_acquire(fx->st, "imap:x:Other", "host:2:2", 60000, NULL), 1);
+
+	/* the fence: only the holder writes the checkpoint */
+	store_fence(fx->st, name, "host:2:2", 60000);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 10), -1);
+	assert_int_equal(store_fenced(fx->st), 1);
+	assert_non_null(strstr(store_error(fx->st), "no longer holds the mailbox's lease"));
+	store_fence(fx->st, name, "host:1:1", 60000);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 11), 0);
+	assert_int_equal(store_fenced(fx->st), 0);
+	store_fence(fx->st, NULL, NULL, 0);
+	assert_int_equal(store_checkpoint_set(fx->st, "INBOX", 1, 12), 0);
+
+	/* released: another takes it at once */
+	assert_int_equal(store_lease_release(fx->st, name, "host:1:1"), 0);
+	assert_int_equal(store_lease_acquire(fx->st, name, "host:2:2", 300, NULL), 1);
+	assert_int_equal(store_lease_renew(fx->st, name, "host:1:1", 60000), 0);
+	/* expired: another takes it, and the old holder cannot renew */
+	usleep(400 * 1000);
+	assert_int_equal(store_lease_renew(fx->st, name, "host:2:2", 60000), 0);
+	assert_int_equal(store_lease_acquire(fx->st, name, "host:3:3", 60000, NULL), 1);
+
+	/* three tenures of name, in order, none overlapping */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM lease_history WHERE name = "
+	                                   "'imap:" TEST_BUSINESS ":INBOX'"),
+	                 3);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM lease_history a JOIN lease_history"
+	                                   " b ON b.name = a.name AND b.id > a.id"
+	                                   " WHERE b.acquired_at < a.until"),
+	                 0);
+	assert_int_equal(raw_int(fx->path,
+	                         "SELECT count(*) FROM lease_history"
+	                         " WHERE holder = 'host:1:1' AND released_at IS NOT NULL"),
+	                 1);
+}
+
+/* store_job_claim_next takes the earliest due job no live lease holds,
+ * each once, and nothing before it is due. */
+static void test_job_claim_next(void **state)
+{
+	struct fx *fx = *state;
+	struct job_rec a = job("thank-referrer", "a@x.test", 200, "c1@x");
+	struct job_rec b = job("welcome-lead", "b@x.test", 150, "c2@x");
+	struct job_rec c = job("remind-rep", "c@x.test", 5000, "c3@x");
+	struct job_view v;
+	int64_t ia, ib;
+
+	assert_int_equal(store_job_add(fx->st, &a, &ia), 0);
+	assert_int_equal(store_job_add(fx->st, &b, &ib), 0);
+	assert_int_equal(store_job_add(fx->st, &c, NULL), 0);
+	assert_int_equal(store_job_claim_next(fx->st, 100, "agent-1", 700, &v), 0);
+	assert_int_equal(store_job_claim_next(fx->st, 300, "agent-1", 900, &v), 1);
+	assert_int_equal(v.id, ib);
+	assert_string_equal(v.recipient, "b@x.test");
+	store_job_view_clear(&v);
+	assert_int_equal(store_job_claim_next(fx->st, 300, "agent-2", 900, &v), 1);
+	assert_int_equal(v.id, ia);
+	store_job_view_clear(&v);
+	assert_int_equal(store_job_claim_next(fx->st, 300, "agent-2", 900, &v), 0);
+	/* a lease that ran out: taken again */
+	assert_int_equal(store_job_claim_next(fx->st, 901, "agent-2", 1500, &v), 1);
+	assert_int_equal(v.id, ib);
+	store_job_view_clear(&v);
+	assert_int_equal(store_job_sent(fx->st, ia, 950, "250 ok"), 0);
+	assert_int_equal(store_job_claim_next(fx->st, 1600, "agent-3", 2000, &v), 1);
+	assert_int_equal(v.id, ib);
+	store_job_view_clear(&v);
+	assert_int_equal(store_job_claim_next(fx->st, 1600, "agent-3", 2000, &v), 0);
+}
+
+/* ---- PostgreSQL's schema ---- */
+
+/* A new database gets the whole schema and its version; a reopen keeps
+ * the data; a newer schema is refused; a read-only open of an empty
+ * database is refused and writes nothing; a read-only handle writes
+ * nothing. */
+static void test_pg_schema(void **state)
+{
+	struct fx *fx = *state;
+	char *err = NULL, want[96];
+	int64_t id = 0;
+
+	PG_ONLY();
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), -1);
+	snprintf(want, sizeof(want), "schema version 0, this build needs %d", STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
+	free(err);
+	err = NULL;
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM pg_tables WHERE schemaname ="
+	                                   " current_schema()"),
+	                 0);
+
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), 0);
+	assert_int_equal(raw_int(fx->path, "SELECT version FROM schema_version"),
+	                 STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM statuses"), STATUS_COUNT);
+	assert_int_equal(store_person_ensure(fx->st, "a@x.test", "A", 1, &id), 0);
+	store_close(fx->st);
+	fx->st = NULL;
+
+	assert_int_equal(test_store_open(fx->path, 1, &fx->st, &err), 0);
+	assert_int_equal(store_person_ensure(fx->st, "A@X.test", NULL, 2, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(store_person_ensure(fx->st, "b@x.test", NULL, 2, &id), -1);
+	assert_non_null(strstr(store_error(fx->st), "read-only transaction"));
+	store_close(fx->st);
+	fx->st = NULL;
+
+	raw_exec(fx->path, "UPDATE schema_version SET version = version + 1");
+	assert_int_equal(test_store_open(fx->path, 0, &fx->st, &err), -1);
+	snprintf(want, sizeof(want), "schema version %d is newer than this build's %d",
+	         STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
+	assert_non_null(strstr(err, want));
+	free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1533,6 +1880,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_imports, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_export_person, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_forget, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_businesses_isolated, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_leases, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_job_claim_next, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_pg_schema, setup_dir, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

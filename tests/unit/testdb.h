@@ -73,20 +73,24 @@ static inline void test_pg_quiet(void *arg, const char *message)
 	(void)message;
 }
 
-/* Runs sql on the server of this run (its default schema): 0 or fails. */
+/* Runs sql on the server of this run (its default schema), on one
+ * connection the process keeps: 0 or fails. */
 static inline void test_pg_admin(const char *sql)
 {
-	PGconn *c = PQconnectdb(test_pg());
+	static PGconn *c;
 	PGresult *r;
 
-	if (PQstatus(c) != CONNECTION_OK)
-		fail_msg("REFAGENT_TEST_DB: %s", PQerrorMessage(c));
-	PQsetNoticeProcessor(c, test_pg_quiet, NULL);
+	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
+		PQfinish(c);
+		c = PQconnectdb(test_pg());
+		if (PQstatus(c) != CONNECTION_OK)
+			fail_msg("REFAGENT_TEST_DB: %s", PQerrorMessage(c));
+		PQsetNoticeProcessor(c, test_pg_quiet, NULL);
+	}
 	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		fail_msg("%s: %s", sql, PQerrorMessage(c));
 	PQclear(r);
-	PQfinish(c);
 }
 
 /* What store_params.database is for the test database path (caller
