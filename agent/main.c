@@ -104,6 +104,7 @@ enum opt_id {
 	OPT_MAP,
 	OPT_DATES,
 	OPT_HTML,
+	OPT_ALL_BUSINESSES,
 	OPT__COUNT
 };
 
@@ -757,6 +758,8 @@ static int parse_report(struct args *args)
 		return usage("report: --html needs a file name");
 	if (html && strcmp(html, "-") == 0 && args->opt[OPT_JSON])
 		return usage("report: --html - and --json both want stdout");
+	if (args->opt[OPT_ALL_BUSINESSES] && (html || args->opt[OPT_CSV]))
+		return usage("report: --all-businesses is text or --json");
 	return parse_format("report", args);
 }
 
@@ -798,6 +801,19 @@ static int cmd_report(struct app *a, const struct args *args)
 	struct report r;
 	int rc = 0;
 
+	if (args->opt[OPT_ALL_BUSINESSES]) {
+		struct report_business *v = NULL;
+		size_t n = 0;
+
+		if (report_businesses(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &v,
+		                      &n) != 0) {
+			log_error("%s", store_error(a->st));
+			return EXIT_WORK;
+		}
+		view_businesses(stdout, v, n, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
+		report_businesses_free(v, n);
+		return 0;
+	}
 	if (report_compute(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -1139,6 +1155,8 @@ static const struct cmd_option status_options[] = {
 };
 static const struct cmd_option report_options[] = {
         {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
+        {"all-businesses", OPT_ALL_BUSINESSES, NULL,
+         "every business of the database, a line each, and the totals"},
         OPTION_JSON,
         OPTION_CSV,
         {"html", OPT_HTML, "FILE",
@@ -1246,10 +1264,11 @@ static const struct command commands[] = {
          .parse = parse_rewards_pay,
          .run = cmd_rewards_pay},
         {.name = "report",
-         .synopsis = "[--days N] [--json | --csv] [--html FILE]",
+         .synopsis = "[--days N] [--json | --csv] [--html FILE] [--all-businesses]",
          .summary = "conversion, time to first contact, per rep,\n"
                     "per month, top referrers, rewards (default\n"
-                    "365 days); --html FILE: a page with charts",
+                    "365 days); --html FILE: a page with charts;\n"
+                    "--all-businesses: every business of the database",
          .options = report_options,
          .flags = NEED_CONFIG | STORE_READONLY,
          .parse = parse_report,

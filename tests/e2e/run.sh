@@ -158,7 +158,8 @@ ok "run: new mail picked up through IDLE, clean exit on SIGTERM"
 # ---- 7. TLS ----
 trap - EXIT
 world_stop
-if [ -x "$(dirname "$0")/imap_live.sh" ]; then
+# (no database in it: once, on the SQLite run, is enough)
+if [ -z "${REFAGENT_PG:-}" ] && [ -x "$(dirname "$0")/imap_live.sh" ]; then
 	bash "$(dirname "$0")/imap_live.sh" $PROBE || fail "imap_live.sh (TLS, STARTTLS, certificate checks)"
 	ok "IMAP over TLS and STARTTLS verifies certificates (imap_live.sh)"
 fi
