@@ -322,6 +322,23 @@ int store_business_valid(const char *key)
 	return 1;
 }
 
+int schema_refused(const struct store *st, int v, char **error_r)
+{
+	if (v > STORE_SCHEMA_VERSION) {
+		*error_r = xasprintf("%s: schema version %d is newer than this build's %d: "
+		                     "use a newer refagent",
+		                     st->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (v < STORE_SCHEMA_VERSION && st->readonly) {
+		*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
+		                     "once read-write (e.g. `refagent check`) to migrate",
+		                     st->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
 /* 1 when the statuses table holds every row of status_table as it is, 0
  * when it must be written, -1 on error (kept). */
 static int statuses_current(struct store *st)

@@ -342,6 +342,10 @@ void names_free(struct names *x);
 /* Keeps msg (a copy; NULL: "unknown error") as the database's message
  * of the failed statement, prefixed with prefix when not NULL. */
 void store_keep_error(struct store *st, const char *prefix, const char *msg);
+/* A database at schema version v that the handle cannot use: a newer
+ * one, or an older one opened read-only (migrating it is a write).
+ * 0 when v will do, else -1 with *error_r (caller frees). */
+int schema_refused(const struct store *st, int v, char **error_r);
 /* Writes status_table into the statuses table (a row changes only when
  * kinds.c changed it), in the caller's transaction.  0, or -1 kept. */
 int statuses_sync(struct store *st);

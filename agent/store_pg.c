@@ -558,13 +558,9 @@ static int pg_migrate(struct store *st, char **error_r)
 
 	if (read_version(st, &v) != 0)
 		goto fail;
+	if (schema_refused(st, v, error_r) != 0)
+		return -1;
 	while (v < STORE_SCHEMA_VERSION) {
-		if (st->readonly) {
-			*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
-			                     "once read-write (e.g. `refagent check`) to migrate",
-			                     st->path, v, STORE_SCHEMA_VERSION);
-			return -1;
-		}
 		/* another agent may be migrating: wait for it, then look again */
 		if (exec_sql(st, "BEGIN") != 0 || exec_sql(st, LOCK_MIGRATE) != 0 ||
 		    read_version(st, &v) != 0)
@@ -579,13 +575,8 @@ static int pg_migrate(struct store *st, char **error_r)
 		if (v < STORE_SCHEMA_VERSION)
 			v = next;
 	}
-	if (v > STORE_SCHEMA_VERSION) {
-		*error_r = xasprintf("%s: schema version %d is newer than this build's %d: "
-		                     "use a newer refagent",
-		                     st->path, v, STORE_SCHEMA_VERSION);
-		return -1;
-	}
-	return 0;
+	/* another agent may have gone further while we waited */
+	return schema_refused(st, v, error_r);
 fail:
 	*error_r = xasprintf("%s: migrate schema %d: %s", st->path, v, st->sqlerr);
 	if (pg_in_transaction(st))

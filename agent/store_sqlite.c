@@ -294,13 +294,9 @@ static int lite_migrate(struct store *st, char **error_r)
 		        xasprintf("%s: read schema version: %s", st->path, sqlite3_errmsg(DB(st)));
 		return -1;
 	}
+	if (schema_refused(st, v, error_r) != 0)
+		return -1;
 	while (v < STORE_SCHEMA_VERSION) {
-		if (st->readonly) {
-			*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
-			                     "once read-write (e.g. `refagent check`) to migrate",
-			                     st->path, v, STORE_SCHEMA_VERSION);
-			return -1;
-		}
 		fk_off = migrations[v].rebuild;
 		if ((fk_off && exec_sql(st, "PRAGMA foreign_keys=OFF") != 0) ||
 		    exec_sql(st, "BEGIN IMMEDIATE") != 0)
@@ -322,13 +318,8 @@ static int lite_migrate(struct store *st, char **error_r)
 			goto fail;
 		fk_off = 0;
 	}
-	if (v > STORE_SCHEMA_VERSION) {
-		*error_r = xasprintf("%s: schema version %d is newer than this build's %d: "
-		                     "use a newer refagent",
-		                     st->path, v, STORE_SCHEMA_VERSION);
-		return -1;
-	}
-	return 0;
+	/* another process may have gone further while we waited */
+	return schema_refused(st, v, error_r);
 fail:
 	*error_r = xasprintf("%s: migrate schema %d to %d: %s", st->path, v, v + 1,
 	                     why ? why : sqlite3_errmsg(DB(st)));

@@ -14,8 +14,10 @@
 #                      postgresql package: /usr/lib/postgresql/N/bin)
 #
 # The server trusts loopback connections and runs without fsync: it holds
-# test data for a few minutes.  PostgreSQL refuses to run as root: as root
-# it runs as the system user postgres (from the package), with runuser.
+# test data for a few minutes (PG_DURABLE=1: with PostgreSQL's defaults,
+# fsync at every commit, for the benchmark).  PostgreSQL refuses to run as
+# root: as root it runs as the system user postgres (from the package),
+# with runuser.
 set -euo pipefail
 
 [ $# -ge 1 ] || { echo "usage: pg.sh CMD [ARG...]" >&2; exit 2; }
@@ -49,13 +51,16 @@ trap 'exit 130' INT TERM
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U refagent --auth=trust --no-sync -E UTF8 \
 	--locale=C >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 
+opts="-c max_connections=200"
+[ "${PG_DURABLE:-0}" = 1 ] ||
+	opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 # a free port: the first of a few tries from one this process picks
 port=
 for try in 1 2 3 4 5 6 7 8; do
 	p=$((20000 + (RANDOM + $$ + try * 97) % 20000))
 	(exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && continue
 	if "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-		-o "-p $p -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+		-o "-p $p -k $dir -c listen_addresses=127.0.0.1 $opts" \
 		start >/dev/null 2>&1; then
 		port=$p
 		break

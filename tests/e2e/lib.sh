@@ -214,5 +214,25 @@ deliver() {
 	wait_count agent@biz.test $agent_in
 }
 
+# bench_intros DIR N: N intros in DIR (1.eml ...), each its own referrer
+# and lead with the agent in Cc: a thank-you and a welcome each (the send
+# benchmarks)
+bench_intros() {
+	local i
+	mkdir -p "$1"
+	for ((i = 1; i <= $2; i++)); do
+		cat >"$1/$i.eml" <<EOM
+From: Referrer $i <ref$i@partner.test>
+To: Lead $i <lead$i@client.test>
+Cc: agent@biz.test
+Subject: Intro: Lead $i <> Brightpath
+Message-ID: <bench-$i@partner.test>
+Date: Tue, 01 Dec 2026 10:00:00 +0000
+
+Lead $i, meet Brightpath. Happy to connect you two.
+EOM
+	done
+}
+
 ok() { echo "ok - $*"; }
 fail() { echo "FAIL - $*" >&2; exit 1; }
