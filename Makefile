@@ -155,6 +155,7 @@ e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@$(E2E_LOCK) bash tests/e2e/followup.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/lifecycle.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/review.sh $(abspath $(BIN))
+	@$(E2E_LOCK) bash tests/e2e/intake.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/oauth.sh $(abspath $(BIN))
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
