@@ -296,7 +296,9 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 				if (v[i].note[k] == '\n')
 					fputs("; ", out);
 				else
-					fputc((unsigned char)v[i].note[k] < 0x20 ? ' ' : v[i].note[k], out);
+					fputc((unsigned char)v[i].note[k] < 0x20 ? ' '
+					                                         : v[i].note[k],
+					      out);
 			}
 			fputc(')', out);
 		}
