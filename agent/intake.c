@@ -53,11 +53,14 @@
 /* Longest key kept (RFC 5322 lines are at most 998 characters). */
 #define KEY_MAX 998
 
-static const char *const outcome_names[] = {"referral", "touch",   "reply",     "held",
+/* The outcomes by name; a held message is named by its status. */
+static const char *const outcome_names[] = {"referral", "touch",   "reply",     NULL,
                                             "review",   "ignored", "duplicate", "error"};
 
 const char *intake_outcome_name(enum intake_outcome o)
 {
+	if (o == INTAKE_HELD)
+		return status_name(STATUS_HELD);
 	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "?";
 }
 
@@ -700,7 +703,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			intake_settle(d, "introduction");
 			return 0;
 		}
-		set_outcome(d, INTAKE_HELD, "held");
+		set_outcome(d, INTAKE_HELD, status_name(STATUS_HELD));
 		set_why(d, "%zu leads is more than max_leads %d: looks like a mass mailing",
 		        d->nleads, in->cfg->max_leads);
 		return 0;
@@ -873,7 +876,7 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_HELD)
 		return 0;
 
-	d->status = d->outcome == INTAKE_HELD ? "held" : "new";
+	d->status = status_name(d->outcome == INTAKE_HELD ? STATUS_HELD : STATUS_NEW);
 	fill_details(in, m, d);
 	if (lookup_existing(in, d) < 0)
 		return -1;
@@ -1050,7 +1053,7 @@ static int new_referral(struct intake *in, const struct message *m, const struct
 	struct event_rec e = {
 	        .at = now,
 	        .actor = d->referrer_email ? d->referrer_email : "agent",
-	        .kind = d->outcome == INTAKE_HELD ? "held" : "created",
+	        .kind = d->outcome == INTAKE_HELD ? status_name(STATUS_HELD) : "created",
 	        .new_status = d->status,
 	        .detail = detail,
 	        .message_id = msg_id,

@@ -429,7 +429,7 @@ void intake_settle(struct intake_decision *d, const char *what)
 	} else if (d->confidence >= INTAKE_HOLD_AT) {
 		d->outcome = INTAKE_HELD;
 		free(d->kind);
-		d->kind = xstrdup("held");
+		d->kind = xstrdup(status_name(STATUS_HELD));
 		free(d->why);
 		d->why = xasprintf("thin evidence for %s: confidence %d, a referral needs %d (%s)",
 		                   what, d->confidence, INTAKE_REFER_AT, ev ? ev : "none");

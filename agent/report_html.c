@@ -231,7 +231,7 @@ static void kpis(struct page *p)
 	snprintf(n, sizeof(n), "%" PRId64, r->total);
 	kpi(p, "referrals", n, n, "referrals made", 0);
 	snprintf(n, sizeof(n), "%" PRId64, won);
-	kpi(p, "won", n, n, "of them won", 0);
+	kpi(p, status_name(STATUS_WON), n, n, "of them won", 0);
 	snprintf(n, sizeof(n), "%.2f", r->won_value);
 	kpi(p, "won_value", n, money(p, r->won_value, s, sizeof(s)), "won value", 0);
 	snprintf(n, sizeof(n), "%.4f", report_conversion(won, lost));
@@ -486,7 +486,8 @@ static void goal_chart(struct page *p, const char *kind, const char *title, int 
 	char id[32];
 
 	for (size_t i = 0; i < r->nmonths; i++) {
-		int64_t v = strcmp(kind, "won") == 0 ? r->months[i].won : r->months[i].referrals;
+		int64_t v =
+		        strcmp(kind, "referrals") != 0 ? r->months[i].won : r->months[i].referrals;
 
 		if ((double)v > max)
 			max = (double)v;
@@ -502,7 +503,7 @@ static void goal_chart(struct page *p, const char *kind, const char *title, int 
 	grid(p, x0, x1, y0, h, max, 0);
 	for (size_t i = 0; i < r->nmonths; i++) {
 		const struct report_month *m = &r->months[i];
-		int64_t v = strcmp(kind, "won") == 0 ? m->won : m->referrals;
+		int64_t v = strcmp(kind, "referrals") != 0 ? m->won : m->referrals;
 		double bh = bar_len((double)v, max, h), cx = x0 + band * ((double)i + 0.5),
 		       bw = band * 0.6;
 
@@ -544,7 +545,7 @@ static void goals(struct page *p)
 	if (r->goal_referrals > 0)
 		goal_chart(p, "referrals", "Referrals", r->goal_referrals);
 	if (r->goal_won > 0)
-		goal_chart(p, "won", "Wins", r->goal_won);
+		goal_chart(p, status_name(STATUS_WON), "Wins", r->goal_won);
 	fputs("</div>\n<div class=\"legend\"><span><i style=\"background:#2f855a\"></i>goal met"
 	      "</span><span><i style=\"background:#d69e2e\"></i>below the goal</span></div>\n",
 	      p->f);

@@ -285,8 +285,23 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 		        v[i].template, v[i].recipient, due, v[i].attempts);
 		if (v[i].referral_id)
 			fprintf(out, "#%" PRId64, v[i].referral_id);
-		if (v[i].note)
-			fprintf(out, " (%s)", v[i].note);
+		if (v[i].note && *v[i].note) {
+			/* a note is lines of facts (jobnote.h): one line here */
+			size_t len = strlen(v[i].note);
+
+			fputs(" (", out);
+			while (len > 0 && v[i].note[len - 1] == '\n')
+				len--;
+			for (size_t k = 0; k < len; k++) {
+				if (v[i].note[k] == '\n')
+					fputs("; ", out);
+				else
+					fputc((unsigned char)v[i].note[k] < 0x20 ? ' '
+					                                         : v[i].note[k],
+					      out);
+			}
+			fputc(')', out);
+		}
 		if (v[i].last_error && !(pending && v[i].attempts == 0))
 			fprintf(out, " %s", v[i].last_error);
 		fputc('\n', out);
@@ -349,8 +364,8 @@ static json_t *referrer_json(const struct report_referrer *t)
 	set_str(o, "name", t->name);
 	set_str(o, "email", t->email);
 	json_object_set_new(o, "referrals", json_integer(t->referrals));
-	json_object_set_new(o, "won", json_integer(t->won));
-	json_object_set_new(o, "lost", json_integer(t->lost));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(t->won));
+	json_object_set_new(o, status_name(STATUS_LOST), json_integer(t->lost));
 	json_object_set_new(o, "won_value", json_real(t->won_value));
 	json_object_set_new(o, "conversion", json_real(report_conversion(t->won, t->lost)));
 	json_object_set_new(o, "rewards_owed", json_real(t->rewards_owed));
@@ -367,7 +382,7 @@ static json_t *month_json(const struct report_month *m)
 	set_str(o, "month", m->label);
 	set_time(o, "start", m->start);
 	json_object_set_new(o, "referrals", json_integer(m->referrals));
-	json_object_set_new(o, "won", json_integer(m->won));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(m->won));
 	json_object_set_new(o, "won_value", json_real(m->won_value));
 	return o;
 }
@@ -379,11 +394,11 @@ static json_t *rep_json(const struct report_rep *p)
 	set_str(o, "name", p->name);
 	set_str(o, "email", p->email);
 	json_object_set_new(o, "referrals", json_integer(p->referrals));
-	json_object_set_new(o, "won", json_integer(p->won));
-	json_object_set_new(o, "lost", json_integer(p->lost));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(p->won));
+	json_object_set_new(o, status_name(STATUS_LOST), json_integer(p->lost));
 	json_object_set_new(o, "won_value", json_real(p->won_value));
 	json_object_set_new(o, "conversion", json_real(report_conversion(p->won, p->lost)));
-	json_object_set_new(o, "contacted", json_integer(p->contacted));
+	json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(p->contacted));
 	json_object_set_new(o, "first_contact_median_hours",
 	                    hours_or_null(p->contacted, p->first_contact_median));
 	json_object_set_new(o, "first_contact_p90_hours",
@@ -412,7 +427,7 @@ static void report_json(FILE *out, const struct report *r, const struct config *
 	json_object_set_new(o, "won_value", json_real(r->won_value));
 	json_object_set_new(o, "won_in_window", json_integer(r->won_in_window));
 	json_object_set_new(o, "won_in_window_value", json_real(r->won_in_window_value));
-	json_object_set_new(o, "contacted", json_integer(r->contacted));
+	json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(r->contacted));
 	json_object_set_new(o, "first_contact_median_hours",
 	                    hours_or_null(r->contacted, r->first_contact_median));
 	json_object_set_new(o, "first_contact_mean_hours",
