@@ -605,8 +605,8 @@ void view_businesses(FILE *out, const struct report_business *v, size_t n, const
 	fprintf(out, "%zu business%s; referrals made in the last %d days:\n", n, n == 1 ? "" : "es",
 	        days);
 	fprintf(out, "  %-24s %9s %5s %5s %10s %14s %7s %5s %12s %12s\n", "business", "referrals",
-	        "won", "lost", "conversion", "won value", "waiting", "held", "rewards owed",
-	        "paid");
+	        status_name(STATUS_WON), status_name(STATUS_LOST), "conversion", "won value",
+	        "waiting", status_name(STATUS_HELD), "rewards owed", "paid");
 	for (size_t i = 0; i < n; i++)
 		business_text(out, v[i].key, &v[i].r, cfg);
 	business_text(out, "(all)", &t, cfg);
