@@ -110,6 +110,9 @@ enum stmt_id {
 	ST_REPORT_REWARDS,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
+	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */
+	ST_JOBS_ADD3,
+	ST_JOBS_ADD4,
 	ST_JOBS_DUE,
 	ST_JOB_NEXT_DUE,
 	ST_JOB_CLAIM,
@@ -139,6 +142,16 @@ struct stmt_def {
 };
 
 extern const struct stmt_def stmt_def[ST__COUNT];
+
+/* The most rows ST_JOBS_ADD<n> writes, and the parameter names of row n
+ * (1-based) in the order of struct job_rec. */
+#define JOBS_ADD_MAX 4
+#define JOB_PARAM_NAMES(n)                                                                         \
+	{                                                                                          \
+		":referral_id_" #n, ":template_" #n, ":recipient_" #n, ":recipient_name_" #n,      \
+		        ":cc_" #n, ":seq_" #n, ":note_" #n, ":due_at_" #n, ":message_key_" #n,     \
+		        ":in_reply_to_" #n, ":refs_" #n                                            \
+	}
 
 /* ---- binding by name (store.c) ---- */
 

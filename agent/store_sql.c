@@ -306,6 +306,17 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 #define CLOSED_STATUSES "(SELECT name FROM statuses WHERE closed)"
 #define CREDIT_STATUSES "(SELECT name FROM statuses WHERE credit)"
 
+/* Several jobs in one INSERT (store_jobs_add): the columns of ST_JOB_ADD,
+ * the parameters of row N suffixed _N (JOB_PARAM_NAMES in store_p.h), the
+ * creation time shared. */
+#define JOBS_INSERT                                                                                \
+	"INSERT INTO jobs (referral_id, template, recipient, recipient_name, cc, seq, note,"       \
+	" due_at, next_attempt_at, message_key, in_reply_to, refs, created_at) VALUES "
+#define JOB_ROW(n)                                                                                 \
+	"(:referral_id_" #n ", :template_" #n ", :recipient_" #n ", :recipient_name_" #n           \
+	", :cc_" #n ", :seq_" #n ", :note_" #n ", :due_at_" #n ", :due_at_" #n                     \
+	", :message_key_" #n ", :in_reply_to_" #n ", :refs_" #n ", :at)"
+
 const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
         [ST_COMMIT] = {"commit", "COMMIT"},
@@ -498,6 +509,11 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                         " created_at) VALUES (:referral_id, :template, :recipient,"
                         " :recipient_name, :cc, :seq, :note, :due_at, :due_at, :message_key,"
                         " :in_reply_to, :refs, :at)"},
+        /* a new referral's jobs in one statement: row N binds :template_N ... */
+        [ST_JOBS_ADD2] = {"jobs add", JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2)},
+        [ST_JOBS_ADD3] = {"jobs add", JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2) "," JOB_ROW(3)},
+        [ST_JOBS_ADD4] = {"jobs add",
+                          JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2) "," JOB_ROW(3) "," JOB_ROW(4)},
         [ST_JOBS_DUE] = {"jobs due",
                          JOB_VIEW_SELECT "WHERE state = 'pending' AND next_attempt_at <= :now"
                                          " AND (claimed_until IS NULL OR claimed_until <= :now)"

@@ -313,6 +313,10 @@ struct job_view {
 /* Adds a pending job (recipient stored lower case, next attempt at
  * due_at); sets *id_r (may be NULL).  0 or -1. */
 int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r);
+/* Adds j[0..n) in as few statements as it can (a new referral's jobs in
+ * one: intake makes up to four).  Each row's created_at is j[0].at.
+ * 0 or -1. */
+int store_jobs_add(struct store *st, const struct job_rec *j, size_t n);
 
 /* Pending jobs due at now (next attempt <= now, not claimed by a live
  * lease), earliest first, at most limit.  Uses the partial index on
