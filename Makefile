@@ -132,6 +132,7 @@ unit: $(BIN) $(UNIT_BINS)
 
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
+	@bash tests/ingest_faults.sh $(abspath $(BIN))
 
 # The mail world listens on fixed loopback ports: two checkouts testing at
 # once take turns (flock) instead of fighting over them.  -o: the test's

@@ -308,6 +308,7 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fflush(stdout);
+	/* only what was committed counts; the rest is said on its own */
 	fprintf(stderr,
 	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
 	        "%zu held, %zu ignored, %zu duplicate, %zu error\n",
@@ -315,6 +316,19 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	        stats.by_outcome[INTAKE_TOUCH], stats.by_outcome[INTAKE_REPLY],
 	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_IGNORED],
 	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
+	if (stats.not_committed)
+		fprintf(stderr,
+		        "refagent: %zu messages not committed: processed again by the next run\n",
+		        stats.not_committed);
+	if (stats.files_failed && stats.files_left)
+		fprintf(stderr,
+		        "refagent: %zu files could not be written, %zu files not processed\n",
+		        stats.files_failed, stats.files_left);
+	else if (stats.files_failed)
+		fprintf(stderr, "refagent: %zu files could not be written\n", stats.files_failed);
+	if (stats.skipped)
+		fprintf(stderr, "refagent: %zu folder entries skipped: not regular files\n",
+		        stats.skipped);
 	return stats.store_failed || stats.failed ? EXIT_WORK : 0;
 }
 
