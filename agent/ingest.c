@@ -50,21 +50,9 @@
 /* Files whose store writes failed in a row before ingest gives up. */
 #define STORE_FAILS_MAX 3
 
-/* One unit of work: a message (or why there is none) and its place. */
-struct unit {
-	size_t file; /* index in job->files */
-	int index;   /* 1-based within an mbox, 0 for a single message */
-	char *raw;   /* the bytes (owned), NULL with err */
-	size_t len;
-	int err; /* errno: the file could not be read; EFBIG: too large */
-};
-
 struct slot {
 	int ready;
-	struct unit u;
-	struct message *m;       /* NULL: not a message (see error) */
-	struct filter_result fr; /* the rules' results for m */
-	char *error;             /* why m is NULL */
+	struct ingest_unit u;
 };
 
 /* An mbox being split, a window of its bytes at a time. */
@@ -77,10 +65,10 @@ struct mbox_reader {
 	int eof;
 };
 
+/* The pipeline: the ring and who may take or write what. */
 struct job {
 	struct intake *in;
-	char **files;
-	size_t nfiles;
+	const struct ingest_source *src;
 	struct slot ring[RING];
 
 	pthread_mutex_t lock;
@@ -89,8 +77,15 @@ struct job {
 	size_t next;          /* next unit number a worker takes */
 	size_t consumed;      /* units the writer is done with */
 	int stop;
-	int done; /* no unit left */
-	/* the input, read under lock */
+	int done; /* the source has no unit left */
+};
+
+/* `ingest`'s source: the files, and what the writer keeps of them. */
+struct files {
+	struct intake *in;
+	char **files;
+	size_t nfiles;
+	/* read under the pipeline's lock */
 	size_t next_file;
 	struct mbox_reader *mbox;
 
@@ -98,8 +93,10 @@ struct job {
 	int quiet;
 	size_t in_batch;
 	size_t batch_by_outcome[INTAKE_ERROR + 1];
-	size_t skip_file;  /* + 1: the units of this file are dropped */
 	size_t file_fails; /* files in a row whose writes failed */
+	size_t last_file;  /* of the unit written last, + 1 */
+	int file_failed;   /* a write of that file failed: its other units are left */
+	char where[1024];  /* that unit: PATH or PATH[i] */
 	struct ingest_stats *stats;
 };
 
@@ -264,7 +261,7 @@ static int mbox_skip(struct mbox_reader *r, size_t *size_r)
 }
 
 /* The next message of r into u.  1 a unit, 0 none left. */
-static int mbox_next(struct mbox_reader *r, size_t max, struct unit *u)
+static int mbox_next(struct mbox_reader *r, size_t max, struct ingest_unit *u)
 {
 	for (;;) {
 		struct mbox_cut c;
@@ -328,7 +325,7 @@ static void mbox_close(struct mbox_reader *r)
 
 /* Opens file i: a single message goes to u whole (or u->err); an mbox
  * becomes job->mbox and gives nothing yet.  1 when u is set. */
-static int open_file(struct job *job, size_t i, struct unit *u)
+static int open_file(struct files *job, size_t i, struct ingest_unit *u)
 {
 	const char *path = job->files[i];
 	size_t max = (size_t)job->in->cfg->max_message_size;
@@ -376,11 +373,11 @@ fail:
 }
 
 /* The next unit, under the lock.  1 a unit, 0 none left. */
-static int take_unit(struct job *job, struct unit *u)
+static int files_take(void *arg, struct ingest_unit *u)
 {
+	struct files *job = arg;
 	size_t max = (size_t)job->in->cfg->max_message_size;
 
-	memset(u, 0, sizeof(*u));
 	for (;;) {
 		if (job->mbox) {
 			u->file = job->mbox->file;
@@ -400,26 +397,26 @@ static int take_unit(struct job *job, struct unit *u)
 
 /* ---- workers: parse, run the rules ---- */
 
-static void parse_unit(struct job *job, struct slot *s)
+static void parse_unit(struct job *job, struct ingest_unit *u)
 {
-	if (s->u.err)
+	if (u->err || u->raw == NULL)
 		return;
-	if (message_parse(s->u.raw, s->u.len, &s->m, &s->error) != 0)
+	if (message_parse(u->raw, u->len, &u->m, &u->error) != 0)
 		return; /* the raw bytes are kept for the record */
 	/* the context (a trim by the rules) is made here, on the worker */
-	s->m->context = filter_context(job->in->filters, s->m->body);
-	filter_run(job->in->filters, s->m, 0, &s->fr);
-	free(s->u.raw);
-	s->u.raw = NULL;
+	u->m->context = filter_context(job->in->filters, u->m->body);
+	filter_run(job->in->filters, u->m, 0, &u->fr);
+	free(u->raw);
+	u->raw = NULL;
 }
 
-static void slot_clear(struct slot *s)
+static void unit_clear(struct ingest_unit *u)
 {
-	message_free(s->m);
-	filter_result_clear(&s->fr);
-	free(s->error);
-	free(s->u.raw);
-	memset(s, 0, sizeof(*s));
+	message_free(u->m);
+	filter_result_clear(&u->fr);
+	free(u->error);
+	free(u->raw);
+	memset(u, 0, sizeof(*u));
 }
 
 static void *worker(void *arg)
@@ -430,15 +427,16 @@ static void *worker(void *arg)
 	for (;;) {
 		size_t i;
 		struct slot *s;
-		struct unit u;
+		struct ingest_unit u = {0};
 
 		pthread_mutex_lock(&job->lock);
 		while (!job->stop && !job->done && job->next >= job->consumed + RING)
 			pthread_cond_wait(&job->space, &job->lock);
-		if (job->stop || job->done || !take_unit(job, &u)) {
+		if (job->stop || job->done || !job->src->take(job->src->arg, &u)) {
 			job->done = 1;
 			pthread_cond_broadcast(&job->ready);
 			pthread_mutex_unlock(&job->lock);
+			unit_clear(&u);
 			return NULL;
 		}
 		i = job->next++;
@@ -448,9 +446,9 @@ static void *worker(void *arg)
 		 * is freed here, on the thread that allocated it (freeing
 		 * another thread's memory would contend on its malloc arena). */
 		s = &job->ring[i % RING];
-		slot_clear(s);
+		unit_clear(&s->u);
 		s->u = u;
-		parse_unit(job, s);
+		parse_unit(job, &s->u);
 
 		pthread_mutex_lock(&job->lock);
 		s->ready = 1;
@@ -459,11 +457,82 @@ static void *worker(void *arg)
 	}
 }
 
-/* ---- the writer: decide and store, in order ---- */
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *src)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+	pthread_t tid[MAX_THREADS];
+	int nthreads = threads > 0 ? threads : online_cpus(), started = 0, rc = 0;
+
+	job->in = in;
+	job->src = src;
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_cond_init(&job->ready, NULL);
+	pthread_cond_init(&job->space, NULL);
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	/* Messages are allocated on the workers and freed here; without this
+	 * glibc hands memory back to the kernel after every few messages, and
+	 * each brk shrink costs a TLB shootdown on every core. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	message_init(); /* before any thread parses */
+	for (int t = 0; t < nthreads; t++) {
+		if (pthread_create(&tid[t], NULL, worker, job) != 0)
+			break;
+		started++;
+	}
+	if (started == 0)
+		fatal("cannot start a parsing thread: %s", strerror(errno));
+
+	/* the writer: every unit in order */
+	for (size_t i = 0; rc == 0; i++) {
+		struct slot *s = &job->ring[i % RING];
+
+		pthread_mutex_lock(&job->lock);
+		while (!s->ready && !(job->done && i >= job->next))
+			pthread_cond_wait(&job->ready, &job->lock);
+		pthread_mutex_unlock(&job->lock);
+		if (!s->ready)
+			break; /* every unit written */
+		rc = src->write(src->arg, &s->u);
+
+		pthread_mutex_lock(&job->lock);
+		s->ready = 0; /* the worker that reuses the slot frees it */
+		job->consumed = i + 1;
+		if (rc != 0)
+			job->stop = 1;
+		pthread_cond_broadcast(&job->space);
+		pthread_mutex_unlock(&job->lock);
+	}
+
+	pthread_mutex_lock(&job->lock);
+	job->stop = 1;
+	pthread_cond_broadcast(&job->space);
+	pthread_mutex_unlock(&job->lock);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	/* after a stop, slots parsed ahead are still full */
+	for (size_t i = 0; i < RING; i++)
+		unit_clear(&job->ring[i].u);
+	pthread_cond_destroy(&job->space);
+	pthread_cond_destroy(&job->ready);
+	pthread_mutex_destroy(&job->lock);
+	free(job);
+	return rc ? -1 : 0;
+}
+
+/* ---- the files' writer: decide and store, in order ---- */
 
 /* The batch is gone: nothing of it was committed, and a new run processes
  * it again. */
-static void batch_lost(struct job *job)
+static void batch_lost(struct files *job)
 {
 	store_rollback(job->in->st);
 	job->stats->not_committed += job->in_batch;
@@ -472,15 +541,15 @@ static void batch_lost(struct job *job)
 	job->stats->store_failed = 1;
 }
 
-/* Commits the batch; where names the message that ends it. */
-static int commit_batch(struct job *job, const char *where)
+/* Commits the batch; job->where names the message that ends it. */
+static int commit_batch(struct files *job)
 {
 	struct store *st = job->in->st;
 
 	if (job->in_batch == 0)
 		return 0;
 	if (store_commit(st) != 0) {
-		log_error("%s: %s", where, store_error(st));
+		log_error("%s: %s", job->where, store_error(st));
 		batch_lost(job);
 		return -1;
 	}
@@ -492,11 +561,12 @@ static int commit_batch(struct job *job, const char *where)
 	return 0;
 }
 
-static int write_item(struct job *job, const char *where, struct slot *s)
+static int write_item(struct files *job, struct ingest_unit *u)
 {
 	struct store *st = job->in->st;
-	struct intake_source src = {.path = job->files[s->u.file]};
+	struct intake_source src = {.path = job->files[u->file]};
 	struct intake_result res = {0};
+	const char *where = job->where;
 	int rc;
 
 	if (job->in_batch == 0 && store_begin(st) != 0) {
@@ -505,10 +575,10 @@ static int write_item(struct job *job, const char *where, struct slot *s)
 		job->stats->not_committed++;
 		return -1;
 	}
-	if (s->m)
-		rc = intake_parsed(job->in, s->m, &s->fr, &src, &res);
+	if (u->m)
+		rc = intake_parsed(job->in, u->m, &u->fr, &src, &res);
 	else
-		rc = intake_unparsable(job->in, s->u.raw, s->u.len, s->error, &src, &res);
+		rc = intake_unparsable(job->in, u->raw, u->len, u->error, &src, &res);
 	if (rc != 0) {
 		log_error("%s: %s", where, store_error(st));
 		job->in_batch++; /* this message is lost with the batch */
@@ -531,150 +601,85 @@ static int write_item(struct job *job, const char *where, struct slot *s)
 	}
 	free(res.why);
 	if (job->in_batch >= INGEST_BATCH)
-		return commit_batch(job, where);
+		return commit_batch(job);
 	return 0;
 }
 
-/* Writes the unit of slot s.  0, or -1 when the store failed. */
-static int write_slot(struct job *job, struct slot *s, char *where, size_t size)
+/* Writes unit u.  0, or -1 when the store failed. */
+static int write_unit(struct files *job, struct ingest_unit *u)
 {
-	const char *path = job->files[s->u.file];
+	const char *path = job->files[u->file];
+	const char *where = job->where;
 
-	if (s->u.index > 0)
-		snprintf(where, size, "%s[%d]", path, s->u.index);
+	if (u->index > 0)
+		snprintf(job->where, sizeof(job->where), "%s[%d]", path, u->index);
 	else
-		snprintf(where, size, "%s", path);
-	if (s->u.err == EFBIG && s->u.index > 0) {
+		snprintf(job->where, sizeof(job->where), "%s", path);
+	if (u->err == EFBIG && u->index > 0) {
 		log_error("%s: a message of %zu bytes, larger than max_message_size (%ld bytes); "
 		          "skipped",
-		          where, s->u.len, job->in->cfg->max_message_size);
+		          where, u->len, job->in->cfg->max_message_size);
 		job->stats->failed = 1;
 		return 0;
 	}
-	if (s->u.err == EFBIG) {
+	if (u->err == EFBIG) {
 		log_error("%s: larger than max_message_size (%ld bytes); not read", where,
 		          job->in->cfg->max_message_size);
 		job->stats->failed = 1;
 		return 0;
 	}
-	if (s->u.err) {
-		log_error("%s: %s", where, strerror(s->u.err));
+	if (u->err) {
+		log_error("%s: %s", where, strerror(u->err));
 		job->stats->failed = 1;
 		return 0;
 	}
-	return write_item(job, where, s);
+	return write_item(job, u);
 }
 
-/* The writer's loop over the units, in order. */
-static void write_all(struct job *job)
+/* The writer's step for each unit, in order: 0, or -1 to stop. */
+static int files_write(void *arg, struct ingest_unit *u)
 {
-	size_t last_file = (size_t)-1;
-	int file_failed = 0;
-	char where[1024] = "";
+	struct files *job = arg;
 
-	for (size_t i = 0;; i++) {
-		struct slot *s = &job->ring[i % RING];
-		int stop = 0;
-
-		pthread_mutex_lock(&job->lock);
-		while (!s->ready && !(job->done && i >= job->next))
-			pthread_cond_wait(&job->ready, &job->lock);
-		pthread_mutex_unlock(&job->lock);
-		if (!s->ready)
-			break; /* every unit written */
-
-		if (s->u.file != last_file) {
-			/* a file done without a store failure ends a run of them */
-			if (last_file != (size_t)-1 && !file_failed)
-				job->file_fails = 0;
-			last_file = s->u.file;
-			file_failed = 0;
-		}
-		if (file_failed) {
-			if (!s->u.err)
-				job->stats->not_committed++;
-		} else if (write_slot(job, s, where, sizeof(where)) != 0) {
-			/* the rest of this file is left to the next run */
-			file_failed = 1;
-			job->stats->files_failed++;
-			if (++job->file_fails >= STORE_FAILS_MAX) {
-				job->stats->files_left = job->nfiles - s->u.file - 1;
-				log_error("stopping after %d files in a row could not be written",
-				          STORE_FAILS_MAX);
-				stop = 1;
-			}
-		}
-
-		pthread_mutex_lock(&job->lock);
-		s->ready = 0; /* the worker that reuses the slot frees it */
-		job->consumed = i + 1;
-		if (stop)
-			job->stop = 1;
-		pthread_cond_broadcast(&job->space);
-		pthread_mutex_unlock(&job->lock);
-		if (stop)
-			return;
+	if (u->file + 1 != job->last_file) {
+		/* a file done without a store failure ends a run of them */
+		if (job->last_file != 0 && !job->file_failed)
+			job->file_fails = 0;
+		job->last_file = u->file + 1;
+		job->file_failed = 0;
 	}
-	commit_batch(job, where);
-}
-
-static int online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+	if (job->file_failed) {
+		/* the rest of a file that failed is left to the next run */
+		if (!u->err)
+			job->stats->not_committed++;
+		return 0;
+	}
+	if (write_unit(job, u) == 0)
+		return 0;
+	job->file_failed = 1;
+	job->stats->files_failed++;
+	if (++job->file_fails < STORE_FAILS_MAX)
+		return 0;
+	job->stats->files_left = job->nfiles - u->file - 1;
+	log_error("stopping after %d files in a row could not be written", STORE_FAILS_MAX);
+	return -1;
 }
 
 int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int threads,
                  struct ingest_stats *stats)
 {
-	struct job job = {0};
+	struct files job = {.in = in, .quiet = quiet, .stats = stats};
+	struct ingest_source src = {files_take, files_write, &job};
 	size_t cap = 0;
-	pthread_t tid[MAX_THREADS];
-	int nthreads = threads > 0 ? threads : online_cpus(), started = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < n; i++)
 		expand(paths[i], &job.files, &job.nfiles, &cap, stats);
-	job.in = in;
-	job.quiet = quiet;
-	job.stats = stats;
-	pthread_mutex_init(&job.lock, NULL);
-	pthread_cond_init(&job.ready, NULL);
-	pthread_cond_init(&job.space, NULL);
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	/* Messages are allocated on the workers and freed here; without this
-	 * glibc hands memory back to the kernel after every few messages, and
-	 * each brk shrink costs a TLB shootdown on every core. */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_TOP_PAD, 16 << 20);
-	message_init(); /* before any thread parses */
-	for (int t = 0; t < nthreads; t++) {
-		if (pthread_create(&tid[t], NULL, worker, &job) != 0)
-			break;
-		started++;
-	}
-	if (started == 0)
-		fatal("cannot start a parsing thread: %s", strerror(errno));
-
-	write_all(&job);
-
-	pthread_mutex_lock(&job.lock);
-	job.stop = 1;
-	pthread_cond_broadcast(&job.space);
-	pthread_mutex_unlock(&job.lock);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
-	/* after a stop, slots parsed ahead are still full */
-	for (size_t i = 0; i < RING; i++)
-		slot_clear(&job.ring[i]);
+	if (ingest_pipeline(in, threads, &src) == 0)
+		commit_batch(&job);
 	mbox_close(job.mbox);
 	for (size_t i = 0; i < job.nfiles; i++)
 		free(job.files[i]);
 	free(job.files);
-	pthread_cond_destroy(&job.space);
-	pthread_cond_destroy(&job.ready);
-	pthread_mutex_destroy(&job.lock);
 	return stats->failed || stats->store_failed ? -1 : 0;
 }

@@ -20,6 +20,7 @@
 #define REFAGENT_INGEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "intake.h"
 
@@ -45,5 +46,42 @@ struct ingest_stats {
  */
 int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int threads,
                  struct ingest_stats *stats);
+
+/* ---- the pipeline, for other sources of messages (fetch.c) ---- */
+
+/* One message on its way through the pipeline. */
+struct ingest_unit {
+	/* set by the source's take */
+	char *raw; /* the bytes (malloc'd, the pipeline frees them); NULL: none */
+	size_t len;
+	int err;     /* errno: no bytes to parse (the source says why) */
+	size_t file; /* the source's own: which file, which message of an mbox, */
+	int index;   /* which UID */
+	uint32_t uid;
+	/* set by a worker when raw is set and err is 0: the parsed message
+	 * with its context and the rules' results, or error (raw is kept) */
+	struct message *m;
+	struct filter_result fr;
+	char *error;
+};
+
+struct ingest_source {
+	/* Called under the pipeline's lock, by one worker at a time: fills
+	 * *u (zeroed) with the next unit and returns 1, or returns 0 when
+	 * there is none left (for now: a source that failed says so itself). */
+	int (*take)(void *arg, struct ingest_unit *u);
+	/* Called on the calling thread for each unit, in take order: decide
+	 * and store.  0 goes on, -1 stops the pipeline. */
+	int (*write)(void *arg, struct ingest_unit *u);
+	void *arg;
+};
+
+/*
+ * Runs src through the pipeline: threads workers (0: one per CPU, at most
+ * 4) take units and parse them (context, rules) in parallel, this thread
+ * writes them in order.  Returns 0 when every unit was written, -1 when
+ * write stopped it.
+ */
+int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *src);
 
 #endif
