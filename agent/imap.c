@@ -1281,6 +1281,114 @@ int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char
 	return ret;
 }
 
+int imap_fetch_many(struct imap *im, const uint32_t *uids, size_t n, struct imap_msg *out,
+                    char **error_r)
+{
+	struct mailimap_set *set;
+	struct mailimap_fetch_type *ft;
+	struct mailimap_fetch_att *att;
+	clist *result = NULL;
+	clistiter *c;
+	struct sigpipe_guard g;
+	double t0;
+	int r, ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct imap_msg){.uid = uids[i], .gone = 1};
+	if (n == 0)
+		return 0;
+	if (check_usable(im, error_r) != 0)
+		return -1;
+
+	/* the UIDs as ranges: a run of new mail is one "first:last" */
+	set = must(mailimap_set_new_empty());
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (uids[i] == 0 ||
+		    mailimap_set_add_interval(set, uids[i], uids[j]) != MAILIMAP_NO_ERROR)
+			fatal("out of memory (IMAP set)");
+		i = j + 1;
+	}
+	att = must(mailimap_fetch_att_new_body_peek_section_partial(
+	        must(mailimap_section_new(NULL)), 0, IMAP_MAX_MESSAGE + 1));
+	ft = must(mailimap_fetch_type_new_fetch_att(att));
+	sigpipe_ignore(&g);
+	t0 = mono_now();
+	r = mailimap_uid_fetch(im->s, set, ft, &result);
+	sigpipe_restore(&g);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r == MAILIMAP_ERROR_UID_FETCH && no_means_expunged(im->s)) {
+		/* some of them went meanwhile: one at a time tells which */
+		for (size_t i = 0; i < n && ret == 0; i++) {
+			int one = imap_fetch(im, uids[i], &out[i].data, &out[i].len, error_r);
+
+			if (one < 0)
+				ret = -1;
+			out[i].gone = one == 1;
+		}
+		for (size_t i = 0; i < n && ret != 0; i++) {
+			free(out[i].data);
+			out[i].data = NULL;
+		}
+		return ret;
+	}
+	if (r != MAILIMAP_NO_ERROR) {
+		char *what = xasprintf("UID FETCH %u:%u", (unsigned)uids[0], (unsigned)uids[n - 1]);
+		char *msg = imap_err(im, r, t0, what);
+
+		free(what);
+		return set_err(error_r, msg);
+	}
+
+	for (c = clist_begin(result); c != NULL && ret == 0; c = clist_next(c)) {
+		struct mailimap_msg_att *ma = clist_content(c);
+		struct mailimap_msg_att_static *u = att_find(ma, MAILIMAP_MSG_ATT_UID);
+		struct mailimap_msg_att_static *b = att_find(ma, MAILIMAP_MSG_ATT_BODY_SECTION);
+		struct mailimap_msg_att_body_section *sec;
+		size_t lo = 0, hi = n;
+
+		if (u == NULL || b == NULL)
+			continue; /* unsolicited FETCH (flags of another message) */
+		/* which of ours: the UIDs are ascending */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (uids[mid] < u->att_data.att_uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= n || uids[lo] != u->att_data.att_uid || out[lo].data != NULL)
+			continue;
+		sec = b->att_data.att_body_section;
+		if (sec == NULL || sec->sec_body_part == NULL)
+			continue; /* BODY[] NIL: gone */
+		if (sec->sec_length > IMAP_MAX_MESSAGE) {
+			ret = set_err(error_r, xasprintf("imap %s: message UID %u is larger than "
+			                                 "%u bytes",
+			                                 im->label, (unsigned)uids[lo],
+			                                 (unsigned)IMAP_MAX_MESSAGE));
+			break;
+		}
+		out[lo].data = xmalloc(sec->sec_length + 1);
+		memcpy(out[lo].data, sec->sec_body_part, sec->sec_length);
+		out[lo].data[sec->sec_length] = '\0';
+		out[lo].len = sec->sec_length;
+		out[lo].gone = 0;
+	}
+	mailimap_fetch_list_free(result);
+	if (ret != 0)
+		for (size_t i = 0; i < n; i++) {
+			free(out[i].data);
+			out[i].data = NULL;
+		}
+	return ret;
+}
+
 /* --- IDLE ------------------------------------------------------------------ */
 
 /* Waits for wake_fd or the deadline; used without IDLE support. */
