@@ -3,9 +3,9 @@
 #   make            build build/refagent
 #   make deps       install the Debian packages that are missing (as root),
 #                   or print the one apt-get line to run
-#   make check      deps + build + every test (unit, intake cases, end-to-end
-#                   against Dovecot and Postfix on loopback, corpus under
-#                   sanitizers)
+#   make check      deps + build + every test (unit, intake cases, the report
+#                   page in headless chromium, end-to-end against Dovecot and
+#                   Postfix on loopback, corpus under sanitizers)
 #   make demo       deps + build + the agent at work on a loopback mail world
 #   make lint       clang-format check and banned functions
 #   make bench      ingest benchmark beside the peers in ../shared/bench
@@ -20,6 +20,9 @@ SANITIZE ?=
 CC       ?= cc
 PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpcre2-8 libcurl inih jansson libxml-2.0
 TEST_PKGS := cmocka
+# libcsv (Debian's libcsv-dev) ships no pkg-config file: its header is
+# checked by pkgcheck and it is linked by name.
+NOPC_LIBS := -lcsv
 
 ifeq ($(SANITIZE),1)
 BUILD    ?= build-san
@@ -32,7 +35,7 @@ OPT      := -O2
 endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NOPC_LIBS) -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -70,7 +73,7 @@ VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --a
 endif
 DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 
-.PHONY: fuzz fuzz-replay all deps check unit cli e2e corpus demo lint bench clean install uninstall \
+.PHONY: fuzz fuzz-replay all deps check unit cli browser e2e corpus demo lint bench clean install uninstall \
         installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
@@ -79,6 +82,9 @@ all: $(BIN)
 pkgcheck:
 	@pkg-config --exists $(PKGS) || { \
 	  echo "refagent: missing libraries: $$(for p in $(PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
+	  echo "refagent: run 'make deps' (as root it installs them)" >&2; exit 2; }
+	@printf '#include <csv.h>\nint x = CSV_STRICT;\n' | $(CC) -x c -fsyntax-only - 2>/dev/null || { \
+	  echo "refagent: missing libraries: libcsv (csv.h)" >&2; \
 	  echo "refagent: run 'make deps' (as root it installs them)" >&2; exit 2; }
 
 # V=1 shows the full compiler lines
@@ -123,6 +129,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory cli
+	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory installcheck
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory corpus
@@ -133,6 +140,11 @@ unit: $(BIN) $(UNIT_BINS)
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
 	@bash tests/ingest_faults.sh $(abspath $(BIN))
+
+# report --html in a real headless browser (Debian's chromium), against
+# report --json
+browser: $(BIN)
+	@bash tests/browser/report.sh $(abspath $(BIN))
 
 # The mail world listens on fixed loopback ports: two checkouts testing at
 # once take turns (flock) instead of fighting over them.  -o: the test's

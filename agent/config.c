@@ -127,6 +127,7 @@ static const struct setting settings[] = {
         {"schedule", "max_per_day", T_INT, "5", OFF(max_per_day), 1, 1000},
         {"schedule", "expire_days", T_INT, "60", OFF(expire_days), 0, 3650},
         {"schedule", "update_on_lost", T_BOOL, "no", OFF(update_on_lost), 0, 0},
+        {"schedule", "weekly_summary", T_BOOL, "yes", OFF(weekly_summary), 0, 0},
 
         {"security", "authserv_id", T_STRING, NULL, OFF(authserv_id), 0, 0},
 
@@ -142,6 +143,12 @@ static const struct setting settings[] = {
         {"rewards", "staff_cap", T_MONEY, "0", OFF(reward_cap[2]), 0, 0},
         {"rewards", "partners", T_STRING, NULL, OFF(partners), 0, 0},
         {"rewards", "credit", T_CHOICE, "first|last", OFF(credit_last), 0, 0},
+
+        {"goals", "referrals_per_month", T_INT, "0", OFF(goal_referrals), 0, 1000000},
+        {"goals", "won_per_month", T_INT, "0", OFF(goal_won), 0, 1000000},
+
+        /* every other [reps] line is "email = Full Name" (add_rep) */
+        {"reps", "digest", T_STRING, "no", OFF(rep_digest), 0, 0},
 };
 
 struct loader {
@@ -357,6 +364,18 @@ static const char *choice_words(const char *choices)
 	return out;
 }
 
+/* yes, true, on, 1 (sets *on_r to 1) or no, false, off, 0 (to 0): 1; else 0. */
+static int bool_word(const char *v, int *on_r)
+{
+	if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") || str_ieq(v, "1"))
+		*on_r = 1;
+	else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") || str_ieq(v, "0"))
+		*on_r = 0;
+	else
+		return 0;
+	return 1;
+}
+
 static int set_value(struct loader *l, const struct setting *s, const char *value)
 {
 	void *dst = (char *)l->cfg + s->off;
@@ -436,12 +455,7 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		break;
 	}
 	case T_BOOL:
-		if (str_ieq(v, "yes") || str_ieq(v, "true") || str_ieq(v, "on") || str_ieq(v, "1"))
-			*(int *)dst = 1;
-		else if (str_ieq(v, "no") || str_ieq(v, "false") || str_ieq(v, "off") ||
-		         str_ieq(v, "0"))
-			*(int *)dst = 0;
-		else {
+		if (!bool_word(v, (int *)dst)) {
 			fault(l, l->line, "%s: '%s' is not yes or no", s->key, v);
 			ok = 0;
 		}
@@ -593,7 +607,16 @@ static int add_rep(struct loader *l, const char *email, const char *name)
 	cfg->reps = xgrow(cfg->reps, &l->reps_cap, cfg->nreps + 1, sizeof(*cfg->reps));
 	cfg->reps[cfg->nreps].email = e;
 	cfg->reps[cfg->nreps].name = str_trim(xstrdup(name));
+	cfg->reps[cfg->nreps].digest = 0; /* resolve_digest, once the file is read */
 	cfg->nreps++;
+	return 0;
+}
+
+static int is_setting(const char *section, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+			return 1;
 	return 0;
 }
 
@@ -628,7 +651,8 @@ static int handler(void *user, const char *section, const char *name, const char
 {
 	struct loader *l = user;
 
-	if (strcmp(section, "reps") == 0) {
+	/* a rep is an address; a [reps] key of settings[] is none */
+	if (strcmp(section, "reps") == 0 && (strchr(name, '@') || !is_setting(section, name))) {
 		add_rep(l, name, value);
 		return 1;
 	}
@@ -842,6 +866,36 @@ static void default_folder(struct loader *l, const char *key, char **dir)
 #endif
 }
 
+/* [reps] digest: yes (every rep), no, or the addresses of the reps who
+ * want one.  Read after the whole file, since the reps may come after the
+ * line. */
+static void resolve_digest(struct loader *l)
+{
+	struct config *cfg = l->cfg;
+	const char *v = cfg->rep_digest ? cfg->rep_digest : "no";
+	char *list, *save = NULL;
+	int on;
+
+	if (bool_word(v, &on)) {
+		for (size_t i = 0; i < cfg->nreps; i++)
+			cfg->reps[i].digest = on;
+		return;
+	}
+	list = str_lower(xstrdup(v));
+	for (char *t = strtok_r(list, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+		size_t i;
+
+		for (i = 0; i < cfg->nreps && strcmp(cfg->reps[i].email, t) != 0; i++)
+			;
+		if (i < cfg->nreps)
+			cfg->reps[i].digest = 1;
+		else
+			fault(l, line_of(l, "reps", "digest"),
+			      "[reps] digest: '%s' is not yes, no or a rep listed in [reps]", t);
+	}
+	free(list);
+}
+
 static void check_config(struct loader *l)
 {
 	struct config *cfg = l->cfg;
@@ -860,6 +914,7 @@ static void check_config(struct loader *l)
 	for (size_t i = 0; i < cfg->nreps; i++)
 		if (cfg->address && strcmp(cfg->reps[i].email, cfg->address) == 0)
 			fault(l, 0, "[reps] %s is the referral address itself", cfg->address);
+	resolve_digest(l);
 }
 
 const char *config_default_path(void)
@@ -970,6 +1025,7 @@ void config_free(struct config *cfg)
 		free(cfg->reps[i].name);
 	}
 	free(cfg->reps);
+	free(cfg->rep_digest);
 	free(cfg);
 }
 

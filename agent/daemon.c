@@ -26,7 +26,8 @@
 /* Longest wait in IDLE before re-issuing it (RFC 2177: under 29 minutes). */
 #define IDLE_MAX    (25 * 60)
 #define BACKOFF_MAX 300
-/* How often check-ins and expiry are looked for. */
+/* How often check-ins, expiry, digests and the weekly summary are looked
+ * for (and at every opening of business hours, when digests fall due). */
 #define CHECKIN_EVERY 3600
 
 static void drain(int fd)
@@ -77,20 +78,24 @@ static int review(struct daemon *d, int64_t now)
 	return 0;
 }
 
-/* The hourly work: check-ins with active referrers, and expiry of
- * referrals nobody touched for expire_days. */
+/* The hourly work: check-ins with active referrers, expiry of referrals
+ * nobody touched for expire_days, the reps' digests and the weekly
+ * summary. */
 static int maintain(struct daemon *d, int64_t now)
 {
-	int n = 0, x = 0;
+	int n = 0, x = 0, p = 0;
 
 	if (store_begin(d->st) < 0 || schedule_checkins(d->st, d->cfg, now, &n) < 0 ||
-	    lifecycle_expire(d->st, d->cfg, now, &x) < 0 || store_commit(d->st) < 0) {
-		log_error("check-ins and expiry: %s", store_error(d->st));
+	    lifecycle_expire(d->st, d->cfg, now, &x) < 0 ||
+	    schedule_periodic(d->st, d->cfg, now, &p) < 0 || store_commit(d->st) < 0) {
+		log_error("check-ins, expiry, digests: %s", store_error(d->st));
 		store_rollback(d->st);
 		return -1;
 	}
 	if (n)
 		log_info("%d check-in mail%s scheduled", n, n == 1 ? "" : "s");
+	if (p)
+		log_info("%d digest and summary mail%s scheduled", p, p == 1 ? "" : "s");
 	if (x)
 		log_info("%d referral%s expired (no activity for %d days)", x, x == 1 ? "" : "s",
 		         d->cfg->expire_days);
@@ -103,7 +108,7 @@ int daemon_run(struct daemon *d)
 	struct intake in = {.cfg = cfg, .filters = *d->filters, .st = d->st};
 	struct outbox *ob = NULL;
 	struct imap *im = NULL;
-	int64_t next_connect = 0, last_checkin = 0;
+	int64_t next_connect = 0, next_maintain = 0;
 	int backoff = 1, rc = 0, warned_smtp = 0;
 
 	outbox_open(cfg, d->st, *d->templates, &ob);
@@ -175,12 +180,15 @@ int daemon_run(struct daemon *d)
 			warned_smtp = 1;
 		}
 		now = clock_now();
-		if (now - last_checkin >= CHECKIN_EVERY) {
+		if (now >= next_maintain) {
+			int64_t opening = schedule_next_opening(cfg, now);
+
 			if (maintain(d, now) < 0) {
 				rc = -1;
 				break;
 			}
-			last_checkin = now;
+			next_maintain =
+			        now + CHECKIN_EVERY < opening ? now + CHECKIN_EVERY : opening;
 		}
 		if (*d->stop)
 			break;
@@ -195,6 +203,9 @@ int daemon_run(struct daemon *d)
 		now = clock_now();
 		if (has_due == 1 && cfg->smtp.server)
 			timeout = due <= now ? 1 : (int)(due - now < timeout ? due - now : timeout);
+		/* awake at the opening, when the digests fall due */
+		if (next_maintain - now < timeout)
+			timeout = next_maintain - now < 1 ? 1 : (int)(next_maintain - now);
 		if (cfg->imap.server && im == NULL) {
 			int64_t w = next_connect - now;
 

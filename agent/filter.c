@@ -64,10 +64,6 @@ static const char *const field_names[FF_COUNT] = {
         "timeline",  "referrer_name", "referrer_email", "referrer_phone", "command", "command_arg",
 };
 
-static const char *const class_names[] = {
-        "automated", "bounce", "form", "intro", "optout", "status-request", "ignore",
-};
-
 enum target_kind {
 	T_SUBJECT = 0,
 	T_BODY,
@@ -126,6 +122,8 @@ struct rule {
 	unsigned fieldmask; /* fields the match pattern can set */
 	int cut;            /* -1, or the enum text_cut of a `cut`/`keep` rule */
 	char *match_src;    /* "/REGEX/FLAGS" as written */
+	int score;          /* evidence weight ("score +2"), when has_score */
+	int has_score;
 };
 
 struct filter_set {
@@ -153,12 +151,17 @@ static int field_lookup(const char *name)
 	return -1;
 }
 
+/* The class (kinds.h) called name[0..len), or -1 (also for "none"). */
 static int class_lookup(const char *name, size_t len)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(class_names); i++)
-		if (strlen(class_names[i]) == len && memcmp(name, class_names[i], len) == 0)
-			return (int)i;
-	return -1;
+	char buf[32];
+	enum rule_class c;
+
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return class_parse(buf, &c) && c != CLASS_NONE ? (int)c : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -868,6 +871,35 @@ static void dir_why(struct loader *ld, int lineno, const char *line, size_t dcol
 	r->why = xstrndup(line + aoff, alen);
 }
 
+/* "score +2", "score -3", "score 1": the weight of the rule as evidence
+ * for (or against) an introduction. */
+static void dir_score(struct loader *ld, int lineno, const char *line, size_t dcol, size_t aoff,
+                      size_t alen)
+{
+	struct rule *r = ld->cur;
+	char num[16];
+	long v;
+
+	if (alen == 0 || alen >= sizeof(num)) {
+		fault(ld, lineno, column_of(line, alen ? aoff : dcol),
+		      "score needs a number from -%d to +%d", FILTER_SCORE_MAX, FILTER_SCORE_MAX);
+		return;
+	}
+	memcpy(num, line + aoff, alen);
+	num[alen] = '\0';
+	if (parse_long(num[0] == '+' ? num + 1 : num, -FILTER_SCORE_MAX, FILTER_SCORE_MAX, &v) !=
+	    0) {
+		fault(ld, lineno, column_of(line, aoff),
+		      "score '%s' is not a number from -%d to +%d", num, FILTER_SCORE_MAX,
+		      FILTER_SCORE_MAX);
+		return;
+	}
+	if (r->has_score)
+		fault(ld, lineno, column_of(line, dcol), "rule %s has two score lines", r->name);
+	r->score = (int)v;
+	r->has_score = 1;
+}
+
 static void parse_line(struct loader *ld, int lineno, const char *line, size_t len)
 {
 	size_t i = 0, d, dlen, a, alen;
@@ -893,7 +925,7 @@ static void parse_line(struct loader *ld, int lineno, const char *line, size_t l
 		return;
 	}
 	if (!IS("in") && !IS("match") && !IS("unless") && !IS("when") && !IS("class") &&
-	    !IS("why") && !IS("cut") && !IS("keep")) {
+	    !IS("why") && !IS("cut") && !IS("keep") && !IS("score")) {
 		fault(ld, lineno, column_of(line, d), "unknown directive '%.*s'", (int)dlen,
 		      line + d);
 		return;
@@ -915,6 +947,8 @@ static void parse_line(struct loader *ld, int lineno, const char *line, size_t l
 		dir_class(ld, lineno, line, d, a, alen);
 	else if (IS("cut") || IS("keep"))
 		dir_cut(ld, lineno, line, d, a, alen);
+	else if (IS("score"))
+		dir_score(ld, lineno, line, d, a, alen);
 	else
 		dir_why(ld, lineno, line, d, a, alen);
 #undef IS
@@ -1054,6 +1088,7 @@ struct run {
 	 * the default 32 KiB (a lookahead over many lines of a long body). */
 	pcre2_match_context *big_mctx;
 	pcre2_jit_stack *big_stack;
+	int no_scores; /* filter_run_context: fields only */
 };
 
 static void add_addr(struct buf *b, const struct addr *a)
@@ -1326,10 +1361,23 @@ static void record_hit(struct run *run, const struct rule *r, const struct targe
 	h->rule = r->name;
 	h->file = r->file;
 	h->line = r->line;
-	h->class = r->klass >= 0 ? class_names[r->klass] : NULL;
+	h->class = r->klass >= 0 ? (enum rule_class)r->klass : CLASS_NONE;
 	h->target = t->label;
 	h->matched = utf8_cut(s + ov[0], ov[1] > ov[0] ? ov[1] - ov[0] : 0, HIT_TEXT_MAX);
 	h->captures = steal_or_null(&caps);
+}
+
+static void add_score(struct filter_result *res, const struct rule *r, const char *s,
+                      PCRE2_SIZE *ov)
+{
+	struct filter_score *sc;
+
+	res->scores = xrealloc(res->scores, (res->nscores + 1) * sizeof(*res->scores));
+	sc = &res->scores[res->nscores++];
+	sc->rule = r->name;
+	sc->why = r->why ? r->why : r->name;
+	sc->score = r->score;
+	sc->matched = utf8_cut(s + ov[0], ov[1] > ov[0] ? ov[1] - ov[0] : 0, HIT_TEXT_MAX);
 }
 
 /* Runs one rule; returns 1 when it fired. */
@@ -1362,7 +1410,7 @@ static int run_rule(struct run *run, const struct rule *r)
 			ov = pcre2_get_ovector_pointer(run->md);
 			if (r->klass >= 0) {
 				run->klass = r->klass;
-				res->class = class_names[r->klass];
+				res->class = (enum rule_class)r->klass;
 				res->class_rule = r->name;
 				res->class_file = r->file;
 				res->class_line = r->line;
@@ -1381,8 +1429,11 @@ static int run_rule(struct run *run, const struct rule *r)
 				if (v == NULL)
 					continue;
 				res->fields[f] = v;
+				res->field_why[f] = r->why ? r->why : r->name;
 				run->filled |= 1u << f;
 			}
+			if (r->has_score && !run->no_scores)
+				add_score(res, r, s, ov);
 			if (run->trace)
 				record_hit(run, r, t, s, ov);
 			return 1;
@@ -1400,27 +1451,67 @@ static int when_ok(const struct run *run, const struct rule *r)
 	return run->klass == r->when;
 }
 
-int filter_run(const struct filter_set *set, const struct message *m, int trace,
-               struct filter_result *res)
+static void run_start(struct run *run, const struct filter_set *set, const struct message *m,
+                      int trace, struct filter_result *res)
 {
-	struct run run = {0};
-
-	run.set = set;
-	run.m = m;
-	run.res = res;
-	run.trace = trace;
-	run.klass = -1;
+	memset(run, 0, sizeof(*run));
+	run->set = set;
+	run->m = m;
+	run->res = res;
+	run->trace = trace;
+	run->klass = -1;
 	for (int f = 0; f < FF_COUNT; f++)
 		if (res->fields[f] != NULL)
-			run.filled |= 1u << f;
+			run->filled |= 1u << f;
 	/* One match data per run keeps the set read-only (and so shareable);
 	 * it is one small allocation, against the dozens of matches a run
 	 * makes. */
-	run.md = pcre2_match_data_create(set->max_pairs ? set->max_pairs : 1, NULL);
-	run.md1 = pcre2_match_data_create(1, NULL);
-	if (run.md == NULL || run.md1 == NULL)
+	run->md = pcre2_match_data_create(set->max_pairs ? set->max_pairs : 1, NULL);
+	run->md1 = pcre2_match_data_create(1, NULL);
+	if (run->md == NULL || run->md1 == NULL)
 		fatal("out of memory (PCRE2 match data)");
+}
 
+static void run_end(struct run *run)
+{
+	pcre2_match_data_free(run->md);
+	pcre2_match_data_free(run->md1);
+	pcre2_match_context_free(run->big_mctx);
+	pcre2_jit_stack_free(run->big_stack);
+	for (int k = 0; k < T_HEADER; k++)
+		free(run->built[k]);
+	if (run->fwd) {
+		for (size_t i = 0; i < run->m->nfwd; i++)
+			free(run->fwd[i]);
+		free(run->fwd);
+	}
+}
+
+/* Pass 2: every rule without class.  Untraced, a rule whose fields are
+ * all taken already cannot change the result, so it is not run, unless it
+ * is evidence (score). */
+static void run_extract(struct run *run)
+{
+	const struct filter_set *set = run->set;
+
+	for (size_t i = 0; i < set->nrules; i++) {
+		const struct rule *r = &set->rules[i];
+		int scores = r->has_score && !run->no_scores;
+
+		if (r->klass >= 0 || r->cut >= 0 || !when_ok(run, r))
+			continue;
+		if (!run->trace && !scores && (r->fieldmask & ~run->filled) == 0)
+			continue;
+		run_rule(run, r);
+	}
+}
+
+int filter_run(const struct filter_set *set, const struct message *m, int trace,
+               struct filter_result *res)
+{
+	struct run run;
+
+	run_start(&run, set, m, trace, res);
 	/* Pass 1: the first classifying rule that matches sets the class. */
 	for (size_t i = 0; i < set->nrules; i++) {
 		const struct rule *r = &set->rules[i];
@@ -1429,28 +1520,24 @@ int filter_run(const struct filter_set *set, const struct message *m, int trace,
 		if (run_rule(&run, r))
 			break;
 	}
-	/* Pass 2: every extracting rule.  Untraced, a rule whose fields are
-	 * all taken already cannot change the result, so it is not run. */
-	for (size_t i = 0; i < set->nrules; i++) {
-		const struct rule *r = &set->rules[i];
-		if (r->klass >= 0 || r->cut >= 0 || !when_ok(&run, r))
-			continue;
-		if (!trace && (r->fieldmask & ~run.filled) == 0)
-			continue;
-		run_rule(&run, r);
-	}
+	run_extract(&run);
+	run_end(&run);
+	return 0;
+}
 
-	pcre2_match_data_free(run.md);
-	pcre2_match_data_free(run.md1);
-	pcre2_match_context_free(run.big_mctx);
-	pcre2_jit_stack_free(run.big_stack);
-	for (int k = 0; k < T_HEADER; k++)
-		free(run.built[k]);
-	if (run.fwd) {
-		for (size_t i = 0; i < m->nfwd; i++)
-			free(run.fwd[i]);
-		free(run.fwd);
-	}
+int filter_run_context(const struct filter_set *set, const char *text, struct filter_result *res)
+{
+	struct message m;
+	struct run run;
+
+	/* A message that is nothing but this context: rules looking at the
+	 * subject, the headers or the body find no text and do not fire. */
+	memset(&m, 0, sizeof(m));
+	m.context = (char *)text;
+	run_start(&run, set, &m, 0, res);
+	run.no_scores = 1;
+	run_extract(&run);
+	run_end(&run);
 	return 0;
 }
 
@@ -1469,6 +1556,9 @@ void filter_result_clear(struct filter_result *res)
 	for (size_t i = 0; i < res->nwarnings; i++)
 		free(res->warnings[i]);
 	free(res->warnings);
+	for (size_t i = 0; i < res->nscores; i++)
+		free(res->scores[i].matched);
+	free(res->scores);
 	memset(res, 0, sizeof(*res));
 }
 

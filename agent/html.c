@@ -39,7 +39,7 @@ enum kind {
 	K_LINE,     /* starts and ends a line (div, li, tr, Outlook's p) */
 	K_PARA,     /* a paragraph: blank line before and after */
 	K_BR,       /* line break */
-	K_CELL,     /* td, th: separated by a space */
+	K_CELL,     /* td, th: separated by a tab */
 	K_QUOTE,    /* blockquote: lines prefixed with "> " */
 	K_PRE,      /* pre: white space kept */
 	K_LI,       /* list item: a line starting with "- " */
@@ -60,7 +60,7 @@ struct out {
 	int quote;   /* blockquote depth */
 	int pre;     /* inside <pre> */
 	int nl;      /* line breaks owed before the next text */
-	int space;   /* a space owed before the next text */
+	int space;   /* a space (1) or a tab (2, between cells) owed before the next text */
 	int col0;    /* nothing written on the current line yet */
 	int bullet;  /* "- " owed at the start of the next line */
 	size_t nbsp; /* count of non-breaking spaces seen */
@@ -230,7 +230,7 @@ static void flush(struct out *o)
 		o->bullet = 0;
 		o->col0 = 0;
 	} else if (o->space) {
-		buf_addc(&o->b, ' ');
+		buf_addc(&o->b, o->space == 2 ? '\t' : ' ');
 	}
 	o->space = 0;
 }
@@ -291,7 +291,7 @@ static void add_text(struct out *o, const unsigned char *s, size_t len)
 			} else if (o->pre && c != '\r') {
 				flush(o);
 				buf_addc(&o->b, ' ');
-			} else {
+			} else if (!o->space) {
 				o->space = 1;
 			}
 		}
@@ -340,8 +340,9 @@ static int enter(struct out *o, const xmlNode *n)
 		o->space = 0;
 		break;
 	case K_CELL:
+		/* a tab keeps a form's "label<TAB>value" row apart */
 		if (!o->col0 || o->nl)
-			o->space = 1;
+			o->space = 2;
 		break;
 	case K_A: {
 		const xmlAttr *a;

@@ -39,6 +39,7 @@
 #include "config.h"
 #include "log.h"
 #include "message.h"
+#include "progress.h"
 #include "store.h"
 #include "util.h"
 
@@ -97,6 +98,7 @@ struct files {
 	size_t last_file;  /* of the unit written last, + 1 */
 	int file_failed;   /* a write of that file failed: its other units are left */
 	char where[1024];  /* that unit: PATH or PATH[i] */
+	struct progress *bar;
 	struct ingest_stats *stats;
 };
 
@@ -645,6 +647,12 @@ static int files_write(void *arg, struct ingest_unit *u)
 		/* a file done without a store failure ends a run of them */
 		if (job->last_file != 0 && !job->file_failed)
 			job->file_fails = 0;
+		if (job->bar) {
+			char note[48];
+
+			snprintf(note, sizeof(note), "%zu messages", job->stats->count + job->in_batch);
+			progress_update(job->bar, u->file, note);
+		}
 		job->last_file = u->file + 1;
 		job->file_failed = 0;
 	}
@@ -675,8 +683,10 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < n; i++)
 		expand(paths[i], &job.files, &job.nfiles, &cap, stats);
+	job.bar = progress_start("ingest", "files", job.nfiles, !quiet);
 	if (ingest_pipeline(in, threads, &src) == 0)
 		commit_batch(&job);
+	progress_end(job.bar);
 	mbox_close(job.mbox);
 	for (size_t i = 0; i < job.nfiles; i++)
 		free(job.files[i]);

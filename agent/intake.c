@@ -12,21 +12,24 @@
  *   3. reply: In-Reply-To / References naming a stored message, a plus
  *      address (referrals+r42@...), or a subject tag [R42] when the sender
  *      already takes part in referral 42
- *   4. web form: the form fields name the referrer and the lead
+ *   4. web form: the form's labels say who referred whom (form.c)
  *   5. intro: referrer = From; leads = To and Cc minus the agent, the
  *      referrer, the reps and the business domains; when the headers name no
- *      lead, a forwarded message or the text (a lead_email capture) does
- *   6. more leads than max_leads: held for review
- *   7. a lead with an open referral: a touch on it, credit unchanged
- *   8. the rep: a rep among the recipients, else round robin over [reps]
+ *      lead, a forwarded message or the text does (intake_leads.c)
+ *   6. the confidence: the evidence for an introduction, added up
+ *      (intake_score.c), makes it a referral, holds it for review when thin,
+ *      or ignores it; someone named with no address goes to review
+ *   7. more leads than max_leads: held for review
+ *   8. a lead with an open referral: a touch on it, credit unchanged
+ *   9. the rep: a rep among the recipients, else round robin over [reps]
  *
- * A message with leads in its headers but no introduction phrase is held,
- * not dropped and not answered: a person should look at it.
+ * A hold costs the admin attention: it is for thin evidence, not for every
+ * mail that lacks a stock phrase.
  *
  * This file decides and records new referrals; what a reply or a delivery
  * report does to the referrals it names is reply.c's.
  */
-#include "intake.h"
+#include "intake_p.h"
 
 #include <inttypes.h>
 #include <limits.h>
@@ -36,6 +39,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "form.h"
 #include "log.h"
 #include "lifecycle.h"
 #include "reply.h"
@@ -49,11 +53,14 @@
 /* Longest key kept (RFC 5322 lines are at most 998 characters). */
 #define KEY_MAX 998
 
-static const char *const outcome_names[] = {"referral", "touch",     "reply", "held",
-                                            "ignored",  "duplicate", "error"};
+/* The outcomes by name; a held message is named by its status. */
+static const char *const outcome_names[] = {"referral", "touch",   "reply",     NULL,
+                                            "review",   "ignored", "duplicate", "error"};
 
 const char *intake_outcome_name(enum intake_outcome o)
 {
+	if (o == INTAKE_HELD)
+		return status_name(STATUS_HELD);
 	return (size_t)o < ARRAY_SIZE(outcome_names) ? outcome_names[o] : "?";
 }
 
@@ -90,7 +97,8 @@ static char *message_key(const struct message *m)
 /* RFC 3834 section 5: any Auto-Submitted value but "no" marks a message
  * that must not be answered automatically.  RFC 3464 / RFC 6522: a
  * multipart/report is a machine's report. */
-static int builtin_automated(const struct message *m, const char *class, struct intake_decision *d)
+static int builtin_automated(const struct message *m, int is_form, enum rule_class class,
+                             struct intake_decision *d)
 {
 	const char *as = message_header(m, "Auto-Submitted");
 
@@ -107,10 +115,13 @@ static int builtin_automated(const struct message *m, const char *class, struct 
 		        m->report_type ? m->report_type : "");
 		return 1;
 	}
-	/* A web-form service may mark its notifications auto-generated; a form
-	 * the rules recognised is still a lead (it is never answered as a
-	 * reply, only followed up like any referral). */
-	if (as && !str_istarts(as, "no") && !(class && strcmp(class, "form") == 0)) {
+	/* A web-form service may mark its notifications auto-generated; a
+	 * referral form is still a lead (it is never answered as a reply, only
+	 * followed up like any referral).  A social network's notification
+	 * naming a person goes to review, which sends nothing.  An auto-reply
+	 * is never either. */
+	if (as && !str_istarts(as, "no") &&
+	    !((is_form || class == CLASS_REVIEW) && !str_istarts(as, "auto-replied"))) {
 		set_outcome(d, INTAKE_IGNORED, "automated");
 		set_why(d, "Auto-Submitted: %s (RFC 3834)", as);
 		return 1;
@@ -336,7 +347,7 @@ static int decide_reply(struct intake *in, const struct message *m, struct intak
 
 /* ---- leads ---- */
 
-static int is_excluded(const struct config *cfg, const char *email, const char *referrer)
+int intake_excluded(const struct config *cfg, const char *email, const char *referrer)
 {
 	return email == NULL || config_is_agent(cfg, email) || config_is_business(cfg, email) ||
 	       config_find_rep(cfg, email) != NULL || (referrer && str_ieq(email, referrer));
@@ -350,17 +361,19 @@ static int has_lead(const struct intake_decision *d, const char *email)
 	return 0;
 }
 
-static void add_lead(struct intake_decision *d, size_t *cap, const char *name, const char *email)
+struct intake_lead *intake_add_lead(struct intake_decision *d, size_t *cap, const char *name,
+                                    const char *email)
 {
 	struct intake_lead *l;
 
 	if (email && has_lead(d, email))
-		return;
+		return NULL;
 	d->leads = xgrow(d->leads, cap, d->nleads + 1, sizeof(*d->leads));
 	l = &d->leads[d->nleads++];
 	memset(l, 0, sizeof(*l));
 	l->name = str_blank(name) ? NULL : xstrdup(name);
 	l->email = email ? str_lower(xstrdup(email)) : NULL;
+	return l;
 }
 
 static void leads_from_headers(const struct config *cfg, const struct message *m,
@@ -372,8 +385,8 @@ static void leads_from_headers(const struct config *cfg, const struct message *m
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			const struct addr *a = &lists[l]->v[i];
 
-			if (!is_excluded(cfg, a->email, d->referrer_email))
-				add_lead(d, cap, a->name, a->email);
+			if (!intake_excluded(cfg, a->email, d->referrer_email))
+				intake_add_lead(d, cap, a->name, a->email);
 		}
 }
 
@@ -385,17 +398,17 @@ static void leads_from_forward(const struct config *cfg, const struct message *m
 	for (size_t f = 0; f < m->nfwd && d->nleads == 0; f++) {
 		const struct forward *fw = &m->fwd[f];
 
-		if (!is_excluded(cfg, fw->from.email, d->referrer_email)) {
-			add_lead(d, cap, fw->from.name, fw->from.email);
+		if (!intake_excluded(cfg, fw->from.email, d->referrer_email)) {
+			intake_add_lead(d, cap, fw->from.name, fw->from.email);
 			continue;
 		}
 		for (size_t i = 0; i < fw->to.n; i++)
-			if (!is_excluded(cfg, fw->to.v[i].email, d->referrer_email))
-				add_lead(d, cap, fw->to.v[i].name, fw->to.v[i].email);
+			if (!intake_excluded(cfg, fw->to.v[i].email, d->referrer_email))
+				intake_add_lead(d, cap, fw->to.v[i].name, fw->to.v[i].email);
 	}
 }
 
-static const char *field(const struct intake_decision *d, enum filter_field_id id)
+const char *intake_field(const struct intake_decision *d, enum filter_field_id id)
 {
 	const char *v = d->fr.fields[id];
 
@@ -404,7 +417,7 @@ static const char *field(const struct intake_decision *d, enum filter_field_id i
 
 static char *dup_field(const struct intake_decision *d, enum filter_field_id id)
 {
-	return xstrdup(field(d, id));
+	return xstrdup(intake_field(d, id));
 }
 
 /* ---- rep ---- */
@@ -453,68 +466,191 @@ static int lookup_existing(struct intake *in, struct intake_decision *d)
 	return 0;
 }
 
-static void fill_details(const struct message *m, struct intake_decision *d)
+/* Need, budget, timeline, the context and each lead's own details.  A
+ * form's values are in place already (decide_form); the rules fill what
+ * is left. */
+static void fill_details(struct intake *in, const struct message *m, struct intake_decision *d)
 {
-	d->need = dup_field(d, FF_NEED);
-	d->budget = dup_field(d, FF_BUDGET);
-	d->timeline = dup_field(d, FF_TIMELINE);
+	if (!d->need)
+		d->need = dup_field(d, FF_NEED);
+	if (!d->budget)
+		d->budget = dup_field(d, FF_BUDGET);
+	if (!d->timeline)
+		d->timeline = dup_field(d, FF_TIMELINE);
 	d->subject = xstrdup(m->subject);
 	d->context = xstrndup(m->context ? m->context : "", CONTEXT_MAX);
-	d->referrer_phone = dup_field(d, FF_REFERRER_PHONE);
-	/* The text's phone and company belong to the lead only when there is
-	 * exactly one: with several, nobody can tell whose they are. */
-	if (d->nleads == 1) {
-		struct intake_lead *l = &d->leads[0];
-
-		if (!l->phone)
-			l->phone = dup_field(d, FF_LEAD_PHONE);
-		if (!l->company)
-			l->company = dup_field(d, FF_LEAD_COMPANY);
-		if (!l->name)
-			l->name = dup_field(d, FF_LEAD_NAME);
-	}
+	if (!d->referrer_phone)
+		d->referrer_phone = dup_field(d, FF_REFERRER_PHONE);
+	/* a form's fields say whose phone is whose; the text's rules do not */
+	if (strcmp(d->kind, "form") != 0)
+		intake_lead_details(in, m, d);
 }
 
-static int decide_form(struct intake *in, const struct message *m, struct intake_decision *d,
-                       size_t *cap)
+/* Can the agent write to someone named in a form (an address, or at least
+ * a phone for the rep)? */
+static int reachable(const struct intake_decision *d)
 {
-	const char *email = field(d, FF_LEAD_EMAIL);
-
-	/* The form service sent the mail; the form's fields say who referred
-	 * whom.  Reply-To often carries the person who filled it in. */
-	d->referrer_name = dup_field(d, FF_REFERRER_NAME);
-	d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
-	if (d->referrer_email)
-		str_lower(d->referrer_email);
-	if (!email && m->reply_to.n && !is_excluded(in->cfg, m->reply_to.v[0].email, NULL))
-		email = m->reply_to.v[0].email;
-	if (email || field(d, FF_LEAD_NAME))
-		add_lead(d, cap, field(d, FF_LEAD_NAME), email);
-	if (d->nleads == 1 && email == NULL) {
-		d->leads[0].phone = dup_field(d, FF_LEAD_PHONE);
-	}
-	set_outcome(d, INTAKE_REFERRAL, "form");
-	if (d->nleads == 0) {
-		set_outcome(d, INTAKE_IGNORED, "form");
-		set_why(d, "web form (rule %s) names no lead", d->fr.class_rule);
-		return 0;
-	}
-	if (!d->referrer_name && !d->referrer_email) {
-		set_outcome(d, INTAKE_HELD, "form");
-		set_why(d, "web form (rule %s) names no referrer", d->fr.class_rule);
-		return 0;
-	}
-	set_why(d, "web form (rule %s): %s referred %s", d->fr.class_rule,
-	        d->referrer_name ? d->referrer_name : d->referrer_email,
-	        d->leads[0].name ? d->leads[0].name : d->leads[0].email);
+	for (size_t i = 0; i < d->nleads; i++)
+		if (d->leads[i].email || d->leads[i].phone)
+			return 1;
 	return 0;
 }
 
+static void set_review(struct intake_decision *d, const char *lead, const char *referrer,
+                       const char *how)
+{
+	set_outcome(d, INTAKE_REVIEW, "review");
+	if (lead)
+		set_why(d, "named but unreachable: %s%s%s (%s)", lead,
+		        referrer ? ", introduced by " : "", referrer ? referrer : "", how);
+	else
+		set_why(d, "named but unreachable: %s recommends the business (%s)", referrer, how);
+}
+
+/* The form's people: its referrer (else a rule's, else the sender when the
+ * form says "me"), and its leads.  Reply-To carries the address of whoever
+ * filled the form in. */
+static void form_people(struct intake *in, const struct message *m, const struct form *f,
+                        struct intake_decision *d, size_t *cap)
+{
+	const struct config *cfg = in->cfg;
+	const char *reply_to = m->reply_to.n ? m->reply_to.v[0].email : NULL;
+
+	if (reply_to && intake_excluded(cfg, reply_to, NULL))
+		reply_to = NULL;
+	d->referrer_name = xstrdup(f->referrer.name);
+	d->referrer_email = xstrdup(f->referrer.email);
+	d->referrer_phone = xstrdup(f->referrer.phone);
+	if (!d->referrer_name && !d->referrer_email) {
+		d->referrer_name = dup_field(d, FF_REFERRER_NAME);
+		d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
+	}
+	if (!d->referrer_name && !d->referrer_email && f->referrer_is_you && m->from.email &&
+	    !intake_excluded(cfg, m->from.email, NULL)) {
+		d->referrer_name = xstrdup(m->from.name);
+		d->referrer_email = xstrdup(m->from.email);
+	}
+	if (f->kind == FORM_REFER && !d->referrer_email && reply_to)
+		d->referrer_email = xstrdup(reply_to); /* the submitter refers */
+	if (d->referrer_email)
+		str_lower(d->referrer_email);
+	for (size_t i = 0; i < f->nleads; i++) {
+		const struct form_person *p = &f->leads[i];
+		const char *email = p->email;
+		struct intake_lead *l;
+
+		if (email && intake_excluded(cfg, email, d->referrer_email))
+			continue;
+		if (!email && f->kind == FORM_CONTACT && reply_to &&
+		    !(d->referrer_email && str_ieq(reply_to, d->referrer_email)))
+			email = reply_to; /* the submitter is the lead */
+		l = intake_add_lead(d, cap, p->name, email);
+		if (l == NULL)
+			continue;
+		l->phone = xstrdup(p->phone);
+		l->company = xstrdup(p->company);
+		l->need = xstrdup(p->need);
+	}
+	if (f->kind == FORM_NONE) {
+		/* a form a rule recognised that names no referral: its
+		 * submitter, as before */
+		const char *email = f->submitter.email ? f->submitter.email : reply_to;
+
+		if ((email && !intake_excluded(cfg, email, NULL)) || f->submitter.name) {
+			struct intake_lead *l = intake_add_lead(d, cap, f->submitter.name, email);
+
+			if (l)
+				l->phone = xstrdup(f->submitter.phone);
+		}
+	}
+	d->need = xstrdup(f->need);
+	d->budget = xstrdup(f->budget);
+	d->timeline = xstrdup(f->timeline);
+}
+
+static int decide_form(struct intake *in, const struct message *m, const struct form *f,
+                       struct intake_decision *d, size_t *cap)
+{
+	const char *who;
+	char what[300];
+
+	form_people(in, m, f, d, cap);
+	set_outcome(d, INTAKE_REFERRAL, "form");
+	if (d->nleads == 0) {
+		set_outcome(d, INTAKE_IGNORED, "form");
+		set_why(d, "web form names no lead");
+		return 0;
+	}
+	if (f->kind == FORM_NONE && f->heard && !d->referrer_name && !d->referrer_email) {
+		set_outcome(d, INTAKE_IGNORED, "form");
+		set_why(d, "web form, not a referral: how did you hear, \"%s\"", f->heard);
+		return 0;
+	}
+	if (!reachable(d)) {
+		set_review(d, d->leads[0].name, d->referrer_name, "a web form with no address");
+		return 0;
+	}
+	intake_score_form(d, f);
+	who = d->referrer_name ? d->referrer_name : d->referrer_email;
+	snprintf(what, sizeof(what), "web form%s%s%s%s", who ? ": " : "", who ? who : "",
+	         who ? " referred " : "",
+	         who ? (d->leads[0].name ? d->leads[0].name : d->leads[0].email) : "");
+	intake_settle(d, what);
+	if (d->outcome == INTAKE_HELD) {
+		free(d->kind);
+		d->kind = xstrdup("form");
+	}
+	return 0;
+}
+
+/* Mail no person wrote by hand: list and bulk headers, Auto-Submitted, or a
+ * notification sender.  A review rule's match counts only in such mail: a
+ * person writing "Sarah Lee recommended you" is a lead naming a referrer. */
+static int machine_sent(const struct message *m)
+{
+	static const char *const headers[] = {"List-Unsubscribe", "List-Id", "Auto-Submitted",
+	                                      "X-Auto-Response-Suppress", "Feedback-ID"};
+	static const char *const senders[] = {
+	        "noreply", "no-reply",         "no_reply", "donotreply", "notification",
+	        "notify",  "messages-noreply", "updates",  "alerts",     "news"};
+	const char *p = message_header(m, "Precedence");
+	const char *from = m->from.email;
+
+	if (p && (str_istarts(p, "bulk") || str_istarts(p, "list") || str_istarts(p, "junk")))
+		return 1;
+	for (size_t i = 0; i < ARRAY_SIZE(headers); i++) {
+		const char *v = message_header(m, headers[i]);
+
+		if (v && !(i == 2 && str_istarts(v, "no")))
+			return 1;
+	}
+	for (size_t i = 0; from && i < ARRAY_SIZE(senders); i++)
+		if (str_istarts(from, senders[i]))
+			return 1;
+	return 0;
+}
+
+/* A social network's notification naming someone (class review). */
+static int decide_review(struct intake_decision *d)
+{
+	const char *lead = intake_field(d, FF_LEAD_NAME), *ref = intake_field(d, FF_REFERRER_NAME);
+
+	if (!lead && !ref) {
+		set_outcome(d, INTAKE_IGNORED, "ignored");
+		set_why(d, "%s, naming nobody (rule %s)", d->fr.why ? d->fr.why : "review",
+		        d->fr.class_rule);
+		return 0;
+	}
+	set_review(d, lead, ref, d->fr.why ? d->fr.why : d->fr.class_rule);
+	return 0;
+}
+
+/* A person's mail: who is introduced, and how sure the agent is. */
 static int decide_intro(struct intake *in, const struct message *m, struct intake_decision *d,
                         size_t *cap)
 {
-	const char *class = d->fr.class;
-	const char *how = "intro";
+	enum lead_source src = LEADS_NONE;
+	const char *named;
 
 	if (m->from.email == NULL || config_is_agent(in->cfg, m->from.email)) {
 		set_outcome(d, INTAKE_IGNORED, "ignored");
@@ -525,41 +661,57 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	d->referrer_email = xstrdup(m->from.email);
 
 	leads_from_headers(in->cfg, m, d, cap);
+	if (d->nleads)
+		src = LEADS_HEADERS;
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);
 		if (d->nleads)
-			how = "forward";
+			src = LEADS_FORWARD;
 	}
-	if (d->nleads == 0 && field(d, FF_LEAD_EMAIL) &&
-	    !is_excluded(in->cfg, field(d, FF_LEAD_EMAIL), d->referrer_email)) {
-		add_lead(d, cap, field(d, FF_LEAD_NAME), field(d, FF_LEAD_EMAIL));
-		how = "body";
+	if (d->nleads == 0)
+		src = intake_leads_from_text(in->cfg, m, d, cap);
+	if (d->nleads == 0 && intake_field(d, FF_REFERRER_NAME) &&
+	    !intake_excluded(in->cfg, m->from.email, NULL)) {
+		/* "Sarah Lee recommended you": the writer is the lead */
+		intake_add_lead(d, cap, m->from.name, m->from.email);
+		free(d->referrer_name);
+		free(d->referrer_email);
+		d->referrer_name = dup_field(d, FF_REFERRER_NAME);
+		d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
+		src = LEADS_WRITER;
 	}
+	intake_score_intro(in, m, d, src);
 
 	if (d->nleads == 0) {
+		named = intake_field(d, FF_LEAD_NAME);
+		if (named && d->confidence >= INTAKE_HOLD_AT) {
+			set_review(d, named, NULL,
+			           d->fr.field_why[FF_LEAD_NAME] ? d->fr.field_why[FF_LEAD_NAME]
+			                                         : "no address");
+			return 0;
+		}
 		set_outcome(d, INTAKE_IGNORED, "ignored");
 		set_why(d, "not an introduction: no lead in the recipients, a forwarded "
 		           "message or the text");
 		return 0;
 	}
-	set_outcome(d, INTAKE_REFERRAL, strcmp(how, "forward") == 0 ? "forward" : "intro");
+	set_outcome(d, INTAKE_REFERRAL, src == LEADS_FORWARD ? "forward" : "intro");
 	if ((int)d->nleads > in->cfg->max_leads) {
-		set_outcome(d, INTAKE_HELD, "held");
+		/* an introduction to a crowd is held; a crowd with no sign of an
+		 * introduction (a list, a thread the agent never saw) is not */
+		if (d->confidence + 1 < INTAKE_HOLD_AT) {
+			intake_settle(d, "introduction");
+			return 0;
+		}
+		set_outcome(d, INTAKE_HELD, status_name(STATUS_HELD));
 		set_why(d, "%zu leads is more than max_leads %d: looks like a mass mailing",
 		        d->nleads, in->cfg->max_leads);
 		return 0;
 	}
-	if (class == NULL || strcmp(class, "intro") != 0) {
-		if (strcmp(how, "forward") == 0) {
-			set_why(d, "forwarded message names the lead");
-			return 0;
-		}
-		set_outcome(d, INTAKE_HELD, "held");
-		set_why(d, "no introduction phrase found (no rule classed it intro)");
-		return 0;
-	}
-	set_why(d, "introduction (rule %s)%s", d->fr.class_rule,
-	        strcmp(how, "body") == 0 ? ", lead named in the text" : "");
+	intake_settle(d, src == LEADS_FORWARD   ? "forwarded message names the lead"
+	                 : src == LEADS_WRITER  ? "the writer names who referred them"
+	                 : src != LEADS_HEADERS ? "introduction, lead named in the text"
+	                                        : "introduction");
 	return 0;
 }
 
@@ -610,25 +762,57 @@ int intake_decide_with(struct intake *in, const struct message *m, struct filter
 	return decide_rest(in, m, d);
 }
 
+/* Classes under which a message may still be a web form: none, form,
+ * and the automated ones (form services send from no-reply addresses, with
+ * Precedence: bulk).  Not bounces, and not replies to the agent. */
+static int form_candidate(enum rule_class class)
+{
+	return class == CLASS_NONE || class == CLASS_FORM || class == CLASS_AUTOMATED ||
+	       class == CLASS_IGNORE || class == CLASS_INTRO;
+}
+
+/* A form read by its labels counts when it names a referral and someone
+ * to reach: a lead with an address or a phone. */
+static int form_usable(const struct form *f)
+{
+	if (f->kind == FORM_NONE || f->nfields < 3)
+		return 0;
+	for (size_t i = 0; i < f->nleads; i++)
+		if (f->leads[i].email || f->leads[i].phone)
+			return 1;
+	return 0;
+}
+
 static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	size_t cap = 0;
-	const char *class;
-	int rc;
+	enum rule_class class;
+	struct form form = {0};
+	int rc, is_form = 0;
 
 	class = d->fr.class;
 	d->command = dup_field(d, FF_COMMAND);
 	d->command_arg = dup_field(d, FF_COMMAND_ARG);
 
-	if (builtin_automated(m, class, d)) {
+	/* Forms first: form services mark their mail automated, and a form
+	 * is known by its fields, whoever sent it. */
+	if (m->report == REPORT_NONE && form_candidate(class)) {
+		form_read(m->body, &form);
+		is_form = form_usable(&form) || class == CLASS_FORM;
+	}
+	if (builtin_automated(m, is_form, class, d)) {
+		form_clear(&form);
 		if (find_thread(in, m, d) < 0)
 			return -1;
 		return 0;
 	}
-	if (class && (strcmp(class, "automated") == 0 || strcmp(class, "bounce") == 0 ||
-	              strcmp(class, "ignore") == 0)) {
-		set_outcome(d, INTAKE_IGNORED, strcmp(class, "ignore") == 0 ? "ignored" : class);
-		set_why(d, "%s (rule %s)", d->fr.why ? d->fr.why : class, d->fr.class_rule);
+	if (!is_form &&
+	    (class == CLASS_AUTOMATED || class == CLASS_BOUNCE || class == CLASS_IGNORE)) {
+		form_clear(&form);
+		set_outcome(d, INTAKE_IGNORED,
+		            class == CLASS_IGNORE ? "ignored" : class_name(class));
+		set_why(d, "%s (rule %s)", d->fr.why ? d->fr.why : class_name(class),
+		        d->fr.class_rule);
 		if (find_thread(in, m, d) < 0)
 			return -1;
 		return 0;
@@ -642,16 +826,20 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 			rc = decide_unsubscribe(in, m, d);
 		if (rc == 0)
 			rc = review_decide(in, m, d);
-		if (rc != 0)
+		if (rc != 0) {
+			form_clear(&form);
 			return rc < 0 ? -1 : 0;
+		}
 	}
 	rc = decide_reply(in, m, d);
-	if (rc < 0)
+	if (rc < 0) {
+		form_clear(&form);
 		return -1;
-	if (rc > 0 ||
-	    (class && (strcmp(class, "optout") == 0 || strcmp(class, "status-request") == 0))) {
+	}
+	if (rc > 0 || class == CLASS_OPTOUT || class == CLASS_STATUS_REQUEST) {
+		form_clear(&form);
 		set_outcome(d, INTAKE_REPLY, "reply");
-		if (class && strcmp(class, "optout") == 0 && m->from.email) {
+		if (class == CLASS_OPTOUT && m->from.email) {
 			set_outcome(d, INTAKE_REPLY, "optout");
 			d->optout_email = xstrdup(m->from.email);
 			d->optout_source =
@@ -659,7 +847,7 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 			                  d->fr.why ? d->fr.why : "stop", d->fr.class_rule);
 			set_why(d, "%s asks for no more mail (rule %s)", m->from.email,
 			        d->fr.class_rule);
-		} else if (class && strcmp(class, "status-request") == 0) {
+		} else if (class == CLASS_STATUS_REQUEST) {
 			if (in->st && !is_referrer(in, m->from.email)) {
 				set_outcome(d, INTAKE_IGNORED, "ignored");
 				set_why(d, "asks for a status, but %s has made no referral",
@@ -676,17 +864,20 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	free(d->context);
 	d->subject = d->context = NULL;
 
-	if (class && strcmp(class, "form") == 0)
-		rc = decide_form(in, m, d, &cap);
+	if (is_form)
+		rc = decide_form(in, m, &form, d, &cap);
+	else if (class == CLASS_REVIEW && machine_sent(m))
+		rc = decide_review(d);
 	else
 		rc = decide_intro(in, m, d, &cap);
+	form_clear(&form);
 	if (rc < 0)
 		return -1;
 	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_HELD)
 		return 0;
 
-	d->status = d->outcome == INTAKE_HELD ? "held" : "new";
-	fill_details(m, d);
+	d->status = status_name(d->outcome == INTAKE_HELD ? STATUS_HELD : STATUS_NEW);
+	fill_details(in, m, d);
 	if (lookup_existing(in, d) < 0)
 		return -1;
 	if (d->outcome == INTAKE_REFERRAL) {
@@ -719,7 +910,11 @@ void intake_decision_clear(struct intake_decision *d)
 		free(d->leads[i].email);
 		free(d->leads[i].phone);
 		free(d->leads[i].company);
+		free(d->leads[i].need);
 	}
+	for (size_t i = 0; i < d->nevidence; i++)
+		free(d->evidence[i].why);
+	free(d->evidence);
 	free(d->leads);
 	free(d->thread);
 	free(d->need);
@@ -797,11 +992,100 @@ static int follow_up(struct intake *in, const struct message *m, const struct in
 	return rc;
 }
 
+/* A lead with an open referral: a touch on it, the credit unchanged. */
+static int touch_referral(struct intake *in, const struct intake_decision *d,
+                          const struct intake_lead *l, int64_t msg_id, int64_t now,
+                          struct intake_result *res)
+{
+	char detail[600];
+	struct event_rec e = {
+	        .referral_id = l->existing,
+	        .at = now,
+	        .actor = d->referrer_email ? d->referrer_email : "agent",
+	        .kind = "touch",
+	        .detail = detail,
+	        .message_id = msg_id,
+	};
+
+	snprintf(detail, sizeof(detail), "introduced again by %s%s%s%s",
+	         d->referrer_name ? d->referrer_name : "", d->referrer_name ? " <" : "",
+	         d->referrer_email ? d->referrer_email : "unknown", d->referrer_name ? ">" : "");
+	if (store_message_link(in->st, msg_id, l->existing) < 0 ||
+	    store_event_add(in->st, &e) < 0 || store_referral_touch(in->st, l->existing, now) < 0)
+		return -1;
+	/* a second referrer: both are told who is credited */
+	if (!in->no_mail && d->outcome != INTAKE_HELD &&
+	    lifecycle_second_referrer(in->st, in->cfg, l->existing, d->referrer_email,
+	                              d->referrer_name, msg_id, now) < 0)
+		return -1;
+	if (!res->referral)
+		res->referral = l->existing;
+	return 0;
+}
+
+/* A new referral for lead l (its lead row is lead_id), with its event and,
+ * unless held, its follow-up mail. */
+static int new_referral(struct intake *in, const struct message *m, const struct intake_decision *d,
+                        const struct intake_lead *l, const struct rep *rep, int64_t referrer_id,
+                        int64_t lead_id, const char *evidence, int64_t msg_id, int64_t now,
+                        struct intake_result *res)
+{
+	char detail[600];
+	int64_t ref_id;
+	struct referral_rec r = {
+	        .status = d->status,
+	        .referrer_id = referrer_id,
+	        .lead_id = lead_id,
+	        .rep_email = rep ? rep->email : NULL,
+	        .rep_name = rep ? rep->name : NULL,
+	        .need = l->need ? l->need : d->need,
+	        .budget = d->budget,
+	        .timeline = d->timeline,
+	        .context = d->context,
+	        .subject = d->subject,
+	        .held_reason = d->outcome == INTAKE_HELD ? d->why : NULL,
+	        .thread_key = d->key,
+	        .has_confidence = d->nevidence > 0,
+	        .confidence = d->confidence,
+	        .evidence = evidence,
+	        .at = now,
+	};
+	struct event_rec e = {
+	        .at = now,
+	        .actor = d->referrer_email ? d->referrer_email : "agent",
+	        .kind = d->outcome == INTAKE_HELD ? status_name(STATUS_HELD) : "created",
+	        .new_status = d->status,
+	        .detail = detail,
+	        .message_id = msg_id,
+	};
+
+	/* one event says what came in and who has it */
+	if (rep)
+		snprintf(detail, sizeof(detail), "%s; assigned to %s <%s> (%s)", d->why, rep->name,
+		         rep->email, d->rep_how);
+	else
+		snprintf(detail, sizeof(detail), "%s; no rep to assign", d->why);
+	if (store_referral_add(in->st, &r, &ref_id) < 0)
+		return -1;
+	e.referral_id = ref_id;
+	if (store_message_link(in->st, msg_id, ref_id) < 0 || store_event_add(in->st, &e) < 0)
+		return -1;
+	if (d->outcome != INTAKE_HELD && !in->no_mail &&
+	    follow_up(in, m, d, l, rep, ref_id, now) < 0)
+		return -1;
+	if (!res->referral)
+		res->referral = ref_id;
+	res->nreferrals++;
+	return 0;
+}
+
 static int apply_leads(struct intake *in, const struct message *m, struct intake_decision *d,
                        int64_t msg_id, int64_t now, struct intake_result *res)
 {
 	int64_t referrer_id = 0;
 	const struct rep *rep = d->rep;
+	char *evidence = NULL;
+	int rc = 0;
 
 	if ((d->referrer_email || d->referrer_name) &&
 	    store_person_ensure(in->st, d->referrer_email, d->referrer_name, now, &referrer_id) < 0)
@@ -825,90 +1109,32 @@ static int apply_leads(struct intake *in, const struct message *m, struct intake
 		}
 	}
 
-	for (size_t i = 0; i < d->nleads; i++) {
+	evidence = intake_evidence_text(d);
+	for (size_t i = 0; i < d->nleads && rc == 0; i++) {
 		struct intake_lead *l = &d->leads[i];
-		int64_t lead_id, ref_id;
-		char detail[600];
+		int64_t lead_id;
 
 		if (store_person_ensure(in->st, l->email, l->name, now, &lead_id) < 0 ||
 		    store_person_fill(in->st, lead_id, l->phone, l->company) < 0)
-			return -1;
-		if (l->existing) {
-			struct event_rec e = {
-			        .referral_id = l->existing,
-			        .at = now,
-			        .actor = d->referrer_email ? d->referrer_email : "agent",
-			        .kind = "touch",
-			        .detail = detail,
-			        .message_id = msg_id,
-			};
-
-			snprintf(detail, sizeof(detail), "introduced again by %s%s%s%s",
-			         d->referrer_name ? d->referrer_name : "",
-			         d->referrer_name ? " <" : "",
-			         d->referrer_email ? d->referrer_email : "unknown",
-			         d->referrer_name ? ">" : "");
-			if (store_message_link(in->st, msg_id, l->existing) < 0 ||
-			    store_event_add(in->st, &e) < 0 ||
-			    store_referral_touch(in->st, l->existing, now) < 0)
-				return -1;
-			/* a second referrer: both are told who is credited */
-			if (!in->no_mail && d->outcome != INTAKE_HELD &&
-			    lifecycle_second_referrer(in->st, in->cfg, l->existing,
-			                              d->referrer_email, d->referrer_name, msg_id,
-			                              now) < 0)
-				return -1;
-			if (!res->referral)
-				res->referral = l->existing;
-			continue;
-		}
-		{
-			struct referral_rec r = {
-			        .status = d->status,
-			        .referrer_id = referrer_id,
-			        .lead_id = lead_id,
-			        .rep_email = rep ? rep->email : NULL,
-			        .rep_name = rep ? rep->name : NULL,
-			        .need = d->need,
-			        .budget = d->budget,
-			        .timeline = d->timeline,
-			        .context = d->context,
-			        .subject = d->subject,
-			        .held_reason = d->outcome == INTAKE_HELD ? d->why : NULL,
-			        .thread_key = d->key,
-			        .at = now,
-			};
-			struct event_rec e = {
-			        .at = now,
-			        .actor = d->referrer_email ? d->referrer_email : "agent",
-			        .kind = d->outcome == INTAKE_HELD ? "held" : "created",
-			        .new_status = d->status,
-			        .detail = detail,
-			        .message_id = msg_id,
-			};
-
-			/* one event says what came in and who has it */
-			if (rep)
-				snprintf(detail, sizeof(detail), "%s; assigned to %s <%s> (%s)",
-				         d->why, rep->name, rep->email, d->rep_how);
-			else
-				snprintf(detail, sizeof(detail), "%s; no rep to assign", d->why);
-
-			if (store_referral_add(in->st, &r, &ref_id) < 0)
-				return -1;
-			e.referral_id = ref_id;
-			if (store_message_link(in->st, msg_id, ref_id) < 0 ||
-			    store_event_add(in->st, &e) < 0)
-				return -1;
-			if (d->outcome != INTAKE_HELD && !in->no_mail &&
-			    follow_up(in, m, d, l, rep, ref_id, now) < 0)
-				return -1;
-			if (!res->referral)
-				res->referral = ref_id;
-			res->nreferrals++;
-		}
+			rc = -1;
+		else if (l->existing)
+			rc = touch_referral(in, d, l, msg_id, now, res);
+		else
+			rc = new_referral(in, m, d, l, rep, referrer_id, lead_id, evidence, msg_id,
+			                  now, res);
 	}
-	return 0;
+	free(evidence);
+	return rc;
+}
+
+/* 1990-01-01: a Date before it is a broken clock, not an old mail. */
+#define OLDEST_DATE 631152000
+
+/* When what m says happened: its Date header when that is sane (not in
+ * the future, not before 1990), else now. */
+static int64_t mail_time(const struct message *m, int64_t now)
+{
+	return m && m->date >= OLDEST_DATE && m->date <= now ? m->date : now;
 }
 
 int intake_apply(struct intake *in, const struct message *m, struct intake_decision *d,
@@ -922,6 +1148,10 @@ int intake_apply(struct intake *in, const struct message *m, struct intake_decis
 		return 0;
 	if (add_message_row(in, m, d, src, now, &msg_id) < 0)
 		return -1;
+	/* `ingest --no-mail` of an old mailbox: referrals and events are
+	 * dated by the mail, so the history keeps its own times */
+	if (in->no_mail)
+		now = mail_time(m, now);
 	switch (d->outcome) {
 	case INTAKE_REPLY:
 		return reply_apply(in, m, d, msg_id, now, res);

@@ -79,6 +79,8 @@ const struct class_desc class_table[CLASS_COUNT] = {
         [CLASS_OPTOUT] = {"optout", "the sender asks for no more mail"},
         [CLASS_STATUS_REQUEST] = {"status-request", "a referrer asks how their referrals are"},
         [CLASS_IGNORE] = {"ignore", "recorded and otherwise left alone"},
+        [CLASS_REVIEW] = {"review",
+                          "names a person to introduce but no address: for the admin's review"},
 };
 
 int class_parse(const char *name, enum rule_class *c_r)
@@ -128,6 +130,14 @@ const struct mail_desc mail_table[MAIL_COUNT] = {
                                "review; the result of the admin's answer"},
         [MAIL_REFUSED_REP] = {"refused-rep", ROLE_REP, 0, 0,
                               "a rep's status line or reply by mail that was not applied"},
+        /* about several referrals (no referral of its own) */
+        [MAIL_DIGEST_REP] = {"digest-rep", ROLE_REP, MAIL_HOURS | MAIL_SUMMARY, 0,
+                             "daily at the opening, instead of assign-rep, to reps with "
+                             "[reps] digest"},
+        [MAIL_WEEKLY_ADMIN] = {"weekly-admin", ROLE_ADMIN, MAIL_HOURS | MAIL_SUMMARY, 0,
+                               "weekly, at the first opening of the week"},
+        [MAIL_PAID_REFERRER] = {"paid-referrer", ROLE_REFERRER, MAIL_CAPPED | MAIL_OUTSIDE, 0,
+                                "when rewards pay marks the referrer's reward paid"},
 };
 
 int mail_parse(const char *name, enum mail_kind *k_r)

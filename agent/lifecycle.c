@@ -230,6 +230,35 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 	return 0;
 }
 
+int lifecycle_reward_paid(struct store *st, const struct config *cfg, int64_t id, const char *actor,
+                          int64_t now, char **why_r)
+{
+	struct reward_view w;
+	struct buf note = {0};
+	char money[48], detail[200];
+	int rc = store_reward_get(st, id, &w);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || !is(w.state, "owed")) {
+		store_reward_view_clear(&w);
+		*why_r = xasprintf("no owed reward %" PRId64 " (see refagent rewards)", id);
+		return 1;
+	}
+	lifecycle_money(cfg, w.amount, money, sizeof(money));
+	snprintf(detail, sizeof(detail), "reward %" PRId64 " of %s paid", id, money);
+	rc = store_reward_pay(st, id, now) == 1 ? 0 : -1;
+	if (rc == 0)
+		rc = event(st, w.referral_id, now, actor, "reward-paid", NULL, NULL, detail, 0);
+	jobnote_add(&note, "reward.amount", money);
+	if (rc == 0)
+		rc = mail(st, cfg, w.referral_id, MAIL_PAID_REFERRER, w.referrer.email,
+		          w.referrer.name, now, 0, note.s, now);
+	buf_free(&note);
+	store_reward_view_clear(&w);
+	return rc;
+}
+
 static int has_reward(struct store *st, int64_t id, int *yes)
 {
 	struct reward_view *w = NULL;

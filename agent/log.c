@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "progress.h"
 
 static enum log_level max_level = LOG_INFO;
 static int with_time;
@@ -67,6 +68,7 @@ static void vlog(enum log_level level, const char *fmt, va_list ap)
 	for (char *p = line; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	progress_hide(); /* a progress line on the terminal goes first */
 	if (journal)
 		fprintf(stderr, "<%d>%s%s\n", priority[level], tag[level], line);
 	else if (with_time)

@@ -31,7 +31,9 @@
 #include "clock.h"
 #include "config.h"
 #include "daemon.h"
+#include "export.h"
 #include "fetch.h"
+#include "import.h"
 #include "ingest.h"
 #include "filter.h"
 #include "intake.h"
@@ -97,6 +99,11 @@ enum opt_id {
 	OPT_VALUE,
 	OPT_NOTE,
 	OPT_DAYS,
+	OPT_CSV,
+	OPT_DRY_RUN,
+	OPT_MAP,
+	OPT_DATES,
+	OPT_HTML,
 	OPT__COUNT
 };
 
@@ -107,8 +114,13 @@ struct cmd_option {
 	const char *help;
 };
 
+/* Options that may be given more than once, every value kept in order
+ * (args.repeated); any other keeps its last value. */
+static const enum opt_id repeatable[] = {OPT_MAP};
+
 /* clang-format off */
 #define OPTION_JSON {"json", OPT_JSON, NULL, "JSON instead of text"}
+#define OPTION_CSV  {"csv", OPT_CSV, NULL, "CSV for a spreadsheet instead of text"}
 /* clang-format on */
 
 /* A command line read by its command's tables. */
@@ -116,12 +128,15 @@ struct args {
 	const char *opt[OPT__COUNT]; /* the value, "" for a flag; NULL: not given */
 	char **argv;                 /* the operands (the strings are main's) */
 	int argc;
+	const char **repeated; /* the values of the command's repeatable option */
+	size_t nrepeated;
 	/* operands and values checked and converted by the command's parse */
 	long id;
 	long days;
 	double value;
 	enum status status;
 	enum mail_kind kind;
+	enum import_dates dates;
 };
 
 struct app {
@@ -311,11 +326,12 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	/* only what was committed counts; the rest is said on its own */
 	fprintf(stderr,
 	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
-	        "%zu held, %zu ignored, %zu duplicate, %zu error\n",
+	        "%zu held, %zu review, %zu ignored, %zu duplicate, %zu error\n",
 	        stats.count, secs, stats.by_outcome[INTAKE_REFERRAL],
 	        stats.by_outcome[INTAKE_TOUCH], stats.by_outcome[INTAKE_REPLY],
-	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_IGNORED],
-	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
+	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_REVIEW],
+	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
+	        stats.by_outcome[INTAKE_ERROR]);
 	if (stats.not_committed)
 		fprintf(stderr,
 		        "refagent: %zu messages not committed: processed again by the next run\n",
@@ -366,11 +382,11 @@ static int cmd_poll(struct app *a, const struct args *args)
 	rc = fetch_once(&in, &stats);
 	fprintf(stderr,
 	        "refagent: polled %zu messages: %zu referral, %zu touch, %zu reply, %zu held, "
-	        "%zu ignored, %zu duplicate, %zu error\n",
+	        "%zu review, %zu ignored, %zu duplicate, %zu error\n",
 	        stats.seen, stats.by_outcome[INTAKE_REFERRAL], stats.by_outcome[INTAKE_TOUCH],
 	        stats.by_outcome[INTAKE_REPLY], stats.by_outcome[INTAKE_HELD],
-	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
-	        stats.by_outcome[INTAKE_ERROR]);
+	        stats.by_outcome[INTAKE_REVIEW], stats.by_outcome[INTAKE_IGNORED],
+	        stats.by_outcome[INTAKE_DUPLICATE], stats.by_outcome[INTAKE_ERROR]);
 	return rc == 0 ? 0 : EXIT_WORK;
 }
 
@@ -427,15 +443,17 @@ static int cmd_send(struct app *a, const struct args *args)
 
 	signal(SIGPIPE, SIG_IGN);
 	/* referrals nobody touched for expire_days first: their mail must
-	 * not go out; then what waits for the admin's review */
+	 * not go out; then what waits for the admin's review, the digests and
+	 * the weekly summary that are due */
 	{
-		int expired = 0;
+		int expired = 0, made = 0;
 
 		int reviewed = 0;
 
 		if (store_begin(a->st) != 0 ||
 		    lifecycle_expire(a->st, a->cfg, clock_now(), &expired) != 0 ||
 		    review_schedule(a->st, a->cfg, clock_now(), &reviewed) != 0 ||
+		    schedule_periodic(a->st, a->cfg, clock_now(), &made) != 0 ||
 		    store_commit(a->st) != 0) {
 			log_error("%s", store_error(a->st));
 			store_rollback(a->st);
@@ -447,6 +465,8 @@ static int cmd_send(struct app *a, const struct args *args)
 		if (reviewed)
 			log_info("%d item%s for the admin's review", reviewed,
 			         reviewed == 1 ? "" : "s");
+		if (made)
+			log_info("%d digest and summary mail%s made", made, made == 1 ? "" : "s");
 	}
 	outbox_open(a->cfg, a->st, a->templates, &ob);
 	rc = outbox_send_due(ob, NULL, &stats);
@@ -511,6 +531,24 @@ static int cmd_templates_render(struct app *a, const struct args *args)
 
 /* ---- list, show ---- */
 
+/* --json or --csv, not both: list, rewards, report. */
+static int parse_format(const char *cmd, const struct args *args)
+{
+	if (args->opt[OPT_JSON] && args->opt[OPT_CSV])
+		return usage("%s: --json or --csv, not both", cmd);
+	return 0;
+}
+
+static int parse_list(struct args *args)
+{
+	return parse_format("list", args);
+}
+
+static int parse_rewards(struct args *args)
+{
+	return parse_format("rewards", args);
+}
+
 static int cmd_list(struct app *a, const struct args *args)
 {
 	struct referral_view *v = NULL;
@@ -520,7 +558,10 @@ static int cmd_list(struct app *a, const struct args *args)
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_list(stdout, v, n, args->opt[OPT_JSON] != NULL);
+	if (args->opt[OPT_CSV])
+		export_referrals(stdout, v, n);
+	else
+		view_list(stdout, v, n, args->opt[OPT_JSON] != NULL);
 	store_referral_views_free(v, n);
 	return 0;
 }
@@ -668,7 +709,10 @@ static int cmd_rewards(struct app *a, const struct args *args)
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_rewards(stdout, v, n, a->cfg, args->opt[OPT_JSON] != NULL);
+	if (args->opt[OPT_CSV])
+		export_rewards(stdout, v, n, a->cfg);
+	else
+		view_rewards(stdout, v, n, a->cfg, args->opt[OPT_JSON] != NULL);
 	store_reward_views_free(v, n);
 	return 0;
 }
@@ -680,42 +724,200 @@ static int parse_rewards_pay(struct args *args)
 
 static int cmd_rewards_pay(struct app *a, const struct args *args)
 {
+	char *why = NULL;
 	int rc;
 
-	if (store_begin(a->st) != 0 || (rc = store_reward_pay(a->st, args->id, clock_now())) < 0 ||
-	    store_commit(a->st) != 0) {
+	if (store_begin(a->st) != 0) {
 		log_error("%s", store_error(a->st));
-		store_rollback(a->st);
 		return EXIT_WORK;
 	}
-	if (rc == 0) {
-		log_error("no owed reward %ld (see refagent rewards)", args->id);
-		return EXIT_WORK;
-	}
-	printf("reward %ld: paid\n", args->id);
-	return 0;
+	rc = lifecycle_reward_paid(a->st, a->cfg, args->id, "cli", clock_now(), &why);
+	rc = in_transaction(a, rc, why);
+	if (rc == 0)
+		printf("reward %ld: paid\n", args->id);
+	return rc;
 }
 
 static int parse_report(struct args *args)
 {
-	const char *d = args->opt[OPT_DAYS];
+	const char *d = args->opt[OPT_DAYS], *html = args->opt[OPT_HTML];
 
 	args->days = 365;
 	if (d && parse_long(d, 1, 36500, &args->days) != 0)
 		return usage("report: '%s' is not a number of days", d);
-	return 0;
+	if (html && *html == '\0')
+		return usage("report: --html needs a file name");
+	if (html && strcmp(html, "-") == 0 && args->opt[OPT_JSON])
+		return usage("report: --html - and --json both want stdout");
+	return parse_format("report", args);
+}
+
+/* The page into path, whole or not at all: written beside it, then
+ * renamed over it.  0, or -1 logged. */
+static int write_page(const struct report *r, const struct config *cfg, int days, const char *path)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "we");
+	int rc = -1;
+
+	if (f == NULL) {
+		log_error("%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (report_write_html(f, r, cfg, days) != 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+		log_error("%s: %s", tmp, strerror(errno));
+	else
+		rc = 0;
+	if (fclose(f) != 0 && rc == 0) {
+		log_error("%s: %s", tmp, strerror(errno));
+		rc = -1;
+	}
+	if (rc == 0 && rename(tmp, path) != 0) {
+		log_error("%s: %s", path, strerror(errno));
+		rc = -1;
+	}
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 static int cmd_report(struct app *a, const struct args *args)
 {
+	const char *html = args->opt[OPT_HTML];
+	int64_t now = clock_now();
 	struct report r;
+	int rc = 0;
 
-	if (report_compute(a->st, clock_now() - (int64_t)args->days * 86400, &r) != 0) {
+	if (report_compute(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_report(stdout, &r, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
+	if (args->opt[OPT_CSV]) {
+		export_report(stdout, &r, a->cfg, (int)args->days);
+	} else if (html && strcmp(html, "-") == 0) {
+		if (report_write_html(stdout, &r, a->cfg, (int)args->days) != 0 ||
+		    fflush(stdout) != 0)
+			rc = EXIT_WORK;
+	} else {
+		view_report(stdout, &r, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
+		if (html && write_page(&r, a->cfg, (int)args->days, html) != 0)
+			rc = EXIT_WORK;
+	}
 	report_clear(&r);
+	return rc;
+}
+
+/* ---- import ---- */
+
+static int parse_import(struct args *args)
+{
+	const char *d = args->opt[OPT_DATES];
+
+	args->dates = DATES_AUTO;
+	if (d && strcmp(d, "day-first") == 0)
+		args->dates = DATES_DAY_FIRST;
+	else if (d && strcmp(d, "month-first") == 0)
+		args->dates = DATES_MONTH_FIRST;
+	else if (d)
+		return usage("import: --dates '%s': give day-first or month-first", d);
+	for (size_t i = 0; i < args->nrepeated; i++) {
+		const char *eq = strrchr(args->repeated[i], '=');
+		enum import_field f;
+
+		if (eq == NULL || eq == args->repeated[i] || !import_field_parse(eq + 1, &f))
+			return usage("import: --map '%s': give COLUMN=FIELD, FIELD one of %s",
+			             args->repeated[i], import_field_list());
+	}
+	return 0;
+}
+
+static int cmd_import(struct app *a, const struct args *args)
+{
+	struct import_opts o = {.path = args->argv[0],
+	                        .dry_run = args->opt[OPT_DRY_RUN] != NULL,
+	                        .quiet = args->opt[OPT_QUIET] != NULL,
+	                        .dates = args->dates,
+	                        .maps = args->repeated,
+	                        .nmaps = args->nrepeated};
+	struct import_stats s;
+
+	if (import_file(a->cfg, a->st, &o, &s) != 0)
+		return EXIT_WORK;
+	fflush(stdout);
+	fprintf(stderr, "refagent: %s %s: %zu row%s: %zu %s, %zu already there, %zu skipped%s\n",
+	        o.dry_run ? "dry run of" : "imported", o.path, s.rows, s.rows == 1 ? "" : "s",
+	        s.added, o.dry_run ? "would be added" : "added", s.existing, s.skipped,
+	        o.dry_run ? " (nothing was written)" : "");
+	return s.skipped ? EXIT_WORK : 0;
+}
+
+/* ---- people's data: forget, export-person ---- */
+
+static int parse_email(const char *cmd, struct args *args)
+{
+	if (strchr(args->argv[0], '@') == NULL)
+		return usage("%s: '%s' is not an address", cmd, args->argv[0]);
+	return 0;
+}
+
+static int parse_forget(struct args *args)
+{
+	return parse_email("forget", args);
+}
+
+static int parse_export_person(struct args *args)
+{
+	return parse_email("export-person", args);
+}
+
+static int cmd_forget(struct app *a, const struct args *args)
+{
+	const char *email = args->argv[0];
+	struct forget_counts c;
+	int rc;
+
+	/* secure_delete first: it cannot change inside a transaction */
+	if (store_secure_delete(a->st, 1) != 0 || store_begin(a->st) != 0 ||
+	    store_person_forget(a->st, email, clock_now(), &c) != 0 || store_commit(a->st) != 0) {
+		log_error("%s", store_error(a->st));
+		store_rollback(a->st);
+		return EXIT_WORK;
+	}
+	rc = store_compact(a->st);
+	if (rc < 0) {
+		log_error("%s: the records are erased, but the file may still hold them: %s",
+		          a->cfg->database, store_error(a->st));
+		return EXIT_WORK;
+	}
+	if (c.people + c.referrals + c.messages + c.jobs + c.scrubbed == 0)
+		printf("nothing was held about %s\n", email);
+	else
+		printf("forgot %s: %d person, %d referrals, %d messages, %d pending mails "
+		       "cancelled, %d other mentions replaced%s\n",
+		       email, c.people, c.referrals, c.messages, c.jobs, c.scrubbed,
+		       c.optout ? "; their opt-out is kept as a hash" : "");
+	if (rc > 0) {
+		log_error("%s: another process is reading the database, so its write-ahead log "
+		          "still holds the old pages: run forget again when it is done (or with "
+		          "`refagent run` stopped)",
+		          a->cfg->database);
+		return EXIT_WORK;
+	}
+	return 0;
+}
+
+static int cmd_export_person(struct app *a, const struct args *args)
+{
+	struct person_export x;
+
+	if (store_person_export(a->st, args->argv[0], &x) != 0) {
+		log_error("%s", store_error(a->st));
+		return EXIT_WORK;
+	}
+	view_person(stdout, args->argv[0], &x, a->cfg);
+	store_person_export_clear(&x);
 	return 0;
 }
 
@@ -739,6 +941,12 @@ static void print_decision(const struct intake_decision *d)
 			printf("  status line: #%s %s (acted on by a later version)\n", d->command,
 			       d->command_arg ? d->command_arg : "");
 	}
+	if (d->nevidence) {
+		printf("confidence: %d (a referral from %d, held from %d, ignored below)\n",
+		       d->confidence, INTAKE_REFER_AT, INTAKE_HOLD_AT);
+		for (size_t i = 0; i < d->nevidence; i++)
+			printf("  %+d %s\n", d->evidence[i].weight, d->evidence[i].why);
+	}
 	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_TOUCH &&
 	    d->outcome != INTAKE_HELD)
 		return;
@@ -751,6 +959,8 @@ static void print_decision(const struct intake_decision *d)
 			printf("  %-10s %s\n", "phone", l->phone);
 		if (l->company)
 			printf("  %-10s %s\n", "company", l->company);
+		if (l->need && !(d->need && strcmp(l->need, d->need) == 0))
+			printf("  %-10s %s\n", "need", l->need);
 		if (l->existing)
 			printf("  %-10s already has open referral #%" PRId64
 			       ": a touch, credit unchanged\n",
@@ -835,8 +1045,8 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 	printf("from:      %s%s%s%s\n", m->from.name ? m->from.name : "", m->from.name ? " <" : "",
 	       m->from.email ? m->from.email : "(none)", m->from.name ? ">" : "");
 	printf("subject:   %s\n", m->subject ? m->subject : "(none)");
-	if (d.fr.class)
-		printf("class:     %s (rule %s, %s:%d)\n", d.fr.class, d.fr.class_rule,
+	if (d.fr.class != CLASS_NONE)
+		printf("class:     %s (rule %s, %s:%d)\n", class_name(d.fr.class), d.fr.class_rule,
 		       d.fr.class_file, d.fr.class_line);
 	else
 		printf("class:     none (no classifying rule matched)\n");
@@ -845,7 +1055,8 @@ static int cmd_filters_test(struct app *a, const struct args *args)
 		const struct filter_hit *h = &d.fr.hits[i];
 
 		printf("  %s:%d %s%s%s%s: \"", h->file, h->line, h->rule,
-		       h->class ? " [class " : "", h->class ? h->class : "", h->class ? "]" : "");
+		       h->class ? " [class " : "", h->class ? class_name(h->class) : "",
+		       h->class ? "]" : "");
 		print_escaped(h->matched);
 		printf("\" in %s\n", h->target);
 		if (h->captures)
@@ -893,6 +1104,20 @@ static const struct cmd_option render_options[] = {
 static const struct cmd_option list_options[] = {
         {"status", OPT_STATUS, "S", "only the referrals in status S"},
         OPTION_JSON,
+        OPTION_CSV,
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option rewards_options[] = {
+        OPTION_JSON,
+        OPTION_CSV,
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_option import_options[] = {
+        {"dry-run", OPT_DRY_RUN, NULL, "print what each row would become; write nothing"},
+        {"map", OPT_MAP, "COLUMN=FIELD",
+         "read COLUMN (a header or a letter) as FIELD; again for more"},
+        {"dates", OPT_DATES, "ORDER", "day-first or month-first, for dates like 02/03/2026"},
+        {"quiet", OPT_QUIET, NULL, "no line per row, only the summary"},
         {NULL, 0, NULL, NULL},
 };
 static const struct cmd_option json_options[] = {
@@ -907,6 +1132,10 @@ static const struct cmd_option status_options[] = {
 static const struct cmd_option report_options[] = {
         {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
         OPTION_JSON,
+        OPTION_CSV,
+        {"html", OPT_HTML, "FILE",
+         "also write the report as a page with charts to FILE (-: to stdout, instead "
+         "of the text)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -961,10 +1190,11 @@ static const struct command commands[] = {
          .parse = parse_templates_render,
          .run = cmd_templates_render},
         {.name = "list",
-         .synopsis = "[--status S] [--json]",
+         .synopsis = "[--status S] [--json | --csv]",
          .summary = "referrals",
          .options = list_options,
          .flags = NEED_CONFIG | STORE_READONLY,
+         .parse = parse_list,
          .run = cmd_list},
         {.name = "show",
          .synopsis = "ID [--json]",
@@ -993,27 +1223,56 @@ static const struct command commands[] = {
          .parse = parse_credit,
          .run = cmd_credit},
         {.name = "rewards",
-         .synopsis = "[--json]",
+         .synopsis = "[--json | --csv]",
          .summary = "the reward ledger",
-         .options = json_options,
+         .options = rewards_options,
          .flags = NEED_CONFIG | STORE_READONLY,
+         .parse = parse_rewards,
          .run = cmd_rewards},
         {.name = "rewards pay",
          .synopsis = "ID",
-         .summary = "mark a reward paid",
+         .summary = "mark a reward paid; the referrer is thanked",
          .min_args = 1,
          .max_args = 1,
          .flags = NEED_CONFIG | NEED_STORE,
          .parse = parse_rewards_pay,
          .run = cmd_rewards_pay},
         {.name = "report",
-         .synopsis = "[--days N] [--json]",
-         .summary = "conversion, time to first contact, top\n"
-                    "referrers, rewards owed (default 365 days)",
+         .synopsis = "[--days N] [--json | --csv] [--html FILE]",
+         .summary = "conversion, time to first contact, per rep,\n"
+                    "per month, top referrers, rewards (default\n"
+                    "365 days); --html FILE: a page with charts",
          .options = report_options,
          .flags = NEED_CONFIG | STORE_READONLY,
          .parse = parse_report,
          .run = cmd_report},
+        {.name = "import",
+         .synopsis = "FILE [--dry-run] [--map COLUMN=FIELD]... [--dates ORDER] [--quiet]",
+         .summary = "referrals from a spreadsheet (CSV) as history:\n"
+                    "no mail; a second import adds nothing",
+         .options = import_options,
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_STORE,
+         .parse = parse_import,
+         .run = cmd_import},
+        {.name = "forget",
+         .synopsis = "EMAIL",
+         .summary = "erase a person: name, address, phone, the text\n"
+                    "of their mail; the counts stay",
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_STORE,
+         .parse = parse_forget,
+         .run = cmd_forget},
+        {.name = "export-person",
+         .synopsis = "EMAIL",
+         .summary = "all that is held about a person, as JSON",
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | STORE_READONLY,
+         .parse = parse_export_person,
+         .run = cmd_export_person},
         {.name = "filters test",
          .synopsis = "FILE",
          .summary = "what the rules and intake make of a message;\n"
@@ -1103,6 +1362,15 @@ static const char *option_name(const struct command *c, int val)
 	return "help";
 }
 
+/* Non-zero when the option getopt_long returned as val may repeat. */
+static int option_repeats(int val)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(repeatable); i++)
+		if (OPT_VAL(repeatable[i]) == val)
+			return 1;
+	return 0;
+}
+
 /* The error getopt_long reported as opt ('?' or ':'), named after glibc's
  * optopt: 0 for an unknown long option (the last one read), the option's
  * value for a known one given without or with a needless value, the
@@ -1132,6 +1400,7 @@ static int parse_args(const struct command *c, int argc, char **argv, struct arg
 	longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
 	longopts[n] = (struct option){NULL, 0, NULL, 0};
 	args->argv = xcalloc((size_t)argc, sizeof(*args->argv));
+	args->repeated = xcalloc((size_t)argc, sizeof(*args->repeated));
 	/* "-": operands come back in order as 1, wherever they stand and
 	 * whatever POSIXLY_CORRECT says; "+": the first one ends the
 	 * options.  ':' reports a missing value apart.  optind 0 restarts
@@ -1147,6 +1416,8 @@ static int parse_args(const struct command *c, int argc, char **argv, struct arg
 			return HELP_SHOWN;
 		} else if (opt >= OPT_VAL(0)) {
 			args->opt[opt - OPT_VAL(0)] = optarg ? optarg : "";
+			if (option_repeats(opt))
+				args->repeated[args->nrepeated++] = optarg;
 		} else {
 			return option_error(c, opt, argv);
 		}
@@ -1233,6 +1504,7 @@ static int command_run(struct app *a, const struct command *c, int argc, char **
 		message_shutdown();
 	}
 	free(args.argv);
+	free(args.repeated);
 	return rc == HELP_SHOWN ? 0 : rc;
 }
 

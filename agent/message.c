@@ -197,6 +197,11 @@ static void addr_set(struct addr *a, InternetAddressMailbox *mb)
 	size_t n;
 
 	a->name = msg_clean(name, 1);
+	/* A name is one line: RFC 2047 can encode a CR, LF or tab in it, which
+	 * would break a greeting or a list of names. */
+	for (char *p = a->name; p && *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	/* Python's email package encodes the list comma as "=?utf-8?q?=2C?="
 	 * when it folds, which leaves ", " in front of the next name */
 	if (a->name && (a->name[0] == ',' || a->name[0] == ';')) {

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,24 +199,61 @@ static char *summary_text(struct outbox *ob, const char *email)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
-		char day[64] = "";
-		time_t t = (time_t)v[i].created_at;
-		struct tm lt;
+		char day[32];
 		const char *who = v[i].lead.name ? v[i].lead.name : v[i].lead.email;
-
-		localtime_r(&t, &lt);
-		strftime(day, sizeof(day), "%e %B %Y", &lt);
 		enum status st;
 		const char *words =
 		        status_parse(v[i].status, &st) ? status_table[st].words : v[i].status;
 
 		buf_printf(&b, "- %s: %s (introduced %s)\n", who ? who : "someone", words,
-		           str_trim(day));
+		           time_day(v[i].created_at, day));
 	}
 	store_referral_views_free(v, n);
 	if (b.len)
 		b.s[--b.len] = '\0'; /* the template ends the line */
 	return buf_steal(&b);
+}
+
+/* "\n  Label:     value" with the value on one line (a name from mail may
+ * hold line ends); nothing for a missing value. */
+static void digest_field(struct buf *b, const char *label, const char *value)
+{
+	if (str_blank(value))
+		return;
+	buf_printf(b, "\n  %-10s ", label);
+	for (const char *p = value; *p; p++)
+		buf_addc(b, (unsigned char)*p < 0x20 ? ' ' : *p);
+}
+
+/* The referrals of a rep's digest (ids "12 14"), as they are now: one
+ * block each, like the assignment mail's, for digest.text; *count_r how
+ * many of them still exist. */
+static char *digest_text(struct outbox *ob, const char *ids, size_t len, int *count_r)
+{
+	struct buf b = {0};
+	char *list = xstrndup(ids, len), *save = NULL;
+
+	*count_r = 0;
+	for (char *t = strtok_r(list, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
+		struct referral_view v;
+		long id;
+
+		if (parse_long(t, 1, LONG_MAX, &id) != 0 ||
+		    store_referral_get(ob->st, id, &v, NULL, NULL) != 1)
+			continue;
+		(*count_r)++;
+		buf_printf(&b, "%s#%ld", b.len ? "\n\n" : "", id);
+		digest_field(&b, "Lead:", v.lead.name);
+		digest_field(&b, "Email:", v.lead.email);
+		digest_field(&b, "Phone:", v.lead.phone);
+		digest_field(&b, "Company:", v.lead.company);
+		digest_field(&b, "Need:", v.need);
+		digest_field(&b, "Referrer:", v.referrer.name ? v.referrer.name : v.referrer.email);
+		digest_field(&b, "Subject:", strip_re(v.subject));
+		store_referral_view_clear(&v);
+	}
+	free(list);
+	return b.len ? buf_steal(&b) : NULL;
 }
 
 struct note_ctx {
@@ -233,6 +271,12 @@ static void note_fact(void *ctx, const char *name, size_t nlen, const char *valu
 
 	if (strcmp(n, "summary") == 0) {
 		var(c->vs, "summary.text", keep(c->vs, summary_text(c->ob, c->j->recipient)));
+	} else if (strcmp(n, "digest") == 0) {
+		/* the referrals of a digest, as they are now */
+		int count = 0;
+
+		var(c->vs, "digest.text", keep(c->vs, digest_text(c->ob, value, vlen, &count)));
+		var(c->vs, "digest.count", keep(c->vs, xasprintf("%d", count)));
 	} else if (nlen > 0) {
 		for (size_t i = 0; template_var_names[i]; i++)
 			if (strcmp(template_var_names[i], n) == 0)
@@ -316,9 +360,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 	/* whoever the mail goes to is the one greeted */
 	person_vars(vs, "to", j->recipient_name, j->recipient, NULL, NULL);
 	if (r) {
-		char day[64];
-		time_t t = (time_t)r->created_at;
-		struct tm lt;
+		char day[32];
 		enum status st;
 
 		/* A referrer mail to someone who is not the referral's referrer
@@ -344,9 +386,7 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		var(vs, "referral.need", r->need);
 		var(vs, "referral.budget", r->budget);
 		var(vs, "referral.timeline", r->timeline);
-		localtime_r(&t, &lt);
-		if (strftime(day, sizeof(day), "%e %B %Y", &lt) > 0)
-			var(vs, "referral.created", keep(vs, xstrdup(str_trim(day))));
+		var(vs, "referral.created", keep(vs, xstrdup(time_day(r->created_at, day))));
 		if (r->has_value) {
 			snprintf(buf, sizeof(buf), "%.2f", r->value);
 			var(vs, "referral.value", keep(vs, xstrdup(buf)));
@@ -827,6 +867,7 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		snprintf(res.reply, sizeof(res.reply), "%s", err ? err : "no SMTP server");
 		free(err);
 		res.status = SMTP_TEMPFAIL;
+		res.down = 1; /* no way to the server: not this mail's fault */
 	} else {
 		smtp_send(ob->smtp, cfg->address, rcpts, n, data, len, &res);
 	}
@@ -841,6 +882,20 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 		stats->failed++;
 		return finish(ob, j, "failed", res.reply, 1, now) < 0 ? -1 : 0;
 	case SMTP_TEMPFAIL:
+		if (res.down) {
+			/* The server is not taking mail (no connection, a 421):
+			 * nothing is wrong with this mail, so no attempt is spent
+			 * (a server down for days must not fail the queue), and
+			 * the rest of the batch waits too. */
+			int64_t at = now + backoff(1);
+			char iso[32];
+
+			stats->retry++;
+			log_warn("job %" PRId64 " (%s to %s): %s; the server is not taking mail, "
+			         "waiting until %s",
+			         j->id, j->template, j->recipient, res.reply, time_iso(at, iso));
+			return retry(ob, j, at, res.reply, 0) < 0 ? -1 : 1;
+		}
 		if (j->attempts + 1 >= OUTBOX_MAX_ATTEMPTS) {
 			snprintf(why, sizeof(why), "gave up after %d attempts: %s", j->attempts + 1,
 			         res.reply);
@@ -902,9 +957,10 @@ int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbo
 
 /* What `templates render --variant` can show: the mails whose text
  * depends on the event that made them.  An example person stands in for
- * the second referrer. */
+ * the second referrer.  A row without a name is the note of its mail
+ * when no variant is asked for. */
 static const struct variant {
-	const char *name;
+	const char *name; /* NULL: the mail's own note */
 	enum mail_kind kind;
 	const char *note; /* the facts of the event (jobnote.h) */
 	const char *fill; /* and one more, taken from the referral */
@@ -921,6 +977,11 @@ static const struct variant {
          "notify.email", 0},
         {"bounce", MAIL_NOTIFY_REP, "notify.bounce=yes\nnotify.reason=5.1.1 user unknown\n",
          "notify.email", 0},
+        {NULL, MAIL_PAID_REFERRER, "", "reward.amount", 0},
+        /* the digest lists the referral given; the weekly summary has
+         * this week's figures (note NULL) */
+        {NULL, MAIL_DIGEST_REP, "", "digest", 0},
+        {NULL, MAIL_WEEKLY_ADMIN, NULL, NULL, 0},
 };
 
 const char *outbox_variants(void)
@@ -934,9 +995,10 @@ const char *outbox_variants(void)
 		                      status_name(STATUS_CONTACTED), status_name(STATUS_WON),
 		                      status_name(STATUS_LOST), mail_name(MAIL_UPDATE_REFERRER));
 		for (size_t i = 0; i < ARRAY_SIZE(variants) && o < sizeof(list); i++)
-			o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s (%s)",
-			                      i ? ", " : "", variants[i].name,
-			                      mail_name(variants[i].kind));
+			if (variants[i].name)
+				o += (size_t)snprintf(list + o, sizeof(list) - o, "%s%s (%s)",
+				                      o ? ", " : "", variants[i].name,
+				                      mail_name(variants[i].kind));
 	}
 	return list;
 }
@@ -954,8 +1016,9 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 	char *note = NULL, money[48];
 	int rc;
 
-	for (size_t i = 0; variant && i < ARRAY_SIZE(variants); i++)
-		if (strcmp(variants[i].name, variant) == 0)
+	for (size_t i = 0; i < ARRAY_SIZE(variants); i++)
+		if (variant ? variants[i].name && strcmp(variants[i].name, variant) == 0
+		            : variants[i].name == NULL && variants[i].kind == kind)
 			v = &variants[i];
 	/* the milestones of update-referrer are named by their status */
 	if (variant && v == NULL && status_parse(variant, &milestone) &&
@@ -993,8 +1056,16 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 		const char *value = NULL;
 		char rule[200];
 
-		buf_adds(&b, v->note);
-		if (v->kind == MAIL_REWARD_REFERRER) {
+		char *facts = v->note ? NULL : schedule_weekly_facts(ob->st, ob->cfg, clock_now());
+
+		if (v->note == NULL && facts == NULL) {
+			store_referral_view_clear(&r);
+			*error_r = xstrdup(store_error(ob->st));
+			return -1;
+		}
+		buf_adds(&b, v->note ? v->note : facts);
+		free(facts);
+		if (v->kind == MAIL_REWARD_REFERRER || v->kind == MAIL_PAID_REFERRER) {
 			double amount = lifecycle_reward(ob->cfg, r.referrer.email, r.has_value,
 			                                 r.value, rule, sizeof(rule));
 
@@ -1002,6 +1073,9 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 			                        sizeof(money));
 		} else if (v->kind == MAIL_NOTIFY_REP) {
 			value = r.lead.email ? r.lead.email : "lead@example.com";
+		} else if (v->kind == MAIL_DIGEST_REP) {
+			snprintf(money, sizeof(money), "%" PRId64, referral_id);
+			value = money;
 		} else if (v->other) {
 			value = r.referrer.name    ? r.referrer.name
 			        : r.referrer.email ? r.referrer.email
@@ -1017,7 +1091,8 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 		}
 		note = buf_steal(&b);
 	}
-	j.referral_id = referral_id;
+	/* a digest or a summary is about no referral of its own */
+	j.referral_id = flags & MAIL_SUMMARY ? 0 : referral_id;
 	j.template = (char *)name;
 	j.recipient = (char *)to;
 	j.recipient_name = (char *)to_name;
@@ -1030,13 +1105,14 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 		j.referral_id = 0;
 		j.note = note = xasprintf("review.referrals=%" PRId64 "\n", referral_id);
 	}
-	j.message_key = schedule_message_id(ob->cfg, referral_id, name);
+	j.message_key = schedule_message_id(ob->cfg, j.referral_id, name);
 	/* the intro's thread, as the jobs made at intake have it */
 	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))
 		j.in_reply_to = r.thread_key;
 	j.refs = j.in_reply_to;
 	ob->preview = 1;
-	rc = build(ob, &j, j.referral_id ? &r : NULL, clock_now(), data_r, len_r, error_r);
+	rc = build(ob, &j, (flags & MAIL_SUMMARY) || !j.referral_id ? NULL : &r, clock_now(),
+	           data_r, len_r, error_r);
 	ob->preview = 0;
 	free(j.message_key);
 	free(note);

@@ -136,13 +136,14 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 		}
 		return add_event(in, id, now, actor, "note", arg, msg_id) < 0 ? -1 : 0;
 	}
-	if (str_ieq(command, "won")) {
+	/* #won and #lost are status lines named by their status */
+	if (str_ieq(command, status_name(STATUS_WON))) {
 		c.status = STATUS_WON;
 		c.has_value = arg && parse_amount(arg, &c.value, &rest);
 		c.note = str_blank(rest) ? NULL : rest;
 		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
 	}
-	if (str_ieq(command, "lost")) {
+	if (str_ieq(command, status_name(STATUS_LOST))) {
 		c.status = STATUS_LOST;
 		c.note = str_blank(arg) ? NULL : arg;
 		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
@@ -172,14 +173,14 @@ static char *describe_command(const struct referral_view *v, const char *command
 	const char *rest;
 	char money[48];
 
-	if (str_ieq(command, "won") && arg && parse_amount(arg, &value, &rest))
-		return xasprintf("mark %s as won, %s", who,
+	if (str_ieq(command, status_name(STATUS_WON)) && arg && parse_amount(arg, &value, &rest))
+		return xasprintf("mark %s as %s, %s", who, status_name(STATUS_WON),
 		                 lifecycle_money(cfg, value, money, sizeof(money)));
-	if (str_ieq(command, "won"))
-		return xasprintf("mark %s as won", who);
-	if (str_ieq(command, "lost"))
-		return xasprintf("mark %s as lost%s%s%s", who, arg ? " (" : "", arg ? arg : "",
-		                 arg ? ")" : "");
+	if (str_ieq(command, status_name(STATUS_WON)))
+		return xasprintf("mark %s as %s", who, status_name(STATUS_WON));
+	if (str_ieq(command, status_name(STATUS_LOST)))
+		return xasprintf("mark %s as %s%s%s%s", who, status_name(STATUS_LOST),
+		                 arg ? " (" : "", arg ? arg : "", arg ? ")" : "");
 	if (str_ieq(command, "note"))
 		return xasprintf("add the note \"%s\" to %s", arg ? arg : "", who);
 	if (str_ieq(command, CONFIRM_CONTACT))

@@ -17,7 +17,9 @@
 
 #include "config.h"
 #include "jobnote.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "report.h"
 #include "store.h"
 #include "template.h"
 #include "util.h"
@@ -104,6 +106,24 @@ int64_t schedule_add_business_days(const struct config *cfg, int64_t t, int n)
 	}
 	/* a time of day that a DST change moved out of hours */
 	return schedule_next_open(cfg, tt);
+}
+
+int64_t schedule_next_opening(const struct config *cfg, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm lt;
+	int64_t next = schedule_next_open(cfg, t);
+
+	if (next > t)
+		return next;
+	/* open at t: the next opening comes after today's close (24:00 is
+	 * the next midnight, which mktime works out) */
+	localtime_r(&tt, &lt);
+	lt.tm_hour = cfg->close_min / 60;
+	lt.tm_min = cfg->close_min % 60;
+	lt.tm_sec = 0;
+	lt.tm_isdst = -1;
+	return schedule_next_open(cfg, (int64_t)mktime(&lt));
 }
 
 const char *schedule_days_phrase(int n, char *buf, size_t len)
@@ -257,13 +277,18 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	        .due = schedule_next_open(cfg, now + delay_of(cfg, MAIL_WELCOME_LEAD)),
 	        .in_reply_to = r->thread_key,
 	        .refs = r->thread_refs};
+	/* a rep who takes a daily digest finds the referral there */
+	if (rep_email && r->rep->digest && store_digest_due(st, r->id, now) < 0)
+		return -1;
 	if (rep_email) {
-		specs[n++] = (struct job_spec_pub){.kind = MAIL_ASSIGN_REP,
-		                                   .to = rep_email,
-		                                   .to_name = rep_name,
-		                                   .due = now + delay_of(cfg, MAIL_ASSIGN_REP),
-		                                   .in_reply_to = r->thread_key,
-		                                   .refs = r->thread_refs};
+		if (!r->rep->digest)
+			specs[n++] =
+			        (struct job_spec_pub){.kind = MAIL_ASSIGN_REP,
+			                              .to = rep_email,
+			                              .to_name = rep_name,
+			                              .due = now + delay_of(cfg, MAIL_ASSIGN_REP),
+			                              .in_reply_to = r->thread_key,
+			                              .refs = r->thread_refs};
 		/* the next reminder is made when this one is sent
 		 * (schedule_after_sent), so a rep's reply has one job to
 		 * cancel and a changed deadline applies from then on */
@@ -346,4 +371,175 @@ int schedule_after_sent(struct store *st, const struct config *cfg, const struct
 		js.note = ESCALATED;
 	}
 	return add_job(st, cfg, &js, now);
+}
+
+/* ---- mails about many referrals: digests, the weekly summary ---- */
+
+/* The opening time on t's local day (which may be no business day). */
+static int64_t opening_of_day(const struct config *cfg, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm lt;
+
+	localtime_r(&tt, &lt);
+	return (int64_t)at_opening(cfg, &lt);
+}
+
+/* The first opening of t's week (Monday 00:00 local, or later). */
+static int64_t week_opening(const struct config *cfg, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm lt;
+
+	localtime_r(&tt, &lt);
+	lt.tm_mday -= (lt.tm_wday + 6) % 7; /* back to Monday */
+	lt.tm_hour = lt.tm_min = lt.tm_sec = 0;
+	lt.tm_isdst = -1;
+	return schedule_next_open(cfg, (int64_t)mktime(&lt));
+}
+
+/* Whether a periodic mail of kind to `to` was made since `since`: 1, 0,
+ * or -1. */
+static int made_since(struct store *st, enum mail_kind kind, const char *to, int64_t since)
+{
+	int64_t last = 0;
+	int rc = store_job_last(st, mail_name(kind), to, &last);
+
+	return rc <= 0 ? rc : last >= since;
+}
+
+/* A referral in a digest: still open and not held for review. */
+static int listable(const char *status)
+{
+	enum status s;
+
+	return status_parse(status, &s) && !status_table[s].closed && s != STATUS_HELD;
+}
+
+/* A referral waiting for the digest of a rep who no longer takes one:
+ * its assignment now, in the intro's thread. */
+static int assign_now(struct store *st, const struct config *cfg, const struct rep *rep,
+                      const struct referral_view *v, int64_t now)
+{
+	struct job_spec_pub js = {.referral_id = v->id,
+	                          .kind = MAIL_ASSIGN_REP,
+	                          .to = rep->email,
+	                          .to_name = rep->name,
+	                          .due = now,
+	                          .in_reply_to = v->thread_key,
+	                          .refs = v->thread_key};
+
+	return listable(v->status) ? add_job(st, cfg, &js, now) : 0;
+}
+
+static int digest_event(struct store *st, const struct rep *rep, int64_t id, int64_t now)
+{
+	char detail[300];
+	struct event_rec e = {
+	        .referral_id = id, .at = now, .actor = "agent", .kind = "digest", .detail = detail};
+
+	snprintf(detail, sizeof(detail), "in the daily digest to %s", rep->email);
+	return store_event_add(st, &e);
+}
+
+/* The digest of one rep, when referrals wait for it and none was made
+ * today. */
+static int rep_digest(struct store *st, const struct config *cfg, const struct rep *rep,
+                      int64_t now, int *n_r)
+{
+	struct referral_view *v = NULL;
+	struct buf ids = {0}, note = {0};
+	size_t n = 0;
+	int rc = store_digest_waiting(st, rep->email, &v, &n);
+
+	if (rc == 0 && n && rep->digest)
+		rc = made_since(st, MAIL_DIGEST_REP, rep->email, opening_of_day(cfg, now));
+	if (rc != 0)
+		goto out; /* an error, or made today already */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (!rep->digest)
+			rc = assign_now(st, cfg, rep, &v[i], now);
+		else if (listable(v[i].status)) {
+			buf_printf(&ids, "%s%" PRId64, ids.len ? " " : "", v[i].id);
+			rc = digest_event(st, rep, v[i].id, now);
+		}
+		if (rc == 0)
+			rc = store_digest_done(st, v[i].id);
+	}
+	if (rc == 0 && ids.len) {
+		struct job_spec_pub js = {.kind = MAIL_DIGEST_REP,
+		                          .to = rep->email,
+		                          .to_name = rep->name,
+		                          .due = now};
+
+		jobnote_add(&note, "digest", ids.s);
+		js.note = note.s;
+		rc = add_job(st, cfg, &js, now);
+		*n_r += rc == 0;
+	}
+out:
+	buf_free(&ids);
+	buf_free(&note);
+	store_referral_views_free(v, n);
+	return rc < 0 ? -1 : 0;
+}
+
+char *schedule_weekly_facts(struct store *st, const struct config *cfg, int64_t now)
+{
+	struct report r;
+	struct buf b = {0};
+	char text[64], day[32];
+
+	if (report_compute(st, cfg, now - 7 * 86400, now, &r) != 0)
+		return NULL;
+	jobnote_add(&b, "weekly.from", time_day(r.since, day));
+	jobnote_add(&b, "weekly.to", time_day(r.until, day));
+#define FACT_N(name, x)                                                                            \
+	do {                                                                                       \
+		snprintf(text, sizeof(text), "%" PRId64, (int64_t)(x));                            \
+		jobnote_add(&b, name, text);                                                       \
+	} while (0)
+	FACT_N("weekly.new", r.total);
+	FACT_N("weekly.won", r.won_in_window);
+	jobnote_add(&b, "weekly.won_value",
+	            lifecycle_money(cfg, r.won_in_window_value, text, sizeof(text)));
+	FACT_N("weekly.held", r.held_now);
+	FACT_N("weekly.waiting", r.waiting_now);
+	FACT_N("weekly.overdue", r.overdue_now);
+	jobnote_add(&b, "weekly.owed", lifecycle_money(cfg, r.rewards_owed, text, sizeof(text)));
+	FACT_N("weekly.owed_count", r.rewards_owed_n);
+#undef FACT_N
+	report_clear(&r);
+	return buf_steal(&b);
+}
+
+static int weekly(struct store *st, const struct config *cfg, int64_t now, int *n_r)
+{
+	struct job_spec_pub js = {.kind = MAIL_WEEKLY_ADMIN, .to = cfg->admin, .due = now};
+	int64_t week = week_opening(cfg, now);
+	char *note;
+	int rc;
+
+	if (cfg->admin == NULL || !cfg->weekly_summary || now < week)
+		return 0;
+	if ((rc = made_since(st, MAIL_WEEKLY_ADMIN, cfg->admin, week)) != 0)
+		return rc < 0 ? -1 : 0;
+	if ((note = schedule_weekly_facts(st, cfg, now)) == NULL)
+		return -1;
+	js.note = note;
+	rc = add_job(st, cfg, &js, now);
+	free(note);
+	*n_r += rc == 0;
+	return rc;
+}
+
+int schedule_periodic(struct store *st, const struct config *cfg, int64_t now, int *n_r)
+{
+	*n_r = 0;
+	if (!schedule_is_open(cfg, now))
+		return 0;
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (rep_digest(st, cfg, &cfg->reps[i], now, n_r) < 0)
+			return -1;
+	return weekly(st, cfg, now, n_r);
 }

@@ -577,6 +577,8 @@ enum smtp_status smtp_send(struct smtp *s, const char *mail_from, const char *co
 			local_reply(res, "%s: %s (after %s)", s->hostport, why,
 			            stage_name(s->stage));
 	}
+	res->down = res->status == SMTP_TEMPFAIL &&
+	            (res->code == 421 || (res->code == 0 && s->stage == STAGE_SESSION));
 	return res->status;
 }
 

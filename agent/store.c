@@ -72,8 +72,9 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int readonly;
-	char *error;  /* last error, owned */
-	char *sqlerr; /* SQLite's message for the last failed statement */
+	char *error;        /* last error, owned */
+	char *sqlerr;       /* SQLite's message for the last failed statement */
+	struct scrub scrub; /* what scrub() replaces, during a forget */
 	struct stmt stmt[ST__COUNT];
 };
 
@@ -334,6 +335,44 @@ char *email_norm(const char *email)
 	return str_lower(xstrdup(email));
 }
 
+/* ---- scrub(text, theirs): forget's replacement, as an SQL function ---- */
+
+static void scrub_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *st = sqlite3_user_data(ctx);
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	char *out;
+
+	(void)argc;
+	if (text == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	out = scrub_text(&st->scrub, text, sqlite3_value_int(argv[1]));
+	if (out)
+		sqlite3_result_text(ctx, out, -1, free);
+	else
+		sqlite3_result_value(ctx, argv[0]);
+}
+
+static void scrub_clear(struct scrub *sc)
+{
+	free(sc->email);
+	free(sc->name);
+	free(sc->phone);
+	memset(sc, 0, sizeof(*sc));
+}
+
+void sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone)
+{
+	scrub_clear(&st->scrub);
+	if (email == NULL)
+		return;
+	st->scrub.email = xstrdup(email);
+	st->scrub.name = xstrdup(name);
+	st->scrub.phone = xstrdup(phone);
+}
+
 /* ---- open, migrate, close ---- */
 
 /* Runs one constant SQL text (pragmas and migrations; never values). */
@@ -583,6 +622,12 @@ int store_open(const char *path, int readonly, struct store **st_r, char **error
 	}
 	if (migrate(st, error_r) != 0 || (!readonly && statuses_write(st, error_r) != 0))
 		goto fail;
+	/* DIRECTONLY: the schema (a trigger, a view) may never call it */
+	if (sqlite3_create_function(st->db, "scrub", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+	                            scrub_fn, NULL, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
 	*st_r = st;
 	return 0;
 fail:
@@ -610,6 +655,7 @@ void store_close(struct store *st)
 	free(st->path);
 	free(st->error);
 	free(st->sqlerr);
+	scrub_clear(&st->scrub);
 	free(st);
 }
 
@@ -645,4 +691,39 @@ void store_rollback(struct store *st)
 		return;
 	if (run_simple(st, ST_ROLLBACK) != 0)
 		log_error("%s", st->error);
+}
+
+/* ---- erasing for good ---- */
+
+int store_secure_delete(struct store *st, int on)
+{
+	if (exec_sql(st, on ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF") == 0)
+		return 0;
+	keep_error(st, NULL);
+	return store_failed(st, "secure_delete");
+}
+
+/*
+ * VACUUM copies the live rows into a new file and writes it back, so no
+ * free page keeps old text; in WAL mode that copy goes through the log,
+ * and the checkpoint then writes it to the file and truncates the log to
+ * nothing.  The -shm file holds page numbers only, never content.
+ */
+int store_compact(struct store *st)
+{
+	char *busy = NULL;
+	int rc;
+
+	if (exec_sql(st, "VACUUM") != 0) {
+		keep_error(st, NULL);
+		return store_failed(st, "vacuum");
+	}
+	rc = pragma_row(st, "PRAGMA wal_checkpoint(TRUNCATE)", &busy);
+	if (rc < 0) {
+		keep_error(st, NULL);
+		return store_failed(st, "checkpoint");
+	}
+	rc = rc > 0 && busy && strcmp(busy, "0") != 0;
+	free(busy);
+	return rc;
 }

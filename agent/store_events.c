@@ -26,10 +26,11 @@ int store_event_add(struct store *st, const struct event_rec *e)
 	return 0;
 }
 
-static void event_fill(struct q *q, void *item)
+void event_fill(struct q *q, void *item)
 {
 	struct event_view *e = item;
 
+	e->referral_id = col_int(q, "referral_id");
 	e->at = col_int(q, "at");
 	e->actor = col_text(q, "actor");
 	e->kind = col_text(q, "kind");
@@ -39,7 +40,7 @@ static void event_fill(struct q *q, void *item)
 	e->message_key = col_text(q, "message_key");
 }
 
-static void events_drop(void *v, size_t n)
+void events_drop(void *v, size_t n)
 {
 	store_event_views_free(v, n);
 }
@@ -83,7 +84,7 @@ int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id,
 	return 0;
 }
 
-static void reward_fill(struct q *q, void *item)
+void reward_fill(struct q *q, void *item)
 {
 	struct reward_view *w = item;
 
@@ -100,7 +101,7 @@ static void reward_fill(struct q *q, void *item)
 	w->lead.email = col_text(q, "lead_email");
 }
 
-static void rewards_drop(void *v, size_t n)
+void rewards_drop(void *v, size_t n)
 {
 	store_reward_views_free(v, n);
 }
@@ -115,14 +116,33 @@ int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r)
 	return rc < 0 ? store_failed(st, "list rewards") : 0;
 }
 
+int store_reward_get(struct store *st, int64_t id, struct reward_view *v)
+{
+	struct q q;
+	int found = sql_query(&q, st, ST_REWARD_GET, BINDS(B_INT(":id", id)));
+
+	memset(v, 0, sizeof(*v));
+	if (found > 0)
+		reward_fill(&q, v);
+	sql_end(&q);
+	return found < 0 ? store_failed(st, "read reward %lld", (long long)id) : found;
+}
+
+void store_reward_view_clear(struct reward_view *v)
+{
+	if (v == NULL)
+		return;
+	free(v->rule);
+	free(v->state);
+	person_view_clear(&v->referrer);
+	person_view_clear(&v->lead);
+	memset(v, 0, sizeof(*v));
+}
+
 void store_reward_views_free(struct reward_view *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].rule);
-		free(v[i].state);
-		person_view_clear(&v[i].referrer);
-		person_view_clear(&v[i].lead);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		store_reward_view_clear(&v[i]);
 	free(v);
 }
 
@@ -137,66 +157,93 @@ int store_reward_pay(struct store *st, int64_t id, int64_t at)
 
 /* ---- figures for the report ---- */
 
-/* The rows of a tally statement (name, n, amount) to fn. */
-static int tally(struct store *st, enum stmt_id id, const struct bind *b, store_tally_fn *fn,
-                 void *ctx)
+int store_report_referrals(struct store *st, int64_t since, store_row_fn *fn, void *ctx)
 {
 	struct q q;
 	int rc;
 
-	for (rc = sql_query(&q, st, id, b); rc > 0; rc = sql_next(&q)) {
-		char *name = col_text(&q, "name");
+	for (rc = sql_query(&q, st, ST_REPORT_REFERRALS,
+	                    BINDS(B_INT(":since", since), B_TEXT(":new", status_name(STATUS_NEW)),
+	                          B_TEXT(":held", status_name(STATUS_HELD))));
+	     rc > 0; rc = sql_next(&q)) {
+		char *status = col_text(&q, "status"), *rep = col_text(&q, "rep_email"),
+		     *rep_name = col_text(&q, "rep_name");
+		struct report_row row = {.id = col_int(&q, "id"),
+		                         .status = status,
+		                         .created_at = col_int(&q, "created_at"),
+		                         .first_contact_at = col_int(&q, "first_contact_at"),
+		                         .closed_at = col_int(&q, "closed_at"),
+		                         .has_value = !col_null(&q, "value"),
+		                         .value = col_real(&q, "value"),
+		                         .rep_email = rep,
+		                         .rep_name = rep_name};
 
-		fn(ctx, name, col_int(&q, "n"), col_real(&q, "amount"));
-		free(name);
+		fn(ctx, &row);
+		free(status);
+		free(rep);
+		free(rep_name);
 	}
 	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRALS].name) : 0;
 }
 
-int store_report_by_status(struct store *st, int64_t since, store_tally_fn *fn, void *ctx)
-{
-	return tally(st, ST_REPORT_BY_STATUS, BINDS(B_INT(":since", since)), fn, ctx);
-}
-
-int store_report_rewards(struct store *st, store_tally_fn *fn, void *ctx)
-{
-	return tally(st, ST_REPORT_REWARDS, NULL, fn, ctx);
-}
-
-int store_report_contact_delays(struct store *st, int64_t since, store_delay_fn *fn, void *ctx)
+int store_report_referrers(struct store *st, int64_t since, store_referrer_fn *fn, void *ctx)
 {
 	struct q q;
 	int rc;
 
-	for (rc = sql_query(&q, st, ST_REPORT_CONTACT, BINDS(B_INT(":since", since))); rc > 0;
-	     rc = sql_next(&q))
-		fn(ctx, col_int(&q, "delay"));
-	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_CONTACT].name) : 0;
-}
-
-int store_report_top_referrers(struct store *st, int64_t since, size_t limit, store_referrer_fn *fn,
-                               void *ctx)
-{
-	struct q q;
-	int rc;
-
-	for (rc = sql_query(&q, st, ST_REPORT_REFERRERS,
-	                    BINDS(B_INT(":since", since), B_TEXT(":won", status_name(STATUS_WON)),
-	                          B_INT(":limit", (int64_t)limit)));
-	     rc > 0; rc = sql_next(&q)) {
-		char *name = col_text(&q, "name"), *email = col_text(&q, "email");
-		struct referrer_tally t = {.name = name,
+	for (rc = sql_query(&q, st, ST_REPORT_REFERRERS, BINDS(B_INT(":since", since))); rc > 0;
+	     rc = sql_next(&q)) {
+		char *name = col_text(&q, "name"), *email = col_text(&q, "email"),
+		     *status = col_text(&q, "status");
+		struct referrer_tally t = {.id = col_int(&q, "id"),
+		                           .name = name,
 		                           .email = email,
-		                           .referrals = col_int(&q, "referrals"),
-		                           .won = col_int(&q, "wins"),
-		                           .won_value = col_real(&q, "won_value")};
+		                           .status = status,
+		                           .n = col_int(&q, "n"),
+		                           .value = col_real(&q, "amount")};
 
 		fn(ctx, &t);
 		free(name);
 		free(email);
+		free(status);
 	}
 	sql_end(&q);
 	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRERS].name) : 0;
+}
+
+int store_report_rewards(struct store *st, store_reward_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_REWARDS, NULL); rc > 0; rc = sql_next(&q)) {
+		char *state = col_text(&q, "state");
+
+		fn(ctx, col_int(&q, "referrer_id"), state, col_int(&q, "n"),
+		   col_real(&q, "amount"));
+		free(state);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REWARDS].name) : 0;
+}
+
+int store_report_sent(struct store *st, const char *template, int64_t since, int64_t until,
+                      store_sent_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_SENT,
+	                    BINDS(B_TEXT(":template", template), B_INT(":since", since),
+	                          B_INT(":until", until)));
+	     rc > 0; rc = sql_next(&q)) {
+		char *rep = col_text(&q, "rep_email"), *to = col_text(&q, "recipient");
+
+		fn(ctx, rep, to, col_int(&q, "n"));
+		free(rep);
+		free(to);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_SENT].name) : 0;
 }

@@ -84,7 +84,7 @@ int store_jobs_add(struct store *st, const struct job_rec *j, size_t n)
 	return rc;
 }
 
-static void job_fill(struct q *q, void *item)
+void job_fill(struct q *q, void *item)
 {
 	struct job_view *v = item;
 
@@ -108,7 +108,7 @@ static void job_fill(struct q *q, void *item)
 	v->done_at = col_int(q, "done_at");
 }
 
-static void jobs_drop(void *v, size_t n)
+void jobs_drop(void *v, size_t n)
 {
 	store_job_views_free(v, n);
 }
@@ -287,6 +287,23 @@ int store_sent_since(struct store *st, const char *recipient, int64_t since, int
 		store_failed(st, "count mail sent to " ERR_ARG, to ? to : "(null)");
 	free(to);
 	return rc > 0 ? 0 : -1;
+}
+
+int store_job_last(struct store *st, const char *template, const char *recipient, int64_t *at_r)
+{
+	char *to = email_norm(recipient);
+	struct q q;
+	int rc = sql_query(&q, st, ST_JOB_LAST,
+	                   BINDS(B_TEXT(":template", template), B_TEXT(":recipient", to)));
+
+	/* max() answers one row, NULL when there is no such job */
+	*at_r = rc > 0 ? col_int(&q, "at") : 0;
+	rc = rc > 0 ? !col_null(&q, "at") : rc;
+	sql_end(&q);
+	if (rc < 0)
+		store_failed(st, "last %s to " ERR_ARG, template, to ? to : "(null)");
+	free(to);
+	return rc;
 }
 
 /* ---- confirmations ---- */

@@ -169,6 +169,8 @@ void store_message_view_clear(struct message_view *v)
 	free(v->direction);
 	free(v->kind);
 	free(v->why);
+	free(v->mailbox);
+	free(v->source);
 	free(v->from_email);
 	free(v->subject);
 	memset(v, 0, sizeof(*v));

@@ -2,17 +2,19 @@
  * store_p.h - what the files of the store module share; not for other
  * modules (their contract is include/store.h).
  *
- * The store is one module in six files, split by concern:
+ * The store is one module in seven files, split by concern:
  *   store.c         open, migrating, transactions, errors, and the
  *                   statement layer below (the only file that includes
  *                   sqlite3.h)
  *   store_sql.c     all the SQL: the schema (migrations[]) and every
  *                   statement, in one table (stmt_def[])
- *   store_people.c  people and referrals
+ *   store_people.c  people and referrals, and the rows of imported sheets
  *   store_msg.c     messages, threads, IMAP checkpoints, counters
  *   store_jobs.c    jobs (the outgoing mail), claims, confirmations
  *   store_events.c  events, rewards, and the figures of the report
  *   store_review.c  the admin's review: what waits for it, what was listed
+ *   store_privacy.c what is held about a person (export-person), and
+ *                   erasing it (forget)
  *
  * The statement layer: SQL names its parameters (:email, :at) and its
  * result columns (a column's own name, or AS lead_email for an expression
@@ -103,11 +105,17 @@ enum stmt_id {
 	ST_EVENT_LIST,
 	ST_REWARD_ADD,
 	ST_REWARD_LIST,
+	ST_REWARD_GET,
 	ST_REWARD_PAY,
-	ST_REPORT_BY_STATUS,
-	ST_REPORT_CONTACT,
+	ST_REPORT_REFERRALS,
 	ST_REPORT_REFERRERS,
 	ST_REPORT_REWARDS,
+	ST_REPORT_SENT,
+	/* digests, periodic mail */
+	ST_DIGEST_DUE,
+	ST_DIGEST_WAITING,
+	ST_DIGEST_DONE,
+	ST_JOB_LAST,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
 	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */
@@ -133,6 +141,33 @@ enum stmt_id {
 	ST_REVIEW_ADD,
 	ST_REVIEW_LAST,
 	ST_REVIEWS_LISTED_HELD,
+	/* spreadsheets */
+	ST_PERSON_FIND_NAMED,
+	ST_IMPORT_FIND,
+	ST_IMPORT_ADD,
+	ST_REFERRAL_FIND_SAME,
+	/* people's data */
+	ST_PERSON_GET,
+	ST_PERSON_REFERRALS,
+	ST_PERSON_EVENTS,
+	ST_PERSON_MESSAGES,
+	ST_PERSON_JOBS,
+	ST_PERSON_REWARDS,
+	ST_OPTOUT_FIND,
+	ST_OPTOUT_ADD,
+	ST_FORGET_EVENTS_ADD,
+	ST_FORGET_AS_LEAD,
+	ST_FORGET_AS_REFERRER,
+	ST_FORGET_MESSAGES,
+	ST_SCRUB_EVENTS,
+	ST_SCRUB_REFERRALS,
+	ST_SCRUB_MESSAGES,
+	ST_SCRUB_JOBS,
+	ST_SCRUB_OTHER,
+	ST_SCRUB_PEOPLE,
+	ST_SCRUB_IMPORTS,
+	ST_SCRUB_REWARDS,
+	ST_FORGET_PERSON,
 	ST__COUNT
 };
 
@@ -237,8 +272,38 @@ int store_failed(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
 char *email_norm(const char *email);
 /* sql_rows' fill for a column "id" into an int64_t (store_people.c). */
 void id_fill(struct q *q, void *item);
+/* A hash of an address (lower case) as kept in optouts: 32 hex digits and
+ * a NUL (store_privacy.c). */
+#define ADDRESS_HASH_LEN 33
+void address_hash(const char *lower, char out[static ADDRESS_HASH_LEN]);
+
+/* What `forget` replaces in stored text: the address everywhere, and the
+ * person's name and phone on their own records (store_privacy.c); the SQL
+ * function scrub(text, theirs) applies it (store.c). */
+struct scrub {
+	char *email; /* lower case; NULL: scrub() changes nothing */
+	char *name;
+	char *phone;
+};
+/* text with every mention replaced by "(forgotten)" (caller frees), or
+ * NULL when it has none. */
+char *scrub_text(const struct scrub *sc, const char *text, int theirs);
+/* Sets (copies; NULL email clears) what scrub() replaces. */
+void sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone);
+
 /* The events of referral id, oldest first (store_events.c). */
 int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);
 void person_view_clear(struct person_view *p);
+/* sql_rows fill and drop functions of the views of store.h, for any
+ * statement that answers their columns (REFERRAL_VIEW_SELECT and the
+ * like in store_sql.c). */
+void referral_fill(struct q *q, void *item);
+void referrals_drop(void *v, size_t n);
+void event_fill(struct q *q, void *item);
+void events_drop(void *v, size_t n);
+void job_fill(struct q *q, void *item);
+void jobs_drop(void *v, size_t n);
+void reward_fill(struct q *q, void *item);
+void rewards_drop(void *v, size_t n);
 
 #endif

@@ -41,7 +41,7 @@ static int person_find(struct store *st, const char *lower, const char *name, in
 int store_person_ensure(struct store *st, const char *email, const char *name, int64_t now,
                         int64_t *id_r)
 {
-	char *lower = email_norm(email);
+	char *lower = email_norm(email), hash[ADDRESS_HASH_LEN];
 	struct q q;
 	int rc;
 
@@ -53,8 +53,11 @@ int store_person_ensure(struct store *st, const char *email, const char *name, i
 			return found < 0 ? -1 : 0;
 		}
 	}
+	if (lower)
+		address_hash(lower, hash);
 	rc = sql_query(&q, st, ST_PERSON_ENSURE,
-	               BINDS(B_TEXT(":email", lower), B_TEXT(":name", name), B_INT(":at", now)));
+	               BINDS(B_TEXT(":email", lower), B_TEXT(":name", name), B_INT(":at", now),
+	                     B_TEXT(":hash", lower ? hash : NULL)));
 	if (rc > 0 && id_r)
 		*id_r = col_int(&q, "id");
 	sql_end(&q);
@@ -213,7 +216,10 @@ int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *
 	                        B_TEXT(":timeline", r->timeline), B_TEXT(":context", r->context),
 	                        B_TEXT(":subject", r->subject),
 	                        B_TEXT(":held_reason", r->held_reason),
-	                        B_TEXT(":thread_key", r->thread_key), B_INT(":at", r->at)));
+	                        B_TEXT(":thread_key", r->thread_key),
+	                        r->has_confidence ? B_INT(":confidence", r->confidence)
+	                                          : B_NULL(":confidence"),
+	                        B_TEXT(":evidence", r->evidence), B_INT(":at", r->at)));
 
 	free(rep);
 	if (rc < 0)
@@ -306,10 +312,61 @@ int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_
 	return rc < 0 ? store_failed(st, "list stale referrals") : 0;
 }
 
+/* ---- spreadsheets ---- */
+
+/* Runs a lookup whose one row has an id column (NULL from min() when
+ * nothing matched): 1 and *id_r, 0, or -1 (recorded as what). */
+static int find_id(struct store *st, enum stmt_id id, const char *col, const struct bind *b,
+                   int64_t *id_r, const char *what)
+{
+	struct q q;
+	int rc = sql_query(&q, st, id, b), found = rc > 0 && !col_null(&q, col);
+
+	if (found)
+		*id_r = col_int(&q, col);
+	sql_end(&q);
+	if (rc < 0)
+		return store_failed(st, "%s", what);
+	return found;
+}
+
+int store_person_find_named(struct store *st, const char *name, int64_t *id_r)
+{
+	if (name == NULL || *name == '\0')
+		return 0;
+	return find_id(st, ST_PERSON_FIND_NAMED, "id", BINDS(B_TEXT(":name", name)), id_r,
+	               "find person by name");
+}
+
+int store_import_find(struct store *st, const char *key, int64_t *id_r)
+{
+	return find_id(st, ST_IMPORT_FIND, "referral_id", BINDS(B_TEXT(":key", key)), id_r,
+	               "find imported row");
+}
+
+int store_import_add(struct store *st, const char *key, int64_t id, const char *source,
+                     unsigned row, int64_t at)
+{
+	if (sql_exec(st, ST_IMPORT_ADD,
+	             BINDS(B_INT(":referral_id", id), B_TEXT(":key", key),
+	                   B_TEXT(":source", source), B_INT(":row", row), B_INT(":at", at))) < 0)
+		return store_failed(st, "record import of referral %lld", (long long)id);
+	return 0;
+}
+
+int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer_id, int64_t at,
+                             int64_t *id_r)
+{
+	return find_id(st, ST_REFERRAL_FIND_SAME, "id",
+	               BINDS(B_INT(":lead_id", lead_id), B_ID(":referrer_id", referrer_id),
+	                     B_INT(":at", at)),
+	               id_r, "find referral");
+}
+
 /* ---- views ---- */
 
 /* Fills a struct referral_view from a row of REFERRAL_VIEW_SELECT. */
-static void view_fill(struct q *q, void *item)
+void referral_fill(struct q *q, void *item)
 {
 	struct referral_view *v = item;
 
@@ -339,9 +396,12 @@ static void view_fill(struct q *q, void *item)
 	v->thread_key = col_text(q, "thread_key");
 	v->referrer_id = col_int(q, "referrer_id");
 	v->lead_id = col_int(q, "lead_id");
+	v->has_confidence = !col_null(q, "confidence");
+	v->confidence = (int)col_int(q, "confidence");
+	v->evidence = col_text(q, "evidence");
 }
 
-static void views_drop(void *v, size_t n)
+void referrals_drop(void *v, size_t n)
 {
 	store_referral_views_free(v, n);
 }
@@ -351,7 +411,7 @@ static int views_read(struct store *st, enum stmt_id id, const struct bind *b,
                       struct referral_view **v_r, size_t *n_r)
 {
 	void *v;
-	int rc = sql_rows(st, id, b, sizeof(**v_r), view_fill, views_drop, &v, n_r);
+	int rc = sql_rows(st, id, b, sizeof(**v_r), referral_fill, referrals_drop, &v, n_r);
 
 	*v_r = v;
 	return rc;
@@ -396,6 +456,36 @@ int store_referrals_of_lead(struct store *st, const char *email, struct referral
 	return referrals_of(st, ST_REFERRALS_OF_LEAD, email, v_r, n_r);
 }
 
+/* ---- the daily digest of a rep ---- */
+
+int store_digest_due(struct store *st, int64_t id, int64_t at)
+{
+	if (sql_exec(st, ST_DIGEST_DUE, BINDS(B_INT(":id", id), B_INT(":at", at))) < 0)
+		return store_failed(st, "referral %lld: wait for the digest", (long long)id);
+	return 0;
+}
+
+int store_digest_waiting(struct store *st, const char *rep_email, struct referral_view **v_r,
+                         size_t *n_r)
+{
+	char *e = email_norm(rep_email);
+	int rc = 0;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (e && views_read(st, ST_DIGEST_WAITING, BINDS(B_TEXT(":rep", e)), v_r, n_r) < 0)
+		rc = store_failed(st, "referrals waiting for the digest of " ERR_ARG, e);
+	free(e);
+	return rc;
+}
+
+int store_digest_done(struct store *st, int64_t id)
+{
+	if (sql_exec(st, ST_DIGEST_DONE, BINDS(B_INT(":id", id))) < 0)
+		return store_failed(st, "referral %lld: digest done", (long long)id);
+	return 0;
+}
+
 int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
                        struct event_view **ev_r, size_t *nev_r)
 {
@@ -409,7 +499,7 @@ int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
 		*nev_r = 0;
 	found = sql_query(&q, st, ST_REFERRAL_GET, BINDS(B_INT(":id", id)));
 	if (found > 0) {
-		view_fill(&q, v_r);
+		referral_fill(&q, v_r);
 		/* The referral statement is reset only after the events are
 		 * read, so outside a transaction both reads see the same
 		 * snapshot. */
@@ -441,6 +531,7 @@ void store_referral_view_clear(struct referral_view *v)
 	free(v->context);
 	free(v->subject);
 	free(v->held_reason);
+	free(v->evidence);
 	free(v->thread_key);
 	memset(v, 0, sizeof(*v));
 }

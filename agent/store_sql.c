@@ -275,6 +275,42 @@ const struct migration migrations[] = {
                 "  CONSTRAINT review_one_item"
                 "    CHECK ((referral_id IS NULL) <> (message_id IS NULL))"
                 ");"},
+        /* 5 -> 6: spreadsheets and people's data.  imports ties a referral
+         * to the sheet row it came from, by a hash of the row's date,
+         * referrer and lead (store_import_find), so a sheet imported twice
+         * adds nothing.  People known by name only are found by name when
+         * a sheet names them again (the partial index covers only them).
+         * forgotten_at marks an erased person; optouts keeps, as a hash,
+         * the opt-out of an address whose person was erased. */
+        {.sql = "CREATE TABLE imports ("
+                "  referral_id INTEGER PRIMARY KEY REFERENCES referrals(id),"
+                "  key         TEXT NOT NULL UNIQUE,"
+                "  source      TEXT,"
+                "  row         INTEGER,"
+                "  at          INTEGER NOT NULL"
+                ");"
+                "CREATE INDEX people_name ON people(name COLLATE NOCASE) WHERE email IS NULL;"
+                "ALTER TABLE people ADD COLUMN forgotten_at INTEGER;"
+                "CREATE TABLE optouts ("
+                "  hash TEXT NOT NULL PRIMARY KEY,"
+                "  at   INTEGER NOT NULL"
+                ") WITHOUT ROWID;"},
+        /* 6 -> 7: how sure intake was that the mail introduced the lead:
+         * the confidence (the sum of the evidence's weights) and the
+         * evidence as "+3 reason; -2 reason" (intake.h). */
+        {.sql = "ALTER TABLE referrals ADD COLUMN confidence INTEGER;"
+                "ALTER TABLE referrals ADD COLUMN evidence TEXT;"},
+        /* 7 -> 8: reports and digests.  A referral of a rep who takes a
+         * daily digest waits for it (digest_due, the time it started
+         * waiting) instead of getting its own assign-rep; the jobs about
+         * no single referral (digests, weekly summaries, check-ins) are
+         * found by template and recipient, to make each once a day or
+         * once a week. */
+        {.sql = "ALTER TABLE referrals ADD COLUMN digest_due INTEGER;"
+                "CREATE INDEX referrals_digest ON referrals(rep_email, id)"
+                "  WHERE digest_due IS NOT NULL;"
+                "CREATE INDEX jobs_periodic ON jobs(template, recipient, created_at)"
+                "  WHERE referral_id IS NULL;"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -288,17 +324,33 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 #define REFERRAL_VIEW_SELECT                                                                       \
 	"SELECT r.id, r.status, r.referrer_id, r.lead_id, r.rep_name, r.rep_email, r.need,"        \
 	" r.budget, r.timeline, r.context, r.subject, r.held_reason, r.thread_key, r.value,"       \
-	" r.created_at, r.updated_at, r.first_contact_at,"                                         \
+	" r.created_at, r.updated_at, r.first_contact_at, r.confidence, r.evidence,"               \
 	" rp.name AS referrer_name, rp.email AS referrer_email, rp.phone AS referrer_phone,"       \
 	" rp.company AS referrer_company, lp.name AS lead_name, lp.email AS lead_email,"           \
 	" lp.phone AS lead_phone, lp.company AS lead_company"                                      \
 	" FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                           \
 	" JOIN people lp ON lp.id = r.lead_id "
 
+#define REWARD_VIEW_SELECT                                                                         \
+	"SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at, w.paid_at,"          \
+	" p.name AS referrer_name, p.email AS referrer_email, l.name AS lead_name,"                \
+	" l.email AS lead_email FROM rewards w JOIN referrals r ON r.id = w.referral_id"           \
+	" LEFT JOIN people p ON p.id = w.referrer_id JOIN people l ON l.id = r.lead_id "
+
 #define JOB_VIEW_SELECT                                                                            \
 	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
 	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
 	" created_at, done_at FROM jobs "
+
+#define EVENT_VIEW_SELECT                                                                          \
+	"SELECT e.referral_id, e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail,"       \
+	" m.key AS message_key FROM events e LEFT JOIN messages m ON m.id = e.message_id "
+
+/* The referrals of person :id, as lead or as referrer; an event or a job
+ * that is theirs (a subquery without correlation: SQLite runs it once). */
+#define THEIR_REFERRALS "(SELECT id FROM referrals WHERE lead_id = :id OR referrer_id = :id)"
+#define EVENT_THEIRS    "referral_id IN " THEIR_REFERRALS
+#define JOB_THEIRS      "(recipient = :email OR referral_id IN " THEIR_REFERRALS ")"
 
 /* The statuses that leave a referral open, or close it, and those in
  * which it holds its lead for its referrer (kinds.h). */
@@ -378,11 +430,20 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         /* New address, a name to fill, or a row another process just added:
          * one atomic statement.  DO UPDATE (not DO NOTHING) so RETURNING
          * gives the existing id on conflict. */
+        /* A new address whose opt-out outlived its forgotten person
+         * (optouts) is opted out from the start. */
         [ST_PERSON_ENSURE] = {"person ensure",
-                              "INSERT INTO people (email, name, created_at)"
-                              " VALUES (:email, :name, :at) ON CONFLICT (email) DO UPDATE"
+                              "INSERT INTO people (email, name, created_at, opted_out_at,"
+                              " opt_out_source) VALUES (:email, :name, :at,"
+                              " (SELECT at FROM optouts WHERE hash = :hash),"
+                              " (SELECT 'opted out before their data was erased' FROM optouts"
+                              "  WHERE hash = :hash))"
+                              " ON CONFLICT (email) DO UPDATE"
                               " SET name = coalesce(nullif(name, ''), excluded.name, name)"
                               " RETURNING id"},
+        [ST_PERSON_FIND_NAMED] = {"person find by name",
+                                  "SELECT min(id) AS id FROM people WHERE email IS NULL"
+                                  " AND name = :name COLLATE NOCASE AND forgotten_at IS NULL"},
         [ST_PERSON_FILL] = {"person fill",
                             "UPDATE people SET phone = coalesce(nullif(phone, ''), :phone, phone),"
                             " company = coalesce(nullif(company, ''), :company, company)"
@@ -406,7 +467,9 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                             " WHERE p.email IS NOT NULL"
                             " AND p.opted_out_at IS NULL AND p.bouncing_at IS NULL"
                             " AND EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = p.id"
-                            "   AND r.created_at >= :active_since)"
+                            "   AND r.created_at >= :active_since"
+                            /* a sheet's rows are history: no mail for them */
+                            "   AND r.id NOT IN (SELECT referral_id FROM imports))"
                             " AND coalesce(p.checkin_at, (SELECT min(r.created_at)"
                             "   FROM referrals r WHERE r.referrer_id = p.id)) <= :due_before"
                             " ORDER BY p.id LIMIT :limit"},
@@ -416,10 +479,10 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                 {"referral add",
                  "INSERT INTO referrals (status, referrer_id, lead_id, rep_email, rep_name,"
                  " need, budget, timeline, context, subject, held_reason, thread_key,"
-                 " created_at, updated_at, last_activity_at)"
+                 " confidence, evidence, created_at, updated_at, last_activity_at)"
                  " VALUES (:status, :referrer_id, :lead_id, :rep_email, :rep_name, :need,"
                  " :budget, :timeline, :context, :subject, :held_reason, :thread_key,"
-                 " :at, :at, :at)"},
+                 " :confidence, :evidence, :at, :at, :at)"},
         /* min() gives one row, NULL when there is no open referral; unlike
          * ORDER BY id LIMIT 1 it needs no sorter. */
         [ST_REFERRAL_OPEN_FOR_LEAD] = {"referral open for lead",
@@ -472,40 +535,49 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                           "INSERT INTO events (referral_id, at, actor, kind, old_status,"
                           " new_status, detail, message_id) VALUES (:referral_id, :at, :actor,"
                           " :kind, :old_status, :new_status, :detail, :message_id)"},
-        [ST_EVENT_LIST] = {"event list",
-                           "SELECT e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail,"
-                           " m.key AS message_key FROM events e"
-                           " LEFT JOIN messages m ON m.id = e.message_id"
-                           " WHERE e.referral_id = :referral_id ORDER BY e.at, e.id"},
+        [ST_EVENT_LIST] = {"event list", "SELECT e.referral_id, e.at, e.actor, e.kind, "
+                                         "e.old_status, e.new_status, e.detail,"
+                                         " m.key AS message_key FROM events e"
+                                         " LEFT JOIN messages m ON m.id = e.message_id"
+                                         " WHERE e.referral_id = :referral_id ORDER BY e.at, e.id"},
         [ST_REWARD_ADD] = {"reward add",
                            "INSERT INTO rewards (referral_id, referrer_id, amount, rule,"
                            " created_at) VALUES (:referral_id, :referrer_id, :amount, :rule, :at)"},
-        [ST_REWARD_LIST] = {"reward list",
-                            "SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at,"
-                            " w.paid_at, p.name AS referrer_name, p.email AS referrer_email,"
-                            " l.name AS lead_name, l.email AS lead_email FROM rewards w"
-                            " JOIN referrals r ON r.id = w.referral_id"
-                            " LEFT JOIN people p ON p.id = w.referrer_id"
-                            " JOIN people l ON l.id = r.lead_id ORDER BY w.id"},
+        [ST_REWARD_LIST] = {"reward list", REWARD_VIEW_SELECT "ORDER BY w.id"},
+        [ST_REWARD_GET] = {"reward get", REWARD_VIEW_SELECT "WHERE w.id = :id"},
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
                                          " WHERE id = :id AND state = 'owed'"},
-        [ST_REPORT_BY_STATUS] = {"report by status",
-                                 "SELECT status AS name, count(*) AS n, total(value) AS amount"
-                                 " FROM referrals WHERE created_at >= :since GROUP BY status"},
-        [ST_REPORT_CONTACT] = {"report first contact",
-                               "SELECT first_contact_at - created_at AS delay FROM referrals"
-                               " WHERE created_at >= :since AND first_contact_at IS NOT NULL"
-                               " ORDER BY delay"},
+        [ST_REPORT_REFERRALS] = {"report referrals",
+                                 "SELECT id, status, created_at, first_contact_at, closed_at,"
+                                 " value, rep_email, rep_name FROM referrals"
+                                 " WHERE created_at >= :since OR closed_at >= :since"
+                                 " OR status IN (:new, :held) ORDER BY id"},
         [ST_REPORT_REFERRERS] = {"report referrers",
-                                 "SELECT p.name AS name, p.email AS email, count(*) AS referrals,"
-                                 " sum(r.status = :won) AS wins,"
-                                 " total(CASE WHEN r.status = :won THEN r.value END) AS won_value"
+                                 "SELECT p.id AS id, p.name AS name, p.email AS email,"
+                                 " r.status AS status, count(*) AS n, total(r.value) AS amount"
                                  " FROM referrals r JOIN people p ON p.id = r.referrer_id"
-                                 " WHERE r.created_at >= :since GROUP BY r.referrer_id"
-                                 " ORDER BY count(*) DESC, wins DESC, p.id LIMIT :limit"},
+                                 " WHERE r.created_at >= :since"
+                                 " GROUP BY p.id, r.status ORDER BY p.id"},
         [ST_REPORT_REWARDS] = {"report rewards",
-                               "SELECT state AS name, count(*) AS n, total(amount) AS amount"
-                               " FROM rewards GROUP BY state"},
+                               "SELECT referrer_id, state, count(*) AS n, total(amount) AS amount"
+                               " FROM rewards GROUP BY referrer_id, state"},
+        [ST_REPORT_SENT] = {"report mail sent",
+                            "SELECT r.rep_email AS rep_email, j.recipient AS recipient,"
+                            " count(*) AS n FROM jobs j JOIN referrals r ON r.id = j.referral_id"
+                            " WHERE j.template = :template AND j.state = 'sent'"
+                            " AND j.done_at BETWEEN :since AND :until"
+                            " GROUP BY r.rep_email, j.recipient"},
+
+        /* ---- digests, periodic mail ---- */
+        [ST_DIGEST_DUE] = {"digest due", "UPDATE referrals SET digest_due = :at WHERE id = :id"},
+        [ST_DIGEST_WAITING] = {"digest waiting",
+                               REFERRAL_VIEW_SELECT "WHERE r.rep_email = :rep"
+                                                    " AND r.digest_due IS NOT NULL ORDER BY r.id"},
+        [ST_DIGEST_DONE] = {"digest done", "UPDATE referrals SET digest_due = NULL WHERE id = :id"},
+        /* referral_id IS NULL: the partial index jobs_periodic */
+        [ST_JOB_LAST] = {"job last", "SELECT max(created_at) AS at FROM jobs"
+                                     " WHERE referral_id IS NULL AND template = :template"
+                                     " AND recipient = :recipient"},
 
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",
@@ -588,4 +660,118 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                     " JOIN referrals r ON r.id = v.referral_id"
                                     " WHERE r.status = :held AND v.mail_key IS NOT NULL"
                                     " ORDER BY r.id"},
+        /* ---- spreadsheets ---- */
+        [ST_IMPORT_FIND] = {"import find", "SELECT referral_id FROM imports WHERE key = :key"},
+        [ST_IMPORT_ADD] = {"import add", "INSERT INTO imports (referral_id, key, source, row, at)"
+                                         " VALUES (:referral_id, :key, :source, :row, :at)"},
+        /* referrals_lead_status leads with lead_id */
+        [ST_REFERRAL_FIND_SAME] = {"referral find",
+                                   "SELECT min(id) AS id FROM referrals WHERE lead_id = :lead_id"
+                                   " AND created_at = :at AND referrer_id IS :referrer_id"},
+
+        /* ---- people's data: export-person ---- */
+        [ST_PERSON_GET] = {"person get",
+                           "SELECT id, name, email, phone, company, created_at, opted_out_at,"
+                           " opt_out_source, bouncing_at, bounce_reason, checkin_at,"
+                           " forgotten_at FROM people WHERE email = :email"},
+        [ST_PERSON_REFERRALS] = {"referrals of a person",
+                                 REFERRAL_VIEW_SELECT "WHERE r.lead_id = :id"
+                                                      " OR r.referrer_id = :id ORDER BY r.id"},
+        /* The address is lower case; stored text may not be. */
+        [ST_PERSON_EVENTS] = {"events of a person",
+                              EVENT_VIEW_SELECT "WHERE e.referral_id IN " THEIR_REFERRALS
+                                                " OR lower(e.actor) = :email"
+                                                " OR instr(lower(e.detail), :email) > 0"
+                                                " ORDER BY e.referral_id, e.at, e.id"},
+        [ST_PERSON_MESSAGES] = {"messages of a person",
+                                "SELECT id, key, direction, kind, why, mailbox, uid, source,"
+                                " from_email, subject, date, at FROM messages"
+                                " WHERE lower(from_email) = :email ORDER BY id"},
+        [ST_PERSON_JOBS] = {"mail to a person",
+                            JOB_VIEW_SELECT "WHERE recipient = :email"
+                                            " OR instr(lower(cc), :email) > 0 ORDER BY id"},
+        [ST_PERSON_REWARDS] = {"rewards of a person",
+                               REWARD_VIEW_SELECT "WHERE w.referrer_id = :id ORDER BY w.id"},
+        [ST_OPTOUT_FIND] = {"opt-out find", "SELECT at FROM optouts WHERE hash = :hash"},
+
+        /* ---- people's data: forget (in this order, see store_privacy.c) ---- */
+        [ST_OPTOUT_ADD] = {"opt-out keep", "INSERT INTO optouts (hash, at) VALUES (:hash, :at)"
+                                           " ON CONFLICT (hash) DO NOTHING"},
+        [ST_FORGET_EVENTS_ADD] = {"forget: events",
+                                  "INSERT INTO events (referral_id, at, actor, kind, detail)"
+                                  " SELECT id, :at, :actor, 'forgotten', CASE WHEN lead_id = :id"
+                                  " THEN 'the lead''s personal data was erased'"
+                                  " ELSE 'the referrer''s personal data was erased' END"
+                                  " FROM referrals WHERE lead_id = :id OR referrer_id = :id"},
+        [ST_FORGET_AS_LEAD] = {"forget: referrals",
+                               "UPDATE referrals SET need = NULL, budget = NULL, timeline = NULL,"
+                               " context = NULL, subject = NULL, held_reason = NULL"
+                               " WHERE lead_id = :id"},
+        [ST_FORGET_AS_REFERRER] = {"forget: referrals",
+                                   "UPDATE referrals SET context = NULL, subject = NULL"
+                                   " WHERE referrer_id = :id"},
+        [ST_FORGET_MESSAGES] = {"forget: messages",
+                                "UPDATE messages SET from_email = NULL, subject = NULL"
+                                " WHERE lower(from_email) = :email OR id IN"
+                                " (SELECT mr.message_id FROM message_referrals mr"
+                                "  JOIN referrals r ON r.id = mr.referral_id"
+                                "  WHERE r.lead_id = :id)"},
+        /* scrub(text, theirs): the text with the address (and, when theirs,
+         * the name and phone) replaced; registered by store.c.  Each
+         * statement rewrites only the rows it changes. */
+        [ST_SCRUB_EVENTS] = {"forget: events",
+                             "UPDATE events SET actor = scrub(actor, " EVENT_THEIRS "),"
+                             " detail = scrub(detail, " EVENT_THEIRS ")"
+                             " WHERE (actor, detail) IS NOT (scrub(actor, " EVENT_THEIRS "),"
+                             " scrub(detail, " EVENT_THEIRS "))"},
+        [ST_SCRUB_REFERRALS] = {"forget: referrals",
+                                "UPDATE referrals SET rep_email = scrub(rep_email, 0),"
+                                " rep_name = scrub(rep_name, 0), need = scrub(need, 0),"
+                                " budget = scrub(budget, 0), timeline = scrub(timeline, 0),"
+                                " context = scrub(context, 0), subject = scrub(subject, 0),"
+                                " held_reason = scrub(held_reason, 0),"
+                                " thread_key = scrub(thread_key, 0)"
+                                " WHERE (rep_email, rep_name, need, budget, timeline, context,"
+                                " subject, held_reason, thread_key) IS NOT (scrub(rep_email, 0),"
+                                " scrub(rep_name, 0), scrub(need, 0), scrub(budget, 0),"
+                                " scrub(timeline, 0), scrub(context, 0), scrub(subject, 0),"
+                                " scrub(held_reason, 0), scrub(thread_key, 0))"},
+        [ST_SCRUB_MESSAGES] = {"forget: messages",
+                               "UPDATE messages SET key = scrub(key, 0), why = scrub(why, 0),"
+                               " source = scrub(source, 0), from_email = scrub(from_email, 0),"
+                               " subject = scrub(subject, 0)"
+                               " WHERE (key, why, source, from_email, subject) IS NOT"
+                               " (scrub(key, 0), scrub(why, 0), scrub(source, 0),"
+                               " scrub(from_email, 0), scrub(subject, 0))"},
+        [ST_SCRUB_JOBS] = {"forget: mail",
+                           "UPDATE jobs SET recipient = scrub(recipient, " JOB_THEIRS "),"
+                           " recipient_name = scrub(recipient_name, " JOB_THEIRS "),"
+                           " cc = scrub(cc, " JOB_THEIRS "), note = scrub(note, " JOB_THEIRS "),"
+                           " last_error = scrub(last_error, " JOB_THEIRS "),"
+                           " message_key = scrub(message_key, 0),"
+                           " in_reply_to = scrub(in_reply_to, 0), refs = scrub(refs, 0)"
+                           " WHERE (recipient, recipient_name, cc, note, last_error, message_key,"
+                           " in_reply_to, refs) IS NOT (scrub(recipient, " JOB_THEIRS "),"
+                           " scrub(recipient_name, " JOB_THEIRS "), scrub(cc, " JOB_THEIRS "),"
+                           " scrub(note, " JOB_THEIRS "), scrub(last_error, " JOB_THEIRS "),"
+                           " scrub(message_key, 0), scrub(in_reply_to, 0), scrub(refs, 0))"},
+        [ST_SCRUB_OTHER] = {"forget: other records",
+                            "UPDATE confirmations SET rep = scrub(rep, 0), arg = scrub(arg, 0),"
+                            " message_key = scrub(message_key, 0)"
+                            " WHERE (rep, arg, message_key) IS NOT"
+                            " (scrub(rep, 0), scrub(arg, 0), scrub(message_key, 0))"},
+        [ST_SCRUB_PEOPLE] = {"forget: people", "UPDATE people SET name = scrub(name, 0),"
+                                               " opt_out_source = scrub(opt_out_source, 0),"
+                                               " bounce_reason = scrub(bounce_reason, 0)"
+                                               " WHERE (name, opt_out_source, bounce_reason) IS NOT"
+                                               " (scrub(name, 0), scrub(opt_out_source, 0),"
+                                               " scrub(bounce_reason, 0))"},
+        [ST_SCRUB_IMPORTS] = {"forget: imports", "UPDATE imports SET source = scrub(source, 0)"
+                                                 " WHERE scrub(source, 0) IS NOT source"},
+        [ST_SCRUB_REWARDS] = {"forget: rewards", "UPDATE rewards SET rule = scrub(rule, 0)"
+                                                 " WHERE scrub(rule, 0) IS NOT rule"},
+        [ST_FORGET_PERSON] = {"forget: person",
+                              "UPDATE people SET email = NULL, name = NULL, phone = NULL,"
+                              " company = NULL, token = NULL, opt_out_source = NULL,"
+                              " bounce_reason = NULL, forgotten_at = :at WHERE id = :id"},
 };

@@ -106,6 +106,18 @@ const char *const template_var_names[] = {
         "refused.action",
         "refused.thread",
         "refused.contact",
+        "digest.count",
+        "digest.text",
+        "weekly.from",
+        "weekly.to",
+        "weekly.new",
+        "weekly.won",
+        "weekly.won_value",
+        "weekly.held",
+        "weekly.waiting",
+        "weekly.overdue",
+        "weekly.owed",
+        "weekly.owed_count",
         NULL,
 };
 

@@ -207,6 +207,43 @@ const char *addr_domain(const char *addr)
 	return at ? at + 1 : "";
 }
 
+static int addr_local_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
+}
+
+static int addr_domain_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-';
+}
+
+const char *addr_find(const char *s, size_t len, size_t *n_r)
+{
+	const char *end = s + len;
+
+	for (const char *at = s; at < end && (at = memchr(at, '@', (size_t)(end - at))) != NULL;
+	     at++) {
+		const char *a = at, *b = at + 1, *dot;
+
+		while (a > s && addr_local_char((unsigned char)a[-1]))
+			a--;
+		while (a < at && (*a == '.' || *a == '\''))
+			a++; /* 'jane@x.test' keeps its quotes out */
+		while (b < end && addr_domain_char((unsigned char)*b))
+			b++;
+		while (b > at + 1 && (b[-1] == '.' || b[-1] == '-'))
+			b--; /* the full stop that ends a sentence */
+		dot = b > at + 1 ? memrchr(at + 1, '.', (size_t)(b - at - 1)) : NULL;
+		if (a == at || dot == NULL || dot == at + 1 || b - dot < 3)
+			continue;
+		*n_r = (size_t)(b - a);
+		return a;
+	}
+	return NULL;
+}
+
 int domain_in_list(const char *domain, const char *list)
 {
 	size_t dlen;
@@ -268,6 +305,17 @@ char *time_iso(int64_t t, char out[static 32])
 	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(out, 32, "%lld", (long long)t);
 	return out;
+}
+
+char *time_day(int64_t t, char out[static 32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	/* %e pads the day with a space: "1 December", not " 1 December" */
+	if (localtime_r(&tt, &tm) == NULL || strftime(out, 32, "%e %B %Y", &tm) == 0)
+		out[0] = '\0';
+	return out[0] == ' ' ? memmove(out, out + 1, strlen(out)) : out;
 }
 
 int file_read(const char *path, size_t max, char **data, size_t *len)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "intake.h"
 #include "kinds.h"
 #include "lifecycle.h"
 #include "report.h"
@@ -75,10 +76,67 @@ static json_t *referral_json(const struct referral_view *v)
 	set_str(o, "budget", v->budget);
 	set_str(o, "timeline", v->timeline);
 	set_str(o, "held_reason", v->held_reason);
+	json_object_set_new(o, "confidence",
+	                    v->has_confidence ? json_integer(v->confidence) : json_null());
+	set_str(o, "evidence", v->evidence);
 	json_object_set_new(o, "value", v->has_value ? json_real(v->value) : json_null());
 	set_time(o, "created_at", v->created_at);
 	set_time(o, "updated_at", v->updated_at);
 	set_time(o, "first_contact_at", v->first_contact_at);
+	return o;
+}
+
+static json_t *event_json(const struct event_view *ev)
+{
+	json_t *e = json_object();
+
+	set_time(e, "at", ev->at);
+	set_str(e, "actor", ev->actor);
+	set_str(e, "kind", ev->kind);
+	set_str(e, "old_status", ev->old_status);
+	set_str(e, "new_status", ev->new_status);
+	set_str(e, "detail", ev->detail);
+	set_str(e, "message", ev->message_key);
+	return e;
+}
+
+static json_t *job_json(const struct job_view *j)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(j->id));
+	json_object_set_new(o, "referral",
+	                    j->referral_id ? json_integer(j->referral_id) : json_null());
+	set_str(o, "template", j->template);
+	set_str(o, "to", j->recipient);
+	set_str(o, "to_name", j->recipient_name);
+	set_str(o, "cc", j->cc);
+	set_str(o, "state", j->state);
+	set_time(o, "due_at", j->due_at);
+	set_time(o, "next_attempt_at", strcmp(j->state, "pending") == 0 ? j->next_attempt_at : 0);
+	set_time(o, "done_at", j->done_at);
+	json_object_set_new(o, "attempts", json_integer(j->attempts));
+	set_str(o, strcmp(j->state, "sent") == 0 ? "reply" : "error", j->last_error);
+	set_str(o, "message_id", j->message_key);
+	json_object_set_new(o, "seq", json_integer(j->seq));
+	set_str(o, "note", j->note);
+	return o;
+}
+
+static json_t *reward_json(const struct reward_view *w, const char *currency)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(w->id));
+	json_object_set_new(o, "referral", json_integer(w->referral_id));
+	json_object_set_new(o, "amount", json_real(w->amount));
+	set_str(o, "currency", currency);
+	set_str(o, "state", w->state);
+	set_str(o, "rule", w->rule);
+	json_object_set_new(o, "referrer", person_json(&w->referrer, 0));
+	json_object_set_new(o, "lead", person_json(&w->lead, 0));
+	set_time(o, "created_at", w->created_at);
+	set_time(o, "paid_at", w->paid_at);
 	return o;
 }
 
@@ -129,6 +187,23 @@ static void person_line(FILE *out, const char *label, const struct person_view *
 	fputc('\n', out);
 }
 
+/* "+3 reason; -2 reason" as one reason a line (a reason ends where "; "
+ * and a signed weight follow). */
+static void print_evidence(FILE *out, const char *indent, const char *ev)
+{
+	while (ev && *ev) {
+		const char *end = ev;
+
+		while ((end = strstr(end, "; ")) != NULL &&
+		       !((end[2] == '+' || end[2] == '-') && end[3] >= '0' && end[3] <= '9'))
+			end += 2;
+		if (end == NULL)
+			end = ev + strlen(ev);
+		fprintf(out, "%s%.*s\n", indent, (int)(end - ev), ev);
+		ev = *end ? end + 2 : end;
+	}
+}
+
 void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
                int json)
 {
@@ -137,18 +212,8 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 	if (json) {
 		json_t *o = referral_json(v), *arr = json_array();
 
-		for (size_t i = 0; i < nev; i++) {
-			json_t *e = json_object();
-
-			set_time(e, "at", ev[i].at);
-			set_str(e, "actor", ev[i].actor);
-			set_str(e, "kind", ev[i].kind);
-			set_str(e, "old_status", ev[i].old_status);
-			set_str(e, "new_status", ev[i].new_status);
-			set_str(e, "detail", ev[i].detail);
-			set_str(e, "message", ev[i].message_key);
-			json_array_append_new(arr, e);
-		}
+		for (size_t i = 0; i < nev; i++)
+			json_array_append_new(arr, event_json(&ev[i]));
 		json_object_set_new(o, "events", arr);
 		dump(out, o);
 		return;
@@ -171,6 +236,11 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 		fprintf(out, "%-10s %s\n", "timeline", v->timeline);
 	if (v->held_reason)
 		fprintf(out, "%-10s %s\n", status_name(STATUS_HELD), v->held_reason);
+	if (v->has_confidence) {
+		fprintf(out, "%-10s %d (a referral from %d, held from %d)\n", "confidence",
+		        v->confidence, INTAKE_REFER_AT, INTAKE_HOLD_AT);
+		print_evidence(out, "  ", v->evidence);
+	}
 	if (v->context && *v->context) {
 		fprintf(out, "context:\n");
 		for (const char *p = v->context; *p;) {
@@ -200,30 +270,8 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 	if (json) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_integer(v[i].id));
-			json_object_set_new(o, "referral",
-			                    v[i].referral_id ? json_integer(v[i].referral_id)
-			                                     : json_null());
-			set_str(o, "template", v[i].template);
-			set_str(o, "to", v[i].recipient);
-			set_str(o, "to_name", v[i].recipient_name);
-			set_str(o, "cc", v[i].cc);
-			set_str(o, "state", v[i].state);
-			set_time(o, "due_at", v[i].due_at);
-			set_time(o, "next_attempt_at",
-			         strcmp(v[i].state, "pending") == 0 ? v[i].next_attempt_at : 0);
-			set_time(o, "done_at", v[i].done_at);
-			json_object_set_new(o, "attempts", json_integer(v[i].attempts));
-			set_str(o, strcmp(v[i].state, "sent") == 0 ? "reply" : "error",
-			        v[i].last_error);
-			set_str(o, "message_id", v[i].message_key);
-			json_object_set_new(o, "seq", json_integer(v[i].seq));
-			set_str(o, "note", v[i].note);
-			json_array_append_new(arr, o);
-		}
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, job_json(&v[i]));
 		dump(out, arr);
 		return;
 	}
@@ -254,21 +302,8 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct
 	if (json) {
 		json_t *arr = json_array();
 
-		for (size_t i = 0; i < n; i++) {
-			json_t *o = json_object();
-
-			json_object_set_new(o, "id", json_integer(v[i].id));
-			json_object_set_new(o, "referral", json_integer(v[i].referral_id));
-			json_object_set_new(o, "amount", json_real(v[i].amount));
-			set_str(o, "currency", currency);
-			set_str(o, "state", v[i].state);
-			set_str(o, "rule", v[i].rule);
-			json_object_set_new(o, "referrer", person_json(&v[i].referrer, 0));
-			json_object_set_new(o, "lead", person_json(&v[i].lead, 0));
-			set_time(o, "created_at", v[i].created_at);
-			set_time(o, "paid_at", v[i].paid_at);
-			json_array_append_new(arr, o);
-		}
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, reward_json(&v[i], currency));
 		dump(out, arr);
 		return;
 	}
@@ -296,48 +331,149 @@ static const char *duration(double secs, char *buf, size_t len)
 	return buf;
 }
 
-void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
+/* Hours, or null when there is nothing to measure. */
+static json_t *hours_or_null(int64_t n, double seconds)
 {
-	const char *currency = cfg->currency;
+	return n ? json_real(seconds / 3600) : json_null();
+}
+
+static json_t *goal_or_null(int goal)
+{
+	return goal > 0 ? json_integer(goal) : json_null();
+}
+
+static json_t *referrer_json(const struct report_referrer *t)
+{
+	json_t *o = json_object();
+
+	set_str(o, "name", t->name);
+	set_str(o, "email", t->email);
+	json_object_set_new(o, "referrals", json_integer(t->referrals));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(t->won));
+	json_object_set_new(o, status_name(STATUS_LOST), json_integer(t->lost));
+	json_object_set_new(o, "won_value", json_real(t->won_value));
+	json_object_set_new(o, "conversion", json_real(report_conversion(t->won, t->lost)));
+	json_object_set_new(o, "rewards_owed", json_real(t->rewards_owed));
+	json_object_set_new(o, "rewards_owed_count", json_integer(t->rewards_owed_n));
+	json_object_set_new(o, "rewards_paid", json_real(t->rewards_paid));
+	json_object_set_new(o, "rewards_paid_count", json_integer(t->rewards_paid_n));
+	return o;
+}
+
+static json_t *month_json(const struct report_month *m)
+{
+	json_t *o = json_object();
+
+	set_str(o, "month", m->label);
+	set_time(o, "start", m->start);
+	json_object_set_new(o, "referrals", json_integer(m->referrals));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(m->won));
+	json_object_set_new(o, "won_value", json_real(m->won_value));
+	return o;
+}
+
+static json_t *rep_json(const struct report_rep *p)
+{
+	json_t *o = json_object();
+
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	json_object_set_new(o, "referrals", json_integer(p->referrals));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(p->won));
+	json_object_set_new(o, status_name(STATUS_LOST), json_integer(p->lost));
+	json_object_set_new(o, "won_value", json_real(p->won_value));
+	json_object_set_new(o, "conversion", json_real(report_conversion(p->won, p->lost)));
+	json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(p->contacted));
+	json_object_set_new(o, "first_contact_median_hours",
+	                    hours_or_null(p->contacted, p->first_contact_median));
+	json_object_set_new(o, "first_contact_p90_hours",
+	                    hours_or_null(p->contacted, p->first_contact_p90));
+	json_object_set_new(o, "reminders", json_integer(p->reminders));
+	json_object_set_new(o, "escalations", json_integer(p->escalations));
+	json_object_set_new(o, "waiting", json_integer(p->waiting));
+	json_object_set_new(o, "overdue", json_integer(p->overdue));
+	return o;
+}
+
+static void report_json(FILE *out, const struct report *r, const struct config *cfg, int days)
+{
+	json_t *o = json_object(), *st = json_object(), *top = json_array(), *months = json_array(),
+	       *reps = json_array(), *goals = json_object();
 	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
-	double conversion = won + lost ? (double)won / (double)(won + lost) : 0;
+
+	set_time(o, "since", r->since);
+	set_time(o, "until", r->until);
+	json_object_set_new(o, "days", json_integer(days));
+	json_object_set_new(o, "referrals", json_integer(r->total));
+	for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+		json_object_set_new(st, status_name((enum status)i), json_integer(r->by_status[i]));
+	json_object_set_new(o, "by_status", st);
+	json_object_set_new(o, "conversion", json_real(report_conversion(won, lost)));
+	json_object_set_new(o, "won_value", json_real(r->won_value));
+	json_object_set_new(o, "won_in_window", json_integer(r->won_in_window));
+	json_object_set_new(o, "won_in_window_value", json_real(r->won_in_window_value));
+	json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(r->contacted));
+	json_object_set_new(o, "first_contact_median_hours",
+	                    hours_or_null(r->contacted, r->first_contact_median));
+	json_object_set_new(o, "first_contact_mean_hours",
+	                    hours_or_null(r->contacted, r->first_contact_mean));
+	json_object_set_new(o, "first_contact_p90_hours",
+	                    hours_or_null(r->contacted, r->first_contact_p90));
+	json_object_set_new(o, "reminders", json_integer(r->reminders));
+	json_object_set_new(o, "escalations", json_integer(r->escalations));
+	json_object_set_new(o, "held_now", json_integer(r->held_now));
+	json_object_set_new(o, "waiting_now", json_integer(r->waiting_now));
+	json_object_set_new(o, "overdue_now", json_integer(r->overdue_now));
+	for (size_t i = 0; i < r->ntop; i++)
+		json_array_append_new(top, referrer_json(&r->top[i]));
+	json_object_set_new(o, "top_referrers", top);
+	json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
+	json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
+	json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
+	json_object_set_new(o, "rewards_paid_count", json_integer(r->rewards_paid_n));
+	set_str(o, "currency", cfg->currency);
+	json_object_set_new(goals, "referrals_per_month", goal_or_null(r->goal_referrals));
+	json_object_set_new(goals, "won_per_month", goal_or_null(r->goal_won));
+	json_object_set_new(o, "goals", goals);
+	for (size_t i = 0; i < r->nmonths; i++)
+		json_array_append_new(months, month_json(&r->months[i]));
+	json_object_set_new(o, "months", months);
+	for (size_t i = 0; i < r->nreps; i++)
+		json_array_append_new(reps, rep_json(&r->reps[i]));
+	json_object_set_new(o, "reps", reps);
+	dump(out, o);
+}
+
+/* The per-rep lines of the text report. */
+static void report_reps_text(FILE *out, const struct report *r)
+{
 	char a[32], b[32];
 
+	if (r->nreps == 0)
+		return;
+	fprintf(out, "per rep (first contact median / 90%%; reminders, escalations; waiting, "
+	             "overdue now):\n");
+	for (size_t i = 0; i < r->nreps; i++) {
+		const struct report_rep *p = &r->reps[i];
+
+		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won", or_dash(p->email),
+		        p->referrals, p->referrals == 1 ? "" : "s", p->won);
+		if (p->contacted)
+			fprintf(out, "; %s / %s", duration(p->first_contact_median, a, sizeof(a)),
+			        duration(p->first_contact_p90, b, sizeof(b)));
+		fprintf(out, "; %" PRId64 ", %" PRId64 "; %" PRId64 ", %" PRId64 "\n", p->reminders,
+		        p->escalations, p->waiting, p->overdue);
+	}
+}
+
+void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json)
+{
+	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
+	double conversion = report_conversion(won, lost);
+	char a[32], b[32], c[32];
+
 	if (json) {
-		json_t *o = json_object(), *st = json_object(), *top = json_array();
-
-		set_time(o, "since", r->since);
-		json_object_set_new(o, "referrals", json_integer(r->total));
-		for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
-			json_object_set_new(st, status_name((enum status)i),
-			                    json_integer(r->by_status[i]));
-		json_object_set_new(o, "by_status", st);
-		json_object_set_new(o, "conversion", json_real(conversion));
-		json_object_set_new(o, "won_value", json_real(r->won_value));
-		json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(r->contacted));
-		json_object_set_new(o, "first_contact_median_hours",
-		                    r->contacted ? json_real(r->first_contact_median / 3600)
-		                                 : json_null());
-		json_object_set_new(o, "first_contact_mean_hours",
-		                    r->contacted ? json_real(r->first_contact_mean / 3600)
-		                                 : json_null());
-		for (size_t i = 0; i < r->ntop; i++) {
-			json_t *t = json_object();
-
-			set_str(t, "name", r->top[i].name);
-			set_str(t, "email", r->top[i].email);
-			json_object_set_new(t, "referrals", json_integer(r->top[i].referrals));
-			json_object_set_new(t, status_name(STATUS_WON),
-			                    json_integer(r->top[i].won));
-			json_object_set_new(t, "won_value", json_real(r->top[i].won_value));
-			json_array_append_new(top, t);
-		}
-		json_object_set_new(o, "top_referrers", top);
-		json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
-		json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
-		json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
-		set_str(o, "currency", currency);
-		dump(out, o);
+		report_json(out, r, cfg, days);
 		return;
 	}
 	fprintf(out, "referrals made in the last %d days: %" PRId64 "\n", days, r->total);
@@ -351,11 +487,19 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	        conversion * 100, won, won + lost,
 	        lifecycle_money(cfg, r->won_value, a, sizeof(a)));
 	if (r->contacted)
-		fprintf(out, "time to first contact: median %s, mean %s (%" PRId64 " referrals)\n",
+		fprintf(out,
+		        "time to first contact: median %s, mean %s, 90%% within %s (%" PRId64
+		        " referrals)\n",
 		        duration(r->first_contact_median, a, sizeof(a)),
-		        duration(r->first_contact_mean, b, sizeof(b)), r->contacted);
+		        duration(r->first_contact_mean, b, sizeof(b)),
+		        duration(r->first_contact_p90, c, sizeof(c)), r->contacted);
 	else
 		fprintf(out, "time to first contact: no first contact yet\n");
+	fprintf(out,
+	        "waiting now: %" PRId64 " for a first contact (%" PRId64 " overdue), %" PRId64
+	        " held for review\n",
+	        r->waiting_now, r->overdue_now, r->held_now);
+	report_reps_text(out, r);
 	fprintf(out, "top referrers:\n");
 	for (size_t i = 0; i < r->ntop; i++)
 		fprintf(out, "  %-30s %3" PRId64 " referral%s, %" PRId64 " won\n",
@@ -386,4 +530,110 @@ int view_json_string(const char *text, size_t len, const char *key, char **value
 	}
 	json_decref(root);
 	return rc;
+}
+
+/* ---- export-person: all that is held about one address ---- */
+
+static json_t *person_record_json(const struct person_record *p)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_integer(p->id));
+	set_str(o, "name", p->name);
+	set_str(o, "email", p->email);
+	set_str(o, "phone", p->phone);
+	set_str(o, "company", p->company);
+	set_time(o, "created_at", p->created_at);
+	set_time(o, "opted_out_at", p->opted_out_at);
+	set_str(o, "opt_out_source", p->opt_out_source);
+	set_time(o, "bouncing_at", p->bouncing_at);
+	set_str(o, "bounce_reason", p->bounce_reason);
+	set_time(o, "last_checkin_at", p->checkin_at);
+	set_time(o, "forgotten_at", p->forgotten_at);
+	return o;
+}
+
+static json_t *person_referrals_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nreferrals; i++) {
+		const struct referral_view *v = &x->referrals[i];
+		json_t *o = referral_json(v);
+
+		set_str(o, "role", x->found && v->lead_id == x->person.id ? "lead" : "referrer");
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_events_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nevents; i++) {
+		json_t *o = event_json(&x->events[i]);
+
+		json_object_set_new(o, "referral", json_integer(x->events[i].referral_id));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_messages_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nmessages; i++) {
+		const struct message_view *m = &x->messages[i];
+		json_t *o = json_object();
+
+		set_str(o, "message_id", m->key);
+		set_str(o, "direction", m->direction);
+		set_str(o, "kind", m->kind);
+		set_str(o, "why", m->why);
+		set_str(o, "from", m->from_email);
+		set_str(o, "subject", m->subject);
+		set_time(o, "date", m->date);
+		set_time(o, "processed_at", m->at);
+		set_str(o, "mailbox", m->mailbox);
+		json_object_set_new(o, "uid", m->mailbox ? json_integer(m->uid) : json_null());
+		set_str(o, "file", m->source);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *person_mail_json(const struct person_export *x)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->njobs; i++)
+		json_array_append_new(arr, job_json(&x->jobs[i]));
+	return arr;
+}
+
+static json_t *person_rewards_json(const struct person_export *x, const struct config *cfg)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < x->nrewards; i++)
+		json_array_append_new(arr, reward_json(&x->rewards[i], cfg->currency));
+	return arr;
+}
+
+void view_person(FILE *out, const char *email, const struct person_export *x,
+                 const struct config *cfg)
+{
+	json_t *o = json_object();
+
+	set_str(o, "email", email);
+	json_object_set_new(o, "person", x->found ? person_record_json(&x->person) : json_null());
+	json_object_set_new(o, "referrals", person_referrals_json(x));
+	json_object_set_new(o, "events", person_events_json(x));
+	json_object_set_new(o, "messages", person_messages_json(x));
+	json_object_set_new(o, "mail", person_mail_json(x));
+	json_object_set_new(o, "rewards", person_rewards_json(x, cfg));
+	set_time(o, "opt_out_kept_as_hash", x->optout_kept);
+	dump(out, o);
 }

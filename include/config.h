@@ -28,6 +28,8 @@
 
 #include <stddef.h>
 
+#include "kinds.h"
+
 enum security { SEC_TLS = 0, SEC_STARTTLS, SEC_NONE };
 
 /* How a server is signed in to: a password (LOGIN / AUTH PLAIN), or an
@@ -68,6 +70,7 @@ typedef int server_token_fn(const struct server_config *s, const char *refused, 
 struct rep {
 	char *email; /* lower case */
 	char *name;
+	int digest; /* a daily digest-rep instead of an assign-rep per referral */
 };
 
 struct config {
@@ -108,17 +111,18 @@ struct config {
 	char *timezone; /* TZ name, e.g. Europe/London; "UTC" default */
 	int open_min;   /* business hours, minutes after local midnight */
 	int close_min;
-	int days_mask;       /* business days, bit 0 = Sunday .. bit 6 = Saturday */
-	int rep_deadline;    /* business days to the rep's first contact */
-	int rep_reminders;   /* reminders to the rep before the admin is told */
-	int nudge_after;     /* business days after the rep's first mail */
-	int nudges;          /* at most this many nudges to a lead */
-	int checkin_days;    /* between check-ins with an active referrer */
-	int ask_client_days; /* after won, before asking for an introduction */
-	int max_per_day;     /* mails to one outside address per 24 hours */
-	long delays[16];     /* seconds, per template (template_names order) */
-	int expire_days;     /* no activity this long: expired (0: never) */
-	int update_on_lost;  /* tell the referrer when a referral is lost */
+	int days_mask;           /* business days, bit 0 = Sunday .. bit 6 = Saturday */
+	int rep_deadline;        /* business days to the rep's first contact */
+	int rep_reminders;       /* reminders to the rep before the admin is told */
+	int nudge_after;         /* business days after the rep's first mail */
+	int nudges;              /* at most this many nudges to a lead */
+	int checkin_days;        /* between check-ins with an active referrer */
+	int ask_client_days;     /* after won, before asking for an introduction */
+	int max_per_day;         /* mails to one outside address per 24 hours */
+	long delays[MAIL_COUNT]; /* seconds, per mail (enum mail_kind) */
+	int expire_days;         /* no activity this long: expired (0: never) */
+	int update_on_lost;      /* tell the referrer when a referral is lost */
+	int weekly_summary;      /* the weekly-admin summary to [agent] admin */
 
 	/* [security] */
 	char *authserv_id; /* trusted Authentication-Results id, NULL: confirm by mail */
@@ -131,9 +135,16 @@ struct config {
 	char *partners;       /* domains or addresses whose referrers are partners */
 	int credit_last;      /* credit policy: 0 first (default), 1 last */
 
+	/* [goals]: monthly targets the report draws against (0: none) */
+	int goal_referrals; /* referrals_per_month */
+	int goal_won;       /* won_per_month */
+
 	/* [reps] email = Full Name, in file order (round robin order) */
 	struct rep *reps;
 	size_t nreps;
+	/* [reps] digest = yes | no | the reps' addresses: who gets a daily
+	 * digest (struct rep .digest); the one [reps] key that is no address */
+	char *rep_digest;
 };
 
 /*

@@ -19,6 +19,10 @@
  *     class CLASS              optional: the rule classifies the message
  *     cut KIND                 instead: a context rule (below)
  *     keep forward             instead: a forward-marker rule (below)
+ *     score N                  optional: when the rule fires it is evidence
+ *                              for (+N) or against (-N) an introduction,
+ *                              N from -FILTER_SCORE_MAX to +FILTER_SCORE_MAX;
+ *                              intake adds it to the message's confidence
  *     why TEXT                 optional: the reason shown and stored
  *
  * Directives may be indented.  FLAGS are any of i (caseless), m (^ and $ at
@@ -39,13 +43,15 @@
  * no Return-Path, no forward) is skipped; return-path is "" for <>.
  *
  * CLASS is one of: automated, bounce, form, intro, optout, status-request,
- * ignore.
+ * review, ignore.  review: a message that names someone offered as a lead
+ * without a way to reach them (a social network's notification).
  *
  * Named captures set fields; a capture name must be one of the fields below
  * (names starting with '_' are free for helper groups).  Evaluation has two
  * passes: first the rules with `class`, in file order, until one matches
  * (the first classification wins; its captures are taken too); then every
- * rule without `class`, in file order, each honouring `when`.  A field
+ * rule without `class`, in file order, each honouring `when`; a rule with
+ * `score` always runs (it is evidence even when its fields are taken).  A field
  * keeps the first value captured for it.  A `when` on a classifying rule is
  * checked against pass 1's state (nothing classified yet).  Captured values
  * are trimmed, each run of white space in them (line breaks of wrapped
@@ -72,6 +78,8 @@
 
 #include <stddef.h>
 
+#include "kinds.h"
+
 struct message;
 
 /* The fields a rule may capture, in this order. */
@@ -94,23 +102,33 @@ enum filter_field_id {
 /* "lead_name", "lead_email", ... for id; NULL when out of range. */
 const char *filter_field_name(enum filter_field_id id);
 
+/* The largest weight a rule's `score` may give. */
+#define FILTER_SCORE_MAX 20
+
 struct filter_set; /* opaque: the compiled rules */
+
+/* A rule with `score` that fired (traced or not). */
+struct filter_score {
+	const char *rule; /* name; owned by the set */
+	const char *why;  /* its why, else its name; owned by the set */
+	int score;
+	char *matched; /* the matched text, at most 200 bytes */
+};
 
 /* One rule that fired (traced runs only). */
 struct filter_hit {
-	const char *rule;   /* name; owned by the set */
-	const char *file;   /* path as given to filter_load + file name */
-	int line;           /* line of "rule NAME" */
-	const char *class;  /* the class it set, or NULL */
-	const char *target; /* where it matched, e.g. "header:Auto-Submitted" */
-	char *matched;      /* the matched text, at most 200 bytes (cut on a
-	                     * UTF-8 boundary); "" for a lookahead-only match */
-	char *captures;     /* "lead_phone=555 0100; need=..." or NULL */
+	const char *rule;      /* name; owned by the set */
+	const char *file;      /* path as given to filter_load + file name */
+	int line;              /* line of "rule NAME" */
+	enum rule_class class; /* the class it set, or CLASS_NONE */
+	const char *target;    /* where it matched, e.g. "header:Auto-Submitted" */
+	char *matched;         /* the matched text, at most 200 bytes (cut on a
+	                        * UTF-8 boundary); "" for a lookahead-only match */
+	char *captures;        /* "lead_phone=555 0100; need=..." or NULL */
 };
 
 struct filter_result {
-	const char *class;      /* NULL: no classifying rule matched; a static
-	                         * string, valid after the set is freed */
+	enum rule_class class;  /* CLASS_NONE: no classifying rule matched */
 	const char *class_rule; /* name of the rule that set it */
 	const char *class_file;
 	int class_line;
@@ -120,6 +138,11 @@ struct filter_result {
 	size_t nhits;
 	char **warnings; /* limits hit and the like, one line each */
 	size_t nwarnings;
+	struct filter_score *scores; /* in the order they fired */
+	size_t nscores;
+	/* the why (else the name) of the rule that set each field; owned by
+	 * the set, NULL when the field is unset */
+	const char *field_why[FF_COUNT];
 };
 
 /*
@@ -154,5 +177,15 @@ void filter_result_clear(struct filter_result *res);
  * message for the rules fills it with this before filter_run.
  */
 char *filter_context(const struct filter_set *set, const char *body);
+
+/*
+ * Runs the rules without class (and without a `when class` other than
+ * none) over text as if it were the whole context of a message that has
+ * nothing else: no headers, subject or body.  Fills res->fields (zero res
+ * first); no scores are recorded and nothing is traced.  Intake uses it for
+ * the details of one part of a text, such as the sentences about one of
+ * two leads.  Returns 0.
+ */
+int filter_run_context(const struct filter_set *set, const char *text, struct filter_result *res);
 
 #endif

@@ -25,7 +25,8 @@ void html_init(void);
  * says (message.c has already converted them); only other bytes follow the
  * meta charset (default Latin-1).  Outlook's <p class=Mso...> paragraphs
  * are single lines, other <p> are paragraphs (blank line around); list
- * items start with "- "; table cells are joined by a space; a mailto: link
+ * items start with "- "; table cells are joined by a tab (a form's
+ * "label<TAB>value" rows stay apart); a mailto: link
  * whose text lacks the address gets " <address>" after it.  Content nested
  * deeper than libxml2's limit (256 levels) is dropped.  The result ends
  * with a newline unless it is "".

@@ -3,7 +3,8 @@
  *
  * The intake rules (README "Intake rules") live here: duplicates,
  * automated mail, replies in known threads, referrer and leads, forwards
- * and web forms, too many leads, the same lead again, and rep assignment.
+ * and web forms, the confidence that a mail introduces someone, too many
+ * leads, the same lead again, and rep assignment.
  * The decision (intake_decide) only reads the store, so `refagent filters
  * test` can show it without writing; intake_apply writes the records of one
  * decision, handing replies and delivery reports to reply.h.
@@ -31,20 +32,25 @@ struct intake {
 	const struct filter_set *filters;
 	struct store *st; /* may be NULL for a decision without history */
 	int no_mail;      /* record only: schedule no follow-up mail
-	                     (`ingest --no-mail`, importing old mail) */
+	                     (`ingest --no-mail`, importing old mail); the
+	                     records are dated by each mail's Date */
 };
 
 enum intake_outcome {
 	INTAKE_REFERRAL = 0, /* one or more new referrals */
 	INTAKE_TOUCH,        /* every lead already had an open referral */
 	INTAKE_REPLY,        /* a message in a known referral's thread */
-	INTAKE_HELD,         /* kept for review: too many leads, no intro... */
+	INTAKE_HELD,         /* kept for review: too many leads, thin evidence... */
+	INTAKE_REVIEW,       /* names someone offered as a lead who cannot be
+	                        reached (no address): recorded for review, no
+	                        referral, nothing sent */
 	INTAKE_IGNORED,      /* automated, bounce, not an introduction */
 	INTAKE_DUPLICATE,    /* processed before: nothing written */
 	INTAKE_ERROR,        /* not a message at all: recorded as such */
 };
 
-/* "referral", "touch", "reply", "held", "ignored", "duplicate", "error" */
+/* "referral", "touch", "reply", "held", "review", "ignored", "duplicate",
+ * "error" */
 const char *intake_outcome_name(enum intake_outcome o);
 
 /* Where the bytes came from (for the messages row and the log). */
@@ -60,13 +66,31 @@ struct intake_lead {
 	char *email; /* NULL: known by name/phone only */
 	char *phone;
 	char *company;
+	char *need;       /* this lead's own need, NULL: the decision's */
 	int64_t existing; /* open referral of this lead, 0: a new one */
+};
+
+/*
+ * The confidence that a person's mail (or a web form) introduces its leads
+ * is the sum of the weights of its evidence, each with a reason: phrases
+ * and counter-signs from the rules (their `score`), and what intake reads
+ * in the headers and the text (the agent in Cc, a greeting naming the
+ * lead, a reply in a thread the agent never saw...).  From INTAKE_REFER_AT
+ * it is a referral, from INTAKE_HOLD_AT it is held for review, below that
+ * it is ignored.  README "Intake rules" lists the evidence.
+ */
+#define INTAKE_REFER_AT 5
+#define INTAKE_HOLD_AT  2
+
+struct intake_evidence {
+	int weight;
+	char *why;
 };
 
 struct intake_decision {
 	enum intake_outcome outcome;
 	char *kind; /* messages.kind: intro, form, forward, reply, touch,
-	               held, automated, bounce, ignored, error */
+	               held, review, automated, bounce, ignored, error */
 	char *why;  /* one line saying why */
 	char *key;  /* the message's key in the store */
 
@@ -91,8 +115,17 @@ struct intake_decision {
 	char *optout_email;            /* kind "optout": who */
 	char *optout_source;           /* and how they said it */
 
+	int confidence; /* the sum of the evidence's weights */
+	struct intake_evidence *evidence;
+	size_t nevidence;
+
 	struct filter_result fr; /* what the rules said */
 };
+
+/* The evidence of d as one line, "+3 introduction phrase (rule
+ * intro-context-en); +2 the agent in Cc, the lead in To; ...", or NULL
+ * when there is none.  Caller frees. */
+char *intake_evidence_text(const struct intake_decision *d);
 
 struct intake_result {
 	enum intake_outcome outcome;

@@ -73,6 +73,7 @@ enum rule_class {
 	CLASS_OPTOUT,
 	CLASS_STATUS_REQUEST,
 	CLASS_IGNORE,
+	CLASS_REVIEW,
 	CLASS_COUNT
 };
 
@@ -104,6 +105,11 @@ enum mail_kind {
 	MAIL_NOTIFY_REP,
 	MAIL_REVIEW_ADMIN,
 	MAIL_REFUSED_REP,
+	/* reports and digests (mails about many referrals, or about a
+	 * reward's payment) */
+	MAIL_DIGEST_REP,
+	MAIL_WEEKLY_ADMIN,
+	MAIL_PAID_REFERRER,
 	MAIL_COUNT
 };
 
@@ -124,6 +130,9 @@ enum mail_role {
 	                      List-Unsubscribe and the opt-out hint */
 #define MAIL_CC_REP  0x10u /* the referral's rep on Cc and in Reply-To */
 #define MAIL_CHAINED 0x20u /* sending one schedules the next (seq + 1) */
+#define MAIL_SUMMARY                                                                               \
+	0x40u /* about many referrals (a digest, a weekly summary): made                           \
+	         by schedule_periodic, with no referral of its own */
 
 /* What cancels a pending mail, besides an opt-out or bounce of its
  * recipient (which cancels every mail to them) and a referral becoming

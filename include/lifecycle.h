@@ -108,6 +108,12 @@ int lifecycle_summary(struct store *st, const struct config *cfg, const char *em
  * *n_r = how many. */
 int lifecycle_expire(struct store *st, const struct config *cfg, int64_t now, int *n_r);
 
+/* An admin marks reward id paid (`rewards pay`): the ledger says so, the
+ * referral's history too, and the referrer gets a paid-referrer thank-you
+ * naming the amount.  Refuses (1, *why_r) a reward that is not owed. */
+int lifecycle_reward_paid(struct store *st, const struct config *cfg, int64_t id, const char *actor,
+                          int64_t now, char **why_r);
+
 /*
  * The reward for a won referral by [rewards]: by the referrer's kind
  * (staff: an address of the business domains; partner: in

@@ -36,6 +36,9 @@ int64_t schedule_next_open(const struct config *cfg, int64_t t);
  * after t, at that opening's time of day on the n-th following business
  * day (Friday 15:00 + 1 = Monday 15:00; Saturday + 1 = Tuesday 09:00). */
 int64_t schedule_add_business_days(const struct config *cfg, int64_t t, int n);
+/* The first opening after t (not t itself, even when t is one): when the
+ * daily digests are due next. */
+int64_t schedule_next_opening(const struct config *cfg, int64_t t);
 /* "1 business day", "3 business days" (into buf, returned). */
 const char *schedule_days_phrase(int n, char *buf, size_t len);
 
@@ -58,9 +61,10 @@ struct new_referral {
 /*
  * The jobs of a new referral (status new): thank-referrer at once,
  * welcome-lead (cc the rep, in the intro's thread) in business hours,
- * assign-rep at once, and the first remind-rep after rep_deadline business
- * days (with no rep: the admin at the deadline).  Each respects
- * delay.<template>.  Returns 0 or -1 (store error).
+ * assign-rep at once (for a rep with [reps] digest: the referral waits
+ * for the rep's next daily digest instead), and the first remind-rep after
+ * rep_deadline business days (with no rep: the admin at the deadline).
+ * Each respects delay.<template>.  Returns 0 or -1 (store error).
  */
 int schedule_new_referral(struct store *st, const struct config *cfg, const struct new_referral *r,
                           int64_t now);
@@ -85,6 +89,29 @@ int schedule_escalated(const struct job_view *j);
  * (or introduced anyone first) for checkin_days.  *n_r = jobs made.
  */
 int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, int *n_r);
+
+/*
+ * The mails about many referrals, made when they are due (the daemon
+ * looks hourly and at every opening; `send` at every run), each at most
+ * once in its period and only in business hours:
+ *   - digest-rep, daily from the opening of each business day, to each
+ *     rep with [reps] digest who has referrals waiting for it: it lists
+ *     them (the note says which, "digest=12 14"), and each gets a
+ *     "digest" event; referrals that closed meanwhile are dropped from
+ *     the wait, and those of a rep who no longer takes a digest get their
+ *     assign-rep now;
+ *   - weekly-admin, from the first opening of each week (weeks start on
+ *     Monday), to [agent] admin unless [schedule] weekly_summary = no: the
+ *     week's figures (schedule_weekly_facts).
+ * *n_r = mails made.  Returns 0 or -1 (store error).
+ */
+int schedule_periodic(struct store *st, const struct config *cfg, int64_t now, int *n_r);
+
+/* The facts of a weekly summary made at now, as job note lines
+ * (jobnote.h): weekly.from, .to, .new, .won, .won_value, .held, .waiting,
+ * .overdue, .owed, .owed_count.  Returns the note (caller frees) or NULL
+ * on a store error. */
+char *schedule_weekly_facts(struct store *st, const struct config *cfg, int64_t now);
 
 /* One job, for the mail that follows an event (a status change, an
  * opt-out, a bounce).  Nothing is made for a NULL or own address. */

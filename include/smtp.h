@@ -65,6 +65,11 @@ struct smtp_result {
 	                    the transaction began, "HOST:PORT: <libcurl
 	                    error> (after MAIL FROM|RCPT TO|DATA)" when the
 	                    connection failed during it */
+	int down;        /* SMTP_TEMPFAIL because the server is not taking
+	                    mail at all: no connection, no session (connect,
+	                    TLS, login), or 421 "service not available" at any
+	                    stage (RFC 5321 3.8): nothing about this message,
+	                    so the caller should wait, not count an attempt */
 };
 
 /* Prepares a handle (no connection yet).  Returns 0 and sets *s_r, or -1

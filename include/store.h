@@ -8,13 +8,13 @@
  * prints them as ISO 8601.  Addresses are stored lower case and compared
  * case-insensitively.
  *
- * Tables (schema 5):
+ * Tables (schema 8):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
  *               referrer named only in a web form has no address), with
  *               what they asked of the agent's mail (opt-out, bounces,
  *               List-Unsubscribe token, last check-in)
  *   referrals   referrer, lead, rep, status, lead details, context, value,
- *               first contact, last activity
+ *               first contact, last activity, waiting for the rep's digest
  *   statuses    the statuses of kinds.h (closed, credit, contact), written
  *               by every read-write open; referrals.status refers to it
  *   messages    every message seen or sent: key (Message-ID, or a
@@ -29,6 +29,12 @@
  *   confirmations  status lines waiting for the rep's "yes"
  *   reviews     what a review mail has listed for the admin (a held
  *               referral, or a message naming someone unreachable)
+ *   imports     the referrals `import` made from spreadsheet rows: a hash
+ *               of the row's date, referrer and lead, so the same sheet
+ *               imported twice adds nothing (schema 6)
+ *   optouts     hashes of the addresses of people who opted out and then
+ *               were forgotten, so a new introduction of them is still
+ *               not mailed (schema 6)
  *
  * Conventions: functions return 0 on success and -1 on a database error,
  * whose text store_error() gives until the next call.  Lookups return 1
@@ -50,7 +56,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 8
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -141,6 +147,9 @@ struct referral_rec {
 	const char *subject;
 	const char *held_reason; /* for status held */
 	const char *thread_key;  /* key of the intro message */
+	int has_confidence;      /* 0: no confidence stored (NULL) */
+	int confidence;          /* intake's confidence (intake.h) */
+	const char *evidence;    /* its evidence, "+3 reason; -2 reason" */
 	int64_t at;
 };
 /* Adds a referral with created_at = updated_at = last_activity_at = r->at;
@@ -238,9 +247,13 @@ struct referral_view {
 	char *thread_key;    /* key of the intro message */
 	int64_t referrer_id; /* 0: unknown */
 	int64_t lead_id;
+	int has_confidence; /* schema 5; 0 for referrals made before it, or by hand */
+	int confidence;
+	char *evidence;
 };
 
 struct event_view {
+	int64_t referral_id;
 	int64_t at;
 	char *actor;
 	char *kind;
@@ -406,16 +419,21 @@ int store_sent_message_find(struct store *st, const char *key, int64_t *referral
  * e.g. "review-admin") in *kind_r (caller frees; NULL unless 1). */
 int store_sent_message_kind(struct store *st, const char *key, char **kind_r);
 
-/* One stored message, for the admin's review. */
+/* A message as stored (not its text: the agent keeps none); for the
+ * admin's review and export-person. */
 struct message_view {
 	int64_t id;
 	char *key;
-	char *direction;
+	char *direction; /* in, out */
 	char *kind;
 	char *why;
+	char *mailbox; /* NULL when not from IMAP */
+	int64_t uid;
+	char *source; /* the file `ingest` read it from */
 	char *from_email;
 	char *subject;
-	int64_t at;
+	int64_t date; /* its Date header, 0: none */
+	int64_t at;   /* when processed */
 };
 /* Message id: 1 (fills *v; clear it with store_message_view_clear), 0
  * none, -1 error. */
@@ -508,35 +526,169 @@ int store_review_last(struct store *st, int64_t *at_r);
 int store_reviews_listed_held(struct store *st, const char *held_status, int64_t **ids_r,
                               size_t *n_r);
 
+/* ---- spreadsheets (schema 6) ---- */
+
+/* The person known by name only (no address) called name, compared
+ * case-insensitively; the oldest when there are several.  Forgotten
+ * people are never found.  1 (and *id_r), 0 none, -1 error. */
+int store_person_find_named(struct store *st, const char *name, int64_t *id_r);
+
+/* The referral an import made from the row with this key: 1 (and *id_r),
+ * 0 none, -1 error. */
+int store_import_find(struct store *st, const char *key, int64_t *id_r);
+/* Records that referral id came from row `row` of source (a file name)
+ * under key.  0, or -1 (also when the key is taken). */
+int store_import_add(struct store *st, const char *key, int64_t id, const char *source,
+                     unsigned row, int64_t at);
+/* A referral of lead_id by referrer_id (0: none) made at exactly `at`,
+ * the same referral exported and imported again: 1 (and *id_r), 0, -1. */
+int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer_id, int64_t at,
+                             int64_t *id_r);
+
+/* ---- people's data (schema 6) ---- */
+
+/* A person as stored: every column that is about them. */
+struct person_record {
+	int64_t id;
+	char *name, *email, *phone, *company;
+	int64_t created_at;
+	int64_t opted_out_at; /* 0: not */
+	char *opt_out_source;
+	int64_t bouncing_at; /* 0: not */
+	char *bounce_reason;
+	int64_t checkin_at;   /* their last check-in mail, 0: none */
+	int64_t forgotten_at; /* 0: not forgotten */
+};
+
+/* All that is held about the person with one address. */
+struct person_export {
+	int found;                       /* a person row has the address */
+	struct person_record person;     /* when found */
+	struct referral_view *referrals; /* theirs, as lead or as referrer */
+	size_t nreferrals;
+	struct event_view *events; /* of those referrals, and any other
+	                              event naming the address */
+	size_t nevents;
+	struct message_view *messages; /* from the address */
+	size_t nmessages;
+	struct job_view *jobs; /* mail to the address (To or Cc) */
+	size_t njobs;
+	struct reward_view *rewards; /* owed or paid to them */
+	size_t nrewards;
+	int64_t optout_kept; /* the address opted out and was forgotten: when */
+};
+
+/* Fills *x (zeroed first; clear it with store_person_export_clear) with
+ * everything stored about email.  0 or -1. */
+int store_person_export(struct store *st, const char *email, struct person_export *x);
+void store_person_export_clear(struct person_export *x);
+
+/* What store_person_forget changed. */
+struct forget_counts {
+	int people;    /* person rows made anonymous (0 or 1) */
+	int referrals; /* referrals whose text about them was erased */
+	int messages;  /* message rows whose sender and subject were erased */
+	int jobs;      /* pending mail to them cancelled */
+	int scrubbed;  /* other rows where the address (or, on their own
+	                  records, their name or phone) was replaced */
+	int optout;    /* their opt-out is kept, as a hash */
+};
+
+/*
+ * Erases the person with this address, in the caller's transaction: their
+ * name, address, phone and company; the text of their referrals (as lead:
+ * context, subject, need, budget, timeline; as referrer: the context and
+ * subject of the mail they wrote); the sender and subject of their
+ * messages and of the messages of their referrals as lead; their pending
+ * mail (cancelled); and every other mention of the address in any stored
+ * text (and of their name and phone on their own records), replaced by
+ * "(forgotten)".  Counts stay: the referrals, their statuses, values and
+ * dates, events, message and job rows and rewards remain, tied to an
+ * anonymous person, and each referral gets a "forgotten" event.  If they
+ * had opted out, a hash of the address is kept in optouts so a new
+ * introduction of them is opted out at once.
+ * Run store_secure_delete(st, 1) before the transaction and
+ * store_compact() after it, or the old text stays in free pages and the
+ * write-ahead log.  0 or -1.
+ */
+int store_person_forget(struct store *st, const char *email, int64_t now, struct forget_counts *c);
+
+/* PRAGMA secure_delete for this connection: deleted content is
+ * overwritten with zeros.  Outside a transaction.  0 or -1. */
+int store_secure_delete(struct store *st, int on);
+
+/* Rewrites the database file without free pages (VACUUM) and empties the
+ * write-ahead log into it (wal_checkpoint(TRUNCATE)), so nothing deleted
+ * survives in either file.  Outside a transaction.  Returns 0, 1 when
+ * another process's reader kept the log from being emptied (the old pages
+ * are still in it until a later checkpoint), or -1. */
+int store_compact(struct store *st);
+
 /* ---- figures for the report (report.h computes the report) ---- */
 
-/* One row of a tally: what is counted (a status, a reward state), how
- * many, and the sum of their amounts (values, rewards).  name is valid
- * during the call only. */
-typedef void store_tally_fn(void *ctx, const char *name, int64_t n, double amount);
-/* The referrals made at or after since, by status (in no order). */
-int store_report_by_status(struct store *st, int64_t since, store_tally_fn *fn, void *ctx);
-/* The whole reward ledger, by state. */
-int store_report_rewards(struct store *st, store_tally_fn *fn, void *ctx);
+/* One referral as the report sees it; strings valid during the call. */
+struct report_row {
+	int64_t id;
+	const char *status;
+	int64_t created_at;
+	int64_t first_contact_at; /* 0: none yet */
+	int64_t closed_at;        /* 0: open */
+	int has_value;
+	double value;
+	const char *rep_email; /* NULL: no rep */
+	const char *rep_name;
+};
+typedef void store_row_fn(void *ctx, const struct report_row *row);
+/* Every referral made or closed at or after since, and every one that
+ * is still new or held whenever it was made (what waits now), in id
+ * order. */
+int store_report_referrals(struct store *st, int64_t since, store_row_fn *fn, void *ctx);
 
-/* Seconds from intake to first contact of each referral made at or after
- * since that has one, shortest first. */
-typedef void store_delay_fn(void *ctx, int64_t seconds);
-int store_report_contact_delays(struct store *st, int64_t since, store_delay_fn *fn, void *ctx);
-
-/* A referrer's referrals made at or after since; the strings are valid
- * during the call only. */
+/* How many referrals made at or after since one referrer has in one
+ * status, with their summed value; a row per referrer and status, the
+ * referrers in order of their id.  Strings valid during the call. */
 struct referrer_tally {
+	int64_t id;
 	const char *name;
 	const char *email;
-	int64_t referrals;
-	int64_t won;      /* of them, won */
-	double won_value; /* their summed value */
+	const char *status;
+	int64_t n;
+	double value;
 };
 typedef void store_referrer_fn(void *ctx, const struct referrer_tally *t);
-/* At most limit referrers, most referrals first, then most won, then the
- * earliest known. */
-int store_report_top_referrers(struct store *st, int64_t since, size_t limit, store_referrer_fn *fn,
-                               void *ctx);
+int store_report_referrers(struct store *st, int64_t since, store_referrer_fn *fn, void *ctx);
+
+/* The whole reward ledger by referrer (0: unknown) and state (owed,
+ * paid): how many and their sum. */
+typedef void store_reward_fn(void *ctx, int64_t referrer_id, const char *state, int64_t n,
+                             double amount);
+int store_report_rewards(struct store *st, store_reward_fn *fn, void *ctx);
+
+/* Mails of one template sent from since to until about referrals, by the
+ * referral's rep (NULL: none) and the recipient: how many.  For the
+ * reminders a rep got and the ones that went to the admin instead. */
+typedef void store_sent_fn(void *ctx, const char *rep_email, const char *recipient, int64_t n);
+int store_report_sent(struct store *st, const char *template, int64_t since, int64_t until,
+                      store_sent_fn *fn, void *ctx);
+
+/* ---- digests and periodic mail (schema 5) ---- */
+
+/* Marks referral id as waiting for its rep's daily digest (since at).
+ * 0 or -1. */
+int store_digest_due(struct store *st, int64_t id, int64_t at);
+/* The referrals waiting for the digest of the rep with this address,
+ * oldest first; free with store_referral_views_free.  0 or -1. */
+int store_digest_waiting(struct store *st, const char *rep_email, struct referral_view **v_r,
+                         size_t *n_r);
+/* Referral id no longer waits for a digest.  0 or -1. */
+int store_digest_done(struct store *st, int64_t id);
+/* When the last job of template (about no single referral: a digest, a
+ * weekly summary) was made for recipient, in any state: 1 and *at_r, 0
+ * none, -1 error. */
+int store_job_last(struct store *st, const char *template, const char *recipient, int64_t *at_r);
+/* One reward with its referrer and lead: 1 (fills *v; clear it with
+ * store_reward_view_clear), 0 no such reward, -1 error. */
+int store_reward_get(struct store *st, int64_t id, struct reward_view *v);
+void store_reward_view_clear(struct reward_view *v);
 
 #endif

@@ -92,6 +92,16 @@ struct template_set;
  *   refused.action      what a "yes" to the refused-rep mail applies
  *   refused.thread      "#12, #14": the thread holds these referrals
  *   refused.contact     "yes": about the rep's reply to the lead
+ *   digest.text, digest.count   the referrals of a rep's daily digest (a
+ *                       block of lines each: number, lead, email, phone,
+ *                       company, need, referrer, subject) and how many
+ *   weekly.from, weekly.to   the dates the weekly summary covers
+ *   weekly.new, weekly.won, weekly.won_value   referrals made and wins
+ *                       recorded in that week (counts, the wins' value)
+ *   weekly.held, weekly.waiting, weekly.overdue   now: held for review,
+ *                       waiting for the rep's first contact, and of those
+ *                       past rep_deadline
+ *   weekly.owed, weekly.owed_count   the rewards owed now (sum, how many)
  */
 extern const char *const template_var_names[];
 

@@ -66,6 +66,10 @@ size_t str_distance(const char *a, size_t al, const char *b, size_t max);
 
 /* The domain part of an address (after the last '@'), or "" when none. */
 const char *addr_domain(const char *addr);
+/* The first thing in s[0..len) shaped like an address (local@domain.tld,
+ * ASCII; a trailing full stop is not part of it): returns where it starts
+ * and sets *n_r, or returns NULL. */
+const char *addr_find(const char *s, size_t len, size_t *n_r);
 /* Non-zero when domain equals one of the comma/space separated domains in
  * list, or is a sub-domain of one of them (forms.biz.test is in biz.test). */
 int domain_in_list(const char *domain, const char *list);
@@ -82,6 +86,10 @@ int parse_long(const char *s, long min, long max, long *out);
 /* Formats t (Unix seconds, UTC) as ISO 8601 "2026-11-30T15:58:46Z" into
  * out (at least 21 bytes).  Returns out. */
 char *time_iso(int64_t t, char out[static 32]);
+/* Formats t as people read a date in the local time zone (the [schedule]
+ * timezone, see schedule_init), "1 December 2026", into out; "" when it
+ * cannot.  Returns out. */
+char *time_day(int64_t t, char out[static 32]);
 
 /* Reads a whole file.  Returns 0 and sets *data (caller frees) and *len,
  * or -1 with errno set.  max caps the size read (-1 with EFBIG past it). */

@@ -51,4 +51,20 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
  */
 int view_json_string(const char *text, size_t len, const char *key, char **value_r);
 
+/*
+ * Prints, as JSON, all that is held about the address email
+ * (`export-person`): {email, person (null when no person has the
+ * address), referrals (each as in list --json, with role "lead" or
+ * "referrer"), events (of those referrals, and any other naming the
+ * address: referral, at, actor, kind, old_status, new_status, detail,
+ * message), messages (from the address: message_id, direction, kind,
+ * why, from, subject, date, processed_at, mailbox, uid, file), mail (to
+ * the address, To or Cc, as in outbox --json), rewards (as in rewards
+ * --json), opt_out_kept_as_hash (when
+ * the opt-out of a forgotten person with this address was kept, else
+ * null)}.
+ */
+void view_person(FILE *out, const char *email, const struct person_export *x,
+                 const struct config *cfg);
+
 #endif

@@ -6,21 +6,22 @@ set -eu
 
 # build: compiler, pkg-config, the five core libraries, the helper libraries
 PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
-libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev"
+libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-dev"
 # tests: cmocka, a real IMAP server (Dovecot; its oauth2 passdb is in
 # dovecot-core) and SMTP server (Postfix), real mail clients (swaks, curl),
 # jq to read --json, clang-format for lint, faketime to move the clock,
 # msmtp as the send benchmark's peer, sqlite3 to hold a lock and count rows
 # in the ingest fault tests, python3 for the OAuth2 test's token
 # endpoint (tests/e2e/oauth_endpoint.py, standard library only); man,
-# groff and col to render the man pages, systemd-analyze to verify the units
+# groff and col to render the man pages, systemd-analyze to verify the units;
+# chromium (headless) and node to load the report page in a real browser
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
 clang-format faketime msmtp sqlite3 ca-certificates openssl tzdata python3 \
-man-db groff-base bsdextrautils systemd"
+man-db groff-base bsdextrautils systemd chromium nodejs"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers; mbsync (isync),
 	# the poll benchmark's peer
-	PKGS="$PKGS nodejs npm isync"
+	PKGS="$PKGS npm isync"
 fi
 
 missing=""

@@ -249,12 +249,17 @@ while read -r m; do
 done <"$work/mails"
 [ "$(wc -l <"$work/mails")" -ge 11 ] || fail "mail_table not found"
 awk '/commands\[\] = \{/ { on = 1 } on { print } on && /^\};/ { exit }' "$top/agent/main.c" |
-	grep -oE '\.name = "[a-z]+' | sed 's/.*"//' | sort -u >"$work/cmds"
+	grep -oE '\.name = "[a-z-]+' | sed 's/.*"//' | sort -u >"$work/cmds"
 [ "$(wc -l <"$work/cmds")" -ge 14 ] || fail "commands[] not found in agent/main.c"
 while read -r c; do
 	grep -qE "^\.It Cm $c( |$)" "$top/agent/refagent.1" || fail "refagent(1) lacks command $c"
 done <"$work/cmds"
-check_items agent/filter.c class_names refagent-filters.5
+grep -oE '^ *\[CLASS_[A-Z_]+\] = \{"[a-z-]+"' "$top/agent/kinds.c" | sed 's/.*"\([a-z-]*\)"$/\1/' >"$work/classes"
+[ "$(wc -l <"$work/classes")" -ge 8 ] || fail "class_table not found in agent/kinds.c"
+while read -r i; do
+	[ "$i" = none ] && continue
+	grep -qE "^\.It Cm $i( |$)" "$top/agent/refagent-filters.5" || fail "refagent-filters.5 lacks class $i"
+done <"$work/classes"
 check_items agent/filter.c field_names refagent-filters.5; ok
 
 echo "install: $pass checks passed (layout, man pages, units, reinstall, uninstall, PREFIX, documented configs)"

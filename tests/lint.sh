@@ -22,5 +22,15 @@ if grep -nE "$banned" $files; then
 	echo "lint: banned function above (use snprintf/buf_printf, xstrdup, strtok_r, parse_long)"
 	fail=1
 fi
+# The vocabulary is declared once (include/kinds.h): a status or mail name
+# written as a string anywhere but agent/kinds.c is a second declaration.
+names=$(grep -oE '^ *\[(STATUS|MAIL)_[A-Z_]+\] = \{"[a-z-]+"' agent/kinds.c | sed 's/.*"\([a-z-]*\)"$/\1/')
+[ -n "$names" ] || { echo "lint: no status or mail names found in agent/kinds.c"; fail=1; }
+for n in $names; do
+	if grep -ln "\"$n\"" agent/*.c | grep -v '^agent/kinds.c$'; then
+		echo "lint: \"$n\" is a status or mail name: use status_name()/mail_name() (kinds.h)"
+		fail=1
+	fi
+done
 [ $fail = 0 ] && echo "lint: ok ($(echo $files | wc -w) files)"
 exit $fail

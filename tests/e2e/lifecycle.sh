@@ -341,7 +341,26 @@ ok "a referrer's \"status\": a summary to their own address on file"
 ra rewards | grep -q 'owed' || fail "rewards list"
 ra rewards pay 1 >/dev/null
 [ "$(ra rewards --json | jq -r '.[0].state')" = paid ] || fail "reward not paid"
-ok "rewards pay marks the ledger entry paid"
+ra rewards pay 1 2>"$W/pay.err" && fail "a reward paid twice"
+grep -q 'no owed reward 1' "$W/pay.err" || fail "paying twice: $(cat "$W/pay.err")"
+cycle
+wait_search referrer@partner.test 'SUBJECT "has been paid"' 1
+paid=$(body_of referrer@partner.test 'SUBJECT "has been paid"')
+grep -q 'paid your referral reward of \$1,000 for introducing Bob Smith' <<<"$paid" ||
+	fail "paid thank-you text: $(head -20 <<<"$paid")"
+[ "$(show 1 '[.events[] | select(.kind == "reward-paid")] | length')" = 1 ] || fail "no reward-paid event"
+ok "rewards pay marks the ledger entry paid, and the referrer finds the thank-you in their inbox"
+
+# ---- the admin's weekly summary ----
+# made by the first send of each week in business hours (here, all day):
+# every send above ran in this week but the one 40 days on
+wait_search admin@biz.test 'SUBJECT "Referrals this week"' 2
+weekly=$(body_of admin@biz.test 'SUBJECT "Referrals this week"')
+# the first, made by the first send, right after the intro
+grep -q 'New referrals: *1$' <<<"$weekly" && grep -q 'Waiting for a first contact: *1$' <<<"$weekly" ||
+	fail "weekly summary text: $(head -20 <<<"$weekly")"
+[ "$(imap_search admin@biz.test 'SUBJECT "Referrals this week"')" = 2 ] || fail "not one weekly summary a week"
+ok "the admin's weekly summary: one a week, with the week's figures"
 
 # ---- expiry ----
 faketime -f "+90d" "$BIN" -c "$W/noauth.conf" send 2>>"$W/agent.log" || true

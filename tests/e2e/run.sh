@@ -119,7 +119,7 @@ ok "killed mid-poll (SIGKILL after $((made - 1)) commits): nothing lost, nothing
 rm -f "$md/dovecot-uidlist" "$md"/dovecot.index*
 ra poll --once 2>"$W/poll6.log" || { cat "$W/poll6.log"; fail "poll after UIDVALIDITY change"; }
 grep -q 'UIDVALIDITY changed' "$W/poll6.log" || fail "no UIDVALIDITY warning: $(head -3 "$W/poll6.log")"
-grep -q "polled $((N + 1)) messages: 0 referral, 0 touch, 0 reply, 0 held, 0 ignored, $((N + 1)) duplicate" "$W/poll6.log" ||
+grep -q "polled $((N + 1)) messages: 0 referral, 0 touch, 0 reply, 0 held, 0 review, 0 ignored, $((N + 1)) duplicate" "$W/poll6.log" ||
 	fail "UIDVALIDITY change: $(tail -1 "$W/poll6.log")"
 [ "$(json | jq length)" = $((N + 1)) ] || fail "UIDVALIDITY change made referrals"
 ok "UIDVALIDITY change: mailbox read again, every message a duplicate"

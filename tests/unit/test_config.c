@@ -174,6 +174,87 @@ static void test_faults_with_lines(void **state)
 	free(path);
 }
 
+/* [goals] and [reps] digest: yes for every rep, or a list of them, the
+ * reps' lines before or after it; anything else is a fault with its
+ * line. */
+static void test_goals_and_digest(void **state)
+{
+	char *path = write_conf("d.conf", "[agent]\n"
+	                                  "address = agent@biz.test\n"
+	                                  "[goals]\n"
+	                                  "referrals_per_month = 12\n"
+	                                  "won_per_month = 4\n"
+	                                  "[reps]\n"
+	                                  "tom@biz.test = Tom Rivera\n"
+	                                  "digest = Ana@Biz.Test\n"
+	                                  "ana@biz.test = Ana Lopez\n");
+	struct config *cfg = NULL;
+	char *out = NULL;
+
+	assert_int_equal(load_capture(path, &cfg, &out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(cfg->goal_referrals, 12);
+	assert_int_equal(cfg->goal_won, 4);
+	assert_int_equal(cfg->nreps, 2);
+	assert_false(cfg->reps[0].digest);
+	assert_true(cfg->reps[1].digest);
+	config_free(cfg);
+	free(out);
+	free(path);
+
+	path = write_conf("e.conf", "[agent]\naddress = agent@biz.test\n[reps]\ndigest = yes\n"
+	                            "tom@biz.test = Tom Rivera\nana@biz.test = Ana Lopez\n");
+	assert_int_equal(load_capture(path, &cfg, &out), 0);
+	assert_true(cfg->reps[0].digest && cfg->reps[1].digest);
+	assert_int_equal(cfg->goal_referrals, 0); /* no goal */
+	config_free(cfg);
+	free(out);
+	free(path);
+
+	path = write_conf("f.conf", "[agent]\n"                             /* 1 */
+	                            "address = agent@biz.test\n"            /* 2 */
+	                            "[goals]\n"                             /* 3 */
+	                            "won_per_month = -1\n"                  /* 4 */
+	                            "[reps]\n"                              /* 5 */
+	                            "tom@biz.test = Tom Rivera\n"           /* 6 */
+	                            "digest = tom@biz.test, bob@biz.test\n" /* 7 */
+	                            "digest = no\n");                       /* 8 */
+	assert_int_equal(load_capture(path, &cfg, &out), -1);
+	{
+		const char *expect[] = {
+		        ":4: won_per_month: '-1' is not a number from 0 to 1000000",
+		        ":8: [reps] digest is set twice (first on line 7)",
+		};
+
+		for (size_t i = 0; i < ARRAY_SIZE(expect); i++) {
+			char *want = xasprintf("%s%s", path, expect[i]);
+
+			if (strstr(out, want) == NULL)
+				fail_msg("missing \"%s\" in:\n%s", want, out);
+			free(want);
+		}
+	}
+	free(out);
+	free(path);
+
+	path = write_conf("g.conf",
+	                  "[agent]\naddress = agent@biz.test\n[reps]\n"
+	                  "tom@biz.test = Tom Rivera\ndigest = tom@biz.test, bob@biz.test\n");
+	assert_int_equal(load_capture(path, &cfg, &out), -1);
+	{
+		char *want =
+		        xasprintf("%s:5: [reps] digest: 'bob@biz.test' is not yes, no or a rep "
+		                  "listed in [reps]",
+		                  path);
+
+		if (strstr(out, want) == NULL)
+			fail_msg("missing \"%s\" in:\n%s", want, out);
+		free(want);
+	}
+	free(out);
+	free(path);
+}
+
 static void test_missing_file(void **state)
 {
 	struct config *cfg = NULL;
@@ -376,6 +457,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_minimal_defaults, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_faults_with_lines, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_goals_and_digest, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_password_file, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_oauth_settings, setup, teardown),

@@ -103,7 +103,7 @@ static void test_lists_tables(void **state)
 	      "- one\n- two x\n- three\n");
 	check("<table><tr><td>Name:</td><td>John Doe</td></tr>"
 	      "<tr><th>Phone:</th><td>555-0100</td></tr></table>",
-	      "Name: John Doe\nPhone: 555-0100\n");
+	      "Name:\tJohn Doe\nPhone:\t555-0100\n");
 	check("<h1>Title</h1><p>para</p><hr><pre>  a   b\n c</pre>end",
 	      "Title\n\npara\n\n  a   b\n c\nend\n");
 }

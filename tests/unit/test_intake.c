@@ -80,8 +80,9 @@ static int teardown(void **state)
 }
 
 /* Ingests tests/data/intake/NAME in its own transaction; returns the
- * outcome and sets *ref to the referral made or touched. */
-static enum intake_outcome ingest(struct fx *f, const char *name, int64_t *ref)
+ * outcome and sets *ref to the referral made or touched and *why (caller
+ * frees; may be NULL) to the reason. */
+static enum intake_outcome ingest(struct fx *f, const char *name, int64_t *ref, char **why)
 {
 	char path[128];
 	size_t len = 0;
@@ -97,7 +98,10 @@ static enum intake_outcome ingest(struct fx *f, const char *name, int64_t *ref)
 	assert_int_equal(store_commit(f->st), 0);
 	if (ref)
 		*ref = res.referral;
-	free(res.why);
+	if (why)
+		*why = res.why;
+	else
+		free(res.why);
 	free(data);
 	return res.outcome;
 }
@@ -158,6 +162,8 @@ struct expect {
 	const char *lead_name, *lead_email, *lead_phone, *lead_company;
 	const char *rep_name, *rep_email;
 	const char *budget_has;               /* a part of the budget */
+	const char *need_has;                 /* a part of the need */
+	const char *evidence_has;             /* a part of the stored evidence */
 	const char *held_reason_has;          /* a part of the held reason */
 	const char *context_has;              /* a part of the context */
 	const char *context_lacks[MAX_LACKS]; /* texts the context must not hold */
@@ -174,7 +180,9 @@ struct step {
 	int negate;                  /* 1: anything but outcome */
 	int64_t id;                  /* the referral it must name, 0: any */
 	int same_as;                 /* 1-based step whose referral it names */
+	const char *why_has;         /* a part of the reason given */
 	struct expect e;
+	struct expect e2; /* the referral made for the second lead */
 };
 
 /* After the last step: how many referrals have a status ("*": any), how
@@ -315,10 +323,11 @@ static const struct intake_case cases[] = {
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL, .e = {.rep_email = "rep@biz.test"}),
                    STEP("bcc-agent.eml", INTAKE_REFERRAL, .e = {.rep_email = "rep2@biz.test"}),
                    STEP("no-message-id.eml", INTAKE_REFERRAL, .e = {.rep_email = "rep@biz.test"})}},
-        {.name = "no_intro_phrase_held",
-         .steps = {STEP("no-intro-phrase.eml", INTAKE_HELD,
-                        .e = {.status = "held", .held_reason_has = "no introduction phrase"})},
-         .counts = {REFERRALS("held", 1)}},
+        /* Leads in the headers, the agent in Cc, and nothing that
+         * introduces anyone ("see you on Saturday"): not held, ignored. */
+        {.name = "no_intro_phrase_ignored",
+         .steps = {STEP("no-intro-phrase.eml", INTAKE_IGNORED, .why_has = "mail of another kind")},
+         .counts = {REFERRALS("*", 0)}},
         {.name = "plus_address",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL, .id = 1),
                    STEP("plus-address.eml", INTAKE_REPLY, .id = 1)}},
@@ -519,8 +528,287 @@ static const struct intake_case cases[] = {
                               .lead_phone = "617-555-0188",
                               .context_has = "meet Brightpath & team",
                               .context_lacks = {"<", "color"}})}},
-};
+        /* ---- web forms: the labels say who referred whom ---- */
+        /* WPForms: the label row in <strong>, the value row under it. */
+        {.name = "form_wpforms_refer",
+         .steps = {STEP("form-wpforms-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Sarah Lee",
+                              .referrer_email = "sarah.lee@partner.test",
+                              .lead_name = "Bob Smith",
+                              .lead_email = "bob.smith@client.test",
+                              .lead_phone = "(415) 555-0142",
+                              .need_has = "kitchen remodel",
+                              .evidence_has = "Friend's Name"})}},
+        /* Gravity Forms: a contact form; "Who referred you?" names the
+         * referrer and the submitter is the lead. */
+        {.name = "form_gravity_contact",
+         .steps = {STEP("form-gravity-contact.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Tom Baker",
+                              .referrer_email = "tom.baker@partner.test",
+                              .lead_name = "Priya Raman",
+                              .lead_email = "priya.raman@client.test",
+                              .lead_phone = "(503) 555-0117",
+                              .need_has = "guest suite"})}},
+        /* Contact Form 7's plain body: "From: Name <address>", a
+         * free-text field over lines, "how did you hear": a friend, named. */
+        {.name = "form_cf7_contact",
+         .steps = {STEP("form-cf7-contact.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Laura Svensson",
+                              .referrer_email = ABSENT,
+                              .lead_name = "Mei Chen",
+                              .lead_email = "mei.chen@client.test",
+                              .need_has = "take a look next week"})}},
+        {.name = "form_elementor_refer",
+         .steps = {STEP("form-elementor-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Daniel Okafor",
+                              .lead_name = "Chioma Adeyemi",
+                              .lead_email = "chioma.adeyemi@client.test",
+                              .lead_phone = "+44 20 7946 0321",
+                              .need_has = "loft conversion"})}},
+        /* Typeform's bold questions; Auto-Submitted and Precedence: bulk
+         * do not drop a form. */
+        {.name = "form_typeform_refer",
+         .steps = {STEP("form-typeform-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Anna Kowalski",
+                              .referrer_email = "anna.kowalski@partner.test",
+                              .lead_name = "Lars Svensson",
+                              .lead_email = "lars.svensson@client.test"})}},
+        /* Jotform: question and answer in one table row; the budget the
+         * European way. */
+        {.name = "form_jotform_refer",
+         .steps = {STEP("form-jotform-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Sofia Rossi",
+                              .lead_name = "Marco Bianchi",
+                              .lead_email = "marco.bianchi@client.test",
+                              .lead_phone = "347 123 4567",
+                              .budget_has = "12.500,00"})}},
+        {.name = "form_google_refer",
+         .steps = {STEP("form-google-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Kwame Mensah",
+                              .lead_name = "Ama Owusu",
+                              .lead_email = "ama.owusu@client.test",
+                              .lead_phone = "+1 312 555 0190",
+                              .need_has = "countertops"})}},
+        /* HubSpot: first and last names apart; List-Unsubscribe. */
+        {.name = "form_hubspot_refer",
+         .steps = {STEP("form-hubspot-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Jordan Blake",
+                              .referrer_email = "jordan.blake@partner.test",
+                              .lead_name = "Taylor Nguyen",
+                              .lead_phone = "617-555-0188"})}},
+        {.name = "form_webflow_refer",
+         .steps = {STEP("form-webflow-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Emma Schultz",
+                              .lead_name = "Jonas Weber",
+                              .lead_email = "jonas.weber@client.test",
+                              .lead_phone = "+49 (0)30 1234 5678"})}},
+        {.name = "form_squarespace_refer",
+         .steps = {STEP("form-squarespace-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Olivia Martin",
+                              .referrer_email = "olivia.martin@partner.test",
+                              .lead_name = "Noah Walsh",
+                              .lead_email = "noah.walsh@client.test",
+                              .need_has = "home office"})}},
+        {.name = "form_wix_spanish",
+         .steps = {STEP("form-wix-es.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Luc\xc3\xad"
+                                               "a Fern\xc3\xa1ndez",
+                              .lead_name = "Pablo Ruiz",
+                              .lead_email = "pablo.ruiz@client.test",
+                              .lead_phone = "+34 612 34 56 78"})}},
+        /* German sections: "Ihre Angaben", "Angaben zum Empfohlenen". */
+        {.name = "form_german_sections",
+         .steps = {STEP("form-de-sections.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "J\xc3\xbcrgen M\xc3\xbcller",
+                              .lead_name = "Stefan Braun",
+                              .lead_email = "stefan.braun@client.test",
+                              .lead_phone = "0171 1234567"})}},
+        {.name = "form_french",
+         .steps = {STEP("form-fr-parrainage.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Claire Dubois",
+                              .lead_name = "Hugo Martin",
+                              .lead_phone = "06 12 34 56 78"})}},
+        {.name = "form_two_friends",
+         .steps = {STEP("form-two-friends.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "grace.murphy@partner.test",
+                              .lead_email = "kenji.tanaka@client.test"},
+                        .e2 = {.referrer_email = "grace.murphy@partner.test",
+                               .lead_email = "elena.petrova@client.test"})},
+         .counts = {REFERRALS("new", 2)}},
+        /* Not referrals: "how did you hear": Google; a newsletter sign-up. */
+        {.name = "form_not_referral",
+         .steps = {STEP("form-contact-google.eml", INTAKE_IGNORED, .why_has = "not a referral"),
+                   STEP("form-newsletter-signup.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0)}},
+        /* "A friend", named nobody: held, the referrer unknown. */
+        {.name = "form_friend_unnamed_held",
+         .steps = {STEP("form-heard-friend.eml", INTAKE_HELD,
+                        .e = {.status = "held",
+                              .lead_email = "omar.haddad@client.test",
+                              .held_reason_has = "names no referrer"})}},
 
+        /* ---- the lead only in the text of a mail to the agent ---- */
+        {.name = "text_contact_block",
+         .steps = {STEP("text-contact-block.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "dan.kowalczyk@partner.test",
+                              .lead_name = "Maria Gonzalez",
+                              .lead_email = "maria.gonzalez@client.test",
+                              .lead_phone = "(555) 234-5678",
+                              .evidence_has = "contact block"})}},
+        {.name = "text_bare_address",
+         .steps = {STEP("text-bare-address.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "tom.baker@partner.test",
+                              .lead_email = "jane.doe@client.test",
+                              .need_has = "bathroom"})}},
+        {.name = "text_labelled_lines",
+         .steps = {STEP("text-labelled-lines.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Oliver Grant",
+                              .lead_email = "oliver.grant@client.test",
+                              .lead_phone = "020 7946 0123"})}},
+        {.name = "text_outlook_pipes",
+         .steps = {STEP("text-outlook-pipes.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Kenji Tanaka",
+                              .lead_email = "kenji.tanaka@client.test",
+                              .lead_phone = "+81 3 1234 5678"})}},
+        {.name = "text_spanish_cues",
+         .steps = {STEP("text-es-vecina.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Luc\xc3\xad"
+                                           "a Fern\xc3\xa1ndez",
+                              .lead_email = "lucia.fernandez@client.test",
+                              .lead_phone = "612 34 56 78"})}},
+        {.name = "text_forward_apple",
+         .steps = {STEP("text-forward-apple.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "chris.evans@partner.test",
+                              .lead_name = "Priya Raman",
+                              .lead_email = "priya.raman@client.test",
+                              .lead_phone = "503-555-0199"})}},
+        /* "Bob Okoye's email: ..." and his mobile on the next line. */
+        {.name = "text_possessive",
+         .steps = {STEP("text-possessive.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Bob Okoye",
+                              .lead_email = "bob.okoye@client.test",
+                              .lead_phone = "07700 900123",
+                              .need_has = "garden fence"})}},
+        /* The writer is the lead and names who referred them. */
+        {.name = "writer_names_referrer",
+         .steps = {STEP("writer-names-referrer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Sarah Lee",
+                              .referrer_email = ABSENT,
+                              .lead_email = "daniel.park@client.test"})}},
+        /* Not referrals: an invoice question, a vendor's pitch, thanks
+         * naming a rep. */
+        {.name = "text_not_referrals",
+         .steps = {STEP("neg-support-invoice.eml", INTAKE_IGNORED),
+                   STEP("neg-vendor-pitch.eml", INTAKE_IGNORED),
+                   STEP("neg-thanks-naming.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0)}},
+
+        /* ---- structure as evidence: no stock phrase ---- */
+        {.name = "struct_cc_greeting_business",
+         .steps = {STEP("struct-cc-greeting.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bob.smith@client.test",
+                              .evidence_has = "the greeting names Bob"})}},
+        {.name = "struct_lowercase_no_greeting",
+         .steps = {STEP("struct-lowercase.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bob.harris@client.test",
+                              .referrer_email = "mike.jones@partner.test"})}},
+        {.name = "struct_bcc_outlook",
+         .steps = {STEP("struct-bcc-outlook.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "chioma.okafor@client.test",
+                              .evidence_has = "the agent in Bcc"})}},
+        {.name = "struct_reply_all_adds_business",
+         .steps = {STEP("struct-reply-all-adds.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "jo.park@client.test",
+                              .evidence_has = "a reply in a thread the agent never saw"})}},
+        {.name = "struct_thin_held",
+         .steps = {STEP("struct-thin.eml", INTAKE_HELD,
+                        .e = {.status = "held", .held_reason_has = "thin evidence"})}},
+        {.name = "struct_not_referrals",
+         .steps = {STEP("neg-colleague-thread.eml", INTAKE_IGNORED),
+                   STEP("neg-rep-reply.eml", INTAKE_IGNORED),
+                   STEP("neg-calendar-invite.eml", INTAKE_IGNORED,
+                        .why_has = "a calendar invitation"),
+                   STEP("neg-meet-meeting.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0)}},
+        /* Colleagues of one company, the business mentioned: thin, held. */
+        {.name = "struct_colleagues_held",
+         .steps = {STEP("neg-colleague-ask.eml", INTAKE_HELD,
+                        .e = {.evidence_has = "the leads work with the sender (clientco.test)"})}},
+        {.name = "struct_not_referrals_2",
+         .steps = {STEP("neg-newsletter-person.eml", INTAKE_IGNORED),
+                   STEP("neg-ooo-text.eml", INTAKE_IGNORED),
+                   STEP("neg-patch.eml", INTAKE_IGNORED, .why_has = "a patch")},
+         .counts = {REFERRALS("*", 0)}},
+
+        /* ---- other languages; two leads, each with their own ---- */
+        {.name = "lang_spanish",
+         .steps = {STEP("lang-es.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "pablo.ruiz@client.test",
+                              .lead_phone = "+34 612 34 56 78",
+                              .need_has = "reformar la cocina",
+                              .budget_has = "12.000 \xe2\x82\xac"})}},
+        {.name = "lang_german",
+         .steps = {STEP("lang-de.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "stefan.braun@client.test",
+                              .lead_phone = "+49 (0)30 1234 5678",
+                              .need_has = "Badezimmer",
+                              .budget_has = "25.000 Euro"})}},
+        {.name = "lang_french",
+         .steps = {STEP("lang-fr.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "hugo.martin@client.test",
+                              .lead_phone = "06 12 34 56 78",
+                              .budget_has = "15 000"})}},
+        {.name = "lang_italian",
+         .steps = {STEP("lang-it.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "marco.bianchi@client.test",
+                              .lead_phone = "347 123 4567",
+                              .budget_has = "10.000 euro"})}},
+        {.name = "lang_portuguese",
+         .steps = {STEP("lang-pt.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "ana.costa@client.test",
+                              .lead_phone = "912 345 678",
+                              .budget_has = "8.000"})}},
+        {.name = "lang_dutch",
+         .steps = {STEP("lang-nl.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "pieter.jansen@client.test",
+                              .lead_phone = "06-12345678",
+                              .need_has = "dakkapel",
+                              .budget_has = "20.000"})}},
+        {.name = "two_leads_own_phone_and_need",
+         .steps = {STEP("lang-two-leads.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bob.smith@client.test",
+                              .lead_phone = "(415) 555-0142",
+                              .lead_company = "Northwind Advisors",
+                              .need_has = "kitchen"},
+                        .e2 = {.lead_email = "alice.wong@client.test",
+                               .lead_phone = "617-555-0188",
+                               .need_has = "bathroom"})},
+         .counts = {REFERRALS("new", 2)}},
+        {.name = "two_leads_spanish",
+         .steps = {STEP("lang-two-leads-es.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "pablo.ruiz@client.test",
+                              .lead_phone = "612 34 56 78",
+                              .need_has = "ventanas"},
+                        .e2 = {.lead_email = "marta.gil@client.test",
+                               .lead_phone = "699 11 22 33",
+                               .need_has = "ba\xc3\xb1o"})}},
+
+        /* ---- named but unreachable: to review, no referral ---- */
+        {.name = "review_double_opt_in",
+         .steps = {STEP("review-double-opt-in.eml", INTAKE_REVIEW,
+                        .why_has = "named but unreachable: Jane Doe"),
+                   STEP("review-double-opt-in-es.eml", INTAKE_REVIEW,
+                        .why_has = "named but unreachable: Luc\xc3\xad"
+                                   "a Fern\xc3\xa1ndez")},
+         .counts = {REFERRALS("*", 0), MESSAGES("review", 2)}},
+        {.name = "review_social_networks",
+         .steps = {STEP("review-linkedin.eml", INTAKE_REVIEW, .why_has = "Sarah Lee"),
+                   STEP("review-facebook.eml", INTAKE_REVIEW, .why_has = "Jane Doe"),
+                   STEP("review-social-intro.eml", INTAKE_REVIEW,
+                        .why_has = "Oscar Lind, introduced by Marta Gil"),
+                   STEP("neg-linkedin-digest.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0), MESSAGES("review", 3)}},
+};
 /* want NULL: not checked; ABSENT: must be NULL; else equal. */
 static void check_text(const char *what, const char *got, const char *want)
 {
@@ -557,6 +845,8 @@ static void check_referral(struct fx *f, int64_t id, const struct expect *e)
 	check_text("rep name", s.v.rep_name, e->rep_name);
 	check_text("rep email", s.v.rep_email, e->rep_email);
 	check_has("budget", s.v.budget, e->budget_has);
+	check_has("need", s.v.need, e->need_has);
+	check_has("evidence", s.v.evidence, e->evidence_has);
 	check_has("held reason", s.v.held_reason, e->held_reason_has);
 	check_has("context", s.v.context, e->context_has);
 	for (size_t i = 0; i < MAX_LACKS && e->context_lacks[i]; i++)
@@ -608,8 +898,11 @@ static void run_case(void **state)
 	}
 	for (size_t i = 0; i < MAX_STEPS && c->steps[i].file; i++) {
 		const struct step *st = &c->steps[i];
-		enum intake_outcome got = ingest(f, st->file, &ids[i]);
+		char *why = NULL;
+		enum intake_outcome got = ingest(f, st->file, &ids[i], &why);
 
+		check_has("why", why, st->why_has);
+		free(why);
 		if (st->negate && got == st->outcome)
 			fail_msg("step %zu, %s: %s, want anything else", i + 1, st->file,
 			         intake_outcome_name(got));
@@ -625,6 +918,8 @@ static void run_case(void **state)
 			assert_int_equal(ids[i], ids[st->same_as - 1]);
 		if (expects_any(&st->e))
 			check_referral(f, ids[i], &st->e);
+		if (expects_any(&st->e2))
+			check_referral(f, ids[i] + 1, &st->e2);
 	}
 	for (size_t i = 0; i < MAX_AFTER && c->after[i].id; i++)
 		check_referral(f, c->after[i].id, &c->after[i].e);

@@ -50,7 +50,7 @@ static int setup(void **state)
 	f->cfg.reward_cap[0] = 1000;
 	f->cfg.reward[1] = "250";
 	f->cfg.partners = "bigpartner.test, anna@freelance.test";
-	f->rep = (struct rep){"tom@biz.test", "Tom Rivera"};
+	f->rep = (struct rep){"tom@biz.test", "Tom Rivera", 0};
 	f->cfg.reps = &f->rep;
 	f->cfg.nreps = 1;
 	schedule_init(&f->cfg);
@@ -165,7 +165,8 @@ static void test_money_and_rewards(void **state)
 }
 
 /* new -> contacted: first contact, reminder cancelled, nudge and update
- * scheduled; won: reward, mails; a second won gives no second reward. */
+ * scheduled; won: reward, mails; a second won gives no second reward;
+ * the reward paid: the referrer is thanked. */
 static void test_contacted_then_won(void **state)
 {
 	struct fx *f = *state;
@@ -229,8 +230,35 @@ static void test_contacted_then_won(void **state)
 	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
 	assert_int_equal(n, 1);
 	store_reward_views_free(w, n);
-	assert_int_equal(store_reward_pay(f->st, 1, NOW + 500), 1);
-	assert_int_equal(store_reward_pay(f->st, 1, NOW + 600), 0);
+	/* paid by the admin: the ledger, the history and a thank-you to
+	 * the referrer naming the amount; paying it again is refused */
+	assert_int_equal(lifecycle_reward_paid(f->st, &f->cfg, 1, "cli", NOW + 500, &why), 0);
+	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
+	assert_string_equal(w[0].state, "paid");
+	assert_int_equal(w[0].paid_at, NOW + 500);
+	store_reward_views_free(w, n);
+	assert_int_equal(pending(f, "paid-referrer", "sarah@partner.test"), 1);
+	assert_string_equal(job_note(f, "paid-referrer", note, sizeof(note)),
+	                    "reward.amount=$1,000\n");
+	{
+		struct referral_view rv;
+		struct event_view *ev = NULL;
+		size_t nev = 0;
+
+		assert_int_equal(store_referral_get(f->st, f->rid, &rv, &ev, &nev), 1);
+		assert_string_equal(ev[nev - 1].kind, "reward-paid");
+		assert_string_equal(ev[nev - 1].detail, "reward 1 of $1,000 paid");
+		assert_string_equal(ev[nev - 1].actor, "cli");
+		store_referral_view_clear(&rv);
+		store_event_views_free(ev, nev);
+	}
+	assert_int_equal(lifecycle_reward_paid(f->st, &f->cfg, 1, "cli", NOW + 600, &why), 1);
+	assert_string_equal(why, "no owed reward 1 (see refagent rewards)");
+	free(why);
+	why = NULL;
+	assert_int_equal(lifecycle_reward_paid(f->st, &f->cfg, 7, "cli", NOW + 600, &why), 1);
+	free(why);
+	assert_int_equal(pending(f, "paid-referrer", "sarah@partner.test"), 1);
 }
 
 /* The referrer is never told about their own action; an unknown status

@@ -68,6 +68,21 @@ static void test_rfc2047_names(void **state)
 	message_free(m);
 }
 
+/* A display name is one line: a CR, LF or tab encoded in it (RFC 2047 can)
+ * becomes a space. */
+static void test_name_one_line(void **state)
+{
+	struct message *m = parse_str("From: =?utf-8?q?Sarah=0D=0ABcc=3A_x=40evil=2Etest?= "
+	                              "<sarah@partner.test>\r\n"
+	                              "To: =?utf-8?b?Qm9iCVNtaXRo?= <bob@client.test>\r\n"
+	                              "Subject: hi\r\n\r\nhi\r\n");
+
+	(void)state;
+	assert_string_equal(m->from.name, "Sarah Bcc: x@evil.test");
+	assert_string_equal(m->to.v[0].name, "Bob Smith");
+	message_free(m);
+}
+
 static void test_alternative(void **state)
 {
 	struct message *m = test_parse_file("message/alternative.eml");
@@ -1021,6 +1036,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_rfc2047_names),
+	        cmocka_unit_test(test_name_one_line),
 	        cmocka_unit_test(test_alternative),
 	        cmocka_unit_test(test_outlook_html),
 	        cmocka_unit_test(test_gmail_forward_inline),

@@ -171,14 +171,15 @@ static void test_daily_cap(void **state)
 	store_job_view_clear(&v);
 
 	/* a fourth mail to the rep is not capped: it goes on to sending, which
-	 * fails here for want of a server (a retry, not a cap) */
+	 * finds no server here (a retry, not a cap; and not an attempt: the
+	 * mail is not at fault) */
 	memset(&s, 0, sizeof(s));
 	id = add_job(f, "remind-rep", "tom@biz.test", "rep-more@biz.test");
 	assert_int_equal(outbox_send_due(f->ob, NULL, &s), 0);
 	assert_int_equal(s.postponed, 0);
 	assert_int_equal(s.retry, 1);
 	job(f, id, &v);
-	assert_int_equal(v.attempts, 1);
+	assert_int_equal(v.attempts, 0);
 	assert_non_null(strstr(v.last_error, "[smtp] server is not set"));
 	assert_true(v.next_attempt_at >= NOW + 45 && v.next_attempt_at <= NOW + 75);
 	store_job_view_clear(&v);
@@ -392,6 +393,90 @@ static void test_review_mails(void **state)
 	free(err);
 }
 
+/* The mails about many referrals: a digest lists its referrals as they
+ * are now (a name from mail on one line, a referral gone is left out),
+ * belongs to none of them; the weekly summary carries the week's facts;
+ * `templates render` shows each, and the paid thank-you with an amount. */
+static void test_digest_and_summary(void **state)
+{
+	struct fx *f = *state;
+	struct job_view j = {.template = (char *)"digest-rep",
+	                     .recipient = (char *)"tom@biz.test",
+	                     .recipient_name = (char *)"Tom Rivera",
+	                     .message_key = (char *)"d1@biz.test"};
+	struct referral_rec r = {.status = "new", .at = NOW, .need = "a new\nBcc: roof"};
+	char *data = NULL, *err = NULL, *text, note[64];
+	size_t len = 0;
+	int64_t second = 0;
+
+	assert_int_equal(
+	        store_person_ensure(f->st, "dana@client.test", "Dana White", NOW, &r.lead_id), 0);
+	assert_int_equal(store_referral_add(f->st, &r, &second), 0);
+	snprintf(note, sizeof(note), "digest=%lld %lld 999\n", (long long)f->rid,
+	         (long long)second);
+	j.note = note;
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "Subject: Your new referrals (2) - Brightpath Renovations"));
+	assert_non_null(strstr(text, "Hi Tom,"));
+	assert_non_null(strstr(text, "#1\n  Lead:      Bob Smith\n  Email:     bob@client.test"));
+	assert_non_null(strstr(text, "#2\n  Lead:      Dana White"));
+	assert_non_null(strstr(text, "  Need:      a new Bcc: roof\n"));
+	assert_null(strstr(text, "#999"));
+	assert_null(strstr(text, "X-Refagent-Referral"));
+	free(text);
+	free(data);
+
+	j.template = (char *)"weekly-admin";
+	j.recipient = (char *)"owner@biz.test";
+	j.recipient_name = NULL;
+	j.note = (char *)"weekly.from=24 November 2026\nweekly.to=1 December 2026\n"
+	                 "weekly.new=5\nweekly.won=1\nweekly.won_value=$12,000\nweekly.held=0\n"
+	                 "weekly.waiting=3\nweekly.overdue=1\nweekly.owed=$250\n"
+	                 "weekly.owed_count=1\n";
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "Subject: Referrals this week: 5 new, 1 won"));
+	assert_non_null(strstr(text, "from 24 November 2026 to 1 December 2026"));
+	assert_non_null(strstr(text, "Won:                          1 ($12,000)"));
+	assert_non_null(strstr(text, "In review (held):             0"));
+	assert_non_null(strstr(text, "Of them overdue:              1"));
+	assert_non_null(strstr(text, "Rewards owed:                 $250 (1)"));
+	free(text);
+	free(data);
+
+	/* previews: the digest of the referral given, the summary of this
+	 * week, the amount the reward would be */
+	assert_int_equal(outbox_preview(f->ob, MAIL_DIGEST_REP, f->rid, 0, NULL, &data, &len, &err),
+	                 0);
+	assert_non_null(strstr(data, "To: Tom Rivera <tom@biz.test>"));
+	assert_non_null(strstr(data, "Lead:      Bob Smith"));
+	assert_null(strstr(data, "X-Refagent-Referral"));
+	free(data);
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_WEEKLY_ADMIN, f->rid, 0, NULL, &data, &len, &err), -1);
+	assert_non_null(strstr(err, "nobody to send weekly-admin to"));
+	free(err);
+	f->cfg.admin = "owner@biz.test";
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_WEEKLY_ADMIN, f->rid, 0, NULL, &data, &len, &err), 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "To: owner@biz.test"));
+	assert_non_null(strstr(text, "New referrals:                2"));
+	free(text);
+	free(data);
+	f->cfg.currency = "$";
+	f->cfg.reward[0] = "250";
+	assert_int_equal(
+	        outbox_preview(f->ob, MAIL_PAID_REFERRER, f->rid, 0, NULL, &data, &len, &err), 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "Subject: Your referral reward of $250 has been paid"));
+	assert_non_null(strstr(text, "Hi Sarah,"));
+	assert_non_null(strstr(text, "for introducing Bob Smith."));
+	free(text);
+	free(data);
+}
+
 /* The text part of a rendered message, decoded enough to read: soft line
  * breaks of quoted-printable joined, "=3D" and "=20" undone. */
 static char *text_of(const char *data)
@@ -471,6 +556,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_digest_and_summary, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_review_mails, setup, teardown),
 	};

@@ -251,7 +251,7 @@ static void test_schedule_daily(void **state)
 	assert_int_equal(feed_file(f, "too-many-leads.eml"), INTAKE_HELD);
 	assert_int_equal(schedule(f, TUESDAY - 3 * 3600), 0); /* 07:00: closed */
 	assert_int_equal(schedule(f, TUESDAY), 6);
-	assert_int_equal(feed_file(f, "no-intro-phrase.eml"), INTAKE_HELD);
+	assert_int_equal(feed_file(f, "struct-thin.eml"), INTAKE_HELD);
 	assert_int_equal(schedule(f, TUESDAY + 5 * 3600), 0);     /* 15:00: one today already */
 	assert_int_equal(schedule(f, saturday), 0);               /* Saturday: closed */
 	assert_int_equal(schedule(f, TUESDAY + 86400 - 3600), 1); /* Wednesday 09:00 */
@@ -269,12 +269,12 @@ static void test_schedule_no_admin(void **state)
 
 	free(f->cfg->admin);
 	f->cfg->admin = NULL;
-	assert_int_equal(feed_file(f, "no-intro-phrase.eml"), INTAKE_HELD);
+	assert_int_equal(feed_file(f, "struct-thin.eml"), INTAKE_HELD);
 	stderr_capture_begin(&c);
 	assert_int_equal(schedule(f, TUESDAY), 1);
 	assert_int_equal(schedule(f, TUESDAY + 60), 0);
 	out = stderr_capture_end(&c);
-	assert_non_null(strstr(out, "#1 held: no introduction phrase found"));
+	assert_non_null(strstr(out, "#1 held: thin evidence for introduction: confidence 3"));
 	assert_non_null(strstr(out, "nobody reviews it, no [agent] admin is set (refagent list "
 	                            "--status held)"));
 	assert_null(strstr(strstr(out, "nobody reviews it") + 1, "nobody reviews it"));
@@ -296,7 +296,7 @@ static void test_release_all(void **state)
 	assert_int_equal(feed_file(f, "too-many-leads.eml"), INTAKE_HELD);
 	assert_int_equal(schedule(f, TUESDAY), 6);
 	key = sent_key(f, "review-admin");
-	assert_int_equal(feed_file(f, "no-intro-phrase.eml"), INTAKE_HELD); /* #7, not listed */
+	assert_int_equal(feed_file(f, "struct-thin.eml"), INTAKE_HELD); /* #7, not listed */
 	raw = answer("Olivia Admin <admin@biz.test>", key, PASS, "Release all\n\nOlivia");
 	assert_int_equal(feed(f, raw), INTAKE_REPLY);
 	free(raw);

@@ -43,6 +43,8 @@ enum mode {
 	M_DROP_AT_ONCE, /* the same, 421 in the same write as the 250 */
 	M_NO_GREET,     /* accept, never say anything */
 	M_AUTH_FAIL,    /* 535 to AUTH */
+	M_GREET_421,    /* 421 instead of the greeting, and close */
+	M_MAIL_421,     /* 421 to MAIL FROM, and close */
 };
 
 #define RCPT_550 "550 5.1.1 <ghost@biz.test>: Recipient address rejected: User unknown"
@@ -51,6 +53,7 @@ enum mode {
 #define DATA_554 "554 5.7.1 Message rejected: spam"
 #define QUEUED   "250 2.0.0 Ok: queued as 4ABC123"
 #define IDLE_421 "421 4.4.2 fake.test Error: timeout exceeded"
+#define BUSY_421 "421 4.3.2 fake.test Service not available, closing transmission channel"
 /* {"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"} */
 #define XOAUTH2_334                                                                                \
 	"334 eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29v"     \
@@ -192,6 +195,10 @@ static void serve(int fd)
 			;
 		return;
 	}
+	if (fake_mode() == M_GREET_421) {
+		say(fd, BUSY_421 "\r\n");
+		return;
+	}
 	say(fd, "220 fake.test ESMTP test server\r\n");
 	while ((n = read_line(fd, rb, &rn, line)) > 0) {
 		log_line(line);
@@ -228,6 +235,10 @@ static void serve(int fd)
 		} else if (str_istarts(line, "MAIL FROM:")) {
 			if (fake_mode() == M_CLOSE_MAIL)
 				return;
+			if (fake_mode() == M_MAIL_421) {
+				say(fd, BUSY_421 "\r\n");
+				return;
+			}
 			say(fd, "250 2.1.0 Ok\r\n");
 		} else if (str_istarts(line, "RCPT TO:")) {
 			enum mode m = fake_mode();
@@ -762,6 +773,36 @@ static void test_data_451(void **state)
 	smtp_close(s);
 }
 
+/* 421 is the server saying it is not taking mail now (RFC 5321 3.8), at
+ * the greeting or later: a temporary failure marked down, so the outbox
+ * waits instead of spending the mail's attempts; a 4xx about the message
+ * is not down. */
+static void test_421_is_down(void **state)
+{
+	struct smtp *s = open_fake(2, NULL);
+	struct smtp_result res;
+
+	(void)state;
+	fake_set_mode(M_GREET_421);
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_TEMPFAIL);
+	assert_true(res.down);
+	fake_set_mode(M_MAIL_421);
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_TEMPFAIL);
+	assert_int_equal(res.code, 421);
+	assert_true(res.down);
+	fake_set_mode(M_RCPT_451);
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_TEMPFAIL);
+	assert_false(res.down);
+	fake_set_mode(M_ACCEPT);
+	assert_int_equal(smtp_send(s, "agent@biz.test", LEAD, 1, MSG, sizeof(MSG) - 1, &res),
+	                 SMTP_OK);
+	assert_false(res.down);
+	smtp_close(s);
+}
+
 static void test_close_after_mail(void **state)
 {
 	struct smtp *s = open_fake(2, NULL);
@@ -1040,6 +1081,7 @@ int main(void)
 	        cmocka_unit_test_setup(test_new_token_on_reconnect, reset),
 	        cmocka_unit_test_setup(test_rcpt_550, reset),
 	        cmocka_unit_test_setup(test_rcpt_451, reset),
+	        cmocka_unit_test_setup(test_421_is_down, reset),
 	        cmocka_unit_test_setup(test_data_451, reset),
 	        cmocka_unit_test_setup(test_close_after_mail, reset),
 	        cmocka_unit_test_setup(test_idle_drop_reconnects, reset),

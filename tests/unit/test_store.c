@@ -198,15 +198,17 @@ static void test_pragmas(void **state)
 static void test_newer_schema_refused(void **state)
 {
 	struct fx *fx = *state;
-	char *err = NULL, want[64];
+	char *err = NULL, want[64], sql[80];
 
-	raw_exec(fx->path, "CREATE TABLE t (x); PRAGMA user_version = 7");
+	snprintf(sql, sizeof(sql), "CREATE TABLE t (x); PRAGMA user_version = %d",
+	         STORE_SCHEMA_VERSION + 1);
+	raw_exec(fx->path, sql);
 	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), -1);
 	assert_null(fx->st);
 	assert_non_null(err);
 	assert_non_null(strstr(err, fx->path));
-	snprintf(want, sizeof(want), "schema version 7 is newer than this build's %d",
-	         STORE_SCHEMA_VERSION);
+	snprintf(want, sizeof(want), "schema version %d is newer than this build's %d",
+	         STORE_SCHEMA_VERSION + 1, STORE_SCHEMA_VERSION);
 	assert_non_null(strstr(err, want));
 	free(err);
 	err = NULL;
@@ -214,7 +216,7 @@ static void test_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, want));
 	free(err);
 	/* Nothing was changed. */
-	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), 7);
+	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION + 1);
 }
 
 static void test_readonly_missing(void **state)
@@ -553,6 +555,9 @@ static void test_referral_fields_and_status(void **state)
 	                         .context = "Sarah says hi",
 	                         .subject = "Meet Tom",
 	                         .thread_key = "<i1@x>",
+	                         .has_confidence = 1,
+	                         .confidence = 6,
+	                         .evidence = "+3 introduction phrase; +2 the agent in Cc",
 	                         .at = 100};
 	struct referral_view v;
 	int64_t id = 0;
@@ -573,6 +578,9 @@ static void test_referral_fields_and_status(void **state)
 	assert_string_equal(v.context, "Sarah says hi");
 	assert_string_equal(v.subject, "Meet Tom");
 	assert_null(v.held_reason);
+	assert_int_equal(v.has_confidence, 1);
+	assert_int_equal(v.confidence, 6);
+	assert_string_equal(v.evidence, "+3 introduction phrase; +2 the agent in Cc");
 	assert_int_equal(v.created_at, 100);
 	assert_int_equal(v.updated_at, 100);
 	assert_int_equal(v.first_contact_at, 0);
@@ -930,14 +938,16 @@ static void test_migrate_from_schema1(void **state)
 	" || ' confirmations ' || (SELECT count(*) FROM confirmations)"                            \
 	" || ' counters ' || (SELECT group_concat(name || '=' || value) FROM counters)"
 
+/* (but the one schema 5 adds) */
 #define REFERRAL_INDEXES                                                                           \
 	"SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema"                           \
-	" WHERE type = 'index' AND tbl_name = 'referrals' ORDER BY name)"
+	" WHERE type = 'index' AND tbl_name = 'referrals' AND name <> 'referrals_digest'"          \
+	" ORDER BY name)"
 
 /* A schema-3 database (tests/data/store/schema3.sql, made by the build
  * before the statuses table) with referrals in all nine statuses: the
- * migration to 4 keeps every row and index, the statuses come from
- * kinds.c, and an unknown status is refused. */
+ * migrations (to 4, then 5) keep every row and index, the statuses come
+ * from kinds.c, and an unknown status is refused. */
 static void test_migrate_from_schema3(void **state)
 {
 	struct fx *fx = *state;
@@ -966,6 +976,14 @@ static void test_migrate_from_schema3(void **state)
 	assert_int_equal(store_open(fx->path, 0, &fx->st, &err), 0);
 	assert_null(err);
 	assert_int_equal(raw_int(fx->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+	/* schema 7: the referrals made before it have no confidence */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals"
+	                                   " WHERE confidence IS NULL AND evidence IS NULL"),
+	                 raw_int(fx->path, "SELECT count(*) FROM referrals"));
+	/* schema 5: referrals wait for their rep's digest */
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM pragma_table_info('referrals')"
+	                                   " WHERE name = 'digest_due'"),
+	                 1);
 	after = raw_text(fx->path, ROWS_DIGEST);
 	assert_string_equal(after, before);
 	free(after);
@@ -1262,6 +1280,256 @@ static void test_checkins(void **state)
 	free(f.token);
 }
 
+/* ---- spreadsheets (schema 5) ---- */
+
+/* The rows of an import are found again by key, and an export's row by
+ * its lead, referrer and time; people without an address by name; and
+ * check-ins leave imported referrals out. */
+static void test_imports(void **state)
+{
+	struct fx *fx = *state;
+	int64_t sarah = person(fx->st, "sarah@partner.test", "Sarah"), named = 0, id = 0;
+	int64_t lead = person(fx->st, "bob@client.test", "Bob"), rid;
+	struct person_ref *v = NULL;
+	size_t n = 0;
+
+	rid = referral(fx->st, "new", sarah, lead, 1000);
+	assert_int_equal(store_import_find(fx->st, "k1", &id), 0);
+	assert_int_equal(store_import_add(fx->st, "k1", rid, "sheet.csv", 7, 2000), 0);
+	assert_int_equal(store_import_find(fx->st, "k1", &id), 1);
+	assert_int_equal(id, rid);
+	assert_int_equal(store_import_add(fx->st, "k1", rid, "sheet.csv", 8, 2000), -1);
+	assert_int_equal(store_referral_find_same(fx->st, lead, sarah, 1000, &id), 1);
+	assert_int_equal(store_referral_find_same(fx->st, lead, sarah, 1001, &id), 0);
+	assert_int_equal(store_referral_find_same(fx->st, lead, 0, 1000, &id), 0);
+
+	/* known by name only: found by name, any case; the oldest */
+	assert_int_equal(store_person_find_named(fx->st, "Dana Cole", &named), 0);
+	assert_int_equal(store_person_ensure(fx->st, NULL, "Dana Cole", 1, &named), 0);
+	assert_int_equal(store_person_ensure(fx->st, NULL, "Dana Cole", 1, &id), 0);
+	assert_int_equal(store_person_find_named(fx->st, "dana cole", &id), 1);
+	assert_int_equal(id, named);
+	/* someone with an address is not "known by name only" */
+	assert_int_equal(store_person_find_named(fx->st, "Sarah", &id), 0);
+
+	/* Sarah's only referral is imported: no check-in */
+	assert_int_equal(store_checkins_due(fx->st, 0, 5000, 10, &v, &n), 0);
+	assert_int_equal(n, 0);
+	referral(fx->st, "new", sarah, person(fx->st, "ann@client.test", "Ann"), 1500);
+	assert_int_equal(store_checkins_due(fx->st, 0, 5000, 10, &v, &n), 0);
+	assert_int_equal(n, 1);
+	store_people_free(v, n);
+}
+
+/* ---- people's data (schema 5) ---- */
+
+/* Bob: the lead of referral 1, who wrote a reply, got mail, opted out.
+ * Carol's referral mentions his address and name in its text. */
+static void forget_world(struct fx *fx, int64_t *bob_ref, int64_t *carol_ref)
+{
+	int64_t sarah = person(fx->st, "sarah@partner.test", "Sarah Lee");
+	int64_t bob = person(fx->st, "bob@client.test", "Bob Smith");
+	int64_t carol = person(fx->st, "carol@client.test", "Carol White");
+	struct referral_rec r = {.referrer_id = sarah,
+	                         .lead_id = bob,
+	                         .context =
+	                                 "Bob Smith (bob@client.test, (415) 555-0142) needs a roof",
+	                         .subject = "Bob, meet Brightpath",
+	                         .need = "a roof for Bob Smith",
+	                         .at = 1000};
+	struct msg_rec m = {.key = "reply-1@client.test",
+	                    .direction = "in",
+	                    .kind = "reply",
+	                    .from_email = "Bob@Client.test",
+	                    .subject = "Re: Bob, meet Brightpath",
+	                    .at = 1100};
+	struct event_rec e = {.at = 1100,
+	                      .actor = "bob@client.test",
+	                      .kind = "reply",
+	                      .detail = "reply from Bob Smith <bob@client.test>"};
+	struct job_rec j = {.template = "welcome-lead",
+	                    .recipient = "bob@client.test",
+	                    .recipient_name = "Bob Smith",
+	                    .cc = "rep@biz.test",
+	                    .note = "lead.name=Bob Smith",
+	                    .due_at = 5000,
+	                    .message_key = "w1@biz.test",
+	                    .at = 1000};
+	int64_t mid, jid;
+
+	assert_int_equal(store_person_fill(fx->st, bob, "(415) 555-0142", "Smith Remodeling"), 0);
+	assert_int_equal(store_referral_add(fx->st, &r, bob_ref), 0);
+	r.lead_id = carol;
+	r.context = "Carol knows Bob Smith; reach him at BOB@client.test";
+	r.subject = "Carol";
+	r.need = NULL;
+	assert_int_equal(store_referral_add(fx->st, &r, carol_ref), 0);
+	assert_int_equal(store_message_add(fx->st, &m, &mid), 0);
+	assert_int_equal(store_message_link(fx->st, mid, *bob_ref), 0);
+	e.referral_id = *bob_ref;
+	e.message_id = mid;
+	assert_int_equal(store_event_add(fx->st, &e), 0);
+	e.referral_id = *carol_ref;
+	e.message_id = 0;
+	assert_int_equal(store_event_add(fx->st, &e), 0);
+	j.referral_id = *bob_ref;
+	assert_int_equal(store_job_add(fx->st, &j, &jid), 0);
+	j.template = "update-referrer";
+	j.recipient = "sarah@partner.test";
+	j.recipient_name = "Sarah Lee";
+	j.message_key = "u1@biz.test";
+	assert_int_equal(store_job_add(fx->st, &j, &jid), 0);
+	assert_int_equal(store_job_sent(fx->st, jid, 1200, "250 ok"), 0);
+	assert_int_equal(store_referral_set_status(fx->st, *bob_ref, "won", 1, 12000, 1300), 1);
+	assert_int_equal(store_reward_add(fx->st, *bob_ref, sarah, 500, "client: 10%", 1300, NULL),
+	                 0);
+	assert_int_equal(store_person_opt_out(fx->st, "bob@client.test", 1400, "reply stop", NULL),
+	                 0);
+}
+
+static void test_export_person(void **state)
+{
+	struct fx *fx = *state;
+	struct person_export x;
+	int64_t bob_ref, carol_ref;
+
+	forget_world(fx, &bob_ref, &carol_ref);
+	assert_int_equal(store_person_export(fx->st, "BOB@client.test", &x), 0);
+	assert_int_equal(x.found, 1);
+	assert_string_equal(x.person.name, "Bob Smith");
+	assert_string_equal(x.person.phone, "(415) 555-0142");
+	assert_int_equal(x.person.opted_out_at, 1400);
+	assert_int_equal(x.nreferrals, 1);
+	assert_int_equal(x.referrals[0].id, bob_ref);
+	/* the event of his referral, and the one elsewhere naming him */
+	assert_int_equal(x.nevents, 2);
+	assert_int_equal(x.events[1].referral_id, carol_ref);
+	assert_int_equal(x.nmessages, 1);
+	assert_string_equal(x.messages[0].subject, "Re: Bob, meet Brightpath");
+	assert_int_equal(x.njobs, 1);
+	assert_string_equal(x.jobs[0].template, "welcome-lead");
+	assert_int_equal(x.nrewards, 0); /* the reward is Sarah's */
+	assert_int_equal(x.optout_kept, 0);
+	store_person_export_clear(&x);
+	assert_int_equal(store_person_export(fx->st, "sarah@partner.test", &x), 0);
+	assert_int_equal(x.nreferrals, 2);
+	assert_int_equal(x.nrewards, 1);
+	assert_int_equal(x.njobs, 1);
+	store_person_export_clear(&x);
+	assert_int_equal(store_person_export(fx->st, "nobody@x.test", &x), 0);
+	assert_int_equal(x.found + x.nreferrals + x.nevents + x.nmessages + x.njobs, 0);
+	store_person_export_clear(&x);
+}
+
+/* path followed by suffix, into out (160 bytes). */
+static const char *strcat_path(char *out, const char *path, const char *suffix)
+{
+	snprintf(out, 160, "%s%s", path, suffix);
+	return out;
+}
+
+/* Bytes of a file holding needle (case folded), or -1 when it does not
+ * exist. */
+static long file_mentions(const char *path, const char *needle)
+{
+	char *data = NULL;
+	size_t len = 0, n = strlen(needle);
+	long hits = 0;
+
+	if (file_read(path, 64u << 20, &data, &len) != 0)
+		return -1;
+	for (size_t i = 0; i + n <= len; i++)
+		hits += strncasecmp(data + i, needle, n) == 0;
+	free(data);
+	return hits;
+}
+
+static void test_forget(void **state)
+{
+	struct fx *fx = *state;
+	struct forget_counts c;
+	struct referral_view v;
+	struct event_view *ev = NULL;
+	struct person_flags f;
+	struct person_export x;
+	char wal[160];
+	size_t nev = 0;
+	int64_t bob_ref, carol_ref, id;
+
+	forget_world(fx, &bob_ref, &carol_ref);
+	assert_true(file_mentions(fx->path, "bob@client.test") +
+	                    file_mentions(strcat_path(wal, fx->path, "-wal"), "bob@client.test") >
+	            0);
+	assert_int_equal(store_secure_delete(fx->st, 1), 0);
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_person_forget(fx->st, "bob@client.test", 2000, &c), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(store_compact(fx->st), 0);
+	assert_int_equal(c.people, 1);
+	assert_int_equal(c.referrals, 1);
+	assert_int_equal(c.messages, 1);
+	assert_int_equal(c.jobs, 1);
+	assert_int_equal(c.optout, 1);
+	assert_true(c.scrubbed >= 3);
+
+	/* nowhere in the files, with the connection still open */
+	assert_int_equal(file_mentions(fx->path, "bob@client.test"), 0);
+	assert_true(file_mentions(wal, "bob@client.test") <= 0);
+	assert_int_equal(file_mentions(fx->path, "555-0142"), 0);
+
+	/* his referral keeps its counts, not his words */
+	assert_int_equal(store_referral_get(fx->st, bob_ref, &v, &ev, &nev), 1);
+	assert_string_equal(v.status, "won");
+	assert_true(v.has_value && v.value == 12000);
+	assert_null(v.lead.name);
+	assert_null(v.lead.email);
+	assert_null(v.lead.phone);
+	assert_null(v.context);
+	assert_null(v.subject);
+	assert_null(v.need);
+	assert_string_equal(v.referrer.email, "sarah@partner.test");
+	assert_string_equal(ev[0].actor, "(forgotten)");
+	assert_string_equal(ev[0].detail, "reply from (forgotten) <(forgotten)>");
+	assert_string_equal(ev[nev - 1].kind, "forgotten");
+	store_referral_view_clear(&v);
+	store_event_views_free(ev, nev);
+	/* Carol's keeps hers: only his address goes, not his name */
+	assert_int_equal(store_referral_get(fx->st, carol_ref, &v, &ev, &nev), 1);
+	assert_string_equal(v.context, "Carol knows Bob Smith; reach him at (forgotten)");
+	assert_string_equal(ev[0].actor, "(forgotten)");
+	assert_string_equal(ev[0].detail, "reply from Bob Smith <(forgotten)>");
+	store_referral_view_clear(&v);
+	store_event_views_free(ev, nev);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM referrals"), 2);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM jobs WHERE state = 'cancelled'"
+	                                   " AND recipient = '(forgotten)'"),
+	                 1);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM rewards WHERE amount = 500"), 1);
+	assert_int_equal(raw_int(fx->path, "SELECT count(*) FROM people WHERE forgotten_at = 2000"
+	                                   " AND email IS NULL AND name IS NULL"),
+	                 1);
+	assert_int_equal(store_person_export(fx->st, "bob@client.test", &x), 0);
+	assert_int_equal(x.found + x.nreferrals + x.nevents + x.nmessages + x.njobs, 0);
+	assert_int_equal(x.optout_kept, 1400);
+	store_person_export_clear(&x);
+
+	/* introduced again: opted out at once, from the hash */
+	assert_int_equal(store_person_ensure(fx->st, "Bob@Client.test", "Bob", 3000, &id), 0);
+	assert_int_equal(store_person_flags(fx->st, "bob@client.test", &f), 1);
+	assert_int_equal(f.opted_out_at, 1400);
+	free(f.token);
+	/* a stranger is not */
+	assert_int_equal(store_person_ensure(fx->st, "dan@client.test", "Dan", 3000, &id), 0);
+	assert_int_equal(store_person_flags(fx->st, "dan@client.test", &f), 1);
+	assert_int_equal(f.opted_out_at, 0);
+
+	/* forgetting an address nobody has changes nothing */
+	assert_int_equal(store_begin(fx->st), 0);
+	assert_int_equal(store_person_forget(fx->st, "nobody@x.test", 4000, &c), 0);
+	assert_int_equal(store_commit(fx->st), 0);
+	assert_int_equal(c.people + c.referrals + c.messages + c.jobs + c.scrubbed, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1294,6 +1562,9 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_stale_after_optimize, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_jobs_cancel_referral, setup_open, teardown),
 	        cmocka_unit_test_setup_teardown(test_checkins, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_imports, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_export_person, setup_open, teardown),
+	        cmocka_unit_test_setup_teardown(test_forget, setup_open, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

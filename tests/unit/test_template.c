@@ -208,7 +208,8 @@ static int wants_html(const char *name)
 {
 	return strcmp(name, "assign-rep") != 0 && strcmp(name, "remind-rep") != 0 &&
 	       strcmp(name, "confirm-status") != 0 && strcmp(name, "notify-rep") != 0 &&
-	       strcmp(name, "review-admin") != 0 && strcmp(name, "refused-rep") != 0;
+	       strcmp(name, "review-admin") != 0 && strcmp(name, "refused-rep") != 0 &&
+	       strcmp(name, "digest-rep") != 0 && strcmp(name, "weekly-admin") != 0;
 }
 
 static void check_all(const struct template_set *set, const struct tvar *vars, size_t n)
@@ -244,9 +245,9 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 68);
+	assert_int_equal(n, 80);
 	assert_string_equal(template_var_names[0], "business.name");
-	assert_string_equal(template_var_names[n - 1], "refused.contact");
+	assert_string_equal(template_var_names[n - 1], "weekly.owed_count");
 }
 
 static void test_real_full(void **state)
@@ -715,7 +716,7 @@ static void test_broken_set(void **state)
 	        "thank-referrer, welcome-lead, assign-rep, remind-rep, nudge-lead, "
 	        "update-referrer, "
 	        "reward-referrer, checkin-referrer, ask-client, confirm-status, notify-rep, "
-	        "review-admin, refused-rep)\n";
+	        "review-admin, refused-rep, digest-rep, weekly-admin, paid-referrer)\n";
 
 	assert_int_equal(load_capture("tests/data/templates/broken", &set, &out), -1);
 	assert_null(set);

@@ -62,11 +62,42 @@ static void test_utf8_valid(void **state)
 	assert_true(utf8_valid("\xc3\xa9", 2));
 }
 
+/* The first address in a text: no sentence's full stop, no quotes, no
+ * "name@host" without a dot. */
+static void test_addr_find(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	        {"write to jane.doe@client.test.", "jane.doe@client.test"},
+	        {"(mailto:bob+x@mail.example.org)", "bob+x@mail.example.org"},
+	        {"'ann@x.io' or", "ann@x.io"},
+	        {"root@localhost and tom@deck.test", "tom@deck.test"},
+	        {"@ alone, a@b.c", NULL},
+	        {"no address here", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		size_t n = 0;
+		const char *a = addr_find(cases[i].text, strlen(cases[i].text), &n);
+
+		if (cases[i].want == NULL) {
+			assert_null(a);
+			continue;
+		}
+		assert_non_null(a);
+		assert_int_equal(n, strlen(cases[i].want));
+		assert_memory_equal(a, cases[i].want, n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_utf8_seq),
 	        cmocka_unit_test(test_utf8_valid),
+	        cmocka_unit_test(test_addr_find),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,1564 @@
+/*
+ * form.c - a web form's notification read as label/value fields, and the
+ * roles its labels give (see form.h for the layouts and the roles).
+ *
+ * Why here and not in the rule files: a form is one layout with many
+ * labels, and the same label means the lead in one form and the referrer in
+ * another ("Name" is the lead of a contact form and the referrer of a
+ * refer-a-friend form).  Only the whole set of labels decides that, so the
+ * labels are read once into pairs, each pair gets a role and a kind from
+ * the word tables below, and the form's kind is decided from all of them.
+ * The tables are words, not patterns: a label matches a word at word
+ * boundaries anywhere in it ("Your friend's email" has "friend" and
+ * "email"); a word ending in '*' matches as a prefix ("friend*": friends).
+ *
+ * Cost: one pass over at most FORM_MAX_LINES lines; a line is classified
+ * only when it looks like a label (short, or before ':' or a tab).
+ */
+#include "form.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <pthread.h>
+
+#include "util.h"
+
+#define FORM_MAX_LINES 400
+#define FORM_MAX_TEXT  (64 * 1024)
+#define FORM_MAX_PAIRS 64
+#define LABEL_MAX      100 /* bytes of a label */
+#define VALUE_MAX      600 /* bytes of a value kept */
+#define LINE_MAX_LEN   1000
+
+enum role {
+	R_NONE = 0,  /* no role word: the submitter, or the section's role */
+	R_SUBMITTER, /* your, my */
+	R_REFERRER,  /* referred by, referrer */
+	R_REFERRED,  /* friend, referral, who are you referring */
+	R_WEAK,  /* client, customer, contact: referred only beside a submitter label of the same
+	            kind */
+	R_HEARD, /* how did you hear about us */
+};
+
+enum kind {
+	K_ANY = 0, /* no kind word: the value says (name, address, phone) */
+	K_NAME,
+	K_FIRST,
+	K_LAST,
+	K_EMAIL,
+	K_PHONE,
+	K_COMPANY,
+	K_NEED,
+	K_BUDGET,
+	K_TIMELINE,
+	K_SKIP, /* postal address, date, subject, consent...: not a person's detail */
+};
+
+/* ---- the words ---- */
+
+/* Checked first: a label naming who referred the submitter. */
+static const char *const referrer_words[] = {
+        /* en */
+        "referred by", "referrer*", "referer", "referring you", "referred you", "who sent you",
+        "recommended by", "referral from", "referral by", "by whom", "introduced by",
+        /* es */
+        "referido por", "referida por", "recomendado por", "recomendada por", "quién te recomendó",
+        "quien te recomendo", "quién le recomendó", "quién te refirió", "quien te refirio",
+        "por quién", "por quien",
+        /* de */
+        "empfohlen von", "empfehlung von", "geworben von", "werber*", "empfehlungsgeber*",
+        "wer hat sie empfohlen", "wer hat dich empfohlen", "von wem",
+        /* fr */
+        "recommandé par", "recommandée par", "référé par", "parrain", "parraine", "marraine",
+        "parrainé par", "qui vous a recommandé", "qui t'a recommandé", "par qui",
+        /* it */
+        "segnalato da", "segnalata da", "consigliato da", "consigliata da", "presentato da",
+        "chi ti ha consigliato", "chi vi ha consigliato", "da chi", "referente",
+        /* pt */
+        "indicado por", "indicada por", "indicação de", "quem te indicou", "quem indicou",
+        "quem o indicou", "por quem", "padrinho",
+        /* nl */
+        "aangebracht door", "doorverwezen door", "aanbevolen door", "wie heeft u doorverwezen",
+        "wie heeft je doorverwezen", "door wie", "aanbrenger", NULL};
+
+static const char *const heard_words[] = {"how did you hear",
+                                          "how did you find",
+                                          "how did you learn",
+                                          "where did you hear",
+                                          "how you heard",
+                                          "how you found",
+                                          "hear about us",
+                                          "referral source",
+                                          "lead source",
+                                          "source",
+                                          "cómo nos conociste",
+                                          "como nos conociste",
+                                          "cómo nos conoció",
+                                          "como nos conocio",
+                                          "cómo supiste",
+                                          "cómo se enteró",
+                                          "cómo te enteraste",
+                                          "dónde nos conociste",
+                                          "von uns erfahren",
+                                          "auf uns aufmerksam",
+                                          "aufmerksam geworden",
+                                          "comment avez-vous connu",
+                                          "comment nous avez-vous connu",
+                                          "comment avez-vous entendu",
+                                          "comment as-tu connu",
+                                          "comment nous avez-vous trouvé",
+                                          "comment nous as-tu connu",
+                                          "come ci hai conosciuto",
+                                          "come ci ha conosciuto",
+                                          "come hai saputo",
+                                          "come ha saputo",
+                                          "come ci hai trovato",
+                                          "como nos conheceu",
+                                          "como conheceu",
+                                          "como soube",
+                                          "como ficou sabendo",
+                                          "onde nos conheceu",
+                                          "hoe heeft u ons gevonden",
+                                          "hoe heb je ons gevonden",
+                                          "hoe kent u ons",
+                                          "hoe ken je ons",
+                                          "terechtgekomen",
+                                          NULL};
+
+static const char *const referred_words[] = {
+        /* en */
+        "referred", "being referred", "friend*", "referral", "referral's", "referrals", "referee*",
+        "refer", "referring", "referred person", "person you", "who are you", "who would you",
+        "who do you", "their", "they", "them", "his", "her", "him", "colleague*", "lead", "nominee",
+        "prospect", "recommend", "recommending", "the person", "neighbor*", "neighbour*",
+        "family member", "relative",
+        /* es */
+        "amigo*", "amiga*", "referido", "referida", "recomendado", "recomendada", "persona que",
+        "a quién", "a quien", "colega*", "vecino*", "vecina*", "recomiendas", "recomienda",
+        "recomendar",
+        /* de */
+        "freund*", "bekannte*", "empfohlene*", "geworbene*", "kollege*", "kollegin*", "nachbar*",
+        "empfehlen", "wen",
+        /* fr */
+        "ami", "amie", "amis", "filleul*", "personne recommandée", "recommandé", "recommandée",
+        "collègue*", "voisin*", "qui souhaitez-vous", "recommander",
+        /* it */
+        "amico", "amica", "amici", "persona che", "segnalato", "segnalata", "referenziato",
+        "presentato", "vicino", "vicina", "chi vuoi", "consigliare", "consigli",
+        /* pt */
+        "pessoa indicada", "indicado", "indicada", "quem você", "quem voce", "vizinho*", "vizinha*",
+        "indicar",
+        /* nl */
+        "vriend*", "kennis", "aangebrachte", "doorverwezen", "buurman", "buurvrouw", "wie wilt u",
+        "wie wil je", "aanbevelen", NULL};
+
+static const char *const weak_words[] = {"client*", "customer*", "contact*", "cliente*", "kunde*",
+                                         "klant*",  "contatto",  "contato",  "kontakt*", NULL};
+
+static const char *const submitter_words[] = {
+        "your",  "you",  "yourself", "my",     "submitter", "submitted by", "sender",   "from",
+        "tu",    "tus",  "mi",       "mis",    "usted",     "tú",           "ihr",      "ihre",
+        "ihren", "dein", "deine",    "deinen", "mein",      "meine",        "absender", "votre",
+        "vos",   "ton",  "ta",       "tes",    "mon",       "ma",           "mes",      "vous",
+        "tuo",   "tua",  "tuoi",     "tue",    "mio",       "mia",          "vostro",   "vostra",
+        "seu",   "sua",  "seus",     "teu",    "meu",       "minha",        "você",     "voce",
+        "uw",    "je",   "jouw",     "mijn",   NULL};
+
+/* A label made of these (and role words) titles a section of the form. */
+static const char *const heading_words[] = {"details",
+                                            "detail",
+                                            "information",
+                                            "info",
+                                            "informations",
+                                            "data",
+                                            "datos",
+                                            "daten",
+                                            "angaben",
+                                            "coordonnées",
+                                            "dati",
+                                            "informazioni",
+                                            "dados",
+                                            "informações",
+                                            "gegevens",
+                                            "about",
+                                            "contact details",
+                                            "contact information",
+                                            NULL};
+
+static const char *const email_words[] = {"email*",      "e-mail*",    "mail",
+                                          "correo",      "courriel",   "posta elettronica",
+                                          "e-mailadres", "emailadres", "adresse électronique",
+                                          NULL};
+static const char *const phone_words[] = {
+        "phone*",   "telephone*", "tel",      "mobile",    "cell*",     "number",    "whatsapp",
+        "teléfono", "telefono",   "móvil",    "movil",     "celular",   "telefon*",  "handy",
+        "mobil*",   "téléphone",  "portable", "cellulare", "telemóvel", "telemovel", "telefone",
+        "mobiel",   "telefoon*",  "gsm",      "tlf",       NULL};
+static const char *const budget_words[] = {"budget*",      "presupuesto", "orçamento", "orcamento",
+                                           "kostenrahmen", "preisrahmen", NULL};
+static const char *const timeline_words[] = {
+        "timeline", "timeframe",  "time frame", "when",     "start date", "deadline", "plazo",
+        "cuándo",   "cuando",     "zeitrahmen", "zeitraum", "wann",       "délai",    "échéance",
+        "quand",    "tempistica", "quando",     "prazo",    "termijn",    "wanneer",  NULL};
+static const char *const company_words[] = {
+        "company", "business", "organization", "organisation", "employer",    "firm",
+        "empresa", "compañía", "firma",        "unternehmen",  "entreprise",  "société",
+        "societe", "azienda",  "società",      "bedrijf",      "organisatie", NULL};
+static const char *const first_words[] = {
+        "first name", "firstname", "given name",     "vorname",       "prénom",
+        "prenom",     "voornaam",  "nombre de pila", "primeiro nome", NULL};
+static const char *const last_words[] = {"last name", "lastname",       "surname",    "family name",
+                                         "nachname",  "nom de famille", "apellido*",  "cognome",
+                                         "sobrenome", "apelido",        "achternaam", NULL};
+static const char *const name_words[] = {"name*", "nombre*", "nom", "nome*", "naam", "who", NULL};
+static const char *const need_words[] = {
+        "message",     "comments",     "comment",      "project*",
+        "description", "notes",        "note",         "how can we help",
+        "what do",     "what does",    "what are",     "what is",
+        "looking for", "need*",        "service*",     "interested in",
+        "inquiry",     "enquiry",      "request",      "tell us",
+        "details",     "mensaje",      "comentario*",  "proyecto",
+        "necesita*",   "necesidad*",   "servicio*",    "consulta",
+        "nachricht",   "kommentar*",   "projekt",      "anliegen",
+        "bedarf",      "anfrage",      "beschreibung", "commentaire*",
+        "projet",      "besoin*",      "demande",      "messaggio",
+        "progetto",    "esigenz*",     "richiesta",    "mensagem",
+        "projeto",     "necessidade*", "pedido",       "bericht",
+        "opmerking*",  "behoefte",     "vraag",        "aanvraag",
+        NULL};
+static const char *const skip_words[] = {
+        "address",   "street",     "city",      "zip",        "postcode", "postal",  "state",
+        "country",   "dirección",  "direccion", "adresse",    "straße",   "strasse", "plz",
+        "indirizzo", "endereço",   "adres",     "subject",    "date",     "time",    "ip",
+        "url",       "user agent", "page",      "powered by", "entry",    "form",    "website",
+        "consent",   "privacy",    "terms",     "newsletter", "captcha",  "asunto",  "betreff",
+        "sujet",     "oggetto",    "assunto",   "onderwerp",  "fecha",    "datum",   "code",
+        "link",      "program",    "programme", "reward*",    "bonus",    "credit",  "points",
+        "coupon",    "discount",   "voucher",   NULL};
+
+/* "How did you hear" answers that name no person. */
+static const char *const media_words[] = {
+        "google",     "facebook",  "instagram", "linkedin",  "twitter",   "tiktok",   "youtube",
+        "yelp",       "bing",      "yahoo",     "search",    "online",    "internet", "web",
+        "website",    "ad",        "ads",       "advert*",   "flyer",     "radio",    "tv",
+        "television", "newspaper", "magazine",  "billboard", "event",     "show",     "directory",
+        "pages",      "nextdoor",  "houzz",     "angi",      "thumbtack", "sign",     "truck",
+        "mailer",     "postcard",  "other",     "none",      "n/a",       "na",       "walk-in",
+        "drove by",   NULL};
+
+/* Words that open an answer naming a referral: "Referred by Sarah". */
+static const char *const heard_referral_prefixes[] = {"referred by",
+                                                      "referral from",
+                                                      "referral by",
+                                                      "recommended by",
+                                                      "recommendation from",
+                                                      "recommendation by",
+                                                      "referral",
+                                                      "referred",
+                                                      "a friend named",
+                                                      "a friend called",
+                                                      "a friend",
+                                                      "my friend",
+                                                      "friend",
+                                                      "a colleague",
+                                                      "colleague",
+                                                      "word of mouth",
+                                                      "recomendado por",
+                                                      "recomendada por",
+                                                      "recomendación de",
+                                                      "referido por",
+                                                      "un amigo",
+                                                      "una amiga",
+                                                      "amigo",
+                                                      "amiga",
+                                                      "empfohlen von",
+                                                      "empfehlung von",
+                                                      "empfehlung",
+                                                      "ein freund",
+                                                      "eine freundin",
+                                                      "freund",
+                                                      "freundin",
+                                                      "recommandé par",
+                                                      "recommandée par",
+                                                      "recommandation de",
+                                                      "un ami",
+                                                      "une amie",
+                                                      "ami",
+                                                      "bouche à oreille",
+                                                      "consigliato da",
+                                                      "consigliata da",
+                                                      "un amico",
+                                                      "un'amica",
+                                                      "amico",
+                                                      "passaparola",
+                                                      "indicado por",
+                                                      "indicada por",
+                                                      "indicação de",
+                                                      "indicação",
+                                                      "aanbevolen door",
+                                                      "via",
+                                                      "through",
+                                                      "by",
+                                                      NULL};
+
+/* ---- text helpers ---- */
+
+static int is_letter(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+}
+
+static int is_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
+}
+
+/* Lower case: ASCII, and the Latin-1 capitals (U+00C0..U+00DE but the
+ * multiplication sign) that start labels in the languages above. */
+static void lower_utf8(char *s)
+{
+	for (unsigned char *p = (unsigned char *)s; *p; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (unsigned char)(*p + 32);
+		else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97)
+			p[1] = (unsigned char)(p[1] + 0x20), p++;
+	}
+}
+
+/* ---- the words as one table ---- */
+
+/* Every list above is a category; a label's categories are found in one
+ * pass over its word starts, against the words that begin with the same
+ * byte (a few dozen compares a label, not hundreds of searches).  A word
+ * matches at word boundaries ("Your friend's email" holds "friend" and
+ * "email"); "w*" matches the start of a word ("friend*": friends). */
+enum cat {
+	C_REFERRER = 0,
+	C_HEARD,
+	C_REFERRED,
+	C_WEAK,
+	C_SUBMITTER,
+	C_HEADING,
+	C_EMAIL,
+	C_PHONE,
+	C_BUDGET,
+	C_TIMELINE,
+	C_COMPANY,
+	C_SKIP,
+	C_FIRST,
+	C_LAST,
+	C_NAME,
+	C_NEED,
+	C_SECOND,
+	C_THIRD,
+	C_MEDIA,
+	C_NOTNAME,
+	C_COUNT
+};
+
+#define CAT(c) (1u << (c))
+
+static const char *const second_words[] = {"second",   "2nd",     "segundo", "segunda", "zweite*",
+                                           "deuxième", "secondo", "seconda", "tweede",  NULL};
+static const char *const third_words[] = {"third",     "3rd",   "tercer*", "dritte*",
+                                          "troisième", "terzo", "terza",   "terceiro",
+                                          "terceira",  "derde", NULL};
+/* Lines that are no name in a contact block. */
+static const char *const not_names[] = {
+        "hi",      "hello",   "hey",   "dear",         "thanks", "thank you", "best",     "cheers",
+        "regards", "hola",    "hallo", "bonjour",      "salut",  "ciao",      "olá",      "ola",
+        "hoi",     "gracias", "danke", "merci",        "grazie", "obrigado",  "obrigada", "bedankt",
+        "saludos", "grüße",   "gruss", "cordialement", "saluti", "abraços",   "groeten",  "details",
+        "contact", "email",   "phone", "here",         "below",  "sent from", NULL};
+
+static const char *const *const cat_words[C_COUNT] = {
+        [C_REFERRER] = referrer_words,   [C_HEARD] = heard_words,
+        [C_REFERRED] = referred_words,   [C_WEAK] = weak_words,
+        [C_SUBMITTER] = submitter_words, [C_HEADING] = heading_words,
+        [C_EMAIL] = email_words,         [C_PHONE] = phone_words,
+        [C_BUDGET] = budget_words,       [C_TIMELINE] = timeline_words,
+        [C_COMPANY] = company_words,     [C_SKIP] = skip_words,
+        [C_FIRST] = first_words,         [C_LAST] = last_words,
+        [C_NAME] = name_words,           [C_NEED] = need_words,
+        [C_SECOND] = second_words,       [C_THIRD] = third_words,
+        [C_MEDIA] = media_words,         [C_NOTNAME] = not_names,
+};
+
+struct vocab_word {
+	const char *w;
+	unsigned char len;
+	unsigned char prefix; /* "w*" */
+	unsigned char cat;
+};
+
+static struct vocab_word *vocab;
+static size_t vocab_at[257]; /* the words starting with byte b: [vocab_at[b], vocab_at[b + 1]) */
+static pthread_once_t vocab_once = PTHREAD_ONCE_INIT;
+
+static int vocab_cmp(const void *a, const void *b)
+{
+	const struct vocab_word *x = a, *y = b;
+
+	return (unsigned char)x->w[0] - (unsigned char)y->w[0];
+}
+
+/* Made once, kept for the life of the process (a few kilobytes). */
+static void vocab_build(void)
+{
+	size_t n = 0, k = 0;
+
+	for (int c = 0; c < C_COUNT; c++)
+		for (size_t i = 0; cat_words[c][i]; i++)
+			n++;
+	vocab = xcalloc(n, sizeof(*vocab));
+	for (int c = 0; c < C_COUNT; c++)
+		for (size_t i = 0; cat_words[c][i]; i++) {
+			size_t len = strlen(cat_words[c][i]);
+			int prefix = cat_words[c][i][len - 1] == '*';
+
+			vocab[k++] =
+			        (struct vocab_word){cat_words[c][i], (unsigned char)(len - prefix),
+			                            (unsigned char)prefix, (unsigned char)c};
+		}
+	qsort(vocab, n, sizeof(*vocab), vocab_cmp);
+	for (size_t b = 0, i = 0; b <= 256; b++) {
+		while (i < n && (unsigned char)vocab[i].w[0] < b)
+			i++;
+		vocab_at[b] = i;
+	}
+}
+
+/* The categories whose words the lower-cased text l holds, one bit each. */
+static unsigned cats_of(const char *l)
+{
+	unsigned cats = 0;
+
+	pthread_once(&vocab_once, vocab_build);
+	for (const char *p = l; *p; p++) {
+		unsigned char b = (unsigned char)*p;
+
+		if (p > l && is_letter((unsigned char)p[-1]))
+			continue;
+		for (size_t i = vocab_at[b]; i < vocab_at[b + 1]; i++) {
+			const struct vocab_word *v = &vocab[i];
+
+			if (strncmp(p, v->w, v->len) == 0 &&
+			    (v->prefix || !is_letter((unsigned char)p[v->len])))
+				cats |= CAT(v->cat);
+		}
+	}
+	return cats;
+}
+
+static size_t count_digits(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] >= '0' && s[i] <= '9';
+	return n;
+}
+
+static size_t count_words(const char *s)
+{
+	size_t n = 0;
+	int in = 0;
+
+	for (; *s; s++) {
+		if (is_space((unsigned char)*s))
+			in = 0;
+		else if (!in)
+			in = 1, n++;
+	}
+	return n;
+}
+
+/* s[0..len) trimmed of white space (and of extra, a set of characters). */
+static void trim_span(const char **s, size_t *len, const char *extra)
+{
+	while (*len > 0 && (is_space((unsigned char)**s) || (extra && strchr(extra, **s)))) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len > 0 && (is_space((unsigned char)(*s)[*len - 1]) ||
+	                    (extra && strchr(extra, (*s)[*len - 1]))))
+		(*len)--;
+}
+
+static char *dup_span(const char *s, size_t len, const char *extra)
+{
+	trim_span(&s, &len, extra);
+	if (len == 0)
+		return NULL;
+	if (len > VALUE_MAX) {
+		len = VALUE_MAX;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return xstrndup(s, len);
+}
+
+/* The phone number in s: from the first '+', '(' or digit of a run of
+ * phone characters holding 7 to 15 digits, to its last digit; NULL when
+ * none. */
+static char *find_phone(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t j = i, last = i, digits = 0;
+
+		if (!(s[i] == '+' || s[i] == '(' || (s[i] >= '0' && s[i] <= '9')))
+			continue;
+		if (i > 0 && (is_letter((unsigned char)s[i - 1]) || s[i - 1] == '@'))
+			continue;
+		while (j < len && strchr("0123456789+()./- ", s[j]) && s[j] != '\0') {
+			if (s[j] >= '0' && s[j] <= '9')
+				digits++, last = j;
+			j++;
+		}
+		if (digits >= 7 && digits <= 15 &&
+		    !(j < len && (s[j] == '@' || is_letter((unsigned char)s[j]))))
+			return xstrndup(s + i, last + 1 - i);
+		i = j;
+	}
+	return NULL;
+}
+
+/* ---- labels ---- */
+
+struct label_info {
+	enum role role;
+	enum kind kind;
+	int index;   /* 0: the first person of its role, 1: "friend 2" ... */
+	int heading; /* titles a section ("Your details", "Friend's information") */
+	int known;   /* any word of the tables */
+};
+
+/* The label, normalised for the tables: lower case, without the text in
+ * parentheses, without * ? : ¿ ¡ " and extra spaces, ’ as '. */
+static void norm_label(const char *s, size_t len, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int paren = 0, space = 0;
+
+	for (size_t i = 0; i < len && o + 4 < outsz; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '(') {
+			paren++;
+			continue;
+		}
+		if (c == ')' && paren) {
+			paren--;
+			continue;
+		}
+		if (paren)
+			continue;
+		if (c == 0xE2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0x99 || (unsigned char)s[i + 2] == 0x98)) {
+			out[o++] = '\'';
+			i += 2;
+			continue;
+		}
+		if (c == 0xC2 && i + 1 < len &&
+		    ((unsigned char)s[i + 1] == 0xBF || (unsigned char)s[i + 1] == 0xA1)) {
+			i++;
+			continue;
+		}
+		if (c == '*' || c == '?' || c == ':' || c == '"' || c == '#' || c == '_') {
+			space = o > 0;
+			continue;
+		}
+		if (is_space(c) || c == 0xA0) {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	lower_utf8(out);
+}
+
+static int label_index(const char *l, unsigned cats)
+{
+	for (const char *p = l; *p; p++)
+		if (*p >= '1' && *p <= '5' && (p == l || !(p[-1] >= '0' && p[-1] <= '9')) &&
+		    !(p[1] >= '0' && p[1] <= '9'))
+			return *p - '1';
+	if (cats & CAT(C_SECOND))
+		return 1;
+	if (cats & CAT(C_THIRD))
+		return 2;
+	return 0;
+}
+
+/* The kind of detail, in this order: "Email address" is an address, not a
+ * postal one; "Company name" a company, not a name. */
+static enum kind label_kind(const char *l, unsigned cats)
+{
+	static const char *const exact_skip[] = {"to", "cc", "bcc", "date", "time", "ip", NULL};
+	static const struct {
+		enum cat cat;
+		enum kind kind;
+	} order[] = {
+	        {C_EMAIL, K_EMAIL},       {C_PHONE, K_PHONE},     {C_BUDGET, K_BUDGET},
+	        {C_TIMELINE, K_TIMELINE}, {C_COMPANY, K_COMPANY}, {C_SKIP, K_SKIP},
+	        {C_FIRST, K_FIRST},       {C_LAST, K_LAST},       {C_NAME, K_NAME},
+	        {C_NEED, K_NEED},
+	};
+
+	for (size_t i = 0; exact_skip[i]; i++)
+		if (strcmp(l, exact_skip[i]) == 0)
+			return K_SKIP;
+	for (size_t i = 0; i < ARRAY_SIZE(order); i++)
+		if (cats & CAT(order[i].cat))
+			return order[i].kind;
+	return K_ANY;
+}
+
+static void classify(const char *s, size_t len, struct label_info *li)
+{
+	static const struct {
+		enum cat cat;
+		enum role role;
+	} order[] = {
+	        {C_REFERRER, R_REFERRER}, {C_HEARD, R_HEARD},         {C_REFERRED, R_REFERRED},
+	        {C_WEAK, R_WEAK},         {C_SUBMITTER, R_SUBMITTER},
+	};
+	char l[LABEL_MAX + 8];
+	unsigned cats;
+
+	memset(li, 0, sizeof(*li));
+	norm_label(s, len, l, sizeof(l));
+	if (l[0] == '\0')
+		return;
+	cats = cats_of(l);
+	for (size_t i = 0; i < ARRAY_SIZE(order) && li->role == R_NONE; i++)
+		if (cats & CAT(order[i].cat))
+			li->role = order[i].role;
+	li->kind = label_kind(l, cats);
+	li->heading = li->role != R_HEARD && (cats & CAT(C_HEADING)) &&
+	              (li->kind == K_ANY || (li->kind == K_NEED && !strstr(l, "project")));
+	li->index = li->role == R_REFERRED || li->role == R_WEAK ? label_index(l, cats) : 0;
+	li->known = li->role != R_NONE || li->kind != K_ANY || li->heading;
+}
+
+/* ---- lines ---- */
+
+struct cline {
+	char t[LINE_MAX_LEN + 1];
+	size_t len;
+	int strong;   /* set apart as a label: bold, "--- x ---", ends with ':' or '?' */
+	int question; /* strong only by its '?' (a free text may ask one too) */
+};
+
+/* A line without bullets, quote marks, bold markers and required-field
+ * stars; 0 when nothing is left. */
+static int clean_line(const char *s, size_t len, struct cline *c)
+{
+	size_t o = 0;
+
+	c->strong = 0;
+	trim_span(&s, &len, NULL);
+	if (len > 0 && *s == '>')
+		return 0;              /* quoted history is no form of this message */
+	while (len > 0 && *s == '|') { /* a table drawn with bars */
+		s++, len--;
+		trim_span(&s, &len, NULL);
+	}
+	if (len >= 2 && (s[0] == '-' || s[0] == '*' || s[0] == '+') && s[1] == ' ' &&
+	    !(len >= 3 && s[0] == '-' && s[2] == '-'))
+		s += 2, len -= 2;
+	else if (len >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+	         (unsigned char)s[2] == 0xA2)
+		s += 3, len -= 3; /* "• " */
+	if (len >= 3 && ((s[0] == '-' && s[1] == '-' && s[2] == '-') ||
+	                 (s[0] == '=' && s[1] == '=' && s[2] == '='))) {
+		trim_span(&s, &len, "-= ");
+		c->strong = len > 0;
+	}
+	if (len >= 2 && ((s[0] == '*' && s[1] == '*') || (s[0] == '_' && s[1] == '_')))
+		c->strong = 1;
+	for (size_t i = 0; i < len && o < LINE_MAX_LEN; i++) {
+		if (i + 1 < len &&
+		    ((s[i] == '*' && s[i + 1] == '*') || (s[i] == '_' && s[i + 1] == '_'))) {
+			i++;
+			continue;
+		}
+		c->t[o++] = s[i];
+	}
+	/* "Your name *": a required-field mark */
+	while (o > 0 && (is_space((unsigned char)c->t[o - 1]) || c->t[o - 1] == '*'))
+		o--;
+	while (o > 0 && is_space((unsigned char)c->t[0])) {
+		memmove(c->t, c->t + 1, --o);
+	}
+	c->t[o] = '\0';
+	c->len = o;
+	c->question = 0;
+	if (o > 0 && (c->t[o - 1] == ':' || c->t[o - 1] == '?')) {
+		c->question = !c->strong && c->t[o - 1] == '?';
+		c->strong = 1;
+	}
+	return o > 0;
+}
+
+enum split { S_NONE = 0, S_COLON, S_TAB, S_QUESTION };
+
+/* Splits "label: value", "label<TAB>value" or "question? answer"; the
+ * value may be empty (a label on its own line).  Returns how. */
+static enum split split_pair(const struct cline *c, const char **lab, size_t *llen,
+                             const char **val, size_t *vlen)
+{
+	const char *t = c->t, *p;
+	size_t len = c->len;
+
+	while ((p = memchr(t, '\t', len)) != NULL && p == t) { /* empty leading cells */
+		t++, len--;
+		trim_span(&t, &len, "\t");
+	}
+	if ((p = memchr(t, '\t', len)) != NULL) {
+		const char *v = p + 1, *e = t + len;
+		const char *tab = memchr(v, '\t', (size_t)(e - v));
+
+		*lab = t, *llen = (size_t)(p - t);
+		trim_span(lab, llen, ":");
+		*val = v, *vlen = (size_t)((tab ? tab : e) - v);
+		trim_span(val, vlen, "\t");
+		return *llen > 0 && *llen <= LABEL_MAX ? S_TAB : S_NONE;
+	}
+	for (size_t i = 0; i < len && i <= LABEL_MAX; i++) {
+		size_t w = 0;
+
+		if (t[i] == ':')
+			w = 1;
+		else if ((unsigned char)t[i] == 0xEF && i + 2 < len &&
+		         (unsigned char)t[i + 1] == 0xBC && (unsigned char)t[i + 2] == 0x9A)
+			w = 3; /* "：" */
+		if (w == 0)
+			continue;
+		if (i + w < len && t[i + w] == '/')
+			return S_NONE; /* a URL */
+		if (i > 0 && t[i - 1] >= '0' && t[i - 1] <= '9' && i + w < len && t[i + w] >= '0' &&
+		    t[i + w] <= '9')
+			return S_NONE; /* 10:30 */
+		*lab = t, *llen = i;
+		trim_span(lab, llen, NULL);
+		if (*llen == 0 || memchr(*lab, '@', *llen))
+			return S_NONE;
+		*val = t + i + w, *vlen = len - i - w;
+		trim_span(val, vlen, NULL);
+		return S_COLON;
+	}
+	if ((p = memchr(t, '?', len)) != NULL && p + 1 < t + len && p[1] == ' ' &&
+	    (size_t)(p - t) <= LABEL_MAX) {
+		*lab = t, *llen = (size_t)(p - t) + 1;
+		*val = p + 1, *vlen = len - (size_t)(p + 1 - t);
+		trim_span(val, vlen, NULL);
+		return *vlen ? S_QUESTION : S_NONE;
+	}
+	return S_NONE;
+}
+
+/* Short enough, and without sentence punctuation, to be a label on its own
+ * line. */
+static int label_shaped(const struct cline *c)
+{
+	char last = c->t[c->len - 1];
+
+	return c->len <= 70 && count_words(c->t) <= 8 && !memchr(c->t, '@', c->len) &&
+	       last != '.' && last != ',' && last != '!' && last != ';';
+}
+
+/* ---- pairs and persons ---- */
+
+struct pair {
+	struct label_info li;
+	char *label; /* as written */
+	char *value;
+};
+
+struct person_tmp {
+	char *name, *first, *last, *email, *phone, *company, *need;
+	const char *label;
+};
+
+struct reader {
+	struct pair pairs[FORM_MAX_PAIRS];
+	size_t npairs;
+	size_t by_layout[4]; /* by enum split (S_NONE: label above value) */
+};
+
+static void add_pair(struct reader *rd, const char *lab, size_t llen, const char *val, size_t vlen,
+                     const struct label_info *li, enum role section, enum split how)
+{
+	struct pair *p;
+
+	if (rd->npairs >= FORM_MAX_PAIRS || vlen == 0)
+		return;
+	p = &rd->pairs[rd->npairs++];
+	p->li = *li;
+	if (p->li.role == R_NONE)
+		p->li.role = section;
+	p->label = dup_span(lab, llen, ":?*");
+	p->value = dup_span(val, vlen, NULL);
+	if (p->label == NULL || p->value == NULL) {
+		free(p->label);
+		free(p->value);
+		rd->npairs--;
+		return;
+	}
+	rd->by_layout[how]++;
+}
+
+/* Does the line start a field of its own ("Budget: 5k", "Phone")? */
+static int starts_field(const struct cline *e)
+{
+	const char *l, *v;
+	size_t ll, vl;
+	struct label_info li;
+
+	if (split_pair(e, &l, &ll, &v, &vl) != S_NONE) {
+		classify(l, ll, &li);
+		return li.known;
+	}
+	if (!label_shaped(e))
+		return 0;
+	classify(e->t, e->len, &li);
+	return li.known;
+}
+
+/* Reads the pairs of the lines; a label on its own line takes the next
+ * line as its value (more lines for a free-text field). */
+static void read_pairs(struct reader *rd, const char *const *lines, const size_t *lens, size_t n)
+{
+	enum role section = R_NONE;
+	struct cline c, d;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *lab = NULL, *val = NULL;
+		size_t llen = 0, vlen = 0, j;
+		enum split how;
+		struct label_info li;
+
+		if (!clean_line(lines[i], lens[i], &c))
+			continue;
+		how = split_pair(&c, &lab, &llen, &val, &vlen);
+		if (how != S_NONE && vlen > 0) {
+			classify(lab, llen, &li);
+			/* "Question? answer" on one line: only a question that
+			 * asks for a detail or about a referral ("You want to do
+			 * more with life? ..." is prose) */
+			if (how == S_QUESTION && (li.kind == K_ANY || li.kind == K_SKIP) &&
+			    li.role != R_REFERRED && li.role != R_REFERRER && li.role != R_HEARD)
+				continue;
+			if (li.heading && li.role != R_NONE && li.kind == K_ANY)
+				continue;
+			add_pair(rd, lab, llen, val, vlen, &li, section, how);
+			continue;
+		}
+		if (how == S_NONE) {
+			lab = c.t, llen = c.len;
+			trim_span(&lab, &llen, ":?");
+		}
+		if (llen == 0 || !label_shaped(&c))
+			continue;
+		classify(lab, llen, &li);
+		/* a label alone on a line is set apart (bold, a colon, a
+		 * question) or names a kind of detail ("Phone", "Your email"),
+		 * a referrer or a heading; "register them" is just a line */
+		if (!c.strong && !li.heading && li.role != R_REFERRER && li.role != R_HEARD &&
+		    (li.kind == K_ANY || li.kind == K_SKIP))
+			continue;
+		/* the value: the next non-blank line, unless it is a label */
+		for (j = i + 1; j < n && j <= i + 3; j++)
+			if (clean_line(lines[j], lens[j], &d))
+				break;
+		if (j >= n || j > i + 3)
+			continue;
+		{
+			const char *l2, *v2;
+			size_t ll2, vl2;
+			struct label_info li2;
+			enum split h2 = split_pair(&d, &l2, &ll2, &v2, &vl2);
+
+			if (h2 == S_COLON || h2 == S_TAB) {
+				classify(l2, ll2, &li2);
+				if (li2.known || vl2 == 0) {
+					if (li.heading)
+						section = li.role;
+					continue; /* a heading, or a field left empty */
+				}
+			}
+			if (d.strong && label_shaped(&d)) {
+				if (li.heading)
+					section = li.role;
+				continue;
+			}
+			if (label_shaped(&d)) {
+				/* the next line titles a section, or this one does
+				 * and a label follows: no value here */
+				classify(d.t, d.len, &li2);
+				if ((li2.heading && li2.role != R_NONE) ||
+				    (li.heading && !c.strong && li2.known)) {
+					if (li.heading)
+						section = li.role;
+					continue;
+				}
+			}
+		}
+		if (li.heading && li.role != R_NONE && li.kind == K_ANY) {
+			section = li.role;
+			continue;
+		}
+		if (li.kind == K_NEED) { /* a free-text field may run over lines */
+			struct buf b = {0};
+			size_t k = j;
+
+			buf_add(&b, d.t, d.len);
+			while (k + 1 < n && b.len < VALUE_MAX) {
+				struct cline e;
+
+				if (!clean_line(lines[k + 1], lens[k + 1], &e) ||
+				    (e.strong && !e.question) || starts_field(&e))
+					break;
+				buf_addc(&b, ' ');
+				buf_add(&b, e.t, e.len);
+				k++;
+			}
+			add_pair(rd, lab, llen, b.s, b.len, &li, section, S_NONE);
+			buf_free(&b);
+			i = k;
+			continue;
+		}
+		add_pair(rd, lab, llen, d.t, d.len, &li, section, S_NONE);
+		i = j;
+	}
+}
+
+/* ---- persons ---- */
+
+static int is_you(const char *v)
+{
+	static const char *const you[] = {"me", "myself", "i",  "yo",  "ich",  "moi", "io",
+	                                  "eu", "ik",     "mí", "mir", "mich", NULL};
+	char l[32];
+
+	if (strlen(v) >= sizeof(l))
+		return 0;
+	norm_label(v, strlen(v), l, sizeof(l));
+	for (size_t i = 0; you[i]; i++)
+		if (strcmp(l, you[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void set_once(char **slot, char *v)
+{
+	if (*slot == NULL && v != NULL)
+		*slot = v;
+	else
+		free(v);
+}
+
+/* A value that names a person: "Sarah Lee", "Sarah Lee <sarah@x.test>",
+ * "Bob Smith, bob@x.test, 555 0100". */
+static void parse_person(struct person_tmp *p, const char *v)
+{
+	size_t len = strlen(v), alen = 0;
+	const char *a = addr_find(v, len, &alen);
+	char *phone = find_phone(v, len);
+	const char *end = v + len;
+
+	if (a) {
+		set_once(&p->email, str_lower(xstrndup(a, alen)));
+		end = a;
+	}
+	if (phone) {
+		const char *ph = strstr(v, phone);
+
+		if (ph && ph < end)
+			end = ph;
+		set_once(&p->phone, phone);
+	}
+	{
+		const char *s = v;
+		size_t n = (size_t)(end - v);
+		const char *cut = memchr(s, '(', n);
+
+		if (cut)
+			n = (size_t)(cut - s);
+		if ((cut = memchr(s, '<', n)) != NULL)
+			n = (size_t)(cut - s);
+		trim_span(&s, &n, ",;:-|/\"'[");
+		/* no link ("https://...") and no code ("AB12") names a person */
+		if (n > 0 && n <= 80 && is_letter((unsigned char)*s) && !memchr(s, '@', n) &&
+		    !memchr(s, '/', n) && count_digits(s, n) == 0) {
+			char *name = xstrndup(s, n);
+
+			if (count_words(name) <= 6)
+				set_once(&p->name, name);
+			else
+				free(name);
+		}
+	}
+}
+
+static void person_set(struct person_tmp *p, const struct pair *pr)
+{
+	const char *v = pr->value;
+
+	switch (pr->li.kind) {
+	case K_EMAIL: {
+		size_t alen = 0;
+		const char *a = addr_find(v, strlen(v), &alen);
+
+		if (a)
+			set_once(&p->email, str_lower(xstrndup(a, alen)));
+		break;
+	}
+	case K_PHONE:
+		set_once(&p->phone, find_phone(v, strlen(v)));
+		break;
+	case K_NAME:
+		parse_person(p, v); /* "Tom Baker (tom@x.test)" names an address too */
+		break;
+	case K_FIRST:
+		set_once(&p->first, xstrdup(v));
+		break;
+	case K_LAST:
+		set_once(&p->last, xstrdup(v));
+		break;
+	case K_COMPANY:
+		set_once(&p->company, xstrdup(v));
+		break;
+	case K_NEED:
+		set_once(&p->need, xstrdup(v));
+		break;
+	case K_ANY:
+		/* "Who are you referring?", "Referred by", "From": a person,
+		 * whatever the value holds; an unknown label says nothing */
+		if (pr->li.role == R_REFERRED || pr->li.role == R_REFERRER ||
+		    pr->li.role == R_SUBMITTER)
+			parse_person(p, v);
+		break;
+	default:
+		return;
+	}
+	if (p->label == NULL)
+		p->label = pr->label;
+}
+
+static int person_any(const struct person_tmp *p)
+{
+	return p->name || p->first || p->last || p->email || p->phone;
+}
+
+static void person_tmp_free(struct person_tmp *p)
+{
+	free(p->name);
+	free(p->first);
+	free(p->last);
+	free(p->email);
+	free(p->phone);
+	free(p->company);
+	free(p->need);
+	memset(p, 0, sizeof(*p));
+}
+
+static void person_out(struct person_tmp *p, struct form_person *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p->name == NULL && (p->first || p->last))
+		p->name = xasprintf("%s%s%s", p->first ? p->first : "",
+		                    p->first && p->last ? " " : "", p->last ? p->last : "");
+	out->name = p->name;
+	out->email = p->email;
+	out->phone = p->phone;
+	out->company = p->company;
+	out->need = p->need;
+	out->label = xstrdup(p->label);
+	free(p->first);
+	free(p->last);
+	memset(p, 0, sizeof(*p));
+}
+
+/* The referrer an answer to "how did you hear about us" names:
+ * "Referred by Sarah Lee", "Friend - Sarah Lee (sarah@x.test)", "Sarah
+ * Lee".  Sets *said_referral when it speaks of a referral at all. */
+static void parse_heard(struct person_tmp *ref, const char *v, int *said_referral)
+{
+	char l[VALUE_MAX + 8];
+	const char *rest = v;
+	size_t n = strlen(v);
+
+	norm_label(v, n, l, sizeof(l));
+	for (size_t i = 0; heard_referral_prefixes[i]; i++) {
+		size_t pl = strlen(heard_referral_prefixes[i]);
+
+		if (strncmp(l, heard_referral_prefixes[i], pl) == 0 &&
+		    !is_letter((unsigned char)l[pl])) {
+			/* skip as many characters of the original */
+			size_t words = count_words(heard_referral_prefixes[i]);
+
+			while (words > 0 && *rest) {
+				while (*rest && is_space((unsigned char)*rest))
+					rest++;
+				while (*rest && !is_space((unsigned char)*rest) && *rest != ':' &&
+				       *rest != '-')
+					rest++;
+				words--;
+			}
+			*said_referral = 1;
+			break;
+		}
+	}
+	while (*rest && (is_space((unsigned char)*rest) || strchr(":-–,", *rest)))
+		rest++;
+	if (*rest == '\0')
+		return;
+	norm_label(rest, strlen(rest), l, sizeof(l));
+	if (!*said_referral && !strchr(rest, '@')) {
+		/* a bare answer names a person only when it looks like a name
+		 * (two or three capitalised words) and is no advert or site */
+		size_t w = count_words(rest);
+
+		if (w < 2 || w > 3 || (cats_of(l) & CAT(C_MEDIA)) ||
+		    !(*rest >= 'A' && *rest <= 'Z'))
+			return;
+	}
+	if ((cats_of(l) & CAT(C_MEDIA)) && !strchr(rest, '@'))
+		return;
+	parse_person(ref, rest);
+}
+
+/* ---- the decision ---- */
+
+/* Do two labels ask for the same detail of a person (a name, an address,
+ * a phone)?  A label of no kind asks for none. */
+static int same_name_kind(enum kind a, enum kind b)
+{
+	int an = a == K_NAME || a == K_FIRST || a == K_LAST;
+	int bn = b == K_NAME || b == K_FIRST || b == K_LAST;
+
+	if (an && bn)
+		return 1;
+	return a == b && (a == K_EMAIL || a == K_PHONE);
+}
+
+/* client / customer / contact: the referred person only when another label
+ * of the same kind is the submitter's or the referrer's ("Your name" and
+ * "Client name"); else just a label ("Contact number"). */
+static void settle_weak(struct reader *rd)
+{
+	for (size_t i = 0; i < rd->npairs; i++) {
+		struct pair *p = &rd->pairs[i];
+		int other = 0;
+
+		if (p->li.role != R_WEAK)
+			continue;
+		for (size_t j = 0; j < rd->npairs && !other; j++) {
+			const struct pair *q = &rd->pairs[j];
+
+			other = j != i && (q->li.role == R_SUBMITTER || q->li.role == R_REFERRER) &&
+			        same_name_kind(q->li.kind, p->li.kind);
+		}
+		p->li.role = other ? R_REFERRED : R_NONE;
+	}
+}
+
+static const char *layout_name(const struct reader *rd)
+{
+	static const char *const names[] = {"label above value", "label: value lines", "table rows",
+	                                    "question? answer"};
+	size_t best = 0;
+
+	for (size_t i = 1; i < ARRAY_SIZE(names); i++)
+		if (rd->by_layout[i] > rd->by_layout[best])
+			best = i;
+	return names[best];
+}
+
+static void decide(struct reader *rd, struct form *f)
+{
+	struct person_tmp sub = {0}, ref = {0}, leads[FORM_MAX_LEADS];
+	size_t nleads = 0;
+
+	memset(leads, 0, sizeof(leads));
+	settle_weak(rd);
+	for (size_t i = 0; i < rd->npairs; i++) {
+		const struct pair *p = &rd->pairs[i];
+		int idx = p->li.index < FORM_MAX_LEADS ? p->li.index : FORM_MAX_LEADS - 1;
+
+		switch (p->li.kind) {
+		case K_BUDGET:
+			set_once(&f->budget, xstrdup(p->value));
+			continue;
+		case K_TIMELINE:
+			set_once(&f->timeline, xstrdup(p->value));
+			continue;
+		case K_SKIP:
+			continue;
+		case K_NEED:
+			if (p->li.role != R_REFERRED) {
+				/* "Project type" and "Tell us about your project"
+				 * both say what is needed */
+				char *need = f->need ? xasprintf("%s; %s", f->need, p->value)
+				                     : xstrdup(p->value);
+
+				free(f->need);
+				f->need = need;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		switch (p->li.role) {
+		case R_REFERRED:
+			person_set(&leads[idx], p);
+			break;
+		case R_REFERRER:
+			if (is_you(p->value))
+				f->referrer_is_you = 1;
+			else
+				person_set(&ref, p);
+			break;
+		case R_HEARD:
+			set_once(&f->heard, xstrdup(p->value));
+			parse_heard(&ref, p->value, &f->heard_referral);
+			if (ref.label == NULL && person_any(&ref))
+				ref.label = p->label;
+			break;
+		default:
+			person_set(&sub, p);
+			break;
+		}
+	}
+	f->nfields = rd->npairs;
+	f->layout = layout_name(rd);
+	for (size_t i = 0; i < FORM_MAX_LEADS; i++)
+		if (person_any(&leads[i]))
+			person_out(&leads[i], &f->leads[nleads++]);
+		else
+			person_tmp_free(&leads[i]);
+	f->nleads = nleads;
+	if (nleads > 0) {
+		/* refer-a-friend: the submitter is the referrer */
+		set_once(&ref.name, sub.name), sub.name = NULL;
+		set_once(&ref.first, sub.first), sub.first = NULL;
+		set_once(&ref.last, sub.last), sub.last = NULL;
+		set_once(&ref.email, sub.email), sub.email = NULL;
+		set_once(&ref.phone, sub.phone), sub.phone = NULL;
+		set_once(&ref.company, sub.company), sub.company = NULL;
+		if (ref.label == NULL)
+			ref.label = sub.label;
+		f->kind = FORM_REFER;
+	} else if (person_any(&sub) &&
+	           (person_any(&ref) || f->referrer_is_you || f->heard_referral)) {
+		/* a contact form naming who sent them: the submitter is the lead */
+		person_out(&sub, &f->leads[f->nleads++]);
+		f->kind = FORM_CONTACT;
+	}
+	person_out(&ref, &f->referrer);
+	person_out(&sub, &f->submitter);
+	if (f->nleads > 0 && f->leads[0].need == NULL && f->kind == FORM_CONTACT && f->need)
+		f->leads[0].need = xstrdup(f->need);
+}
+
+enum form_kind form_read(const char *text, struct form *f)
+{
+	const char *lines[FORM_MAX_LINES];
+	size_t lens[FORM_MAX_LINES], n = 0;
+	size_t total = text ? strlen(text) : 0;
+	struct reader *rd;
+
+	memset(f, 0, sizeof(*f));
+	if (total > FORM_MAX_TEXT)
+		total = FORM_MAX_TEXT;
+	for (size_t pos = 0; pos < total && n < FORM_MAX_LINES;) {
+		const char *nl = memchr(text + pos, '\n', total - pos);
+		size_t len = nl ? (size_t)(nl - text - pos) : total - pos;
+
+		if (len <= LINE_MAX_LEN) {
+			lines[n] = text + pos;
+			lens[n++] = len;
+		} else {
+			lines[n] = "";
+			lens[n++] = 0;
+		}
+		pos += len + 1;
+	}
+	rd = xcalloc(1, sizeof(*rd));
+	read_pairs(rd, lines, lens, n);
+	if (rd->npairs >= 2)
+		decide(rd, f);
+	for (size_t i = 0; i < rd->npairs; i++) {
+		free(rd->pairs[i].label);
+		free(rd->pairs[i].value);
+	}
+	free(rd);
+	return f->kind;
+}
+
+void form_person_clear(struct form_person *p)
+{
+	if (p == NULL)
+		return;
+	free(p->name);
+	free(p->email);
+	free(p->phone);
+	free(p->company);
+	free(p->need);
+	free(p->label);
+	memset(p, 0, sizeof(*p));
+}
+
+void form_clear(struct form *f)
+{
+	form_person_clear(&f->submitter);
+	form_person_clear(&f->referrer);
+	for (size_t i = 0; i < f->nleads; i++)
+		form_person_clear(&f->leads[i]);
+	free(f->need);
+	free(f->budget);
+	free(f->timeline);
+	free(f->heard);
+	memset(f, 0, sizeof(*f));
+}
+
+/* ---- contact blocks in a person's mail ---- */
+
+static int str_blank_n(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_space((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* A line that is a person's name: one to five words starting with a
+ * letter, no digits or '@', not a greeting or sign-off, optionally after a
+ * "Name:" label.  Returns the name or NULL. */
+static char *name_line(const struct cline *c)
+{
+	const char *s = c->t, *lab, *val;
+	size_t n = c->len, ll, vl;
+	char l[LABEL_MAX + 8];
+
+	if (split_pair(c, &lab, &ll, &val, &vl) == S_COLON) {
+		struct label_info li;
+
+		classify(lab, ll, &li);
+		if (li.kind != K_NAME || vl == 0)
+			return NULL;
+		s = val, n = vl;
+	} else if (c->strong) {
+		return NULL;
+	}
+	{
+		/* "Kenji Tanaka | Fabrikam Homes": the name is the first part */
+		const char *bar = memchr(s, '|', n);
+
+		if (bar)
+			n = (size_t)(bar - s);
+	}
+	trim_span(&s, &n, ",;");
+	if (n < 2 || n > 60 || count_digits(s, n) > 0 || memchr(s, '@', n) || memchr(s, ':', n) ||
+	    !is_letter((unsigned char)*s))
+		return NULL;
+	norm_label(s, n, l, sizeof(l));
+	if (count_words(l) > 5 || (cats_of(l) & CAT(C_NOTNAME)))
+		return NULL;
+	return xstrndup(s, n);
+}
+
+/* A line that is a phone number, maybe after a label ("Tel:", "M:"). */
+static char *phone_line(const struct cline *c)
+{
+	const char *lab, *val;
+	size_t ll, vl;
+	const char *s = c->t;
+	size_t n = c->len;
+
+	if (split_pair(c, &lab, &ll, &val, &vl) == S_COLON) {
+		if (ll > 20)
+			return NULL;
+		s = val, n = vl;
+	} else {
+		/* "Tel. 0171 1234567", "Mobile 06 12 34 56 78" */
+		size_t k = 0;
+
+		while (k < n && k < 20 && (is_letter((unsigned char)s[k]) || s[k] == '.'))
+			k++;
+		if (k > 0 && k < n && s[k] == ' ')
+			s += k, n -= k;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (is_letter((unsigned char)s[i]) &&
+		    !(i + 1 < n && s[i] == 'x' && s[i + 1] >= '0'))
+			return NULL; /* "555 0100 x12" keeps its extension */
+	return find_phone(s, n);
+}
+
+/* "Here's Bob Smith's email", "Bob's contact details": the person whose
+ * address follows, the capitalised words before the "'s" (one to three).
+ * Sets *name and returns 1, or returns 0. */
+static int possessor(const char *s, size_t n, char **name)
+{
+	static const char *const what[] = {"email",   "e-mail",          "email address", "address",
+	                                   "contact", "contact details", "details",       "info"};
+	const char *end = NULL, *p, *w;
+
+	for (size_t i = 0; i < ARRAY_SIZE(what) && !end; i++) {
+		size_t wl = strlen(what[i]);
+
+		for (p = s; p + 2 + wl <= s + n; p++)
+			if ((p[0] == '\'' && p[1] == 's' && p[2] == ' ' && p + 3 + wl == s + n &&
+			     strncasecmp(p + 3, what[i], wl) == 0) ||
+			    ((unsigned char)p[0] == 0xE2 && p + 5 + wl == s + n &&
+			     (unsigned char)p[1] == 0x80 && (unsigned char)p[2] == 0x99 &&
+			     p[3] == 's' && p[4] == ' ' && strncasecmp(p + 5, what[i], wl) == 0)) {
+				end = p;
+				break;
+			}
+	}
+	if (end == NULL)
+		return 0;
+	w = end;
+	for (int words = 0; words < 3 && w > s; words++) {
+		const char *q = w;
+
+		while (q > s && q[-1] == ' ')
+			q--;
+		p = q;
+		while (p > s && p[-1] != ' ')
+			p--;
+		if (p == q || !(*p >= 'A' && *p <= 'Z'))
+			break;
+		w = p;
+	}
+	if (w == end)
+		return 0;
+	*name = xstrndup(w, (size_t)(end - w));
+	return 1;
+}
+
+/* Is the line with an address at a..a+alen just the address, or a name or
+ * a label with it ("Jane Doe <jane@x.test>", "Email: jane@x.test")?  Sets
+ * *name to the name written beside it. */
+static int address_line(const struct cline *c, const char *a, size_t alen, char **name)
+{
+	const char *before = c->t, *after = a + alen;
+	size_t bn = (size_t)(a - c->t), an = c->len - (size_t)(after - c->t);
+	char l[LABEL_MAX + 8];
+
+	*name = NULL;
+	trim_span(&after, &an, ">)].,;");
+	if (an > 0) {
+		/* "jane@x.test | +44 20 7946 0123": a phone may follow */
+		char *phone;
+
+		trim_span(&after, &an, "|/-,; ");
+		phone = an > 0 ? find_phone(after, an) : NULL;
+		if (phone == NULL || count_digits(after, an) * 2 < an) {
+			free(phone);
+			return 0;
+		}
+		free(phone);
+	}
+	trim_span(&before, &bn, "<([,;:-|");
+	if (bn >= 7 && strncmp(before + bn - 7, "mailto", 6) == 0)
+		bn -= 7;
+	trim_span(&before, &bn, "<([,;:-| ");
+	if (bn == 0)
+		return 1;
+	{
+		/* "Kenji Tanaka | Fabrikam Homes | kenji@x.test": the name is
+		 * the first part */
+		const char *bar = memchr(before, '|', bn);
+
+		if (bar) {
+			bn = (size_t)(bar - before);
+			trim_span(&before, &bn, NULL);
+		}
+	}
+	if (bn > LABEL_MAX)
+		return 0;
+	if (possessor(before, bn, name))
+		return 1; /* "Bob Smith's email: bob@x.test" */
+	norm_label(before, bn, l, sizeof(l));
+	if ((cats_of(l) & CAT(C_EMAIL)) && count_words(l) <= 3)
+		return 1;
+	if (count_words(l) <= 5 && count_digits(before, bn) == 0 &&
+	    is_letter((unsigned char)*before) && !(cats_of(l) & CAT(C_NOTNAME))) {
+		*name = xstrndup(before, bn);
+		return 1;
+	}
+	return 0;
+}
+
+size_t form_contact_blocks(const char *text, const char *skip, struct form_person *p, size_t max)
+{
+	const char *lines[FORM_MAX_LINES];
+	size_t lens[FORM_MAX_LINES], n = 0, found = 0;
+	size_t total = text ? strlen(text) : 0;
+
+	if (total > FORM_MAX_TEXT)
+		total = FORM_MAX_TEXT;
+	for (size_t pos = 0; pos < total && n < FORM_MAX_LINES;) {
+		const char *nl = memchr(text + pos, '\n', total - pos);
+		size_t len = nl ? (size_t)(nl - text - pos) : total - pos;
+
+		lines[n] = text + pos;
+		lens[n++] = len <= LINE_MAX_LEN ? len : 0;
+		pos += len + 1;
+	}
+	for (size_t i = 0; i < n && found < max; i++) {
+		struct cline c;
+		const char *a;
+		size_t alen = 0, b0, b1;
+		char *name = NULL;
+		struct form_person *q;
+
+		if (lens[i] == 0 || !memchr(lines[i], '@', lens[i]) ||
+		    !clean_line(lines[i], lens[i], &c))
+			continue;
+		a = addr_find(c.t, c.len, &alen);
+		if (a == NULL || !address_line(&c, a, alen, &name))
+			continue;
+		if (skip && strlen(skip) == alen && strncasecmp(skip, a, alen) == 0) {
+			free(name);
+			continue;
+		}
+		q = &p[found++];
+		memset(q, 0, sizeof(*q));
+		q->email = str_lower(xstrndup(a, alen));
+		q->name = name;
+		q->phone = find_phone(a + alen, c.len - (size_t)(a + alen - c.t));
+		/* the block: the non-blank lines around the address */
+		for (b0 = i; b0 > 0 && i - b0 < 4 && lens[b0 - 1] > 0 &&
+		             !str_blank_n(lines[b0 - 1], lens[b0 - 1]);
+		     b0--)
+			;
+		for (b1 = i; b1 + 1 < n && b1 - i < 4 && lens[b1 + 1] > 0 &&
+		             !str_blank_n(lines[b1 + 1], lens[b1 + 1]);
+		     b1++)
+			;
+		for (size_t k = b0; k <= b1; k++) {
+			struct cline d;
+
+			if (k == i || !clean_line(lines[k], lens[k], &d))
+				continue;
+			if (q->name == NULL && k < i)
+				q->name = name_line(&d);
+			if (q->phone == NULL)
+				q->phone = phone_line(&d);
+		}
+		q->label = xstrdup("contact block");
+	}
+	return found;
+}

@@ -1,0 +1,325 @@
+/*
+ * intake_leads.c - the leads a text names, and each lead's own details.
+ *
+ * When the headers name no lead, a referrer who wrote only to the referral
+ * address names the lead in the text: after a cue ("you can reach him at
+ * noah@x.test", a rule's lead_email), in a contact block (the friend's
+ * name, address and phone on lines of their own, or as "Name:" / "Email:"
+ * lines), or as an address with no cue at all.  The first two are good
+ * evidence; a lone address is weaker (intake_score.c weighs them).
+ *
+ * With two or more leads, "Bob needs a kitchen, his number is ...; Alice
+ * wants a bathroom" gives each lead their own phone and need: the text is
+ * cut into sentences, each sentence goes to the lead it names (or, naming
+ * none, to the lead named last), and the extracting rules run over each
+ * lead's sentences alone (filter_run_context).  Sentences about all of
+ * them ("they both want to start in May", or text before any lead is
+ * named) are shared: their need goes to every lead that has none.
+ */
+#include "intake_p.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "message.h"
+
+#define CONTEXT_SCAN_MAX (16 * 1024) /* bytes of text split into sentences */
+#define MAX_BLOCKS       3
+
+/* An address that no person reads: never a lead. */
+static int machine_address(const char *email)
+{
+	static const char *const locals[] = {"noreply",      "no-reply",     "no_reply",
+	                                     "donotreply",   "do-not-reply", "mailer-daemon",
+	                                     "postmaster",   "bounce",       "bounces",
+	                                     "notification", "notifications"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(locals); i++) {
+		size_t n = strlen(locals[i]);
+
+		if (str_istarts(email, locals[i]) && (email[n] == '@' || email[n] == '+'))
+			return 1;
+	}
+	return 0;
+}
+
+static int usable(const struct config *cfg, const char *email, const char *referrer)
+{
+	return !intake_excluded(cfg, email, referrer) && !machine_address(email);
+}
+
+enum lead_source intake_leads_from_text(const struct config *cfg, const struct message *m,
+                                        struct intake_decision *d, size_t *cap)
+{
+	const char *text = m->context ? m->context : "";
+	const char *cue = intake_field(d, FF_LEAD_EMAIL);
+	struct form_person p[MAX_BLOCKS];
+	size_t n, len = strlen(text), alen = 0;
+	enum lead_source src = LEADS_NONE;
+	const char *a;
+
+	n = form_contact_blocks(text, d->referrer_email, p, MAX_BLOCKS);
+	if (cue && usable(cfg, cue, d->referrer_email)) {
+		/* the cue's address; a contact block of the same address gives
+		 * the name and phone beside it ("Bob Okoye's email: ...") */
+		const char *name = intake_field(d, FF_LEAD_NAME), *phone = NULL;
+		struct intake_lead *l;
+
+		for (size_t i = 0; i < n; i++)
+			if (str_ieq(p[i].email, cue)) {
+				name = p[i].name ? p[i].name : name;
+				phone = p[i].phone;
+			}
+		l = intake_add_lead(d, cap, name, cue);
+		if (l && phone)
+			l->phone = xstrdup(phone);
+		for (size_t i = 0; i < n; i++)
+			form_person_clear(&p[i]);
+		return LEADS_TEXT_CUE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (usable(cfg, p[i].email, d->referrer_email)) {
+			struct intake_lead *l = intake_add_lead(
+			        d, cap, p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME),
+			        p[i].email);
+
+			if (l && p[i].phone)
+				l->phone = xstrdup(p[i].phone);
+			src = LEADS_BLOCK;
+		}
+		form_person_clear(&p[i]);
+	}
+	if (src != LEADS_NONE)
+		return src;
+	/* the first address of someone else in the text */
+	for (size_t off = 0; off < len && (a = addr_find(text + off, len - off, &alen)) != NULL;
+	     off = (size_t)(a - text) + alen) {
+		char *email = str_lower(xstrndup(a, alen));
+
+		if (usable(cfg, email, d->referrer_email)) {
+			intake_add_lead(d, cap, intake_field(d, FF_LEAD_NAME), email);
+			free(email);
+			return LEADS_TEXT;
+		}
+		free(email);
+	}
+	return LEADS_NONE;
+}
+
+/* ---- the details of each lead ---- */
+
+static int word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+/* Where w (n bytes, ASCII case ignored) first occurs as a whole word in
+ * s[0..len), or -1. */
+static long find_word(const char *s, size_t len, const char *w, size_t n)
+{
+	if (n < 2)
+		return -1;
+	for (size_t i = 0; i + n <= len; i++)
+		if (strncasecmp(s + i, w, n) == 0 &&
+		    (i == 0 || !word_char((unsigned char)s[i - 1])) &&
+		    (i + n == len || !word_char((unsigned char)s[i + n])))
+			return (long)i;
+	return -1;
+}
+
+/* The words a lead is called by in a text: the name's first and last word,
+ * the address's local part ("bob" of bob.smith@). */
+struct callname {
+	const char *w[3];
+	size_t n[3];
+};
+
+static void callnames(const struct intake_lead *l, struct callname *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (l->name) {
+		const char *s = l->name, *last;
+		size_t n = strcspn(s, " ,");
+
+		c->w[0] = s, c->n[0] = n;
+		last = strrchr(s, ' ');
+		if (last && last[1])
+			c->w[1] = last + 1, c->n[1] = strlen(last + 1);
+	}
+	if (l->email)
+		c->w[2] = l->email, c->n[2] = strcspn(l->email, "._-+@");
+}
+
+/* Where lead l is first named in s[0..len), or -1. */
+static long mention(const struct callname *c, const char *s, size_t len)
+{
+	long best = -1;
+
+	for (size_t k = 0; k < 3; k++) {
+		long at = c->w[k] ? find_word(s, len, c->w[k], c->n[k]) : -1;
+
+		if (at >= 0 && (best < 0 || at < best))
+			best = at;
+	}
+	return best;
+}
+
+static int says_both(const char *s, size_t len)
+{
+	static const char *const words[] = {
+	        "both",        "beide",   "beiden",        "ambos",           "ambas",
+	        "los dos",     "las dos", "tous les deux", "toutes les deux", "entrambi",
+	        "tutti e due", "allebei", "each of them",  "all of them"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (find_word(s, len, words[i], strlen(words[i])) >= 0)
+			return 1;
+	return 0;
+}
+
+/* The end of the sentence starting at s: after ". ", "! ", "? ", ";", or
+ * at a line end. */
+static size_t sentence_len(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' || s[i] == ';')
+			return i + 1;
+		if ((s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+		    (i + 1 == len || s[i + 1] == ' ' || s[i + 1] == '\n'))
+			return i + 1;
+	}
+	return len;
+}
+
+static void add_part(struct buf *b, const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\n'))
+		s++, n--;
+	if (n == 0)
+		return;
+	if (b->len)
+		buf_addc(b, ' ');
+	buf_add(b, s, n);
+}
+
+/* Sorts the sentences of text into each lead's text and the shared text. */
+static void split_by_lead(const struct intake_decision *d, const char *text, struct buf *own,
+                          struct buf *shared)
+{
+	struct callname *cn = xcalloc(d->nleads, sizeof(*cn));
+	size_t len = strlen(text), cur = SIZE_MAX;
+
+	if (len > CONTEXT_SCAN_MAX)
+		len = CONTEXT_SCAN_MAX;
+	for (size_t i = 0; i < d->nleads; i++)
+		callnames(&d->leads[i], &cn[i]);
+	for (size_t pos = 0; pos < len;) {
+		const char *s = text + pos;
+		size_t n = sentence_len(s, len - pos), named = 0, first = SIZE_MAX;
+		long at[16];
+
+		for (size_t i = 0; i < d->nleads && i < ARRAY_SIZE(at); i++) {
+			at[i] = mention(&cn[i], s, n);
+			if (at[i] >= 0) {
+				named++;
+				if (first == SIZE_MAX || at[i] < at[first])
+					first = i;
+			}
+		}
+		if (named >= 2 && !says_both(s, n)) {
+			/* "Bob's number is P and Alice's is Q": each from where
+			 * it is named to where the next one is */
+			for (size_t i = 0; i < d->nleads && i < ARRAY_SIZE(at); i++) {
+				size_t from, to = n;
+
+				if (at[i] < 0)
+					continue;
+				from = (size_t)at[i];
+				for (size_t j = 0; j < d->nleads && j < ARRAY_SIZE(at); j++)
+					if (at[j] > at[i] && (size_t)at[j] < to)
+						to = (size_t)at[j];
+				add_part(&own[i], s + from, to - from);
+				cur = i;
+			}
+		} else if (named == 1 && !says_both(s, n)) {
+			add_part(&own[first], s, n);
+			cur = first;
+		} else if (named == 0 && cur != SIZE_MAX && !says_both(s, n)) {
+			add_part(&own[cur], s, n); /* "his number is ...": the last one named */
+		} else {
+			add_part(shared, s, n);
+		}
+		pos += n;
+	}
+	free(cn);
+}
+
+static char *take(struct filter_result *fr, enum filter_field_id f)
+{
+	char *v = fr->fields[f];
+
+	fr->fields[f] = NULL;
+	return v;
+}
+
+static void details_of_each(const struct intake *in, const struct message *m,
+                            struct intake_decision *d)
+{
+	struct buf *own = xcalloc(d->nleads, sizeof(*own)), shared = {0};
+	char *shared_need = NULL;
+
+	split_by_lead(d, m->context ? m->context : "", own, &shared);
+	if (shared.len) {
+		struct filter_result fr = {0};
+
+		filter_run_context(in->filters, shared.s, &fr);
+		shared_need = take(&fr, FF_NEED);
+		filter_result_clear(&fr);
+	}
+	for (size_t i = 0; i < d->nleads; i++) {
+		struct intake_lead *l = &d->leads[i];
+		struct filter_result fr = {0};
+
+		if (own[i].len == 0) {
+			if (!l->need && shared_need)
+				l->need = xstrdup(shared_need);
+			continue;
+		}
+		filter_run_context(in->filters, own[i].s, &fr);
+		if (!l->phone)
+			l->phone = take(&fr, FF_LEAD_PHONE);
+		if (!l->company)
+			l->company = take(&fr, FF_LEAD_COMPANY);
+		if (!l->need)
+			l->need = take(&fr, FF_NEED);
+		if (!l->need && shared_need)
+			l->need = xstrdup(shared_need);
+		filter_result_clear(&fr);
+		buf_free(&own[i]);
+	}
+	/* the decision's need is what they share, never one lead's */
+	free(d->need);
+	d->need = shared_need;
+	buf_free(&shared);
+	free(own);
+}
+
+void intake_lead_details(const struct intake *in, const struct message *m,
+                         struct intake_decision *d)
+{
+	if (d->nleads == 1) {
+		struct intake_lead *l = &d->leads[0];
+
+		if (!l->phone)
+			l->phone = xstrdup(intake_field(d, FF_LEAD_PHONE));
+		if (!l->company)
+			l->company = xstrdup(intake_field(d, FF_LEAD_COMPANY));
+		if (!l->name)
+			l->name = xstrdup(intake_field(d, FF_LEAD_NAME));
+		return;
+	}
+	if (d->nleads > 1 && in->filters)
+		details_of_each(in, m, d);
+}

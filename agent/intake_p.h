@@ -1,0 +1,70 @@
+/*
+ * intake_p.h - what the files of the intake module share (not a contract
+ * for other modules; include/intake.h is that):
+ *
+ *   intake.c        the order of the rules, the decision, the records
+ *   intake_score.c  the evidence for an introduction and its confidence
+ *   intake_leads.c  the leads a text names (forms, contact blocks,
+ *                   addresses) and each lead's own details
+ */
+#ifndef REFAGENT_INTAKE_P_H
+#define REFAGENT_INTAKE_P_H
+
+#include "config.h"
+#include "form.h"
+#include "intake.h"
+#include "util.h"
+
+/* Where the leads of a person's mail were found. */
+enum lead_source {
+	LEADS_NONE = 0,
+	LEADS_HEADERS,  /* To and Cc */
+	LEADS_FORWARD,  /* a forwarded message's writer (or recipient) */
+	LEADS_TEXT_CUE, /* an address after a cue ("reach him at"), by a rule */
+	LEADS_BLOCK,    /* a contact block: name, address, phone on lines */
+	LEADS_TEXT,     /* an address in the text, no cue */
+	LEADS_WRITER,   /* the writer, who names who referred them */
+};
+
+/* ---- intake.c ---- */
+
+/* A rule's field, NULL when blank. */
+const char *intake_field(const struct intake_decision *d, enum filter_field_id id);
+/* The agent, the business, a rep or the referrer: never a lead. */
+int intake_excluded(const struct config *cfg, const char *email, const char *referrer);
+/* Adds a lead (email lower-cased; an address already there is not added
+ * twice).  Returns the lead, or NULL when it was there. */
+struct intake_lead *intake_add_lead(struct intake_decision *d, size_t *cap, const char *name,
+                                    const char *email);
+
+/* ---- intake_score.c ---- */
+
+/* Adds a piece of evidence (weight and a reason) to d->confidence. */
+void intake_evidence(struct intake_decision *d, int weight, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The evidence the rules gave (their `score`, and a classifying intro
+ * rule), then what the headers and the text of a person's mail say about
+ * an introduction to the leads found in src. */
+void intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
+                        enum lead_source src);
+/* The evidence of a web form f (its leads and referrer already in d). */
+void intake_score_form(struct intake_decision *d, const struct form *f);
+/* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
+ * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
+ * message ("introduction", "forward", "web form"). */
+void intake_settle(struct intake_decision *d, const char *what);
+
+/* ---- intake_leads.c ---- */
+
+/* The leads the text of a person's mail names when its headers name none:
+ * an address after a cue (a rule's lead_email), a contact block, labelled
+ * "Name: / Email:" lines, or a lone address.  Returns where they were
+ * found (LEADS_NONE: nowhere). */
+enum lead_source intake_leads_from_text(const struct config *cfg, const struct message *m,
+                                        struct intake_decision *d, size_t *cap);
+/* Each lead's phone, company and need: with one lead, what the rules found
+ * in the whole text; with several, what they find in the sentences about
+ * each (shared sentences, "they both...", give to all). */
+void intake_lead_details(const struct intake *in, const struct message *m,
+                         struct intake_decision *d);
+
+#endif

@@ -1,0 +1,445 @@
+/*
+ * intake_score.c - the evidence that a mail introduces its leads, and the
+ * confidence it adds up to (README "Intake rules").
+ *
+ * A stock phrase ("I'd like to introduce you to") is good evidence but far
+ * from the only one: people write "bob - these are the guys who did our
+ * deck" with the business in Cc and nothing more.  The structure of such a
+ * mail says as much as a phrase: the agent copied rather than addressed,
+ * one or two outside people in To, a greeting naming one of them, the
+ * business named in the text.  Counter-signs weigh against: a reply in a
+ * thread the agent never saw, a group mail, the business writing itself,
+ * a calendar invitation, a mail that never reached the agent's address.
+ * The rules add their own evidence with `score` (phrases in each language,
+ * vouching, patches, sales pitches).
+ *
+ * Every piece is a weight and a reason; the reasons are stored with the
+ * referral and shown by `filters test` and `show`, so a hold or a miss can
+ * be explained and a rule tuned.  The weights are small integers on
+ * purpose: a reader can add them up.
+ */
+#include "intake_p.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "message.h"
+
+#define EVIDENCE_MAX 32   /* pieces kept per message */
+#define SCAN_MAX     8192 /* bytes of the text searched for names */
+
+void intake_evidence(struct intake_decision *d, int weight, const char *fmt, ...)
+{
+	char line[300];
+	va_list ap;
+
+	if (d->nevidence >= EVIDENCE_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	d->evidence = xrealloc(d->evidence, (d->nevidence + 1) * sizeof(*d->evidence));
+	d->evidence[d->nevidence].weight = weight;
+	d->evidence[d->nevidence].why = xstrdup(line);
+	d->nevidence++;
+	d->confidence += weight;
+}
+
+char *intake_evidence_text(const struct intake_decision *d)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < d->nevidence; i++) {
+		if (b.len)
+			buf_adds(&b, "; ");
+		buf_printf(&b, "%+d %s", d->evidence[i].weight, d->evidence[i].why);
+	}
+	return b.len ? buf_steal(&b) : NULL;
+}
+
+/* ---- reading names in a text ---- */
+
+static int lc(int c)
+{
+	return c >= 'A' && c <= 'Z' ? c + 32 : c;
+}
+
+static int word_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c >= 0x80;
+}
+
+/* Is w (n bytes) a whole word of s[0..len), ASCII case ignored? */
+static int has_word(const char *s, size_t len, const char *w, size_t n)
+{
+	if (n == 0 || n > len)
+		return 0;
+	for (size_t i = 0; i + n <= len; i++) {
+		size_t k = 0;
+
+		if (lc((unsigned char)s[i]) != lc((unsigned char)w[0]))
+			continue;
+		while (k < n && lc((unsigned char)s[i + k]) == lc((unsigned char)w[k]))
+			k++;
+		if (k == n && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
+		    (i + n == len || !word_char((unsigned char)s[i + n])))
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the greeting line s[0..len) name lead l: a word of the name of
+ * three letters or more ("Hi Bob", "Dear Ms Okafor"), or the address's
+ * local part up to a '.', '_' or '-' ("bob.smith@" -> bob)?  Sets *w and
+ * *n to the word. */
+static int greets(const char *s, size_t len, const struct intake_lead *l, const char **w, size_t *n)
+{
+	for (const char *p = l->name; p && *p;) {
+		size_t k;
+
+		while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
+			p++;
+		k = strcspn(p, " ,\"'()");
+		if (k >= 3 && has_word(s, len, p, k)) {
+			*w = p, *n = k;
+			return 1;
+		}
+		p += k;
+	}
+	if (l->email) {
+		size_t k = strcspn(l->email, "._-+@");
+
+		if (k >= 3 && has_word(s, len, l->email, k)) {
+			*w = l->email, *n = k;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the pieces of evidence ---- */
+
+static int list_has_agent(const struct config *cfg, const struct addr_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].email && config_is_agent(cfg, l->v[i].email))
+			return 1;
+	return 0;
+}
+
+/* Outside recipients in To and Cc (not the agent, the business, a rep or
+ * the sender). */
+static size_t outside_recipients(const struct config *cfg, const struct message *m)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+	size_t n = 0;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++)
+			n += !intake_excluded(cfg, lists[l]->v[i].email, m->from.email);
+	return n;
+}
+
+/* Mail providers anyone can have an address at: the same one for the
+ * sender and a lead says nothing about who they work for. */
+static int public_domain(const char *domain)
+{
+	static const char *const providers[] = {
+	        "gmail.com",      "googlemail.com", "outlook.com",    "hotmail.com", "live.com",
+	        "msn.com",        "yahoo.com",      "icloud.com",     "me.com",      "mac.com",
+	        "aol.com",        "gmx.de",         "gmx.net",        "web.de",      "proton.me",
+	        "protonmail.com", "mail.com",       "yandex.ru",      "orange.fr",   "free.fr",
+	        "libero.it",      "t-online.de",    "btinternet.com", "comcast.net", "zoho.com"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(providers); i++)
+		if (str_ieq(domain, providers[i]))
+			return 1;
+	return 0;
+}
+
+/* Every lead at the sender's own company: colleagues on a thread of
+ * theirs ("Mark, can you send Brightpath the plans?") more often than an
+ * introduction. */
+static void score_colleagues(const struct message *m, struct intake_decision *d)
+{
+	const char *dom = addr_domain(m->from.email);
+
+	if (*dom == '\0' || public_domain(dom) || d->nleads == 0)
+		return;
+	for (size_t i = 0; i < d->nleads; i++)
+		if (!d->leads[i].email || !str_ieq(addr_domain(d->leads[i].email), dom))
+			return;
+	intake_evidence(d, -2, "the leads work with the sender (%s)", dom);
+}
+
+/* Where the agent is among the recipients: the structure of an intro is
+ * the agent copied (Cc, or Bcc: only in Delivered-To and the like) and the
+ * lead addressed. */
+static void score_recipients(const struct config *cfg, const struct message *m,
+                             struct intake_decision *d, enum lead_source src)
+{
+	int to = list_has_agent(cfg, &m->to), cc = list_has_agent(cfg, &m->cc);
+	int bcc = !to && !cc && list_has_agent(cfg, &m->delivered_to);
+	size_t outside = outside_recipients(cfg, m);
+
+	if (!to && !cc && !bcc) {
+		intake_evidence(d, -3,
+		                "the agent is in no recipient header: a thread that never "
+		                "involved the business");
+		return;
+	}
+	if (src != LEADS_HEADERS) {
+		if (outside == 0)
+			intake_evidence(d, +1, "sent to the referral address alone");
+		return;
+	}
+	if (cc && !to)
+		intake_evidence(d, +2, "the agent in Cc, the lead addressed");
+	else if (bcc)
+		intake_evidence(d, +2, "the agent in Bcc, the lead addressed");
+	else
+		intake_evidence(d, +1, "the agent addressed beside the lead");
+	if (d->nleads <= 2)
+		intake_evidence(d, +1, "%s outside %s addressed", d->nleads == 1 ? "one" : "two",
+		                d->nleads == 1 ? "person" : "people");
+	else
+		intake_evidence(d, -1, "%zu outside recipients: a group mail", d->nleads);
+	score_colleagues(m, d);
+}
+
+/* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the first line of the text
+ * names a lead. */
+static void score_greeting(const struct message *m, struct intake_decision *d)
+{
+	const char *s = m->context ? m->context : "";
+	size_t len;
+
+	while (*s == '\n' || *s == ' ')
+		s++;
+	len = strcspn(s, "\n");
+	if (len == 0 || len > 120)
+		return;
+	for (size_t i = 0; i < d->nleads; i++) {
+		const char *w = NULL;
+		size_t n = 0;
+
+		if (greets(s, len, &d->leads[i], &w, &n)) {
+			intake_evidence(d, +1, "the greeting names %.*s", (int)n, w);
+			return;
+		}
+	}
+}
+
+/* The business, its domain or a rep named in the subject or the text. */
+static void score_business(const struct config *cfg, const struct message *m,
+                           struct intake_decision *d)
+{
+	const char *texts[] = {m->subject, m->context};
+	const char *words[8];
+	size_t lens[8], nw = 0;
+
+	if (cfg->name && *cfg->name) {
+		size_t n = strcspn(cfg->name, " ,");
+
+		if (n >= 4)
+			words[nw] = cfg->name, lens[nw++] = n;
+	}
+	if (cfg->domains) {
+		size_t n = strcspn(cfg->domains, ".,");
+
+		if (n >= 4 && nw < ARRAY_SIZE(words))
+			words[nw] = cfg->domains, lens[nw++] = n;
+	}
+	for (size_t r = 0; r < cfg->nreps && nw < ARRAY_SIZE(words); r++) {
+		size_t n = cfg->reps[r].name ? strcspn(cfg->reps[r].name, " ") : 0;
+
+		if (n >= 3)
+			words[nw] = cfg->reps[r].name, lens[nw++] = n;
+	}
+	for (size_t t = 0; t < ARRAY_SIZE(texts); t++) {
+		size_t len = texts[t] ? strlen(texts[t]) : 0;
+
+		if (len > SCAN_MAX)
+			len = SCAN_MAX;
+		for (size_t i = 0; i < nw; i++)
+			if (has_word(texts[t], len, words[i], lens[i])) {
+				intake_evidence(d, +1, "names the business (%.*s)", (int)lens[i],
+				                words[i]);
+				return;
+			}
+	}
+}
+
+static int is_reply_subject(const char *s)
+{
+	static const char *const prefixes[] = {
+	        "re:", "aw:", "sv:", "antw:", "ref:", "réf:", "rif:", "vs:", "odp:", "r:", "res:"};
+
+	while (s && (*s == ' ' || *s == '\t'))
+		s++;
+	for (size_t i = 0; s && i < ARRAY_SIZE(prefixes); i++)
+		if (str_istarts(s, prefixes[i]))
+			return 1;
+	return 0;
+}
+
+static int is_calendar(const struct message *m)
+{
+	if (m->content_type && strcmp(m->content_type, "text/calendar") == 0)
+		return 1;
+	for (size_t i = 0; i < m->nattachments; i++) {
+		size_t n = strlen(m->attachments[i]);
+
+		if (n >= 4 && str_ieq(m->attachments[i] + n - 4, ".ics"))
+			return 1;
+	}
+	return 0;
+}
+
+/* The words a rule matched, for its reason: white space as single spaces,
+ * cut on a UTF-8 boundary to fit out; "" for fewer than four bytes (an
+ * anchor word alone says little). */
+static void quote_words(const char *m, char *out, size_t size)
+{
+	size_t o = 0;
+	int space = 0;
+
+	out[0] = '\0';
+	if (m == NULL || strlen(m) < 4)
+		return;
+	for (; *m && o + 4 < size; m++) {
+		if (*m == ' ' || *m == '\n' || *m == '\t' || *m == '\r') {
+			space = o > 0;
+			continue;
+		}
+		if (space)
+			out[o++] = ' ';
+		space = 0;
+		out[o++] = *m;
+	}
+	if (((unsigned char)*m & 0xC0) == 0x80) { /* stopped inside a character */
+		while (o > 0 && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o > 0)
+			o--; /* and its first byte */
+	}
+	out[o] = '\0';
+}
+
+/* What the rules said: every rule with `score` that fired, and a
+ * classifying intro rule of the admin's (worth a phrase). */
+static void score_rules(struct intake_decision *d)
+{
+	int class_scored = 0;
+
+	for (size_t i = 0; i < d->fr.nscores; i++) {
+		const struct filter_score *s = &d->fr.scores[i];
+		char said[64];
+
+		quote_words(s->matched, said, sizeof(said));
+		if (said[0])
+			intake_evidence(d, s->score, "%s: \"%s\" (rule %s)", s->why, said, s->rule);
+		else
+			intake_evidence(d, s->score, "%s (rule %s)", s->why, s->rule);
+		if (d->fr.class_rule && strcmp(s->rule, d->fr.class_rule) == 0)
+			class_scored = 1;
+	}
+	if (d->fr.class == CLASS_INTRO && !class_scored)
+		intake_evidence(d, +3, "%s (rule %s)", d->fr.why ? d->fr.why : "introduction",
+		                d->fr.class_rule);
+}
+
+void intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
+                        enum lead_source src)
+{
+	const struct config *cfg = in->cfg;
+	const char *from = m->from.email;
+
+	score_rules(d);
+	switch (src) {
+	case LEADS_FORWARD:
+		intake_evidence(d, +4, "forwards mail written by someone outside the business");
+		break;
+	case LEADS_TEXT_CUE:
+		intake_evidence(d, +4, "the lead's address after a cue in the text (%s)",
+		                d->fr.field_why[FF_LEAD_EMAIL] ? d->fr.field_why[FF_LEAD_EMAIL]
+		                                               : "a rule");
+		break;
+	case LEADS_BLOCK:
+		intake_evidence(d, +3,
+		                "the lead's details on lines of their own (a contact block)");
+		break;
+	case LEADS_TEXT:
+		/* to the referral address alone, an address is what it is for */
+		if (outside_recipients(cfg, m) == 0)
+			intake_evidence(d, +3,
+			                "an address in the text of a mail to the agent alone");
+		else
+			intake_evidence(d, +2, "an address in the text");
+		break;
+	default:
+		break;
+	}
+	score_recipients(cfg, m, d, src);
+	if (src == LEADS_HEADERS)
+		score_greeting(m, d);
+	score_business(cfg, m, d);
+	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
+	    intake_field(d, FF_BUDGET))
+		intake_evidence(d, +1, "the lead's phone, need or budget in the text");
+	if (m->in_reply_to || m->nreferences || is_reply_subject(m->subject))
+		intake_evidence(d, -2, "a reply in a thread the agent never saw");
+	if (from && (config_is_business(cfg, from) || config_find_rep(cfg, from)))
+		intake_evidence(d, -2, "sent by the business itself (%s)", from);
+	if (src != LEADS_FORWARD && str_blank(m->context) && !str_blank(m->body))
+		intake_evidence(d, -2, "nothing written but quoted text");
+	if (is_calendar(m))
+		intake_evidence(d, -5, "a calendar invitation");
+}
+
+void intake_score_form(struct intake_decision *d, const struct form *f)
+{
+	/* a form is known by its labels; the phrases of its free text ("a
+	 * referral", "Project: ...") say nothing more */
+	intake_evidence(d, +3, "a web form's fields (%zu, %s)", f->nfields, f->layout);
+	if (f->nleads)
+		intake_evidence(d, +2, "the form names the %s (\"%s\")",
+		                f->kind == FORM_REFER ? "referred person"
+		                                      : "lead, who filled it in",
+		                f->leads[0].label ? f->leads[0].label : "?");
+	if (f->referrer.name || f->referrer.email)
+		intake_evidence(d, +1, "the form names the referrer (\"%s\")",
+		                f->referrer.label ? f->referrer.label : "?");
+	else if (!d->referrer_email && !d->referrer_name)
+		intake_evidence(d, -3, "the form names no referrer%s",
+		                f->heard_referral ? " (\"a friend\", no name)" : "");
+}
+
+void intake_settle(struct intake_decision *d, const char *what)
+{
+	char *ev = intake_evidence_text(d);
+
+	if (d->confidence >= INTAKE_REFER_AT) {
+		d->outcome = INTAKE_REFERRAL;
+		free(d->why);
+		d->why = xasprintf("%s, confidence %d", what, d->confidence);
+	} else if (d->confidence >= INTAKE_HOLD_AT) {
+		d->outcome = INTAKE_HELD;
+		free(d->kind);
+		d->kind = xstrdup(status_name(STATUS_HELD));
+		free(d->why);
+		d->why = xasprintf("thin evidence for %s: confidence %d, a referral needs %d (%s)",
+		                   what, d->confidence, INTAKE_REFER_AT, ev ? ev : "none");
+	} else {
+		d->outcome = INTAKE_IGNORED;
+		free(d->kind);
+		d->kind = xstrdup("ignored");
+		free(d->why);
+		d->why = xasprintf("not an introduction: confidence %d (%s)", d->confidence,
+		                   ev ? ev : "no evidence");
+	}
+	free(ev);
+}
