@@ -143,6 +143,17 @@ static char **dir_names(const char *dir, size_t *n_r, struct ingest_stats *stats
 	return names;
 }
 
+/* Non-zero when dir/sub is a folder. */
+static int has_folder(const char *dir, const char *sub)
+{
+	char *path = xasprintf("%s/%s", dir, sub);
+	struct stat st;
+	int yes = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(path);
+	return yes;
+}
+
 /* Files of dir and of its folders, each folder in name order; a Maildir
  * gives cur/ then new/ (its tmp/ holds mail still being delivered). */
 static void walk(const char *dir, char ***files, size_t *n, size_t *cap, struct ingest_stats *stats)
@@ -150,12 +161,10 @@ static void walk(const char *dir, char ***files, size_t *n, size_t *cap, struct 
 	size_t k = 0;
 	char **names = dir_names(dir, &k, stats);
 	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
-	int maildir = 0;
+	/* a Maildir: it has a cur/ or a new/ */
+	int maildir = has_folder(dir, "cur") || has_folder(dir, "new/");
 	struct stat st;
 
-	for (size_t i = 0; i < k; i++)
-		if (strcmp(names[i], "cur") == 0 || strcmp(names[i], "new") == 0)
-			maildir = 1;
 	for (size_t i = 0; i < k; i++) {
 		char *full = xasprintf("%s%s%s", dir, sep, names[i]);
 
@@ -650,7 +659,8 @@ static int files_write(void *arg, struct ingest_unit *u)
 		if (job->bar) {
 			char note[48];
 
-			snprintf(note, sizeof(note), "%zu messages", job->stats->count + job->in_batch);
+			snprintf(note, sizeof(note), "%zu messages",
+			         job->stats->count + job->in_batch);
 			progress_update(job->bar, u->file, note);
 		}
 		job->last_file = u->file + 1;
