@@ -512,15 +512,15 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                       "UPDATE referrals SET referrer_id = :referrer_id,"
                                       " updated_at = :at WHERE id = :id"},
         /* Ties in activity come in id order, as they always have. */
-        /* A join, not "status IN (SELECT ...)": SQLite 3.40's IN early-out
-         * returns rows outside the range of last_activity_at once ANALYZE
-         * (PRAGMA optimize) has written statistics.  CROSS JOIN keeps the
-         * open statuses outside, each a range of referrals_activity. */
+        /* One open status at a time (store_referrals_stale): "status IN
+         * (SELECT ...)" met SQLite 3.40's IN early-out, which returned rows
+         * outside the range once PRAGMA optimize had written statistics,
+         * and a join over the statuses got a Bloom filter that reads every
+         * referral.  This is one range of referrals_activity, in order. */
         [ST_REFERRALS_STALE] = {"stale referrals",
-                                "SELECT r.id AS id FROM statuses s CROSS JOIN referrals r"
-                                " ON r.status = s.name WHERE NOT s.closed"
-                                " AND r.last_activity_at < :before"
-                                " ORDER BY r.last_activity_at, r.id LIMIT :limit"},
+                                "SELECT id, last_activity_at FROM referrals"
+                                " WHERE status = :status AND last_activity_at < :before"
+                                " ORDER BY last_activity_at, id LIMIT :limit"},
         [ST_REFERRAL_LIST_ALL] = {"referral list", REFERRAL_VIEW_SELECT "ORDER BY r.id"},
         [ST_REFERRAL_LIST_STATUS] = {"referral list",
                                      REFERRAL_VIEW_SELECT "WHERE r.status = :status ORDER BY r.id"},
