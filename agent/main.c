@@ -477,17 +477,24 @@ static int cmd_send(struct app *a, const struct args *args)
 	return rc == 0 && stats.retry == 0 && stats.failed == 0 ? 0 : EXIT_WORK;
 }
 
+static int outbox_row(const struct job_view *v, void *arg)
+{
+	view_outbox_row(arg, v);
+	return 0;
+}
+
 static int cmd_outbox(struct app *a, const struct args *args)
 {
-	struct job_view *v = NULL;
-	size_t n = 0;
+	struct view_rows r;
 
-	if (store_jobs_list(a->st, args->opt[OPT_STATE], &v, &n) != 0) {
+	/* a row at a time: the outbox of a busy year is millions of jobs */
+	view_rows_start(&r, stdout, args->opt[OPT_JSON] != NULL);
+	if (store_jobs_each(a->st, args->opt[OPT_STATE], outbox_row, &r) != 0) {
+		fflush(stdout);
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_outbox(stdout, v, n, args->opt[OPT_JSON] != NULL);
-	store_job_views_free(v, n);
+	view_outbox_end(&r);
 	return 0;
 }
 
@@ -549,20 +556,38 @@ static int parse_rewards(struct args *args)
 	return parse_format("rewards", args);
 }
 
+static int list_row(const struct referral_view *v, void *arg)
+{
+	view_list_row(arg, v);
+	return 0;
+}
+
+static int list_csv_row(const struct referral_view *v, void *arg)
+{
+	export_referral_row(arg, v);
+	return 0;
+}
+
 static int cmd_list(struct app *a, const struct args *args)
 {
-	struct referral_view *v = NULL;
-	size_t n = 0;
+	struct view_rows r;
+	int rc;
 
-	if (store_referral_list(a->st, args->opt[OPT_STATUS], &v, &n) != 0) {
+	/* a row at a time: a million referrals in the memory of one */
+	if (args->opt[OPT_CSV]) {
+		export_referrals_header(stdout);
+		rc = store_referral_each(a->st, args->opt[OPT_STATUS], list_csv_row, stdout);
+	} else {
+		view_rows_start(&r, stdout, args->opt[OPT_JSON] != NULL);
+		rc = store_referral_each(a->st, args->opt[OPT_STATUS], list_row, &r);
+		if (rc == 0)
+			view_list_end(&r);
+	}
+	if (rc != 0) {
+		fflush(stdout);
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	if (args->opt[OPT_CSV])
-		export_referrals(stdout, v, n);
-	else
-		view_list(stdout, v, n, args->opt[OPT_JSON] != NULL);
-	store_referral_views_free(v, n);
 	return 0;
 }
 

@@ -139,6 +139,36 @@ int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, 
 	return jobs_read(st, ST_JOB_LIST_ALL, NULL, "list jobs", v_r, n_r);
 }
 
+static void job_clear(void *item)
+{
+	store_job_view_clear(item);
+}
+
+struct job_each {
+	int (*fn)(const struct job_view *v, void *arg);
+	void *arg;
+};
+
+static int job_each_row(void *item, void *arg)
+{
+	struct job_each *e = arg;
+
+	return e->fn(item, e->arg);
+}
+
+int store_jobs_each(struct store *st, const char *state,
+                    int (*fn)(const struct job_view *v, void *arg), void *arg)
+{
+	struct job_each e = {fn, arg};
+	struct job_view v;
+	int rc = state ? sql_each(st, ST_JOB_LIST_STATE, BINDS(B_TEXT(":state", state)), &v,
+	                          sizeof(v), job_fill, job_clear, job_each_row, &e)
+	               : sql_each(st, ST_JOB_LIST_ALL, NULL, &v, sizeof(v), job_fill, job_clear,
+	                          job_each_row, &e);
+
+	return rc < 0 ? store_failed(st, "list jobs") : rc;
+}
+
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r)
 {
 	struct q q;

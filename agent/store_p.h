@@ -106,6 +106,7 @@ enum stmt_id {
 	ST_REWARD_ADD,
 	ST_REWARD_LIST,
 	ST_REWARD_GET,
+	ST_REWARD_OF_REFERRAL,
 	ST_REWARD_PAY,
 	ST_REPORT_REFERRALS,
 	ST_REPORT_REFERRERS,
@@ -247,6 +248,14 @@ int sql_exec(struct store *st, enum stmt_id id, const struct bind *b);
 int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
              void (*fill)(struct q *q, void *item), void (*drop)(void *v, size_t n), void **v_r,
              size_t *n_r);
+/* Every row of statement id, one at a time: item (size bytes, the
+ * caller's) is zeroed, filled by fill, handed to fn and emptied by clear,
+ * so memory does not grow with the rows.  fn returns non-zero to stop.
+ * Returns 0 after the last row, fn's non-zero value when it stopped, or
+ * -1 on error (kept for store_failed). */
+int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+             void (*fill)(struct q *q, void *item), void (*clear)(void *item),
+             int (*fn)(void *item, void *arg), void *arg);
 /* The rowid of the last INSERT. */
 int64_t sql_last_id(struct store *st);
 /* Non-zero inside store_begin() ... store_commit(). */

@@ -479,6 +479,37 @@ int store_referral_list(struct store *st, const char *status, struct referral_vi
 	return rc < 0 ? store_failed(st, "list referrals") : 0;
 }
 
+static void referral_clear(void *item)
+{
+	store_referral_view_clear(item);
+}
+
+struct referral_each {
+	int (*fn)(const struct referral_view *v, void *arg);
+	void *arg;
+};
+
+static int referral_each_row(void *item, void *arg)
+{
+	struct referral_each *e = arg;
+
+	return e->fn(item, e->arg);
+}
+
+int store_referral_each(struct store *st, const char *status,
+                        int (*fn)(const struct referral_view *v, void *arg), void *arg)
+{
+	struct referral_each e = {fn, arg};
+	struct referral_view v;
+	int rc =
+	        status ? sql_each(st, ST_REFERRAL_LIST_STATUS, BINDS(B_TEXT(":status", status)), &v,
+	                          sizeof(v), referral_fill, referral_clear, referral_each_row, &e)
+	               : sql_each(st, ST_REFERRAL_LIST_ALL, NULL, &v, sizeof(v), referral_fill,
+	                          referral_clear, referral_each_row, &e);
+
+	return rc < 0 ? store_failed(st, "list referrals") : rc;
+}
+
 static int referrals_of(struct store *st, enum stmt_id id, const char *email,
                         struct referral_view **v_r, size_t *n_r)
 {

@@ -311,6 +311,10 @@ const struct migration migrations[] = {
                 "  WHERE digest_due IS NOT NULL;"
                 "CREATE INDEX jobs_periodic ON jobs(template, recipient, created_at)"
                 "  WHERE referral_id IS NULL;"},
+        /* 8 -> 9: `outbox --state S` reads the jobs of one state in id
+         * order from an index instead of every job (millions after a few
+         * busy years), and prints them as it reads. */
+        {.sql = "CREATE INDEX jobs_state ON jobs(state);"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -545,6 +549,8 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                            " created_at) VALUES (:referral_id, :referrer_id, :amount, :rule, :at)"},
         [ST_REWARD_LIST] = {"reward list", REWARD_VIEW_SELECT "ORDER BY w.id"},
         [ST_REWARD_GET] = {"reward get", REWARD_VIEW_SELECT "WHERE w.id = :id"},
+        [ST_REWARD_OF_REFERRAL] = {"reward of referral",
+                                   "SELECT id FROM rewards WHERE referral_id = :referral_id"},
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
                                          " WHERE id = :id AND state = 'owed'"},
         [ST_REPORT_REFERRALS] = {"report referrals",

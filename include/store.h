@@ -8,7 +8,7 @@
  * prints them as ISO 8601.  Addresses are stored lower case and compared
  * case-insensitively.
  *
- * Tables (schema 8):
+ * Tables (schema 9):
  *   people      one row per address (email UNIQUE COLLATE NOCASE; a
  *               referrer named only in a web form has no address), with
  *               what they asked of the agent's mail (opt-out, bounces,
@@ -56,7 +56,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 /*
  * Opens (creating and migrating when needed) the database at path, and
@@ -278,6 +278,11 @@ int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
                        struct event_view **ev_r, size_t *nev_r);
 /* These accept NULL. */
 void store_referral_view_clear(struct referral_view *v);
+/* store_referral_list one row at a time, in the same order: fn gets each
+ * view (valid during the call; returns non-zero to stop), and memory does
+ * not grow with the rows.  0, fn's non-zero value, or -1. */
+int store_referral_each(struct store *st, const char *status,
+                        int (*fn)(const struct referral_view *v, void *arg), void *arg);
 void store_referral_views_free(struct referral_view *v, size_t n);
 void store_event_views_free(struct event_view *v, size_t n);
 
@@ -368,6 +373,9 @@ int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, 
 /* One job: 1, 0 or -1. */
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r);
 void store_job_view_clear(struct job_view *v);
+/* store_jobs_list one row at a time (see store_referral_each). */
+int store_jobs_each(struct store *st, const char *state,
+                    int (*fn)(const struct job_view *v, void *arg), void *arg);
 void store_job_views_free(struct job_view *v, size_t n);
 
 /* Mails sent to recipient after since: *n_r, and the time of the earliest
@@ -472,6 +480,8 @@ struct reward_view {
 /* One reward per referral (a second add for it fails). */
 int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id, double amount,
                      const char *rule, int64_t at, int64_t *id_r);
+/* Whether referral_id has its reward recorded: 1, 0, or -1. */
+int store_reward_of_referral(struct store *st, int64_t referral_id);
 int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r);
 void store_reward_views_free(struct reward_view *v, size_t n);
 /* owed -> paid: 1 done, 0 no such owed reward. */
