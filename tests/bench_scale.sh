@@ -108,8 +108,8 @@ if [ ! -f "$dir/built" ]; then
 	rm -f "$dir/part.mbox"
 	touch "$dir/built"
 fi
-# a store kept from an older build: migrated once, read-write (`check`)
-ft "$BIN" -c "$conf" check >/dev/null
+# a store kept from an older build is migrated by a read-write open
+faketime "$T_SEND" "$BIN" -c "$conf" -q send 2>/dev/null
 n_ref=$(sqlite3 "$dir/refagent.db" 'SELECT count(*) FROM referrals')
 n_jobs=$(sqlite3 "$dir/refagent.db" 'SELECT count(*) FROM jobs')
 n_new=$(sqlite3 "$dir/refagent.db" "SELECT count(*) FROM referrals WHERE status = 'new'")
