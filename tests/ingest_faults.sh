@@ -62,19 +62,7 @@ Referrer $1
 EOM
 }
 # mbox FROM TO: intros FROM..TO as an mbox (one awk, not a process each)
-mbox() {
-	awk -v a="$1" -v b="$2" 'BEGIN {
-		for (i = a; i <= b; i++) {
-			printf "From ref%d@partner.test Tue Dec  1 10:00:00 2026\n", i
-			printf "From: Referrer %d <ref%d@partner.test>\nTo: Lead %d <lead%d@client.test>\n", i, i, i, i
-			printf "Cc: agent@biz.test\nSubject: Intro: Lead %d <> Brightpath\n", i
-			printf "Message-ID: <fault-%d@partner.test>\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n\n", i
-			printf "Lead %d, meet Brightpath. Happy to connect you two; they redid our kitchen\n", i
-			printf "last year and were great. Lead %d wants a bathroom remodel this spring and\n", i
-			printf "has a budget of about $20,000. Best number is (415) 555-0142.\n\nBest,\nReferrer %d\n\n", i
-		}
-	}'
-}
+mbox() { awk -v a="$1" -v b="$2" -v tag=fault -f "$top/tests/gen_intros.awk"; }
 # committed DB: messages stored
 committed() { sqlite3 "$1" 'SELECT count(*) FROM messages'; }
 
