@@ -129,6 +129,8 @@ jobs_out=$(jq length "$dir/out")
 # an hour before the store was made: every job is in the future
 measure send faketime "$T_SEND" "$BIN" -c "$conf" -q send
 measure show faketime "$T0" "$BIN" -c "$conf" show $((N / 2))
+# what any command costs before it does anything: loading the libraries
+measure start faketime "$T0" "$BIN" --version
 cp "$dir"/refagent.db "$dir/copy.db"
 sed "s|^database = .*|database = $dir/copy.db|" "$conf" >"$dir/copy.conf"
 # a new intro each run (the same one again would be a duplicate)
@@ -162,3 +164,4 @@ row outbox "outbox --state cancelled --json ($jobs_out)" "" 64
 row send "send (nothing due)" 0.05 ""
 row show "show" "" ""
 row ingest1 "ingest of one mail" "" ""
+row start "(process start: --version)" "" ""
