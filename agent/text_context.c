@@ -329,6 +329,27 @@ static void mark_wrapped(struct line *v, size_t n)
 	}
 }
 
+/* The lines after a forward marker at i that the iPhone quotes ("> From:
+ * ...", "> Hi Dave"): the forwarded message is content, not history, so
+ * one level of '>' goes (a deeper one is the forward's own history). */
+static void unquote_forward(struct trim *tr, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < tr->n && tr->v[j].tlen == 0)
+		j++;
+	for (; j < tr->n && tr->v[j].quoted && tr->v[j].t[0] == '>'; j++) {
+		struct line *l = &tr->v[j];
+
+		l->t++, l->tlen--;
+		if (l->tlen > 0 && *l->t == ' ')
+			l->t++, l->tlen--;
+		while (l->tlen > 0 && is_space((unsigned char)*l->t))
+			l->t++, l->tlen--;
+		l->quoted = l->tlen > 0 && *l->t == '>';
+	}
+}
+
 /* A forward marker: short, and not too many words ("Begin forwarded
  * message:", "---------- Forwarded message ---------"). */
 static void mark_forwards(struct trim *tr)
@@ -344,6 +365,8 @@ static void mark_forwards(struct trim *tr)
 		if (words > 8 && l->t[0] != '-' && l->t[0] != '_')
 			continue;
 		l->fwd = ask(tr, TEXT_FORWARD, l->t, l->tlen) >= 0;
+		if (l->fwd)
+			unquote_forward(tr, i);
 	}
 }
 
