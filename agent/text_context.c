@@ -32,8 +32,10 @@
 #define HEADER_LINE_MAX 300
 /* An attribution without a date is at most this long. */
 #define DATELESS_MAX 100
-/* A closing is asked about only up to this length. */
-#define SIGNOFF_MAX 60
+/* A closing is asked about only up to this length, and this many words
+ * before its comma. */
+#define SIGNOFF_MAX   60
+#define CLOSING_WORDS 7
 /* After a closing: at most this many non-blank lines, each at most
  * SIG_LINE_MAX bytes, up to the end of its part. */
 #define SIG_MAX_LINES 6
@@ -44,6 +46,9 @@
 /* A separator of underscores, stars or dots ends the text when at most
  * this many lines follow it in its part (a signature, a list footer). */
 #define SEP_TAIL_MAX 8
+/* A footer is asked about under a line at most this long (or a blank,
+ * quoted or separator line). */
+#define FOOTER_ABOVE_MAX 40
 /* A header block: the next header line within this many lines. */
 #define BLOCK_SPAN 8
 /* A name line, and the trailing paragraph it starts. */
@@ -70,6 +75,7 @@ struct line {
 	unsigned char sigdash; /* exactly "-- " (RFC 3676 section 4.3) */
 	unsigned char fwd;     /* a forward marker */
 	signed char header;    /* a TEXT_HEADER line: -1 not asked yet */
+	signed char signoff;   /* a closing (is_signoff): -1 not asked yet */
 	unsigned char keep;
 };
 
@@ -369,6 +375,7 @@ static struct line *split_lines(const char *text, size_t *n_r)
 			}
 		}
 		l.header = -1;
+		l.signoff = -1;
 		l.keep = 1;
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		v[n++] = l;
@@ -703,9 +710,17 @@ static int is_signature_line(const struct trim *tr, const struct line *l)
 	return l->tlen <= 120 && ask(tr, TEXT_SIGNATURE, l->t, l->tlen) >= 0;
 }
 
-static int is_footer_line(const struct trim *tr, const struct line *l)
+/* A footer starts a block of its own: at the top, under a blank,
+ * quoted or separator line, or under a short line (a name, "--"); the
+ * lines that go on a paragraph of text are not asked. */
+static int is_footer_line(const struct trim *tr, size_t i)
 {
-	return l->tlen >= 8 && ask(tr, TEXT_FOOTER, l->t, l->tlen) >= 0;
+	const struct line *l = &tr->v[i], *above = i > 0 ? &tr->v[i - 1] : NULL;
+
+	if (l->tlen < 8 || (above != NULL && above->tlen > FOOTER_ABOVE_MAX && !above->quoted &&
+	                    above->keep && !is_separator(above)))
+		return 0;
+	return ask(tr, TEXT_FOOTER, l->t, l->tlen) >= 0;
 }
 
 /* Handles the quote header of k lines at i; returns the last line used. */
@@ -789,7 +804,7 @@ static void cut_structure(struct trim *tr)
 				l->keep = 0;
 			continue;
 		}
-		if (is_footer_line(tr, l)) {
+		if (is_footer_line(tr, i)) {
 			if (seen_text) {
 				start_cut(v, i, &cut, CUT_SIG);
 				continue;
@@ -901,19 +916,42 @@ static const char *name_split(const char *s, size_t len, size_t *head)
 	return NULL;
 }
 
-/* A closing: "Best," / "Thanks!" / "Cheers, Tom" / "Viele Grüße". */
+/* What a closing looks like before the rules are asked: a few words
+ * ("Med venlig hilsen / Kind regards"), no digit, no question, no
+ * address. */
+static int closing_shape(const char *s, size_t len)
+{
+	size_t words = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (is_digit((unsigned char)s[i]) || s[i] == '?' || s[i] == '@')
+			return 0;
+		words += s[i] == ' ';
+	}
+	return words <= CLOSING_WORDS;
+}
+
+/* A closing: "Best," / "Thanks!" / "Cheers, Tom" / "Viele Grüße".  l is
+ * a line of tr; the answer is kept with it (the signature steps ask about
+ * the same lines again). */
 static int is_signoff(const struct trim *tr, const struct line *l)
 {
+	struct line *m = &tr->v[l - tr->v];
 	const char *name;
 	size_t head;
 
+	if (m->signoff >= 0)
+		return m->signoff;
+	m->signoff = 0;
 	if (l->tlen == 0 || l->tlen > SIGNOFF_MAX || l->quoted)
 		return 0;
 	name = name_split(l->t, l->tlen, &head);
 	head = strip_tail(l->t, head);
-	if (head == 0 || ask(tr, TEXT_SIGNOFF, l->t, head) != (long)head)
+	if (head == 0 || !closing_shape(l->t, head) ||
+	    ask(tr, TEXT_SIGNOFF, l->t, head) != (long)head)
 		return 0;
-	return name == NULL || name_only(name, l->tlen - (size_t)(name - l->t));
+	m->signoff = name == NULL || name_only(name, l->tlen - (size_t)(name - l->t));
+	return m->signoff;
 }
 
 /* A word of a name: "Jane", "O'Neil", "Jean-Luc", "Łukasz", "P.", "XXX". */
