@@ -638,6 +638,7 @@ static int framed_marker_at(const struct trim *tr, size_t i)
 static int name_line(const struct trim *tr, const struct line *l, int plain);
 static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l);
 static int prose_at(const struct line *v, size_t p, size_t to);
+static int is_signoff(const struct trim *tr, const struct line *l);
 
 /* A separator that starts a signature or a footer when little follows it:
  * "_____", "* * *", ". . . . .", "-=-=-=-", "~~~~"; not a line of hyphens
@@ -666,9 +667,9 @@ static int tail_separator(const struct trim *tr, size_t i)
 }
 
 /* What follows separator i is a signature: at most SEP_TAIL_MAX lines to
- * the end of the part, not a paragraph of prose, and not starting with a
- * name the text above speaks of ("Please call Bob.\n____\nBob Jones\n555
- * 0142" is the lead's card). */
+ * the end of the part, not a paragraph of prose nor text with a closing
+ * below it, and not starting with a name the text above speaks of
+ * ("Please call Bob.\n____\nBob Jones\n555 0142" is the lead's card). */
 static int tail_signature_at(const struct trim *tr, size_t i)
 {
 	size_t j = i + 1;
@@ -679,9 +680,15 @@ static int tail_signature_at(const struct trim *tr, size_t i)
 		j++;
 	if (j == tr->n || tr->v[j].fwd)
 		return 1;
-	if (prose_at(tr->v, j, tr->n))
+	if (prose_at(tr->v, j, tr->n) ||
+	    (name_line(tr, &tr->v[j], 0) && named_above(tr, 0, i, &tr->v[j])))
 		return 0;
-	return !name_line(tr, &tr->v[j], 0) || !named_above(tr, 0, i, &tr->v[j]);
+	/* a closing below: the text goes on under the separator
+	 * ("____\nThis is the second part.\n\nBest regards,\nJane") */
+	for (size_t k = j; k < tr->n && !tr->v[k].fwd; k++)
+		if (is_signoff(tr, &tr->v[k]))
+			return 0;
+	return 1;
 }
 
 /* ------------------------------------------------------- pass one */
