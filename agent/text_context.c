@@ -86,6 +86,13 @@ struct trim {
 	size_t *rest; /* non-blank lines from i to the end of i's part */
 };
 
+/* The signature steps below, which pass one asks too (a separator over a
+ * name, a closing under a separator). */
+static int name_line(const struct trim *tr, const struct line *l, int plain);
+static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l);
+static int prose_at(const struct line *v, size_t p, size_t to);
+static int is_signoff(const struct trim *tr, const struct line *l);
+
 /* ------------------------------------------------------------ helpers */
 
 static int is_space(int c)
@@ -237,7 +244,7 @@ static int has_date(const char *s, size_t len)
 }
 
 /* A line of separator characters only ("__", "-----", "=====", "—", ". . .
- * . ."), at least two bytes (dots: five). */
+ * . .", "* * *", "━━━━"), at least two bytes (dots: five). */
 static int is_separator(const struct line *l)
 {
 	/* the whole line: "* * *" is no bold text */
@@ -634,11 +641,6 @@ static int framed_marker_at(const struct trim *tr, size_t i)
 		letters += is_alpha((unsigned char)l->t[k]) || (unsigned char)l->t[k] >= 0xC0;
 	return letters >= 3 && header_block_at(tr, i + 1);
 }
-
-static int name_line(const struct trim *tr, const struct line *l, int plain);
-static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l);
-static int prose_at(const struct line *v, size_t p, size_t to);
-static int is_signoff(const struct trim *tr, const struct line *l);
 
 /* A separator that starts a signature or a footer when little follows it:
  * "_____", "* * *", ". . . . .", "-=-=-=-", "~~~~"; not a line of hyphens
@@ -1074,14 +1076,23 @@ static int lone_word(const struct line *l)
 	return 1;
 }
 
+/* The line ends in a comma of any script ("Saygılarımla,", "مع تحياتي،"). */
+static int ends_in_comma(const struct line *l)
+{
+	const char *end = l->t + l->tlen;
+
+	for (size_t w = 1; w <= 3 && w <= l->tlen; w++)
+		if (comma_at(end - w, end) == w)
+			return 1;
+	return 0;
+}
+
 /* A short closing line right above a name: "Happy hacking,". */
 static int short_closing(const struct line *l)
 {
 	size_t words = 1;
 
-	if (l->tlen < 2 || l->tlen > 30 ||
-	    (l->t[l->tlen - 1] != ',' && comma_at(l->t + l->tlen - 2, l->t + l->tlen) != 2 &&
-	     (l->tlen < 3 || comma_at(l->t + l->tlen - 3, l->t + l->tlen) != 3)))
+	if (l->tlen < 2 || l->tlen > 30 || !ends_in_comma(l))
 		return 0;
 	for (size_t i = 0; i + 1 < l->tlen; i++) {
 		if (l->t[i] == ',' || l->t[i] == '.' || l->t[i] == '?' || l->t[i] == ':')
