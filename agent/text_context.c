@@ -39,7 +39,9 @@
 /* After a closing: at most this many non-blank lines, each at most
  * SIG_LINE_MAX bytes, up to the end of its part. */
 #define SIG_MAX_LINES 6
-#define SIG_LINE_MAX  100
+/* ... unless one of them is a sentence of this many words. */
+#define SENTENCE_WORDS 4
+#define SIG_LINE_MAX   100
 /* "--" or a dash line starts a signature when at most this many lines
  * follow it in its part. */
 #define DASH_SIG_MAX 15
@@ -1168,6 +1170,17 @@ static size_t next_words(const struct line *v, size_t i, size_t to)
 	return i;
 }
 
+/* A sentence of a few words: what follows a closing in it is text, not a
+ * signature ("Thanks!\nBob will call you on Monday."). */
+static int sentence_line(const struct line *l)
+{
+	size_t words = 1;
+
+	for (size_t k = 0; k < l->tlen; k++)
+		words += l->t[k] == ' ';
+	return words >= SENTENCE_WORDS && ends_with(l, ".!?");
+}
+
 /* Closing i ends a sentence ("Vielen Dank im Voraus.", "Thanks!") and
  * another closing follows: it is the last thing said, and the closing
  * below it starts the signature. */
@@ -1201,6 +1214,7 @@ static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_
 {
 	const struct line *v = tr->v;
 	size_t i, after = 0, cut = to;
+	int said = 0;
 
 	*end_r = to;
 	for (i = next_text(v, first, to); i != SIZE_MAX; i = next_text(v, i, to)) {
@@ -1220,8 +1234,9 @@ static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_
 		i--;
 		if (!v[i].keep || v[i].tlen == 0 || is_image(&v[i]))
 			continue;
-		if (is_signoff(tr, &v[i]) && !said_before_closing(tr, i, to))
+		if (is_signoff(tr, &v[i]) && !said && !said_before_closing(tr, i, to))
 			cut = i;
+		said = said || sentence_line(&v[i]);
 		if (++after > SIG_MAX_LINES || v[i].len > SIG_LINE_MAX)
 			break;
 	}

@@ -296,6 +296,10 @@ static void test_structure(void **state)
 	toy("Hello there.\n\nSaygilarimla,\nEmre Kaya\n", "Hello there.\n");
 	toy("You should call Bob.\n\nHis number,\nBob Jones\n",
 	    "You should call Bob.\n\nHis number,\nBob Jones\n");
+	/* a closing with a sentence below it is text */
+	toy("Hello there.\nCiao\nAnn will call you on Monday.\n",
+	    "Hello there.\nCiao\nAnn will call you on Monday.\n");
+	toy("Hello there.\nCiao\nAnn\n", "Hello there.\n");
 	/* closings in a row go together, but one that ends a sentence is said */
 	toy("Hello there.\nCiao,\nCiao,\nAnn\n", "Hello there.\n");
 	toy("Hello there.\nCiao.\nCiao\n", "Hello there.\nCiao.\n");
