@@ -285,8 +285,23 @@ void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
 		        v[i].template, v[i].recipient, due, v[i].attempts);
 		if (v[i].referral_id)
 			fprintf(out, "#%" PRId64, v[i].referral_id);
-		if (v[i].note)
-			fprintf(out, " (%s)", v[i].note);
+		if (v[i].note && *v[i].note) {
+			/* a note is lines of facts (jobnote.h): one line here */
+			size_t len = strlen(v[i].note);
+
+			fputs(" (", out);
+			while (len > 0 && v[i].note[len - 1] == '\n')
+				len--;
+			for (size_t k = 0; k < len; k++) {
+				if (v[i].note[k] == '\n')
+					fputs("; ", out);
+				else
+					fputc((unsigned char)v[i].note[k] < 0x20 ? ' '
+					                                         : v[i].note[k],
+					      out);
+			}
+			fputc(')', out);
+		}
 		if (v[i].last_error && !(pending && v[i].attempts == 0))
 			fprintf(out, " %s", v[i].last_error);
 		fputc('\n', out);
