@@ -156,6 +156,7 @@ e2e: $(BIN) $(BUILD)/tests/imap_probe
 	@$(E2E_LOCK) bash tests/e2e/followup.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/lifecycle.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/review.sh $(abspath $(BIN))
+	@$(E2E_LOCK) bash tests/e2e/intake.sh $(abspath $(BIN))
 	@$(E2E_LOCK) bash tests/e2e/oauth.sh $(abspath $(BIN))
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
@@ -178,8 +179,12 @@ corpus:
 # fixed, in tests/fuzz/regressions/TARGET/ so fuzz-replay keeps it fixed.
 FUZZ_TARGETS ?= message rules template config auth
 FUZZ_SECONDS ?= 60
+# inputs up to this size: the faults are in structure, and small inputs run
+# hundreds of times faster
+FUZZ_MAX_LEN ?= 4096
 FUZZ_CC      ?= clang
 FUZZ_CFLAGS  := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+                -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION \
                 -fno-sanitize-recover=undefined -std=gnu11 -D_GNU_SOURCE -pthread -Iinclude \
                 $(filter-out -specs=%,$(PKG_CFLAGS))
 FUZZ_OBJS    := $(filter-out build-fuzz/obj/main.o,$(SRCS:agent/%.c=build-fuzz/obj/%.o))
@@ -202,7 +207,7 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	  mkdir -p build-fuzz/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
 	  ASAN_OPTIONS=detect_leaks=1 ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
-	    -print_final_stats=1 -close_fd_mask=2 -artifact_prefix=build-fuzz/$$t/ -max_len=65536 \
+	    -print_final_stats=1 -close_fd_mask=2 -artifact_prefix=build-fuzz/$$t/ -max_len=$(FUZZ_MAX_LEN) \
 	    build-fuzz/corpus-$$t 2>build-fuzz/$$t.log || { tail -40 build-fuzz/$$t.log; exit 1; }; \
 	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build-fuzz/$$t.log | \
 	    sed "s/^/fuzz: $$t: /"; \

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backtrack.h"
 #include "fault.h"
 #include "log.h"
 #include "message.h"
@@ -44,6 +45,13 @@
 #endif
 #ifndef UNDER_VALGRIND
 #define UNDER_VALGRIND() 0
+#endif
+/* A fuzzing build (make fuzz) compiles thousands of rule sets a second;
+ * JIT compiling them, PCRE2's work rather than ours, would be most of it. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define JIT_WANTED() 0
+#else
+#define JIT_WANTED() (!UNDER_VALGRIND())
 #endif
 
 /* Caps: a rule file is small text; a captured field or a traced match is
@@ -281,169 +289,6 @@ static int capmap_cmp(const void *a, const void *b)
  * Compiles "/REGEX/FLAGS" found at arg (byte offset argoff of line).
  * Returns 0 and fills *p, or -1 after recording the faults.
  */
-/* Kind of quantifier at p: 0 none (the atom is mandatory), 1 optional
- * ("?", "{0,3}"), 2 unbounded ("*", "+", "{2,}"); *len_r is its length,
- * a lazy or possessive suffix included, *possessive_r set for "x++". */
-static int quantifier_at(const char *p, const char *end, size_t *len_r, int *possessive_r)
-{
-	size_t n = 0;
-	int kind = 0;
-
-	*possessive_r = 0;
-	if (p < end && (*p == '*' || *p == '+')) {
-		kind = 2;
-		n = 1;
-	} else if (p < end && *p == '?') {
-		kind = 1;
-		n = 1;
-	} else if (p < end && *p == '{') {
-		const char *q = p + 1;
-		long lo = 0;
-
-		while (q < end && *q >= '0' && *q <= '9')
-			lo = lo * 10 + (*q++ - '0');
-		if (q > p + 1 && q < end && *q == '}') {
-			kind = lo == 0 ? 1 : 0;
-			n = (size_t)(q + 1 - p);
-		} else if (q > p + 1 && q + 1 < end && q[0] == ',' && q[1] == '}') {
-			kind = 2;
-			n = (size_t)(q + 2 - p);
-		} else if (q > p + 1 && q < end && *q == ',') {
-			while (++q < end && *q >= '0' && *q <= '9')
-				;
-			if (q < end && *q == '}') {
-				kind = lo == 0 ? 1 : 0;
-				n = (size_t)(q + 1 - p);
-			}
-		}
-	}
-	if (n && p + n < end && (p[n] == '?' || p[n] == '+')) {
-		*possessive_r = p[n] == '+';
-		n++;
-	}
-	*len_r = n;
-	return kind;
-}
-
-/*
- * A group whose branch is nothing but something repeated without bound
- * (and optional parts), itself repeated without bound: (a+)+, (\w+\s?)*.
- * On a subject that almost matches, the ways to split it grow
- * exponentially (catastrophic backtracking).  The match limit stops such
- * a search, but then the rule silently does not fire, so `check` warns.
- * (.*\n)* is not reported: the mandatory \n fixes every split.  Atomic
- * groups (?>...), lookarounds and possessive quantifiers (a++) cannot
- * backtrack into and are not reported.  Returns the offset of the outer
- * quantifier, or -1.
- */
-static long backtrack_risk(const char *pat, size_t len)
-{
-	struct frame {
-		int inner;     /* this branch repeats something without bound */
-		int mandatory; /* this branch needs something else as well */
-		int risky;     /* a branch was only unbounded repetition */
-		int atomic;    /* (?>...) or a lookaround */
-	} st[64];
-	const char *p = pat, *end = pat + len;
-	int depth = 0;
-
-	memset(&st[0], 0, sizeof(st[0]));
-	while (p < end) {
-		int kind = 0, possessive, zero = 0, risky;
-		size_t q = 0;
-
-		if (*p == '\\') {
-			zero = p + 1 < end && strchr("bBAzZGK", p[1]) != NULL;
-			p += p + 1 < end ? 2 : 1;
-		} else if (*p == '[') {
-			p++;
-			if (p < end && *p == '^')
-				p++;
-			if (p < end && *p == ']')
-				p++;
-			while (p < end && *p != ']')
-				p += (*p == '\\' && p + 1 < end) ? 2 : 1;
-			p++;
-		} else if (*p == '(') {
-			if (depth + 1 >= (int)ARRAY_SIZE(st))
-				return -1;
-			depth++;
-			memset(&st[depth], 0, sizeof(st[depth]));
-			st[depth].atomic =
-			        p + 2 < end && p[1] == '?' &&
-			        (p[2] == '>' || p[2] == '=' || p[2] == '!' ||
-			         (p[2] == '<' && p + 3 < end && (p[3] == '=' || p[3] == '!')));
-			p++;
-			if (p < end && *p == '?') {
-				/* the group's kind: (?:  (?>  (?=  (?<name>  (?i)  (?i: */
-				p++;
-				if (p < end && (*p == '<' || *p == 'P') &&
-				    !(p + 1 < end && *p == '<' && (p[1] == '=' || p[1] == '!'))) {
-					while (p < end && *p != '>')
-						p++;
-					p++;
-				} else if (p < end && *p == '\'') {
-					p++;
-					while (p < end && *p != '\'')
-						p++;
-					p++;
-				} else if (p < end && strchr(":>=!|", *p)) {
-					p++;
-				} else if (p + 1 < end && *p == '<') {
-					p += 2;
-				} else {
-					while (p < end && (isalpha((unsigned char)*p) ||
-					                   *p == '-' || *p == '^'))
-						p++;
-					if (p < end && *p == ')') { /* (?i): options, no group */
-						depth--;
-						p++;
-					} else if (p < end) {
-						p++;
-					}
-				}
-			}
-			continue;
-		} else if (*p == '|') {
-			st[depth].risky |= st[depth].inner && !st[depth].mandatory;
-			st[depth].inner = st[depth].mandatory = 0;
-			p++;
-			continue;
-		} else if (*p == ')') {
-			struct frame *f = &st[depth];
-
-			risky = !f->atomic && (f->risky || (f->inner && !f->mandatory));
-			if (depth > 0)
-				depth--;
-			p++;
-			kind = quantifier_at(p, end, &q, &possessive);
-			if (kind == 2 && risky && !possessive)
-				return (long)(p - pat);
-			p += q;
-			/* the group as an atom of its parent */
-			if (kind == 2 || risky)
-				st[depth].inner |= !possessive;
-			else if (kind == 0)
-				st[depth].mandatory = 1;
-			continue;
-		} else if (*p == '^' || *p == '$') {
-			zero = 1;
-			p++;
-		} else {
-			p++;
-		}
-		kind = quantifier_at(p, end, &q, &possessive);
-		p += q;
-		if (zero)
-			continue;
-		if (kind == 2 && !possessive)
-			st[depth].inner = 1;
-		else if (kind == 0)
-			st[depth].mandatory = 1;
-	}
-	return -1;
-}
-
 static int pattern_compile(struct loader *ld, int lineno, const char *line, size_t argoff,
                            size_t arglen, struct pattern *p)
 {
@@ -549,7 +394,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	/* JIT when the library has it; PCRE2_ERROR_JIT_BADOPTION (no JIT) and
 	 * the like leave the interpreter in charge, which gives the same
 	 * results, only slower. */
-	if (!UNDER_VALGRIND())
+	if (JIT_WANTED())
 		(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
 	return 0;
 }
@@ -674,7 +519,7 @@ static void cut_build(struct loader *ld)
 			      (char *)msg);
 			continue;
 		}
-		if (!UNDER_VALGRIND())
+		if (JIT_WANTED())
 			(void)pcre2_jit_compile(set->cut[k], PCRE2_JIT_COMPLETE);
 	}
 }

@@ -589,8 +589,12 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 	if (rc <= 0)
 		return rc;
 	first = v.referrer.name ? v.referrer.name : v.referrer.email;
-	/* the same person again, or nobody to compare with */
-	if (str_ieq(v.referrer.email, email) || first == NULL || second == NULL) {
+	/* the same person again (by address, or by name when the second
+	 * was named without one: "Mike Dunn gave me your email"), or nobody
+	 * to compare with */
+	if (str_ieq(v.referrer.email, email) ||
+	    (email == NULL && name && str_ieq(v.referrer.name, name)) || first == NULL ||
+	    second == NULL) {
 		store_referral_view_clear(&v);
 		return 0;
 	}

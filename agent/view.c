@@ -331,8 +331,21 @@ void view_outbox_row(struct view_rows *r, const struct job_view *v)
 	        v->recipient, due, v->attempts);
 	if (v->referral_id)
 		fprintf(r->out, "#%" PRId64, v->referral_id);
-	if (v->note)
-		fprintf(r->out, " (%s)", v->note);
+	if (v->note && *v->note) {
+		/* a note is lines of facts (jobnote.h): one line here */
+		size_t len = strlen(v->note);
+
+		fputs(" (", r->out);
+		while (len > 0 && v->note[len - 1] == '\n')
+			len--;
+		for (size_t k = 0; k < len; k++) {
+			if (v->note[k] == '\n')
+				fputs("; ", r->out);
+			else
+				fputc((unsigned char)v->note[k] < 0x20 ? ' ' : v->note[k], r->out);
+		}
+		fputc(')', r->out);
+	}
 	if (v->last_error && !(pending && v->attempts == 0))
 		fprintf(r->out, " %s", v->last_error);
 	fputc('\n', r->out);
