@@ -151,6 +151,7 @@ unit-pg: $(BIN) $(UNIT_BINS)
 
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
+	@bash tests/ingest_faults.sh $(abspath $(BIN))
 
 # report --html in a real headless browser (Debian's chromium), against
 # report --json

@@ -38,7 +38,7 @@ static void header(struct sheet_out *o, const char *const *names, size_t n)
 	sheet_end_row(o);
 }
 
-void export_referrals(FILE *out, const struct referral_view *v, size_t n)
+void export_referrals_header(FILE *out)
 {
 	static const char *const names[] = {"ID",
 	                                    "Date",
@@ -63,31 +63,40 @@ void export_referrals(FILE *out, const struct referral_view *v, size_t n)
 	struct sheet_out o = {.f = out};
 
 	header(&o, names, ARRAY_SIZE(names));
-	for (size_t i = 0; i < n; i++) {
-		const struct referral_view *r = &v[i];
+}
 
-		int_cell(&o, r->id);
-		time_cell(&o, r->created_at);
-		sheet_text(&o, r->status);
-		sheet_text(&o, r->referrer.name);
-		sheet_text(&o, r->referrer.email);
-		sheet_text(&o, r->referrer.phone);
-		sheet_text(&o, r->lead.name);
-		sheet_text(&o, r->lead.email);
-		sheet_text(&o, r->lead.phone);
-		sheet_text(&o, r->lead.company);
-		sheet_text(&o, r->rep_name);
-		sheet_text(&o, r->rep_email);
-		sheet_number(&o, r->has_value, r->value);
-		sheet_text(&o, r->need);
-		sheet_text(&o, r->budget);
-		sheet_text(&o, r->timeline);
-		sheet_text(&o, r->subject);
-		sheet_text(&o, r->context);
-		time_cell(&o, r->first_contact_at);
-		time_cell(&o, r->updated_at);
-		sheet_end_row(&o);
-	}
+void export_referral_row(FILE *out, const struct referral_view *r)
+{
+	struct sheet_out o = {.f = out};
+
+	int_cell(&o, r->id);
+	time_cell(&o, r->created_at);
+	sheet_text(&o, r->status);
+	sheet_text(&o, r->referrer.name);
+	sheet_text(&o, r->referrer.email);
+	sheet_text(&o, r->referrer.phone);
+	sheet_text(&o, r->lead.name);
+	sheet_text(&o, r->lead.email);
+	sheet_text(&o, r->lead.phone);
+	sheet_text(&o, r->lead.company);
+	sheet_text(&o, r->rep_name);
+	sheet_text(&o, r->rep_email);
+	sheet_number(&o, r->has_value, r->value);
+	sheet_text(&o, r->need);
+	sheet_text(&o, r->budget);
+	sheet_text(&o, r->timeline);
+	sheet_text(&o, r->subject);
+	sheet_text(&o, r->context);
+	time_cell(&o, r->first_contact_at);
+	time_cell(&o, r->updated_at);
+	sheet_end_row(&o);
+}
+
+void export_referrals(FILE *out, const struct referral_view *v, size_t n)
+{
+	export_referrals_header(out);
+	for (size_t i = 0; i < n; i++)
+		export_referral_row(out, &v[i]);
 }
 
 void export_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg)

@@ -1,10 +1,15 @@
 /*
  * fetch.c - new mail from the watched mailbox into intake (see fetch.h).
  *
- * The order of work per message is what makes "nothing lost, nothing twice"
- * hold: fetch the bytes, BEGIN, intake (message row, referrals, events),
- * checkpoint = this UID, COMMIT.  Nothing is acknowledged to the server:
- * the mailbox is only examined, so the checkpoint is the single truth.
+ * The order of work is what makes "nothing lost, nothing twice" hold:
+ * fetch the bytes (FETCH_BATCH messages in one UID FETCH), then for each
+ * message in UID order, in one transaction per FETCH_COMMIT messages:
+ * intake (message row, referrals, events) and checkpoint = its UID; COMMIT.
+ * A crash before a commit loses the whole uncommitted run of messages from
+ * the store, so they are fetched and processed again, once.  Nothing is
+ * acknowledged to the server: the mailbox is only examined, so the
+ * checkpoint is the single truth.  Parsing and the rules run on the
+ * ingest pipeline's workers (ingest.h), the writes on this thread.
  */
 #include "fetch.h"
 
@@ -19,6 +24,7 @@
 #include "clock.h"
 #include "config.h"
 #include "imap.h"
+#include "ingest.h"
 #include "log.h"
 #include "oauth.h"
 #include "store.h"
@@ -27,109 +33,217 @@
 /* Longest wait in IDLE before re-issuing it (RFC 2177 asks for < 29 min). */
 #define IDLE_MAX    25 * 60
 #define BACKOFF_MAX 300
+/* Messages (and bytes) asked for in one UID FETCH; the next batch is asked
+ * for when the workers have taken this one. */
+#define FETCH_BATCH 100
+#define FETCH_BYTES (16u << 20)
+/* Messages whose records and checkpoint are committed together: a crash
+ * re-does at most these, and the keys make none of them count twice. */
+#define FETCH_COMMIT 100
 
-static int process_one(struct intake *in, struct imap *im, const char *mailbox,
-                       uint32_t uidvalidity, const struct imap_item *it, struct fetch_stats *stats,
-                       char **error_r)
+/* A pass: the listing, the batch fetched, and what the writer keeps. */
+struct pass {
+	struct intake *in;
+	struct imap *im;
+	const char *mailbox;
+	uint32_t uidvalidity;
+	volatile sig_atomic_t *stop;
+	struct imap_item *items; /* UIDs above the checkpoint */
+	size_t n, next;
+	struct imap_msg *batch; /* fetched, handed out from bnext */
+	size_t nb, bnext;
+	char *imap_error; /* the server failed (take) */
+
+	/* writer side */
+	size_t in_batch;
+	size_t batch_by_outcome[INTAKE_ERROR + 1];
+	char *store_error; /* the store failed (write) */
+	struct fetch_stats *stats;
+};
+
+/* Fetches the next batch: up to FETCH_BATCH messages, FETCH_BYTES bytes,
+ * in UID order, up to the next one over max_message_size.  0 or -1. */
+static int fetch_batch(struct pass *p)
 {
-	struct intake_source src = {.mailbox = mailbox, .uidvalidity = uidvalidity, .uid = it->uid};
-	struct intake_result res = {0};
-	char *data = NULL, *err = NULL;
-	size_t len = 0;
-	int rc;
+	size_t max = (size_t)p->in->cfg->max_message_size, bytes = 0, k = 0;
+	uint32_t uids[FETCH_BATCH];
 
-	if (it->size > (size_t)in->cfg->max_message_size) {
+	while (p->next + k < p->n && k < FETCH_BATCH) {
+		const struct imap_item *it = &p->items[p->next + k];
+
+		if (it->size > max || (k > 0 && bytes + it->size > FETCH_BYTES))
+			break;
+		bytes += it->size;
+		uids[k++] = it->uid;
+	}
+	free(p->batch);
+	p->batch = xcalloc(k ? k : 1, sizeof(*p->batch));
+	p->nb = p->bnext = 0;
+	if (imap_fetch_many(p->im, uids, k, p->batch, &p->imap_error) < 0)
+		return -1;
+	p->nb = k;
+	p->next += k;
+	return 0;
+}
+
+/* The pipeline's take: the next message, fetching a batch when the last
+ * one is handed out.  Runs under the pipeline's lock. */
+static int pass_take(void *arg, struct ingest_unit *u)
+{
+	struct pass *p = arg;
+
+	for (;;) {
+		if ((p->stop && *p->stop) || p->imap_error)
+			return 0;
+		if (p->bnext < p->nb) {
+			struct imap_msg *m = &p->batch[p->bnext++];
+
+			u->uid = m->uid;
+			if (m->gone)
+				u->err = ENOENT;
+			u->raw = m->data;
+			u->len = m->len;
+			m->data = NULL;
+			return 1;
+		}
+		if (p->next >= p->n)
+			return 0;
+		if (p->items[p->next].size > (size_t)p->in->cfg->max_message_size) {
+			u->uid = p->items[p->next].uid;
+			u->len = p->items[p->next++].size;
+			u->err = EFBIG;
+			return 1;
+		}
+		if (fetch_batch(p) < 0)
+			return 0;
+	}
+}
+
+static int commit_batch(struct pass *p)
+{
+	if (p->in_batch == 0)
+		return 0;
+	if (store_commit(p->in->st) < 0)
+		return -1;
+	p->stats->seen += p->in_batch;
+	for (size_t o = 0; o <= INTAKE_ERROR; o++)
+		p->stats->by_outcome[o] += p->batch_by_outcome[o];
+	p->in_batch = 0;
+	memset(p->batch_by_outcome, 0, sizeof(p->batch_by_outcome));
+	return 0;
+}
+
+/* The records of unit u (or why it has none), in the open transaction. */
+static int record(struct pass *p, struct ingest_unit *u, struct intake_result *res)
+{
+	struct intake *in = p->in;
+	struct intake_source src = {
+	        .mailbox = p->mailbox, .uidvalidity = p->uidvalidity, .uid = u->uid};
+
+	if (u->err == EFBIG) {
 		/* Recorded unread under a key of its own so it counts as processed;
 		 * the admin can read it in the mailbox. */
 		char key[300], why[200];
 
-		snprintf(key, sizeof(key), "imap:%s/%" PRIu32 "/%" PRIu32, mailbox, uidvalidity,
-		         it->uid);
+		snprintf(key, sizeof(key), "imap:%s/%" PRIu32 "/%" PRIu32, p->mailbox,
+		         p->uidvalidity, u->uid);
 		snprintf(why, sizeof(why),
-		         "message of %zu bytes is larger than max_message_size %ld", it->size,
+		         "message of %zu bytes is larger than max_message_size %ld", u->len,
 		         in->cfg->max_message_size);
-		log_error("%s UID %" PRIu32 ": %s; recorded, not read", mailbox, it->uid, why);
-		if (store_begin(in->st) < 0)
-			goto store_fail;
-		if (intake_record_unparsed(in, key, why, &src, &res) < 0 ||
-		    store_checkpoint_set(in->st, mailbox, uidvalidity, it->uid) < 0 ||
-		    store_commit(in->st) < 0) {
-			store_rollback(in->st);
-			goto store_fail;
-		}
-		goto done;
+		log_error("%s UID %" PRIu32 ": %s; recorded, not read", p->mailbox, u->uid, why);
+		return intake_record_unparsed(in, key, why, &src, res);
 	}
-
-	rc = imap_fetch(im, it->uid, &data, &len, &err);
-	if (rc < 0) {
-		*error_r = err;
-		return -1;
-	}
-	if (store_begin(in->st) < 0)
-		goto store_fail;
-	if (rc == 1) {
+	if (u->err) {
 		/* expunged between listing and fetching: nothing to process */
-		log_info("%s UID %" PRIu32 ": gone before it could be fetched", mailbox, it->uid);
-		res.outcome = INTAKE_IGNORED;
-	} else if (intake_raw(in, data, len, &src, &res) < 0) {
-		store_rollback(in->st);
-		goto store_fail;
+		log_info("%s UID %" PRIu32 ": gone before it could be fetched", p->mailbox, u->uid);
+		res->outcome = INTAKE_IGNORED;
+		return 0;
 	}
-	if (store_checkpoint_set(in->st, mailbox, uidvalidity, it->uid) < 0 ||
-	    store_commit(in->st) < 0) {
-		store_rollback(in->st);
+	if (u->m)
+		return intake_parsed(in, u->m, &u->fr, &src, res);
+	return intake_unparsable(in, u->raw, u->len, u->error, &src, res);
+}
+
+/* The pipeline's write: the records and the checkpoint, committed every
+ * FETCH_COMMIT messages.  0, or -1 when the store failed. */
+static int pass_write(void *arg, struct ingest_unit *u)
+{
+	struct pass *p = arg;
+	struct store *st = p->in->st;
+	struct intake_result res = {0};
+
+	if (p->in_batch == 0 && store_begin(st) < 0)
+		goto store_fail;
+	if (record(p, u, &res) < 0 ||
+	    store_checkpoint_set(st, p->mailbox, p->uidvalidity, u->uid) < 0) {
+		store_rollback(st);
 		goto store_fail;
 	}
 	if (res.outcome == INTAKE_ERROR)
-		log_error("%s UID %" PRIu32 ": %s", mailbox, it->uid, res.why ? res.why : "error");
-	else
-		log_info("%s UID %" PRIu32 ": %s%s%s", mailbox, it->uid,
+		log_error("%s UID %" PRIu32 ": %s", p->mailbox, u->uid,
+		          res.why ? res.why : "error");
+	else if (u->err != EFBIG && u->err != ENOENT)
+		log_info("%s UID %" PRIu32 ": %s%s%s", p->mailbox, u->uid,
 		         intake_outcome_name(res.outcome), res.why ? ": " : "",
 		         res.why ? res.why : "");
-done:
-	stats->seen++;
-	stats->by_outcome[res.outcome]++;
+	p->in_batch++;
+	p->batch_by_outcome[res.outcome]++;
 	free(res.why);
-	free(data);
+	if (p->in_batch >= FETCH_COMMIT && commit_batch(p) < 0) {
+		store_rollback(st);
+		goto store_fail_late;
+	}
 	return 0;
 
 store_fail:
-	*error_r = xasprintf("%s UID %" PRIu32 ": %s", mailbox, it->uid, store_error(in->st));
 	free(res.why);
-	free(data);
-	return -2;
+store_fail_late:
+	p->in_batch = 0;
+	p->store_error =
+	        xasprintf("%s UID %" PRIu32 ": %s", p->mailbox, u->uid, store_error(p->in->st));
+	return -1;
 }
 
 int fetch_pass(struct intake *in, struct imap *im, const char *mailbox, volatile sig_atomic_t *stop,
                struct fetch_stats *stats, char **error_r)
 {
-	uint32_t uidvalidity = imap_uidvalidity(im), stored_validity = 0, last = 0;
-	struct imap_item *items = NULL;
-	size_t n = 0;
+	struct pass p = {.in = in, .im = im, .mailbox = mailbox, .stop = stop, .stats = stats};
+	struct ingest_source src = {pass_take, pass_write, &p};
+	uint32_t stored_validity = 0, last = 0;
 	int rc;
 
+	p.uidvalidity = imap_uidvalidity(im);
 	rc = store_checkpoint_get(in->st, mailbox, &stored_validity, &last);
 	if (rc < 0) {
 		*error_r = xasprintf("checkpoint of %s: %s", mailbox, store_error(in->st));
 		return -2;
 	}
-	if (rc == 1 && stored_validity != uidvalidity) {
+	if (rc == 1 && stored_validity != p.uidvalidity) {
 		log_warn("%s: UIDVALIDITY changed from %" PRIu32 " to %" PRIu32
 		         ": reading the mailbox again; messages already processed are "
 		         "recognised by Message-ID",
-		         mailbox, stored_validity, uidvalidity);
+		         mailbox, stored_validity, p.uidvalidity);
 		last = 0;
 	}
-	if (imap_list_new(im, last, &items, &n, error_r) < 0)
+	if (imap_list_new(im, last, &p.items, &p.n, error_r) < 0)
 		return -1;
-	for (size_t i = 0; i < n && !(stop && *stop); i++) {
-		rc = process_one(in, im, mailbox, uidvalidity, &items[i], stats, error_r);
-		if (rc < 0) {
-			free(items);
-			return rc;
-		}
+	if (p.n > 0 && ingest_pipeline(in, p.n == 1 ? 1 : 0, &src) == 0 && commit_batch(&p) < 0) {
+		store_rollback(in->st);
+		p.store_error = xasprintf("%s: %s", mailbox, store_error(in->st));
 	}
-	free(items);
+	for (size_t i = p.bnext; i < p.nb; i++)
+		free(p.batch[i].data);
+	free(p.batch);
+	free(p.items);
+	if (p.store_error) {
+		*error_r = p.store_error;
+		free(p.imap_error);
+		return -2;
+	}
+	if (p.imap_error) {
+		*error_r = p.imap_error;
+		return -1;
+	}
 	return 0;
 }
 

@@ -213,20 +213,18 @@ static const char *const last_words[] = {"last name", "lastname",       "surname
                                          "sobrenome", "apelido",        "achternaam", NULL};
 static const char *const name_words[] = {"name*", "nombre*", "nom", "nome*", "naam", "who", NULL};
 static const char *const need_words[] = {
-        "message",     "comments",     "comment",      "project*",
-        "description", "notes",        "note",         "how can we help",
-        "what do",     "what does",    "what are",     "what is",
-        "looking for", "need*",        "service*",     "interested in",
-        "inquiry",     "enquiry",      "request",      "tell us",
-        "details",     "mensaje",      "comentario*",  "proyecto",
-        "necesita*",   "necesidad*",   "servicio*",    "consulta",
-        "nachricht",   "kommentar*",   "projekt",      "anliegen",
-        "bedarf",      "anfrage",      "beschreibung", "commentaire*",
-        "projet",      "besoin*",      "demande",      "messaggio",
-        "progetto",    "esigenz*",     "richiesta",    "mensagem",
-        "projeto",     "necessidade*", "pedido",       "bericht",
-        "opmerking*",  "behoefte",     "vraag",        "aanvraag",
-        NULL};
+        "message",       "comments",  "comment",         "project*",   "description",
+        "notes",         "note",      "how can we help", "what do",    "what does",
+        "what are",      "what is",   "looking for",     "need*",      "service*",
+        "interested in", "inquiry",   "enquiry",         "request",    "tell us",
+        "details",       "mensaje",   "comentario*",     "proyecto",   "necesita*",
+        "necesidad*",    "servicio*", "consulta",        "nachricht",  "kommentar*",
+        "projekt",       "anliegen",  "bedarf",          "anfrage",    "beschreibung",
+        "commentaire*",  "projet",    "besoin*",         "demande",    "messaggio",
+        "progetto",      "esigenz*",  "richiesta",       "mensagem",   "projeto",
+        "necessidade*",  "pedido",    "bericht",         "opmerking*", "behoefte",
+        "vraag",         "aanvraag",  "vorhaben",        "travaux",    "lavori",
+        "obra",          NULL};
 static const char *const skip_words[] = {
         "address",   "street",     "city",      "zip",        "postcode", "postal",  "state",
         "country",   "dirección",  "direccion", "adresse",    "straße",   "strasse", "plz",
@@ -1182,6 +1180,24 @@ static const char *layout_name(const struct reader *rd)
 	return names[best];
 }
 
+/* Does the label speak of the person called name ("What's Neil's email
+ * address?" after "Who would you like to refer? Neil Kapoor": a form that
+ * pipes an answer into its next questions)?  Their first word, at word
+ * boundaries, case ignored. */
+static int label_names(const char *label, const char *name)
+{
+	size_t n = name ? strcspn(name, " ,") : 0, len = label ? strlen(label) : 0;
+
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i + n <= len; i++)
+		if (strncasecmp(label + i, name, n) == 0 &&
+		    (i == 0 || !is_letter((unsigned char)label[i - 1])) &&
+		    !is_letter((unsigned char)label[i + n]))
+			return 1;
+	return 0;
+}
+
 static void decide(struct reader *rd, struct form *f)
 {
 	struct person_tmp sub = {0}, ref = {0}, leads[FORM_MAX_LEADS];
@@ -1192,7 +1208,11 @@ static void decide(struct reader *rd, struct form *f)
 	for (size_t i = 0; i < rd->npairs; i++) {
 		const struct pair *p = &rd->pairs[i];
 		int idx = p->li.index < FORM_MAX_LEADS ? p->li.index : FORM_MAX_LEADS - 1;
+		enum role role = p->li.role;
 
+		for (int k = 0; role == R_NONE && k < FORM_MAX_LEADS; k++)
+			if (label_names(p->label, leads[k].name ? leads[k].name : leads[k].first))
+				role = R_REFERRED, idx = k;
 		switch (p->li.kind) {
 		case K_BUDGET:
 			set_once(&f->budget, xstrdup(p->value));
@@ -1203,7 +1223,7 @@ static void decide(struct reader *rd, struct form *f)
 		case K_SKIP:
 			continue;
 		case K_NEED:
-			if (p->li.role != R_REFERRED) {
+			if (role != R_REFERRED) {
 				/* "Project type" and "Tell us about your project"
 				 * both say what is needed */
 				char *need = f->need ? xasprintf("%s; %s", f->need, p->value)
@@ -1217,7 +1237,7 @@ static void decide(struct reader *rd, struct form *f)
 		default:
 			break;
 		}
-		switch (p->li.role) {
+		switch (role) {
 		case R_REFERRED:
 			person_set(&leads[idx], p);
 			break;
@@ -1501,6 +1521,107 @@ static int address_line(const struct cline *c, const char *a, size_t alen, char 
 	return 0;
 }
 
+/* s[0..*len) without trailing white space, dashes ("-", "–", "—") and
+ * the separators in extra. */
+static void trim_dashes(const char *s, size_t *len, const char *extra)
+{
+	for (;;) {
+		if (*len > 0 && (is_space((unsigned char)s[*len - 1]) || s[*len - 1] == '-' ||
+		                 strchr(extra, s[*len - 1])))
+			(*len)--;
+		else if (*len >= 3 && (unsigned char)s[*len - 3] == 0xE2 &&
+		         (unsigned char)s[*len - 2] == 0x80 &&
+		         ((unsigned char)s[*len - 1] == 0x93 || (unsigned char)s[*len - 1] == 0x94))
+			*len -= 3;
+		else
+			return;
+	}
+}
+
+/* The same at the start of s[0..*len). */
+static const char *skip_dashes(const char *s, size_t *len, const char *extra)
+{
+	for (;;) {
+		if (*len > 0 && (is_space((unsigned char)*s) || *s == '-' || strchr(extra, *s)))
+			s++, (*len)--;
+		else if (*len >= 3 && (unsigned char)s[0] == 0xE2 && (unsigned char)s[1] == 0x80 &&
+		         ((unsigned char)s[2] == 0x93 || (unsigned char)s[2] == 0x94))
+			s += 3, *len -= 3;
+		else
+			return s;
+	}
+}
+
+/* A list item naming a person, the line s[0..len) with the address a:
+ * "1. Ellen Park - ellen@x.test, 650-555-0114 - wants her bathrooms
+ * redone", "- Tom Greene (tom@x.test): a new roof".  The name is what
+ * stands between the marker and the address, the phone the first number
+ * after it, the need the words after that.  Returns 1 and fills q. */
+static int list_item(const char *s, size_t len, const char *a, size_t alen, struct form_person *q)
+{
+	const char *end = s + len, *name, *rest;
+	size_t i = 0, nlen, rlen;
+	char *phone;
+
+	while (i < len && is_space((unsigned char)s[i]))
+		i++;
+	if (i + 2 < len && s[i] >= '0' && s[i] <= '9') {
+		i++;
+		if (s[i] >= '0' && s[i] <= '9')
+			i++;
+		if (i + 1 >= len || (s[i] != '.' && s[i] != ')') || s[i + 1] != ' ')
+			return 0;
+		i += 2;
+	} else if (i + 1 < len && (s[i] == '-' || s[i] == '*' || s[i] == '+') && s[i + 1] == ' ') {
+		i += 2;
+	} else if (i + 3 < len && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+	           (unsigned char)s[i + 2] == 0xA2) {
+		i += 3;
+	} else {
+		return 0;
+	}
+	if (a < s + i)
+		return 0;
+	name = s + i, nlen = (size_t)(a - name);
+	trim_dashes(name, &nlen, ",:;|(<[");
+	name = skip_dashes(name, &nlen, "");
+	if (nlen < 2 || nlen > 60 || !is_letter((unsigned char)*name) ||
+	    count_digits(name, nlen) > 0 || memchr(name, '@', nlen) || memchr(name, ':', nlen))
+		return 0;
+	memset(q, 0, sizeof(*q));
+	q->name = xstrndup(name, nlen);
+	if (count_words(q->name) > 5) {
+		free(q->name);
+		q->name = NULL;
+		return 0;
+	}
+	q->email = str_lower(xstrndup(a, alen));
+	rest = a + alen, rlen = (size_t)(end - rest);
+	{
+		/* the number comes before the words of the need */
+		size_t upto = 0;
+
+		while (upto < rlen && !is_letter((unsigned char)rest[upto]))
+			upto++;
+		phone = find_phone(rest, upto);
+	}
+	if (phone) {
+		const char *ph = strstr(rest, phone);
+
+		if (ph && ph < end) {
+			rlen -= (size_t)(ph + strlen(phone) - rest);
+			rest = ph + strlen(phone);
+		}
+		q->phone = phone;
+	}
+	rest = skip_dashes(rest, &rlen, ">)],;:.(");
+	trim_dashes(rest, &rlen, ".,;:)");
+	if (rlen > 0 && rlen <= VALUE_MAX && memchr(rest, ' ', rlen))
+		q->need = xstrndup(rest, rlen);
+	q->label = xstrdup("list item");
+	return 1;
+}
+
 size_t form_contact_blocks(const char *text, const char *skip, struct form_person *p, size_t max)
 {
 	const char *lines[FORM_MAX_LINES];
@@ -1528,8 +1649,20 @@ size_t form_contact_blocks(const char *text, const char *skip, struct form_perso
 		    !clean_line(lines[i], lens[i], &c))
 			continue;
 		a = addr_find(c.t, c.len, &alen);
-		if (a == NULL || !address_line(&c, a, alen, &name))
+		if (a == NULL)
 			continue;
+		if (!address_line(&c, a, alen, &name)) {
+			struct form_person item;
+
+			a = addr_find(lines[i], lens[i], &alen);
+			if (a == NULL || !list_item(lines[i], lens[i], a, alen, &item))
+				continue;
+			if (skip && strlen(skip) == alen && strncasecmp(skip, a, alen) == 0)
+				form_person_clear(&item);
+			else
+				p[found++] = item;
+			continue;
+		}
 		if (skip && strlen(skip) == alen && strncasecmp(skip, a, alen) == 0) {
 			free(name);
 			continue;

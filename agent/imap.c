@@ -1211,7 +1211,11 @@ static int no_means_expunged(mailimap *s)
 	return text != NULL && strcasestr(text, "expunge") != NULL;
 }
 
-int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char **error_r)
+/* UID FETCH of uids[0..n) (ascending, none 0) into out (see
+ * imap_fetch_many).  0; 1 when the server said NO because some of them
+ * went meanwhile (out untouched); -1 on error. */
+static int fetch_set(struct imap *im, const uint32_t *uids, size_t n, struct imap_msg *out,
+                     char **error_r)
 {
 	struct mailimap_set *set;
 	struct mailimap_fetch_type *ft;
@@ -1220,19 +1224,22 @@ int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char
 	clistiter *c;
 	struct sigpipe_guard g;
 	double t0;
-	int r, ret = 1;
+	int r, ret = 0;
 
-	*data_r = NULL;
-	*len_r = 0;
-	if (check_usable(im, error_r) != 0)
-		return -1;
-	if (uid == 0)
-		return set_err(error_r, xasprintf("imap %s: UID 0 does not exist", im->label));
+	/* the UIDs as ranges: a run of new mail is one "first:last" */
+	set = must(mailimap_set_new_empty());
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
 
-	/* UID FETCH uid (BODY.PEEK[]<0.MAX+1>): PEEK keeps \Seen unset
-	 * (RFC 3501 6.4.5); the partial range caps what the server sends,
-	 * one byte over the limit tells us the message is too large */
-	set = must(mailimap_set_new_single(uid));
+		while (j + 1 < n && uids[j + 1] == uids[j] + 1)
+			j++;
+		if (mailimap_set_add_interval(set, uids[i], uids[j]) != MAILIMAP_NO_ERROR)
+			fatal("out of memory (IMAP set)");
+		i = j + 1;
+	}
+	/* BODY.PEEK[]<0.MAX+1>: PEEK keeps \Seen unset (RFC 3501 6.4.5);
+	 * the partial range caps what the server sends, one byte over the
+	 * limit tells us a message is too large */
 	att = must(mailimap_fetch_att_new_body_peek_section_partial(
 	        must(mailimap_section_new(NULL)), 0, IMAP_MAX_MESSAGE + 1));
 	ft = must(mailimap_fetch_type_new_fetch_att(att));
@@ -1245,40 +1252,114 @@ int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char
 	if (r == MAILIMAP_ERROR_UID_FETCH && no_means_expunged(im->s))
 		return 1;
 	if (r != MAILIMAP_NO_ERROR) {
-		char *what = xasprintf("UID FETCH %u", (unsigned)uid);
+		char *what = n == 1 ? xasprintf("UID FETCH %u", (unsigned)uids[0])
+		                    : xasprintf("UID FETCH %u:%u", (unsigned)uids[0],
+		                                (unsigned)uids[n - 1]);
 		char *msg = imap_err(im, r, t0, what);
 
 		free(what);
 		return set_err(error_r, msg);
 	}
 
-	for (c = clist_begin(result); c != NULL; c = clist_next(c)) {
+	for (c = clist_begin(result); c != NULL && ret == 0; c = clist_next(c)) {
 		struct mailimap_msg_att *ma = clist_content(c);
 		struct mailimap_msg_att_static *u = att_find(ma, MAILIMAP_MSG_ATT_UID);
 		struct mailimap_msg_att_static *b = att_find(ma, MAILIMAP_MSG_ATT_BODY_SECTION);
 		struct mailimap_msg_att_body_section *sec;
+		size_t lo = 0, hi = n;
 
-		if (u == NULL || u->att_data.att_uid != uid || b == NULL)
+		if (u == NULL || b == NULL)
 			continue; /* unsolicited FETCH about another message */
+		/* which of ours: the UIDs are ascending */
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (uids[mid] < u->att_data.att_uid)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= n || uids[lo] != u->att_data.att_uid || out[lo].data != NULL)
+			continue;
 		sec = b->att_data.att_body_section;
 		if (sec == NULL || sec->sec_body_part == NULL)
 			continue; /* BODY[] NIL: gone */
 		if (sec->sec_length > IMAP_MAX_MESSAGE) {
 			ret = set_err(error_r, xasprintf("imap %s: message UID %u is larger than "
 			                                 "%u bytes",
-			                                 im->label, (unsigned)uid,
+			                                 im->label, (unsigned)uids[lo],
 			                                 (unsigned)IMAP_MAX_MESSAGE));
 			break;
 		}
-		*data_r = xmalloc(sec->sec_length + 1);
-		memcpy(*data_r, sec->sec_body_part, sec->sec_length);
-		(*data_r)[sec->sec_length] = '\0';
-		*len_r = sec->sec_length;
-		ret = 0;
-		break;
+		out[lo].data = xmalloc(sec->sec_length + 1);
+		memcpy(out[lo].data, sec->sec_body_part, sec->sec_length);
+		out[lo].data[sec->sec_length] = '\0';
+		out[lo].len = sec->sec_length;
+		out[lo].gone = 0;
 	}
 	mailimap_fetch_list_free(result);
 	return ret;
+}
+
+static void msgs_free(struct imap_msg *out, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(out[i].data);
+		out[i].data = NULL;
+	}
+}
+
+int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char **error_r)
+{
+	struct imap_msg m = {.uid = uid, .gone = 1};
+	int rc;
+
+	*data_r = NULL;
+	*len_r = 0;
+	if (check_usable(im, error_r) != 0)
+		return -1;
+	if (uid == 0)
+		return set_err(error_r, xasprintf("imap %s: UID 0 does not exist", im->label));
+	rc = fetch_set(im, &uid, 1, &m, error_r);
+	if (rc != 0) {
+		msgs_free(&m, 1);
+		return rc;
+	}
+	*data_r = m.data;
+	*len_r = m.len;
+	return m.gone ? 1 : 0;
+}
+
+int imap_fetch_many(struct imap *im, const uint32_t *uids, size_t n, struct imap_msg *out,
+                    char **error_r)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (struct imap_msg){.uid = uids[i], .gone = 1};
+	if (n == 0)
+		return 0;
+	if (check_usable(im, error_r) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] == 0)
+			return set_err(error_r,
+			               xasprintf("imap %s: UID 0 does not exist", im->label));
+	rc = fetch_set(im, uids, n, out, error_r);
+	if (rc == 1) {
+		/* some of them went meanwhile: one at a time tells which */
+		rc = 0;
+		for (size_t k = 0; k < n && rc == 0; k++) {
+			int one = imap_fetch(im, uids[k], &out[k].data, &out[k].len, error_r);
+
+			if (one < 0)
+				rc = -1;
+			out[k].gone = one == 1;
+		}
+	}
+	if (rc != 0)
+		msgs_free(out, n);
+	return rc;
 }
 
 /* --- IDLE ------------------------------------------------------------------ */

@@ -5,14 +5,28 @@
  * benchmark) spends most of its time in GMime and PCRE2, which need no
  * shared state, while the decisions need the store and must happen in
  * order (a duplicate or a second intro of the same lead depends on what
- * came before).  So: worker threads take files in order, read, parse and
- * run the rules, and park the result in a ring of slots; the calling
- * thread consumes the slots strictly in file order, decides and writes.
+ * came before).  So the work is cut into units, one message each, numbered
+ * in input order: worker threads take the next unit (reading a file, or
+ * the next message of an mbox, under the lock), parse it and run the rules
+ * outside the lock, and park the result in a ring of slots; the calling
+ * thread consumes the slots strictly in unit order, decides and writes.
  * With one worker this is the plain one-by-one loop.
+ *
+ * An mbox is read a window at a time and split as it goes
+ * (message_mbox_cut), so a 400 MB export takes the memory of the messages
+ * in the ring, not of the file; max_message_size applies to each message.
+ *
+ * The writer commits every INGEST_BATCH messages.  A store failure rolls
+ * the batch back: the summary counts only what was committed and says how
+ * many messages the next run will process again; the file that failed is
+ * left and the next file is tried, until STORE_FAILS_MAX files in a row
+ * failed.
  */
 #include "ingest.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -29,42 +43,62 @@
 #include "store.h"
 #include "util.h"
 
-#define RING        64 /* files parsed ahead of the writer */
+#define RING        256 /* messages parsed ahead of the writer */
 #define MAX_THREADS 4
-
-/* One message of a file, parsed (or not) by a worker. */
-struct item {
-	struct message *m;       /* NULL: not a message */
-	struct filter_result fr; /* the rules' results for m */
-	char *error;             /* why m is NULL */
-	char *raw;               /* the bytes, kept only when m is NULL */
-	size_t rawlen;
-	int index; /* 1-based within an mbox, 0 for a single message */
-};
+/* Read size of an mbox window; a window grows (doubling) to hold a message
+ * up to max_message_size. */
+#define MBOX_CHUNK (1 << 20)
+/* Files whose store writes failed in a row before ingest gives up. */
+#define STORE_FAILS_MAX 3
 
 struct slot {
 	int ready;
-	int read_errno; /* the file could not be read */
-	struct item *items;
-	size_t n, cap;
+	struct ingest_unit u;
 };
 
+/* An mbox being split, a window of its bytes at a time. */
+struct mbox_reader {
+	int fd;
+	size_t file;
+	int index; /* of the last message handed out */
+	char *buf; /* the window: buf[off..len) not yet handed out */
+	size_t len, off, cap;
+	int eof;
+};
+
+/* The pipeline: the ring and who may take or write what. */
 struct job {
 	struct intake *in;
-	char **files;
-	size_t nfiles;
+	const struct ingest_source *src;
 	struct slot ring[RING];
 
 	pthread_mutex_t lock;
 	pthread_cond_t ready; /* a slot became ready */
 	pthread_cond_t space; /* a slot was consumed */
-	size_t next;          /* next file a worker takes */
-	size_t consumed;      /* files the writer is done with */
+	size_t next;          /* next unit number a worker takes */
+	size_t consumed;      /* units the writer is done with */
 	int stop;
+	int done; /* the source has no unit left */
+};
+
+/* `ingest`'s source: the files, and what the writer keeps of them. */
+struct files {
+	struct intake *in;
+	char **files;
+	size_t nfiles;
+	/* read under the pipeline's lock */
+	size_t next_file;
+	struct mbox_reader *mbox;
 
 	/* writer side */
 	int quiet;
 	size_t in_batch;
+	size_t batch_by_outcome[INTAKE_ERROR + 1];
+	size_t file_fails; /* files in a row whose writes failed */
+	size_t last_file;  /* of the unit written last, + 1 */
+	int file_failed;   /* a write of that file failed: its other units are left */
+	char where[1024];  /* that unit: PATH or PATH[i] */
+	struct progress *bar;
 	struct ingest_stats *stats;
 };
 
@@ -76,127 +110,324 @@ static void add_file(char ***files, size_t *n, size_t *cap, char *path)
 	(*files)[(*n)++] = path;
 }
 
-/* The regular files of dir (sorted, hidden ones skipped), appended. */
-static void list_dir(const char *dir, char ***files, size_t *n, size_t *cap)
+static int name_cmp(const void *a, const void *b)
 {
-	char **paths = NULL;
-	size_t k = 0;
-
-	if (dir_files(dir, "", &paths, &k) != 0)
-		return;
-	for (size_t i = 0; i < k; i++)
-		add_file(files, n, cap, paths[i]);
-	free(paths);
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A folder with cur/ or new/ is a Maildir: both are taken (cur first);
- * any other folder gives its own files. */
-static void expand(const char *path, char ***files, size_t *n, size_t *cap)
+static void walk(const char *dir, char ***files, size_t *n, size_t *cap,
+                 struct ingest_stats *stats);
+
+/* The entries of dir, in name order, hidden ones left out; NULL (with an
+ * error logged) when it cannot be read. */
+static char **dir_names(const char *dir, size_t *n_r, struct ingest_stats *stats)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+
+	*n_r = 0;
+	if (dp == NULL) {
+		log_error("%s: %s", dir, strerror(errno));
+		stats->failed = 1;
+		return NULL;
+	}
+	while ((de = readdir(dp)) != NULL)
+		if (de->d_name[0] != '.')
+			add_file(&names, &n, &cap, xstrdup(de->d_name));
+	closedir(dp);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), name_cmp);
+	*n_r = n;
+	return names;
+}
+
+/* Non-zero when dir/sub is a folder. */
+static int has_folder(const char *dir, const char *sub)
+{
+	char *path = xasprintf("%s/%s", dir, sub);
+	struct stat st;
+	int yes = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+
+	free(path);
+	return yes;
+}
+
+/* Files of dir and of its folders, each folder in name order; a Maildir
+ * gives cur/ then new/ (its tmp/ holds mail still being delivered). */
+static void walk(const char *dir, char ***files, size_t *n, size_t *cap, struct ingest_stats *stats)
+{
+	size_t k = 0;
+	char **names = dir_names(dir, &k, stats);
+	const char *sep = dir[strlen(dir) - 1] == '/' ? "" : "/";
+	/* a Maildir: it has a cur/ or a new/ */
+	int maildir = has_folder(dir, "cur") || has_folder(dir, "new/");
+	struct stat st;
+
+	for (size_t i = 0; i < k; i++) {
+		char *full = xasprintf("%s%s%s", dir, sep, names[i]);
+
+		if (maildir && strcmp(names[i], "tmp") == 0) {
+			free(full);
+		} else if (stat(full, &st) != 0) {
+			log_error("%s: %s", full, strerror(errno));
+			stats->failed = 1;
+			free(full);
+		} else if (S_ISREG(st.st_mode)) {
+			add_file(files, n, cap, full);
+		} else if (S_ISDIR(st.st_mode)) {
+			walk(full, files, n, cap, stats);
+			free(full);
+		} else {
+			log_warn("%s: skipped: not a regular file", full);
+			stats->skipped++;
+			free(full);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void expand(const char *path, char ***files, size_t *n, size_t *cap,
+                   struct ingest_stats *stats)
 {
 	struct stat st;
 
-	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+	if (strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		walk(path, files, n, cap, stats);
+	else
 		add_file(files, n, cap, xstrdup(path));
-		return;
-	}
-	char *cur = xasprintf("%s/cur", path), *new = xasprintf("%s/new", path);
-	int maildir = (stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) ||
-	              (stat(new, &st) == 0 && S_ISDIR(st.st_mode));
-
-	if (maildir) {
-		list_dir(cur, files, n, cap);
-		list_dir(new, files, n, cap);
-	} else {
-		list_dir(path, files, n, cap);
-	}
-	free(cur);
-	free(new);
 }
 
-/* ---- workers: read, parse, run the rules ---- */
+/* ---- the input: units taken under the lock ---- */
 
-static int read_stdin(size_t max, char **data, size_t *len)
+/* Reads up to want more bytes into r's window; 0, or -1 with errno. */
+static int mbox_fill(struct mbox_reader *r, size_t want)
 {
-	struct buf b = {0};
-	char chunk[65536];
-	size_t got;
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	r->buf = xgrow(r->buf, &r->cap, r->len + want + 1, 1);
+	while (want > 0) {
+		ssize_t got = read(r->fd, r->buf + r->len, want);
 
-	while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		buf_add(&b, chunk, got);
-		if (b.len > max) {
-			buf_free(&b);
-			errno = EFBIG;
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
 			return -1;
+		if (got == 0) {
+			r->eof = 1;
+			break;
+		}
+		r->len += (size_t)got;
+		want -= (size_t)got;
+	}
+	return 0;
+}
+
+/* Skips a message over max: its bytes up to the next separator line.  Sets
+ * *size_r to its size; 0, or -1 with errno. */
+static int mbox_skip(struct mbox_reader *r, size_t *size_r)
+{
+	size_t size = 0;
+
+	for (;;) {
+		char *w = r->buf + r->off, *end = r->buf + r->len, *p = w;
+
+		/* a separator is a line starting "From ": look at each line start */
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+
+			if (nl == NULL) {
+				p = end; /* no line starts in the rest */
+				break;
+			}
+			if ((size_t)(end - nl - 1) < 5) {
+				p = nl; /* look at this line end again */
+				break;
+			}
+			if (memcmp(nl + 1, "From ", 5) == 0) {
+				size += (size_t)(nl + 1 - w);
+				r->off += (size_t)(nl + 1 - w);
+				*size_r = size;
+				return 0;
+			}
+			p = nl + 1;
+		}
+		if (r->eof) {
+			size += (size_t)(end - w);
+			r->off = r->len;
+			*size_r = size;
+			return 0;
+		}
+		/* keep the last partial line: a separator may start there */
+		size += (size_t)(p - w);
+		r->off += (size_t)(p - w);
+		if (mbox_fill(r, MBOX_CHUNK) != 0)
+			return -1;
+	}
+}
+
+/* The next message of r into u.  1 a unit, 0 none left. */
+static int mbox_next(struct mbox_reader *r, size_t max, struct ingest_unit *u)
+{
+	for (;;) {
+		struct mbox_cut c;
+		int rc = message_mbox_cut(r->buf + r->off, r->len - r->off, r->eof, &c);
+		size_t held = r->len - r->off;
+
+		if (rc < 0)
+			return 0;
+		if (rc > 0) {
+			const char *raw = r->buf + r->off + c.start;
+
+			u->index = ++r->index;
+			if (c.stop - c.start > max) {
+				u->err = EFBIG;
+				u->len = c.stop - c.start;
+			} else if (c.escapes) {
+				u->raw = message_mbox_unescape(raw, c.stop - c.start, &u->len);
+			} else {
+				u->len = c.stop - c.start;
+				u->raw = xmalloc(u->len + 1);
+				memcpy(u->raw, raw, u->len);
+				u->raw[u->len] = '\0';
+			}
+			r->off += c.next;
+			return 1;
+		}
+		/* a message (after its separator line) longer than max: skipped */
+		if (held > max + MBOX_CHUNK) {
+			size_t size = 0;
+
+			u->index = ++r->index;
+			if (mbox_skip(r, &size) != 0) {
+				u->err = errno;
+				r->eof = 1;
+				r->off = r->len;
+				return 1;
+			}
+			u->err = EFBIG;
+			u->len = size;
+			return 1;
+		}
+		if (mbox_fill(r, held > MBOX_CHUNK ? held : MBOX_CHUNK) != 0) {
+			u->index = ++r->index;
+			u->err = errno;
+			r->eof = 1;
+			r->off = r->len;
+			return 1;
 		}
 	}
-	if (ferror(stdin)) {
-		buf_free(&b);
-		errno = EIO;
-		return -1;
-	}
-	*len = b.len;
-	*data = buf_steal(&b);
-	return 0;
 }
 
-struct parse_ctx {
-	struct job *job;
-	struct slot *slot;
-};
-
-static int parse_one(const char *raw, size_t len, int index, void *arg)
+static void mbox_close(struct mbox_reader *r)
 {
-	struct parse_ctx *c = arg;
-	struct slot *s = c->slot;
-	struct item *it;
+	if (r == NULL)
+		return;
+	if (r->fd > 0)
+		close(r->fd);
+	free(r->buf);
+	free(r);
+}
 
-	s->items = xgrow(s->items, &s->cap, s->n + 1, sizeof(*s->items));
-	it = &s->items[s->n++];
-	memset(it, 0, sizeof(*it));
-	it->index = index;
-	if (message_parse(raw, len, &it->m, &it->error) != 0) {
-		it->raw = xstrndup(raw, len);
-		it->rawlen = len;
+/* Opens file i: a single message goes to u whole (or u->err); an mbox
+ * becomes job->mbox and gives nothing yet.  1 when u is set. */
+static int open_file(struct files *job, size_t i, struct ingest_unit *u)
+{
+	const char *path = job->files[i];
+	size_t max = (size_t)job->in->cfg->max_message_size;
+	struct mbox_reader *r = xcalloc(1, sizeof(*r));
+	struct stat st;
+
+	r->file = i;
+	r->fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st) != 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	/* enough to tell an mbox, and all of a small message */
+	if (mbox_fill(r, S_ISREG(st.st_mode) && (uint64_t)st.st_size < max ? (size_t)st.st_size + 1
+	                 : MBOX_CHUNK < max + 1                            ? MBOX_CHUNK
+	                                                                   : max + 1) != 0)
+		goto fail;
+	if (message_is_mbox(r->buf, r->len)) {
+		job->mbox = r;
 		return 0;
 	}
-	/* the context (a trim by the rules) is made here, on the worker */
-	it->m->context = filter_context(c->job->in->filters, it->m->body);
-	filter_run(c->job->in->filters, it->m, 0, &it->fr);
-	return 0;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	while (!r->eof && r->len <= max)
+		if (mbox_fill(r, max + 1 - r->len) != 0)
+			goto fail;
+	if (r->len > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	u->len = r->len;
+	u->raw = r->buf;
+	u->raw[u->len] = '\0';
+	r->buf = NULL;
+	mbox_close(r);
+	return 1;
+fail:
+	u->err = errno;
+	mbox_close(r);
+	return 1;
 }
 
-static void parse_file(struct job *job, const char *path, struct slot *s)
+/* The next unit, under the lock.  1 a unit, 0 none left. */
+static int files_take(void *arg, struct ingest_unit *u)
 {
-	struct parse_ctx c = {job, s};
-	size_t max = (size_t)job->in->cfg->max_message_size, len = 0;
-	char *data = NULL;
-	int rc;
+	struct files *job = arg;
+	size_t max = (size_t)job->in->cfg->max_message_size;
 
-	if (strcmp(path, "-") == 0)
-		rc = read_stdin(max, &data, &len);
-	else
-		rc = file_read(path, max, &data, &len);
-	if (rc != 0) {
-		s->read_errno = errno;
+	for (;;) {
+		if (job->mbox) {
+			u->file = job->mbox->file;
+			if (mbox_next(job->mbox, max, u))
+				return 1;
+			mbox_close(job->mbox);
+			job->mbox = NULL;
+			memset(u, 0, sizeof(*u));
+		}
+		if (job->next_file >= job->nfiles)
+			return 0;
+		u->file = job->next_file++;
+		if (open_file(job, u->file, u))
+			return 1;
+	}
+}
+
+/* ---- workers: parse, run the rules ---- */
+
+static void parse_unit(struct job *job, struct ingest_unit *u)
+{
+	if (u->err || u->raw == NULL)
 		return;
-	}
-	if (message_is_mbox(data, len))
-		message_mbox_foreach(data, len, parse_one, &c);
-	else
-		parse_one(data, len, 0, &c);
-	free(data);
+	if (message_parse(u->raw, u->len, &u->m, &u->error) != 0)
+		return; /* the raw bytes are kept for the record */
+	/* the context (a trim by the rules) is made here, on the worker */
+	u->m->context = filter_context(job->in->filters, u->m->body);
+	filter_run(job->in->filters, u->m, 0, &u->fr);
+	free(u->raw);
+	u->raw = NULL;
 }
 
-static void slot_clear(struct slot *s)
+static void unit_clear(struct ingest_unit *u)
 {
-	for (size_t i = 0; i < s->n; i++) {
-		message_free(s->items[i].m);
-		filter_result_clear(&s->items[i].fr);
-		free(s->items[i].error);
-		free(s->items[i].raw);
-	}
-	free(s->items);
-	memset(s, 0, sizeof(*s));
+	message_free(u->m);
+	filter_result_clear(&u->fr);
+	free(u->error);
+	free(u->raw);
+	memset(u, 0, sizeof(*u));
 }
 
 static void *worker(void *arg)
@@ -207,23 +438,28 @@ static void *worker(void *arg)
 	for (;;) {
 		size_t i;
 		struct slot *s;
+		struct ingest_unit u = {0};
 
 		pthread_mutex_lock(&job->lock);
-		while (!job->stop && job->next < job->nfiles && job->next >= job->consumed + RING)
+		while (!job->stop && !job->done && job->next >= job->consumed + RING)
 			pthread_cond_wait(&job->space, &job->lock);
-		if (job->stop || job->next >= job->nfiles) {
+		if (job->stop || job->done || !job->src->take(job->src->arg, &u)) {
+			job->done = 1;
+			pthread_cond_broadcast(&job->ready);
 			pthread_mutex_unlock(&job->lock);
+			unit_clear(&u);
 			return NULL;
 		}
 		i = job->next++;
 		pthread_mutex_unlock(&job->lock);
 
-		/* The slot still holds file i - RING, written and done with: it
+		/* The slot still holds unit i - RING, written and done with: it
 		 * is freed here, on the thread that allocated it (freeing
 		 * another thread's memory would contend on its malloc arena). */
 		s = &job->ring[i % RING];
-		slot_clear(s);
-		parse_file(job, job->files[i], s);
+		unit_clear(&s->u);
+		s->u = u;
+		parse_unit(job, &s->u);
 
 		pthread_mutex_lock(&job->lock);
 		s->ready = 1;
@@ -232,58 +468,137 @@ static void *worker(void *arg)
 	}
 }
 
-/* ---- the writer: decide and store, in order ---- */
+static int online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
-static int commit_batch(struct job *job)
+	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *src)
+{
+	struct job *job = xcalloc(1, sizeof(*job));
+	pthread_t tid[MAX_THREADS];
+	int nthreads = threads > 0 ? threads : online_cpus(), started = 0, rc = 0;
+
+	job->in = in;
+	job->src = src;
+	pthread_mutex_init(&job->lock, NULL);
+	pthread_cond_init(&job->ready, NULL);
+	pthread_cond_init(&job->space, NULL);
+	if (nthreads > MAX_THREADS)
+		nthreads = MAX_THREADS;
+	/* Messages are allocated on the workers and freed here; without this
+	 * glibc hands memory back to the kernel after every few messages, and
+	 * each brk shrink costs a TLB shootdown on every core. */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	message_init(); /* before any thread parses */
+	for (int t = 0; t < nthreads; t++) {
+		if (pthread_create(&tid[t], NULL, worker, job) != 0)
+			break;
+		started++;
+	}
+	if (started == 0)
+		fatal("cannot start a parsing thread: %s", strerror(errno));
+
+	/* the writer: every unit in order */
+	for (size_t i = 0; rc == 0; i++) {
+		struct slot *s = &job->ring[i % RING];
+
+		pthread_mutex_lock(&job->lock);
+		while (!s->ready && !(job->done && i >= job->next))
+			pthread_cond_wait(&job->ready, &job->lock);
+		pthread_mutex_unlock(&job->lock);
+		if (!s->ready)
+			break; /* every unit written */
+		rc = src->write(src->arg, &s->u);
+
+		pthread_mutex_lock(&job->lock);
+		s->ready = 0; /* the worker that reuses the slot frees it */
+		job->consumed = i + 1;
+		if (rc != 0)
+			job->stop = 1;
+		pthread_cond_broadcast(&job->space);
+		pthread_mutex_unlock(&job->lock);
+	}
+
+	pthread_mutex_lock(&job->lock);
+	job->stop = 1;
+	pthread_cond_broadcast(&job->space);
+	pthread_mutex_unlock(&job->lock);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	/* after a stop, slots parsed ahead are still full */
+	for (size_t i = 0; i < RING; i++)
+		unit_clear(&job->ring[i].u);
+	pthread_cond_destroy(&job->space);
+	pthread_cond_destroy(&job->ready);
+	pthread_mutex_destroy(&job->lock);
+	free(job);
+	return rc ? -1 : 0;
+}
+
+/* ---- the files' writer: decide and store, in order ---- */
+
+/* The batch is gone: nothing of it was committed, and a new run processes
+ * it again. */
+static void batch_lost(struct files *job)
+{
+	store_rollback(job->in->st);
+	job->stats->not_committed += job->in_batch;
+	job->in_batch = 0;
+	memset(job->batch_by_outcome, 0, sizeof(job->batch_by_outcome));
+	job->stats->store_failed = 1;
+}
+
+/* Commits the batch; job->where names the message that ends it. */
+static int commit_batch(struct files *job)
 {
 	struct store *st = job->in->st;
 
 	if (job->in_batch == 0)
 		return 0;
-	job->in_batch = 0;
 	if (store_commit(st) != 0) {
-		log_error("%s", store_error(st));
-		store_rollback(st);
-		job->stats->store_failed = 1;
+		log_error("%s: %s", job->where, store_error(st));
+		batch_lost(job);
 		return -1;
 	}
+	job->stats->count += job->in_batch;
+	for (size_t o = 0; o <= INTAKE_ERROR; o++)
+		job->stats->by_outcome[o] += job->batch_by_outcome[o];
+	job->in_batch = 0;
+	memset(job->batch_by_outcome, 0, sizeof(job->batch_by_outcome));
 	return 0;
 }
 
-static int write_item(struct job *job, const char *path, struct item *it)
+static int write_item(struct files *job, struct ingest_unit *u)
 {
 	struct store *st = job->in->st;
-	struct intake_source src = {.path = path};
+	struct intake_source src = {.path = job->files[u->file]};
 	struct intake_result res = {0};
-	char where[1024];
+	const char *where = job->where;
 	int rc;
 
-	if (it->index > 0)
-		snprintf(where, sizeof(where), "%s[%d]", path, it->index);
-	else
-		snprintf(where, sizeof(where), "%s", path);
 	if (job->in_batch == 0 && store_begin(st) != 0) {
 		log_error("%s: %s", where, store_error(st));
 		job->stats->store_failed = 1;
+		job->stats->not_committed++;
 		return -1;
 	}
-	job->in_batch++;
-	if (it->m)
-		rc = intake_parsed(job->in, it->m, &it->fr, &src, &res);
+	if (u->m)
+		rc = intake_parsed(job->in, u->m, &u->fr, &src, &res);
 	else
-		rc = intake_unparsable(job->in, it->raw, it->rawlen, it->error, &src, &res);
+		rc = intake_unparsable(job->in, u->raw, u->len, u->error, &src, &res);
 	if (rc != 0) {
-		/* the batch is lost: nothing of it was committed, and a new
-		 * run processes it again */
 		log_error("%s: %s", where, store_error(st));
-		store_rollback(st);
-		job->in_batch = 0;
-		job->stats->store_failed = 1;
+		job->in_batch++; /* this message is lost with the batch */
+		batch_lost(job);
 		free(res.why);
 		return -1;
 	}
-	job->stats->count++;
-	job->stats->by_outcome[res.outcome]++;
+	job->in_batch++;
+	job->batch_by_outcome[res.outcome]++;
 	if (res.outcome == INTAKE_ERROR) {
 		log_error("%s: %s", where, res.why ? res.why : "not a mail message");
 		job->stats->failed = 1;
@@ -301,106 +616,90 @@ static int write_item(struct job *job, const char *path, struct item *it)
 	return 0;
 }
 
-static int write_slot(struct job *job, const char *path, struct slot *s)
+/* Writes unit u.  0, or -1 when the store failed. */
+static int write_unit(struct files *job, struct ingest_unit *u)
 {
-	if (s->read_errno) {
-		if (s->read_errno == EFBIG)
-			log_error("%s: larger than max_message_size (%ld bytes); not read", path,
-			          job->in->cfg->max_message_size);
-		else
-			log_error("%s: %s", path, strerror(s->read_errno));
+	const char *path = job->files[u->file];
+	const char *where = job->where;
+
+	if (u->index > 0)
+		snprintf(job->where, sizeof(job->where), "%s[%d]", path, u->index);
+	else
+		snprintf(job->where, sizeof(job->where), "%s", path);
+	if (u->err == EFBIG && u->index > 0) {
+		log_error("%s: a message of %zu bytes, larger than max_message_size (%ld bytes); "
+		          "skipped",
+		          where, u->len, job->in->cfg->max_message_size);
 		job->stats->failed = 1;
 		return 0;
 	}
-	for (size_t i = 0; i < s->n; i++)
-		if (write_item(job, path, &s->items[i]) != 0)
-			return -1;
-	return 0;
+	if (u->err == EFBIG) {
+		log_error("%s: larger than max_message_size (%ld bytes); not read", where,
+		          job->in->cfg->max_message_size);
+		job->stats->failed = 1;
+		return 0;
+	}
+	if (u->err) {
+		log_error("%s: %s", where, strerror(u->err));
+		job->stats->failed = 1;
+		return 0;
+	}
+	return write_item(job, u);
 }
 
-static int online_cpus(void)
+/* The writer's step for each unit, in order: 0, or -1 to stop. */
+static int files_write(void *arg, struct ingest_unit *u)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	struct files *job = arg;
 
-	return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+	if (u->file + 1 != job->last_file) {
+		/* a file done without a store failure ends a run of them */
+		if (job->last_file != 0 && !job->file_failed)
+			job->file_fails = 0;
+		if (job->bar) {
+			char note[48];
+
+			snprintf(note, sizeof(note), "%zu messages",
+			         job->stats->count + job->in_batch);
+			progress_update(job->bar, u->file, note);
+		}
+		job->last_file = u->file + 1;
+		job->file_failed = 0;
+	}
+	if (job->file_failed) {
+		/* the rest of a file that failed is left to the next run */
+		if (!u->err)
+			job->stats->not_committed++;
+		return 0;
+	}
+	if (write_unit(job, u) == 0)
+		return 0;
+	job->file_failed = 1;
+	job->stats->files_failed++;
+	if (++job->file_fails < STORE_FAILS_MAX)
+		return 0;
+	job->stats->files_left = job->nfiles - u->file - 1;
+	log_error("stopping after %d files in a row could not be written", STORE_FAILS_MAX);
+	return -1;
 }
 
 int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int threads,
                  struct ingest_stats *stats)
 {
-	struct job job = {0};
+	struct files job = {.in = in, .quiet = quiet, .stats = stats};
+	struct ingest_source src = {files_take, files_write, &job};
 	size_t cap = 0;
-	pthread_t tid[MAX_THREADS];
-	int nthreads = threads > 0 ? threads : online_cpus(), started = 0;
-	struct progress *bar;
-	char note[48];
 
 	memset(stats, 0, sizeof(*stats));
 	for (size_t i = 0; i < n; i++)
-		expand(paths[i], &job.files, &job.nfiles, &cap);
-	job.in = in;
-	job.quiet = quiet;
-	job.stats = stats;
-	pthread_mutex_init(&job.lock, NULL);
-	pthread_cond_init(&job.ready, NULL);
-	pthread_cond_init(&job.space, NULL);
-	if (nthreads > MAX_THREADS)
-		nthreads = MAX_THREADS;
-	/* Messages are allocated on the workers and freed here; without this
-	 * glibc hands memory back to the kernel after every few messages, and
-	 * each brk shrink costs a TLB shootdown on every core. */
-	mallopt(M_TRIM_THRESHOLD, 64 << 20);
-	mallopt(M_TOP_PAD, 16 << 20);
-	message_init(); /* before any thread parses */
-	for (int t = 0; t < nthreads; t++) {
-		if (pthread_create(&tid[t], NULL, worker, &job) != 0)
-			break;
-		started++;
-	}
-	if (started == 0)
-		fatal("cannot start a parsing thread: %s", strerror(errno));
-	bar = progress_start("ingest", "files", job.nfiles, !quiet);
-
-	for (size_t i = 0; i < job.nfiles; i++) {
-		struct slot *s = &job.ring[i % RING];
-		int rc;
-
-		pthread_mutex_lock(&job.lock);
-		while (!s->ready)
-			pthread_cond_wait(&job.ready, &job.lock);
-		pthread_mutex_unlock(&job.lock);
-		rc = write_slot(&job, job.files[i], s);
-
-		pthread_mutex_lock(&job.lock);
-		s->ready = 0; /* the worker that reuses the slot frees it */
-		job.consumed = i + 1;
-		if (rc != 0)
-			job.stop = 1;
-		pthread_cond_broadcast(&job.space);
-		pthread_mutex_unlock(&job.lock);
-		if (rc != 0)
-			break;
-		snprintf(note, sizeof(note), "%zu messages", stats->count);
-		progress_update(bar, i + 1, note);
-	}
-	progress_end(bar);
-	if (!stats->store_failed)
+		expand(paths[i], &job.files, &job.nfiles, &cap, stats);
+	job.bar = progress_start("ingest", "files", job.nfiles, !quiet);
+	if (ingest_pipeline(in, threads, &src) == 0)
 		commit_batch(&job);
-
-	pthread_mutex_lock(&job.lock);
-	job.stop = 1;
-	pthread_cond_broadcast(&job.space);
-	pthread_mutex_unlock(&job.lock);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
-	/* after a stop, slots parsed ahead are still full */
-	for (size_t i = 0; i < RING; i++)
-		slot_clear(&job.ring[i]);
+	progress_end(job.bar);
+	mbox_close(job.mbox);
 	for (size_t i = 0; i < job.nfiles; i++)
 		free(job.files[i]);
 	free(job.files);
-	pthread_cond_destroy(&job.space);
-	pthread_cond_destroy(&job.ready);
-	pthread_mutex_destroy(&job.lock);
 	return stats->failed || stats->store_failed ? -1 : 0;
 }

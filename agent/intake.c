@@ -399,11 +399,14 @@ static void leads_from_forward(const struct config *cfg, const struct message *m
 		const struct forward *fw = &m->fwd[f];
 
 		if (!intake_excluded(cfg, fw->from.email, d->referrer_email)) {
-			intake_add_lead(d, cap, fw->from.name, fw->from.email);
+			/* a newsletter forwarded as a tip names nobody */
+			if (!intake_machine_address(fw->from.email))
+				intake_add_lead(d, cap, fw->from.name, fw->from.email);
 			continue;
 		}
 		for (size_t i = 0; i < fw->to.n; i++)
-			if (!intake_excluded(cfg, fw->to.v[i].email, d->referrer_email))
+			if (!intake_excluded(cfg, fw->to.v[i].email, d->referrer_email) &&
+			    !intake_machine_address(fw->to.v[i].email))
 				intake_add_lead(d, cap, fw->to.v[i].name, fw->to.v[i].email);
 	}
 }
@@ -604,15 +607,20 @@ static int decide_form(struct intake *in, const struct message *m, const struct 
 }
 
 /* Mail no person wrote by hand: list and bulk headers, Auto-Submitted, or a
- * notification sender.  A review rule's match counts only in such mail: a
- * person writing "Sarah Lee recommended you" is a lead naming a referrer. */
-static int machine_sent(const struct message *m)
+ * notification, billing or newsletter sender.  A review rule's match counts
+ * only in such mail: a person writing "Sarah Lee recommended you" is a lead
+ * naming a referrer; and such mail introduces nobody (intake_score.c). */
+int intake_machine_sent(const struct message *m)
 {
 	static const char *const headers[] = {"List-Unsubscribe", "List-Id", "Auto-Submitted",
 	                                      "X-Auto-Response-Suppress", "Feedback-ID"};
+	/* the local part is one of these, maybe plural, maybe followed by
+	 * '-', '.', '+'... ("notifications@", "news-us@"; not "newsome@") */
 	static const char *const senders[] = {
-	        "noreply", "no-reply",         "no_reply", "donotreply", "notification",
-	        "notify",  "messages-noreply", "updates",  "alerts",     "news"};
+	        "noreply",      "no-reply",   "no_reply",         "donotreply", "do-not-reply",
+	        "notification", "notify",     "messages-noreply", "update",     "alert",
+	        "news",         "newsletter", "receipt",          "billing",    "invoice",
+	        "mailer",       "marketing"};
 	const char *p = message_header(m, "Precedence");
 	const char *from = m->from.email;
 
@@ -624,9 +632,19 @@ static int machine_sent(const struct message *m)
 		if (v && !(i == 2 && str_istarts(v, "no")))
 			return 1;
 	}
-	for (size_t i = 0; from && i < ARRAY_SIZE(senders); i++)
-		if (str_istarts(from, senders[i]))
-			return 1;
+	for (size_t i = 0; from && i < ARRAY_SIZE(senders); i++) {
+		size_t n = strlen(senders[i]);
+
+		if (str_istarts(from, senders[i])) {
+			unsigned char c = (unsigned char)from[n];
+
+			if (c == 's' || c == 'S')
+				c = (unsigned char)from[n + 1];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9')))
+				return 1;
+		}
+	}
 	return 0;
 }
 
@@ -651,6 +669,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 {
 	enum lead_source src = LEADS_NONE;
 	const char *named;
+	int64_t own = 0;
 
 	if (m->from.email == NULL || config_is_agent(in->cfg, m->from.email)) {
 		set_outcome(d, INTAKE_IGNORED, "ignored");
@@ -663,6 +682,8 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	leads_from_headers(in->cfg, m, d, cap);
 	if (d->nleads)
 		src = LEADS_HEADERS;
+	if (d->nleads > 1)
+		intake_drop_companions(m, d);
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);
 		if (d->nleads)
@@ -678,9 +699,35 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		free(d->referrer_email);
 		d->referrer_name = dup_field(d, FF_REFERRER_NAME);
 		d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
+		/* "my number is P" is the writer's, who is the lead here */
+		if (intake_field(d, FF_REFERRER_PHONE)) {
+			d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
+			d->fr.fields[FF_REFERRER_PHONE] = NULL;
+		}
 		src = LEADS_WRITER;
 	}
-	intake_score_intro(in, m, d, src);
+	if (d->nleads == 0 && (named = intake_field(d, FF_LEAD_NAME)) != NULL &&
+	    intake_field(d, FF_LEAD_PHONE)) {
+		/* "call my brother-in-law Pete Alvarez at P": no address, but a
+		 * number the rep can call (as a form's friend with a phone) */
+		struct intake_lead *l = intake_add_lead(d, cap, named, NULL);
+
+		l->phone = dup_field(d, FF_LEAD_PHONE);
+		src = LEADS_PHONE;
+	}
+	/* the lead of an open referral writing, and nothing that introduces
+	 * anyone (a question about their project, their spouse copied):
+	 * their own referral's conversation */
+	if (!intake_score_intro(in, m, d, src) && in->st && src != LEADS_NONE) {
+		int rc = store_referral_open_for_lead(in->st, m->from.email, &own);
+
+		if (rc < 0)
+			return -1;
+		if (rc == 1)
+			intake_evidence(d, -3, "written by the lead of referral %" PRId64, own);
+		else
+			own = 0;
+	}
 
 	if (d->nleads == 0) {
 		named = intake_field(d, FF_LEAD_NAME);
@@ -712,6 +759,12 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	                 : src == LEADS_WRITER  ? "the writer names who referred them"
 	                 : src != LEADS_HEADERS ? "introduction, lead named in the text"
 	                                        : "introduction");
+	if (own && d->outcome != INTAKE_REFERRAL) {
+		/* not an introduction: their own referral's conversation */
+		set_thread_one(d, own);
+		set_outcome(d, INTAKE_REPLY, "reply");
+		set_why(d, "from the lead of referral %" PRId64 ", outside its thread", own);
+	}
 	return 0;
 }
 
@@ -866,7 +919,7 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 	if (is_form)
 		rc = decide_form(in, m, &form, d, &cap);
-	else if (class == CLASS_REVIEW && machine_sent(m))
+	else if (class == CLASS_REVIEW && intake_machine_sent(m))
 		rc = decide_review(d);
 	else
 		rc = decide_intro(in, m, d, &cap);

@@ -25,28 +25,36 @@
 #include "message.h"
 
 #define CONTEXT_SCAN_MAX (16 * 1024) /* bytes of text split into sentences */
-#define MAX_BLOCKS       3
+#define MAX_BLOCKS       6           /* more than max_leads (5) by default: held */
 
-/* An address that no person reads: never a lead. */
-static int machine_address(const char *email)
+int intake_machine_address(const char *email)
 {
-	static const char *const locals[] = {"noreply",      "no-reply",     "no_reply",
-	                                     "donotreply",   "do-not-reply", "mailer-daemon",
-	                                     "postmaster",   "bounce",       "bounces",
-	                                     "notification", "notifications"};
+	static const char *const locals[] = {
+	        "noreply",       "no-reply",   "no_reply",    "donotreply", "do-not-reply",
+	        "mailer-daemon", "postmaster", "bounce",      "bounces",    "notification",
+	        "notifications", "newsletter", "newsletters", "news",       "marketing",
+	        "mailer",        "updates",    "alerts",      "digest",     "receipts",
+	        "billing",       "invoices",   "unsubscribe"};
 
-	for (size_t i = 0; i < ARRAY_SIZE(locals); i++) {
+	for (size_t i = 0; email && i < ARRAY_SIZE(locals); i++) {
 		size_t n = strlen(locals[i]);
 
-		if (str_istarts(email, locals[i]) && (email[n] == '@' || email[n] == '+'))
+		if (str_istarts(email, locals[i]) &&
+		    (email[n] == '@' || email[n] == '+' || email[n] == '-' || email[n] == '.'))
 			return 1;
 	}
 	return 0;
 }
 
-static int usable(const struct config *cfg, const char *email, const char *referrer)
+/* Someone the text may name as a lead: not the agent, the business, a rep,
+ * the writer, a machine, nor the person the writer names as who referred
+ * them ("my neighbor Laura (laura@x.test) recommended you"). */
+static int usable(const struct config *cfg, const struct intake_decision *d, const char *email)
 {
-	return !intake_excluded(cfg, email, referrer) && !machine_address(email);
+	const char *named = intake_field(d, FF_REFERRER_EMAIL);
+
+	return !intake_excluded(cfg, email, d->referrer_email) && !intake_machine_address(email) &&
+	       !(named && str_ieq(named, email));
 }
 
 enum lead_source intake_leads_from_text(const struct config *cfg, const struct message *m,
@@ -60,7 +68,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	const char *a;
 
 	n = form_contact_blocks(text, d->referrer_email, p, MAX_BLOCKS);
-	if (cue && usable(cfg, cue, d->referrer_email)) {
+	if (cue && usable(cfg, d, cue)) {
 		/* the cue's address; a contact block of the same address gives
 		 * the name and phone beside it ("Bob Okoye's email: ...") */
 		const char *name = intake_field(d, FF_LEAD_NAME), *phone = NULL;
@@ -79,13 +87,15 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 		return LEADS_TEXT_CUE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (usable(cfg, p[i].email, d->referrer_email)) {
+		if (usable(cfg, d, p[i].email)) {
 			struct intake_lead *l = intake_add_lead(
 			        d, cap, p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME),
 			        p[i].email);
 
 			if (l && p[i].phone)
 				l->phone = xstrdup(p[i].phone);
+			if (l && p[i].need)
+				l->need = xstrdup(p[i].need);
 			src = LEADS_BLOCK;
 		}
 		form_person_clear(&p[i]);
@@ -97,7 +107,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	     off = (size_t)(a - text) + alen) {
 		char *email = str_lower(xstrndup(a, alen));
 
-		if (usable(cfg, email, d->referrer_email)) {
+		if (usable(cfg, d, email)) {
 			intake_add_lead(d, cap, intake_field(d, FF_LEAD_NAME), email);
 			free(email);
 			return LEADS_TEXT;
@@ -107,7 +117,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	return LEADS_NONE;
 }
 
-/* ---- the details of each lead ---- */
+/* ---- words in a text ---- */
 
 static int word_char(unsigned char c)
 {
@@ -122,12 +132,131 @@ static long find_word(const char *s, size_t len, const char *w, size_t n)
 	if (n < 2)
 		return -1;
 	for (size_t i = 0; i + n <= len; i++)
-		if (strncasecmp(s + i, w, n) == 0 &&
+		if (((unsigned char)s[i] | 0x20) == ((unsigned char)w[0] | 0x20) &&
+		    strncasecmp(s + i, w, n) == 0 &&
 		    (i == 0 || !word_char((unsigned char)s[i - 1])) &&
 		    (i + n == len || !word_char((unsigned char)s[i + n])))
 			return (long)i;
 	return -1;
 }
+
+/* ---- the writer's companions ---- */
+
+/* The last word of a name ("Harris" of "Steve Harris"), of two or more
+ * words; sets *n. */
+static const char *family_name(const char *name, size_t *n)
+{
+	const char *sp = name ? strrchr(name, ' ') : NULL;
+
+	if (sp == NULL || sp == name || strlen(sp + 1) < 3)
+		return NULL;
+	*n = strlen(sp + 1);
+	return sp + 1;
+}
+
+/* Does s[0..at) end in "my wife ", "our assistant "...? */
+static int role_before(const char *s, size_t at)
+{
+	static const char *const roles[] = {"my wife ",      "my husband ",   "my spouse ",
+	                                    "my assistant ", "my secretary ", "my partner ",
+	                                    "our assistant "};
+
+	for (size_t r = 0; r < ARRAY_SIZE(roles); r++) {
+		size_t n = strlen(roles[r]);
+
+		if (at >= n && strncasecmp(s + at - n, roles[r], n) == 0 &&
+		    (at == n || !word_char((unsigned char)s[at - n - 1])))
+			return 1;
+	}
+	return 0;
+}
+
+/* The text names the person called first (n bytes) as on the writer's
+ * side: "Kate and I", "my wife Kate", "our assistant Jill".  One pass over
+ * the places the name stands. */
+static int named_companion(const char *text, size_t len, const char *first, size_t n)
+{
+	if (n < 3)
+		return 0;
+	for (size_t from = 0; from < len;) {
+		long at = find_word(text + from, len - from, first, n);
+		size_t a, e;
+
+		if (at < 0)
+			return 0;
+		a = from + (size_t)at, e = a + n;
+		if ((len - e >= 6 && strncmp(text + e, " and I", 6) == 0 &&
+		     (len - e == 6 || !word_char((unsigned char)text[e + 6]))) ||
+		    (len - e >= 4 && strncmp(text + e, " & I", 4) == 0 &&
+		     (len - e == 4 || !word_char((unsigned char)text[e + 4]))) ||
+		    role_before(text, a))
+			return 1;
+		from = e;
+	}
+	return 0;
+}
+
+static int in_cc(const struct message *m, const char *email)
+{
+	for (size_t i = 0; i < m->cc.n; i++)
+		if (str_ieq(m->cc.v[i].email, email))
+			return 1;
+	return 0;
+}
+
+/* A lead copied (Cc, not To: the person introduced is addressed) who is
+ * the writer's own. */
+static int companion(const struct message *m, const struct intake_lead *l, const char *text,
+                     size_t len)
+{
+	const char *fam, *lfam;
+	size_t fn = 0, ln = 0;
+
+	if (l->email == NULL || !in_cc(m, l->email))
+		return 0;
+	for (size_t i = 0; i < m->to.n; i++)
+		if (str_ieq(m->to.v[i].email, l->email))
+			return 0;
+	fam = family_name(m->from.name, &fn);
+	lfam = family_name(l->name, &ln);
+	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
+		return 1;
+	return l->name && named_companion(text, len, l->name, strcspn(l->name, " ,"));
+}
+
+void intake_drop_companions(const struct message *m, struct intake_decision *d)
+{
+	const char *text = m->context ? m->context : "";
+	size_t len = strlen(text), keep = 0;
+	unsigned char *drop;
+
+	if (len > CONTEXT_SCAN_MAX)
+		len = CONTEXT_SCAN_MAX;
+	drop = xcalloc(d->nleads, 1);
+	for (size_t i = 0; i < d->nleads; i++) {
+		drop[i] = (unsigned char)companion(m, &d->leads[i], text, len);
+		keep += !drop[i];
+	}
+	if (keep > 0 && keep < d->nleads) {
+		size_t o = 0;
+
+		for (size_t i = 0; i < d->nleads; i++) {
+			if (!drop[i]) {
+				d->leads[o++] = d->leads[i];
+				continue;
+			}
+			free(d->leads[i].name);
+			free(d->leads[i].email);
+			free(d->leads[i].phone);
+			free(d->leads[i].company);
+			free(d->leads[i].need);
+		}
+		d->nleads = o;
+	}
+	free(drop);
+}
+
+/* ---- the details of each lead ---- */
 
 /* The words a lead is called by in a text: the name's first and last word,
  * the address's local part ("bob" of bob.smith@). */

@@ -24,6 +24,7 @@ enum lead_source {
 	LEADS_BLOCK,    /* a contact block: name, address, phone on lines */
 	LEADS_TEXT,     /* an address in the text, no cue */
 	LEADS_WRITER,   /* the writer, who names who referred them */
+	LEADS_PHONE,    /* a person named with a phone number, no address */
 };
 
 /* ---- intake.c ---- */
@@ -32,6 +33,9 @@ enum lead_source {
 const char *intake_field(const struct intake_decision *d, enum filter_field_id id);
 /* The agent, the business, a rep or the referrer: never a lead. */
 int intake_excluded(const struct config *cfg, const char *email, const char *referrer);
+/* Mail no person wrote by hand (list or bulk headers, Auto-Submitted, a
+ * no-reply, notification, billing or newsletter sender). */
+int intake_machine_sent(const struct message *m);
 /* Adds a lead (email lower-cased; an address already there is not added
  * twice).  Returns the lead, or NULL when it was there. */
 struct intake_lead *intake_add_lead(struct intake_decision *d, size_t *cap, const char *name,
@@ -43,9 +47,10 @@ struct intake_lead *intake_add_lead(struct intake_decision *d, size_t *cap, cons
 void intake_evidence(struct intake_decision *d, int weight, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* The evidence the rules gave (their `score`, and a classifying intro
  * rule), then what the headers and the text of a person's mail say about
- * an introduction to the leads found in src. */
-void intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
-                        enum lead_source src);
+ * an introduction to the leads found in src.  Returns 1 when the rules
+ * speak for an introduction (a phrase, the subject...), else 0. */
+int intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
+                       enum lead_source src);
 /* The evidence of a web form f (its leads and referrer already in d). */
 void intake_score_form(struct intake_decision *d, const struct form *f);
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
@@ -55,12 +60,21 @@ void intake_settle(struct intake_decision *d, const char *what);
 
 /* ---- intake_leads.c ---- */
 
+/* An address that no person reads (noreply@, newsletter@, billing@...):
+ * never a lead. */
+int intake_machine_address(const char *email);
+
 /* The leads the text of a person's mail names when its headers name none:
  * an address after a cue (a rule's lead_email), a contact block, labelled
  * "Name: / Email:" lines, or a lone address.  Returns where they were
  * found (LEADS_NONE: nowhere). */
 enum lead_source intake_leads_from_text(const struct config *cfg, const struct message *m,
                                         struct intake_decision *d, size_t *cap);
+/* Drops the leads of d (from the headers) who are copied on the writer's
+ * side rather than introduced: in Cc (not To), of the writer's family
+ * name or named so in the text ("Kate and I", "my assistant Jill"); only
+ * while another lead stays. */
+void intake_drop_companions(const struct message *m, struct intake_decision *d);
 /* Each lead's phone, company and need: with one lead, what the rules found
  * in the whole text; with several, what they find in the sentences about
  * each (shared sentences, "they both...", give to all). */

@@ -143,6 +143,22 @@ static size_t outside_recipients(const struct config *cfg, const struct message 
 	return n;
 }
 
+/* Everyone in To and Cc but the agent and the sender (reps and colleagues
+ * too: a mail to a rep with the agent copied is not to the agent alone). */
+static size_t others_addressed(const struct config *cfg, const struct message *m)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+	size_t n = 0;
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i].email;
+
+			n += e && !config_is_agent(cfg, e) && !str_ieq(e, m->from.email);
+		}
+	return n;
+}
+
 /* Mail providers anyone can have an address at: the same one for the
  * sender and a lead says nothing about who they work for. */
 static int public_domain(const char *domain)
@@ -183,7 +199,6 @@ static void score_recipients(const struct config *cfg, const struct message *m,
 {
 	int to = list_has_agent(cfg, &m->to), cc = list_has_agent(cfg, &m->cc);
 	int bcc = !to && !cc && list_has_agent(cfg, &m->delivered_to);
-	size_t outside = outside_recipients(cfg, m);
 
 	if (!to && !cc && !bcc) {
 		intake_evidence(d, -3,
@@ -192,8 +207,10 @@ static void score_recipients(const struct config *cfg, const struct message *m,
 		return;
 	}
 	if (src != LEADS_HEADERS) {
-		if (outside == 0)
+		if (others_addressed(cfg, m) == 0)
 			intake_evidence(d, +1, "sent to the referral address alone");
+		if (src != LEADS_WRITER)
+			score_colleagues(m, d); /* "introducing Jenna (jenna@our-firm)" */
 		return;
 	}
 	if (cc && !to)
@@ -210,8 +227,36 @@ static void score_recipients(const struct config *cfg, const struct message *m,
 	score_colleagues(m, d);
 }
 
-/* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the first line of the text
- * names a lead. */
+/* The greeting of a first line: up to its first comma, colon, '!' or
+ * sentence end, or " - " ("Hi Bob,", "bob - these are...", "Kyle &
+ * Acme —"), at most GREETING_MAX bytes; "Tom, we went with Mike's tile"
+ * greets Tom only. */
+#define GREETING_MAX 60
+
+static size_t greeting_len(const char *s, size_t len)
+{
+	if (len > GREETING_MAX)
+		len = GREETING_MAX;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == ',' || s[i] == ':' || s[i] == '!' || s[i] == ';' || s[i] == '?')
+			return i;
+		if (s[i] == '.' && (i + 1 == len || s[i + 1] == ' ')) {
+			size_t w = i;
+
+			while (w > 0 && s[w - 1] != ' ')
+				w--;
+			if (i - w > 3) /* not "Mr." or "Dr." */
+				return i;
+		}
+		if (s[i] == ' ' && i + 2 < len &&
+		    (s[i + 1] == '-' || (unsigned char)s[i + 1] == 0xE2))
+			return i; /* " -", " –", " —" */
+	}
+	return len;
+}
+
+/* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the greeting that opens
+ * the text names a lead. */
 static void score_greeting(const struct message *m, struct intake_decision *d)
 {
 	const char *s = m->context ? m->context : "";
@@ -219,8 +264,8 @@ static void score_greeting(const struct message *m, struct intake_decision *d)
 
 	while (*s == '\n' || *s == ' ')
 		s++;
-	len = strcspn(s, "\n");
-	if (len == 0 || len > 120)
+	len = greeting_len(s, strcspn(s, "\n"));
+	if (len == 0)
 		return;
 	for (size_t i = 0; i < d->nleads; i++) {
 		const char *w = NULL;
@@ -330,10 +375,11 @@ static void quote_words(const char *m, char *out, size_t size)
 }
 
 /* What the rules said: every rule with `score` that fired, and a
- * classifying intro rule of the admin's (worth a phrase). */
-static void score_rules(struct intake_decision *d)
+ * classifying intro rule of the admin's (worth a phrase).  Returns 1 when
+ * any of it speaks for an introduction. */
+static int score_rules(struct intake_decision *d)
 {
-	int class_scored = 0;
+	int class_scored = 0, any = 0;
 
 	for (size_t i = 0; i < d->fr.nscores; i++) {
 		const struct filter_score *s = &d->fr.scores[i];
@@ -346,19 +392,65 @@ static void score_rules(struct intake_decision *d)
 			intake_evidence(d, s->score, "%s (rule %s)", s->why, s->rule);
 		if (d->fr.class_rule && strcmp(s->rule, d->fr.class_rule) == 0)
 			class_scored = 1;
+		any |= s->score > 0;
 	}
-	if (d->fr.class == CLASS_INTRO && !class_scored)
+	if (d->fr.class == CLASS_INTRO && !class_scored) {
 		intake_evidence(d, +3, "%s (rule %s)", d->fr.why ? d->fr.why : "introduction",
 		                d->fr.class_rule);
+		any = 1;
+	}
+	return any;
 }
 
-void intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
-                        enum lead_source src)
+/* A line of quoted history ("> ...") in the body, or more lines than a
+ * signature has: an empty context then means the writer only quoted.  A
+ * body that is just "-- \nPriya" or "Sent from my iPhone" (the intro is
+ * in the subject) quotes nothing. */
+#define SIGNATURE_LINES 4
+
+static int quotes_something(const char *body)
+{
+	size_t lines = 0;
+
+	for (const char *p = body; p && *p;) {
+		const char *t = p;
+
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (*t == '>')
+			return 1;
+		if (*t != '\n' && *t != '\0' && ++lines > SIGNATURE_LINES)
+			return 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
+/* A rep or another business address among To and Cc (not the agent). */
+static const char *business_recipient(const struct config *cfg, const struct message *m)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i].email;
+
+			if (e && !config_is_agent(cfg, e) &&
+			    (config_is_business(cfg, e) || config_find_rep(cfg, e)))
+				return e;
+		}
+	return NULL;
+}
+
+int intake_score_intro(const struct intake *in, const struct message *m, struct intake_decision *d,
+                       enum lead_source src)
 {
 	const struct config *cfg = in->cfg;
-	const char *from = m->from.email;
-
-	score_rules(d);
+	const char *from = m->from.email, *biz;
+	int phrase = score_rules(d);
+	int reply = m->in_reply_to || m->nreferences || is_reply_subject(m->subject);
 	switch (src) {
 	case LEADS_FORWARD:
 		intake_evidence(d, +4, "forwards mail written by someone outside the business");
@@ -371,6 +463,15 @@ void intake_score_intro(const struct intake *in, const struct message *m, struct
 	case LEADS_BLOCK:
 		intake_evidence(d, +3,
 		                "the lead's details on lines of their own (a contact block)");
+		break;
+	case LEADS_PHONE:
+		intake_evidence(d, +3, "the lead named with a phone number, no address");
+		break;
+	case LEADS_WRITER:
+		/* someone asking for the business themself, not in a thread */
+		if (others_addressed(cfg, m) == 0 && !m->in_reply_to && !m->nreferences &&
+		    !is_reply_subject(m->subject))
+			intake_evidence(d, +1, "the lead writes to the business themself");
 		break;
 	case LEADS_TEXT:
 		/* to the referral address alone, an address is what it is for */
@@ -390,14 +491,35 @@ void intake_score_intro(const struct intake *in, const struct message *m, struct
 	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
 	    intake_field(d, FF_BUDGET))
 		intake_evidence(d, +1, "the lead's phone, need or budget in the text");
-	if (m->in_reply_to || m->nreferences || is_reply_subject(m->subject))
+	if (reply)
 		intake_evidence(d, -2, "a reply in a thread the agent never saw");
-	if (from && (config_is_business(cfg, from) || config_find_rep(cfg, from)))
-		intake_evidence(d, -2, "sent by the business itself (%s)", from);
-	if (src != LEADS_FORWARD && str_blank(m->context) && !str_blank(m->body))
+	/* a client answering the rep, the agent copied, and nothing that
+	 * introduces anyone: the business's own conversation */
+	if (reply && !phrase && (biz = business_recipient(cfg, m)) != NULL)
+		intake_evidence(d, -2, "a reply in a conversation with the business (%s)", biz);
+	if (from && (config_is_business(cfg, from) || config_find_rep(cfg, from)) &&
+	    (src == LEADS_HEADERS || src == LEADS_FORWARD)) {
+		/* A rep or staff member naming a lead in the text hands it
+		 * over; copying the agent on their own mail to a client, or
+		 * on a client's mail forwarded to a colleague, is routine: an
+		 * introduction only when a phrase says so. */
+		if (!phrase && (src == LEADS_HEADERS || others_addressed(cfg, m) > 0))
+			intake_evidence(d, -4,
+			                "sent by the business itself (%s), nothing says it "
+			                "introduces anyone",
+			                from);
+		else
+			intake_evidence(d, -2, "sent by the business itself (%s)", from);
+	}
+	if (intake_machine_sent(m))
+		intake_evidence(d, -3,
+		                "sent by a machine (list or bulk headers, a no-reply, "
+		                "notification or billing sender)");
+	if (src != LEADS_FORWARD && str_blank(m->context) && quotes_something(m->body))
 		intake_evidence(d, -2, "nothing written but quoted text");
 	if (is_calendar(m))
 		intake_evidence(d, -5, "a calendar invitation");
+	return phrase;
 }
 
 void intake_score_form(struct intake_decision *d, const struct form *f)

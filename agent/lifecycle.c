@@ -261,17 +261,10 @@ int lifecycle_reward_paid(struct store *st, const struct config *cfg, int64_t id
 
 static int has_reward(struct store *st, int64_t id, int *yes)
 {
-	struct reward_view *w = NULL;
-	size_t n = 0;
+	int rc = store_reward_of_referral(st, id);
 
-	*yes = 0;
-	if (store_rewards_list(st, &w, &n) < 0)
-		return -1;
-	for (size_t i = 0; i < n; i++)
-		if (w[i].referral_id == id)
-			*yes = 1;
-	store_reward_views_free(w, n);
-	return 0;
+	*yes = rc > 0;
+	return rc < 0 ? -1 : 0;
 }
 
 /* A release (held to new) of v while the lead's referral `standing`
@@ -596,8 +589,12 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 	if (rc <= 0)
 		return rc;
 	first = v.referrer.name ? v.referrer.name : v.referrer.email;
-	/* the same person again, or nobody to compare with */
-	if (str_ieq(v.referrer.email, email) || first == NULL || second == NULL) {
+	/* the same person again (by address, or by name when the second
+	 * was named without one: "Mike Dunn gave me your email"), or nobody
+	 * to compare with */
+	if (str_ieq(v.referrer.email, email) ||
+	    (email == NULL && name && str_ieq(v.referrer.name, name)) || first == NULL ||
+	    second == NULL) {
 		store_referral_view_clear(&v);
 		return 0;
 	}

@@ -346,6 +346,7 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	fflush(stdout);
+	/* only what was committed counts; the rest is said on its own */
 	fprintf(stderr,
 	        "refagent: ingested %zu messages in %.2f s: %zu referral, %zu touch, %zu reply, "
 	        "%zu held, %zu review, %zu ignored, %zu duplicate, %zu error\n",
@@ -354,6 +355,19 @@ static int cmd_ingest(struct app *a, const struct args *args)
 	        stats.by_outcome[INTAKE_HELD], stats.by_outcome[INTAKE_REVIEW],
 	        stats.by_outcome[INTAKE_IGNORED], stats.by_outcome[INTAKE_DUPLICATE],
 	        stats.by_outcome[INTAKE_ERROR]);
+	if (stats.not_committed)
+		fprintf(stderr,
+		        "refagent: %zu messages not committed: processed again by the next run\n",
+		        stats.not_committed);
+	if (stats.files_failed && stats.files_left)
+		fprintf(stderr,
+		        "refagent: %zu files could not be written, %zu files not processed\n",
+		        stats.files_failed, stats.files_left);
+	else if (stats.files_failed)
+		fprintf(stderr, "refagent: %zu files could not be written\n", stats.files_failed);
+	if (stats.skipped)
+		fprintf(stderr, "refagent: %zu folder entries skipped: not regular files\n",
+		        stats.skipped);
 	return stats.store_failed || stats.failed ? EXIT_WORK : 0;
 }
 
@@ -486,17 +500,24 @@ static int cmd_send(struct app *a, const struct args *args)
 	return rc == 0 && stats.retry == 0 && stats.failed == 0 ? 0 : EXIT_WORK;
 }
 
+static int outbox_row(const struct job_view *v, void *arg)
+{
+	view_outbox_row(arg, v);
+	return 0;
+}
+
 static int cmd_outbox(struct app *a, const struct args *args)
 {
-	struct job_view *v = NULL;
-	size_t n = 0;
+	struct view_rows r;
 
-	if (store_jobs_list(a->st, args->opt[OPT_STATE], &v, &n) != 0) {
+	/* a row at a time: the outbox of a busy year is millions of jobs */
+	view_rows_start(&r, stdout, args->opt[OPT_JSON] != NULL);
+	if (store_jobs_each(a->st, args->opt[OPT_STATE], outbox_row, &r) != 0) {
+		fflush(stdout);
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	view_outbox(stdout, v, n, args->opt[OPT_JSON] != NULL);
-	store_job_views_free(v, n);
+	view_outbox_end(&r);
 	return 0;
 }
 
@@ -558,20 +579,38 @@ static int parse_rewards(struct args *args)
 	return parse_format("rewards", args);
 }
 
+static int list_row(const struct referral_view *v, void *arg)
+{
+	view_list_row(arg, v);
+	return 0;
+}
+
+static int list_csv_row(const struct referral_view *v, void *arg)
+{
+	export_referral_row(arg, v);
+	return 0;
+}
+
 static int cmd_list(struct app *a, const struct args *args)
 {
-	struct referral_view *v = NULL;
-	size_t n = 0;
+	struct view_rows r;
+	int rc;
 
-	if (store_referral_list(a->st, args->opt[OPT_STATUS], &v, &n) != 0) {
+	/* a row at a time: a million referrals in the memory of one */
+	if (args->opt[OPT_CSV]) {
+		export_referrals_header(stdout);
+		rc = store_referral_each(a->st, args->opt[OPT_STATUS], list_csv_row, stdout);
+	} else {
+		view_rows_start(&r, stdout, args->opt[OPT_JSON] != NULL);
+		rc = store_referral_each(a->st, args->opt[OPT_STATUS], list_row, &r);
+		if (rc == 0)
+			view_list_end(&r);
+	}
+	if (rc != 0) {
+		fflush(stdout);
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
 	}
-	if (args->opt[OPT_CSV])
-		export_referrals(stdout, v, n);
-	else
-		view_list(stdout, v, n, args->opt[OPT_JSON] != NULL);
-	store_referral_views_free(v, n);
 	return 0;
 }
 

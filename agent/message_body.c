@@ -186,6 +186,58 @@ static int cap_utf8(char *s, size_t max)
 }
 
 /*
+ * RFC 3676 format=flowed: a line that ends in a space goes on in the next
+ * line of the same quote depth (with delsp=yes that space is no part of the
+ * text), and a space in front of a line (after its '>' marks) is stuffing.
+ * Mail clients that write flowed text (Thunderbird, Apple Mail, many phones)
+ * wrap every paragraph at 72 columns: unflowed, a sentence is one line
+ * again, as its writer typed it.  Quoted lines keep their '>' marks, as
+ * "> ".  The signature separator "-- " is not flowed.
+ */
+static char *unflow(const char *text, int delsp)
+{
+	struct buf b = {0};
+	const char *p = text;
+	size_t jdepth = 0;
+	int joining = 0;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p), depth = 0, i = 0, n;
+		const char *s;
+		int flowed;
+
+		while (i < len && p[i] == '>')
+			depth++, i++;
+		if (i < len && p[i] == ' ')
+			i++;
+		s = p + i, n = len - i;
+		flowed = n > 0 && s[n - 1] == ' ' && !(n == 3 && memcmp(s, "-- ", 3) == 0);
+		if (joining && depth != jdepth) {
+			buf_addc(&b, '\n');
+			joining = 0;
+		}
+		if (!joining) {
+			for (size_t d = 0; d < depth; d++)
+				buf_addc(&b, '>');
+			if (depth)
+				buf_addc(&b, ' ');
+		}
+		if (flowed && delsp)
+			n--;
+		buf_add(&b, s, n);
+		joining = flowed;
+		jdepth = depth;
+		if (!flowed)
+			buf_addc(&b, '\n');
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return b.s ? buf_steal(&b) : xstrdup("");
+}
+
+/*
  * The text of a text/plain or text/html part as UTF-8.  HTML without a
  * usable charset parameter goes to the HTML converter as raw bytes so its
  * <meta charset> can still speak.  *truncated is set when a cap cut it.
@@ -225,7 +277,16 @@ static char *part_text(struct message *m, GMimeObject *obj, int html, int *trunc
 			text = html_to_text((const char *)arr->data, len);
 		}
 	} else {
+		const char *format = g_mime_object_get_content_type_parameter(obj, "format");
+
 		text = to_utf8(m, (const char *)arr->data, len, charset, what);
+		if (format && str_ieq(format, "flowed")) {
+			const char *delsp = g_mime_object_get_content_type_parameter(obj, "delsp");
+			char *flat = unflow(text, delsp && str_ieq(delsp, "yes"));
+
+			free(text);
+			text = flat;
+		}
 	}
 	g_byte_array_free(arr, TRUE);
 	if (cap_utf8(text, MESSAGE_MAX_BODY))

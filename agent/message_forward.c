@@ -100,7 +100,23 @@ static enum marker marker_line(struct span l)
 	        "original message",        "weitergeleitete nachricht",
 	        "ursprüngliche nachricht", "message transféré",
 	        "message d'origine",       "mensaje reenviado",
-	        "mensaje original",        NULL,
+	        "mensaje original",        "messaggio inoltrato",
+	        "messaggio originale",     "mensagem encaminhada",
+	        "mensagem original",       "doorgestuurd bericht",
+	        "oorspronkelijk bericht",  NULL,
+	};
+	static const char *const begins[] = {
+	        "Begin forwarded message",
+	        "Anfang der weitergeleiteten Nachricht",
+	        "Anfang der weitergeleiteten E-Mail",
+	        "Début du message réexpédié",
+	        "Début du message transféré",
+	        "Inicio del mensaje reenviado",
+	        "Inizio messaggio inoltrato",
+	        "Begin doorgestuurd bericht",
+	        "Início da mensagem encaminhada",
+	        "Início da mensagem reencaminhada",
+	        NULL,
 	};
 	struct span p = l;
 	size_t dashes = 0;
@@ -126,21 +142,60 @@ static enum marker marker_line(struct span l)
 				return MK_FORWARD;
 		return MK_NONE;
 	}
-	if (span_ieq(l, "Begin forwarded message:") || span_ieq(l, "Begin forwarded message") ||
-	    span_ieq(l, "Anfang der weitergeleiteten Nachricht:"))
-		return MK_FORWARD;
+	if (p.len > 0 && p.s[p.len - 1] == ':')
+		p.len--;
+	for (w = begins; *w; w++)
+		if (span_ieq(p, *w))
+			return MK_FORWARD;
 	return MK_NONE;
 }
 
-/* "Key: value" with one of the keys of a forwarded header block; returns
- * the key index and sets *value, or -1. */
+/* "Key: value" with one of the keys of a forwarded header block, as mail
+ * clients write them in English, Spanish, German, French, Italian,
+ * Portuguese and Dutch; returns the key (FH_FROM...) and sets *value, or
+ * -1. */
+enum { FH_FROM = 0, FH_TO, FH_CC, FH_SUBJECT, FH_DATE, FH_SENT, FH_REPLY_TO, FH_BCC };
+
 static int fwd_header(struct span l, struct span *value)
 {
-	static const char *const keys[] = {"from", "to",       "cc",  "subject", "date",
-	                                   "sent", "reply-to", "bcc", NULL};
+	static const struct {
+		const char *w;
+		int key;
+	} keys[] = {
+	        {"from", FH_FROM},
+	        {"de", FH_FROM},
+	        {"von", FH_FROM},
+	        {"van", FH_FROM},
+	        {"da", FH_FROM},
+	        {"to", FH_TO},
+	        {"para", FH_TO},
+	        {"an", FH_TO},
+	        {"à", FH_TO},
+	        {"a", FH_TO},
+	        {"aan", FH_TO},
+	        {"cc", FH_CC},
+	        {"subject", FH_SUBJECT},
+	        {"asunto", FH_SUBJECT},
+	        {"betreff", FH_SUBJECT},
+	        {"objet", FH_SUBJECT},
+	        {"oggetto", FH_SUBJECT},
+	        {"assunto", FH_SUBJECT},
+	        {"onderwerp", FH_SUBJECT},
+	        {"date", FH_DATE},
+	        {"fecha", FH_DATE},
+	        {"datum", FH_DATE},
+	        {"data", FH_DATE},
+	        {"sent", FH_SENT},
+	        {"enviado", FH_SENT},
+	        {"envoyé", FH_SENT},
+	        {"gesendet", FH_SENT},
+	        {"inviato", FH_SENT},
+	        {"verzonden", FH_SENT},
+	        {"reply-to", FH_REPLY_TO},
+	        {"bcc", FH_BCC},
+	};
 	const char *colon = memchr(l.s, ':', l.len);
 	struct span k;
-	int i;
 
 	if (colon == NULL || colon == l.s || colon - l.s > 10)
 		return -1;
@@ -148,13 +203,12 @@ static int fwd_header(struct span l, struct span *value)
 	k.len = (size_t)(colon - l.s);
 	while (k.len > 0 && (k.s[k.len - 1] == '*' || k.s[k.len - 1] == ' '))
 		k.len--;
-	for (i = 0; keys[i]; i++)
-		if (span_ieq(k, keys[i]))
-			break;
-	if (keys[i] == NULL)
-		return -1;
-	*value = strip(colon + 1, l.len - (size_t)(colon + 1 - l.s));
-	return i;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		if (span_ieq(k, keys[i].w)) {
+			*value = strip(colon + 1, l.len - (size_t)(colon + 1 - l.s));
+			return keys[i].key;
+		}
+	return -1;
 }
 
 /* "Jane <jane@x.com<mailto:jane@x.com>>" and "Jane [mailto:jane@x.com]"
@@ -234,7 +288,7 @@ static int outlook_from(const struct lines *L, size_t i)
 	for (j = i + 1; j < L->n && j <= i + 4; j++) {
 		int k = fwd_header(strip(L->v[j].s, L->v[j].len), &v);
 
-		if (k == 5 || k == 4) /* Sent:, Date: */
+		if (k == FH_SENT || k == FH_DATE)
 			return 1;
 	}
 	return 0;
@@ -250,6 +304,45 @@ static enum marker marker_at(const struct lines *L, size_t i)
 	return outlook_from(L, i) ? MK_OUTLOOK : MK_NONE;
 }
 
+/* Line i of a forwarded block; in a quoted block (Apple's iPhone writes
+ * "Begin forwarded message:" then every line after "> ") without its '>'
+ * and one space.  Sets *out and returns 0 when a quoted block has ended. */
+static int block_line(const struct lines *L, size_t i, int quoted, struct span *out)
+{
+	struct span l = L->v[i];
+
+	if (quoted) {
+		if (l.len == 0 || *l.s != '>')
+			return 0;
+		l.s++, l.len--;
+		if (l.len > 0 && *l.s == ' ')
+			l.s++, l.len--;
+	}
+	*out = l;
+	return 1;
+}
+
+/* Is there a line of a forwarded header block ("From: ...", "Von: ...",
+ * "> Subject: ...")?  Every forward we can use has one: one pass over the
+ * text, lines split only when it says yes. */
+static int may_forward(const char *body)
+{
+	for (const char *p = body; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		struct span l = {p, len}, v;
+
+		while (l.len > 0 && (*l.s == '>' || *l.s == ' ' || *l.s == '\t'))
+			l.s++, l.len--;
+		if (fwd_header(strip(l.s, l.len), &v) >= 0)
+			return 1;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 /*
  * Forwarded blocks inside the body text: a marker line (or Outlook's bare
  * "From:/Sent:" block), header-like lines, then the forwarded text up to the
@@ -263,9 +356,7 @@ void msg_forwards_inline(struct message *m, const char *body)
 	if (m->nfwd >= MESSAGE_MAX_FORWARD || *body == '\0')
 		return;
 	/* cheap test first: most mail has no forward at all */
-	if (!strstr(body, "orward") && !strstr(body, "From:") && !strstr(body, "riginal") &&
-	    !strstr(body, "FROM:") && !strstr(body, "Nachricht") && !strstr(body, "ransf") &&
-	    !strstr(body, "reenviado") && !strstr(body, "origine"))
+	if (!may_forward(body))
 		return;
 	L = split(body);
 	for (i = 0; i < L.n && m->nfwd < MESSAGE_MAX_FORWARD; i++) {
@@ -273,26 +364,30 @@ void msg_forwards_inline(struct message *m, const char *body)
 		struct forward *f;
 		struct buf text = {0};
 		size_t j, hdrs = 0;
-		int key = -1, have = 0;
-		struct span v;
+		int key = -1, have = 0, quoted;
+		struct span v, bl;
 
 		if (k == MK_NONE)
 			continue;
 		j = k == MK_OUTLOOK ? i : i + 1;
 		while (j < L.n && strip(L.v[j].s, L.v[j].len).len == 0)
 			j++;
+		quoted = k == MK_FORWARD && j < L.n && L.v[j].len > 0 && *L.v[j].s == '>';
 		f = forward_new(m);
 		/* the header block: ends at a blank line or a non-header */
 		for (; j < L.n && hdrs < FWD_HDR_MAX; j++) {
-			struct span l = strip(L.v[j].s, L.v[j].len);
+			struct span l;
 			int nk;
 
+			if (!block_line(&L, j, quoted, &l))
+				break;
+			l = strip(l.s, l.len);
 			if (l.len == 0)
 				break;
 			nk = fwd_header(l, &v);
 			if (nk < 0) {
 				/* a wrapped To:/Cc: list continues */
-				if ((key == 1 || key == 2) && memchr(l.s, '@', l.len) &&
+				if ((key == FH_TO || key == FH_CC) && memchr(l.s, '@', l.len) &&
 				    !memchr(l.s, ':', l.len))
 					v = l;
 				else
@@ -301,7 +396,7 @@ void msg_forwards_inline(struct message *m, const char *body)
 				key = nk;
 			}
 			hdrs++;
-			if (key == 0 && f->from.email == NULL && f->from.name == NULL) {
+			if (key == FH_FROM && f->from.email == NULL && f->from.name == NULL) {
 				char *a = normalise_addrs(v.s, v.len);
 				InternetAddressList *list =
 				        internet_address_list_parse(msg_parser_opts, a);
@@ -312,12 +407,12 @@ void msg_forwards_inline(struct message *m, const char *body)
 				}
 				free(a);
 				have = 1;
-			} else if (key == 1 || key == 2) {
+			} else if (key == FH_TO || key == FH_CC) {
 				char *a = normalise_addrs(v.s, v.len);
 
 				msg_addrs_parse(&f->to, a);
 				free(a);
-			} else if (key == 3 && f->subject == NULL) {
+			} else if (key == FH_SUBJECT && f->subject == NULL) {
 				char *s = xstrndup(v.s, v.len);
 
 				f->subject = msg_clean(s, 1);
@@ -332,12 +427,12 @@ void msg_forwards_inline(struct message *m, const char *body)
 			m->nfwd--;
 			continue;
 		}
-		while (j < L.n && strip(L.v[j].s, L.v[j].len).len == 0)
+		while (j < L.n && block_line(&L, j, quoted, &bl) && strip(bl.s, bl.len).len == 0)
 			j++;
 		for (; j < L.n; j++) {
-			if (marker_at(&L, j) != MK_NONE)
+			if (!block_line(&L, j, quoted, &bl) || marker_at(&L, j) != MK_NONE)
 				break;
-			buf_add(&text, L.v[j].s, L.v[j].len);
+			buf_add(&text, bl.s, bl.len);
 			buf_addc(&text, '\n');
 		}
 		while (text.len > 0 &&

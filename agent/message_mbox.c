@@ -5,6 +5,7 @@
  */
 #include "message.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -25,6 +26,74 @@ static int escaped_from(const char *p, size_t len)
 	return i > 0 && len - i >= 5 && memcmp(p + i, "From ", 5) == 0;
 }
 
+int message_mbox_cut(const char *data, size_t len, int eof, struct mbox_cut *c)
+{
+	const char *p = data, *end = data + len, *start, *q, *stop;
+	int found = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (data == NULL || len == 0)
+		return eof ? -1 : 0;
+	/* the separator line */
+	if (len >= 5 && memcmp(p, "From ", 5) == 0) {
+		const char *nl = memchr(p, '\n', len);
+
+		if (nl == NULL && !eof)
+			return 0;
+		p = nl ? nl + 1 : end;
+	} else if (len < 5 && !eof) {
+		return 0;
+	}
+	start = q = p;
+	stop = end;
+	while (q < end) {
+		const char *nl = memchr(q, '\n', (size_t)(end - q));
+		const char *next = nl ? nl + 1 : end;
+
+		if (!eof && (nl == NULL || end - next < 5))
+			return 0; /* the line, or whether a separator follows, is not here yet */
+		if (next < end && end - next >= 5 && memcmp(next, "From ", 5) == 0) {
+			stop = next;
+			found = 1;
+			break;
+		}
+		if (escaped_from(q, (size_t)(next - q)))
+			c->escapes++;
+		q = next;
+	}
+	if (!found && !eof)
+		return 0;
+	c->next = (size_t)(stop - data);
+	/* drop the blank line before the next separator */
+	if (stop - start >= 2 && stop[-1] == '\n' && stop[-2] == '\n')
+		stop--;
+	else if (stop - start >= 4 && memcmp(stop - 4, "\r\n\r\n", 4) == 0)
+		stop -= 2;
+	if (stop == start && !found)
+		return -1;
+	c->start = (size_t)(start - data);
+	c->stop = (size_t)(stop - data);
+	return 1;
+}
+
+char *message_mbox_unescape(const char *raw, size_t len, size_t *len_r)
+{
+	struct buf b = {0};
+	const char *l = raw, *stop = raw + len;
+
+	while (l < stop) {
+		const char *nl = memchr(l, '\n', (size_t)(stop - l));
+		const char *next = nl ? nl + 1 : stop;
+
+		if (escaped_from(l, (size_t)(next - l)))
+			l++;
+		buf_add(&b, l, (size_t)(next - l));
+		l = next;
+	}
+	*len_r = b.len;
+	return b.s ? buf_steal(&b) : xstrdup("");
+}
+
 /*
  * mboxo and mboxrd (RFC 4155): every line starting with "From " begins a
  * message; the blank line the writer put before it is not part of the
@@ -34,65 +103,31 @@ static int escaped_from(const char *p, size_t len)
 int message_mbox_foreach(const char *data, size_t len,
                          int (*fn)(const char *raw, size_t rawlen, int index, void *arg), void *arg)
 {
-	const char *p = data, *end;
+	size_t off = 0;
 	int index = 0;
 
 	if (data == NULL)
 		return 0;
-	end = data + len;
-	while (p < end) {
-		const char *start, *q, *stop;
-		int escapes = 0, rc;
+	while (off < len) {
+		struct mbox_cut c;
+		int rc;
 
-		/* the separator line */
-		if (end - p >= 5 && memcmp(p, "From ", 5) == 0) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-			p = nl ? nl + 1 : end;
-		}
-		start = q = p;
-		stop = end;
-		while (q < end) {
-			const char *nl = memchr(q, '\n', (size_t)(end - q));
-			const char *next = nl ? nl + 1 : end;
-
-			if (next < end && end - next >= 5 && memcmp(next, "From ", 5) == 0) {
-				stop = next;
-				break;
-			}
-			if (escaped_from(q, (size_t)(next - q)))
-				escapes++;
-			q = next;
-		}
-		p = stop;
-		/* drop the blank line before the next separator */
-		if (stop - start >= 2 && stop[-1] == '\n' && stop[-2] == '\n')
-			stop--;
-		else if (stop - start >= 4 && memcmp(stop - 4, "\r\n\r\n", 4) == 0)
-			stop -= 2;
-		if (stop == start && p >= end)
+		if (message_mbox_cut(data + off, len - off, 1, &c) <= 0)
 			break;
 		index++;
-		if (escapes == 0) {
-			rc = fn(start, (size_t)(stop - start), index, arg);
+		if (c.escapes == 0) {
+			rc = fn(data + off + c.start, c.stop - c.start, index, arg);
 		} else {
-			struct buf b = {0};
-			const char *l = start;
+			size_t n;
+			char *raw =
+			        message_mbox_unescape(data + off + c.start, c.stop - c.start, &n);
 
-			while (l < stop) {
-				const char *nl = memchr(l, '\n', (size_t)(stop - l));
-				const char *next = nl ? nl + 1 : stop;
-
-				if (escaped_from(l, (size_t)(next - l)))
-					l++;
-				buf_add(&b, l, (size_t)(next - l));
-				l = next;
-			}
-			rc = fn(b.s ? b.s : "", b.len, index, arg);
-			buf_free(&b);
+			rc = fn(raw, n, index, arg);
+			free(raw);
 		}
 		if (rc != 0)
 			return rc;
+		off += c.next;
 	}
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -457,8 +456,7 @@ static char *person_token(struct outbox *ob, const char *email)
 		return f.token;
 	if (ob->preview)
 		return xstrdup("TOKEN");
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = hash_fnv1a(email, strlen(email), (uint64_t)time(NULL));
+	r = random_u64();
 	snprintf(tok, sizeof(tok), "%016" PRIx64, r);
 	if (store_person_set_token(ob->st, f.id, tok) < 0)
 		return NULL;
@@ -598,8 +596,7 @@ static int64_t backoff(int attempts)
 	if (d > BACKOFF_MAX)
 		d = BACKOFF_MAX;
 	/* +-25 % so that many jobs failing together do not retry together */
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (uint32_t)clock();
+	r = (uint32_t)random_u64();
 	return d * 3 / 4 + (int64_t)(r % (uint32_t)(d / 2 + 1));
 }
 

@@ -79,7 +79,49 @@ struct acc {
 	struct report_referrer *people;
 	int64_t *ids;
 	size_t npeople, pcap, icap;
+	/* a referral made at or before this is overdue at r->until (see
+	 * overdue); late_known once it is worked out */
+	int64_t late_before;
+	int late_known;
 };
+
+/*
+ * Whether a referral made at created, still without a first contact, is
+ * past the rep's deadline at the report's end.  The deadline grows with
+ * the time made (schedule_add_business_days never goes back), so one
+ * bisection finds the last time made that is overdue, and each referral
+ * is a comparison: a million waiting referrals were a million calendar
+ * walks (mktime on every day) before.
+ */
+static int overdue(struct acc *a, int64_t created)
+{
+	const struct config *cfg = a->cfg;
+	int64_t until = a->r->until;
+
+	if (!a->late_known) {
+		/* n business days, and the opening before and after them, lie
+		 * within 7n + 15 calendar days of any time (a business day a week) */
+		int64_t lo = until - ((int64_t)cfg->rep_deadline * 7 + 15) * 86400, hi = until;
+
+		/* lo is overdue, hi is not (unless it is: then every one is) */
+		if (schedule_add_business_days(cfg, hi, cfg->rep_deadline) <= until) {
+			lo = hi;
+		} else {
+			while (hi - lo > 1) {
+				int64_t mid = lo + (hi - lo) / 2;
+
+				if (schedule_add_business_days(cfg, mid, cfg->rep_deadline) <=
+				    until)
+					lo = mid;
+				else
+					hi = mid;
+			}
+		}
+		a->late_before = lo;
+		a->late_known = 1;
+	}
+	return created <= a->late_before;
+}
 
 /* The rep with this address, added (with name) when new; NULL for none. */
 static struct rep_acc *rep_of(struct acc *a, const char *email, const char *name)
@@ -161,8 +203,7 @@ static void add_row(void *ctx, const struct report_row *row)
 	if (known && s == STATUS_HELD)
 		r->held_now++;
 	if (known && s == STATUS_NEW && row->first_contact_at == 0) {
-		int late = schedule_add_business_days(a->cfg, row->created_at,
-		                                      a->cfg->rep_deadline) <= r->until;
+		int late = overdue(a, row->created_at);
 
 		r->waiting_now++;
 		r->overdue_now += late;

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "config.h"
@@ -135,11 +134,8 @@ const char *schedule_days_phrase(int n, char *buf, size_t len)
 
 char *schedule_message_id(const struct config *cfg, int64_t referral, const char *template)
 {
-	uint64_t r = 0;
+	uint64_t r = random_u64();
 
-	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = hash_fnv1a(&referral, sizeof(referral), (uint64_t)clock()) ^
-		    (uint64_t)time(NULL);
 	if (referral)
 		return xasprintf("r%" PRId64 ".%s.%016" PRIx64 "@%s", referral, template, r,
 		                 addr_domain(cfg->address));
@@ -203,13 +199,16 @@ static long delay_of(const struct config *cfg, enum mail_kind kind)
 	return cfg->delays[kind];
 }
 
-/* Writes one job; nothing for a missing or own address. */
-static int add_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
-                   int64_t now)
+/* The row of job js in *j, with a new Message-ID in *key_r (caller frees);
+ * 0 when nobody gets it (a missing or own address). */
+static int job_row(const struct config *cfg, const struct job_spec_pub *js, int64_t now,
+                   struct job_rec *j, char **key_r)
 {
-	char *key;
-	int rc;
-	struct job_rec j = {
+	if (js->to == NULL || config_is_agent(cfg, js->to))
+		return 0;
+	*key_r = js->message_key ? xstrdup(js->message_key)
+	                         : schedule_message_id(cfg, js->referral_id, mail_name(js->kind));
+	*j = (struct job_rec){
 	        .referral_id = js->referral_id,
 	        .template = mail_name(js->kind),
 	        .recipient = js->to,
@@ -218,19 +217,36 @@ static int add_job(struct store *st, const struct config *cfg, const struct job_
 	        .seq = js->seq,
 	        .note = js->note,
 	        .due_at = js->due,
+	        .message_key = *key_r,
 	        .in_reply_to = js->in_reply_to,
 	        .refs = js->refs,
 	        .at = now,
 	};
+	return 1;
+}
 
-	if (js->to == NULL || config_is_agent(cfg, js->to))
-		return 0;
-	key = js->message_key ? xstrdup(js->message_key)
-	                      : schedule_message_id(cfg, js->referral_id, mail_name(js->kind));
-	j.message_key = key;
-	rc = store_job_add(st, &j, NULL);
-	free(key);
+/* Writes jobs js[0..n) in one statement; nothing for a missing or own
+ * address. */
+static int add_jobs(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
+                    size_t n, int64_t now)
+{
+	struct job_rec rows[8];
+	char *keys[8];
+	size_t k = 0;
+	int rc;
+
+	for (size_t i = 0; i < n && k < ARRAY_SIZE(rows); i++)
+		k += (size_t)job_row(cfg, &js[i], now, &rows[k], &keys[k]);
+	rc = k ? store_jobs_add(st, rows, k) : 0;
+	for (size_t i = 0; i < k; i++)
+		free(keys[i]);
 	return rc;
+}
+
+static int add_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
+                   int64_t now)
+{
+	return add_jobs(st, cfg, js, 1, now);
 }
 
 int schedule_job(struct store *st, const struct config *cfg, const struct job_spec_pub *js,
@@ -293,12 +309,9 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 		                              .due = schedule_add_business_days(cfg, now, deadline),
 		                              .seq = 1,
 		                              .note = ESCALATED};
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		specs[i].referral_id = r->id;
-		if (add_job(st, cfg, &specs[i], now) < 0)
-			return -1;
-	}
-	return 0;
+	return add_jobs(st, cfg, specs, n, now);
 }
 
 int schedule_checkins(struct store *st, const struct config *cfg, int64_t now, int *n_r)

@@ -228,6 +228,23 @@ int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t siz
 	return 0;
 }
 
+int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+             void (*fill)(struct q *q, void *item), void (*clear)(void *item),
+             int (*fn)(void *item, void *arg), void *arg)
+{
+	struct q q;
+	int rc, stop = 0;
+
+	for (rc = sql_query(&q, st, id, b); rc > 0 && !stop; rc = sql_next(&q)) {
+		memset(item, 0, size);
+		fill(&q, item);
+		stop = fn(item, arg);
+		clear(item);
+	}
+	sql_end(&q);
+	return rc < 0 ? -1 : stop;
+}
+
 int64_t sql_last_id(struct store *st)
 {
 	return st->be->last_id(st);

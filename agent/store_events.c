@@ -116,6 +116,17 @@ int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r)
 	return rc < 0 ? store_failed(st, "list rewards") : 0;
 }
 
+int store_reward_of_referral(struct store *st, int64_t referral_id)
+{
+	struct q q;
+	int found =
+	        sql_query(&q, st, ST_REWARD_OF_REFERRAL, BINDS(B_INT(":referral_id", referral_id)));
+
+	sql_end(&q);
+	return found < 0 ? store_failed(st, "reward of referral %lld", (long long)referral_id)
+	                 : found;
+}
+
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v)
 {
 	struct q q;

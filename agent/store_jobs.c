@@ -9,6 +9,7 @@
  */
 #include "store_p.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,54 @@ int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r)
 		*id_r = sql_last_id(st);
 	free(to);
 	return rc < 0 ? -1 : 0;
+}
+
+int store_jobs_add(struct store *st, const struct job_rec *j, size_t n)
+{
+	static const char *const names[JOBS_ADD_MAX][11] = {JOB_PARAM_NAMES(1), JOB_PARAM_NAMES(2),
+	                                                    JOB_PARAM_NAMES(3), JOB_PARAM_NAMES(4)};
+	static const enum stmt_id ids[JOBS_ADD_MAX + 1] = {0, ST_JOB_ADD, ST_JOBS_ADD2,
+	                                                   ST_JOBS_ADD3, ST_JOBS_ADD4};
+	struct bind b[JOBS_ADD_MAX * 11 + 2];
+	char *to[JOBS_ADD_MAX];
+	size_t k = 0, done = 0;
+	int rc = 0;
+
+	while (rc == 0 && done < n) {
+		size_t m = n - done < JOBS_ADD_MAX ? n - done : JOBS_ADD_MAX;
+
+		if (m == 1) {
+			rc = store_job_add(st, &j[done++], NULL);
+			continue;
+		}
+		k = 0;
+		for (size_t r = 0; r < m; r++) {
+			const struct job_rec *x = &j[done + r];
+			const char *const *nm = names[r];
+
+			to[r] = email_norm(x->recipient);
+			b[k++] = B_ID(nm[0], x->referral_id);
+			b[k++] = B_TEXT(nm[1], x->template);
+			b[k++] = B_TEXT(nm[2], to[r]);
+			b[k++] = B_TEXT(nm[3], x->recipient_name);
+			b[k++] = B_TEXT(nm[4], x->cc);
+			b[k++] = B_INT(nm[5], x->seq);
+			b[k++] = B_TEXT(nm[6], x->note);
+			b[k++] = B_INT(nm[7], x->due_at);
+			b[k++] = B_TEXT(nm[8], x->message_key);
+			b[k++] = B_TEXT(nm[9], x->in_reply_to);
+			b[k++] = B_TEXT(nm[10], x->refs);
+		}
+		b[k++] = B_INT(":at", j[done].at);
+		b[k] = (struct bind){.name = NULL};
+		if (sql_exec(st, ids[m], b) < 0)
+			rc = store_failed(st, "add %zu jobs of referral %" PRId64, m,
+			                  j[done].referral_id);
+		for (size_t r = 0; r < m; r++)
+			free(to[r]);
+		done += m;
+	}
+	return rc;
 }
 
 void job_fill(struct q *q, void *item)
@@ -88,6 +137,36 @@ int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, 
 		return jobs_read(st, ST_JOB_LIST_STATE, BINDS(B_TEXT(":state", state)), "list jobs",
 		                 v_r, n_r);
 	return jobs_read(st, ST_JOB_LIST_ALL, NULL, "list jobs", v_r, n_r);
+}
+
+static void job_clear(void *item)
+{
+	store_job_view_clear(item);
+}
+
+struct job_each {
+	int (*fn)(const struct job_view *v, void *arg);
+	void *arg;
+};
+
+static int job_each_row(void *item, void *arg)
+{
+	struct job_each *e = arg;
+
+	return e->fn(item, e->arg);
+}
+
+int store_jobs_each(struct store *st, const char *state,
+                    int (*fn)(const struct job_view *v, void *arg), void *arg)
+{
+	struct job_each e = {fn, arg};
+	struct job_view v;
+	int rc = state ? sql_each(st, ST_JOB_LIST_STATE, BINDS(B_TEXT(":state", state)), &v,
+	                          sizeof(v), job_fill, job_clear, job_each_row, &e)
+	               : sql_each(st, ST_JOB_LIST_ALL, NULL, &v, sizeof(v), job_fill, job_clear,
+	                          job_each_row, &e);
+
+	return rc < 0 ? store_failed(st, "list jobs") : rc;
 }
 
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r)

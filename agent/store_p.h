@@ -140,6 +140,7 @@ enum stmt_id {
 	ST_REWARD_ADD,
 	ST_REWARD_LIST,
 	ST_REWARD_GET,
+	ST_REWARD_OF_REFERRAL,
 	ST_REWARD_PAY,
 	ST_REPORT_REFERRALS,
 	ST_REPORT_REFERRERS,
@@ -152,6 +153,9 @@ enum stmt_id {
 	ST_JOB_LAST,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
+	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */
+	ST_JOBS_ADD3,
+	ST_JOBS_ADD4,
 	ST_JOBS_DUE,
 	ST_JOB_NEXT_DUE,
 	ST_JOB_CLAIM,
@@ -213,6 +217,16 @@ struct stmt_def {
 };
 
 extern const struct stmt_def stmt_def[ST__COUNT];
+
+/* The most rows ST_JOBS_ADD<n> writes, and the parameter names of row n
+ * (1-based) in the order of struct job_rec. */
+#define JOBS_ADD_MAX 4
+#define JOB_PARAM_NAMES(n)                                                                         \
+	{                                                                                          \
+		":referral_id_" #n, ":template_" #n, ":recipient_" #n, ":recipient_name_" #n,      \
+		        ":cc_" #n, ":seq_" #n, ":note_" #n, ":due_at_" #n, ":message_key_" #n,     \
+		        ":in_reply_to_" #n, ":refs_" #n                                            \
+	}
 
 /* ---- binding by name (store.c) ---- */
 
@@ -379,6 +393,14 @@ int sql_exec(struct store *st, enum stmt_id id, const struct bind *b);
 int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
              void (*fill)(struct q *q, void *item), void (*drop)(void *v, size_t n), void **v_r,
              size_t *n_r);
+/* Every row of statement id, one at a time: item (size bytes, the
+ * caller's) is zeroed, filled by fill, handed to fn and emptied by clear,
+ * so memory does not grow with the rows.  fn returns non-zero to stop.
+ * Returns 0 after the last row, fn's non-zero value when it stopped, or
+ * -1 on error (kept for store_failed). */
+int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+             void (*fill)(struct q *q, void *item), void (*clear)(void *item),
+             int (*fn)(void *item, void *arg), void *arg);
 /* The id of the row the last INSERT of a returns_id statement made. */
 int64_t sql_last_id(struct store *st);
 /* store_begin, and on PostgreSQL without the business's lock when

@@ -303,16 +303,68 @@ void id_fill(struct q *q, void *item)
 	*(int64_t *)item = col_int(q, "id");
 }
 
+/* A stale referral and when it was last touched, to merge the statuses. */
+struct stale {
+	int64_t at, id;
+};
+
+static void stale_fill(struct q *q, void *item)
+{
+	struct stale *x = item;
+
+	x->id = col_int(q, "id");
+	x->at = col_int(q, "last_activity_at");
+}
+
+static int stale_cmp(const void *a, const void *b)
+{
+	const struct stale *x = a, *y = b;
+
+	if (x->at != y->at)
+		return x->at < y->at ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
                           size_t *n_r)
 {
-	void *v;
-	int rc = sql_rows(st, ST_REFERRALS_STALE,
-	                  BINDS(B_INT(":before", before), B_INT(":limit", (int64_t)limit)),
-	                  sizeof(**ids_r), id_fill, NULL, &v, n_r);
+	struct stale *all = NULL;
+	size_t n = 0, cap = 0;
 
-	*ids_r = v;
-	return rc < 0 ? store_failed(st, "list stale referrals") : 0;
+	*ids_r = NULL;
+	*n_r = 0;
+	/* the oldest limit of each open status, then the oldest of those */
+	for (int s = 0; s < STATUS_COUNT; s++) {
+		void *v;
+		size_t k;
+
+		if (status_table[s].closed)
+			continue;
+		if (sql_rows(st, ST_REFERRALS_STALE,
+		             BINDS(B_TEXT(":status", status_table[s].name),
+		                   B_INT(":before", before), B_INT(":limit", (int64_t)limit)),
+		             sizeof(*all), stale_fill, NULL, &v, &k) < 0) {
+			free(all);
+			return store_failed(st, "list stale referrals");
+		}
+		all = xgrow(all, &cap, n + k + 1, sizeof(*all));
+		if (k)
+			memcpy(all + n, v, k * sizeof(*all));
+		n += k;
+		free(v);
+	}
+	if (n > 1)
+		qsort(all, n, sizeof(*all), stale_cmp);
+	if (n > limit)
+		n = limit;
+	if (n > 0) {
+		*ids_r = xcalloc(n, sizeof(**ids_r));
+		for (size_t i = 0; i < n; i++)
+			(*ids_r)[i] = all[i].id;
+	}
+	*n_r = n;
+	free(all);
+	return 0;
 }
 
 /* ---- spreadsheets ---- */
@@ -428,6 +480,37 @@ int store_referral_list(struct store *st, const char *status, struct referral_vi
 	                : views_read(st, ST_REFERRAL_LIST_ALL, NULL, v_r, n_r);
 
 	return rc < 0 ? store_failed(st, "list referrals") : 0;
+}
+
+static void referral_clear(void *item)
+{
+	store_referral_view_clear(item);
+}
+
+struct referral_each {
+	int (*fn)(const struct referral_view *v, void *arg);
+	void *arg;
+};
+
+static int referral_each_row(void *item, void *arg)
+{
+	struct referral_each *e = arg;
+
+	return e->fn(item, e->arg);
+}
+
+int store_referral_each(struct store *st, const char *status,
+                        int (*fn)(const struct referral_view *v, void *arg), void *arg)
+{
+	struct referral_each e = {fn, arg};
+	struct referral_view v;
+	int rc =
+	        status ? sql_each(st, ST_REFERRAL_LIST_STATUS, BINDS(B_TEXT(":status", status)), &v,
+	                          sizeof(v), referral_fill, referral_clear, referral_each_row, &e)
+	               : sql_each(st, ST_REFERRAL_LIST_ALL, NULL, &v, sizeof(v), referral_fill,
+	                          referral_clear, referral_each_row, &e);
+
+	return rc < 0 ? store_failed(st, "list referrals") : rc;
 }
 
 static int referrals_of(struct store *st, enum stmt_id id, const char *email,

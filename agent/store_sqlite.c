@@ -34,6 +34,19 @@
 #define DB(st) ((sqlite3 *)(st)->db)
 #define S(c)   ((sqlite3_stmt *)(c)->h)
 
+/* The page cache of a read-write connection, in KiB (negative in the
+ * pragma): the daemon and `ingest` touch the same index pages again and
+ * again, and SQLite's default 2 MB made a 10,000-message import read and
+ * write each of them back tens of times.  Memory grows to this only as
+ * pages are used.  Readers (list, report) keep the default. */
+#define WRITER_CACHE_KIB -32768
+/* Rows of each index that PRAGMA optimize's ANALYZE looks at, and the rows
+ * a connection must have changed before its close runs it. */
+#define ANALYSIS_LIMIT 1000
+#define OPTIMIZE_AFTER 1000
+#define STR_(x)        #x
+#define STR(x)         STR_(x)
+
 static void keep(struct store *st)
 {
 	store_keep_error(st, NULL, sqlite3_errmsg(DB(st)));
@@ -366,7 +379,8 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	 * it as the writer set it.  foreign_keys and synchronous are per
 	 * connection and must be set each time. */
 	if ((!p->readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
-	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0) {
+	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
+	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0)) {
 		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}
@@ -383,6 +397,18 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 
 static void lite_close(struct store *st)
 {
+	/* Fresh statistics for the query planner, after a run that changed
+	 * enough rows to matter (an ingest, a day of the daemon): SQLite then
+	 * analyses the tables this connection used whose statistics are
+	 * missing or out of date, and analysis_limit bounds what it reads of
+	 * each index.  A short command (send with nothing due, status) skips
+	 * it: an index with no statistics yet (jobs_sent before any mail was
+	 * sent) would have every close count millions of jobs.  Not while a
+	 * transaction is open (a failed run rolls back in sqlite3_close). */
+	if (st->db && !st->readonly && sqlite3_get_autocommit(DB(st)) &&
+	    sqlite3_total_changes64(DB(st)) >= OPTIMIZE_AFTER &&
+	    exec_sql(st, "PRAGMA analysis_limit=" STR(ANALYSIS_LIMIT) "; PRAGMA optimize") != 0)
+		log_warn("%s: optimize: %s", st->path, sqlite3_errmsg(DB(st)));
 	if (st->db && sqlite3_close(DB(st)) != SQLITE_OK)
 		log_error("%s: close: %s", st->path, sqlite3_errmsg(DB(st)));
 	st->db = NULL;

@@ -30,21 +30,35 @@
 
 /* A quote header is at most this long (bytes, per line). */
 #define HEADER_LINE_MAX 300
-/* A closing is asked about only up to this length. */
-#define SIGNOFF_MAX 60
+/* An attribution without a date is at most this long. */
+#define DATELESS_MAX 100
+/* A closing is asked about only up to this length, and this many words
+ * before its comma. */
+#define SIGNOFF_MAX   60
+#define CLOSING_WORDS 7
 /* After a closing: at most this many non-blank lines, each at most
  * SIG_LINE_MAX bytes, up to the end of its part. */
 #define SIG_MAX_LINES 6
-#define SIG_LINE_MAX  100
+/* ... unless one of them is a sentence of this many words. */
+#define SENTENCE_WORDS 4
+#define SIG_LINE_MAX   100
 /* "--" or a dash line starts a signature when at most this many lines
  * follow it in its part. */
 #define DASH_SIG_MAX 15
+/* A separator of underscores, stars or dots ends the text when at most
+ * this many lines follow it in its part (a signature, a list footer). */
+#define SEP_TAIL_MAX 8
+/* A footer is asked about under a line at most this long (or a blank,
+ * quoted or separator line). */
+#define FOOTER_ABOVE_MAX 40
 /* A header block: the next header line within this many lines. */
 #define BLOCK_SPAN 8
 /* A name line, and the trailing paragraph it starts. */
 #define NAME_LINE_MAX  60
 #define DASH_NAME_MAX  80
 #define NAME_BLOCK_MAX 4
+/* A longer card: a name over lines with phone numbers and addresses. */
+#define CARD_MAX       8
 #define NAME_BLOCK_LEN 80
 /* A quoted line this long was probably wrapped by the client. */
 #define WRAP_MIN 60
@@ -63,6 +77,7 @@ struct line {
 	unsigned char sigdash; /* exactly "-- " (RFC 3676 section 4.3) */
 	unsigned char fwd;     /* a forward marker */
 	signed char header;    /* a TEXT_HEADER line: -1 not asked yet */
+	signed char signoff;   /* a closing (is_signoff): -1 not asked yet */
 	unsigned char keep;
 };
 
@@ -72,6 +87,13 @@ struct trim {
 	const struct text_rules *rules;
 	size_t *rest; /* non-blank lines from i to the end of i's part */
 };
+
+/* The signature steps below, which pass one asks too (a separator over a
+ * name, a closing under a separator). */
+static int name_line(const struct trim *tr, const struct line *l, int plain);
+static int named_above(const struct trim *tr, size_t first, size_t p, const struct line *l);
+static int prose_at(const struct line *v, size_t p, size_t to);
+static int is_signoff(const struct trim *tr, const struct line *l);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -140,40 +162,116 @@ static int bracketed_address(const char *s, size_t len)
 	return 0;
 }
 
-/* A date or a time: "2024", "1999", "9:32", "17.50". */
-static int has_date(const char *s, size_t len)
+/* Bytes of the digit at s[i]: an ASCII digit, or an Arabic-Indic one
+ * (U+0660..U+0669, U+06F0..U+06F9, as Arabic and Persian mail writes
+ * dates); 0 for anything else.  *d gets its value. */
+static size_t digit_at(const char *s, size_t len, size_t i, int *d)
 {
-	for (size_t i = 0; i + 3 < len; i++) {
-		if (is_digit((unsigned char)s[i]) && (s[i + 1] == ':' || s[i + 1] == '.') &&
-		    is_digit((unsigned char)s[i + 2]) && is_digit((unsigned char)s[i + 3]))
+	unsigned char c = (unsigned char)s[i];
+
+	if (is_digit(c)) {
+		*d = c - '0';
+		return 1;
+	}
+	if (i + 1 < len && (c == 0xD9 || c == 0xDB)) {
+		unsigned char c2 = (unsigned char)s[i + 1];
+		unsigned char lo = c == 0xD9 ? 0xA0 : 0xB0;
+
+		if (c2 >= lo && c2 <= lo + 9) {
+			*d = c2 - lo;
+			return 2;
+		}
+	}
+	return 0;
+}
+
+/* A digit ends right before s[i]. */
+static int digit_before(const char *s, size_t len, size_t i)
+{
+	int d;
+
+	return (i >= 1 && is_digit((unsigned char)s[i - 1])) ||
+	       (i >= 2 && digit_at(s, len, i - 2, &d) == 2);
+}
+
+/* Digits from s[i] on (at most 4), their count in *n and the value of
+ * the first two in d; returns where they end. */
+static size_t digits_at(const char *s, size_t len, size_t i, size_t *n, int d[2])
+{
+	size_t w;
+	int x;
+
+	*n = 0;
+	while (*n < 4 && i < len && (w = digit_at(s, len, i, &x)) > 0) {
+		if (*n < 2)
+			d[*n] = x;
+		i += w;
+		(*n)++;
+	}
+	return i;
+}
+
+/* A date or a time: "2024", "1999", "9:32", "17.50", "٣:٣٦"; with
+ * calendar set, a year or a day ("6/5/24", "06.05.2024", "2024-05-06"),
+ * not a time alone. */
+static int has_date_kind(const char *s, size_t len, int calendar)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t k, k2, n, n2, n3;
+		int d[2], e[2];
+
+		if (digit_before(s, len, i) || (k = digits_at(s, len, i, &n, d)) == i)
+			continue;
+		/* a year: four digits, 19xx or 20xx, alone */
+		if (n == 4 && ((d[0] == 1 && d[1] == 9) || (d[0] == 2 && d[1] == 0)) &&
+		    (k == len || digit_at(s, len, k, &e[0]) == 0))
 			return 1;
-		if (((s[i] == '1' && s[i + 1] == '9') || (s[i] == '2' && s[i + 1] == '0')) &&
-		    is_digit((unsigned char)s[i + 2]) && is_digit((unsigned char)s[i + 3]) &&
-		    (i == 0 || !is_digit((unsigned char)s[i - 1])) &&
-		    (i + 4 == len || !is_digit((unsigned char)s[i + 4])))
+		if (k + 1 >= len)
+			continue;
+		k2 = digits_at(s, len, k + 1, &n2, e);
+		/* a time: a digit, ':' or '.', two digits */
+		if (!calendar && n <= 2 && (s[k] == ':' || s[k] == '.') && n2 >= 2)
+			return 1;
+		/* a day: three numbers between '/', '.' or '-' */
+		if (calendar && n2 >= 1 && n2 <= 2 && strchr("/.-", s[k]) && k2 + 1 < len &&
+		    s[k2] == s[k] && digits_at(s, len, k2 + 1, &n3, e) > k2 + 1 && n3 >= 2)
 			return 1;
 	}
 	return 0;
 }
 
+static int has_date(const char *s, size_t len)
+{
+	return has_date_kind(s, len, 0);
+}
+
 /* A line of separator characters only ("__", "-----", "=====", "—", ". . .
- * . ."), at least two bytes (dots: five). */
+ * . .", "* * *", "━━━━"), at least two bytes (dots: five). */
 static int is_separator(const struct line *l)
 {
-	size_t i, dots = 0;
+	/* the whole line: "* * *" is no bold text */
+	const char *t = l->s;
+	size_t i, dots = 0, n = l->len;
 
-	if (l->tlen < 2)
+	while (n > 0 && is_space((unsigned char)*t)) {
+		t++;
+		n--;
+	}
+	if (n < 2)
 		return 0;
-	for (i = 0; i < l->tlen; i++) {
-		unsigned char c = (unsigned char)l->t[i];
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
 
 		if (c == '.' && ++dots)
 			continue;
 		if (c == '-' || c == '_' || c == '=' || c == '*' || c == '~' || is_space(c))
 			continue;
-		/* U+2013 and U+2014, the dashes a client may put in */
-		if (c == 0xE2 && i + 2 < l->tlen && (unsigned char)l->t[i + 1] == 0x80 &&
-		    ((unsigned char)l->t[i + 2] == 0x93 || (unsigned char)l->t[i + 2] == 0x94)) {
+		/* U+2013 and U+2014, the dashes a client may put in, and the
+		 * box drawing lines of CJK signatures (U+2500..U+257F) */
+		if (c == 0xE2 && i + 2 < n &&
+		    (((unsigned char)t[i + 1] == 0x80 &&
+		      ((unsigned char)t[i + 2] == 0x93 || (unsigned char)t[i + 2] == 0x94)) ||
+		     (unsigned char)t[i + 1] == 0x94 || (unsigned char)t[i + 1] == 0x95)) {
 			i += 2;
 			continue;
 		}
@@ -286,6 +384,7 @@ static struct line *split_lines(const char *text, size_t *n_r)
 			}
 		}
 		l.header = -1;
+		l.signoff = -1;
 		l.keep = 1;
 		v = xgrow(v, &cap, n + 1, sizeof(*v));
 		v[n++] = l;
@@ -329,6 +428,27 @@ static void mark_wrapped(struct line *v, size_t n)
 	}
 }
 
+/* The lines after a forward marker at i that the iPhone quotes ("> From:
+ * ...", "> Hi Dave"): the forwarded message is content, not history, so
+ * one level of '>' goes (a deeper one is the forward's own history). */
+static void unquote_forward(struct trim *tr, size_t i)
+{
+	size_t j = i + 1;
+
+	while (j < tr->n && tr->v[j].tlen == 0)
+		j++;
+	for (; j < tr->n && tr->v[j].quoted && tr->v[j].t[0] == '>'; j++) {
+		struct line *l = &tr->v[j];
+
+		l->t++, l->tlen--;
+		if (l->tlen > 0 && *l->t == ' ')
+			l->t++, l->tlen--;
+		while (l->tlen > 0 && is_space((unsigned char)*l->t))
+			l->t++, l->tlen--;
+		l->quoted = l->tlen > 0 && *l->t == '>';
+	}
+}
+
 /* A forward marker: short, and not too many words ("Begin forwarded
  * message:", "---------- Forwarded message ---------"). */
 static void mark_forwards(struct trim *tr)
@@ -344,6 +464,8 @@ static void mark_forwards(struct trim *tr)
 		if (words > 8 && l->t[0] != '-' && l->t[0] != '_')
 			continue;
 		l->fwd = ask(tr, TEXT_FORWARD, l->t, l->tlen) >= 0;
+		if (l->fwd)
+			unquote_forward(tr, i);
 	}
 }
 
@@ -420,9 +542,24 @@ static size_t shaped_attribution(const struct trim *tr, size_t i, size_t last)
 		            (len >= 3 && memcmp(s + len - 3, "\xEF\xBC\x9A", 3) == 0),
 		    brackets;
 
-		if (find_at(s, len) == NULL || !has_date(s, len))
+		/* no address: a dated line right above the quote, as
+		 * Thunderbird writes it in any language ("El 6/5/24 a les
+		 * 9:14, Marta Vidal va escriure:") */
+		if (find_at(s, len) == NULL) {
+			if (colon && j == i && len <= DATELESS_MAX && has_date_kind(s, len, 1) &&
+			    quote_follows(v, tr->n, j + 1))
+				return 1;
 			continue;
+		}
 		brackets = bracketed_address(s, len);
+		/* dateless, right above the quote: "Zitat von Jane <jane@x>:",
+		 * K-9's "Jane <jane@x> schrieb:" */
+		if (!has_date(s, len)) {
+			if (colon && brackets && len <= DATELESS_MAX &&
+			    quote_follows(v, tr->n, j + 1))
+				return j - i + 1;
+			continue;
+		}
 		if (colon && (brackets || quote_follows(v, tr->n, j + 1)))
 			return j - i + 1;
 		if (!colon && brackets && j + 1 < tr->n && v[j + 1].tlen == 0 &&
@@ -481,8 +618,22 @@ static int is_header(const struct trim *tr, size_t i)
 	return l->header;
 }
 
+/* The lines from i to the next blank one (at most BLOCK_SPAN) name an
+ * address or a date: a quoted header block says who wrote and when,
+ * "From: the city office, we got the permit.\nTo: be honest ..." does
+ * not. */
+static int block_names_sender(const struct trim *tr, size_t i)
+{
+	for (size_t j = i; j < tr->n && j <= i + BLOCK_SPAN && tr->v[j].tlen > 0; j++)
+		if (find_at(tr->v[j].t, tr->v[j].tlen) != NULL ||
+		    has_date(tr->v[j].t, tr->v[j].tlen))
+			return 1;
+	return 0;
+}
+
 /* Two or more header lines with at most one wrapped line between each and
- * no blank line: Outlook's "From: / Sent: / To: / Subject:" block. */
+ * no blank line, naming an address or a date: Outlook's "From: / Sent: /
+ * To: / Subject:" block. */
 static int header_block_at(const struct trim *tr, size_t i)
 {
 	size_t gap = 0;
@@ -493,11 +644,78 @@ static int header_block_at(const struct trim *tr, size_t i)
 		if (tr->v[j].tlen == 0)
 			return 0;
 		if (is_header(tr, j))
-			return 1;
+			return block_names_sender(tr, i);
 		if (++gap > 1)
 			return 0;
 	}
 	return 0;
+}
+
+/* A separator with words framed in dashes right above a header block:
+ * "----- Mail original -----\nDe: ...\nÀ: ...", the "Original Message"
+ * line of a client the rules do not know. */
+static int framed_marker_at(const struct trim *tr, size_t i)
+{
+	const struct line *l = &tr->v[i];
+	size_t k, letters = 0;
+
+	if (l->tlen < 8 || l->tlen > 80 || i + 1 >= tr->n || memcmp(l->t, "--", 2) != 0 ||
+	    memcmp(l->t + l->tlen - 2, "--", 2) != 0)
+		return 0;
+	for (k = 0; k < l->tlen; k++)
+		letters += is_alpha((unsigned char)l->t[k]) || (unsigned char)l->t[k] >= 0xC0;
+	return letters >= 3 && header_block_at(tr, i + 1);
+}
+
+/* A separator that starts a signature or a footer when little follows it:
+ * "_____", "* * *", ". . . . .", "-=-=-=-", "~~~~"; not a line of hyphens
+ * (a markdown rule between paragraphs) nor '=' right under a line (a
+ * heading's underline). */
+static int tail_separator(const struct trim *tr, size_t i)
+{
+	const struct line *l = &tr->v[i];
+	size_t hyphens = 0, equals = 0, other = 0;
+
+	if (!is_separator(l) || l->len < 3)
+		return 0;
+	for (size_t k = 0; k < l->len; k++) {
+		if (l->s[k] == '-')
+			hyphens++;
+		else if (l->s[k] == '=')
+			equals++;
+		else if (!is_space((unsigned char)l->s[k]))
+			other++;
+	}
+	if (other == 0 && equals == 0)
+		return 0;
+	if (other == 0 && hyphens == 0 && i > 0 && tr->v[i - 1].tlen > 0)
+		return 0;
+	return 1;
+}
+
+/* What follows separator i is a signature: at most SEP_TAIL_MAX lines to
+ * the end of the part, not a paragraph of prose nor text with a closing
+ * below it, and not starting with a name the text above speaks of
+ * ("Please call Bob.\n____\nBob Jones\n555 0142" is the lead's card). */
+static int tail_signature_at(const struct trim *tr, size_t i)
+{
+	size_t j = i + 1;
+
+	if (!tail_separator(tr, i) || tr->rest[i] > SEP_TAIL_MAX + 1)
+		return 0;
+	while (j < tr->n && tr->v[j].tlen == 0)
+		j++;
+	if (j == tr->n || tr->v[j].fwd)
+		return 1;
+	if (prose_at(tr->v, j, tr->n) ||
+	    (name_line(tr, &tr->v[j], 0) && named_above(tr, 0, i, &tr->v[j])))
+		return 0;
+	/* a closing below: the text goes on under the separator
+	 * ("____\nThis is the second part.\n\nBest regards,\nJane") */
+	for (size_t k = j; k < tr->n && !tr->v[k].fwd; k++)
+		if (is_signoff(tr, &tr->v[k]))
+			return 0;
+	return 1;
 }
 
 /* ------------------------------------------------------- pass one */
@@ -526,9 +744,17 @@ static int is_signature_line(const struct trim *tr, const struct line *l)
 	return l->tlen <= 120 && ask(tr, TEXT_SIGNATURE, l->t, l->tlen) >= 0;
 }
 
-static int is_footer_line(const struct trim *tr, const struct line *l)
+/* A footer starts a block of its own: at the top, under a blank,
+ * quoted or separator line, or under a short line (a name, "--"); the
+ * lines that go on a paragraph of text are not asked. */
+static int is_footer_line(const struct trim *tr, size_t i)
 {
-	return l->tlen >= 8 && ask(tr, TEXT_FOOTER, l->t, l->tlen) >= 0;
+	const struct line *l = &tr->v[i], *above = i > 0 ? &tr->v[i - 1] : NULL;
+
+	if (l->tlen < 8 || (above != NULL && above->tlen > FOOTER_ABOVE_MAX && !above->quoted &&
+	                    above->keep && !is_separator(above)))
+		return 0;
+	return ask(tr, TEXT_FOOTER, l->t, l->tlen) >= 0;
 }
 
 /* Handles the quote header of k lines at i; returns the last line used. */
@@ -592,6 +818,14 @@ static void cut_structure(struct trim *tr)
 			seen_text = 1;
 			continue;
 		}
+		if (seen_text && tail_signature_at(tr, i)) {
+			start_cut(v, i, &cut, CUT_SIG);
+			continue;
+		}
+		if (framed_marker_at(tr, i)) {
+			start_cut(v, i, &cut, CUT_HISTORY);
+			continue;
+		}
 		if (l->sigdash || (is_dash_delimiter(l) && tr->rest[i] <= DASH_SIG_MAX + 1)) {
 			start_cut(v, i, &cut, CUT_SIG);
 			continue;
@@ -604,7 +838,7 @@ static void cut_structure(struct trim *tr)
 				l->keep = 0;
 			continue;
 		}
-		if (is_footer_line(tr, l)) {
+		if (is_footer_line(tr, i)) {
 			if (seen_text) {
 				start_cut(v, i, &cut, CUT_SIG);
 				continue;
@@ -664,9 +898,14 @@ static size_t strip_tail(const char *s, size_t len)
 
 			while (k > 0 && (unsigned char)s[k] >= 0x80 && (unsigned char)s[k] < 0xC0)
 				k--;
-			/* 4-byte sequences (emoji) and U+FE0F (variation selector) */
+			/* 4-byte sequences (emoji), U+FE0F (variation selector),
+			 * and the full stops and exclamation marks of CJK text
+			 * (U+3002, U+FF01, U+FF0E) */
 			if ((unsigned char)s[k] >= 0xF0 ||
-			    (len - k == 3 && memcmp(s + k, "\xEF\xB8\x8F", 3) == 0)) {
+			    (len - k == 3 && (memcmp(s + k, "\xEF\xB8\x8F", 3) == 0 ||
+			                      memcmp(s + k, "\xE3\x80\x82", 3) == 0 ||
+			                      memcmp(s + k, "\xEF\xBC\x81", 3) == 0 ||
+			                      memcmp(s + k, "\xEF\xBC\x8E", 3) == 0))) {
 				len = k;
 				continue;
 			}
@@ -676,6 +915,20 @@ static size_t strip_tail(const char *s, size_t len)
 	return len;
 }
 
+/* Bytes of the comma at p: ',', U+060C (Arabic), U+FF0C (full width) or
+ * U+3001 (ideographic); 0 for anything else. */
+static size_t comma_at(const char *p, const char *end)
+{
+	if (p < end && *p == ',')
+		return 1;
+	if (end - p >= 2 && memcmp(p, "\xD8\x8C", 2) == 0)
+		return 2;
+	if (end - p >= 3 &&
+	    (memcmp(p, "\xEF\xBC\x8C", 3) == 0 || memcmp(p, "\xE3\x80\x81", 3) == 0))
+		return 3;
+	return 0;
+}
+
 /* Where the name after a closing starts: after its first comma, or after
  * a dash between spaces ("Grüßle - Thomas"); NULL when there is none. */
 static const char *name_split(const char *s, size_t len, size_t *head)
@@ -683,9 +936,9 @@ static const char *name_split(const char *s, size_t len, size_t *head)
 	for (size_t i = 0; i < len; i++) {
 		size_t d;
 
-		if (s[i] == ',') {
+		if ((d = comma_at(s + i, s + len)) > 0) {
 			*head = i;
-			return s + i + 1;
+			return s + i + d;
 		}
 		if (s[i] == ' ' && (d = dash_at(s + i + 1, s + len)) > 0 && i + 1 + d < len &&
 		    s[i + 1 + d] == ' ') {
@@ -697,19 +950,42 @@ static const char *name_split(const char *s, size_t len, size_t *head)
 	return NULL;
 }
 
-/* A closing: "Best," / "Thanks!" / "Cheers, Tom" / "Viele Grüße". */
+/* What a closing looks like before the rules are asked: a few words
+ * ("Med venlig hilsen / Kind regards"), no digit, no question, no
+ * address. */
+static int closing_shape(const char *s, size_t len)
+{
+	size_t words = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if (is_digit((unsigned char)s[i]) || s[i] == '?' || s[i] == '@')
+			return 0;
+		words += s[i] == ' ';
+	}
+	return words <= CLOSING_WORDS;
+}
+
+/* A closing: "Best," / "Thanks!" / "Cheers, Tom" / "Viele Grüße".  l is
+ * a line of tr; the answer is kept with it (the signature steps ask about
+ * the same lines again). */
 static int is_signoff(const struct trim *tr, const struct line *l)
 {
+	struct line *m = &tr->v[l - tr->v];
 	const char *name;
 	size_t head;
 
+	if (m->signoff >= 0)
+		return m->signoff;
+	m->signoff = 0;
 	if (l->tlen == 0 || l->tlen > SIGNOFF_MAX || l->quoted)
 		return 0;
 	name = name_split(l->t, l->tlen, &head);
 	head = strip_tail(l->t, head);
-	if (head == 0 || ask(tr, TEXT_SIGNOFF, l->t, head) != (long)head)
+	if (head == 0 || !closing_shape(l->t, head) ||
+	    ask(tr, TEXT_SIGNOFF, l->t, head) != (long)head)
 		return 0;
-	return name == NULL || name_only(name, l->tlen - (size_t)(name - l->t));
+	m->signoff = name == NULL || name_only(name, l->tlen - (size_t)(name - l->t));
+	return m->signoff;
 }
 
 /* A word of a name: "Jane", "O'Neil", "Jean-Luc", "Łukasz", "P.", "XXX". */
@@ -825,12 +1101,23 @@ static int lone_word(const struct line *l)
 	return 1;
 }
 
+/* The line ends in a comma of any script ("Saygılarımla,", "مع تحياتي،"). */
+static int ends_in_comma(const struct line *l)
+{
+	const char *end = l->t + l->tlen;
+
+	for (size_t w = 1; w <= 3 && w <= l->tlen; w++)
+		if (comma_at(end - w, end) == w)
+			return 1;
+	return 0;
+}
+
 /* A short closing line right above a name: "Happy hacking,". */
 static int short_closing(const struct line *l)
 {
 	size_t words = 1;
 
-	if (l->tlen == 0 || l->tlen > 30 || l->t[l->tlen - 1] != ',')
+	if (l->tlen < 2 || l->tlen > 30 || !ends_in_comma(l))
 		return 0;
 	for (size_t i = 0; i + 1 < l->tlen; i++) {
 		if (l->t[i] == ',' || l->t[i] == '.' || l->t[i] == '?' || l->t[i] == ':')
@@ -906,6 +1193,39 @@ static size_t next_words(const struct line *v, size_t i, size_t to)
 	return i;
 }
 
+/* A sentence of a few words: what follows a closing in it is text, not a
+ * signature ("Thanks!\nBob will call you on Monday."). */
+static int sentence_line(const struct line *l)
+{
+	size_t words = 1;
+
+	for (size_t k = 0; k < l->tlen; k++)
+		words += l->t[k] == ' ';
+	return words >= SENTENCE_WORDS && ends_with(l, ".!?");
+}
+
+/* Closing i ends a sentence ("Vielen Dank im Voraus.", "Thanks!") and
+ * another closing follows: it is the last thing said, and the closing
+ * below it starts the signature. */
+static int said_before_closing(const struct trim *tr, size_t i, size_t to)
+{
+	size_t n = next_text(tr->v, i, to);
+
+	return ends_with(&tr->v[i], ".!") && n != SIZE_MAX && is_signoff(tr, &tr->v[n]);
+}
+
+/* Closing i with the closings right above it ("Obrigado,\nAbs,\nRafael"),
+ * but not the part's first line nor one that ends a sentence. */
+static size_t chain_start(const struct trim *tr, size_t first, size_t i)
+{
+	size_t c;
+
+	while ((c = prev_text(tr->v, first, i)) != SIZE_MAX && c != first &&
+	       is_signoff(tr, &tr->v[c]) && !ends_with(&tr->v[c], ".!"))
+		i = c;
+	return i;
+}
+
 /*
  * The closing of part [first, to): the first closing followed by a name or
  * a separator (what follows goes, however long: a corporate signature;
@@ -917,6 +1237,7 @@ static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_
 {
 	const struct line *v = tr->v;
 	size_t i, after = 0, cut = to;
+	int said = 0;
 
 	*end_r = to;
 	for (i = next_text(v, first, to); i != SIZE_MAX; i = next_text(v, i, to)) {
@@ -926,18 +1247,19 @@ static size_t find_signoff(const struct trim *tr, size_t first, size_t to, size_
 			continue;
 		j = next_words(v, i, to);
 		if (j != SIZE_MAX && is_separator(&v[j]))
-			return i;
+			return chain_start(tr, first, i);
 		if (j != SIZE_MAX && name_line(tr, &v[j], 0)) {
 			*end_r = signature_end(v, j, to);
-			return i;
+			return chain_start(tr, first, i);
 		}
 	}
 	for (i = to; i > first + 1;) {
 		i--;
 		if (!v[i].keep || v[i].tlen == 0 || is_image(&v[i]))
 			continue;
-		if (is_signoff(tr, &v[i]))
+		if (is_signoff(tr, &v[i]) && !said && !said_before_closing(tr, i, to))
 			cut = i;
+		said = said || sentence_line(&v[i]);
 		if (++after > SIG_MAX_LINES || v[i].len > SIG_LINE_MAX)
 			break;
 	}
@@ -972,6 +1294,24 @@ static int named_above(const struct trim *tr, size_t first, size_t p, const stru
 	return 0;
 }
 
+/* Lines of [from, to] that reach somebody: a phone number (six digits or
+ * more), an address or a web site. */
+static size_t contact_lines(const struct line *v, size_t from, size_t to)
+{
+	size_t n = 0;
+
+	for (size_t i = from; i <= to; i++) {
+		size_t digits = 0;
+
+		for (size_t k = 0; k < v[i].tlen; k++)
+			digits += is_digit((unsigned char)v[i].t[k]);
+		n += digits >= 6 || find_at(v[i].t, v[i].tlen) != NULL ||
+		     memmem(v[i].t, v[i].tlen, "www.", 4) != NULL ||
+		     memmem(v[i].t, v[i].tlen, "://", 3) != NULL;
+	}
+	return n;
+}
+
 /* The name block at the end of part [first, to), if any: returns where it
  * starts, or SIZE_MAX. */
 static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
@@ -985,7 +1325,8 @@ static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
 	for (p = last; p > first && v[p - 1].keep && v[p - 1].tlen > 0; p--)
 		b++;
 	above = prev_text(v, first, p);
-	if (above != SIZE_MAX && !ends_with(&v[above], ":") && b <= NAME_BLOCK_MAX) {
+	if (above != SIZE_MAX && !ends_with(&v[above], ":") &&
+	    (b <= NAME_BLOCK_MAX || (b <= CARD_MAX && contact_lines(v, p + 1, last) >= 2))) {
 		int short_lines = 1;
 
 		for (size_t i = p; i <= last; i++)
@@ -994,6 +1335,12 @@ static size_t find_name_block(const struct trim *tr, size_t first, size_t to)
 		    (dash_at(v[p].t, v[p].t + v[p].tlen) || !named_above(tr, first, p, &v[p])))
 			return p;
 		if (b == 1 && lone_word(&v[p]))
+			return p;
+		/* a closing the rules do not know over the name, in one
+		 * paragraph: "Saygılarımla,\nEmre Kaya" (not "His number,\nBob
+		 * Jones\n555 0142") */
+		if (short_lines && b == 2 && short_closing(&v[p]) && name_line(tr, &v[p + 1], 0) &&
+		    !named_above(tr, first, p, &v[p + 1]))
 			return p;
 	}
 	/* "Great, going for a test now.\nBraxton", "How r u?\n---\nRoman" */

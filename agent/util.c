@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -380,6 +381,24 @@ uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed)
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+uint64_t random_u64(void)
+{
+	static __thread uint64_t pool[32];
+	static __thread size_t left;
+
+	if (left == 0) {
+		if (getrandom(pool, sizeof(pool), 0) != (ssize_t)sizeof(pool)) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			return hash_fnv1a(&ts, sizeof(ts), (uint64_t)clock()) ^
+			       (uint64_t)ts.tv_nsec;
+		}
+		left = ARRAY_SIZE(pool);
+	}
+	return pool[--left];
 }
 
 /* RFC 3629 section 4: the second byte's range depends on the first, which

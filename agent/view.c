@@ -6,12 +6,14 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 #include "intake.h"
 #include "kinds.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "report.h"
 #include "util.h"
 
@@ -152,27 +154,73 @@ static const char *or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-void view_list(FILE *out, const struct referral_view *v, size_t n, int json)
-{
-	if (json) {
-		json_t *arr = json_array();
+/* ---- rows printed as they come (list, outbox) ---- */
 
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, referral_json(&v[i]));
-		dump(out, arr);
+/* One element of a streamed JSON array, indented as json_dumpf would
+ * indent it inside the whole array. */
+static void rows_json(struct view_rows *r, json_t *j)
+{
+	char *text = json_dumps(j, JSON_INDENT(2));
+
+	json_decref(j);
+	if (text == NULL)
+		fatal("out of memory (JSON)");
+	fputs(r->n++ ? ",\n  " : "[\n  ", r->out);
+	for (const char *p = text; *p; p++) {
+		fputc(*p, r->out);
+		if (*p == '\n')
+			fputs("  ", r->out);
+	}
+	free(text);
+}
+
+static void rows_end(struct view_rows *r)
+{
+	if (r->json)
+		fputs(r->n ? "\n]\n" : "[]\n", r->out);
+}
+
+void view_rows_start(struct view_rows *r, FILE *out, int json)
+{
+	memset(r, 0, sizeof(*r));
+	r->out = out;
+	r->json = json;
+}
+
+void view_list_row(struct view_rows *r, const struct referral_view *v)
+{
+	char iso[32];
+
+	if (r->json) {
+		rows_json(r, referral_json(v));
 		return;
 	}
-	fprintf(out, "%-5s %-10s %-20s %-30s %-30s %s\n", "ID", "STATUS", "CREATED", "REFERRER",
-	        "LEAD", "REP");
-	for (size_t i = 0; i < n; i++) {
-		char iso[32];
+	if (r->n++ == 0)
+		fprintf(r->out, "%-5s %-10s %-20s %-30s %-30s %s\n", "ID", "STATUS", "CREATED",
+		        "REFERRER", "LEAD", "REP");
+	if (v == NULL)
+		return;
+	fprintf(r->out, "%-5" PRId64 " %-10s %-20s %-30s %-30s %s\n", v->id, v->status,
+	        time_iso(v->created_at, iso),
+	        or_dash(v->referrer.email ? v->referrer.email : v->referrer.name),
+	        or_dash(v->lead.email ? v->lead.email : v->lead.name), or_dash(v->rep_email));
+}
 
-		fprintf(out, "%-5" PRId64 " %-10s %-20s %-30s %-30s %s\n", v[i].id, v[i].status,
-		        time_iso(v[i].created_at, iso),
-		        or_dash(v[i].referrer.email ? v[i].referrer.email : v[i].referrer.name),
-		        or_dash(v[i].lead.email ? v[i].lead.email : v[i].lead.name),
-		        or_dash(v[i].rep_email));
-	}
+void view_list_end(struct view_rows *r)
+{
+	if (!r->json && r->n == 0)
+		view_list_row(r, NULL);
+	rows_end(r);
+}
+
+void view_list(FILE *out, const struct referral_view *v, size_t n, int json)
+{
+	struct view_rows r;
+
+	view_rows_start(&r, out, json);
+	for (size_t i = 0; i < n; i++)
+		view_list_row(&r, &v[i]);
+	view_list_end(&r);
 }
 
 static void person_line(FILE *out, const char *label, const struct person_view *p)
@@ -263,49 +311,61 @@ void view_show(FILE *out, const struct referral_view *v, const struct event_view
 	}
 }
 
-void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
+void view_outbox_row(struct view_rows *r, const struct job_view *v)
 {
 	char due[32];
+	int pending;
 
-	if (json) {
-		json_t *arr = json_array();
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(arr, job_json(&v[i]));
-		dump(out, arr);
+	if (r->json) {
+		rows_json(r, job_json(v));
 		return;
 	}
-	fprintf(out, "%-5s %-9s %-16s %-28s %-20s %-3s %s\n", "JOB", "STATE", "MAIL", "TO", "WHEN",
-	        "TRY", "REFERRAL / REASON");
-	for (size_t i = 0; i < n; i++) {
-		int pending = strcmp(v[i].state, "pending") == 0;
+	if (r->n++ == 0)
+		fprintf(r->out, "%-5s %-9s %-16s %-28s %-20s %-3s %s\n", "JOB", "STATE", "MAIL",
+		        "TO", "WHEN", "TRY", "REFERRAL / REASON");
+	if (v == NULL)
+		return;
+	pending = strcmp(v->state, "pending") == 0;
+	time_iso(pending ? v->next_attempt_at : v->done_at, due);
+	fprintf(r->out, "%-5" PRId64 " %-9s %-16s %-28s %-20s %-3d ", v->id, v->state, v->template,
+	        v->recipient, due, v->attempts);
+	if (v->referral_id)
+		fprintf(r->out, "#%" PRId64, v->referral_id);
+	if (v->note && *v->note) {
+		/* a note is lines of facts (jobnote.h): one line here */
+		size_t len = strlen(v->note);
 
-		time_iso(pending ? v[i].next_attempt_at : v[i].done_at, due);
-		fprintf(out, "%-5" PRId64 " %-9s %-16s %-28s %-20s %-3d ", v[i].id, v[i].state,
-		        v[i].template, v[i].recipient, due, v[i].attempts);
-		if (v[i].referral_id)
-			fprintf(out, "#%" PRId64, v[i].referral_id);
-		if (v[i].note && *v[i].note) {
-			/* a note is lines of facts (jobnote.h): one line here */
-			size_t len = strlen(v[i].note);
-
-			fputs(" (", out);
-			while (len > 0 && v[i].note[len - 1] == '\n')
-				len--;
-			for (size_t k = 0; k < len; k++) {
-				if (v[i].note[k] == '\n')
-					fputs("; ", out);
-				else
-					fputc((unsigned char)v[i].note[k] < 0x20 ? ' '
-					                                         : v[i].note[k],
-					      out);
-			}
-			fputc(')', out);
+		fputs(" (", r->out);
+		while (len > 0 && v->note[len - 1] == '\n')
+			len--;
+		for (size_t k = 0; k < len; k++) {
+			if (v->note[k] == '\n')
+				fputs("; ", r->out);
+			else
+				fputc((unsigned char)v->note[k] < 0x20 ? ' ' : v->note[k], r->out);
 		}
-		if (v[i].last_error && !(pending && v[i].attempts == 0))
-			fprintf(out, " %s", v[i].last_error);
-		fputc('\n', out);
+		fputc(')', r->out);
 	}
+	if (v->last_error && !(pending && v->attempts == 0))
+		fprintf(r->out, " %s", v->last_error);
+	fputc('\n', r->out);
+}
+
+void view_outbox_end(struct view_rows *r)
+{
+	if (!r->json && r->n == 0)
+		view_outbox_row(r, NULL);
+	rows_end(r);
+}
+
+void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
+{
+	struct view_rows r;
+
+	view_rows_start(&r, out, json);
+	for (size_t i = 0; i < n; i++)
+		view_outbox_row(&r, &v[i]);
+	view_outbox_end(&r);
 }
 
 void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,

@@ -25,6 +25,10 @@ struct report;
  * email, Value, Need, Budget, Timeline, Subject, Notes, First contact,
  * Updated. */
 void export_referrals(FILE *out, const struct referral_view *v, size_t n);
+/* The same a row at a time (`list --csv` streams): the header, then each
+ * referral. */
+void export_referrals_header(FILE *out);
+void export_referral_row(FILE *out, const struct referral_view *r);
 
 /* A header row, then one row per reward: ID, Referral, Amount, Currency,
  * State, Referrer, Referrer email, Lead, Lead email, Rule, Owed since,

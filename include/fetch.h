@@ -1,14 +1,15 @@
 /*
  * fetch.h - the watched mailbox into intake, with the checkpoint.
  *
- * For each new UID above the stored checkpoint, in order: fetch, run
- * intake, and store the checkpoint in the same transaction as the records
- * the message produced.  A crash at any point means the message is fetched
- * again and, because the Message-ID was not yet committed either, processed
- * once.  When the server's UIDVALIDITY differs from the stored one
- * (RFC 3501 section 2.3.1.1: the UIDs were renumbered) the mailbox is read
- * again from the start; keys already stored make those messages duplicates,
- * so nothing is processed twice.
+ * The new UIDs above the stored checkpoint are fetched in batches (one UID
+ * FETCH for up to 100 messages), parsed on the ingest pipeline's workers,
+ * and processed in UID order; the checkpoint is stored in the same
+ * transaction as the records the messages produced, committed every 100
+ * messages and at the end of the pass.  A crash at any point means the
+ * uncommitted messages are fetched again and, because their Message-IDs
+ * were not committed either, processed once.  When the server's UIDVALIDITY differs from the stored
+ * one (RFC 3501 section 2.3.1.1: the UIDs were renumbered) the mailbox is read again from the
+ * start; keys already stored make those messages duplicates, so nothing is processed twice.
  */
 #ifndef REFAGENT_FETCH_H
 #define REFAGENT_FETCH_H
@@ -23,7 +24,7 @@ struct config;
 struct imap;
 
 struct fetch_stats {
-	size_t seen; /* messages looked at */
+	size_t seen; /* messages looked at (and committed) */
 	size_t by_outcome[INTAKE_ERROR + 1];
 };
 

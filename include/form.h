@@ -86,7 +86,9 @@ void form_clear(struct form *f);
 /*
  * The people in a text's contact block: an address on a line of its own
  * (or "Name <address>" / "Email: address"), with the name and phone on the
- * lines around it, as a person writes a friend's details into a mail.
+ * lines around it, as a person writes a friend's details into a mail; or a
+ * list item ("1. Ellen Park - ellen@x.test, 650-555-0114 - a new roof"),
+ * its need the words after the address and phone.
  * Fills at most max persons (zeroed first) and returns how many; an address
  * equal to skip (the sender's own, case-insensitive) is not taken.  Clear
  * each with form_person_clear.

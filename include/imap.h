@@ -94,6 +94,22 @@ int imap_list_new(struct imap *im, uint32_t after, struct imap_item **items_r, s
  */
 int imap_fetch(struct imap *im, uint32_t uid, char **data_r, size_t *len_r, char **error_r);
 
+/* One message of imap_fetch_many. */
+struct imap_msg {
+	uint32_t uid;
+	char *data; /* caller frees; NULL when gone */
+	size_t len;
+	int gone; /* expunged meanwhile, or no such UID */
+};
+/*
+ * Fetches the messages with uids[0..n) (ascending, none 0) in one UID FETCH
+ * (runs of consecutive UIDs as ranges; BODY.PEEK[] as imap_fetch): out[i]
+ * is uids[i]'s.  Returns 0, or -1 (nothing in out to free).  When the
+ * server says NO because some went meanwhile, they are fetched one by one
+ * to tell which.
+ */
+int imap_fetch_many(struct imap *im, const uint32_t *uids, size_t n, struct imap_msg *out,
+                    char **error_r);
 /*
  * Waits in IDLE until the server reports new mail (EXISTS or RECENT),
  * timeout seconds pass, or wake_fd (when >= 0) becomes readable (it is not

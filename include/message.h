@@ -164,6 +164,24 @@ int message_mbox_foreach(const char *data, size_t len,
 /* Non-zero when data starts like an mbox ("From " line). */
 int message_is_mbox(const char *data, size_t len);
 
+/*
+ * The first message of the mbox bytes data[0..len), for reading a large
+ * mbox a window at a time: its bytes are data[start..stop) (separator line
+ * and the blank line before the next separator left out; escapes lines
+ * ">From " in it need message_mbox_unescape), and the next message starts
+ * at data[next].  Returns 1 with *c set; 0 when the window does not hold
+ * the whole message yet (only when !eof: read more and call again); -1
+ * when no message is left (eof).  message_mbox_foreach is this in a loop.
+ */
+struct mbox_cut {
+	size_t start, stop, next;
+	int escapes;
+};
+int message_mbox_cut(const char *data, size_t len, int eof, struct mbox_cut *c);
+/* raw[0..len) with one '>' taken from each ">From " line: a new string
+ * (caller frees) of *len_r bytes. */
+char *message_mbox_unescape(const char *raw, size_t len, size_t *len_r);
+
 /* ---- outgoing mail ---- */
 
 /* A message the agent writes.  Addresses are plain struct addr (name may

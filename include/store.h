@@ -18,7 +18,7 @@
  * jobs, rewards, reviews... of two businesses in one database never
  * meet, and an address known to both is two people, each business's own.
  *
- * Tables (schema 9):
+ * Tables (schema 10):
  *   people      one row per address and business (email UNIQUE per
  *               business; a referrer named only in a web form has no
  *               address), with what they asked of the agent's mail
@@ -36,7 +36,8 @@
  *   checkpoints IMAP position: mailbox, UIDVALIDITY, last UID
  *   counters    small named integers (the round-robin position)
  *   jobs        the mail the agent will send and has sent: template,
- *               recipient, due time, state, attempts, lease
+ *               recipient, due time, state, attempts, lease (an index on
+ *               the state for `outbox --state`, schema 10)
  *   rewards     the reward ledger: one per won referral, owed or paid
  *   confirmations  status lines waiting for the rep's "yes"
  *   reviews     what a review mail has listed for the admin (a held
@@ -77,7 +78,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 /* The longest business key; a key is [a-z0-9-], 1 to this many. */
 #define STORE_BUSINESS_MAX 40
@@ -374,6 +375,11 @@ int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
                        struct event_view **ev_r, size_t *nev_r);
 /* These accept NULL. */
 void store_referral_view_clear(struct referral_view *v);
+/* store_referral_list one row at a time, in the same order: fn gets each
+ * view (valid during the call; returns non-zero to stop), and memory does
+ * not grow with the rows.  0, fn's non-zero value, or -1. */
+int store_referral_each(struct store *st, const char *status,
+                        int (*fn)(const struct referral_view *v, void *arg), void *arg);
 void store_referral_views_free(struct referral_view *v, size_t n);
 void store_event_views_free(struct event_view *v, size_t n);
 
@@ -422,6 +428,10 @@ struct job_view {
 /* Adds a pending job (recipient stored lower case, next attempt at
  * due_at); sets *id_r (may be NULL).  0 or -1. */
 int store_job_add(struct store *st, const struct job_rec *j, int64_t *id_r);
+/* Adds j[0..n) in as few statements as it can (a new referral's jobs in
+ * one: intake makes up to four).  Each row's created_at is j[0].at.
+ * 0 or -1. */
+int store_jobs_add(struct store *st, const struct job_rec *j, size_t n);
 
 /* Pending jobs due at now (next attempt <= now, not claimed by a live
  * lease), earliest first, at most limit.  Uses the partial index on
@@ -470,6 +480,9 @@ int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, 
 /* One job: 1, 0 or -1. */
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r);
 void store_job_view_clear(struct job_view *v);
+/* store_jobs_list one row at a time (see store_referral_each). */
+int store_jobs_each(struct store *st, const char *state,
+                    int (*fn)(const struct job_view *v, void *arg), void *arg);
 void store_job_views_free(struct job_view *v, size_t n);
 
 /* Mails sent to recipient after since: *n_r, and the time of the earliest
@@ -574,6 +587,8 @@ struct reward_view {
 /* One reward per referral (a second add for it fails). */
 int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id, double amount,
                      const char *rule, int64_t at, int64_t *id_r);
+/* Whether referral_id has its reward recorded: 1, 0, or -1. */
+int store_reward_of_referral(struct store *st, int64_t referral_id);
 int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r);
 void store_reward_views_free(struct reward_view *v, size_t n);
 /* owed -> paid: 1 done, 0 no such owed reward. */

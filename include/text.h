@@ -52,37 +52,51 @@ struct text_rules {
  *   line between two quoted lines that was wrapped out of the long one
  *   above it, or is a piece of a link.
  * - A quote header (TEXT_QUOTE, or a line of up to three ending in ':' that
- *   names an <address> and a date) followed by "> " lines drops only those
- *   lines: text after the quote is a bottom-posted reply and stays.
- *   Followed by plain text it starts unprefixed history: everything after
- *   it goes, forwarded messages inside it included.
+ *   names an <address> and a date, or right above a "> " quote, a line
+ *   that names an <address> without a date or a day without an address)
+ *   followed by "> " lines drops only those lines: text after the quote
+ *   is a bottom-posted reply and stays.  Followed by plain text it starts
+ *   unprefixed history: everything after it goes, forwarded messages
+ *   inside it included.
  * - Two or more TEXT_HEADER lines in a row ("From:", "Sent:", "To:", with
- *   at most one wrapped line between) start unprefixed history too, unless
- *   they follow a forward marker (then they are the forward's headers).
+ *   at most one wrapped line between) that name an address or a date
+ *   start unprefixed history too, with a line of words framed in dashes
+ *   right above them ("----- Mail original -----"), unless they follow a
+ *   forward marker (then they are the forward's headers).
  * - The RFC 3676 section 4.3 "-- " line, a "--" or dash-only line with at
- *   most 15 lines after it, a TEXT_SIGNATURE line and a TEXT_FOOTER line
- *   start the signature: everything after goes up to the next forward
- *   marker (Gmail puts a forward below the forwarder's signature).  On top
- *   of the text a TEXT_SIGNATURE line goes alone, and a TEXT_FOOTER line
- *   with its paragraph (an "external sender" banner).  A separator line
- *   ("____", "-----") right before any cut goes with it.
+ *   most 15 lines after it, a line of underscores, stars, dots or box
+ *   drawing with at most 8 lines after it (not prose, no closing, not a
+ *   card of somebody the text names), a TEXT_SIGNATURE line and a
+ *   TEXT_FOOTER line start the signature: everything after goes up to the
+ *   next forward marker (Gmail puts a forward below the forwarder's
+ *   signature).  A footer is looked for only where a block starts (at the
+ *   top, under a blank, quoted, separator or short line).  On top of the
+ *   text a TEXT_SIGNATURE line goes alone, and a TEXT_FOOTER line with its
+ *   paragraph (an "external sender" banner).  A separator line ("____",
+ *   "-----") right before any cut goes with it.
  * - Forward markers (TEXT_FORWARD) and the forward below them are kept: for
  *   a forward they are the content.  The steps below run on each part
  *   between forward markers.
- * - A closing (TEXT_SIGNOFF: "Thanks!", "Best regards, Jane") that is not
- *   the first line goes with what follows it when that is at most 6 lines
- *   of at most 100 bytes, or when the next line is a separator; when the
- *   next line is a name, up to a paragraph of prose (a first line of 60
- *   bytes and 10 words, ending a sentence) or a "P.S.": what the sender
- *   went on writing stays.  Inline images ("![logo](https://...)") are
- *   looked through.
- * - Without a closing, a last paragraph of at most 4 short lines that
+ * - A closing (TEXT_SIGNOFF: "Thanks!", "Best regards, Jane"; asked only
+ *   for a few words without digits) that is not the first line goes with
+ *   what follows it when that is at most 6 lines of at most 100 bytes, or
+ *   when the next line is a separator; when the next line is a name, up
+ *   to a paragraph of prose (a first line of 60 bytes and 10 words,
+ *   ending a sentence) or a "P.S.": what the sender went on writing
+ *   stays.  Closings right above it go too ("Obrigado,\nAbs,\nRafael"),
+ *   but not one that ends a sentence ("Vielen Dank im Voraus.").  Inline
+ *   images ("![logo](https://...)") are looked through.
+ * - Without a closing, a last paragraph of at most 4 short lines (8 when
+ *   two of them carry a phone number, an address or a web site) that
  *   starts with a name ("Jane Smith", "Jim Smith | Manager", "-Abhishek",
  *   "– Jane") goes, unless the line above it ends in ':' ("his details:")
  *   or the part is a forward (its last lines are its writer's); so does a
- *   lone last word ("alex") and a name on the last line below a sentence
- *   or a separator.  Then a short closing ending in ',' right above, or
- *   the name as signed above a card ("Eva" over "Mag. Eva Musterfrau").
+ *   lone last word ("alex"), a name on the last line below a sentence or
+ *   a separator, and a short line ending in a comma over a name in the
+ *   same paragraph ("Saygılarımla,\nEmre Kaya").  Then a short closing
+ *   ending in ',' right above, or the name as signed above a card ("Eva"
+ *   over "Mag. Eva Musterfrau").  A name the text above speaks of is the
+ *   lead's, not the sender's, and stays.
  *
  * Lines are right-trimmed (U+00A0 included), runs of blank lines collapse
  * to one, the result has no leading or trailing blank line and each line

@@ -116,4 +116,10 @@ int utf8_valid(const char *s, size_t len);
  * header hash that stands in for a missing Message-ID (see intake.c). */
 uint64_t hash_fnv1a(const void *data, size_t n, uint64_t seed);
 
+/* 64 random bits from the kernel (getrandom), taken 32 values at a time
+ * per thread: a bulk import makes a Message-ID for every job, and one
+ * system call each cost more than the rest of the job's row.  Falls back
+ * to a clock hash when getrandom fails. */
+uint64_t random_u64(void);
+
 #endif

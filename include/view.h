@@ -25,6 +25,24 @@ struct report;
 /* Prints the referrals as a JSON array (json non-zero) or a table. */
 void view_list(FILE *out, const struct referral_view *v, size_t n, int json);
 
+/*
+ * The same a row at a time, for a list as long as the store (a million
+ * referrals print in the memory of one): view_rows_start, then
+ * view_list_row for each (as store_referral_each hands them out), then
+ * view_list_end.  The output is byte for byte view_list's.  The outbox
+ * has its own row and end functions.
+ */
+struct view_rows {
+	FILE *out;
+	int json;
+	size_t n; /* rows printed */
+};
+void view_rows_start(struct view_rows *r, FILE *out, int json);
+void view_list_row(struct view_rows *r, const struct referral_view *v);
+void view_list_end(struct view_rows *r);
+void view_outbox_row(struct view_rows *r, const struct job_view *v);
+void view_outbox_end(struct view_rows *r);
+
 /* Prints one referral with its events, as JSON or text. */
 void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
                int json);

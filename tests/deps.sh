@@ -11,18 +11,20 @@ libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-d
 # tests: cmocka, a real IMAP server (Dovecot; its oauth2 passdb is in
 # dovecot-core) and SMTP server (Postfix), real mail clients (swaks, curl),
 # jq to read --json, clang-format for lint, faketime to move the clock,
-# msmtp as the send benchmark's peer, python3 for the OAuth2 test's token
+# msmtp as the send benchmark's peer, sqlite3 to hold a lock and count rows
+# in the ingest fault tests, python3 for the OAuth2 test's token
 # endpoint (tests/e2e/oauth_endpoint.py, standard library only); man,
 # groff and col to render the man pages, systemd-analyze to verify the units;
 # chromium (headless) and node to load the report page in a real browser;
 # a PostgreSQL server (initdb, pg_ctl, psql) that tests/pg.sh starts for
 # the store's tests on PostgreSQL
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
-clang-format faketime msmtp ca-certificates openssl tzdata python3 \
+clang-format faketime msmtp sqlite3 ca-certificates openssl tzdata python3 \
 man-db groff-base bsdextrautils systemd chromium nodejs postgresql"
 if [ "${1:-}" = bench ]; then
-	# the ingest benchmark's corpus generator and peers
-	PKGS="$PKGS npm"
+	# the ingest benchmark's corpus generator and peers; mbsync (isync),
+	# the poll benchmark's peer
+	PKGS="$PKGS npm isync"
 fi
 
 missing=""

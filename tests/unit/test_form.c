@@ -240,6 +240,25 @@ static void test_contact_block(void **state)
 	/* an address inside a sentence is no contact block */
 	n = form_contact_blocks("please write to jane@client.test about the roof\n", NULL, p, 3);
 	assert_int_equal(n, 0);
+
+	/* list items: name, address, number, need; a dash or a number marks
+	 * them, and a sentence with an address is still none */
+	n = form_contact_blocks("Two friends:\n\n"
+	                        "1. Ellen Park - ellen@client.test, 650-555-0114 - wants her "
+	                        "bathrooms redone.\n"
+	                        "- Tom Greene \xe2\x80\x93 tom@client.test: a new roof\n"
+	                        "I wrote to bob@client.test - he knows\n",
+	                        NULL, p, 3);
+	assert_int_equal(n, 2);
+	assert_string_equal(p[0].name, "Ellen Park");
+	assert_string_equal(p[0].email, "ellen@client.test");
+	assert_string_equal(p[0].phone, "650-555-0114");
+	assert_string_equal(p[0].need, "wants her bathrooms redone");
+	assert_string_equal(p[1].name, "Tom Greene");
+	assert_null(p[1].phone);
+	assert_string_equal(p[1].need, "a new roof");
+	form_person_clear(&p[0]);
+	form_person_clear(&p[1]);
 }
 
 int main(void)

@@ -809,6 +809,215 @@ static const struct intake_case cases[] = {
                         .why_has = "Oscar Lind, introduced by Marta Gil"),
                    STEP("neg-linkedin-digest.eml", INTAKE_IGNORED)},
          .counts = {REFERRALS("*", 0), MESSAGES("review", 3)}},
+        /* ---- an outsider's intros (written blind, then fixed by their
+         * kind): the shape and the words real clients use ---- */
+        /* The intro is the subject; the body only a signature ("-- Priya",
+         * "Sent from my iPhone"): nothing quoted, and the parenthesised
+         * word at the end of the subject is the need. */
+        {.name = "blind_subject_only",
+         .steps = {STEP("blind-subject-only.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "mgomez@hotmail.com",
+                              .referrer_email = "priya.n@gmail.com",
+                              .need_has = "basement"}),
+                   STEP("blind-subject-meet-parens.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "leo.grant@gmail.com", .need_has = "kitchen"})}},
+        /* A staff member (no rep) copying "our office" for a man met in a
+         * shop; a rep handing over a couple met at a show, by a contact
+         * block in a mail to the agent alone. */
+        {.name = "blind_staff_and_rep_referrers",
+         .steps = {STEP("blind-staff-referrer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "kevin@biz.test",
+                              .lead_email = "waltsimmons@comcast.net",
+                              .lead_phone = "707-555-0148"}),
+                   STEP("blind-rep-hands-over-lead.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "rep@biz.test",
+                              .lead_email = "bill.graham@gmail.com",
+                              .lead_phone = "415-555-0127",
+                              .need_has = "bathroom remodel"})}},
+        /* "Frank, this is Brightpath, ..." on one long first line: the
+         * greeting is its first words. */
+        {.name = "blind_greeting_long_line",
+         .steps = {STEP("blind-long-first-line-greeting.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "frank.ortiz@gmail.com"})}},
+        /* Forwards: the iPhone's "> From:" block, a Gmail forward whose
+         * lead signs with her number, and Gmail in Spanish and Dutch
+         * ("De:", "Van:", "Doorgestuurd bericht"). */
+        {.name = "blind_forwards",
+         .steps = {STEP("blind-iphone-quoted-forward.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "kimtran.sf@gmail.com",
+                              .referrer_email = "davenguyen@icloud.com",
+                              .lead_phone = "415-555-0157",
+                              .need_has = "cabinets"}),
+                   STEP("blind-forward-signature-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "jen.ames@gmail.com", .lead_phone = "(408) 555-0175"}),
+                   STEP("blind-es-gmail-forward.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "marta.iglesias@outlook.es",
+                              .lead_phone = "655 123 456"}),
+                   STEP("blind-nl-gmail-forward.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "kees.mulder@planet.nl",
+                              .lead_phone = "06-11223344"})}},
+        /* Thunderbird's format=flowed: the sentence wrapped at 72
+         * columns is one again, its need whole; "Ihr erreicht ihn unter". */
+        {.name = "blind_flowed_german",
+         .steps = {STEP("blind-de-flowed.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "stefan.braun@web.de",
+                              .lead_phone = "0171 2345678",
+                              .need_has = "Fenster und D\xc3\xa4mmung"})}},
+        /* The referrer's spouse (her family name) and assistant ("I've
+         * copied my assistant Jill") copied beside the lead: no leads. */
+        {.name = "blind_companions_copied",
+         .steps = {STEP("blind-spouse-cc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "mike.chen@gmail.com"}),
+                   STEP("blind-assistant-cc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "henry.cole@colefamily.net"})},
+         .counts = {REFERRALS("*", 2)}},
+        /* Two friends in a numbered list, each with address, number and
+         * need on their line. */
+        {.name = "blind_list_two_leads",
+         .steps = {STEP("blind-list-two-leads.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "ellen.park@yahoo.com",
+                              .lead_name = "Ellen Park",
+                              .lead_phone = "650-555-0114",
+                              .need_has = "bathrooms"},
+                        .e2 = {.lead_email = "tgreene@sbcglobal.net",
+                               .lead_phone = "650-555-0115",
+                               .need_has = "roof"})},
+         .counts = {REFERRALS("new", 2)}},
+        /* "she's at P" for the second of two leads in the To line. */
+        {.name = "blind_two_leads_she_is_at",
+         .steps = {STEP("blind-two-leads-at.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "sam.patel@gmail.com",
+                              .lead_phone = "925-555-0111",
+                              .need_has = "deck"},
+                        .e2 = {.lead_email = "priyashah@outlook.com",
+                               .lead_phone = "925-555-0122",
+                               .need_has = "attic"})}},
+        /* Phones as people write them: an address between the cue and the
+         * number, "direct line", "M:", "Carlos: P", "P is her cell",
+         * "bereiken op". */
+        {.name = "blind_phone_cues",
+         .steps = {STEP("blind-reach-her-at-or-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "angela.russo@gmail.com",
+                              .lead_phone = "415-555-0161"}),
+                   STEP("blind-direct-line.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "ryan.fischer@fischerco.com",
+                              .lead_phone = "212-555-0148",
+                              .need_has = "office space"}),
+                   STEP("blind-m-colon-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "kyle.young@gmail.com", .lead_phone = "415-555-0188"}),
+                   STEP("blind-name-colon-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "carlos.mendez@mendezholdings.com",
+                              .lead_phone = "(510) 555-0196",
+                              .rep_email = "rep2@biz.test"})},
+         .counts = {REFERRALS("new", 4)}},
+        {.name = "blind_phone_before_cue_dutch",
+         .steps = {STEP("blind-phone-before-cue.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "whitney.ames@gmail.com",
+                              .lead_phone = "(707) 555-0139",
+                              .need_has = "basement"}),
+                   STEP("blind-nl-bereiken.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "p.visser@kpnmail.nl",
+                              .lead_phone = "06-12345678",
+                              .need_has = "zolder"})}},
+        /* Needs as written: "He's planning", "Alex is redoing", "dan
+         * wants", "about your window replacement", "Quiere cambiar",
+         * "qui cherche", "che vorrebbe". */
+        {.name = "blind_needs",
+         .steps = {STEP("blind-contact-block-planning.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "daniel.reyes@protonmail.com",
+                              .lead_phone = "(650) 555-0199",
+                              .need_has = "kitchen remodel"}),
+                   STEP("blind-html-only-redoing.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "alex.turner@gmail.com",
+                              .lead_phone = "(415) 555-0166",
+                              .need_has = "living room"}),
+                   STEP("blind-lowercase-wants.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "danwalsh99@gmail.com", .need_has = "backyard"}),
+                   STEP("blind-bcc-they-reach-out.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "nina.alvarez@gmail.com",
+                              .need_has = "window replacement"})}},
+        {.name = "blind_needs_languages",
+         .steps = {STEP("blind-es-quiere.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "jorge.delgado@yahoo.com", .need_has = "ventanas"}),
+                   STEP("blind-fr-qui-cherche.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "antoine.girard@laposte.net",
+                              .lead_phone = "+33 6 98 76 54 32",
+                              .need_has = "toiture"}),
+                   STEP("blind-it-che-vorrebbe.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "sara.conti@gmail.com",
+                              .lead_phone = "+39 333 987 6543",
+                              .need_has = "cucina"})}},
+        /* The writer is the lead: "my neighbor Laura Chen (her address)
+         * recommended you" makes Laura the referrer, no lead, and "My
+         * number is" the lead's; a referrer named without an address. */
+        {.name = "blind_self_referrals",
+         .steps = {STEP("blind-self-referral-address.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "megan.price@gmail.com",
+                              .referrer_email = "laura.chen@gmail.com",
+                              .lead_phone = "650-555-0159"}),
+                   STEP("blind-self-referral-name.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "olga.petrova@gmail.com",
+                              .referrer_name = "Greg Holt",
+                              .referrer_email = ABSENT,
+                              .lead_phone = "925-555-0166"})}},
+        /* Named with a number and no address: a lead the rep can call. */
+        {.name = "blind_phone_only_lead",
+         .steps = {STEP("blind-phone-only-lead.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Pete Alvarez",
+                              .lead_email = ABSENT,
+                              .lead_phone = "408-555-0177",
+                              .need_has = "roof"})},
+         .counts = {JOBS("welcome-lead", NULL, 0), JOBS("assign-rep", NULL, 1)}},
+        /* A French double opt-in ask ("mette en relation avec mon
+         * beau-frère, Luc Martin"): named, unreachable. */
+        {.name = "blind_double_opt_in_french",
+         .steps = {STEP("blind-fr-double-optin.eml", INTAKE_REVIEW, .why_has = "Luc Martin")},
+         .counts = {REFERRALS("*", 0)}},
+        /* Forms: a German "Vorhaben" is the need; Typeform asks "What's
+         * Neil's email address?" after naming Neil. */
+        {.name = "blind_forms",
+         .steps = {STEP("blind-form-de-vorhaben.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "monika.lang@gmx.net",
+                              .referrer_email = "k.richter@t-online.de",
+                              .need_has = "Badsanierung"}),
+                   STEP("blind-form-typeform-piped.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "neil.kapoor@gmail.com",
+                              .referrer_email = "tara.singh@gmail.com",
+                              .lead_phone = "+1 408 555 0179",
+                              .need_has = "shelving"})}},
+        /* The lead of a referral writes again, naming who sent her (the
+         * same referrer, by name): a touch, and nobody is told of a
+         * second referrer; a lead writing to his rep with his wife copied
+         * speaks of his own referral. */
+        {.name = "blind_lead_writes_again",
+         .steps = {STEP("blind-iphone-oneliner.eml", INTAKE_REFERRAL),
+                   STEP("blind-lead-writes-again.eml", INTAKE_TOUCH, .same_as = 1),
+                   STEP("blind-two-leads-at.eml", INTAKE_REFERRAL),
+                   STEP("blind-lead-writes-wife-cc.eml", INTAKE_REPLY, .same_as = 3,
+                        .why_has = "from the lead of referral")},
+         .counts = {REFERRALS("*", 3), JOBS("update-referrer", NULL, 0)}},
+        /* What a referral inbox also gets: a client answering the rep on
+         * a job's thread, a rep copying the agent on a client's mail, a
+         * colleague's forward of a complaint, a supplier's "introduce you
+         * to our new line", a forwarded newsletter, a payment notice, a
+         * recruiter's candidate, a supplier's new account rep. */
+        {.name = "blind_not_referrals",
+         .steps = {STEP("blind-no-client-reply-all.eml", INTAKE_IGNORED),
+                   STEP("blind-no-rep-cc-client.eml", INTAKE_IGNORED),
+                   STEP("blind-no-internal-forward.eml", INTAKE_IGNORED),
+                   STEP("blind-no-vendor-possessive.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0), MESSAGES("review", 0)}},
+        {.name = "blind_not_referrals_2",
+         .steps = {STEP("blind-no-forwarded-newsletter.eml", INTAKE_IGNORED),
+                   STEP("blind-no-payment-notice.eml", INTAKE_IGNORED),
+                   STEP("blind-no-supplier-staff.eml", INTAKE_IGNORED),
+                   STEP("blind-no-recruiter.eml", INTAKE_REFERRAL, .negate = 1)},
+         .counts = {REFERRALS("new", 0)}},
+        /* A neighbourhood network's "Linda from Glen Park recommended
+         * Brightpath": review, naming Linda, not the place. */
+        {.name = "blind_review_neighbourhood",
+         .steps = {STEP("blind-review-nextdoor.eml", INTAKE_REVIEW,
+                        .why_has = "Linda recommends the business")}},
 };
 /* want NULL: not checked; ABSENT: must be NULL; else equal. */
 static void check_text(const char *what, const char *got, const char *want)

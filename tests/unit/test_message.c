@@ -529,6 +529,71 @@ static void test_forward_variants(void **state)
 	message_free(m);
 }
 
+/* The iPhone quotes a forward line by line; Gmail in Spanish or Dutch
+ * names the fields "De:", "Van:" under its own marker. */
+static void test_forward_quoted_and_localised(void **state)
+{
+	struct message *m = parse_str(
+	        "From: d@example.com\nTo: agent@biz.test\nSubject: Fwd: Kitchen\n\n"
+	        "FYI.\n\nBegin forwarded message:\n\n> From: Kim Tran <kim@example.org>\n"
+	        "> Date: March 12, 2025 at 6:02 PM PDT\n> To: d@example.com\n> Subject: Kitchen\n"
+	        ">\n> Who did your cabinets? Text me 415-555-0157\n>\n>> an older quote\n");
+
+	(void)state;
+	assert_int_equal(m->nfwd, 1);
+	assert_string_equal(m->fwd[0].from.email, "kim@example.org");
+	assert_string_equal(m->fwd[0].subject, "Kitchen");
+	assert_string_equal(m->fwd[0].body,
+	                    "Who did your cabinets? Text me 415-555-0157\n\n> an older quote\n");
+	message_free(m);
+
+	m = parse_str(
+	        "From: j@example.com\nTo: agent@biz.test\nSubject: Fwd: verbouwing\n\n"
+	        "Zie hieronder.\n\n---------- Doorgestuurd bericht ---------\n"
+	        "Van: Kees Mulder <kees@example.nl>\nDate: do 13 mrt 2025 om 20:11\n"
+	        "Subject: verbouwing\nTo: Joost <j@example.com>\n\nWie heeft jullie dak gedaan?\n");
+	assert_int_equal(m->nfwd, 1);
+	assert_string_equal(m->fwd[0].from.email, "kees@example.nl");
+	assert_string_equal(m->fwd[0].to.v[0].email, "j@example.com");
+	message_free(m);
+
+	/* Outlook in Spanish, no marker line: "De:" and "Enviado:" */
+	m = parse_str(
+	        "From: k@example.com\nTo: agent@biz.test\nSubject: RV: cocina\n\n"
+	        "Mirad abajo.\n\nDe: Rosa Diaz <rosa@example.es>\nEnviado: jueves, 13 de marzo\n"
+	        "Para: k@example.com\nAsunto: cocina\n\nQueremos cambiar la cocina.\n");
+	assert_int_equal(m->nfwd, 1);
+	assert_string_equal(m->fwd[0].from.email, "rosa@example.es");
+	assert_string_equal(m->fwd[0].subject, "cocina");
+	message_free(m);
+}
+
+/* RFC 3676: format=flowed lines ending in a space go on in the next one
+ * (delsp=yes drops that space); stuffing is undone; quotes stay quotes;
+ * "-- " is no flowed line. */
+static void test_format_flowed(void **state)
+{
+	struct message *m =
+	        parse_str("From: a@example.com\nTo: agent@biz.test\nSubject: x\n"
+	                  "Content-Type: text/plain; charset=UTF-8; format=flowed\n\n"
+	                  "Stefan plant eine Sanierung seines \n(Fenster und D\xc3\xa4mmung). \n"
+	                  "Ihr erreicht ihn unter 0171 2345678.\n\n"
+	                  " From the stuffed line\n> quoted and \n> flowed\n-- \nJ\n");
+
+	(void)state;
+	assert_string_equal(m->body,
+	                    "Stefan plant eine Sanierung seines (Fenster und D\xc3\xa4mmung). "
+	                    "Ihr erreicht ihn unter 0171 2345678.\n\n"
+	                    "From the stuffed line\n> quoted and flowed\n-- \nJ\n");
+	message_free(m);
+
+	m = parse_str("From: a@example.com\nTo: agent@biz.test\nSubject: x\n"
+	              "Content-Type: text/plain; charset=UTF-8; format=flowed; delsp=yes\n\n"
+	              "long\xe3\x81\xaa \nword\n");
+	assert_string_equal(m->body, "long\xe3\x81\xaaword\n");
+	message_free(m);
+}
+
 static void test_python_encoded_comma(void **state)
 {
 	/* Python's email package folds "A <a>, B <b>" with the comma as an
@@ -1045,6 +1110,8 @@ int main(void)
 	        cmocka_unit_test(test_apple_forward),
 	        cmocka_unit_test(test_rfc822_forward),
 	        cmocka_unit_test(test_forward_variants),
+	        cmocka_unit_test(test_forward_quoted_and_localised),
+	        cmocka_unit_test(test_format_flowed),
 	        cmocka_unit_test(test_python_encoded_comma),
 	        cmocka_unit_test(test_dsn),
 	        cmocka_unit_test(test_dsn_rfc822_and_other_report),
