@@ -75,7 +75,7 @@ VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --a
 endif
 DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 
-.PHONY: fuzz fuzz-replay all deps check unit unit-pg cli browser e2e e2e-pg corpus demo lint bench clean install uninstall \
+.PHONY: fuzz fuzzdeps fuzz-replay all deps check unit unit-pg cli browser e2e e2e-pg corpus demo lint bench clean install uninstall \
         installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
@@ -211,12 +211,16 @@ FUZZ_OBJS    := $(filter-out build-fuzz/obj/main.o,$(SRCS:agent/%.c=build-fuzz/o
 FUZZ_LIBS     = $(filter-out -specs=%,$(PKG_LIBS))
 .SECONDARY: $(FUZZ_OBJS)
 
-build-fuzz/obj/%.o: agent/%.c | pkgcheck
+build-fuzz/obj/%.o: agent/%.c | pkgcheck fuzzdeps
 	@mkdir -p $(@D)
 	@echo "  CC      $< (fuzz)"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS)
+# clang, installed when missing (as `make check` installs what it needs)
+fuzzdeps:
+	@sh tests/deps.sh fuzz
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJS) | fuzzdeps
 	@echo "  LD      $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS) $(FUZZ_LIBS)
 

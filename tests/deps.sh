@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh [bench] - install the Debian packages refagent needs that are
+# deps.sh [bench|fuzz] - install the Debian packages refagent needs that are
 # missing.  As root it runs apt-get; otherwise it prints the one line to run.
 # Why each package is there: README.md, "Dependencies".
 set -eu
@@ -25,6 +25,10 @@ if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers; mbsync (isync),
 	# the poll benchmark's peer
 	PKGS="$PKGS npm isync"
+fi
+if [ "${1:-}" = fuzz ]; then
+	# make fuzz: clang's libFuzzer and its sanitizers
+	PKGS="$PKGS clang"
 fi
 
 missing=""
