@@ -59,6 +59,28 @@ struct setting {
 
 #define OFF(f) offsetof(struct config, f)
 
+/* The keys of a mail server section, [imap] and [smtp] alike: the fields of
+ * its struct server_config, member m of struct config. */
+/* clang-format off */
+#define SERVER_SETTINGS(sec, m)                                                             \
+	{sec, "server", T_STRING, NULL, OFF(m.server), 0, 0},                               \
+	{sec, "port", T_INT, "0", OFF(m.port), 0, 65535},                                   \
+	{sec, "security", T_SECURITY, "tls", OFF(m.security), 0, 0},                        \
+	{sec, "allow_insecure", T_BOOL, "no", OFF(m.allow_insecure), 0, 0},                 \
+	{sec, "user", T_STRING, NULL, OFF(m.user), 0, 0},                                   \
+	{sec, "password_file", T_PATH, NULL, OFF(m.password_file), 0, 0},                   \
+	{sec, "ca_file", T_PATH, NULL, OFF(m.ca_file), 0, 0},                               \
+	{sec, "timeout", T_INT, "30", OFF(m.timeout), 1, 600},                              \
+	{sec, "auth", T_AUTH, "password", OFF(m.auth), 0, 0},                               \
+	{sec, "oauth2_token_command", T_STRING, NULL, OFF(m.oauth2_token_command), 0, 0},   \
+	{sec, "oauth2_token_url", T_STRING, NULL, OFF(m.oauth2_token_url), 0, 0},           \
+	{sec, "oauth2_client_id", T_STRING, NULL, OFF(m.oauth2_client_id), 0, 0},           \
+	{sec, "oauth2_client_secret_file", T_PATH, NULL, OFF(m.oauth2_client_secret_file),  \
+	 0, 0},                                                                             \
+	{sec, "oauth2_refresh_token_file", T_PATH, NULL, OFF(m.oauth2_refresh_token_file),  \
+	 0, 0}
+/* clang-format on */
+
 /* The whole configuration surface.  Keep README.md "Configuration" in step. */
 static const struct setting settings[] = {
         {"agent", "address", T_ADDRESS, NULL, OFF(address), 0, 0},
@@ -71,41 +93,11 @@ static const struct setting settings[] = {
         {"agent", "max_leads", T_INT, "5", OFF(max_leads), 1, 1000},
         {"agent", "max_message_size", T_LONG, "26214400", OFF(max_message_size), 1024, 1L << 30},
 
-        {"imap", "server", T_STRING, NULL, OFF(imap.server), 0, 0},
-        {"imap", "port", T_INT, "0", OFF(imap.port), 0, 65535},
-        {"imap", "security", T_SECURITY, "tls", OFF(imap.security), 0, 0},
-        {"imap", "allow_insecure", T_BOOL, "no", OFF(imap.allow_insecure), 0, 0},
-        {"imap", "user", T_STRING, NULL, OFF(imap.user), 0, 0},
-        {"imap", "password_file", T_PATH, NULL, OFF(imap.password_file), 0, 0},
-        {"imap", "ca_file", T_PATH, NULL, OFF(imap.ca_file), 0, 0},
-        {"imap", "timeout", T_INT, "30", OFF(imap.timeout), 1, 600},
-        {"imap", "auth", T_AUTH, "password", OFF(imap.auth), 0, 0},
-        {"imap", "oauth2_token_command", T_STRING, NULL, OFF(imap.oauth2_token_command), 0, 0},
-        {"imap", "oauth2_token_url", T_STRING, NULL, OFF(imap.oauth2_token_url), 0, 0},
-        {"imap", "oauth2_client_id", T_STRING, NULL, OFF(imap.oauth2_client_id), 0, 0},
-        {"imap", "oauth2_client_secret_file", T_PATH, NULL, OFF(imap.oauth2_client_secret_file), 0,
-         0},
-        {"imap", "oauth2_refresh_token_file", T_PATH, NULL, OFF(imap.oauth2_refresh_token_file), 0,
-         0},
+        SERVER_SETTINGS("imap", imap),
         {"imap", "mailbox", T_STRING, "INBOX", OFF(imap_mailbox), 0, 0},
         {"imap", "poll_interval", T_INT, "60", OFF(poll_interval), 1, 86400},
 
-        {"smtp", "server", T_STRING, NULL, OFF(smtp.server), 0, 0},
-        {"smtp", "port", T_INT, "0", OFF(smtp.port), 0, 65535},
-        {"smtp", "security", T_SECURITY, "tls", OFF(smtp.security), 0, 0},
-        {"smtp", "allow_insecure", T_BOOL, "no", OFF(smtp.allow_insecure), 0, 0},
-        {"smtp", "user", T_STRING, NULL, OFF(smtp.user), 0, 0},
-        {"smtp", "password_file", T_PATH, NULL, OFF(smtp.password_file), 0, 0},
-        {"smtp", "ca_file", T_PATH, NULL, OFF(smtp.ca_file), 0, 0},
-        {"smtp", "timeout", T_INT, "30", OFF(smtp.timeout), 1, 600},
-        {"smtp", "auth", T_AUTH, "password", OFF(smtp.auth), 0, 0},
-        {"smtp", "oauth2_token_command", T_STRING, NULL, OFF(smtp.oauth2_token_command), 0, 0},
-        {"smtp", "oauth2_token_url", T_STRING, NULL, OFF(smtp.oauth2_token_url), 0, 0},
-        {"smtp", "oauth2_client_id", T_STRING, NULL, OFF(smtp.oauth2_client_id), 0, 0},
-        {"smtp", "oauth2_client_secret_file", T_PATH, NULL, OFF(smtp.oauth2_client_secret_file), 0,
-         0},
-        {"smtp", "oauth2_refresh_token_file", T_PATH, NULL, OFF(smtp.oauth2_refresh_token_file), 0,
-         0},
+        SERVER_SETTINGS("smtp", smtp),
 
         {"agent", "admin", T_ADDRESS, NULL, OFF(admin), 0, 0},
         {"agent", "phone", T_STRING, NULL, OFF(phone), 0, 0},
@@ -977,55 +969,41 @@ int config_load(const char *path, struct config **cfg_r)
 	return 0;
 }
 
-static void free_server(struct server_config *s)
+/* The settings whose field is a string the loader allocated. */
+static int holds_string(enum set_type t)
 {
-	free(s->server);
-	free(s->user);
-	free(s->password_file);
-	free(s->ca_file);
-	free(s->oauth2_token_command);
-	free(s->oauth2_token_url);
-	free(s->oauth2_client_id);
-	free(s->oauth2_client_secret_file);
-	free(s->oauth2_refresh_token_file);
+	switch (t) {
+	case T_STRING:
+	case T_PATH:
+	case T_ADDRESS:
+	case T_DOMAINS:
+	case T_TIMEZONE:
+	case T_REWARD:
+	case T_COLOUR:
+	case T_URL:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (holds_string(settings[i].type))
+			free(*(char **)((char *)cfg + settings[i].off));
 	free(cfg->path);
 	free(cfg->dir);
-	free(cfg->address);
 	for (size_t i = 0; i < cfg->naliases; i++)
 		free(cfg->aliases[i]);
 	free(cfg->aliases);
-	free(cfg->domains);
-	free(cfg->admin);
-	free(cfg->phone);
-	free(cfg->website);
-	free(cfg->colour);
-	free(cfg->logo_url);
-	free(cfg->timezone);
-	free(cfg->authserv_id);
-	free(cfg->currency);
-	free(cfg->payout);
-	for (int i = 0; i < 3; i++)
-		free(cfg->reward[i]);
-	free(cfg->partners);
-	free(cfg->database);
-	free(cfg->name);
-	free(cfg->filters_dir);
-	free(cfg->templates_dir);
-	free_server(&cfg->imap);
-	free(cfg->imap_mailbox);
-	free_server(&cfg->smtp);
 	for (size_t i = 0; i < cfg->nreps; i++) {
 		free(cfg->reps[i].email);
 		free(cfg->reps[i].name);
 	}
 	free(cfg->reps);
-	free(cfg->rep_digest);
 	free(cfg);
 }
 
