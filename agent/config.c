@@ -408,9 +408,7 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			list = xgrow(list, &cap, n + 1, sizeof(*list));
 			list[n++] = xstrdup(t);
 		}
-		for (size_t i = 0; i < l->cfg->naliases; i++)
-			free(l->cfg->aliases[i]);
-		free(l->cfg->aliases);
+		free_strings(l->cfg->aliases, l->cfg->naliases);
 		l->cfg->aliases = list;
 		l->cfg->naliases = n;
 		break;
@@ -996,9 +994,7 @@ void config_free(struct config *cfg)
 			free(*(char **)((char *)cfg + settings[i].off));
 	free(cfg->path);
 	free(cfg->dir);
-	for (size_t i = 0; i < cfg->naliases; i++)
-		free(cfg->aliases[i]);
-	free(cfg->aliases);
+	free_strings(cfg->aliases, cfg->naliases);
 	for (size_t i = 0; i < cfg->nreps; i++) {
 		free(cfg->reps[i].email);
 		free(cfg->reps[i].name);

@@ -897,9 +897,7 @@ void filter_free(struct filter_set *set)
 	for (size_t i = 0; i < set->nrules; i++)
 		rule_free(&set->rules[i]);
 	free(set->rules);
-	for (size_t i = 0; i < set->nfiles; i++)
-		free(set->files[i]);
-	free(set->files);
+	free_strings(set->files, set->nfiles);
 	for (int k = 0; k < TEXT_CUT_COUNT; k++)
 		pcre2_code_free(set->cut[k]);
 	pcre2_match_context_free(set->mctx);
@@ -1325,11 +1323,8 @@ static void run_end(struct run *run)
 	pcre2_jit_stack_free(run->big_stack);
 	for (int k = 0; k < T_HEADER; k++)
 		free(run->built[k]);
-	if (run->fwd) {
-		for (size_t i = 0; i < run->m->nfwd; i++)
-			free(run->fwd[i]);
-		free(run->fwd);
-	}
+	if (run->fwd)
+		free_strings(run->fwd, run->m->nfwd);
 }
 
 /* Pass 2: every rule without class.  Untraced, a rule whose fields are
@@ -1398,9 +1393,7 @@ void filter_result_clear(struct filter_result *res)
 		free(res->hits[i].captures);
 	}
 	free(res->hits);
-	for (size_t i = 0; i < res->nwarnings; i++)
-		free(res->warnings[i]);
-	free(res->warnings);
+	free_strings(res->warnings, res->nwarnings);
 	for (size_t i = 0; i < res->nscores; i++)
 		free(res->scores[i].matched);
 	free(res->scores);

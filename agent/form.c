@@ -779,8 +779,11 @@ struct pair {
 	char *value;
 };
 
+/* A person as the fields tell of them: who.label stays NULL until
+ * person_out(); the label is borrowed from the pair that named them. */
 struct person_tmp {
-	char *name, *first, *last, *email, *phone, *company, *need;
+	struct form_person who;
+	char *first, *last;
 	const char *label;
 };
 
@@ -972,7 +975,7 @@ static void parse_person(struct person_tmp *p, const char *v)
 	const char *end = v + len;
 
 	if (a) {
-		set_once(&p->email, str_lower(xstrndup(a, alen)));
+		set_once(&p->who.email, str_lower(xstrndup(a, alen)));
 		end = a;
 	}
 	if (phone) {
@@ -980,7 +983,7 @@ static void parse_person(struct person_tmp *p, const char *v)
 
 		if (ph && ph < end)
 			end = ph;
-		set_once(&p->phone, phone);
+		set_once(&p->who.phone, phone);
 	}
 	{
 		const char *s = v;
@@ -998,7 +1001,7 @@ static void parse_person(struct person_tmp *p, const char *v)
 			char *name = xstrndup(s, n);
 
 			if (count_words(name) <= 6)
-				set_once(&p->name, name);
+				set_once(&p->who.name, name);
 			else
 				free(name);
 		}
@@ -1015,11 +1018,11 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		const char *a = addr_find(v, strlen(v), &alen);
 
 		if (a)
-			set_once(&p->email, str_lower(xstrndup(a, alen)));
+			set_once(&p->who.email, str_lower(xstrndup(a, alen)));
 		break;
 	}
 	case K_PHONE:
-		set_once(&p->phone, find_phone(v, strlen(v)));
+		set_once(&p->who.phone, find_phone(v, strlen(v)));
 		break;
 	case K_NAME:
 		parse_person(p, v); /* "Tom Baker (tom@x.test)" names an address too */
@@ -1031,10 +1034,10 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		set_once(&p->last, xstrdup(v));
 		break;
 	case K_COMPANY:
-		set_once(&p->company, xstrdup(v));
+		set_once(&p->who.company, xstrdup(v));
 		break;
 	case K_NEED:
-		set_once(&p->need, xstrdup(v));
+		set_once(&p->who.need, xstrdup(v));
 		break;
 	case K_ANY:
 		/* "Who are you referring?", "Referred by", "From": a person,
@@ -1052,32 +1055,23 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 
 static int person_any(const struct person_tmp *p)
 {
-	return p->name || p->first || p->last || p->email || p->phone;
+	return p->who.name || p->first || p->last || p->who.email || p->who.phone;
 }
 
 static void person_tmp_free(struct person_tmp *p)
 {
-	free(p->name);
+	form_person_clear(&p->who);
 	free(p->first);
 	free(p->last);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->need);
 	memset(p, 0, sizeof(*p));
 }
 
 static void person_out(struct person_tmp *p, struct form_person *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (p->name == NULL && (p->first || p->last))
-		p->name = xasprintf("%s%s%s", p->first ? p->first : "",
-		                    p->first && p->last ? " " : "", p->last ? p->last : "");
-	out->name = p->name;
-	out->email = p->email;
-	out->phone = p->phone;
-	out->company = p->company;
-	out->need = p->need;
+	if (p->who.name == NULL && (p->first || p->last))
+		p->who.name = xasprintf("%s%s%s", p->first ? p->first : "",
+		                        p->first && p->last ? " " : "", p->last ? p->last : "");
+	*out = p->who;
 	out->label = xstrdup(p->label);
 	free(p->first);
 	free(p->last);
@@ -1211,7 +1205,8 @@ static void decide(struct reader *rd, struct form *f)
 		enum role role = p->li.role;
 
 		for (int k = 0; role == R_NONE && k < FORM_MAX_LEADS; k++)
-			if (label_names(p->label, leads[k].name ? leads[k].name : leads[k].first))
+			if (label_names(p->label,
+			                leads[k].who.name ? leads[k].who.name : leads[k].first))
 				role = R_REFERRED, idx = k;
 		switch (p->li.kind) {
 		case K_BUDGET:
@@ -1268,12 +1263,12 @@ static void decide(struct reader *rd, struct form *f)
 	f->nleads = nleads;
 	if (nleads > 0) {
 		/* refer-a-friend: the submitter is the referrer */
-		set_once(&ref.name, sub.name), sub.name = NULL;
+		set_once(&ref.who.name, sub.who.name), sub.who.name = NULL;
 		set_once(&ref.first, sub.first), sub.first = NULL;
 		set_once(&ref.last, sub.last), sub.last = NULL;
-		set_once(&ref.email, sub.email), sub.email = NULL;
-		set_once(&ref.phone, sub.phone), sub.phone = NULL;
-		set_once(&ref.company, sub.company), sub.company = NULL;
+		set_once(&ref.who.email, sub.who.email), sub.who.email = NULL;
+		set_once(&ref.who.phone, sub.who.phone), sub.who.phone = NULL;
+		set_once(&ref.who.company, sub.who.company), sub.who.company = NULL;
 		if (ref.label == NULL)
 			ref.label = sub.label;
 		f->kind = FORM_REFER;
@@ -1328,12 +1323,7 @@ void form_person_clear(struct form_person *p)
 {
 	if (p == NULL)
 		return;
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->need);
-	free(p->label);
+	FREE_ALL(p->name, p->email, p->phone, p->company, p->need, p->label);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1343,10 +1333,7 @@ void form_clear(struct form *f)
 	form_person_clear(&f->referrer);
 	for (size_t i = 0; i < f->nleads; i++)
 		form_person_clear(&f->leads[i]);
-	free(f->need);
-	free(f->budget);
-	free(f->timeline);
-	free(f->heard);
+	FREE_ALL(f->need, f->budget, f->timeline, f->heard);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -698,8 +698,6 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 		commit_batch(&job);
 	progress_end(job.bar);
 	mbox_close(job.mbox);
-	for (size_t i = 0; i < job.nfiles; i++)
-		free(job.files[i]);
-	free(job.files);
+	free_strings(job.files, job.nfiles);
 	return stats->failed || stats->store_failed ? -1 : 0;
 }

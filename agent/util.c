@@ -142,6 +142,19 @@ char *buf_steal(struct buf *b)
 	return s;
 }
 
+void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void free_each(void *const *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->s);

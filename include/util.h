@@ -35,6 +35,16 @@ char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/* Frees the n strings of v, then v itself (an array of xstrdup'ed strings
+ * such as the one dir_files() returns). */
+void free_strings(char **v, size_t n);
+/* Frees each of n pointers: the owned members of a struct being cleared,
+ * listed once with FREE_ALL(v->a, v->b, v->c). */
+void free_each(void *const *p, size_t n);
+#define FREE_ALL(...)                                                                              \
+	free_each((void *const[]){__VA_ARGS__},                                                    \
+	          sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
+
 /* A growable NUL-terminated buffer.  Zero-initialise ({0}) before use. */
 struct buf {
 	char *s;    /* always NUL-terminated once anything was added */
