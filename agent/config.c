@@ -368,6 +368,24 @@ static int bool_word(const char *v, int *on_r)
 	return 1;
 }
 
+/* The settings whose field is a string the loader allocated. */
+static int holds_string(enum set_type t)
+{
+	switch (t) {
+	case T_STRING:
+	case T_PATH:
+	case T_ADDRESS:
+	case T_DOMAINS:
+	case T_TIMEZONE:
+	case T_REWARD:
+	case T_COLOUR:
+	case T_URL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int set_value(struct loader *l, const struct setting *s, const char *value)
 {
 	void *dst = (char *)l->cfg + s->off;
@@ -376,23 +394,21 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 
 	switch (s->type) {
 	case T_STRING:
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
-	case T_PATH:
-		free(*(char **)dst);
-		*(char **)dst = v[0] ? resolve_path(l->cfg, v) : NULL;
 		break;
+	case T_PATH: {
+		char *path = v[0] ? resolve_path(l->cfg, v) : NULL;
+
+		free(v);
+		v = path;
+		break;
+	}
 	case T_ADDRESS:
 		str_lower(v);
 		if (!valid_address(v)) {
 			fault(l, l->line, "%s: '%s' is not a mail address", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_ADDRLIST: {
 		char *save = NULL;
 		char **list = NULL;
@@ -422,11 +438,6 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 				ok = 0;
 				break;
 			}
-		if (ok) {
-			free(*(char **)dst);
-			*(char **)dst = v;
-			return 0;
-		}
 		break;
 	case T_INT:
 	case T_LONG: {
@@ -492,13 +503,9 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			ok = 0;
 			break;
 		}
-		if (s->type == T_MONEY) {
+		if (s->type == T_MONEY)
 			*(double *)dst = x;
-			break;
-		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	}
 	case T_COLOUR: {
 		size_t n = strlen(v);
@@ -507,22 +514,16 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		    strspn(v + 1, "0123456789abcdefABCDEF") != n - 1) {
 			fault(l, l->line, "%s: '%s' is not a colour such as #1a7f5a", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	}
 	case T_URL:
 		if ((!str_istarts(v, "https://") && !str_istarts(v, "http://")) ||
 		    strpbrk(v, " \t\"'<>") != NULL) {
 			fault(l, l->line, "%s: '%s' is not an http(s) URL", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_CHOICE: {
 		/* the default is the list itself: its first word */
 		int k = value == s->def ? 0 : choice_index(s->def, v);
@@ -542,11 +543,8 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			      "from the tz database, or UTC)",
 			      s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_AUTH:
 		if (str_ieq(v, "password"))
 			*(enum auth_mech *)dst = AUTH_PASSWORD;
@@ -572,6 +570,11 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			ok = 0;
 		}
 		break;
+	}
+	if (ok && holds_string(s->type)) {
+		free(*(char **)dst);
+		*(char **)dst = v; /* the setting keeps the checked text */
+		return 0;
 	}
 	free(v);
 	return ok ? 0 : -1;
@@ -965,24 +968,6 @@ int config_load(const char *path, struct config **cfg_r)
 	}
 	*cfg_r = cfg;
 	return 0;
-}
-
-/* The settings whose field is a string the loader allocated. */
-static int holds_string(enum set_type t)
-{
-	switch (t) {
-	case T_STRING:
-	case T_PATH:
-	case T_ADDRESS:
-	case T_DOMAINS:
-	case T_TIMEZONE:
-	case T_REWARD:
-	case T_COLOUR:
-	case T_URL:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 void config_free(struct config *cfg)
