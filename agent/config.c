@@ -35,17 +35,15 @@ enum set_type {
 	T_INT,
 	T_LONG,
 	T_BOOL,
-	T_SECURITY,
 	T_HOURS,    /* 09:00-17:00 into open_min, close_min */
 	T_DAYS,     /* mon-fri, or mon,tue,... into days_mask */
 	T_TIMEZONE, /* a zone of the tz database, or UTC */
 	T_REWARD,   /* "250" (fixed) or "10%" (of the won value) */
 	T_MONEY,    /* a non-negative amount, into a double */
 	T_CHOICE,   /* one word of the list in .def ("first|last"), into an
-	               int: its position; the first word is the default */
+	               int or enum: its position; the first word is the default */
 	T_COLOUR,   /* #rgb or #rrggbb */
 	T_URL,      /* an http(s) URL without spaces or quotes */
-	T_AUTH,     /* password | xoauth2 | oauthbearer */
 };
 
 struct setting {
@@ -60,18 +58,26 @@ struct setting {
 #define OFF(f) offsetof(struct config, f)
 
 /* The keys of a mail server section, [imap] and [smtp] alike: the fields of
- * its struct server_config, member m of struct config. */
+ * its struct server_config, member m of struct config.  The words of
+ * security and auth are in the order of enum security and enum auth_mech. */
+_Static_assert(SEC_TLS == 0 && SEC_STARTTLS == 1 && SEC_NONE == 2 &&
+                       sizeof(enum security) == sizeof(int),
+               "security words out of step with enum security");
+_Static_assert(AUTH_PASSWORD == 0 && AUTH_XOAUTH2 == 1 && AUTH_OAUTHBEARER == 2 &&
+                       sizeof(enum auth_mech) == sizeof(int),
+               "auth words out of step with enum auth_mech");
+
 /* clang-format off */
 #define SERVER_SETTINGS(sec, m)                                                             \
 	{sec, "server", T_STRING, NULL, OFF(m.server), 0, 0},                               \
 	{sec, "port", T_INT, "0", OFF(m.port), 0, 65535},                                   \
-	{sec, "security", T_SECURITY, "tls", OFF(m.security), 0, 0},                        \
+	{sec, "security", T_CHOICE, "tls|starttls|none", OFF(m.security), 0, 0},           \
 	{sec, "allow_insecure", T_BOOL, "no", OFF(m.allow_insecure), 0, 0},                 \
 	{sec, "user", T_STRING, NULL, OFF(m.user), 0, 0},                                   \
 	{sec, "password_file", T_PATH, NULL, OFF(m.password_file), 0, 0},                   \
 	{sec, "ca_file", T_PATH, NULL, OFF(m.ca_file), 0, 0},                               \
 	{sec, "timeout", T_INT, "30", OFF(m.timeout), 1, 600},                              \
-	{sec, "auth", T_AUTH, "password", OFF(m.auth), 0, 0},                               \
+	{sec, "auth", T_CHOICE, "password|xoauth2|oauthbearer", OFF(m.auth), 0, 0},         \
 	{sec, "oauth2_token_command", T_STRING, NULL, OFF(m.oauth2_token_command), 0, 0},   \
 	{sec, "oauth2_token_url", T_STRING, NULL, OFF(m.oauth2_token_url), 0, 0},           \
 	{sec, "oauth2_client_id", T_STRING, NULL, OFF(m.oauth2_client_id), 0, 0},           \
@@ -542,31 +548,6 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			      "%s: unknown time zone '%s' (a name such as Europe/London "
 			      "from the tz database, or UTC)",
 			      s->key, v);
-			ok = 0;
-		}
-		break;
-	case T_AUTH:
-		if (str_ieq(v, "password"))
-			*(enum auth_mech *)dst = AUTH_PASSWORD;
-		else if (str_ieq(v, "xoauth2"))
-			*(enum auth_mech *)dst = AUTH_XOAUTH2;
-		else if (str_ieq(v, "oauthbearer"))
-			*(enum auth_mech *)dst = AUTH_OAUTHBEARER;
-		else {
-			fault(l, l->line, "%s: '%s' is not password, xoauth2 or oauthbearer",
-			      s->key, v);
-			ok = 0;
-		}
-		break;
-	case T_SECURITY:
-		if (str_ieq(v, "tls"))
-			*(enum security *)dst = SEC_TLS;
-		else if (str_ieq(v, "starttls"))
-			*(enum security *)dst = SEC_STARTTLS;
-		else if (str_ieq(v, "none"))
-			*(enum security *)dst = SEC_NONE;
-		else {
-			fault(l, l->line, "%s: '%s' is not tls, starttls or none", s->key, v);
 			ok = 0;
 		}
 		break;
