@@ -155,6 +155,24 @@ void free_each(void *const *p, size_t n)
 		free(p[i]);
 }
 
+const char *html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
+}
+
 void buf_free(struct buf *b)
 {
 	free(b->s);

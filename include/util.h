@@ -112,6 +112,10 @@ int file_read(const char *path, size_t max, char **data, size_t *len);
  * read. */
 int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r);
 
+/* The HTML entity that stands for c in text or an attribute value
+ * ("&amp;" for &; also < > " '), or NULL when c stands for itself. */
+const char *html_entity(char c);
+
 /* UTF-8 as RFC 3629 section 4 defines it, the one validator of the
  * program: utf8_seq returns the length (1 to 4) of the valid sequence at s,
  * reading at most avail bytes (avail > 0), or 0 when the bytes there are
