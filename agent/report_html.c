@@ -256,6 +256,26 @@ static void card_end(struct page *p)
 	fputs("</section>\n", p->f);
 }
 
+/* The end of a card with nothing to show but a note, why. */
+static void card_empty(struct page *p, const char *why)
+{
+	fprintf(p->f, "<p class=\"note\">%s</p>\n", why);
+	card_end(p);
+}
+
+/* A table in a card, its first row the header cells th ("<th>Rep</th>");
+ * end it with table_end, which ends the card too. */
+static void table_start(struct page *p, const char *id, const char *th)
+{
+	fprintf(p->f, "<table id=\"%s\">\n<tr>%s</tr>\n", id, th);
+}
+
+static void table_end(struct page *p)
+{
+	fputs("</table>\n", p->f);
+	card_end(p);
+}
+
 /* <svg id=...> of height h; end with "</svg>\n". */
 static void svg_open(struct page *p, const char *id, int h, const char *label)
 {
@@ -565,8 +585,7 @@ static void first_contact(struct page *p)
 	     "From the introduction to the rep's first contact with the lead: the median (dark) "
 	     "and the time within which 90% were contacted (light), in hours.");
 	if (rows == 0) {
-		fputs("<p class=\"note\">No first contact in the period yet.</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No first contact in the period yet.");
 		return;
 	}
 	max = nice_max(max);
@@ -624,8 +643,7 @@ static void reminders(struct page *p)
 	     "Reminders sent to each rep about a first contact that was late, and how often "
 	     "the admin was told instead.");
 	if (r->nreps == 0) {
-		fputs("<p class=\"note\">No reps are listed in [reps].</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No reps are listed in [reps].");
 		return;
 	}
 	max = nice_max(max);
@@ -668,10 +686,10 @@ static void rep_table(struct page *p)
 	card(p, "reps", "Reps",
 	     "Referrals made in the period and assigned to each rep; waiting "
 	     "and overdue are as of now.");
-	fputs("<table id=\"reps\">\n<tr><th>Rep</th><th>Referrals</th><th>Won</th>"
-	      "<th>Conversion</th><th>Median first contact</th><th>90% within</th>"
-	      "<th>Reminders</th><th>Escalations</th><th>Waiting</th><th>Overdue</th></tr>\n",
-	      p->f);
+	table_start(p, "reps",
+	            "<th>Rep</th><th>Referrals</th><th>Won</th><th>Conversion</th>"
+	            "<th>Median first contact</th><th>90% within</th><th>Reminders</th>"
+	            "<th>Escalations</th><th>Waiting</th><th>Overdue</th>");
 	for (size_t i = 0; i < r->nreps; i++) {
 		const struct report_rep *rep = &r->reps[i];
 		double conv = report_conversion(rep->won, rep->lost);
@@ -695,8 +713,7 @@ static void rep_table(struct page *p)
 		        rep->contacted ? duration(rep->first_contact_p90, b, sizeof(b)) : "-",
 		        rep->reminders, rep->escalations, rep->waiting, rep->overdue);
 	}
-	fputs("</table>\n", p->f);
-	card_end(p);
+	table_end(p);
 }
 
 /* ---- top referrers ---- */
@@ -715,14 +732,12 @@ static void referrers(struct page *p)
 	     "rewards are the referrer's whole ledger. The business's own people count only "
 	     "for staff referrals that stand.");
 	if (r->ntop == 0) {
-		fputs("<p class=\"note\">No referrals in the period.</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No referrals in the period.");
 		return;
 	}
-	fputs("<table id=\"referrers\">\n<tr><th>Referrer</th><th>Referrals</th><th>Won</th>"
-	      "<th>Conversion</th><th>Won value</th><th>Rewards owed</th><th>Rewards paid</th>"
-	      "</tr>\n",
-	      p->f);
+	table_start(p, "referrers",
+	            "<th>Referrer</th><th>Referrals</th><th>Won</th><th>Conversion</th>"
+	            "<th>Won value</th><th>Rewards owed</th><th>Rewards paid</th>");
 	for (size_t i = 0; i < r->ntop; i++) {
 		const struct report_referrer *t = &r->top[i];
 		double conv = report_conversion(t->won, t->lost);
@@ -751,8 +766,7 @@ static void referrers(struct page *p)
 		        money(p, t->rewards_owed, b, sizeof(b)),
 		        money(p, t->rewards_paid, c, sizeof(c)));
 	}
-	fputs("</table>\n", p->f);
-	card_end(p);
+	table_end(p);
 }
 
 int report_write_html(FILE *out, const struct report *r, const struct config *cfg, int days)
