@@ -213,16 +213,6 @@ void view_list_end(struct view_rows *r)
 	rows_end(r);
 }
 
-void view_list(FILE *out, const struct referral_view *v, size_t n, int json)
-{
-	struct view_rows r;
-
-	view_rows_start(&r, out, json);
-	for (size_t i = 0; i < n; i++)
-		view_list_row(&r, &v[i]);
-	view_list_end(&r);
-}
-
 static void person_line(FILE *out, const char *label, const struct person_view *p)
 {
 	fprintf(out, "%-10s %s", label, or_dash(p->name));
@@ -356,16 +346,6 @@ void view_outbox_end(struct view_rows *r)
 	if (!r->json && r->n == 0)
 		view_outbox_row(r, NULL);
 	rows_end(r);
-}
-
-void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
-{
-	struct view_rows r;
-
-	view_rows_start(&r, out, json);
-	for (size_t i = 0; i < n; i++)
-		view_outbox_row(&r, &v[i]);
-	view_outbox_end(&r);
 }
 
 void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,
