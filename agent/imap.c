@@ -255,11 +255,29 @@ static int host_is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* Waits until fd is ready for events (POLLIN, POLLOUT) or the deadline
+ * (mono_now() time) passes, across signals.  Returns 1 ready, 0 at the
+ * deadline, -1 when poll fails (errno). */
+static int wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+
+	for (;;) {
+		double left = deadline - mono_now();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
 /* connect(2) with a timeout; returns 0 or an errno value. */
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout)
 {
 	double deadline = mono_now() + timeout;
-	struct pollfd pfd;
 	int err = 0, r;
 	socklen_t elen = sizeof(err);
 
@@ -267,23 +285,11 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
-	for (;;) {
-		double left = deadline - mono_now();
-
-		if (left <= 0)
-			return ETIMEDOUT;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0)
-			return ETIMEDOUT;
-		break;
-	}
+	r = wait_fd(fd, POLLOUT, deadline);
+	if (r < 0)
+		return errno;
+	if (r == 0)
+		return ETIMEDOUT;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
 		return errno;
 	return err;
@@ -1369,29 +1375,20 @@ static void sleep_on(int wake_fd, int timeout)
 {
 	double deadline = mono_now() + timeout;
 
+	if (wake_fd >= 0) {
+		wait_fd(wake_fd, POLLIN, deadline);
+		return;
+	}
 	for (;;) {
 		double left = deadline - mono_now();
-		struct pollfd pfd;
-		int r;
+		struct timespec ts;
 
 		if (left <= 0)
 			return;
-		if (wake_fd < 0) {
-			struct timespec ts;
-
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-			if (nanosleep(&ts, NULL) == 0)
-				return;
-			continue;
-		}
-		pfd.fd = wake_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		if (nanosleep(&ts, NULL) == 0)
+			return;
 	}
 }
 
