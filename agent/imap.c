@@ -1101,6 +1101,23 @@ static int item_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* UID FETCH of the items ft of the messages set (both freed) into
+ * *result.  Returns libetpan's code; *t0 is when it was sent (imap_err). */
+static int uid_fetch(struct imap *im, struct mailimap_set *set, struct mailimap_fetch_type *ft,
+                     clist **result, double *t0)
+{
+	struct sigpipe_guard g;
+	int r;
+
+	sigpipe_ignore(&g);
+	*t0 = mono_now();
+	r = mailimap_uid_fetch(im->s, set, ft, result);
+	sigpipe_restore(&g);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	return r;
+}
+
 /* The static attribute of type type in msg_att, or NULL. */
 static struct mailimap_msg_att_static *att_find(struct mailimap_msg_att *ma, int type)
 {
@@ -1160,12 +1177,7 @@ int imap_list_new(struct imap *im, uint32_t after, struct imap_item **items_r, s
 	    mailimap_fetch_type_new_fetch_att_list_add(
 	            ft, must(mailimap_fetch_att_new_rfc822_size())) != MAILIMAP_NO_ERROR)
 		fatal("out of memory (libetpan)");
-	sigpipe_ignore(&g);
-	t0 = mono_now();
-	r = mailimap_uid_fetch(im->s, set, ft, &result);
-	sigpipe_restore(&g);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
+	r = uid_fetch(im, set, ft, &result, &t0);
 	if (r != MAILIMAP_NO_ERROR) {
 		char *what = xasprintf("UID FETCH %u:*", (unsigned)after + 1);
 		char *msg = imap_err(im, r, t0, what);
@@ -1228,7 +1240,6 @@ static int fetch_set(struct imap *im, const uint32_t *uids, size_t n, struct ima
 	struct mailimap_fetch_att *att;
 	clist *result = NULL;
 	clistiter *c;
-	struct sigpipe_guard g;
 	double t0;
 	int r, ret = 0;
 
@@ -1249,12 +1260,7 @@ static int fetch_set(struct imap *im, const uint32_t *uids, size_t n, struct ima
 	att = must(mailimap_fetch_att_new_body_peek_section_partial(
 	        must(mailimap_section_new(NULL)), 0, IMAP_MAX_MESSAGE + 1));
 	ft = must(mailimap_fetch_type_new_fetch_att(att));
-	sigpipe_ignore(&g);
-	t0 = mono_now();
-	r = mailimap_uid_fetch(im->s, set, ft, &result);
-	sigpipe_restore(&g);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
+	r = uid_fetch(im, set, ft, &result, &t0);
 	if (r == MAILIMAP_ERROR_UID_FETCH && no_means_expunged(im->s))
 		return 1;
 	if (r != MAILIMAP_NO_ERROR) {
