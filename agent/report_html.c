@@ -287,45 +287,35 @@ static void svg_open(struct page *p, const char *id, int h, const char *label)
 
 /* ---- the funnel ---- */
 
-/* The statuses in the funnel's order: the way to a win, then the ways
- * out of it. */
-static const enum status funnel_order[] = {
-        STATUS_NEW,  STATUS_CONTACTED, STATUS_QUALIFIED, STATUS_PROPOSAL, STATUS_WON,
-        STATUS_LOST, STATUS_HELD,      STATUS_REJECTED,  STATUS_EXPIRED,
+/* The statuses in the funnel's order: the way to a win, drawn in the
+ * accent, then the ways out of it, each in a colour of its own. */
+static const struct {
+	enum status status;
+	const char *colour; /* NULL: the accent */
+} funnel_rows[] = {
+        {STATUS_NEW, NULL},       {STATUS_CONTACTED, NULL},     {STATUS_QUALIFIED, NULL},
+        {STATUS_PROPOSAL, NULL},  {STATUS_WON, NULL},           {STATUS_LOST, "#c2410c"},
+        {STATUS_HELD, "#b7791f"}, {STATUS_REJECTED, "#7b8794"}, {STATUS_EXPIRED, "#9aa5b1"},
 };
-/* How many of funnel_order lead to a win. */
+/* How many of funnel_rows lead to a win. */
 #define FUNNEL_PIPELINE 5
-
-static const char *side_colour(enum status s)
-{
-	switch (s) {
-	case STATUS_LOST:
-		return "#c2410c";
-	case STATUS_HELD:
-		return "#b7791f";
-	case STATUS_REJECTED:
-		return "#7b8794";
-	default:
-		return "#9aa5b1";
-	}
-}
 
 static void funnel(struct page *p)
 {
 	const struct report *r = p->r;
 	int64_t max = 0;
 	double span = CHART_W - LABEL_W - VALUE_W;
-	int gap = 18, h = (int)ARRAY_SIZE(funnel_order) * ROW_H + gap + 8;
+	int gap = 18, h = (int)ARRAY_SIZE(funnel_rows) * ROW_H + gap + 8;
 
-	for (size_t i = 0; i < ARRAY_SIZE(funnel_order); i++)
-		if (r->by_status[funnel_order[i]] > max)
-			max = r->by_status[funnel_order[i]];
+	for (size_t i = 0; i < ARRAY_SIZE(funnel_rows); i++)
+		if (r->by_status[funnel_rows[i].status] > max)
+			max = r->by_status[funnel_rows[i].status];
 	card(p, "funnel", "Where the referrals stand",
 	     "Referrals made in the period, by their status now: the way to a win on top, "
 	     "the ways out of it below.");
 	svg_open(p, "funnel", h, "Referrals by status");
-	for (size_t i = 0; i < ARRAY_SIZE(funnel_order); i++) {
-		enum status s = funnel_order[i];
+	for (size_t i = 0; i < ARRAY_SIZE(funnel_rows); i++) {
+		enum status s = funnel_rows[i].status;
 		int64_t v = r->by_status[s];
 		double w = bar_len((double)v, (double)max, span);
 		double x = LABEL_W + (span - w) / 2;
@@ -345,7 +335,7 @@ static void funnel(struct page *p)
 		        "fill=\"%s\" fill-opacity=\"%.2f\"><title>%s: %s</title></rect>\n"
 		        "<text x=\"%d\" y=\"%d\">%" PRId64,
 		        status_name(s), v, LABEL_W - 12, y + BAR_H / 2 + 4, status_name(s), x, y, w,
-		        BAR_H, i < FUNNEL_PIPELINE ? p->accent : side_colour(s), opacity,
+		        BAR_H, funnel_rows[i].colour ? funnel_rows[i].colour : p->accent, opacity,
 		        status_name(s), status_table[s].what, CHART_W - VALUE_W + 12,
 		        y + BAR_H / 2 + 4, v);
 		if (r->total)
