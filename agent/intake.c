@@ -68,14 +68,12 @@ static void set_why(struct intake_decision *d, const char *fmt, ...) PRINTF_LIKE
 
 static void set_why(struct intake_decision *d, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	free(d->why);
-	d->why = xstrdup(line);
+	va_start(ap, fmt);
+	d->why = xvasprintf_max(1024, fmt, ap);
+	va_end(ap);
 }
 
 static void set_outcome(struct intake_decision *d, enum intake_outcome o, const char *kind)

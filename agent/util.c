@@ -96,6 +96,15 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *xvasprintf_max(size_t max, const char *fmt, va_list ap)
+{
+	char *s = xmalloc(max);
+
+	if (vsnprintf(s, max, fmt, ap) < 0)
+		s[0] = '\0';
+	return xrealloc(s, strlen(s) + 1);
+}
+
 void buf_add(struct buf *b, const char *s, size_t n)
 {
 	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);

@@ -34,6 +34,9 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* The same of a va_list, cut to at most max - 1 bytes as vsnprintf into a
+ * buffer of max bytes would cut it (a line kept with a bound). */
+char *xvasprintf_max(size_t max, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 
 /* Frees the n strings of v, then v itself (an array of xstrdup'ed strings
  * such as the one dir_files() returns). */
