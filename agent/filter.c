@@ -650,6 +650,23 @@ static void dir_unless(struct loader *ld, int lineno, const char *line, size_t a
 	r->unless[r->nunless++] = p;
 }
 
+/* The class named at line[aoff, aoff + alen), or -1 after a fault: none
+ * is named (missing, at the column of byte dcol), or no such class. */
+static int class_arg(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen,
+                     size_t dcol, const char *missing)
+{
+	int c = class_lookup(line + aoff, alen);
+
+	if (c >= 0)
+		return c;
+	if (alen == 0)
+		fault(ld, lineno, column_of(line, dcol), "%s", missing);
+	else
+		fault(ld, lineno, column_of(line, aoff), "unknown class '%.*s'", (int)alen,
+		      line + aoff);
+	return -1;
+}
+
 static void dir_when(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen)
 {
 	struct rule *r = ld->cur;
@@ -666,16 +683,10 @@ static void dir_when(struct loader *ld, int lineno, const char *line, size_t aof
 		i++;
 	w = i;
 	wl = end - w;
-	if (wl == 4 && memcmp(line + w, "none", 4) == 0) {
+	if (wl == 4 && memcmp(line + w, "none", 4) == 0)
 		c = WHEN_NONE;
-	} else if ((c = class_lookup(line + w, wl)) < 0) {
-		if (wl == 0)
-			fault(ld, lineno, column_of(line, w), "expected 'when class CLASS'");
-		else
-			fault(ld, lineno, column_of(line, w), "unknown class '%.*s'", (int)wl,
-			      line + w);
+	else if ((c = class_arg(ld, lineno, line, w, wl, w, "expected 'when class CLASS'")) < 0)
 		return;
-	}
 	if (r->when != WHEN_ANY)
 		fault(ld, lineno, column_of(line, aoff), "rule %s has two when lines", r->name);
 	r->when = c;
@@ -685,16 +696,10 @@ static void dir_class(struct loader *ld, int lineno, const char *line, size_t dc
                       size_t alen)
 {
 	struct rule *r = ld->cur;
-	int c = class_lookup(line + aoff, alen);
+	int c = class_arg(ld, lineno, line, aoff, alen, dcol, "class needs a class name");
 
-	if (c < 0) {
-		if (alen == 0)
-			fault(ld, lineno, column_of(line, dcol), "class needs a class name");
-		else
-			fault(ld, lineno, column_of(line, aoff), "unknown class '%.*s'", (int)alen,
-			      line + aoff);
+	if (c < 0)
 		return;
-	}
 	if (r->klass >= 0)
 		fault(ld, lineno, column_of(line, dcol), "rule %s has two class lines", r->name);
 	r->klass = c;
