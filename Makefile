@@ -5,7 +5,9 @@
 #                   or print the one apt-get line to run
 #   make check      deps + build + every test (unit, intake cases, the report
 #                   page in headless chromium, end-to-end against Dovecot and
-#                   Postfix on loopback, corpus under sanitizers)
+#                   Postfix on loopback, corpus under sanitizers); the store's
+#                   unit tests and the end-to-end tests twice, on SQLite and on
+#                   a PostgreSQL server of their own (tests/pg.sh)
 #   make demo       deps + build + the agent at work on a loopback mail world
 #   make lint       clang-format check and banned functions
 #   make bench      ingest benchmark beside the peers in ../shared/bench
@@ -18,7 +20,7 @@
 
 SANITIZE ?=
 CC       ?= cc
-PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpcre2-8 libcurl inih jansson libxml-2.0
+PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpq libpcre2-8 libcurl inih jansson libxml-2.0
 TEST_PKGS := cmocka
 # libcsv (Debian's libcsv-dev) ships no pkg-config file: its header is
 # checked by pkgcheck and it is linked by name.
@@ -73,7 +75,7 @@ VERSION := $(shell [ -e .git ] && d=$$(git describe --tags --match 'v[0-9]*' --a
 endif
 DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 
-.PHONY: fuzz fuzz-replay all deps check unit cli browser e2e corpus demo lint bench clean install uninstall \
+.PHONY: fuzz fuzz-replay all deps check unit unit-pg cli browser e2e e2e-pg corpus demo lint bench clean install uninstall \
         installcheck version pkgcheck FORCE
 .DEFAULT_GOAL := all
 
@@ -128,14 +130,24 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-pg
 	@$(MAKE) --no-print-directory cli
 	@$(MAKE) --no-print-directory browser
 	@$(MAKE) --no-print-directory installcheck
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory e2e-pg
 	@$(MAKE) --no-print-directory corpus
 
 unit: $(BIN) $(UNIT_BINS)
 	@sh tests/run-unit.sh $(BUILD) $(UNIT_BINS)
+
+# The unit tests that use the store (they include testdb.h) again, on a
+# PostgreSQL server of their own (tests/pg.sh: initdb, pg_ctl on a loopback
+# port, stopped at the end).
+STORE_UNIT_BINS = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(shell grep -l '"testdb.h"' $(UNIT_SRCS)))
+unit-pg: $(BIN) $(UNIT_BINS)
+	@echo "unit-pg: the store's tests on PostgreSQL"
+	@bash tests/pg.sh sh tests/run-unit.sh $(BUILD) $(STORE_UNIT_BINS)
 
 cli: $(BIN)
 	@bash tests/cli.sh $(abspath $(BIN))
@@ -151,13 +163,20 @@ browser: $(BIN)
 # children (a daemon a failed test left behind) do not inherit the lock.
 E2E_LOCK := flock -o /tmp/refagent-e2e.lock
 
+E2E_SCRIPTS := run followup lifecycle review intake oauth businesses
+
 e2e: $(BIN) $(BUILD)/tests/imap_probe
-	@$(E2E_LOCK) bash tests/e2e/run.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
-	@$(E2E_LOCK) bash tests/e2e/followup.sh $(abspath $(BIN))
-	@$(E2E_LOCK) bash tests/e2e/lifecycle.sh $(abspath $(BIN))
-	@$(E2E_LOCK) bash tests/e2e/review.sh $(abspath $(BIN))
-	@$(E2E_LOCK) bash tests/e2e/intake.sh $(abspath $(BIN))
-	@$(E2E_LOCK) bash tests/e2e/oauth.sh $(abspath $(BIN))
+	@for t in $(E2E_SCRIPTS); do \
+	  $(E2E_LOCK) bash tests/e2e/$$t.sh $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe) || exit 1; \
+	done
+
+# The same end-to-end tests with the agents' databases on one PostgreSQL
+# server (tests/pg.sh), and the fleet: three agents for three businesses,
+# killed and restarted at random (tests/e2e/fleet.sh).
+e2e-pg: $(BIN) $(BUILD)/tests/imap_probe
+	@$(E2E_LOCK) bash tests/pg.sh bash -c 'for t in $(E2E_SCRIPTS) fleet; do \
+	  echo "e2e-pg: $$t"; bash tests/e2e/$$t.sh "$$0" "$$1" || exit 1; done' \
+	  $(abspath $(BIN)) $(abspath $(BUILD)/tests/imap_probe)
 
 # a small driver of the IMAP module for tests/e2e/imap_live.sh
 $(BUILD)/tests/imap_probe: tests/unit/imap_probe.c $(LIBOBJS)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "store.h"
 #include "template.h"
 #include "util.h"
 
@@ -44,6 +45,10 @@ enum set_type {
 	               int or enum: its position; the first word is the default */
 	T_COLOUR,   /* #rgb or #rrggbb */
 	T_URL,      /* an http(s) URL without spaces or quotes */
+	T_DATABASE, /* a SQLite file (a T_PATH), or a PostgreSQL URL or
+	               connection string (kept as it is) */
+	T_BUSINESS, /* a business key: [a-z0-9-], 1 to 40 */
+	T_DURATION, /* "30s", "2m", "90": seconds from .min to .max */
 };
 
 struct setting {
@@ -92,7 +97,10 @@ static const struct setting settings[] = {
         {"agent", "address", T_ADDRESS, NULL, OFF(address), 0, 0},
         {"agent", "aliases", T_ADDRLIST, NULL, OFF(aliases), 0, 0},
         {"agent", "domains", T_DOMAINS, NULL, OFF(domains), 0, 0},
-        {"agent", "database", T_PATH, "refagent.db", OFF(database), 0, 0},
+        {"agent", "database", T_DATABASE, "refagent.db", OFF(database), 0, 0},
+        {"agent", "database_password_file", T_PATH, NULL, OFF(database_password_file), 0, 0},
+        {"agent", "business", T_BUSINESS, NULL, OFF(business), 0, 0},
+        {"agent", "lease", T_DURATION, "30s", OFF(lease), 3, 3600},
         {"agent", "name", T_STRING, NULL, OFF(name), 0, 0},
         {"agent", "filters", T_PATH, "filters", OFF(filters_dir), 0, 0},
         {"agent", "templates", T_PATH, "templates", OFF(templates_dir), 0, 0},
@@ -380,6 +388,8 @@ static int holds_string(enum set_type t)
 	switch (t) {
 	case T_STRING:
 	case T_PATH:
+	case T_DATABASE:
+	case T_BUSINESS:
 	case T_ADDRESS:
 	case T_DOMAINS:
 	case T_TIMEZONE:
@@ -401,11 +411,35 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 	switch (s->type) {
 	case T_STRING:
 		break;
-	case T_PATH: {
-		char *path = v[0] ? resolve_path(l->cfg, v) : NULL;
+	case T_PATH:
+	case T_DATABASE:
+		/* a database on a server is named by its connection string */
+		if (s->type == T_PATH || !store_is_server(v)) {
+			char *path = v[0] ? resolve_path(l->cfg, v) : NULL;
 
-		free(v);
-		v = path;
+			free(v);
+			v = path;
+		}
+		break;
+	case T_BUSINESS:
+		if (!store_business_valid(v)) {
+			fault(l, l->line,
+			      "%s: '%s' is not a business key (1 to %d of a-z, 0-9 and -)", s->key,
+			      v, STORE_BUSINESS_MAX);
+			ok = 0;
+		}
+		break;
+	case T_DURATION: {
+		long secs;
+
+		if (parse_duration(v, &secs) != 0 || secs < s->min || secs > s->max) {
+			fault(l, l->line,
+			      "%s: '%s' is not a duration from %lds to %lds (e.g. 30s, 2m)", s->key,
+			      v, s->min, s->max);
+			ok = 0;
+			break;
+		}
+		*(int *)dst = (int)secs;
 		break;
 	}
 	case T_ADDRESS:
@@ -883,12 +917,39 @@ static void check_config(struct loader *l)
 		cfg->domains = xstrdup(addr_domain(cfg->address));
 	if (cfg->name == NULL)
 		cfg->name = xstrdup(cfg->domains && *cfg->domains ? cfg->domains : "refagent");
+	cfg->business_set = cfg->business != NULL;
+	if (cfg->business == NULL)
+		cfg->business = config_business_of(cfg->address);
+	if (cfg->database_password_file && !store_is_server(cfg->database))
+		fault(l, line_of(l, "agent", "database_password_file"),
+		      "[agent] database_password_file is set but database is a SQLite file, which "
+		      "takes no password");
 	check_server(l, "imap", &cfg->imap);
 	check_server(l, "smtp", &cfg->smtp);
 	for (size_t i = 0; i < cfg->nreps; i++)
 		if (cfg->address && strcmp(cfg->reps[i].email, cfg->address) == 0)
 			fault(l, 0, "[reps] %s is the referral address itself", cfg->address);
 	resolve_digest(l);
+}
+
+char *config_business_of(const char *address)
+{
+	const char *d = address ? addr_domain(address) : NULL;
+	char key[STORE_BUSINESS_MAX + 1];
+	size_t n = 0;
+
+	for (; d && *d && n < STORE_BUSINESS_MAX; d++) {
+		char c = *d >= 'A' && *d <= 'Z' ? (char)(*d - 'A' + 'a') : *d;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			key[n++] = c;
+		else if (n > 0 && key[n - 1] != '-')
+			key[n++] = '-';
+	}
+	while (n > 0 && key[n - 1] == '-')
+		n--;
+	key[n] = '\0';
+	return xstrdup(n ? key : "default");
 }
 
 const char *config_default_path(void)
@@ -1067,28 +1128,29 @@ const struct rep *config_find_rep(const struct config *cfg, const char *email)
 int config_check_secrets(const struct config *cfg)
 {
 	const struct {
-		const char *section;
-		const struct server_config *s;
-	} servers[] = {{"imap", &cfg->imap}, {"smtp", &cfg->smtp}};
+		const char *what;
+		const char *path;
+	} files[] = {{"[imap] password_file", cfg->imap.password_file},
+	             {"[smtp] password_file", cfg->smtp.password_file},
+	             {"[agent] database_password_file", cfg->database_password_file}};
 	int bad = 0;
 
-	for (size_t i = 0; i < ARRAY_SIZE(servers); i++) {
+	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
 		char *pw = NULL, *err = NULL;
 
-		if (servers[i].s->password_file == NULL)
+		if (files[i].path == NULL)
 			continue;
 		/* A file that is not there yet is a warning: systemd's
 		 * LoadCredential= puts it in place only while the service runs. */
-		if (access(servers[i].s->password_file, F_OK) != 0 && errno == ENOENT) {
+		if (access(files[i].path, F_OK) != 0 && errno == ENOENT) {
 			fprintf(stderr,
-			        "%s: warning: [%s] password_file %s does not exist here (fine when "
-			        "the service's LoadCredential= provides it)\n",
-			        cfg->path, servers[i].section, servers[i].s->password_file);
+			        "%s: warning: %s %s does not exist here (fine when the service's "
+			        "LoadCredential= provides it)\n",
+			        cfg->path, files[i].what, files[i].path);
 			continue;
 		}
-		if (config_read_password(servers[i].s, &pw, &err) != 0) {
-			fprintf(stderr, "%s: [%s] password_file: %s\n", cfg->path,
-			        servers[i].section, err);
+		if (config_read_secret(files[i].path, "password", &pw, &err) != 0) {
+			fprintf(stderr, "%s: %s: %s\n", cfg->path, files[i].what, err);
 			free(err);
 			bad++;
 			continue;

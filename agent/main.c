@@ -104,6 +104,7 @@ enum opt_id {
 	OPT_MAP,
 	OPT_DATES,
 	OPT_HTML,
+	OPT_ALL_BUSINESSES,
 	OPT__COUNT
 };
 
@@ -211,14 +212,31 @@ static int load_filters(struct app *a)
 /* store_open, with the error logged when log_it. */
 static int try_store(struct app *a, int readonly, int log_it)
 {
-	char *err = NULL;
+	struct store_params p = {.database = a->cfg->database,
+	                         .business = a->cfg->business,
+	                         .readonly = readonly,
+	                         .adopt = !a->cfg->business_set};
+	char *err = NULL, *pw = NULL;
+	int rc = -1;
 
-	if (store_open(a->cfg->database, readonly, &a->st, &err) == 0)
-		return 0;
-	if (log_it)
+	if (a->cfg->database_password_file &&
+	    config_read_secret(a->cfg->database_password_file, "password", &pw, &err) != 0) {
+		if (log_it)
+			log_error("%s: [agent] database_password_file: %s", a->cfg->path, err);
+		free(err);
+		return -1;
+	}
+	p.password = pw;
+	if (store_open(&p, &a->st, &err) == 0)
+		rc = 0;
+	else if (log_it)
 		log_error("%s", err);
 	free(err);
-	return -1;
+	if (pw) {
+		explicit_bzero(pw, strlen(pw));
+		free(pw);
+	}
+	return rc;
 }
 
 /* The database as the STORE flags in flags say: 0 or -1 (logged). */
@@ -230,6 +248,11 @@ static int open_store(struct app *a, unsigned flags)
 		return try_store(a, 0, 1);
 	if (flags & STORE_EXISTING)
 		return try_store(a, 1, 1);
+	/* a server's database "exists" when it has the schema */
+	if ((flags & STORE_IF_EXISTS) && store_is_server(a->cfg->database)) {
+		try_store(a, 1, 0);
+		return 0;
+	}
 	if (flags & STORE_IF_EXISTS)
 		return stat(a->cfg->database, &sb) == 0 ? try_store(a, 1, 1) : 0;
 	if (!(flags & STORE_READONLY))
@@ -774,6 +797,8 @@ static int parse_report(struct args *args)
 		return usage("report: --html needs a file name");
 	if (html && strcmp(html, "-") == 0 && args->opt[OPT_JSON])
 		return usage("report: --html - and --json both want stdout");
+	if (args->opt[OPT_ALL_BUSINESSES] && (html || args->opt[OPT_CSV]))
+		return usage("report: --all-businesses is text or --json");
 	return parse_format("report", args);
 }
 
@@ -815,6 +840,19 @@ static int cmd_report(struct app *a, const struct args *args)
 	struct report r;
 	int rc = 0;
 
+	if (args->opt[OPT_ALL_BUSINESSES]) {
+		struct report_business *v = NULL;
+		size_t n = 0;
+
+		if (report_businesses(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &v,
+		                      &n) != 0) {
+			log_error("%s", store_error(a->st));
+			return EXIT_WORK;
+		}
+		view_businesses(stdout, v, n, a->cfg, (int)args->days, args->opt[OPT_JSON] != NULL);
+		report_businesses_free(v, n);
+		return 0;
+	}
 	if (report_compute(a->st, a->cfg, now - (int64_t)args->days * 86400, now, &r) != 0) {
 		log_error("%s", store_error(a->st));
 		return EXIT_WORK;
@@ -1156,6 +1194,8 @@ static const struct cmd_option status_options[] = {
 };
 static const struct cmd_option report_options[] = {
         {"days", OPT_DAYS, "N", "the referrals of the last N days (default 365)"},
+        {"all-businesses", OPT_ALL_BUSINESSES, NULL,
+         "every business of the database, a line each, and the totals"},
         OPTION_JSON,
         OPTION_CSV,
         {"html", OPT_HTML, "FILE",
@@ -1263,10 +1303,11 @@ static const struct command commands[] = {
          .parse = parse_rewards_pay,
          .run = cmd_rewards_pay},
         {.name = "report",
-         .synopsis = "[--days N] [--json | --csv] [--html FILE]",
+         .synopsis = "[--days N] [--json | --csv] [--html FILE] [--all-businesses]",
          .summary = "conversion, time to first contact, per rep,\n"
                     "per month, top referrers, rewards (default\n"
-                    "365 days); --html FILE: a page with charts",
+                    "365 days); --html FILE: a page with charts;\n"
+                    "--all-businesses: every business of the database",
          .options = report_options,
          .flags = NEED_CONFIG | STORE_READONLY,
          .parse = parse_report,

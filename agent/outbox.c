@@ -31,8 +31,6 @@
 #include "template.h"
 #include "util.h"
 
-/* Jobs read per query; the loop asks again until nothing is due. */
-#define BATCH 50
 /* First retry after a minute, doubling, at most every 6 hours. */
 #define BACKOFF_FIRST 60
 #define BACKOFF_MAX   (6 * 3600)
@@ -750,20 +748,6 @@ static int mark_sent(struct outbox *ob, const struct job_view *j, const char *su
 	return rc;
 }
 
-static int claim(struct outbox *ob, const struct job_view *j, int64_t now)
-{
-	int rc;
-
-	if (store_begin(ob->st) < 0)
-		return -1;
-	rc = store_job_claim(ob->st, j->id, ob->owner, now, now + OUTBOX_LEASE);
-	if (rc < 0 || store_commit(ob->st) < 0) {
-		store_rollback(ob->st);
-		return -1;
-	}
-	return rc;
-}
-
 static int open_smtp(struct outbox *ob, char **error_r)
 {
 	const struct config *cfg = ob->cfg;
@@ -918,41 +902,32 @@ static int send_one(struct outbox *ob, const struct job_view *j, struct outbox_s
 	return 0;
 }
 
+/* Claims the due jobs one at a time, each just before it goes
+ * (store_job_claim_next: agents sharing the database take different
+ * ones), until none is due, a stop, or a server that takes no mail. */
 int outbox_send_due(struct outbox *ob, volatile sig_atomic_t *stop, struct outbox_stats *stats)
 {
-	for (;;) {
-		struct job_view *jobs = NULL;
-		size_t n = 0;
+	while (!(stop && *stop)) {
+		struct job_view j;
 		int64_t now = clock_now();
-		int handled = 0, down = 0;
+		int rc = store_job_claim_next(ob->st, now, ob->owner, now + OUTBOX_LEASE, &j);
 
-		if (store_jobs_due(ob->st, now, BATCH, &jobs, &n) < 0) {
+		if (rc < 0) {
 			log_error("%s", store_error(ob->st));
 			return -1;
 		}
-		for (size_t i = 0; i < n && !(stop && *stop) && !down; i++) {
-			int rc = claim(ob, &jobs[i], clock_now());
-
-			if (rc < 0) {
-				log_error("%s", store_error(ob->st));
-				store_job_views_free(jobs, n);
-				return -1;
-			}
-			if (rc == 0)
-				continue; /* another agent has it, or it is no longer due */
-			handled++;
-			rc = send_one(ob, &jobs[i], stats);
-			if (rc < 0) {
-				log_error("%s", store_error(ob->st));
-				store_job_views_free(jobs, n);
-				return -1;
-			}
-			down = rc == 1;
-		}
-		store_job_views_free(jobs, n);
-		if (n < BATCH || handled == 0 || down || (stop && *stop))
+		if (rc == 0)
 			return 0;
+		rc = send_one(ob, &j, stats);
+		store_job_view_clear(&j);
+		if (rc < 0) {
+			log_error("%s", store_error(ob->st));
+			return -1;
+		}
+		if (rc == 1)
+			return 0; /* the server is down: the rest waits */
 	}
+	return 0;
 }
 
 /* What `templates render --variant` can show: the mails whose text

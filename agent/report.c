@@ -467,6 +467,53 @@ void report_clear(struct report *r)
 	r->nmonths = 0;
 }
 
+int report_businesses(struct store *st, const struct config *cfg, int64_t since, int64_t until,
+                      struct report_business **v_r, size_t *n_r)
+{
+	char **keys = NULL, *own = xstrdup(store_business(st));
+	struct report_business *v;
+	size_t n = 0, done = 0;
+	int rc = 0;
+
+	*v_r = NULL;
+	*n_r = 0;
+	if (store_businesses(st, &keys, &n) != 0) {
+		free(own);
+		return -1;
+	}
+	v = xcalloc(n + 1, sizeof(*v));
+	for (; done < n && rc == 0; done++) {
+		v[done].key = keys[done];
+		keys[done] = NULL;
+		rc = store_set_business(st, v[done].key) != 0 ||
+		                     report_compute(st, cfg, since, until, &v[done].r) != 0
+		             ? -1
+		             : 0;
+	}
+	for (size_t i = done; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	if (store_set_business(st, own) != 0)
+		rc = -1;
+	free(own);
+	if (rc != 0) {
+		report_businesses_free(v, done);
+		return -1;
+	}
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
+
+void report_businesses_free(struct report_business *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++) {
+		free(v[i].key);
+		report_clear(&v[i].r);
+	}
+	free(v);
+}
+
 double report_conversion(int64_t won, int64_t lost)
 {
 	return won + lost ? (double)won / (double)(won + lost) : 0;

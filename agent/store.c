@@ -1,95 +1,55 @@
 /*
- * store.c - the agent's memory: one SQLite database (the only file that
- * includes sqlite3, see store_p.h for how the module is split).
+ * store.c - the agent's memory: opening a database, transactions, errors,
+ * and the statement layer the feature files are written against (see
+ * store_p.h for how the module is split).
  *
  * Why it is built this way:
- *  - The schema is the list of migrations in store_sql.c; migration i
- *    takes PRAGMA user_version i to i+1 inside one transaction together
- *    with the version bump, so a crash mid-way leaves the old version
- *    intact and the next open simply tries again.  A file written by a
- *    newer build is refused rather than guessed at; a read-only open never
- *    migrates.
- *  - WAL lets `list` and reports read while the daemon writes;
- *    synchronous=NORMAL is durable across process crashes in WAL mode (a
- *    power cut may lose the last commits, which IMAP simply delivers
- *    again); busy_timeout lets a second writer wait instead of failing.
+ *  - Two backends behind one small table of functions (struct
+ *    store_backend): SQLite for one business on one machine, PostgreSQL
+ *    for many businesses and a fleet of agents.  The feature files never
+ *    see which one runs: they bind and read by name here, and the SQL of
+ *    store_sql.c is one table with a second text where PostgreSQL's
+ *    dialect differs.
  *  - Every statement is prepared once, on first use, and kept in st->stmt:
  *    intake runs the same ten statements for every message, and preparing
  *    them each time would cost more than running them.  Values are always
  *    bound, never pasted into SQL, and bound and read by name (store_p.h).
- *    Strings are bound SQLITE_STATIC (no copy) because every statement is
- *    reset and its bindings cleared before the call that bound them
- *    returns (sql_end).
+ *    Strings are bound without a copy because every statement is reset and
+ *    its bindings cleared before the call that bound them returns
+ *    (sql_end).
+ *  - The business is bound here, not by the callers: a statement that
+ *    names :business gets the handle's, so a feature file cannot read
+ *    another business's rows by forgetting a condition it never writes.
  *  - The statuses live in kinds.c; every read-write open mirrors them into
  *    the statuses table, which referrals.status refers to and the SQL asks
- *    ("status IN (SELECT name FROM statuses WHERE closed)").
- *  - Errors are kept as text naming the operation and the SQLite message,
- *    e.g. "insert message <a@b>: UNIQUE constraint failed: messages.key".
+ *    ("status IN (SELECT name FROM statuses WHERE closed <> 0)").
+ *  - Errors are kept as text naming the operation and the database's
+ *    message, e.g. "insert message <a@b>: UNIQUE constraint failed:
+ *    messages.key".
  */
 #include "store_p.h"
 
-#include <errno.h>
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#include <sqlite3.h>
+#include <time.h>
 
 #include "kinds.h"
 #include "log.h"
 #include "util.h"
 
-/* The page cache of a read-write connection, in KiB (negative in the
- * pragma): the daemon and `ingest` touch the same index pages again and
- * again, and SQLite's default 2 MB made a 10,000-message import read and
- * write each of them back tens of times.  Memory grows to this only as
- * pages are used.  Readers (list, report) keep the default. */
-#define WRITER_CACHE_KIB -32768
-/* Rows of each index that PRAGMA optimize's ANALYZE looks at, and the rows
- * a connection must have changed before its close runs it. */
-#define ANALYSIS_LIMIT 1000
-#define OPTIMIZE_AFTER 1000
-#define STR_(x)        #x
-#define STR(x)         STR_(x)
-
 /* ---- the statement layer (see store_p.h) ---- */
 
-/* The parameter or column names of a statement, with the address of the
- * string last used for each: a call site passes the same literal every
- * time, so after the first call a lookup is a few pointer compares. */
-struct names {
-	int n;
-	char **name;       /* copies: SQLite's own may go on a re-prepare */
-	const char **seen; /* the caller's string that last matched name[i] */
-};
-
-struct stmt {
-	sqlite3_stmt *s;
-	enum stmt_id id;
-	struct names params; /* ":email", in SQL order (index + 1 to bind) */
-	struct names cols;
-};
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	int readonly;
-	char *error;        /* last error, owned */
-	char *sqlerr;       /* SQLite's message for the last failed statement */
-	struct scrub scrub; /* what scrub() replaces, during a forget */
-	struct stmt stmt[ST__COUNT];
-};
-
-static void names_init(struct names *x, int n)
+void names_init(struct names *x, int n)
 {
 	x->n = n;
 	x->name = xcalloc((size_t)n + 1, sizeof(*x->name));
 	x->seen = xcalloc((size_t)n + 1, sizeof(*x->seen));
 }
 
-static void names_free(struct names *x)
+void names_free(struct names *x)
 {
 	for (int i = 0; i < x->n; i++)
 		free(x->name[i]);
@@ -112,12 +72,14 @@ static int names_find(struct names *x, const char *name)
 	return -1;
 }
 
-/* Keeps SQLite's message for store_failed; call before the reset. */
-static void keep_error(struct store *st, const char *prefix)
+void store_keep_error(struct store *st, const char *prefix, const char *msg)
 {
-	free(st->sqlerr);
-	st->sqlerr = prefix ? xasprintf("%s: %s", prefix, sqlite3_errmsg(st->db))
-	                    : xstrdup(sqlite3_errmsg(st->db));
+	char *old = st->sqlerr; /* msg may be it */
+
+	if (msg == NULL)
+		msg = "unknown error";
+	st->sqlerr = prefix ? xasprintf("%s: %s", prefix, msg) : xstrdup(msg);
+	free(old);
 }
 
 int store_failed(struct store *st, const char *fmt, ...)
@@ -129,128 +91,100 @@ int store_failed(struct store *st, const char *fmt, ...)
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
 	free(st->error);
-	/* the database file first: "db.sqlite: commit: database is locked" */
+	/* the database first: "db.sqlite: commit: database is locked" */
 	st->error =
 	        xasprintf("%s: %s: %s", st->path, what, st->sqlerr ? st->sqlerr : "unknown error");
 	return -1;
+}
+
+const char *stmt_text(const struct store *st, enum stmt_id id)
+{
+	if (st->be->pg && stmt_def[id].pg)
+		return stmt_def[id].pg;
+	return stmt_def[id].sql;
 }
 
 /* The cached statement id, prepared on first use; NULL on error. */
 static struct stmt *stmt_get(struct store *st, enum stmt_id id)
 {
 	struct stmt *c = &st->stmt[id];
+	const char *sql = stmt_text(st, id);
 
-	if (c->s)
+	if (c->h)
 		return c;
-	if (sqlite3_prepare_v3(st->db, stmt_def[id].sql, -1, SQLITE_PREPARE_PERSISTENT, &c->s,
-	                       NULL) != SQLITE_OK) {
+	if (sql == NULL)
+		fatal("store: statement %s has no text for %s", stmt_def[id].name, st->be->name);
+	c->id = id;
+	if (st->be->prepare(st, c, sql) != 0) {
 		char what[64];
 
 		snprintf(what, sizeof(what), "prepare %s", stmt_def[id].name);
-		keep_error(st, what);
-		c->s = NULL;
+		store_keep_error(st, what, st->sqlerr);
 		return NULL;
 	}
-	c->id = id;
 	/* stmt_bind keeps a bit per parameter. */
-	if (sqlite3_bind_parameter_count(c->s) > 64)
+	if (c->params.n > 64)
 		fatal("store: statement %s: more than 64 parameters", stmt_def[id].name);
-	names_init(&c->params, sqlite3_bind_parameter_count(c->s));
-	for (int i = 0; i < c->params.n; i++) {
-		const char *p = sqlite3_bind_parameter_name(c->s, i + 1);
-
-		if (p == NULL)
-			fatal("store: statement %s: parameter %d has no name", stmt_def[id].name,
-			      i + 1);
-		c->params.name[i] = xstrdup(p);
-	}
-	names_init(&c->cols, sqlite3_column_count(c->s));
-	for (int i = 0; i < c->cols.n; i++)
-		c->cols.name[i] = xstrdup(sqlite3_column_name(c->s, i));
+	c->business = names_find(&c->params, ":business");
 	return c;
 }
 
-static void stmt_free(struct stmt *c)
+static void stmt_free(struct store *st, struct stmt *c)
 {
-	sqlite3_finalize(c->s);
+	if (c->h)
+		st->be->finalize(c);
 	names_free(&c->params);
 	names_free(&c->cols);
-	c->s = NULL;
+	c->h = NULL;
 }
 
-/* Binds the list b; every parameter of the statement exactly once.  A
- * name the statement lacks is a bug here, not a run-time condition. */
-static int stmt_bind(struct stmt *c, const struct bind *b)
+/* Binds the list b, and :business from the handle; every parameter of
+ * the statement exactly once.  A name the statement lacks is a bug here,
+ * not a run-time condition. */
+static int stmt_bind(struct store *st, struct stmt *c, const struct bind *b)
 {
 	uint64_t bound = 0, all = c->params.n ? UINT64_MAX >> (64 - c->params.n) : 0;
-	int rc = SQLITE_OK;
+	int rc = 0;
 
-	for (; b && b->name && rc == SQLITE_OK; b++) {
+	if (c->business >= 0) {
+		rc = st->be->bind(st, c, c->business, &B_TEXT(":business", st->business));
+		bound |= UINT64_C(1) << c->business;
+	}
+	for (; b && b->name && rc == 0; b++) {
 		int i = names_find(&c->params, b->name);
 
 		if (i < 0 || (bound & (UINT64_C(1) << i)))
 			fatal("store: statement %s: parameter %s %s", stmt_def[c->id].name, b->name,
 			      i < 0 ? "unknown" : "bound twice");
 		bound |= UINT64_C(1) << i;
-		switch (b->type) {
-		case BIND_TEXT:
-			rc = b->text ? sqlite3_bind_text(c->s, i + 1, b->text, -1, SQLITE_STATIC)
-			             : sqlite3_bind_null(c->s, i + 1);
-			break;
-		case BIND_INT:
-			rc = sqlite3_bind_int64(c->s, i + 1, b->i);
-			break;
-		case BIND_ID:
-			rc = b->i ? sqlite3_bind_int64(c->s, i + 1, b->i)
-			          : sqlite3_bind_null(c->s, i + 1);
-			break;
-		case BIND_REAL:
-			rc = sqlite3_bind_double(c->s, i + 1, b->d);
-			break;
-		case BIND_NULL:
-			rc = sqlite3_bind_null(c->s, i + 1);
-			break;
-		}
+		rc = st->be->bind(st, c, i, b);
 	}
-	if (rc == SQLITE_OK && bound != all)
+	if (rc == 0 && bound != all)
 		fatal("store: statement %s: a parameter is left unbound", stmt_def[c->id].name);
 	return rc;
 }
 
-/* 1 row, 0 done, -1 error (kept). */
-static int step_result(struct q *q, int rc)
-{
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	keep_error(q->st, NULL);
-	return -1;
-}
-
 int sql_query(struct q *q, struct store *st, enum stmt_id id, const struct bind *b)
 {
-	int rc;
-
 	q->st = st;
 	q->c = stmt_get(st, id);
 	if (q->c == NULL)
 		return -1;
-	rc = stmt_bind(q->c, b);
-	return step_result(q, rc == SQLITE_OK ? sqlite3_step(q->c->s) : rc);
+	if (stmt_bind(st, q->c, b) != 0)
+		return -1;
+	return st->be->step(st, q->c);
 }
 
 int sql_next(struct q *q)
 {
-	return step_result(q, sqlite3_step(q->c->s));
+	return q->st->be->step(q->st, q->c);
 }
 
 void sql_end(struct q *q)
 {
 	if (q->c == NULL)
 		return;
-	sqlite3_reset(q->c->s);
-	sqlite3_clear_bindings(q->c->s);
+	q->st->be->reset(q->c);
 	q->c = NULL;
 }
 
@@ -259,8 +193,10 @@ int sql_exec(struct store *st, enum stmt_id id, const struct bind *b)
 	struct q q;
 	int rc = sql_query(&q, st, id, b);
 
+	if (rc >= 0)
+		rc = st->be->changes(st, q.c);
 	sql_end(&q);
-	return rc < 0 ? -1 : sqlite3_changes(st->db);
+	return rc;
 }
 
 int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
@@ -311,12 +247,12 @@ int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item
 
 int64_t sql_last_id(struct store *st)
 {
-	return sqlite3_last_insert_rowid(st->db);
+	return st->be->last_id(st);
 }
 
 int sql_in_transaction(struct store *st)
 {
-	return !sqlite3_get_autocommit(st->db);
+	return st->be->in_transaction(st);
 }
 
 /* The column called name of the current row. */
@@ -331,22 +267,22 @@ static int col(struct q *q, const char *name)
 
 int64_t col_int(struct q *q, const char *name)
 {
-	return sqlite3_column_int64(q->c->s, col(q, name));
+	return q->st->be->col_int(q->c, col(q, name));
 }
 
 double col_real(struct q *q, const char *name)
 {
-	return sqlite3_column_double(q->c->s, col(q, name));
+	return q->st->be->col_real(q->c, col(q, name));
 }
 
 char *col_text(struct q *q, const char *name)
 {
-	return xstrdup((const char *)sqlite3_column_text(q->c->s, col(q, name)));
+	return xstrdup(q->st->be->col_text(q->c, col(q, name)));
 }
 
 int col_null(struct q *q, const char *name)
 {
-	return sqlite3_column_type(q->c->s, col(q, name)) == SQLITE_NULL;
+	return q->st->be->col_null(q->c, col(q, name));
 }
 
 char *email_norm(const char *email)
@@ -356,25 +292,7 @@ char *email_norm(const char *email)
 	return str_lower(xstrdup(email));
 }
 
-/* ---- scrub(text, theirs): forget's replacement, as an SQL function ---- */
-
-static void scrub_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
-{
-	struct store *st = sqlite3_user_data(ctx);
-	const char *text = (const char *)sqlite3_value_text(argv[0]);
-	char *out;
-
-	(void)argc;
-	if (text == NULL) {
-		sqlite3_result_null(ctx);
-		return;
-	}
-	out = scrub_text(&st->scrub, text, sqlite3_value_int(argv[1]));
-	if (out)
-		sqlite3_result_text(ctx, out, -1, free);
-	else
-		sqlite3_result_value(ctx, argv[0]);
-}
+/* ---- refagent_scrub(text, theirs): forget's replacement ---- */
 
 static void scrub_clear(struct scrub *sc)
 {
@@ -384,179 +302,58 @@ static void scrub_clear(struct scrub *sc)
 	memset(sc, 0, sizeof(*sc));
 }
 
-void sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone)
+int sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone)
 {
 	scrub_clear(&st->scrub);
-	if (email == NULL)
-		return;
-	st->scrub.email = xstrdup(email);
-	st->scrub.name = xstrdup(name);
-	st->scrub.phone = xstrdup(phone);
+	if (email) {
+		st->scrub.email = xstrdup(email);
+		st->scrub.name = xstrdup(name);
+		st->scrub.phone = xstrdup(phone);
+	}
+	return st->be->scrub_set(st, &st->scrub);
 }
 
-/* ---- open, migrate, close ---- */
+/* ---- open and close ---- */
 
-/* Runs one constant SQL text (pragmas and migrations; never values). */
-static int exec_sql(struct store *st, const char *sql)
+int store_is_server(const char *database)
 {
-	return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	if (database == NULL)
+		return 0;
+	/* a libpq connection string is key=value words; a file name with
+	 * '=' in it can be given as ./name */
+	return strncmp(database, "postgresql://", 13) == 0 ||
+	       strncmp(database, "postgres://", 11) == 0 ||
+	       (database[0] != '/' && database[0] != '.' && strchr(database, '=') != NULL);
 }
 
-/* Runs a pragma that answers one row; sets *text_r (may be NULL; caller
- * frees) to its first column.  1 a row, 0 none, -1 error. */
-static int pragma_row(struct store *st, const char *sql, char **text_r)
+int store_business_valid(const char *key)
 {
-	sqlite3_stmt *s = NULL;
-	int rc;
+	size_t n = key ? strlen(key) : 0;
 
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && text_r)
-		*text_r = xstrdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (n == 0 || n > STORE_BUSINESS_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(islower((unsigned char)key[i]) || isdigit((unsigned char)key[i]) ||
+		      key[i] == '-'))
+			return 0;
+	return 1;
 }
 
-static int read_user_version(struct store *st, int *v_r)
+int schema_refused(const struct store *st, int v, char **error_r)
 {
-	char *v = NULL;
-	long n;
-
-	if (pragma_row(st, "PRAGMA user_version", &v) != 1 || parse_long(v, 0, 1L << 30, &n) != 0) {
-		free(v);
-		return -1;
-	}
-	free(v);
-	*v_r = (int)n;
-	return 0;
-}
-
-static int set_wal(struct store *st)
-{
-	char *mode = NULL;
-
-	if (pragma_row(st, "PRAGMA journal_mode=WAL", &mode) != 1) {
-		free(mode);
-		return -1;
-	}
-	/* Some file systems (network mounts) cannot do WAL; SQLite then keeps
-	 * the rollback journal, which is correct, only slower for readers. */
-	if (!str_ieq(mode, "wal"))
-		log_warn("%s: journal mode %s, not WAL", st->path, mode ? mode : "(none)");
-	free(mode);
-	return 0;
-}
-
-/* Writes status_table into the statuses table (a row changes only when
- * kinds.c changed it).  Inside the caller's transaction; -1 with the
- * SQLite message kept. */
-static int statuses_sync(struct store *st)
-{
-	for (int i = 0; i < STATUS_COUNT; i++) {
-		const struct status_desc *d = &status_table[i];
-
-		if (sql_exec(st, ST_STATUS_SYNC,
-		             BINDS(B_TEXT(":name", d->name), B_INT(":position", i),
-		                   B_INT(":closed", d->closed), B_INT(":credit", d->credit),
-		                   B_INT(":contact", d->contact))) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Runs migration v (v -> v+1) and the version bump in the open
- * transaction.  0, or -1 with *why_r (caller frees). */
-static int migrate_one(struct store *st, int v, char **why_r)
-{
-	char bump[64], *table = NULL;
-	int bad;
-
-	if (exec_sql(st, migrations[v].sql) != 0)
-		goto sql_error;
-	/* The rows referrals.status refers to, before anything checks it. */
-	if (v + 1 >= SCHEMA_STATUSES && statuses_sync(st) != 0) {
-		*why_r = xasprintf("write the statuses: %s", st->sqlerr);
-		return -1;
-	}
-	if (migrations[v].rebuild) {
-		bad = pragma_row(st, "PRAGMA foreign_key_check", &table);
-		if (bad < 0)
-			goto sql_error;
-		if (bad > 0) {
-			*why_r = xasprintf("foreign key check: a row of %s refers to nothing",
-			                   table);
-			free(table);
-			return -1;
-		}
-	}
-	/* The version is our own loop counter, not a value from outside, and
-	 * PRAGMA takes no parameters. */
-	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
-	if (exec_sql(st, bump) != 0)
-		goto sql_error;
-	return 0;
-sql_error:
-	*why_r = xstrdup(sqlite3_errmsg(st->db));
-	return -1;
-}
-
-/* Applies the migrations from the file's version up to
- * STORE_SCHEMA_VERSION, each in its own transaction. */
-static int migrate(struct store *st, char **error_r)
-{
-	char *why = NULL;
-	int v, fk_off = 0;
-
-	if (read_user_version(st, &v) != 0) {
-		*error_r =
-		        xasprintf("%s: read schema version: %s", st->path, sqlite3_errmsg(st->db));
-		return -1;
-	}
-	while (v < STORE_SCHEMA_VERSION) {
-		if (st->readonly) {
-			*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
-			                     "once read-write (e.g. `refagent check`) to migrate",
-			                     st->path, v, STORE_SCHEMA_VERSION);
-			return -1;
-		}
-		fk_off = migrations[v].rebuild;
-		if ((fk_off && exec_sql(st, "PRAGMA foreign_keys=OFF") != 0) ||
-		    exec_sql(st, "BEGIN IMMEDIATE") != 0)
-			goto fail;
-		/* Another process may have migrated while we waited for the
-		 * write lock: look again inside the transaction. */
-		if (read_user_version(st, &v) != 0)
-			goto fail;
-		if (v >= STORE_SCHEMA_VERSION) {
-			if (exec_sql(st, "COMMIT") != 0)
-				goto fail;
-		} else {
-			if (migrate_one(st, v, &why) != 0 || exec_sql(st, "COMMIT") != 0)
-				goto fail;
-			log_debug("%s: schema migrated to version %d", st->path, v + 1);
-			v++;
-		}
-		if (fk_off && exec_sql(st, "PRAGMA foreign_keys=ON") != 0)
-			goto fail;
-		fk_off = 0;
-	}
 	if (v > STORE_SCHEMA_VERSION) {
 		*error_r = xasprintf("%s: schema version %d is newer than this build's %d: "
 		                     "use a newer refagent",
 		                     st->path, v, STORE_SCHEMA_VERSION);
 		return -1;
 	}
+	if (v < STORE_SCHEMA_VERSION && st->readonly) {
+		*error_r = xasprintf("%s: schema version %d, this build needs %d: open it "
+		                     "once read-write (e.g. `refagent check`) to migrate",
+		                     st->path, v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
 	return 0;
-fail:
-	*error_r = xasprintf("%s: migrate schema %d to %d: %s", st->path, v, v + 1,
-	                     why ? why : sqlite3_errmsg(st->db));
-	free(why);
-	if (!sqlite3_get_autocommit(st->db))
-		exec_sql(st, "ROLLBACK");
-	if (fk_off)
-		exec_sql(st, "PRAGMA foreign_keys=ON");
-	return -1;
 }
 
 /* 1 when the statuses table holds every row of status_table as it is, 0
@@ -581,74 +378,91 @@ static int statuses_current(struct store *st)
 	return rc < 0 ? -1 : same == STATUS_COUNT;
 }
 
-/* Mirrors status_table into the statuses table (see kinds.h), in one
- * transaction; most opens find it current and write nothing, so they do
- * not wait for the write lock. */
-static int statuses_write(struct store *st, char **error_r)
+int statuses_sync(struct store *st)
 {
-	int current = statuses_current(st);
+	for (int i = 0; i < STATUS_COUNT; i++) {
+		const struct status_desc *d = &status_table[i];
 
-	if (current > 0)
+		if (sql_exec(st, ST_STATUS_SYNC,
+		             BINDS(B_TEXT(":name", d->name), B_INT(":position", i),
+		                   B_INT(":closed", d->closed), B_INT(":credit", d->credit),
+		                   B_INT(":contact", d->contact))) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The statuses as kinds.c has them, and this business among the
+ * businesses, in one transaction; most opens find both there and write
+ * nothing, so they do not wait for the write lock. */
+static int open_write(struct store *st, int64_t now, char **error_r)
+{
+	int current = statuses_current(st), known = 0;
+	struct q q;
+
+	if (current >= 0) {
+		known = sql_query(&q, st, ST_BUSINESS_FIND, NULL);
+		sql_end(&q);
+	}
+	if (current > 0 && known > 0)
 		return 0;
-	if (current < 0 || store_begin(st) != 0 || statuses_sync(st) != 0 ||
+	if (current < 0 || known < 0 || store_begin(st) != 0 ||
+	    (current == 0 && statuses_sync(st) != 0) ||
+	    (known == 0 && sql_exec(st, ST_BUSINESS_ADD, BINDS(B_INT(":at", now))) < 0) ||
 	    store_commit(st) != 0) {
-		*error_r = xasprintf("%s: write the statuses: %s", st->path,
-		                     st->sqlerr ? st->sqlerr : sqlite3_errmsg(st->db));
+		*error_r = xasprintf("%s: write the statuses and the business: %s", st->path,
+		                     st->sqlerr ? st->sqlerr : "unknown error");
 		store_rollback(st);
 		return -1;
 	}
 	return 0;
 }
 
-int store_open(const char *path, int readonly, struct store **st_r, char **error_r)
+/* SQLite, business not set in the config: a file that holds the rows of
+ * exactly one other business goes on serving that one. */
+static int adopt(struct store *st, char **error_r)
+{
+	char **keys = NULL;
+	size_t n = 0;
+
+	if (store_businesses(st, &keys, &n) != 0) {
+		*error_r = xstrdup(st->error);
+		return -1;
+	}
+	if (n == 1 && strcmp(keys[0], st->business) != 0) {
+		log_debug("%s: serving business %s, the one the file holds", st->path, keys[0]);
+		free(st->business);
+		st->business = keys[0];
+		keys[0] = NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	return 0;
+}
+
+int store_open(const struct store_params *p, struct store **st_r, char **error_r)
 {
 	struct store *st;
-	struct stat sb;
-	char *fname;
-	int rc;
 
 	*st_r = NULL;
 	*error_r = NULL;
-	/* SQLite can open a missing file read-only only to fail later with
-	 * "unable to open database file"; say what is wrong instead. */
-	if (readonly && stat(path, &sb) != 0) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+	if (!store_business_valid(p->business)) {
+		*error_r = xasprintf("business '%s' is not a business key: 1 to %d of a-z, 0-9 "
+		                     "and -",
+		                     p->business ? p->business : "", STORE_BUSINESS_MAX);
 		return -1;
 	}
 	st = xcalloc(1, sizeof(*st));
-	st->path = xstrdup(path);
-	st->readonly = readonly;
-	/* This SQLite is built with URI names on: a relative file name that
-	 * starts with "file:" must stay a file name. */
-	fname = strncmp(path, "file:", 5) == 0 ? xasprintf("./%s", path) : xstrdup(path);
-	rc = sqlite3_open_v2(
-	        fname, &st->db,
-	        readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	free(fname);
-	if (st->db == NULL)
-		fatal("out of memory (sqlite3_open_v2)");
-	if (rc != SQLITE_OK) {
-		*error_r = xasprintf("%s: open: %s", path, sqlite3_errmsg(st->db));
+	st->be = store_is_server(p->database) ? &store_pg : &store_sqlite;
+	st->business = xstrdup(p->business);
+	st->readonly = p->readonly;
+	if (st->be->open(st, p, error_r) != 0 || st->be->migrate(st, error_r) != 0)
 		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
-	/* journal_mode=WAL is stored in the file, so a read-only open leaves
-	 * it as the writer set it.  foreign_keys and synchronous are per
-	 * connection and must be set each time. */
-	if ((!readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
-	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
-	    (!readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0)) {
-		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
+	if (p->adopt && !st->be->shared && adopt(st, error_r) != 0)
 		goto fail;
-	}
-	if (migrate(st, error_r) != 0 || (!readonly && statuses_write(st, error_r) != 0))
+	if (!st->readonly && open_write(st, (int64_t)time(NULL), error_r) != 0)
 		goto fail;
-	/* DIRECTONLY: the schema (a trigger, a view) may never call it */
-	if (sqlite3_create_function(st->db, "scrub", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
-	                            scrub_fn, NULL, NULL) != SQLITE_OK) {
-		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(st->db));
-		goto fail;
-	}
 	*st_r = st;
 	return 0;
 fail:
@@ -661,27 +475,17 @@ void store_close(struct store *st)
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < ST__COUNT; i++)
-		stmt_free(&st->stmt[i]);
-	/* Fresh statistics for the query planner, after a run that changed
-	 * enough rows to matter (an ingest, a day of the daemon): SQLite then
-	 * analyses the tables this connection used whose statistics are
-	 * missing or out of date, and analysis_limit bounds what it reads of
-	 * each index.  A short command (send with nothing due, status) skips
-	 * it: an index with no statistics yet (jobs_sent before any mail was
-	 * sent) would have every close count millions of jobs.  Not while a
-	 * transaction is open (a failed run rolls back in sqlite3_close). */
-	if (st->db && !st->readonly && sqlite3_get_autocommit(st->db) &&
-	    sqlite3_total_changes64(st->db) >= OPTIMIZE_AFTER &&
-	    exec_sql(st, "PRAGMA analysis_limit=" STR(ANALYSIS_LIMIT) "; PRAGMA optimize") != 0)
-		log_warn("%s: optimize: %s", st->path, sqlite3_errmsg(st->db));
+		stmt_free(st, &st->stmt[i]);
 	/* An open transaction (a caller that neither committed nor rolled
-	 * back) is rolled back by sqlite3_close. */
-	if (st->db && sqlite3_close(st->db) != SQLITE_OK)
-		log_error("%s: close: %s", st->path, sqlite3_errmsg(st->db));
+	 * back) is rolled back by closing the connection. */
+	st->be->close(st);
 	free(st->path);
+	free(st->business);
 	free(st->error);
 	free(st->sqlerr);
 	scrub_clear(&st->scrub);
+	free(st->fence_name);
+	free(st->fence_holder);
 	free(st);
 }
 
@@ -692,6 +496,16 @@ const char *store_error(const struct store *st)
 	return st->error ? st->error : "no error";
 }
 
+const char *store_business(const struct store *st)
+{
+	return st->business;
+}
+
+int store_shared(const struct store *st)
+{
+	return st->be->shared;
+}
+
 /* ---- transactions ---- */
 
 static int run_simple(struct store *st, enum stmt_id id)
@@ -699,13 +513,32 @@ static int run_simple(struct store *st, enum stmt_id id)
 	return sql_exec(st, id, NULL) < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
 }
 
+int sql_begin(struct store *st, int business_lock)
+{
+	if (run_simple(st, ST_BEGIN) != 0)
+		return -1;
+	/* PostgreSQL: the business's write lock, which SQLite's BEGIN
+	 * IMMEDIATE took for the whole file */
+	if (business_lock && stmt_text(st, ST_BUSINESS_LOCK) &&
+	    run_simple(st, ST_BUSINESS_LOCK) != 0) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
 int store_begin(struct store *st)
 {
-	return run_simple(st, ST_BEGIN);
+	return sql_begin(st, 1);
 }
 
 int store_commit(struct store *st)
 {
+	/* PostgreSQL would only warn */
+	if (!st->be->in_transaction(st)) {
+		store_keep_error(st, NULL, "cannot commit - no transaction is active");
+		return store_failed(st, "commit");
+	}
 	return run_simple(st, ST_COMMIT);
 }
 
@@ -713,43 +546,56 @@ void store_rollback(struct store *st)
 {
 	/* A failed statement may already have rolled the transaction back
 	 * (SQLITE_FULL, an interrupted commit); ROLLBACK would then fail. */
-	if (st == NULL || sqlite3_get_autocommit(st->db))
+	if (st == NULL || !st->be->in_transaction(st))
 		return;
 	if (run_simple(st, ST_ROLLBACK) != 0)
 		log_error("%s", st->error);
+}
+
+/* ---- the businesses ---- */
+
+static void key_fill(struct q *q, void *item)
+{
+	*(char **)item = col_text(q, "name");
+}
+
+static void keys_drop(void *v, size_t n)
+{
+	char **k = v;
+
+	for (size_t i = 0; i < n; i++)
+		free(k[i]);
+	free(k);
+}
+
+int store_businesses(struct store *st, char ***keys_r, size_t *n_r)
+{
+	void *v;
+	int rc = sql_rows(st, ST_BUSINESS_LIST, NULL, sizeof(char *), key_fill, keys_drop, &v, n_r);
+
+	*keys_r = v;
+	return rc < 0 ? store_failed(st, "list the businesses") : 0;
+}
+
+int store_set_business(struct store *st, const char *key)
+{
+	if (!store_business_valid(key)) {
+		store_keep_error(st, NULL, "not a business key");
+		return store_failed(st, "business '" ERR_ARG "'", key ? key : "");
+	}
+	free(st->business);
+	st->business = xstrdup(key);
+	return 0;
 }
 
 /* ---- erasing for good ---- */
 
 int store_secure_delete(struct store *st, int on)
 {
-	if (exec_sql(st, on ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF") == 0)
-		return 0;
-	keep_error(st, NULL);
-	return store_failed(st, "secure_delete");
+	return st->be->secure_delete(st, on) == 0 ? 0 : store_failed(st, "secure_delete");
 }
 
-/*
- * VACUUM copies the live rows into a new file and writes it back, so no
- * free page keeps old text; in WAL mode that copy goes through the log,
- * and the checkpoint then writes it to the file and truncates the log to
- * nothing.  The -shm file holds page numbers only, never content.
- */
 int store_compact(struct store *st)
 {
-	char *busy = NULL;
-	int rc;
-
-	if (exec_sql(st, "VACUUM") != 0) {
-		keep_error(st, NULL);
-		return store_failed(st, "vacuum");
-	}
-	rc = pragma_row(st, "PRAGMA wal_checkpoint(TRUNCATE)", &busy);
-	if (rc < 0) {
-		keep_error(st, NULL);
-		return store_failed(st, "checkpoint");
-	}
-	rc = rc > 0 && busy && strcmp(busy, "0") != 0;
-	free(busy);
-	return rc;
+	return st->be->compact(st);
 }

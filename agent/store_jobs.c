@@ -218,6 +218,33 @@ int store_job_claim(struct store *st, int64_t id, const char *owner, int64_t now
 	return n < 0 ? -1 : n == 1;
 }
 
+int store_job_claim_next(struct store *st, int64_t now, const char *owner, int64_t until,
+                         struct job_view *v)
+{
+	struct q q;
+	int found;
+
+	memset(v, 0, sizeof(*v));
+	/* the rows it takes are locked by the statement (SKIP LOCKED), not
+	 * by the business's lock: a claim waits for no other transaction */
+	if (sql_begin(st, 0) != 0)
+		return -1;
+	found = sql_query(
+	        &q, st, ST_JOB_CLAIM_NEXT,
+	        BINDS(B_INT(":now", now), B_TEXT(":owner", owner), B_INT(":until", until)));
+	if (found > 0)
+		job_fill(&q, v);
+	sql_end(&q);
+	if (found < 0 || store_commit(st) != 0) {
+		if (found < 0)
+			store_failed(st, "claim the next due job");
+		store_rollback(st);
+		store_job_view_clear(v);
+		return -1;
+	}
+	return found;
+}
+
 int store_job_sent(struct store *st, int64_t id, int64_t at, const char *reply)
 {
 	return job_update(st, ST_JOB_SENT,

@@ -1,6 +1,7 @@
 /*
- * store_msg.c - messages and the threads they make, the IMAP checkpoint,
- * and the named counters (see store.h; the SQL is in store_sql.c).
+ * store_msg.c - messages and the threads they make, the IMAP checkpoint
+ * and the leases that keep a mailbox to one agent, and the named counters
+ * (see store.h; the SQL is in store_sql.c).
  *
  * Intake calls these for every message, so each is one cached statement
  * and, for a thread, one index probe per key.
@@ -196,12 +197,116 @@ int store_checkpoint_get(struct store *st, const char *mailbox, uint32_t *uidval
 int store_checkpoint_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
                          uint32_t last_uid)
 {
+	st->fenced = 0;
+	/* the fence: the holder's live lease, renewed by the write (a long
+	 * pass keeps it), or no checkpoint */
+	if (st->fence_name) {
+		int n = sql_exec(st, ST_LEASE_RENEW,
+		                 BINDS(B_TEXT(":name", st->fence_name),
+		                       B_TEXT(":holder", st->fence_holder),
+		                       B_INT(":ttl", st->fence_ttl)));
+
+		if (n == 0) {
+			st->fenced = 1;
+			store_keep_error(st, NULL,
+			                 "this agent no longer holds the mailbox's lease");
+		}
+		if (n > 0)
+			n = sql_exec(st, ST_LEASE_RENEWED,
+			             BINDS(B_TEXT(":name", st->fence_name),
+			                   B_TEXT(":holder", st->fence_holder),
+			                   B_INT(":ttl", st->fence_ttl)));
+		if (n <= 0)
+			return store_failed(st, "write checkpoint of " ERR_ARG,
+			                    mailbox ? mailbox : "(null)");
+	}
 	if (sql_exec(st, ST_CHECKPOINT_SET,
 	             BINDS(B_TEXT(":mailbox", mailbox), B_INT(":uidvalidity", uidvalidity),
 	                   B_INT(":last_uid", last_uid))) < 0)
 		return store_failed(st, "write checkpoint of " ERR_ARG,
 		                    mailbox ? mailbox : "(null)");
 	return 0;
+}
+
+/* ---- leases (see store.h) ---- */
+
+void store_fence(struct store *st, const char *name, const char *holder, int64_t ttl_ms)
+{
+	free(st->fence_name);
+	free(st->fence_holder);
+	st->fence_name = name ? xstrdup(name) : NULL;
+	st->fence_holder = name ? xstrdup(holder) : NULL;
+	st->fence_ttl = ttl_ms;
+	st->fenced = 0;
+}
+
+int store_fenced(const struct store *st)
+{
+	return st->fenced;
+}
+
+/* Runs the lease statement id and its line of the history (hist), in one
+ * transaction of their own: 1 when id changed the lease, 0 when not, -1. */
+static int lease_step(struct store *st, enum stmt_id id, enum stmt_id hist, const char *name,
+                      const char *holder, int64_t ttl_ms, const char *what)
+{
+	int n;
+
+	if (store_begin(st) != 0)
+		return -1;
+	n = id == ST_LEASE_RELEASE
+	            ? sql_exec(st, id, BINDS(B_TEXT(":name", name), B_TEXT(":holder", holder)))
+	            : sql_exec(st, id,
+	                       BINDS(B_TEXT(":name", name), B_TEXT(":holder", holder),
+	                             B_INT(":ttl", ttl_ms)));
+	if (n > 0)
+		n = hist == ST_LEASE_RELEASED
+		            ? sql_exec(st, hist,
+		                       BINDS(B_TEXT(":name", name), B_TEXT(":holder", holder)))
+		            : sql_exec(st, hist,
+		                       BINDS(B_TEXT(":name", name), B_TEXT(":holder", holder),
+		                             B_INT(":ttl", ttl_ms)));
+	if (n < 0 || store_commit(st) != 0) {
+		if (n < 0)
+			store_failed(st, "%s " ERR_ARG, what, name);
+		store_rollback(st);
+		return -1;
+	}
+	return n > 0;
+}
+
+int store_lease_acquire(struct store *st, const char *name, const char *holder, int64_t ttl_ms,
+                        char **other_r)
+{
+	struct q q;
+	int rc = store_lease_renew(st, name, holder, ttl_ms);
+
+	if (other_r)
+		*other_r = NULL;
+	if (rc != 0)
+		return rc;
+	rc = lease_step(st, ST_LEASE_TAKE, ST_LEASE_TOOK, name, holder, ttl_ms, "take lease");
+	if (rc != 0 || other_r == NULL)
+		return rc;
+	rc = sql_query(&q, st, ST_LEASE_HOLDER, BINDS(B_TEXT(":name", name)));
+	if (rc > 0)
+		*other_r = col_text(&q, "holder");
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "read lease " ERR_ARG, name) : 0;
+}
+
+int store_lease_renew(struct store *st, const char *name, const char *holder, int64_t ttl_ms)
+{
+	return lease_step(st, ST_LEASE_RENEW, ST_LEASE_RENEWED, name, holder, ttl_ms,
+	                  "renew lease");
+}
+
+int store_lease_release(struct store *st, const char *name, const char *holder)
+{
+	return lease_step(st, ST_LEASE_RELEASE, ST_LEASE_RELEASED, name, holder, 0,
+	                  "release lease") < 0
+	               ? -1
+	               : 0;
 }
 
 /* ---- counters ---- */

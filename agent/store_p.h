@@ -2,19 +2,27 @@
  * store_p.h - what the files of the store module share; not for other
  * modules (their contract is include/store.h).
  *
- * The store is one module in seven files, split by concern:
- *   store.c         open, migrating, transactions, errors, and the
- *                   statement layer below (the only file that includes
- *                   sqlite3.h)
- *   store_sql.c     all the SQL: the schema (migrations[]) and every
- *                   statement, in one table (stmt_def[])
+ * The store is one module in ten files, split by concern:
+ *   store.c         open, transactions, errors, the statement layer below,
+ *                   and the businesses of a database
+ *   store_sqlite.c  the SQLite backend (the only file that includes
+ *                   sqlite3.h): a file of its own, PRAGMA user_version
+ *   store_pg.c      the PostgreSQL backend (the only file that includes
+ *                   libpq-fe.h): a server many agents share
+ *   store_sql.c     all the SQL: the schema (migrations[], pg_schema) and
+ *                   every statement, in one table (stmt_def[])
  *   store_people.c  people and referrals, and the rows of imported sheets
- *   store_msg.c     messages, threads, IMAP checkpoints, counters
+ *   store_msg.c     messages, threads, IMAP checkpoints and the leases
+ *                   that keep a mailbox to one agent, counters
  *   store_jobs.c    jobs (the outgoing mail), claims, confirmations
  *   store_events.c  events, rewards, and the figures of the report
  *   store_review.c  the admin's review: what waits for it, what was listed
  *   store_privacy.c what is held about a person (export-person), and
  *                   erasing it (forget)
+ *
+ * The feature files are written against the statement layer only, never
+ * a database library: the same C runs on both backends, and where the
+ * two dialects differ a statement carries a second text (stmt_def.pg).
  *
  * The statement layer: SQL names its parameters (:email, :at) and its
  * result columns (a column's own name, or AS lead_email for an expression
@@ -34,6 +42,11 @@
  * the address of the string literal, so binding or reading by name costs
  * no string comparison on the hot path (intake).  A name the statement does
  * not have, or a parameter left unbound, is a bug in the store and fatal.
+ *
+ * Every row a business owns carries its key (the business column), and
+ * every statement that reads or writes such rows says
+ * "business = :business": the layer binds :business itself, from the
+ * handle, so no feature file passes it and none can forget it.
  */
 #ifndef REFAGENT_STORE_P_H
 #define REFAGENT_STORE_P_H
@@ -46,8 +59,11 @@
 /* ---- the schema (store_sql.c) ---- */
 
 struct migration {
-	const char *sql; /* takes user_version i to i+1 */
+	const char *sql; /* SQLite: takes user_version i to i+1 */
 	int rebuild;     /* rebuilds a table: runs with foreign keys off */
+	/* PostgreSQL: takes schema_version i to i+1; NULL below
+	 * PG_SCHEMA_BASE, which pg_schema creates in one step */
+	const char *pg;
 };
 
 extern const struct migration migrations[STORE_SCHEMA_VERSION];
@@ -55,14 +71,24 @@ extern const struct migration migrations[STORE_SCHEMA_VERSION];
 /* The schema that added the statuses table. */
 #define SCHEMA_STATUSES 4
 
+/* The PostgreSQL schema starts here: pg_schema creates schema
+ * PG_SCHEMA_BASE in an empty database; migrations[PG_SCHEMA_BASE...]
+ * .pg take it on from there, one version at a time, as for SQLite. */
+#define PG_SCHEMA_BASE 9
+extern const char pg_schema[];
+
 /* ---- the statements (store_sql.c) ---- */
 
 enum stmt_id {
 	ST_BEGIN,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_BUSINESS_LOCK,
 	ST_STATUS_SYNC,
 	ST_STATUS_LIST,
+	ST_BUSINESS_FIND,
+	ST_BUSINESS_ADD,
+	ST_BUSINESS_LIST,
 	/* messages, threads, checkpoints, counters */
 	ST_MESSAGE_FIND,
 	ST_MESSAGE_ADD,
@@ -76,6 +102,14 @@ enum stmt_id {
 	ST_CHECKPOINT_SET,
 	ST_COUNTER_BUMP,
 	ST_COUNTER_PEEK,
+	/* leases */
+	ST_LEASE_TAKE,
+	ST_LEASE_TOOK,
+	ST_LEASE_RENEW,
+	ST_LEASE_RENEWED,
+	ST_LEASE_RELEASE,
+	ST_LEASE_RELEASED,
+	ST_LEASE_HOLDER,
 	/* people */
 	ST_PERSON_FIND,
 	ST_PERSON_ENSURE,
@@ -125,6 +159,7 @@ enum stmt_id {
 	ST_JOBS_DUE,
 	ST_JOB_NEXT_DUE,
 	ST_JOB_CLAIM,
+	ST_JOB_CLAIM_NEXT,
 	ST_JOB_SENT,
 	ST_JOB_RETRY,
 	ST_JOB_FINISH,
@@ -174,7 +209,11 @@ enum stmt_id {
 
 struct stmt_def {
 	const char *name; /* what it does, for errors: "prepare job add: ..." */
-	const char *sql;
+	const char *sql;  /* the SQL; NULL: not run on SQLite */
+	const char *pg;   /* PostgreSQL's text where it differs, NULL: sql */
+	/* an INSERT whose new row's id sql_last_id() gives (PostgreSQL
+	 * appends RETURNING id to it) */
+	int returns_id;
 };
 
 extern const struct stmt_def stmt_def[ST__COUNT];
@@ -217,9 +256,115 @@ struct bind {
 /* The values of one call, every parameter of the statement once. */
 #define BINDS(...) ((const struct bind[]){__VA_ARGS__, {.name = NULL}})
 
-/* ---- running statements (store.c) ---- */
+/* ---- the backends (store_sqlite.c, store_pg.c) ---- */
 
-struct stmt;
+/* What `forget` replaces in stored text: the address everywhere, and the
+ * person's name and phone on their own records (store_privacy.c); the SQL
+ * function refagent_scrub(text, theirs) applies it (in C on SQLite, as
+ * regular expressions on PostgreSQL). */
+struct scrub {
+	char *email; /* lower case; NULL: scrub() changes nothing */
+	char *name;
+	char *phone;
+};
+
+/* The parameter or column names of a statement, with the address of the
+ * string last used for each: a call site passes the same literal every
+ * time, so after the first call a lookup is a few pointer compares. */
+struct names {
+	int n;
+	char **name;       /* copies, owned */
+	const char **seen; /* the caller's string that last matched name[i] */
+};
+
+/* One statement of stmt_def, prepared on first use and kept. */
+struct stmt {
+	void *h; /* the backend's, NULL until prepared */
+	enum stmt_id id;
+	struct names params; /* ":email", in the backend's order */
+	struct names cols;
+	int business; /* index of :business in params, -1: none */
+};
+
+struct store {
+	const struct store_backend *be;
+	void *db;       /* the backend's connection */
+	char *path;     /* what errors name: the file, or user@host/db */
+	char *business; /* whose rows this handle sees */
+	int readonly;
+	char *error;        /* last error, owned */
+	char *sqlerr;       /* the database's message for the last failed statement */
+	struct scrub scrub; /* what refagent_scrub() replaces, during a forget */
+	char *fence_name;   /* store_fence: the lease the checkpoint needs */
+	char *fence_holder;
+	int64_t fence_ttl;
+	int fenced; /* the last checkpoint write failed on the fence */
+	struct stmt stmt[ST__COUNT];
+};
+
+/*
+ * What a backend does.  Statement entries get a stmt that stmt_get has
+ * prepared; a failure keeps the database's message with store_keep_error.
+ */
+struct store_backend {
+	const char *name; /* "SQLite", "PostgreSQL" */
+	int pg;           /* takes stmt_def[].pg */
+	int shared;       /* a server many agents share: leases apply */
+
+	/* Connects to p->database (st->path is set); -1 with *error_r. */
+	int (*open)(struct store *st, const struct store_params *p, char **error_r);
+	/* Brings the schema to STORE_SCHEMA_VERSION (read-write), or checks
+	 * it is that version (read-only); -1 with *error_r. */
+	int (*migrate)(struct store *st, char **error_r);
+	void (*close)(struct store *st);
+
+	/* Prepares sql into c->h and fills c->params and c->cols. */
+	int (*prepare)(struct store *st, struct stmt *c, const char *sql);
+	void (*finalize)(struct stmt *c);
+	/* Binds b to parameter i (0-based); the text stays the caller's
+	 * until reset. */
+	int (*bind)(struct store *st, struct stmt *c, int i, const struct bind *b);
+	/* Runs or steps on: 1 a row, 0 done, -1 error. */
+	int (*step)(struct store *st, struct stmt *c);
+	/* Ends the run and drops the bindings. */
+	void (*reset)(struct stmt *c);
+	/* The rows the finished statement changed. */
+	int (*changes)(struct store *st, struct stmt *c);
+	int64_t (*last_id)(struct store *st);
+	int (*in_transaction)(struct store *st);
+
+	/* Column i of the current row; NULL reads as 0 or NULL. */
+	int64_t (*col_int)(struct stmt *c, int i);
+	double (*col_real)(struct stmt *c, int i);
+	const char *(*col_text)(struct stmt *c, int i);
+	int (*col_null)(struct stmt *c, int i);
+
+	/* store_secure_delete, store_compact; and what refagent_scrub()
+	 * replaces from now on (NULL email: nothing). */
+	int (*secure_delete)(struct store *st, int on);
+	int (*compact)(struct store *st);
+	int (*scrub_set)(struct store *st, const struct scrub *sc);
+};
+
+extern const struct store_backend store_sqlite;
+extern const struct store_backend store_pg;
+
+/* The text of statement id on st's backend (NULL: none there). */
+const char *stmt_text(const struct store *st, enum stmt_id id);
+void names_init(struct names *x, int n);
+void names_free(struct names *x);
+/* Keeps msg (a copy; NULL: "unknown error") as the database's message
+ * of the failed statement, prefixed with prefix when not NULL. */
+void store_keep_error(struct store *st, const char *prefix, const char *msg);
+/* A database at schema version v that the handle cannot use: a newer
+ * one, or an older one opened read-only (migrating it is a write).
+ * 0 when v will do, else -1 with *error_r (caller frees). */
+int schema_refused(const struct store *st, int v, char **error_r);
+/* Writes status_table into the statuses table (a row changes only when
+ * kinds.c changed it), in the caller's transaction.  0, or -1 kept. */
+int statuses_sync(struct store *st);
+
+/* ---- running statements (store.c) ---- */
 
 /* One use of a cached statement, from sql_query to sql_end. */
 struct q {
@@ -229,8 +374,8 @@ struct q {
 
 /*
  * Binds the values b (NULL: none) to statement id and steps to its first
- * row.  Returns 1 on a row, 0 when there is none, -1 on error (the SQLite
- * message is kept for store_failed).  Call sql_end(q) in every case.
+ * row.  Returns 1 on a row, 0 when there is none, -1 on error (the
+ * database's message is kept for store_failed).  Call sql_end(q) in every case.
  */
 int sql_query(struct q *q, struct store *st, enum stmt_id id, const struct bind *b);
 /* The next row: 1, 0 at the end, -1 on error. */
@@ -256,8 +401,12 @@ int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t siz
 int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
              void (*fill)(struct q *q, void *item), void (*clear)(void *item),
              int (*fn)(void *item, void *arg), void *arg);
-/* The rowid of the last INSERT. */
+/* The id of the row the last INSERT of a returns_id statement made. */
 int64_t sql_last_id(struct store *st);
+/* store_begin, and on PostgreSQL without the business's lock when
+ * business_lock is 0: for a statement that locks the rows it needs
+ * itself (store_job_claim_next).  0 or -1. */
+int sql_begin(struct store *st, int business_lock);
 /* Non-zero inside store_begin() ... store_commit(). */
 int sql_in_transaction(struct store *st);
 
@@ -268,7 +417,7 @@ double col_real(struct q *q, const char *name);
 char *col_text(struct q *q, const char *name);
 int col_null(struct q *q, const char *name);
 
-/* Records "<what>: <SQLite message of the failed statement>" as
+/* Records "<what>: <the database's message of the failed statement>" as
  * store_error() and returns -1. */
 int store_failed(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
@@ -286,19 +435,12 @@ void id_fill(struct q *q, void *item);
 #define ADDRESS_HASH_LEN 33
 void address_hash(const char *lower, char out[static ADDRESS_HASH_LEN]);
 
-/* What `forget` replaces in stored text: the address everywhere, and the
- * person's name and phone on their own records (store_privacy.c); the SQL
- * function scrub(text, theirs) applies it (store.c). */
-struct scrub {
-	char *email; /* lower case; NULL: scrub() changes nothing */
-	char *name;
-	char *phone;
-};
 /* text with every mention replaced by "(forgotten)" (caller frees), or
  * NULL when it has none. */
 char *scrub_text(const struct scrub *sc, const char *text, int theirs);
-/* Sets (copies; NULL email clears) what scrub() replaces. */
-void sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone);
+/* Sets (copies; NULL email clears) what refagent_scrub() replaces.
+ * 0 or -1 (kept for store_failed). */
+int sql_scrub_set(struct store *st, const char *email, const char *name, const char *phone);
 
 /* The events of referral id, oldest first (store_events.c). */
 int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);

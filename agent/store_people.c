@@ -3,7 +3,8 @@
  * join a referrer to a lead (see store.h; the SQL is in store_sql.c).
  *
  * Addresses are lower-cased here before they are stored or looked up, so
- * the NOCASE columns and their indexes only ever see one spelling.
+ * the columns and their indexes only ever see one spelling (SQLite's are
+ * NOCASE as well; PostgreSQL compares exactly).
  */
 #include "store_p.h"
 
@@ -234,17 +235,19 @@ int store_referral_open_for_lead(struct store *st, const char *lead_email, int64
 	struct q q;
 	int rc, found;
 
-	if (lead_email == NULL || *lead_email == '\0')
+	char *e = email_norm(lead_email);
+
+	if (e == NULL)
 		return 0;
-	/* The column is COLLATE NOCASE: no need to lower-case here. */
-	rc = sql_query(&q, st, ST_REFERRAL_OPEN_FOR_LEAD, BINDS(B_TEXT(":email", lead_email)));
+	rc = sql_query(&q, st, ST_REFERRAL_OPEN_FOR_LEAD, BINDS(B_TEXT(":email", e)));
 	/* min() answers one row, NULL when there is no open referral. */
 	found = rc > 0 && !col_null(&q, "id");
 	if (found && id_r)
 		*id_r = col_int(&q, "id");
 	sql_end(&q);
 	if (rc <= 0)
-		return store_failed(st, "find open referral of " ERR_ARG, lead_email);
+		found = store_failed(st, "find open referral of " ERR_ARG, e);
+	free(e);
 	return found;
 }
 

@@ -10,8 +10,10 @@
  * mention of the address in stored text (the store never keeps a mail's
  * body, only what intake took from it: context, need, subject...).
  *
- * Mentions are replaced by one SQL function, scrub() (registered by
- * store.c), over every text column that can hold an address; the
+ * Mentions are replaced by one SQL function, refagent_scrub() (in C on
+ * SQLite, registered by store_sqlite.c; regular expressions of the same
+ * rule on PostgreSQL, pg_schema), over every text column that can hold
+ * an address, of the business's rows only; the
  * person's name and phone are replaced only on the rows that are theirs,
  * so a "Tom" elsewhere is left alone.  The file itself is cleaned by the
  * caller (store_secure_delete, store_compact): an UPDATE leaves the old
@@ -51,7 +53,7 @@ void address_hash(const char *lower, char out[static ADDRESS_HASH_LEN])
 	         (unsigned long long)b);
 }
 
-/* ---- scrub(): finding and replacing mentions ---- */
+/* ---- refagent_scrub(): finding and replacing mentions ---- */
 
 static int addr_char(char c)
 {
@@ -360,7 +362,10 @@ int store_person_forget(struct store *st, const char *email, int64_t now, struct
 	}
 	if (forget_records(st, e, &p, now, c) < 0)
 		goto out;
-	sql_scrub_set(st, e, p.name, p.phone);
+	if (sql_scrub_set(st, e, p.name, p.phone) < 0) {
+		store_failed(st, "forget: what to replace");
+		goto out;
+	}
 	if (forget_scrub(st, e, p.id, c) < 0)
 		goto out;
 	if (p.id && step(st, ST_FORGET_PERSON, BINDS(B_INT(":at", now), B_INT(":id", p.id)),

@@ -311,23 +311,486 @@ const struct migration migrations[] = {
                 "  WHERE digest_due IS NOT NULL;"
                 "CREATE INDEX jobs_periodic ON jobs(template, recipient, created_at)"
                 "  WHERE referral_id IS NULL;"},
-        /* 8 -> 9: `outbox --state S` reads the jobs of one state in id
+        /* 8 -> 9: many businesses in one database, and a fleet of agents.
+         * Every row a business owns gets the business's key; the rows
+         * there are belong to the business of the agent that migrates
+         * (refagent_business(), registered by store_sqlite.c).  The keys
+         * that were unique in the file become unique per business: a
+         * rebuild of the tables whose UNIQUE or PRIMARY KEY changes (SQLite
+         * cannot alter a constraint), an added column for the others.
+         * Their indexes lead with the business.  businesses lists the
+         * businesses; leases and lease_history are the fleet's (store.h);
+         * times there are milliseconds of the database's clock. */
+        {.rebuild = 1,
+         .sql = "CREATE TABLE people_new ("
+                "  id         INTEGER PRIMARY KEY,"
+                "  business   TEXT NOT NULL,"
+                "  email      TEXT COLLATE NOCASE"
+                "             CONSTRAINT people_email_lower CHECK (email IS NULL OR"
+                "               (length(email) > 0 AND email NOT GLOB '*[A-Z]*')),"
+                "  name       TEXT,"
+                "  phone      TEXT,"
+                "  company    TEXT,"
+                "  created_at INTEGER NOT NULL,"
+                "  opted_out_at INTEGER,"
+                "  opt_out_source TEXT,"
+                "  bouncing_at INTEGER,"
+                "  bounce_reason TEXT,"
+                "  token      TEXT,"
+                "  checkin_at INTEGER,"
+                "  forgotten_at INTEGER,"
+                "  CONSTRAINT people_email UNIQUE (business, email)"
+                ");"
+                "INSERT INTO people_new (id, business, email, name, phone, company, created_at,"
+                "  opted_out_at, opt_out_source, bouncing_at, bounce_reason, token, checkin_at,"
+                "  forgotten_at)"
+                " SELECT id, refagent_business(), email, name, phone, company, created_at,"
+                "  opted_out_at, opt_out_source, bouncing_at, bounce_reason, token, checkin_at,"
+                "  forgotten_at FROM people;"
+                "DROP TABLE people;"
+                "ALTER TABLE people_new RENAME TO people;"
+                "CREATE UNIQUE INDEX people_token ON people(token) WHERE token IS NOT NULL;"
+                "CREATE INDEX people_name ON people(business, lower(name)) WHERE email IS NULL;"
+
+                "CREATE TABLE messages_new ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  business    TEXT NOT NULL,"
+                "  key         TEXT NOT NULL,"
+                "  direction   TEXT NOT NULL CONSTRAINT message_direction"
+                "                CHECK (direction IN ('in', 'out')),"
+                "  kind        TEXT NOT NULL,"
+                "  why         TEXT,"
+                "  mailbox     TEXT,"
+                "  uidvalidity INTEGER,"
+                "  uid         INTEGER,"
+                "  source      TEXT,"
+                "  from_email  TEXT,"
+                "  subject     TEXT,"
+                "  date        INTEGER,"
+                "  at          INTEGER NOT NULL,"
+                "  CONSTRAINT messages_key UNIQUE (business, key)"
+                ");"
+                "INSERT INTO messages_new (id, business, key, direction, kind, why, mailbox,"
+                "  uidvalidity, uid, source, from_email, subject, date, at)"
+                " SELECT id, refagent_business(), key, direction, kind, why, mailbox, uidvalidity,"
+                "  uid, source, from_email, subject, date, at FROM messages;"
+                "DROP TABLE messages;"
+                "ALTER TABLE messages_new RENAME TO messages;"
+                "CREATE INDEX messages_kind ON messages(business, kind);"
+
+                "CREATE TABLE checkpoints_new ("
+                "  business    TEXT NOT NULL,"
+                "  mailbox     TEXT NOT NULL,"
+                "  uidvalidity INTEGER NOT NULL CONSTRAINT checkpoint_uidvalidity"
+                "                CHECK (uidvalidity BETWEEN 0 AND 4294967295),"
+                "  last_uid    INTEGER NOT NULL CONSTRAINT checkpoint_last_uid"
+                "                CHECK (last_uid BETWEEN 0 AND 4294967295),"
+                "  PRIMARY KEY (business, mailbox)"
+                ") WITHOUT ROWID;"
+                "INSERT INTO checkpoints_new (business, mailbox, uidvalidity, last_uid)"
+                " SELECT refagent_business(), mailbox, uidvalidity, last_uid FROM checkpoints;"
+                "DROP TABLE checkpoints;"
+                "ALTER TABLE checkpoints_new RENAME TO checkpoints;"
+
+                "CREATE TABLE counters_new ("
+                "  business TEXT NOT NULL,"
+                "  name     TEXT NOT NULL,"
+                "  value    INTEGER NOT NULL,"
+                "  PRIMARY KEY (business, name)"
+                ") WITHOUT ROWID;"
+                "INSERT INTO counters_new (business, name, value)"
+                " SELECT refagent_business(), name, value FROM counters;"
+                "DROP TABLE counters;"
+                "ALTER TABLE counters_new RENAME TO counters;"
+
+                "CREATE TABLE confirmations_new ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  business    TEXT NOT NULL,"
+                "  referral_id INTEGER NOT NULL REFERENCES referrals(id),"
+                "  rep         TEXT NOT NULL,"
+                "  command     TEXT NOT NULL,"
+                "  arg         TEXT,"
+                "  message_key TEXT NOT NULL,"
+                "  state       TEXT NOT NULL DEFAULT 'pending' CONSTRAINT confirmation_state"
+                "                CHECK (state IN ('pending', 'applied', 'declined')),"
+                "  created_at  INTEGER NOT NULL,"
+                "  done_at     INTEGER,"
+                "  CONSTRAINT confirmations_key UNIQUE (business, message_key)"
+                ");"
+                "INSERT INTO confirmations_new (id, business, referral_id, rep, command, arg,"
+                "  message_key, state, created_at, done_at)"
+                " SELECT id, refagent_business(), referral_id, rep, command, arg, message_key,"
+                "  state, created_at, done_at FROM confirmations;"
+                "DROP TABLE confirmations;"
+                "ALTER TABLE confirmations_new RENAME TO confirmations;"
+
+                "CREATE TABLE imports_new ("
+                "  referral_id INTEGER PRIMARY KEY REFERENCES referrals(id),"
+                "  business    TEXT NOT NULL,"
+                "  key         TEXT NOT NULL,"
+                "  source      TEXT,"
+                "  row         INTEGER,"
+                "  at          INTEGER NOT NULL,"
+                "  CONSTRAINT imports_key UNIQUE (business, key)"
+                ");"
+                "INSERT INTO imports_new (referral_id, business, key, source, row, at)"
+                " SELECT referral_id, refagent_business(), key, source, row, at FROM imports;"
+                "DROP TABLE imports;"
+                "ALTER TABLE imports_new RENAME TO imports;"
+
+                "CREATE TABLE optouts_new ("
+                "  business TEXT NOT NULL,"
+                "  hash     TEXT NOT NULL,"
+                "  at       INTEGER NOT NULL,"
+                "  PRIMARY KEY (business, hash)"
+                ") WITHOUT ROWID;"
+                "INSERT INTO optouts_new (business, hash, at)"
+                " SELECT refagent_business(), hash, at FROM optouts;"
+                "DROP TABLE optouts;"
+                "ALTER TABLE optouts_new RENAME TO optouts;"
+
+                /* NOT NULL needs a default to be added; every INSERT
+                 * binds the business */
+                "ALTER TABLE referrals ADD COLUMN business TEXT NOT NULL DEFAULT '';"
+                "UPDATE referrals SET business = refagent_business();"
+                "DROP INDEX referrals_status;"
+                "CREATE INDEX referrals_status ON referrals(business, status);"
+                "DROP INDEX referrals_activity;"
+                "CREATE INDEX referrals_activity ON referrals(business, status, last_activity_at);"
+                "DROP INDEX referrals_digest;"
+                "CREATE INDEX referrals_digest ON referrals(business, rep_email, id)"
+                "  WHERE digest_due IS NOT NULL;"
+                "ALTER TABLE events ADD COLUMN business TEXT NOT NULL DEFAULT '';"
+                "UPDATE events SET business = refagent_business();"
+                "ALTER TABLE jobs ADD COLUMN business TEXT NOT NULL DEFAULT '';"
+                "UPDATE jobs SET business = refagent_business();"
+                "DROP INDEX jobs_due;"
+                "CREATE INDEX jobs_due ON jobs(business, next_attempt_at) WHERE state = 'pending';"
+                "DROP INDEX jobs_sent;"
+                "CREATE INDEX jobs_sent ON jobs(business, recipient, done_at) WHERE state = 'sent';"
+                "DROP INDEX jobs_periodic;"
+                "CREATE INDEX jobs_periodic ON jobs(business, template, recipient, created_at)"
+                "  WHERE referral_id IS NULL;"
+                "ALTER TABLE rewards ADD COLUMN business TEXT NOT NULL DEFAULT '';"
+                "UPDATE rewards SET business = refagent_business();"
+                "ALTER TABLE reviews ADD COLUMN business TEXT NOT NULL DEFAULT '';"
+                "UPDATE reviews SET business = refagent_business();"
+
+                "CREATE TABLE businesses ("
+                "  name       TEXT NOT NULL PRIMARY KEY,"
+                "  created_at INTEGER NOT NULL"
+                ") WITHOUT ROWID;"
+                "INSERT INTO businesses (name, created_at)"
+                " SELECT refagent_business(), coalesce(min(created_at), 0) FROM people;"
+                "CREATE TABLE leases ("
+                "  business    TEXT NOT NULL,"
+                "  name        TEXT NOT NULL,"
+                "  holder      TEXT NOT NULL,"
+                "  acquired_at INTEGER NOT NULL,"
+                "  expires_at  INTEGER NOT NULL,"
+                "  PRIMARY KEY (business, name)"
+                ") WITHOUT ROWID;"
+                "CREATE TABLE lease_history ("
+                "  id          INTEGER PRIMARY KEY,"
+                "  business    TEXT NOT NULL,"
+                "  name        TEXT NOT NULL,"
+                "  holder      TEXT NOT NULL,"
+                "  acquired_at INTEGER NOT NULL,"
+                "  until       INTEGER NOT NULL,"
+                "  released_at INTEGER"
+                ");"
+                "CREATE INDEX lease_history_holder ON lease_history(business, name, holder, id);"},
+        /* 9 -> 10: `outbox --state S` reads the jobs of one state in id
          * order from an index instead of every job (millions after a few
          * busy years), and prints them as it reads.  The index is on
          * lower(state), which only that query asks for: on state itself
          * the planner took it for "state = 'pending'" in the updates that
          * should use the partial indexes of pending jobs, and read
          * millions of pending jobs to cancel a referral's four. */
-        {.sql = "CREATE INDEX jobs_state ON jobs(lower(state));"},
+        {.sql = "CREATE INDEX jobs_state ON jobs(business, lower(state));",
+         .pg = "CREATE INDEX jobs_state ON jobs(business, lower(state));"},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+
+/*
+ * The PostgreSQL schema: version PG_SCHEMA_BASE (9) in one script, the
+ * same tables, columns, constraints and indexes as SQLite's after
+ * migrations[0..9), in PostgreSQL's words.  Later versions are the
+ * migrations' .pg steps, as for SQLite.
+ *
+ * Integers are bigint, ids identities (sql_last_id reads them back with
+ * RETURNING id), and the statuses' flags stay integers so the SQL of both
+ * backends reads them alike (closed <> 0).  Addresses are lower case by a
+ * CHECK, as on SQLite; nothing needs NOCASE.  refagent_scrub() is forget's
+ * replacement (store_privacy.c), as regular expressions: the address
+ * where no address character stands before it, and no word or domain
+ * goes on after it; the name and phone (on the person's own rows, theirs)
+ * where no letter or digit touches them.  It reads what to replace from
+ * the session's settings refagent.scrub_* (store_pg.c).
+ */
+const char pg_schema[] =
+        "CREATE TABLE statuses ("
+        "  name     text NOT NULL PRIMARY KEY,"
+        "  position integer NOT NULL,"
+        "  closed   integer NOT NULL,"
+        "  credit   integer NOT NULL,"
+        "  contact  integer NOT NULL"
+        ");"
+        "CREATE TABLE businesses ("
+        "  name       text NOT NULL PRIMARY KEY,"
+        "  created_at bigint NOT NULL"
+        ");"
+
+        "CREATE TABLE people ("
+        "  id         bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business   text NOT NULL,"
+        "  email      text CONSTRAINT people_email_lower CHECK (email IS NULL OR"
+        "               (length(email) > 0 AND email !~ '[A-Z]')),"
+        "  name       text,"
+        "  phone      text,"
+        "  company    text,"
+        "  created_at bigint NOT NULL,"
+        "  opted_out_at bigint,"
+        "  opt_out_source text,"
+        "  bouncing_at bigint,"
+        "  bounce_reason text,"
+        "  token      text,"
+        "  checkin_at bigint,"
+        "  forgotten_at bigint,"
+        "  CONSTRAINT people_email UNIQUE (business, email)"
+        ");"
+        "CREATE UNIQUE INDEX people_token ON people(token) WHERE token IS NOT NULL;"
+        "CREATE INDEX people_name ON people(business, lower(name)) WHERE email IS NULL;"
+
+        "CREATE TABLE referrals ("
+        "  id               bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business         text NOT NULL,"
+        "  status           text NOT NULL REFERENCES statuses(name),"
+        "  referrer_id      bigint REFERENCES people(id),"
+        "  lead_id          bigint NOT NULL REFERENCES people(id),"
+        "  rep_email        text,"
+        "  rep_name         text,"
+        "  need             text,"
+        "  budget           text,"
+        "  timeline         text,"
+        "  context          text,"
+        "  subject          text,"
+        "  held_reason      text,"
+        "  thread_key       text,"
+        "  value            double precision,"
+        "  created_at       bigint NOT NULL,"
+        "  updated_at       bigint NOT NULL,"
+        "  first_contact_at bigint,"
+        "  closed_at        bigint,"
+        "  last_activity_at bigint NOT NULL,"
+        "  confidence       bigint,"
+        "  evidence         text,"
+        "  digest_due       bigint"
+        ");"
+        "CREATE INDEX referrals_lead_status ON referrals(lead_id, status);"
+        "CREATE INDEX referrals_status ON referrals(business, status);"
+        "CREATE INDEX referrals_referrer ON referrals(referrer_id, created_at);"
+        "CREATE INDEX referrals_activity ON referrals(business, status, last_activity_at);"
+        "CREATE INDEX referrals_digest ON referrals(business, rep_email, id)"
+        "  WHERE digest_due IS NOT NULL;"
+
+        "CREATE TABLE messages ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  key         text NOT NULL,"
+        "  direction   text NOT NULL CONSTRAINT message_direction"
+        "                CHECK (direction IN ('in', 'out')),"
+        "  kind        text NOT NULL,"
+        "  why         text,"
+        "  mailbox     text,"
+        "  uidvalidity bigint,"
+        "  uid         bigint,"
+        "  source      text,"
+        "  from_email  text,"
+        "  subject     text,"
+        "  date        bigint,"
+        "  at          bigint NOT NULL,"
+        "  CONSTRAINT messages_key UNIQUE (business, key)"
+        ");"
+        "CREATE INDEX messages_kind ON messages(business, kind);"
+        "CREATE TABLE message_referrals ("
+        "  message_id  bigint NOT NULL REFERENCES messages(id),"
+        "  referral_id bigint NOT NULL REFERENCES referrals(id),"
+        "  PRIMARY KEY (message_id, referral_id)"
+        ");"
+        "CREATE INDEX message_referrals_referral ON message_referrals(referral_id);"
+
+        "CREATE TABLE events ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  referral_id bigint NOT NULL REFERENCES referrals(id),"
+        "  at          bigint NOT NULL,"
+        "  actor       text NOT NULL,"
+        "  kind        text NOT NULL,"
+        "  old_status  text,"
+        "  new_status  text,"
+        "  detail      text,"
+        "  message_id  bigint REFERENCES messages(id)"
+        ");"
+        "CREATE INDEX events_referral ON events(referral_id, at);"
+
+        "CREATE TABLE checkpoints ("
+        "  business    text NOT NULL,"
+        "  mailbox     text NOT NULL,"
+        "  uidvalidity bigint NOT NULL CONSTRAINT checkpoint_uidvalidity"
+        "                CHECK (uidvalidity BETWEEN 0 AND 4294967295),"
+        "  last_uid    bigint NOT NULL CONSTRAINT checkpoint_last_uid"
+        "                CHECK (last_uid BETWEEN 0 AND 4294967295),"
+        "  PRIMARY KEY (business, mailbox)"
+        ");"
+        "CREATE TABLE counters ("
+        "  business text NOT NULL,"
+        "  name     text NOT NULL,"
+        "  value    bigint NOT NULL,"
+        "  PRIMARY KEY (business, name)"
+        ");"
+
+        "CREATE TABLE jobs ("
+        "  id              bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business        text NOT NULL,"
+        "  referral_id     bigint REFERENCES referrals(id),"
+        "  template        text NOT NULL,"
+        "  recipient       text NOT NULL CONSTRAINT job_recipient_lower"
+        "                    CHECK (length(recipient) > 0 AND recipient !~ '[A-Z]'),"
+        "  recipient_name  text,"
+        "  cc              text,"
+        "  seq             bigint NOT NULL DEFAULT 0,"
+        "  note            text,"
+        "  due_at          bigint NOT NULL,"
+        "  next_attempt_at bigint NOT NULL,"
+        "  state           text NOT NULL DEFAULT 'pending' CONSTRAINT job_state"
+        "                    CHECK (state IN ('pending', 'sent', 'failed', 'cancelled')),"
+        "  attempts        bigint NOT NULL DEFAULT 0,"
+        "  last_error      text,"
+        "  message_key     text NOT NULL,"
+        "  in_reply_to     text,"
+        "  refs            text,"
+        "  claimed_by      text,"
+        "  claimed_until   bigint,"
+        "  created_at      bigint NOT NULL,"
+        "  done_at         bigint"
+        ");"
+        "CREATE INDEX jobs_due ON jobs(business, next_attempt_at) WHERE state = 'pending';"
+        "CREATE INDEX jobs_referral ON jobs(referral_id, template) WHERE state = 'pending';"
+        "CREATE INDEX jobs_sent ON jobs(business, recipient, done_at) WHERE state = 'sent';"
+        "CREATE INDEX jobs_periodic ON jobs(business, template, recipient, created_at)"
+        "  WHERE referral_id IS NULL;"
+
+        "CREATE TABLE rewards ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  referral_id bigint NOT NULL UNIQUE REFERENCES referrals(id),"
+        "  referrer_id bigint REFERENCES people(id),"
+        "  amount      double precision NOT NULL CONSTRAINT reward_amount CHECK (amount >= 0),"
+        "  rule        text,"
+        "  state       text NOT NULL DEFAULT 'owed' CONSTRAINT reward_state"
+        "                CHECK (state IN ('owed', 'paid')),"
+        "  created_at  bigint NOT NULL,"
+        "  paid_at     bigint"
+        ");"
+        "CREATE TABLE confirmations ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  referral_id bigint NOT NULL REFERENCES referrals(id),"
+        "  rep         text NOT NULL,"
+        "  command     text NOT NULL,"
+        "  arg         text,"
+        "  message_key text NOT NULL,"
+        "  state       text NOT NULL DEFAULT 'pending' CONSTRAINT confirmation_state"
+        "                CHECK (state IN ('pending', 'applied', 'declined')),"
+        "  created_at  bigint NOT NULL,"
+        "  done_at     bigint,"
+        "  CONSTRAINT confirmations_key UNIQUE (business, message_key)"
+        ");"
+        "CREATE TABLE reviews ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  referral_id bigint UNIQUE REFERENCES referrals(id),"
+        "  message_id  bigint UNIQUE REFERENCES messages(id),"
+        "  mail_key    text,"
+        "  at          bigint NOT NULL,"
+        "  CONSTRAINT review_one_item"
+        "    CHECK ((referral_id IS NULL) <> (message_id IS NULL))"
+        ");"
+        "CREATE TABLE imports ("
+        "  referral_id bigint PRIMARY KEY REFERENCES referrals(id),"
+        "  business    text NOT NULL,"
+        "  key         text NOT NULL,"
+        "  source      text,"
+        "  row         bigint,"
+        "  at          bigint NOT NULL,"
+        "  CONSTRAINT imports_key UNIQUE (business, key)"
+        ");"
+        "CREATE TABLE optouts ("
+        "  business text NOT NULL,"
+        "  hash     text NOT NULL,"
+        "  at       bigint NOT NULL,"
+        "  PRIMARY KEY (business, hash)"
+        ");"
+
+        "CREATE TABLE leases ("
+        "  business    text NOT NULL,"
+        "  name        text NOT NULL,"
+        "  holder      text NOT NULL,"
+        "  acquired_at bigint NOT NULL,"
+        "  expires_at  bigint NOT NULL,"
+        "  PRIMARY KEY (business, name)"
+        ");"
+        "CREATE TABLE lease_history ("
+        "  id          bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+        "  business    text NOT NULL,"
+        "  name        text NOT NULL,"
+        "  holder      text NOT NULL,"
+        "  acquired_at bigint NOT NULL,"
+        "  until       bigint NOT NULL,"
+        "  released_at bigint"
+        ");"
+        "CREATE INDEX lease_history_holder ON lease_history(business, name, holder, id);"
+
+        /* one mention at a time: needle (an address when address) in t,
+         * unless apply is false or the needle is too short to mean anyone */
+        "CREATE FUNCTION refagent_scrub_one(t text, needle text, apply boolean,"
+        "  address boolean) RETURNS text LANGUAGE sql IMMUTABLE AS $$"
+        " SELECT CASE WHEN t IS NULL OR NOT apply"
+        "   OR length(needle) < CASE WHEN address THEN 3 ELSE 2 END THEN t"
+        " ELSE regexp_replace(t,"
+        "   CASE WHEN address THEN '(?<![A-Za-z0-9._%+-])' ELSE '(?<![A-Za-z0-9])' END"
+        "   || regexp_replace(needle, '([^A-Za-z0-9 ])', '\\\\\\1', 'g')"
+        "   || CASE WHEN address THEN '(?![A-Za-z0-9_-]|[.][A-Za-z0-9])'"
+        "      ELSE '(?![A-Za-z0-9])' END,"
+        "   '(forgotten)', 'gi') END $$;"
+        "CREATE FUNCTION refagent_scrub(t text, theirs boolean) RETURNS text"
+        "  LANGUAGE sql STABLE AS $$"
+        " SELECT CASE WHEN t IS NULL OR e = '' THEN t"
+        "   ELSE refagent_scrub_one(refagent_scrub_one(refagent_scrub_one(t, e, true, true),"
+        "     n, theirs, false), p, theirs, false) END"
+        " FROM (SELECT coalesce(current_setting('refagent.scrub_email', true), '') AS e,"
+        "   coalesce(current_setting('refagent.scrub_name', true), '') AS n,"
+        "   coalesce(current_setting('refagent.scrub_phone', true), '') AS p) s $$;";
 
 /*
  * Views.  A column is read by its own name, or by its AS name where it is
  * an expression or would be ambiguous.  The lists are spelled out rather
  * than "*": a statement re-prepared after another process changed the
  * schema then still answers the same columns in the same places.
+ *
+ * Every statement keeps to the business of the handle: "business =
+ * :business" on each table a business owns that it reads by anything but
+ * the id of a row of that business found by such a statement before (an
+ * id from outside, `show 12`, is checked too).  The statement layer binds
+ * :business.
+ *
+ * Where the dialects differ the statement has a second text, .pg; most
+ * need none, because the SQL keeps to what both say alike: IS [NOT]
+ * DISTINCT FROM (not SQLite's IS), CASE (not the two-argument max()),
+ * coalesce(sum(), 0) (not total()), NULLS FIRST where it matters,
+ * integers for flags (closed <> 0), lower() for NOCASE.
  */
 #define REFERRAL_VIEW_SELECT                                                                       \
 	"SELECT r.id, r.status, r.referrer_id, r.lead_id, r.rep_name, r.rep_email, r.need,"        \
@@ -337,22 +800,25 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 	" rp.company AS referrer_company, lp.name AS lead_name, lp.email AS lead_email,"           \
 	" lp.phone AS lead_phone, lp.company AS lead_company"                                      \
 	" FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                           \
-	" JOIN people lp ON lp.id = r.lead_id "
+	" JOIN people lp ON lp.id = r.lead_id WHERE r.business = :business "
 
 #define REWARD_VIEW_SELECT                                                                         \
 	"SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at, w.paid_at,"          \
 	" p.name AS referrer_name, p.email AS referrer_email, l.name AS lead_name,"                \
 	" l.email AS lead_email FROM rewards w JOIN referrals r ON r.id = w.referral_id"           \
-	" LEFT JOIN people p ON p.id = w.referrer_id JOIN people l ON l.id = r.lead_id "
+	" LEFT JOIN people p ON p.id = w.referrer_id JOIN people l ON l.id = r.lead_id"            \
+	" WHERE w.business = :business "
 
-#define JOB_VIEW_SELECT                                                                            \
-	"SELECT id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"      \
+#define JOB_COLUMNS                                                                                \
+	"id, referral_id, template, recipient, recipient_name, cc, seq, note, due_at,"             \
 	" next_attempt_at, state, attempts, last_error, message_key, in_reply_to, refs,"           \
-	" created_at, done_at FROM jobs "
+	" created_at, done_at"
+#define JOB_VIEW_SELECT "SELECT " JOB_COLUMNS " FROM jobs WHERE business = :business "
 
 #define EVENT_VIEW_SELECT                                                                          \
 	"SELECT e.referral_id, e.at, e.actor, e.kind, e.old_status, e.new_status, e.detail,"       \
-	" m.key AS message_key FROM events e LEFT JOIN messages m ON m.id = e.message_id "
+	" m.key AS message_key FROM events e LEFT JOIN messages m ON m.id = e.message_id"          \
+	" WHERE e.business = :business "
 
 /* The referrals of person :id, as lead or as referrer; an event or a job
  * that is theirs (a subquery without correlation: SQLite runs it once). */
@@ -362,25 +828,72 @@ _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration pe
 
 /* The statuses that leave a referral open, or close it, and those in
  * which it holds its lead for its referrer (kinds.h). */
-#define OPEN_STATUSES   "(SELECT name FROM statuses WHERE NOT closed)"
-#define CLOSED_STATUSES "(SELECT name FROM statuses WHERE closed)"
-#define CREDIT_STATUSES "(SELECT name FROM statuses WHERE credit)"
+#define OPEN_STATUSES   "(SELECT name FROM statuses WHERE closed = 0)"
+#define CLOSED_STATUSES "(SELECT name FROM statuses WHERE closed <> 0)"
+#define CREDIT_STATUSES "(SELECT name FROM statuses WHERE credit <> 0)"
+
+/* The later of a stored time and :at (SQLite's max(a, b) is
+ * PostgreSQL's greatest(a, b)). */
+#define LATER_ACTIVITY "CASE WHEN last_activity_at > :at THEN last_activity_at ELSE :at END"
+
+/* The database's clock in milliseconds, for leases: a statement's
+ * reading (SQLite's 'now' is fixed for one statement, PostgreSQL's
+ * statement_timestamp() likewise). */
+#define NOW_MS_SQLITE "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+#define NOW_MS_PG     "CAST(extract(epoch FROM statement_timestamp()) * 1000 AS bigint)"
+
+/* Takes lease :name when it is free or expired (a new tenure). */
+#define LEASE_TAKE(now)                                                                            \
+	"INSERT INTO leases (business, name, holder, acquired_at, expires_at)"                     \
+	" VALUES (:business, :name, :holder, " now ", " now " + :ttl)"                             \
+	" ON CONFLICT (business, name) DO UPDATE SET holder = excluded.holder,"                    \
+	" acquired_at = excluded.acquired_at, expires_at = excluded.expires_at"                    \
+	" WHERE leases.expires_at <= excluded.acquired_at"
+#define LEASE_TOOK(now)                                                                            \
+	"INSERT INTO lease_history (business, name, holder, acquired_at, until)"                   \
+	" VALUES (:business, :name, :holder, " now ", " now " + :ttl)"
+/* Extends :holder's live lease. */
+#define LEASE_RENEW(now)                                                                           \
+	"UPDATE leases SET expires_at = " now " + :ttl WHERE business = :business"                 \
+	" AND name = :name AND holder = :holder AND expires_at > " now
+#define LEASE_ENDS(now, col)                                                                       \
+	"UPDATE lease_history SET until = " now col " WHERE id = (SELECT max(id) FROM"             \
+	" lease_history WHERE business = :business AND name = :name AND holder = :holder)"
+#define LEASE_RELEASE(now)                                                                         \
+	"UPDATE leases SET expires_at = " now " WHERE business = :business AND name = :name"       \
+	" AND holder = :holder AND expires_at > " now
+/* The earliest due job no live lease holds, claimed; PostgreSQL skips the
+ * rows another agent's claim has locked at this moment. */
+#define CLAIM_NEXT(lock)                                                                           \
+	"UPDATE jobs SET claimed_by = :owner, claimed_until = :until WHERE id = (SELECT id"        \
+	" FROM jobs WHERE business = :business AND state = 'pending'"                              \
+	" AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until <= :now)"        \
+	" ORDER BY next_attempt_at, id LIMIT 1" lock ") AND state = 'pending'"                     \
+	" RETURNING " JOB_COLUMNS
+
+/* Forget: refagent_scrub(text, theirs) is the text with the address
+ * (and, when theirs, the name and phone) replaced (store_sqlite.c,
+ * pg_schema).  Each statement rewrites only the rows it changes, of the
+ * business only. */
 
 /* Several jobs in one INSERT (store_jobs_add): the columns of ST_JOB_ADD,
  * the parameters of row N suffixed _N (JOB_PARAM_NAMES in store_p.h), the
  * creation time shared. */
 #define JOBS_INSERT                                                                                \
-	"INSERT INTO jobs (referral_id, template, recipient, recipient_name, cc, seq, note,"       \
-	" due_at, next_attempt_at, message_key, in_reply_to, refs, created_at) VALUES "
+	"INSERT INTO jobs (business, referral_id, template, recipient, recipient_name, cc, seq,"   \
+	" note, due_at, next_attempt_at, message_key, in_reply_to, refs, created_at) VALUES "
 #define JOB_ROW(n)                                                                                 \
-	"(:referral_id_" #n ", :template_" #n ", :recipient_" #n ", :recipient_name_" #n           \
-	", :cc_" #n ", :seq_" #n ", :note_" #n ", :due_at_" #n ", :due_at_" #n                     \
-	", :message_key_" #n ", :in_reply_to_" #n ", :refs_" #n ", :at)"
+	"(:business, :referral_id_" #n ", :template_" #n ", :recipient_" #n                        \
+	", :recipient_name_" #n ", :cc_" #n ", :seq_" #n ", :note_" #n ", :due_at_" #n             \
+	", :due_at_" #n ", :message_key_" #n ", :in_reply_to_" #n ", :refs_" #n ", :at)"
 
 const struct stmt_def stmt_def[ST__COUNT] = {
-        [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+        [ST_BEGIN] = {"begin", "BEGIN IMMEDIATE", "BEGIN"},
         [ST_COMMIT] = {"commit", "COMMIT"},
         [ST_ROLLBACK] = {"rollback", "ROLLBACK"},
+        /* see store_pg.c: the key's first half is refagent's ('REFA') */
+        [ST_BUSINESS_LOCK] = {"lock the business", NULL,
+                              "SELECT pg_advisory_xact_lock(1380271681, hashtext(:business))"},
         /* The WHERE keeps an unchanged row unwritten: most opens change
          * nothing. */
         [ST_STATUS_SYNC] = {"status sync",
@@ -389,95 +902,134 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                             " ON CONFLICT (name) DO UPDATE SET position = excluded.position,"
                             " closed = excluded.closed, credit = excluded.credit,"
                             " contact = excluded.contact"
-                            " WHERE (position, closed, credit, contact) IS NOT"
+                            " WHERE (statuses.position, statuses.closed, statuses.credit,"
+                            " statuses.contact) IS DISTINCT FROM"
                             " (excluded.position, excluded.closed, excluded.credit,"
                             " excluded.contact)"},
 
         [ST_STATUS_LIST] = {"status list",
                             "SELECT name, position, closed, credit, contact FROM statuses"},
+        [ST_BUSINESS_FIND] = {"business find",
+                              "SELECT name FROM businesses WHERE name = :business"},
+        [ST_BUSINESS_ADD] = {"business add", "INSERT INTO businesses (name, created_at)"
+                                             " VALUES (:business, :at) ON CONFLICT DO NOTHING"},
+        [ST_BUSINESS_LIST] = {"business list", "SELECT name FROM businesses ORDER BY name"},
 
         /* ---- messages, threads, checkpoints, counters ---- */
-        [ST_MESSAGE_FIND] = {"message find", "SELECT id FROM messages WHERE key = :key"},
+        [ST_MESSAGE_FIND] = {"message find", "SELECT id FROM messages"
+                                             " WHERE business = :business AND key = :key"},
         [ST_MESSAGE_ADD] = {"message add",
-                            "INSERT INTO messages (key, direction, kind, why, mailbox, uidvalidity,"
-                            " uid, source, from_email, subject, date, at)"
-                            " VALUES (:key, :direction, :kind, :why, :mailbox, :uidvalidity,"
-                            " :uid, :source, :from_email, :subject, :date, :at)"},
+                            "INSERT INTO messages (business, key, direction, kind, why, mailbox,"
+                            " uidvalidity, uid, source, from_email, subject, date, at)"
+                            " VALUES (:business, :key, :direction, :kind, :why, :mailbox,"
+                            " :uidvalidity, :uid, :source, :from_email, :subject, :date, :at)",
+                            .returns_id = 1},
         [ST_MESSAGE_LINK] = {"message link",
                              "INSERT INTO message_referrals (message_id, referral_id)"
                              " VALUES (:message_id, :referral_id) ON CONFLICT DO NOTHING"},
         [ST_THREAD_FIND] = {"thread find", "SELECT mr.referral_id AS referral_id FROM messages m"
                                            " JOIN message_referrals mr ON mr.message_id = m.id"
-                                           " WHERE m.key = :key"},
+                                           " WHERE m.business = :business AND m.key = :key"},
         [ST_MESSAGE_GET] = {"message get",
                             "SELECT id, key, direction, kind, why, from_email, subject, at"
-                            " FROM messages WHERE id = :id"},
-        [ST_MESSAGE_COUNT] = {"message count",
-                              "SELECT count(*) AS n FROM messages WHERE kind = :kind"},
-        [ST_MESSAGE_COUNT_ALL] = {"message count", "SELECT count(*) AS n FROM messages"},
+                            " FROM messages WHERE id = :id AND business = :business"},
+        [ST_MESSAGE_COUNT] = {"message count", "SELECT count(*) AS n FROM messages"
+                                               " WHERE business = :business AND kind = :kind"},
+        [ST_MESSAGE_COUNT_ALL] = {"message count", "SELECT count(*) AS n FROM messages"
+                                                   " WHERE business = :business"},
         [ST_MESSAGE_FIND_OUT] = {"sent message find",
                                  "SELECT m.id AS id, m.kind AS kind, (SELECT min(referral_id)"
                                  " FROM message_referrals WHERE message_id = m.id) AS referral_id"
-                                 " FROM messages m WHERE m.key = :key AND m.direction = 'out'"},
+                                 " FROM messages m WHERE m.business = :business"
+                                 " AND m.key = :key AND m.direction = 'out'"},
         [ST_CHECKPOINT_GET] = {"checkpoint get", "SELECT uidvalidity, last_uid FROM checkpoints"
-                                                 " WHERE mailbox = :mailbox"},
-        [ST_CHECKPOINT_SET] =
-                {"checkpoint set",
-                 "INSERT INTO checkpoints (mailbox, uidvalidity, last_uid)"
-                 " VALUES (:mailbox, :uidvalidity, :last_uid) ON CONFLICT (mailbox) DO UPDATE"
-                 " SET uidvalidity = excluded.uidvalidity, last_uid = excluded.last_uid"},
+                                                 " WHERE business = :business"
+                                                 " AND mailbox = :mailbox"},
+        [ST_CHECKPOINT_SET] = {"checkpoint set",
+                               "INSERT INTO checkpoints (business, mailbox, uidvalidity, last_uid)"
+                               " VALUES (:business, :mailbox, :uidvalidity, :last_uid)"
+                               " ON CONFLICT (business, mailbox) DO UPDATE"
+                               " SET uidvalidity = excluded.uidvalidity,"
+                               " last_uid = excluded.last_uid"},
         /* No RETURNING: see store_counter_next. */
-        [ST_COUNTER_BUMP] = {"counter next", "INSERT INTO counters (name, value) VALUES (:name, 1)"
-                                             " ON CONFLICT (name) DO UPDATE SET value = value + 1"},
-        [ST_COUNTER_PEEK] = {"counter peek", "SELECT value FROM counters WHERE name = :name"},
+        [ST_COUNTER_BUMP] = {"counter next",
+                             "INSERT INTO counters (business, name, value)"
+                             " VALUES (:business, :name, 1) ON CONFLICT (business, name)"
+                             " DO UPDATE SET value = counters.value + 1"},
+        [ST_COUNTER_PEEK] = {"counter peek", "SELECT value FROM counters"
+                                             " WHERE business = :business AND name = :name"},
+        /* ---- leases ---- */
+        [ST_LEASE_TAKE] = {"lease take", LEASE_TAKE(NOW_MS_SQLITE), LEASE_TAKE(NOW_MS_PG)},
+        [ST_LEASE_TOOK] = {"lease history", LEASE_TOOK(NOW_MS_SQLITE), LEASE_TOOK(NOW_MS_PG)},
+        [ST_LEASE_RENEW] = {"lease renew", LEASE_RENEW(NOW_MS_SQLITE), LEASE_RENEW(NOW_MS_PG)},
+        [ST_LEASE_RENEWED] = {"lease history", LEASE_ENDS(NOW_MS_SQLITE, " + :ttl"),
+                              LEASE_ENDS(NOW_MS_PG, " + :ttl")},
+        [ST_LEASE_RELEASE] = {"lease release", LEASE_RELEASE(NOW_MS_SQLITE),
+                              LEASE_RELEASE(NOW_MS_PG)},
+        [ST_LEASE_RELEASED] = {"lease history",
+                               LEASE_ENDS(NOW_MS_SQLITE, ", released_at = " NOW_MS_SQLITE),
+                               LEASE_ENDS(NOW_MS_PG, ", released_at = " NOW_MS_PG)},
+        [ST_LEASE_HOLDER] = {"lease holder",
+                             "SELECT holder FROM leases WHERE business = :business"
+                             " AND name = :name AND expires_at > " NOW_MS_SQLITE,
+                             "SELECT holder FROM leases WHERE business = :business"
+                             " AND name = :name AND expires_at > " NOW_MS_PG},
 
         /* ---- people ---- */
         /* Tried first by store_person_ensure. */
         [ST_PERSON_FIND] = {"person find", "SELECT id, coalesce(name, '') = '' AS unnamed"
-                                           " FROM people WHERE email = :email"},
+                                           " FROM people WHERE business = :business"
+                                           " AND email = :email"},
         /* New address, a name to fill, or a row another process just added:
          * one atomic statement.  DO UPDATE (not DO NOTHING) so RETURNING
          * gives the existing id on conflict. */
         /* A new address whose opt-out outlived its forgotten person
          * (optouts) is opted out from the start. */
         [ST_PERSON_ENSURE] = {"person ensure",
-                              "INSERT INTO people (email, name, created_at, opted_out_at,"
-                              " opt_out_source) VALUES (:email, :name, :at,"
-                              " (SELECT at FROM optouts WHERE hash = :hash),"
+                              "INSERT INTO people (business, email, name, created_at,"
+                              " opted_out_at, opt_out_source) VALUES (:business, :email, :name,"
+                              " :at, (SELECT at FROM optouts WHERE business = :business"
+                              "  AND hash = :hash),"
                               " (SELECT 'opted out before their data was erased' FROM optouts"
-                              "  WHERE hash = :hash))"
-                              " ON CONFLICT (email) DO UPDATE"
-                              " SET name = coalesce(nullif(name, ''), excluded.name, name)"
-                              " RETURNING id"},
+                              "  WHERE business = :business AND hash = :hash))"
+                              " ON CONFLICT (business, email) DO UPDATE"
+                              " SET name = coalesce(nullif(people.name, ''), excluded.name,"
+                              " people.name) RETURNING id"},
+        /* people_name: lower(name) of the people without an address */
         [ST_PERSON_FIND_NAMED] = {"person find by name",
-                                  "SELECT min(id) AS id FROM people WHERE email IS NULL"
-                                  " AND name = :name COLLATE NOCASE AND forgotten_at IS NULL"},
+                                  "SELECT min(id) AS id FROM people WHERE business = :business"
+                                  " AND email IS NULL AND lower(name) = lower(:name)"
+                                  " AND forgotten_at IS NULL"},
         [ST_PERSON_FILL] = {"person fill",
                             "UPDATE people SET phone = coalesce(nullif(phone, ''), :phone, phone),"
                             " company = coalesce(nullif(company, ''), :company, company)"
-                            " WHERE id = :id"},
+                            " WHERE id = :id AND business = :business"},
         [ST_PERSON_FLAGS] = {"person flags",
                              "SELECT id, opted_out_at, bouncing_at, token FROM people"
-                             " WHERE email = :email"},
-        [ST_PERSON_SET_TOKEN] = {"person token", "UPDATE people SET token = :token"
-                                                 " WHERE id = :id AND token IS NULL"},
-        [ST_PERSON_SET_CHECKIN] = {"person check-in",
-                                   "UPDATE people SET checkin_at = :at WHERE id = :id"},
+                             " WHERE business = :business AND email = :email"},
+        [ST_PERSON_SET_TOKEN] = {"person token", "UPDATE people SET token = :token WHERE id = :id"
+                                                 " AND business = :business AND token IS NULL"},
+        [ST_PERSON_SET_CHECKIN] = {"person check-in", "UPDATE people SET checkin_at = :at"
+                                                      " WHERE id = :id AND business = :business"},
         [ST_PERSON_OPT_OUT] = {"person opt out",
                                "UPDATE people SET opted_out_at = :at, opt_out_source = :why"
-                               " WHERE email = :email AND opted_out_at IS NULL"},
+                               " WHERE business = :business AND email = :email"
+                               " AND opted_out_at IS NULL"},
         [ST_PERSON_BOUNCING] = {"person bouncing",
                                 "UPDATE people SET bouncing_at = :at, bounce_reason = :why"
-                                " WHERE email = :email"},
-        [ST_PERSON_BY_TOKEN] = {"person by token", "SELECT email FROM people WHERE token = :token"},
+                                " WHERE business = :business AND email = :email"},
+        [ST_PERSON_BY_TOKEN] = {"person by token", "SELECT email FROM people"
+                                                   " WHERE business = :business"
+                                                   " AND token = :token"},
         [ST_CHECKIN_DUE] = {"check-ins due",
                             "SELECT p.id AS id, p.email AS email, p.name AS name FROM people p"
-                            " WHERE p.email IS NOT NULL"
+                            " WHERE p.business = :business AND p.email IS NOT NULL"
                             " AND p.opted_out_at IS NULL AND p.bouncing_at IS NULL"
                             " AND EXISTS (SELECT 1 FROM referrals r WHERE r.referrer_id = p.id"
                             "   AND r.created_at >= :active_since"
                             /* a sheet's rows are history: no mail for them */
-                            "   AND r.id NOT IN (SELECT referral_id FROM imports))"
+                            "   AND r.id NOT IN (SELECT referral_id FROM imports"
+                            "    WHERE business = :business))"
                             " AND coalesce(p.checkin_at, (SELECT min(r.created_at)"
                             "   FROM referrals r WHERE r.referrer_id = p.id)) <= :due_before"
                             " ORDER BY p.id LIMIT :limit"},
@@ -485,40 +1037,42 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         /* ---- referrals ---- */
         [ST_REFERRAL_ADD] =
                 {"referral add",
-                 "INSERT INTO referrals (status, referrer_id, lead_id, rep_email, rep_name,"
-                 " need, budget, timeline, context, subject, held_reason, thread_key,"
+                 "INSERT INTO referrals (business, status, referrer_id, lead_id, rep_email,"
+                 " rep_name, need, budget, timeline, context, subject, held_reason, thread_key,"
                  " confidence, evidence, created_at, updated_at, last_activity_at)"
-                 " VALUES (:status, :referrer_id, :lead_id, :rep_email, :rep_name, :need,"
-                 " :budget, :timeline, :context, :subject, :held_reason, :thread_key,"
-                 " :confidence, :evidence, :at, :at, :at)"},
+                 " VALUES (:business, :status, :referrer_id, :lead_id, :rep_email, :rep_name,"
+                 " :need, :budget, :timeline, :context, :subject, :held_reason, :thread_key,"
+                 " :confidence, :evidence, :at, :at, :at)",
+                 .returns_id = 1},
         /* min() gives one row, NULL when there is no open referral; unlike
          * ORDER BY id LIMIT 1 it needs no sorter. */
         [ST_REFERRAL_OPEN_FOR_LEAD] = {"referral open for lead",
                                        "SELECT min(r.id) AS id FROM people p"
                                        " JOIN referrals r ON r.lead_id = p.id"
-                                       " WHERE p.email = :email"
+                                       " WHERE p.business = :business AND p.email = :email"
                                        " AND r.status IN " CREDIT_STATUSES},
-        /* max(): mail ingested late (an old file) must not make a referral
-         * look idle. */
+        /* the later time: mail ingested late (an old file) must not make a
+         * referral look idle */
         [ST_REFERRAL_TOUCH] = {"referral touch",
-                               "UPDATE referrals SET last_activity_at = max(last_activity_at, :at)"
-                               " WHERE id = :id"},
+                               "UPDATE referrals SET last_activity_at = " LATER_ACTIVITY
+                               " WHERE id = :id AND business = :business"},
         [ST_REFERRAL_SET_STATUS] = {"referral set status",
                                     "UPDATE referrals SET status = :status,"
-                                    " value = CASE WHEN :has_value THEN :value ELSE value END,"
-                                    " updated_at = :at,"
-                                    " last_activity_at = max(last_activity_at, :at),"
+                                    " value = CASE WHEN :has_value <> 0 THEN :value"
+                                    " ELSE value END, updated_at = :at,"
+                                    " last_activity_at = " LATER_ACTIVITY ","
                                     " closed_at = CASE WHEN :status IN " CLOSED_STATUSES
                                     " THEN coalesce(closed_at, :at) END"
-                                    " WHERE id = :id"},
-        [ST_REFERRAL_FIRST_CONTACT] =
-                {"referral first contact",
-                 "UPDATE referrals SET first_contact_at = :at, updated_at = :at,"
-                 " last_activity_at = max(last_activity_at, :at)"
-                 " WHERE id = :id AND first_contact_at IS NULL"},
+                                    " WHERE id = :id AND business = :business"},
+        [ST_REFERRAL_FIRST_CONTACT] = {"referral first contact",
+                                       "UPDATE referrals SET first_contact_at = :at,"
+                                       " updated_at = :at, last_activity_at = " LATER_ACTIVITY
+                                       " WHERE id = :id AND business = :business"
+                                       " AND first_contact_at IS NULL"},
         [ST_REFERRAL_SET_REFERRER] = {"referral credit",
                                       "UPDATE referrals SET referrer_id = :referrer_id,"
-                                      " updated_at = :at WHERE id = :id"},
+                                      " updated_at = :at WHERE id = :id"
+                                      " AND business = :business"},
         /* Ties in activity come in id order, as they always have. */
         /* One open status at a time (store_referrals_stale): "status IN
          * (SELECT ...)" met SQLite 3.40's IN early-out, which returned rows
@@ -527,262 +1081,322 @@ const struct stmt_def stmt_def[ST__COUNT] = {
          * referral.  This is one range of referrals_activity, in order. */
         [ST_REFERRALS_STALE] = {"stale referrals",
                                 "SELECT id, last_activity_at FROM referrals"
-                                " WHERE status = :status AND last_activity_at < :before"
+                                " WHERE business = :business AND status = :status"
+                                " AND last_activity_at < :before"
                                 " ORDER BY last_activity_at, id LIMIT :limit"},
         [ST_REFERRAL_LIST_ALL] = {"referral list", REFERRAL_VIEW_SELECT "ORDER BY r.id"},
         [ST_REFERRAL_LIST_STATUS] = {"referral list",
-                                     REFERRAL_VIEW_SELECT "WHERE r.status = :status ORDER BY r.id"},
-        [ST_REFERRAL_GET] = {"referral get", REFERRAL_VIEW_SELECT "WHERE r.id = :id"},
+                                     REFERRAL_VIEW_SELECT "AND r.status = :status ORDER BY r.id"},
+        [ST_REFERRAL_GET] = {"referral get", REFERRAL_VIEW_SELECT "AND r.id = :id"},
         [ST_REFERRALS_OF_REFERRER] = {"referrals of a referrer",
-                                      REFERRAL_VIEW_SELECT "WHERE rp.email = :email ORDER BY r.id"},
+                                      REFERRAL_VIEW_SELECT "AND rp.email = :email ORDER BY r.id"},
         [ST_REFERRALS_OF_LEAD] = {"referrals of a lead",
-                                  REFERRAL_VIEW_SELECT "WHERE lp.email = :email ORDER BY r.id"},
+                                  REFERRAL_VIEW_SELECT "AND lp.email = :email ORDER BY r.id"},
 
         /* ---- events, rewards, the report ---- */
         [ST_EVENT_ADD] = {"event add",
-                          "INSERT INTO events (referral_id, at, actor, kind, old_status,"
-                          " new_status, detail, message_id) VALUES (:referral_id, :at, :actor,"
-                          " :kind, :old_status, :new_status, :detail, :message_id)"},
-        [ST_EVENT_LIST] = {"event list", "SELECT e.referral_id, e.at, e.actor, e.kind, "
-                                         "e.old_status, e.new_status, e.detail,"
-                                         " m.key AS message_key FROM events e"
-                                         " LEFT JOIN messages m ON m.id = e.message_id"
-                                         " WHERE e.referral_id = :referral_id ORDER BY e.at, e.id"},
+                          "INSERT INTO events (business, referral_id, at, actor, kind,"
+                          " old_status, new_status, detail, message_id) VALUES (:business,"
+                          " :referral_id, :at, :actor, :kind, :old_status, :new_status, :detail,"
+                          " :message_id)"},
+        [ST_EVENT_LIST] = {"event list", EVENT_VIEW_SELECT
+                           "AND e.referral_id = :referral_id ORDER BY e.at, e.id"},
         [ST_REWARD_ADD] = {"reward add",
-                           "INSERT INTO rewards (referral_id, referrer_id, amount, rule,"
-                           " created_at) VALUES (:referral_id, :referrer_id, :amount, :rule, :at)"},
+                           "INSERT INTO rewards (business, referral_id, referrer_id, amount, rule,"
+                           " created_at) VALUES (:business, :referral_id, :referrer_id, :amount,"
+                           " :rule, :at)",
+                           .returns_id = 1},
         [ST_REWARD_LIST] = {"reward list", REWARD_VIEW_SELECT "ORDER BY w.id"},
-        [ST_REWARD_GET] = {"reward get", REWARD_VIEW_SELECT "WHERE w.id = :id"},
+        [ST_REWARD_GET] = {"reward get", REWARD_VIEW_SELECT "AND w.id = :id"},
         [ST_REWARD_OF_REFERRAL] = {"reward of referral",
-                                   "SELECT id FROM rewards WHERE referral_id = :referral_id"},
+                                   "SELECT id FROM rewards WHERE business = :business"
+                                   " AND referral_id = :referral_id"},
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
-                                         " WHERE id = :id AND state = 'owed'"},
+                                         " WHERE id = :id AND business = :business"
+                                         " AND state = 'owed'"},
         [ST_REPORT_REFERRALS] = {"report referrals",
                                  "SELECT id, status, created_at, first_contact_at, closed_at,"
                                  " value, rep_email, rep_name FROM referrals"
-                                 " WHERE created_at >= :since OR closed_at >= :since"
-                                 " OR status IN (:new, :held) ORDER BY id"},
+                                 " WHERE business = :business AND (created_at >= :since"
+                                 " OR closed_at >= :since OR status IN (:new, :held))"
+                                 " ORDER BY id"},
         [ST_REPORT_REFERRERS] = {"report referrers",
                                  "SELECT p.id AS id, p.name AS name, p.email AS email,"
-                                 " r.status AS status, count(*) AS n, total(r.value) AS amount"
+                                 " r.status AS status, count(*) AS n,"
+                                 " coalesce(sum(r.value), 0) AS amount"
                                  " FROM referrals r JOIN people p ON p.id = r.referrer_id"
-                                 " WHERE r.created_at >= :since"
-                                 " GROUP BY p.id, r.status ORDER BY p.id"},
+                                 " WHERE r.business = :business AND r.created_at >= :since"
+                                 " GROUP BY p.id, r.status ORDER BY p.id, r.status"},
         [ST_REPORT_REWARDS] = {"report rewards",
-                               "SELECT referrer_id, state, count(*) AS n, total(amount) AS amount"
-                               " FROM rewards GROUP BY referrer_id, state"},
+                               "SELECT referrer_id, state, count(*) AS n,"
+                               " coalesce(sum(amount), 0) AS amount FROM rewards"
+                               " WHERE business = :business GROUP BY referrer_id, state"
+                               " ORDER BY referrer_id NULLS FIRST, state"},
         [ST_REPORT_SENT] = {"report mail sent",
                             "SELECT r.rep_email AS rep_email, j.recipient AS recipient,"
                             " count(*) AS n FROM jobs j JOIN referrals r ON r.id = j.referral_id"
-                            " WHERE j.template = :template AND j.state = 'sent'"
-                            " AND j.done_at BETWEEN :since AND :until"
-                            " GROUP BY r.rep_email, j.recipient"},
+                            " WHERE j.business = :business AND j.template = :template"
+                            " AND j.state = 'sent' AND j.done_at BETWEEN :since AND :until"
+                            " GROUP BY r.rep_email, j.recipient"
+                            " ORDER BY r.rep_email NULLS FIRST, j.recipient"},
 
         /* ---- digests, periodic mail ---- */
-        [ST_DIGEST_DUE] = {"digest due", "UPDATE referrals SET digest_due = :at WHERE id = :id"},
+        [ST_DIGEST_DUE] = {"digest due", "UPDATE referrals SET digest_due = :at"
+                                         " WHERE id = :id AND business = :business"},
         [ST_DIGEST_WAITING] = {"digest waiting",
-                               REFERRAL_VIEW_SELECT "WHERE r.rep_email = :rep"
+                               REFERRAL_VIEW_SELECT "AND r.rep_email = :rep"
                                                     " AND r.digest_due IS NOT NULL ORDER BY r.id"},
-        [ST_DIGEST_DONE] = {"digest done", "UPDATE referrals SET digest_due = NULL WHERE id = :id"},
+        [ST_DIGEST_DONE] = {"digest done", "UPDATE referrals SET digest_due = NULL"
+                                           " WHERE id = :id AND business = :business"},
         /* referral_id IS NULL: the partial index jobs_periodic */
         [ST_JOB_LAST] = {"job last", "SELECT max(created_at) AS at FROM jobs"
-                                     " WHERE referral_id IS NULL AND template = :template"
-                                     " AND recipient = :recipient"},
+                                     " WHERE business = :business AND referral_id IS NULL"
+                                     " AND template = :template AND recipient = :recipient"},
 
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",
-                        "INSERT INTO jobs (referral_id, template, recipient, recipient_name, cc,"
-                        " seq, note, due_at, next_attempt_at, message_key, in_reply_to, refs,"
-                        " created_at) VALUES (:referral_id, :template, :recipient,"
-                        " :recipient_name, :cc, :seq, :note, :due_at, :due_at, :message_key,"
-                        " :in_reply_to, :refs, :at)"},
+                        "INSERT INTO jobs (business, referral_id, template, recipient,"
+                        " recipient_name, cc, seq, note, due_at, next_attempt_at, message_key,"
+                        " in_reply_to, refs, created_at) VALUES (:business, :referral_id,"
+                        " :template, :recipient, :recipient_name, :cc, :seq, :note, :due_at,"
+                        " :due_at, :message_key, :in_reply_to, :refs, :at)",
+                        .returns_id = 1},
         /* a new referral's jobs in one statement: row N binds :template_N ... */
         [ST_JOBS_ADD2] = {"jobs add", JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2)},
         [ST_JOBS_ADD3] = {"jobs add", JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2) "," JOB_ROW(3)},
         [ST_JOBS_ADD4] = {"jobs add",
                           JOBS_INSERT JOB_ROW(1) "," JOB_ROW(2) "," JOB_ROW(3) "," JOB_ROW(4)},
         [ST_JOBS_DUE] = {"jobs due",
-                         JOB_VIEW_SELECT "WHERE state = 'pending' AND next_attempt_at <= :now"
+                         JOB_VIEW_SELECT "AND state = 'pending' AND next_attempt_at <= :now"
                                          " AND (claimed_until IS NULL OR claimed_until <= :now)"
                                          " ORDER BY next_attempt_at, id LIMIT :limit"},
         [ST_JOB_NEXT_DUE] = {"jobs next due", "SELECT min(next_attempt_at) AS at FROM jobs"
-                                              " WHERE state = 'pending'"},
+                                              " WHERE business = :business"
+                                              " AND state = 'pending'"},
         [ST_JOB_CLAIM] = {"job claim", "UPDATE jobs SET claimed_by = :owner, claimed_until = :until"
-                                       " WHERE id = :id AND state = 'pending'"
+                                       " WHERE id = :id AND business = :business"
+                                       " AND state = 'pending'"
                                        " AND (claimed_until IS NULL OR claimed_until <= :now)"},
+        [ST_JOB_CLAIM_NEXT] = {"job claim", CLAIM_NEXT(""), CLAIM_NEXT(" FOR UPDATE SKIP LOCKED")},
         [ST_JOB_SENT] = {"job sent",
                          "UPDATE jobs SET state = 'sent', done_at = :at, last_error = :reply,"
                          " attempts = attempts + 1, claimed_by = NULL, claimed_until = NULL"
-                         " WHERE id = :id AND state = 'pending'"},
+                         " WHERE id = :id AND business = :business AND state = 'pending'"},
         [ST_JOB_RETRY] = {"job retry",
                           "UPDATE jobs SET next_attempt_at = :next_at, last_error = :error,"
                           " attempts = attempts + :attempt, claimed_by = NULL,"
-                          " claimed_until = NULL WHERE id = :id AND state = 'pending'"},
+                          " claimed_until = NULL WHERE id = :id AND business = :business"
+                          " AND state = 'pending'"},
         [ST_JOB_FINISH] = {"job finish",
                            "UPDATE jobs SET state = :state, done_at = :at, last_error = :why,"
                            " attempts = attempts + :attempt, claimed_by = NULL,"
-                           " claimed_until = NULL WHERE id = :id AND state = 'pending'"},
-        [ST_JOBS_CANCEL_REFERRAL] = {"jobs cancel",
-                                     "UPDATE jobs SET state = 'cancelled', done_at = :at,"
-                                     " last_error = :why WHERE referral_id = :referral_id"
-                                     " AND state = 'pending'"
-                                     " AND (:template IS NULL OR template = :template)"},
+                           " claimed_until = NULL WHERE id = :id AND business = :business"
+                           " AND state = 'pending'"},
+        [ST_JOBS_CANCEL_REFERRAL] =
+                {"jobs cancel", "UPDATE jobs SET state = 'cancelled', done_at = :at,"
+                                " last_error = :why WHERE referral_id = :referral_id"
+                                " AND business = :business AND state = 'pending'"
+                                " AND (CAST(:template AS text) IS NULL OR template = :template)"},
         [ST_JOBS_CANCEL_RECIPIENT] = {"jobs cancel",
                                       "UPDATE jobs SET state = 'cancelled', done_at = :at,"
-                                      " last_error = :why WHERE recipient = :recipient"
-                                      " AND state = 'pending'"},
+                                      " last_error = :why WHERE business = :business"
+                                      " AND recipient = :recipient AND state = 'pending'"},
         [ST_JOB_LIST_ALL] = {"job list", JOB_VIEW_SELECT "ORDER BY id"},
         [ST_JOB_LIST_STATE] = {"job list",
-                               JOB_VIEW_SELECT "WHERE lower(state) = lower(:state) ORDER BY id"},
-        [ST_JOB_GET] = {"job get", JOB_VIEW_SELECT "WHERE id = :id"},
+                               JOB_VIEW_SELECT "AND lower(state) = lower(:state) ORDER BY id"},
+        [ST_JOB_GET] = {"job get", JOB_VIEW_SELECT "AND id = :id"},
         [ST_SENT_WINDOW] = {"sent count", "SELECT count(*) AS n, min(done_at) AS first FROM jobs"
-                                          " WHERE recipient = :recipient AND state = 'sent'"
+                                          " WHERE business = :business"
+                                          " AND recipient = :recipient AND state = 'sent'"
                                           " AND done_at > :since"},
         [ST_CONFIRM_ADD] = {"confirmation add",
-                            "INSERT INTO confirmations (referral_id, rep, command, arg,"
-                            " message_key, created_at) VALUES (:referral_id, :rep, :command,"
-                            " :arg, :message_key, :at)"},
+                            "INSERT INTO confirmations (business, referral_id, rep, command, arg,"
+                            " message_key, created_at) VALUES (:business, :referral_id, :rep,"
+                            " :command, :arg, :message_key, :at)"},
         [ST_CONFIRM_FIND] = {"confirmation find",
                              "SELECT id, referral_id, rep, command, arg, state FROM confirmations"
-                             " WHERE message_key = :key"},
+                             " WHERE business = :business AND message_key = :key"},
         [ST_CONFIRM_DONE] = {"confirmation done",
                              "UPDATE confirmations SET state = :state, done_at = :at"
-                             " WHERE id = :id AND state = 'pending'"},
+                             " WHERE id = :id AND business = :business AND state = 'pending'"},
 
         /* ---- the admin's review ---- */
         /* A compound SELECT orders by its result columns: by time, and a
          * message (no referral_id) before a referral of the same second. */
         [ST_REVIEWS_NEW] = {"reviews new",
                             "SELECT r.id AS referral_id, NULL AS message_id, r.created_at AS at"
-                            " FROM referrals r WHERE r.status = :held AND NOT EXISTS"
+                            " FROM referrals r WHERE r.business = :business"
+                            " AND r.status = :held AND NOT EXISTS"
                             " (SELECT 1 FROM reviews v WHERE v.referral_id = r.id)"
                             " UNION ALL"
                             " SELECT NULL, m.id, m.at FROM messages m"
-                            " WHERE m.kind = :kind AND m.direction = 'in' AND NOT EXISTS"
+                            " WHERE m.business = :business AND m.kind = :kind"
+                            " AND m.direction = 'in' AND NOT EXISTS"
                             " (SELECT 1 FROM reviews v WHERE v.message_id = m.id)"
-                            " ORDER BY at, referral_id, message_id LIMIT :limit"},
+                            " ORDER BY at, referral_id NULLS FIRST, message_id NULLS FIRST"
+                            " LIMIT :limit"},
         [ST_REVIEW_ADD] = {"review add",
-                           "INSERT INTO reviews (referral_id, message_id, mail_key, at)"
-                           " VALUES (:referral_id, :message_id, :mail_key, :at)"},
+                           "INSERT INTO reviews (business, referral_id, message_id, mail_key, at)"
+                           " VALUES (:business, :referral_id, :message_id, :mail_key, :at)"},
         [ST_REVIEW_LAST] = {"review last", "SELECT max(at) AS at FROM reviews"
-                                           " WHERE mail_key IS NOT NULL"},
+                                           " WHERE business = :business"
+                                           " AND mail_key IS NOT NULL"},
         [ST_REVIEWS_LISTED_HELD] = {"reviews listed",
                                     "SELECT r.id AS id FROM reviews v"
                                     " JOIN referrals r ON r.id = v.referral_id"
-                                    " WHERE r.status = :held AND v.mail_key IS NOT NULL"
-                                    " ORDER BY r.id"},
+                                    " WHERE v.business = :business AND r.status = :held"
+                                    " AND v.mail_key IS NOT NULL ORDER BY r.id"},
         /* ---- spreadsheets ---- */
-        [ST_IMPORT_FIND] = {"import find", "SELECT referral_id FROM imports WHERE key = :key"},
-        [ST_IMPORT_ADD] = {"import add", "INSERT INTO imports (referral_id, key, source, row, at)"
-                                         " VALUES (:referral_id, :key, :source, :row, :at)"},
+        [ST_IMPORT_FIND] = {"import find", "SELECT referral_id FROM imports"
+                                           " WHERE business = :business AND key = :key"},
+        [ST_IMPORT_ADD] = {"import add",
+                           "INSERT INTO imports (business, referral_id, key, source, row, at)"
+                           " VALUES (:business, :referral_id, :key, :source, :row, :at)"},
         /* referrals_lead_status leads with lead_id */
         [ST_REFERRAL_FIND_SAME] = {"referral find",
                                    "SELECT min(id) AS id FROM referrals WHERE lead_id = :lead_id"
-                                   " AND created_at = :at AND referrer_id IS :referrer_id"},
+                                   " AND business = :business AND created_at = :at"
+                                   " AND referrer_id IS NOT DISTINCT FROM :referrer_id"},
 
         /* ---- people's data: export-person ---- */
         [ST_PERSON_GET] = {"person get",
                            "SELECT id, name, email, phone, company, created_at, opted_out_at,"
                            " opt_out_source, bouncing_at, bounce_reason, checkin_at,"
-                           " forgotten_at FROM people WHERE email = :email"},
+                           " forgotten_at FROM people WHERE business = :business"
+                           " AND email = :email"},
         [ST_PERSON_REFERRALS] = {"referrals of a person",
-                                 REFERRAL_VIEW_SELECT "WHERE r.lead_id = :id"
-                                                      " OR r.referrer_id = :id ORDER BY r.id"},
+                                 REFERRAL_VIEW_SELECT "AND (r.lead_id = :id OR r.referrer_id = :id)"
+                                                      " ORDER BY r.id"},
         /* The address is lower case; stored text may not be. */
         [ST_PERSON_EVENTS] = {"events of a person",
-                              EVENT_VIEW_SELECT "WHERE e.referral_id IN " THEIR_REFERRALS
+                              EVENT_VIEW_SELECT "AND (e.referral_id IN " THEIR_REFERRALS
                                                 " OR lower(e.actor) = :email"
-                                                " OR instr(lower(e.detail), :email) > 0"
+                                                " OR instr(lower(e.detail), :email) > 0)"
+                                                " ORDER BY e.referral_id, e.at, e.id",
+                              EVENT_VIEW_SELECT "AND (e.referral_id IN " THEIR_REFERRALS
+                                                " OR lower(e.actor) = :email"
+                                                " OR strpos(lower(e.detail), :email) > 0)"
                                                 " ORDER BY e.referral_id, e.at, e.id"},
         [ST_PERSON_MESSAGES] = {"messages of a person",
                                 "SELECT id, key, direction, kind, why, mailbox, uid, source,"
                                 " from_email, subject, date, at FROM messages"
-                                " WHERE lower(from_email) = :email ORDER BY id"},
+                                " WHERE business = :business AND lower(from_email) = :email"
+                                " ORDER BY id"},
         [ST_PERSON_JOBS] = {"mail to a person",
-                            JOB_VIEW_SELECT "WHERE recipient = :email"
-                                            " OR instr(lower(cc), :email) > 0 ORDER BY id"},
+                            JOB_VIEW_SELECT "AND (recipient = :email"
+                                            " OR instr(lower(cc), :email) > 0) ORDER BY id",
+                            JOB_VIEW_SELECT "AND (recipient = :email"
+                                            " OR strpos(lower(cc), :email) > 0) ORDER BY id"},
         [ST_PERSON_REWARDS] = {"rewards of a person",
-                               REWARD_VIEW_SELECT "WHERE w.referrer_id = :id ORDER BY w.id"},
-        [ST_OPTOUT_FIND] = {"opt-out find", "SELECT at FROM optouts WHERE hash = :hash"},
+                               REWARD_VIEW_SELECT "AND w.referrer_id = :id ORDER BY w.id"},
+        [ST_OPTOUT_FIND] = {"opt-out find", "SELECT at FROM optouts"
+                                            " WHERE business = :business AND hash = :hash"},
 
         /* ---- people's data: forget (in this order, see store_privacy.c) ---- */
-        [ST_OPTOUT_ADD] = {"opt-out keep", "INSERT INTO optouts (hash, at) VALUES (:hash, :at)"
-                                           " ON CONFLICT (hash) DO NOTHING"},
-        [ST_FORGET_EVENTS_ADD] = {"forget: events",
-                                  "INSERT INTO events (referral_id, at, actor, kind, detail)"
-                                  " SELECT id, :at, :actor, 'forgotten', CASE WHEN lead_id = :id"
-                                  " THEN 'the lead''s personal data was erased'"
-                                  " ELSE 'the referrer''s personal data was erased' END"
-                                  " FROM referrals WHERE lead_id = :id OR referrer_id = :id"},
+        [ST_OPTOUT_ADD] = {"opt-out keep", "INSERT INTO optouts (business, hash, at)"
+                                           " VALUES (:business, :hash, :at)"
+                                           " ON CONFLICT (business, hash) DO NOTHING"},
+        [ST_FORGET_EVENTS_ADD] =
+                {"forget: events",
+                 "INSERT INTO events (business, referral_id, at, actor, kind,"
+                 " detail) SELECT :business, id, CAST(:at AS bigint), :actor, 'forgotten',"
+                 " CASE WHEN lead_id = :id"
+                 " THEN 'the lead''s personal data was erased'"
+                 " ELSE 'the referrer''s personal data was erased' END"
+                 " FROM referrals WHERE business = :business"
+                 " AND (lead_id = :id OR referrer_id = :id)"},
         [ST_FORGET_AS_LEAD] = {"forget: referrals",
                                "UPDATE referrals SET need = NULL, budget = NULL, timeline = NULL,"
                                " context = NULL, subject = NULL, held_reason = NULL"
-                               " WHERE lead_id = :id"},
+                               " WHERE business = :business AND lead_id = :id"},
         [ST_FORGET_AS_REFERRER] = {"forget: referrals",
                                    "UPDATE referrals SET context = NULL, subject = NULL"
-                                   " WHERE referrer_id = :id"},
+                                   " WHERE business = :business AND referrer_id = :id"},
         [ST_FORGET_MESSAGES] = {"forget: messages",
                                 "UPDATE messages SET from_email = NULL, subject = NULL"
-                                " WHERE lower(from_email) = :email OR id IN"
-                                " (SELECT mr.message_id FROM message_referrals mr"
+                                " WHERE business = :business AND (lower(from_email) = :email"
+                                " OR id IN (SELECT mr.message_id FROM message_referrals mr"
                                 "  JOIN referrals r ON r.id = mr.referral_id"
-                                "  WHERE r.lead_id = :id)"},
-        /* scrub(text, theirs): the text with the address (and, when theirs,
-         * the name and phone) replaced; registered by store.c.  Each
-         * statement rewrites only the rows it changes. */
+                                "  WHERE r.lead_id = :id))"},
         [ST_SCRUB_EVENTS] = {"forget: events",
-                             "UPDATE events SET actor = scrub(actor, " EVENT_THEIRS "),"
-                             " detail = scrub(detail, " EVENT_THEIRS ")"
-                             " WHERE (actor, detail) IS NOT (scrub(actor, " EVENT_THEIRS "),"
-                             " scrub(detail, " EVENT_THEIRS "))"},
+                             "UPDATE events SET actor = refagent_scrub(actor, " EVENT_THEIRS "),"
+                             " detail = refagent_scrub(detail, " EVENT_THEIRS ")"
+                             " WHERE business = :business AND (actor, detail) IS DISTINCT FROM"
+                             " (refagent_scrub(actor, " EVENT_THEIRS "),"
+                             " refagent_scrub(detail, " EVENT_THEIRS "))"},
         [ST_SCRUB_REFERRALS] = {"forget: referrals",
-                                "UPDATE referrals SET rep_email = scrub(rep_email, 0),"
-                                " rep_name = scrub(rep_name, 0), need = scrub(need, 0),"
-                                " budget = scrub(budget, 0), timeline = scrub(timeline, 0),"
-                                " context = scrub(context, 0), subject = scrub(subject, 0),"
-                                " held_reason = scrub(held_reason, 0),"
-                                " thread_key = scrub(thread_key, 0)"
-                                " WHERE (rep_email, rep_name, need, budget, timeline, context,"
-                                " subject, held_reason, thread_key) IS NOT (scrub(rep_email, 0),"
-                                " scrub(rep_name, 0), scrub(need, 0), scrub(budget, 0),"
-                                " scrub(timeline, 0), scrub(context, 0), scrub(subject, 0),"
-                                " scrub(held_reason, 0), scrub(thread_key, 0))"},
+                                "UPDATE referrals SET rep_email = refagent_scrub(rep_email, false),"
+                                " rep_name = refagent_scrub(rep_name, false),"
+                                " need = refagent_scrub(need, false),"
+                                " budget = refagent_scrub(budget, false),"
+                                " timeline = refagent_scrub(timeline, false),"
+                                " context = refagent_scrub(context, false),"
+                                " subject = refagent_scrub(subject, false),"
+                                " held_reason = refagent_scrub(held_reason, false),"
+                                " thread_key = refagent_scrub(thread_key, false)"
+                                " WHERE business = :business AND (rep_email, rep_name, need,"
+                                " budget, timeline, context, subject, held_reason, thread_key)"
+                                " IS DISTINCT FROM (refagent_scrub(rep_email, false),"
+                                " refagent_scrub(rep_name, false), refagent_scrub(need, false),"
+                                " refagent_scrub(budget, false), refagent_scrub(timeline, false),"
+                                " refagent_scrub(context, false), refagent_scrub(subject, false),"
+                                " refagent_scrub(held_reason, false),"
+                                " refagent_scrub(thread_key, false))"},
         [ST_SCRUB_MESSAGES] = {"forget: messages",
-                               "UPDATE messages SET key = scrub(key, 0), why = scrub(why, 0),"
-                               " source = scrub(source, 0), from_email = scrub(from_email, 0),"
-                               " subject = scrub(subject, 0)"
-                               " WHERE (key, why, source, from_email, subject) IS NOT"
-                               " (scrub(key, 0), scrub(why, 0), scrub(source, 0),"
-                               " scrub(from_email, 0), scrub(subject, 0))"},
+                               "UPDATE messages SET key = refagent_scrub(key, false),"
+                               " why = refagent_scrub(why, false),"
+                               " source = refagent_scrub(source, false),"
+                               " from_email = refagent_scrub(from_email, false),"
+                               " subject = refagent_scrub(subject, false)"
+                               " WHERE business = :business AND (key, why, source, from_email,"
+                               " subject) IS DISTINCT FROM (refagent_scrub(key, false),"
+                               " refagent_scrub(why, false), refagent_scrub(source, false),"
+                               " refagent_scrub(from_email, false),"
+                               " refagent_scrub(subject, false))"},
         [ST_SCRUB_JOBS] = {"forget: mail",
-                           "UPDATE jobs SET recipient = scrub(recipient, " JOB_THEIRS "),"
-                           " recipient_name = scrub(recipient_name, " JOB_THEIRS "),"
-                           " cc = scrub(cc, " JOB_THEIRS "), note = scrub(note, " JOB_THEIRS "),"
-                           " last_error = scrub(last_error, " JOB_THEIRS "),"
-                           " message_key = scrub(message_key, 0),"
-                           " in_reply_to = scrub(in_reply_to, 0), refs = scrub(refs, 0)"
-                           " WHERE (recipient, recipient_name, cc, note, last_error, message_key,"
-                           " in_reply_to, refs) IS NOT (scrub(recipient, " JOB_THEIRS "),"
-                           " scrub(recipient_name, " JOB_THEIRS "), scrub(cc, " JOB_THEIRS "),"
-                           " scrub(note, " JOB_THEIRS "), scrub(last_error, " JOB_THEIRS "),"
-                           " scrub(message_key, 0), scrub(in_reply_to, 0), scrub(refs, 0))"},
+                           "UPDATE jobs SET recipient = refagent_scrub(recipient, " JOB_THEIRS "),"
+                           " recipient_name = refagent_scrub(recipient_name, " JOB_THEIRS "),"
+                           " cc = refagent_scrub(cc, " JOB_THEIRS "),"
+                           " note = refagent_scrub(note, " JOB_THEIRS "),"
+                           " last_error = refagent_scrub(last_error, " JOB_THEIRS "),"
+                           " message_key = refagent_scrub(message_key, false),"
+                           " in_reply_to = refagent_scrub(in_reply_to, false),"
+                           " refs = refagent_scrub(refs, false)"
+                           " WHERE business = :business AND (recipient, recipient_name, cc, note,"
+                           " last_error, message_key, in_reply_to, refs) IS DISTINCT FROM"
+                           " (refagent_scrub(recipient, " JOB_THEIRS "),"
+                           " refagent_scrub(recipient_name, " JOB_THEIRS "),"
+                           " refagent_scrub(cc, " JOB_THEIRS "),"
+                           " refagent_scrub(note, " JOB_THEIRS "),"
+                           " refagent_scrub(last_error, " JOB_THEIRS "),"
+                           " refagent_scrub(message_key, false),"
+                           " refagent_scrub(in_reply_to, false), refagent_scrub(refs, false))"},
         [ST_SCRUB_OTHER] = {"forget: other records",
-                            "UPDATE confirmations SET rep = scrub(rep, 0), arg = scrub(arg, 0),"
-                            " message_key = scrub(message_key, 0)"
-                            " WHERE (rep, arg, message_key) IS NOT"
-                            " (scrub(rep, 0), scrub(arg, 0), scrub(message_key, 0))"},
-        [ST_SCRUB_PEOPLE] = {"forget: people", "UPDATE people SET name = scrub(name, 0),"
-                                               " opt_out_source = scrub(opt_out_source, 0),"
-                                               " bounce_reason = scrub(bounce_reason, 0)"
-                                               " WHERE (name, opt_out_source, bounce_reason) IS NOT"
-                                               " (scrub(name, 0), scrub(opt_out_source, 0),"
-                                               " scrub(bounce_reason, 0))"},
-        [ST_SCRUB_IMPORTS] = {"forget: imports", "UPDATE imports SET source = scrub(source, 0)"
-                                                 " WHERE scrub(source, 0) IS NOT source"},
-        [ST_SCRUB_REWARDS] = {"forget: rewards", "UPDATE rewards SET rule = scrub(rule, 0)"
-                                                 " WHERE scrub(rule, 0) IS NOT rule"},
+                            "UPDATE confirmations SET rep = refagent_scrub(rep, false),"
+                            " arg = refagent_scrub(arg, false),"
+                            " message_key = refagent_scrub(message_key, false)"
+                            " WHERE business = :business AND (rep, arg, message_key)"
+                            " IS DISTINCT FROM (refagent_scrub(rep, false),"
+                            " refagent_scrub(arg, false), refagent_scrub(message_key, false))"},
+        [ST_SCRUB_PEOPLE] = {"forget: people",
+                             "UPDATE people SET name = refagent_scrub(name, false),"
+                             " opt_out_source = refagent_scrub(opt_out_source, false),"
+                             " bounce_reason = refagent_scrub(bounce_reason, false)"
+                             " WHERE business = :business AND (name, opt_out_source,"
+                             " bounce_reason) IS DISTINCT FROM (refagent_scrub(name, false),"
+                             " refagent_scrub(opt_out_source, false),"
+                             " refagent_scrub(bounce_reason, false))"},
+        [ST_SCRUB_IMPORTS] = {"forget: imports",
+                              "UPDATE imports SET source = refagent_scrub(source, false)"
+                              " WHERE business = :business"
+                              " AND refagent_scrub(source, false) IS DISTINCT FROM source"},
+        [ST_SCRUB_REWARDS] = {"forget: rewards",
+                              "UPDATE rewards SET rule = refagent_scrub(rule, false)"
+                              " WHERE business = :business"
+                              " AND refagent_scrub(rule, false) IS DISTINCT FROM rule"},
         [ST_FORGET_PERSON] = {"forget: person",
                               "UPDATE people SET email = NULL, name = NULL, phone = NULL,"
                               " company = NULL, token = NULL, opt_out_source = NULL,"
-                              " bounce_reason = NULL, forgotten_at = :at WHERE id = :id"},
+                              " bounce_reason = NULL, forgotten_at = :at"
+                              " WHERE id = :id AND business = :business"},
 };

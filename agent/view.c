@@ -568,6 +568,93 @@ void view_report(FILE *out, const struct report *r, const struct config *cfg, in
 	        lifecycle_money(cfg, r->rewards_paid, b, sizeof(b)), r->rewards_paid_n);
 }
 
+/* ---- report --all-businesses ---- */
+
+/* The figures of the businesses summed: the "all" line. */
+static void business_total(const struct report_business *v, size_t n, struct report *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < n; i++) {
+		const struct report *r = &v[i].r;
+
+		t->total += r->total;
+		for (size_t k = 0; k < ARRAY_SIZE(t->by_status); k++)
+			t->by_status[k] += r->by_status[k];
+		t->won_value += r->won_value;
+		t->waiting_now += r->waiting_now;
+		t->held_now += r->held_now;
+		t->rewards_owed += r->rewards_owed;
+		t->rewards_owed_n += r->rewards_owed_n;
+		t->rewards_paid += r->rewards_paid;
+		t->rewards_paid_n += r->rewards_paid_n;
+	}
+}
+
+static json_t *business_json(const char *key, const struct report *r)
+{
+	json_t *o = json_object(), *st = json_object();
+
+	set_str(o, "business", key);
+	json_object_set_new(o, "referrals", json_integer(r->total));
+	for (size_t i = 0; i < ARRAY_SIZE(r->by_status); i++)
+		json_object_set_new(st, status_name((enum status)i), json_integer(r->by_status[i]));
+	json_object_set_new(o, "by_status", st);
+	json_object_set_new(
+	        o, "conversion",
+	        json_real(report_conversion(r->by_status[STATUS_WON], r->by_status[STATUS_LOST])));
+	json_object_set_new(o, "won_value", json_real(r->won_value));
+	json_object_set_new(o, "waiting_now", json_integer(r->waiting_now));
+	json_object_set_new(o, "held_now", json_integer(r->held_now));
+	json_object_set_new(o, "rewards_owed", json_real(r->rewards_owed));
+	json_object_set_new(o, "rewards_owed_count", json_integer(r->rewards_owed_n));
+	json_object_set_new(o, "rewards_paid", json_real(r->rewards_paid));
+	json_object_set_new(o, "rewards_paid_count", json_integer(r->rewards_paid_n));
+	return o;
+}
+
+static void business_text(FILE *out, const char *key, const struct report *r,
+                          const struct config *cfg)
+{
+	int64_t won = r->by_status[STATUS_WON], lost = r->by_status[STATUS_LOST];
+	char a[32], b[32], c[32];
+
+	fprintf(out,
+	        "  %-24s %9" PRId64 " %5" PRId64 " %5" PRId64 " %9.0f%% %14s %7" PRId64 " %5" PRId64
+	        " %12s %12s\n",
+	        key, r->total, won, lost, report_conversion(won, lost) * 100,
+	        lifecycle_money(cfg, r->won_value, a, sizeof(a)), r->waiting_now, r->held_now,
+	        lifecycle_money(cfg, r->rewards_owed, b, sizeof(b)),
+	        lifecycle_money(cfg, r->rewards_paid, c, sizeof(c)));
+}
+
+void view_businesses(FILE *out, const struct report_business *v, size_t n, const struct config *cfg,
+                     int days, int json)
+{
+	struct report t;
+
+	business_total(v, n, &t);
+	if (json) {
+		json_t *o = json_object(), *arr = json_array();
+
+		json_object_set_new(o, "days", json_integer(days));
+		set_str(o, "currency", cfg->currency);
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(arr, business_json(v[i].key, &v[i].r));
+		json_object_set_new(o, "businesses", arr);
+		json_object_set_new(o, "total", business_json(NULL, &t));
+		dump(out, o);
+		return;
+	}
+	fprintf(out, "%zu business%s; referrals made in the last %d days:\n", n, n == 1 ? "" : "es",
+	        days);
+	fprintf(out, "  %-24s %9s %5s %5s %10s %14s %7s %5s %12s %12s\n", "business", "referrals",
+	        status_name(STATUS_WON), status_name(STATUS_LOST), "conversion", "won value",
+	        "waiting", status_name(STATUS_HELD), "rewards owed", "paid");
+	for (size_t i = 0; i < n; i++)
+		business_text(out, v[i].key, &v[i].r, cfg);
+	business_text(out, "(all)", &t, cfg);
+}
+
 int view_json_string(const char *text, size_t len, const char *key, char **value_r)
 {
 	json_error_t e;

@@ -14,5 +14,9 @@
 int64_t clock_now(void);
 /* Pins the clock at t (t > 0) or releases it (t == 0).  For tests. */
 void clock_set(int64_t t);
+/* Milliseconds of a clock that only goes forward (CLOCK_MONOTONIC), for
+ * measuring intervals such as a lease's renewals; clock_set does not move
+ * it. */
+int64_t clock_mono_ms(void);
 
 #endif

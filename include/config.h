@@ -81,9 +81,15 @@ struct config {
 	char *address;  /* the referral address, lower case */
 	char **aliases; /* other addresses of the agent, lower case */
 	size_t naliases;
-	char *domains;  /* comma-separated business domains, lower case */
-	char *database; /* SQLite file */
-	char *name;     /* the business's display name */
+	char *domains;                /* comma-separated business domains, lower case */
+	char *database;               /* a SQLite file, or a PostgreSQL URL or connection string */
+	char *database_password_file; /* PostgreSQL: the password's file, or NULL */
+	/* whose rows this agent sees in the database: [agent] business, else
+	 * config_business_of(address) */
+	char *business;
+	int business_set; /* [agent] business was set in the file */
+	int lease;        /* seconds: how long a mailbox's lease lasts unrenewed */
+	char *name;       /* the business's display name */
 	char *filters_dir;
 	char *templates_dir;
 	int max_leads;         /* more leads than this: held for review */
@@ -154,6 +160,12 @@ struct config {
  */
 int config_load(const char *path, struct config **cfg_r);
 void config_free(struct config *cfg);
+
+/* The business key an address makes when [agent] business is not set:
+ * its domain with dots as dashes (agent@biz.example.com ->
+ * biz-example-com), at most 40 characters; "default" when nothing is
+ * left.  Caller frees. */
+char *config_business_of(const char *address);
 
 /* The default config path: $REFAGENT_CONFIG, else ./refagent.conf.
  * Returns a static string. */

@@ -106,6 +106,22 @@ int report_compute(struct store *st, const struct config *cfg, int64_t since, in
 /* Frees what r holds; safe to call twice. */
 void report_clear(struct report *r);
 
+/* One business of the database, for `report --all-businesses`: its key
+ * and its figures.  They are computed with the config that asks (its
+ * window, time zone, currency, reps, deadline and goals), so only the
+ * figures of the business as a whole mean the same for every business:
+ * referrals by status, won value, waiting and held now, rewards. */
+struct report_business {
+	char *key;
+	struct report r;
+};
+/* Every business whose agent opened st's database, by key; the handle
+ * sees its own business again after.  Returns 0 (free *v_r with
+ * report_businesses_free), or -1 with the text in store_error(st). */
+int report_businesses(struct store *st, const struct config *cfg, int64_t since, int64_t until,
+                      struct report_business **v_r, size_t *n_r);
+void report_businesses_free(struct report_business *v, size_t n);
+
 /* won / (won + lost), 0 when neither. */
 double report_conversion(int64_t won, int64_t lost);
 

@@ -1,30 +1,43 @@
 /*
- * store.h - everything the agent remembers, in one SQLite database.
+ * store.h - everything the agent remembers, in one database: a SQLite
+ * file (the default: one business on one machine), or a PostgreSQL
+ * server that many businesses and a fleet of agents share.
  *
- * The only module that includes sqlite3.  The schema is versioned with
- * PRAGMA user_version and migrated forward by a read-write open; the
- * database runs in WAL mode with foreign keys on; every statement is
- * prepared once and reused.  Times are Unix seconds (INTEGER); the CLI
- * prints them as ISO 8601.  Addresses are stored lower case and compared
- * case-insensitively.
+ * The store is the only module that includes a database library (sqlite3
+ * in store_sqlite.c, libpq in store_pg.c); the rest of the agent sees
+ * this contract, the same on both.  The schema is versioned (SQLite:
+ * PRAGMA user_version; PostgreSQL: the schema_version table) and migrated
+ * forward by a read-write open; every statement is prepared once and
+ * reused.  A SQLite file runs in WAL mode with foreign keys on.  Times are
+ * Unix seconds (integers); the CLI prints them as ISO 8601.  Addresses
+ * are stored lower case and compared case-insensitively.
  *
- * Tables (schema 9):
- *   people      one row per address (email UNIQUE COLLATE NOCASE; a
- *               referrer named only in a web form has no address), with
- *               what they asked of the agent's mail (opt-out, bounces,
- *               List-Unsubscribe token, last check-in)
+ * Businesses (schema 9): every row a business owns carries its key, and a
+ * handle sees the rows of the one business it was opened for
+ * (store_params.business) and no other: people, referrals, messages,
+ * jobs, rewards, reviews... of two businesses in one database never
+ * meet, and an address known to both is two people, each business's own.
+ *
+ * Tables (schema 10):
+ *   people      one row per address and business (email UNIQUE per
+ *               business; a referrer named only in a web form has no
+ *               address), with what they asked of the agent's mail
+ *               (opt-out, bounces, List-Unsubscribe token, last check-in)
  *   referrals   referrer, lead, rep, status, lead details, context, value,
  *               first contact, last activity, waiting for the rep's digest
  *   statuses    the statuses of kinds.h (closed, credit, contact), written
  *               by every read-write open; referrals.status refers to it
+ *               (shared by the businesses)
  *   messages    every message seen or sent: key (Message-ID, or a
- *               stand-in), mailbox, UIDVALIDITY, UID, direction, kind, why
+ *               stand-in, UNIQUE per business), mailbox, UIDVALIDITY, UID,
+ *               direction, kind, why
  *   message_referrals  which referral(s) a message belongs to
  *   events      every status change or touch: who, when, why
  *   checkpoints IMAP position: mailbox, UIDVALIDITY, last UID
  *   counters    small named integers (the round-robin position)
  *   jobs        the mail the agent will send and has sent: template,
- *               recipient, due time, state, attempts, lease
+ *               recipient, due time, state, attempts, lease (an index on
+ *               the state for `outbox --state`, schema 10)
  *   rewards     the reward ledger: one per won referral, owed or paid
  *   confirmations  status lines waiting for the rep's "yes"
  *   reviews     what a review mail has listed for the admin (a held
@@ -35,6 +48,9 @@
  *   optouts     hashes of the addresses of people who opted out and then
  *               were forgotten, so a new introduction of them is still
  *               not mailed (schema 6)
+ *   businesses  the businesses whose agents opened the database (schema 9)
+ *   leases      who polls a mailbox now, and until when by the database's
+ *               clock; lease_history keeps every holder's tenure (schema 9)
  *
  * Conventions: functions return 0 on success and -1 on a database error,
  * whose text store_error() gives until the next call.  Lookups return 1
@@ -45,7 +61,13 @@
  * Writes are meant to run inside store_begin()/store_commit(): intake
  * writes one message's records and the IMAP checkpoint in one transaction,
  * so a crash before commit means the message is fetched again, and after
- * commit it is never processed twice.
+ * commit it is never processed twice.  The writes of one business are
+ * serialised, on both backends: SQLite takes the file's write lock at
+ * BEGIN, PostgreSQL a lock of the business (an advisory lock), so every
+ * read-then-write of a transaction (the round-robin counter, the open
+ * referral of a lead, the checkpoint) sees no other writer between its
+ * read and its write.  Two businesses on one PostgreSQL server write side
+ * by side.
  */
 #ifndef REFAGENT_STORE_H
 #define REFAGENT_STORE_H
@@ -56,31 +78,106 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
+
+/* The longest business key; a key is [a-z0-9-], 1 to this many. */
+#define STORE_BUSINESS_MAX 40
+
+struct store_params {
+	/* a SQLite file, or a PostgreSQL server: a URL (postgresql://user@
+	 * host:port/db) or a libpq connection string (host=... dbname=...) */
+	const char *database;
+	const char *business; /* whose rows the handle sees (store_business_valid) */
+	/* PostgreSQL: the password, NULL for libpq's own (~/.pgpass,
+	 * PGPASSWORD) or none */
+	const char *password;
+	int readonly;
+	/* SQLite: when the file holds the rows of exactly one business, and
+	 * it is not this one, serve that one (the business was not set in
+	 * the config, and its derived default changed with the address) */
+	int adopt;
+};
+
+/* Non-zero when database names a PostgreSQL server (a postgresql:// or
+ * postgres:// URL, or a connection string of key=value words) rather
+ * than a SQLite file. */
+int store_is_server(const char *database);
+/* Non-zero when key is a business key: [a-z0-9-], 1 to
+ * STORE_BUSINESS_MAX characters. */
+int store_business_valid(const char *key);
 
 /*
- * Opens (creating and migrating when needed) the database at path, and
- * writes the statuses of kinds.h into it.  With readonly non-zero the file
- * must exist and nothing is written: a file of an older schema is then
- * refused (open it once read-write to migrate it).  Returns 0 and sets
- * *st_r, or -1 with *error_r (caller frees) naming the file.
+ * Opens (creating and migrating when needed) the database of p, and
+ * writes the statuses of kinds.h into it.  With readonly non-zero the
+ * database must exist and nothing is written: one of an older schema is
+ * then refused (open it once read-write to migrate it).  Returns 0 and
+ * sets *st_r, or -1 with *error_r (caller frees) naming the database.
  */
-int store_open(const char *path, int readonly, struct store **st_r, char **error_r);
+int store_open(const struct store_params *p, struct store **st_r, char **error_r);
 void store_close(struct store *st);
-/* Text of the last error, naming the database file and the operation and
- * giving SQLite's message ("/var/lib/refagent/refagent.db: insert message
- * <key>: UNIQUE constraint failed: messages.key").
+/* Text of the last error, naming the database and the operation and
+ * giving the database's message ("/var/lib/refagent/refagent.db: insert
+ * message <key>: UNIQUE constraint failed: messages.key").
  * Owned by st; valid until the next call on st.  Never NULL. */
 const char *store_error(const struct store *st);
+/* The business the handle sees (owned by st). */
+const char *store_business(const struct store *st);
+/* Non-zero when the database is a server that several agents may share
+ * (PostgreSQL): `run` then polls a mailbox only under its lease. */
+int store_shared(const struct store *st);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK.  Waits up to 10 s for another
- * process holding the write lock.  0 or -1.  After a failed commit the
- * transaction may still be open: call store_rollback().  store_rollback
- * does nothing when no transaction is open (SQLite may already have
- * rolled back after an error); a failure there is logged. */
+/* BEGIN / COMMIT / ROLLBACK.  BEGIN waits for the business's write lock
+ * (SQLite: up to 10 s for another process holding the file's; PostgreSQL:
+ * up to 30 s for another agent's transaction of the same business).  0 or
+ * -1.  After a failed commit the transaction may still be open: call
+ * store_rollback().  store_rollback does nothing when no transaction is
+ * open (SQLite may already have rolled back after an error); a failure
+ * there is logged.  On PostgreSQL a failed statement spoils the rest of
+ * its transaction: roll back after any error. */
 int store_begin(struct store *st);
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
+
+/* ---- the businesses of one database (schema 9) ---- */
+
+/* Every business whose agent opened the database read-write, by key.
+ * Sets *keys_r (caller frees each and the array; NULL when none) and
+ * *n_r.  0 or -1. */
+int store_businesses(struct store *st, char ***keys_r, size_t *n_r);
+/* Makes the handle see business key from now on (for
+ * `report --all-businesses`).  0, or -1 for a key that is not valid. */
+int store_set_business(struct store *st, const char *key);
+
+/* ---- leases: one agent at a time on a mailbox (schema 9) ---- */
+
+/*
+ * A lease is a named right held by one holder ("host:pid:start") until
+ * it expires, by the database's clock (so agents' clocks may disagree).
+ * Each runs in its own short transaction (not inside store_begin).
+ *
+ * store_lease_acquire takes name for ttl_ms when it is free or expired,
+ * or renews it when holder holds it already: 1 held, 0 another holder's
+ * live lease (its holder in *other_r when not NULL, caller frees), -1.
+ * store_lease_renew extends holder's live lease: 1, or 0 when it expired
+ * or was taken (the holder must stop at once), -1.  store_lease_release
+ * ends holder's lease now, so another agent takes over at once.  Every
+ * tenure (taken, last renewed until, released) is kept in lease_history.
+ */
+int store_lease_acquire(struct store *st, const char *name, const char *holder, int64_t ttl_ms,
+                        char **other_r);
+int store_lease_renew(struct store *st, const char *name, const char *holder, int64_t ttl_ms);
+int store_lease_release(struct store *st, const char *name, const char *holder);
+/*
+ * Fences the IMAP checkpoint with a lease: from now on, until called with
+ * a NULL name, store_checkpoint_set fails (-1, and store_fenced() is 1)
+ * unless holder holds the live lease name when it writes, and renews it
+ * for ttl_ms when it does.  A partitioned agent whose lease another took
+ * can then commit nothing it fetched, and a long pass over a full
+ * mailbox keeps its lease.  Copies both strings.
+ */
+void store_fence(struct store *st, const char *name, const char *holder, int64_t ttl_ms);
+/* 1 when the last store_checkpoint_set failed on the fence. */
+int store_fenced(const struct store *st);
 
 /* ---- messages ---- */
 
@@ -351,6 +448,16 @@ int store_jobs_next_due(struct store *st, int64_t *at_r);
  * database can then never both hold a job.
  */
 int store_job_claim(struct store *st, int64_t id, const char *owner, int64_t now, int64_t until);
+/*
+ * Takes the earliest job due at now that no live lease holds, for owner
+ * until `until`, and fills *v with it (clear it with
+ * store_job_view_clear): 1, 0 when none is due, -1.  One statement, in
+ * its own transaction (not inside store_begin): on PostgreSQL the due
+ * jobs are read FOR UPDATE SKIP LOCKED, so agents claiming at the same
+ * moment take different jobs without waiting for each other.
+ */
+int store_job_claim_next(struct store *st, int64_t now, const char *owner, int64_t until,
+                         struct job_view *v);
 /* pending -> sent, reply = the server's answer. */
 int store_job_sent(struct store *st, int64_t id, int64_t at, const char *reply);
 /* Stays pending, next attempt at next_at, lease released; counted as an
@@ -623,15 +730,20 @@ struct forget_counts {
  */
 int store_person_forget(struct store *st, const char *email, int64_t now, struct forget_counts *c);
 
-/* PRAGMA secure_delete for this connection: deleted content is
- * overwritten with zeros.  Outside a transaction.  0 or -1. */
+/* SQLite: PRAGMA secure_delete for this connection: deleted content is
+ * overwritten with zeros.  PostgreSQL: nothing (see store_compact).
+ * Outside a transaction.  0 or -1. */
 int store_secure_delete(struct store *st, int on);
 
-/* Rewrites the database file without free pages (VACUUM) and empties the
- * write-ahead log into it (wal_checkpoint(TRUNCATE)), so nothing deleted
- * survives in either file.  Outside a transaction.  Returns 0, 1 when
- * another process's reader kept the log from being emptied (the old pages
- * are still in it until a later checkpoint), or -1. */
+/* SQLite: rewrites the database file without free pages (VACUUM) and
+ * empties the write-ahead log into it (wal_checkpoint(TRUNCATE)), so
+ * nothing deleted survives in either file.  Returns 0, 1 when another
+ * process's reader kept the log from being emptied (the old pages are
+ * still in it until a later checkpoint), or -1.
+ * PostgreSQL: VACUUM of the tables forget rewrites, which frees the old
+ * row versions for reuse; the server's write-ahead log, its archive and
+ * backups keep them as long as the server's administrator keeps those.
+ * 0 or -1.  Outside a transaction. */
 int store_compact(struct store *st);
 
 /* ---- figures for the report (report.h computes the report) ---- */

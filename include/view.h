@@ -52,6 +52,12 @@ void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct
 
 /* Prints the report as JSON or text. */
 void view_report(FILE *out, const struct report *r, const struct config *cfg, int days, int json);
+/* `report --all-businesses`: a line (a JSON object) per business with its
+ * referrals by status, conversion, won value, waiting and held now and
+ * rewards, and the totals of them all. */
+struct report_business;
+void view_businesses(FILE *out, const struct report_business *v, size_t n, const struct config *cfg,
+                     int days, int json);
 
 /*
  * Reads member key of the JSON object in text[0..len) (an OAuth2 token

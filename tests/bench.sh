@@ -128,5 +128,10 @@ fi
 if [ "${BENCH_SCALE:-1}" != 0 ]; then
 	bash "$top/tests/bench_scale.sh" "$bin"
 fi
+# the store on PostgreSQL beside SQLite, on a server of its own with
+# PostgreSQL's default durability (tests/bench_pg.sh; BENCH_PG=0 skips it)
+if [ "${BENCH_PG:-1}" != 0 ]; then
+	PG_DURABLE=1 bash "$top/tests/pg.sh" bash "$top/tests/bench_pg.sh" "$bin"
+fi
 printf '\nmachine: %s CPUs, %s; %s\n' "$(nproc)" \
 	"$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')" "$(uname -sr)"

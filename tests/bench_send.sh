@@ -38,19 +38,7 @@ max_per_day = 1000
 EOC
 
 intros=$W/intros
-mkdir -p "$intros"
-for ((i = 1; i <= 500; i++)); do
-	cat >"$intros/$i.eml" <<EOM
-From: Referrer $i <ref$i@partner.test>
-To: Lead $i <lead$i@client.test>
-Cc: agent@biz.test
-Subject: Intro: Lead $i <> Brightpath
-Message-ID: <bench-$i@partner.test>
-Date: Tue, 01 Dec 2026 10:00:00 +0000
-
-Lead $i, meet Brightpath. Happy to connect you two.
-EOM
-done
+bench_intros "$intros" 500
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }

@@ -4,9 +4,10 @@
 # Why each package is there: README.md, "Dependencies".
 set -eu
 
-# build: compiler, pkg-config, the five core libraries, the helper libraries
+# build: compiler, pkg-config, the five core libraries, the helper libraries,
+# libpq (the PostgreSQL client library: the shared store)
 PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
-libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-dev"
+libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-dev libpq-dev"
 # tests: cmocka, a real IMAP server (Dovecot; its oauth2 passdb is in
 # dovecot-core) and SMTP server (Postfix), real mail clients (swaks, curl),
 # jq to read --json, clang-format for lint, faketime to move the clock,
@@ -14,10 +15,12 @@ libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-d
 # in the ingest fault tests, python3 for the OAuth2 test's token
 # endpoint (tests/e2e/oauth_endpoint.py, standard library only); man,
 # groff and col to render the man pages, systemd-analyze to verify the units;
-# chromium (headless) and node to load the report page in a real browser
+# chromium (headless) and node to load the report page in a real browser;
+# a PostgreSQL server (initdb, pg_ctl, psql) that tests/pg.sh starts for
+# the store's tests on PostgreSQL
 PKGS="$PKGS libcmocka-dev dovecot-imapd dovecot-lmtpd postfix swaks curl jq \
 clang-format faketime msmtp sqlite3 ca-certificates openssl tzdata python3 \
-man-db groff-base bsdextrautils systemd chromium nodejs"
+man-db groff-base bsdextrautils systemd chromium nodejs postgresql"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers; mbsync (isync),
 	# the poll benchmark's peer
@@ -51,6 +54,6 @@ apt-get install -y -qq --no-install-recommends $missing >/tmp/refagent-apt.log 2
 # On a host with systemd the packages start system-wide daemons on the
 # standard ports; the tests do not need them.
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-	systemctl disable --now dovecot postfix >/dev/null 2>&1 || true
+	systemctl disable --now dovecot postfix postgresql >/dev/null 2>&1 || true
 fi
 echo "refagent: packages installed"

@@ -95,7 +95,7 @@ expect 0 "$BIN" -c "$work/locked.conf" ingest "$data/intake/web-form.eml"
 # another writer holds the lock for 13 s: the first file waits the 10 s
 # busy timeout and fails, the second gets the lock once it is free
 (
-	echo "BEGIN IMMEDIATE; INSERT INTO counters (name, value) VALUES ('lock-test', 1);"
+	echo "BEGIN IMMEDIATE; INSERT INTO counters (business, name, value) VALUES ('lock-test', 'lock-test', 1);"
 	sleep 13
 	echo "ROLLBACK;"
 ) | sqlite3 "$work/locked.sqlite" &

@@ -125,22 +125,22 @@ for n in $(seq 0 35); do
 	5) quiet $((t + 30 * 60)) status "$id" contacted ;;
 	esac
 done
-# a rep's own client thread, taken for an introduction: held, then rejected
+# a thin introduction (nothing said of who or why): held, then rejected
 cat >"$work/thread.eml" <<EOM
-From: Tom Rivera <tom@brightpath.test>
+From: Dana Whit <dana@friends.test>
 To: Pat Client <pat@client.test>
 Cc: referrals@brightpath.test
-Subject: Your quote
+Subject: Your kitchen
 Message-ID: <thread-1@browser.test>
 Date: $(date -u -R -d "@$((END - 20 * D))")
 
-Pat, the quote is attached. Let me know.
+Pat, these are the people I told you about.
 
-Tom
+Dana
 EOM
 quiet $((END - 20 * D)) ingest "$work/thread.eml"
 held=$(ra "$END" list --status held --json | jq -r '.[0].id')
-[ "$held" != null ] || fail "the rep's thread was not held: $(ra "$END" list)"
+[ "$held" != null ] || fail "the thin introduction was not held: $(ra "$END" list)"
 quiet $((END - 19 * D)) status "$held" rejected
 cp "$top/tests/data/intake/too-many-leads.eml" "$work/many.eml"
 quiet $((END - 3 * D)) ingest "$work/many.eml"

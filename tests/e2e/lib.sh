@@ -38,8 +38,23 @@ world_stop() {
 	rm -rf "$MAILWORLD_DIR"
 }
 
+# e2e_db NAME: the database NAME of this test, for [agent] database: a
+# SQLite file in $W; or, run beside a PostgreSQL server (tests/pg.sh sets
+# REFAGENT_PG), a new database of its own there, as a connection string
+e2e_db() {
+	if [ -z "${REFAGENT_PG:-}" ]; then
+		echo "$W/$1.db"
+		return
+	fi
+	local db="${E2E_NAME:-e2e}_$$_$1" psql=("$REFAGENT_PG_BIN/psql" "$REFAGENT_PG dbname=postgres" -qXtA)
+	db=${db//[^a-zA-Z0-9_]/_}
+	[ -n "$("${psql[@]}" -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ] ||
+		"${psql[@]}" -c "CREATE DATABASE $db" >/dev/null || return 1
+	echo "$REFAGENT_PG dbname=$db"
+}
+
 # write_config FILE: the agent's config for this world.  Optional: E2E_DB
-# (the database), E2E_TIMEOUT (seconds; default 10 for IMAP, the agent's
+# (the database; default e2e_db refagent), E2E_TIMEOUT (seconds; default 10 for IMAP, the agent's
 # default for SMTP), IMAP_AUTH (lines that sign in to IMAP instead of the
 # password, e.g. auth = xoauth2 and a token source), and with E2E_SMTP=1,
 # SMTP_AUTH (the same for SMTP; without it the agent sends without AUTH).
@@ -50,7 +65,7 @@ write_config() {
 address = agent@biz.test
 domains = biz.test
 name = Brightpath Renovations
-database = ${E2E_DB:-$W/refagent.db}
+database = ${E2E_DB:-$(e2e_db refagent)}
 filters = $E2E_TOP/filters
 templates = $E2E_TOP/templates
 
@@ -197,6 +212,26 @@ deliver() {
 	agent_in=$((agent_in + 1))
 	send_mail "$1" "$2" "$3"
 	wait_count agent@biz.test $agent_in
+}
+
+# bench_intros DIR N: N intros in DIR (1.eml ...), each its own referrer
+# and lead with the agent in Cc: a thank-you and a welcome each (the send
+# benchmarks)
+bench_intros() {
+	local i
+	mkdir -p "$1"
+	for ((i = 1; i <= $2; i++)); do
+		cat >"$1/$i.eml" <<EOM
+From: Referrer $i <ref$i@partner.test>
+To: Lead $i <lead$i@client.test>
+Cc: agent@biz.test
+Subject: Intro: Lead $i <> Brightpath
+Message-ID: <bench-$i@partner.test>
+Date: Tue, 01 Dec 2026 10:00:00 +0000
+
+Lead $i, meet Brightpath. Happy to connect you two.
+EOM
+	done
 }
 
 ok() { echo "ok - $*"; }

@@ -74,7 +74,7 @@ line_of() { grep -n "^$2" "$W/$1.conf" | head -1 | cut -d: -f1; }
 # in IMAP_AUTH and SMTP_AUTH (empty: the helper script)
 conf() {
 	SMTP_AUTH=${SMTP_AUTH:-"auth = xoauth2
-oauth2_token_command = $W/helper.sh"} E2E_DB=$W/$1.db E2E_TIMEOUT=30 write_config "$W/$1.conf"
+oauth2_token_command = $W/helper.sh"} E2E_DB=$(e2e_db "$1") E2E_TIMEOUT=30 write_config "$W/$1.conf"
 }
 ra() { local n=$1; shift; "$BIN" -c "$W/$n.conf" "$@"; }
 

@@ -451,6 +451,82 @@ static void test_read_secret(void **state)
 	free(empty);
 }
 
+/* [agent] database, business, lease: a file is a path relative to the
+ * config, a PostgreSQL URL or connection string stays as written; the
+ * business is the address's domain unless set, and is checked; the lease
+ * is a duration; a database password file needs PostgreSQL. */
+static void test_database_business_lease(void **state)
+{
+	char *a = write_conf("d1.conf", "[agent]\naddress = referrals@Bright-Path.Example.COM\n");
+	char *b = write_conf("d2.conf", "[agent]\naddress = agent@biz.test\n"
+	                                "database = postgresql://refagent@db.example/refagent\n"
+	                                "database_password_file = db.password\n"
+	                                "business = north-1\n"
+	                                "lease = 2m\n");
+	char *c = write_conf("d3.conf", "[agent]\naddress = agent@biz.test\n"
+	                                "database = host=db.example dbname=refagent user=ra\n");
+	char *d = write_conf("d4.conf", "[agent]\n"                       /* 1 */
+	                                "address = agent@biz.test\n"      /* 2 */
+	                                "business = North_Wind\n"         /* 3 */
+	                                "lease = 1s\n"                    /* 4 */
+	                                "database_password_file = pw\n"); /* 5 */
+	struct config *cfg = NULL;
+	char *out = NULL, *want;
+
+	assert_int_equal(load_capture(a, &cfg, &out), 0);
+	assert_string_equal(cfg->business, "bright-path-example-com");
+	assert_int_equal(cfg->business_set, 0);
+	assert_int_equal(cfg->lease, 30);
+	assert_null(cfg->database_password_file);
+	config_free(cfg);
+	free(out);
+
+	assert_int_equal(load_capture(b, &cfg, &out), 0);
+	assert_string_equal(out, "");
+	assert_string_equal(cfg->database, "postgresql://refagent@db.example/refagent");
+	want = xasprintf("%s/db.password", dir);
+	assert_string_equal(cfg->database_password_file, want);
+	free(want);
+	assert_string_equal(cfg->business, "north-1");
+	assert_int_equal(cfg->business_set, 1);
+	assert_int_equal(cfg->lease, 120);
+	config_free(cfg);
+	free(out);
+
+	assert_int_equal(load_capture(c, &cfg, &out), 0);
+	assert_string_equal(cfg->database, "host=db.example dbname=refagent user=ra");
+	config_free(cfg);
+	free(out);
+
+	assert_int_equal(load_capture(d, &cfg, &out), -1);
+	want = xasprintf("%s:3: business: 'North_Wind' is not a business key", d);
+	assert_non_null(strstr(out, want));
+	free(want);
+	want = xasprintf("%s:4: lease: '1s' is not a duration from 3s to 3600s", d);
+	assert_non_null(strstr(out, want));
+	free(want);
+	want = xasprintf("%s:5: [agent] database_password_file is set but database is a SQLite "
+	                 "file",
+	                 d);
+	assert_non_null(strstr(out, want));
+	free(want);
+	free(out);
+
+	{
+		char *k = config_business_of("x@a.b_c..d");
+
+		assert_string_equal(k, "a-b-c-d");
+		free(k);
+		k = config_business_of("x@");
+		assert_string_equal(k, "default");
+		free(k);
+	}
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +540,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_oauth_faults, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_oauth_url, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_read_secret, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_database_business_lease, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

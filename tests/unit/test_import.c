@@ -6,6 +6,7 @@
  * ever, and an export imported again giving the same referrals.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <time.h>
 
@@ -277,7 +278,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-import-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->db, sizeof(f->db), "%s/db", f->dir);
-	assert_int_equal(store_open(f->db, 0, &f->st, &err), 0);
+	assert_int_equal(test_store_open(f->db, 0, &f->st, &err), 0);
 	f->cfg.address = "agent@biz.test";
 	f->cfg.domains = "biz.test";
 	f->cfg.timezone = "UTC";
@@ -423,12 +424,11 @@ static void check_referrals(struct fx *f, const struct expect *e)
 /* Empties the store between files. */
 static void reopen_empty(struct fx *f)
 {
-	char *err = NULL, cmd[320];
+	char *err = NULL;
 
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -f %s %s-wal %s-shm", f->db, f->db, f->db);
-	assert_int_equal(system(cmd), 0);
-	assert_int_equal(store_open(f->db, 0, &f->st, &err), 0);
+	test_db_remove(f->db);
+	assert_int_equal(test_store_open(f->db, 0, &f->st, &err), 0);
 }
 
 static void test_files(void **state)

@@ -11,6 +11,7 @@
  * applying it) are functions of their own.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <inttypes.h>
 #include <unistd.h>
@@ -50,7 +51,7 @@ static int setup(void **state)
 	f->cfg->database = xasprintf("%s/test.db", f->dir);
 	if (filter_load(f->cfg->filters_dir, &f->filters) != 0)
 		return -1;
-	if (store_open(f->cfg->database, 0, &f->st, &err) != 0) {
+	if (test_store_open(f->cfg->database, 0, &f->st, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}

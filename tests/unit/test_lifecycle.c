@@ -3,6 +3,7 @@
  * opt-outs, bounces, summaries and expiry, on a real store.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <unistd.h>
 
@@ -32,7 +33,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-life-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(path, 0, &f->st, &err), 0);
+	assert_int_equal(test_store_open(path, 0, &f->st, &err), 0);
 	f->cfg.address = "agent@biz.test";
 	f->cfg.domains = "biz.test";
 	f->cfg.timezone = "UTC";

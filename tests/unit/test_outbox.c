@@ -5,6 +5,7 @@
  * Sending over SMTP is tested end to end (tests/e2e/followup.sh).
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <unistd.h>
 
@@ -40,7 +41,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-outbox-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(path, 0, &f->st, &err), 0);
+	assert_int_equal(test_store_open(path, 0, &f->st, &err), 0);
 	assert_int_equal(template_load("templates", &f->t), 0);
 	f->cfg.address = "agent@biz.test";
 	f->cfg.name = "Brightpath Renovations";

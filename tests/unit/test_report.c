@@ -9,6 +9,7 @@
  * is checked by tests/cli.sh and the browser test.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -51,7 +52,7 @@ static int setup(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-report-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->path, sizeof(f->path), "%s/db", f->dir);
-	assert_int_equal(store_open(f->path, 0, &f->st, &err), 0);
+	assert_int_equal(test_store_open(f->path, 0, &f->st, &err), 0);
 	*state = f;
 	return 0;
 }

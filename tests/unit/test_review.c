@@ -9,6 +9,7 @@
  * them in In-Reply-To as a mail client would.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <inttypes.h>
 
@@ -44,7 +45,7 @@ static int setup(void **state)
 	free(f->cfg->database);
 	f->cfg->database = xasprintf("%s/test.db", f->dir);
 	if (filter_load(f->cfg->filters_dir, &f->filters) != 0 ||
-	    store_open(f->cfg->database, 0, &f->st, &err) != 0)
+	    test_store_open(f->cfg->database, 0, &f->st, &err) != 0)
 		return -1;
 	f->in = (struct intake){.cfg = f->cfg, .filters = f->filters, .st = f->st};
 	schedule_init(f->cfg);

@@ -3,6 +3,7 @@
  * jobs a new referral gets, on a real store.
  */
 #include "testutil.h"
+#include "testdb.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -113,7 +114,7 @@ static int open_store(void **state)
 	snprintf(f->dir, sizeof(f->dir), "/tmp/refagent-sched-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(path, sizeof(path), "%s/db", f->dir);
-	assert_int_equal(store_open(path, 0, &f->st, &err), 0);
+	assert_int_equal(test_store_open(path, 0, &f->st, &err), 0);
 	*state = f;
 	return 0;
 }

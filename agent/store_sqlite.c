@@ -1,0 +1,472 @@
+/*
+ * store_sqlite.c - the SQLite backend of the store: one database file, for
+ * one business on one machine (the only file that includes sqlite3).
+ *
+ * Why it is built this way:
+ *  - The schema is the list of migrations in store_sql.c; migration i
+ *    takes PRAGMA user_version i to i+1 inside one transaction together
+ *    with the version bump, so a crash mid-way leaves the old version
+ *    intact and the next open simply tries again.  A file written by a
+ *    newer build is refused rather than guessed at; a read-only open never
+ *    migrates.
+ *  - WAL lets `list` and reports read while the daemon writes;
+ *    synchronous=NORMAL is durable across process crashes in WAL mode (a
+ *    power cut may lose the last commits, which IMAP simply delivers
+ *    again); busy_timeout lets a second writer wait instead of failing.
+ *  - BEGIN IMMEDIATE takes the file's write lock at once, so a
+ *    transaction never reads and then finds it cannot write.
+ *  - Strings are bound SQLITE_STATIC (no copy): the statement layer resets
+ *    every statement before the call that bound them returns.
+ */
+#include "store_p.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "util.h"
+
+#define DB(st) ((sqlite3 *)(st)->db)
+#define S(c)   ((sqlite3_stmt *)(c)->h)
+
+/* The page cache of a read-write connection, in KiB (negative in the
+ * pragma): the daemon and `ingest` touch the same index pages again and
+ * again, and SQLite's default 2 MB made a 10,000-message import read and
+ * write each of them back tens of times.  Memory grows to this only as
+ * pages are used.  Readers (list, report) keep the default. */
+#define WRITER_CACHE_KIB -32768
+/* Rows of each index that PRAGMA optimize's ANALYZE looks at, and the rows
+ * a connection must have changed before its close runs it. */
+#define ANALYSIS_LIMIT 1000
+#define OPTIMIZE_AFTER 1000
+#define STR_(x)        #x
+#define STR(x)         STR_(x)
+
+static void keep(struct store *st)
+{
+	store_keep_error(st, NULL, sqlite3_errmsg(DB(st)));
+}
+
+/* ---- statements ---- */
+
+static int lite_prepare(struct store *st, struct stmt *c, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v3(DB(st), sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+		keep(st);
+		return -1;
+	}
+	c->h = s;
+	names_init(&c->params, sqlite3_bind_parameter_count(s));
+	for (int i = 0; i < c->params.n; i++) {
+		const char *p = sqlite3_bind_parameter_name(s, i + 1);
+
+		if (p == NULL)
+			fatal("store: statement %s: parameter %d has no name", stmt_def[c->id].name,
+			      i + 1);
+		/* copies: SQLite's own may go on a re-prepare */
+		c->params.name[i] = xstrdup(p);
+	}
+	names_init(&c->cols, sqlite3_column_count(s));
+	for (int i = 0; i < c->cols.n; i++)
+		c->cols.name[i] = xstrdup(sqlite3_column_name(s, i));
+	return 0;
+}
+
+static void lite_finalize(struct stmt *c)
+{
+	sqlite3_finalize(S(c));
+}
+
+static int lite_bind(struct store *st, struct stmt *c, int i, const struct bind *b)
+{
+	int rc = SQLITE_OK;
+
+	switch (b->type) {
+	case BIND_TEXT:
+		rc = b->text ? sqlite3_bind_text(S(c), i + 1, b->text, -1, SQLITE_STATIC)
+		             : sqlite3_bind_null(S(c), i + 1);
+		break;
+	case BIND_INT:
+		rc = sqlite3_bind_int64(S(c), i + 1, b->i);
+		break;
+	case BIND_ID:
+		rc = b->i ? sqlite3_bind_int64(S(c), i + 1, b->i) : sqlite3_bind_null(S(c), i + 1);
+		break;
+	case BIND_REAL:
+		rc = sqlite3_bind_double(S(c), i + 1, b->d);
+		break;
+	case BIND_NULL:
+		rc = sqlite3_bind_null(S(c), i + 1);
+		break;
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	keep(st);
+	return -1;
+}
+
+static int lite_step(struct store *st, struct stmt *c)
+{
+	int rc = sqlite3_step(S(c));
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	keep(st);
+	return -1;
+}
+
+static void lite_reset(struct stmt *c)
+{
+	sqlite3_reset(S(c));
+	sqlite3_clear_bindings(S(c));
+}
+
+static int lite_changes(struct store *st, struct stmt *c)
+{
+	(void)c;
+	return sqlite3_changes(DB(st));
+}
+
+static int64_t lite_last_id(struct store *st)
+{
+	return sqlite3_last_insert_rowid(DB(st));
+}
+
+static int lite_in_transaction(struct store *st)
+{
+	return !sqlite3_get_autocommit(DB(st));
+}
+
+static int64_t lite_col_int(struct stmt *c, int i)
+{
+	return sqlite3_column_int64(S(c), i);
+}
+
+static double lite_col_real(struct stmt *c, int i)
+{
+	return sqlite3_column_double(S(c), i);
+}
+
+static const char *lite_col_text(struct stmt *c, int i)
+{
+	return (const char *)sqlite3_column_text(S(c), i);
+}
+
+static int lite_col_null(struct stmt *c, int i)
+{
+	return sqlite3_column_type(S(c), i) == SQLITE_NULL;
+}
+
+/* ---- SQL functions ---- */
+
+/* refagent_scrub(text, theirs): forget's replacement (store_privacy.c). */
+static void scrub_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *st = sqlite3_user_data(ctx);
+	const char *text = (const char *)sqlite3_value_text(argv[0]);
+	char *out;
+
+	(void)argc;
+	if (text == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	out = scrub_text(&st->scrub, text, sqlite3_value_int(argv[1]));
+	if (out)
+		sqlite3_result_text(ctx, out, -1, free);
+	else
+		sqlite3_result_value(ctx, argv[0]);
+}
+
+/* refagent_business(): the business of the handle, for the migration
+ * that gives every row its business. */
+static void business_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct store *st = sqlite3_user_data(ctx);
+
+	(void)argc;
+	(void)argv;
+	sqlite3_result_text(ctx, st->business, -1, SQLITE_TRANSIENT);
+}
+
+static int lite_scrub_set(struct store *st, const struct scrub *sc)
+{
+	(void)st;
+	(void)sc; /* scrub_fn reads st->scrub */
+	return 0;
+}
+
+/* ---- open, migrate, close ---- */
+
+/* Runs one constant SQL text (pragmas and migrations; never values). */
+static int exec_sql(struct store *st, const char *sql)
+{
+	return sqlite3_exec(DB(st), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* Runs a pragma that answers one row; sets *text_r (may be NULL; caller
+ * frees) to its first column.  1 a row, 0 none, -1 error. */
+static int pragma_row(struct store *st, const char *sql, char **text_r)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(DB(st), sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && text_r)
+		*text_r = xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int read_user_version(struct store *st, int *v_r)
+{
+	char *v = NULL;
+	long n;
+
+	if (pragma_row(st, "PRAGMA user_version", &v) != 1 || parse_long(v, 0, 1L << 30, &n) != 0) {
+		free(v);
+		return -1;
+	}
+	free(v);
+	*v_r = (int)n;
+	return 0;
+}
+
+static int set_wal(struct store *st)
+{
+	char *mode = NULL;
+
+	if (pragma_row(st, "PRAGMA journal_mode=WAL", &mode) != 1) {
+		free(mode);
+		return -1;
+	}
+	/* Some file systems (network mounts) cannot do WAL; SQLite then keeps
+	 * the rollback journal, which is correct, only slower for readers. */
+	if (!str_ieq(mode, "wal"))
+		log_warn("%s: journal mode %s, not WAL", st->path, mode ? mode : "(none)");
+	free(mode);
+	return 0;
+}
+
+/* Runs migration v (v -> v+1) and the version bump in the open
+ * transaction.  0, or -1 with *why_r (caller frees). */
+static int migrate_one(struct store *st, int v, char **why_r)
+{
+	char bump[64], *table = NULL;
+	int bad;
+
+	if (exec_sql(st, migrations[v].sql) != 0)
+		goto sql_error;
+	/* The rows referrals.status refers to, before anything checks it. */
+	if (v + 1 >= SCHEMA_STATUSES && statuses_sync(st) != 0) {
+		*why_r = xasprintf("write the statuses: %s", st->sqlerr);
+		return -1;
+	}
+	if (migrations[v].rebuild) {
+		bad = pragma_row(st, "PRAGMA foreign_key_check", &table);
+		if (bad < 0)
+			goto sql_error;
+		if (bad > 0) {
+			*why_r = xasprintf("foreign key check: a row of %s refers to nothing",
+			                   table);
+			free(table);
+			return -1;
+		}
+	}
+	/* The version is our own loop counter, not a value from outside, and
+	 * PRAGMA takes no parameters. */
+	snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+	if (exec_sql(st, bump) != 0)
+		goto sql_error;
+	return 0;
+sql_error:
+	*why_r = xstrdup(sqlite3_errmsg(DB(st)));
+	return -1;
+}
+
+/* Applies the migrations from the file's version up to
+ * STORE_SCHEMA_VERSION, each in its own transaction. */
+static int lite_migrate(struct store *st, char **error_r)
+{
+	char *why = NULL;
+	int v, fk_off = 0;
+
+	if (read_user_version(st, &v) != 0) {
+		*error_r =
+		        xasprintf("%s: read schema version: %s", st->path, sqlite3_errmsg(DB(st)));
+		return -1;
+	}
+	if (schema_refused(st, v, error_r) != 0)
+		return -1;
+	while (v < STORE_SCHEMA_VERSION) {
+		fk_off = migrations[v].rebuild;
+		if ((fk_off && exec_sql(st, "PRAGMA foreign_keys=OFF") != 0) ||
+		    exec_sql(st, "BEGIN IMMEDIATE") != 0)
+			goto fail;
+		/* Another process may have migrated while we waited for the
+		 * write lock: look again inside the transaction. */
+		if (read_user_version(st, &v) != 0)
+			goto fail;
+		if (v >= STORE_SCHEMA_VERSION) {
+			if (exec_sql(st, "COMMIT") != 0)
+				goto fail;
+		} else {
+			if (migrate_one(st, v, &why) != 0 || exec_sql(st, "COMMIT") != 0)
+				goto fail;
+			log_debug("%s: schema migrated to version %d", st->path, v + 1);
+			v++;
+		}
+		if (fk_off && exec_sql(st, "PRAGMA foreign_keys=ON") != 0)
+			goto fail;
+		fk_off = 0;
+	}
+	/* another process may have gone further while we waited */
+	return schema_refused(st, v, error_r);
+fail:
+	*error_r = xasprintf("%s: migrate schema %d to %d: %s", st->path, v, v + 1,
+	                     why ? why : sqlite3_errmsg(DB(st)));
+	free(why);
+	if (!sqlite3_get_autocommit(DB(st)))
+		exec_sql(st, "ROLLBACK");
+	if (fk_off)
+		exec_sql(st, "PRAGMA foreign_keys=ON");
+	return -1;
+}
+
+static int lite_open(struct store *st, const struct store_params *p, char **error_r)
+{
+	const char *path = p->database;
+	struct stat sb;
+	sqlite3 *db = NULL;
+	char *fname;
+	int rc;
+
+	st->path = xstrdup(path);
+	/* SQLite can open a missing file read-only only to fail later with
+	 * "unable to open database file"; say what is wrong instead. */
+	if (p->readonly && stat(path, &sb) != 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* This SQLite is built with URI names on: a relative file name that
+	 * starts with "file:" must stay a file name. */
+	fname = strncmp(path, "file:", 5) == 0 ? xasprintf("./%s", path) : xstrdup(path);
+	rc = sqlite3_open_v2(fname, &db,
+	                     p->readonly ? SQLITE_OPEN_READONLY
+	                                 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                     NULL);
+	free(fname);
+	if (db == NULL)
+		fatal("out of memory (sqlite3_open_v2)");
+	st->db = db;
+	if (rc != SQLITE_OK) {
+		*error_r = xasprintf("%s: open: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	/* journal_mode=WAL is stored in the file, so a read-only open leaves
+	 * it as the writer set it.  foreign_keys and synchronous are per
+	 * connection and must be set each time. */
+	if ((!p->readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
+	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
+	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0)) {
+		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	/* DIRECTONLY: the schema (a trigger, a view) may never call them */
+	if (sqlite3_create_function(db, "refagent_scrub", 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+	                            scrub_fn, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_create_function(db, "refagent_business", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY, st,
+	                            business_fn, NULL, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static void lite_close(struct store *st)
+{
+	/* Fresh statistics for the query planner, after a run that changed
+	 * enough rows to matter (an ingest, a day of the daemon): SQLite then
+	 * analyses the tables this connection used whose statistics are
+	 * missing or out of date, and analysis_limit bounds what it reads of
+	 * each index.  A short command (send with nothing due, status) skips
+	 * it: an index with no statistics yet (jobs_sent before any mail was
+	 * sent) would have every close count millions of jobs.  Not while a
+	 * transaction is open (a failed run rolls back in sqlite3_close). */
+	if (st->db && !st->readonly && sqlite3_get_autocommit(DB(st)) &&
+	    sqlite3_total_changes64(DB(st)) >= OPTIMIZE_AFTER &&
+	    exec_sql(st, "PRAGMA analysis_limit=" STR(ANALYSIS_LIMIT) "; PRAGMA optimize") != 0)
+		log_warn("%s: optimize: %s", st->path, sqlite3_errmsg(DB(st)));
+	if (st->db && sqlite3_close(DB(st)) != SQLITE_OK)
+		log_error("%s: close: %s", st->path, sqlite3_errmsg(DB(st)));
+	st->db = NULL;
+}
+
+/* ---- erasing for good ---- */
+
+static int lite_secure_delete(struct store *st, int on)
+{
+	if (exec_sql(st, on ? "PRAGMA secure_delete=ON" : "PRAGMA secure_delete=OFF") == 0)
+		return 0;
+	keep(st);
+	return -1;
+}
+
+/*
+ * VACUUM copies the live rows into a new file and writes it back, so no
+ * free page keeps old text; in WAL mode that copy goes through the log,
+ * and the checkpoint then writes it to the file and truncates the log to
+ * nothing.  The -shm file holds page numbers only, never content.
+ */
+static int lite_compact(struct store *st)
+{
+	char *busy = NULL;
+	int rc;
+
+	if (exec_sql(st, "VACUUM") != 0) {
+		keep(st);
+		return store_failed(st, "vacuum");
+	}
+	rc = pragma_row(st, "PRAGMA wal_checkpoint(TRUNCATE)", &busy);
+	if (rc < 0) {
+		keep(st);
+		return store_failed(st, "checkpoint");
+	}
+	rc = rc > 0 && busy && strcmp(busy, "0") != 0;
+	free(busy);
+	return rc;
+}
+
+const struct store_backend store_sqlite = {
+        .name = "SQLite",
+        .open = lite_open,
+        .migrate = lite_migrate,
+        .close = lite_close,
+        .prepare = lite_prepare,
+        .finalize = lite_finalize,
+        .bind = lite_bind,
+        .step = lite_step,
+        .reset = lite_reset,
+        .changes = lite_changes,
+        .last_id = lite_last_id,
+        .in_transaction = lite_in_transaction,
+        .col_int = lite_col_int,
+        .col_real = lite_col_real,
+        .col_text = lite_col_text,
+        .col_null = lite_col_null,
+        .secure_delete = lite_secure_delete,
+        .compact = lite_compact,
+        .scrub_set = lite_scrub_set,
+};
