@@ -51,9 +51,7 @@ void names_init(struct names *x, int n)
 
 void names_free(struct names *x)
 {
-	for (int i = 0; i < x->n; i++)
-		free(x->name[i]);
-	free(x->name);
+	free_strings(x->name, (size_t)x->n);
 	free(x->seen);
 	memset(x, 0, sizeof(*x));
 }
@@ -296,9 +294,7 @@ char *email_norm(const char *email)
 
 static void scrub_clear(struct scrub *sc)
 {
-	free(sc->email);
-	free(sc->name);
-	free(sc->phone);
+	FREE_ALL(sc->email, sc->name, sc->phone);
 	memset(sc, 0, sizeof(*sc));
 }
 

@@ -59,14 +59,9 @@ void store_event_views_free(struct event_view *v, size_t n)
 {
 	if (v == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].actor);
-		free(v[i].kind);
-		free(v[i].old_status);
-		free(v[i].new_status);
-		free(v[i].detail);
-		free(v[i].message_key);
-	}
+	for (size_t i = 0; i < n; i++)
+		FREE_ALL(v[i].actor, v[i].kind, v[i].old_status, v[i].new_status, v[i].detail,
+		         v[i].message_key);
 	free(v);
 }
 
@@ -143,8 +138,7 @@ void store_reward_view_clear(struct reward_view *v)
 {
 	if (v == NULL)
 		return;
-	free(v->rule);
-	free(v->state);
+	FREE_ALL(v->rule, v->state);
 	person_view_clear(&v->referrer);
 	person_view_clear(&v->lead);
 	memset(v, 0, sizeof(*v));

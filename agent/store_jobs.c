@@ -307,16 +307,8 @@ void store_job_view_clear(struct job_view *v)
 {
 	if (v == NULL)
 		return;
-	free(v->template);
-	free(v->recipient);
-	free(v->recipient_name);
-	free(v->cc);
-	free(v->note);
-	free(v->state);
-	free(v->last_error);
-	free(v->message_key);
-	free(v->in_reply_to);
-	free(v->refs);
+	FREE_ALL(v->template, v->recipient, v->recipient_name, v->cc, v->note, v->state,
+	         v->last_error, v->message_key, v->in_reply_to, v->refs);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -401,10 +393,7 @@ int store_confirmation_find(struct store *st, const char *key, struct confirmati
 
 void store_confirmation_clear(struct confirmation_view *c)
 {
-	free(c->rep);
-	free(c->command);
-	free(c->arg);
-	free(c->state);
+	FREE_ALL(c->rep, c->command, c->arg, c->state);
 	memset(c, 0, sizeof(*c));
 }
 

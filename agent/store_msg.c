@@ -166,14 +166,8 @@ int store_message_get(struct store *st, int64_t id, struct message_view *v)
 
 void store_message_view_clear(struct message_view *v)
 {
-	free(v->key);
-	free(v->direction);
-	free(v->kind);
-	free(v->why);
-	free(v->mailbox);
-	free(v->source);
-	free(v->from_email);
-	free(v->subject);
+	FREE_ALL(v->key, v->direction, v->kind, v->why, v->mailbox, v->source, v->from_email,
+	         v->subject);
 	memset(v, 0, sizeof(*v));
 }
 

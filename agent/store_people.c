@@ -143,10 +143,8 @@ int store_checkins_due(struct store *st, int64_t active_since, int64_t due_befor
 
 void store_people_free(struct person_ref *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].email);
-		free(v[i].name);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		FREE_ALL(v[i].email, v[i].name);
 	free(v);
 }
 
@@ -198,10 +196,7 @@ int store_person_by_token(struct store *st, const char *token, char **email_r)
 
 void person_view_clear(struct person_view *p)
 {
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
+	FREE_ALL(p->name, p->email, p->phone, p->company);
 }
 
 /* ---- referrals ---- */
@@ -606,19 +601,10 @@ void store_referral_view_clear(struct referral_view *v)
 {
 	if (v == NULL)
 		return;
-	free(v->status);
 	person_view_clear(&v->referrer);
 	person_view_clear(&v->lead);
-	free(v->rep_name);
-	free(v->rep_email);
-	free(v->need);
-	free(v->budget);
-	free(v->timeline);
-	free(v->context);
-	free(v->subject);
-	free(v->held_reason);
-	free(v->evidence);
-	free(v->thread_key);
+	FREE_ALL(v->status, v->rep_name, v->rep_email, v->need, v->budget, v->timeline, v->context,
+	         v->subject, v->held_reason, v->evidence, v->thread_key);
 	memset(v, 0, sizeof(*v));
 }
 

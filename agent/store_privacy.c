@@ -150,12 +150,7 @@ static void person_fill(struct q *q, struct person_record *p)
 
 static void person_clear(struct person_record *p)
 {
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->opt_out_source);
-	free(p->bounce_reason);
+	FREE_ALL(p->name, p->email, p->phone, p->company, p->opt_out_source, p->bounce_reason);
 	memset(p, 0, sizeof(*p));
 }
 
