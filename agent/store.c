@@ -226,6 +226,20 @@ int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t siz
 	return 0;
 }
 
+int sql_row(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+            void (*fill)(struct q *q, void *item))
+{
+	struct q q;
+	int found;
+
+	memset(item, 0, size);
+	found = sql_query(&q, st, id, b);
+	if (found > 0)
+		fill(&q, item);
+	sql_end(&q);
+	return found;
+}
+
 int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
              void (*fill)(struct q *q, void *item), void (*clear)(void *item),
              int (*fn)(void *item, void *arg), void *arg)

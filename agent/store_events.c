@@ -124,13 +124,8 @@ int store_reward_of_referral(struct store *st, int64_t referral_id)
 
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v)
 {
-	struct q q;
-	int found = sql_query(&q, st, ST_REWARD_GET, BINDS(B_INT(":id", id)));
+	int found = sql_row(st, ST_REWARD_GET, BINDS(B_INT(":id", id)), v, sizeof(*v), reward_fill);
 
-	memset(v, 0, sizeof(*v));
-	if (found > 0)
-		reward_fill(&q, v);
-	sql_end(&q);
 	return found < 0 ? store_failed(st, "read reward %lld", (long long)id) : found;
 }
 

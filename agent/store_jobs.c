@@ -171,17 +171,9 @@ int store_jobs_each(struct store *st, const char *state,
 
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r)
 {
-	struct q q;
-	int found;
+	int found = sql_row(st, ST_JOB_GET, BINDS(B_INT(":id", id)), v_r, sizeof(*v_r), job_fill);
 
-	memset(v_r, 0, sizeof(*v_r));
-	found = sql_query(&q, st, ST_JOB_GET, BINDS(B_INT(":id", id)));
-	if (found > 0)
-		job_fill(&q, v_r);
-	sql_end(&q);
-	if (found < 0)
-		return store_failed(st, "read job %lld", (long long)id);
-	return found;
+	return found < 0 ? store_failed(st, "read job %lld", (long long)id) : found;
 }
 
 int store_jobs_next_due(struct store *st, int64_t *at_r)
@@ -370,22 +362,23 @@ int store_confirmation_add(struct store *st, int64_t referral_id, const char *re
 	return 0;
 }
 
+static void confirmation_fill(struct q *q, void *item)
+{
+	struct confirmation_view *c = item;
+
+	c->id = col_int(q, "id");
+	c->referral_id = col_int(q, "referral_id");
+	c->rep = col_text(q, "rep");
+	c->command = col_text(q, "command");
+	c->arg = col_text(q, "arg");
+	c->state = col_text(q, "state");
+}
+
 int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
 {
-	struct q q;
-	int found;
+	int found = sql_row(st, ST_CONFIRM_FIND, BINDS(B_TEXT(":key", key)), c, sizeof(*c),
+	                    confirmation_fill);
 
-	memset(c, 0, sizeof(*c));
-	found = sql_query(&q, st, ST_CONFIRM_FIND, BINDS(B_TEXT(":key", key)));
-	if (found > 0) {
-		c->id = col_int(&q, "id");
-		c->referral_id = col_int(&q, "referral_id");
-		c->rep = col_text(&q, "rep");
-		c->command = col_text(&q, "command");
-		c->arg = col_text(&q, "arg");
-		c->state = col_text(&q, "state");
-	}
-	sql_end(&q);
 	if (found < 0)
 		return store_failed(st, "find confirmation " ERR_ARG, key ? key : "(null)");
 	return found;

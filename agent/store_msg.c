@@ -141,27 +141,39 @@ int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
 	return sent_message(st, key, NULL, kind_r);
 }
 
+void message_fill(struct q *q, void *item)
+{
+	struct message_view *m = item;
+
+	m->id = col_int(q, "id");
+	m->key = col_text(q, "key");
+	m->direction = col_text(q, "direction");
+	m->kind = col_text(q, "kind");
+	m->why = col_text(q, "why");
+	m->mailbox = col_text(q, "mailbox");
+	m->uid = col_int(q, "uid");
+	m->source = col_text(q, "source");
+	m->from_email = col_text(q, "from_email");
+	m->subject = col_text(q, "subject");
+	m->date = col_int(q, "date");
+	m->at = col_int(q, "at");
+}
+
+void messages_drop(void *v, size_t n)
+{
+	struct message_view *m = v;
+
+	for (size_t i = 0; m && i < n; i++)
+		store_message_view_clear(&m[i]);
+	free(m);
+}
+
 int store_message_get(struct store *st, int64_t id, struct message_view *v)
 {
-	struct q q;
-	int found;
+	int found =
+	        sql_row(st, ST_MESSAGE_GET, BINDS(B_INT(":id", id)), v, sizeof(*v), message_fill);
 
-	memset(v, 0, sizeof(*v));
-	found = sql_query(&q, st, ST_MESSAGE_GET, BINDS(B_INT(":id", id)));
-	if (found > 0) {
-		v->id = col_int(&q, "id");
-		v->key = col_text(&q, "key");
-		v->direction = col_text(&q, "direction");
-		v->kind = col_text(&q, "kind");
-		v->why = col_text(&q, "why");
-		v->from_email = col_text(&q, "from_email");
-		v->subject = col_text(&q, "subject");
-		v->at = col_int(&q, "at");
-	}
-	sql_end(&q);
-	if (found < 0)
-		return store_failed(st, "get message %lld", (long long)id);
-	return found;
+	return found < 0 ? store_failed(st, "get message %lld", (long long)id) : found;
 }
 
 void store_message_view_clear(struct message_view *v)

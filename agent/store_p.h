@@ -393,6 +393,11 @@ int sql_exec(struct store *st, enum stmt_id id, const struct bind *b);
 int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
              void (*fill)(struct q *q, void *item), void (*drop)(void *v, size_t n), void **v_r,
              size_t *n_r);
+/* The first row of statement id into item (size bytes, zeroed first) by
+ * fill: 1, 0 when there is none (item stays zeroed), or -1 on error (kept
+ * for store_failed). */
+int sql_row(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+            void (*fill)(struct q *q, void *item));
 /* Every row of statement id, one at a time: item (size bytes, the
  * caller's) is zeroed, filled by fill, handed to fn and emptied by clear,
  * so memory does not grow with the rows.  fn returns non-zero to stop.
@@ -456,5 +461,7 @@ void job_fill(struct q *q, void *item);
 void jobs_drop(void *v, size_t n);
 void reward_fill(struct q *q, void *item);
 void rewards_drop(void *v, size_t n);
+void message_fill(struct q *q, void *item);
+void messages_drop(void *v, size_t n);
 
 #endif

@@ -77,23 +77,26 @@ int store_person_fill(struct store *st, int64_t id, const char *phone, const cha
 	return 0;
 }
 
+static void person_flags_fill(struct q *q, void *item)
+{
+	struct person_flags *f = item;
+
+	f->id = col_int(q, "id");
+	f->opted_out_at = col_int(q, "opted_out_at");
+	f->bouncing_at = col_int(q, "bouncing_at");
+	f->token = col_text(q, "token");
+}
+
 int store_person_flags(struct store *st, const char *email, struct person_flags *f)
 {
 	char *e = email_norm(email);
-	struct q q;
 	int found;
 
 	memset(f, 0, sizeof(*f));
 	if (e == NULL)
 		return 0;
-	found = sql_query(&q, st, ST_PERSON_FLAGS, BINDS(B_TEXT(":email", e)));
-	if (found > 0) {
-		f->id = col_int(&q, "id");
-		f->opted_out_at = col_int(&q, "opted_out_at");
-		f->bouncing_at = col_int(&q, "bouncing_at");
-		f->token = col_text(&q, "token");
-	}
-	sql_end(&q);
+	found = sql_row(st, ST_PERSON_FLAGS, BINDS(B_TEXT(":email", e)), f, sizeof(*f),
+	                person_flags_fill);
 	if (found < 0)
 		store_failed(st, "read person " ERR_ARG, e);
 	free(e);

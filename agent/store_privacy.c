@@ -154,33 +154,6 @@ static void person_clear(struct person_record *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static void message_fill(struct q *q, void *item)
-{
-	struct message_view *m = item;
-
-	m->id = col_int(q, "id");
-	m->key = col_text(q, "key");
-	m->direction = col_text(q, "direction");
-	m->kind = col_text(q, "kind");
-	m->why = col_text(q, "why");
-	m->mailbox = col_text(q, "mailbox");
-	m->uid = col_int(q, "uid");
-	m->source = col_text(q, "source");
-	m->from_email = col_text(q, "from_email");
-	m->subject = col_text(q, "subject");
-	m->date = col_int(q, "date");
-	m->at = col_int(q, "at");
-}
-
-static void messages_drop(void *v, size_t n)
-{
-	struct message_view *m = v;
-
-	for (size_t i = 0; m && i < n; i++)
-		store_message_view_clear(&m[i]);
-	free(m);
-}
-
 /* One person's rows of statement id into *v_r, *n_r. */
 static int rows_of(struct store *st, enum stmt_id id, const char *email, int64_t person,
                    size_t size, void (*fill)(struct q *, void *), void (*drop)(void *, size_t),

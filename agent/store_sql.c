@@ -931,7 +931,8 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                            " JOIN message_referrals mr ON mr.message_id = m.id"
                                            " WHERE m.business = :business AND m.key = :key"},
         [ST_MESSAGE_GET] = {"message get",
-                            "SELECT id, key, direction, kind, why, from_email, subject, at"
+                            "SELECT id, key, direction, kind, why, mailbox, uid, source,"
+                            " from_email, subject, date, at"
                             " FROM messages WHERE id = :id AND business = :business"},
         [ST_MESSAGE_COUNT] = {"message count", "SELECT count(*) AS n FROM messages"
                                                " WHERE business = :business AND kind = :kind"},
