@@ -297,6 +297,38 @@ int col_null(struct q *q, const char *name)
 	return q->st->be->col_null(q->c, col(q, name));
 }
 
+void col_fill(struct q *q, const struct col_field *f, size_t n, void *item)
+{
+	for (size_t i = 0; i < n; i++) {
+		void *field = (char *)item + f[i].off;
+
+		switch (f[i].kind) {
+		case COL_INT64:
+			*(int64_t *)field = col_int(q, f[i].column);
+			break;
+		case COL_INT:
+			*(int *)field = (int)col_int(q, f[i].column);
+			break;
+		case COL_REAL:
+			*(double *)field = col_real(q, f[i].column);
+			break;
+		case COL_TEXT:
+			*(char **)field = col_text(q, f[i].column);
+			break;
+		case COL_SET:
+			*(int *)field = !col_null(q, f[i].column);
+			break;
+		}
+	}
+}
+
+void col_free(const struct col_field *f, size_t n, void *item)
+{
+	for (size_t i = 0; i < n; i++)
+		if (f[i].kind == COL_TEXT)
+			free(*(char **)((char *)item + f[i].off));
+}
+
 char *email_norm(const char *email)
 {
 	if (email == NULL || *email == '\0')

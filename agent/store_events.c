@@ -5,6 +5,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,18 +27,23 @@ int store_event_add(struct store *st, const struct event_rec *e)
 	return 0;
 }
 
+#define EVENT(f) offsetof(struct event_view, f)
+
+/* The columns of EVENT_VIEW_SELECT (store_sql.c) in a struct event_view. */
+static const struct col_field event_cols[] = {
+        {"referral_id", COL_INT64, EVENT(referral_id)},
+        {"at", COL_INT64, EVENT(at)},
+        {"actor", COL_TEXT, EVENT(actor)},
+        {"kind", COL_TEXT, EVENT(kind)},
+        {"old_status", COL_TEXT, EVENT(old_status)},
+        {"new_status", COL_TEXT, EVENT(new_status)},
+        {"detail", COL_TEXT, EVENT(detail)},
+        {"message_key", COL_TEXT, EVENT(message_key)},
+};
+
 void event_fill(struct q *q, void *item)
 {
-	struct event_view *e = item;
-
-	e->referral_id = col_int(q, "referral_id");
-	e->at = col_int(q, "at");
-	e->actor = col_text(q, "actor");
-	e->kind = col_text(q, "kind");
-	e->old_status = col_text(q, "old_status");
-	e->new_status = col_text(q, "new_status");
-	e->detail = col_text(q, "detail");
-	e->message_key = col_text(q, "message_key");
+	col_fill(q, event_cols, ARRAY_SIZE(event_cols), item);
 }
 
 void events_drop(void *v, size_t n)
@@ -60,8 +66,7 @@ void store_event_views_free(struct event_view *v, size_t n)
 	if (v == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		FREE_ALL(v[i].actor, v[i].kind, v[i].old_status, v[i].new_status, v[i].detail,
-		         v[i].message_key);
+		col_free(event_cols, ARRAY_SIZE(event_cols), &v[i]);
 	free(v);
 }
 
@@ -79,21 +84,26 @@ int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id,
 	return 0;
 }
 
+#define REWARD(f) offsetof(struct reward_view, f)
+
+/* The columns of REWARD_VIEW_SELECT (store_sql.c) in a struct reward_view. */
+static const struct col_field reward_cols[] = {
+        {"id", COL_INT64, REWARD(id)},
+        {"referral_id", COL_INT64, REWARD(referral_id)},
+        {"amount", COL_REAL, REWARD(amount)},
+        {"rule", COL_TEXT, REWARD(rule)},
+        {"state", COL_TEXT, REWARD(state)},
+        {"created_at", COL_INT64, REWARD(created_at)},
+        {"paid_at", COL_INT64, REWARD(paid_at)},
+        {"referrer_name", COL_TEXT, REWARD(referrer.name)},
+        {"referrer_email", COL_TEXT, REWARD(referrer.email)},
+        {"lead_name", COL_TEXT, REWARD(lead.name)},
+        {"lead_email", COL_TEXT, REWARD(lead.email)},
+};
+
 void reward_fill(struct q *q, void *item)
 {
-	struct reward_view *w = item;
-
-	w->id = col_int(q, "id");
-	w->referral_id = col_int(q, "referral_id");
-	w->amount = col_real(q, "amount");
-	w->rule = col_text(q, "rule");
-	w->state = col_text(q, "state");
-	w->created_at = col_int(q, "created_at");
-	w->paid_at = col_int(q, "paid_at");
-	w->referrer.name = col_text(q, "referrer_name");
-	w->referrer.email = col_text(q, "referrer_email");
-	w->lead.name = col_text(q, "lead_name");
-	w->lead.email = col_text(q, "lead_email");
+	col_fill(q, reward_cols, ARRAY_SIZE(reward_cols), item);
 }
 
 void rewards_drop(void *v, size_t n)
@@ -133,9 +143,7 @@ void store_reward_view_clear(struct reward_view *v)
 {
 	if (v == NULL)
 		return;
-	FREE_ALL(v->rule, v->state);
-	person_view_clear(&v->referrer);
-	person_view_clear(&v->lead);
+	col_free(reward_cols, ARRAY_SIZE(reward_cols), v);
 	memset(v, 0, sizeof(*v));
 }
 

@@ -10,6 +10,7 @@
 #include "store_p.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,28 +85,33 @@ int store_jobs_add(struct store *st, const struct job_rec *j, size_t n)
 	return rc;
 }
 
+#define JOB(f) offsetof(struct job_view, f)
+
+/* The columns of JOB_VIEW_SELECT (store_sql.c) in a struct job_view. */
+static const struct col_field job_cols[] = {
+        {"id", COL_INT64, JOB(id)},
+        {"referral_id", COL_INT64, JOB(referral_id)},
+        {"template", COL_TEXT, JOB(template)},
+        {"recipient", COL_TEXT, JOB(recipient)},
+        {"recipient_name", COL_TEXT, JOB(recipient_name)},
+        {"cc", COL_TEXT, JOB(cc)},
+        {"seq", COL_INT, JOB(seq)},
+        {"note", COL_TEXT, JOB(note)},
+        {"due_at", COL_INT64, JOB(due_at)},
+        {"next_attempt_at", COL_INT64, JOB(next_attempt_at)},
+        {"state", COL_TEXT, JOB(state)},
+        {"attempts", COL_INT, JOB(attempts)},
+        {"last_error", COL_TEXT, JOB(last_error)},
+        {"message_key", COL_TEXT, JOB(message_key)},
+        {"in_reply_to", COL_TEXT, JOB(in_reply_to)},
+        {"refs", COL_TEXT, JOB(refs)},
+        {"created_at", COL_INT64, JOB(created_at)},
+        {"done_at", COL_INT64, JOB(done_at)},
+};
+
 void job_fill(struct q *q, void *item)
 {
-	struct job_view *v = item;
-
-	v->id = col_int(q, "id");
-	v->referral_id = col_int(q, "referral_id");
-	v->template = col_text(q, "template");
-	v->recipient = col_text(q, "recipient");
-	v->recipient_name = col_text(q, "recipient_name");
-	v->cc = col_text(q, "cc");
-	v->seq = (int)col_int(q, "seq");
-	v->note = col_text(q, "note");
-	v->due_at = col_int(q, "due_at");
-	v->next_attempt_at = col_int(q, "next_attempt_at");
-	v->state = col_text(q, "state");
-	v->attempts = (int)col_int(q, "attempts");
-	v->last_error = col_text(q, "last_error");
-	v->message_key = col_text(q, "message_key");
-	v->in_reply_to = col_text(q, "in_reply_to");
-	v->refs = col_text(q, "refs");
-	v->created_at = col_int(q, "created_at");
-	v->done_at = col_int(q, "done_at");
+	col_fill(q, job_cols, ARRAY_SIZE(job_cols), item);
 }
 
 void jobs_drop(void *v, size_t n)
@@ -299,8 +305,7 @@ void store_job_view_clear(struct job_view *v)
 {
 	if (v == NULL)
 		return;
-	FREE_ALL(v->template, v->recipient, v->recipient_name, v->cc, v->note, v->state,
-	         v->last_error, v->message_key, v->in_reply_to, v->refs);
+	col_free(job_cols, ARRAY_SIZE(job_cols), v);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -362,16 +367,17 @@ int store_confirmation_add(struct store *st, int64_t referral_id, const char *re
 	return 0;
 }
 
+#define CONFIRMATION(f) offsetof(struct confirmation_view, f)
+
+static const struct col_field confirmation_cols[] = {
+        {"id", COL_INT64, CONFIRMATION(id)},  {"referral_id", COL_INT64, CONFIRMATION(referral_id)},
+        {"rep", COL_TEXT, CONFIRMATION(rep)}, {"command", COL_TEXT, CONFIRMATION(command)},
+        {"arg", COL_TEXT, CONFIRMATION(arg)}, {"state", COL_TEXT, CONFIRMATION(state)},
+};
+
 static void confirmation_fill(struct q *q, void *item)
 {
-	struct confirmation_view *c = item;
-
-	c->id = col_int(q, "id");
-	c->referral_id = col_int(q, "referral_id");
-	c->rep = col_text(q, "rep");
-	c->command = col_text(q, "command");
-	c->arg = col_text(q, "arg");
-	c->state = col_text(q, "state");
+	col_fill(q, confirmation_cols, ARRAY_SIZE(confirmation_cols), item);
 }
 
 int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
@@ -386,7 +392,7 @@ int store_confirmation_find(struct store *st, const char *key, struct confirmati
 
 void store_confirmation_clear(struct confirmation_view *c)
 {
-	FREE_ALL(c->rep, c->command, c->arg, c->state);
+	col_free(confirmation_cols, ARRAY_SIZE(confirmation_cols), c);
 	memset(c, 0, sizeof(*c));
 }
 

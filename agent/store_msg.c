@@ -8,6 +8,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,22 +142,28 @@ int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
 	return sent_message(st, key, NULL, kind_r);
 }
 
+#define MESSAGE(f) offsetof(struct message_view, f)
+
+/* The columns of a message read whole (ST_MESSAGE_GET, ST_PERSON_MESSAGES)
+ * in a struct message_view. */
+static const struct col_field message_cols[] = {
+        {"id", COL_INT64, MESSAGE(id)},
+        {"key", COL_TEXT, MESSAGE(key)},
+        {"direction", COL_TEXT, MESSAGE(direction)},
+        {"kind", COL_TEXT, MESSAGE(kind)},
+        {"why", COL_TEXT, MESSAGE(why)},
+        {"mailbox", COL_TEXT, MESSAGE(mailbox)},
+        {"uid", COL_INT64, MESSAGE(uid)},
+        {"source", COL_TEXT, MESSAGE(source)},
+        {"from_email", COL_TEXT, MESSAGE(from_email)},
+        {"subject", COL_TEXT, MESSAGE(subject)},
+        {"date", COL_INT64, MESSAGE(date)},
+        {"at", COL_INT64, MESSAGE(at)},
+};
+
 void message_fill(struct q *q, void *item)
 {
-	struct message_view *m = item;
-
-	m->id = col_int(q, "id");
-	m->key = col_text(q, "key");
-	m->direction = col_text(q, "direction");
-	m->kind = col_text(q, "kind");
-	m->why = col_text(q, "why");
-	m->mailbox = col_text(q, "mailbox");
-	m->uid = col_int(q, "uid");
-	m->source = col_text(q, "source");
-	m->from_email = col_text(q, "from_email");
-	m->subject = col_text(q, "subject");
-	m->date = col_int(q, "date");
-	m->at = col_int(q, "at");
+	col_fill(q, message_cols, ARRAY_SIZE(message_cols), item);
 }
 
 void messages_drop(void *v, size_t n)
@@ -178,8 +185,7 @@ int store_message_get(struct store *st, int64_t id, struct message_view *v)
 
 void store_message_view_clear(struct message_view *v)
 {
-	FREE_ALL(v->key, v->direction, v->kind, v->why, v->mailbox, v->source, v->from_email,
-	         v->subject);
+	col_free(message_cols, ARRAY_SIZE(message_cols), v);
 	memset(v, 0, sizeof(*v));
 }
 

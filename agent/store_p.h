@@ -422,6 +422,25 @@ double col_real(struct q *q, const char *name);
 char *col_text(struct q *q, const char *name);
 int col_null(struct q *q, const char *name);
 
+/* Where the columns of a view's rows go: each column into a field of the
+ * view's struct (store.h), by its offset.  One list per view drives both
+ * reading a row (col_fill) and freeing what it read (col_free). */
+enum col_kind {
+	COL_INT64, /* int64_t; NULL reads 0 */
+	COL_INT,   /* int */
+	COL_REAL,  /* double */
+	COL_TEXT,  /* char *, a copy the view owns; NULL stays NULL */
+	COL_SET,   /* int: 1 when the column is not NULL (has_value) */
+};
+struct col_field {
+	const char *column;
+	enum col_kind kind;
+	size_t off;
+};
+void col_fill(struct q *q, const struct col_field *f, size_t n, void *item);
+/* Frees the COL_TEXT fields of item (the struct itself is the caller's). */
+void col_free(const struct col_field *f, size_t n, void *item);
+
 /* Records "<what>: <the database's message of the failed statement>" as
  * store_error() and returns -1. */
 int store_failed(struct store *st, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -449,7 +468,6 @@ int sql_scrub_set(struct store *st, const char *email, const char *name, const c
 
 /* The events of referral id, oldest first (store_events.c). */
 int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);
-void person_view_clear(struct person_view *p);
 /* sql_rows fill and drop functions of the views of store.h, for any
  * statement that answers their columns (REFERRAL_VIEW_SELECT and the
  * like in store_sql.c). */

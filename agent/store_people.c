@@ -8,6 +8,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,14 +78,18 @@ int store_person_fill(struct store *st, int64_t id, const char *phone, const cha
 	return 0;
 }
 
+#define FLAGS(f) offsetof(struct person_flags, f)
+
+static const struct col_field person_flags_cols[] = {
+        {"id", COL_INT64, FLAGS(id)},
+        {"opted_out_at", COL_INT64, FLAGS(opted_out_at)},
+        {"bouncing_at", COL_INT64, FLAGS(bouncing_at)},
+        {"token", COL_TEXT, FLAGS(token)},
+};
+
 static void person_flags_fill(struct q *q, void *item)
 {
-	struct person_flags *f = item;
-
-	f->id = col_int(q, "id");
-	f->opted_out_at = col_int(q, "opted_out_at");
-	f->bouncing_at = col_int(q, "bouncing_at");
-	f->token = col_text(q, "token");
+	col_fill(q, person_flags_cols, ARRAY_SIZE(person_flags_cols), item);
 }
 
 int store_person_flags(struct store *st, const char *email, struct person_flags *f)
@@ -117,13 +122,17 @@ int store_person_set_checkin(struct store *st, int64_t id, int64_t at)
 	return 0;
 }
 
+#define PERSON_REF(f) offsetof(struct person_ref, f)
+
+static const struct col_field person_ref_cols[] = {
+        {"id", COL_INT64, PERSON_REF(id)},
+        {"email", COL_TEXT, PERSON_REF(email)},
+        {"name", COL_TEXT, PERSON_REF(name)},
+};
+
 static void person_ref_fill(struct q *q, void *item)
 {
-	struct person_ref *p = item;
-
-	p->id = col_int(q, "id");
-	p->email = col_text(q, "email");
-	p->name = col_text(q, "name");
+	col_fill(q, person_ref_cols, ARRAY_SIZE(person_ref_cols), item);
 }
 
 static void people_drop(void *v, size_t n)
@@ -147,7 +156,7 @@ int store_checkins_due(struct store *st, int64_t active_since, int64_t due_befor
 void store_people_free(struct person_ref *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
-		FREE_ALL(v[i].email, v[i].name);
+		col_free(person_ref_cols, ARRAY_SIZE(person_ref_cols), &v[i]);
 	free(v);
 }
 
@@ -195,11 +204,6 @@ int store_person_by_token(struct store *st, const char *token, char **email_r)
 	if (found < 0)
 		return store_failed(st, "find person by token");
 	return found > 0 && *email_r != NULL;
-}
-
-void person_view_clear(struct person_view *p)
-{
-	FREE_ALL(p->name, p->email, p->phone, p->company);
 }
 
 /* ---- referrals ---- */
@@ -418,40 +422,46 @@ int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer
 
 /* ---- views ---- */
 
+#define REFERRAL(f) offsetof(struct referral_view, f)
+
+/* The columns of REFERRAL_VIEW_SELECT (store_sql.c) in a struct
+ * referral_view; a NULL first_contact_at reads 0. */
+static const struct col_field referral_cols[] = {
+        {"id", COL_INT64, REFERRAL(id)},
+        {"status", COL_TEXT, REFERRAL(status)},
+        {"referrer_name", COL_TEXT, REFERRAL(referrer.name)},
+        {"referrer_email", COL_TEXT, REFERRAL(referrer.email)},
+        {"referrer_phone", COL_TEXT, REFERRAL(referrer.phone)},
+        {"referrer_company", COL_TEXT, REFERRAL(referrer.company)},
+        {"lead_name", COL_TEXT, REFERRAL(lead.name)},
+        {"lead_email", COL_TEXT, REFERRAL(lead.email)},
+        {"lead_phone", COL_TEXT, REFERRAL(lead.phone)},
+        {"lead_company", COL_TEXT, REFERRAL(lead.company)},
+        {"rep_name", COL_TEXT, REFERRAL(rep_name)},
+        {"rep_email", COL_TEXT, REFERRAL(rep_email)},
+        {"need", COL_TEXT, REFERRAL(need)},
+        {"budget", COL_TEXT, REFERRAL(budget)},
+        {"timeline", COL_TEXT, REFERRAL(timeline)},
+        {"context", COL_TEXT, REFERRAL(context)},
+        {"subject", COL_TEXT, REFERRAL(subject)},
+        {"held_reason", COL_TEXT, REFERRAL(held_reason)},
+        {"created_at", COL_INT64, REFERRAL(created_at)},
+        {"updated_at", COL_INT64, REFERRAL(updated_at)},
+        {"first_contact_at", COL_INT64, REFERRAL(first_contact_at)},
+        {"value", COL_SET, REFERRAL(has_value)},
+        {"value", COL_REAL, REFERRAL(value)},
+        {"thread_key", COL_TEXT, REFERRAL(thread_key)},
+        {"referrer_id", COL_INT64, REFERRAL(referrer_id)},
+        {"lead_id", COL_INT64, REFERRAL(lead_id)},
+        {"confidence", COL_SET, REFERRAL(has_confidence)},
+        {"confidence", COL_INT, REFERRAL(confidence)},
+        {"evidence", COL_TEXT, REFERRAL(evidence)},
+};
+
 /* Fills a struct referral_view from a row of REFERRAL_VIEW_SELECT. */
 void referral_fill(struct q *q, void *item)
 {
-	struct referral_view *v = item;
-
-	v->id = col_int(q, "id");
-	v->status = col_text(q, "status");
-	v->referrer.name = col_text(q, "referrer_name");
-	v->referrer.email = col_text(q, "referrer_email");
-	v->referrer.phone = col_text(q, "referrer_phone");
-	v->referrer.company = col_text(q, "referrer_company");
-	v->lead.name = col_text(q, "lead_name");
-	v->lead.email = col_text(q, "lead_email");
-	v->lead.phone = col_text(q, "lead_phone");
-	v->lead.company = col_text(q, "lead_company");
-	v->rep_name = col_text(q, "rep_name");
-	v->rep_email = col_text(q, "rep_email");
-	v->need = col_text(q, "need");
-	v->budget = col_text(q, "budget");
-	v->timeline = col_text(q, "timeline");
-	v->context = col_text(q, "context");
-	v->subject = col_text(q, "subject");
-	v->held_reason = col_text(q, "held_reason");
-	v->created_at = col_int(q, "created_at");
-	v->updated_at = col_int(q, "updated_at");
-	v->first_contact_at = col_int(q, "first_contact_at"); /* NULL reads 0 */
-	v->has_value = !col_null(q, "value");
-	v->value = col_real(q, "value");
-	v->thread_key = col_text(q, "thread_key");
-	v->referrer_id = col_int(q, "referrer_id");
-	v->lead_id = col_int(q, "lead_id");
-	v->has_confidence = !col_null(q, "confidence");
-	v->confidence = (int)col_int(q, "confidence");
-	v->evidence = col_text(q, "evidence");
+	col_fill(q, referral_cols, ARRAY_SIZE(referral_cols), item);
 }
 
 void referrals_drop(void *v, size_t n)
@@ -604,10 +614,7 @@ void store_referral_view_clear(struct referral_view *v)
 {
 	if (v == NULL)
 		return;
-	person_view_clear(&v->referrer);
-	person_view_clear(&v->lead);
-	FREE_ALL(v->status, v->rep_name, v->rep_email, v->need, v->budget, v->timeline, v->context,
-	         v->subject, v->held_reason, v->evidence, v->thread_key);
+	col_free(referral_cols, ARRAY_SIZE(referral_cols), v);
 	memset(v, 0, sizeof(*v));
 }
 
