@@ -297,9 +297,11 @@ int col_null(struct q *q, const char *name)
 	return q->st->be->col_null(q->c, col(q, name));
 }
 
-void col_fill(struct q *q, const struct col_field *f, size_t n, void *item)
+void col_fill(struct q *q, const struct col_map *m, void *item)
 {
-	for (size_t i = 0; i < n; i++) {
+	const struct col_field *f = m->f;
+
+	for (size_t i = 0; i < m->n; i++) {
 		void *field = (char *)item + f[i].off;
 
 		switch (f[i].kind) {
@@ -322,11 +324,14 @@ void col_fill(struct q *q, const struct col_field *f, size_t n, void *item)
 	}
 }
 
-void col_free(const struct col_field *f, size_t n, void *item)
+void col_clear(const struct col_map *m, void *item)
 {
-	for (size_t i = 0; i < n; i++)
-		if (f[i].kind == COL_TEXT)
-			free(*(char **)((char *)item + f[i].off));
+	if (item == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->f[i].kind == COL_TEXT)
+			free(*(char **)((char *)item + m->f[i].off));
+	memset(item, 0, m->size);
 }
 
 char *email_norm(const char *email)

@@ -27,23 +27,9 @@ int store_event_add(struct store *st, const struct event_rec *e)
 	return 0;
 }
 
-#define EVENT(f) offsetof(struct event_view, f)
-
-/* The columns of EVENT_VIEW_SELECT (store_sql.c) in a struct event_view. */
-static const struct col_field event_cols[] = {
-        {"referral_id", COL_INT64, EVENT(referral_id)},
-        {"at", COL_INT64, EVENT(at)},
-        {"actor", COL_TEXT, EVENT(actor)},
-        {"kind", COL_TEXT, EVENT(kind)},
-        {"old_status", COL_TEXT, EVENT(old_status)},
-        {"new_status", COL_TEXT, EVENT(new_status)},
-        {"detail", COL_TEXT, EVENT(detail)},
-        {"message_key", COL_TEXT, EVENT(message_key)},
-};
-
 void event_fill(struct q *q, void *item)
 {
-	col_fill(q, event_cols, ARRAY_SIZE(event_cols), item);
+	col_fill(q, &event_columns, item);
 }
 
 void events_drop(void *v, size_t n)
@@ -66,7 +52,7 @@ void store_event_views_free(struct event_view *v, size_t n)
 	if (v == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		col_free(event_cols, ARRAY_SIZE(event_cols), &v[i]);
+		col_clear(&event_columns, &v[i]);
 	free(v);
 }
 
@@ -84,26 +70,9 @@ int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id,
 	return 0;
 }
 
-#define REWARD(f) offsetof(struct reward_view, f)
-
-/* The columns of REWARD_VIEW_SELECT (store_sql.c) in a struct reward_view. */
-static const struct col_field reward_cols[] = {
-        {"id", COL_INT64, REWARD(id)},
-        {"referral_id", COL_INT64, REWARD(referral_id)},
-        {"amount", COL_REAL, REWARD(amount)},
-        {"rule", COL_TEXT, REWARD(rule)},
-        {"state", COL_TEXT, REWARD(state)},
-        {"created_at", COL_INT64, REWARD(created_at)},
-        {"paid_at", COL_INT64, REWARD(paid_at)},
-        {"referrer_name", COL_TEXT, REWARD(referrer.name)},
-        {"referrer_email", COL_TEXT, REWARD(referrer.email)},
-        {"lead_name", COL_TEXT, REWARD(lead.name)},
-        {"lead_email", COL_TEXT, REWARD(lead.email)},
-};
-
 void reward_fill(struct q *q, void *item)
 {
-	col_fill(q, reward_cols, ARRAY_SIZE(reward_cols), item);
+	col_fill(q, &reward_columns, item);
 }
 
 void rewards_drop(void *v, size_t n)
@@ -141,10 +110,7 @@ int store_reward_get(struct store *st, int64_t id, struct reward_view *v)
 
 void store_reward_view_clear(struct reward_view *v)
 {
-	if (v == NULL)
-		return;
-	col_free(reward_cols, ARRAY_SIZE(reward_cols), v);
-	memset(v, 0, sizeof(*v));
+	col_clear(&reward_columns, v);
 }
 
 void store_reward_views_free(struct reward_view *v, size_t n)

@@ -85,33 +85,9 @@ int store_jobs_add(struct store *st, const struct job_rec *j, size_t n)
 	return rc;
 }
 
-#define JOB(f) offsetof(struct job_view, f)
-
-/* The columns of JOB_VIEW_SELECT (store_sql.c) in a struct job_view. */
-static const struct col_field job_cols[] = {
-        {"id", COL_INT64, JOB(id)},
-        {"referral_id", COL_INT64, JOB(referral_id)},
-        {"template", COL_TEXT, JOB(template)},
-        {"recipient", COL_TEXT, JOB(recipient)},
-        {"recipient_name", COL_TEXT, JOB(recipient_name)},
-        {"cc", COL_TEXT, JOB(cc)},
-        {"seq", COL_INT, JOB(seq)},
-        {"note", COL_TEXT, JOB(note)},
-        {"due_at", COL_INT64, JOB(due_at)},
-        {"next_attempt_at", COL_INT64, JOB(next_attempt_at)},
-        {"state", COL_TEXT, JOB(state)},
-        {"attempts", COL_INT, JOB(attempts)},
-        {"last_error", COL_TEXT, JOB(last_error)},
-        {"message_key", COL_TEXT, JOB(message_key)},
-        {"in_reply_to", COL_TEXT, JOB(in_reply_to)},
-        {"refs", COL_TEXT, JOB(refs)},
-        {"created_at", COL_INT64, JOB(created_at)},
-        {"done_at", COL_INT64, JOB(done_at)},
-};
-
 void job_fill(struct q *q, void *item)
 {
-	col_fill(q, job_cols, ARRAY_SIZE(job_cols), item);
+	col_fill(q, &job_columns, item);
 }
 
 void jobs_drop(void *v, size_t n)
@@ -303,10 +279,7 @@ int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t
 
 void store_job_view_clear(struct job_view *v)
 {
-	if (v == NULL)
-		return;
-	col_free(job_cols, ARRAY_SIZE(job_cols), v);
-	memset(v, 0, sizeof(*v));
+	col_clear(&job_columns, v);
 }
 
 void store_job_views_free(struct job_view *v, size_t n)
@@ -367,17 +340,9 @@ int store_confirmation_add(struct store *st, int64_t referral_id, const char *re
 	return 0;
 }
 
-#define CONFIRMATION(f) offsetof(struct confirmation_view, f)
-
-static const struct col_field confirmation_cols[] = {
-        {"id", COL_INT64, CONFIRMATION(id)},  {"referral_id", COL_INT64, CONFIRMATION(referral_id)},
-        {"rep", COL_TEXT, CONFIRMATION(rep)}, {"command", COL_TEXT, CONFIRMATION(command)},
-        {"arg", COL_TEXT, CONFIRMATION(arg)}, {"state", COL_TEXT, CONFIRMATION(state)},
-};
-
 static void confirmation_fill(struct q *q, void *item)
 {
-	col_fill(q, confirmation_cols, ARRAY_SIZE(confirmation_cols), item);
+	col_fill(q, &confirmation_columns, item);
 }
 
 int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
@@ -392,8 +357,7 @@ int store_confirmation_find(struct store *st, const char *key, struct confirmati
 
 void store_confirmation_clear(struct confirmation_view *c)
 {
-	col_free(confirmation_cols, ARRAY_SIZE(confirmation_cols), c);
-	memset(c, 0, sizeof(*c));
+	col_clear(&confirmation_columns, c);
 }
 
 int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at)

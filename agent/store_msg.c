@@ -142,28 +142,9 @@ int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
 	return sent_message(st, key, NULL, kind_r);
 }
 
-#define MESSAGE(f) offsetof(struct message_view, f)
-
-/* The columns of a message read whole (ST_MESSAGE_GET, ST_PERSON_MESSAGES)
- * in a struct message_view. */
-static const struct col_field message_cols[] = {
-        {"id", COL_INT64, MESSAGE(id)},
-        {"key", COL_TEXT, MESSAGE(key)},
-        {"direction", COL_TEXT, MESSAGE(direction)},
-        {"kind", COL_TEXT, MESSAGE(kind)},
-        {"why", COL_TEXT, MESSAGE(why)},
-        {"mailbox", COL_TEXT, MESSAGE(mailbox)},
-        {"uid", COL_INT64, MESSAGE(uid)},
-        {"source", COL_TEXT, MESSAGE(source)},
-        {"from_email", COL_TEXT, MESSAGE(from_email)},
-        {"subject", COL_TEXT, MESSAGE(subject)},
-        {"date", COL_INT64, MESSAGE(date)},
-        {"at", COL_INT64, MESSAGE(at)},
-};
-
 void message_fill(struct q *q, void *item)
 {
-	col_fill(q, message_cols, ARRAY_SIZE(message_cols), item);
+	col_fill(q, &message_columns, item);
 }
 
 void messages_drop(void *v, size_t n)
@@ -185,8 +166,7 @@ int store_message_get(struct store *st, int64_t id, struct message_view *v)
 
 void store_message_view_clear(struct message_view *v)
 {
-	col_free(message_cols, ARRAY_SIZE(message_cols), v);
-	memset(v, 0, sizeof(*v));
+	col_clear(&message_columns, v);
 }
 
 /* ---- IMAP checkpoint ---- */

@@ -437,9 +437,20 @@ struct col_field {
 	enum col_kind kind;
 	size_t off;
 };
-void col_fill(struct q *q, const struct col_field *f, size_t n, void *item);
-/* Frees the COL_TEXT fields of item (the struct itself is the caller's). */
-void col_free(const struct col_field *f, size_t n, void *item);
+struct col_map {
+	const struct col_field *f;
+	size_t n;
+	size_t size; /* of the view's struct */
+};
+void col_fill(struct q *q, const struct col_map *m, void *item);
+/* Frees the COL_TEXT fields of item (may be NULL) and zeroes it; the
+ * struct itself is the caller's. */
+void col_clear(const struct col_map *m, void *item);
+
+/* The views' maps (store_sql.c, beside their statements). */
+extern const struct col_map event_columns, reward_columns, job_columns, confirmation_columns,
+        message_columns, person_flags_columns, person_ref_columns, referral_columns,
+        person_record_columns;
 
 /* Records "<what>: <the database's message of the failed statement>" as
  * store_error() and returns -1. */

@@ -78,18 +78,9 @@ int store_person_fill(struct store *st, int64_t id, const char *phone, const cha
 	return 0;
 }
 
-#define FLAGS(f) offsetof(struct person_flags, f)
-
-static const struct col_field person_flags_cols[] = {
-        {"id", COL_INT64, FLAGS(id)},
-        {"opted_out_at", COL_INT64, FLAGS(opted_out_at)},
-        {"bouncing_at", COL_INT64, FLAGS(bouncing_at)},
-        {"token", COL_TEXT, FLAGS(token)},
-};
-
 static void person_flags_fill(struct q *q, void *item)
 {
-	col_fill(q, person_flags_cols, ARRAY_SIZE(person_flags_cols), item);
+	col_fill(q, &person_flags_columns, item);
 }
 
 int store_person_flags(struct store *st, const char *email, struct person_flags *f)
@@ -122,17 +113,9 @@ int store_person_set_checkin(struct store *st, int64_t id, int64_t at)
 	return 0;
 }
 
-#define PERSON_REF(f) offsetof(struct person_ref, f)
-
-static const struct col_field person_ref_cols[] = {
-        {"id", COL_INT64, PERSON_REF(id)},
-        {"email", COL_TEXT, PERSON_REF(email)},
-        {"name", COL_TEXT, PERSON_REF(name)},
-};
-
 static void person_ref_fill(struct q *q, void *item)
 {
-	col_fill(q, person_ref_cols, ARRAY_SIZE(person_ref_cols), item);
+	col_fill(q, &person_ref_columns, item);
 }
 
 static void people_drop(void *v, size_t n)
@@ -156,7 +139,7 @@ int store_checkins_due(struct store *st, int64_t active_since, int64_t due_befor
 void store_people_free(struct person_ref *v, size_t n)
 {
 	for (size_t i = 0; v && i < n; i++)
-		col_free(person_ref_cols, ARRAY_SIZE(person_ref_cols), &v[i]);
+		col_clear(&person_ref_columns, &v[i]);
 	free(v);
 }
 
@@ -422,46 +405,10 @@ int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer
 
 /* ---- views ---- */
 
-#define REFERRAL(f) offsetof(struct referral_view, f)
-
-/* The columns of REFERRAL_VIEW_SELECT (store_sql.c) in a struct
- * referral_view; a NULL first_contact_at reads 0. */
-static const struct col_field referral_cols[] = {
-        {"id", COL_INT64, REFERRAL(id)},
-        {"status", COL_TEXT, REFERRAL(status)},
-        {"referrer_name", COL_TEXT, REFERRAL(referrer.name)},
-        {"referrer_email", COL_TEXT, REFERRAL(referrer.email)},
-        {"referrer_phone", COL_TEXT, REFERRAL(referrer.phone)},
-        {"referrer_company", COL_TEXT, REFERRAL(referrer.company)},
-        {"lead_name", COL_TEXT, REFERRAL(lead.name)},
-        {"lead_email", COL_TEXT, REFERRAL(lead.email)},
-        {"lead_phone", COL_TEXT, REFERRAL(lead.phone)},
-        {"lead_company", COL_TEXT, REFERRAL(lead.company)},
-        {"rep_name", COL_TEXT, REFERRAL(rep_name)},
-        {"rep_email", COL_TEXT, REFERRAL(rep_email)},
-        {"need", COL_TEXT, REFERRAL(need)},
-        {"budget", COL_TEXT, REFERRAL(budget)},
-        {"timeline", COL_TEXT, REFERRAL(timeline)},
-        {"context", COL_TEXT, REFERRAL(context)},
-        {"subject", COL_TEXT, REFERRAL(subject)},
-        {"held_reason", COL_TEXT, REFERRAL(held_reason)},
-        {"created_at", COL_INT64, REFERRAL(created_at)},
-        {"updated_at", COL_INT64, REFERRAL(updated_at)},
-        {"first_contact_at", COL_INT64, REFERRAL(first_contact_at)},
-        {"value", COL_SET, REFERRAL(has_value)},
-        {"value", COL_REAL, REFERRAL(value)},
-        {"thread_key", COL_TEXT, REFERRAL(thread_key)},
-        {"referrer_id", COL_INT64, REFERRAL(referrer_id)},
-        {"lead_id", COL_INT64, REFERRAL(lead_id)},
-        {"confidence", COL_SET, REFERRAL(has_confidence)},
-        {"confidence", COL_INT, REFERRAL(confidence)},
-        {"evidence", COL_TEXT, REFERRAL(evidence)},
-};
-
 /* Fills a struct referral_view from a row of REFERRAL_VIEW_SELECT. */
 void referral_fill(struct q *q, void *item)
 {
-	col_fill(q, referral_cols, ARRAY_SIZE(referral_cols), item);
+	col_fill(q, &referral_columns, item);
 }
 
 void referrals_drop(void *v, size_t n)
@@ -612,10 +559,7 @@ int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
 
 void store_referral_view_clear(struct referral_view *v)
 {
-	if (v == NULL)
-		return;
-	col_free(referral_cols, ARRAY_SIZE(referral_cols), v);
-	memset(v, 0, sizeof(*v));
+	col_clear(&referral_columns, v);
 }
 
 void store_referral_views_free(struct referral_view *v, size_t n)
