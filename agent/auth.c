@@ -483,6 +483,25 @@ static void note_prop(struct resinfo *r, struct span ptype, struct span property
 	}
 }
 
+/* When x is at the separator c ('/', '=', '.'): c, CFWS, what read
+ * reads into *tok, CFWS.  Returns 1, 0 when x is not at c, or -1 (with
+ * missing, when read finds nothing). */
+static int read_after(struct lexer *x, char c, struct span (*read)(struct lexer *),
+                      struct span *tok, const char *missing)
+{
+	if (!at(x, c))
+		return 0;
+	x->p++;
+	if (skip_cfws(x) < 0)
+		return -1;
+	*tok = read(x);
+	if (tok->n == 0)
+		return lex_fail(x, missing);
+	if (skip_cfws(x) < 0)
+		return -1;
+	return 1;
+}
+
 /* Reads one resinfo after its ';' (RFC 8601 section 2.2):
  *   methodspec [ reasonspec ] [ propspec... ]
  * where reasonspec and ptype-less properties are read as properties.
@@ -503,24 +522,12 @@ static int read_resinfo(struct lexer *x, struct resinfo *r)
 	/* "authserv-id; none" (no-result): the method without a result */
 	if (span_ieq(r->method, "none") && (at_end(x) || at(x, ';')))
 		return 1;
-	if (at(x, '/')) {
-		x->p++;
-		if (skip_cfws(x) < 0)
-			return -1;
-		r->version = read_digits(x);
-		if (r->version.n == 0)
-			return lex_fail(x, "no method version after '/'");
-		if (skip_cfws(x) < 0)
-			return -1;
-	}
+	if (read_after(x, '/', read_digits, &r->version, "no method version after '/'") < 0)
+		return -1;
 	if (!at(x, '='))
 		return lex_fail(x, "no '=' after the method");
-	x->p++;
-	if (skip_cfws(x) < 0)
+	if (read_after(x, '=', read_keyword, &r->result, "no result after '='") < 0)
 		return -1;
-	r->result = read_keyword(x);
-	if (r->result.n == 0)
-		return lex_fail(x, "no result after '='");
 	for (;;) {
 		struct span ptype, property = {NULL, 0}, v;
 
@@ -533,16 +540,8 @@ static int read_resinfo(struct lexer *x, struct resinfo *r)
 			return lex_fail(x, "unexpected character");
 		if (skip_cfws(x) < 0)
 			return -1;
-		if (at(x, '.')) {
-			x->p++;
-			if (skip_cfws(x) < 0)
-				return -1;
-			property = read_keyword(x);
-			if (property.n == 0)
-				return lex_fail(x, "no property after '.'");
-			if (skip_cfws(x) < 0)
-				return -1;
-		}
+		if (read_after(x, '.', read_keyword, &property, "no property after '.'") < 0)
+			return -1;
 		if (!at(x, '='))
 			return lex_fail(x, "no '=' after a property");
 		x->p++;

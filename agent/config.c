@@ -36,17 +36,15 @@ enum set_type {
 	T_INT,
 	T_LONG,
 	T_BOOL,
-	T_SECURITY,
 	T_HOURS,    /* 09:00-17:00 into open_min, close_min */
 	T_DAYS,     /* mon-fri, or mon,tue,... into days_mask */
 	T_TIMEZONE, /* a zone of the tz database, or UTC */
 	T_REWARD,   /* "250" (fixed) or "10%" (of the won value) */
 	T_MONEY,    /* a non-negative amount, into a double */
 	T_CHOICE,   /* one word of the list in .def ("first|last"), into an
-	               int: its position; the first word is the default */
+	               int or enum: its position; the first word is the default */
 	T_COLOUR,   /* #rgb or #rrggbb */
 	T_URL,      /* an http(s) URL without spaces or quotes */
-	T_AUTH,     /* password | xoauth2 | oauthbearer */
 	T_DATABASE, /* a SQLite file (a T_PATH), or a PostgreSQL URL or
 	               connection string (kept as it is) */
 	T_BUSINESS, /* a business key: [a-z0-9-], 1 to 40 */
@@ -64,6 +62,36 @@ struct setting {
 
 #define OFF(f) offsetof(struct config, f)
 
+/* The keys of a mail server section, [imap] and [smtp] alike: the fields of
+ * its struct server_config, member m of struct config.  The words of
+ * security and auth are in the order of enum security and enum auth_mech. */
+_Static_assert(SEC_TLS == 0 && SEC_STARTTLS == 1 && SEC_NONE == 2 &&
+                       sizeof(enum security) == sizeof(int),
+               "security words out of step with enum security");
+_Static_assert(AUTH_PASSWORD == 0 && AUTH_XOAUTH2 == 1 && AUTH_OAUTHBEARER == 2 &&
+                       sizeof(enum auth_mech) == sizeof(int),
+               "auth words out of step with enum auth_mech");
+
+/* clang-format off */
+#define SERVER_SETTINGS(sec, m)                                                             \
+	{sec, "server", T_STRING, NULL, OFF(m.server), 0, 0},                               \
+	{sec, "port", T_INT, "0", OFF(m.port), 0, 65535},                                   \
+	{sec, "security", T_CHOICE, "tls|starttls|none", OFF(m.security), 0, 0},           \
+	{sec, "allow_insecure", T_BOOL, "no", OFF(m.allow_insecure), 0, 0},                 \
+	{sec, "user", T_STRING, NULL, OFF(m.user), 0, 0},                                   \
+	{sec, "password_file", T_PATH, NULL, OFF(m.password_file), 0, 0},                   \
+	{sec, "ca_file", T_PATH, NULL, OFF(m.ca_file), 0, 0},                               \
+	{sec, "timeout", T_INT, "30", OFF(m.timeout), 1, 600},                              \
+	{sec, "auth", T_CHOICE, "password|xoauth2|oauthbearer", OFF(m.auth), 0, 0},         \
+	{sec, "oauth2_token_command", T_STRING, NULL, OFF(m.oauth2_token_command), 0, 0},   \
+	{sec, "oauth2_token_url", T_STRING, NULL, OFF(m.oauth2_token_url), 0, 0},           \
+	{sec, "oauth2_client_id", T_STRING, NULL, OFF(m.oauth2_client_id), 0, 0},           \
+	{sec, "oauth2_client_secret_file", T_PATH, NULL, OFF(m.oauth2_client_secret_file),  \
+	 0, 0},                                                                             \
+	{sec, "oauth2_refresh_token_file", T_PATH, NULL, OFF(m.oauth2_refresh_token_file),  \
+	 0, 0}
+/* clang-format on */
+
 /* The whole configuration surface.  Keep README.md "Configuration" in step. */
 static const struct setting settings[] = {
         {"agent", "address", T_ADDRESS, NULL, OFF(address), 0, 0},
@@ -79,41 +107,11 @@ static const struct setting settings[] = {
         {"agent", "max_leads", T_INT, "5", OFF(max_leads), 1, 1000},
         {"agent", "max_message_size", T_LONG, "26214400", OFF(max_message_size), 1024, 1L << 30},
 
-        {"imap", "server", T_STRING, NULL, OFF(imap.server), 0, 0},
-        {"imap", "port", T_INT, "0", OFF(imap.port), 0, 65535},
-        {"imap", "security", T_SECURITY, "tls", OFF(imap.security), 0, 0},
-        {"imap", "allow_insecure", T_BOOL, "no", OFF(imap.allow_insecure), 0, 0},
-        {"imap", "user", T_STRING, NULL, OFF(imap.user), 0, 0},
-        {"imap", "password_file", T_PATH, NULL, OFF(imap.password_file), 0, 0},
-        {"imap", "ca_file", T_PATH, NULL, OFF(imap.ca_file), 0, 0},
-        {"imap", "timeout", T_INT, "30", OFF(imap.timeout), 1, 600},
-        {"imap", "auth", T_AUTH, "password", OFF(imap.auth), 0, 0},
-        {"imap", "oauth2_token_command", T_STRING, NULL, OFF(imap.oauth2_token_command), 0, 0},
-        {"imap", "oauth2_token_url", T_STRING, NULL, OFF(imap.oauth2_token_url), 0, 0},
-        {"imap", "oauth2_client_id", T_STRING, NULL, OFF(imap.oauth2_client_id), 0, 0},
-        {"imap", "oauth2_client_secret_file", T_PATH, NULL, OFF(imap.oauth2_client_secret_file), 0,
-         0},
-        {"imap", "oauth2_refresh_token_file", T_PATH, NULL, OFF(imap.oauth2_refresh_token_file), 0,
-         0},
+        SERVER_SETTINGS("imap", imap),
         {"imap", "mailbox", T_STRING, "INBOX", OFF(imap_mailbox), 0, 0},
         {"imap", "poll_interval", T_INT, "60", OFF(poll_interval), 1, 86400},
 
-        {"smtp", "server", T_STRING, NULL, OFF(smtp.server), 0, 0},
-        {"smtp", "port", T_INT, "0", OFF(smtp.port), 0, 65535},
-        {"smtp", "security", T_SECURITY, "tls", OFF(smtp.security), 0, 0},
-        {"smtp", "allow_insecure", T_BOOL, "no", OFF(smtp.allow_insecure), 0, 0},
-        {"smtp", "user", T_STRING, NULL, OFF(smtp.user), 0, 0},
-        {"smtp", "password_file", T_PATH, NULL, OFF(smtp.password_file), 0, 0},
-        {"smtp", "ca_file", T_PATH, NULL, OFF(smtp.ca_file), 0, 0},
-        {"smtp", "timeout", T_INT, "30", OFF(smtp.timeout), 1, 600},
-        {"smtp", "auth", T_AUTH, "password", OFF(smtp.auth), 0, 0},
-        {"smtp", "oauth2_token_command", T_STRING, NULL, OFF(smtp.oauth2_token_command), 0, 0},
-        {"smtp", "oauth2_token_url", T_STRING, NULL, OFF(smtp.oauth2_token_url), 0, 0},
-        {"smtp", "oauth2_client_id", T_STRING, NULL, OFF(smtp.oauth2_client_id), 0, 0},
-        {"smtp", "oauth2_client_secret_file", T_PATH, NULL, OFF(smtp.oauth2_client_secret_file), 0,
-         0},
-        {"smtp", "oauth2_refresh_token_file", T_PATH, NULL, OFF(smtp.oauth2_refresh_token_file), 0,
-         0},
+        SERVER_SETTINGS("smtp", smtp),
 
         {"agent", "admin", T_ADDRESS, NULL, OFF(admin), 0, 0},
         {"agent", "phone", T_STRING, NULL, OFF(phone), 0, 0},
@@ -384,6 +382,26 @@ static int bool_word(const char *v, int *on_r)
 	return 1;
 }
 
+/* The settings whose field is a string the loader allocated. */
+static int holds_string(enum set_type t)
+{
+	switch (t) {
+	case T_STRING:
+	case T_PATH:
+	case T_DATABASE:
+	case T_BUSINESS:
+	case T_ADDRESS:
+	case T_DOMAINS:
+	case T_TIMEZONE:
+	case T_REWARD:
+	case T_COLOUR:
+	case T_URL:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int set_value(struct loader *l, const struct setting *s, const char *value)
 {
 	void *dst = (char *)l->cfg + s->off;
@@ -392,20 +410,16 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 
 	switch (s->type) {
 	case T_STRING:
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
-	case T_PATH:
-		free(*(char **)dst);
-		*(char **)dst = v[0] ? resolve_path(l->cfg, v) : NULL;
 		break;
+	case T_PATH:
 	case T_DATABASE:
-		free(*(char **)dst);
-		if (store_is_server(v)) {
-			*(char **)dst = v;
-			return 0;
+		/* a database on a server is named by its connection string */
+		if (s->type == T_PATH || !store_is_server(v)) {
+			char *path = v[0] ? resolve_path(l->cfg, v) : NULL;
+
+			free(v);
+			v = path;
 		}
-		*(char **)dst = v[0] ? resolve_path(l->cfg, v) : NULL;
 		break;
 	case T_BUSINESS:
 		if (!store_business_valid(v)) {
@@ -413,11 +427,8 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			      "%s: '%s' is not a business key (1 to %d of a-z, 0-9 and -)", s->key,
 			      v, STORE_BUSINESS_MAX);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_DURATION: {
 		long secs;
 
@@ -436,11 +447,8 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		if (!valid_address(v)) {
 			fault(l, l->line, "%s: '%s' is not a mail address", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_ADDRLIST: {
 		char *save = NULL;
 		char **list = NULL;
@@ -456,9 +464,7 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			list = xgrow(list, &cap, n + 1, sizeof(*list));
 			list[n++] = xstrdup(t);
 		}
-		for (size_t i = 0; i < l->cfg->naliases; i++)
-			free(l->cfg->aliases[i]);
-		free(l->cfg->aliases);
+		free_strings(l->cfg->aliases, l->cfg->naliases);
 		l->cfg->aliases = list;
 		l->cfg->naliases = n;
 		break;
@@ -472,11 +478,6 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 				ok = 0;
 				break;
 			}
-		if (ok) {
-			free(*(char **)dst);
-			*(char **)dst = v;
-			return 0;
-		}
 		break;
 	case T_INT:
 	case T_LONG: {
@@ -542,13 +543,9 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			ok = 0;
 			break;
 		}
-		if (s->type == T_MONEY) {
+		if (s->type == T_MONEY)
 			*(double *)dst = x;
-			break;
-		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	}
 	case T_COLOUR: {
 		size_t n = strlen(v);
@@ -557,22 +554,16 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 		    strspn(v + 1, "0123456789abcdefABCDEF") != n - 1) {
 			fault(l, l->line, "%s: '%s' is not a colour such as #1a7f5a", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	}
 	case T_URL:
 		if ((!str_istarts(v, "https://") && !str_istarts(v, "http://")) ||
 		    strpbrk(v, " \t\"'<>") != NULL) {
 			fault(l, l->line, "%s: '%s' is not an http(s) URL", s->key, v);
 			ok = 0;
-			break;
 		}
-		free(*(char **)dst);
-		*(char **)dst = v;
-		return 0;
+		break;
 	case T_CHOICE: {
 		/* the default is the list itself: its first word */
 		int k = value == s->def ? 0 : choice_index(s->def, v);
@@ -592,36 +583,13 @@ static int set_value(struct loader *l, const struct setting *s, const char *valu
 			      "from the tz database, or UTC)",
 			      s->key, v);
 			ok = 0;
-			break;
 		}
+		break;
+	}
+	if (ok && holds_string(s->type)) {
 		free(*(char **)dst);
-		*(char **)dst = v;
+		*(char **)dst = v; /* the setting keeps the checked text */
 		return 0;
-	case T_AUTH:
-		if (str_ieq(v, "password"))
-			*(enum auth_mech *)dst = AUTH_PASSWORD;
-		else if (str_ieq(v, "xoauth2"))
-			*(enum auth_mech *)dst = AUTH_XOAUTH2;
-		else if (str_ieq(v, "oauthbearer"))
-			*(enum auth_mech *)dst = AUTH_OAUTHBEARER;
-		else {
-			fault(l, l->line, "%s: '%s' is not password, xoauth2 or oauthbearer",
-			      s->key, v);
-			ok = 0;
-		}
-		break;
-	case T_SECURITY:
-		if (str_ieq(v, "tls"))
-			*(enum security *)dst = SEC_TLS;
-		else if (str_ieq(v, "starttls"))
-			*(enum security *)dst = SEC_STARTTLS;
-		else if (str_ieq(v, "none"))
-			*(enum security *)dst = SEC_NONE;
-		else {
-			fault(l, l->line, "%s: '%s' is not tls, starttls or none", s->key, v);
-			ok = 0;
-		}
-		break;
 	}
 	free(v);
 	return ok ? 0 : -1;
@@ -1044,57 +1012,21 @@ int config_load(const char *path, struct config **cfg_r)
 	return 0;
 }
 
-static void free_server(struct server_config *s)
-{
-	free(s->server);
-	free(s->user);
-	free(s->password_file);
-	free(s->ca_file);
-	free(s->oauth2_token_command);
-	free(s->oauth2_token_url);
-	free(s->oauth2_client_id);
-	free(s->oauth2_client_secret_file);
-	free(s->oauth2_refresh_token_file);
-}
-
 void config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (holds_string(settings[i].type))
+			free(*(char **)((char *)cfg + settings[i].off));
 	free(cfg->path);
 	free(cfg->dir);
-	free(cfg->address);
-	for (size_t i = 0; i < cfg->naliases; i++)
-		free(cfg->aliases[i]);
-	free(cfg->aliases);
-	free(cfg->domains);
-	free(cfg->admin);
-	free(cfg->phone);
-	free(cfg->website);
-	free(cfg->colour);
-	free(cfg->logo_url);
-	free(cfg->timezone);
-	free(cfg->authserv_id);
-	free(cfg->currency);
-	free(cfg->payout);
-	for (int i = 0; i < 3; i++)
-		free(cfg->reward[i]);
-	free(cfg->partners);
-	free(cfg->database);
-	free(cfg->database_password_file);
-	free(cfg->business);
-	free(cfg->name);
-	free(cfg->filters_dir);
-	free(cfg->templates_dir);
-	free_server(&cfg->imap);
-	free(cfg->imap_mailbox);
-	free_server(&cfg->smtp);
+	free_strings(cfg->aliases, cfg->naliases);
 	for (size_t i = 0; i < cfg->nreps; i++) {
 		free(cfg->reps[i].email);
 		free(cfg->reps[i].name);
 	}
 	free(cfg->reps);
-	free(cfg->rep_digest);
 	free(cfg);
 }
 

@@ -55,9 +55,8 @@ struct pass {
 	char *imap_error; /* the server failed (take) */
 
 	/* writer side */
-	size_t in_batch;
-	size_t batch_by_outcome[INTAKE_ERROR + 1];
-	char *store_error; /* the store failed (write) */
+	struct ingest_batch uncommitted; /* stored, not yet committed */
+	char *store_error;               /* the store failed (write) */
 	struct fetch_stats *stats;
 };
 
@@ -121,15 +120,11 @@ static int pass_take(void *arg, struct ingest_unit *u)
 
 static int commit_batch(struct pass *p)
 {
-	if (p->in_batch == 0)
+	if (p->uncommitted.n == 0)
 		return 0;
 	if (store_commit(p->in->st) < 0)
 		return -1;
-	p->stats->seen += p->in_batch;
-	for (size_t o = 0; o <= INTAKE_ERROR; o++)
-		p->stats->by_outcome[o] += p->batch_by_outcome[o];
-	p->in_batch = 0;
-	memset(p->batch_by_outcome, 0, sizeof(p->batch_by_outcome));
+	ingest_batch_committed(&p->uncommitted, &p->stats->seen, p->stats->by_outcome);
 	return 0;
 }
 
@@ -172,7 +167,7 @@ static int pass_write(void *arg, struct ingest_unit *u)
 	struct store *st = p->in->st;
 	struct intake_result res = {0};
 
-	if (p->in_batch == 0 && store_begin(st) < 0)
+	if (p->uncommitted.n == 0 && store_begin(st) < 0)
 		goto store_fail;
 	if (record(p, u, &res) < 0 ||
 	    store_checkpoint_set(st, p->mailbox, p->uidvalidity, u->uid) < 0) {
@@ -186,10 +181,10 @@ static int pass_write(void *arg, struct ingest_unit *u)
 		log_info("%s UID %" PRIu32 ": %s%s%s", p->mailbox, u->uid,
 		         intake_outcome_name(res.outcome), res.why ? ": " : "",
 		         res.why ? res.why : "");
-	p->in_batch++;
-	p->batch_by_outcome[res.outcome]++;
+	p->uncommitted.n++;
+	p->uncommitted.by_outcome[res.outcome]++;
 	free(res.why);
-	if (p->in_batch >= FETCH_COMMIT && commit_batch(p) < 0) {
+	if (p->uncommitted.n >= FETCH_COMMIT && commit_batch(p) < 0) {
 		store_rollback(st);
 		goto store_fail_late;
 	}
@@ -198,7 +193,7 @@ static int pass_write(void *arg, struct ingest_unit *u)
 store_fail:
 	free(res.why);
 store_fail_late:
-	p->in_batch = 0;
+	p->uncommitted.n = 0;
 	p->store_error =
 	        xasprintf("%s UID %" PRIu32 ": %s", p->mailbox, u->uid, store_error(p->in->st));
 	return -1;

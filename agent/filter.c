@@ -650,6 +650,23 @@ static void dir_unless(struct loader *ld, int lineno, const char *line, size_t a
 	r->unless[r->nunless++] = p;
 }
 
+/* The class named at line[aoff, aoff + alen), or -1 after a fault: none
+ * is named (missing, at the column of byte dcol), or no such class. */
+static int class_arg(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen,
+                     size_t dcol, const char *missing)
+{
+	int c = class_lookup(line + aoff, alen);
+
+	if (c >= 0)
+		return c;
+	if (alen == 0)
+		fault(ld, lineno, column_of(line, dcol), "%s", missing);
+	else
+		fault(ld, lineno, column_of(line, aoff), "unknown class '%.*s'", (int)alen,
+		      line + aoff);
+	return -1;
+}
+
 static void dir_when(struct loader *ld, int lineno, const char *line, size_t aoff, size_t alen)
 {
 	struct rule *r = ld->cur;
@@ -666,16 +683,10 @@ static void dir_when(struct loader *ld, int lineno, const char *line, size_t aof
 		i++;
 	w = i;
 	wl = end - w;
-	if (wl == 4 && memcmp(line + w, "none", 4) == 0) {
+	if (wl == 4 && memcmp(line + w, "none", 4) == 0)
 		c = WHEN_NONE;
-	} else if ((c = class_lookup(line + w, wl)) < 0) {
-		if (wl == 0)
-			fault(ld, lineno, column_of(line, w), "expected 'when class CLASS'");
-		else
-			fault(ld, lineno, column_of(line, w), "unknown class '%.*s'", (int)wl,
-			      line + w);
+	else if ((c = class_arg(ld, lineno, line, w, wl, w, "expected 'when class CLASS'")) < 0)
 		return;
-	}
 	if (r->when != WHEN_ANY)
 		fault(ld, lineno, column_of(line, aoff), "rule %s has two when lines", r->name);
 	r->when = c;
@@ -685,16 +696,10 @@ static void dir_class(struct loader *ld, int lineno, const char *line, size_t dc
                       size_t alen)
 {
 	struct rule *r = ld->cur;
-	int c = class_lookup(line + aoff, alen);
+	int c = class_arg(ld, lineno, line, aoff, alen, dcol, "class needs a class name");
 
-	if (c < 0) {
-		if (alen == 0)
-			fault(ld, lineno, column_of(line, dcol), "class needs a class name");
-		else
-			fault(ld, lineno, column_of(line, aoff), "unknown class '%.*s'", (int)alen,
-			      line + aoff);
+	if (c < 0)
 		return;
-	}
 	if (r->klass >= 0)
 		fault(ld, lineno, column_of(line, dcol), "rule %s has two class lines", r->name);
 	r->klass = c;
@@ -897,9 +902,7 @@ void filter_free(struct filter_set *set)
 	for (size_t i = 0; i < set->nrules; i++)
 		rule_free(&set->rules[i]);
 	free(set->rules);
-	for (size_t i = 0; i < set->nfiles; i++)
-		free(set->files[i]);
-	free(set->files);
+	free_strings(set->files, set->nfiles);
 	for (int k = 0; k < TEXT_CUT_COUNT; k++)
 		pcre2_code_free(set->cut[k]);
 	pcre2_match_context_free(set->mctx);
@@ -1325,11 +1328,8 @@ static void run_end(struct run *run)
 	pcre2_jit_stack_free(run->big_stack);
 	for (int k = 0; k < T_HEADER; k++)
 		free(run->built[k]);
-	if (run->fwd) {
-		for (size_t i = 0; i < run->m->nfwd; i++)
-			free(run->fwd[i]);
-		free(run->fwd);
-	}
+	if (run->fwd)
+		free_strings(run->fwd, run->m->nfwd);
 }
 
 /* Pass 2: every rule without class.  Untraced, a rule whose fields are
@@ -1398,9 +1398,7 @@ void filter_result_clear(struct filter_result *res)
 		free(res->hits[i].captures);
 	}
 	free(res->hits);
-	for (size_t i = 0; i < res->nwarnings; i++)
-		free(res->warnings[i]);
-	free(res->warnings);
+	free_strings(res->warnings, res->nwarnings);
 	for (size_t i = 0; i < res->nscores; i++)
 		free(res->scores[i].matched);
 	free(res->scores);

@@ -7,10 +7,11 @@
  * another ("Name" is the lead of a contact form and the referrer of a
  * refer-a-friend form).  Only the whole set of labels decides that, so the
  * labels are read once into pairs, each pair gets a role and a kind from
- * the word tables below, and the form's kind is decided from all of them.
- * The tables are words, not patterns: a label matches a word at word
- * boundaries anywhere in it ("Your friend's email" has "friend" and
- * "email"); a word ending in '*' matches as a prefix ("friend*": friends).
+ * the word tables (form_words.c), and the form's kind is decided from all
+ * of them.  The tables are words, not patterns: a label matches a word
+ * at word boundaries anywhere in it ("Your friend's email" has "friend"
+ * and "email"); a word ending in '*' matches as a prefix ("friend*":
+ * friends).
  *
  * Cost: one pass over at most FORM_MAX_LINES lines; a line is classified
  * only when it looks like a label (short, or before ':' or a tab).
@@ -20,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <pthread.h>
 
+#include "form_p.h"
 #include "util.h"
 
 #define FORM_MAX_LINES 400
@@ -54,196 +55,6 @@ enum kind {
 	K_TIMELINE,
 	K_SKIP, /* postal address, date, subject, consent...: not a person's detail */
 };
-
-/* ---- the words ---- */
-
-/* Checked first: a label naming who referred the submitter. */
-static const char *const referrer_words[] = {
-        /* en */
-        "referred by", "referrer*", "referer", "referring you", "referred you", "who sent you",
-        "recommended by", "referral from", "referral by", "by whom", "introduced by",
-        /* es */
-        "referido por", "referida por", "recomendado por", "recomendada por", "quién te recomendó",
-        "quien te recomendo", "quién le recomendó", "quién te refirió", "quien te refirio",
-        "por quién", "por quien",
-        /* de */
-        "empfohlen von", "empfehlung von", "geworben von", "werber*", "empfehlungsgeber*",
-        "wer hat sie empfohlen", "wer hat dich empfohlen", "von wem",
-        /* fr */
-        "recommandé par", "recommandée par", "référé par", "parrain", "parraine", "marraine",
-        "parrainé par", "qui vous a recommandé", "qui t'a recommandé", "par qui",
-        /* it */
-        "segnalato da", "segnalata da", "consigliato da", "consigliata da", "presentato da",
-        "chi ti ha consigliato", "chi vi ha consigliato", "da chi", "referente",
-        /* pt */
-        "indicado por", "indicada por", "indicação de", "quem te indicou", "quem indicou",
-        "quem o indicou", "por quem", "padrinho",
-        /* nl */
-        "aangebracht door", "doorverwezen door", "aanbevolen door", "wie heeft u doorverwezen",
-        "wie heeft je doorverwezen", "door wie", "aanbrenger", NULL};
-
-static const char *const heard_words[] = {"how did you hear",
-                                          "how did you find",
-                                          "how did you learn",
-                                          "where did you hear",
-                                          "how you heard",
-                                          "how you found",
-                                          "hear about us",
-                                          "referral source",
-                                          "lead source",
-                                          "source",
-                                          "cómo nos conociste",
-                                          "como nos conociste",
-                                          "cómo nos conoció",
-                                          "como nos conocio",
-                                          "cómo supiste",
-                                          "cómo se enteró",
-                                          "cómo te enteraste",
-                                          "dónde nos conociste",
-                                          "von uns erfahren",
-                                          "auf uns aufmerksam",
-                                          "aufmerksam geworden",
-                                          "comment avez-vous connu",
-                                          "comment nous avez-vous connu",
-                                          "comment avez-vous entendu",
-                                          "comment as-tu connu",
-                                          "comment nous avez-vous trouvé",
-                                          "comment nous as-tu connu",
-                                          "come ci hai conosciuto",
-                                          "come ci ha conosciuto",
-                                          "come hai saputo",
-                                          "come ha saputo",
-                                          "come ci hai trovato",
-                                          "como nos conheceu",
-                                          "como conheceu",
-                                          "como soube",
-                                          "como ficou sabendo",
-                                          "onde nos conheceu",
-                                          "hoe heeft u ons gevonden",
-                                          "hoe heb je ons gevonden",
-                                          "hoe kent u ons",
-                                          "hoe ken je ons",
-                                          "terechtgekomen",
-                                          NULL};
-
-static const char *const referred_words[] = {
-        /* en */
-        "referred", "being referred", "friend*", "referral", "referral's", "referrals", "referee*",
-        "refer", "referring", "referred person", "person you", "who are you", "who would you",
-        "who do you", "their", "they", "them", "his", "her", "him", "colleague*", "lead", "nominee",
-        "prospect", "recommend", "recommending", "the person", "neighbor*", "neighbour*",
-        "family member", "relative",
-        /* es */
-        "amigo*", "amiga*", "referido", "referida", "recomendado", "recomendada", "persona que",
-        "a quién", "a quien", "colega*", "vecino*", "vecina*", "recomiendas", "recomienda",
-        "recomendar",
-        /* de */
-        "freund*", "bekannte*", "empfohlene*", "geworbene*", "kollege*", "kollegin*", "nachbar*",
-        "empfehlen", "wen",
-        /* fr */
-        "ami", "amie", "amis", "filleul*", "personne recommandée", "recommandé", "recommandée",
-        "collègue*", "voisin*", "qui souhaitez-vous", "recommander",
-        /* it */
-        "amico", "amica", "amici", "persona che", "segnalato", "segnalata", "referenziato",
-        "presentato", "vicino", "vicina", "chi vuoi", "consigliare", "consigli",
-        /* pt */
-        "pessoa indicada", "indicado", "indicada", "quem você", "quem voce", "vizinho*", "vizinha*",
-        "indicar",
-        /* nl */
-        "vriend*", "kennis", "aangebrachte", "doorverwezen", "buurman", "buurvrouw", "wie wilt u",
-        "wie wil je", "aanbevelen", NULL};
-
-static const char *const weak_words[] = {"client*", "customer*", "contact*", "cliente*", "kunde*",
-                                         "klant*",  "contatto",  "contato",  "kontakt*", NULL};
-
-static const char *const submitter_words[] = {
-        "your",  "you",  "yourself", "my",     "submitter", "submitted by", "sender",   "from",
-        "tu",    "tus",  "mi",       "mis",    "usted",     "tú",           "ihr",      "ihre",
-        "ihren", "dein", "deine",    "deinen", "mein",      "meine",        "absender", "votre",
-        "vos",   "ton",  "ta",       "tes",    "mon",       "ma",           "mes",      "vous",
-        "tuo",   "tua",  "tuoi",     "tue",    "mio",       "mia",          "vostro",   "vostra",
-        "seu",   "sua",  "seus",     "teu",    "meu",       "minha",        "você",     "voce",
-        "uw",    "je",   "jouw",     "mijn",   NULL};
-
-/* A label made of these (and role words) titles a section of the form. */
-static const char *const heading_words[] = {"details",
-                                            "detail",
-                                            "information",
-                                            "info",
-                                            "informations",
-                                            "data",
-                                            "datos",
-                                            "daten",
-                                            "angaben",
-                                            "coordonnées",
-                                            "dati",
-                                            "informazioni",
-                                            "dados",
-                                            "informações",
-                                            "gegevens",
-                                            "about",
-                                            "contact details",
-                                            "contact information",
-                                            NULL};
-
-static const char *const email_words[] = {"email*",      "e-mail*",    "mail",
-                                          "correo",      "courriel",   "posta elettronica",
-                                          "e-mailadres", "emailadres", "adresse électronique",
-                                          NULL};
-static const char *const phone_words[] = {
-        "phone*",   "telephone*", "tel",      "mobile",    "cell*",     "number",    "whatsapp",
-        "teléfono", "telefono",   "móvil",    "movil",     "celular",   "telefon*",  "handy",
-        "mobil*",   "téléphone",  "portable", "cellulare", "telemóvel", "telemovel", "telefone",
-        "mobiel",   "telefoon*",  "gsm",      "tlf",       NULL};
-static const char *const budget_words[] = {"budget*",      "presupuesto", "orçamento", "orcamento",
-                                           "kostenrahmen", "preisrahmen", NULL};
-static const char *const timeline_words[] = {
-        "timeline", "timeframe",  "time frame", "when",     "start date", "deadline", "plazo",
-        "cuándo",   "cuando",     "zeitrahmen", "zeitraum", "wann",       "délai",    "échéance",
-        "quand",    "tempistica", "quando",     "prazo",    "termijn",    "wanneer",  NULL};
-static const char *const company_words[] = {
-        "company", "business", "organization", "organisation", "employer",    "firm",
-        "empresa", "compañía", "firma",        "unternehmen",  "entreprise",  "société",
-        "societe", "azienda",  "società",      "bedrijf",      "organisatie", NULL};
-static const char *const first_words[] = {
-        "first name", "firstname", "given name",     "vorname",       "prénom",
-        "prenom",     "voornaam",  "nombre de pila", "primeiro nome", NULL};
-static const char *const last_words[] = {"last name", "lastname",       "surname",    "family name",
-                                         "nachname",  "nom de famille", "apellido*",  "cognome",
-                                         "sobrenome", "apelido",        "achternaam", NULL};
-static const char *const name_words[] = {"name*", "nombre*", "nom", "nome*", "naam", "who", NULL};
-static const char *const need_words[] = {
-        "message",       "comments",  "comment",         "project*",   "description",
-        "notes",         "note",      "how can we help", "what do",    "what does",
-        "what are",      "what is",   "looking for",     "need*",      "service*",
-        "interested in", "inquiry",   "enquiry",         "request",    "tell us",
-        "details",       "mensaje",   "comentario*",     "proyecto",   "necesita*",
-        "necesidad*",    "servicio*", "consulta",        "nachricht",  "kommentar*",
-        "projekt",       "anliegen",  "bedarf",          "anfrage",    "beschreibung",
-        "commentaire*",  "projet",    "besoin*",         "demande",    "messaggio",
-        "progetto",      "esigenz*",  "richiesta",       "mensagem",   "projeto",
-        "necessidade*",  "pedido",    "bericht",         "opmerking*", "behoefte",
-        "vraag",         "aanvraag",  "vorhaben",        "travaux",    "lavori",
-        "obra",          NULL};
-static const char *const skip_words[] = {
-        "address",   "street",     "city",      "zip",        "postcode", "postal",  "state",
-        "country",   "dirección",  "direccion", "adresse",    "straße",   "strasse", "plz",
-        "indirizzo", "endereço",   "adres",     "subject",    "date",     "time",    "ip",
-        "url",       "user agent", "page",      "powered by", "entry",    "form",    "website",
-        "consent",   "privacy",    "terms",     "newsletter", "captcha",  "asunto",  "betreff",
-        "sujet",     "oggetto",    "assunto",   "onderwerp",  "fecha",    "datum",   "code",
-        "link",      "program",    "programme", "reward*",    "bonus",    "credit",  "points",
-        "coupon",    "discount",   "voucher",   NULL};
-
-/* "How did you hear" answers that name no person. */
-static const char *const media_words[] = {
-        "google",     "facebook",  "instagram", "linkedin",  "twitter",   "tiktok",   "youtube",
-        "yelp",       "bing",      "yahoo",     "search",    "online",    "internet", "web",
-        "website",    "ad",        "ads",       "advert*",   "flyer",     "radio",    "tv",
-        "television", "newspaper", "magazine",  "billboard", "event",     "show",     "directory",
-        "pages",      "nextdoor",  "houzz",     "angi",      "thumbtack", "sign",     "truck",
-        "mailer",     "postcard",  "other",     "none",      "n/a",       "na",       "walk-in",
-        "drove by",   NULL};
 
 /* Words that open an answer naming a referral: "Referred by Sarah". */
 static const char *const heard_referral_prefixes[] = {"referred by",
@@ -302,11 +113,6 @@ static const char *const heard_referral_prefixes[] = {"referred by",
 
 /* ---- text helpers ---- */
 
-static int is_letter(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
-}
-
 static int is_space(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v';
@@ -322,131 +128,6 @@ static void lower_utf8(char *s)
 		else if (*p == 0xC3 && p[1] >= 0x80 && p[1] <= 0x9E && p[1] != 0x97)
 			p[1] = (unsigned char)(p[1] + 0x20), p++;
 	}
-}
-
-/* ---- the words as one table ---- */
-
-/* Every list above is a category; a label's categories are found in one
- * pass over its word starts, against the words that begin with the same
- * byte (a few dozen compares a label, not hundreds of searches).  A word
- * matches at word boundaries ("Your friend's email" holds "friend" and
- * "email"); "w*" matches the start of a word ("friend*": friends). */
-enum cat {
-	C_REFERRER = 0,
-	C_HEARD,
-	C_REFERRED,
-	C_WEAK,
-	C_SUBMITTER,
-	C_HEADING,
-	C_EMAIL,
-	C_PHONE,
-	C_BUDGET,
-	C_TIMELINE,
-	C_COMPANY,
-	C_SKIP,
-	C_FIRST,
-	C_LAST,
-	C_NAME,
-	C_NEED,
-	C_SECOND,
-	C_THIRD,
-	C_MEDIA,
-	C_NOTNAME,
-	C_COUNT
-};
-
-#define CAT(c) (1u << (c))
-
-static const char *const second_words[] = {"second",   "2nd",     "segundo", "segunda", "zweite*",
-                                           "deuxième", "secondo", "seconda", "tweede",  NULL};
-static const char *const third_words[] = {"third",     "3rd",   "tercer*", "dritte*",
-                                          "troisième", "terzo", "terza",   "terceiro",
-                                          "terceira",  "derde", NULL};
-/* Lines that are no name in a contact block. */
-static const char *const not_names[] = {
-        "hi",      "hello",   "hey",   "dear",         "thanks", "thank you", "best",     "cheers",
-        "regards", "hola",    "hallo", "bonjour",      "salut",  "ciao",      "olá",      "ola",
-        "hoi",     "gracias", "danke", "merci",        "grazie", "obrigado",  "obrigada", "bedankt",
-        "saludos", "grüße",   "gruss", "cordialement", "saluti", "abraços",   "groeten",  "details",
-        "contact", "email",   "phone", "here",         "below",  "sent from", NULL};
-
-static const char *const *const cat_words[C_COUNT] = {
-        [C_REFERRER] = referrer_words,   [C_HEARD] = heard_words,
-        [C_REFERRED] = referred_words,   [C_WEAK] = weak_words,
-        [C_SUBMITTER] = submitter_words, [C_HEADING] = heading_words,
-        [C_EMAIL] = email_words,         [C_PHONE] = phone_words,
-        [C_BUDGET] = budget_words,       [C_TIMELINE] = timeline_words,
-        [C_COMPANY] = company_words,     [C_SKIP] = skip_words,
-        [C_FIRST] = first_words,         [C_LAST] = last_words,
-        [C_NAME] = name_words,           [C_NEED] = need_words,
-        [C_SECOND] = second_words,       [C_THIRD] = third_words,
-        [C_MEDIA] = media_words,         [C_NOTNAME] = not_names,
-};
-
-struct vocab_word {
-	const char *w;
-	unsigned char len;
-	unsigned char prefix; /* "w*" */
-	unsigned char cat;
-};
-
-static struct vocab_word *vocab;
-static size_t vocab_at[257]; /* the words starting with byte b: [vocab_at[b], vocab_at[b + 1]) */
-static pthread_once_t vocab_once = PTHREAD_ONCE_INIT;
-
-static int vocab_cmp(const void *a, const void *b)
-{
-	const struct vocab_word *x = a, *y = b;
-
-	return (unsigned char)x->w[0] - (unsigned char)y->w[0];
-}
-
-/* Made once, kept for the life of the process (a few kilobytes). */
-static void vocab_build(void)
-{
-	size_t n = 0, k = 0;
-
-	for (int c = 0; c < C_COUNT; c++)
-		for (size_t i = 0; cat_words[c][i]; i++)
-			n++;
-	vocab = xcalloc(n, sizeof(*vocab));
-	for (int c = 0; c < C_COUNT; c++)
-		for (size_t i = 0; cat_words[c][i]; i++) {
-			size_t len = strlen(cat_words[c][i]);
-			int prefix = cat_words[c][i][len - 1] == '*';
-
-			vocab[k++] =
-			        (struct vocab_word){cat_words[c][i], (unsigned char)(len - prefix),
-			                            (unsigned char)prefix, (unsigned char)c};
-		}
-	qsort(vocab, n, sizeof(*vocab), vocab_cmp);
-	for (size_t b = 0, i = 0; b <= 256; b++) {
-		while (i < n && (unsigned char)vocab[i].w[0] < b)
-			i++;
-		vocab_at[b] = i;
-	}
-}
-
-/* The categories whose words the lower-cased text l holds, one bit each. */
-static unsigned cats_of(const char *l)
-{
-	unsigned cats = 0;
-
-	pthread_once(&vocab_once, vocab_build);
-	for (const char *p = l; *p; p++) {
-		unsigned char b = (unsigned char)*p;
-
-		if (p > l && is_letter((unsigned char)p[-1]))
-			continue;
-		for (size_t i = vocab_at[b]; i < vocab_at[b + 1]; i++) {
-			const struct vocab_word *v = &vocab[i];
-
-			if (strncmp(p, v->w, v->len) == 0 &&
-			    (v->prefix || !is_letter((unsigned char)p[v->len])))
-				cats |= CAT(v->cat);
-		}
-	}
-	return cats;
 }
 
 static size_t count_digits(const char *s, size_t len)
@@ -507,7 +188,7 @@ static char *find_phone(const char *s, size_t len)
 
 		if (!(s[i] == '+' || s[i] == '(' || (s[i] >= '0' && s[i] <= '9')))
 			continue;
-		if (i > 0 && (is_letter((unsigned char)s[i - 1]) || s[i - 1] == '@'))
+		if (i > 0 && (form_is_letter((unsigned char)s[i - 1]) || s[i - 1] == '@'))
 			continue;
 		while (j < len && strchr("0123456789+()./- ", s[j]) && s[j] != '\0') {
 			if (s[j] >= '0' && s[j] <= '9')
@@ -515,7 +196,7 @@ static char *find_phone(const char *s, size_t len)
 			j++;
 		}
 		if (digits >= 7 && digits <= 15 &&
-		    !(j < len && (s[j] == '@' || is_letter((unsigned char)s[j]))))
+		    !(j < len && (s[j] == '@' || form_is_letter((unsigned char)s[j]))))
 			return xstrndup(s + i, last + 1 - i);
 		i = j;
 	}
@@ -633,7 +314,7 @@ static void classify(const char *s, size_t len, struct label_info *li)
 	norm_label(s, len, l, sizeof(l));
 	if (l[0] == '\0')
 		return;
-	cats = cats_of(l);
+	cats = form_cats_of(l);
 	for (size_t i = 0; i < ARRAY_SIZE(order) && li->role == R_NONE; i++)
 		if (cats & CAT(order[i].cat))
 			li->role = order[i].role;
@@ -779,8 +460,11 @@ struct pair {
 	char *value;
 };
 
+/* A person as the fields tell of them: who.label stays NULL until
+ * person_out(); the label is borrowed from the pair that named them. */
 struct person_tmp {
-	char *name, *first, *last, *email, *phone, *company, *need;
+	struct form_person who;
+	char *first, *last;
 	const char *label;
 };
 
@@ -972,7 +656,7 @@ static void parse_person(struct person_tmp *p, const char *v)
 	const char *end = v + len;
 
 	if (a) {
-		set_once(&p->email, str_lower(xstrndup(a, alen)));
+		set_once(&p->who.email, str_lower(xstrndup(a, alen)));
 		end = a;
 	}
 	if (phone) {
@@ -980,7 +664,7 @@ static void parse_person(struct person_tmp *p, const char *v)
 
 		if (ph && ph < end)
 			end = ph;
-		set_once(&p->phone, phone);
+		set_once(&p->who.phone, phone);
 	}
 	{
 		const char *s = v;
@@ -993,12 +677,12 @@ static void parse_person(struct person_tmp *p, const char *v)
 			n = (size_t)(cut - s);
 		trim_span(&s, &n, ",;:-|/\"'[");
 		/* no link ("https://...") and no code ("AB12") names a person */
-		if (n > 0 && n <= 80 && is_letter((unsigned char)*s) && !memchr(s, '@', n) &&
+		if (n > 0 && n <= 80 && form_is_letter((unsigned char)*s) && !memchr(s, '@', n) &&
 		    !memchr(s, '/', n) && count_digits(s, n) == 0) {
 			char *name = xstrndup(s, n);
 
 			if (count_words(name) <= 6)
-				set_once(&p->name, name);
+				set_once(&p->who.name, name);
 			else
 				free(name);
 		}
@@ -1015,11 +699,11 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		const char *a = addr_find(v, strlen(v), &alen);
 
 		if (a)
-			set_once(&p->email, str_lower(xstrndup(a, alen)));
+			set_once(&p->who.email, str_lower(xstrndup(a, alen)));
 		break;
 	}
 	case K_PHONE:
-		set_once(&p->phone, find_phone(v, strlen(v)));
+		set_once(&p->who.phone, find_phone(v, strlen(v)));
 		break;
 	case K_NAME:
 		parse_person(p, v); /* "Tom Baker (tom@x.test)" names an address too */
@@ -1031,10 +715,10 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 		set_once(&p->last, xstrdup(v));
 		break;
 	case K_COMPANY:
-		set_once(&p->company, xstrdup(v));
+		set_once(&p->who.company, xstrdup(v));
 		break;
 	case K_NEED:
-		set_once(&p->need, xstrdup(v));
+		set_once(&p->who.need, xstrdup(v));
 		break;
 	case K_ANY:
 		/* "Who are you referring?", "Referred by", "From": a person,
@@ -1052,32 +736,23 @@ static void person_set(struct person_tmp *p, const struct pair *pr)
 
 static int person_any(const struct person_tmp *p)
 {
-	return p->name || p->first || p->last || p->email || p->phone;
+	return p->who.name || p->first || p->last || p->who.email || p->who.phone;
 }
 
 static void person_tmp_free(struct person_tmp *p)
 {
-	free(p->name);
+	form_person_clear(&p->who);
 	free(p->first);
 	free(p->last);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->need);
 	memset(p, 0, sizeof(*p));
 }
 
 static void person_out(struct person_tmp *p, struct form_person *out)
 {
-	memset(out, 0, sizeof(*out));
-	if (p->name == NULL && (p->first || p->last))
-		p->name = xasprintf("%s%s%s", p->first ? p->first : "",
-		                    p->first && p->last ? " " : "", p->last ? p->last : "");
-	out->name = p->name;
-	out->email = p->email;
-	out->phone = p->phone;
-	out->company = p->company;
-	out->need = p->need;
+	if (p->who.name == NULL && (p->first || p->last))
+		p->who.name = xasprintf("%s%s%s", p->first ? p->first : "",
+		                        p->first && p->last ? " " : "", p->last ? p->last : "");
+	*out = p->who;
 	out->label = xstrdup(p->label);
 	free(p->first);
 	free(p->last);
@@ -1098,7 +773,7 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		size_t pl = strlen(heard_referral_prefixes[i]);
 
 		if (strncmp(l, heard_referral_prefixes[i], pl) == 0 &&
-		    !is_letter((unsigned char)l[pl])) {
+		    !form_is_letter((unsigned char)l[pl])) {
 			/* skip as many characters of the original */
 			size_t words = count_words(heard_referral_prefixes[i]);
 
@@ -1124,11 +799,11 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		 * (two or three capitalised words) and is no advert or site */
 		size_t w = count_words(rest);
 
-		if (w < 2 || w > 3 || (cats_of(l) & CAT(C_MEDIA)) ||
+		if (w < 2 || w > 3 || (form_cats_of(l) & CAT(C_MEDIA)) ||
 		    !(*rest >= 'A' && *rest <= 'Z'))
 			return;
 	}
-	if ((cats_of(l) & CAT(C_MEDIA)) && !strchr(rest, '@'))
+	if ((form_cats_of(l) & CAT(C_MEDIA)) && !strchr(rest, '@'))
 		return;
 	parse_person(ref, rest);
 }
@@ -1192,8 +867,8 @@ static int label_names(const char *label, const char *name)
 		return 0;
 	for (size_t i = 0; i + n <= len; i++)
 		if (strncasecmp(label + i, name, n) == 0 &&
-		    (i == 0 || !is_letter((unsigned char)label[i - 1])) &&
-		    !is_letter((unsigned char)label[i + n]))
+		    (i == 0 || !form_is_letter((unsigned char)label[i - 1])) &&
+		    !form_is_letter((unsigned char)label[i + n]))
 			return 1;
 	return 0;
 }
@@ -1211,7 +886,8 @@ static void decide(struct reader *rd, struct form *f)
 		enum role role = p->li.role;
 
 		for (int k = 0; role == R_NONE && k < FORM_MAX_LEADS; k++)
-			if (label_names(p->label, leads[k].name ? leads[k].name : leads[k].first))
+			if (label_names(p->label,
+			                leads[k].who.name ? leads[k].who.name : leads[k].first))
 				role = R_REFERRED, idx = k;
 		switch (p->li.kind) {
 		case K_BUDGET:
@@ -1268,12 +944,12 @@ static void decide(struct reader *rd, struct form *f)
 	f->nleads = nleads;
 	if (nleads > 0) {
 		/* refer-a-friend: the submitter is the referrer */
-		set_once(&ref.name, sub.name), sub.name = NULL;
+		set_once(&ref.who.name, sub.who.name), sub.who.name = NULL;
 		set_once(&ref.first, sub.first), sub.first = NULL;
 		set_once(&ref.last, sub.last), sub.last = NULL;
-		set_once(&ref.email, sub.email), sub.email = NULL;
-		set_once(&ref.phone, sub.phone), sub.phone = NULL;
-		set_once(&ref.company, sub.company), sub.company = NULL;
+		set_once(&ref.who.email, sub.who.email), sub.who.email = NULL;
+		set_once(&ref.who.phone, sub.who.phone), sub.who.phone = NULL;
+		set_once(&ref.who.company, sub.who.company), sub.who.company = NULL;
 		if (ref.label == NULL)
 			ref.label = sub.label;
 		f->kind = FORM_REFER;
@@ -1328,12 +1004,7 @@ void form_person_clear(struct form_person *p)
 {
 	if (p == NULL)
 		return;
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->need);
-	free(p->label);
+	FREE_ALL(p->name, p->email, p->phone, p->company, p->need, p->label);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -1343,10 +1014,7 @@ void form_clear(struct form *f)
 	form_person_clear(&f->referrer);
 	for (size_t i = 0; i < f->nleads; i++)
 		form_person_clear(&f->leads[i]);
-	free(f->need);
-	free(f->budget);
-	free(f->timeline);
-	free(f->heard);
+	FREE_ALL(f->need, f->budget, f->timeline, f->heard);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1388,10 +1056,10 @@ static char *name_line(const struct cline *c)
 	}
 	trim_span(&s, &n, ",;");
 	if (n < 2 || n > 60 || count_digits(s, n) > 0 || memchr(s, '@', n) || memchr(s, ':', n) ||
-	    !is_letter((unsigned char)*s))
+	    !form_is_letter((unsigned char)*s))
 		return NULL;
 	norm_label(s, n, l, sizeof(l));
-	if (count_words(l) > 5 || (cats_of(l) & CAT(C_NOTNAME)))
+	if (count_words(l) > 5 || (form_cats_of(l) & CAT(C_NOTNAME)))
 		return NULL;
 	return xstrndup(s, n);
 }
@@ -1412,13 +1080,13 @@ static char *phone_line(const struct cline *c)
 		/* "Tel. 0171 1234567", "Mobile 06 12 34 56 78" */
 		size_t k = 0;
 
-		while (k < n && k < 20 && (is_letter((unsigned char)s[k]) || s[k] == '.'))
+		while (k < n && k < 20 && (form_is_letter((unsigned char)s[k]) || s[k] == '.'))
 			k++;
 		if (k > 0 && k < n && s[k] == ' ')
 			s += k, n -= k;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (is_letter((unsigned char)s[i]) &&
+		if (form_is_letter((unsigned char)s[i]) &&
 		    !(i + 1 < n && s[i] == 'x' && s[i + 1] >= '0'))
 			return NULL; /* "555 0100 x12" keeps its extension */
 	return find_phone(s, n);
@@ -1511,10 +1179,10 @@ static int address_line(const struct cline *c, const char *a, size_t alen, char 
 	if (possessor(before, bn, name))
 		return 1; /* "Bob Smith's email: bob@x.test" */
 	norm_label(before, bn, l, sizeof(l));
-	if ((cats_of(l) & CAT(C_EMAIL)) && count_words(l) <= 3)
+	if ((form_cats_of(l) & CAT(C_EMAIL)) && count_words(l) <= 3)
 		return 1;
 	if (count_words(l) <= 5 && count_digits(before, bn) == 0 &&
-	    is_letter((unsigned char)*before) && !(cats_of(l) & CAT(C_NOTNAME))) {
+	    form_is_letter((unsigned char)*before) && !(form_cats_of(l) & CAT(C_NOTNAME))) {
 		*name = xstrndup(before, bn);
 		return 1;
 	}
@@ -1585,7 +1253,7 @@ static int list_item(const char *s, size_t len, const char *a, size_t alen, stru
 	name = s + i, nlen = (size_t)(a - name);
 	trim_dashes(name, &nlen, ",:;|(<[");
 	name = skip_dashes(name, &nlen, "");
-	if (nlen < 2 || nlen > 60 || !is_letter((unsigned char)*name) ||
+	if (nlen < 2 || nlen > 60 || !form_is_letter((unsigned char)*name) ||
 	    count_digits(name, nlen) > 0 || memchr(name, '@', nlen) || memchr(name, ':', nlen))
 		return 0;
 	memset(q, 0, sizeof(*q));
@@ -1601,7 +1269,7 @@ static int list_item(const char *s, size_t len, const char *a, size_t alen, stru
 		/* the number comes before the words of the need */
 		size_t upto = 0;
 
-		while (upto < rlen && !is_letter((unsigned char)rest[upto]))
+		while (upto < rlen && !form_is_letter((unsigned char)rest[upto]))
 			upto++;
 		phone = find_phone(rest, upto);
 	}

@@ -80,118 +80,62 @@ static void structured_quiet(void *ctx, xmlErrorPtr err)
 	(void)err;
 }
 
+/* The elements that are not inline text, by what they do to it (<p> and
+ * <h1> to <h6> are kind_of's own).  Anything else is inline. */
+static const struct {
+	const char *name;
+	enum kind kind;
+} element_kinds[] = {
+        {"a", K_A},           {"br", K_BR},         {"blockquote", K_QUOTE}, {"li", K_LI},
+        {"pre", K_PRE},       {"td", K_CELL},       {"th", K_CELL},
+
+        {"address", K_LINE},  {"article", K_LINE},  {"aside", K_LINE},       {"body", K_LINE},
+        {"center", K_LINE},   {"caption", K_LINE},  {"div", K_LINE},         {"dl", K_LINE},
+        {"dt", K_LINE},       {"dd", K_LINE},       {"details", K_LINE},     {"form", K_LINE},
+        {"footer", K_LINE},   {"fieldset", K_LINE}, {"figure", K_LINE},      {"figcaption", K_LINE},
+        {"hr", K_LINE},       {"header", K_LINE},   {"main", K_LINE},        {"nav", K_LINE},
+        {"ol", K_LINE},       {"section", K_LINE},  {"summary", K_LINE},     {"tr", K_LINE},
+        {"table", K_LINE},    {"ul", K_LINE},
+
+        {"head", K_SKIP},     {"object", K_SKIP},   {"script", K_SKIP},      {"style", K_SKIP},
+        {"svg", K_SKIP},      {"select", K_SKIP},   {"title", K_SKIP},       {"template", K_SKIP},
+        {"textarea", K_SKIP}, {"xml", K_SKIP},
+};
+
+/* <p>: a paragraph, or one line of Word's, or Word's <o:p> inside one. */
+static enum kind p_kind(const xmlNode *n)
+{
+	const xmlNode *up;
+	xmlChar *cls;
+	enum kind k = K_PARA;
+
+	/* HTML has no <p> inside a <p> (the parser closes the first): one
+	 * inside is Word's <o:p>, often within a <span> */
+	for (up = n->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent)
+		if (up->name && strcmp((const char *)up->name, "p") == 0)
+			return K_NESTED_P;
+	/* Word's MsoNormal paragraphs have no margins: each is one line of
+	 * what the author typed. */
+	cls = xmlGetProp(n, (const xmlChar *)"class");
+	if (cls && strncmp((const char *)cls, "Mso", 3) == 0)
+		k = K_LINE;
+	xmlFree(cls);
+	return k;
+}
+
 static enum kind kind_of(const xmlNode *n)
 {
 	const char *name = (const char *)n->name;
 
 	if (name == NULL)
 		return K_INLINE;
-	switch (name[0]) {
-	case 'a':
-		if (strcmp(name, "a") == 0)
-			return K_A;
-		if (strcmp(name, "address") == 0 || strcmp(name, "article") == 0 ||
-		    strcmp(name, "aside") == 0)
-			return K_LINE;
-		break;
-	case 'b':
-		if (strcmp(name, "br") == 0)
-			return K_BR;
-		if (strcmp(name, "blockquote") == 0)
-			return K_QUOTE;
-		if (strcmp(name, "body") == 0)
-			return K_LINE;
-		break;
-	case 'c':
-		if (strcmp(name, "center") == 0 || strcmp(name, "caption") == 0)
-			return K_LINE;
-		break;
-	case 'd':
-		if (strcmp(name, "div") == 0 || strcmp(name, "dl") == 0 ||
-		    strcmp(name, "dt") == 0 || strcmp(name, "dd") == 0 ||
-		    strcmp(name, "details") == 0)
-			return K_LINE;
-		break;
-	case 'f':
-		if (strcmp(name, "form") == 0 || strcmp(name, "footer") == 0 ||
-		    strcmp(name, "fieldset") == 0 || strcmp(name, "figure") == 0 ||
-		    strcmp(name, "figcaption") == 0)
-			return K_LINE;
-		break;
-	case 'h':
-		if (name[1] >= '1' && name[1] <= '6' && name[2] == '\0')
-			return K_PARA;
-		if (strcmp(name, "head") == 0)
-			return K_SKIP;
-		if (strcmp(name, "hr") == 0 || strcmp(name, "header") == 0)
-			return K_LINE;
-		break;
-	case 'l':
-		if (strcmp(name, "li") == 0)
-			return K_LI;
-		break;
-	case 'm':
-		if (strcmp(name, "main") == 0)
-			return K_LINE;
-		break;
-	case 'n':
-		if (strcmp(name, "nav") == 0)
-			return K_LINE;
-		break;
-	case 'o':
-		if (strcmp(name, "ol") == 0)
-			return K_LINE;
-		if (strcmp(name, "object") == 0)
-			return K_SKIP;
-		break;
-	case 'p':
-		if (strcmp(name, "p") == 0) {
-			const xmlNode *up;
-			xmlChar *cls;
-			enum kind k = K_PARA;
-
-			/* HTML has no <p> inside a <p> (the parser closes the
-			 * first): one inside is Word's <o:p>, often within a
-			 * <span> */
-			for (up = n->parent; up && up->type == XML_ELEMENT_NODE; up = up->parent)
-				if (up->name && strcmp((const char *)up->name, "p") == 0)
-					return K_NESTED_P;
-			/* Word's MsoNormal paragraphs have no margins: each
-			 * is one line of what the author typed. */
-			cls = xmlGetProp(n, (const xmlChar *)"class");
-			if (cls && strncmp((const char *)cls, "Mso", 3) == 0)
-				k = K_LINE;
-			xmlFree(cls);
-			return k;
-		}
-		if (strcmp(name, "pre") == 0)
-			return K_PRE;
-		break;
-	case 's':
-		if (strcmp(name, "script") == 0 || strcmp(name, "style") == 0 ||
-		    strcmp(name, "svg") == 0 || strcmp(name, "select") == 0)
-			return K_SKIP;
-		if (strcmp(name, "section") == 0 || strcmp(name, "summary") == 0)
-			return K_LINE;
-		break;
-	case 't':
-		if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0)
-			return K_CELL;
-		if (strcmp(name, "tr") == 0 || strcmp(name, "table") == 0)
-			return K_LINE;
-		if (strcmp(name, "title") == 0 || strcmp(name, "template") == 0 ||
-		    strcmp(name, "textarea") == 0)
-			return K_SKIP;
-		break;
-	case 'u':
-		if (strcmp(name, "ul") == 0)
-			return K_LINE;
-		break;
-	case 'x':
-		if (strcmp(name, "xml") == 0)
-			return K_SKIP;
-		break;
-	}
+	if (strcmp(name, "p") == 0)
+		return p_kind(n);
+	if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && name[2] == '\0')
+		return K_PARA;
+	for (size_t i = 0; i < ARRAY_SIZE(element_kinds); i++)
+		if (strcmp(name, element_kinds[i].name) == 0)
+			return element_kinds[i].kind;
 	return K_INLINE;
 }
 

@@ -255,11 +255,29 @@ static int host_is_ip(const char *host)
 	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* Waits until fd is ready for events (POLLIN, POLLOUT) or the deadline
+ * (mono_now() time) passes, across signals.  Returns 1 ready, 0 at the
+ * deadline, -1 when poll fails (errno). */
+static int wait_fd(int fd, short events, double deadline)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+
+	for (;;) {
+		double left = deadline - mono_now();
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, (int)(left * 1000) + 1);
+		if (r >= 0 || errno != EINTR)
+			return r;
+	}
+}
+
 /* connect(2) with a timeout; returns 0 or an errno value. */
 static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int timeout)
 {
 	double deadline = mono_now() + timeout;
-	struct pollfd pfd;
 	int err = 0, r;
 	socklen_t elen = sizeof(err);
 
@@ -267,23 +285,11 @@ static int connect_timeout(int fd, const struct sockaddr *sa, socklen_t len, int
 		return 0;
 	if (errno != EINPROGRESS)
 		return errno;
-	for (;;) {
-		double left = deadline - mono_now();
-
-		if (left <= 0)
-			return ETIMEDOUT;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return errno;
-		if (r == 0)
-			return ETIMEDOUT;
-		break;
-	}
+	r = wait_fd(fd, POLLOUT, deadline);
+	if (r < 0)
+		return errno;
+	if (r == 0)
+		return ETIMEDOUT;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0)
 		return errno;
 	return err;
@@ -1095,6 +1101,23 @@ static int item_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* UID FETCH of the items ft of the messages set (both freed) into
+ * *result.  Returns libetpan's code; *t0 is when it was sent (imap_err). */
+static int uid_fetch(struct imap *im, struct mailimap_set *set, struct mailimap_fetch_type *ft,
+                     clist **result, double *t0)
+{
+	struct sigpipe_guard g;
+	int r;
+
+	sigpipe_ignore(&g);
+	*t0 = mono_now();
+	r = mailimap_uid_fetch(im->s, set, ft, result);
+	sigpipe_restore(&g);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	return r;
+}
+
 /* The static attribute of type type in msg_att, or NULL. */
 static struct mailimap_msg_att_static *att_find(struct mailimap_msg_att *ma, int type)
 {
@@ -1154,12 +1177,7 @@ int imap_list_new(struct imap *im, uint32_t after, struct imap_item **items_r, s
 	    mailimap_fetch_type_new_fetch_att_list_add(
 	            ft, must(mailimap_fetch_att_new_rfc822_size())) != MAILIMAP_NO_ERROR)
 		fatal("out of memory (libetpan)");
-	sigpipe_ignore(&g);
-	t0 = mono_now();
-	r = mailimap_uid_fetch(im->s, set, ft, &result);
-	sigpipe_restore(&g);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
+	r = uid_fetch(im, set, ft, &result, &t0);
 	if (r != MAILIMAP_NO_ERROR) {
 		char *what = xasprintf("UID FETCH %u:*", (unsigned)after + 1);
 		char *msg = imap_err(im, r, t0, what);
@@ -1222,7 +1240,6 @@ static int fetch_set(struct imap *im, const uint32_t *uids, size_t n, struct ima
 	struct mailimap_fetch_att *att;
 	clist *result = NULL;
 	clistiter *c;
-	struct sigpipe_guard g;
 	double t0;
 	int r, ret = 0;
 
@@ -1243,12 +1260,7 @@ static int fetch_set(struct imap *im, const uint32_t *uids, size_t n, struct ima
 	att = must(mailimap_fetch_att_new_body_peek_section_partial(
 	        must(mailimap_section_new(NULL)), 0, IMAP_MAX_MESSAGE + 1));
 	ft = must(mailimap_fetch_type_new_fetch_att(att));
-	sigpipe_ignore(&g);
-	t0 = mono_now();
-	r = mailimap_uid_fetch(im->s, set, ft, &result);
-	sigpipe_restore(&g);
-	mailimap_fetch_type_free(ft);
-	mailimap_set_free(set);
+	r = uid_fetch(im, set, ft, &result, &t0);
 	if (r == MAILIMAP_ERROR_UID_FETCH && no_means_expunged(im->s))
 		return 1;
 	if (r != MAILIMAP_NO_ERROR) {
@@ -1369,29 +1381,20 @@ static void sleep_on(int wake_fd, int timeout)
 {
 	double deadline = mono_now() + timeout;
 
+	if (wake_fd >= 0) {
+		wait_fd(wake_fd, POLLIN, deadline);
+		return;
+	}
 	for (;;) {
 		double left = deadline - mono_now();
-		struct pollfd pfd;
-		int r;
+		struct timespec ts;
 
 		if (left <= 0)
 			return;
-		if (wake_fd < 0) {
-			struct timespec ts;
-
-			ts.tv_sec = (time_t)left;
-			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
-			if (nanosleep(&ts, NULL) == 0)
-				return;
-			continue;
-		}
-		pfd.fd = wake_fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		r = poll(&pfd, 1, (int)(left * 1000) + 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return;
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		if (nanosleep(&ts, NULL) == 0)
+			return;
 	}
 }
 

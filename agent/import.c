@@ -249,15 +249,8 @@ struct row {
 
 static void row_clear(struct row *r)
 {
-	free(r->referrer_name);
-	free(r->referrer_email);
-	free(r->referrer_phone);
-	free(r->lead_name);
-	free(r->lead_email);
-	free(r->phone);
-	free(r->company);
-	free(r->rep_email);
-	free(r->error);
+	FREE_ALL(r->referrer_name, r->referrer_email, r->referrer_phone, r->lead_name,
+	         r->lead_email, r->phone, r->company, r->rep_email, r->error);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -92,12 +92,11 @@ struct files {
 
 	/* writer side */
 	int quiet;
-	size_t in_batch;
-	size_t batch_by_outcome[INTAKE_ERROR + 1];
-	size_t file_fails; /* files in a row whose writes failed */
-	size_t last_file;  /* of the unit written last, + 1 */
-	int file_failed;   /* a write of that file failed: its other units are left */
-	char where[1024];  /* that unit: PATH or PATH[i] */
+	struct ingest_batch uncommitted; /* stored, not yet committed */
+	size_t file_fails;               /* files in a row whose writes failed */
+	size_t last_file;                /* of the unit written last, + 1 */
+	int file_failed;                 /* a write of that file failed: its other units are left */
+	char where[1024];                /* that unit: PATH or PATH[i] */
 	struct progress *bar;
 	struct ingest_stats *stats;
 };
@@ -541,14 +540,21 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 
 /* ---- the files' writer: decide and store, in order ---- */
 
+void ingest_batch_committed(struct ingest_batch *b, size_t *count, size_t *by_outcome)
+{
+	*count += b->n;
+	for (size_t o = 0; o <= INTAKE_ERROR; o++)
+		by_outcome[o] += b->by_outcome[o];
+	memset(b, 0, sizeof(*b));
+}
+
 /* The batch is gone: nothing of it was committed, and a new run processes
  * it again. */
 static void batch_lost(struct files *job)
 {
 	store_rollback(job->in->st);
-	job->stats->not_committed += job->in_batch;
-	job->in_batch = 0;
-	memset(job->batch_by_outcome, 0, sizeof(job->batch_by_outcome));
+	job->stats->not_committed += job->uncommitted.n;
+	memset(&job->uncommitted, 0, sizeof(job->uncommitted));
 	job->stats->store_failed = 1;
 }
 
@@ -557,18 +563,14 @@ static int commit_batch(struct files *job)
 {
 	struct store *st = job->in->st;
 
-	if (job->in_batch == 0)
+	if (job->uncommitted.n == 0)
 		return 0;
 	if (store_commit(st) != 0) {
 		log_error("%s: %s", job->where, store_error(st));
 		batch_lost(job);
 		return -1;
 	}
-	job->stats->count += job->in_batch;
-	for (size_t o = 0; o <= INTAKE_ERROR; o++)
-		job->stats->by_outcome[o] += job->batch_by_outcome[o];
-	job->in_batch = 0;
-	memset(job->batch_by_outcome, 0, sizeof(job->batch_by_outcome));
+	ingest_batch_committed(&job->uncommitted, &job->stats->count, job->stats->by_outcome);
 	return 0;
 }
 
@@ -580,7 +582,7 @@ static int write_item(struct files *job, struct ingest_unit *u)
 	const char *where = job->where;
 	int rc;
 
-	if (job->in_batch == 0 && store_begin(st) != 0) {
+	if (job->uncommitted.n == 0 && store_begin(st) != 0) {
 		log_error("%s: %s", where, store_error(st));
 		job->stats->store_failed = 1;
 		job->stats->not_committed++;
@@ -592,13 +594,13 @@ static int write_item(struct files *job, struct ingest_unit *u)
 		rc = intake_unparsable(job->in, u->raw, u->len, u->error, &src, &res);
 	if (rc != 0) {
 		log_error("%s: %s", where, store_error(st));
-		job->in_batch++; /* this message is lost with the batch */
+		job->uncommitted.n++; /* this message is lost with the batch */
 		batch_lost(job);
 		free(res.why);
 		return -1;
 	}
-	job->in_batch++;
-	job->batch_by_outcome[res.outcome]++;
+	job->uncommitted.n++;
+	job->uncommitted.by_outcome[res.outcome]++;
 	if (res.outcome == INTAKE_ERROR) {
 		log_error("%s: %s", where, res.why ? res.why : "not a mail message");
 		job->stats->failed = 1;
@@ -611,7 +613,7 @@ static int write_item(struct files *job, struct ingest_unit *u)
 			       res.why ? res.why : "");
 	}
 	free(res.why);
-	if (job->in_batch >= INGEST_BATCH)
+	if (job->uncommitted.n >= INGEST_BATCH)
 		return commit_batch(job);
 	return 0;
 }
@@ -660,7 +662,7 @@ static int files_write(void *arg, struct ingest_unit *u)
 			char note[48];
 
 			snprintf(note, sizeof(note), "%zu messages",
-			         job->stats->count + job->in_batch);
+			         job->stats->count + job->uncommitted.n);
 			progress_update(job->bar, u->file, note);
 		}
 		job->last_file = u->file + 1;
@@ -698,8 +700,6 @@ int ingest_paths(struct intake *in, char *const *paths, size_t n, int quiet, int
 		commit_batch(&job);
 	progress_end(job.bar);
 	mbox_close(job.mbox);
-	for (size_t i = 0; i < job.nfiles; i++)
-		free(job.files[i]);
-	free(job.files);
+	free_strings(job.files, job.nfiles);
 	return stats->failed || stats->store_failed ? -1 : 0;
 }

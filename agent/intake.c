@@ -68,14 +68,12 @@ static void set_why(struct intake_decision *d, const char *fmt, ...) PRINTF_LIKE
 
 static void set_why(struct intake_decision *d, const char *fmt, ...)
 {
-	char line[1024];
 	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	free(d->why);
-	d->why = xstrdup(line);
+	va_start(ap, fmt);
+	d->why = xvasprintf_max(1024, fmt, ap);
+	va_end(ap);
 }
 
 static void set_outcome(struct intake_decision *d, enum intake_outcome o, const char *kind)
@@ -952,34 +950,17 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 void intake_decision_clear(struct intake_decision *d)
 {
-	free(d->kind);
-	free(d->why);
-	free(d->key);
-	free(d->referrer_name);
-	free(d->referrer_email);
-	free(d->referrer_phone);
+	FREE_ALL(d->kind, d->why, d->key, d->referrer_name, d->referrer_email, d->referrer_phone);
 	for (size_t i = 0; i < d->nleads; i++) {
-		free(d->leads[i].name);
-		free(d->leads[i].email);
-		free(d->leads[i].phone);
-		free(d->leads[i].company);
-		free(d->leads[i].need);
+		const struct intake_lead *l = &d->leads[i];
+
+		FREE_ALL(l->name, l->email, l->phone, l->company, l->need);
 	}
 	for (size_t i = 0; i < d->nevidence; i++)
 		free(d->evidence[i].why);
-	free(d->evidence);
-	free(d->leads);
-	free(d->thread);
-	free(d->need);
-	free(d->budget);
-	free(d->timeline);
-	free(d->context);
-	free(d->subject);
-	free(d->command);
-	free(d->command_arg);
+	FREE_ALL(d->evidence, d->leads, d->thread, d->need, d->budget, d->timeline, d->context,
+	         d->subject, d->command, d->command_arg, d->optout_email, d->optout_source);
 	store_confirmation_clear(&d->conf);
-	free(d->optout_email);
-	free(d->optout_source);
 	filter_result_clear(&d->fr);
 	memset(d, 0, sizeof(*d));
 }

@@ -32,17 +32,15 @@
 
 void intake_evidence(struct intake_decision *d, int weight, const char *fmt, ...)
 {
-	char line[300];
 	va_list ap;
 
 	if (d->nevidence >= EVIDENCE_MAX)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	d->evidence = xrealloc(d->evidence, (d->nevidence + 1) * sizeof(*d->evidence));
 	d->evidence[d->nevidence].weight = weight;
-	d->evidence[d->nevidence].why = xstrdup(line);
+	va_start(ap, fmt);
+	d->evidence[d->nevidence].why = xvasprintf_max(300, fmt, ap);
+	va_end(ap);
 	d->nevidence++;
 	d->confidence += weight;
 }

@@ -377,34 +377,35 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	if (rc < 0)
 		goto out;
 
+	rc = -1; /* until every step below is done */
 	if (to->contact && !v.first_contact_at && store_referral_first_contact(st, id, now) < 0)
-		goto fail;
+		goto out;
 	/* anything but waiting (new, held) ends the wait for the rep */
 	if ((to->contact || to->closed) && cancel_kinds(st, id, CANCEL_CONTACT, now, name) < 0)
-		goto fail;
+		goto out;
 	if (to->closed && cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0)
-		goto fail;
+		goto out;
 	if (to->stop_all && store_jobs_cancel_referral(st, id, NULL, now, name, NULL) < 0)
-		goto fail;
+		goto out;
 	if (c->status == STATUS_CONTACTED && (old == STATUS_NEW || old == STATUS_HELD)) {
 		if (cfg->nudges > 0 && v.lead.email &&
 		    mail(st, cfg, id, MAIL_NUDGE_LEAD, v.lead.email, v.lead.name,
 		         schedule_add_business_days(cfg, now, cfg->nudge_after), 1, NULL, now) < 0)
-			goto fail;
+			goto out;
 		if (tell_referrer(&v, actor) && milestone(st, cfg, &v, STATUS_CONTACTED, now) < 0)
-			goto fail;
+			goto out;
 	}
 	if (c->status == STATUS_WON) {
 		int rewarded = 0;
 
 		if (has_reward(st, id, &rewarded) < 0)
-			goto fail;
+			goto out;
 		if (!rewarded && on_won(st, cfg, &v, c->has_value, c->value, actor, now) < 0)
-			goto fail;
+			goto out;
 	}
 	if (c->status == STATUS_LOST && cfg->update_on_lost && tell_referrer(&v, actor) &&
 	    milestone(st, cfg, &v, STATUS_LOST, now) < 0)
-		goto fail;
+		goto out;
 	if (c->status == STATUS_NEW && old == STATUS_HELD) {
 		const struct rep *rep = config_find_rep(cfg, v.rep_email);
 		struct new_referral nr = {.id = id,
@@ -415,12 +416,9 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 		                          .rep = rep};
 
 		if (schedule_new_referral(st, cfg, &nr, now) < 0)
-			goto fail;
+			goto out;
 	}
 	rc = 0;
-	goto out;
-fail:
-	rc = -1;
 out:
 	store_referral_view_clear(&v);
 	return rc;
@@ -515,12 +513,46 @@ static int note_on_referrals(struct store *st, const struct config *cfg, const c
 	return rc < 0 ? -1 : 0;
 }
 
+/* Why mail to a person stops, in the words of its event and of the notice
+ * to the rep. */
+struct mail_stop {
+	const char *event;     /* the event's kind */
+	const char *cancelled; /* why their pending mail is cancelled */
+	const char *flag;      /* the notice says flag = yes, */
+	const char *why_key;   /* and why_key = the reason */
+};
+
+static const struct mail_stop opted_out = {"opt-out", "opted out", "notify.optout",
+                                           "notify.source"};
+static const struct mail_stop bounces = {"bounce", "bounces", "notify.bounce", "notify.reason"};
+
+/* Mail to email (lower case) stops, for reason (said: the event's detail
+ * so far): its pending mail is cancelled, and every referral email is part
+ * of records it (note_on_referrals). */
+static int mail_stopped(struct store *st, const struct config *cfg, const char *email,
+                        const struct mail_stop *why, const char *reason, const char *said,
+                        int64_t msg_id, int64_t now)
+{
+	char detail[600];
+	struct buf note = {0};
+	int cancelled = 0, rc;
+
+	if (store_jobs_cancel_recipient(st, email, now, why->cancelled, &cancelled) < 0)
+		return -1;
+	snprintf(detail, sizeof(detail), "%s; %d pending mail%s cancelled", said, cancelled,
+	         cancelled == 1 ? "" : "s");
+	jobnote_add(&note, why->flag, "yes");
+	jobnote_add(&note, "notify.email", email);
+	jobnote_add(&note, why->why_key, reason);
+	rc = note_on_referrals(st, cfg, email, why->event, detail, note.s, msg_id, now);
+	buf_free(&note);
+	return rc;
+}
+
 int lifecycle_opt_out(struct store *st, const struct config *cfg, const char *address,
                       const char *source, int64_t msg_id, int64_t now, int *changed_r)
 {
-	char detail[400], email[320];
-	struct buf note = {0};
-	int cancelled = 0, rc;
+	char said[400], email[320];
 
 	*changed_r = 0;
 	if (address == NULL)
@@ -531,27 +563,15 @@ int lifecycle_opt_out(struct store *st, const struct config *cfg, const char *ad
 		return -1;
 	if (!*changed_r)
 		return 0;
-	if (store_jobs_cancel_recipient(st, email, now, "opted out", &cancelled) < 0)
-		return -1;
-	snprintf(detail, sizeof(detail),
-	         "%s opted out of automated mail (%s); %d pending mail%s "
-	         "cancelled",
-	         email, source, cancelled, cancelled == 1 ? "" : "s");
-	jobnote_add(&note, "notify.optout", "yes");
-	jobnote_add(&note, "notify.email", email);
-	jobnote_add(&note, "notify.source", source);
-	rc = note_on_referrals(st, cfg, email, "opt-out", detail, note.s, msg_id, now);
-	buf_free(&note);
-	return rc;
+	snprintf(said, sizeof(said), "%s opted out of automated mail (%s)", email, source);
+	return mail_stopped(st, cfg, email, &opted_out, source, said, msg_id, now);
 }
 
 int lifecycle_bounce(struct store *st, const struct config *cfg, const char *address,
                      const char *reason, int64_t msg_id, int64_t now)
 {
-	char detail[600], email[320];
-	struct buf note = {0};
+	char said[600], email[320];
 	struct person_flags f = {0};
-	int cancelled = 0, rc;
 
 	if (address == NULL)
 		return 0;
@@ -564,17 +584,10 @@ int lifecycle_bounce(struct store *st, const struct config *cfg, const char *add
 	free(f.token);
 	if (f.bouncing_at)
 		return 0;
-	if (store_person_bouncing(st, email, now, reason) < 0 ||
-	    store_jobs_cancel_recipient(st, email, now, "bounces", &cancelled) < 0)
+	if (store_person_bouncing(st, email, now, reason) < 0)
 		return -1;
-	snprintf(detail, sizeof(detail), "mail to %s bounces (%s); %d pending mail%s cancelled",
-	         email, reason, cancelled, cancelled == 1 ? "" : "s");
-	jobnote_add(&note, "notify.bounce", "yes");
-	jobnote_add(&note, "notify.email", email);
-	jobnote_add(&note, "notify.reason", reason);
-	rc = note_on_referrals(st, cfg, email, "bounce", detail, note.s, msg_id, now);
-	buf_free(&note);
-	return rc;
+	snprintf(said, sizeof(said), "mail to %s bounces (%s)", email, reason);
+	return mail_stopped(st, cfg, email, &bounces, reason, said, msg_id, now);
 }
 
 int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_t id,
@@ -598,20 +611,21 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		store_referral_view_clear(&v);
 		return 0;
 	}
+	rc = -1; /* until every step below is done */
 	if (cfg->credit_last) {
 		int64_t pid = 0;
 
 		if (store_person_ensure(st, email, name, now, &pid) < 0 ||
 		    store_referral_set_referrer(st, id, pid, now) < 0)
-			goto fail;
+			goto out;
 		snprintf(detail, sizeof(detail), "credit moved from %s to %s (policy: last)", first,
 		         second);
 		if (event(st, id, now, "agent", "credit", NULL, NULL, detail, msg_id) < 0)
-			goto fail;
+			goto out;
 		/* the new referrer is thanked as the one credited */
 		if (email &&
 		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, NULL, now) < 0)
-			goto fail;
+			goto out;
 		jobnote_add(&note, "credit.other", second);
 		jobnote_add(&note, "credit.moved", "yes");
 	} else {
@@ -620,22 +634,19 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		         "(policy: first)",
 		         second, first);
 		if (event(st, id, now, "agent", "credit", NULL, NULL, detail, msg_id) < 0)
-			goto fail;
+			goto out;
 		/* thanked, and told who introduced the lead first */
 		jobnote_add(&thanks, "credit.name", first);
 		if (email &&
 		    mail(st, cfg, id, MAIL_THANK_REFERRER, email, name, now, 0, thanks.s, now) < 0)
-			goto fail;
+			goto out;
 		jobnote_add(&note, "credit.other", second);
 		jobnote_add(&note, "credit.kept", "yes");
 	}
 	if (v.referrer.email && mail(st, cfg, id, MAIL_UPDATE_REFERRER, v.referrer.email,
 	                             v.referrer.name, now, 0, note.s, now) < 0)
-		goto fail;
+		goto out;
 	rc = 0;
-	goto out;
-fail:
-	rc = -1;
 out:
 	buf_free(&note);
 	buf_free(&thanks);

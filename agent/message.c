@@ -721,41 +721,27 @@ void message_free(struct message *m)
 
 	if (m == NULL)
 		return;
-	free(m->message_id);
-	free(m->in_reply_to);
-	for (i = 0; i < m->nreferences; i++)
-		free(m->references[i]);
-	free(m->references);
-	free(m->subject);
+	FREE_ALL(m->message_id, m->in_reply_to, m->subject, m->return_path);
+	free_strings(m->references, m->nreferences);
 	msg_addr_free(&m->from);
 	msg_addr_free(&m->sender);
 	msg_addrs_free(&m->to);
 	msg_addrs_free(&m->cc);
 	msg_addrs_free(&m->reply_to);
 	msg_addrs_free(&m->delivered_to);
-	free(m->return_path);
 	for (i = 0; i < m->nheaders; i++) {
 		free(m->headers[i].name);
 		free(m->headers[i].value);
 	}
-	free(m->headers);
-	free(m->content_type);
-	free(m->body);
-	free(m->context);
+	FREE_ALL(m->headers, m->content_type, m->body, m->context);
 	for (i = 0; i < m->nfwd; i++)
 		msg_forward_free(&m->fwd[i]);
 	free(m->fwd);
-	for (i = 0; i < m->nattachments; i++)
-		free(m->attachments[i]);
-	free(m->attachments);
-	free(m->report_type);
-	free(m->orig_message_id);
-	free(m->orig_referral);
+	free_strings(m->attachments, m->nattachments);
+	FREE_ALL(m->report_type, m->orig_message_id, m->orig_referral);
 	for (i = 0; i < m->ndsn; i++)
 		msg_dsn_rcpt_free(&m->dsn[i]);
 	free(m->dsn);
-	for (i = 0; i < m->nwarnings; i++)
-		free(m->warnings[i]);
-	free(m->warnings);
+	free_strings(m->warnings, m->nwarnings);
 	free(m);
 }

@@ -230,10 +230,7 @@ static char *headers_message_id(const char *text)
 
 void msg_dsn_rcpt_free(struct dsn_rcpt *r)
 {
-	free(r->email);
-	free(r->action);
-	free(r->status);
-	free(r->diagnostic);
+	FREE_ALL(r->email, r->action, r->status, r->diagnostic);
 }
 
 int msg_dsn_part(struct message *m, GMimePart *part, GMimeContentType *ct)

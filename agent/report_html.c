@@ -52,25 +52,12 @@ struct page {
 static void esc(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&#39;", f);
-			break;
-		default:
+		const char *e = html_entity(*s);
+
+		if (e)
+			fputs(e, f);
+		else
 			fputc(*s, f);
-		}
 	}
 }
 
@@ -269,6 +256,26 @@ static void card_end(struct page *p)
 	fputs("</section>\n", p->f);
 }
 
+/* The end of a card with nothing to show but a note, why. */
+static void card_empty(struct page *p, const char *why)
+{
+	fprintf(p->f, "<p class=\"note\">%s</p>\n", why);
+	card_end(p);
+}
+
+/* A table in a card, its first row the header cells th ("<th>Rep</th>");
+ * end it with table_end, which ends the card too. */
+static void table_start(struct page *p, const char *id, const char *th)
+{
+	fprintf(p->f, "<table id=\"%s\">\n<tr>%s</tr>\n", id, th);
+}
+
+static void table_end(struct page *p)
+{
+	fputs("</table>\n", p->f);
+	card_end(p);
+}
+
 /* <svg id=...> of height h; end with "</svg>\n". */
 static void svg_open(struct page *p, const char *id, int h, const char *label)
 {
@@ -280,45 +287,35 @@ static void svg_open(struct page *p, const char *id, int h, const char *label)
 
 /* ---- the funnel ---- */
 
-/* The statuses in the funnel's order: the way to a win, then the ways
- * out of it. */
-static const enum status funnel_order[] = {
-        STATUS_NEW,  STATUS_CONTACTED, STATUS_QUALIFIED, STATUS_PROPOSAL, STATUS_WON,
-        STATUS_LOST, STATUS_HELD,      STATUS_REJECTED,  STATUS_EXPIRED,
+/* The statuses in the funnel's order: the way to a win, drawn in the
+ * accent, then the ways out of it, each in a colour of its own. */
+static const struct {
+	enum status status;
+	const char *colour; /* NULL: the accent */
+} funnel_rows[] = {
+        {STATUS_NEW, NULL},       {STATUS_CONTACTED, NULL},     {STATUS_QUALIFIED, NULL},
+        {STATUS_PROPOSAL, NULL},  {STATUS_WON, NULL},           {STATUS_LOST, "#c2410c"},
+        {STATUS_HELD, "#b7791f"}, {STATUS_REJECTED, "#7b8794"}, {STATUS_EXPIRED, "#9aa5b1"},
 };
-/* How many of funnel_order lead to a win. */
+/* How many of funnel_rows lead to a win. */
 #define FUNNEL_PIPELINE 5
-
-static const char *side_colour(enum status s)
-{
-	switch (s) {
-	case STATUS_LOST:
-		return "#c2410c";
-	case STATUS_HELD:
-		return "#b7791f";
-	case STATUS_REJECTED:
-		return "#7b8794";
-	default:
-		return "#9aa5b1";
-	}
-}
 
 static void funnel(struct page *p)
 {
 	const struct report *r = p->r;
 	int64_t max = 0;
 	double span = CHART_W - LABEL_W - VALUE_W;
-	int gap = 18, h = (int)ARRAY_SIZE(funnel_order) * ROW_H + gap + 8;
+	int gap = 18, h = (int)ARRAY_SIZE(funnel_rows) * ROW_H + gap + 8;
 
-	for (size_t i = 0; i < ARRAY_SIZE(funnel_order); i++)
-		if (r->by_status[funnel_order[i]] > max)
-			max = r->by_status[funnel_order[i]];
+	for (size_t i = 0; i < ARRAY_SIZE(funnel_rows); i++)
+		if (r->by_status[funnel_rows[i].status] > max)
+			max = r->by_status[funnel_rows[i].status];
 	card(p, "funnel", "Where the referrals stand",
 	     "Referrals made in the period, by their status now: the way to a win on top, "
 	     "the ways out of it below.");
 	svg_open(p, "funnel", h, "Referrals by status");
-	for (size_t i = 0; i < ARRAY_SIZE(funnel_order); i++) {
-		enum status s = funnel_order[i];
+	for (size_t i = 0; i < ARRAY_SIZE(funnel_rows); i++) {
+		enum status s = funnel_rows[i].status;
 		int64_t v = r->by_status[s];
 		double w = bar_len((double)v, (double)max, span);
 		double x = LABEL_W + (span - w) / 2;
@@ -338,7 +335,7 @@ static void funnel(struct page *p)
 		        "fill=\"%s\" fill-opacity=\"%.2f\"><title>%s: %s</title></rect>\n"
 		        "<text x=\"%d\" y=\"%d\">%" PRId64,
 		        status_name(s), v, LABEL_W - 12, y + BAR_H / 2 + 4, status_name(s), x, y, w,
-		        BAR_H, i < FUNNEL_PIPELINE ? p->accent : side_colour(s), opacity,
+		        BAR_H, funnel_rows[i].colour ? funnel_rows[i].colour : p->accent, opacity,
 		        status_name(s), status_table[s].what, CHART_W - VALUE_W + 12,
 		        y + BAR_H / 2 + 4, v);
 		if (r->total)
@@ -578,8 +575,7 @@ static void first_contact(struct page *p)
 	     "From the introduction to the rep's first contact with the lead: the median (dark) "
 	     "and the time within which 90% were contacted (light), in hours.");
 	if (rows == 0) {
-		fputs("<p class=\"note\">No first contact in the period yet.</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No first contact in the period yet.");
 		return;
 	}
 	max = nice_max(max);
@@ -637,8 +633,7 @@ static void reminders(struct page *p)
 	     "Reminders sent to each rep about a first contact that was late, and how often "
 	     "the admin was told instead.");
 	if (r->nreps == 0) {
-		fputs("<p class=\"note\">No reps are listed in [reps].</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No reps are listed in [reps].");
 		return;
 	}
 	max = nice_max(max);
@@ -681,10 +676,10 @@ static void rep_table(struct page *p)
 	card(p, "reps", "Reps",
 	     "Referrals made in the period and assigned to each rep; waiting "
 	     "and overdue are as of now.");
-	fputs("<table id=\"reps\">\n<tr><th>Rep</th><th>Referrals</th><th>Won</th>"
-	      "<th>Conversion</th><th>Median first contact</th><th>90% within</th>"
-	      "<th>Reminders</th><th>Escalations</th><th>Waiting</th><th>Overdue</th></tr>\n",
-	      p->f);
+	table_start(p, "reps",
+	            "<th>Rep</th><th>Referrals</th><th>Won</th><th>Conversion</th>"
+	            "<th>Median first contact</th><th>90% within</th><th>Reminders</th>"
+	            "<th>Escalations</th><th>Waiting</th><th>Overdue</th>");
 	for (size_t i = 0; i < r->nreps; i++) {
 		const struct report_rep *rep = &r->reps[i];
 		double conv = report_conversion(rep->won, rep->lost);
@@ -708,8 +703,7 @@ static void rep_table(struct page *p)
 		        rep->contacted ? duration(rep->first_contact_p90, b, sizeof(b)) : "-",
 		        rep->reminders, rep->escalations, rep->waiting, rep->overdue);
 	}
-	fputs("</table>\n", p->f);
-	card_end(p);
+	table_end(p);
 }
 
 /* ---- top referrers ---- */
@@ -728,14 +722,12 @@ static void referrers(struct page *p)
 	     "rewards are the referrer's whole ledger. The business's own people count only "
 	     "for staff referrals that stand.");
 	if (r->ntop == 0) {
-		fputs("<p class=\"note\">No referrals in the period.</p>\n", p->f);
-		card_end(p);
+		card_empty(p, "No referrals in the period.");
 		return;
 	}
-	fputs("<table id=\"referrers\">\n<tr><th>Referrer</th><th>Referrals</th><th>Won</th>"
-	      "<th>Conversion</th><th>Won value</th><th>Rewards owed</th><th>Rewards paid</th>"
-	      "</tr>\n",
-	      p->f);
+	table_start(p, "referrers",
+	            "<th>Referrer</th><th>Referrals</th><th>Won</th><th>Conversion</th>"
+	            "<th>Won value</th><th>Rewards owed</th><th>Rewards paid</th>");
 	for (size_t i = 0; i < r->ntop; i++) {
 		const struct report_referrer *t = &r->top[i];
 		double conv = report_conversion(t->won, t->lost);
@@ -764,8 +756,7 @@ static void referrers(struct page *p)
 		        money(p, t->rewards_owed, b, sizeof(b)),
 		        money(p, t->rewards_paid, c, sizeof(c)));
 	}
-	fputs("</table>\n", p->f);
-	card_end(p);
+	table_end(p);
 }
 
 int report_write_html(FILE *out, const struct report *r, const struct config *cfg, int days)

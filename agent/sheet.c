@@ -266,9 +266,7 @@ static void parse_rows(struct reader *r, const char *text, size_t len, char sep)
 		add_row(r);
 	}
 	csv_free(&p);
-	for (size_t i = 0; i < r->n; i++)
-		free(r->cells[i]);
-	free(r->cells);
+	free_strings(r->cells, r->n);
 	free(r->error);
 }
 

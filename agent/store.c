@@ -51,9 +51,7 @@ void names_init(struct names *x, int n)
 
 void names_free(struct names *x)
 {
-	for (int i = 0; i < x->n; i++)
-		free(x->name[i]);
-	free(x->name);
+	free_strings(x->name, (size_t)x->n);
 	free(x->seen);
 	memset(x, 0, sizeof(*x));
 }
@@ -228,6 +226,20 @@ int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t siz
 	return 0;
 }
 
+int sql_row(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+            void (*fill)(struct q *q, void *item))
+{
+	struct q q;
+	int found;
+
+	memset(item, 0, size);
+	found = sql_query(&q, st, id, b);
+	if (found > 0)
+		fill(&q, item);
+	sql_end(&q);
+	return found;
+}
+
 int sql_each(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
              void (*fill)(struct q *q, void *item), void (*clear)(void *item),
              int (*fn)(void *item, void *arg), void *arg)
@@ -285,6 +297,43 @@ int col_null(struct q *q, const char *name)
 	return q->st->be->col_null(q->c, col(q, name));
 }
 
+void col_fill(struct q *q, const struct col_map *m, void *item)
+{
+	const struct col_field *f = m->f;
+
+	for (size_t i = 0; i < m->n; i++) {
+		void *field = (char *)item + f[i].off;
+
+		switch (f[i].kind) {
+		case COL_INT64:
+			*(int64_t *)field = col_int(q, f[i].column);
+			break;
+		case COL_INT:
+			*(int *)field = (int)col_int(q, f[i].column);
+			break;
+		case COL_REAL:
+			*(double *)field = col_real(q, f[i].column);
+			break;
+		case COL_TEXT:
+			*(char **)field = col_text(q, f[i].column);
+			break;
+		case COL_SET:
+			*(int *)field = !col_null(q, f[i].column);
+			break;
+		}
+	}
+}
+
+void col_clear(const struct col_map *m, void *item)
+{
+	if (item == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->f[i].kind == COL_TEXT)
+			free(*(char **)((char *)item + m->f[i].off));
+	memset(item, 0, m->size);
+}
+
 char *email_norm(const char *email)
 {
 	if (email == NULL || *email == '\0')
@@ -296,9 +345,7 @@ char *email_norm(const char *email)
 
 static void scrub_clear(struct scrub *sc)
 {
-	free(sc->email);
-	free(sc->name);
-	free(sc->phone);
+	FREE_ALL(sc->email, sc->name, sc->phone);
 	memset(sc, 0, sizeof(*sc));
 }
 

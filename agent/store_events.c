@@ -5,6 +5,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,16 +29,7 @@ int store_event_add(struct store *st, const struct event_rec *e)
 
 void event_fill(struct q *q, void *item)
 {
-	struct event_view *e = item;
-
-	e->referral_id = col_int(q, "referral_id");
-	e->at = col_int(q, "at");
-	e->actor = col_text(q, "actor");
-	e->kind = col_text(q, "kind");
-	e->old_status = col_text(q, "old_status");
-	e->new_status = col_text(q, "new_status");
-	e->detail = col_text(q, "detail");
-	e->message_key = col_text(q, "message_key");
+	col_fill(q, &event_columns, item);
 }
 
 void events_drop(void *v, size_t n)
@@ -59,14 +51,8 @@ void store_event_views_free(struct event_view *v, size_t n)
 {
 	if (v == NULL)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].actor);
-		free(v[i].kind);
-		free(v[i].old_status);
-		free(v[i].new_status);
-		free(v[i].detail);
-		free(v[i].message_key);
-	}
+	for (size_t i = 0; i < n; i++)
+		col_clear(&event_columns, &v[i]);
 	free(v);
 }
 
@@ -86,19 +72,7 @@ int store_reward_add(struct store *st, int64_t referral_id, int64_t referrer_id,
 
 void reward_fill(struct q *q, void *item)
 {
-	struct reward_view *w = item;
-
-	w->id = col_int(q, "id");
-	w->referral_id = col_int(q, "referral_id");
-	w->amount = col_real(q, "amount");
-	w->rule = col_text(q, "rule");
-	w->state = col_text(q, "state");
-	w->created_at = col_int(q, "created_at");
-	w->paid_at = col_int(q, "paid_at");
-	w->referrer.name = col_text(q, "referrer_name");
-	w->referrer.email = col_text(q, "referrer_email");
-	w->lead.name = col_text(q, "lead_name");
-	w->lead.email = col_text(q, "lead_email");
+	col_fill(q, &reward_columns, item);
 }
 
 void rewards_drop(void *v, size_t n)
@@ -129,25 +103,14 @@ int store_reward_of_referral(struct store *st, int64_t referral_id)
 
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v)
 {
-	struct q q;
-	int found = sql_query(&q, st, ST_REWARD_GET, BINDS(B_INT(":id", id)));
+	int found = sql_row(st, ST_REWARD_GET, BINDS(B_INT(":id", id)), v, sizeof(*v), reward_fill);
 
-	memset(v, 0, sizeof(*v));
-	if (found > 0)
-		reward_fill(&q, v);
-	sql_end(&q);
 	return found < 0 ? store_failed(st, "read reward %lld", (long long)id) : found;
 }
 
 void store_reward_view_clear(struct reward_view *v)
 {
-	if (v == NULL)
-		return;
-	free(v->rule);
-	free(v->state);
-	person_view_clear(&v->referrer);
-	person_view_clear(&v->lead);
-	memset(v, 0, sizeof(*v));
+	col_clear(&reward_columns, v);
 }
 
 void store_reward_views_free(struct reward_view *v, size_t n)

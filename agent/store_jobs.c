@@ -10,6 +10,7 @@
 #include "store_p.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,26 +87,7 @@ int store_jobs_add(struct store *st, const struct job_rec *j, size_t n)
 
 void job_fill(struct q *q, void *item)
 {
-	struct job_view *v = item;
-
-	v->id = col_int(q, "id");
-	v->referral_id = col_int(q, "referral_id");
-	v->template = col_text(q, "template");
-	v->recipient = col_text(q, "recipient");
-	v->recipient_name = col_text(q, "recipient_name");
-	v->cc = col_text(q, "cc");
-	v->seq = (int)col_int(q, "seq");
-	v->note = col_text(q, "note");
-	v->due_at = col_int(q, "due_at");
-	v->next_attempt_at = col_int(q, "next_attempt_at");
-	v->state = col_text(q, "state");
-	v->attempts = (int)col_int(q, "attempts");
-	v->last_error = col_text(q, "last_error");
-	v->message_key = col_text(q, "message_key");
-	v->in_reply_to = col_text(q, "in_reply_to");
-	v->refs = col_text(q, "refs");
-	v->created_at = col_int(q, "created_at");
-	v->done_at = col_int(q, "done_at");
+	col_fill(q, &job_columns, item);
 }
 
 void jobs_drop(void *v, size_t n)
@@ -171,17 +153,9 @@ int store_jobs_each(struct store *st, const char *state,
 
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r)
 {
-	struct q q;
-	int found;
+	int found = sql_row(st, ST_JOB_GET, BINDS(B_INT(":id", id)), v_r, sizeof(*v_r), job_fill);
 
-	memset(v_r, 0, sizeof(*v_r));
-	found = sql_query(&q, st, ST_JOB_GET, BINDS(B_INT(":id", id)));
-	if (found > 0)
-		job_fill(&q, v_r);
-	sql_end(&q);
-	if (found < 0)
-		return store_failed(st, "read job %lld", (long long)id);
-	return found;
+	return found < 0 ? store_failed(st, "read job %lld", (long long)id) : found;
 }
 
 int store_jobs_next_due(struct store *st, int64_t *at_r)
@@ -305,19 +279,7 @@ int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t
 
 void store_job_view_clear(struct job_view *v)
 {
-	if (v == NULL)
-		return;
-	free(v->template);
-	free(v->recipient);
-	free(v->recipient_name);
-	free(v->cc);
-	free(v->note);
-	free(v->state);
-	free(v->last_error);
-	free(v->message_key);
-	free(v->in_reply_to);
-	free(v->refs);
-	memset(v, 0, sizeof(*v));
+	col_clear(&job_columns, v);
 }
 
 void store_job_views_free(struct job_view *v, size_t n)
@@ -378,22 +340,16 @@ int store_confirmation_add(struct store *st, int64_t referral_id, const char *re
 	return 0;
 }
 
+static void confirmation_fill(struct q *q, void *item)
+{
+	col_fill(q, &confirmation_columns, item);
+}
+
 int store_confirmation_find(struct store *st, const char *key, struct confirmation_view *c)
 {
-	struct q q;
-	int found;
+	int found = sql_row(st, ST_CONFIRM_FIND, BINDS(B_TEXT(":key", key)), c, sizeof(*c),
+	                    confirmation_fill);
 
-	memset(c, 0, sizeof(*c));
-	found = sql_query(&q, st, ST_CONFIRM_FIND, BINDS(B_TEXT(":key", key)));
-	if (found > 0) {
-		c->id = col_int(&q, "id");
-		c->referral_id = col_int(&q, "referral_id");
-		c->rep = col_text(&q, "rep");
-		c->command = col_text(&q, "command");
-		c->arg = col_text(&q, "arg");
-		c->state = col_text(&q, "state");
-	}
-	sql_end(&q);
 	if (found < 0)
 		return store_failed(st, "find confirmation " ERR_ARG, key ? key : "(null)");
 	return found;
@@ -401,11 +357,7 @@ int store_confirmation_find(struct store *st, const char *key, struct confirmati
 
 void store_confirmation_clear(struct confirmation_view *c)
 {
-	free(c->rep);
-	free(c->command);
-	free(c->arg);
-	free(c->state);
-	memset(c, 0, sizeof(*c));
+	col_clear(&confirmation_columns, c);
 }
 
 int store_confirmation_done(struct store *st, int64_t id, const char *state, int64_t at)

@@ -8,6 +8,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,40 +142,31 @@ int store_sent_message_kind(struct store *st, const char *key, char **kind_r)
 	return sent_message(st, key, NULL, kind_r);
 }
 
+void message_fill(struct q *q, void *item)
+{
+	col_fill(q, &message_columns, item);
+}
+
+void messages_drop(void *v, size_t n)
+{
+	struct message_view *m = v;
+
+	for (size_t i = 0; m && i < n; i++)
+		store_message_view_clear(&m[i]);
+	free(m);
+}
+
 int store_message_get(struct store *st, int64_t id, struct message_view *v)
 {
-	struct q q;
-	int found;
+	int found =
+	        sql_row(st, ST_MESSAGE_GET, BINDS(B_INT(":id", id)), v, sizeof(*v), message_fill);
 
-	memset(v, 0, sizeof(*v));
-	found = sql_query(&q, st, ST_MESSAGE_GET, BINDS(B_INT(":id", id)));
-	if (found > 0) {
-		v->id = col_int(&q, "id");
-		v->key = col_text(&q, "key");
-		v->direction = col_text(&q, "direction");
-		v->kind = col_text(&q, "kind");
-		v->why = col_text(&q, "why");
-		v->from_email = col_text(&q, "from_email");
-		v->subject = col_text(&q, "subject");
-		v->at = col_int(&q, "at");
-	}
-	sql_end(&q);
-	if (found < 0)
-		return store_failed(st, "get message %lld", (long long)id);
-	return found;
+	return found < 0 ? store_failed(st, "get message %lld", (long long)id) : found;
 }
 
 void store_message_view_clear(struct message_view *v)
 {
-	free(v->key);
-	free(v->direction);
-	free(v->kind);
-	free(v->why);
-	free(v->mailbox);
-	free(v->source);
-	free(v->from_email);
-	free(v->subject);
-	memset(v, 0, sizeof(*v));
+	col_clear(&message_columns, v);
 }
 
 /* ---- IMAP checkpoint ---- */

@@ -393,6 +393,11 @@ int sql_exec(struct store *st, enum stmt_id id, const struct bind *b);
 int sql_rows(struct store *st, enum stmt_id id, const struct bind *b, size_t size,
              void (*fill)(struct q *q, void *item), void (*drop)(void *v, size_t n), void **v_r,
              size_t *n_r);
+/* The first row of statement id into item (size bytes, zeroed first) by
+ * fill: 1, 0 when there is none (item stays zeroed), or -1 on error (kept
+ * for store_failed). */
+int sql_row(struct store *st, enum stmt_id id, const struct bind *b, void *item, size_t size,
+            void (*fill)(struct q *q, void *item));
 /* Every row of statement id, one at a time: item (size bytes, the
  * caller's) is zeroed, filled by fill, handed to fn and emptied by clear,
  * so memory does not grow with the rows.  fn returns non-zero to stop.
@@ -416,6 +421,36 @@ int64_t col_int(struct q *q, const char *name);
 double col_real(struct q *q, const char *name);
 char *col_text(struct q *q, const char *name);
 int col_null(struct q *q, const char *name);
+
+/* Where the columns of a view's rows go: each column into a field of the
+ * view's struct (store.h), by its offset.  One list per view drives both
+ * reading a row (col_fill) and freeing what it read (col_free). */
+enum col_kind {
+	COL_INT64, /* int64_t; NULL reads 0 */
+	COL_INT,   /* int */
+	COL_REAL,  /* double */
+	COL_TEXT,  /* char *, a copy the view owns; NULL stays NULL */
+	COL_SET,   /* int: 1 when the column is not NULL (has_value) */
+};
+struct col_field {
+	const char *column;
+	enum col_kind kind;
+	size_t off;
+};
+struct col_map {
+	const struct col_field *f;
+	size_t n;
+	size_t size; /* of the view's struct */
+};
+void col_fill(struct q *q, const struct col_map *m, void *item);
+/* Frees the COL_TEXT fields of item (may be NULL) and zeroes it; the
+ * struct itself is the caller's. */
+void col_clear(const struct col_map *m, void *item);
+
+/* The views' maps (store_sql.c, beside their statements). */
+extern const struct col_map event_columns, reward_columns, job_columns, confirmation_columns,
+        message_columns, person_flags_columns, person_ref_columns, referral_columns,
+        person_record_columns;
 
 /* Records "<what>: <the database's message of the failed statement>" as
  * store_error() and returns -1. */
@@ -444,7 +479,6 @@ int sql_scrub_set(struct store *st, const char *email, const char *name, const c
 
 /* The events of referral id, oldest first (store_events.c). */
 int events_read(struct store *st, int64_t id, struct event_view **ev_r, size_t *nev_r);
-void person_view_clear(struct person_view *p);
 /* sql_rows fill and drop functions of the views of store.h, for any
  * statement that answers their columns (REFERRAL_VIEW_SELECT and the
  * like in store_sql.c). */
@@ -456,5 +490,7 @@ void job_fill(struct q *q, void *item);
 void jobs_drop(void *v, size_t n);
 void reward_fill(struct q *q, void *item);
 void rewards_drop(void *v, size_t n);
+void message_fill(struct q *q, void *item);
+void messages_drop(void *v, size_t n);
 
 #endif

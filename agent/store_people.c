@@ -8,6 +8,7 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,23 +78,21 @@ int store_person_fill(struct store *st, int64_t id, const char *phone, const cha
 	return 0;
 }
 
+static void person_flags_fill(struct q *q, void *item)
+{
+	col_fill(q, &person_flags_columns, item);
+}
+
 int store_person_flags(struct store *st, const char *email, struct person_flags *f)
 {
 	char *e = email_norm(email);
-	struct q q;
 	int found;
 
 	memset(f, 0, sizeof(*f));
 	if (e == NULL)
 		return 0;
-	found = sql_query(&q, st, ST_PERSON_FLAGS, BINDS(B_TEXT(":email", e)));
-	if (found > 0) {
-		f->id = col_int(&q, "id");
-		f->opted_out_at = col_int(&q, "opted_out_at");
-		f->bouncing_at = col_int(&q, "bouncing_at");
-		f->token = col_text(&q, "token");
-	}
-	sql_end(&q);
+	found = sql_row(st, ST_PERSON_FLAGS, BINDS(B_TEXT(":email", e)), f, sizeof(*f),
+	                person_flags_fill);
 	if (found < 0)
 		store_failed(st, "read person " ERR_ARG, e);
 	free(e);
@@ -116,11 +115,7 @@ int store_person_set_checkin(struct store *st, int64_t id, int64_t at)
 
 static void person_ref_fill(struct q *q, void *item)
 {
-	struct person_ref *p = item;
-
-	p->id = col_int(q, "id");
-	p->email = col_text(q, "email");
-	p->name = col_text(q, "name");
+	col_fill(q, &person_ref_columns, item);
 }
 
 static void people_drop(void *v, size_t n)
@@ -143,10 +138,8 @@ int store_checkins_due(struct store *st, int64_t active_since, int64_t due_befor
 
 void store_people_free(struct person_ref *v, size_t n)
 {
-	for (size_t i = 0; v && i < n; i++) {
-		free(v[i].email);
-		free(v[i].name);
-	}
+	for (size_t i = 0; v && i < n; i++)
+		col_clear(&person_ref_columns, &v[i]);
 	free(v);
 }
 
@@ -194,14 +187,6 @@ int store_person_by_token(struct store *st, const char *token, char **email_r)
 	if (found < 0)
 		return store_failed(st, "find person by token");
 	return found > 0 && *email_r != NULL;
-}
-
-void person_view_clear(struct person_view *p)
-{
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
 }
 
 /* ---- referrals ---- */
@@ -423,37 +408,7 @@ int store_referral_find_same(struct store *st, int64_t lead_id, int64_t referrer
 /* Fills a struct referral_view from a row of REFERRAL_VIEW_SELECT. */
 void referral_fill(struct q *q, void *item)
 {
-	struct referral_view *v = item;
-
-	v->id = col_int(q, "id");
-	v->status = col_text(q, "status");
-	v->referrer.name = col_text(q, "referrer_name");
-	v->referrer.email = col_text(q, "referrer_email");
-	v->referrer.phone = col_text(q, "referrer_phone");
-	v->referrer.company = col_text(q, "referrer_company");
-	v->lead.name = col_text(q, "lead_name");
-	v->lead.email = col_text(q, "lead_email");
-	v->lead.phone = col_text(q, "lead_phone");
-	v->lead.company = col_text(q, "lead_company");
-	v->rep_name = col_text(q, "rep_name");
-	v->rep_email = col_text(q, "rep_email");
-	v->need = col_text(q, "need");
-	v->budget = col_text(q, "budget");
-	v->timeline = col_text(q, "timeline");
-	v->context = col_text(q, "context");
-	v->subject = col_text(q, "subject");
-	v->held_reason = col_text(q, "held_reason");
-	v->created_at = col_int(q, "created_at");
-	v->updated_at = col_int(q, "updated_at");
-	v->first_contact_at = col_int(q, "first_contact_at"); /* NULL reads 0 */
-	v->has_value = !col_null(q, "value");
-	v->value = col_real(q, "value");
-	v->thread_key = col_text(q, "thread_key");
-	v->referrer_id = col_int(q, "referrer_id");
-	v->lead_id = col_int(q, "lead_id");
-	v->has_confidence = !col_null(q, "confidence");
-	v->confidence = (int)col_int(q, "confidence");
-	v->evidence = col_text(q, "evidence");
+	col_fill(q, &referral_columns, item);
 }
 
 void referrals_drop(void *v, size_t n)
@@ -604,22 +559,7 @@ int store_referral_get(struct store *st, int64_t id, struct referral_view *v_r,
 
 void store_referral_view_clear(struct referral_view *v)
 {
-	if (v == NULL)
-		return;
-	free(v->status);
-	person_view_clear(&v->referrer);
-	person_view_clear(&v->lead);
-	free(v->rep_name);
-	free(v->rep_email);
-	free(v->need);
-	free(v->budget);
-	free(v->timeline);
-	free(v->context);
-	free(v->subject);
-	free(v->held_reason);
-	free(v->evidence);
-	free(v->thread_key);
-	memset(v, 0, sizeof(*v));
+	col_clear(&referral_columns, v);
 }
 
 void store_referral_views_free(struct referral_view *v, size_t n)

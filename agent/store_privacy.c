@@ -132,60 +132,6 @@ char *scrub_text(const struct scrub *sc, const char *text, int theirs)
 
 /* ---- export-person ---- */
 
-static void person_fill(struct q *q, struct person_record *p)
-{
-	p->id = col_int(q, "id");
-	p->name = col_text(q, "name");
-	p->email = col_text(q, "email");
-	p->phone = col_text(q, "phone");
-	p->company = col_text(q, "company");
-	p->created_at = col_int(q, "created_at");
-	p->opted_out_at = col_int(q, "opted_out_at");
-	p->opt_out_source = col_text(q, "opt_out_source");
-	p->bouncing_at = col_int(q, "bouncing_at");
-	p->bounce_reason = col_text(q, "bounce_reason");
-	p->checkin_at = col_int(q, "checkin_at");
-	p->forgotten_at = col_int(q, "forgotten_at");
-}
-
-static void person_clear(struct person_record *p)
-{
-	free(p->name);
-	free(p->email);
-	free(p->phone);
-	free(p->company);
-	free(p->opt_out_source);
-	free(p->bounce_reason);
-	memset(p, 0, sizeof(*p));
-}
-
-static void message_fill(struct q *q, void *item)
-{
-	struct message_view *m = item;
-
-	m->id = col_int(q, "id");
-	m->key = col_text(q, "key");
-	m->direction = col_text(q, "direction");
-	m->kind = col_text(q, "kind");
-	m->why = col_text(q, "why");
-	m->mailbox = col_text(q, "mailbox");
-	m->uid = col_int(q, "uid");
-	m->source = col_text(q, "source");
-	m->from_email = col_text(q, "from_email");
-	m->subject = col_text(q, "subject");
-	m->date = col_int(q, "date");
-	m->at = col_int(q, "at");
-}
-
-static void messages_drop(void *v, size_t n)
-{
-	struct message_view *m = v;
-
-	for (size_t i = 0; m && i < n; i++)
-		store_message_view_clear(&m[i]);
-	free(m);
-}
-
 /* One person's rows of statement id into *v_r, *n_r. */
 static int rows_of(struct store *st, enum stmt_id id, const char *email, int64_t person,
                    size_t size, void (*fill)(struct q *, void *), void (*drop)(void *, size_t),
@@ -223,7 +169,7 @@ int store_person_export(struct store *st, const char *email, struct person_expor
 	found = sql_query(&q, st, ST_PERSON_GET, BINDS(B_TEXT(":email", e)));
 	if (found > 0) {
 		x->found = 1;
-		person_fill(&q, &x->person);
+		col_fill(&q, &person_record_columns, &x->person);
 	}
 	sql_end(&q);
 	if (found < 0) {
@@ -260,7 +206,7 @@ out:
 
 void store_person_export_clear(struct person_export *x)
 {
-	person_clear(&x->person);
+	col_clear(&person_record_columns, &x->person);
 	store_referral_views_free(x->referrals, x->nreferrals);
 	store_event_views_free(x->events, x->nevents);
 	messages_drop(x->messages, x->nmessages);
@@ -354,7 +300,7 @@ int store_person_forget(struct store *st, const char *email, int64_t now, struct
 		return 0;
 	found = sql_query(&q, st, ST_PERSON_GET, BINDS(B_TEXT(":email", e)));
 	if (found > 0)
-		person_fill(&q, &p);
+		col_fill(&q, &person_record_columns, &p);
 	sql_end(&q);
 	if (found < 0) {
 		store_failed(st, "read person " ERR_ARG, e);
@@ -374,7 +320,7 @@ int store_person_forget(struct store *st, const char *email, int64_t now, struct
 	rc = 0;
 out:
 	sql_scrub_set(st, NULL, NULL, NULL);
-	person_clear(&p);
+	col_clear(&person_record_columns, &p);
 	free(e);
 	return rc;
 }

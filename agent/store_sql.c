@@ -12,6 +12,8 @@
  */
 #include "store_p.h"
 
+#include <stddef.h>
+
 #include "util.h"
 
 /*
@@ -820,6 +822,165 @@ const char pg_schema[] =
 	" m.key AS message_key FROM events e LEFT JOIN messages m ON m.id = e.message_id"          \
 	" WHERE e.business = :business "
 
+/* ---- the columns of the views, as the C reads them ---- */
+
+/* Each view of store.h: the result columns of its statements (the
+ * SELECTs above, and the ones in stmt_def below) and the field each goes
+ * in.  col_fill reads a row by it, col_free frees what that read. */
+
+#define EVENT(f) offsetof(struct event_view, f)
+static const struct col_field event_cols[] = {
+        {"referral_id", COL_INT64, EVENT(referral_id)},
+        {"at", COL_INT64, EVENT(at)},
+        {"actor", COL_TEXT, EVENT(actor)},
+        {"kind", COL_TEXT, EVENT(kind)},
+        {"old_status", COL_TEXT, EVENT(old_status)},
+        {"new_status", COL_TEXT, EVENT(new_status)},
+        {"detail", COL_TEXT, EVENT(detail)},
+        {"message_key", COL_TEXT, EVENT(message_key)},
+};
+const struct col_map event_columns = {event_cols, ARRAY_SIZE(event_cols),
+                                      sizeof(struct event_view)};
+
+#define REWARD(f) offsetof(struct reward_view, f)
+static const struct col_field reward_cols[] = {
+        {"id", COL_INT64, REWARD(id)},
+        {"referral_id", COL_INT64, REWARD(referral_id)},
+        {"amount", COL_REAL, REWARD(amount)},
+        {"rule", COL_TEXT, REWARD(rule)},
+        {"state", COL_TEXT, REWARD(state)},
+        {"created_at", COL_INT64, REWARD(created_at)},
+        {"paid_at", COL_INT64, REWARD(paid_at)},
+        {"referrer_name", COL_TEXT, REWARD(referrer.name)},
+        {"referrer_email", COL_TEXT, REWARD(referrer.email)},
+        {"lead_name", COL_TEXT, REWARD(lead.name)},
+        {"lead_email", COL_TEXT, REWARD(lead.email)},
+};
+const struct col_map reward_columns = {reward_cols, ARRAY_SIZE(reward_cols),
+                                       sizeof(struct reward_view)};
+
+#define JOB(f) offsetof(struct job_view, f)
+static const struct col_field job_cols[] = {
+        {"id", COL_INT64, JOB(id)},
+        {"referral_id", COL_INT64, JOB(referral_id)},
+        {"template", COL_TEXT, JOB(template)},
+        {"recipient", COL_TEXT, JOB(recipient)},
+        {"recipient_name", COL_TEXT, JOB(recipient_name)},
+        {"cc", COL_TEXT, JOB(cc)},
+        {"seq", COL_INT, JOB(seq)},
+        {"note", COL_TEXT, JOB(note)},
+        {"due_at", COL_INT64, JOB(due_at)},
+        {"next_attempt_at", COL_INT64, JOB(next_attempt_at)},
+        {"state", COL_TEXT, JOB(state)},
+        {"attempts", COL_INT, JOB(attempts)},
+        {"last_error", COL_TEXT, JOB(last_error)},
+        {"message_key", COL_TEXT, JOB(message_key)},
+        {"in_reply_to", COL_TEXT, JOB(in_reply_to)},
+        {"refs", COL_TEXT, JOB(refs)},
+        {"created_at", COL_INT64, JOB(created_at)},
+        {"done_at", COL_INT64, JOB(done_at)},
+};
+const struct col_map job_columns = {job_cols, ARRAY_SIZE(job_cols), sizeof(struct job_view)};
+
+#define CONFIRMATION(f) offsetof(struct confirmation_view, f)
+static const struct col_field confirmation_cols[] = {
+        {"id", COL_INT64, CONFIRMATION(id)},  {"referral_id", COL_INT64, CONFIRMATION(referral_id)},
+        {"rep", COL_TEXT, CONFIRMATION(rep)}, {"command", COL_TEXT, CONFIRMATION(command)},
+        {"arg", COL_TEXT, CONFIRMATION(arg)}, {"state", COL_TEXT, CONFIRMATION(state)},
+};
+const struct col_map confirmation_columns = {confirmation_cols, ARRAY_SIZE(confirmation_cols),
+                                             sizeof(struct confirmation_view)};
+
+#define MESSAGE(f) offsetof(struct message_view, f)
+static const struct col_field message_cols[] = {
+        {"id", COL_INT64, MESSAGE(id)},
+        {"key", COL_TEXT, MESSAGE(key)},
+        {"direction", COL_TEXT, MESSAGE(direction)},
+        {"kind", COL_TEXT, MESSAGE(kind)},
+        {"why", COL_TEXT, MESSAGE(why)},
+        {"mailbox", COL_TEXT, MESSAGE(mailbox)},
+        {"uid", COL_INT64, MESSAGE(uid)},
+        {"source", COL_TEXT, MESSAGE(source)},
+        {"from_email", COL_TEXT, MESSAGE(from_email)},
+        {"subject", COL_TEXT, MESSAGE(subject)},
+        {"date", COL_INT64, MESSAGE(date)},
+        {"at", COL_INT64, MESSAGE(at)},
+};
+const struct col_map message_columns = {message_cols, ARRAY_SIZE(message_cols),
+                                        sizeof(struct message_view)};
+
+#define FLAGS(f) offsetof(struct person_flags, f)
+static const struct col_field person_flags_cols[] = {
+        {"id", COL_INT64, FLAGS(id)},
+        {"opted_out_at", COL_INT64, FLAGS(opted_out_at)},
+        {"bouncing_at", COL_INT64, FLAGS(bouncing_at)},
+        {"token", COL_TEXT, FLAGS(token)},
+};
+const struct col_map person_flags_columns = {person_flags_cols, ARRAY_SIZE(person_flags_cols),
+                                             sizeof(struct person_flags)};
+
+#define PERSON_REF(f) offsetof(struct person_ref, f)
+static const struct col_field person_ref_cols[] = {
+        {"id", COL_INT64, PERSON_REF(id)},
+        {"email", COL_TEXT, PERSON_REF(email)},
+        {"name", COL_TEXT, PERSON_REF(name)},
+};
+const struct col_map person_ref_columns = {person_ref_cols, ARRAY_SIZE(person_ref_cols),
+                                           sizeof(struct person_ref)};
+
+#define PERSON_RECORD(f) offsetof(struct person_record, f)
+static const struct col_field person_record_cols[] = {
+        {"id", COL_INT64, PERSON_RECORD(id)},
+        {"name", COL_TEXT, PERSON_RECORD(name)},
+        {"email", COL_TEXT, PERSON_RECORD(email)},
+        {"phone", COL_TEXT, PERSON_RECORD(phone)},
+        {"company", COL_TEXT, PERSON_RECORD(company)},
+        {"created_at", COL_INT64, PERSON_RECORD(created_at)},
+        {"opted_out_at", COL_INT64, PERSON_RECORD(opted_out_at)},
+        {"opt_out_source", COL_TEXT, PERSON_RECORD(opt_out_source)},
+        {"bouncing_at", COL_INT64, PERSON_RECORD(bouncing_at)},
+        {"bounce_reason", COL_TEXT, PERSON_RECORD(bounce_reason)},
+        {"checkin_at", COL_INT64, PERSON_RECORD(checkin_at)},
+        {"forgotten_at", COL_INT64, PERSON_RECORD(forgotten_at)},
+};
+const struct col_map person_record_columns = {person_record_cols, ARRAY_SIZE(person_record_cols),
+                                              sizeof(struct person_record)};
+
+#define REFERRAL(f) offsetof(struct referral_view, f)
+static const struct col_field referral_cols[] = {
+        {"id", COL_INT64, REFERRAL(id)},
+        {"status", COL_TEXT, REFERRAL(status)},
+        {"referrer_name", COL_TEXT, REFERRAL(referrer.name)},
+        {"referrer_email", COL_TEXT, REFERRAL(referrer.email)},
+        {"referrer_phone", COL_TEXT, REFERRAL(referrer.phone)},
+        {"referrer_company", COL_TEXT, REFERRAL(referrer.company)},
+        {"lead_name", COL_TEXT, REFERRAL(lead.name)},
+        {"lead_email", COL_TEXT, REFERRAL(lead.email)},
+        {"lead_phone", COL_TEXT, REFERRAL(lead.phone)},
+        {"lead_company", COL_TEXT, REFERRAL(lead.company)},
+        {"rep_name", COL_TEXT, REFERRAL(rep_name)},
+        {"rep_email", COL_TEXT, REFERRAL(rep_email)},
+        {"need", COL_TEXT, REFERRAL(need)},
+        {"budget", COL_TEXT, REFERRAL(budget)},
+        {"timeline", COL_TEXT, REFERRAL(timeline)},
+        {"context", COL_TEXT, REFERRAL(context)},
+        {"subject", COL_TEXT, REFERRAL(subject)},
+        {"held_reason", COL_TEXT, REFERRAL(held_reason)},
+        {"created_at", COL_INT64, REFERRAL(created_at)},
+        {"updated_at", COL_INT64, REFERRAL(updated_at)},
+        {"first_contact_at", COL_INT64, REFERRAL(first_contact_at)},
+        {"value", COL_SET, REFERRAL(has_value)},
+        {"value", COL_REAL, REFERRAL(value)},
+        {"thread_key", COL_TEXT, REFERRAL(thread_key)},
+        {"referrer_id", COL_INT64, REFERRAL(referrer_id)},
+        {"lead_id", COL_INT64, REFERRAL(lead_id)},
+        {"confidence", COL_SET, REFERRAL(has_confidence)},
+        {"confidence", COL_INT, REFERRAL(confidence)},
+        {"evidence", COL_TEXT, REFERRAL(evidence)},
+};
+const struct col_map referral_columns = {referral_cols, ARRAY_SIZE(referral_cols),
+                                         sizeof(struct referral_view)};
+
 /* The referrals of person :id, as lead or as referrer; an event or a job
  * that is theirs (a subquery without correlation: SQLite runs it once). */
 #define THEIR_REFERRALS "(SELECT id FROM referrals WHERE lead_id = :id OR referrer_id = :id)"
@@ -931,7 +1092,8 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                            " JOIN message_referrals mr ON mr.message_id = m.id"
                                            " WHERE m.business = :business AND m.key = :key"},
         [ST_MESSAGE_GET] = {"message get",
-                            "SELECT id, key, direction, kind, why, from_email, subject, at"
+                            "SELECT id, key, direction, kind, why, mailbox, uid, source,"
+                            " from_email, subject, date, at"
                             " FROM messages WHERE id = :id AND business = :business"},
         [ST_MESSAGE_COUNT] = {"message count", "SELECT count(*) AS n FROM messages"
                                                " WHERE business = :business AND kind = :kind"},

@@ -731,28 +731,10 @@ static void value_add(struct buf *b, const char *v, int html)
 				buf_addc(b, '\n');
 			continue;
 		}
-		if (html) {
-			switch (*v) {
-			case '&':
-				buf_adds(b, "&amp;");
-				continue;
-			case '<':
-				buf_adds(b, "&lt;");
-				continue;
-			case '>':
-				buf_adds(b, "&gt;");
-				continue;
-			case '"':
-				buf_adds(b, "&quot;");
-				continue;
-			case '\'':
-				buf_adds(b, "&#39;");
-				continue;
-			default:
-				break;
-			}
-		}
-		buf_addc(b, *v);
+		if (html && html_entity(*v))
+			buf_adds(b, html_entity(*v));
+		else
+			buf_addc(b, *v);
 	}
 }
 

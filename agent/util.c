@@ -96,6 +96,15 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *xvasprintf_max(size_t max, const char *fmt, va_list ap)
+{
+	char *s = xmalloc(max);
+
+	if (vsnprintf(s, max, fmt, ap) < 0)
+		s[0] = '\0';
+	return xrealloc(s, strlen(s) + 1);
+}
+
 void buf_add(struct buf *b, const char *s, size_t n)
 {
 	b->s = xgrow(b->s, &b->cap, b->len + n + 1, 1);
@@ -140,6 +149,37 @@ char *buf_steal(struct buf *b)
 	b->s = NULL;
 	b->len = b->cap = 0;
 	return s;
+}
+
+void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void free_each(void *const *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(p[i]);
+}
+
+const char *html_entity(char c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	default:
+		return NULL;
+	}
 }
 
 void buf_free(struct buf *b)

@@ -213,16 +213,6 @@ void view_list_end(struct view_rows *r)
 	rows_end(r);
 }
 
-void view_list(FILE *out, const struct referral_view *v, size_t n, int json)
-{
-	struct view_rows r;
-
-	view_rows_start(&r, out, json);
-	for (size_t i = 0; i < n; i++)
-		view_list_row(&r, &v[i]);
-	view_list_end(&r);
-}
-
 static void person_line(FILE *out, const char *label, const struct person_view *p)
 {
 	fprintf(out, "%-10s %s", label, or_dash(p->name));
@@ -358,16 +348,6 @@ void view_outbox_end(struct view_rows *r)
 	rows_end(r);
 }
 
-void view_outbox(FILE *out, const struct job_view *v, size_t n, int json)
-{
-	struct view_rows r;
-
-	view_rows_start(&r, out, json);
-	for (size_t i = 0; i < n; i++)
-		view_outbox_row(&r, &v[i]);
-	view_outbox_end(&r);
-}
-
 void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,
                   int json)
 {
@@ -417,17 +397,27 @@ static json_t *goal_or_null(int goal)
 	return goal > 0 ? json_integer(goal) : json_null();
 }
 
-static json_t *referrer_json(const struct report_referrer *t)
+/* What a top referrer and a rep have alike: who, and how the referrals
+ * of the period went. */
+static json_t *tally_json(const char *name, const char *email, int64_t referrals, int64_t won,
+                          int64_t lost, double won_value)
 {
 	json_t *o = json_object();
 
-	set_str(o, "name", t->name);
-	set_str(o, "email", t->email);
-	json_object_set_new(o, "referrals", json_integer(t->referrals));
-	json_object_set_new(o, status_name(STATUS_WON), json_integer(t->won));
-	json_object_set_new(o, status_name(STATUS_LOST), json_integer(t->lost));
-	json_object_set_new(o, "won_value", json_real(t->won_value));
-	json_object_set_new(o, "conversion", json_real(report_conversion(t->won, t->lost)));
+	set_str(o, "name", name);
+	set_str(o, "email", email);
+	json_object_set_new(o, "referrals", json_integer(referrals));
+	json_object_set_new(o, status_name(STATUS_WON), json_integer(won));
+	json_object_set_new(o, status_name(STATUS_LOST), json_integer(lost));
+	json_object_set_new(o, "won_value", json_real(won_value));
+	json_object_set_new(o, "conversion", json_real(report_conversion(won, lost)));
+	return o;
+}
+
+static json_t *referrer_json(const struct report_referrer *t)
+{
+	json_t *o = tally_json(t->name, t->email, t->referrals, t->won, t->lost, t->won_value);
+
 	json_object_set_new(o, "rewards_owed", json_real(t->rewards_owed));
 	json_object_set_new(o, "rewards_owed_count", json_integer(t->rewards_owed_n));
 	json_object_set_new(o, "rewards_paid", json_real(t->rewards_paid));
@@ -449,15 +439,8 @@ static json_t *month_json(const struct report_month *m)
 
 static json_t *rep_json(const struct report_rep *p)
 {
-	json_t *o = json_object();
+	json_t *o = tally_json(p->name, p->email, p->referrals, p->won, p->lost, p->won_value);
 
-	set_str(o, "name", p->name);
-	set_str(o, "email", p->email);
-	json_object_set_new(o, "referrals", json_integer(p->referrals));
-	json_object_set_new(o, status_name(STATUS_WON), json_integer(p->won));
-	json_object_set_new(o, status_name(STATUS_LOST), json_integer(p->lost));
-	json_object_set_new(o, "won_value", json_real(p->won_value));
-	json_object_set_new(o, "conversion", json_real(report_conversion(p->won, p->lost)));
 	json_object_set_new(o, status_name(STATUS_CONTACTED), json_integer(p->contacted));
 	json_object_set_new(o, "first_contact_median_hours",
 	                    hours_or_null(p->contacted, p->first_contact_median));

@@ -76,6 +76,17 @@ struct ingest_source {
 	void *arg;
 };
 
+/* The messages a source's write has stored in a transaction not yet
+ * committed: how many, and how many of each intake outcome. */
+struct ingest_batch {
+	size_t n;
+	size_t by_outcome[INTAKE_ERROR + 1];
+};
+
+/* The batch was committed: adds it to a run's tallies (*count, and
+ * by_outcome[INTAKE_ERROR + 1]) and empties it. */
+void ingest_batch_committed(struct ingest_batch *b, size_t *count, size_t *by_outcome);
+
 /*
  * Runs src through the pipeline: threads workers (0: one per CPU, at most
  * 4) take units and parse them (context, rules) in parallel, this thread

@@ -34,6 +34,19 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string. */
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+/* The same of a va_list, cut to at most max - 1 bytes as vsnprintf into a
+ * buffer of max bytes would cut it (a line kept with a bound). */
+char *xvasprintf_max(size_t max, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+
+/* Frees the n strings of v, then v itself (an array of xstrdup'ed strings
+ * such as the one dir_files() returns). */
+void free_strings(char **v, size_t n);
+/* Frees each of n pointers: the owned members of a struct being cleared,
+ * listed once with FREE_ALL(v->a, v->b, v->c). */
+void free_each(void *const *p, size_t n);
+#define FREE_ALL(...)                                                                              \
+	free_each((void *const[]){__VA_ARGS__},                                                    \
+	          sizeof((void *const[]){__VA_ARGS__}) / sizeof(void *))
 
 /* A growable NUL-terminated buffer.  Zero-initialise ({0}) before use. */
 struct buf {
@@ -101,6 +114,10 @@ int file_read(const char *path, size_t max, char **data, size_t *len);
  * array; NULL when empty) and *n_r, or -1 with errno when dir cannot be
  * read. */
 int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r);
+
+/* The HTML entity that stands for c in text or an attribute value
+ * ("&amp;" for &; also < > " '), or NULL when c stands for itself. */
+const char *html_entity(char c);
 
 /* UTF-8 as RFC 3629 section 4 defines it, the one validator of the
  * program: utf8_seq returns the length (1 to 4) of the valid sequence at s,

@@ -22,15 +22,14 @@
 struct config;
 struct report;
 
-/* Prints the referrals as a JSON array (json non-zero) or a table. */
-void view_list(FILE *out, const struct referral_view *v, size_t n, int json);
-
 /*
- * The same a row at a time, for a list as long as the store (a million
- * referrals print in the memory of one): view_rows_start, then
- * view_list_row for each (as store_referral_each hands them out), then
- * view_list_end.  The output is byte for byte view_list's.  The outbox
- * has its own row and end functions.
+ * The referrals as a JSON array (json non-zero) or a table, a row at a
+ * time, for a list as long as the store (a million referrals print in the
+ * memory of one): view_rows_start, then view_list_row for each (as
+ * store_referral_each hands them out), then view_list_end.  The outbox
+ * (jobs) has its own row and end functions: state, mail, recipient, when
+ * (next attempt, or when it was sent/failed/cancelled), attempts, and the
+ * server's reply or the reason.
  */
 struct view_rows {
 	FILE *out;
@@ -46,11 +45,6 @@ void view_outbox_end(struct view_rows *r);
 /* Prints one referral with its events, as JSON or text. */
 void view_show(FILE *out, const struct referral_view *v, const struct event_view *ev, size_t nev,
                int json);
-
-/* Prints the outbox (jobs) as JSON or a table: state, mail, recipient,
- * when (next attempt, or when it was sent/failed/cancelled), attempts, and
- * the server's reply or the reason. */
-void view_outbox(FILE *out, const struct job_view *v, size_t n, int json);
 
 /* Prints the reward ledger as JSON or a table. */
 void view_rewards(FILE *out, const struct reward_view *v, size_t n, const struct config *cfg,
