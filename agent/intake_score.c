@@ -506,6 +506,15 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 			                "sent by the business itself (%s), nothing says it "
 			                "introduces anyone",
 			                from);
+		else if (src == LEADS_HEADERS && outside_recipients(cfg, m) >= 2)
+			/* a rep introducing two outside people to each other (a
+			 * client and a subcontractor): neither is the business's
+			 * new lead, and a welcome to either would be wrong; a
+			 * person looks */
+			intake_evidence(d, -4,
+			                "sent by the business itself (%s) to two or more "
+			                "outside people: introducing them to each other",
+			                from);
 		else
 			intake_evidence(d, -2, "sent by the business itself (%s)", from);
 	}

@@ -1013,6 +1013,12 @@ static const struct intake_case cases[] = {
                    STEP("blind-no-supplier-staff.eml", INTAKE_IGNORED),
                    STEP("blind-no-recruiter.eml", INTAKE_REFERRAL, .negate = 1)},
          .counts = {REFERRALS("new", 0)}},
+        /* A rep introducing a client and a subcontractor to each other,
+         * the agent copied: held for a person, no welcome to either. */
+        {.name = "rep_introduces_two_outsiders",
+         .steps = {STEP("rep-introduces-supplier.eml", INTAKE_HELD,
+                        .why_has = "introducing them to each other")},
+         .counts = {REFERRALS("new", 0)}},
         /* A neighbourhood network's "Linda from Glen Park recommended
          * Brightpath": review, naming Linda, not the place. */
         {.name = "blind_review_neighbourhood",
