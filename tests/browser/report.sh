@@ -29,6 +29,9 @@ for tool in node faketime jq "$CHROMIUM"; do
 	command -v "$tool" >/dev/null || fail "$tool is not installed (make deps)"
 done
 export TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1
+# faketime is an LD_PRELOAD library; a sanitizer build (make check
+# SANITIZE=1) must be told that its runtime need not come first then
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 
 node "$top/tests/browser/smtp_sink.js" "$work/port" "$work/sent.log" &
 sink=$!
