@@ -307,7 +307,7 @@ uninstall:
 	  $(DESTDIR)$(SYSCONFDIR)/refagent; do [ ! -d "$$d" ] || rmdir --ignore-fail-on-non-empty "$$d"; done
 
 installcheck: $(BIN)
-	@bash tests/install.sh
+	@REFAGENT_BIN=$(abspath $(BIN)) bash tests/install.sh
 
 version:
 	@echo $(VERSION)

@@ -12,6 +12,8 @@
 # placeholder, command, mail, class and field of the code in the pages.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+# the build make installs from (build/, or build-san/ for make check SANITIZE=1)
+built=${REFAGENT_BIN:-$top/build/refagent}
 ntmpl=$(ls "$top"/templates/*.tmpl | wc -l)
 work=$(mktemp -d /tmp/refagent-install.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -56,7 +58,7 @@ same_lines "$work/want" "$work/got" "installed files"; ok
 # at the default places the files go in as they are in the tree
 while read -r f; do
 	case $f in
-	usr/local/bin/*) src=$top/build/refagent ;;
+	usr/local/bin/*) src=$built ;;
 	usr/local/share/refagent/*) src=$top/${f#usr/local/share/refagent/} ;;
 	etc/refagent/*) src=$top/agent/${f##*/} ;;
 	*) src=$top/agent/${f##*/} ;;
@@ -163,7 +165,7 @@ grep -qF "rules in $work/beside/filters, $ntmpl templates in $prefix/share/refag
 # the binary of the tree is the same program: built without this PREFIX
 # it does not look there
 mk all
-"$top/build/refagent" -c "$work/beside/x.conf" check >"$work/out" 2>&1 &&
+"$built" -c "$work/beside/x.conf" check >"$work/out" 2>&1 &&
 	fail "the tree's binary found templates in $prefix"
 grep -qF "$work/beside/templates: cannot open the templates folder" "$work/out" ||
 	fail "tree binary: $(cat "$work/out")"; ok
@@ -179,7 +181,7 @@ mk uninstall PREFIX="$prefix" SYSCONFDIR="$prefix/etc"
 doc_check() {
 	ln -s "$top/filters" "$work/$1/filters" 2>/dev/null
 	ln -s "$top/templates" "$work/$1/templates"
-	"$top/build/refagent" -c "$work/$1/refagent.conf" check >"$work/out" 2>"$work/err" ||
+	"$built" -c "$work/$1/refagent.conf" check >"$work/out" 2>"$work/err" ||
 		fail "$1: check exited $?: $(head -5 "$work/err")"
 	! grep -v 'password_file .* does not exist here' "$work/err" | grep -q . ||
 		fail "$1: $(head -5 "$work/err")"
@@ -209,7 +211,7 @@ cp "$top"/filters/*.rules "$work/manrules/"
 literal_after refagent-filters.5 "A rule that marks" >"$work/manrules/50-example.rules"
 grep -q '^rule booking-company' "$work/manrules/50-example.rules" || fail "refagent-filters(5) example"
 printf '[agent]\naddress = agent@biz.test\nfilters = %s\ntemplates = %s\n' "$work/manrules" "$top/templates" >"$work/manrules.conf"
-"$top/build/refagent" -c "$work/manrules.conf" check >"$work/out" 2>&1 || fail "refagent-filters(5) example: $(head -5 "$work/out")"; ok
+"$built" -c "$work/manrules.conf" check >"$work/out" 2>&1 || fail "refagent-filters(5) example: $(head -5 "$work/out")"; ok
 
 # ---- 7. the pages name what the code has ----
 # strings_of FILE ARRAY: the string literals of `ARRAY[...] = { ... };`
