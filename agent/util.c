@@ -383,7 +383,10 @@ int file_read(const char *path, size_t max, char **data, size_t *len)
 	for (;;) {
 		ssize_t n;
 
-		b.s = xgrow(b.s, &b.cap, b.len + 65536, 1);
+		/* sized by fstat, a file is read without growing; one that
+		 * grows, or a pipe, takes 64 KiB more at a time */
+		if (b.cap < b.len + 2)
+			b.s = xgrow(b.s, &b.cap, b.len + 65536, 1);
 		n = read(fd, b.s + b.len, b.cap - b.len - 1);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -1,7 +1,12 @@
 /*
  * test_util.c - the one UTF-8 validator (utf8_seq, utf8_valid): RFC 3629
- * section 4 strict, at the edges of every range.
+ * section 4 strict, at the edges of every range; file_read at the sizes
+ * where its buffer is sized or grown, from a file and from a pipe.
  */
+#include <errno.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include "testutil.h"
 
 static void seq(const char *s, size_t avail, size_t want)
@@ -92,12 +97,75 @@ static void test_addr_find(void **state)
 	}
 }
 
+/* A file of n bytes (a pattern, so a byte out of place shows). */
+static void write_pattern(const char *path, size_t n)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	for (size_t i = 0; i < n; i++)
+		fputc('a' + (int)(i % 23), f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void check_pattern(const char *data, size_t len, size_t want)
+{
+	assert_int_equal(len, want);
+	assert_int_equal(data[len], '\0');
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != 'a' + (int)(i % 23))
+			fail_msg("byte %zu of %zu", i, len);
+}
+
+static void test_file_read(void **state)
+{
+	/* around the power-of-two capacities and the 64 KiB step */
+	static const size_t sizes[] = {0, 1, 7, 8, 127, 128, 65535, 65536, 65537, 200001};
+	char dir[] = "/tmp/refagent-fileread-XXXXXX", path[128], fifo[128];
+	char *data = NULL;
+	size_t len = 0;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		write_pattern(path, sizes[i]);
+		assert_int_equal(file_read(path, 1u << 20, &data, &len), 0);
+		check_pattern(data, len, sizes[i]);
+		free(data);
+	}
+	/* the limit is the size: at it reads, over it is EFBIG */
+	write_pattern(path, 1000);
+	assert_int_equal(file_read(path, 1000, &data, &len), 0);
+	free(data);
+	assert_int_equal(file_read(path, 999, &data, &len), -1);
+	assert_int_equal(errno, EFBIG);
+	/* a pipe has no size to go by: it grows as it reads */
+	snprintf(fifo, sizeof(fifo), "%s/p", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		write_pattern(fifo, 150000);
+		_exit(0);
+	}
+	assert_int_equal(file_read(fifo, 1u << 20, &data, &len), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	check_pattern(data, len, 150000);
+	free(data);
+	unlink(fifo);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_utf8_seq),
 	        cmocka_unit_test(test_utf8_valid),
 	        cmocka_unit_test(test_addr_find),
+	        cmocka_unit_test(test_file_read),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
