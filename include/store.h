@@ -78,7 +78,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 /* The longest business key; a key is [a-z0-9-], 1 to this many. */
 #define STORE_BUSINESS_MAX 40
