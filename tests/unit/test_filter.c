@@ -768,7 +768,7 @@ static void test_match_limit(void **state)
 	run(set, &t.m, 1, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	assert_true(secs < 5.0);
+	assert_true(secs < 60); /* the match limit, not the hours of backtracking */
 	assert_null(cls(res.class));
 	assert_int_equal(res.nwarnings, 1);
 	assert_non_null(strstr(res.warnings[0], "/t.rules:2: rule boom hit the PCRE2 match limit"));

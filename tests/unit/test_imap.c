@@ -509,7 +509,9 @@ static void test_silent_server_times_out(void **state)
 	assert_int_equal(open_with(&sc, &im, &err), -1);
 	dt = now_s() - t0;
 	assert_null(im);
-	assert_true(dt >= 0.9 && dt < 2.5);
+	/* the 1 s of the config, not the default 30 s (a loose bound: tests
+	 * run on loaded machines) */
+	assert_true(dt >= 0.9 && dt < 15);
 	snprintf(want, sizeof(want),
 	         "imap 127.0.0.1:%d: login failed for " USER ": no answer within 1 s", f.port);
 	assert_string_equal(err, want);
@@ -536,7 +538,7 @@ static void test_no_greeting_times_out(void **state)
 	t0 = now_s();
 	assert_int_equal(open_with(&sc, &im, &err), -1);
 	dt = now_s() - t0;
-	assert_true(dt >= 0.9 && dt < 2.5);
+	assert_true(dt >= 0.9 && dt < 15); /* 1 s, not the default 30 s */
 	snprintf(want, sizeof(want), "imap 127.0.0.1:%d: greeting: no answer within 1 s", f.port);
 	assert_string_equal(err, want);
 	free(err);
@@ -558,7 +560,7 @@ static void test_plaintext_refused(void **state)
 	sc = plain_config("192.0.2.1", 0, 5);
 	t0 = now_s();
 	assert_int_equal(open_with(&sc, &im, &err), -1);
-	assert_true(now_s() - t0 < 0.5);
+	assert_true(now_s() - t0 < 4); /* before the 5 s connect timeout */
 	assert_null(im);
 	assert_string_equal(err, "imap 192.0.2.1:143: refusing plaintext IMAP to 192.0.2.1 "
 	                         "(security = none is only for loopback servers; use tls or "
@@ -792,7 +794,7 @@ static void test_idle_exists(void **state)
 	t0 = now_s();
 	assert_int_equal(imap_idle(im, 5, -1, &err), 1);
 	dt = now_s() - t0;
-	assert_true(dt >= 0.15 && dt < 1.5);
+	assert_true(dt >= 0.15 && dt < 4); /* at the EXISTS, before the 5 s */
 	assert_null(err);
 	imap_close(im);
 	tr = fake_finish(&f);
@@ -824,7 +826,7 @@ static void test_idle_keepalive_timeout(void **state)
 	t0 = now_s();
 	assert_int_equal(imap_idle(im, 1, -1, &err), 0);
 	dt = now_s() - t0;
-	assert_true(dt >= 0.9 && dt < 2.0);
+	assert_true(dt >= 0.9 && dt < 15); /* the 1 s asked for */
 	assert_int_equal(imap_is_broken(im), 0);
 	imap_close(im);
 	tr = fake_finish(&f);
@@ -855,7 +857,7 @@ static void test_idle_wake(void **state)
 	assert_int_equal(open_with(&sc, &im, &err), 0);
 	t0 = now_s();
 	assert_int_equal(imap_idle(im, 10, pfd[0], &err), 0);
-	assert_true(now_s() - t0 < 1.0);
+	assert_true(now_s() - t0 < 8); /* woken, not the 10 s */
 	imap_close(im);
 	tr = fake_finish(&f);
 	assert_string_equal(tr, T_OPEN "4 IDLE\nDONE\n5 LOGOUT\n");
@@ -884,11 +886,11 @@ static void test_idle_unsupported(void **state)
 	t0 = now_s();
 	assert_int_equal(imap_idle(im, 1, pfd[0], &err), 0);
 	dt = now_s() - t0;
-	assert_true(dt >= 0.9 && dt < 1.8);
+	assert_true(dt >= 0.9 && dt < 8); /* the 1 s asked for */
 	assert_int_equal(write(pfd[1], "x", 1), 1);
 	t0 = now_s();
 	assert_int_equal(imap_idle(im, 10, pfd[0], &err), 0);
-	assert_true(now_s() - t0 < 0.5);
+	assert_true(now_s() - t0 < 8); /* woken, not the 10 s */
 	imap_close(im);
 	tr = fake_finish(&f);
 	assert_string_equal(tr, T_OPEN "4 LOGOUT\n");
