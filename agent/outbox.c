@@ -414,10 +414,14 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 	if (mail_is(j->template, MAIL_REVIEW_ADMIN)) {
 		/* the items as they are now: one released meanwhile says so */
 		int count = 0;
+		int64_t first = 0;
 
-		var(vs, "review.items", keep(vs, review_items_text(ob->st, j->note, &count)));
+		var(vs, "review.items",
+		    keep(vs, review_items_text(ob->st, j->note, &count, &first)));
 		snprintf(buf, sizeof(buf), "%d", count);
 		var(vs, "review.count", count ? keep(vs, xstrdup(buf)) : NULL);
+		snprintf(buf, sizeof(buf), "%" PRId64, first);
+		var(vs, "review.example", first ? keep(vs, xstrdup(buf)) : NULL);
 	}
 	if (mail_is(j->template, MAIL_WELCOME_LEAD) && cfg->welcome_from_rep && r && r->rep_email)
 		var(vs, "welcome.from_rep", "yes");

@@ -152,6 +152,7 @@ struct lines {
 	int (*line)(struct store *st, int64_t id, struct buf *b); /* referral_line, ... */
 	struct buf b;
 	int waiting;
+	int64_t first_held; /* the first referral still held, 0: none */
 	int failed;
 };
 
@@ -161,11 +162,13 @@ static int add_line(void *ctx, int64_t id)
 	int rc = l->line(l->st, id, &l->b);
 
 	l->waiting += rc > 0;
+	if (rc > 0 && l->line == referral_line && l->first_held == 0)
+		l->first_held = id;
 	l->failed |= rc < 0;
 	return 0;
 }
 
-char *review_items_text(struct store *st, const char *note, int *count_r)
+char *review_items_text(struct store *st, const char *note, int *count_r, int64_t *first_held_r)
 {
 	struct lines l = {.st = st, .line = referral_line};
 
@@ -173,6 +176,8 @@ char *review_items_text(struct store *st, const char *note, int *count_r)
 	l.line = message_line;
 	each_id(note, "review.messages", add_line, &l);
 	*count_r = l.waiting;
+	if (first_held_r)
+		*first_held_r = l.first_held;
 	if (l.failed)
 		log_error("review mail: %s", store_error(st));
 	if (l.b.len == 0) {

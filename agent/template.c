@@ -37,6 +37,8 @@
 #include "log.h"
 #include "util.h"
 
+/* one name a line: clang-format would fill the lines */
+/* clang-format off */
 const char *const template_var_names[] = {
         "business.name",
         "business.email",
@@ -98,6 +100,7 @@ const char *const template_var_names[] = {
         "review.items",
         "review.count",
         "review.done",
+        "review.example",
         "confirm.admin",
         "confirm.why",
         "refused.line",
@@ -120,6 +123,7 @@ const char *const template_var_names[] = {
         "weekly.owed_count",
         NULL,
 };
+/* clang-format on */
 
 #define NVARS (ARRAY_SIZE(template_var_names) - 1)
 

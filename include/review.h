@@ -82,8 +82,10 @@ int review_unverified(struct intake *in, const struct confirmation_view *c, cons
  * The lines of a review-admin mail for the items its job note lists
  * (review.referrals, review.messages), as they are now: "#12 held: ...".
  * Returns the text (caller frees; NULL when the note lists nothing) and
- * sets *count_r to the items still waiting.
+ * sets *count_r to the items still waiting and *first_held_r (when not
+ * NULL) to the first listed referral still held, or 0: the mail's
+ * example instruction names a real one.
  */
-char *review_items_text(struct store *st, const char *note, int *count_r);
+char *review_items_text(struct store *st, const char *note, int *count_r, int64_t *first_held_r);
 
 #endif

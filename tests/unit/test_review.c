@@ -6,7 +6,8 @@
  *
  * Messages the agent "sent" are recorded as the outbox records them (an
  * outgoing message under the job's Message-ID), so an answer can name
- * them in In-Reply-To as a mail client would.
+ * them in In-Reply-To as a mail client would.  The review mail itself is
+ * rendered from the shipped template where an answer quotes it.
  */
 #include "testutil.h"
 #include "testdb.h"
@@ -21,6 +22,7 @@
 #include "review.h"
 #include "schedule.h"
 #include "store.h"
+#include "template.h"
 
 static const int64_t TUESDAY = 1796119200; /* 2026-12-01 10:00 UTC */
 
@@ -181,7 +183,7 @@ static void test_schedule_now(void **state)
 	                        .from_email = "sarah@partner.test",
 	                        .subject = "You should talk to Dana",
 	                        .at = TUESDAY};
-	int64_t mid = 0;
+	int64_t mid = 0, first = -1;
 	char *text, *why = NULL, st[16];
 	int count = 0;
 	size_t n;
@@ -194,8 +196,9 @@ static void test_schedule_now(void **state)
 	assert_string_equal(v[0].recipient, "admin@biz.test");
 	assert_int_equal(v[0].referral_id, 0);
 	assert_string_equal(v[0].note, "review.referrals=1 2 3 4 5 6\n");
-	text = review_items_text(f->st, v[0].note, &count);
+	text = review_items_text(f->st, v[0].note, &count, &first);
 	assert_int_equal(count, 6);
+	assert_int_equal(first, 1);
 	assert_non_null(strstr(text, "#1 held: 6 leads is more than max_leads 5: looks like a mass "
 	                             "mailing; lead a1@client.test; from Mark Spammy "
 	                             "<mark@partner.test>, \"Meet everyone!\"\n#2 held: "));
@@ -219,8 +222,9 @@ static void test_schedule_now(void **state)
 		snprintf(want, sizeof(want), "review.messages=%" PRId64 "\n", mid);
 		assert_string_equal(v[1].note, want);
 	}
-	text = review_items_text(f->st, v[1].note, &count);
+	text = review_items_text(f->st, v[1].note, &count, &first);
 	assert_int_equal(count, 1);
+	assert_int_equal(first, 0); /* no referral: no example to give */
 	assert_non_null(strstr(text, "named someone we cannot reach: names \"my neighbour Dana\" "
 	                             "without an address; from sarah@partner.test, \"You should "
 	                             "talk to Dana\""));
@@ -234,8 +238,9 @@ static void test_schedule_now(void **state)
 		assert_int_equal(lifecycle_set_status(f->st, f->cfg, &c, &why), 0);
 	}
 	assert_string_equal(status_of(f, 2, st, sizeof(st)), "new");
-	text = review_items_text(f->st, v[0].note, &count);
+	text = review_items_text(f->st, v[0].note, &count, &first);
 	assert_int_equal(count, 5);
+	assert_int_equal(first, 1);
 	assert_non_null(strstr(text, "\n#2 no longer held (now new)\n#3 held: "));
 	free(text);
 	store_job_views_free(v, n);
@@ -422,6 +427,89 @@ static void test_claim_then_yes(void **state)
 	free(key);
 }
 
+/* text with its lines re-wrapped at width columns, as a mail client that
+ * quotes without "> " may do.  Caller frees. */
+static char *rewrap(const char *text, size_t width)
+{
+	struct buf b = {0};
+	size_t col = 0;
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, " \n");
+
+		if (col && col + 1 + n > width) {
+			buf_addc(&b, '\n');
+			col = 0;
+		} else if (col) {
+			buf_addc(&b, ' ');
+			col++;
+		}
+		buf_add(&b, p, n);
+		col += n;
+		p += n;
+		if (*p == '\n') {
+			buf_addc(&b, '\n');
+			col = 0;
+		}
+		if (*p)
+			p++;
+	}
+	return buf_steal(&b);
+}
+
+/* The review mail quoted whole without "> " and without a line that
+ * says a quote starts, wrapped at any width, carries out none of its
+ * examples: they name a real held referral. */
+static void test_unmarked_quote(void **state)
+{
+	struct fx *f = *state;
+	struct template_set *set = NULL;
+	struct job_view *v = NULL;
+	struct rendered r;
+	char *key, *items, st[16], count_s[16], first_s[24];
+	int count = 0;
+	int64_t first = 0;
+	size_t n;
+
+	set_authserv(f, "mx.biz.test");
+	assert_int_equal(feed_file(f, "too-many-leads.eml"), INTAKE_HELD);
+	assert_int_equal(schedule(f, TUESDAY), 6);
+	n = jobs_of(f, "review-admin", &v);
+	assert_int_equal(n, 1);
+	items = review_items_text(f->st, v[0].note, &count, &first);
+	store_job_views_free(v, n);
+	assert_int_equal(first, 1);
+	snprintf(count_s, sizeof(count_s), "%d", count);
+	snprintf(first_s, sizeof(first_s), "%" PRId64, first);
+	key = sent_key(f, "review-admin");
+	assert_int_equal(template_load("templates", &set), 0);
+	const struct tvar vars[] = {{"business.name", "Brightpath"},
+	                            {"to.first_name", "Olivia"},
+	                            {"review.items", items},
+	                            {"review.count", count_s},
+	                            {"review.example", first_s}};
+	assert_int_equal(template_render(set, MAIL_REVIEW_ADMIN, vars, ARRAY_SIZE(vars), &r, NULL),
+	                 0);
+	assert_non_null(strstr(r.text, "\"release 1\""));
+	for (size_t width = 8; width <= 80; width++) {
+		char *quoted = rewrap(r.text, width);
+		char *body = xasprintf("I will look at these tomorrow.\n\n%s", quoted);
+		char *raw = answer("Olivia Admin <admin@biz.test>", key, PASS, body);
+
+		feed(f, raw);
+		for (int64_t id = 1; id <= 6; id++)
+			if (strcmp(status_of(f, id, st, sizeof(st)), "held") != 0)
+				fail_msg("wrapped at %zu: #%" PRId64 " is %s", width, id, st);
+		free(raw);
+		free(body);
+		free(quoted);
+	}
+	rendered_clear(&r);
+	template_free(set);
+	free(items);
+	free(key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +517,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_schedule_daily, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_schedule_no_admin, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_release_all, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_unmarked_quote, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_confirm_by_mail, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_then_yes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_claim_then_yes, setup, teardown),

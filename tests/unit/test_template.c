@@ -245,7 +245,7 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 80);
+	assert_int_equal(n, 81);
 	assert_string_equal(template_var_names[0], "business.name");
 	assert_string_equal(template_var_names[n - 1], "weekly.owed_count");
 }
@@ -277,6 +277,12 @@ static void test_review_texts(void **state)
 	const struct tvar review[] = {
 	        {"business.name", "Brightpath"},
 	        {"review.items", "#7 held: 6 leads is more than max_leads 5; lead a1@client.test"},
+	        {"review.count", "1"},
+	        {"review.example", "7"}};
+	const struct tvar unreachable[] = {
+	        {"business.name", "Brightpath"},
+	        {"review.items", "#3 named someone we cannot reach: names \"Dana\" without an "
+	                         "address"},
 	        {"review.count", "1"}};
 	const struct tvar done[] = {{"business.name", "Brightpath"},
 	                            {"review.done", "released #7; rejected #8"}};
@@ -307,7 +313,17 @@ static void test_review_texts(void **state)
 	 * mail in an answer would carry it out */
 	assert_null(strstr(r.text, "\nrelease"));
 	assert_null(strstr(r.text, "\nreject"));
-	assert_non_null(strstr(r.text, "\"release 12\""));
+	/* the examples name the referral listed, not a made-up one */
+	assert_non_null(strstr(r.text, "\"release 7\" lets referral 7 go ahead"));
+	assert_non_null(strstr(r.text, "\"reject 7\" drops it"));
+	assert_non_null(strstr(r.text, "refagent status 7 new (release)"));
+	assert_null(strstr(r.text, "12"));
+	rendered_clear(&r);
+	/* only a message to look at: no release or reject to explain */
+	render_ok(set, "review-admin", unreachable, ARRAY_SIZE(unreachable), &r);
+	assert_null(strstr(r.text, "\"release"));
+	assert_non_null(strstr(r.text, "needs a person"));
+	assert_non_null(strstr(r.text, "refagent status ID new (release)"));
 	rendered_clear(&r);
 	render_ok(set, "review-admin", done, ARRAY_SIZE(done), &r);
 	assert_string_equal(r.subject, "Review: released #7; rejected #8");
