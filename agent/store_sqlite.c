@@ -40,6 +40,13 @@
  * write each of them back tens of times.  Memory grows to this only as
  * pages are used.  Readers (list, report) keep the default. */
 #define WRITER_CACHE_KIB -32768
+/* A read-write connection also keeps its temporary files in memory
+ * (temp_store=MEMORY): the savepoint around each message of an ingest
+ * copies every page the message changes into the sub-journal, and from
+ * its first 64 KiB on SQLite wrote that journal to a temporary file, page
+ * by page: 220,000 of the 290,000 pwrite calls of a 10,000-message
+ * import.  The journal holds one message's pages at most (it empties when
+ * the savepoint is released), so memory stays small. */
 /* Rows of each index that PRAGMA optimize's ANALYZE looks at, and the rows
  * a connection must have changed before its close runs it. */
 #define ANALYSIS_LIMIT 1000
@@ -380,7 +387,8 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	 * connection and must be set each time. */
 	if ((!p->readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
 	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
-	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0)) {
+	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0) ||
+	    (!p->readonly && exec_sql(st, "PRAGMA temp_store=MEMORY") != 0)) {
 		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}
