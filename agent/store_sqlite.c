@@ -40,6 +40,12 @@
  * write each of them back tens of times.  Memory grows to this only as
  * pages are used.  Readers (list, report) keep the default. */
 #define WRITER_CACHE_KIB -32768
+/* A commit that leaves the WAL longer than this many pages (40 MB) copies
+ * it back into the database.  SQLite's 1,000 pages (4 MB) made a large
+ * ingest copy the same index pages back every second commit; the WAL
+ * file keeps its size after a checkpoint, so this is also the disk it
+ * may take beside the database. */
+#define WAL_CHECKPOINT_PAGES 10000
 /* A read-write connection also keeps its temporary files in memory
  * (temp_store=MEMORY): the savepoint around each message of an ingest
  * copies every page the message changes into the sub-journal, and from
@@ -388,7 +394,8 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	if ((!p->readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
 	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
 	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0) ||
-	    (!p->readonly && exec_sql(st, "PRAGMA temp_store=MEMORY") != 0)) {
+	    (!p->readonly && exec_sql(st, "PRAGMA temp_store=MEMORY") != 0) ||
+	    (!p->readonly && exec_sql(st, "PRAGMA wal_autocheckpoint=" STR(WAL_CHECKPOINT_PAGES)) != 0)) {
 		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}

@@ -4,7 +4,7 @@
  * The new UIDs above the stored checkpoint are fetched in batches (one UID
  * FETCH for up to 100 messages), parsed on the ingest pipeline's workers,
  * and processed in UID order; the checkpoint is stored in the same
- * transaction as the records the messages produced, committed every 100
+ * transaction as the records the messages produced, committed every 500
  * messages and at the end of the pass.  A crash at any point means the
  * uncommitted messages are fetched again and, because their Message-IDs
  * were not committed either, processed once.  When the server's UIDVALIDITY differs from the stored

@@ -24,7 +24,7 @@
 
 #include "intake.h"
 
-#define INGEST_BATCH 500
+#define INGEST_BATCH 2000
 
 struct ingest_stats {
 	size_t count; /* messages processed and committed */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # ingest_faults.sh BIN - `ingest` when things go wrong, without servers:
-#   - a full disk (a 3 MB tmpfs): the summary counts what was committed,
-#     says how many messages were not, and ingest stops after three files
-#     in a row could not be written, saying how many were left
+#   - a full disk (an 8 MB tmpfs, which the database and its WAL fill
+#     after the first commit): the summary counts what was committed, says
+#     how many messages were not, and ingest stops after three files in a
+#     row could not be written, saying how many were left
 #   - a locked database (another process holding the write lock): the
 #     error names the database file, the next file is still processed
 #   - an mbox larger than max_message_size whose messages are small, with
@@ -68,12 +69,15 @@ committed() { sqlite3 "$1" 'SELECT count(*) FROM messages'; }
 
 # ---- a full disk ----
 mkdir "$work/full"
-mount -t tmpfs -o size=3m tmpfs "$work/full" || fail "cannot mount a tmpfs (run as root)"
+mount -t tmpfs -o size=8m tmpfs "$work/full" || fail "cannot mount a tmpfs (run as root)"
 conf full "$work/full/db.sqlite"
-for f in 1 2 3 4 5 6; do mbox $(((f - 1) * 1200 + 1)) $((f * 1200)) >"$work/part$f.mbox"; done
+# each file longer than a batch (INGEST_BATCH, 2,000), so that each has a
+# commit of its own to fail
+per=2400
+for f in 1 2 3 4 5 6; do mbox $(((f - 1) * per + 1)) $((f * per)) >"$work/part$f.mbox"; done
 expect 1 "$BIN" -c "$work/full.conf" ingest --quiet "$work"/part{1,2,3,4,5,6}.mbox
 n=$(committed "$work/full/db.sqlite")
-[ "$n" -gt 0 ] && [ "$n" -lt 7200 ] || fail "full disk: $n messages committed (want some, not all)"
+[ "$n" -gt 0 ] && [ "$n" -lt $((6 * per)) ] || fail "full disk: $n messages committed (want some, not all)"
 has err "refagent: ingested $n messages"
 has err "database or disk is full"
 has err "$work/full/db.sqlite: "
@@ -85,7 +89,7 @@ umount "$work/full"
 mkdir -p "$work/roomy"
 conf roomy "$work/roomy/db.sqlite"
 expect 0 "$BIN" -c "$work/roomy.conf" ingest --quiet "$work"/part{1,2,3,4,5,6}.mbox
-has err "ingested 7200 messages"; lacks err "not committed"; ok
+has err "ingested $((6 * per)) messages"; lacks err "not committed"; ok
 
 # ---- a locked database ----
 conf locked "$work/locked.sqlite"
