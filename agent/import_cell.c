@@ -654,8 +654,7 @@ int import_date(const char *s, enum import_dates order, int64_t *t_r, int *has_t
 
 /* ---- amounts ---- */
 
-/* Bytes of a currency sign at s (UTF-8), 0 when none. */
-static size_t currency_sign(const char *s)
+size_t import_currency_sign(const char *s)
 {
 	static const char *const signs[] = {"$", "\xe2\x82\xac" /* euro */, "\xc2\xa3" /* pound */,
 	                                    "\xc2\xa5" /* yen */, "\xe2\x82\xb9" /* rupee */};
@@ -702,7 +701,7 @@ static int amount_parts(const char *s, char *num, size_t size, double *mult)
 			*mult = *s == 'm' || *s == 'M' ? 1e6 : 1e3;
 			done = 1;
 			s++;
-		} else if ((k = currency_sign(s)) || (k = group_space(s))) {
+		} else if ((k = import_currency_sign(s)) || (k = group_space(s))) {
 			done = n > 0;
 			s += k;
 		} else if (isalpha((unsigned char)s[0]) && isalpha((unsigned char)s[1]) &&

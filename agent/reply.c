@@ -34,6 +34,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "import.h"
 #include "jobnote.h"
 #include "kinds.h"
 #include "lifecycle.h"
@@ -64,47 +65,79 @@ static int is(const char *a, const char *b)
 	return a && b && strcmp(a, b) == 0;
 }
 
-/* "12000", "$12,000", "12,000.50 EUR", "12k": the amount, and where the
- * rest of the line starts.  Returns 1 with *value, 0 when there is none. */
-static int parse_amount(const char *s, double *value, const char **rest)
+/* Whether word w (of n bytes) can be part of the amount of a #won line:
+ * it starts with a digit or a currency sign ("12.000", "$12,000", "€"),
+ * or it is a currency code in capitals ("USD"). */
+static int amount_word(const char *w, size_t n)
 {
-	char num[40];
-	size_t n = 0;
-	int seen = 0, dot = 0;
+	if ((*w >= '0' && *w <= '9') || import_currency_sign(w))
+		return 1;
+	return n == 3 && w[0] >= 'A' && w[0] <= 'Z' && w[1] >= 'A' && w[1] <= 'Z' && w[2] >= 'A' &&
+	       w[2] <= 'Z';
+}
 
-	while (*s && !(*s >= '0' && *s <= '9')) {
-		if (*s != '$' && *s != ' ' && !(*s >= 'A' && *s <= 'Z') && !(*s & 0x80))
-			return 0; /* "no budget": words first, no amount */
-		if (*s >= 'A' && *s <= 'Z' && seen == 0 && s[1] && s[1] != ' ' &&
-		    !(s[1] >= 'A' && s[1] <= 'Z'))
-			return 0;
-		s++;
-	}
-	for (; *s && n < sizeof(num) - 1; s++) {
-		if (*s >= '0' && *s <= '9') {
-			num[n++] = *s;
-			seen = 1;
-		} else if (*s == ',' && seen) {
-			continue;
-		} else if (*s == '.' && seen && !dot) {
-			num[n++] = '.';
-			dot = 1;
-		} else {
+/*
+ * The amount that starts a #won line (see reply.h), read as the spreadsheet
+ * import reads a cell (import_value): "12000", "$12,000", "12,000.50 EUR", "12.000 €",
+ * "12 500,00 €", "12'000", "1,5k", "USD 12000"; a mark followed by three
+ * digits groups thousands, so a German "12.000" is twelve thousand, not
+ * twelve.  The amount is the longest run of its first words that reads as
+ * one (a trailing "." or ",-" dropped), and *rest the text after it.
+ * Returns 1 with *value, 0 when the line starts with no amount ("no
+ * budget", "Q3 deal"), -1 when it starts with one that cannot be read
+ * ("12.34.5"): a value guessed from it would go into a reward.
+ */
+int reply_amount(const char *s, double *value, const char **rest)
+{
+	const char *words[8], *ends[8];
+	size_t n = 0;
+	const char *p = s + strspn(s, " \t");
+
+	while (*p && n < ARRAY_SIZE(words)) {
+		size_t len = strcspn(p, " \t"), bare = len;
+
+		while (bare > 0 && strchr(".,;:!)-", p[bare - 1]))
+			bare--; /* "EUR." */
+		if (bare == 0 || !amount_word(p, bare))
 			break;
+		words[n] = p;
+		ends[n++] = p + len;
+		p += len;
+		p += strspn(p, " \t");
+	}
+	for (size_t k = n; k > 0; k--) {
+		char buf[128];
+		size_t len = 0;
+
+		for (size_t i = 0; i < k; i++) {
+			const char *end = ends[i];
+
+			/* "12.000,-" (no cents), and after the last word the
+			 * sentence's own "." or "!" */
+			if (end - words[i] > 2 && end[-1] == '-' &&
+			    (end[-2] == ',' || end[-2] == '.'))
+				end -= 2;
+			while (i == k - 1 && end > words[i] && strchr(".,;:!)-", end[-1]))
+				end--;
+			if (len + (size_t)(end - words[i]) + 2 > sizeof(buf)) {
+				len = 0; /* too long for any amount */
+				break;
+			}
+			if (i > 0)
+				buf[len++] = ' ';
+			memcpy(buf + len, words[i], (size_t)(end - words[i]));
+			len += (size_t)(end - words[i]);
+		}
+		buf[len] = '\0';
+		if (len > 0 && import_value(buf, value) == 0) {
+			p = ends[k - 1];
+			while (*p == ' ' || *p == '\t' || *p == '-' || *p == ',' || *p == ':')
+				p++;
+			*rest = p;
+			return 1;
 		}
 	}
-	num[n] = '\0';
-	if (!seen)
-		return 0;
-	*value = strtod(num, NULL);
-	if (*s == 'k' || *s == 'K') {
-		*value *= 1000;
-		s++;
-	}
-	while (*s == ' ' || *s == '-' || *s == ',' || *s == ':')
-		s++;
-	*rest = s;
-	return 1;
+	return n > 0 ? -1 : 0;
 }
 
 static int add_event(struct intake *in, int64_t id, int64_t now, const char *actor,
@@ -139,7 +172,12 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 	/* #won and #lost are status lines named by their status */
 	if (str_ieq(command, status_name(STATUS_WON))) {
 		c.status = STATUS_WON;
-		c.has_value = arg && parse_amount(arg, &c.value, &rest);
+		c.has_value = arg ? reply_amount(arg, &c.value, &rest) : 0;
+		if (c.has_value < 0) {
+			*why_r =
+			        xasprintf("'%.*s' is not an amount", (int)strcspn(arg, " \t"), arg);
+			return 1;
+		}
 		c.note = str_blank(rest) ? NULL : rest;
 		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
 	}
@@ -173,7 +211,8 @@ static char *describe_command(const struct referral_view *v, const char *command
 	const char *rest;
 	char money[48];
 
-	if (str_ieq(command, status_name(STATUS_WON)) && arg && parse_amount(arg, &value, &rest))
+	if (str_ieq(command, status_name(STATUS_WON)) && arg &&
+	    reply_amount(arg, &value, &rest) == 1)
 		return xasprintf("mark %s as %s, %s", who, status_name(STATUS_WON),
 		                 lifecycle_money(cfg, value, money, sizeof(money)));
 	if (str_ieq(command, status_name(STATUS_WON)))

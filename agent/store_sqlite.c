@@ -395,7 +395,8 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
 	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0) ||
 	    (!p->readonly && exec_sql(st, "PRAGMA temp_store=MEMORY") != 0) ||
-	    (!p->readonly && exec_sql(st, "PRAGMA wal_autocheckpoint=" STR(WAL_CHECKPOINT_PAGES)) != 0)) {
+	    (!p->readonly &&
+	     exec_sql(st, "PRAGMA wal_autocheckpoint=" STR(WAL_CHECKPOINT_PAGES)) != 0)) {
 		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}

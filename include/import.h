@@ -120,5 +120,7 @@ int import_date(const char *s, enum import_dates order, int64_t *t_r, int *has_t
 /* An amount as sheets write it: 12000, $12,000, 12.000 €, 12 000,50 EUR,
  * 1.2k, USD 12000.  0 and *v_r, or -1 when s is no amount (or negative). */
 int import_value(const char *s, double *v_r);
+/* Bytes of a currency sign at s ($, €, £, ¥, ₹ in UTF-8), 0 when none. */
+size_t import_currency_sign(const char *s);
 
 #endif

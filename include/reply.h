@@ -44,4 +44,9 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
  * error. */
 int reply_referral_exists(struct intake *in, int64_t id);
 
+/* The amount that starts the text of a "#won" line ("12.000 EUR - kitchen"):
+ * 1 with *value and *rest (the text after it), 0 when the text starts with
+ * no amount, -1 when it starts with one that cannot be read. */
+int reply_amount(const char *s, double *value, const char **rest);
+
 #endif

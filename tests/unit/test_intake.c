@@ -21,6 +21,7 @@
 #include "filter.h"
 #include "intake.h"
 #include "message.h"
+#include "reply.h"
 #include "store.h"
 
 struct fx {
@@ -409,6 +410,25 @@ static const struct intake_case cases[] = {
          .counts = {JOBS("refused-rep", "rep@biz.test", 1,
                          .note_has = "refused.line=#status maybe\nrefused.why='maybe' is not "
                                      "a status")}},
+        /* A European amount: "12.500" groups thousands (twelve thousand
+         * five hundred, not twelve and a half), and the currency code
+         * after it is no part of the note. */
+        {.name = "status_line_won_european_amount",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-won-eu.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won",
+                              .events = {{"status", "$12,500: kitchen and bath"}}})}},
+        /* An amount that cannot be read is refused, not guessed: its value
+         * would go into the referrer's reward. */
+        {.name = "status_line_won_unreadable_amount",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-won-garbled.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "'12.34.5' is not an amount"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.why='12.34.5' is not an amount")}},
         /* Not a rep: refused, and nobody is written to. */
         {.name = "status_line_not_a_rep",
          .authserv_id = "mx.biz.test",
@@ -1216,11 +1236,53 @@ static void test_decide_writes_nothing(void **state)
 	free(data);
 }
 
+/* The amount of a #won line, in the ways reps write it. */
+static void test_won_amount(void **state)
+{
+	static const struct {
+		const char *line;
+		int rc;
+		double value;
+		const char *rest;
+	} v[] = {
+	        {"12000", 1, 12000, ""},
+	        {"$12,000 kitchen", 1, 12000, "kitchen"},
+	        {"12,000.50 EUR", 1, 12000.5, ""},
+	        {"12.000", 1, 12000, ""},
+	        {"12.500,00 \xe2\x82\xac - Bad fertig", 1, 12500, "Bad fertig"},
+	        {"12 000 EUR.", 1, 12000, ""},
+	        {"12'000 CHF", 1, 12000, ""},
+	        {"USD 12000: signed", 1, 12000, "signed"},
+	        {"12k", 1, 12000, ""},
+	        {"1,5k", 1, 1500, ""},
+	        {"12.000,- \xe2\x82\xac", 1, 12000, ""},
+	        {"12000 for the kitchen", 1, 12000, "for the kitchen"},
+	        {"$12,000!", 1, 12000, ""},
+	        {"no budget", 0, 0, NULL},
+	        {"Q3 deal", 0, 0, NULL},
+	        {"", 0, 0, NULL},
+	        {"12.34.5", -1, 0, NULL},
+	        {"12,0000,0", -1, 0, NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		double value = -1;
+		const char *rest = NULL;
+		int rc = reply_amount(v[i].line, &value, &rest);
+
+		if (rc != v[i].rc || (rc == 1 && (value != v[i].value || strcmp(rest, v[i].rest))))
+			fail_msg("'%s': %d %f '%s', want %d %f '%s'", v[i].line, rc, value,
+			         rest ? rest : "", v[i].rc, v[i].value, v[i].rest ? v[i].rest : "");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest own[] = {
 	        cmocka_unit_test_setup_teardown(test_not_a_message, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_decide_writes_nothing, setup, teardown),
+	        cmocka_unit_test(test_won_amount),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(cases) + ARRAY_SIZE(own)];
 	size_t n = 0;
