@@ -680,13 +680,9 @@ static int parse_status(struct args *args)
 		free(why);
 		return rc;
 	}
-	if (v) {
-		char *end = NULL;
-
-		args->value = strtod(v, &end);
-		if (end == v || *end != '\0' || args->value < 0)
-			return usage("status: '%s' is not an amount", v);
-	}
+	/* read as a #won line's amount is: "12.000" is twelve thousand */
+	if (v && import_value(v, &args->value) != 0)
+		return usage("status: '%s' is not an amount", v);
 	return 0;
 }
 

@@ -295,6 +295,7 @@ expect 0 ra status 1 won --value 5000 --note "signed"
 has out "referral 1: won"; ok
 expect 1 ra status 1 won; has err "referral 1 is already won"; ok
 expect 2 ra status 1 maybe; has err "'maybe' is not a status"; ok
+expect 2 ra status 1 won --value 12.34.5; has err "status: '12.34.5' is not an amount"; ok
 expect 1 ra status 999 lost; has err "no referral 999"; ok
 expect 0 ra show 1 --json
 jq -e '.status == "won" and .value == 5000 and ([.events[] | select(.kind == "status" and .new_status == "won" and .detail == "$5,000: signed")] | length == 1)' "$work/out" >/dev/null ||
