@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "greeting.h"
 #include "jobnote.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -96,7 +97,7 @@ static int outside(const struct job_view *j)
 struct vars {
 	struct tvar v[64];
 	size_t n;
-	char *owned[40]; /* strings made here */
+	char *owned[64]; /* strings made here */
 	size_t nowned;
 };
 
@@ -114,19 +115,6 @@ static const char *keep(struct vars *vs, char *s)
 	}
 	free(s);
 	return NULL;
-}
-
-/* The first word of a name ("Sarah Lee" -> "Sarah"), or NULL. */
-static const char *first_name(struct vars *vs, const char *name)
-{
-	size_t n;
-
-	if (str_blank(name))
-		return NULL;
-	while (*name == ' ' || *name == '"')
-		name++;
-	n = strcspn(name, " ,\"");
-	return n ? keep(vs, xstrndup(name, n)) : NULL;
 }
 
 /* A name on one line: a display name from mail may hold CR, LF or tabs
@@ -160,8 +148,9 @@ static void person_vars(struct vars *vs, const char *prefix, const char *name, c
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		if (strcmp(names[i][0], prefix) != 0)
 			continue;
-		var(vs, names[i][1], name);
-		var(vs, names[i][2], first_name(vs, name));
+		/* "Smith, John" is John Smith, and "Hi John," (greeting.h) */
+		var(vs, names[i][1], name ? keep(vs, greeting_full_name(name)) : NULL);
+		var(vs, names[i][2], name ? keep(vs, greeting_first_name(name)) : NULL);
 		var(vs, names[i][3], email);
 		if (names[i][4])
 			var(vs, names[i][4], phone);

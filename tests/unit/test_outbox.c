@@ -548,6 +548,46 @@ static void test_each_mail_for_its_recipient(void **state)
 	}
 }
 
+/* Names as directories, titles and mail clients write them: every mail
+ * to the referrer greets "Sarah", never "Lee" or "Dr."; a name that is
+ * only an address greets nobody by name. */
+static void test_names_as_written(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *name, *greeting, *wrong;
+	} names[] = {
+	        {"Lee, Sarah", "Hi Sarah,", "Hi Lee"},
+	        {"Dr. Sarah Lee", "Hi Sarah,", "Hi Dr"},
+	        {"LEE Sarah", "Hi Sarah,", "Hi LEE"},
+	        {"sarah@partner.test", "Hello,", "Hi sarah"},
+	};
+
+	for (int k = 0; k < MAIL_COUNT; k++) {
+		if (mail_table[k].to != ROLE_REFERRER)
+			continue;
+		for (size_t n = 0; n < ARRAY_SIZE(names); n++) {
+			struct job_view j = {0};
+			char *data = NULL, *err = NULL, *text;
+			size_t len = 0;
+
+			j.referral_id = f->rid;
+			j.template = (char *)mail_name((enum mail_kind)k);
+			j.message_key = (char *)"x1@biz.test";
+			j.recipient = (char *)"sarah@partner.test";
+			j.recipient_name = (char *)names[n].name;
+			if (outbox_render(f->ob, &j, &data, &len, &err) != 0)
+				fail_msg("%s: %s", j.template, err ? err : "?");
+			text = text_of(data);
+			if (strstr(text, names[n].greeting) == NULL || strstr(text, names[n].wrong))
+				fail_msg("%s to \"%s\": want \"%s\":\n%s", j.template, names[n].name,
+				         names[n].greeting, text);
+			free(text);
+			free(data);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +598,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_digest_and_summary, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_names_as_written, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_review_mails, setup, teardown),
 	};

@@ -1,0 +1,85 @@
+/*
+ * test_greeting.c - how the agent's mail names a person (greeting.h): the
+ * names mail clients, directories and forms give, and the greeting and
+ * sentence each must come to.  A wrong name here is a wrong name in a
+ * mail to a real person.
+ */
+#include "testutil.h"
+
+#include "greeting.h"
+
+static const struct {
+	const char *name;
+	const char *full;  /* greeting_full_name, NULL: none */
+	const char *first; /* greeting_first_name, NULL: none */
+} names[] = {
+        {"Sarah Lee", "Sarah Lee", "Sarah"},
+        {"  Sarah   Lee ", "Sarah Lee", "Sarah"},
+        /* Outlook and Exchange directories */
+        {"Smith, John", "John Smith", "John"},
+        {"Smith, John Q.", "John Q. Smith", "John"},
+        {"van der Berg, Jan", "Jan van der Berg", "Jan"},
+        {"Smith, John (Contractor)", "John Smith", "John"},
+        {"\"Lee, Sarah\"", "Sarah Lee", "Sarah"},
+        /* a comma that is no "Last, First" */
+        {"John Smith, Jr.", "John Smith, Jr.", "John"},
+        {"Acme, Inc.", "Acme, Inc.", "Acme"},
+        {"Smith, John, Sales", "Smith, John, Sales", "Smith"},
+        /* titles */
+        {"Dr. Sarah Lee", "Dr. Sarah Lee", "Sarah"},
+        {"Mr John Smith", "Mr John Smith", "John"},
+        {"Mr. Smith", "Mr. Smith", "Mr. Smith"},
+        {"Frau Müller", "Frau Müller", "Frau Müller"},
+        {"Sra. Ana García", "Sra. Ana García", "Ana"},
+        {"Prof. Dr. Hans Meier", "Prof. Dr. Hans Meier", "Hans"},
+        {"Dr.", "Dr.", NULL},
+        /* capitals */
+        {"DUPONT Jean", "DUPONT Jean", "Jean"},
+        {"LEE Sarah", "LEE Sarah", "Sarah"},
+        {"JOHN SMITH", "JOHN SMITH", "John"},
+        {"AJ Smith", "AJ Smith", "AJ"},
+        {"JOSÉ GARCÍA", "JOSÉ GARCÍA", "JOSÉ"},
+        /* initials */
+        {"J. Smith", "J. Smith", NULL},
+        {"J.R. Smith", "J.R. Smith", "J.R."},
+        /* groups a mail system added */
+        {"Sarah Lee (Acme)", "Sarah Lee", "Sarah"},
+        {"[EXTERNAL] Sarah Lee", "Sarah Lee", "Sarah"},
+        {"Sarah Lee [via Partner]", "Sarah Lee", "Sarah"},
+        {"(Sarah)", "(Sarah)", "(Sarah)"},
+        /* no name at all */
+        {"sarah.lee@partner.test", NULL, NULL},
+        {"", NULL, NULL},
+        {"   ", NULL, NULL},
+        {"[EXTERNAL]", NULL, NULL},
+        {NULL, NULL, NULL},
+        /* other scripts are left alone */
+        {"山田 太郎", "山田 太郎", "山田"},
+        {"Zoë Ångström", "Zoë Ångström", "Zoë"},
+};
+
+static void check(const char *name, const char *what, char *got, const char *want)
+{
+	if ((got == NULL) != (want == NULL) || (got && strcmp(got, want) != 0))
+		fail_msg("'%s': %s '%s', want '%s'", name ? name : "(null)", what,
+		         got ? got : "(null)", want ? want : "(null)");
+	free(got);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		check(names[i].name, "full", greeting_full_name(names[i].name), names[i].full);
+		check(names[i].name, "first", greeting_first_name(names[i].name), names[i].first);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
