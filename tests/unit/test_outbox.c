@@ -580,8 +580,8 @@ static void test_names_as_written(void **state)
 				fail_msg("%s: %s", j.template, err ? err : "?");
 			text = text_of(data);
 			if (strstr(text, names[n].greeting) == NULL || strstr(text, names[n].wrong))
-				fail_msg("%s to \"%s\": want \"%s\":\n%s", j.template, names[n].name,
-				         names[n].greeting, text);
+				fail_msg("%s to \"%s\": want \"%s\":\n%s", j.template,
+				         names[n].name, names[n].greeting, text);
 			free(text);
 			free(data);
 		}
