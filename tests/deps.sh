@@ -23,8 +23,10 @@ clang-format faketime msmtp sqlite3 ca-certificates openssl tzdata python3 \
 man-db groff-base bsdextrautils systemd chromium nodejs postgresql"
 if [ "${1:-}" = bench ]; then
 	# the ingest benchmark's corpus generator and peers; mbsync (isync),
-	# the poll benchmark's peer
-	PKGS="$PKGS npm isync"
+	# the poll benchmark's peer.  npm only when no npm is there: a nodejs
+	# from NodeSource carries its own and conflicts with Debian's package
+	PKGS="$PKGS isync"
+	command -v npm >/dev/null || PKGS="$PKGS npm"
 fi
 if [ "${1:-}" = fuzz ]; then
 	# make fuzz: clang's libFuzzer and its sanitizers
