@@ -78,6 +78,36 @@ static int suffix(const char *w)
 	return word_in(w, suffixes);
 }
 
+/* Whether the name is no person's: a company, a team or a mailbox
+ * ("Acme Plumbing LLC", "Keller Williams Realty", "Sales Team", "Info",
+ * "The Smith Family", "Smith & Sons"), or two people ("John & Mary"):
+ * no given name to greet, the greeting says "Hello,". */
+static int not_a_person(const struct words *ws)
+{
+	static const char *const words[] = {
+	        "inc",        "llc",        "ltd",          "gmbh",
+	        "corp",       "co",         "plc",          "company",
+	        "group",      "team",       "office",       "services",
+	        "service",    "solutions",  "realty",       "associates",
+	        "partners",   "consulting", "agency",       "studio",
+	        "law",        "plumbing",   "construction", "renovations",
+	        "properties", "homes",      "insurance",    "bank",
+	        "support",    "sales",      "info",         "admin",
+	        "contact",    "hello",      "noreply",      "no-reply",
+	        "family",     "reception",  "accounts",     "billing",
+	        "hr",         "recruiting", "marketing",    "newsletter",
+	        "customer",   "department", "dept",         NULL};
+
+	if (ws->n > 0 && str_ieq(ws->w[0], "the"))
+		return 1;
+	for (size_t i = 0; i < ws->n; i++)
+		if (word_in(ws->w[i], words) || strcmp(ws->w[i], "&") == 0 ||
+		    strcmp(ws->w[i], "+") == 0 || str_ieq(ws->w[i], "and") ||
+		    str_ieq(ws->w[i], "und") || str_ieq(ws->w[i], "y") || str_ieq(ws->w[i], "et"))
+			return 1;
+	return 0;
+}
+
 /* An initial: one letter, with or without a dot ("J.", "J"). */
 static int initial(const char *w)
 {
@@ -183,6 +213,10 @@ char *greeting_first_name(const char *name)
 		return NULL;
 	split(&ws, full);
 	free(full);
+	if (not_a_person(&ws)) {
+		free(ws.s);
+		return NULL;
+	}
 	while (i < ws.n && title(ws.w[i]))
 		i++;
 	t = i;

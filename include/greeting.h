@@ -28,7 +28,9 @@ char *greeting_full_name(const char *name);
  * Sarah), or the title with the family name when that is all there is
  * ("Mr. Smith"); the given name after a family name in capitals ("DUPONT
  * Jean": Jean); a name all in capitals in ordinary case ("JOHN SMITH":
- * John); NULL for an initial alone ("J. Smith").
+ * John); NULL for an initial alone ("J. Smith"), and for a name that is
+ * no person's ("Keller Williams Realty", "Sales Team", "Info", "The Smith
+ * Family") or two people's ("John and Mary Smith").
  */
 char *greeting_first_name(const char *name);
 

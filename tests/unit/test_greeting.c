@@ -23,8 +23,8 @@ static const struct {
         {"\"Lee, Sarah\"", "Sarah Lee", "Sarah"},
         /* a comma that is no "Last, First" */
         {"John Smith, Jr.", "John Smith, Jr.", "John"},
-        {"Acme, Inc.", "Acme, Inc.", "Acme"},
-        {"Smith, John, Sales", "Smith, John, Sales", "Smith"},
+        {"Acme, Inc.", "Acme, Inc.", NULL},
+        {"Smith, John, Sales", "Smith, John, Sales", NULL},
         /* titles */
         {"Dr. Sarah Lee", "Dr. Sarah Lee", "Sarah"},
         {"Mr John Smith", "Mr John Smith", "John"},
@@ -53,6 +53,17 @@ static const struct {
         {"   ", NULL, NULL},
         {"[EXTERNAL]", NULL, NULL},
         {NULL, NULL, NULL},
+        /* no person's name: a company, a team, a mailbox, two people */
+        {"Keller Williams Realty", "Keller Williams Realty", NULL},
+        {"Acme Plumbing, LLC", "Acme Plumbing, LLC", NULL},
+        {"Sales Team", "Sales Team", NULL},
+        {"Info", "Info", NULL},
+        {"The Smith Family", "The Smith Family", NULL},
+        {"Smith & Sons", "Smith & Sons", NULL},
+        {"John and Mary Smith", "John and Mary Smith", NULL},
+        {"Theo Hall", "Theo Hall", "Theo"},
+        /* a surname among those words costs only the name in the greeting */
+        {"Andy Info", "Andy Info", NULL},
         /* other scripts are left alone */
         {"山田 太郎", "山田 太郎", "山田"},
         {"Zoë Ångström", "Zoë Ångström", "Zoë"},
