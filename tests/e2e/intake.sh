@@ -23,13 +23,7 @@ E2E_SMTP=1
 trap world_stop EXIT
 world_start
 conf=$W/refagent.conf
-cat >>"$conf" <<EOC
-
-[schedule]
-business_hours = 00:00-24:00
-business_days = mon-sun
-max_per_day = 50
-EOC
+schedule_anytime "$conf"
 "$BIN" -c "$conf" check >/dev/null || fail "config: $("$BIN" -c "$conf" check 2>&1)"
 ra() { "$BIN" -c "$conf" "$@"; }
 data=$E2E_TOP/tests/data/intake

@@ -58,6 +58,18 @@ e2e_db() {
 # default for SMTP), IMAP_AUTH (lines that sign in to IMAP instead of the
 # password, e.g. auth = xoauth2 and a token source), and with E2E_SMTP=1,
 # SMTP_AUTH (the same for SMTP; without it the agent sends without AUTH).
+# schedule_anytime CONF: the agent's mail may go at any hour of any day,
+# up to 50 a day (the tests run at any time of the day)
+schedule_anytime() {
+	cat >>"$1" <<EOC
+
+[schedule]
+business_hours = 00:00-24:00
+business_days = mon-sun
+max_per_day = 50
+EOC
+}
+
 write_config() {
 	cat >"$1" <<EOC
 # refagent config for the loopback mail world of tests/e2e

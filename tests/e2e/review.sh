@@ -25,12 +25,8 @@ E2E_SMTP=1
 trap world_stop EXIT
 world_start
 conf=$W/refagent.conf
+schedule_anytime "$conf"
 cat >>"$conf" <<EOC
-
-[schedule]
-business_hours = 00:00-24:00
-business_days = mon-sun
-max_per_day = 50
 
 [security]
 authserv_id = mx.biz.test
