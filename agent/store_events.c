@@ -131,59 +131,184 @@ int store_reward_pay(struct store *st, int64_t id, int64_t at)
 
 /* ---- figures for the report ---- */
 
-int store_report_referrals(struct store *st, int64_t since, store_row_fn *fn, void *ctx)
+int64_t store_report_hour(int64_t t)
 {
-	struct q q;
-	int rc;
-
-	for (rc = sql_query(&q, st, ST_REPORT_REFERRALS,
-	                    BINDS(B_INT(":since", since), B_TEXT(":new", status_name(STATUS_NEW)),
-	                          B_TEXT(":held", status_name(STATUS_HELD))));
-	     rc > 0; rc = sql_next(&q)) {
-		char *status = col_text(&q, "status"), *rep = col_text(&q, "rep_email"),
-		     *rep_name = col_text(&q, "rep_name");
-		struct report_row row = {.id = col_int(&q, "id"),
-		                         .status = status,
-		                         .created_at = col_int(&q, "created_at"),
-		                         .first_contact_at = col_int(&q, "first_contact_at"),
-		                         .closed_at = col_int(&q, "closed_at"),
-		                         .has_value = !col_null(&q, "value"),
-		                         .value = col_real(&q, "value"),
-		                         .rep_email = rep,
-		                         .rep_name = rep_name};
-
-		fn(ctx, &row);
-		free(status);
-		free(rep);
-		free(rep_name);
-	}
-	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRALS].name) : 0;
+	/* as REPORT_HOUR in store_sql.c: down, also before 1970 */
+	return t - (t % 3600 + 3600) % 3600;
 }
 
-int store_report_referrers(struct store *st, int64_t since, store_referrer_fn *fn, void *ctx)
+int store_report_made(struct store *st, int64_t from, int64_t to, store_tally_fn *fn, void *ctx)
+{
+	/* whole hours from the hours' totals, anything else from the
+	 * seconds' */
+	int64_t span = store_report_hour(from) == from && store_report_hour(to) == to ? 3600 : 1;
+	struct q q;
+	int rc;
+
+	if (from >= to)
+		return 0;
+	for (rc = sql_query(&q, st, ST_REPORT_COUNTS,
+	                    BINDS(B_INT(":span", span), B_INT(":from", from), B_INT(":to", to)));
+	     rc > 0; rc = sql_next(&q)) {
+		char *status = col_text(&q, "status"), *rep = col_text(&q, "rep");
+		struct report_tally t = {.status = status,
+		                         .rep = rep,
+		                         .n = col_int(&q, "n"),
+		                         .contacted = col_int(&q, "with_contact"),
+		                         .delay_sum = col_int(&q, "delay_sum")};
+
+		fn(ctx, &t);
+		free(status);
+		free(rep);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_COUNTS].name) : 0;
+}
+
+int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *ctx)
+{
+	char **reps = NULL;
+	size_t n = 0, cap = 0;
+	struct q q;
+	int rc;
+
+	/* the reps first: the statement for each runs after */
+	for (rc = sql_query(&q, st, ST_REPORT_REPS, NULL); rc > 0; rc = sql_next(&q)) {
+		reps = xgrow(reps, &cap, n + 1, sizeof(*reps));
+		reps[n++] = col_text(&q, "rep");
+	}
+	sql_end(&q);
+	if (rc < 0)
+		rc = store_failed(st, "%s", stmt_def[ST_REPORT_REPS].name);
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		if (reps[i] == NULL || *reps[i] == '\0')
+			continue;
+		rc = sql_query(&q, st, ST_REPORT_REP_FIRST,
+		               BINDS(B_TEXT(":rep", reps[i]), B_INT(":since", since),
+		                     B_TEXT(":new", status_name(STATUS_NEW)),
+		                     B_TEXT(":held", status_name(STATUS_HELD))));
+		if (rc > 0) {
+			char *name = col_text(&q, "rep_name");
+
+			fn(ctx, reps[i], col_int(&q, "id"), name);
+			free(name);
+		}
+		sql_end(&q);
+		if (rc < 0)
+			rc = store_failed(st, "%s %s", stmt_def[ST_REPORT_REP_FIRST].name, reps[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(reps[i]);
+	free(reps);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_report_waiting(struct store *st, int64_t late, store_waiting_fn *fn, void *ctx)
 {
 	struct q q;
 	int rc;
 
-	for (rc = sql_query(&q, st, ST_REPORT_REFERRERS, BINDS(B_INT(":since", since))); rc > 0;
-	     rc = sql_next(&q)) {
+	for (rc = sql_query(&q, st, ST_REPORT_WAITING,
+	                    BINDS(B_INT(":late", late), B_TEXT(":new", status_name(STATUS_NEW))));
+	     rc > 0; rc = sql_next(&q)) {
+		char *rep = col_text(&q, "rep");
+
+		fn(ctx, rep, col_int(&q, "n"), col_int(&q, "late"));
+		free(rep);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_WAITING].name) : 0;
+}
+
+int store_report_held(struct store *st, int64_t *n_r)
+{
+	struct q q;
+	int rc =
+	        sql_query(&q, st, ST_REPORT_HELD, BINDS(B_TEXT(":held", status_name(STATUS_HELD))));
+
+	*n_r = rc > 0 ? col_int(&q, "n") : 0;
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_HELD].name) : 0;
+}
+
+int store_report_won(struct store *st, int64_t since, store_row_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_WON,
+	                    BINDS(B_INT(":since", since), B_TEXT(":won", status_name(STATUS_WON))));
+	     rc > 0; rc = sql_next(&q)) {
+		char *rep = col_text(&q, "rep_email");
+		struct report_row row = {.created_at = col_int(&q, "created_at"),
+		                         .closed_at = col_int(&q, "closed_at"),
+		                         .value = col_real(&q, "value"),
+		                         .rep_email = rep};
+
+		fn(ctx, &row);
+		free(rep);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_WON].name) : 0;
+}
+
+int store_report_delays(struct store *st, const char *rep, int64_t since, int64_t until, int desc,
+                        int64_t k, int64_t n, int64_t *v)
+{
+	enum stmt_id id = rep ? (desc ? ST_REPORT_REP_DELAYS_DESC : ST_REPORT_REP_DELAYS)
+	                      : (desc ? ST_REPORT_DELAYS_DESC : ST_REPORT_DELAYS);
+	struct q q;
+	int64_t got = 0;
+	int rc;
+
+	for (rc = sql_query(&q, st, id,
+	                    rep ? BINDS(B_TEXT(":rep", rep), B_INT(":since", since),
+	                                B_INT(":until", until), B_INT(":n", n), B_INT(":k", k))
+	                        : BINDS(B_INT(":since", since), B_INT(":until", until),
+	                                B_INT(":n", n), B_INT(":k", k)));
+	     rc > 0 && got < n; rc = sql_next(&q))
+		v[got++] = col_int(&q, "delay");
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[id].name) : (int)got;
+}
+
+int store_report_top_bounds(struct store *st, int64_t limit, store_bound_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_TOP_BOUNDS, BINDS(B_INT(":limit", limit))); rc > 0;
+	     rc = sql_next(&q))
+		if (fn(ctx, col_int(&q, "referrer_id"), col_int(&q, "n"), col_int(&q, "closed")))
+			break;
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_TOP_BOUNDS].name) : 0;
+}
+
+int store_report_referrer(struct store *st, int64_t referrer_id, int64_t since,
+                          store_referrer_fn *fn, void *ctx)
+{
+	struct q q;
+	int rc;
+
+	for (rc = sql_query(&q, st, ST_REPORT_REFERRER,
+	                    BINDS(B_INT(":id", referrer_id), B_INT(":since", since)));
+	     rc > 0; rc = sql_next(&q)) {
 		char *name = col_text(&q, "name"), *email = col_text(&q, "email"),
 		     *status = col_text(&q, "status");
-		struct referrer_tally t = {.id = col_int(&q, "id"),
-		                           .name = name,
+		struct referrer_row row = {.name = name,
 		                           .email = email,
 		                           .status = status,
-		                           .n = col_int(&q, "n"),
-		                           .value = col_real(&q, "amount")};
+		                           .has_value = !col_null(&q, "value"),
+		                           .value = col_real(&q, "value")};
 
-		fn(ctx, &t);
+		fn(ctx, &row);
 		free(name);
 		free(email);
 		free(status);
 	}
 	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRERS].name) : 0;
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_REFERRER].name) : 0;
 }
 
 int store_report_rewards(struct store *st, store_reward_fn *fn, void *ctx)
