@@ -218,6 +218,7 @@ static struct report_month *month_of(const struct acc *a, int64_t t)
 struct made {
 	struct acc *a;
 	struct report_month *month;
+	struct store *st;
 };
 
 static void add_made(void *ctx, const struct report_tally *t)
@@ -245,24 +246,38 @@ static void add_made(void *ctx, const struct report_tally *t)
 		rep->rep.lost += t->n;
 }
 
-/* The referrals made from lo to hi (excluded) into month (NULL: none):
- * the whole hours from the hours' totals, the parts of an hour at either
- * end from the seconds' (see store_report_made). */
-static int count_range(struct store *st, struct acc *a, struct report_month *month, int64_t lo,
-                       int64_t hi)
+/* Runs piece on [lo, hi) cut where the running totals need it: the
+ * whole hours in one piece (the hours' totals), the parts of an hour at
+ * either end in their own (the seconds' totals; see store_report_made). */
+static int by_hours(int64_t lo, int64_t hi, int (*piece)(void *ctx, int64_t from, int64_t to),
+                    void *ctx)
 {
-	struct made m = {a, month};
 	int64_t first = store_report_hour(lo), last = store_report_hour(hi);
 	int64_t full = first == lo ? lo : first + 3600;
 
 	if (lo >= hi)
 		return 0;
 	if (full >= hi) /* within one hour */
-		return store_report_made(st, lo, hi, add_made, &m);
-	if (store_report_made(st, lo, full, add_made, &m) != 0 ||
-	    store_report_made(st, full, last, add_made, &m) != 0)
+		return piece(ctx, lo, hi);
+	if (piece(ctx, lo, full) != 0 || piece(ctx, full, last) != 0)
 		return -1;
-	return store_report_made(st, last, hi, add_made, &m);
+	return piece(ctx, last, hi);
+}
+
+static int made_piece(void *ctx, int64_t from, int64_t to)
+{
+	struct made *m = ctx;
+
+	return store_report_made(m->st, from, to, add_made, m);
+}
+
+/* The referrals made from lo to hi (excluded) into month (NULL: none). */
+static int count_range(struct store *st, struct acc *a, struct report_month *month, int64_t lo,
+                       int64_t hi)
+{
+	struct made m = {a, month, st};
+
+	return by_hours(lo, hi, made_piece, &m);
 }
 
 /* The referrals made in the window, month by month (those before the
@@ -339,17 +354,48 @@ static int add_reps(struct store *st, struct acc *a)
 	return rc;
 }
 
-static void add_waiting(void *ctx, const char *rep_email, int64_t n, int64_t late)
-{
-	struct acc *a = ctx;
-	struct rep_acc *rep = find_rep(a, rep_email);
+/* The earliest and latest hours the running totals can hold. */
+#define HOURS_FROM (-(INT64_C(1) << 50) / 3600 * 3600)
+#define HOURS_TO   ((INT64_C(1) << 50) / 3600 * 3600)
 
-	a->r->waiting_now += n;
-	a->r->overdue_now += late;
-	if (rep) {
+struct unreached {
+	struct acc *a;
+	struct store *st;
+	int late; /* counting the overdue ones */
+};
+
+static void add_unreached(void *ctx, const char *rep_email, int64_t n)
+{
+	struct unreached *u = ctx;
+	struct rep_acc *rep = find_rep(u->a, rep_email);
+
+	if (u->late)
+		u->a->r->overdue_now += n;
+	else
+		u->a->r->waiting_now += n;
+	if (rep && u->late)
+		rep->rep.overdue += n;
+	else if (rep)
 		rep->rep.waiting += n;
-		rep->rep.overdue += late;
-	}
+}
+
+static int unreached_piece(void *ctx, int64_t from, int64_t to)
+{
+	struct unreached *u = ctx;
+
+	return store_report_unreached(u->st, status_name(STATUS_NEW), from, to, add_unreached, u);
+}
+
+/* What waits now, whenever made: the new referrals without a first
+ * contact, and of them the ones made by the last time that is overdue. */
+static int count_waiting(struct store *st, struct acc *a)
+{
+	struct unreached u = {a, st, 0};
+
+	if (unreached_piece(&u, HOURS_FROM, HOURS_TO) != 0)
+		return -1;
+	u.late = 1;
+	return by_hours(HOURS_FROM, late_before(a->cfg, a->r->until) + 1, unreached_piece, &u);
 }
 
 /* A won referral: its value counts in the window it was made in and in
@@ -412,11 +458,94 @@ static int delay_figures(struct store *st, const struct report *r, const char *r
 	return 0;
 }
 
+/* Delays from intake to first contact, in seconds. */
+struct delays {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void delay_add(struct delays *d, int64_t seconds)
+{
+	d->v = xgrow(d->v, &d->cap, d->n + 1, sizeof(*d->v));
+	d->v[d->n++] = seconds;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* As delay_figures, from the delays themselves (sorts d). */
+static void sorted_figures(struct delays *d, double *median, double *p90)
+{
+	size_t rank;
+
+	*median = *p90 = 0;
+	if (d->n == 0)
+		return;
+	qsort(d->v, d->n, sizeof(*d->v), cmp_i64);
+	*median = d->n % 2 ? (double)d->v[d->n / 2]
+	                   : ((double)d->v[d->n / 2 - 1] + (double)d->v[d->n / 2]) / 2;
+	rank = (size_t)ceil(0.9 * (double)d->n);
+	*p90 = (double)d->v[rank ? rank - 1 : 0];
+}
+
+/* The window's delays, read whole: all, and each rep's (the last one of
+ * v: those of no rep of the list). */
+struct contacts {
+	struct acc *a;
+	struct delays *v; /* nreps + 1 */
+	struct delays all;
+};
+
+static void add_contact(void *ctx, const char *rep_email, int64_t delay)
+{
+	struct contacts *c = ctx;
+	struct rep_acc *rep = find_rep(c->a, rep_email);
+
+	delay_add(&c->all, delay);
+	delay_add(&c->v[rep ? (size_t)(rep - c->a->reps) : c->a->nreps], delay);
+}
+
+static int read_contacts(struct store *st, struct acc *a)
+{
+	struct contacts c = {.a = a, .v = xcalloc(a->nreps + 1, sizeof(*c.v))};
+	int rc = store_report_contacts(st, a->r->since, a->r->until, add_contact, &c);
+
+	if (rc == 0) {
+		sorted_figures(&c.all, &a->r->first_contact_median, &a->r->first_contact_p90);
+		for (size_t i = 0; i < a->nreps; i++)
+			sorted_figures(&c.v[i], &a->reps[i].rep.first_contact_median,
+			               &a->reps[i].rep.first_contact_p90);
+	}
+	for (size_t i = 0; i <= a->nreps; i++)
+		free(c.v[i].v);
+	free(c.v);
+	free(c.all.v);
+	return rc;
+}
+
+/*
+ * The time to first contact: the mean from the running totals; the
+ * median and 90th percentile by rank from the index of the delays, or,
+ * when the window holds few of all the delays there are (a short window,
+ * or one before most of them), by reading the window's and sorting them:
+ * the rank would step over the many outside it.
+ */
 static int contact_figures(struct store *st, struct acc *a)
 {
 	struct report *r = a->r;
+	int64_t all = 0;
 
 	r->first_contact_mean = r->contacted ? (double)a->delay_sum / (double)r->contacted : 0;
+	if (r->contacted == 0)
+		return 0;
+	if (store_report_contacted(st, &all) != 0)
+		return -1;
+	if (r->contacted * 8 <= all)
+		return read_contacts(st, a);
 	if (delay_figures(st, r, NULL, r->contacted, &r->first_contact_median,
 	                  &r->first_contact_p90) != 0)
 		return -1;
@@ -652,7 +781,7 @@ int report_compute(struct store *st, const struct config *cfg, int64_t since, in
 	if (rc == 0)
 		rc = store_report_held(st, &r->held_now);
 	if (rc == 0)
-		rc = store_report_waiting(st, late_before(cfg, until), add_waiting, &a);
+		rc = count_waiting(st, &a);
 	if (rc == 0)
 		rc = count_made(st, &a);
 	if (rc == 0)

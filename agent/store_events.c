@@ -203,21 +203,54 @@ int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *c
 	return rc < 0 ? -1 : 0;
 }
 
-int store_report_waiting(struct store *st, int64_t late, store_waiting_fn *fn, void *ctx)
+int store_report_unreached(struct store *st, const char *status, int64_t from, int64_t to,
+                           store_unreached_fn *fn, void *ctx)
+{
+	int64_t span = store_report_hour(from) == from && store_report_hour(to) == to ? 3600 : 1;
+	struct q q;
+	int rc;
+
+	if (from >= to)
+		return 0;
+	for (rc = sql_query(&q, st, ST_REPORT_STATUS_COUNTS,
+	                    BINDS(B_TEXT(":status", status), B_INT(":span", span),
+	                          B_INT(":from", from), B_INT(":to", to)));
+	     rc > 0; rc = sql_next(&q)) {
+		char *rep = col_text(&q, "rep");
+
+		fn(ctx, rep, col_int(&q, "n"));
+		free(rep);
+	}
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_STATUS_COUNTS].name) : 0;
+}
+
+int store_report_contacted(struct store *st, int64_t *n_r)
+{
+	struct q q;
+	int rc = sql_query(&q, st, ST_REPORT_CONTACTED_ALL, NULL);
+
+	*n_r = rc > 0 ? col_int(&q, "n") : 0;
+	sql_end(&q);
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_CONTACTED_ALL].name) : 0;
+}
+
+int store_report_contacts(struct store *st, int64_t since, int64_t until, store_contact_fn *fn,
+                          void *ctx)
 {
 	struct q q;
 	int rc;
 
-	for (rc = sql_query(&q, st, ST_REPORT_WAITING,
-	                    BINDS(B_INT(":late", late), B_TEXT(":new", status_name(STATUS_NEW))));
+	for (rc = sql_query(&q, st, ST_REPORT_CONTACTS,
+	                    BINDS(B_INT(":since", since), B_INT(":until", until)));
 	     rc > 0; rc = sql_next(&q)) {
-		char *rep = col_text(&q, "rep");
+		char *rep = col_text(&q, "rep_email");
 
-		fn(ctx, rep, col_int(&q, "n"), col_int(&q, "late"));
+		fn(ctx, rep, col_int(&q, "delay"));
 		free(rep);
 	}
 	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_WAITING].name) : 0;
+	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_CONTACTS].name) : 0;
 }
 
 int store_report_held(struct store *st, int64_t *n_r)

@@ -73,6 +73,10 @@
 	REPORT_REP("") ", count(*), sum(" REPORT_CONTACT("") "), sum(" REPORT_DELAY("") ")" \
 	" FROM referrals GROUP BY business, " REPORT_AT(span, "created_at") ", status, " \
 	REPORT_REP("") ";"
+/* the delays of a window that holds few of them, read whole */
+#define REPORT_CONTACTS_INDEX \
+	"CREATE INDEX referrals_contacts ON referrals(business, created_at, first_contact_at," \
+	"  rep_email) WHERE first_contact_at <> 0;"
 #define MIGRATION_12_COMMON \
 	"CREATE TABLE report_counts (" \
 	"  business     text NOT NULL," \
@@ -86,6 +90,8 @@
 	"  PRIMARY KEY (business, span, at, status, rep)" \
 	");" \
 	"CREATE INDEX report_counts_rep ON report_counts(business, rep);" \
+	/* the totals of one status (what waits now) */ \
+	"CREATE INDEX report_counts_status ON report_counts(business, span, status, at);" \
 	REPORT_BACKFILL("3600") REPORT_BACKFILL("1") \
 	"CREATE TABLE referrer_counts (" \
 	"  business    text NOT NULL," \
@@ -151,7 +157,8 @@
 	"CREATE INDEX referrals_rep_delay ON referrals(business, rep_email," \
 	"  first_contact_at - created_at, created_at, first_contact_at)" \
 	"  WHERE first_contact_at <> 0;" \
-	"CREATE INDEX referrals_rep ON referrals(business, rep_email);"
+	"CREATE INDEX referrals_rep ON referrals(business, rep_email);" \
+	REPORT_CONTACTS_INDEX
 /* PostgreSQL: the same, as one trigger function (an upsert there names
  * the row it updates by the table's alias). */
 #define MIGRATION_12_PG \
@@ -176,10 +183,10 @@
 	"CREATE INDEX referrals_rep_delay ON referrals(business, lower(rep_email)," \
 	"  (first_contact_at - created_at), created_at, first_contact_at)" \
 	"  WHERE first_contact_at <> 0;" \
-	"CREATE INDEX referrals_rep ON referrals(business, lower(rep_email), id);"
+	"CREATE INDEX referrals_rep ON referrals(business, lower(rep_email), id);" \
+	REPORT_CONTACTS_INDEX
 
-/* A new referral's share of the running totals, and the waiting
- * referrals by rep. */
+/* A new referral's share of the running totals. */
 #define SQL_REPORT_COUNT_ADD \
 	"INSERT INTO report_counts (business, span, at, status, rep, n, with_contact, delay_sum)" \
 	" SELECT r.business, s.span, " REPORT_AT("s.span", "r.created_at") ", r.status, " \
@@ -195,11 +202,6 @@
 	" WHERE r.id = :id AND r.business = :business AND r.referrer_id IS NOT NULL" \
 	" ON CONFLICT (business, referrer_id) DO UPDATE SET n = referrer_counts.n + 1," \
 	" closed = referrer_counts.closed + excluded.closed"
-#define SQL_REPORT_WAITING \
-	"SELECT " REPORT_REP("") " AS rep, count(*) AS n," \
-	" CAST(sum(CASE WHEN created_at <= :late THEN 1 ELSE 0 END) AS bigint) AS late" \
-	" FROM referrals WHERE business = :business AND status = :new" \
-	" AND coalesce(first_contact_at, 0) = 0 GROUP BY " REPORT_REP("")
 /* clang-format on */
 
 const struct migration migrations[] = {
@@ -1472,6 +1474,23 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                               " CAST(sum(delay_sum) AS bigint) AS delay_sum FROM report_counts"
                               " WHERE business = :business AND span = :span AND at >= :from"
                               " AND at < :to GROUP BY status, rep"},
+        /* the same for one status, by rep: how many have no first contact */
+        [ST_REPORT_STATUS_COUNTS] = {"report status counts",
+                                     "SELECT rep, CAST(sum(n - with_contact) AS bigint) AS n"
+                                     " FROM report_counts WHERE business = :business"
+                                     " AND span = :span AND status = :status AND at >= :from"
+                                     " AND at < :to GROUP BY rep"},
+        /* how many referrals have a first contact, whenever made */
+        [ST_REPORT_CONTACTED_ALL] = {"report contacted",
+                                     "SELECT CAST(coalesce(sum(with_contact), 0) AS bigint) AS n"
+                                     " FROM report_counts WHERE business = :business"
+                                     " AND span = 3600"},
+        /* the delays of the window with their reps */
+        [ST_REPORT_CONTACTS] = {"report contacts",
+                                "SELECT rep_email, first_contact_at - created_at AS delay"
+                                " FROM referrals WHERE business = :business"
+                                " AND first_contact_at <> 0 AND created_at >= :since"
+                                " AND created_at <= :until"},
         /* every rep the referrals name, one index entry each */
         [ST_REPORT_REPS] = {"report reps",
                             "WITH RECURSIVE reps(rep) AS (SELECT min(rep) FROM report_counts"
@@ -1490,7 +1509,6 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                        " WHERE business = :business AND lower(rep_email) = :rep"
                                        " AND (created_at >= :since OR closed_at >= :since"
                                        " OR status IN (:new, :held)) ORDER BY id LIMIT 1"},
-        [ST_REPORT_WAITING] = {"report waiting", SQL_REPORT_WAITING},
         [ST_REPORT_HELD] = {"report held", "SELECT count(*) AS n FROM referrals"
                                            " WHERE business = :business AND status = :held"},
         [ST_REPORT_WON] = {"report won",

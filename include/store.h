@@ -771,10 +771,12 @@ int64_t store_report_hour(int64_t t);
 typedef void store_rep_fn(void *ctx, const char *rep, int64_t first_id, const char *name);
 int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *ctx);
 
-/* The new referrals without a first contact, by rep (lower case, ""
- * for none): how many, and how many were made at or before late. */
-typedef void store_waiting_fn(void *ctx, const char *rep, int64_t n, int64_t late);
-int store_report_waiting(struct store *st, int64_t late, store_waiting_fn *fn, void *ctx);
+/* The referrals in status made from `from` to `to` (excluded) that have
+ * no first contact, by rep (lower case, "" for none): from the running
+ * totals, as store_report_made. */
+typedef void store_unreached_fn(void *ctx, const char *rep, int64_t n);
+int store_report_unreached(struct store *st, const char *status, int64_t from, int64_t to,
+                           store_unreached_fn *fn, void *ctx);
 /* How many referrals are held now: 0 (*n_r) or -1. */
 int store_report_held(struct store *st, int64_t *n_r);
 
@@ -796,6 +798,15 @@ int store_report_won(struct store *st, int64_t since, store_row_fn *fn, void *ct
  * how many, or -1. */
 int store_report_delays(struct store *st, const char *rep, int64_t since, int64_t until, int desc,
                         int64_t k, int64_t n, int64_t *v);
+
+/* How many referrals have a first contact, whenever made: 0 (*n_r) or
+ * -1. */
+int store_report_contacted(struct store *st, int64_t *n_r);
+/* Every delay to the first contact (seconds) of the referrals made from
+ * since to until, with the referral's rep (NULL: none), in no order. */
+typedef void store_contact_fn(void *ctx, const char *rep, int64_t delay);
+int store_report_contacts(struct store *st, int64_t since, int64_t until, store_contact_fn *fn,
+                          void *ctx);
 
 /* The referrers by the most they could count in any window: their
  * referrals (n) and how many of those are closed (a won one is), most
