@@ -785,7 +785,7 @@ int report_compute(struct store *st, const struct config *cfg, int64_t since, in
 	if (rc == 0)
 		rc = count_made(st, &a);
 	if (rc == 0)
-		rc = store_report_won(st, since, add_won, &a);
+		rc = store_report_won(st, since, until, add_won, &a);
 	if (rc == 0)
 		rc = contact_figures(st, &a);
 	if (rc == 0)

@@ -264,25 +264,61 @@ int store_report_held(struct store *st, int64_t *n_r)
 	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_HELD].name) : 0;
 }
 
-int store_report_won(struct store *st, int64_t since, store_row_fn *fn, void *ctx)
+/* A won referral of the report. */
+struct won_row {
+	int64_t id;
+	struct report_row row;
+	char *rep;
+};
+
+static int won_cmp(const void *x, const void *y)
 {
-	struct q q;
-	int rc;
+	int64_t a = ((const struct won_row *)x)->id, b = ((const struct won_row *)y)->id;
 
-	for (rc = sql_query(&q, st, ST_REPORT_WON,
-	                    BINDS(B_INT(":since", since), B_TEXT(":won", status_name(STATUS_WON))));
-	     rc > 0; rc = sql_next(&q)) {
-		char *rep = col_text(&q, "rep_email");
-		struct report_row row = {.created_at = col_int(&q, "created_at"),
-		                         .closed_at = col_int(&q, "closed_at"),
-		                         .value = col_real(&q, "value"),
-		                         .rep_email = rep};
+	return (a > b) - (a < b);
+}
 
-		fn(ctx, &row);
-		free(rep);
+/* The won referrals made in the window and those won in it (few, in a
+ * window, of all those ever won) are read by their times, then handed
+ * on in id order, the order their values have always been summed in. */
+int store_report_won(struct store *st, int64_t since, int64_t until, store_row_fn *fn, void *ctx)
+{
+	static const enum stmt_id ids[] = {ST_REPORT_WON_MADE, ST_REPORT_WON_CLOSED,
+	                                   ST_REPORT_WON_UNDATED};
+	struct won_row *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = 0;
+
+	for (size_t k = 0; k < ARRAY_SIZE(ids) && rc >= 0; k++) {
+		struct q q;
+
+		for (rc = sql_query(&q, st, ids[k],
+		                    BINDS(B_INT(":since", since), B_INT(":until", until),
+		                          B_TEXT(":won", status_name(STATUS_WON))));
+		     rc > 0; rc = sql_next(&q)) {
+			v = xgrow(v, &cap, n + 1, sizeof(*v));
+			v[n].id = col_int(&q, "id");
+			v[n].row = (struct report_row){.created_at = col_int(&q, "created_at"),
+			                               .closed_at = col_int(&q, "closed_at"),
+			                               .value = col_real(&q, "value")};
+			v[n++].rep = col_text(&q, "rep_email");
+		}
+		sql_end(&q);
+		if (rc < 0)
+			rc = store_failed(st, "%s", stmt_def[ids[k]].name);
 	}
-	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_WON].name) : 0;
+	if (n)
+		qsort(v, n, sizeof(*v), won_cmp);
+	for (size_t i = 0; i < n; i++) {
+		/* one made and won in the window comes twice */
+		if (rc >= 0 && (i == 0 || v[i].id != v[i - 1].id)) {
+			v[i].row.rep_email = v[i].rep;
+			fn(ctx, &v[i].row);
+		}
+		free(v[i].rep);
+	}
+	free(v);
+	return rc < 0 ? -1 : 0;
 }
 
 int store_report_delays(struct store *st, const char *rep, int64_t since, int64_t until, int desc,

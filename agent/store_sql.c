@@ -107,10 +107,11 @@
 	" sum(CASE WHEN s.closed <> 0 THEN 1 ELSE 0 END) FROM referrals r" \
 	" LEFT JOIN statuses s ON s.name = r.status WHERE r.referrer_id IS NOT NULL" \
 	" GROUP BY r.business, r.referrer_id;" \
-	/* what waits now, and the won ones in id order (their values are \
-	 * summed in that order, as they always were) */ \
-	"CREATE INDEX referrals_report ON referrals(business, status, id, created_at, closed_at," \
-	"  first_contact_at, value, rep_email);"
+	/* the won referrals made, and won, in a window */ \
+	"CREATE INDEX referrals_won_made ON referrals(business, status, created_at, closed_at," \
+	"  value, rep_email);" \
+	"CREATE INDEX referrals_won_closed ON referrals(business, status, closed_at, created_at," \
+	"  value, rep_email);"
 
 /* A referral's share of the totals (p: "new." or "old."), as the rows of
  * an upsert (as: the table's alias, t: how the update names its row), and
@@ -1511,10 +1512,22 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                        " OR status IN (:new, :held)) ORDER BY id LIMIT 1"},
         [ST_REPORT_HELD] = {"report held", "SELECT count(*) AS n FROM referrals"
                                            " WHERE business = :business AND status = :held"},
-        [ST_REPORT_WON] = {"report won",
-                           "SELECT created_at, closed_at, value, rep_email FROM referrals"
-                           " WHERE business = :business AND status = :won"
-                           " AND (created_at >= :since OR closed_at >= :since) ORDER BY id"},
+        /* the won referrals made in the window, won in it, and won
+         * without a time (at 0) */
+        [ST_REPORT_WON_MADE] = {"report won",
+                                "SELECT id, created_at, closed_at, value, rep_email"
+                                " FROM referrals WHERE business = :business AND status = :won"
+                                " AND created_at >= :since AND created_at <= :until"},
+        [ST_REPORT_WON_CLOSED] = {"report won", "SELECT id, created_at, closed_at, value, rep_email"
+                                                " FROM referrals WHERE business = :business"
+                                                " AND status = :won AND closed_at >= :since"
+                                                " AND closed_at <= :until"},
+        [ST_REPORT_WON_UNDATED] = {"report won",
+                                   "SELECT id, created_at, closed_at, value, rep_email"
+                                   " FROM referrals WHERE business = :business"
+                                   " AND status = :won AND closed_at IS NULL"
+                                   " AND CAST(:since AS bigint) <= 0"
+                                   " AND CAST(:until AS bigint) >= 0"},
         /* :n delays to the first contact of the referrals made in the
          * window, after the :k smallest (or largest) */
         [ST_REPORT_DELAYS] = {"report delays",

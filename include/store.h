@@ -789,8 +789,9 @@ struct report_row {
 	const char *rep_email;    /* NULL: no rep */
 };
 typedef void store_row_fn(void *ctx, const struct report_row *row);
-/* The won referrals made or closed at or after since, in id order. */
-int store_report_won(struct store *st, int64_t since, store_row_fn *fn, void *ctx);
+/* The won referrals made or closed (0 when not known) from since to
+ * until, in id order. */
+int store_report_won(struct store *st, int64_t since, int64_t until, store_row_fn *fn, void *ctx);
 
 /* Up to n delays to the first contact (seconds) of the referrals made
  * from since to until (of rep, lower case; NULL: of all) into v, in

@@ -1013,7 +1013,8 @@ static void test_migrate_from_schema1(void **state)
 #define REFERRAL_INDEXES                                                                           \
 	"SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema"                           \
 	" WHERE type = 'index' AND tbl_name = 'referrals' AND name NOT IN ('referrals_digest',"    \
-	" 'referrals_report', 'referrals_delay', 'referrals_rep_delay', 'referrals_rep',"          \
+	" 'referrals_won_made', 'referrals_won_closed', 'referrals_delay', "                       \
+	"'referrals_rep_delay', 'referrals_rep',"                                                  \
 	" 'referrals_contacts')"                                                                   \
 	" ORDER BY name)"
 
