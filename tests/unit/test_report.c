@@ -770,7 +770,7 @@ static void random_store(struct fx *f, char *zone, uint64_t seed0)
 		if (pick(10) < 7) {
 			static const int64_t after[] = {0, 1, 59, 3600, 86399};
 
-			w->contact = w->created + (pick(2) ? after[pick(5)] : pick(5 * 86400));
+			w->contact = w->created + (pick(5) ? pick(5 * 86400) : after[pick(5)]);
 			if (w->contact == 0)
 				w->contact = 1;
 			assert_int_equal(store_referral_first_contact(f->st, w->id, w->contact), 1);
@@ -800,6 +800,11 @@ static void random_store(struct fx *f, char *zone, uint64_t seed0)
 	check_window(f->st, rows, n, edges[5], edges[13] - 1, tom);
 	check_window(f->st, rows, n, edges[3] + 1, edges[14], tom);
 	check_window(f->st, rows, n, until - 365 * 86400 - 1, until + 1, tom);
+	/* short windows, and one before most contacts: their delays are
+	 * read and sorted, not found by rank */
+	check_window(f->st, rows, n, until - 86400 + 7, until - 3, tom);
+	check_window(f->st, rows, n, edges[1] - 5, edges[2] + 5, tom);
+	check_window(f->st, rows, n, edges[8] - 3600, edges[8] + 2 * 86400, tom);
 	free(rows);
 	cfg.timezone = "UTC";
 }
