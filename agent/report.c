@@ -248,7 +248,8 @@ static void add_made(void *ctx, const struct report_tally *t)
 
 /* Runs piece on [lo, hi) cut where the running totals need it: the
  * whole hours in one piece (the hours' totals), the parts of an hour at
- * either end in their own (the seconds' totals; see store_report_made). */
+ * either end in their own (counted from the referrals made in them; see
+ * store_report_made). */
 static int by_hours(int64_t lo, int64_t hi, int (*piece)(void *ctx, int64_t from, int64_t to),
                     void *ctx)
 {

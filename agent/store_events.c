@@ -140,16 +140,17 @@ int64_t store_report_hour(int64_t t)
 int store_report_made(struct store *st, int64_t from, int64_t to, store_tally_fn *fn, void *ctx)
 {
 	/* whole hours from the hours' totals, anything else from the
-	 * seconds' */
-	int64_t span = store_report_hour(from) == from && store_report_hour(to) == to ? 3600 : 1;
+	 * referrals themselves */
+	enum stmt_id id = store_report_hour(from) == from && store_report_hour(to) == to
+	                          ? ST_REPORT_COUNTS
+	                          : ST_REPORT_MADE;
 	struct q q;
 	int rc;
 
 	if (from >= to)
 		return 0;
-	for (rc = sql_query(&q, st, ST_REPORT_COUNTS,
-	                    BINDS(B_INT(":span", span), B_INT(":from", from), B_INT(":to", to)));
-	     rc > 0; rc = sql_next(&q)) {
+	for (rc = sql_query(&q, st, id, BINDS(B_INT(":from", from), B_INT(":to", to))); rc > 0;
+	     rc = sql_next(&q)) {
 		char *status = col_text(&q, "status"), *rep = col_text(&q, "rep");
 		struct report_tally t = {.status = status,
 		                         .rep = rep,
@@ -162,7 +163,7 @@ int store_report_made(struct store *st, int64_t from, int64_t to, store_tally_fn
 		free(rep);
 	}
 	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_COUNTS].name) : 0;
+	return rc < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
 }
 
 int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *ctx)
@@ -206,15 +207,17 @@ int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *c
 int store_report_unreached(struct store *st, const char *status, int64_t from, int64_t to,
                            store_unreached_fn *fn, void *ctx)
 {
-	int64_t span = store_report_hour(from) == from && store_report_hour(to) == to ? 3600 : 1;
+	enum stmt_id id = store_report_hour(from) == from && store_report_hour(to) == to
+	                          ? ST_REPORT_STATUS_COUNTS
+	                          : ST_REPORT_STATUS_MADE;
 	struct q q;
 	int rc;
 
 	if (from >= to)
 		return 0;
-	for (rc = sql_query(&q, st, ST_REPORT_STATUS_COUNTS,
-	                    BINDS(B_TEXT(":status", status), B_INT(":span", span),
-	                          B_INT(":from", from), B_INT(":to", to)));
+	for (rc = sql_query(
+	             &q, st, id,
+	             BINDS(B_TEXT(":status", status), B_INT(":from", from), B_INT(":to", to)));
 	     rc > 0; rc = sql_next(&q)) {
 		char *rep = col_text(&q, "rep");
 
@@ -222,7 +225,7 @@ int store_report_unreached(struct store *st, const char *status, int64_t from, i
 		free(rep);
 	}
 	sql_end(&q);
-	return rc < 0 ? store_failed(st, "%s", stmt_def[ST_REPORT_STATUS_COUNTS].name) : 0;
+	return rc < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
 }
 
 int store_report_contacted(struct store *st, int64_t *n_r)

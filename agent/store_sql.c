@@ -42,57 +42,50 @@
 
 /* 11 -> 12: the report reads running totals and narrow indexes instead of
  * every referral of the window (see report.c).  report_counts keeps, for
- * each hour (span 3600) and each second (span 1) referrals were made in,
- * by status and rep (lower case, '' for none), how many referrals there
- * are, how many have a first contact and the sum of their delays to it:
- * a window is its whole hours, and the seconds of the hours at its edges
- * (one hour holds at most 3,600 seconds, however many referrals).
- * referrer_counts keeps each referrer's referrals and how many of them
- * are closed (a won one is), which bounds what the referrer can have in
- * any window, so the top referrers are looked for from the largest
- * bounds down.  A new referral is added to both by store_referral_add
- * (ST_REPORT_COUNT_ADD, in the insert's transaction); an update or a
- * delete of a referral moves it by triggers (each backend words its own,
- * below), so no writer can forget them.  Not a trigger on INSERT: on
- * SQLite, an INSERT with a trigger checks every table whose foreign key
- * names referrals for rows waiting for the new one, and jobs has no
- * index of all its referral ids (a scan of millions of jobs per
- * referral).  The macros are kept as written: clang-format cannot lay out
- * strings between macro calls. */
+ * each hour referrals were made in (at: its first second), by status and
+ * rep (lower case, '' for none), how many referrals there are, how many
+ * have a first contact and the sum of their delays to it: a window is
+ * its whole hours, and the referrals made in the parts of an hour at its
+ * ends (referrals_made, by the time made: those of an hour at most, and
+ * at the window's end only those made by its end).  referrer_counts
+ * keeps each referrer's referrals and how many of them are closed (a won
+ * one is), which bounds what the referrer can have in any window, so the
+ * top referrers are looked for from the largest bounds down.  A new
+ * referral is added to both by store_referral_add (ST_REPORT_COUNT_ADD,
+ * in the insert's transaction); an update or a delete of a referral moves
+ * it by triggers (each backend words its own, below), so no writer can
+ * forget them.  Not a trigger on INSERT: on SQLite, an INSERT with a
+ * trigger checks every table whose foreign key names referrals for rows
+ * waiting for the new one, and jobs has no index of all its referral ids
+ * (a scan of millions of jobs per referral).  The macros are kept as
+ * written: clang-format cannot lay out strings between macro calls. */
 /* clang-format off */
-#define REPORT_AT(span, t) "(" t " - (" t " % " span " + " span ") % " span ")"
+#define REPORT_HOUR(t) "(" t " - (" t " % 3600 + 3600) % 3600)"
 #define REPORT_CONTACT(p) "CASE WHEN " p "first_contact_at <> 0 THEN 1 ELSE 0 END"
 #define REPORT_DELAY(p) \
 	"CASE WHEN " p "first_contact_at <> 0 THEN " p "first_contact_at - " p "created_at" \
 	" ELSE 0 END"
 #define REPORT_REP(p) "lower(coalesce(" p "rep_email, ''))"
 #define REPORT_CLOSED(p) "coalesce((SELECT closed FROM statuses WHERE name = " p "status), 0)"
-#define REPORT_BACKFILL(span) \
-	"INSERT INTO report_counts (business, span, at, status, rep, n, with_contact, delay_sum)" \
-	" SELECT business, " span ", " REPORT_AT(span, "created_at") ", status, " \
-	REPORT_REP("") ", count(*), sum(" REPORT_CONTACT("") "), sum(" REPORT_DELAY("") ")" \
-	" FROM referrals GROUP BY business, " REPORT_AT(span, "created_at") ", status, " \
-	REPORT_REP("") ";"
-/* the delays of a window that holds few of them, read whole */
-#define REPORT_CONTACTS_INDEX \
-	"CREATE INDEX referrals_contacts ON referrals(business, created_at, first_contact_at," \
-	"  rep_email) WHERE first_contact_at <> 0;"
 #define MIGRATION_12_COMMON \
 	"CREATE TABLE report_counts (" \
 	"  business     text NOT NULL," \
-	"  span         bigint NOT NULL," \
 	"  at           bigint NOT NULL," \
 	"  status       text NOT NULL," \
 	"  rep          text NOT NULL," \
 	"  n            bigint NOT NULL," \
 	"  with_contact bigint NOT NULL," \
 	"  delay_sum    bigint NOT NULL," \
-	"  PRIMARY KEY (business, span, at, status, rep)" \
+	"  PRIMARY KEY (business, at, status, rep)" \
 	");" \
 	"CREATE INDEX report_counts_rep ON report_counts(business, rep);" \
 	/* the totals of one status (what waits now) */ \
-	"CREATE INDEX report_counts_status ON report_counts(business, span, status, at);" \
-	REPORT_BACKFILL("3600") REPORT_BACKFILL("1") \
+	"CREATE INDEX report_counts_status ON report_counts(business, status, at);" \
+	"INSERT INTO report_counts (business, at, status, rep, n, with_contact, delay_sum)" \
+	" SELECT business, " REPORT_HOUR("created_at") ", status, " REPORT_REP("") \
+	", count(*), sum(" REPORT_CONTACT("") "), sum(" REPORT_DELAY("") ")" \
+	" FROM referrals GROUP BY business, " REPORT_HOUR("created_at") ", status, " \
+	REPORT_REP("") ";" \
 	"CREATE TABLE referrer_counts (" \
 	"  business    text NOT NULL," \
 	"  referrer_id bigint NOT NULL," \
@@ -107,31 +100,29 @@
 	" sum(CASE WHEN s.closed <> 0 THEN 1 ELSE 0 END) FROM referrals r" \
 	" LEFT JOIN statuses s ON s.name = r.status WHERE r.referrer_id IS NOT NULL" \
 	" GROUP BY r.business, r.referrer_id;" \
-	/* the won referrals made, and won, in a window */ \
-	"CREATE INDEX referrals_won_made ON referrals(business, status, created_at, closed_at," \
-	"  value, rep_email);" \
-	"CREATE INDEX referrals_won_closed ON referrals(business, status, closed_at, created_at," \
-	"  value, rep_email);"
+	/* the referrals made in a stretch of time (the parts of an hour at a \
+	 * window's ends, the won ones of a window, a short window's delays), \
+	 * and the won ones won in a window */ \
+	"CREATE INDEX referrals_made ON referrals(business, created_at, status, first_contact_at," \
+	"  closed_at, value, rep_email);" \
+	"CREATE INDEX referrals_won ON referrals(business, status, closed_at, created_at, value," \
+	"  rep_email);"
 
-/* A referral's share of the totals (p: "new." or "old."), as the rows of
- * an upsert (as: the table's alias, t: how the update names its row), and
+/* A referral's share of the totals (p: "new." or "old."), added as an
+ * upsert (as: the table's alias, t: how the update names its row), and
  * taken away again. */
-#define COUNTS_ROW(p, span) \
-	"(" p "business, " span ", " REPORT_AT(span, p "created_at") ", " p "status, " \
-	REPORT_REP(p) ", 1, " REPORT_CONTACT(p) ", " REPORT_DELAY(p) ")"
 #define COUNTS_UPSERT(p, as, t) \
-	"INSERT INTO report_counts " as " (business, span, at, status, rep, n, with_contact," \
-	" delay_sum) VALUES " COUNTS_ROW(p, "3600") ", " COUNTS_ROW(p, "1") \
-	" ON CONFLICT (business, span, at, status, rep) DO UPDATE SET n = " t "n + 1," \
+	"INSERT INTO report_counts " as " (business, at, status, rep, n, with_contact," \
+	" delay_sum) VALUES (" p "business, " REPORT_HOUR(p "created_at") ", " p "status, " \
+	REPORT_REP(p) ", 1, " REPORT_CONTACT(p) ", " REPORT_DELAY(p) ")" \
+	" ON CONFLICT (business, at, status, rep) DO UPDATE SET n = " t "n + 1," \
 	" with_contact = " t "with_contact + excluded.with_contact," \
 	" delay_sum = " t "delay_sum + excluded.delay_sum;"
-#define COUNTS_TAKE_SPAN(p, span) \
+#define COUNTS_TAKE(p) \
 	"UPDATE report_counts SET n = n - 1, with_contact = with_contact - " REPORT_CONTACT(p) "," \
 	" delay_sum = delay_sum - " REPORT_DELAY(p) " WHERE business = " p "business" \
-	" AND span = " span " AND at = " REPORT_AT(span, p "created_at") \
-	" AND status = " p "status AND rep = " REPORT_REP(p) ";"
-#define COUNTS_TAKE(p) \
-	COUNTS_TAKE_SPAN(p, "3600") COUNTS_TAKE_SPAN(p, "1") \
+	" AND at = " REPORT_HOUR(p "created_at") " AND status = " p "status" \
+	" AND rep = " REPORT_REP(p) ";" \
 	"UPDATE referrer_counts SET n = n - 1, closed = closed - " REPORT_CLOSED(p) \
 	" WHERE business = " p "business AND referrer_id = " p "referrer_id;"
 #define SQLITE_COUNTS_ADD(p) \
@@ -158,8 +149,7 @@
 	"CREATE INDEX referrals_rep_delay ON referrals(business, rep_email," \
 	"  first_contact_at - created_at, created_at, first_contact_at)" \
 	"  WHERE first_contact_at <> 0;" \
-	"CREATE INDEX referrals_rep ON referrals(business, rep_email);" \
-	REPORT_CONTACTS_INDEX
+	"CREATE INDEX referrals_rep ON referrals(business, rep_email);"
 /* PostgreSQL: the same, as one trigger function (an upsert there names
  * the row it updates by the table's alias). */
 #define MIGRATION_12_PG \
@@ -184,17 +174,16 @@
 	"CREATE INDEX referrals_rep_delay ON referrals(business, lower(rep_email)," \
 	"  (first_contact_at - created_at), created_at, first_contact_at)" \
 	"  WHERE first_contact_at <> 0;" \
-	"CREATE INDEX referrals_rep ON referrals(business, lower(rep_email), id);" \
-	REPORT_CONTACTS_INDEX
+	"CREATE INDEX referrals_rep ON referrals(business, lower(rep_email), id);"
 
-/* A new referral's share of the running totals. */
+/* A new referral's share of the running totals; the referrals made in a
+ * part of an hour, as the running totals count them. */
 #define SQL_REPORT_COUNT_ADD \
-	"INSERT INTO report_counts (business, span, at, status, rep, n, with_contact, delay_sum)" \
-	" SELECT r.business, s.span, " REPORT_AT("s.span", "r.created_at") ", r.status, " \
-	REPORT_REP("r.") ", 1, " REPORT_CONTACT("r.") ", " REPORT_DELAY("r.") \
-	" FROM referrals r CROSS JOIN (SELECT 3600 AS span UNION ALL SELECT 1) s" \
-	" WHERE r.id = :id AND r.business = :business" \
-	" ON CONFLICT (business, span, at, status, rep) DO UPDATE SET n = report_counts.n + 1," \
+	"INSERT INTO report_counts (business, at, status, rep, n, with_contact, delay_sum)" \
+	" SELECT business, " REPORT_HOUR("created_at") ", status, " REPORT_REP("") ", 1, " \
+	REPORT_CONTACT("") ", " REPORT_DELAY("") " FROM referrals" \
+	" WHERE id = :id AND business = :business" \
+	" ON CONFLICT (business, at, status, rep) DO UPDATE SET n = report_counts.n + 1," \
 	" with_contact = report_counts.with_contact + excluded.with_contact," \
 	" delay_sum = report_counts.delay_sum + excluded.delay_sum"
 #define SQL_REFERRER_COUNT_ADD \
@@ -203,6 +192,17 @@
 	" WHERE r.id = :id AND r.business = :business AND r.referrer_id IS NOT NULL" \
 	" ON CONFLICT (business, referrer_id) DO UPDATE SET n = referrer_counts.n + 1," \
 	" closed = referrer_counts.closed + excluded.closed"
+#define SQL_REPORT_MADE \
+	"SELECT status, " REPORT_REP("") " AS rep, count(*) AS n," \
+	" CAST(sum(" REPORT_CONTACT("") ") AS bigint) AS with_contact," \
+	" CAST(sum(" REPORT_DELAY("") ") AS bigint) AS delay_sum FROM referrals" \
+	" WHERE business = :business AND created_at >= :from AND created_at < :to" \
+	" GROUP BY status, " REPORT_REP("")
+#define SQL_REPORT_STATUS_MADE \
+	"SELECT " REPORT_REP("") " AS rep, count(*) AS n FROM referrals" \
+	" WHERE business = :business AND created_at >= :from AND created_at < :to" \
+	" AND status = :status AND coalesce(first_contact_at, 0) = 0" \
+	" GROUP BY " REPORT_REP("")
 /* clang-format on */
 
 const struct migration migrations[] = {
@@ -1467,25 +1467,26 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         /* a new referral's share of the running totals (see 11 -> 12) */
         [ST_REPORT_COUNT_ADD] = {"report count add", SQL_REPORT_COUNT_ADD},
         [ST_REFERRER_COUNT_ADD] = {"referrer count add", SQL_REFERRER_COUNT_ADD},
-        /* the running totals of the hours or seconds (:span) from :from
-         * to :to */
+        /* the running totals of the hours from :from to :to (their first
+         * seconds), and the referrals made from :from to :to */
         [ST_REPORT_COUNTS] = {"report counts",
                               "SELECT status, rep, CAST(sum(n) AS bigint) AS n,"
                               " CAST(sum(with_contact) AS bigint) AS with_contact,"
                               " CAST(sum(delay_sum) AS bigint) AS delay_sum FROM report_counts"
-                              " WHERE business = :business AND span = :span AND at >= :from"
-                              " AND at < :to GROUP BY status, rep"},
+                              " WHERE business = :business AND at >= :from AND at < :to"
+                              " GROUP BY status, rep"},
+        [ST_REPORT_MADE] = {"report referrals made", SQL_REPORT_MADE},
         /* the same for one status, by rep: how many have no first contact */
         [ST_REPORT_STATUS_COUNTS] = {"report status counts",
                                      "SELECT rep, CAST(sum(n - with_contact) AS bigint) AS n"
                                      " FROM report_counts WHERE business = :business"
-                                     " AND span = :span AND status = :status AND at >= :from"
-                                     " AND at < :to GROUP BY rep"},
+                                     " AND status = :status AND at >= :from AND at < :to"
+                                     " GROUP BY rep"},
+        [ST_REPORT_STATUS_MADE] = {"report status made", SQL_REPORT_STATUS_MADE},
         /* how many referrals have a first contact, whenever made */
         [ST_REPORT_CONTACTED_ALL] = {"report contacted",
                                      "SELECT CAST(coalesce(sum(with_contact), 0) AS bigint) AS n"
-                                     " FROM report_counts WHERE business = :business"
-                                     " AND span = 3600"},
+                                     " FROM report_counts WHERE business = :business"},
         /* the delays of the window with their reps */
         [ST_REPORT_CONTACTS] = {"report contacts",
                                 "SELECT rep_email, first_contact_at - created_at AS delay"
@@ -1514,10 +1515,10 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                            " WHERE business = :business AND status = :held"},
         /* the won referrals made in the window, won in it, and won
          * without a time (at 0) */
-        [ST_REPORT_WON_MADE] = {"report won",
-                                "SELECT id, created_at, closed_at, value, rep_email"
-                                " FROM referrals WHERE business = :business AND status = :won"
-                                " AND created_at >= :since AND created_at <= :until"},
+        [ST_REPORT_WON_MADE] = {"report won", "SELECT id, created_at, closed_at, value, rep_email"
+                                              " FROM referrals WHERE business = :business"
+                                              " AND created_at >= :since AND created_at <= :until"
+                                              " AND status = :won"},
         [ST_REPORT_WON_CLOSED] = {"report won", "SELECT id, created_at, closed_at, value, rep_email"
                                                 " FROM referrals WHERE business = :business"
                                                 " AND status = :won AND closed_at >= :since"

@@ -759,7 +759,8 @@ struct report_tally {
 typedef void store_tally_fn(void *ctx, const struct report_tally *t);
 /* Those made from `from` to `to` (excluded): from the running totals
  * when both are the start of an hour (store_report_hour), else from the
- * referrals themselves (meant for less than an hour). */
+ * referrals themselves, by an index of the time made (meant for less
+ * than an hour). */
 int store_report_made(struct store *st, int64_t from, int64_t to, store_tally_fn *fn, void *ctx);
 /* The start of the hour t is in (the running totals' unit). */
 int64_t store_report_hour(int64_t t);

@@ -37,6 +37,7 @@ static const struct {
         {ST_JOB_NEXT_DUE, "min() of the pending index: its first entry"},
         {ST_REPORT_REWARDS, "the whole reward ledger"},
         {ST_REPORT_REPS, "min() of the reps' index, once for each rep"},
+        {ST_REPORT_CONTACTED_ALL, "every contact ever, from the hours' totals"},
         {ST_REPORT_DELAYS, "the window's delays in order, up to the median"},
         {ST_REPORT_DELAYS_DESC, "the window's delays from the largest, the top tenth"},
         {ST_REPORT_TOP_BOUNDS, "referrers by their bound, read only until the top is sure"},
