@@ -193,26 +193,47 @@ int store_person_by_token(struct store *st, const char *token, char **email_r)
 
 int store_referral_add(struct store *st, const struct referral_rec *r, int64_t *id_r)
 {
-	char *rep = email_norm(r->rep_email);
-	int rc = sql_exec(st, ST_REFERRAL_ADD,
-	                  BINDS(B_TEXT(":status", r->status ? r->status : status_name(STATUS_NEW)),
-	                        B_ID(":referrer_id", r->referrer_id), B_INT(":lead_id", r->lead_id),
-	                        B_TEXT(":rep_email", rep), B_TEXT(":rep_name", r->rep_name),
-	                        B_TEXT(":need", r->need), B_TEXT(":budget", r->budget),
-	                        B_TEXT(":timeline", r->timeline), B_TEXT(":context", r->context),
-	                        B_TEXT(":subject", r->subject),
-	                        B_TEXT(":held_reason", r->held_reason),
-	                        B_TEXT(":thread_key", r->thread_key),
-	                        r->has_confidence ? B_INT(":confidence", r->confidence)
-	                                          : B_NULL(":confidence"),
-	                        B_TEXT(":evidence", r->evidence), B_INT(":at", r->at)));
+	/* the referral and its share of the report's totals together */
+	int own = !sql_in_transaction(st);
+	int64_t id;
+	char *rep;
+	int rc;
+
+	if (own && store_begin(st) != 0)
+		return -1;
+	rep = email_norm(r->rep_email);
+	rc = sql_exec(st, ST_REFERRAL_ADD,
+	              BINDS(B_TEXT(":status", r->status ? r->status : status_name(STATUS_NEW)),
+	                    B_ID(":referrer_id", r->referrer_id), B_INT(":lead_id", r->lead_id),
+	                    B_TEXT(":rep_email", rep), B_TEXT(":rep_name", r->rep_name),
+	                    B_TEXT(":need", r->need), B_TEXT(":budget", r->budget),
+	                    B_TEXT(":timeline", r->timeline), B_TEXT(":context", r->context),
+	                    B_TEXT(":subject", r->subject), B_TEXT(":held_reason", r->held_reason),
+	                    B_TEXT(":thread_key", r->thread_key),
+	                    r->has_confidence ? B_INT(":confidence", r->confidence)
+	                                      : B_NULL(":confidence"),
+	                    B_TEXT(":evidence", r->evidence), B_INT(":at", r->at)));
 
 	free(rep);
-	if (rc < 0)
-		return store_failed(st, "insert referral for lead %lld", (long long)r->lead_id);
+	if (rc < 0) {
+		rc = store_failed(st, "insert referral for lead %lld", (long long)r->lead_id);
+		goto out;
+	}
+	id = sql_last_id(st);
+	if (sql_exec(st, ST_REPORT_COUNT_ADD, BINDS(B_INT(":id", id))) < 0 ||
+	    sql_exec(st, ST_REFERRER_COUNT_ADD, BINDS(B_INT(":id", id))) < 0) {
+		rc = store_failed(st, "count referral %lld", (long long)id);
+		goto out;
+	}
 	if (id_r)
-		*id_r = sql_last_id(st);
-	return 0;
+		*id_r = id;
+	rc = 0;
+out:
+	if (own && rc == 0 && store_commit(st) != 0)
+		rc = -1;
+	if (own && rc != 0)
+		store_rollback(st);
+	return rc;
 }
 
 int store_referral_open_for_lead(struct store *st, const char *lead_email, int64_t *id_r)

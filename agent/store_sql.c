@@ -40,6 +40,171 @@
 	"CREATE INDEX jobs_recipient ON jobs(business, recipient) WHERE state = 'pending';"        \
 	"CREATE INDEX rewards_referrer ON rewards(referrer_id);"
 
+/* 11 -> 12: the report reads running totals and narrow indexes instead of
+ * every referral of the window (see report.c).  report_counts keeps, for
+ * each hour referrals were made in (at: its first second), by status and
+ * rep (lower case, '' for none), how many referrals there are, how many
+ * have a first contact and the sum of their delays to it: a window is
+ * its whole hours, and the referrals made in the parts of an hour at its
+ * ends (referrals_made, by the time made: those of an hour at most, and
+ * at the window's end only those made by its end).  referrer_counts
+ * keeps each referrer's referrals and how many of them are closed (a won
+ * one is), which bounds what the referrer can have in any window, so the
+ * top referrers are looked for from the largest bounds down.  A new
+ * referral is added to both by store_referral_add (ST_REPORT_COUNT_ADD,
+ * in the insert's transaction); an update or a delete of a referral moves
+ * it by triggers (each backend words its own, below), so no writer can
+ * forget them.  Not a trigger on INSERT: on SQLite, an INSERT with a
+ * trigger checks every table whose foreign key names referrals for rows
+ * waiting for the new one, and jobs has no index of all its referral ids
+ * (a scan of millions of jobs per referral).  The macros are kept as
+ * written: clang-format cannot lay out strings between macro calls. */
+/* clang-format off */
+#define REPORT_HOUR(t) "(" t " - (" t " % 3600 + 3600) % 3600)"
+#define REPORT_CONTACT(p) "CASE WHEN " p "first_contact_at <> 0 THEN 1 ELSE 0 END"
+#define REPORT_DELAY(p) \
+	"CASE WHEN " p "first_contact_at <> 0 THEN " p "first_contact_at - " p "created_at" \
+	" ELSE 0 END"
+#define REPORT_REP(p) "lower(coalesce(" p "rep_email, ''))"
+#define REPORT_CLOSED(p) "coalesce((SELECT closed FROM statuses WHERE name = " p "status), 0)"
+#define MIGRATION_12_COMMON \
+	"CREATE TABLE report_counts (" \
+	"  business     text NOT NULL," \
+	"  at           bigint NOT NULL," \
+	"  status       text NOT NULL," \
+	"  rep          text NOT NULL," \
+	"  n            bigint NOT NULL," \
+	"  with_contact bigint NOT NULL," \
+	"  delay_sum    bigint NOT NULL," \
+	"  PRIMARY KEY (business, at, status, rep)" \
+	");" \
+	"CREATE INDEX report_counts_rep ON report_counts(business, rep);" \
+	/* the totals of one status (what waits now) */ \
+	"CREATE INDEX report_counts_status ON report_counts(business, status, at);" \
+	"INSERT INTO report_counts (business, at, status, rep, n, with_contact, delay_sum)" \
+	" SELECT business, " REPORT_HOUR("created_at") ", status, " REPORT_REP("") \
+	", count(*), sum(" REPORT_CONTACT("") "), sum(" REPORT_DELAY("") ")" \
+	" FROM referrals GROUP BY business, " REPORT_HOUR("created_at") ", status, " \
+	REPORT_REP("") ";" \
+	"CREATE TABLE referrer_counts (" \
+	"  business    text NOT NULL," \
+	"  referrer_id bigint NOT NULL," \
+	"  n           bigint NOT NULL," \
+	"  closed      bigint NOT NULL," \
+	"  PRIMARY KEY (business, referrer_id)" \
+	");" \
+	"CREATE INDEX referrer_counts_top ON referrer_counts(business, n DESC, closed DESC," \
+	"  referrer_id);" \
+	"INSERT INTO referrer_counts (business, referrer_id, n, closed)" \
+	" SELECT r.business, r.referrer_id, count(*)," \
+	" sum(CASE WHEN s.closed <> 0 THEN 1 ELSE 0 END) FROM referrals r" \
+	" LEFT JOIN statuses s ON s.name = r.status WHERE r.referrer_id IS NOT NULL" \
+	" GROUP BY r.business, r.referrer_id;" \
+	/* the referrals made in a stretch of time (the parts of an hour at a \
+	 * window's ends, the won ones of a window, a short window's delays), \
+	 * and the won ones won in a window */ \
+	"CREATE INDEX referrals_made ON referrals(business, created_at, status, first_contact_at," \
+	"  closed_at, value, rep_email);" \
+	"CREATE INDEX referrals_won ON referrals(business, status, closed_at, created_at, value," \
+	"  rep_email);"
+
+/* A referral's share of the totals (p: "new." or "old."), added as an
+ * upsert (as: the table's alias, t: how the update names its row), and
+ * taken away again. */
+#define COUNTS_UPSERT(p, as, t) \
+	"INSERT INTO report_counts " as " (business, at, status, rep, n, with_contact," \
+	" delay_sum) VALUES (" p "business, " REPORT_HOUR(p "created_at") ", " p "status, " \
+	REPORT_REP(p) ", 1, " REPORT_CONTACT(p) ", " REPORT_DELAY(p) ")" \
+	" ON CONFLICT (business, at, status, rep) DO UPDATE SET n = " t "n + 1," \
+	" with_contact = " t "with_contact + excluded.with_contact," \
+	" delay_sum = " t "delay_sum + excluded.delay_sum;"
+#define COUNTS_TAKE(p) \
+	"UPDATE report_counts SET n = n - 1, with_contact = with_contact - " REPORT_CONTACT(p) "," \
+	" delay_sum = delay_sum - " REPORT_DELAY(p) " WHERE business = " p "business" \
+	" AND at = " REPORT_HOUR(p "created_at") " AND status = " p "status" \
+	" AND rep = " REPORT_REP(p) ";" \
+	"UPDATE referrer_counts SET n = n - 1, closed = closed - " REPORT_CLOSED(p) \
+	" WHERE business = " p "business AND referrer_id = " p "referrer_id;"
+#define SQLITE_COUNTS_ADD(p) \
+	COUNTS_UPSERT(p, "", "") \
+	"INSERT INTO referrer_counts (business, referrer_id, n, closed)" \
+	" SELECT " p "business, " p "referrer_id, 1, " REPORT_CLOSED(p) \
+	" WHERE " p "referrer_id IS NOT NULL" \
+	" ON CONFLICT (business, referrer_id) DO UPDATE SET n = n + 1," \
+	" closed = closed + excluded.closed;"
+#define MIGRATION_12_SQLITE \
+	MIGRATION_12_COMMON \
+	"CREATE TRIGGER referrals_counts_delete AFTER DELETE ON referrals BEGIN " \
+	COUNTS_TAKE("old.") " END;" \
+	"CREATE TRIGGER referrals_counts_update AFTER UPDATE OF business, status, referrer_id," \
+	"  rep_email, created_at, first_contact_at ON referrals" \
+	"  WHEN old.business IS NOT new.business OR old.status IS NOT new.status" \
+	"    OR old.referrer_id IS NOT new.referrer_id OR old.rep_email IS NOT new.rep_email" \
+	"    OR old.created_at IS NOT new.created_at" \
+	"    OR old.first_contact_at IS NOT new.first_contact_at BEGIN " \
+	COUNTS_TAKE("old.") SQLITE_COUNTS_ADD("new.") " END;" \
+	/* the delays to the first contact in order (rep_email is NOCASE) */ \
+	"CREATE INDEX referrals_delay ON referrals(business, first_contact_at - created_at," \
+	"  created_at, first_contact_at) WHERE first_contact_at <> 0;" \
+	"CREATE INDEX referrals_rep_delay ON referrals(business, rep_email," \
+	"  first_contact_at - created_at, created_at, first_contact_at)" \
+	"  WHERE first_contact_at <> 0;" \
+	"CREATE INDEX referrals_rep ON referrals(business, rep_email);"
+/* PostgreSQL: the same, as one trigger function (an upsert there names
+ * the row it updates by the table's alias). */
+#define MIGRATION_12_PG \
+	MIGRATION_12_COMMON \
+	"CREATE FUNCTION referrals_counts() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN " \
+	COUNTS_TAKE("OLD.") \
+	"  IF TG_OP = 'UPDATE' THEN " COUNTS_UPSERT("NEW.", "AS c", "c.") \
+	"    IF NEW.referrer_id IS NOT NULL THEN" \
+	"      INSERT INTO referrer_counts AS c (business, referrer_id, n, closed)" \
+	"        VALUES (NEW.business, NEW.referrer_id, 1, " REPORT_CLOSED("NEW.") ")" \
+	"        ON CONFLICT (business, referrer_id) DO UPDATE SET n = c.n + 1," \
+	"        closed = c.closed + excluded.closed;" \
+	"    END IF;" \
+	"  END IF;" \
+	"  RETURN NULL;" \
+	" END $f$;" \
+	"CREATE TRIGGER referrals_counts AFTER DELETE OR UPDATE OF business, status," \
+	"  referrer_id, rep_email, created_at, first_contact_at ON referrals FOR EACH ROW" \
+	"  EXECUTE FUNCTION referrals_counts();" \
+	"CREATE INDEX referrals_delay ON referrals(business, (first_contact_at - created_at)," \
+	"  created_at, first_contact_at) WHERE first_contact_at <> 0;" \
+	"CREATE INDEX referrals_rep_delay ON referrals(business, lower(rep_email)," \
+	"  (first_contact_at - created_at), created_at, first_contact_at)" \
+	"  WHERE first_contact_at <> 0;" \
+	"CREATE INDEX referrals_rep ON referrals(business, lower(rep_email), id);"
+
+/* A new referral's share of the running totals; the referrals made in a
+ * part of an hour, as the running totals count them. */
+#define SQL_REPORT_COUNT_ADD \
+	"INSERT INTO report_counts (business, at, status, rep, n, with_contact, delay_sum)" \
+	" SELECT business, " REPORT_HOUR("created_at") ", status, " REPORT_REP("") ", 1, " \
+	REPORT_CONTACT("") ", " REPORT_DELAY("") " FROM referrals" \
+	" WHERE id = :id AND business = :business" \
+	" ON CONFLICT (business, at, status, rep) DO UPDATE SET n = report_counts.n + 1," \
+	" with_contact = report_counts.with_contact + excluded.with_contact," \
+	" delay_sum = report_counts.delay_sum + excluded.delay_sum"
+#define SQL_REFERRER_COUNT_ADD \
+	"INSERT INTO referrer_counts (business, referrer_id, n, closed)" \
+	" SELECT r.business, r.referrer_id, 1, " REPORT_CLOSED("r.") " FROM referrals r" \
+	" WHERE r.id = :id AND r.business = :business AND r.referrer_id IS NOT NULL" \
+	" ON CONFLICT (business, referrer_id) DO UPDATE SET n = referrer_counts.n + 1," \
+	" closed = referrer_counts.closed + excluded.closed"
+#define SQL_REPORT_MADE \
+	"SELECT status, " REPORT_REP("") " AS rep, count(*) AS n," \
+	" CAST(sum(" REPORT_CONTACT("") ") AS bigint) AS with_contact," \
+	" CAST(sum(" REPORT_DELAY("") ") AS bigint) AS delay_sum FROM referrals" \
+	" WHERE business = :business AND created_at >= :from AND created_at < :to" \
+	" GROUP BY status, " REPORT_REP("")
+#define SQL_REPORT_STATUS_MADE \
+	"SELECT " REPORT_REP("") " AS rep, count(*) AS n FROM referrals" \
+	" WHERE business = :business AND created_at >= :from AND created_at < :to" \
+	" AND status = :status AND coalesce(first_contact_at, 0) = 0" \
+	" GROUP BY " REPORT_REP("")
+/* clang-format on */
+
 const struct migration migrations[] = {
         /* 0 -> 1: the first schema. */
         {.sql = "CREATE TABLE people ("
@@ -532,6 +697,8 @@ const struct migration migrations[] = {
          * gets an index for the foreign key checks of people and for a
          * person's ledger.  tests/unit/test_plans.c keeps every plan so. */
         {.sql = MIGRATION_11, .pg = MIGRATION_11},
+        /* 11 -> 12: the report's running totals and indexes (above). */
+        {.sql = MIGRATION_12_SQLITE, .pg = MIGRATION_12_PG},
 };
 
 _Static_assert(ARRAY_SIZE(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
@@ -1297,19 +1464,128 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
                                          " WHERE id = :id AND business = :business"
                                          " AND state = 'owed'"},
-        [ST_REPORT_REFERRALS] = {"report referrals",
-                                 "SELECT id, status, created_at, first_contact_at, closed_at,"
-                                 " value, rep_email, rep_name FROM referrals"
-                                 " WHERE business = :business AND (created_at >= :since"
+        /* a new referral's share of the running totals (see 11 -> 12) */
+        [ST_REPORT_COUNT_ADD] = {"report count add", SQL_REPORT_COUNT_ADD},
+        [ST_REFERRER_COUNT_ADD] = {"referrer count add", SQL_REFERRER_COUNT_ADD},
+        /* the running totals of the hours from :from to :to (their first
+         * seconds), and the referrals made from :from to :to */
+        [ST_REPORT_COUNTS] = {"report counts",
+                              "SELECT status, rep, CAST(sum(n) AS bigint) AS n,"
+                              " CAST(sum(with_contact) AS bigint) AS with_contact,"
+                              " CAST(sum(delay_sum) AS bigint) AS delay_sum FROM report_counts"
+                              " WHERE business = :business AND at >= :from AND at < :to"
+                              " GROUP BY status, rep"},
+        [ST_REPORT_MADE] = {"report referrals made", SQL_REPORT_MADE},
+        /* the same for one status, by rep: how many have no first contact */
+        [ST_REPORT_STATUS_COUNTS] = {"report status counts",
+                                     "SELECT rep, CAST(sum(n - with_contact) AS bigint) AS n"
+                                     " FROM report_counts WHERE business = :business"
+                                     " AND status = :status AND at >= :from AND at < :to"
+                                     " GROUP BY rep"},
+        [ST_REPORT_STATUS_MADE] = {"report status made", SQL_REPORT_STATUS_MADE},
+        /* how many referrals have a first contact, whenever made */
+        [ST_REPORT_CONTACTED_ALL] = {"report contacted",
+                                     "SELECT CAST(coalesce(sum(with_contact), 0) AS bigint) AS n"
+                                     " FROM report_counts WHERE business = :business"},
+        /* the delays of the window with their reps */
+        [ST_REPORT_CONTACTS] = {"report contacts",
+                                "SELECT rep_email, first_contact_at - created_at AS delay"
+                                " FROM referrals WHERE business = :business"
+                                " AND first_contact_at <> 0 AND created_at >= :since"
+                                " AND created_at <= :until"},
+        /* every rep the referrals name, one index entry each */
+        [ST_REPORT_REPS] = {"report reps",
+                            "WITH RECURSIVE reps(rep) AS (SELECT min(rep) FROM report_counts"
+                            " WHERE business = :business UNION ALL SELECT (SELECT min(c.rep)"
+                            " FROM report_counts c WHERE c.business = :business"
+                            " AND c.rep > reps.rep) FROM reps WHERE reps.rep IS NOT NULL)"
+                            " SELECT rep FROM reps WHERE rep IS NOT NULL"},
+        /* a rep's first referral of those the report reads (made or
+         * closed in the window, or waiting now) */
+        [ST_REPORT_REP_FIRST] = {"report rep first",
+                                 "SELECT id, rep_name FROM referrals WHERE business = :business"
+                                 " AND rep_email = :rep AND (created_at >= :since"
                                  " OR closed_at >= :since OR status IN (:new, :held))"
-                                 " ORDER BY id"},
-        [ST_REPORT_REFERRERS] = {"report referrers",
-                                 "SELECT p.id AS id, p.name AS name, p.email AS email,"
-                                 " r.status AS status, count(*) AS n,"
-                                 " coalesce(sum(r.value), 0) AS amount"
-                                 " FROM referrals r JOIN people p ON p.id = r.referrer_id"
-                                 " WHERE r.business = :business AND r.created_at >= :since"
-                                 " GROUP BY p.id, r.status ORDER BY p.id, r.status"},
+                                 " ORDER BY id LIMIT 1",
+                                 .pg = "SELECT id, rep_name FROM referrals"
+                                       " WHERE business = :business AND lower(rep_email) = :rep"
+                                       " AND (created_at >= :since OR closed_at >= :since"
+                                       " OR status IN (:new, :held)) ORDER BY id LIMIT 1"},
+        [ST_REPORT_HELD] = {"report held", "SELECT count(*) AS n FROM referrals"
+                                           " WHERE business = :business AND status = :held"},
+        /* the won referrals made in the window, won in it, and won
+         * without a time (at 0) */
+        [ST_REPORT_WON_MADE] = {"report won", "SELECT id, created_at, closed_at, value, rep_email"
+                                              " FROM referrals WHERE business = :business"
+                                              " AND created_at >= :since AND created_at <= :until"
+                                              " AND status = :won"},
+        [ST_REPORT_WON_CLOSED] = {"report won", "SELECT id, created_at, closed_at, value, rep_email"
+                                                " FROM referrals WHERE business = :business"
+                                                " AND status = :won AND closed_at >= :since"
+                                                " AND closed_at <= :until"},
+        [ST_REPORT_WON_UNDATED] = {"report won",
+                                   "SELECT id, created_at, closed_at, value, rep_email"
+                                   " FROM referrals WHERE business = :business"
+                                   " AND status = :won AND closed_at IS NULL"
+                                   " AND CAST(:since AS bigint) <= 0"
+                                   " AND CAST(:until AS bigint) >= 0"},
+        /* :n delays to the first contact of the referrals made in the
+         * window, after the :k smallest (or largest) */
+        [ST_REPORT_DELAYS] = {"report delays",
+                              "SELECT first_contact_at - created_at AS delay FROM referrals"
+                              " WHERE business = :business AND first_contact_at <> 0"
+                              " AND created_at >= :since AND created_at <= :until"
+                              " ORDER BY first_contact_at - created_at LIMIT :n OFFSET :k"},
+        [ST_REPORT_DELAYS_DESC] = {"report delays",
+                                   "SELECT first_contact_at - created_at AS delay"
+                                   " FROM referrals WHERE business = :business"
+                                   " AND first_contact_at <> 0 AND created_at >= :since"
+                                   " AND created_at <= :until"
+                                   " ORDER BY first_contact_at - created_at DESC"
+                                   " LIMIT :n OFFSET :k"},
+        [ST_REPORT_REP_DELAYS] = {"report rep delays",
+                                  "SELECT first_contact_at - created_at AS delay FROM referrals"
+                                  " WHERE business = :business AND rep_email = :rep"
+                                  " AND first_contact_at <> 0 AND created_at >= :since"
+                                  " AND created_at <= :until"
+                                  " ORDER BY first_contact_at - created_at LIMIT :n OFFSET :k",
+                                  .pg = "SELECT first_contact_at - created_at AS delay"
+                                        " FROM referrals WHERE business = :business"
+                                        " AND lower(rep_email) = :rep"
+                                        " AND first_contact_at <> 0 AND created_at >= :since"
+                                        " AND created_at <= :until"
+                                        " ORDER BY first_contact_at - created_at"
+                                        " LIMIT :n OFFSET :k"},
+        [ST_REPORT_REP_DELAYS_DESC] = {"report rep delays",
+                                       "SELECT first_contact_at - created_at AS delay"
+                                       " FROM referrals WHERE business = :business"
+                                       " AND rep_email = :rep AND first_contact_at <> 0"
+                                       " AND created_at >= :since AND created_at <= :until"
+                                       " ORDER BY first_contact_at - created_at DESC"
+                                       " LIMIT :n OFFSET :k",
+                                       .pg = "SELECT first_contact_at - created_at AS delay"
+                                             " FROM referrals WHERE business = :business"
+                                             " AND lower(rep_email) = :rep"
+                                             " AND first_contact_at <> 0"
+                                             " AND created_at >= :since"
+                                             " AND created_at <= :until"
+                                             " ORDER BY first_contact_at - created_at DESC"
+                                             " LIMIT :n OFFSET :k"},
+        /* referrers by what they could have in any window: most
+         * referrals, then most closed */
+        [ST_REPORT_TOP_BOUNDS] = {"report top referrers",
+                                  "SELECT referrer_id, n, closed FROM referrer_counts"
+                                  " WHERE business = :business"
+                                  " ORDER BY n DESC, closed DESC, referrer_id LIMIT :limit"},
+        /* one referrer's referrals made since :since, by status, in the
+         * order the report has always summed their values */
+        [ST_REPORT_REFERRER] = {"report referrer",
+                                "SELECT p.name AS name, p.email AS email, r.status AS status,"
+                                " r.value AS value FROM referrals r"
+                                " JOIN people p ON p.id = r.referrer_id"
+                                " WHERE r.business = :business AND r.referrer_id = :id"
+                                " AND r.created_at >= :since"
+                                " ORDER BY r.status, r.last_activity_at, r.id"},
         [ST_REPORT_REWARDS] = {"report rewards",
                                "SELECT referrer_id, state, count(*) AS n,"
                                " coalesce(sum(amount), 0) AS amount FROM rewards"

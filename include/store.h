@@ -78,7 +78,7 @@
 struct store;
 
 /* Schema version this build writes. */
-#define STORE_SCHEMA_VERSION 11
+#define STORE_SCHEMA_VERSION 12
 
 /* The longest business key; a key is [a-z0-9-], 1 to this many. */
 #define STORE_BUSINESS_MAX 40
@@ -748,37 +748,86 @@ int store_compact(struct store *st);
 
 /* ---- figures for the report (report.h computes the report) ---- */
 
+/* The referrals made in a stretch of time, by status and rep (lower
+ * case, "" for none): how many, how many have a first contact, and the
+ * sum of their delays to it (seconds). */
+struct report_tally {
+	const char *status;
+	const char *rep;
+	int64_t n, contacted, delay_sum;
+};
+typedef void store_tally_fn(void *ctx, const struct report_tally *t);
+/* Those made from `from` to `to` (excluded): from the running totals
+ * when both are the start of an hour (store_report_hour), else from the
+ * referrals themselves, by an index of the time made (meant for less
+ * than an hour). */
+int store_report_made(struct store *st, int64_t from, int64_t to, store_tally_fn *fn, void *ctx);
+/* The start of the hour t is in (the running totals' unit). */
+int64_t store_report_hour(int64_t t);
+
+/* Every rep the business's referrals name (lower case) with the first
+ * referral (lowest id) of theirs that the report reads: made or closed
+ * at or after since, or new or held now; reps without one are left out.
+ * In no particular order. */
+typedef void store_rep_fn(void *ctx, const char *rep, int64_t first_id, const char *name);
+int store_report_reps(struct store *st, int64_t since, store_rep_fn *fn, void *ctx);
+
+/* The referrals in status made from `from` to `to` (excluded) that have
+ * no first contact, by rep (lower case, "" for none): from the running
+ * totals, as store_report_made. */
+typedef void store_unreached_fn(void *ctx, const char *rep, int64_t n);
+int store_report_unreached(struct store *st, const char *status, int64_t from, int64_t to,
+                           store_unreached_fn *fn, void *ctx);
+/* How many referrals are held now: 0 (*n_r) or -1. */
+int store_report_held(struct store *st, int64_t *n_r);
+
 /* One referral as the report sees it; strings valid during the call. */
 struct report_row {
-	int64_t id;
-	const char *status;
 	int64_t created_at;
 	int64_t first_contact_at; /* 0: none yet */
 	int64_t closed_at;        /* 0: open */
-	int has_value;
-	double value;
-	const char *rep_email; /* NULL: no rep */
-	const char *rep_name;
+	double value;             /* 0 when none */
+	const char *rep_email;    /* NULL: no rep */
 };
 typedef void store_row_fn(void *ctx, const struct report_row *row);
-/* Every referral made or closed at or after since, and every one that
- * is still new or held whenever it was made (what waits now), in id
- * order. */
-int store_report_referrals(struct store *st, int64_t since, store_row_fn *fn, void *ctx);
+/* The won referrals made or closed (0 when not known) from since to
+ * until, in id order. */
+int store_report_won(struct store *st, int64_t since, int64_t until, store_row_fn *fn, void *ctx);
 
-/* How many referrals made at or after since one referrer has in one
- * status, with their summed value; a row per referrer and status, the
- * referrers in order of their id.  Strings valid during the call. */
-struct referrer_tally {
-	int64_t id;
+/* Up to n delays to the first contact (seconds) of the referrals made
+ * from since to until (of rep, lower case; NULL: of all) into v, in
+ * order from the smallest (desc: the largest), after the k first:
+ * how many, or -1. */
+int store_report_delays(struct store *st, const char *rep, int64_t since, int64_t until, int desc,
+                        int64_t k, int64_t n, int64_t *v);
+
+/* How many referrals have a first contact, whenever made: 0 (*n_r) or
+ * -1. */
+int store_report_contacted(struct store *st, int64_t *n_r);
+/* Every delay to the first contact (seconds) of the referrals made from
+ * since to until, with the referral's rep (NULL: none), in no order. */
+typedef void store_contact_fn(void *ctx, const char *rep, int64_t delay);
+int store_report_contacts(struct store *st, int64_t since, int64_t until, store_contact_fn *fn,
+                          void *ctx);
+
+/* The referrers by the most they could count in any window: their
+ * referrals (n) and how many of those are closed (a won one is), most
+ * first, then by id; up to limit of them.  fn returns nonzero to stop. */
+typedef int store_bound_fn(void *ctx, int64_t referrer_id, int64_t n, int64_t closed);
+int store_report_top_bounds(struct store *st, int64_t limit, store_bound_fn *fn, void *ctx);
+/* One referrer's referrals made at or after since: the referrer's name
+ * and address, each referral's status and value, by status.  Strings
+ * valid during the call. */
+struct referrer_row {
 	const char *name;
 	const char *email;
 	const char *status;
-	int64_t n;
+	int has_value;
 	double value;
 };
-typedef void store_referrer_fn(void *ctx, const struct referrer_tally *t);
-int store_report_referrers(struct store *st, int64_t since, store_referrer_fn *fn, void *ctx);
+typedef void store_referrer_fn(void *ctx, const struct referrer_row *row);
+int store_report_referrer(struct store *st, int64_t referrer_id, int64_t since,
+                          store_referrer_fn *fn, void *ctx);
 
 /* The whole reward ledger by referrer (0: unknown) and state (owed,
  * paid): how many and their sum. */

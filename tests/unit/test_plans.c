@@ -35,9 +35,12 @@ static const struct {
         {ST_REFERRAL_LIST_ALL, "`list` without a status"},
         {ST_JOB_LIST_ALL, "`outbox` without a state"},
         {ST_JOB_NEXT_DUE, "min() of the pending index: its first entry"},
-        {ST_REPORT_REFERRALS, "the report's window"},
-        {ST_REPORT_REFERRERS, "the report's window"},
         {ST_REPORT_REWARDS, "the whole reward ledger"},
+        {ST_REPORT_REPS, "min() of the reps' index, once for each rep"},
+        {ST_REPORT_CONTACTED_ALL, "every contact ever, from the hours' totals"},
+        {ST_REPORT_DELAYS, "the window's delays in order, up to the median"},
+        {ST_REPORT_DELAYS_DESC, "the window's delays from the largest, the top tenth"},
+        {ST_REPORT_TOP_BOUNDS, "referrers by their bound, read only until the top is sure"},
         {ST_REPORT_SENT, "the report's window"},
         {ST_PERSON_MESSAGES, "a person's data: the mail they sent"},
         {ST_PERSON_JOBS, "a person's data: a copy is a text list (cc)"},
@@ -57,8 +60,9 @@ static const struct {
 };
 
 /* The big tables: a plan that reads one of them whole is a fault. */
-static const char *const big[] = {"referrals", "jobs",   "messages", "message_referrals",
-                                  "events",    "people", "rewards",  NULL};
+static const char *const big[] = {"referrals",       "jobs",   "messages", "message_referrals",
+                                  "events",          "people", "rewards",  "report_counts",
+                                  "referrer_counts", NULL};
 
 static int allowed(int id)
 {

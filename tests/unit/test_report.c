@@ -11,6 +11,7 @@
 #include "testutil.h"
 #include "testdb.h"
 
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -437,6 +438,399 @@ static void test_report_html(void **state)
 	free(page);
 }
 
+/* ---- the figures against a count of every referral ---- */
+
+/* A referral as the test made it, in id order. */
+struct row {
+	int64_t id, referrer, created, contact, closed;
+	enum status status;
+	int has_value;
+	double value;
+	const char *rep;
+};
+
+static uint64_t seed;
+
+static uint64_t rnd(void)
+{
+	seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return seed >> 33;
+}
+
+static int64_t pick(int64_t n)
+{
+	return (int64_t)(rnd() % (uint64_t)n);
+}
+
+/* A time to make or close a referral at: most of them on the edges the
+ * report cuts at (the 1st of a month at local midnight, a window's ends,
+ * an hour), a second either side, the others anywhere. */
+static int64_t some_time(const int64_t *edges, size_t nedges, int64_t lo, int64_t hi)
+{
+	static const int64_t near[] = {-3601, -3600, -2, -1, 0, 0, 1, 2, 3599, 3600};
+
+	if (pick(10) < 6)
+		return edges[pick((int64_t)nedges)] + near[pick(ARRAY_SIZE(near))];
+	return lo + pick(hi - lo);
+}
+
+static int delay_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The median, nearest-rank 90th percentile and mean of v, as the report
+ * defines them, by sorting them all. */
+static void brute_delays(int64_t *v, size_t n, double *median, double *p90, double *mean)
+{
+	double sum = 0;
+	size_t rank;
+
+	*median = *p90 = *mean = 0;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), delay_cmp);
+	for (size_t i = 0; i < n; i++)
+		sum += (double)v[i];
+	*mean = sum / (double)n;
+	*median = n % 2 ? (double)v[n / 2] : ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2;
+	rank = (size_t)ceil(0.9 * (double)n);
+	*p90 = (double)v[rank ? rank - 1 : 0];
+}
+
+/* The month label of t in the time zone, by localtime_r. */
+static void label_of(int64_t t, char *label, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm lt;
+
+	localtime_r(&tt, &lt);
+	strftime(label, len, "%Y-%m", &lt);
+}
+
+static struct report_month *brute_month(const struct report *r, int64_t t)
+{
+	char label[16];
+
+	if (t < r->since || t > r->until)
+		return NULL;
+	label_of(t, label, sizeof(label));
+	for (size_t i = 0; i < r->nmonths; i++)
+		if (strcmp(r->months[i].label, label) == 0)
+			return &r->months[i];
+	return NULL;
+}
+
+/* What one rep should show, counted from every row. */
+static void check_rep(const struct report *r, const struct report_rep *p, const struct row *rows,
+                      size_t n)
+{
+	int64_t *d = xcalloc(n + 1, sizeof(*d));
+	size_t nd = 0;
+	int64_t referrals = 0, won = 0, lost = 0, waiting = 0, overdue = 0;
+	double won_value = 0, median, p90, mean;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+
+		if (w->rep == NULL || strcmp(w->rep, p->email) != 0)
+			continue;
+		if (w->status == STATUS_NEW && w->contact == 0) {
+			waiting++;
+			overdue += schedule_add_business_days(&cfg, w->created, cfg.rep_deadline) <=
+			           r->until;
+		}
+		if (w->created < r->since || w->created > r->until)
+			continue;
+		referrals++;
+		won += w->status == STATUS_WON;
+		lost += w->status == STATUS_LOST;
+		if (w->status == STATUS_WON)
+			won_value += w->has_value ? w->value : 0;
+		if (w->contact)
+			d[nd++] = w->contact - w->created;
+	}
+	brute_delays(d, nd, &median, &p90, &mean);
+	free(d);
+	assert_int_equal(p->referrals, referrals);
+	assert_int_equal(p->won, won);
+	assert_int_equal(p->lost, lost);
+	assert_true(p->won_value == won_value);
+	assert_int_equal(p->contacted, (int64_t)nd);
+	assert_true(p->first_contact_median == median);
+	assert_true(p->first_contact_p90 == p90);
+	assert_int_equal(p->waiting, waiting);
+	assert_int_equal(p->overdue, overdue);
+}
+
+/* A referrer of the top list, counted from every row: referrals made
+ * since the window's start (a held or rejected one of Tom, a rep, is
+ * his client thread: not counted). */
+struct ref_tally {
+	int64_t id, referrals, won, lost;
+	double won_value;
+};
+
+static int ref_cmp(const void *a, const void *b)
+{
+	const struct ref_tally *x = a, *y = b;
+
+	if (x->referrals != y->referrals)
+		return x->referrals > y->referrals ? -1 : 1;
+	if (x->won != y->won)
+		return x->won > y->won ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static void check_top(const struct report *r, const struct row *rows, size_t n, int64_t tom)
+{
+	struct ref_tally *t = xcalloc(n + 1, sizeof(*t));
+	size_t nt = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+		size_t k;
+
+		if (w->referrer == 0 || w->created < r->since)
+			continue;
+		if (w->referrer == tom &&
+		    (w->status == STATUS_HELD || w->status == STATUS_REJECTED))
+			continue;
+		for (k = 0; k < nt && t[k].id != w->referrer; k++)
+			;
+		if (k == nt)
+			t[nt++].id = w->referrer;
+		t[k].referrals++;
+		t[k].won += w->status == STATUS_WON;
+		t[k].lost += w->status == STATUS_LOST;
+		if (w->status == STATUS_WON && w->has_value)
+			t[k].won_value += w->value;
+	}
+	qsort(t, nt, sizeof(*t), ref_cmp);
+	assert_int_equal(r->ntop, nt < REPORT_TOP ? nt : REPORT_TOP);
+	for (size_t i = 0; i < r->ntop; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "p%lld@partner.test", (long long)t[i].id);
+		if (t[i].id != tom)
+			assert_string_equal(r->top[i].email, want);
+		assert_int_equal(r->top[i].referrals, t[i].referrals);
+		assert_int_equal(r->top[i].won, t[i].won);
+		assert_int_equal(r->top[i].lost, t[i].lost);
+		/* summed in another order: equal to the cent */
+		assert_true(fabs(r->top[i].won_value - t[i].won_value) < 0.005);
+	}
+	free(t);
+}
+
+/* Every figure the rows decide, for the window since .. until. */
+static void check_window(struct store *st, const struct row *rows, size_t n, int64_t since,
+                         int64_t until, int64_t tom)
+{
+	struct report r, want;
+	int64_t *d = xcalloc(n + 1, sizeof(*d));
+	size_t nd = 0;
+	double median, p90, mean;
+
+	assert_int_equal(report_compute(st, &cfg, since, until, &r), 0);
+	memset(&want, 0, sizeof(want));
+	want.nmonths = r.nmonths;
+	want.months = xcalloc(r.nmonths + 1, sizeof(*want.months));
+	memcpy(want.months, r.months, r.nmonths * sizeof(*r.months));
+	want.since = since;
+	want.until = until;
+	for (size_t i = 0; i < r.nmonths; i++)
+		want.months[i].referrals = want.months[i].won = 0, want.months[i].won_value = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct row *w = &rows[i];
+
+		want.held_now += w->status == STATUS_HELD;
+		if (w->status == STATUS_NEW && w->contact == 0) {
+			want.waiting_now++;
+			want.overdue_now += schedule_add_business_days(&cfg, w->created,
+			                                               cfg.rep_deadline) <= until;
+		}
+		if (w->status == STATUS_WON && w->closed >= since && w->closed <= until) {
+			struct report_month *m = brute_month(&want, w->closed);
+
+			want.won_in_window++;
+			want.won_in_window_value += w->has_value ? w->value : 0;
+			if (m) {
+				m->won++;
+				m->won_value += w->has_value ? w->value : 0;
+			}
+		}
+		if (w->created < since || w->created > until)
+			continue;
+		want.total++;
+		want.by_status[w->status]++;
+		if (w->status == STATUS_WON)
+			want.won_value += w->has_value ? w->value : 0;
+		if (brute_month(&want, w->created))
+			brute_month(&want, w->created)->referrals++;
+		if (w->contact)
+			d[nd++] = w->contact - w->created;
+	}
+	brute_delays(d, nd, &median, &p90, &mean);
+	free(d);
+
+	assert_int_equal(r.total, want.total);
+	for (int s = 0; s < STATUS_COUNT; s++)
+		assert_int_equal(r.by_status[s], want.by_status[s]);
+	assert_true(r.won_value == want.won_value);
+	assert_int_equal(r.won_in_window, want.won_in_window);
+	assert_true(r.won_in_window_value == want.won_in_window_value);
+	assert_int_equal(r.contacted, (int64_t)nd);
+	assert_true(r.first_contact_median == median);
+	assert_true(r.first_contact_p90 == p90);
+	assert_true(r.first_contact_mean == mean);
+	assert_int_equal(r.held_now, want.held_now);
+	assert_int_equal(r.waiting_now, want.waiting_now);
+	assert_int_equal(r.overdue_now, want.overdue_now);
+	for (size_t i = 0; i < r.nmonths; i++) {
+		if (r.months[i].referrals != want.months[i].referrals ||
+		    r.months[i].won != want.months[i].won)
+			fail_msg("%s: %lld referrals, %lld won; counted %lld, %lld",
+			         r.months[i].label, (long long)r.months[i].referrals,
+			         (long long)r.months[i].won, (long long)want.months[i].referrals,
+			         (long long)want.months[i].won);
+		assert_true(r.months[i].won_value == want.months[i].won_value);
+	}
+	/* the reps of the config, then the one no longer in it (it has
+	 * referrals in every window the test asks about) */
+	assert_int_equal(r.nreps, 3);
+	assert_string_equal(r.reps[0].email, "tom@biz.test");
+	assert_string_equal(r.reps[1].email, "ana@biz.test");
+	assert_string_equal(r.reps[2].email, "gone@biz.test");
+	assert_string_equal(r.reps[2].name, "Gone Rep");
+	for (size_t i = 0; i < r.nreps; i++)
+		check_rep(&r, &r.reps[i], rows, n);
+	check_top(&r, rows, n, tom);
+	free(want.months);
+	report_clear(&r);
+}
+
+/*
+ * A store of random referrals, most of them made, contacted and closed on
+ * the edges the report cuts at, in a time zone, against the figures
+ * counted from every referral: the report reads running totals by the
+ * hour and the second, month bounds and ranked delays, and this is what
+ * they must add up to.
+ */
+static void random_store(struct fx *f, char *zone, uint64_t seed0)
+{
+	static const int statuses[] = {STATUS_NEW,  STATUS_NEW,      STATUS_CONTACTED,
+	                               STATUS_WON,  STATUS_WON,      STATUS_LOST,
+	                               STATUS_HELD, STATUS_REJECTED, STATUS_EXPIRED};
+	static const double values[] = {5000, 1234.56, 0.1, 1e6 / 3, 99.99};
+	static const char *const repv[] = {"tom@biz.test", "ana@biz.test", "gone@biz.test", NULL};
+	struct row *rows;
+	size_t n = 600;
+	int64_t edges[40], until, refs[31], tom;
+	size_t nedges = 0;
+
+	seed = seed0;
+	cfg.timezone = zone;
+	schedule_init(&cfg);
+	until = local(2027, 1, 12, 10) + 1234;
+	for (int k = 0; k < 16; k++)
+		edges[nedges++] = local(2025 + (10 + k) / 12, (10 + k) % 12 + 1, 1, 0);
+	edges[nedges++] = until;
+	edges[nedges++] = until + 1;
+	edges[nedges++] = until - 365 * 86400;
+	edges[nedges++] = until - 30 * 86400;
+	edges[nedges++] = until - 86400;
+	edges[nedges++] = until - until % 3600;
+	for (int i = 0; i < 30; i++) {
+		char email[64];
+
+		snprintf(email, sizeof(email), "p%d@partner.test", i + 1);
+		refs[i] = person(f->st, email, NULL);
+	}
+	tom = refs[30] = person(f->st, "tom@biz.test", "Tom Rivera");
+	rows = xcalloc(n, sizeof(*rows));
+	for (size_t i = 0; i < n; i++) {
+		struct row *w = &rows[i];
+		struct referral_rec rec = {0};
+		char lead[64];
+
+		w->created = some_time(edges, nedges, until - 420 * 86400, until + 2 * 86400);
+		w->referrer = pick(12) ? refs[pick(3) ? pick(6) : pick(31)] : 0;
+		w->rep = repv[pick(4)];
+		snprintf(lead, sizeof(lead), "lead%zu@client.test", i);
+		rec.referrer_id = w->referrer;
+		rec.rep_email = w->rep;
+		rec.rep_name = w->rep && strcmp(w->rep, "gone@biz.test") == 0 ? "Gone Rep" : NULL;
+		rec.at = w->created;
+		rec.lead_id = person(f->st, lead, NULL);
+		assert_int_equal(store_referral_add(f->st, &rec, &w->id), 0);
+		w->status = STATUS_NEW;
+		if (pick(10) < 7) {
+			static const int64_t after[] = {0, 1, 59, 3600, 86399};
+
+			w->contact = w->created + (pick(5) ? pick(5 * 86400) : after[pick(5)]);
+			if (w->contact == 0)
+				w->contact = 1;
+			assert_int_equal(store_referral_first_contact(f->st, w->id, w->contact), 1);
+		}
+		w->status = statuses[pick(ARRAY_SIZE(statuses))];
+		if (w->status != STATUS_NEW) {
+			int64_t at = pick(2) ? some_time(edges, nedges, w->created, until + 86400)
+			                     : w->created + pick(40 * 86400);
+
+			w->has_value = w->status == STATUS_WON && pick(5);
+			w->value = w->has_value ? values[pick(ARRAY_SIZE(values))] : 0;
+			set_status(f->st, w->id, w->status, w->value, at);
+			w->has_value = w->value > 0;
+			w->closed = status_table[w->status].closed ? at : 0;
+		}
+		/* credit moved to another referrer: the running totals follow */
+		if (w->referrer && pick(20) == 0) {
+			w->referrer = refs[pick(30)];
+			assert_int_equal(
+			        store_referral_set_referrer(f->st, w->id, w->referrer, w->created),
+			        0);
+		}
+	}
+	check_window(f->st, rows, n, until - 365 * 86400, until, tom);
+	check_window(f->st, rows, n, until - 30 * 86400, until, tom);
+	check_window(f->st, rows, n, until - 400 * 86400, until - until % 3600, tom);
+	check_window(f->st, rows, n, edges[5], edges[13] - 1, tom);
+	check_window(f->st, rows, n, edges[3] + 1, edges[14], tom);
+	check_window(f->st, rows, n, until - 365 * 86400 - 1, until + 1, tom);
+	/* short windows, and one before most contacts: their delays are
+	 * read and sorted, not found by rank */
+	check_window(f->st, rows, n, until - 86400 + 7, until - 3, tom);
+	check_window(f->st, rows, n, edges[1] - 5, edges[2] + 5, tom);
+	check_window(f->st, rows, n, edges[8] - 3600, edges[8] + 2 * 86400, tom);
+	free(rows);
+	cfg.timezone = "UTC";
+}
+
+static void test_report_random_kolkata(void **state)
+{
+	random_store(*state, "Asia/Kolkata", 1);
+}
+
+static void test_report_random_new_york(void **state)
+{
+	random_store(*state, "America/New_York", 2);
+}
+
+/* Cuba ends summer time at 01:00 on a Sunday, back to midnight: on
+ * 1 November 2026 the first hour of the month comes twice. */
+static void test_report_random_havana(void **state)
+{
+	random_store(*state, "America/Havana", 3);
+}
+
+static void test_report_random_utc(void **state)
+{
+	random_store(*state, "UTC", 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +840,10 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_report_reps, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_report_months, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_report_html, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_random_kolkata, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_random_new_york, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_random_havana, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_report_random_utc, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
