@@ -72,11 +72,58 @@ static const char *const heard_referral_prefixes[] = {"referred by",
                                                       "friend",
                                                       "a colleague",
                                                       "colleague",
+                                                      "my neighbor",
+                                                      "my neighbour",
+                                                      "a neighbor",
+                                                      "a neighbour",
+                                                      "neighbor",
+                                                      "neighbour",
+                                                      "my coworker",
+                                                      "my co-worker",
+                                                      "a coworker",
+                                                      "a co-worker",
+                                                      "coworker",
+                                                      "my colleague",
+                                                      "my sister",
+                                                      "my brother",
+                                                      "my cousin",
+                                                      "my mother",
+                                                      "my mom",
+                                                      "my father",
+                                                      "my dad",
+                                                      "my daughter",
+                                                      "my son",
+                                                      "my boss",
+                                                      "a family member",
                                                       "word of mouth",
                                                       "recomendado por",
                                                       "recomendada por",
                                                       "recomendación de",
                                                       "referido por",
+                                                      "mi vecino",
+                                                      "mi vecina",
+                                                      "vecino",
+                                                      "vecina",
+                                                      "mein nachbar",
+                                                      "meine nachbarin",
+                                                      "nachbar",
+                                                      "nachbarin",
+                                                      "mon voisin",
+                                                      "ma voisine",
+                                                      "voisin",
+                                                      "voisine",
+                                                      "il mio vicino",
+                                                      "la mia vicina",
+                                                      "vicino",
+                                                      "vicina",
+                                                      "meu vizinho",
+                                                      "minha vizinha",
+                                                      "vizinho",
+                                                      "vizinha",
+                                                      "mijn buurman",
+                                                      "mijn buurvrouw",
+                                                      "buurman",
+                                                      "buurvrouw",
                                                       "un amigo",
                                                       "una amiga",
                                                       "amigo",
@@ -759,6 +806,28 @@ static void person_out(struct person_tmp *p, struct form_person *out)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The word of s, not its first, that says someone referred the writer
+ * ("Carol Wexler recommended you", "... told me about you"), or NULL. */
+static const char *referral_verb_in(const char *s)
+{
+	static const char *const verbs[] = {"recommended", "recommends", "referred", "refers",
+	                                    "told",        "suggested",  "sent",     "said",
+	                                    "says",        "mentioned",  "gave",     "passed",
+	                                    "pointed",     "raved",      NULL};
+
+	for (const char *w = s; *w; w++) {
+		if (w == s || !is_space((unsigned char)w[-1]) || !form_is_letter((unsigned char)*w))
+			continue;
+		for (size_t i = 0; verbs[i]; i++) {
+			size_t n = strlen(verbs[i]);
+
+			if (strncasecmp(w, verbs[i], n) == 0 && !form_is_letter((unsigned char)w[n]))
+				return w;
+		}
+	}
+	return NULL;
+}
+
 /* The referrer an answer to "how did you hear about us" names:
  * "Referred by Sarah Lee", "Friend - Sarah Lee (sarah@x.test)", "Sarah
  * Lee".  Sets *said_referral when it speaks of a referral at all. */
@@ -793,6 +862,28 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		rest++;
 	if (*rest == '\0')
 		return;
+	if (!strchr(rest, '@')) {
+		/* a sentence: "Carol Wexler recommended you", "my neighbor
+		 * Carol told me about you": the name is what comes before the
+		 * verb, when it is short enough to be one */
+		const char *verb = referral_verb_in(rest);
+
+		if (verb) {
+			size_t nlen = (size_t)(verb - rest);
+			char *name;
+
+			*said_referral = 1;
+			trim_span(&rest, &nlen, ",;:-");
+			if (nlen == 0)
+				return;
+			name = xstrndup(rest, nlen);
+			norm_label(name, nlen, l, sizeof(l));
+			if (count_words(name) <= 3 && !(form_cats_of(l) & CAT(C_MEDIA)))
+				parse_person(ref, name);
+			free(name);
+			return;
+		}
+	}
 	norm_label(rest, strlen(rest), l, sizeof(l));
 	if (!*said_referral && !strchr(rest, '@')) {
 		/* a bare answer names a person only when it looks like a name

@@ -545,6 +545,16 @@ void intake_score_form(struct intake_decision *d, const struct form *f)
 	else if (!d->referrer_email && !d->referrer_name)
 		intake_evidence(d, -3, "the form names no referrer%s",
 		                f->heard_referral ? " (\"a friend\", no name)" : "");
+	else if (f->kind == FORM_NONE && d->nleads) {
+		/* a contact form whose message names who sent them ("My friend
+		 * Oliver said you did his bathroom", a rule's referrer): the
+		 * submitter is the lead, as with a "Referred by" field */
+		intake_evidence(d, +2, "the form names the lead, who filled it in (\"%s\")",
+		                f->submitter.label ? f->submitter.label : "?");
+		intake_evidence(d, +1, "the message names the referrer: %s",
+		                d->fr.field_why[FF_REFERRER_NAME] ? d->fr.field_why[FF_REFERRER_NAME]
+		                                                  : "a rule");
+	}
 }
 
 void intake_settle(struct intake_decision *d, const char *what)
