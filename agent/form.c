@@ -821,7 +821,8 @@ static const char *referral_verb_in(const char *s)
 		for (size_t i = 0; verbs[i]; i++) {
 			size_t n = strlen(verbs[i]);
 
-			if (strncasecmp(w, verbs[i], n) == 0 && !form_is_letter((unsigned char)w[n]))
+			if (strncasecmp(w, verbs[i], n) == 0 &&
+			    !form_is_letter((unsigned char)w[n]))
 				return w;
 		}
 	}

@@ -555,7 +555,8 @@ static void form_people(struct intake *in, const struct message *m, const struct
 		if (!email && f->kind == FORM_CONTACT && reply_to &&
 		    !(d->referrer_email && str_ieq(reply_to, d->referrer_email)))
 			email = reply_to; /* the submitter is the lead */
-		l = intake_add_lead(d, cap, p->name ? p->name : reply_name(m, reply_to, email), email);
+		l = intake_add_lead(d, cap, p->name ? p->name : reply_name(m, reply_to, email),
+		                    email);
 		if (l == NULL)
 			continue;
 		l->phone = xstrdup(p->phone);
@@ -568,10 +569,11 @@ static void form_people(struct intake *in, const struct message *m, const struct
 		const char *email = f->submitter.email ? f->submitter.email : reply_to;
 
 		if ((email && !intake_excluded(cfg, email, NULL)) || f->submitter.name) {
-			struct intake_lead *l = intake_add_lead(
-			        d, cap,
-			        f->submitter.name ? f->submitter.name : reply_name(m, reply_to, email),
-			        email);
+			struct intake_lead *l =
+			        intake_add_lead(d, cap,
+			                        f->submitter.name ? f->submitter.name
+			                                          : reply_name(m, reply_to, email),
+			                        email);
 
 			if (l)
 				l->phone = xstrdup(f->submitter.phone);

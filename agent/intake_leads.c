@@ -90,14 +90,12 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (usable(cfg, d, p[i].email)) {
-			const char *named = intake_field(d, FF_LEAD_NAME);
-			struct intake_lead *l = intake_add_lead(
-			        d, cap,
-			        p[i].name                                     ? p[i].name
-			        : intake_name_fits(named, p[i].email, text) ? named
-			                                                      : NULL,
-			        p[i].email);
+			const char *name = p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME);
+			struct intake_lead *l;
 
+			if (!p[i].name && !intake_name_fits(name, p[i].email, text))
+				name = NULL;
+			l = intake_add_lead(d, cap, name, p[i].email);
 			if (l && p[i].phone)
 				l->phone = xstrdup(p[i].phone);
 			if (l && p[i].need)

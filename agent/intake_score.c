@@ -164,27 +164,27 @@ static size_t others_addressed(const struct config *cfg, const struct message *m
  * and their neighbours. */
 static int public_domain(const char *domain)
 {
-	static const char *const brands[] = {"gmail.",  "googlemail.", "outlook.", "hotmail.",
-	                                     "live.",   "msn.",        "yahoo.",   "ymail.",
-	                                     "aol.",    "gmx.",        "icloud.",  "proton.",
-	                                     "protonmail.", "yandex.",   "zoho.",    "mail."};
+	static const char *const brands[] = {"gmail.",      "googlemail.", "outlook.", "hotmail.",
+	                                     "live.",       "msn.",        "yahoo.",   "ymail.",
+	                                     "aol.",        "gmx.",        "icloud.",  "proton.",
+	                                     "protonmail.", "yandex.",     "zoho.",    "mail."};
 	static const char *const providers[] = {
-	        "me.com",          "mac.com",        "pm.me",          "web.de",
-	        "t-online.de",     "freenet.de",     "posteo.de",      "posteo.net",
-	        "mailbox.org",     "tutanota.com",   "tuta.io",        "fastmail.com",
-	        "hey.com",         "rocketmail.com", "btinternet.com", "sky.com",
-	        "virginmedia.com", "orange.fr",      "free.fr",        "sfr.fr",
-	        "wanadoo.fr",      "laposte.net",    "libero.it",      "virgilio.it",
-	        "alice.it",        "tiscali.it",     "tin.it",         "telefonica.net",
-	        "terra.com.br",    "uol.com.br",     "bol.com.br",     "sapo.pt",
-	        "ziggo.nl",        "kpnmail.nl",     "planet.nl",      "hetnet.nl",
-	        "xs4all.nl",       "home.nl",        "telenet.be",     "skynet.be",
-	        "bluewin.ch",      "telia.com",      "telia.se",       "bredband.net",
-	        "wp.pl",           "onet.pl",        "o2.pl",          "interia.pl",
-	        "seznam.cz",       "comcast.net",    "sbcglobal.net",  "att.net",
-	        "verizon.net",     "cox.net",        "charter.net",    "earthlink.net",
-	        "bellsouth.net",   "shaw.ca",        "rogers.com",     "sympatico.ca",
-	        "bigpond.com",     "optusnet.com.au", "qq.com",        "163.com",
+	        "me.com",          "mac.com",         "pm.me",          "web.de",
+	        "t-online.de",     "freenet.de",      "posteo.de",      "posteo.net",
+	        "mailbox.org",     "tutanota.com",    "tuta.io",        "fastmail.com",
+	        "hey.com",         "rocketmail.com",  "btinternet.com", "sky.com",
+	        "virginmedia.com", "orange.fr",       "free.fr",        "sfr.fr",
+	        "wanadoo.fr",      "laposte.net",     "libero.it",      "virgilio.it",
+	        "alice.it",        "tiscali.it",      "tin.it",         "telefonica.net",
+	        "terra.com.br",    "uol.com.br",      "bol.com.br",     "sapo.pt",
+	        "ziggo.nl",        "kpnmail.nl",      "planet.nl",      "hetnet.nl",
+	        "xs4all.nl",       "home.nl",         "telenet.be",     "skynet.be",
+	        "bluewin.ch",      "telia.com",       "telia.se",       "bredband.net",
+	        "wp.pl",           "onet.pl",         "o2.pl",          "interia.pl",
+	        "seznam.cz",       "comcast.net",     "sbcglobal.net",  "att.net",
+	        "verizon.net",     "cox.net",         "charter.net",    "earthlink.net",
+	        "bellsouth.net",   "shaw.ca",         "rogers.com",     "sympatico.ca",
+	        "bigpond.com",     "optusnet.com.au", "qq.com",         "163.com",
 	        "naver.com",       "rambler.ru"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(brands); i++) {
@@ -583,8 +583,9 @@ void intake_score_form(struct intake_decision *d, const struct form *f)
 		intake_evidence(d, +2, "the form names the lead, who filled it in (\"%s\")",
 		                f->submitter.label ? f->submitter.label : "?");
 		intake_evidence(d, +1, "the message names the referrer: %s",
-		                d->fr.field_why[FF_REFERRER_NAME] ? d->fr.field_why[FF_REFERRER_NAME]
-		                                                  : "a rule");
+		                d->fr.field_why[FF_REFERRER_NAME]
+		                        ? d->fr.field_why[FF_REFERRER_NAME]
+		                        : "a rule");
 	}
 }
 
