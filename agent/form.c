@@ -866,7 +866,7 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 	if (!strchr(rest, '@')) {
 		/* a sentence: "Carol Wexler recommended you", "my neighbor
 		 * Carol told me about you": the name is what comes before the
-		 * verb, when it is short enough to be one */
+		 * verb, when it is short and capitalised enough to be one */
 		const char *verb = referral_verb_in(rest);
 
 		if (verb) {
@@ -875,7 +875,10 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 
 			*said_referral = 1;
 			trim_span(&rest, &nlen, ",;:-");
-			if (nlen == 0)
+			/* a name is capitalised: "a friend who lives nearby
+			 * told us" names nobody */
+			if (nlen == 0 ||
+			    !((*rest >= 'A' && *rest <= 'Z') || (unsigned char)*rest >= 0xc0))
 				return;
 			name = xstrndup(rest, nlen);
 			norm_label(name, nlen, l, sizeof(l));
