@@ -1037,6 +1037,26 @@ static const struct intake_case cases[] = {
                               .lead_name = "Kevin O'Donnell",
                               .lead_email = "kevin.odonnell.pdx@gmail.com",
                               .lead_phone = "503-555-0166"})}},
+        /* The verb first: "Me recomendó Ana Torres", "mi ha consigliato
+         * la vostra impresa Paolo Conti": the writer is the lead. */
+        {.name = "blind4_lead_verb_first",
+         .steps = {STEP("blind4-es-lead-me-recomendo.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Ana Torres",
+                              .lead_email = "patri.navarro@gmail.com",
+                              .lead_phone = "612 555 014"}),
+                   STEP("blind4-it-lead-mi-ha-consigliato.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Paolo Conti",
+                              .lead_email = "luca.ferri@gmail.com",
+                              .lead_phone = "347 555 0192"})}},
+        /* A form service's contact form that names nobody who referred
+         * the submitter (Squarespace, Contact Form 7) is an inquiry; "my
+         * cousin Jordan told me" does not rename the lead in To. */
+        {.name = "blind4_inquiries_and_names",
+         .steps = {STEP("blind4-squarespace-plain-inquiry.eml", INTAKE_IGNORED),
+                   STEP("blind4-cf7-plain-inquiry.eml", INTAKE_IGNORED),
+                   STEP("blind4-to-name-not-text-name.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Sam Lee", .lead_email = "samlee.pdx@gmail.com"})},
+         .counts = {REFERRALS("*", 1)}},
         /* Form services: Squarespace's plain contact form whose message
          * says "My friend Oliver Brandt said you did his bathroom" (the
          * submitter is the lead, never "Oliver Brandt <oksana@...>", the
