@@ -250,6 +250,38 @@ static char *find_phone(const char *s, size_t len)
 	return NULL;
 }
 
+char *form_phone_after(const char *s, size_t len)
+{
+	static const char *const cues[] = {"or",    "and",  "cell", "mobile", "mob",
+	                                   "phone", "tel",  "ph",   "m",      "c",
+	                                   "p",     "call", "text", "at",     NULL};
+	size_t i = 0, digits = 0, last = 0;
+
+	while (i < len && strchr(" \t,;/|-", s[i]))
+		i++;
+	for (size_t k = 0; cues[k]; k++) {
+		size_t n = strlen(cues[k]);
+
+		if (i + n < len && strncasecmp(s + i, cues[k], n) == 0 &&
+		    !form_is_letter((unsigned char)s[i + n])) {
+			i += n;
+			while (i < len && strchr(" \t.:", s[i]))
+				i++;
+			break;
+		}
+	}
+	if (i >= len || !(s[i] == '+' || s[i] == '(' || (s[i] >= '0' && s[i] <= '9')))
+		return NULL;
+	/* the number: digits and their separators, up to its last digit */
+	for (size_t j = i; j < len && strchr("0123456789+()./- ", s[j]); j++)
+		if (s[j] >= '0' && s[j] <= '9')
+			digits++, last = j;
+	if (digits < 7 || digits > 15 ||
+	    (last + 1 < len && (s[last + 1] == '@' || form_is_letter((unsigned char)s[last + 1]))))
+		return NULL;
+	return xstrndup(s + i, last + 1 - i);
+}
+
 /* ---- labels ---- */
 
 struct label_info {

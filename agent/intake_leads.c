@@ -34,7 +34,8 @@ int intake_machine_address(const char *email)
 	        "mailer-daemon", "postmaster", "bounce",      "bounces",    "notification",
 	        "notifications", "newsletter", "newsletters", "news",       "marketing",
 	        "mailer",        "updates",    "alerts",      "digest",     "receipts",
-	        "billing",       "invoices",   "unsubscribe"};
+	        "billing",       "invoices",   "unsubscribe", "form",       "forms",
+	        "wordpress",     "notify",     "automated",   "autoreply",  "auto-reply"};
 
 	for (size_t i = 0; email && i < ARRAY_SIZE(locals); i++) {
 		size_t n = strlen(locals[i]);
@@ -113,9 +114,17 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 
 		if (usable(cfg, d, email)) {
 			const char *named = intake_field(d, FF_LEAD_NAME);
+			const char *after = a + alen,
+			           *eol = memchr(after, '\n', len - (size_t)(after - text));
+			struct intake_lead *l = intake_add_lead(
+			        d, cap, intake_name_fits(named, email, text) ? named : NULL, email);
 
-			intake_add_lead(d, cap, intake_name_fits(named, email, text) ? named : NULL,
-			                email);
+			/* "arjun@x.test 503-555-0190": the number beside the
+			 * address, unless a rule found the lead's by its cue */
+			if (l && !intake_field(d, FF_LEAD_PHONE))
+				l->phone =
+				        form_phone_after(after, eol ? (size_t)(eol - after)
+				                                    : len - (size_t)(after - text));
 			free(email);
 			return LEADS_TEXT;
 		}

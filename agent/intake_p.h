@@ -60,8 +60,8 @@ void intake_settle(struct intake_decision *d, const char *what);
 
 /* ---- intake_leads.c ---- */
 
-/* An address that no person reads (noreply@, newsletter@, billing@...):
- * never a lead. */
+/* An address that no person reads (noreply@, newsletter@, billing@, a form
+ * service's form-submission@...): never a lead. */
 int intake_machine_address(const char *email);
 
 /* The leads the text of a person's mail names when its headers name none:

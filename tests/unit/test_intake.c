@@ -1057,6 +1057,13 @@ static const struct intake_case cases[] = {
                    STEP("blind4-to-name-not-text-name.eml", INTAKE_REFERRAL,
                         .e = {.lead_name = "Sam Lee", .lead_email = "samlee.pdx@gmail.com"})},
          .counts = {REFERRALS("*", 1)}},
+        /* A person forwarding a form service's notification: an
+         * introduction of the submitter, never of the service's
+         * form-submission@ address. */
+        {.name = "blind4_forwarded_form_notification",
+         .steps = {STEP("blind4-fwd-form-notification.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "marta.kowalski@gmail.com",
+                              .lead_email = "victor.huang@gmail.com"})}},
         /* Form services: Squarespace's plain contact form whose message
          * says "My friend Oliver Brandt said you did his bathroom" (the
          * submitter is the lead, never "Oliver Brandt <oksana@...>", the
@@ -1124,7 +1131,8 @@ static const struct intake_case cases[] = {
          * needs a roof ... email his wife: mila.k77@..." gives her
          * address no name; "my friend Chuck Kowalski" is not the name of
          * bigdog4471@ in To; "my brother in law Arjun" is arjun.kapoor@'s
-         * ("Arjun": his local part spells it). */
+         * ("Arjun": his local part spells it), and the number right after
+         * his address his. */
         {.name = "blind4_names_fit_addresses",
          .steps = {STEP("blind4-name-not-beside-address.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "mila.k77@gmail.com", .lead_name = ABSENT}),
@@ -1133,6 +1141,7 @@ static const struct intake_case cases[] = {
                    STEP("blind4-iphone-brother-in-law.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "arjun.kapoor@outlook.com",
                               .lead_name = "Arjun",
+                              .lead_phone = "503-555-0190",
                               .rep_email = "rep@biz.test"})}},
         /* Languages: Swedish, which no rule reads (a neighbour's address
          * to the agent alone: held, her name taken from the text by her
