@@ -1038,7 +1038,8 @@ static const struct intake_case cases[] = {
                               .lead_email = "kevin.odonnell.pdx@gmail.com",
                               .lead_phone = "503-555-0166"})}},
         /* The verb first: "Me recomendó Ana Torres", "mi ha consigliato
-         * la vostra impresa Paolo Conti": the writer is the lead. */
+         * la vostra impresa Paolo Conti", "Fui indicada pelo João Silva":
+         * the writer is the lead. */
         {.name = "blind4_lead_verb_first",
          .steps = {STEP("blind4-es-lead-me-recomendo.eml", INTAKE_REFERRAL,
                         .e = {.referrer_name = "Ana Torres",
@@ -1047,7 +1048,20 @@ static const struct intake_case cases[] = {
                    STEP("blind4-it-lead-mi-ha-consigliato.eml", INTAKE_REFERRAL,
                         .e = {.referrer_name = "Paolo Conti",
                               .lead_email = "luca.ferri@gmail.com",
-                              .lead_phone = "347 555 0192"})}},
+                              .lead_phone = "347 555 0192"}),
+                   STEP("blind4-pt-lead-indicada-pelo.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Jo\xc3\xa3o Silva",
+                              .lead_email = "joana.ribeiro@gmail.com",
+                              .lead_phone = "(11) 95555-0177"})}},
+        /* The referrer's number in a signature ("--" in Gmail; Outlook's
+         * under an image, below an "external sender" banner) is never the
+         * lead's. */
+        {.name = "blind4_signature_phones",
+         .steps = {STEP("blind4-gmail-referrer-signature-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "lina.haddad@gmail.com", .lead_phone = ABSENT}),
+                   STEP("blind4-outlook-banner-cid.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "eli.warner@gmail.com",
+                              .lead_phone = "503-555-0135"})}},
         /* A form service's contact form that names nobody who referred
          * the submitter (Squarespace, Contact Form 7) is an inquiry; "my
          * cousin Jordan told me" does not rename the lead in To. */
