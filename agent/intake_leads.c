@@ -229,33 +229,28 @@ int intake_name_fits(const char *name, const char *email, const char *text)
 {
 	char nw[256], local[128];
 	const char *at = email ? strchr(email, '@') : NULL;
-	size_t llen;
+	size_t llen, o = 0;
 
 	if (name == NULL || at == NULL)
 		return 0;
 	fold_words(name, strlen(name), nw, sizeof(nw));
+	/* the local part's letters, run together */
 	llen = (size_t)(at - email);
-	{
-		/* the local part's letters, run together */
-		size_t o = 0, step;
+	for (size_t i = 0, step; i < llen && o + 1 < sizeof(local); i += step) {
+		char c = fold_letter((const unsigned char *)email + i, &step);
 
-		for (size_t i = 0; i < llen && o + 1 < sizeof(local); i += step) {
-			char c = fold_letter((const unsigned char *)email + i, &step);
-
-			if (c)
-				local[o++] = c;
-		}
-		local[o] = '\0';
+		if (c)
+			local[o++] = c;
 	}
+	local[o] = '\0';
 	for (char *w = nw, *sp; (sp = strchr(w, ' ')) != NULL; w = sp + 1) {
 		*sp = '\0';
-		if (strlen(w) >= 3 && strstr(local, w)) {
+		if (strlen(w) >= 3 && strstr(local, w))
 			return 1;
-		}
-		*sp = ' ';
 	}
 	if (text) {
-		/* the first word of the name, before the address on its line */
+		/* the first word of the name, before the address in its
+		 * sentence */
 		size_t tlen = strlen(text), alen = strlen(email), fn = strcspn(name, " ");
 
 		for (size_t i = 0; i + alen <= tlen; i++) {
@@ -276,6 +271,17 @@ int intake_name_fits(const char *name, const char *email, const char *text)
 		}
 	}
 	return 0;
+}
+
+/* A capital letter: A-Z, or a Latin-1 or Latin Extended-A one ("Ö",
+ * "Ł": even code points of U+0100..U+017F are mostly the capitals). */
+static int capital(const unsigned char *s)
+{
+	if (*s >= 'A' && *s <= 'Z')
+		return 1;
+	if (*s == 0xc3)
+		return s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97;
+	return (*s == 0xc4 || *s == 0xc5) && s[1] >= 0x80 && s[1] <= 0xbf;
 }
 
 /* The name of the address's owner as the text writes it: capitalised words
@@ -303,11 +309,11 @@ char *intake_name_from_address(const char *email, const char *text)
 		/* a capitalised word that starts a word */
 		if (i > 0 && word_char((unsigned char)text[i - 1]))
 			continue;
-		if (!((text[i] >= 'A' && text[i] <= 'Z') || (unsigned char)text[i] == 0xc3))
+		if (!capital((const unsigned char *)text + i))
 			continue;
 		/* as many words as the local part has, on one line */
 		while (j < tlen && k < nwords) {
-			if (!((text[j] >= 'A' && text[j] <= 'Z') || (unsigned char)text[j] == 0xc3))
+			if (!capital((const unsigned char *)text + j))
 				break;
 			while (j < tlen && word_char((unsigned char)text[j]))
 				j++;
