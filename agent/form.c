@@ -902,10 +902,12 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		const char *verb = referral_verb_in(rest);
 
 		if (verb) {
-			size_t nlen = (size_t)(verb - rest);
+			size_t nlen = (size_t)(verb - rest), stop = strcspn(rest, ",;(");
 			char *name;
 
 			*said_referral = 1;
+			if (stop < nlen)
+				nlen = stop; /* "Sarah, she said you were great" */
 			trim_span(&rest, &nlen, ",;:-");
 			/* a name is capitalised: "a friend who lives nearby
 			 * told us" names nobody */

@@ -173,6 +173,14 @@ static const struct form_case cases[] = {
          {{"Raj Patel", "raj@client.test", NULL}},
          NULL,
          NULL},
+        {"heard_sentence_comma",
+         "Name: Raj Patel\nEmail: raj@client.test\n"
+         "How did you hear about us?: Referral from Sarah Lee, she said you were great\n",
+         FORM_CONTACT,
+         {"Sarah Lee", NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
         {"heard_friend_unnamed_sentence",
          "Name: Raj Patel\nEmail: raj@client.test\n"
          "How did you hear about us?: A friend who lives nearby told us\n",
