@@ -1029,14 +1029,18 @@ static const struct intake_case cases[] = {
                               .lead_email = "walt.kimura@comcast.net",
                               .rep_email = "rep@biz.test"})},
          .counts = {REFERRALS("new", 2)}},
-        /* The lead writes in: "Wendell Okafor told me to contact you". */
+        /* The lead writes in: "Wendell Okafor told me to contact you";
+         * "Everyone ... recommended you! They said you were the best"
+         * names nobody ("They" is no referrer). */
         {.name = "blind4_lead_told_me",
          .steps = {STEP("blind4-lead-told-me-to-contact.eml", INTAKE_REFERRAL,
                         .e = {.referrer_name = "Wendell Okafor",
                               .referrer_email = ABSENT,
                               .lead_name = "Kevin O'Donnell",
                               .lead_email = "kevin.odonnell.pdx@gmail.com",
-                              .lead_phone = "503-555-0166"})}},
+                              .lead_phone = "503-555-0166"}),
+                   STEP("blind4-lead-pronoun-said.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 1)}},
         /* The verb first: "Me recomendó Ana Torres", "mi ha consigliato
          * la vostra impresa Paolo Conti", "Fui indicada pelo João Silva":
          * the writer is the lead. */
