@@ -72,11 +72,58 @@ static const char *const heard_referral_prefixes[] = {"referred by",
                                                       "friend",
                                                       "a colleague",
                                                       "colleague",
+                                                      "my neighbor",
+                                                      "my neighbour",
+                                                      "a neighbor",
+                                                      "a neighbour",
+                                                      "neighbor",
+                                                      "neighbour",
+                                                      "my coworker",
+                                                      "my co-worker",
+                                                      "a coworker",
+                                                      "a co-worker",
+                                                      "coworker",
+                                                      "my colleague",
+                                                      "my sister",
+                                                      "my brother",
+                                                      "my cousin",
+                                                      "my mother",
+                                                      "my mom",
+                                                      "my father",
+                                                      "my dad",
+                                                      "my daughter",
+                                                      "my son",
+                                                      "my boss",
+                                                      "a family member",
                                                       "word of mouth",
                                                       "recomendado por",
                                                       "recomendada por",
                                                       "recomendación de",
                                                       "referido por",
+                                                      "mi vecino",
+                                                      "mi vecina",
+                                                      "vecino",
+                                                      "vecina",
+                                                      "mein nachbar",
+                                                      "meine nachbarin",
+                                                      "nachbar",
+                                                      "nachbarin",
+                                                      "mon voisin",
+                                                      "ma voisine",
+                                                      "voisin",
+                                                      "voisine",
+                                                      "il mio vicino",
+                                                      "la mia vicina",
+                                                      "vicino",
+                                                      "vicina",
+                                                      "meu vizinho",
+                                                      "minha vizinha",
+                                                      "vizinho",
+                                                      "vizinha",
+                                                      "mijn buurman",
+                                                      "mijn buurvrouw",
+                                                      "buurman",
+                                                      "buurvrouw",
                                                       "un amigo",
                                                       "una amiga",
                                                       "amigo",
@@ -201,6 +248,38 @@ static char *find_phone(const char *s, size_t len)
 		i = j;
 	}
 	return NULL;
+}
+
+char *form_phone_after(const char *s, size_t len)
+{
+	static const char *const cues[] = {"or",    "and",  "cell", "mobile", "mob",
+	                                   "phone", "tel",  "ph",   "m",      "c",
+	                                   "p",     "call", "text", "at",     NULL};
+	size_t i = 0, digits = 0, last = 0;
+
+	while (i < len && strchr(" \t,;/|-", s[i]))
+		i++;
+	for (size_t k = 0; cues[k]; k++) {
+		size_t n = strlen(cues[k]);
+
+		if (i + n < len && strncasecmp(s + i, cues[k], n) == 0 &&
+		    !form_is_letter((unsigned char)s[i + n])) {
+			i += n;
+			while (i < len && strchr(" \t.:", s[i]))
+				i++;
+			break;
+		}
+	}
+	if (i >= len || !(s[i] == '+' || s[i] == '(' || (s[i] >= '0' && s[i] <= '9')))
+		return NULL;
+	/* the number: digits and their separators, up to its last digit */
+	for (size_t j = i; j < len && strchr("0123456789+()./- ", s[j]); j++)
+		if (s[j] >= '0' && s[j] <= '9')
+			digits++, last = j;
+	if (digits < 7 || digits > 15 ||
+	    (last + 1 < len && (s[last + 1] == '@' || form_is_letter((unsigned char)s[last + 1]))))
+		return NULL;
+	return xstrndup(s + i, last + 1 - i);
 }
 
 /* ---- labels ---- */
@@ -759,6 +838,29 @@ static void person_out(struct person_tmp *p, struct form_person *out)
 	memset(p, 0, sizeof(*p));
 }
 
+/* The word of s, not its first, that says someone referred the writer
+ * ("Carol Wexler recommended you", "... told me about you"), or NULL. */
+static const char *referral_verb_in(const char *s)
+{
+	static const char *const verbs[] = {"recommended", "recommends", "referred", "refers",
+	                                    "told",        "suggested",  "sent",     "said",
+	                                    "says",        "mentioned",  "gave",     "passed",
+	                                    "pointed",     "raved",      NULL};
+
+	for (const char *w = s; *w; w++) {
+		if (w == s || !is_space((unsigned char)w[-1]) || !form_is_letter((unsigned char)*w))
+			continue;
+		for (size_t i = 0; verbs[i]; i++) {
+			size_t n = strlen(verbs[i]);
+
+			if (strncasecmp(w, verbs[i], n) == 0 &&
+			    !form_is_letter((unsigned char)w[n]))
+				return w;
+		}
+	}
+	return NULL;
+}
+
 /* The referrer an answer to "how did you hear about us" names:
  * "Referred by Sarah Lee", "Friend - Sarah Lee (sarah@x.test)", "Sarah
  * Lee".  Sets *said_referral when it speaks of a referral at all. */
@@ -793,6 +895,33 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		rest++;
 	if (*rest == '\0')
 		return;
+	if (!strchr(rest, '@')) {
+		/* a sentence: "Carol Wexler recommended you", "my neighbor
+		 * Carol told me about you": the name is what comes before the
+		 * verb, when it is short and capitalised enough to be one */
+		const char *verb = referral_verb_in(rest);
+
+		if (verb) {
+			size_t nlen = (size_t)(verb - rest), stop = strcspn(rest, ",;(");
+			char *name;
+
+			*said_referral = 1;
+			if (stop < nlen)
+				nlen = stop; /* "Sarah, she said you were great" */
+			trim_span(&rest, &nlen, ",;:-");
+			/* a name is capitalised: "a friend who lives nearby
+			 * told us" names nobody */
+			if (nlen == 0 ||
+			    !((*rest >= 'A' && *rest <= 'Z') || (unsigned char)*rest >= 0xc0))
+				return;
+			name = xstrndup(rest, nlen);
+			norm_label(name, nlen, l, sizeof(l));
+			if (count_words(name) <= 3 && !(form_cats_of(l) & CAT(C_MEDIA)))
+				parse_person(ref, name);
+			free(name);
+			return;
+		}
+	}
 	norm_label(rest, strlen(rest), l, sizeof(l));
 	if (!*said_referral && !strchr(rest, '@')) {
 		/* a bare answer names a person only when it looks like a name

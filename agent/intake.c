@@ -508,6 +508,16 @@ static void set_review(struct intake_decision *d, const char *lead, const char *
 		set_why(d, "named but unreachable: %s recommends the business (%s)", referrer, how);
 }
 
+/* The name Reply-To gives the submitter's address ("Reply-To: Nadia Haddad
+ * <nadia@x.test>", as Contact Form 7 and Squarespace write it), when the
+ * form's fields give none; NULL for another address. */
+static const char *reply_name(const struct message *m, const char *reply_to, const char *email)
+{
+	if (reply_to == NULL || email == NULL || !str_ieq(reply_to, email))
+		return NULL;
+	return m->reply_to.v[0].name;
+}
+
 /* The form's people: its referrer (else a rule's, else the sender when the
  * form says "me"), and its leads.  Reply-To carries the address of whoever
  * filled the form in. */
@@ -545,7 +555,8 @@ static void form_people(struct intake *in, const struct message *m, const struct
 		if (!email && f->kind == FORM_CONTACT && reply_to &&
 		    !(d->referrer_email && str_ieq(reply_to, d->referrer_email)))
 			email = reply_to; /* the submitter is the lead */
-		l = intake_add_lead(d, cap, p->name, email);
+		l = intake_add_lead(d, cap, p->name ? p->name : reply_name(m, reply_to, email),
+		                    email);
 		if (l == NULL)
 			continue;
 		l->phone = xstrdup(p->phone);
@@ -558,7 +569,11 @@ static void form_people(struct intake *in, const struct message *m, const struct
 		const char *email = f->submitter.email ? f->submitter.email : reply_to;
 
 		if ((email && !intake_excluded(cfg, email, NULL)) || f->submitter.name) {
-			struct intake_lead *l = intake_add_lead(d, cap, f->submitter.name, email);
+			struct intake_lead *l =
+			        intake_add_lead(d, cap,
+			                        f->submitter.name ? f->submitter.name
+			                                          : reply_name(m, reply_to, email),
+			                        email);
 
 			if (l)
 				l->phone = xstrdup(f->submitter.phone);

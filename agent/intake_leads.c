@@ -34,7 +34,8 @@ int intake_machine_address(const char *email)
 	        "mailer-daemon", "postmaster", "bounce",      "bounces",    "notification",
 	        "notifications", "newsletter", "newsletters", "news",       "marketing",
 	        "mailer",        "updates",    "alerts",      "digest",     "receipts",
-	        "billing",       "invoices",   "unsubscribe"};
+	        "billing",       "invoices",   "unsubscribe", "form",       "forms",
+	        "wordpress",     "notify",     "automated",   "autoreply",  "auto-reply"};
 
 	for (size_t i = 0; email && i < ARRAY_SIZE(locals); i++) {
 		size_t n = strlen(locals[i]);
@@ -74,6 +75,8 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 		const char *name = intake_field(d, FF_LEAD_NAME), *phone = NULL;
 		struct intake_lead *l;
 
+		if (!intake_name_fits(name, cue, text))
+			name = NULL;
 		for (size_t i = 0; i < n; i++)
 			if (str_ieq(p[i].email, cue)) {
 				name = p[i].name ? p[i].name : name;
@@ -88,10 +91,12 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (usable(cfg, d, p[i].email)) {
-			struct intake_lead *l = intake_add_lead(
-			        d, cap, p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME),
-			        p[i].email);
+			const char *name = p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME);
+			struct intake_lead *l;
 
+			if (!p[i].name && !intake_name_fits(name, p[i].email, text))
+				name = NULL;
+			l = intake_add_lead(d, cap, name, p[i].email);
 			if (l && p[i].phone)
 				l->phone = xstrdup(p[i].phone);
 			if (l && p[i].need)
@@ -108,7 +113,18 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 		char *email = str_lower(xstrndup(a, alen));
 
 		if (usable(cfg, d, email)) {
-			intake_add_lead(d, cap, intake_field(d, FF_LEAD_NAME), email);
+			const char *named = intake_field(d, FF_LEAD_NAME);
+			const char *after = a + alen,
+			           *eol = memchr(after, '\n', len - (size_t)(after - text));
+			struct intake_lead *l = intake_add_lead(
+			        d, cap, intake_name_fits(named, email, text) ? named : NULL, email);
+
+			/* "arjun@x.test 503-555-0190": the number beside the
+			 * address, unless a rule found the lead's by its cue */
+			if (l && !intake_field(d, FF_LEAD_PHONE))
+				l->phone =
+				        form_phone_after(after, eol ? (size_t)(eol - after)
+				                                    : len - (size_t)(after - text));
 			free(email);
 			return LEADS_TEXT;
 		}
@@ -138,6 +154,183 @@ static long find_word(const char *s, size_t len, const char *w, size_t n)
 		    (i + n == len || !word_char((unsigned char)s[i + n])))
 			return (long)i;
 	return -1;
+}
+
+/* ---- a name and an address that belong together ---- */
+
+/* The ASCII letter a byte sequence of one letter stands for, lowercased,
+ * the accent dropped for Latin-1 letters ("ö" -> 'o'); 0 for anything
+ * else.  *len is set to the bytes it takes. */
+static char fold_letter(const unsigned char *s, size_t *len)
+{
+	/* U+00C0..U+00FF, by their second UTF-8 byte 0x80..0xBF */
+	static const char latin1[] = "aaaaaaaceeeeiiiidnooooo\0ouuuuyts"
+	                             "aaaaaaaceeeeiiiidnooooo\0ouuuuyty";
+
+	/* U+0100..U+017F (Latin Extended-A: "ł", "ś", "ő"), '.' for none */
+	static const char ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggg"
+	                            "gggghhhhiiiiiiiiii..jjkkklllllll"
+	                            "lllnnnnnnnnnoooooo..rrrrrrssssss"
+	                            "ssttttttuuuuuuuuuuuuwwyyyzzzzzzs";
+
+	*len = 1;
+	if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))
+		return (char)(*s | 0x20);
+	if (*s == 0xc3 && s[1] >= 0x80 && s[1] <= 0xbf) {
+		*len = 2;
+		return latin1[s[1] - 0x80];
+	}
+	if ((*s == 0xc4 || *s == 0xc5) && s[1] >= 0x80 && s[1] <= 0xbf) {
+		char c = ext_a[((*s & 0x01) << 6) | (s[1] & 0x3f)];
+
+		*len = 2;
+		return c == '.' ? 0 : c;
+	}
+	if (*s >= 0xc0) {
+		while ((s[*len] & 0xc0) == 0x80)
+			(*len)++;
+	}
+	return 0;
+}
+
+/* The letters of s[0..n), folded; non-letters end a word: each word is
+ * written to out followed by a space. */
+static void fold_words(const char *s, size_t n, char *out, size_t size)
+{
+	size_t o = 0, step;
+	int gap = 1;
+
+	for (size_t i = 0; i < n && o + 2 < size; i += step) {
+		char c = fold_letter((const unsigned char *)s + i, &step);
+
+		if (i + step > n)
+			break;
+		if (c) {
+			out[o++] = c;
+			gap = 0;
+		} else if (!gap) {
+			out[o++] = ' ';
+			gap = 1;
+		}
+	}
+	if (!gap && o + 1 < size)
+		out[o++] = ' ';
+	out[o] = '\0';
+}
+
+/* Does the name go with the address?  Its local part spells a word of the
+ * name of three letters or more ("deshawn.miller", "htanaka", "karin" for
+ * "Karin Ahlström"), or the text puts the name before the address in its
+ * sentence ("reach Bob at rj77@x.test", "Bob Smith <rj77@x.test>"; not
+ * "Oliver needs a roof. Email his wife: mila@x.test").
+ * A name a rule found elsewhere in the text ("my friend Oliver said you
+ * did his bathroom") is not the name of an address it never stood by. */
+int intake_name_fits(const char *name, const char *email, const char *text)
+{
+	char nw[256], local[128];
+	const char *at = email ? strchr(email, '@') : NULL;
+	size_t llen, o = 0;
+
+	if (name == NULL || at == NULL)
+		return 0;
+	fold_words(name, strlen(name), nw, sizeof(nw));
+	/* the local part's letters, run together */
+	llen = (size_t)(at - email);
+	for (size_t i = 0, step; i < llen && o + 1 < sizeof(local); i += step) {
+		char c = fold_letter((const unsigned char *)email + i, &step);
+
+		if (c)
+			local[o++] = c;
+	}
+	local[o] = '\0';
+	for (char *w = nw, *sp; (sp = strchr(w, ' ')) != NULL; w = sp + 1) {
+		*sp = '\0';
+		if (strlen(w) >= 3 && strstr(local, w))
+			return 1;
+	}
+	if (text) {
+		/* the first word of the name, before the address in its
+		 * sentence */
+		size_t tlen = strlen(text), alen = strlen(email), fn = strcspn(name, " ");
+
+		for (size_t i = 0; i + alen <= tlen; i++) {
+			size_t start;
+			long w;
+
+			if (strncasecmp(text + i, email, alen) != 0)
+				continue;
+			/* back to the start of the line or of the sentence */
+			start = i;
+			while (start > 0 && text[start - 1] != '\n' && i - start < 120 &&
+			       !(start >= 2 && strchr(".!?", text[start - 2]) &&
+			         text[start - 1] == ' '))
+				start--;
+			w = find_word(text + start, i - start, name, fn);
+			if (w >= 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
+/* A capital letter: A-Z, or a Latin-1 or Latin Extended-A one ("Ö",
+ * "Ł": even code points of U+0100..U+017F are mostly the capitals). */
+static int capital(const unsigned char *s)
+{
+	if (*s >= 'A' && *s <= 'Z')
+		return 1;
+	if (*s == 0xc3)
+		return s[1] >= 0x80 && s[1] <= 0x9e && s[1] != 0x97;
+	return (*s == 0xc4 || *s == 0xc5) && s[1] >= 0x80 && s[1] <= 0xbf;
+}
+
+/* The name of the address's owner as the text writes it: capitalised words
+ * that spell the local part's words, in order ("Karin Ahlström" for
+ * karin.ahlstrom@x.test; "Min granne Karin Ahlström vill ..." in a language
+ * no rule reads).  Two words at least, so that a lone "Mark" in the text
+ * does not name mark@x.test; NULL when the text has no such words. */
+char *intake_name_from_address(const char *email, const char *text)
+{
+	char want[128], got[256];
+	const char *at = email ? strchr(email, '@') : NULL;
+	size_t nwords = 0, tlen;
+
+	if (at == NULL || text == NULL)
+		return NULL;
+	fold_words(email, (size_t)(at - email), want, sizeof(want));
+	for (const char *c = want; *c; c++)
+		nwords += *c == ' ';
+	if (nwords < 2 || nwords > 4)
+		return NULL;
+	tlen = strlen(text);
+	for (size_t i = 0; i < tlen; i++) {
+		size_t j = i, k = 0;
+
+		/* a capitalised word that starts a word */
+		if (i > 0 && word_char((unsigned char)text[i - 1]))
+			continue;
+		if (!capital((const unsigned char *)text + i))
+			continue;
+		/* as many words as the local part has, on one line */
+		while (j < tlen && k < nwords) {
+			if (!capital((const unsigned char *)text + j))
+				break;
+			while (j < tlen && word_char((unsigned char)text[j]))
+				j++;
+			k++;
+			if (k < nwords) {
+				if (j >= tlen || text[j] != ' ')
+					break;
+				j++;
+			}
+		}
+		if (k != nwords)
+			continue;
+		fold_words(text + i, j - i, got, sizeof(got));
+		if (strcmp(got, want) == 0)
+			return xstrndup(text + i, j - i);
+	}
+	return NULL;
 }
 
 /* ---- the writer's companions ---- */
@@ -440,15 +633,18 @@ void intake_lead_details(const struct intake *in, const struct message *m,
 {
 	if (d->nleads == 1) {
 		struct intake_lead *l = &d->leads[0];
+		const char *named = intake_field(d, FF_LEAD_NAME);
 
 		if (!l->phone)
 			l->phone = xstrdup(intake_field(d, FF_LEAD_PHONE));
 		if (!l->company)
 			l->company = xstrdup(intake_field(d, FF_LEAD_COMPANY));
-		if (!l->name)
-			l->name = xstrdup(intake_field(d, FF_LEAD_NAME));
-		return;
-	}
-	if (d->nleads > 1 && in->filters)
+		if (!l->name && (!l->email || intake_name_fits(named, l->email, m->context)))
+			l->name = xstrdup(named);
+	} else if (d->nleads > 1 && in->filters) {
 		details_of_each(in, m, d);
+	}
+	for (size_t i = 0; i < d->nleads; i++)
+		if (!d->leads[i].name && d->leads[i].email)
+			d->leads[i].name = intake_name_from_address(d->leads[i].email, m->context);
 }

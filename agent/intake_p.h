@@ -60,8 +60,8 @@ void intake_settle(struct intake_decision *d, const char *what);
 
 /* ---- intake_leads.c ---- */
 
-/* An address that no person reads (noreply@, newsletter@, billing@...):
- * never a lead. */
+/* An address that no person reads (noreply@, newsletter@, billing@, a form
+ * service's form-submission@...): never a lead. */
 int intake_machine_address(const char *email);
 
 /* The leads the text of a person's mail names when its headers name none:
@@ -75,9 +75,18 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
  * name or named so in the text ("Kate and I", "my assistant Jill"); only
  * while another lead stays. */
 void intake_drop_companions(const struct message *m, struct intake_decision *d);
+/* Does a name a rule found in the text go with an address: the local part
+ * spells a word of it, or the text writes it just before the address?
+ * A name that fits no address is given to none. */
+int intake_name_fits(const char *name, const char *email, const char *text);
+/* The name the text writes for the owner of an address with no display
+ * name, by the words of its local part ("Karin Ahlström" for
+ * karin.ahlstrom@...); NULL when none.  The caller frees it. */
+char *intake_name_from_address(const char *email, const char *text);
 /* Each lead's phone, company and need: with one lead, what the rules found
  * in the whole text; with several, what they find in the sentences about
- * each (shared sentences, "they both...", give to all). */
+ * each (shared sentences, "they both...", give to all).  A lead with an
+ * address and no name gets the one the text writes for it. */
 void intake_lead_details(const struct intake *in, const struct message *m,
                          struct intake_decision *d);
 

@@ -158,16 +158,47 @@ static size_t others_addressed(const struct config *cfg, const struct message *m
 }
 
 /* Mail providers anyone can have an address at: the same one for the
- * sender and a lead says nothing about who they work for. */
+ * sender and a lead says nothing about who they work for.  The big ones
+ * under any country's domain ("yahoo.co.uk", "hotmail.fr", "gmx.at"), and
+ * the providers and ISPs of the countries whose languages the rules read
+ * and their neighbours. */
 static int public_domain(const char *domain)
 {
+	static const char *const brands[] = {"gmail.",      "googlemail.", "outlook.", "hotmail.",
+	                                     "live.",       "msn.",        "yahoo.",   "ymail.",
+	                                     "aol.",        "gmx.",        "icloud.",  "proton.",
+	                                     "protonmail.", "yandex.",     "zoho.",    "mail."};
 	static const char *const providers[] = {
-	        "gmail.com",      "googlemail.com", "outlook.com",    "hotmail.com", "live.com",
-	        "msn.com",        "yahoo.com",      "icloud.com",     "me.com",      "mac.com",
-	        "aol.com",        "gmx.de",         "gmx.net",        "web.de",      "proton.me",
-	        "protonmail.com", "mail.com",       "yandex.ru",      "orange.fr",   "free.fr",
-	        "libero.it",      "t-online.de",    "btinternet.com", "comcast.net", "zoho.com"};
+	        "me.com",          "mac.com",         "pm.me",          "web.de",
+	        "t-online.de",     "freenet.de",      "posteo.de",      "posteo.net",
+	        "mailbox.org",     "tutanota.com",    "tuta.io",        "fastmail.com",
+	        "hey.com",         "rocketmail.com",  "btinternet.com", "sky.com",
+	        "virginmedia.com", "orange.fr",       "free.fr",        "sfr.fr",
+	        "wanadoo.fr",      "laposte.net",     "libero.it",      "virgilio.it",
+	        "alice.it",        "tiscali.it",      "tin.it",         "telefonica.net",
+	        "terra.com.br",    "uol.com.br",      "bol.com.br",     "sapo.pt",
+	        "ziggo.nl",        "kpnmail.nl",      "planet.nl",      "hetnet.nl",
+	        "xs4all.nl",       "home.nl",         "telenet.be",     "skynet.be",
+	        "bluewin.ch",      "telia.com",       "telia.se",       "bredband.net",
+	        "wp.pl",           "onet.pl",         "o2.pl",          "interia.pl",
+	        "seznam.cz",       "comcast.net",     "sbcglobal.net",  "att.net",
+	        "verizon.net",     "cox.net",         "charter.net",    "earthlink.net",
+	        "bellsouth.net",   "shaw.ca",         "rogers.com",     "sympatico.ca",
+	        "bigpond.com",     "optusnet.com.au", "qq.com",         "163.com",
+	        "naver.com",       "rambler.ru"};
 
+	for (size_t i = 0; i < ARRAY_SIZE(brands); i++) {
+		/* the brand, then a country's domain: "fr", "de", "co.uk",
+		 * "com.br" */
+		const char *tld = domain + strlen(brands[i]);
+
+		if (!str_istarts(domain, brands[i]))
+			continue;
+		if (str_istarts(tld, "co.") || str_istarts(tld, "com."))
+			tld = strchr(tld, '.') + 1;
+		if (*tld && strchr(tld, '.') == NULL)
+			return 1;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(providers); i++)
 		if (str_ieq(domain, providers[i]))
 			return 1;
@@ -545,6 +576,17 @@ void intake_score_form(struct intake_decision *d, const struct form *f)
 	else if (!d->referrer_email && !d->referrer_name)
 		intake_evidence(d, -3, "the form names no referrer%s",
 		                f->heard_referral ? " (\"a friend\", no name)" : "");
+	else if (f->kind == FORM_NONE && d->nleads) {
+		/* a contact form whose message names who sent them ("My friend
+		 * Oliver said you did his bathroom", a rule's referrer): the
+		 * submitter is the lead, as with a "Referred by" field */
+		intake_evidence(d, +2, "the form names the lead, who filled it in (\"%s\")",
+		                f->submitter.label ? f->submitter.label : "?");
+		intake_evidence(d, +1, "the message names the referrer: %s",
+		                d->fr.field_why[FF_REFERRER_NAME]
+		                        ? d->fr.field_why[FF_REFERRER_NAME]
+		                        : "a rule");
+	}
 }
 
 void intake_settle(struct intake_decision *d, const char *what)

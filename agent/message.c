@@ -530,6 +530,71 @@ static const char *raw_header(GMimeMessage *msg, const char *name)
 	return h ? g_mime_header_get_raw_value(h) : NULL;
 }
 
+/* An address list written with ';' between the addresses, as Outlook shows
+ * them and as people and some mailers then write them ("Ann <a@x.test>;
+ * b@y.test"): the same list with ',' (RFC 5322), or NULL when the value
+ * has no such ';'.  A group ("Team: a@x.test, b@y.test;") ends with ';'
+ * by right and is left to GMime, as is a ';' inside quotes, a comment or
+ * an address.  GMime alone reads "a@x.test; b@y.test" as a group's end
+ * and drops what follows: a lead or the agent lost. */
+static char *semicolons_as_commas(const char *raw)
+{
+	char *out, *o;
+	int quoted = 0, angle = 0, comment = 0, found = 0;
+
+	if (raw == NULL || strchr(raw, ';') == NULL)
+		return NULL;
+	out = o = xstrdup(raw);
+	for (const char *p = raw; *p; p++, o++) {
+		if (quoted) {
+			if (*p == '\\' && p[1])
+				p++, o++;
+			else if (*p == '"')
+				quoted = 0;
+		} else if (comment) {
+			if (*p == '\\' && p[1])
+				p++, o++;
+			else if (*p == '(')
+				comment++;
+			else if (*p == ')')
+				comment--;
+		} else if (*p == '"') {
+			quoted = 1;
+		} else if (*p == '(') {
+			comment = 1;
+		} else if (*p == '<') {
+			angle = 1;
+		} else if (*p == '>') {
+			angle = 0;
+		} else if (*p == ':' && !angle) {
+			free(out); /* a group */
+			return NULL;
+		} else if (*p == ';' && !angle) {
+			*o = ',';
+			found = 1;
+		}
+	}
+	if (!found) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* To or Cc: GMime's list, or the list read again with ',' for ';'. */
+static void recipients(struct addr_list *l, GMimeMessage *msg, const char *name,
+                       InternetAddressList *parsed)
+{
+	char *fixed = semicolons_as_commas(raw_header(msg, name));
+
+	if (fixed) {
+		msg_addrs_parse(l, fixed);
+		free(fixed);
+	} else {
+		msg_addrs_add(l, parsed, 0);
+	}
+}
+
 /* ----------------------------------------------------------------- parse */
 
 /* Everything message_parse() takes from GMime's tree.  Returns 0, or -1
@@ -561,8 +626,8 @@ static int fill(struct message *m, GMimeMessage *msg, char **error_r)
 
 	m->nfrom = msg_first_mailbox(&m->from, g_mime_message_get_from(msg));
 	msg_first_mailbox(&m->sender, g_mime_message_get_sender(msg));
-	msg_addrs_add(&m->to, g_mime_message_get_to(msg), 0);
-	msg_addrs_add(&m->cc, g_mime_message_get_cc(msg), 0);
+	recipients(&m->to, msg, "To", g_mime_message_get_to(msg));
+	recipients(&m->cc, msg, "Cc", g_mime_message_get_cc(msg));
 	msg_addrs_add(&m->reply_to, g_mime_message_get_reply_to(msg), 0);
 	for (i = 0; i < m->nheaders; i++) {
 		const char *name = m->headers[i].name;

@@ -631,6 +631,25 @@ static int block_names_sender(const struct trim *tr, size_t i)
 	return 0;
 }
 
+/* A header block that opens the text is a quoted mail's only with a date
+ * or three header lines: the "From: Nadia <nadia@x.test>\nSubject:
+ * Kitchen quote" that Contact Form 7 writes above the message it carries
+ * is the form's fields, and what follows is the message, no history. */
+static int opening_block_quotes(const struct trim *tr, size_t i)
+{
+	size_t headers = 0;
+
+	for (size_t j = 0; j < i; j++)
+		if (tr->v[j].keep && tr->v[j].tlen > 0)
+			return 1; /* not the opening */
+	for (size_t j = i; j < tr->n && j <= i + BLOCK_SPAN && tr->v[j].tlen > 0; j++) {
+		if (has_date(tr->v[j].t, tr->v[j].tlen))
+			return 1;
+		headers += is_header(tr, j);
+	}
+	return headers >= 3;
+}
+
 /* Two or more header lines with at most one wrapped line between each and
  * no blank line, naming an address or a date: Outlook's "From: / Sent: /
  * To: / Subject:" block. */
@@ -799,7 +818,7 @@ static void cut_structure(struct trim *tr)
 			i = on_quote_header(tr, i, k, &cut);
 			continue;
 		}
-		if (header_block_at(tr, i)) {
+		if (header_block_at(tr, i) && opening_block_quotes(tr, i)) {
 			if (!after_marker(v, i)) {
 				/* with the field lines of other names right above
 				 * ("Message du : 12/12/2016 13:20") */

@@ -83,6 +83,12 @@ struct form {
 enum form_kind form_read(const char *text, struct form *f);
 void form_clear(struct form *f);
 
+/* The phone number right after an address in a text ("ellen@x.test,
+ * 650-555-0114", "bob@x.test or cell 503-555-0190"), skipping separators
+ * and a cue word; NULL when something else comes first.  len: the bytes of
+ * s to look at (the rest of the line).  The caller frees it. */
+char *form_phone_after(const char *s, size_t len);
+
 /*
  * The people in a text's contact block: an address on a line of its own
  * (or "Name <address>" / "Email: address"), with the name and phone on the

@@ -152,6 +152,51 @@ static const struct form_case cases[] = {
          {{"Ana Kim", "ana@kim.test", NULL}},
          NULL,
          NULL},
+        /* "How did you hear": a sentence names the person before its
+         * verb, after a relation ("My neighbor Carol Wexler recommended
+         * you") or none; a relation followed by no name names nobody
+         * ("A friend who lives nearby"); a name typed in small letters
+         * after "Referred by" is still a name. */
+        {"heard_sentence",
+         "Name: Raj Patel\nEmail: raj@client.test\n"
+         "How did you hear about us?: My neighbor Carol Wexler recommended you\n",
+         FORM_CONTACT,
+         {"Carol Wexler", NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
+        {"heard_sentence_no_relation",
+         "Name: Raj Patel\nEmail: raj@client.test\n"
+         "How did you hear about us?: Carol Wexler told me about you\n",
+         FORM_CONTACT,
+         {"Carol Wexler", NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
+        {"heard_sentence_comma",
+         "Name: Raj Patel\nEmail: raj@client.test\n"
+         "How did you hear about us?: Referral from Sarah Lee, she said you were great\n",
+         FORM_CONTACT,
+         {"Sarah Lee", NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
+        {"heard_friend_unnamed_sentence",
+         "Name: Raj Patel\nEmail: raj@client.test\n"
+         "How did you hear about us?: A friend who lives nearby told us\n",
+         FORM_CONTACT,
+         {NONE, NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
+        {"heard_small_letters",
+         "Name: Raj Patel\nEmail: raj@client.test\nHow did you hear about us?: referred by "
+         "john smith\n",
+         FORM_CONTACT,
+         {"john smith", NONE, NULL},
+         {{"Raj Patel", "raj@client.test", NULL}},
+         NULL,
+         NULL},
         /* No referral label at all. */
         {.name = "plain_contact",
          .text = "Name: Ana Kim\nEmail: ana@kim.test\nMessage: Hello\n",

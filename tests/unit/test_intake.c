@@ -1033,6 +1033,225 @@ static const struct intake_case cases[] = {
                    STEP("blind-no-supplier-staff.eml", INTAKE_IGNORED),
                    STEP("blind-no-recruiter.eml", INTAKE_REFERRAL, .negate = 1)},
          .counts = {REFERRALS("new", 0)}},
+        /* ---- a fourth blind set: mail from outsiders' clients and form
+         * services, written before refagent read it (blind4-*.eml) ---- */
+        /* Outlook's Cc written with ';' between the addresses (the agent
+         * last), the referrer's assistant copied, "it was good to see you
+         * on Thursday" (no meeting); "Copying my neighbor Walt Kimura
+         * here" with the agent in Bcc. */
+        {.name = "blind4_outlook_and_bcc",
+         .steps = {STEP("blind4-outlook-semicolon-assistant.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Nathaniel Cho",
+                              .lead_email = "nathaniel.cho@gmail.com",
+                              .referrer_email = "hbloom@bloomdental.example"}),
+                   STEP("blind4-copying-neighbor-bcc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Walt Kimura",
+                              .lead_email = "walt.kimura@comcast.net",
+                              .rep_email = "rep@biz.test"})},
+         .counts = {REFERRALS("new", 2)}},
+        /* The lead writes in: "Wendell Okafor told me to contact you";
+         * "Everyone ... recommended you! They said you were the best"
+         * names nobody ("They" is no referrer). */
+        {.name = "blind4_lead_told_me",
+         .steps = {STEP("blind4-lead-told-me-to-contact.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Wendell Okafor",
+                              .referrer_email = ABSENT,
+                              .lead_name = "Kevin O'Donnell",
+                              .lead_email = "kevin.odonnell.pdx@gmail.com",
+                              .lead_phone = "503-555-0166"}),
+                   STEP("blind4-lead-pronoun-said.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 1)}},
+        /* The verb first: "Me recomendó Ana Torres", "mi ha consigliato
+         * la vostra impresa Paolo Conti", "Fui indicada pelo João Silva":
+         * the writer is the lead. */
+        {.name = "blind4_lead_verb_first",
+         .steps = {STEP("blind4-es-lead-me-recomendo.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Ana Torres",
+                              .lead_email = "patri.navarro@gmail.com",
+                              .lead_phone = "612 555 014"}),
+                   STEP("blind4-it-lead-mi-ha-consigliato.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Paolo Conti",
+                              .lead_email = "luca.ferri@gmail.com",
+                              .lead_phone = "347 555 0192"}),
+                   STEP("blind4-pt-lead-indicada-pelo.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Jo\xc3\xa3o Silva",
+                              .lead_email = "joana.ribeiro@gmail.com",
+                              .lead_phone = "(11) 95555-0177"})}},
+        /* The referrer's number in a signature ("--" in Gmail; Outlook's
+         * under an image, below an "external sender" banner) is never the
+         * lead's. */
+        {.name = "blind4_signature_phones",
+         .steps = {STEP("blind4-gmail-referrer-signature-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "lina.haddad@gmail.com", .lead_phone = ABSENT}),
+                   STEP("blind4-outlook-banner-cid.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "eli.warner@gmail.com",
+                              .lead_phone = "503-555-0135"})}},
+        /* A form service's contact form that names nobody who referred
+         * the submitter (Squarespace, Contact Form 7) is an inquiry; "my
+         * cousin Jordan told me" does not rename the lead in To. */
+        {.name = "blind4_inquiries_and_names",
+         .steps = {STEP("blind4-squarespace-plain-inquiry.eml", INTAKE_IGNORED),
+                   STEP("blind4-cf7-plain-inquiry.eml", INTAKE_IGNORED),
+                   STEP("blind4-to-name-not-text-name.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Sam Lee", .lead_email = "samlee.pdx@gmail.com"})},
+         .counts = {REFERRALS("*", 1)}},
+        /* A person forwarding a form service's notification: an
+         * introduction of the submitter, never of the service's
+         * form-submission@ address. */
+        {.name = "blind4_forwarded_form_notification",
+         .steps = {STEP("blind4-fwd-form-notification.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "marta.kowalski@gmail.com",
+                              .lead_email = "victor.huang@gmail.com"})}},
+        /* Form services: Squarespace's plain contact form whose message
+         * says "My friend Oliver Brandt said you did his bathroom" (the
+         * submitter is the lead, never "Oliver Brandt <oksana@...>", the
+         * service never the referrer); HubSpot's "How did you hear about
+         * us?: My neighbor Carol Wexler recommended you"; Contact Form 7's
+         * "From: Nadia Haddad <...>" above "I was referred by Priscilla
+         * Gomez", its banner below. */
+        {.name = "blind4_form_services_contact",
+         .steps = {STEP("blind4-squarespace-friend-said.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Oliver Brandt",
+                              .referrer_email = ABSENT,
+                              .lead_name = "Oksana Petrenko",
+                              .lead_email = "oksana.petrenko@gmail.com"}),
+                   STEP("blind4-hubspot-neighbor-recommended.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Carol Wexler",
+                              .lead_name = "Raj Patel",
+                              .lead_email = "raj.patel.home@gmail.com",
+                              .lead_phone = "503-555-0175"}),
+                   STEP("blind4-cf7-referred-by.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Priscilla Gomez",
+                              .lead_name = "Nadia Haddad",
+                              .lead_email = "nadia.haddad@gmail.com"})}},
+        /* Refer-a-friend and contact forms as the services send them:
+         * Formspree's lowercase keys above their values, Typeform's
+         * starred questions, Zapier's "Referral Email:", Gravity Forms'
+         * label rows from the site's own wordpress@, the Google Forms
+         * add-on's question above answer, Wufoo's tab-separated rows,
+         * Jotform's HTML table alone. */
+        {.name = "blind4_form_services_refer",
+         .steps = {STEP("blind4-formspree-referred.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Steven Ashworth",
+                              .lead_email = "holly.pemberton@gmail.com",
+                              .lead_phone = "503-555-0158"}),
+                   STEP("blind4-typeform-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "lena.okoro@gmail.com",
+                              .lead_name = "Ibrahim Sesay",
+                              .lead_email = "ibrahim.sesay@outlook.com",
+                              .lead_phone = "(503) 555-0129"}),
+                   STEP("blind4-zapier-referral.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "dolores.ibarra@gmail.com",
+                              .lead_email = "kwame.mensah@gmail.com"}),
+                   STEP("blind4-gravity-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "ernesto.salinas@gmail.com",
+                              .lead_name = "Valentina Cruz",
+                              .lead_email = "valentina.cruz@yahoo.com"})}},
+        {.name = "blind4_form_services_refer_2",
+         .steps = {STEP("blind4-google-forms-refer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "latoya.simmons@gmail.com",
+                              .lead_email = "gareth.pryce@outlook.com",
+                              .lead_phone = "(503) 555-0138"}),
+                   STEP("blind4-wufoo-referred.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Marguerite Lyle",
+                              .lead_email = "ines.baptiste@gmail.com"}),
+                   STEP("blind4-jotform-contact-referred.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Gary Holt",
+                              .lead_email = "madison.clarke@gmail.com",
+                              .lead_phone = "(360) 555-0115"})}},
+        /* A contact form found by Google is no referral; "a friend"
+         * naming nobody is held. */
+        {.name = "blind4_forms_no_referrer",
+         .steps = {STEP("blind4-webflow-google.eml", INTAKE_IGNORED),
+                   STEP("blind4-wpforms-a-friend.eml", INTAKE_HELD,
+                        .e = {.status = "held", .lead_email = "francesca.moretti@gmail.com"})}},
+        /* A name must belong to its address: "My neighbour Oliver Brandt
+         * needs a roof ... email his wife: mila.k77@..." gives her
+         * address no name; "my friend Chuck Kowalski" is not the name of
+         * bigdog4471@ in To; "my brother in law Arjun" is arjun.kapoor@'s
+         * ("Arjun": his local part spells it), and the number right after
+         * his address his. */
+        {.name = "blind4_names_fit_addresses",
+         .steps = {STEP("blind4-name-not-beside-address.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "mila.k77@gmail.com", .lead_name = ABSENT}),
+                   STEP("blind4-name-not-the-recipient.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bigdog4471@gmail.com", .lead_name = ABSENT}),
+                   STEP("blind4-iphone-brother-in-law.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "arjun.kapoor@outlook.com",
+                              .lead_name = "Arjun",
+                              .lead_phone = "503-555-0190",
+                              .rep_email = "rep@biz.test"})}},
+        /* Languages: Swedish, which no rule reads (a neighbour's address
+         * to the agent alone: held, her name taken from the text by her
+         * address, both at one ISP and no colleagues); Polish, the intro's
+         * shape but no phrase understood: held. */
+        {.name = "blind4_unread_languages_held",
+         .steps = {STEP("blind4-sv-name-from-address.eml", INTAKE_HELD,
+                        .e = {.status = "held",
+                              .lead_name = "Karin Ahlstr\xc3\xb6m",
+                              .lead_email = "karin.ahlstrom@telia.se"}),
+                   STEP("blind4-pl-held.eml", INTAKE_HELD,
+                        .e = {.status = "held", .lead_email = "aga.zielinska@onet.pl"})},
+         .counts = {REFERRALS("new", 0)}},
+        /* Clients and encodings: an Outlook forward whose lead gives her
+         * number (not the referrer's signature), one in German ("Ich bin
+         * unter P erreichbar"), OWA's HTML alone, base64 French,
+         * ISO-8859-1 and windows-1252 quoted-printable, Thunderbird's
+         * format=flowed. */
+        {.name = "blind4_clients_forwards",
+         .steps = {STEP("blind4-outlook-fw-inquiry.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "galbers@outlook.com",
+                              .referrer_email = "lmarsh@marshlaw.example",
+                              .lead_phone = "425-555-0191"}),
+                   STEP("blind4-outlook-de-forward-erreichbar.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "florian.brenner@gmx.de",
+                              .lead_phone = "0176 5550 2211"}),
+                   STEP("blind4-owa-html-only.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bia.carvalho@outlook.com",
+                              .lead_phone = "425-555-0172"})}},
+        {.name = "blind4_clients_encodings",
+         .steps =
+                 {STEP("blind4-fr-base64.eml", INTAKE_REFERRAL,
+                       .e = {.lead_name = "Mathieu Lef\xc3\xa8vre",
+                             .lead_phone = "06 55 50 12 34"}),
+                  STEP("blind4-nl-outlook-latin1.eml", INTAKE_REFERRAL,
+                       .e = {.lead_email = "annelies.bakker@kpnmail.nl",
+                             .lead_phone = "06 5550 1987"}),
+                  STEP("blind4-outlook-win1252.eml", INTAKE_REFERRAL,
+                       .e = {.lead_email = "declan.murphy@gmail.com",
+                             .lead_phone = "087 555 0134"}),
+                  STEP("blind4-de-gmx-latin1.eml", INTAKE_REFERRAL,
+                       .e = {.referrer_name = "J\xc3\xbcrgen Hoffmann",
+                             .lead_name = "Sabine Kr\xc3\xbcger",
+                             .lead_phone = "0151 5550 1234"})}},
+        {.name = "blind4_thunderbird_flowed",
+         .steps = {STEP("blind4-thunderbird-flowed.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Rutger van Leeuwen",
+                              .lead_phone = "+1 503 555 0164",
+                              .rep_email = "rep@biz.test"})}},
+        /* "Thanks for the intro, Marguerite!" by the lead, in the intro's
+         * thread: a reply on that referral, no new one. */
+        {.name = "blind4_thanks_for_the_intro",
+         .steps = {STEP("blind4-thanks-base-intro.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "lionel.baptiste@gmail.com"}),
+                   STEP("blind4-thanks-reply.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {REFERRALS("*", 1)}},
+        /* Not referrals: a vendor's "introduce", a supplier's new account
+         * manager, a job applicant "referred by Tom Rivera", a rep's mail
+         * to a client and a client's to her rep (the agent copied), a
+         * calendar invitation; a recruiter's candidate, with an address,
+         * a phrase and a phone, is at most held. */
+        {.name = "blind4_not_referrals",
+         .steps = {STEP("blind4-vendor-pitch.eml", INTAKE_IGNORED),
+                   STEP("blind4-supplier-new-rep.eml", INTAKE_IGNORED),
+                   STEP("blind4-job-applicant.eml", INTAKE_IGNORED),
+                   STEP("blind4-rep-reply-client.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("*", 0)}},
+        {.name = "blind4_not_referrals_2",
+         .steps = {STEP("blind4-customer-complaint.eml", INTAKE_IGNORED),
+                   STEP("blind4-meeting-invite.eml", INTAKE_IGNORED),
+                   STEP("blind4-recruiter-candidate.eml", INTAKE_REFERRAL, .negate = 1)},
+         .counts = {REFERRALS("new", 0)}},
         /* A rep introducing a client and a subcontractor to each other,
          * the agent copied: held for a person, no welcome to either. */
         {.name = "rep_introduces_two_outsiders",
