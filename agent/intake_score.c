@@ -128,16 +128,32 @@ static int list_has_agent(const struct config *cfg, const struct addr_list *l)
 	return 0;
 }
 
+/* Whether address e is in To before index i of list l (0 To, 1 Cc), or in
+ * an earlier place of Cc: a client both in To and in Cc is one person. */
+static int named_before(const struct message *m, size_t l, size_t i, const char *e)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t k = 0; k <= l; k++)
+		for (size_t j = 0; j < (k == l ? i : lists[k]->n); j++)
+			if (str_ieq(lists[k]->v[j].email, e))
+				return 1;
+	return 0;
+}
+
 /* Outside recipients in To and Cc (not the agent, the business, a rep or
- * the sender). */
+ * the sender), each person once. */
 static size_t outside_recipients(const struct config *cfg, const struct message *m)
 {
 	const struct addr_list *lists[] = {&m->to, &m->cc};
 	size_t n = 0;
 
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
-		for (size_t i = 0; i < lists[l]->n; i++)
-			n += !intake_excluded(cfg, lists[l]->v[i].email, m->from.email);
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i].email;
+
+			n += e && !intake_excluded(cfg, e, m->from.email) && !named_before(m, l, i, e);
+		}
 	return n;
 }
 

@@ -1258,6 +1258,12 @@ static const struct intake_case cases[] = {
          .steps = {STEP("rep-introduces-supplier.eml", INTAKE_HELD,
                         .why_has = "introducing them to each other")},
          .counts = {REFERRALS("new", 0)}},
+        /* A rep handing over a client whose mail client put the client in
+         * To and again in Cc: one outside person, not two people
+         * introduced to each other. */
+        {.name = "rep_lead_in_to_and_cc",
+         .steps = {STEP("rep-lead-in-to-and-cc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "dana@client.test"})}},
         /* A neighbourhood network's "Linda from Glen Park recommended
          * Brightpath": review, naming Linda, not the place. */
         {.name = "blind_review_neighbourhood",
