@@ -152,7 +152,8 @@ static size_t outside_recipients(const struct config *cfg, const struct message 
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			const char *e = lists[l]->v[i].email;
 
-			n += e && !intake_excluded(cfg, e, m->from.email) && !named_before(m, l, i, e);
+			n += e && !intake_excluded(cfg, e, m->from.email) &&
+			     !named_before(m, l, i, e);
 		}
 	return n;
 }
