@@ -1213,6 +1213,19 @@ const struct col_map referral_columns = {referral_cols, ARRAY_SIZE(referral_cols
 	" AND holder = :holder AND expires_at > " now
 /* The earliest due job no live lease holds, claimed; PostgreSQL skips the
  * rows another agent's claim has locked at this moment. */
+#define REVIEWS_NEW(hint)                                                                          \
+	"SELECT r.id AS referral_id, NULL AS message_id, r.created_at AS at"                       \
+	" FROM referrals r " hint "WHERE r.business = :business"                                   \
+	" AND r.status = :held AND NOT EXISTS"                                                     \
+	" (SELECT 1 FROM reviews v WHERE v.referral_id = r.id)"                                    \
+	" UNION ALL"                                                                               \
+	" SELECT NULL, m.id, m.at FROM messages m"                                                 \
+	" WHERE m.business = :business AND m.kind = :kind"                                         \
+	" AND m.direction = 'in' AND NOT EXISTS"                                                   \
+	" (SELECT 1 FROM reviews v WHERE v.message_id = m.id)"                                     \
+	" ORDER BY at, referral_id NULLS FIRST, message_id NULLS FIRST"                            \
+	" LIMIT :limit"
+
 #define CLAIM_NEXT(lock)                                                                           \
 	"UPDATE jobs SET claimed_by = :owner, claimed_until = :until WHERE id = (SELECT id"        \
 	" FROM jobs WHERE business = :business AND state = 'pending'"                              \
@@ -1682,18 +1695,14 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         /* ---- the admin's review ---- */
         /* A compound SELECT orders by its result columns: by time, and a
          * message (no referral_id) before a referral of the same second. */
-        [ST_REVIEWS_NEW] = {"reviews new",
-                            "SELECT r.id AS referral_id, NULL AS message_id, r.created_at AS at"
-                            " FROM referrals r WHERE r.business = :business"
-                            " AND r.status = :held AND NOT EXISTS"
-                            " (SELECT 1 FROM reviews v WHERE v.referral_id = r.id)"
-                            " UNION ALL"
-                            " SELECT NULL, m.id, m.at FROM messages m"
-                            " WHERE m.business = :business AND m.kind = :kind"
-                            " AND m.direction = 'in' AND NOT EXISTS"
-                            " (SELECT 1 FROM reviews v WHERE v.message_id = m.id)"
-                            " ORDER BY at, referral_id NULLS FIRST, message_id NULLS FIRST"
-                            " LIMIT :limit"},
+        /* SQLite is told to take the held ones by their status: with the
+         * statistics PRAGMA optimize writes under analysis_limit (every
+         * index prefix "about 1,000 rows"), it read all of a business's
+         * referrals through the covering index by time made instead, to
+         * save the sort of a few held ones (0.45 s of every `send` at a
+         * million referrals). */
+        [ST_REVIEWS_NEW] = {"reviews new", REVIEWS_NEW("INDEXED BY referrals_status "),
+                            REVIEWS_NEW("")},
         [ST_REVIEW_ADD] = {"review add",
                            "INSERT INTO reviews (business, referral_id, message_id, mail_key, at)"
                            " VALUES (:business, :referral_id, :message_id, :mail_key, :at)"},
