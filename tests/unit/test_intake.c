@@ -1274,6 +1274,24 @@ static const struct intake_case cases[] = {
          * (blind5-*.eml); their In-Reply-To names the agent's welcome or
          * assignment, which a unit store never sent: References still
          * name the intro ---- */
+        /* An opt-out inside a longer, angry reply ("Stop emailing me.
+         * Take me off whatever list this is.") stops the mail; "Stop by
+         * anytime Thursday" does not. */
+        {.name = "blind5_optout_in_longer_reply",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-stop-by.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("blind5-optout-angry-long.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"opt-out", "(rule optout-line-en)"}}}),
+                   STEP("blind5-optout-remove-me-outlook.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("optout", 2), MESSAGES("reply", 1),
+                    JOBS("notify-rep", "rep@biz.test", 1), JOBS("nudge-lead", NULL, 0)}},
+        /* The same words where they are no request: a sentence that goes
+         * on, a request not opening its sentence, a question. */
+        {.name = "optout_line_not",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("optout-line-not.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("optout", 0), MESSAGES("reply", 1)}},
         /* Status lines from Outlook (HTML only) and Gmail mobile, vouched
          * for: applied, the amount read; a line only in Outlook's
          * unprefixed quoted history never; of two lines the first. */
