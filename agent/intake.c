@@ -915,6 +915,10 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 			        d->fr.class_rule);
 		} else if (class == CLASS_STATUS_REQUEST) {
 			if (in->st && !is_referrer(in, m->from.email)) {
+				/* A lead's "Status?" in their thread is their reply:
+				 * only a referrer gets a summary. */
+				if (rc > 0)
+					return 0;
 				set_outcome(d, INTAKE_IGNORED, "ignored");
 				set_why(d, "asks for a status, but %s has made no referral",
 				        m->from.email ? m->from.email : "the sender");

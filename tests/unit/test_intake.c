@@ -1292,6 +1292,13 @@ static const struct intake_case cases[] = {
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("optout-line-not.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {MESSAGES("optout", 0), MESSAGES("reply", 1)}},
+        /* The lead's "Status? Haven't heard from Tom yet." in the thread
+         * is the lead's reply, not a referrer's summary request to drop. */
+        {.name = "blind5_lead_asks_status",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-status-question.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"reply", "reply from bob@client.test"}}})},
+         .counts = {MESSAGES("reply", 1), JOBS("update-referrer", NULL, 0)}},
         /* Status lines from Outlook (HTML only) and Gmail mobile, vouched
          * for: applied, the amount read; a line only in Outlook's
          * unprefixed quoted history never; of two lines the first. */
