@@ -1299,6 +1299,15 @@ static const struct intake_case cases[] = {
                    STEP("blind5-lead-status-question.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.events = {{"reply", "reply from bob@client.test"}}})},
          .counts = {MESSAGES("reply", 1), JOBS("update-referrer", NULL, 0)}},
+        /* The lead forwards the agent's welcome to his wife, the agent
+         * copied, no References: his referral's business, not an
+         * introduction of her by him. */
+        {.name = "blind5_lead_forwards_welcome",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-fwd-to-spouse.eml", INTAKE_REPLY, .same_as = 1,
+                        .why_has = "forwards the agent's mail of referral 1")},
+         .counts = {REFERRALS("*", 1), JOBS("welcome-lead", "linda.smith@gmail.com", 0),
+                    JOBS("thank-referrer", "bob@client.test", 0)}},
         /* Status lines from Outlook (HTML only) and Gmail mobile, vouched
          * for: applied, the amount read; a line only in Outlook's
          * unprefixed quoted history never; of two lines the first. */
