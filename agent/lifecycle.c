@@ -191,6 +191,32 @@ static int milestone(struct store *st, const struct config *cfg, const struct re
 	return rc;
 }
 
+/* The referrer's pending news of the first contact, once the referral is
+ * won: the rep's first reply to the lead carried "#won 12000", or the
+ * contact news waited for business hours.  The won news says more, and
+ * two mails at once would tell the referrer both. */
+static int cancel_contact_news(struct store *st, int64_t id, int64_t now)
+{
+	struct job_view *j = NULL;
+	size_t n = 0;
+	int rc = store_jobs_list(st, "pending", &j, &n);
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *yes;
+
+		if (j[i].referral_id != id || !is(j[i].template, mail_name(MAIL_UPDATE_REFERRER)))
+			continue;
+		yes = jobnote_get(j[i].note, "update.contacted");
+		if (yes &&
+		    store_job_finish(st, j[i].id, "cancelled", now,
+		                     "won before the news of the first contact went out", 0) < 0)
+			rc = -1;
+		free(yes);
+	}
+	store_job_views_free(j, n);
+	return rc;
+}
+
 static int on_won(struct store *st, const struct config *cfg, const struct referral_view *v,
                   int has_value, double value, const char *actor, int64_t now)
 {
@@ -200,6 +226,8 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 
 	/* the news first, then the thank-you with the reward: due at the
 	 * same time, jobs go out in the order they were made */
+	if (cancel_contact_news(st, v->id, now) < 0)
+		return -1;
 	if (tell_referrer(v, actor) && milestone(st, cfg, v, STATUS_WON, now) < 0)
 		return -1;
 	amount = lifecycle_reward(cfg, v->referrer.email, has_value, value, rule, sizeof(rule));

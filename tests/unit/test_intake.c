@@ -1321,6 +1321,15 @@ static const struct intake_case cases[] = {
                    STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.status = "won", .events = {{"status", "$12,500"}}})},
          .counts = {REFERRALS("lost", 0)}},
+        /* The rep's first reply to the lead carries "#won 12,500": the
+         * referrer hears the win, not also that the rep is in touch. */
+        {.name = "blind5_won_in_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won", .first_contact = 1})},
+         .counts = {JOBS("update-referrer", "sarah@partner.test", 1),
+                    JOBS("update-referrer", NULL, 1, .note_has = "update.won=yes")}},
         {.name = "blind5_status_line_mobile",
          .authserv_id = "mx.biz.test",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
