@@ -192,10 +192,11 @@ static int milestone(struct store *st, const struct config *cfg, const struct re
 }
 
 /* The referrer's pending news of the first contact, once the referral is
- * won: the rep's first reply to the lead carried "#won 12000", or the
- * contact news waited for business hours.  The won news says more, and
- * two mails at once would tell the referrer both. */
-static int cancel_contact_news(struct store *st, int64_t id, int64_t now)
+ * closed: the rep's first reply to the lead carried "#won 12000" or
+ * "#lost no budget", or the contact news waited for business hours.  The
+ * won news says more, and "the conversation is under way" about a lost
+ * referral is untrue (its loss is told only with update_on_lost). */
+static int cancel_contact_news(struct store *st, int64_t id, int64_t now, const char *why)
 {
 	struct job_view *j = NULL;
 	size_t n = 0;
@@ -207,9 +208,7 @@ static int cancel_contact_news(struct store *st, int64_t id, int64_t now)
 		if (j[i].referral_id != id || !is(j[i].template, mail_name(MAIL_UPDATE_REFERRER)))
 			continue;
 		yes = jobnote_get(j[i].note, "update.contacted");
-		if (yes &&
-		    store_job_finish(st, j[i].id, "cancelled", now,
-		                     "won before the news of the first contact went out", 0) < 0)
+		if (yes && store_job_finish(st, j[i].id, "cancelled", now, why, 0) < 0)
 			rc = -1;
 		free(yes);
 	}
@@ -226,8 +225,6 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 
 	/* the news first, then the thank-you with the reward: due at the
 	 * same time, jobs go out in the order they were made */
-	if (cancel_contact_news(st, v->id, now) < 0)
-		return -1;
 	if (tell_referrer(v, actor) && milestone(st, cfg, v, STATUS_WON, now) < 0)
 		return -1;
 	amount = lifecycle_reward(cfg, v->referrer.email, has_value, value, rule, sizeof(rule));
@@ -412,6 +409,8 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	if ((to->contact || to->closed) && cancel_kinds(st, id, CANCEL_CONTACT, now, name) < 0)
 		goto out;
 	if (to->closed && cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0)
+		goto out;
+	if (to->closed && cancel_contact_news(st, id, now, name) < 0)
 		goto out;
 	if (to->stop_all && store_jobs_cancel_referral(st, id, NULL, now, name, NULL) < 0)
 		goto out;

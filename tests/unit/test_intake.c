@@ -1330,6 +1330,17 @@ static const struct intake_case cases[] = {
                         .e = {.status = "won", .first_contact = 1})},
          .counts = {JOBS("update-referrer", "sarah@partner.test", 1),
                     JOBS("update-referrer", NULL, 1, .note_has = "update.won=yes")}},
+        /* "#lost went with another contractor" in the first reply (Apple
+         * Mail): no "under way" news to the referrer; the loss itself is
+         * told only with update_on_lost. */
+        {.name = "blind5_lost_in_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-apple-lost.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "lost",
+                              .first_contact = 1,
+                              .events = {{"status", "went with another contractor"}}})},
+         .counts = {JOBS("update-referrer", NULL, 0), JOBS("nudge-lead", NULL, 0)}},
         {.name = "blind5_status_line_mobile",
          .authserv_id = "mx.biz.test",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
