@@ -10,8 +10,9 @@
  *      lists, MAILER-DAEMON) and may class a mail automated, bounce or
  *      ignore
  *   3. reply: In-Reply-To / References naming a stored message, a plus
- *      address (referrals+r42@...), or a subject tag [R42] when the sender
- *      already takes part in referral 42
+ *      address (referrals+r42@...), a subject tag [R42] when the sender
+ *      already takes part in referral 42, or a forward of the agent's own
+ *      mail to the lead of an open referral
  *   4. web form: the form's labels say who referred whom (form.c)
  *   5. intro: referrer = From; leads = To and Cc minus the agent, the
  *      referrer, the reps and the business domains; when the headers name no
@@ -315,6 +316,47 @@ static int is_referrer(struct intake *in, const char *email)
 	return n > 0;
 }
 
+/* A forward of the agent's own mail to the forwarder (a lead passing the
+ * welcome on to a spouse, with the agent copied): the referral it came
+ * from, by the forwarded message's Message-ID when it carries one (an
+ * attached forward), else the open referral of which the forwarder is the
+ * lead.  The agent's mail names the business, the lead and the intro's
+ * subject ("Bob, meet Brightpath"), so read as an introduction it would
+ * make the forwarder a referrer and the spouse a lead to welcome.
+ * 1: d->thread is set; 0: not such a forward; -1 on error. */
+static int forwarded_agent_mail(struct intake *in, const struct message *m,
+                                struct intake_decision *d)
+{
+	for (size_t i = 0; i < m->nfwd; i++) {
+		const struct forward *f = &m->fwd[i];
+		int64_t id = 0;
+		int to_sender = 0, rc;
+
+		if (!f->from.email || !config_is_agent(in->cfg, f->from.email))
+			continue;
+		if (f->message_id) {
+			const char *key = f->message_id;
+
+			if (store_thread_find(in->st, &key, 1, &d->thread, &d->nthread) < 0)
+				return -1;
+			if (d->nthread > 0)
+				return 1;
+		}
+		for (size_t j = 0; j < f->to.n; j++)
+			to_sender |= str_ieq(f->to.v[j].email, m->from.email);
+		if (!to_sender || !m->from.email)
+			continue;
+		rc = store_referral_open_for_lead(in->st, m->from.email, &id);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
+			set_thread_one(d, id);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int decide_reply(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	int64_t id;
@@ -340,7 +382,10 @@ static int decide_reply(struct intake *in, const struct message *m, struct intak
 		set_why(d, "subject tag of referral %" PRId64 " from a participant", id);
 		return 1;
 	}
-	return 0;
+	rc = forwarded_agent_mail(in, m, d);
+	if (rc > 0)
+		set_why(d, "forwards the agent's mail of referral %" PRId64, d->thread[0]);
+	return rc;
 }
 
 /* ---- leads ---- */
@@ -915,6 +960,10 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 			        d->fr.class_rule);
 		} else if (class == CLASS_STATUS_REQUEST) {
 			if (in->st && !is_referrer(in, m->from.email)) {
+				/* A lead's "Status?" in their thread is their reply:
+				 * only a referrer gets a summary. */
+				if (rc > 0)
+					return 0;
 				set_outcome(d, INTAKE_IGNORED, "ignored");
 				set_why(d, "asks for a status, but %s has made no referral",
 				        m->from.email ? m->from.email : "the sender");

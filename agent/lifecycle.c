@@ -191,6 +191,31 @@ static int milestone(struct store *st, const struct config *cfg, const struct re
 	return rc;
 }
 
+/* The referrer's pending news of the first contact, once the referral is
+ * closed: the rep's first reply to the lead carried "#won 12000" or
+ * "#lost no budget", or the contact news waited for business hours.  The
+ * won news says more, and "the conversation is under way" about a lost
+ * referral is untrue (its loss is told only with update_on_lost). */
+static int cancel_contact_news(struct store *st, int64_t id, int64_t now, const char *why)
+{
+	struct job_view *j = NULL;
+	size_t n = 0;
+	int rc = store_jobs_list(st, "pending", &j, &n);
+
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *yes;
+
+		if (j[i].referral_id != id || !is(j[i].template, mail_name(MAIL_UPDATE_REFERRER)))
+			continue;
+		yes = jobnote_get(j[i].note, "update.contacted");
+		if (yes && store_job_finish(st, j[i].id, "cancelled", now, why, 0) < 0)
+			rc = -1;
+		free(yes);
+	}
+	store_job_views_free(j, n);
+	return rc;
+}
+
 static int on_won(struct store *st, const struct config *cfg, const struct referral_view *v,
                   int has_value, double value, const char *actor, int64_t now)
 {
@@ -384,6 +409,8 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	if ((to->contact || to->closed) && cancel_kinds(st, id, CANCEL_CONTACT, now, name) < 0)
 		goto out;
 	if (to->closed && cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0)
+		goto out;
+	if (to->closed && cancel_contact_news(st, id, now, name) < 0)
 		goto out;
 	if (to->stop_all && store_jobs_cancel_referral(st, id, NULL, now, name, NULL) < 0)
 		goto out;

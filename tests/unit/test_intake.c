@@ -1269,6 +1269,112 @@ static const struct intake_case cases[] = {
         {.name = "blind_review_neighbourhood",
          .steps = {STEP("blind-review-nextdoor.eml", INTAKE_REVIEW,
                         .why_has = "Linda recommends the business")}},
+        /* ---- blind set 5: follow-up mail in the thread of intro-basic,
+         * from the clients that write it, written before refagent read it
+         * (blind5-*.eml); their In-Reply-To names the agent's welcome or
+         * assignment, which a unit store never sent: References still
+         * name the intro ---- */
+        /* An opt-out inside a longer, angry reply ("Stop emailing me.
+         * Take me off whatever list this is.") stops the mail; "Stop by
+         * anytime Thursday" does not. */
+        {.name = "blind5_optout_in_longer_reply",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-stop-by.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("blind5-optout-angry-long.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"opt-out", "(rule optout-line-en)"}}}),
+                   STEP("blind5-optout-remove-me-outlook.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("optout", 2), MESSAGES("reply", 1),
+                    JOBS("notify-rep", "rep@biz.test", 1), JOBS("nudge-lead", NULL, 0)}},
+        /* The same words where they are no request: a sentence that goes
+         * on, a request not opening its sentence, a question. */
+        {.name = "optout_line_not",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("optout-line-not.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("optout", 0), MESSAGES("reply", 1)}},
+        /* The lead's "Status? Haven't heard from Tom yet." in the thread
+         * is the lead's reply, not a referrer's summary request to drop. */
+        {.name = "blind5_lead_asks_status",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-status-question.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"reply", "reply from bob@client.test"}}})},
+         .counts = {MESSAGES("reply", 1), JOBS("update-referrer", NULL, 0)}},
+        /* The lead forwards the agent's welcome to his wife, the agent
+         * copied, no References: his referral's business, not an
+         * introduction of her by him. */
+        {.name = "blind5_lead_forwards_welcome",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-lead-fwd-to-spouse.eml", INTAKE_REPLY, .same_as = 1,
+                        .why_has = "forwards the agent's mail of referral 1")},
+         .counts = {REFERRALS("*", 1), JOBS("welcome-lead", "linda.smith@gmail.com", 0),
+                    JOBS("thank-referrer", "bob@client.test", 0)}},
+        /* Status lines from Outlook (HTML only) and Gmail mobile, vouched
+         * for: applied, the amount read; a line only in Outlook's
+         * unprefixed quoted history never; of two lines the first. */
+        {.name = "blind5_status_lines",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-outlook-quoted-status.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted"}),
+                   STEP("blind5-rep-two-status-lines.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "qualified"}),
+                   STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won", .events = {{"status", "$12,500"}}})},
+         .counts = {REFERRALS("lost", 0)}},
+        /* The rep's first reply to the lead carries "#won 12,500": the
+         * referrer hears the win, not also that the rep is in touch. */
+        {.name = "blind5_won_in_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won", .first_contact = 1})},
+         .counts = {JOBS("update-referrer", "sarah@partner.test", 1),
+                    JOBS("update-referrer", NULL, 1, .note_has = "update.won=yes")}},
+        /* "#lost went with another contractor" in the first reply (Apple
+         * Mail): no "under way" news to the referrer; the loss itself is
+         * told only with update_on_lost. */
+        {.name = "blind5_lost_in_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-apple-lost.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "lost",
+                              .first_contact = 1,
+                              .events = {{"status", "went with another contractor"}}})},
+         .counts = {JOBS("update-referrer", NULL, 0), JOBS("nudge-lead", NULL, 0)}},
+        {.name = "blind5_status_line_mobile",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-gmail-mobile-won-k.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won", .events = {{"status", "$12,500"}}})}},
+        /* Not applied: a header of another server's id, the rep's own
+         * Gmail (nobody written to), a stranger's subject tag. */
+        {.name = "blind5_status_lines_refused",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-rep-forged-ar.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new"}),
+                   STEP("blind5-rep-personal-gmail-won.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"refused", "from tom.rivera77@gmail.com"}}}),
+                   STEP("blind5-stranger-subject-tag.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("new", 1), JOBS("refused-rep", "rep@biz.test", 1),
+                    JOBS("refused-rep", "tom.rivera77@gmail.com", 0),
+                    JOBS("refused-rep", "mallory@other.test", 0)}},
+        /* Auto-replies without Auto-Submitted, and reports: none is the
+         * lead's answer; a delay marks nothing, a returned message with
+         * only its headers and a rewritten Message-ID still bounces. */
+        {.name = "blind5_automated",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-auto-outlook-oof-no-autosubmitted.eml", INTAKE_IGNORED),
+                   STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
+                   STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
+         .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        {.name = "blind5_bounces",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind5-bounce-delayed.eml", INTAKE_IGNORED),
+                   STEP("blind5-bounce-headers-only.eml", INTAKE_IGNORED)},
+         .counts = {JOBS("notify-rep", "rep@biz.test", 1), JOBS("welcome-lead", NULL, 0)},
+         .after = {{.id = 1, .e = {.events = {{"bounce", "bob@client.test bounces (5.2.1"}}}}}},
 };
 /* want NULL: not checked; ABSENT: must be NULL; else equal. */
 static void check_text(const char *what, const char *got, const char *want)

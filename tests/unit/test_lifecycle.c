@@ -217,7 +217,10 @@ static void test_contacted_then_won(void **state)
 	assert_int_equal(pending(f, "reward-referrer", "sarah@partner.test"), 1);
 	assert_string_equal(job_note(f, "reward-referrer", note, sizeof(note)),
 	                    "reward.amount=$1,000\n");
-	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 2);
+	/* the news of the first contact, still waiting, gives way to the
+	 * news of the win */
+	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 1);
+	assert_string_equal(job_note(f, "update-referrer", note, sizeof(note)), "update.won=yes\n");
 	assert_int_equal(pending(f, "ask-client", "bob@client.test"), 1);
 
 	/* the same status again is refused; won with a new value is not a
