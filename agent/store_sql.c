@@ -992,6 +992,9 @@ const char pg_schema[] =
 	" FROM referrals r LEFT JOIN people rp ON rp.id = r.referrer_id"                           \
 	" JOIN people lp ON lp.id = r.lead_id WHERE r.business = :business "
 
+/* The id of the person with address :email (lower case, as stored). */
+#define PERSON_ID "(SELECT id FROM people WHERE business = :business AND email = :email)"
+
 #define REWARD_VIEW_SELECT                                                                         \
 	"SELECT w.id, w.referral_id, w.amount, w.rule, w.state, w.created_at, w.paid_at,"          \
 	" p.name AS referrer_name, p.email AS referrer_email, l.name AS lead_name,"                \
@@ -1451,10 +1454,13 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_REFERRAL_LIST_STATUS] = {"referral list",
                                      REFERRAL_VIEW_SELECT "AND r.status = :status ORDER BY r.id"},
         [ST_REFERRAL_GET] = {"referral get", REFERRAL_VIEW_SELECT "AND r.id = :id"},
-        [ST_REFERRALS_OF_REFERRER] = {"referrals of a referrer",
-                                      REFERRAL_VIEW_SELECT "AND rp.email = :email ORDER BY r.id"},
-        [ST_REFERRALS_OF_LEAD] = {"referrals of a lead",
-                                  REFERRAL_VIEW_SELECT "AND lp.email = :email ORDER BY r.id"},
+        /* by the person's id, found by the address: the planner of a
+         * store without statistics read every referral of the business
+         * and looked at each referrer's address */
+        [ST_REFERRALS_OF_REFERRER] = {"referrals of a referrer", REFERRAL_VIEW_SELECT
+                                      "AND r.referrer_id = " PERSON_ID " ORDER BY r.id"},
+        [ST_REFERRALS_OF_LEAD] = {"referrals of a lead", REFERRAL_VIEW_SELECT
+                                  "AND r.lead_id = " PERSON_ID " ORDER BY r.id"},
 
         /* ---- events, rewards, the report ---- */
         [ST_EVENT_ADD] = {"event add",
@@ -1711,8 +1717,9 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                            " AND mail_key IS NOT NULL"},
         [ST_REVIEWS_LISTED_HELD] = {"reviews listed",
                                     "SELECT r.id AS id FROM reviews v"
-                                    " JOIN referrals r ON r.id = v.referral_id"
-                                    " WHERE v.business = :business AND r.status = :held"
+                                    " CROSS JOIN referrals r"
+                                    " WHERE r.id = v.referral_id"
+                                    " AND v.business = :business AND r.status = :held"
                                     " AND v.mail_key IS NOT NULL ORDER BY r.id"},
         /* ---- spreadsheets ---- */
         [ST_IMPORT_FIND] = {"import find", "SELECT referral_id FROM imports"
