@@ -200,13 +200,11 @@ static int cancel_contact_news(struct store *st, int64_t id, int64_t now, const 
 {
 	struct job_view *j = NULL;
 	size_t n = 0;
-	int rc = store_jobs_list(st, "pending", &j, &n);
+	int rc = store_jobs_pending_of(st, id, mail_name(MAIL_UPDATE_REFERRER), &j, &n);
 
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *yes;
 
-		if (j[i].referral_id != id || !is(j[i].template, mail_name(MAIL_UPDATE_REFERRER)))
-			continue;
 		yes = jobnote_get(j[i].note, "update.contacted");
 		if (yes && store_job_finish(st, j[i].id, "cancelled", now, why, 0) < 0)
 			rc = -1;

@@ -121,6 +121,14 @@ int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, 
 	return jobs_read(st, ST_JOB_LIST_ALL, NULL, "list jobs", v_r, n_r);
 }
 
+int store_jobs_pending_of(struct store *st, int64_t referral_id, const char *template,
+                          struct job_view **v_r, size_t *n_r)
+{
+	return jobs_read(st, ST_JOBS_PENDING_OF,
+	                 BINDS(B_INT(":referral_id", referral_id), B_TEXT(":template", template)),
+	                 "list jobs of referral", v_r, n_r);
+}
+
 static void job_clear(void *item)
 {
 	store_job_view_clear(item);

@@ -1682,6 +1682,11 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_JOB_LIST_ALL] = {"job list", JOB_VIEW_SELECT "ORDER BY id"},
         [ST_JOB_LIST_STATE] = {"job list",
                                JOB_VIEW_SELECT "AND lower(state) = lower(:state) ORDER BY id"},
+        /* by the pending jobs' index of referral and template */
+        [ST_JOBS_PENDING_OF] = {"jobs of referral",
+                                JOB_VIEW_SELECT "AND referral_id = :referral_id"
+                                                " AND template = :template AND state = 'pending'"
+                                                " ORDER BY id"},
         [ST_JOB_GET] = {"job get", JOB_VIEW_SELECT "AND id = :id"},
         [ST_SENT_WINDOW] = {"sent count", "SELECT count(*) AS n, min(done_at) AS first FROM jobs"
                                           " WHERE business = :business"

@@ -477,6 +477,10 @@ int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t
                                 const char *why, int *n_r);
 /* All jobs (state NULL) or those in one state, oldest first. */
 int store_jobs_list(struct store *st, const char *state, struct job_view **v_r, size_t *n_r);
+/* The pending jobs of one referral and template, oldest first (by their
+ * index: a few rows, however many jobs wait). */
+int store_jobs_pending_of(struct store *st, int64_t referral_id, const char *template,
+                          struct job_view **v_r, size_t *n_r);
 /* One job: 1, 0 or -1. */
 int store_job_get(struct store *st, int64_t id, struct job_view *v_r);
 void store_job_view_clear(struct job_view *v);
