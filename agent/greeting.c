@@ -203,6 +203,15 @@ char *greeting_full_name(const char *name)
 	return buf_steal(&b);
 }
 
+char *greeting_named(const char *name, const char *email, const char *fallback)
+{
+	char *full = greeting_full_name(name);
+
+	if (full)
+		return full;
+	return email ? xstrdup(email) : fallback ? xstrdup(fallback) : NULL;
+}
+
 char *greeting_first_name(const char *name)
 {
 	char *full = greeting_full_name(name), *out = NULL;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "greeting.h"
 #include "jobnote.h"
 #include "kinds.h"
 #include "log.h"
@@ -621,18 +622,23 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 	struct referral_view v = {0};
 	struct buf note = {0}, thanks = {0};
 	char detail[400];
-	const char *first = NULL, *second = name ? name : email;
+	char *first = NULL, *second = NULL; /* as the mails name them */
 	int rc = store_referral_get(st, id, &v, NULL, NULL);
 
 	if (rc <= 0)
 		return rc;
-	first = v.referrer.name ? v.referrer.name : v.referrer.email;
+	if (v.referrer.name || v.referrer.email)
+		first = greeting_named(v.referrer.name, v.referrer.email, NULL);
+	if (name || email)
+		second = greeting_named(name, email, NULL);
 	/* the same person again (by address, or by name when the second
 	 * was named without one: "Mike Dunn gave me your email"), or nobody
 	 * to compare with */
 	if (str_ieq(v.referrer.email, email) ||
 	    (email == NULL && name && str_ieq(v.referrer.name, name)) || first == NULL ||
 	    second == NULL) {
+		free(first);
+		free(second);
 		store_referral_view_clear(&v);
 		return 0;
 	}
@@ -673,6 +679,8 @@ int lifecycle_second_referrer(struct store *st, const struct config *cfg, int64_
 		goto out;
 	rc = 0;
 out:
+	free(first);
+	free(second);
 	buf_free(&note);
 	buf_free(&thanks);
 	store_referral_view_clear(&v);

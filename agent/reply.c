@@ -34,6 +34,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "greeting.h"
 #include "import.h"
 #include "jobnote.h"
 #include "kinds.h"
@@ -206,26 +207,29 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 static char *describe_command(const struct referral_view *v, const char *command, const char *arg,
                               const struct config *cfg)
 {
-	const char *who = v->lead.name ? v->lead.name : v->lead.email ? v->lead.email : "the lead";
+	char *who = greeting_named(v->lead.name, v->lead.email, "the lead"), *s;
 	double value;
 	const char *rest;
 	char money[48];
 
 	if (str_ieq(command, status_name(STATUS_WON)) && arg &&
 	    reply_amount(arg, &value, &rest) == 1)
-		return xasprintf("mark %s as %s, %s", who, status_name(STATUS_WON),
-		                 lifecycle_money(cfg, value, money, sizeof(money)));
-	if (str_ieq(command, status_name(STATUS_WON)))
-		return xasprintf("mark %s as %s", who, status_name(STATUS_WON));
-	if (str_ieq(command, status_name(STATUS_LOST)))
-		return xasprintf("mark %s as %s%s%s%s", who, status_name(STATUS_LOST),
-		                 arg ? " (" : "", arg ? arg : "", arg ? ")" : "");
-	if (str_ieq(command, "note"))
-		return xasprintf("add the note \"%s\" to %s", arg ? arg : "", who);
-	if (str_ieq(command, CONFIRM_CONTACT))
-		return xasprintf("mark %s as contacted", who);
-	return xasprintf("mark %s as %.*s", who, arg ? (int)strcspn(arg, " \t,") : 0,
-	                 arg ? arg : "");
+		s = xasprintf("mark %s as %s, %s", who, status_name(STATUS_WON),
+		              lifecycle_money(cfg, value, money, sizeof(money)));
+	else if (str_ieq(command, status_name(STATUS_WON)))
+		s = xasprintf("mark %s as %s", who, status_name(STATUS_WON));
+	else if (str_ieq(command, status_name(STATUS_LOST)))
+		s = xasprintf("mark %s as %s%s%s%s", who, status_name(STATUS_LOST), arg ? " (" : "",
+		              arg ? arg : "", arg ? ")" : "");
+	else if (str_ieq(command, "note"))
+		s = xasprintf("add the note \"%s\" to %s", arg ? arg : "", who);
+	else if (str_ieq(command, CONFIRM_CONTACT))
+		s = xasprintf("mark %s as contacted", who);
+	else
+		s = xasprintf("mark %s as %.*s", who, arg ? (int)strcspn(arg, " \t,") : 0,
+		              arg ? arg : "");
+	free(who);
+	return s;
 }
 
 /* What a refused-rep mail tells a rep (its note facts; the wording is
@@ -509,7 +513,6 @@ static int claim_contact(struct intake *in, const struct intake_decision *d, con
                          const struct referral_view *v, const char *why, int64_t msg_id,
                          int64_t now, int *told)
 {
-	const char *lead = v->lead.name ? v->lead.name : v->lead.email;
 	char detail[800], action[300];
 	int waiting = is(v->status, status_name(STATUS_NEW));
 
@@ -524,7 +527,12 @@ static int claim_contact(struct intake *in, const struct intake_decision *d, con
 	if (!waiting || d->command || *told)
 		return 0;
 	*told = 1;
-	snprintf(action, sizeof(action), "mark %s as contacted", lead ? lead : "the lead");
+	{
+		char *lead = greeting_named(v->lead.name, v->lead.email, "the lead");
+
+		snprintf(action, sizeof(action), "mark %s as contacted", lead);
+		free(lead);
+	}
 	{
 		struct refusal r = {.why = why, .unverified = 1, .action = action, .contact = 1};
 

@@ -34,4 +34,12 @@ char *greeting_full_name(const char *name);
  */
 char *greeting_first_name(const char *name);
 
+/*
+ * How a sentence of the agent's mail names a person it knows by name
+ * and address ("mark John Smith as won", "credited to Sarah Lee"):
+ * greeting_full_name(name), else the address, else fallback (NULL when
+ * that is NULL too); newly allocated.
+ */
+char *greeting_named(const char *name, const char *email, const char *fallback);
+
 #endif

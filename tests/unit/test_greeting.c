@@ -86,10 +86,23 @@ static void test_names(void **state)
 	}
 }
 
+/* A sentence's name for a person: the spoken name, else the address,
+ * else the fallback. */
+static void test_named(void **state)
+{
+	(void)state;
+	check("Smith, John", "named", greeting_named("Smith, John", "j@x.test", "the lead"),
+	      "John Smith");
+	check("j@x.test", "named", greeting_named("j@x.test", "j@x.test", "the lead"), "j@x.test");
+	check("(none)", "named", greeting_named(NULL, NULL, "the lead"), "the lead");
+	check("(none)", "named", greeting_named("[EXTERNAL]", NULL, NULL), NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_names),
+	        cmocka_unit_test(test_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
