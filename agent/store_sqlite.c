@@ -52,7 +52,12 @@
  * its first 64 KiB on SQLite wrote that journal to a temporary file, page
  * by page: 220,000 of the 290,000 pwrite calls of a 10,000-message
  * import.  The journal holds one message's pages at most (it empties when
- * the savepoint is released), so memory stays small. */
+ * the savepoint is released), so memory stays small.  These three are set
+ * on each read-write connection, in one go. */
+#define WRITER_PRAGMAS                                                                             \
+	"PRAGMA cache_size=" STR(WRITER_CACHE_KIB) "; PRAGMA temp_store=MEMORY;"                   \
+	                                           " PRAGMA wal_autocheckpoint=" STR(              \
+	                                                   WAL_CHECKPOINT_PAGES)
 /* Rows of each index that PRAGMA optimize's ANALYZE looks at, and the rows
  * a connection must have changed before its close runs it. */
 #define ANALYSIS_LIMIT 1000
@@ -393,10 +398,7 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	 * connection and must be set each time. */
 	if ((!p->readonly && set_wal(st) != 0) || exec_sql(st, "PRAGMA foreign_keys=ON") != 0 ||
 	    exec_sql(st, "PRAGMA synchronous=NORMAL") != 0 ||
-	    (!p->readonly && exec_sql(st, "PRAGMA cache_size=" STR(WRITER_CACHE_KIB)) != 0) ||
-	    (!p->readonly && exec_sql(st, "PRAGMA temp_store=MEMORY") != 0) ||
-	    (!p->readonly &&
-	     exec_sql(st, "PRAGMA wal_autocheckpoint=" STR(WAL_CHECKPOINT_PAGES)) != 0)) {
+	    (!p->readonly && exec_sql(st, WRITER_PRAGMAS) != 0)) {
 		*error_r = xasprintf("%s: %s", path, sqlite3_errmsg(db));
 		return -1;
 	}
