@@ -345,44 +345,72 @@ static int release_check(struct store *st, const struct config *cfg, const struc
 	return rc == 1 ? settle_release(st, cfg, c, v, standing, why_r) : 2;
 }
 
-int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
-                         char **why_r)
+/* The refusals of lifecycle_set_status, before anything is written: 0
+ * with *v (the referral; caller clears) and *old, or 1 (*why_r) or -1
+ * with *v cleared. */
+static int check_status(struct store *st, const struct status_change *c, struct referral_view *v,
+                        enum status *old, char **why_r)
 {
-	struct referral_view v = {0};
-	char detail[600], money[48];
-	const char *name = status_name(c->status), *actor = c->actor;
-	const struct status_desc *to = &status_table[c->status];
-	enum status old;
-	int64_t id = c->id, now = c->now;
+	const char *name = status_name(c->status);
+	int64_t id = c->id;
 	int rc;
 
 	if ((unsigned)c->status >= STATUS_COUNT) {
 		*why_r = xasprintf("not a status (%s)", status_list());
 		return 1;
 	}
-	rc = store_referral_get(st, id, &v, NULL, NULL);
+	rc = store_referral_get(st, id, v, NULL, NULL);
 	if (rc <= 0) {
 		if (rc == 0)
 			*why_r = xasprintf("no referral %" PRId64, id);
+		store_referral_view_clear(v);
 		return rc < 0 ? -1 : 1;
 	}
-	if (!status_parse(v.status, &old)) {
+	if (!status_parse(v->status, old)) {
 		*why_r = xasprintf("referral %" PRId64 " has an unknown status '%s'", id,
-		                   v.status ? v.status : "");
-		store_referral_view_clear(&v);
+		                   v->status ? v->status : "");
+		store_referral_view_clear(v);
 		return 1;
 	}
-	if (old == c->status && !(c->has_value && c->status == STATUS_WON)) {
+	if (*old == c->status && !(c->has_value && c->status == STATUS_WON)) {
 		*why_r = xasprintf("referral %" PRId64 " is already %s", id, name);
-		store_referral_view_clear(&v);
+		store_referral_view_clear(v);
 		return 1;
 	}
-	if (!(to->from & STATUS_BIT(old))) {
+	if (!(status_table[c->status].from & STATUS_BIT(*old))) {
 		*why_r = xasprintf("referral %" PRId64 " cannot go from %s to %s", id,
-		                   status_name(old), name);
-		store_referral_view_clear(&v);
+		                   status_name(*old), name);
+		store_referral_view_clear(v);
 		return 1;
 	}
+	return 0;
+}
+
+int lifecycle_check_status(struct store *st, const struct status_change *c, char **why_r)
+{
+	struct referral_view v = {0};
+	enum status old;
+	int rc = check_status(st, c, &v, &old, why_r);
+
+	if (rc == 0)
+		store_referral_view_clear(&v);
+	return rc;
+}
+
+int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
+                         char **why_r)
+{
+	struct referral_view v = {0};
+	char detail[600], money[48];
+	const char *name = status_name(c->status), *actor = c->actor;
+	const struct status_desc *to;
+	enum status old;
+	int64_t id = c->id, now = c->now;
+	int rc = check_status(st, c, &v, &old, why_r);
+
+	if (rc != 0)
+		return rc;
+	to = &status_table[c->status];
 	if (c->standing_r)
 		*c->standing_r = 0;
 	if (c->status == STATUS_NEW && old == STATUS_HELD &&

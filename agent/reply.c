@@ -15,8 +15,11 @@
  *   a rep in [reps], and only when the receiving server vouches for the rep
  *   ([security] authserv_id) or the rep confirms it by answering a mail
  *   sent to their own address (README "Who may change a status"); a
- *   refused line changes nothing, is recorded with the reason, and the rep
- *   (never anyone else) gets a refused-rep mail saying why and what to do;
+ *   line that would be refused whoever sent it (not an amount, not a
+ *   status, the status the referral has) is refused before any
+ *   confirmation is asked; a refused line changes nothing, is recorded
+ *   with the reason, and the rep (never anyone else) gets a refused-rep
+ *   mail saying why and what to do;
  * - the answer to a confirmation is itself checked like a status line;
  * - an answer to the admin's review mail goes to review.c;
  * - a "stop" or a mail to the List-Unsubscribe address opts the sender out,
@@ -154,38 +157,40 @@ static int add_event(struct intake *in, int64_t id, int64_t now, const char *act
 	return store_event_add(in->st, &e);
 }
 
-/* Applies a status line to referral id.  Returns 0 applied, 1 refused
- * (*why_r), -1 store error. */
-static int run_command(struct intake *in, int64_t id, const char *actor, const char *command,
-                       const char *arg, int64_t msg_id, int64_t now, char **why_r)
+/* Reads status line command/arg into *c (its status, value and note), or
+ * for a #note into *note_r.  Returns 0, or 1 (*why_r) when the line
+ * itself is wrong: no sender and no answer could make it right. */
+static int read_command(const char *command, const char *arg, struct status_change *c,
+                        const char **note_r, char **why_r)
 {
-	struct status_change c = {.id = id, .actor = actor, .msg_id = msg_id, .now = now};
 	const char *rest = arg;
 	char status[32];
 
+	*note_r = NULL;
 	if (str_ieq(command, "note")) {
 		if (str_blank(arg)) {
 			*why_r = xstrdup("#note without text");
 			return 1;
 		}
-		return add_event(in, id, now, actor, "note", arg, msg_id) < 0 ? -1 : 0;
+		*note_r = arg;
+		return 0;
 	}
 	/* #won and #lost are status lines named by their status */
 	if (str_ieq(command, status_name(STATUS_WON))) {
-		c.status = STATUS_WON;
-		c.has_value = arg ? reply_amount(arg, &c.value, &rest) : 0;
-		if (c.has_value < 0) {
+		c->status = STATUS_WON;
+		c->has_value = arg ? reply_amount(arg, &c->value, &rest) : 0;
+		if (c->has_value < 0) {
 			*why_r =
 			        xasprintf("'%.*s' is not an amount", (int)strcspn(arg, " \t"), arg);
 			return 1;
 		}
-		c.note = str_blank(rest) ? NULL : rest;
-		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+		c->note = str_blank(rest) ? NULL : rest;
+		return 0;
 	}
 	if (str_ieq(command, status_name(STATUS_LOST))) {
-		c.status = STATUS_LOST;
-		c.note = str_blank(arg) ? NULL : arg;
-		return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+		c->status = STATUS_LOST;
+		c->note = str_blank(arg) ? NULL : arg;
+		return 0;
 	}
 	/* #status WORD [note] */
 	if (arg == NULL || str_blank(arg)) {
@@ -197,10 +202,41 @@ static int run_command(struct intake *in, int64_t id, const char *actor, const c
 	rest = arg + strcspn(arg, " \t,");
 	while (*rest == ' ' || *rest == '\t' || *rest == ',')
 		rest++;
-	if (lifecycle_status_arg(status, &c.status, why_r) != 0)
+	if (lifecycle_status_arg(status, &c->status, why_r) != 0)
 		return 1;
-	c.note = str_blank(rest) ? NULL : rest;
+	c->note = str_blank(rest) ? NULL : rest;
+	return 0;
+}
+
+/* Applies a status line to referral id.  Returns 0 applied, 1 refused
+ * (*why_r), -1 store error. */
+static int run_command(struct intake *in, int64_t id, const char *actor, const char *command,
+                       const char *arg, int64_t msg_id, int64_t now, char **why_r)
+{
+	struct status_change c = {.id = id, .actor = actor, .msg_id = msg_id, .now = now};
+	const char *note;
+	int rc = read_command(command, arg, &c, &note, why_r);
+
+	if (rc != 0)
+		return rc;
+	if (note)
+		return add_event(in, id, now, actor, "note", note, msg_id) < 0 ? -1 : 0;
 	return lifecycle_set_status(in->st, in->cfg, &c, why_r);
+}
+
+/* Whether run_command would refuse the line on referral id as it stands
+ * now, changing nothing: 0 no, 1 yes (*why_r, in the same words), -1
+ * store error. */
+static int check_command(struct intake *in, int64_t id, const char *command, const char *arg,
+                         char **why_r)
+{
+	struct status_change c = {.id = id};
+	const char *note;
+	int rc = read_command(command, arg, &c, &note, why_r);
+
+	if (rc != 0 || note)
+		return rc;
+	return lifecycle_check_status(in->st, &c, why_r);
 }
 
 /* What a status line would do, for the confirmation mail. */
@@ -313,6 +349,27 @@ static int ask_rep(struct intake *in, const struct message *m, const struct rep 
 	return rc;
 }
 
+/* A rep's status line that is not applied for what it says or for the
+ * referral's status (not for who sent it): recorded with the reason, and
+ * the rep told why with nothing to answer "yes" to.  unverified: the
+ * receiving server's verdict when it did not vouch for the sender either,
+ * kept on the history. */
+static int refuse_line(struct intake *in, const struct rep *rep, int64_t id, const char *line,
+                       const char *why, const char *unverified, int64_t msg_id, int64_t now)
+{
+	struct refusal r = {.line = line, .why = why};
+	char detail[1200];
+	int rc;
+
+	snprintf(detail, sizeof(detail), "status line \"%s\" refused: %s%s%s", line, why,
+	         unverified ? "; the receiving server did not vouch for it either: " : "",
+	         unverified ? unverified : "");
+	rc = add_event(in, id, now, rep->email, "refused", detail, msg_id);
+	if (rc == 0)
+		rc = tell_rep(in, rep, id, &r, NULL, NULL, now);
+	return rc;
+}
+
 /* A rep's status line: applied at once when the receiving server vouches
  * for the rep ([security] authserv_id), else confirmed by a mail to the
  * rep's own address first.  Refusals change nothing and are recorded; a
@@ -342,17 +399,30 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		         rep->email, trust_why ? trust_why : "");
 		rc = run_command(in, id, rep->email, d->command, d->command_arg, msg_id, now, &why);
 		if (rc == 1) {
-			struct refusal r = {.line = line, .why = why};
-
-			snprintf(detail, sizeof(detail), "status line \"%s\" refused: %s", line,
-			         why);
-			rc = add_event(in, id, now, rep->email, "refused", detail, msg_id);
-			if (rc == 0)
-				rc = tell_rep(in, rep, id, &r, NULL, NULL, now);
+			rc = refuse_line(in, rep, id, line, why, NULL, msg_id, now);
 			free(why);
 		}
 		return rc;
 	}
+	/* Not vouched for: what would refuse the line whoever sent it (not
+	 * an amount, not a status, a status the referral already has) is
+	 * refused now, as for a vouched-for rep.  A "yes" could not apply
+	 * it, so asking first would only be a mail for nothing and then
+	 * the refusal; and the refusal goes where the question would have
+	 * gone, to the rep's address in [reps].  Nothing here applies the
+	 * line: a valid one still waits for the rep's "yes", and is checked
+	 * again then, as the referral may have moved on meanwhile. */
+	rc = check_command(in, id, d->command, d->command_arg, &why);
+	if (rc == 1) {
+		log_info("referral %" PRId64 ": %s from %s refused before any confirmation: %s", id,
+		         line, rep->email, why);
+		rc = refuse_line(in, rep, id, line, why,
+		                 trust == AUTH_UNVERIFIED ? trust_why : NULL, msg_id, now);
+		free(why);
+		return rc;
+	}
+	if (rc < 0)
+		return -1;
 	if (store_referral_get(in->st, id, &v, NULL, NULL) < 0)
 		return -1;
 	action = describe_command(&v, d->command, d->command_arg, cfg);

@@ -62,6 +62,13 @@ struct status_change {
 int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
                          char **why_r);
 
+/* Whether lifecycle_set_status would refuse c for what it is or for the
+ * referral's status now (the refusals listed above), writing nothing: 0
+ * it would not, 1 it would (*why_r, the same words, caller frees), -1
+ * error.  What a release (held to new) comes to when the lead meanwhile
+ * has another referral is not foreseen: that is settled when it is made. */
+int lifecycle_check_status(struct store *st, const struct status_change *c, char **why_r);
+
 /* The status called name, or 1 with *why_r ("'maybe' is not a status
  * (new, ...)", caller frees).  0 when found. */
 int lifecycle_status_arg(const char *name, enum status *s_r, char **why_r);

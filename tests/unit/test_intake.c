@@ -154,7 +154,7 @@ static int has_event(const struct shown *s, const char *kind, const char *detail
 #define MAX_STEPS  4
 #define MAX_EVENTS 3
 #define MAX_LACKS  2
-#define MAX_COUNTS 5
+#define MAX_COUNTS 6
 #define MAX_AFTER  2
 
 /* What the referral a step made or touched must hold; NULL: not checked. */
@@ -188,13 +188,14 @@ struct step {
 };
 
 /* After the last step: how many referrals have a status ("*": any), how
- * many messages were recorded as a kind, or how many pending jobs of a
+ * many messages were recorded as a kind, how many pending jobs of a
  * mail there are (to one recipient, NULL: any; whose note holds a text,
- * NULL: any note). */
+ * NULL: any note), or how many confirmations wait for a rep's "yes". */
 struct count {
 	const char *status;
 	const char *kind;
 	const char *job, *to, *note_has;
+	int confirmations;
 	int64_t n;
 };
 
@@ -219,6 +220,7 @@ struct intake_case {
 #define REFERRALS(status_, n_)     {.status = (status_), .n = (n_)}
 #define MESSAGES(kind_, n_)        {.kind = (kind_), .n = (n_)}
 #define JOBS(job_, to_, n_, ...)   {.job = (job_), .to = (to_), .n = (n_), __VA_ARGS__}
+#define CONFIRMATIONS(n_)          {.confirmations = 1, .n = (n_)}
 /* clang-format on */
 
 static const struct intake_case cases[] = {
@@ -268,7 +270,10 @@ static const struct intake_case cases[] = {
                               .events = {{"reply", "bob@client.test"},
                                          {"reply", "#status qualified"},
                                          {"confirm", "asked rep@biz.test to confirm"}}})},
-         .counts = {REFERRALS("*", 1)}},
+         .counts = {REFERRALS("*", 1),
+                    JOBS("confirm-status", "rep@biz.test", 1,
+                         .note_has = "confirm.action=mark Bob Smith as qualified"),
+                    CONFIRMATIONS(1), JOBS("refused-rep", NULL, 0)}},
         /* The agent only in Delivered-To (bcc): still an intro. */
         {.name = "bcc_agent",
          .steps = {STEP(
@@ -393,7 +398,7 @@ static const struct intake_case cases[] = {
                                      "Authentication-Results from mx.biz.test\n"
                                      "refused.unverified=yes\nrefused.action=mark Bob Smith "
                                      "as won, $12,000\n"),
-                    JOBS("confirm-status", NULL, 0)}},
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(1)}},
         {.name = "status_line_failing_result",
          .authserv_id = "mx.biz.test",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
@@ -409,7 +414,42 @@ static const struct intake_case cases[] = {
                               .events = {{"refused", "'maybe' is not a status"}}})},
          .counts = {JOBS("refused-rep", "rep@biz.test", 1,
                          .note_has = "refused.line=#status maybe\nrefused.why='maybe' is not "
-                                     "a status")}},
+                                     "a status"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* Not a status, and nobody vouches for the sender: refused at
+         * once, as from a verified rep.  Asking the rep to confirm a line
+         * that a "yes" could not apply would be a mail for nothing. */
+        {.name = "status_line_bad_word_on_trust",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-bad-word.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "status line \"#status maybe\" refused: "
+                                                     "'maybe' is not a status"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.line=#status maybe\nrefused.why='maybe' is not "
+                                     "a status"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.unverified"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* The receiving server's header under another id: not vouched
+         * for, and not a status either; refused for what the line is. */
+        {.name = "status_line_bad_word_unverified",
+         .authserv_id = "mx.other.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-bad-word.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"refused", "status line \"#status maybe\" refused: "
+                                                     "'maybe' is not a status"},
+                                         {"refused", "did not vouch for it either: no "
+                                                     "Authentication-Results from "
+                                                     "mx.other.test"}}})},
+         .counts = {REFERRALS("contacted", 0),
+                    JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.line=#status maybe\nrefused.why='maybe' is not "
+                                     "a status"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
         /* A European amount: "12.500" groups thousands (twelve thousand
          * five hundred, not twelve and a half), and the currency code
          * after it is no part of the note. */
@@ -428,7 +468,57 @@ static const struct intake_case cases[] = {
                         .e = {.status = "contacted",
                               .events = {{"refused", "'12.34.5' is not an amount"}}})},
          .counts = {JOBS("refused-rep", "rep@biz.test", 1,
-                         .note_has = "refused.why='12.34.5' is not an amount")}},
+                         .note_has = "refused.why='12.34.5' is not an amount"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* The same line without authserv_id: refused at once; the rep is
+         * not asked to confirm a reward nobody could compute. */
+        {.name = "status_line_won_unreadable_amount_on_trust",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-won-garbled.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "status line \"#won 12.34.5\" refused: "
+                                                     "'12.34.5' is not an amount"}}})},
+         .counts = {REFERRALS("won", 0),
+                    JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.line=#won 12.34.5\nrefused.why='12.34.5' is not "
+                                     "an amount"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        {.name = "status_line_won_unreadable_amount_unverified",
+         .authserv_id = "mx.other.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-won-garbled.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"refused", "'12.34.5' is not an amount"}}})},
+         .counts = {REFERRALS("won", 0),
+                    JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.why='12.34.5' is not an amount"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* A status the referral already has (the rep's mail to the lead
+         * made it contacted) is refused at once too, not confirmed first. */
+        {.name = "status_line_already_on_trust",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-contacted.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "is already contacted"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.why=referral 1 is already contacted"),
+                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* The same line where it would change something (the server does
+         * not vouch for the mail, so it made no first contact): the rep's
+         * "yes" may still apply it. */
+        {.name = "status_line_contacted_unverified",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-contacted.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "new",
+                              .events = {{"refused", "no Authentication-Results"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.action=mark Bob Smith as contacted"),
+                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(1)}},
         /* Not a rep: refused, and nobody is written to. */
         {.name = "status_line_not_a_rep",
          .authserv_id = "mx.biz.test",
@@ -1490,14 +1580,18 @@ static void run_case(void **state)
 	}
 	for (size_t i = 0; i < MAX_AFTER && c->after[i].id; i++)
 		check_referral(f, c->after[i].id, &c->after[i].e);
-	for (size_t i = 0;
-	     i < MAX_COUNTS && (c->counts[i].status || c->counts[i].kind || c->counts[i].job);
+	for (size_t i = 0; i < MAX_COUNTS && (c->counts[i].status || c->counts[i].kind ||
+	                                      c->counts[i].job || c->counts[i].confirmations);
 	     i++) {
 		const struct count *k = &c->counts[i];
 		int64_t n = 0;
 
 		if (k->job)
 			n = count_jobs(f, k);
+		else if (k->confirmations)
+			n = test_db_int(
+			        f->cfg->database,
+			        "SELECT count(*) FROM confirmations WHERE state = 'pending'");
 		else if (k->kind)
 			assert_int_equal(store_message_count(f->st, k->kind, &n), 0);
 		else
@@ -1505,12 +1599,14 @@ static void run_case(void **state)
 			                                                            : k->status);
 		if (n != k->n)
 			fail_msg("%" PRId64 " %s %s%s%s%s%s, want %" PRId64, n,
-			         k->job    ? "pending jobs"
-			         : k->kind ? "messages"
-			                   : "referrals",
-			         k->job    ? k->job
-			         : k->kind ? k->kind
-			                   : k->status,
+			         k->job             ? "pending jobs"
+			         : k->kind          ? "messages"
+			         : k->confirmations ? "pending"
+			                            : "referrals",
+			         k->job             ? k->job
+			         : k->kind          ? k->kind
+			         : k->confirmations ? "confirmations"
+			                            : k->status,
 			         k->to ? " to " : "", k->to ? k->to : "",
 			         k->note_has ? " noting " : "", k->note_has ? k->note_has : "",
 			         k->n);

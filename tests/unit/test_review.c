@@ -427,6 +427,41 @@ static void test_claim_then_yes(void **state)
 	free(key);
 }
 
+/* A line checked before the rep is asked is checked again at the "yes":
+ * the referral may have moved on meanwhile, and then the yes is refused
+ * and the rep told why, with nothing more to answer. */
+static void test_yes_checked_again(void **state)
+{
+	struct fx *f = *state;
+	struct job_view *v = NULL;
+	char *key, *raw, *why = NULL, st[16];
+	struct status_change c = {
+	        .id = 1, .status = STATUS_CONTACTED, .actor = "cli", .now = TUESDAY};
+	struct confirmation_view conf;
+
+	set_authserv(f, "mx.biz.test");
+	assert_int_equal(feed_file(f, "intro-basic.eml"), INTAKE_REFERRAL);
+	/* not vouched for, and new: "#status contacted" would change it */
+	assert_int_equal(feed_file(f, "rep-status-contacted.eml"), INTAKE_REPLY);
+	assert_string_equal(status_of(f, 1, st, sizeof(st)), "new");
+	key = sent_key(f, "refused-rep");
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(lifecycle_set_status(f->st, f->cfg, &c, &why), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	raw = answer("Tom Rivera <rep@biz.test>", key, PASS, "yes");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	assert_string_equal(status_of(f, 1, st, sizeof(st)), "contacted");
+	assert_int_equal(jobs_of(f, "refused-rep", &v), 2);
+	assert_non_null(strstr(v[1].note, "refused.why=referral 1 is already contacted"));
+	assert_null(strstr(v[1].note, "refused.action"));
+	store_job_views_free(v, 2);
+	assert_int_equal(store_confirmation_find(f->st, key, &conf), 1);
+	assert_string_equal(conf.state, "applied");
+	store_confirmation_clear(&conf);
+	free(key);
+}
+
 /* text with its lines re-wrapped at width columns, as a mail client that
  * quotes without "> " may do.  Caller frees. */
 static char *rewrap(const char *text, size_t width)
@@ -521,6 +556,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_confirm_by_mail, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_then_yes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_claim_then_yes, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_yes_checked_again, setup, teardown),
 	};
 	int rc;
 
