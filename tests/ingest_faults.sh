@@ -180,14 +180,19 @@ intro 66 >"$t/.hidden/6.eml"
 intro 67 >"$t/.7.eml"
 intro 68 >"$t/0.eml"
 mkfifo "$t/b/pipe"
+# a link is followed (readdir types it a link; stat says what it points at)
+mkdir -p "$work/elsewhere"
+intro 69 >"$work/elsewhere/9.eml"
+ln -s "$work/elsewhere/9.eml" "$t/b/9.eml"
 expect 0 "$BIN" -c "$work/tree.conf" ingest "$t"
 has out "tree/0.eml: referral #1"
 has out "tree/a/Maildir/cur/1.x:2,S: referral #2"
 has out "tree/a/Maildir/new/2.x: referral #3"
 has out "tree/b/5.eml: referral #4"
-has out "tree/b/c/4.eml: referral #5"
+has out "tree/b/9.eml: referral #5"
+has out "tree/b/c/4.eml: referral #6"
 lacks out "3.x"; lacks out "6.eml"; lacks out "7.eml"
 has err "$t/b/pipe: skipped: not a regular file"
-has err "ingested 5 messages"; ok
+has err "ingested 6 messages"; ok
 
 echo "ingest-faults: $pass checks passed"
