@@ -73,13 +73,21 @@ struct job {
 	struct slot ring[RING];
 
 	pthread_mutex_t lock;
-	pthread_cond_t ready; /* a slot became ready */
-	pthread_cond_t space; /* a slot was consumed */
+	pthread_cond_t ready; /* the slot the writer waits for became ready */
+	pthread_cond_t space; /* a quarter of the ring was consumed */
 	size_t next;          /* next unit number a worker takes */
 	size_t consumed;      /* units the writer is done with */
+	/* Wake-ups are made only when they let the other side go on: the
+	 * writer is told when the unit it waits for is ready, the workers
+	 * when a quarter of the ring is free again.  Waking them for every
+	 * unit cost two context switches per message on two cores. */
+	size_t want;      /* the unit the writer waits for; SIZE_MAX: none */
+	int space_waiters; /* workers waiting for space */
 	int stop;
 	int done; /* the source has no unit left */
 };
+/* Free slots that wake the workers waiting for space. */
+#define RING_REFILL (RING / 4)
 
 /* `ingest`'s source: the files, and what the writer keeps of them. */
 struct files {
@@ -464,8 +472,11 @@ static void *worker(void *arg)
 		struct ingest_unit u = {0};
 
 		pthread_mutex_lock(&job->lock);
-		while (!job->stop && !job->done && job->next >= job->consumed + RING)
+		while (!job->stop && !job->done && job->next >= job->consumed + RING) {
+			job->space_waiters++;
 			pthread_cond_wait(&job->space, &job->lock);
+			job->space_waiters--;
+		}
 		if (job->stop || job->done || !job->src->take(job->src->arg, &u)) {
 			job->done = 1;
 			pthread_cond_broadcast(&job->ready);
@@ -486,7 +497,8 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&job->lock);
 		s->ready = 1;
-		pthread_cond_broadcast(&job->ready);
+		if (job->want == i)
+			pthread_cond_signal(&job->ready);
 		pthread_mutex_unlock(&job->lock);
 	}
 }
@@ -506,6 +518,7 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 
 	job->in = in;
 	job->src = src;
+	job->want = SIZE_MAX;
 	pthread_mutex_init(&job->lock, NULL);
 	pthread_cond_init(&job->ready, NULL);
 	pthread_cond_init(&job->space, NULL);
@@ -532,8 +545,10 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 		struct slot *s = &job->ring[i % RING];
 
 		pthread_mutex_lock(&job->lock);
+		job->want = i;
 		while (!s->ready && !(job->done && i >= job->next))
 			pthread_cond_wait(&job->ready, &job->lock);
+		job->want = SIZE_MAX;
 		pthread_mutex_unlock(&job->lock);
 		if (!s->ready)
 			break; /* every unit written */
@@ -544,7 +559,9 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 		job->consumed = i + 1;
 		if (rc != 0)
 			job->stop = 1;
-		pthread_cond_broadcast(&job->space);
+		if (job->space_waiters > 0 &&
+		    (rc != 0 || job->consumed + RING - job->next >= RING_REFILL))
+			pthread_cond_broadcast(&job->space);
 		pthread_mutex_unlock(&job->lock);
 	}
 
