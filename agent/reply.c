@@ -239,6 +239,33 @@ static int check_command(struct intake *in, int64_t id, const char *command, con
 	return lifecycle_check_status(in->st, &c, why_r);
 }
 
+/* Whether a status line asks for nothing but the status referral id has
+ * already (no amount, no reason): 1 yes, 0 no, -1 store error.  Such a
+ * line has nothing left to do, whoever sent it, and a mail telling the
+ * rep it was "not applied" would only puzzle them: most often their
+ * first mail to the lead carries "#status contacted", and that mail itself
+ * made the referral contacted.  A line with an amount or a reason still
+ * goes the usual way: what it adds must not be dropped unsaid. */
+static int already_so(struct intake *in, int64_t id, const char *command, const char *arg)
+{
+	struct status_change c = {.id = id};
+	struct referral_view v = {0};
+	enum status current;
+	const char *note;
+	char *why = NULL;
+	int rc;
+
+	if (read_command(command, arg, &c, &note, &why) != 0 || note || c.has_value || c.note) {
+		free(why);
+		return 0;
+	}
+	rc = store_referral_get(in->st, id, &v, NULL, NULL);
+	if (rc > 0)
+		rc = status_parse(v.status, &current) && current == c.status;
+	store_referral_view_clear(&v);
+	return rc;
+}
+
 /* What a status line would do, for the confirmation mail. */
 static char *describe_command(const struct referral_view *v, const char *command, const char *arg,
                               const struct config *cfg)
@@ -393,6 +420,23 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		         line, m->from.email ? m->from.email : "an unknown sender");
 		log_warn("referral %" PRId64 ": %s", id, detail);
 		return add_event(in, id, now, m->from.email, "refused", detail, msg_id);
+	}
+	rc = already_so(in, id, d->command, d->command_arg);
+	if (rc != 0) {
+		if (rc < 0)
+			return -1;
+		if (trust == AUTH_VERIFIED)
+			snprintf(detail, sizeof(detail),
+			         "status line \"%s\" from %s: the referral has that status "
+			         "already; nothing to change",
+			         line, rep->email);
+		else
+			snprintf(detail, sizeof(detail),
+			         "status line \"%s\" from %s: the referral has that status "
+			         "already; nothing to change (not vouched for: %s)",
+			         line, rep->email, trust_why ? trust_why : "no verdict");
+		log_info("referral %" PRId64 ": %s", id, detail);
+		return add_event(in, id, now, rep->email, "unchanged", detail, msg_id);
 	}
 	if (trust == AUTH_VERIFIED) {
 		log_info("referral %" PRId64 ": %s from %s authenticated (%s)", id, line,

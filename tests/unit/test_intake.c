@@ -497,16 +497,15 @@ static const struct intake_case cases[] = {
                     JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
                     JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
         /* A status the referral already has (the rep's mail to the lead
-         * made it contacted) is refused at once too, not confirmed first. */
+         * made it contacted): nothing to change, recorded, and no mail,
+         * neither a refusal nor a question. */
         {.name = "status_line_already_on_trust",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("rep-status-contacted.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.status = "contacted",
-                              .events = {{"refused", "is already contacted"}}})},
-         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
-                         .note_has = "refused.why=referral 1 is already contacted"),
-                    JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
-                    JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+                              .events = {{"unchanged", "has that status already"}}})},
+         .counts = {JOBS("refused-rep", NULL, 0), JOBS("confirm-status", NULL, 0),
+                    CONFIRMATIONS(0)}},
         /* The same line where it would change something (the server does
          * not vouch for the mail, so it made no first contact): the rep's
          * "yes" may still apply it. */
