@@ -89,7 +89,8 @@ static int fetch_batch(struct pass *p)
 }
 
 /* The pipeline's take: the next message, fetching a batch when the last
- * one is handed out.  Runs under the pipeline's lock. */
+ * one is handed out.  One worker at a time, while the writer goes on
+ * writing (the IMAP connection is this side's alone). */
 static int pass_take(void *arg, struct ingest_unit *u)
 {
 	struct pass *p = arg;

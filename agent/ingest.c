@@ -7,9 +7,10 @@
  * order (a duplicate or a second intro of the same lead depends on what
  * came before).  So the work is cut into units, one message each, numbered
  * in input order: worker threads take the next unit (reading a file, or
- * the next message of an mbox, under the lock), parse it and run the rules
- * outside the lock, and park the result in a ring of slots; the calling
- * thread consumes the slots strictly in unit order, decides and writes.
+ * the next message of an mbox; one worker at a time, under a lock of its
+ * own that the writer never waits for), parse it and run the rules, and
+ * park the result in a ring of slots; the calling thread consumes the
+ * slots strictly in unit order, decides and writes.
  * With one worker this is the plain one-by-one loop.
  *
  * An mbox is read a window at a time and split as it goes
@@ -72,6 +73,10 @@ struct job {
 	const struct ingest_source *src;
 	struct slot ring[RING];
 
+	/* One worker at a time takes the next unit, holding take_lock and
+	 * not the pipeline's lock: reading a file or fetching a batch from
+	 * the server never stops the writer. */
+	pthread_mutex_t take_lock;
 	pthread_mutex_t lock;
 	pthread_cond_t ready; /* the slot the writer waits for became ready */
 	pthread_cond_t space; /* a quarter of the ring was consumed */
@@ -231,7 +236,7 @@ static void expand(const char *path, char ***files, size_t *n, size_t *cap,
 		add_file(files, n, cap, xstrdup(path));
 }
 
-/* ---- the input: units taken under the lock ---- */
+/* ---- the input: units taken one at a time ---- */
 
 /* Reads up to want more bytes into r's window; 0, or -1 with errno. */
 static int mbox_fill(struct mbox_reader *r, size_t want)
@@ -414,7 +419,7 @@ fail:
 	return 1;
 }
 
-/* The next unit, under the lock.  1 a unit, 0 none left. */
+/* The next unit (take: one worker at a time).  1 a unit, 0 none left. */
 static int files_take(void *arg, struct ingest_unit *u)
 {
 	struct files *job = arg;
@@ -470,22 +475,33 @@ static void *worker(void *arg)
 		size_t i;
 		struct slot *s;
 		struct ingest_unit u = {0};
+		int got;
 
+		pthread_mutex_lock(&job->take_lock);
 		pthread_mutex_lock(&job->lock);
 		while (!job->stop && !job->done && job->next >= job->consumed + RING) {
 			job->space_waiters++;
 			pthread_cond_wait(&job->space, &job->lock);
 			job->space_waiters--;
 		}
-		if (job->stop || job->done || !job->src->take(job->src->arg, &u)) {
+		got = !job->stop && !job->done;
+		pthread_mutex_unlock(&job->lock);
+		/* take_lock keeps the units in take order: unit i is the i-th
+		 * taken, whichever worker takes it */
+		if (got)
+			got = job->src->take(job->src->arg, &u);
+		pthread_mutex_lock(&job->lock);
+		if (!got || job->stop) {
 			job->done = 1;
 			pthread_cond_broadcast(&job->ready);
 			pthread_mutex_unlock(&job->lock);
+			pthread_mutex_unlock(&job->take_lock);
 			unit_clear(&u);
 			return NULL;
 		}
 		i = job->next++;
 		pthread_mutex_unlock(&job->lock);
+		pthread_mutex_unlock(&job->take_lock);
 
 		/* The slot still holds unit i - RING, written and done with: it
 		 * is freed here, on the thread that allocated it (freeing
@@ -519,6 +535,7 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 	job->in = in;
 	job->src = src;
 	job->want = SIZE_MAX;
+	pthread_mutex_init(&job->take_lock, NULL);
 	pthread_mutex_init(&job->lock, NULL);
 	pthread_cond_init(&job->ready, NULL);
 	pthread_cond_init(&job->space, NULL);
@@ -577,6 +594,7 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 	pthread_cond_destroy(&job->space);
 	pthread_cond_destroy(&job->ready);
 	pthread_mutex_destroy(&job->lock);
+	pthread_mutex_destroy(&job->take_lock);
 	free(job);
 	return rc ? -1 : 0;
 }

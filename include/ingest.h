@@ -66,9 +66,11 @@ struct ingest_unit {
 };
 
 struct ingest_source {
-	/* Called under the pipeline's lock, by one worker at a time: fills
-	 * *u (zeroed) with the next unit and returns 1, or returns 0 when
-	 * there is none left (for now: a source that failed says so itself). */
+	/* Called by one worker at a time, in unit order: fills *u (zeroed)
+	 * with the next unit and returns 1, or returns 0 when there is none
+	 * left (for now: a source that failed says so itself).  The writer
+	 * runs meanwhile (take may block, reading or fetching), so take and
+	 * write must share no state. */
 	int (*take)(void *arg, struct ingest_unit *u);
 	/* Called on the calling thread for each unit, in take order: decide
 	 * and store.  0 goes on, -1 stops the pipeline. */
