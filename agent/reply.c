@@ -544,6 +544,19 @@ static int answer_yes(struct intake *in, const struct confirmation_view *c, int6
 	if (str_ieq(c->command, CONFIRM_CONTACT))
 		return lifecycle_first_contact(in->st, in->cfg, c->referral_id, c->rep, msg_id, now,
 		                               &changed);
+	/* the referral may have got there meanwhile: then the yes has
+	 * nothing left to do, and the rep is not told "not applied" */
+	rc = already_so(in, c->referral_id, c->command, c->arg);
+	if (rc != 0) {
+		if (rc < 0)
+			return -1;
+		confirmation_line(c, line, sizeof(line));
+		snprintf(detail, sizeof(detail),
+		         "confirmed \"%s\": the referral has that status already; nothing to "
+		         "change",
+		         line);
+		return add_event(in, c->referral_id, now, c->rep, "unchanged", detail, msg_id);
+	}
 	rc = run_command(in, c->referral_id, c->rep, c->command, c->arg, msg_id, now, &why);
 	if (rc != 1)
 		return rc;
