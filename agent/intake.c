@@ -721,6 +721,38 @@ static int decide_review(struct intake_decision *d)
 	return 0;
 }
 
+/* Is the person the text names as the referrer ("Marguerite Okonkwo
+ * recommended you") recipient l?  Every word of the name is a word of
+ * the recipient's display name ("Marguerite" for "Marguerite Okonkwo"),
+ * or the address spells a word of it ("m.okonkwo"). */
+static int names_recipient(const char *named, const struct intake_lead *l)
+{
+	const char *w = named;
+
+	if (named == NULL)
+		return 0;
+	if (l->email && intake_name_fits(named, l->email, NULL))
+		return 1;
+	if (l->name == NULL)
+		return 0;
+	while (*w) {
+		size_t n = strcspn(w, " \t"), found = 0;
+
+		for (const char *v = l->name; *v && !found;) {
+			size_t k = strcspn(v, " \t");
+
+			found = k == n && strncasecmp(v, w, n) == 0;
+			v += k;
+			v += strspn(v, " \t");
+		}
+		if (!found)
+			return 0;
+		w += n;
+		w += strspn(w, " \t");
+	}
+	return 1;
+}
+
 /* A person's mail: who is introduced, and how sure the agent is. */
 static int decide_intro(struct intake *in, const struct message *m, struct intake_decision *d,
                         size_t *cap)
@@ -742,6 +774,33 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		src = LEADS_HEADERS;
 	if (d->nleads > 1)
 		intake_drop_companions(m, d);
+	if (d->nleads == 1 && intake_field(d, FF_REFERRER_NAME) &&
+	    names_recipient(intake_field(d, FF_REFERRER_NAME), &d->leads[0]) &&
+	    !intake_excluded(in->cfg, m->from.email, NULL)) {
+		/* "Marguerite Okonkwo recommended you", written to Marguerite
+		 * with the business in copy (the lead answering an intro the
+		 * agent never saw): the one addressed is the referrer the text
+		 * names, and the writer is the lead.  Read the usual way round,
+		 * Marguerite would be welcomed as a lead and the writer thanked
+		 * for referring her.  Only with one recipient: with more, which
+		 * the writer means is a guess. */
+		struct intake_lead *r = &d->leads[0];
+
+		free(d->referrer_name);
+		free(d->referrer_email);
+		d->referrer_name = r->name ? r->name : dup_field(d, FF_REFERRER_NAME);
+		d->referrer_email = r->email;
+		r->name = r->email = NULL;
+		FREE_ALL(r->phone, r->company, r->need);
+		d->nleads = 0;
+		intake_add_lead(d, cap, m->from.name, m->from.email);
+		/* "my number is P" is the writer's, who is the lead here */
+		if (intake_field(d, FF_REFERRER_PHONE)) {
+			d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
+			d->fr.fields[FF_REFERRER_PHONE] = NULL;
+		}
+		src = LEADS_WRITER;
+	}
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);
 		if (d->nleads)

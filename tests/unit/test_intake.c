@@ -1325,6 +1325,20 @@ static const struct intake_case cases[] = {
                         .e = {.lead_email = "lionel.baptiste@gmail.com"}),
                    STEP("blind4-thanks-reply.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {REFERRALS("*", 1)}},
+        /* The lead answers an intro the agent never saw, to the referrer
+         * alone with the business in copy, naming her: "Priyanka Rao
+         * recommended you".  The one addressed is the referrer, the writer
+         * the lead (read the usual way round, Priyanka was welcomed as a
+         * lead and Dana thanked for referring her); a reply in an unseen
+         * thread is held. */
+        {.name = "lead_answers_unseen_intro",
+         .steps = {STEP("lead-answers-unseen-intro.eml", INTAKE_HELD,
+                        .e = {.status = "held",
+                              .referrer_email = "priyanka.rao@gmail.com",
+                              .lead_email = "dana.whitfield@outlook.com",
+                              .lead_phone = "617-555-0187"})},
+         .counts = {JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
+                    JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
         /* Not referrals: a vendor's "introduce", a supplier's new account
          * manager, a job applicant "referred by Tom Rivera", a rep's mail
          * to a client and a client's to her rep (the agent copied), a
