@@ -86,7 +86,7 @@ struct job {
 	 * writer is told when the unit it waits for is ready, the workers
 	 * when a quarter of the ring is free again.  Waking them for every
 	 * unit cost two context switches per message on two cores. */
-	size_t want;      /* the unit the writer waits for; SIZE_MAX: none */
+	size_t want;       /* the unit the writer waits for; SIZE_MAX: none */
 	int space_waiters; /* workers waiting for space */
 	int stop;
 	int done; /* the source has no unit left */
@@ -202,7 +202,9 @@ static void walk(const char *dir, char ***files, size_t *n, size_t *cap, struct 
 			if (stat(full, &st) != 0)
 				type = DT_UNKNOWN;
 			else
-				type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_FIFO;
+				type = S_ISREG(st.st_mode)   ? DT_REG
+				       : S_ISDIR(st.st_mode) ? DT_DIR
+				                             : DT_FIFO;
 		}
 		if (maildir && strcmp(ents[i].name, "tmp") == 0) {
 			free(full);

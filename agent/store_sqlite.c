@@ -389,11 +389,11 @@ static int lite_open(struct store *st, const struct store_params *p, char **erro
 	 * of an ingest.  sqlite3_config must come before the library
 	 * initialises; on an already initialised library it fails harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	rc = sqlite3_open_v2(fname, &db,
-	                     (p->readonly ? SQLITE_OPEN_READONLY
-	                                  : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-	                             SQLITE_OPEN_NOMUTEX,
-	                     NULL);
+	rc = sqlite3_open_v2(
+	        fname, &db,
+	        (p->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+	                SQLITE_OPEN_NOMUTEX,
+	        NULL);
 	free(fname);
 	if (db == NULL)
 		fatal("out of memory (sqlite3_open_v2)");
