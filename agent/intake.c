@@ -799,6 +799,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
 			d->fr.fields[FF_REFERRER_PHONE] = NULL;
 		}
+		d->answers_referrer = 1;
 		src = LEADS_WRITER;
 	}
 	if (d->nleads == 0 && m->nfwd > 0) {

@@ -518,6 +518,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		if (others_addressed(cfg, m) == 0 && !m->in_reply_to && !m->nreferences &&
 		    !is_reply_subject(m->subject))
 			intake_evidence(d, +1, "the lead writes to the business themself");
+		/* the mirror of an intro: the lead writes to the referrer the
+		 * text names, the business copied */
+		if (d->answers_referrer)
+			intake_evidence(d, +2, "the lead answers the referrer, the agent copied");
 		break;
 	case LEADS_TEXT:
 		/* to the referral address alone, an address is what it is for */

@@ -116,6 +116,9 @@ struct intake_decision {
 	char *optout_source;           /* and how they said it */
 
 	int confidence; /* the sum of the evidence's weights */
+	/* the writer (the lead) answers the referrer the text names, the
+	 * business in copy ("Priyanka recommended you", to Priyanka) */
+	int answers_referrer;
 	struct intake_evidence *evidence;
 	size_t nevidence;
 

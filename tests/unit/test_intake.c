@@ -1329,16 +1329,25 @@ static const struct intake_case cases[] = {
          * alone with the business in copy, naming her: "Priyanka Rao
          * recommended you".  The one addressed is the referrer, the writer
          * the lead (read the usual way round, Priyanka was welcomed as a
-         * lead and Dana thanked for referring her); a reply in an unseen
-         * thread is held. */
+         * lead and Dana thanked for referring her). */
         {.name = "lead_answers_unseen_intro",
-         .steps = {STEP("lead-answers-unseen-intro.eml", INTAKE_HELD,
-                        .e = {.status = "held",
+         .steps = {STEP("lead-answers-unseen-intro.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
                               .referrer_email = "priyanka.rao@gmail.com",
                               .lead_email = "dana.whitfield@outlook.com",
                               .lead_phone = "617-555-0187"})},
-         .counts = {JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
+         .counts = {JOBS("welcome-lead", "dana.whitfield@outlook.com", 1),
+                    JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
+                    JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
                     JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
+        /* "Thanks for the intro, Marguerite!" alone (the intro unseen):
+         * the same roles; thinner, so held for the admin. */
+        {.name = "lead_thanks_unseen_intro",
+         .steps = {STEP("blind4-thanks-reply.eml", INTAKE_HELD,
+                        .e = {.status = "held",
+                              .referrer_email = "m.okonkwo@gmail.com",
+                              .lead_email = "lionel.baptiste@gmail.com"})},
+         .counts = {JOBS("welcome-lead", NULL, 0), JOBS("thank-referrer", NULL, 0)}},
         /* Not referrals: a vendor's "introduce", a supplier's new account
          * manager, a job applicant "referred by Tom Rivera", a rep's mail
          * to a client and a client's to her rep (the agent copied), a
