@@ -721,31 +721,43 @@ static int decide_review(struct intake_decision *d)
 	return 0;
 }
 
+/* Is word w (n bytes) one of the words of s, or (local) inside the
+ * letters of an address's local part?  ASCII letters fold. */
+static int has_name_word(const char *s, const char *w, size_t n, int local)
+{
+	while (*s) {
+		size_t k = local ? strcspn(s, "@") : strcspn(s, " \t");
+
+		if (local) {
+			for (size_t i = 0; i + n <= k; i++)
+				if (strncasecmp(s + i, w, n) == 0)
+					return 1;
+			return 0;
+		}
+		if (k == n && strncasecmp(s, w, n) == 0)
+			return 1;
+		s += k;
+		s += strspn(s, " \t");
+	}
+	return 0;
+}
+
 /* Is the person the text names as the referrer ("Marguerite Okonkwo
- * recommended you") recipient l?  Every word of the name is a word of
- * the recipient's display name ("Marguerite" for "Marguerite Okonkwo"),
- * or the address spells a word of it ("m.okonkwo"). */
+ * recommended you") recipient l?  Every word of the name is a word of the
+ * recipient's display name ("Marguerite" for "Marguerite Okonkwo"); with
+ * no display name, every word is in the address's local part
+ * ("m.okonkwo" for "Okonkwo").  One word in common is not enough: "Bob
+ * Jones recommended you", written to Bob Smith, names someone else. */
 static int names_recipient(const char *named, const struct intake_lead *l)
 {
-	const char *w = named;
+	const char *w = named, *in = l->name ? l->name : l->email;
 
-	if (named == NULL)
-		return 0;
-	if (l->email && intake_name_fits(named, l->email, NULL))
-		return 1;
-	if (l->name == NULL)
+	if (named == NULL || in == NULL || *named == '\0')
 		return 0;
 	while (*w) {
-		size_t n = strcspn(w, " \t"), found = 0;
+		size_t n = strcspn(w, " \t");
 
-		for (const char *v = l->name; *v && !found;) {
-			size_t k = strcspn(v, " \t");
-
-			found = k == n && strncasecmp(v, w, n) == 0;
-			v += k;
-			v += strspn(v, " \t");
-		}
-		if (!found)
+		if (n > 0 && !has_name_word(in, w, n, l->name == NULL))
 			return 0;
 		w += n;
 		w += strspn(w, " \t");

@@ -1340,6 +1340,14 @@ static const struct intake_case cases[] = {
                     JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
                     JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
                     JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
+        /* An ordinary intro whose text names another Bob as who
+         * recommended the business: a namesake is not the recipient, the
+         * roles stay as written. */
+        {.name = "intro_names_namesake",
+         .steps = {STEP("intro-names-namesake.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "ann.lee@gmail.com",
+                              .lead_email = "bob.smith@gmail.com"})}},
         /* "Thanks for the intro, Marguerite!" alone (the intro unseen):
          * the same roles; thinner, so held for the admin. */
         {.name = "lead_thanks_unseen_intro",
