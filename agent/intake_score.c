@@ -518,10 +518,11 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		if (others_addressed(cfg, m) == 0 && !m->in_reply_to && !m->nreferences &&
 		    !is_reply_subject(m->subject))
 			intake_evidence(d, +1, "the lead writes to the business themself");
-		/* the mirror of an intro: the lead writes to the referrer the
-		 * text names, the business copied */
+		/* the mirror of an intro (the agent in Cc and the lead
+		 * addressed, one outside person: +3): the lead writes to the
+		 * referrer the text names, the business copied */
 		if (d->answers_referrer)
-			intake_evidence(d, +2, "the lead answers the referrer, the agent copied");
+			intake_evidence(d, +3, "the lead answers the referrer, the agent copied");
 		break;
 	case LEADS_TEXT:
 		/* to the referral address alone, an address is what it is for */
@@ -541,7 +542,9 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
 	    intake_field(d, FF_BUDGET))
 		intake_evidence(d, +1, "the lead's phone, need or budget in the text");
-	if (reply)
+	/* (not when the lead answers the referrer it names: that thread is
+	 * an intro's by the text's own words) */
+	if (reply && !d->answers_referrer)
 		intake_evidence(d, -2, "a reply in a thread the agent never saw");
 	/* a client answering the rep, the agent copied, and nothing that
 	 * introduces anyone: the business's own conversation */
