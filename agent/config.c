@@ -645,7 +645,8 @@ static const char *section_hint(const char *section)
 	size_t bestd = 3;
 
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
-		size_t d = str_distance(section, strlen(section), settings[i].section, 32);
+		size_t d =
+		        str_distance(section, strlen(section), settings[i].section, 32, bestd - 1);
 
 		if (d < bestd) {
 			bestd = d;

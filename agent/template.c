@@ -204,7 +204,8 @@ static const char *suggest(const char *name, size_t len)
 	size_t bestd = 3;
 
 	for (size_t i = 0; i < NVARS; i++) {
-		size_t d = str_distance(name, len, template_var_names[i], NAME_MAX_SUGGEST);
+		size_t d =
+		        str_distance(name, len, template_var_names[i], NAME_MAX_SUGGEST, bestd - 1);
 
 		if (d < bestd) {
 			bestd = d;
