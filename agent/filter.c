@@ -296,7 +296,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	const char *last;
 	uint32_t options = COMPILE_OPTIONS;
 	size_t patoff, patlen;
-	int errcode, bad = 0;
+	int errcode, bad = 0, col;
 	PCRE2_SIZE erroff;
 	uint32_t namecount = 0, entrysize = 0;
 	PCRE2_SPTR table = NULL;
@@ -308,7 +308,14 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	}
 	patoff = argoff + 1;
 	patlen = (size_t)(last - arg) - 1;
+	/* the flags' columns counted as they go (column_of for each unknown
+	 * one would count from the line's start: a long tail of them cost
+	 * its square) */
+	col = column_of(line, (size_t)(last + 1 - line));
 	for (const char *f = last + 1; f < arg + arglen; f++) {
+		int fcol = col;
+
+		col += ((unsigned char)*f & 0xC0) != 0x80;
 		switch (*f) {
 		case 'i':
 			options |= PCRE2_CASELESS;
@@ -326,8 +333,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 			int n = 1;
 			while (f + n < arg + arglen && ((unsigned char)f[n] & 0xC0) == 0x80)
 				n++;
-			fault(ld, lineno, column_of(line, (size_t)(f - line)),
-			      "unknown flag '%.*s' (flags are i, m, s, x)", n, f);
+			fault(ld, lineno, fcol, "unknown flag '%.*s' (flags are i, m, s, x)", n, f);
 			f += n - 1;
 			bad = 1;
 		}
