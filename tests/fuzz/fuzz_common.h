@@ -1,8 +1,8 @@
 /*
  * fuzz_common.h - what the fuzz targets share: the setup each makes once
- * per process (fuzz_setup), and a scratch folder the input is written
- * into as a file, since the admin's rules, templates and config reach the
- * agent as files.
+ * per process (fuzz_setup), and a scratch folder the replay writes the
+ * input into as a file, since the admin's rules, templates and config
+ * reach the agent as files.
  *
  * The loaders print their faults, and the parser its warnings, on stderr;
  * a fuzz run would drown in them, so the stderr stream goes to /dev/null
@@ -12,8 +12,11 @@
  *
  * A target built for libFuzzer runs one input after another in one
  * process, thousands a second, so what does not depend on the input is
- * done once rather than per input.  The replay build (replay.c,
- * -DFUZZ_REPLAY) runs the same targets over a few hundred inputs.
+ * done once rather than per input, and the loader targets hand the input
+ * to the loaders as text.  The replay build (replay.c, -DFUZZ_REPLAY)
+ * runs the same targets over a few hundred inputs, and there each loader
+ * target also writes the input as a file, loads it the way the agent
+ * does, and aborts when the two ways disagree.
  */
 #ifndef REFAGENT_FUZZ_COMMON_H
 #define REFAGENT_FUZZ_COMMON_H
