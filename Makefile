@@ -214,7 +214,8 @@ FUZZ_LIBS     = $(filter-out -specs=%,$(PKG_LIBS))
 build-fuzz/obj/%.o: agent/%.c | pkgcheck fuzzdeps
 	@mkdir -p $(@D)
 	@echo "  CC      $< (fuzz)"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+-include $(FUZZ_OBJS:.o=.d)
 
 # clang, installed when missing (as `make check` installs what it needs)
 fuzzdeps:
