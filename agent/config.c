@@ -645,7 +645,8 @@ static const char *section_hint(const char *section)
 	size_t bestd = 3;
 
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++) {
-		size_t d = str_distance(section, strlen(section), settings[i].section, 32);
+		size_t d =
+		        str_distance(section, strlen(section), settings[i].section, 32, bestd - 1);
 
 		if (d < bestd) {
 			bestd = d;
@@ -959,7 +960,8 @@ const char *config_default_path(void)
 	return env && *env ? env : "refagent.conf";
 }
 
-int config_load(const char *path, struct config **cfg_r)
+/* Reads the config path from fp (closed here). */
+static int load_stream(const char *path, FILE *fp, struct config **cfg_r)
 {
 	struct loader l = {0};
 	struct config *cfg;
@@ -967,24 +969,7 @@ int config_load(const char *path, struct config **cfg_r)
 	int rc;
 
 	l.file = path;
-	l.fp = fopen(path, "re");
-	if (l.fp == NULL) {
-		fprintf(stderr, "%s: cannot read the config: %s\n", path, strerror(errno));
-		return -1;
-	}
-	/* fopen opens a folder; reading it fails only later, and quietly */
-	{
-		struct stat st;
-
-		if (fstat(fileno(l.fp), &st) == 0 && S_ISDIR(st.st_mode)) {
-			fprintf(stderr,
-			        "%s: cannot read the config: it is a folder (give the config "
-			        "file)\n",
-			        path);
-			fclose(l.fp);
-			return -1;
-		}
-	}
+	l.fp = fp;
 	cfg = xcalloc(1, sizeof(*cfg));
 	l.cfg = cfg;
 	cfg->path = xstrdup(path);
@@ -1010,6 +995,45 @@ int config_load(const char *path, struct config **cfg_r)
 	}
 	*cfg_r = cfg;
 	return 0;
+}
+
+int config_load(const char *path, struct config **cfg_r)
+{
+	FILE *fp = fopen(path, "re");
+	struct stat st;
+
+	if (fp == NULL) {
+		fprintf(stderr, "%s: cannot read the config: %s\n", path, strerror(errno));
+		return -1;
+	}
+	/* fopen opens a folder; reading it fails only later, and quietly */
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fprintf(stderr,
+		        "%s: cannot read the config: it is a folder (give the config file)\n",
+		        path);
+		fclose(fp);
+		return -1;
+	}
+	return load_stream(path, fp, cfg_r);
+}
+
+int config_load_text(const char *path, const char *text, size_t len, struct config **cfg_r)
+{
+	/* a copy: fmemopen wants a buffer it could write, and one byte at
+	 * least */
+	char *copy = xmalloc(len + 1);
+	FILE *fp;
+	int rc;
+
+	if (len)
+		memcpy(copy, text, len);
+	copy[len] = '\0';
+	fp = fmemopen(copy, len, "r");
+	if (fp == NULL)
+		fatal("out of memory (config text)");
+	rc = load_stream(path, fp, cfg_r);
+	free(copy);
+	return rc;
 }
 
 void config_free(struct config *cfg)

@@ -296,7 +296,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	const char *last;
 	uint32_t options = COMPILE_OPTIONS;
 	size_t patoff, patlen;
-	int errcode, bad = 0;
+	int errcode, bad = 0, col;
 	PCRE2_SIZE erroff;
 	uint32_t namecount = 0, entrysize = 0;
 	PCRE2_SPTR table = NULL;
@@ -308,7 +308,14 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	}
 	patoff = argoff + 1;
 	patlen = (size_t)(last - arg) - 1;
+	/* the flags' columns counted as they go (column_of for each unknown
+	 * one would count from the line's start: a long tail of them cost
+	 * its square) */
+	col = column_of(line, (size_t)(last + 1 - line));
 	for (const char *f = last + 1; f < arg + arglen; f++) {
+		int fcol = col;
+
+		col += ((unsigned char)*f & 0xC0) != 0x80;
 		switch (*f) {
 		case 'i':
 			options |= PCRE2_CASELESS;
@@ -326,8 +333,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 			int n = 1;
 			while (f + n < arg + arglen && ((unsigned char)f[n] & 0xC0) == 0x80)
 				n++;
-			fault(ld, lineno, column_of(line, (size_t)(f - line)),
-			      "unknown flag '%.*s' (flags are i, m, s, x)", n, f);
+			fault(ld, lineno, fcol, "unknown flag '%.*s' (flags are i, m, s, x)", n, f);
 			f += n - 1;
 			bad = 1;
 		}
@@ -804,18 +810,13 @@ static void parse_line(struct loader *ld, int lineno, const char *line, size_t l
 #undef IS
 }
 
-static void load_file(struct loader *ld, const char *path)
+/* Parses the text of the file ld->path, data[0..len) (NUL-terminated). */
+static void load_text(struct loader *ld, const char *data, size_t len)
 {
-	char *data = NULL;
-	size_t len = 0, pos = 0;
+	size_t pos = 0;
 	int lineno = 0;
 
-	ld->path = path;
 	ld->cur = NULL;
-	if (file_read(path, RULE_FILE_MAX, &data, &len) != 0) {
-		fault(ld, 0, 0, "cannot read: %s", strerror(errno));
-		return;
-	}
 	while (pos < len) {
 		const char *line = data + pos;
 		const char *nl = memchr(line, '\n', len - pos);
@@ -831,39 +832,46 @@ static void load_file(struct loader *ld, const char *path)
 		pos += llen + 1;
 	}
 	rule_close(ld);
+}
+
+static void load_file(struct loader *ld, const char *path)
+{
+	char *data = NULL;
+	size_t len = 0;
+
+	ld->path = path;
+	if (file_read(path, RULE_FILE_MAX, &data, &len) != 0) {
+		fault(ld, 0, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	load_text(ld, data, len);
 	free(data);
 }
 
-int filter_load(const char *dir, struct filter_set **set_r)
+/* A set for nfiles files, and its loader. */
+static struct filter_set *load_begin(struct loader *ld, size_t nfiles)
 {
-	struct loader ld = {0};
-	struct filter_set *set;
-	char **names = NULL;
-	size_t nnames = 0;
+	struct filter_set *set = xcalloc(1, sizeof(*set));
 
-	*set_r = NULL;
-	if (dir_files(dir, ".rules", &names, &nnames) != 0 || nnames == 0) {
-		fprintf(stderr, "%s: no rule files\n", dir);
-		free(names);
-		return -1;
-	}
-	set = xcalloc(1, sizeof(*set));
-	ld.set = set;
-	ld.cctx = pcre2_compile_context_create(NULL);
-	if (ld.cctx == NULL)
+	ld->set = set;
+	ld->cctx = pcre2_compile_context_create(NULL);
+	if (ld->cctx == NULL)
 		fatal("out of memory (PCRE2 compile context)");
-	set->files = xcalloc(nnames, sizeof(*set->files));
-	for (size_t i = 0; i < nnames; i++) {
-		set->files[set->nfiles++] = names[i]; /* the set owns the path */
-		ld.fileidx = i;
-		load_file(&ld, set->files[i]);
-	}
-	free(names);
-	if (ld.faults.n == 0)
-		cut_build(&ld);
-	pcre2_compile_context_free(ld.cctx);
+	set->files = xcalloc(nfiles, sizeof(*set->files));
+	return set;
+}
 
-	if (fault_flush(&ld.faults) > 0) {
+/* After the files: the context patterns, the faults printed (with any,
+ * no set), the defaults and limits. */
+static int load_end(struct loader *ld, struct filter_set **set_r)
+{
+	struct filter_set *set = ld->set;
+
+	if (ld->faults.n == 0)
+		cut_build(ld);
+	pcre2_compile_context_free(ld->cctx);
+
+	if (fault_flush(&ld->faults) > 0) {
 		filter_free(set);
 		return -1;
 	}
@@ -893,6 +901,53 @@ int filter_load(const char *dir, struct filter_set **set_r)
 	pcre2_set_heap_limit(set->mctx, HEAP_LIMIT_KIB);
 	*set_r = set;
 	return 0;
+}
+
+int filter_load(const char *dir, struct filter_set **set_r)
+{
+	struct loader ld = {0};
+	struct filter_set *set;
+	char **names = NULL;
+	size_t nnames = 0;
+
+	*set_r = NULL;
+	if (dir_files(dir, ".rules", &names, &nnames) != 0 || nnames == 0) {
+		fprintf(stderr, "%s: no rule files\n", dir);
+		free(names);
+		return -1;
+	}
+	set = load_begin(&ld, nnames);
+	for (size_t i = 0; i < nnames; i++) {
+		set->files[set->nfiles++] = names[i]; /* the set owns the path */
+		ld.fileidx = i;
+		load_file(&ld, set->files[i]);
+	}
+	free(names);
+	return load_end(&ld, set_r);
+}
+
+int filter_load_text(const char *name, const char *text, size_t len, struct filter_set **set_r)
+{
+	struct loader ld = {0};
+	struct filter_set *set;
+
+	*set_r = NULL;
+	set = load_begin(&ld, 1);
+	set->files[set->nfiles++] = xstrdup(name);
+	ld.path = set->files[0];
+	if (len > RULE_FILE_MAX) {
+		fault(&ld, 0, 0, "cannot read: %s", strerror(EFBIG));
+	} else {
+		/* NUL-terminated, as file_read leaves a file */
+		char *data = xmalloc(len + 1);
+
+		if (len)
+			memcpy(data, text, len);
+		data[len] = '\0';
+		load_text(&ld, data, len);
+		free(data);
+	}
+	return load_end(&ld, set_r);
 }
 
 void filter_free(struct filter_set *set)

@@ -204,7 +204,8 @@ static const char *suggest(const char *name, size_t len)
 	size_t bestd = 3;
 
 	for (size_t i = 0; i < NVARS; i++) {
-		size_t d = str_distance(name, len, template_var_names[i], NAME_MAX_SUGGEST);
+		size_t d =
+		        str_distance(name, len, template_var_names[i], NAME_MAX_SUGGEST, bestd - 1);
 
 		if (d < bestd) {
 			bestd = d;
@@ -611,6 +612,21 @@ static void file_parse(struct loader *ld, struct tmpl *t, size_t len)
 		body_parse(ld, t, body, (size_t)(end - body), body_line);
 }
 
+/* Parses a template's text data[0..len) (NUL-terminated, malloc'd: t
+ * takes it). */
+static void text_load(struct loader *ld, struct tmpl *t, char *data, size_t len)
+{
+	/* a byte-order mark, as some Windows editors write, is not text */
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
+		len -= 3;
+		memmove(data, data + 3, len + 1);
+	}
+	len = crlf_to_lf(data, len);
+	t->data = data;
+	check_encoding(ld, data, len);
+	file_parse(ld, t, len);
+}
+
 static void file_load(struct loader *ld, struct tmpl *t)
 {
 	char *data = NULL;
@@ -625,15 +641,7 @@ static void file_load(struct loader *ld, struct tmpl *t)
 			fault(ld, 0, "cannot read: %s", strerror(errno));
 		return;
 	}
-	/* a byte-order mark, as some Windows editors write, is not text */
-	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
-		len -= 3;
-		memmove(data, data + 3, len + 1);
-	}
-	len = crlf_to_lf(data, len);
-	t->data = data;
-	check_encoding(ld, data, len);
-	file_parse(ld, t, len);
+	text_load(ld, t, data, len);
 }
 
 /* The *.tmpl files of dir that are not one of the mails, sorted; -1 when
@@ -658,6 +666,17 @@ static int list_unknown(const char *dir, char ***paths_r, size_t *n_r)
 	}
 	*paths_r = paths;
 	*n_r = k;
+	return 0;
+}
+
+/* Prints the faults of a load: with any, frees set and returns -1. */
+static int load_end(struct loader *ld, struct template_set *set, struct template_set **set_r)
+{
+	if (fault_flush(&ld->faults) > 0) {
+		template_free(set);
+		return -1;
+	}
+	*set_r = set;
 	return 0;
 }
 
@@ -695,13 +714,32 @@ int template_load(const char *dir, struct template_set **set_r)
 		free(extra[i]);
 	}
 	free(extra);
+	return load_end(&ld, set, set_r);
+}
 
-	if (fault_flush(&ld.faults) > 0) {
-		template_free(set);
+int template_load_text(enum mail_kind kind, const char *name, const char *text, size_t len,
+                       struct template_set **set_r)
+{
+	struct loader ld = {0};
+	struct template_set *set;
+
+	*set_r = NULL;
+	if ((unsigned)kind >= MAIL_COUNT)
 		return -1;
+	set = xcalloc(1, sizeof(*set));
+	ld.file = (size_t)kind;
+	ld.path = name;
+	if (len > TMPL_MAX_FILE) {
+		fault(&ld, 0, "too big (over %u KiB)", TMPL_MAX_FILE / 1024);
+	} else {
+		char *data = xmalloc(len + 1);
+
+		if (len)
+			memcpy(data, text, len);
+		data[len] = '\0';
+		text_load(&ld, &set->t[kind], data, len);
 	}
-	*set_r = set;
-	return 0;
+	return load_end(&ld, set, set_r);
 }
 
 static void part_free(struct part *p)

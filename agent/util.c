@@ -541,19 +541,20 @@ int dir_files(const char *dir, const char *suffix, char ***paths_r, size_t *n_r)
 	return 0;
 }
 
-size_t str_distance(const char *a, size_t al, const char *b, size_t max)
+size_t str_distance(const char *a, size_t al, const char *b, size_t max, size_t limit)
 {
 	size_t bl = strlen(b);
 	size_t row[65];
 
 	if (max > 64)
 		max = 64;
-	if (al > max || bl > max)
+	/* the distance is at least the difference in length */
+	if (al > max || bl > max || (al > bl ? al - bl : bl - al) > limit)
 		return (size_t)-1;
 	for (size_t j = 0; j <= bl; j++)
 		row[j] = j;
 	for (size_t i = 1; i <= al; i++) {
-		size_t diag = row[0];
+		size_t diag = row[0], least = i;
 
 		row[0] = i;
 		for (size_t j = 1; j <= bl; j++) {
@@ -566,9 +567,15 @@ size_t str_distance(const char *a, size_t al, const char *b, size_t max)
 				best = row[j - 1] + 1;
 			row[j] = best;
 			diag = up;
+			if (best < least)
+				least = best;
 		}
+		/* no later row has a cell below this row's least: a name
+		 * too far off is given up after a few letters, not all */
+		if (least > limit)
+			return (size_t)-1;
 	}
-	return row[bl];
+	return row[bl] <= limit ? row[bl] : (size_t)-1;
 }
 
 int host_is_loopback(const char *host)

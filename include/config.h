@@ -159,6 +159,10 @@ struct config {
  * first, so `refagent check` shows the whole list).
  */
 int config_load(const char *path, struct config **cfg_r);
+/* Loads text[0..len) as config_load loads path holding it: path names
+ * the config in faults, and its folder is where relative paths start
+ * (the fuzz target's way in: the same loader, without the file). */
+int config_load_text(const char *path, const char *text, size_t len, struct config **cfg_r);
 void config_free(struct config *cfg);
 
 /* The business key an address makes when [agent] business is not set:

@@ -155,6 +155,10 @@ struct filter_result {
  * set with faults is never returned: the agent refuses to start.
  */
 int filter_load(const char *dir, struct filter_set **set_r);
+/* Loads one rules file from text[0..len), as filter_load loads a folder
+ * holding only that file, name standing for its path in faults and hits
+ * (the fuzz target's way in: the same parser, without the files). */
+int filter_load_text(const char *name, const char *text, size_t len, struct filter_set **set_r);
 void filter_free(struct filter_set *set);
 /* Number of rules loaded. */
 size_t filter_count(const struct filter_set *set);

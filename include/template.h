@@ -125,6 +125,14 @@ struct rendered {
  * NULL.
  */
 int template_load(const char *dir, struct template_set **set_r);
+/*
+ * Loads one mail's template from text[0..len) instead of a folder, its
+ * faults printed as "name:line: problem" (the fuzz target's way in: the
+ * same parser as template_load, without the files).  The set holds that
+ * mail only; another kind renders empty.
+ */
+int template_load_text(enum mail_kind kind, const char *name, const char *text, size_t len,
+                       struct template_set **set_r);
 void template_free(struct template_set *set);
 
 /*

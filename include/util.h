@@ -74,8 +74,9 @@ int str_istarts(const char *s, const char *prefix);
 int str_blank(const char *s);
 
 /* Levenshtein distance between a[0..al) and b (for "did you mean"), or
- * (size_t)-1 when either is longer than max (at most 64). */
-size_t str_distance(const char *a, size_t al, const char *b, size_t max);
+ * (size_t)-1 when either is longer than max (at most 64) or the distance
+ * is over limit. */
+size_t str_distance(const char *a, size_t al, const char *b, size_t max, size_t limit);
 
 /* The domain part of an address (after the last '@'), or "" when none. */
 const char *addr_domain(const char *addr);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_common.h"
 #include "message.h"
 #include "text.h"
 #include "util.h"
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct message *m = NULL;
 	char *error = NULL;
 
+	fuzz_setup();
 	if (message_parse((const char *)data, size, &m, &error) == 0) {
 		free(text_trim_context(m->body, &rules));
 		free(text_trim_context(m->body, NULL));
