@@ -197,13 +197,15 @@ corpus:
 	@bash tests/corpus.sh $(abspath build-san/refagent)
 
 # ---- fuzzing ----
-#   make fuzz [FUZZ_SECONDS=N] [FUZZ_TARGETS="rules auth"]
+#   make fuzz [FUZZ_SECONDS=N] [FUZZ_RUNS=N] [FUZZ_TARGETS="rules auth"]
 # builds each libFuzzer target with clang (ASan + UBSan) in build-fuzz/ and
 # runs it for FUZZ_SECONDS, starting from its seeds (tests/fuzz/seeds.sh);
 # an input that fails is kept in build-fuzz/TARGET/ and belongs, once
 # fixed, in tests/fuzz/regressions/TARGET/ so fuzz-replay keeps it fixed.
 FUZZ_TARGETS ?= message rules template config auth
 FUZZ_SECONDS ?= 60
+# FUZZ_RUNS=N stops a target after N executions (or FUZZ_SECONDS, first)
+FUZZ_RUNS ?=
 # inputs up to this size: the faults are in structure, and small inputs run
 # hundreds of times faster
 FUZZ_MAX_LEN ?= 4096
@@ -240,7 +242,7 @@ fuzz: $(FUZZ_TARGETS:%=build-fuzz/fuzz_%)
 	  sh tests/fuzz/seeds.sh $$t build-fuzz/corpus-$$t || exit 1; \
 	  mkdir -p build-fuzz/$$t; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  ASAN_OPTIONS=detect_leaks=1:allocator_release_to_os_interval_ms=-1 ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+	  ASAN_OPTIONS=detect_leaks=1:allocator_release_to_os_interval_ms=-1 ./build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) \
 	    -print_final_stats=1 -close_fd_mask=2 -artifact_prefix=build-fuzz/$$t/ -max_len=$(FUZZ_MAX_LEN) \
 	    build-fuzz/corpus-$$t 2>build-fuzz/$$t.log || { tail -40 build-fuzz/$$t.log; exit 1; }; \
 	  grep -E 'stat::number_of_executed_units|stat::peak_rss_mb' build-fuzz/$$t.log | \
