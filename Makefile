@@ -22,16 +22,11 @@ SANITIZE ?=
 CC       ?= cc
 PKGS     := libetpan gnutls gmime-3.0 sqlite3 libpq libpcre2-8 libcurl inih jansson libxml-2.0
 TEST_PKGS := cmocka
-# The binary's allocator: jemalloc (README "Dependencies"); not in the
-# sanitizer build, whose allocator is ASan's, nor in the unit tests, which
-# run under valgrind too.
-BIN_PKGS := jemalloc
 # libcsv (Debian's libcsv-dev) ships no pkg-config file: its header is
 # checked by pkgcheck and it is linked by name.
 NOPC_LIBS := -lcsv
 
 ifeq ($(SANITIZE),1)
-BIN_PKGS :=
 BUILD    ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 OPT      := -O1
@@ -43,7 +38,6 @@ endif
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NOPC_LIBS) -lm
-BIN_LIBS   = $(if $(BIN_PKGS),$(shell pkg-config --libs $(BIN_PKGS) 2>/dev/null))
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -88,8 +82,8 @@ DEFS = -DREFAGENT_VERSION='"$(VERSION)"' -DREFAGENT_DATADIR='"$(DATADIR)"'
 all: $(BIN)
 
 pkgcheck:
-	@pkg-config --exists $(PKGS) $(BIN_PKGS) || { \
-	  echo "refagent: missing libraries: $$(for p in $(PKGS) $(BIN_PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
+	@pkg-config --exists $(PKGS) || { \
+	  echo "refagent: missing libraries: $$(for p in $(PKGS); do pkg-config --exists $$p || printf '%s ' $$p; done)" >&2; \
 	  echo "refagent: run 'make deps' (as root it installs them)" >&2; exit 2; }
 	@printf '#include <csv.h>\nint x = CSV_STRICT;\n' | $(CC) -x c -fsyntax-only - 2>/dev/null || { \
 	  echo "refagent: missing libraries: libcsv (csv.h)" >&2; \
@@ -104,7 +98,7 @@ endif
 
 $(BIN): $(OBJS) | pkgcheck
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS) $(BIN_LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(PKG_LIBS)
 
 $(BUILD)/obj/%.o: agent/%.c | pkgcheck
 	@mkdir -p $(@D)

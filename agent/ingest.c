@@ -545,9 +545,7 @@ int ingest_pipeline(struct intake *in, int threads, const struct ingest_source *
 		nthreads = MAX_THREADS;
 	/* Messages are allocated on the workers and freed here; without this
 	 * glibc hands memory back to the kernel after every few messages, and
-	 * each brk shrink costs a TLB shootdown on every core.  (The binary
-	 * is linked with jemalloc, where these do nothing; they still count
-	 * in the sanitizer build and the unit tests, which use glibc's.) */
+	 * each brk shrink costs a TLB shootdown on every core. */
 	mallopt(M_TRIM_THRESHOLD, 64 << 20);
 	mallopt(M_TOP_PAD, 16 << 20);
 	message_init(); /* before any thread parses */

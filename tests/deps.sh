@@ -5,11 +5,9 @@
 set -eu
 
 # build: compiler, pkg-config, the five core libraries, the helper libraries,
-# libpq (the PostgreSQL client library: the shared store), jemalloc (the
-# binary's allocator)
+# libpq (the PostgreSQL client library: the shared store)
 PKGS="build-essential pkg-config libetpan-dev libgmime-3.0-dev libsqlite3-dev \
-libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-dev libpq-dev \
-libjemalloc-dev"
+libpcre2-dev libcurl4-gnutls-dev libinih-dev libjansson-dev libxml2-dev libcsv-dev libpq-dev"
 # tests: cmocka, a real IMAP server (Dovecot; its oauth2 passdb is in
 # dovecot-core) and SMTP server (Postfix), real mail clients (swaks, curl),
 # jq to read --json, clang-format for lint, faketime to move the clock,
