@@ -722,22 +722,22 @@ static int decide_review(struct intake_decision *d)
 }
 
 /* Is word w (n bytes) one of the words of s, or (local) inside the
- * letters of an address's local part?  ASCII letters fold. */
+ * local part of address s?  ASCII letters fold. */
 static int has_name_word(const char *s, const char *w, size_t n, int local)
 {
-	while (*s) {
-		size_t k = local ? strcspn(s, "@") : strcspn(s, " \t");
+	size_t k;
 
-		if (local) {
-			for (size_t i = 0; i + n <= k; i++)
-				if (strncasecmp(s + i, w, n) == 0)
-					return 1;
-			return 0;
-		}
+	if (local) {
+		k = strcspn(s, "@");
+		for (size_t i = 0; i + n <= k; i++)
+			if (strncasecmp(s + i, w, n) == 0)
+				return 1;
+		return 0;
+	}
+	for (; *s; s += k, s += strspn(s, " \t")) {
+		k = strcspn(s, " \t");
 		if (k == n && strncasecmp(s, w, n) == 0)
 			return 1;
-		s += k;
-		s += strspn(s, " \t");
 	}
 	return 0;
 }
@@ -763,6 +763,23 @@ static int names_recipient(const char *named, const struct intake_lead *l)
 		w += strspn(w, " \t");
 	}
 	return 1;
+}
+
+/* The writer is the lead, and the referrer is name and email (taken):
+ * "Sarah Lee recommended you".  Any lead read so far must be gone. */
+static void writer_is_lead(const struct message *m, struct intake_decision *d, size_t *cap,
+                           char *name, char *email)
+{
+	intake_add_lead(d, cap, m->from.name, m->from.email);
+	free(d->referrer_name);
+	free(d->referrer_email);
+	d->referrer_name = name;
+	d->referrer_email = email;
+	/* "my number is P" is the writer's, who is the lead here */
+	if (intake_field(d, FF_REFERRER_PHONE)) {
+		d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
+		d->fr.fields[FF_REFERRER_PHONE] = NULL;
+	}
 }
 
 /* A person's mail: who is introduced, and how sure the agent is. */
@@ -797,20 +814,12 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		 * for referring her.  Only with one recipient: with more, which
 		 * the writer means is a guess. */
 		struct intake_lead *r = &d->leads[0];
+		char *name = r->name ? r->name : dup_field(d, FF_REFERRER_NAME), *email = r->email;
 
-		free(d->referrer_name);
-		free(d->referrer_email);
-		d->referrer_name = r->name ? r->name : dup_field(d, FF_REFERRER_NAME);
-		d->referrer_email = r->email;
 		r->name = r->email = NULL;
 		FREE_ALL(r->phone, r->company, r->need);
 		d->nleads = 0;
-		intake_add_lead(d, cap, m->from.name, m->from.email);
-		/* "my number is P" is the writer's, who is the lead here */
-		if (intake_field(d, FF_REFERRER_PHONE)) {
-			d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
-			d->fr.fields[FF_REFERRER_PHONE] = NULL;
-		}
+		writer_is_lead(m, d, cap, name, email);
 		d->answers_referrer = 1;
 		src = LEADS_WRITER;
 	}
@@ -824,16 +833,8 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	if (d->nleads == 0 && intake_field(d, FF_REFERRER_NAME) &&
 	    !intake_excluded(in->cfg, m->from.email, NULL)) {
 		/* "Sarah Lee recommended you": the writer is the lead */
-		intake_add_lead(d, cap, m->from.name, m->from.email);
-		free(d->referrer_name);
-		free(d->referrer_email);
-		d->referrer_name = dup_field(d, FF_REFERRER_NAME);
-		d->referrer_email = dup_field(d, FF_REFERRER_EMAIL);
-		/* "my number is P" is the writer's, who is the lead here */
-		if (intake_field(d, FF_REFERRER_PHONE)) {
-			d->leads[0].phone = d->fr.fields[FF_REFERRER_PHONE];
-			d->fr.fields[FF_REFERRER_PHONE] = NULL;
-		}
+		writer_is_lead(m, d, cap, dup_field(d, FF_REFERRER_NAME),
+		               dup_field(d, FF_REFERRER_EMAIL));
 		src = LEADS_WRITER;
 	}
 	if (d->nleads == 0 && (named = intake_field(d, FF_LEAD_NAME)) != NULL &&
