@@ -43,6 +43,7 @@
 #include "form.h"
 #include "log.h"
 #include "lifecycle.h"
+#include "names.h"
 #include "reply.h"
 #include "review.h"
 #include "schedule.h"
@@ -721,43 +722,61 @@ static int decide_review(struct intake_decision *d)
 	return 0;
 }
 
-/* Is word w (n bytes) one of the words of s, or (local) inside the
- * local part of address s?  ASCII letters fold. */
+/* Is w (n bytes) inside the local part of address s?  ASCII letters
+ * fold. */
+static int in_local_part(const char *s, const char *w, size_t n)
+{
+	size_t k = strcspn(s, "@");
+
+	for (size_t i = 0; i + n <= k; i++)
+		if (strncasecmp(s + i, w, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Is word w (n bytes) one of the words of name s, as names_same reads
+ * them ("Bob" in "Robert Okafor", "Marg" in "Marguerite Kowalski"), or
+ * (local) inside the local part of address s, itself or a longer form
+ * from the table ("robert.okafor" for "Bob")? */
 static int has_name_word(const char *s, const char *w, size_t n, int local)
 {
 	size_t k;
 
 	if (local) {
-		k = strcspn(s, "@");
-		for (size_t i = 0; i + n <= k; i++)
-			if (strncasecmp(s + i, w, n) == 0)
+		const char *o;
+		size_t i = 0;
+
+		if (in_local_part(s, w, n))
+			return 1;
+		while ((o = names_other(w, n, &i)) != NULL)
+			if (strlen(o) > n && in_local_part(s, o, strlen(o)))
 				return 1;
 		return 0;
 	}
 	for (; *s; s += k, s += strspn(s, " \t")) {
 		k = strcspn(s, " \t");
-		if (k == n && strncasecmp(s, w, n) == 0)
+		if (names_same(s, k, w, n))
 			return 1;
 	}
 	return 0;
 }
 
 /* Is the person the text names as the referrer ("Marguerite Okonkwo
- * recommended you") recipient l?  Every word of the name is a word of the
- * recipient's display name ("Marguerite" for "Marguerite Okonkwo"); with
- * no display name, every word is in the address's local part
- * ("m.okonkwo" for "Okonkwo").  One word in common is not enough: "Bob
- * Jones recommended you", written to Bob Smith, names someone else. */
-static int names_recipient(const char *named, const struct intake_lead *l)
+ * recommended you") the one called name, at address email?  Every word of the name is a word of the
+ * display name ("Marguerite" or "Marg" for "Marguerite
+ * Okonkwo", "Bob" for "Robert Okafor"); with no display name, every word
+ * is in the address's local part ("m.okonkwo" for "Okonkwo").  One word in common is not enough:
+ * "Bob Jones recommended you", written to Bob Smith, names someone else. */
+static int names_person(const char *named, const char *name, const char *email)
 {
-	const char *w = named, *in = l->name ? l->name : l->email;
+	const char *w = named, *in = name ? name : email;
 
 	if (named == NULL || in == NULL || *named == '\0')
 		return 0;
 	while (*w) {
 		size_t n = strcspn(w, " \t");
 
-		if (n > 0 && !has_name_word(in, w, n, l->name == NULL))
+		if (n > 0 && !has_name_word(in, w, n, name == NULL))
 			return 0;
 		w += n;
 		w += strspn(w, " \t");
@@ -804,7 +823,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	if (d->nleads > 1)
 		intake_drop_companions(m, d);
 	if (d->nleads == 1 && intake_field(d, FF_REFERRER_NAME) &&
-	    names_recipient(intake_field(d, FF_REFERRER_NAME), &d->leads[0]) &&
+	    names_person(intake_field(d, FF_REFERRER_NAME), d->leads[0].name, d->leads[0].email) &&
 	    !intake_excluded(in->cfg, m->from.email, NULL)) {
 		/* "Marguerite Okonkwo recommended you", written to Marguerite
 		 * with the business in copy (the lead answering an intro the
@@ -822,6 +841,22 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		writer_is_lead(m, d, cap, name, email);
 		d->answers_referrer = 1;
 		src = LEADS_WRITER;
+	}
+	if (src == LEADS_HEADERS && !d->answers_referrer && d->fr.field_why[FF_REFERRER_NAME] &&
+	    intake_field(d, FF_REFERRER_NAME) &&
+	    !names_person(intake_field(d, FF_REFERRER_NAME), m->from.name, m->from.email)) {
+		/* "Bob recommended you", and Bob is not the writer: the text
+		 * says the writer was referred (a lead's words), the headers
+		 * make the writer the referrer.  The rule's evidence speaks
+		 * for the other reading, so it counts against this one; with
+		 * an intro's own words beside it (the referrer recalling who
+		 * recommended the business to them) it is still a referral,
+		 * with no more a person looks. */
+		intake_evidence(d, -4,
+		                "the text says %s referred the writer; %s is neither the writer "
+		                "nor the one addressed",
+		                intake_field(d, FF_REFERRER_NAME),
+		                intake_field(d, FF_REFERRER_NAME));
 	}
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);

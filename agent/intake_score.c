@@ -24,8 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "message.h"
+#include "names.h"
 
 #define EVIDENCE_MAX 32   /* pieces kept per message */
 #define SCAN_MAX     8192 /* bytes of the text searched for names */
@@ -89,6 +91,36 @@ static int has_word(const char *s, size_t len, const char *w, size_t n)
 	return 0;
 }
 
+/* Is a word of s[0..len) the name word w (n bytes), as names_same reads
+ * them ("Hi Bob," for Robert)? */
+static int has_name(const char *s, size_t len, const char *w, size_t n)
+{
+	/* the words of a greeting that begin names: "Hi all" is not Allison,
+	 * nor "Hi there" Theresa */
+	static const char *const fillers[] = {"all",   "there",    "team",      "both",    "guys",
+	                                      "folks", "everyone", "everybody", "friends", "you"};
+
+	for (size_t i = 0; i < len;) {
+		size_t k = 0;
+
+		while (i < len && !word_char((unsigned char)s[i]))
+			i++;
+		while (i + k < len && word_char((unsigned char)s[i + k]))
+			k++;
+		if (k > 0 && names_same(s + i, k, w, n)) {
+			size_t f = 0;
+
+			while (f < ARRAY_SIZE(fillers) &&
+			       !(strlen(fillers[f]) == k && strncasecmp(s + i, fillers[f], k) == 0))
+				f++;
+			if (f == ARRAY_SIZE(fillers) || (k == n && strncasecmp(s + i, w, n) == 0))
+				return 1;
+		}
+		i += k;
+	}
+	return 0;
+}
+
 /* Does the greeting line s[0..len) name lead l: a word of the name of
  * three letters or more ("Hi Bob", "Dear Ms Okafor"), or the address's
  * local part up to a '.', '_' or '-' ("bob.smith@" -> bob)?  Sets *w and
@@ -101,7 +133,7 @@ static int greets(const char *s, size_t len, const struct intake_lead *l, const 
 		while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
 			p++;
 		k = strcspn(p, " ,\"'()");
-		if (k >= 3 && has_word(s, len, p, k)) {
+		if (k >= 3 && has_name(s, len, p, k)) {
 			*w = p, *n = k;
 			return 1;
 		}

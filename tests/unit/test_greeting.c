@@ -7,6 +7,7 @@
 #include "testutil.h"
 
 #include "greeting.h"
+#include "names.h"
 
 static const struct {
 	const char *name;
@@ -98,11 +99,52 @@ static void test_named(void **state)
 	check("(none)", "named", greeting_named("[EXTERNAL]", NULL, NULL), NULL);
 }
 
+/* Two spellings of one person's name (names.h): what an intro's text
+ * calls the person its headers name.  A false "same" turns an intro's
+ * roles round; a false "different" holds it for a person. */
+static void test_same_name(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int same;
+	} pairs[] = {
+	        {"Robert", "robert", 1},    {"Bob", "Robert", 1},      {"robert", "BOB", 1},
+	        {"Marg", "Marguerite", 1},  {"Marguerite", "Marg", 1}, {"Chris", "Christopher", 1},
+	        {"Liz", "Elizabeth", 1},    {"Mike", "Michael", 1},    {"Pepe", "José", 1},
+	        {"Beppe", "Giuseppe", 1},   {"Hans", "Johannes", 1},   {"Tom", "Thomas", 1},
+	        {"Mark", "Mary", 0},        {"Al", "Alice", 0},        {"Bob", "Bobbi", 1},
+	        {"Bob", "Richard", 0},      {"Jones", "Smith", 0},     {"Ann", "", 0},
+	        {"Marguerite", "Marge", 0}, {"Dan", "Daniel", 1},      {"Daniel", "Danielle", 1},
+	};
+	const char *o;
+	size_t i = 0, n = 0;
+
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(pairs); k++) {
+		int got =
+		        names_same(pairs[k].a, strlen(pairs[k].a), pairs[k].b, strlen(pairs[k].b));
+
+		if (got != pairs[k].same)
+			fail_msg("names_same(%s, %s) = %d, want %d", pairs[k].a, pairs[k].b, got,
+			         pairs[k].same);
+	}
+	/* the longer forms of "bert", for looking in an address */
+	while ((o = names_other("Bert", 4, &i)) != NULL) {
+		assert_true(strcmp(o, "robert") == 0 || strcmp(o, "albert") == 0 ||
+		            strcmp(o, "herbert") == 0);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	i = 0;
+	assert_null(names_other("Zyx", 3, &i));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_names),
 	        cmocka_unit_test(test_named),
+	        cmocka_unit_test(test_same_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1340,6 +1340,37 @@ static const struct intake_case cases[] = {
                     JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
                     JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
                     JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
+        /* The lead answers the referrer, who the text calls by a short
+         * form of the name in the headers: "Bob recommended you" to
+         * Robert Okafor (the table of short forms), "Thanks for the
+         * intro, Marg!" to Marguerite Kowalski (a short form that begins
+         * the name).  Read the usual way round, Robert was welcomed as a
+         * lead and Jamie thanked for referring him. */
+        {.name = "lead_answers_nickname",
+         .steps = {STEP("lead-answers-nickname.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "rokafor@yahoo.com",
+                              .lead_email = "jamie.ortiz@gmail.com"})},
+         .counts = {JOBS("welcome-lead", "jamie.ortiz@gmail.com", 1),
+                    JOBS("thank-referrer", "rokafor@yahoo.com", 1),
+                    JOBS("welcome-lead", "rokafor@yahoo.com", 0),
+                    JOBS("thank-referrer", "jamie.ortiz@gmail.com", 0)}},
+        {.name = "lead_thanks_short_name",
+         .steps = {STEP("lead-thanks-short-name.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "mkowalski@gmail.com",
+                              .lead_email = "lionel.baptiste@outlook.com"})},
+         .counts = {JOBS("welcome-lead", "lionel.baptiste@outlook.com", 1),
+                    JOBS("thank-referrer", "mkowalski@gmail.com", 1),
+                    JOBS("welcome-lead", "mkowalski@gmail.com", 0),
+                    JOBS("thank-referrer", "lionel.baptiste@outlook.com", 0)}},
+        /* "Tunde recommended you", written to R. Okafor, the agent
+         * copied: the text says the writer was referred by someone who is
+         * neither the writer nor the one addressed.  Which of the two is
+         * the lead is a guess: held, no mail to either. */
+        {.name = "intro_names_stranger",
+         .steps = {STEP("intro-names-stranger.eml", INTAKE_HELD)},
+         .counts = {JOBS("welcome-lead", NULL, 0), JOBS("thank-referrer", NULL, 0)}},
         /* An ordinary intro whose text names another Bob as who
          * recommended the business: a namesake is not the recipient, the
          * roles stay as written. */
