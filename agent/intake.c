@@ -784,6 +784,23 @@ static int names_person(const char *named, const char *name, const char *email)
 	return 1;
 }
 
+/* The quoted or forwarded message written by the person the text names
+ * as the referrer (named), an outside person's; NULL when there is
+ * none. */
+static const struct forward *quoted_referrer(const struct config *cfg, const struct message *m,
+                                             const char *named)
+{
+	for (size_t f = 0; f < m->nfwd; f++) {
+		const struct forward *fw = &m->fwd[f];
+
+		if (fw->from.email && !intake_excluded(cfg, fw->from.email, m->from.email) &&
+		    !intake_machine_address(fw->from.email) &&
+		    names_person(named, fw->from.name, fw->from.email))
+			return fw;
+	}
+	return NULL;
+}
+
 /* The writer is the lead, and the referrer is name and email (taken):
  * "Sarah Lee recommended you".  Any lead read so far must be gone. */
 static void writer_is_lead(const struct message *m, struct intake_decision *d, size_t *cap,
@@ -857,6 +874,21 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		                "nor the one addressed",
 		                intake_field(d, FF_REFERRER_NAME),
 		                intake_field(d, FF_REFERRER_NAME));
+	}
+	if (d->nleads == 0 && m->nfwd > 0 && (named = intake_field(d, FF_REFERRER_NAME)) != NULL &&
+	    !intake_excluded(in->cfg, m->from.email, NULL)) {
+		/* "Priyanka Rao recommended you! Moving Priyanka to Bcc", over
+		 * the quoted intro Priyanka wrote: the lead answering it, the
+		 * referrer out of the recipients.  Read as a forward, the one
+		 * quoted would be welcomed as the lead. */
+		const struct forward *fw = quoted_referrer(in->cfg, m, named);
+
+		if (fw != NULL) {
+			writer_is_lead(m, d, cap, xstrdup(fw->from.name ? fw->from.name : named),
+			               xstrdup(fw->from.email));
+			d->quotes_referrer = 1;
+			src = LEADS_WRITER;
+		}
 	}
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);

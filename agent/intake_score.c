@@ -555,6 +555,9 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		 * referrer the text names, the business copied */
 		if (d->answers_referrer)
 			intake_evidence(d, +3, "the lead answers the referrer, the agent copied");
+		if (d->quotes_referrer)
+			intake_evidence(d, +3,
+			                "the lead quotes the intro of the referrer it names");
 		break;
 	case LEADS_TEXT:
 		/* to the referral address alone, an address is what it is for */
@@ -576,7 +579,7 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		intake_evidence(d, +1, "the lead's phone, need or budget in the text");
 	/* (not when the lead answers the referrer it names: that thread is
 	 * an intro's by the text's own words) */
-	if (reply && !d->answers_referrer)
+	if (reply && !d->answers_referrer && !d->quotes_referrer)
 		intake_evidence(d, -2, "a reply in a thread the agent never saw");
 	/* a client answering the rep, the agent copied, and nothing that
 	 * introduces anyone: the business's own conversation */

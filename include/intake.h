@@ -119,6 +119,9 @@ struct intake_decision {
 	/* the writer (the lead) answers the referrer the text names, the
 	 * business in copy ("Priyanka recommended you", to Priyanka) */
 	int answers_referrer;
+	/* the writer (the lead) quotes the intro the referrer the text
+	 * names wrote them, the referrer out of the recipients */
+	int quotes_referrer;
 	struct intake_evidence *evidence;
 	size_t nevidence;
 

@@ -1340,6 +1340,22 @@ static const struct intake_case cases[] = {
                     JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
                     JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
                     JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
+        /* The same answer with the referrer moved to Bcc ("Moving
+         * Priyanka to BCC"), the agent the only recipient, over the
+         * intro Outlook quotes with its header block: the quoted
+         * message's writer is the referrer the text names, not a lead
+         * forwarded to the business (as a forward, Priyanka was
+         * welcomed as a lead and Dana thanked). */
+        {.name = "lead_quotes_unseen_intro",
+         .steps = {STEP("lead-quotes-unseen-intro.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "priyanka.rao@gmail.com",
+                              .lead_email = "dana.whitfield@outlook.com",
+                              .lead_phone = "617-555-0187"})},
+         .counts = {JOBS("welcome-lead", "dana.whitfield@outlook.com", 1),
+                    JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
+                    JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
+                    JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
