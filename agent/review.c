@@ -11,7 +11,8 @@
  * writer saw.  A referral held after the review mail went out is not
  * released by a "release all" written before it arrived.
  *
- * An answer is a plan (release these, reject those) made from its lines;
+ * An answer is a plan (release these, reject those, release that one
+ * with its referrer and lead exchanged: swap) made from its lines;
  * when it needs a confirmation the plan is stored in canonical form
  * ("release 12 14; reject 15") as the confirmation's argument, and read
  * back with the same parser when the admin says yes.
@@ -100,7 +101,7 @@ static int referral_line(struct store *st, int64_t id, struct buf *b)
 		buf_printf(b, "#%" PRId64 " held: ", id);
 		add_value(b, v.held_reason ? v.held_reason : "no reason recorded");
 		add_person(b, "lead", &v.lead);
-		add_person(b, "from", &v.referrer);
+		add_person(b, "referrer", &v.referrer);
 		add_subject(b, v.subject);
 		buf_addc(b, '\n');
 	}
@@ -296,9 +297,16 @@ int review_schedule(struct store *st, const struct config *cfg, int64_t now, int
 
 /* ---- the admin's answer ---- */
 
+/* What the admin can do to a held referral: go ahead, go ahead with the
+ * referrer and the lead exchanged (the mail was read the wrong way
+ * round), or reject it. */
+enum verb { V_RELEASE, V_REJECT, V_SWAP, V_COUNT };
+
+static const char *const verb_names[V_COUNT] = {"release", "reject", "swap"};
+
 struct action {
 	int64_t id;
-	int reject; /* 0: release */
+	enum verb verb;
 };
 
 struct plan {
@@ -321,32 +329,32 @@ static void problem(struct plan *p, const char *fmt, ...)
 }
 
 /* Adds an action; the same referral twice with different verbs does
- * neither. */
-static void plan_add(struct plan *p, int64_t id, int reject)
+ * none of them. */
+static void plan_add(struct plan *p, int64_t id, enum verb v)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		if (p->a[i].id != id)
 			continue;
-		if (p->a[i].reject != reject) {
-			problem(p, "#%" PRId64 ": both release and reject; nothing done to it", id);
+		if (p->a[i].verb != v) {
+			problem(p, "#%" PRId64 ": both %s and %s; nothing done to it", id,
+			        verb_names[p->a[i].verb], verb_names[v]);
 			p->a[i] = p->a[--p->n];
 		}
 		return;
 	}
 	if (p->n < PLAN_MAX)
-		p->a[p->n++] = (struct action){id, reject};
+		p->a[p->n++] = (struct action){id, v};
 }
 
-/* "release" or "reject" as the first word of s: 0 release, 1 reject, -1
- * neither; *rest_r after the word. */
+/* "release", "reject" or "swap" as the first word of s, or -1 for
+ * none; *rest_r after the word. */
 static int verb(const char *s, const char **rest_r)
 {
-	static const char *const verbs[] = {"release", "reject"};
+	for (int k = 0; k < V_COUNT; k++) {
+		size_t n = strlen(verb_names[k]);
 
-	for (int k = 0; k < 2; k++) {
-		size_t n = strlen(verbs[k]);
-
-		if (str_istarts(s, verbs[k]) && (s[n] == '\0' || s[n] == ' ' || s[n] == '\t')) {
+		if (str_istarts(s, verb_names[k]) &&
+		    (s[n] == '\0' || s[n] == ' ' || s[n] == '\t')) {
 			*rest_r = s + n;
 			return k;
 		}
@@ -358,7 +366,7 @@ static int verb(const char *s, const char **rest_r)
  * separated by blanks, commas or "and", into p.  A line with any other
  * word adds nothing.  0, -1 when a word is none of these (or there is no
  * id), -2 on a store error. */
-static int line_ids(struct store *st, struct plan *p, const char *rest, int reject)
+static int line_ids(struct store *st, struct plan *p, const char *rest, enum verb v)
 {
 	char *copy = xstrdup(rest), *save = NULL;
 	int64_t *ids = NULL, *all = NULL;
@@ -371,6 +379,13 @@ static int line_ids(struct store *st, struct plan *p, const char *rest, int reje
 
 		if (str_ieq(t, "and") || str_ieq(t, "&"))
 			continue;
+		if (str_ieq(t, "all") && v == V_SWAP) {
+			/* every held referral read the wrong way round is
+			 * never what the admin means */
+			problem(p, "\"swap all\": name each referral to swap");
+			saw_all = 1;
+			continue;
+		}
 		if (str_ieq(t, "all")) {
 			saw_all = 1;
 			free(all);
@@ -391,12 +406,12 @@ static int line_ids(struct store *st, struct plan *p, const char *rest, int reje
 	}
 	if (rc == 0 && n == 0 && !saw_all)
 		rc = -1;
-	if (rc == 0 && saw_all && nall == 0)
+	if (rc == 0 && saw_all && nall == 0 && v != V_SWAP)
 		problem(p, "\"all\": no held referral has been listed for review");
 	for (size_t i = 0; rc == 0 && i < nall; i++)
-		plan_add(p, all[i], reject);
+		plan_add(p, all[i], v);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		plan_add(p, ids[i], reject);
+		plan_add(p, ids[i], v);
 	free(ids);
 	free(all);
 	free(copy);
@@ -404,7 +419,7 @@ static int line_ids(struct store *st, struct plan *p, const char *rest, int reje
 }
 
 /*
- * The plan of text: its lines that start with release or reject.  In an
+ * The plan of text: its lines that start with release, reject or swap.  In an
  * answer by mail (stored 0) other lines are the answer's greeting or
  * signature and are skipped.  A stored plan (stored 1, canonical) has no
  * others and is split at ";" too; a mail is split at line ends only, so
@@ -429,7 +444,7 @@ static int plan_read(struct store *st, const char *text, int stored, struct plan
 				problem(p, "not understood: \"%.60s\"", l);
 			continue;
 		}
-		rc = line_ids(st, p, rest, k);
+		rc = line_ids(st, p, rest, (enum verb)k);
 		if (rc == -1) {
 			problem(p, "not understood: \"%.60s\"", l);
 			rc = 0;
@@ -458,27 +473,42 @@ static int plan_read(struct store *st, const char *text, int stored, struct plan
 	return 0;
 }
 
-/* "release 12 14; reject 15" (canonical, for a confirmation) or, with
- * words, "release #12, #14 and #16; reject #15" (for people). */
+/* "release 12 14; reject 15; swap 16" (canonical, for a confirmation)
+ * or, with words, "release #12, #14 and #16; reject #15" (for
+ * people). */
 static void plan_text(const struct plan *p, int words, struct buf *b)
 {
-	for (int reject = 0; reject < 2; reject++) {
+	for (int v = 0; v < V_COUNT; v++) {
 		size_t total = 0, k = 0;
 
 		for (size_t i = 0; i < p->n; i++)
-			total += p->a[i].reject == reject;
+			total += p->a[i].verb == (enum verb)v;
 		if (total == 0)
 			continue;
-		buf_printf(b, "%s%s", b->len ? "; " : "", reject ? "reject" : "release");
+		buf_printf(b, "%s%s", b->len ? "; " : "", verb_names[v]);
 		for (size_t i = 0; i < p->n; i++) {
 			const char *sep = !words || k == 0 ? " " : k + 1 == total ? " and " : ", ";
 
-			if (p->a[i].reject != reject)
+			if (p->a[i].verb != (enum verb)v)
 				continue;
 			buf_printf(b, "%s%s%" PRId64, sep, words ? "#" : "", p->a[i].id);
 			k++;
 		}
 	}
+}
+
+/* Exchanges held referral id's referrer and lead, when the referrer has
+ * an address to write to (the new lead is welcomed by mail): 1 done, 0
+ * not, -1 error. */
+static int swap_roles(struct store *st, int64_t id, int64_t now)
+{
+	struct referral_view v = {0};
+	int rc = store_referral_get(st, id, &v, NULL, NULL);
+
+	if (rc > 0 && v.referrer.email == NULL)
+		rc = 0;
+	store_referral_view_clear(&v);
+	return rc > 0 ? store_referral_swap_roles(st, id, now) : rc;
 }
 
 /* Carries out p by actor; what happened, one clause per action, into
@@ -487,18 +517,35 @@ static int plan_run(struct intake *in, const struct plan *p, const char *actor, 
                     int64_t now, struct buf *done)
 {
 	for (size_t i = 0; i < p->n; i++) {
+		enum verb v = p->a[i].verb;
 		int64_t standing = 0;
 		char *why = NULL;
-		struct status_change c = {.id = p->a[i].id,
-		                          .status = p->a[i].reject ? STATUS_REJECTED : STATUS_NEW,
-		                          .note = p->a[i].reject ? "rejected in the admin's review"
-		                                                 : "released in the admin's review",
-		                          .actor = actor,
-		                          .msg_id = msg_id,
-		                          .now = now,
-		                          .standing_r = &standing};
-		int rc = lifecycle_set_status(in->st, in->cfg, &c, &why);
+		struct status_change c = {
+		        .id = p->a[i].id,
+		        .status = v == V_REJECT ? STATUS_REJECTED : STATUS_NEW,
+		        .note = v == V_REJECT ? "rejected in the admin's review"
+		                : v == V_SWAP ? "released in the admin's review, the referrer and "
+		                                "the lead exchanged"
+		                              : "released in the admin's review",
+		        .actor = actor,
+		        .msg_id = msg_id,
+		        .now = now,
+		        .standing_r = &standing};
+		int rc;
 
+		if (v == V_SWAP) {
+			rc = swap_roles(in->st, c.id, now);
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				buf_printf(done,
+				           "%s#%" PRId64
+				           ": no referrer with an address to swap with",
+				           done->len ? "; " : "", c.id);
+				continue;
+			}
+		}
+		rc = lifecycle_set_status(in->st, in->cfg, &c, &why);
 		if (rc < 0)
 			return -1;
 		if (msg_id && rc == 0 && store_message_link(in->st, msg_id, c.id) < 0)
@@ -506,7 +553,7 @@ static int plan_run(struct intake *in, const struct plan *p, const char *actor, 
 		buf_printf(done, "%s", done->len ? "; " : "");
 		if (rc == 1)
 			buf_printf(done, "#%" PRId64 ": %s", c.id, why);
-		else if (p->a[i].reject)
+		else if (v == V_REJECT)
 			buf_printf(done, "rejected #%" PRId64, c.id);
 		else if (standing)
 			buf_printf(done,
@@ -514,6 +561,10 @@ static int plan_run(struct intake *in, const struct plan *p, const char *actor, 
 			           " introduced a lead who already has referral #%" PRId64
 			           ": recorded there as a second introduction, #%" PRId64 " closed",
 			           c.id, standing, c.id);
+		else if (v == V_SWAP)
+			buf_printf(done,
+			           "released #%" PRId64 " with the referrer and the lead exchanged",
+			           c.id);
 		else
 			buf_printf(done, "released #%" PRId64, c.id);
 		free(why);
@@ -613,7 +664,7 @@ int review_apply(struct intake *in, const struct message *m, const struct intake
 	if (p->n == 0 && p->problems.len == 0) {
 		/* no instruction at all (an auto-reply that slipped through,
 		 * a thank-you): answering it could start a mail loop */
-		log_info("%s: an answer to the review mail without release or reject lines",
+		log_info("%s: an answer to the review mail without release, reject or swap lines",
 		         d->key ? d->key : "message");
 		goto out;
 	}

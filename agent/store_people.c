@@ -304,6 +304,13 @@ int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id,
 	               : 0;
 }
 
+int store_referral_swap_roles(struct store *st, int64_t id, int64_t at)
+{
+	return referral_update(st, ST_REFERRAL_SWAP_ROLES,
+	                       BINDS(B_INT(":id", id), B_INT(":at", at)), id,
+	                       "exchange the referrer and the lead of");
+}
+
 void id_fill(struct q *q, void *item)
 {
 	*(int64_t *)item = col_int(q, "id");

@@ -1439,6 +1439,13 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                       "UPDATE referrals SET referrer_id = :referrer_id,"
                                       " updated_at = :at WHERE id = :id"
                                       " AND business = :business"},
+        /* both right-hand sides are the row's old values (SQL's own
+         * rule, on both backends); the counts' trigger follows the
+         * referrer */
+        [ST_REFERRAL_SWAP_ROLES] = {"referral swap", "UPDATE referrals SET referrer_id = lead_id,"
+                                                     " lead_id = referrer_id, updated_at = :at"
+                                                     " WHERE id = :id AND business = :business"
+                                                     " AND referrer_id IS NOT NULL"},
         /* Ties in activity come in id order, as they always have. */
         /* One open status at a time (store_referrals_stale): "status IN
          * (SELECT ...)" met SQLite 3.40's IN early-out, which returned rows

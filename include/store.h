@@ -565,6 +565,10 @@ int store_person_by_token(struct store *st, const char *token, char **email_r);
 /* Moves a referral's credit to another person (the event is the
  * caller's). */
 int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id, int64_t at);
+/* Exchanges a referral's referrer and lead (the admin's "swap": the mail
+ * was read the wrong way round): 1 done, 0 when it has no referrer or no
+ * such referral, -1 error. */
+int store_referral_swap_roles(struct store *st, int64_t id, int64_t at);
 /* Open referrals with no activity since before, oldest first. */
 int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
                           size_t *n_r);

@@ -73,7 +73,7 @@ cycle
 [ "$(ra list --status held --json | jq length)" = 6 ] || fail "held: $(ra list)"
 wait_search admin@biz.test 'SUBJECT "For your review: 6 waiting"' 1
 body_of admin@biz.test 'SUBJECT "For your review"' >"$W/review.txt"
-grep -q '^#1 held: 6 leads is more than max_leads 5: looks like a mass mailing; lead a1@client.test; from Mark Spammy <mark@partner.test>, "Meet everyone!"' "$W/review.txt" ||
+grep -q '^#1 held: 6 leads is more than max_leads 5: looks like a mass mailing; lead a1@client.test; referrer Mark Spammy <mark@partner.test>, "Meet everyone!"' "$W/review.txt" ||
 	fail "review mail lines: $(cat "$W/review.txt")"
 grep -q '^#6 held: ' "$W/review.txt" || fail "review mail: not all six: $(cat "$W/review.txt")"
 review_id=$(header_of admin@biz.test 'SUBJECT "For your review"' Message-Id)

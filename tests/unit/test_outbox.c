@@ -369,7 +369,7 @@ static void test_review_mails(void **state)
 	assert_non_null(strstr(data, "Subject: For your review: 1 waiting"));
 	text = text_of(data);
 	assert_non_null(strstr(text, "#1 held: no reason recorded; lead Bob Smith "
-	                             "<bob@client.test>; from Sarah Lee <sarah@partner.test>, "
+	                             "<bob@client.test>; referrer Sarah Lee <sarah@partner.test>, "
 	                             "\"Re: Bob, meet us\"\n#77 no longer exists\n"));
 	free(text);
 	free(data);

@@ -200,7 +200,7 @@ static void test_schedule_now(void **state)
 	assert_int_equal(count, 6);
 	assert_int_equal(first, 1);
 	assert_non_null(strstr(text, "#1 held: 6 leads is more than max_leads 5: looks like a mass "
-	                             "mailing; lead a1@client.test; from Mark Spammy "
+	                             "mailing; lead a1@client.test; referrer Mark Spammy "
 	                             "<mark@partner.test>, \"Meet everyone!\"\n#2 held: "));
 	assert_null(strstr(text, "\n\n"));
 	free(text);
@@ -355,6 +355,64 @@ static void test_confirm_by_mail(void **state)
 	assert_int_equal(n, 2);
 	assert_non_null(strstr(v[1].note, "review.done=released #3; rejected #2\n"));
 	assert_non_null(strstr(v[1].note, "review.referrals=1 4 5 6\n"));
+	store_job_views_free(v, n);
+	free(key);
+	free(ckey);
+}
+
+/* An intro read the wrong way round, held (the text names a referrer who
+ * is neither the writer nor the one addressed): "swap 1" releases it
+ * with the referrer and the lead exchanged, after the admin's yes; "swap
+ * all" is never taken. */
+static void test_swap(void **state)
+{
+	struct fx *f = *state;
+	struct job_view *v = NULL;
+	struct referral_view r = {0};
+	char *key, *ckey, *raw, st[16];
+	size_t n;
+
+	assert_int_equal(feed_file(f, "intro-names-stranger.eml"), INTAKE_HELD);
+	assert_int_equal(schedule(f, TUESDAY), 1);
+	key = sent_key(f, "review-admin");
+	raw = answer("admin@biz.test", key, NULL, "swap all");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	assert_string_equal(status_of(f, 1, st, sizeof(st)), "held");
+	n = jobs_of(f, "review-admin", &v);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(v[1].note, "review.done=nothing done; \"swap all\": name each "
+	                                  "referral to swap\n"));
+	store_job_views_free(v, n);
+
+	raw = answer("admin@biz.test", key, NULL, "Swap #1\n\nOlivia");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	assert_string_equal(status_of(f, 1, st, sizeof(st)), "held");
+	n = jobs_of(f, "confirm-status", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].note, "confirm.admin=yes\nconfirm.action=swap #1\n");
+	store_job_views_free(v, n);
+	ckey = sent_key(f, "confirm-status");
+	raw = answer("admin@biz.test", ckey, NULL, "yes");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	assert_int_equal(store_referral_get(f->st, 1, &r, NULL, NULL), 1);
+	assert_string_equal(r.status, "new");
+	assert_string_equal(r.lead.email, "jamie.ortiz@gmail.com");
+	assert_string_equal(r.referrer.email, "r.okafor@yahoo.com");
+	store_referral_view_clear(&r);
+	n = jobs_of(f, "welcome-lead", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].recipient, "jamie.ortiz@gmail.com");
+	store_job_views_free(v, n);
+	n = jobs_of(f, "thank-referrer", &v);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].recipient, "r.okafor@yahoo.com");
+	store_job_views_free(v, n);
+	n = jobs_of(f, "review-admin", &v);
+	assert_non_null(strstr(v[n - 1].note, "review.done=released #1 with the referrer and the "
+	                                      "lead exchanged\n"));
 	store_job_views_free(v, n);
 	free(key);
 	free(ckey);
@@ -566,6 +624,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_release_all, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unmarked_quote, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_confirm_by_mail, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_refused_then_yes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_claim_then_yes, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_yes_checked_again, setup, teardown),
