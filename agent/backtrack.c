@@ -30,8 +30,11 @@ static int quantifier_at(const char *p, const char *end, size_t *len_r, int *pos
 		const char *q = p + 1;
 		long lo = 0;
 
-		while (q < end && *q >= '0' && *q <= '9')
-			lo = lo * 10 + (*q++ - '0');
+		/* only whether it is 0 matters: the digits stop counting
+		 * before they overflow ("{2222222222222222222222}") */
+		for (; q < end && *q >= '0' && *q <= '9'; q++)
+			if (lo < 1000000)
+				lo = lo * 10 + (*q - '0');
 		if (q > p + 1 && q < end && *q == '}') {
 			kind = lo == 0 ? 1 : 0;
 			n = (size_t)(q + 1 - p);

@@ -1044,7 +1044,17 @@ static void decide(struct reader *rd, struct form *f)
 		}
 		switch (role) {
 		case R_REFERRED:
-			person_set(&leads[idx], p);
+			if (p->li.role != R_REFERRED) {
+				/* named by the label ("What's the best way to
+				 * reach Terrence?"): whatever its value holds
+				 * (a phone, an address) is theirs */
+				struct pair named = *p;
+
+				named.li.role = R_REFERRED;
+				person_set(&leads[idx], &named);
+			} else {
+				person_set(&leads[idx], p);
+			}
 			break;
 		case R_REFERRER:
 			if (is_you(p->value))

@@ -656,7 +656,11 @@ static int decide_form(struct intake *in, const struct message *m, const struct 
 	who = d->referrer_name ? d->referrer_name : d->referrer_email;
 	snprintf(what, sizeof(what), "web form%s%s%s%s", who ? ": " : "", who ? who : "",
 	         who ? " referred " : "",
-	         who ? (d->leads[0].name ? d->leads[0].name : d->leads[0].email) : "");
+	         !who                ? ""
+	         : d->leads[0].name  ? d->leads[0].name
+	         : d->leads[0].email ? d->leads[0].email
+	         : d->leads[0].phone ? d->leads[0].phone
+	                             : "someone");
 	intake_settle(d, what);
 	if (d->outcome == INTAKE_HELD) {
 		free(d->kind);
@@ -671,8 +675,11 @@ static int decide_form(struct intake *in, const struct message *m, const struct 
  * naming a referrer; and such mail introduces nobody (intake_score.c). */
 int intake_machine_sent(const struct message *m)
 {
+	/* Not Feedback-ID: Proton Mail writes one into every mail its
+	 * people send, and bulk senders who set it set List-Unsubscribe
+	 * too. */
 	static const char *const headers[] = {"List-Unsubscribe", "List-Id", "Auto-Submitted",
-	                                      "X-Auto-Response-Suppress", "Feedback-ID"};
+	                                      "X-Auto-Response-Suppress"};
 	/* the local part is one of these, maybe plural, maybe followed by
 	 * '-', '.', '+'... ("notifications@", "news-us@"; not "newsome@") */
 	static const char *const senders[] = {
@@ -801,6 +808,30 @@ static const struct forward *quoted_referrer(const struct config *cfg, const str
 	return NULL;
 }
 
+/* The quoted mail written by an outside person to the writer with the
+ * business copied (its To and Cc in a quoted header block): the intro the
+ * writer, its lead, answers.  NULL when there is none. */
+static const struct forward *quoted_intro(const struct config *cfg, const struct message *m)
+{
+	for (size_t f = 0; f < m->nfwd; f++) {
+		const struct forward *fw = &m->fwd[f];
+		int writer = 0, agent = 0;
+
+		if (fw->from.email == NULL || intake_excluded(cfg, fw->from.email, m->from.email) ||
+		    intake_machine_address(fw->from.email))
+			continue;
+		for (size_t i = 0; i < fw->to.n; i++) {
+			const char *e = fw->to.v[i].email;
+
+			writer |= e && str_ieq(e, m->from.email);
+			agent |= e && config_is_agent(cfg, e);
+		}
+		if (writer && agent)
+			return fw;
+	}
+	return NULL;
+}
+
 /* The writer is the lead, and the referrer is name and email (taken):
  * "Sarah Lee recommended you".  Any lead read so far must be gone. */
 static void writer_is_lead(const struct message *m, struct intake_decision *d, size_t *cap,
@@ -875,13 +906,20 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		                intake_field(d, FF_REFERRER_NAME),
 		                intake_field(d, FF_REFERRER_NAME));
 	}
-	if (d->nleads == 0 && m->nfwd > 0 && (named = intake_field(d, FF_REFERRER_NAME)) != NULL &&
-	    !intake_excluded(in->cfg, m->from.email, NULL)) {
+	if (d->nleads == 0 && m->nfwd > 0 && !intake_excluded(in->cfg, m->from.email, NULL)) {
 		/* "Priyanka Rao recommended you! Moving Priyanka to Bcc", over
 		 * the quoted intro Priyanka wrote: the lead answering it, the
-		 * referrer out of the recipients.  Read as a forward, the one
-		 * quoted would be welcomed as the lead. */
-		const struct forward *fw = quoted_referrer(in->cfg, m, named);
+		 * referrer out of the recipients.  Known by the name the text
+		 * gives, or by the quoted mail's own header block: written to
+		 * the writer with the business copied ("Thank you Liz -
+		 * moving you to bcc").  Read as a forward, the one quoted
+		 * would be welcomed as the lead. */
+		const struct forward *fw = NULL;
+
+		if ((named = intake_field(d, FF_REFERRER_NAME)) != NULL)
+			fw = quoted_referrer(in->cfg, m, named);
+		if (fw == NULL)
+			fw = quoted_intro(in->cfg, m);
 
 		if (fw != NULL) {
 			writer_is_lead(m, d, cap, xstrdup(fw->from.name ? fw->from.name : named),
@@ -953,7 +991,9 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		        d->nleads, in->cfg->max_leads);
 		return 0;
 	}
-	intake_settle(d, src == LEADS_FORWARD   ? "forwarded message names the lead"
+	intake_settle(d, src == LEADS_FORWARD ? "forwarded message names the lead"
+	                 : src == LEADS_WRITER && d->quotes_referrer
+	                         ? "the lead answers the referrer's intro, which it quotes"
 	                 : src == LEADS_WRITER  ? "the writer names who referred them"
 	                 : src != LEADS_HEADERS ? "introduction, lead named in the text"
 	                                        : "introduction");
@@ -1048,7 +1088,11 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	/* Forms first: form services mark their mail automated, and a form
 	 * is known by its fields, whoever sent it. */
 	if (m->report == REPORT_NONE && form_candidate(class)) {
-		form_read(m->body, &form);
+		/* in a person's forward, only the forwarded mail can be a
+		 * form's notification (passed on by a colleague): the
+		 * forward's header block (From:, Date:, To:) and the lines
+		 * the writer put above it are no form's fields */
+		form_read(m->nfwd > 0 ? m->fwd[0].body : m->body, &form);
 		is_form = form_usable(&form) || class == CLASS_FORM;
 	}
 	if (builtin_automated(m, is_form, class, d)) {

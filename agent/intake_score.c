@@ -556,8 +556,7 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		if (d->answers_referrer)
 			intake_evidence(d, +3, "the lead answers the referrer, the agent copied");
 		if (d->quotes_referrer)
-			intake_evidence(d, +3,
-			                "the lead quotes the intro of the referrer it names");
+			intake_evidence(d, +3, "the lead quotes the referrer's intro to them");
 		break;
 	case LEADS_TEXT:
 		/* to the referral address alone, an address is what it is for */
@@ -574,8 +573,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	if (src == LEADS_HEADERS)
 		score_greeting(m, d);
 	score_business(cfg, m, d);
+	/* (the writer's "my cell is" is the lead's when the writer is the
+	 * lead) */
 	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
-	    intake_field(d, FF_BUDGET))
+	    intake_field(d, FF_BUDGET) || (d->nleads == 1 && d->leads[0].phone))
 		intake_evidence(d, +1, "the lead's phone, need or budget in the text");
 	/* (not when the lead answers the referrer it names: that thread is
 	 * an intro's by the text's own words) */

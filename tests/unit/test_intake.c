@@ -1356,6 +1356,67 @@ static const struct intake_case cases[] = {
                     JOBS("thank-referrer", "priyanka.rao@gmail.com", 1),
                     JOBS("welcome-lead", "priyanka.rao@gmail.com", 0),
                     JOBS("thank-referrer", "dana.whitfield@outlook.com", 0)}},
+        /* From an outsiders' probe of intake (each was read wrongly).
+         * A person's forward whose own line reads like a form's
+         * question ("Can one of you give him a call? 617-..."), above
+         * the forward's From:/Date:/To: block: a forward, not a form
+         * (as a form, the lead Omar was the referrer). */
+        {.name = "probe_forward_not_form",
+         .steps = {STEP("forward-question-line.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "nicole.brennan@gmail.com",
+                              .lead_email = "omar.haddad@gmail.com"})},
+         .counts = {JOBS("welcome-lead", "omar.haddad@gmail.com", 1),
+                    JOBS("thank-referrer", "nicole.brennan@gmail.com", 1)}},
+        /* A client's complaint that says who recommended the business:
+         * held for a person, nobody welcomed. */
+        {.name = "probe_complaint",
+         .steps = {STEP("complaint-names-referrer.eml", INTAKE_HELD,
+                        .e = {.status = "held", .evidence_has = "a complaint about work done"})},
+         .counts = {JOBS("welcome-lead", NULL, 0), JOBS("thank-referrer", NULL, 0)}},
+        /* Typeform's questions, piped with the answers before them
+         * ("What's the best way to reach Terrence?"), Auto-Submitted:
+         * the friend's phone is the friend's. */
+        {.name = "probe_typeform_piped",
+         .steps = {STEP("form-typeform-piped.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "darnell.hughes@gmail.com",
+                              .lead_name = "Terrence Boyd",
+                              .lead_phone = "404-555-0158"})},
+         .counts = {JOBS("thank-referrer", "darnell.hughes@gmail.com", 1),
+                    JOBS("welcome-lead", NULL, 0)}},
+        /* Proton Mail writes Feedback-ID into a person's mail: no
+         * machine's; "Brightpath, copied on this" and "a friend from
+         * work" are an introducer's words. */
+        {.name = "probe_proton_intro",
+         .steps = {STEP("intro-proton-copied.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "aisha.bello@proton.me",
+                              .lead_email = "tkowalczyk@fastmail.com"})}},
+        /* The lead answers the intro with the referrer moved to Bcc,
+         * the quoted intro's header block addressed to the lead with the
+         * business copied, no name for the referrer in the text ("Thank
+         * you Liz"): the quoted writer is the referrer. */
+        {.name = "probe_lead_quotes_intro",
+         .steps = {STEP("lead-quotes-intro-bcc.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "egrant@comcast.net",
+                              .lead_email = "ksullivan@sullivanlaw.com"})},
+         .counts = {JOBS("welcome-lead", "ksullivan@sullivanlaw.com", 1),
+                    JOBS("thank-referrer", "egrant@comcast.net", 1)}},
+        /* "Thanks so much for the intro Bob!" (no comma), and "Jen, thank
+         * you for thinking of us!!" (the name first): the lead thanks the
+         * one addressed. */
+        {.name = "probe_lead_thanks",
+         .steps = {STEP("lead-thanks-no-comma.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "bob.haines@outlook.com",
+                              .lead_email = "kwu.designs@gmail.com",
+                              .lead_phone = "773-555-0161"}),
+                   STEP("lead-thanks-name-first.eml", INTAKE_HELD,
+                        .e = {.status = "held",
+                              .referrer_email = "jalvarez.home@gmail.com",
+                              .lead_email = "anjali.patel.sf@gmail.com"})}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
