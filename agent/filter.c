@@ -1481,6 +1481,22 @@ static long cut_match(void *arg, enum text_cut k, const char *s, size_t len)
 	return (long)pcre2_get_ovector_pointer(c->md)[1];
 }
 
+char *filter_quote_header(const struct filter_set *set, const char *body)
+{
+	struct cut_run c = {set, NULL};
+	struct text_rules rules = {cut_match, &c};
+	char *r;
+
+	if (set == NULL)
+		return text_quote_header(body, NULL);
+	c.md = pcre2_match_data_create(1, NULL);
+	if (c.md == NULL)
+		fatal("out of memory (PCRE2 match data)");
+	r = text_quote_header(body, &rules);
+	pcre2_match_data_free(c.md);
+	return r;
+}
+
 char *filter_context(const struct filter_set *set, const char *body)
 {
 	struct cut_run c = {set, NULL};

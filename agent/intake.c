@@ -32,6 +32,7 @@
  */
 #include "intake_p.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -808,6 +809,53 @@ static const struct forward *quoted_referrer(const struct config *cfg, const str
 	return NULL;
 }
 
+/* The one address in s ("... Priyanka Rao <priyanka.rao@gmail.com>
+ * wrote:"), lower case, newly allocated; NULL for none or several. */
+static char *only_address(const char *s)
+{
+	static const char local[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                            "0123456789._%+-";
+	const char *at = strchr(s, '@'), *b, *e;
+
+	if (at == NULL || strchr(at + 1, '@') != NULL)
+		return NULL;
+	for (b = at; b > s && strchr(local, b[-1]) != NULL; b--)
+		;
+	for (e = at + 1; *e && (isalnum((unsigned char)*e) || *e == '.' || *e == '-'); e++)
+		;
+	while (e > at + 1 && e[-1] == '.')
+		e--;
+	if (b == at || e == at + 1 || memchr(at, '.', (size_t)(e - at)) == NULL)
+		return NULL;
+	return str_lower(xstrndup(b, (size_t)(e - b)));
+}
+
+/* "Priyanka Rao recommended you!  (Moving her to bcc.)" over the intro
+ * a mail client quotes under its attribution ("On Mon, Nov 30, 2026 at
+ * 9:12 AM Priyanka Rao <priyanka.rao@gmail.com> wrote:"): the referrer
+ * the text names wrote it, and is thanked at its address.  Only when
+ * the attribution names that person, by name or by the address's local
+ * part, and gives one outside address. */
+static void quoted_attribution(const struct intake *in, const struct message *m,
+                               struct intake_decision *d)
+{
+	const char *named = d->referrer_name;
+	char *header, *email;
+
+	if (named == NULL || (header = filter_quote_header(in->filters, m->body)) == NULL)
+		return;
+	email = only_address(header);
+	if (email && !intake_excluded(in->cfg, email, m->from.email) &&
+	    !intake_machine_address(email) &&
+	    (names_person(named, header, NULL) || names_person(named, NULL, email))) {
+		d->referrer_email = email;
+		email = NULL;
+		d->quotes_referrer = 1;
+	}
+	free(email);
+	free(header);
+}
+
 /* The quoted mail written by an outside person to the writer with the
  * business copied (its To and Cc in a quoted header block): the intro the
  * writer, its lead, answers.  NULL when there is none. */
@@ -941,6 +989,8 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		writer_is_lead(m, d, cap, dup_field(d, FF_REFERRER_NAME),
 		               dup_field(d, FF_REFERRER_EMAIL));
 		src = LEADS_WRITER;
+		if (d->referrer_email == NULL && m->nfwd == 0)
+			quoted_attribution(in, m, d);
 	}
 	if (d->nleads == 0 && (named = intake_field(d, FF_LEAD_NAME)) != NULL &&
 	    intake_field(d, FF_LEAD_PHONE)) {

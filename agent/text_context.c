@@ -1428,6 +1428,31 @@ static char *join_kept(const struct line *v, size_t n)
 	return out.s ? buf_steal(&out) : xstrdup("");
 }
 
+char *text_quote_header(const char *text, const struct text_rules *rules)
+{
+	struct trim tr = {0};
+	char *r = NULL;
+
+	if (text == NULL || *text == '\0')
+		return NULL;
+	tr.rules = rules;
+	tr.v = split_lines(text, &tr.n);
+	mark_wrapped(tr.v, tr.n);
+	for (size_t i = 0; i < tr.n && r == NULL; i++) {
+		size_t k;
+
+		if (tr.v[i].tlen == 0 || tr.v[i].quoted || (k = quote_header_at(&tr, i)) == 0)
+			continue;
+		r = xstrndup(tr.v[i].t,
+		             (size_t)(tr.v[i + k - 1].s + tr.v[i + k - 1].len - tr.v[i].t));
+		for (char *p = r; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+	}
+	free(tr.v);
+	return r;
+}
+
 char *text_trim_context(const char *text, const struct text_rules *rules)
 {
 	struct trim tr = {0};

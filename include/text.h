@@ -105,6 +105,14 @@ struct text_rules {
  */
 char *text_trim_context(const char *text, const struct text_rules *rules);
 
+/*
+ * The first quote header of text outside quoted lines ("On Mon, Nov 30,
+ * 2026 at 9:12 AM Priyanka Rao <priyanka.rao@gmail.com> wrote:"), the
+ * one text_trim_context cuts the history at, as a new string (its lines
+ * joined by spaces), or NULL when there is none.
+ */
+char *text_quote_header(const char *text, const struct text_rules *rules);
+
 /* Normalises line ends to LF (CRLF and lone CR) and replaces invalid UTF-8
  * (RFC 3629: overlong forms, surrogates and bytes past U+10FFFF included)
  * with U+FFFD, one per bad byte; NUL bytes are dropped.  s may be NULL when

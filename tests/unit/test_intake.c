@@ -1417,6 +1417,20 @@ static const struct intake_case cases[] = {
                         .e = {.status = "held",
                               .referrer_email = "jalvarez.home@gmail.com",
                               .lead_email = "anjali.patel.sf@gmail.com"})}},
+        /* The same from Gmail, the referrer moved to Bcc: the intro
+         * quoted under "On ..., Priyanka Rao <priyanka.rao@gmail.com>
+         * wrote:", the attribution names the referrer the text names, so
+         * she is thanked at that address.  Without a name in the text
+         * ("Thanks Priyanka! (moving you to bcc)") nothing says who is
+         * who, and the mail is no referral. */
+        {.name = "lead_quotes_attribution",
+         .steps = {STEP("lead-quotes-attribution.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_name = "Priyanka Rao",
+                              .referrer_email = "priyanka.rao@gmail.com",
+                              .lead_email = "dana.whitfield@gmail.com"})},
+         .counts = {JOBS("welcome-lead", "dana.whitfield@gmail.com", 1),
+                    JOBS("thank-referrer", "priyanka.rao@gmail.com", 1)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the

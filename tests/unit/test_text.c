@@ -130,6 +130,40 @@ static void test_quotes(void **state)
 	     "Sure.\n");
 }
 
+/* The attribution the trimmer cuts at, for intake to read who wrote the
+ * quoted mail: the first outside the quote, its wrapped lines joined. */
+static void test_quote_header(void **state)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+	        {"Thanks Jane!\n\nOn Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com> "
+	         "wrote:\n> Bob, meet Brightline.\n",
+	         "On Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com> wrote:"},
+	        {"Thanks!\n\nOn Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com>\n"
+	         "wrote:\n\n> Hi\n",
+	         "On Mon, Mar 11, 2024 at 9:00 AM Jane Smith <jane@example.com> wrote:"},
+	        {"Danke!\n\nAm Mo., 11. März 2024 um 09:00 schrieb Jane <jane@example.com>:\n"
+	         "> Hallo\n",
+	         "Am Mo., 11. März 2024 um 09:00 schrieb Jane <jane@example.com>:"},
+	        /* one inside the quote is the older mail's, not this one's */
+	        {"Yes.\n> On Sun, Mar 10, 2024, Ann <ann@example.com> wrote:\n> > Hi\n", NULL},
+	        {"No quote at all.\n", NULL},
+	        {"", NULL},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = filter_quote_header(rules, cases[i].in);
+
+		if (cases[i].want == NULL)
+			assert_null(got);
+		else
+			assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
 static void test_outlook_history(void **state)
 {
 	(void)state;
@@ -429,7 +463,7 @@ int main(void)
 	        cmocka_unit_test(test_forward_kept),   cmocka_unit_test(test_layout),
 	        cmocka_unit_test(test_large_linear),   cmocka_unit_test(test_structure),
 	        cmocka_unit_test(test_no_rules),       cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_threads),
+	        cmocka_unit_test(test_threads),        cmocka_unit_test(test_quote_header),
 	};
 	int rc;
 
