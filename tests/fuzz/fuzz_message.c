@@ -1,9 +1,9 @@
 /*
  * fuzz_message.c - libFuzzer target for message_parse() and the context
- * trimmer on its body (with a matcher that says yes to a line by its first
- * byte, so every rule kind fires somewhere), and with
- * -DSTANDALONE a small driver that parses each file named on the command
- * line (mbox files message by message) and prints one line per message:
+ * trimmer (and the quote header reader) on its body (with a matcher that says yes to a line by its
+ * first byte, so every rule kind fires somewhere), and with -DSTANDALONE a small driver that parses
+ * each file named on the command line (mbox files message by message) and prints one line per
+ * message:
  *
  *   FILE[#N] from=ADDR to+cc=N body=BYTES nfwd=N report=none|dsn|other ndsn=N
  *
@@ -54,6 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (message_parse((const char *)data, size, &m, &error) == 0) {
 		free(text_trim_context(m->body, &rules));
 		free(text_trim_context(m->body, NULL));
+		free(text_quote_header(m->body, &rules));
 		message_free(m);
 	}
 	free(error);
