@@ -1,9 +1,10 @@
 /*
- * fuzz_message.c - libFuzzer target for message_parse() and the context
- * trimmer (and the quote header reader) on its body (with a matcher that says yes to a line by its
- * first byte, so every rule kind fires somewhere), and with -DSTANDALONE a small driver that parses
- * each file named on the command line (mbox files message by message) and prints one line per
- * message:
+ * fuzz_message.c - libFuzzer target for message_parse(), and for the
+ * context trimmer and the quote header reader on its body (with a
+ * matcher that says yes to a line by its first byte, so every rule kind
+ * fires somewhere), and with -DSTANDALONE a small driver that parses
+ * each file named on the command line (mbox files message by message)
+ * and prints one line per message:
  *
  *   FILE[#N] from=ADDR to+cc=N body=BYTES nfwd=N report=none|dsn|other ndsn=N
  *
