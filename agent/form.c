@@ -840,13 +840,8 @@ static void person_out(struct person_tmp *p, struct form_person *out)
 
 /* The word of s, not its first, that says someone referred the writer
  * ("Carol Wexler recommended you", "... told me about you"), or NULL. */
-static const char *referral_verb_in(const char *s)
+static const char *verb_in(const char *s, const char *const *verbs)
 {
-	static const char *const verbs[] = {"recommended", "recommends", "referred", "refers",
-	                                    "told",        "suggested",  "sent",     "said",
-	                                    "says",        "mentioned",  "gave",     "passed",
-	                                    "pointed",     "raved",      NULL};
-
 	for (const char *w = s; *w; w++) {
 		if (w == s || !is_space((unsigned char)w[-1]) || !form_is_letter((unsigned char)*w))
 			continue;
@@ -859,6 +854,26 @@ static const char *referral_verb_in(const char *s)
 		}
 	}
 	return NULL;
+}
+
+static const char *referral_verb_in(const char *s)
+{
+	static const char *const verbs[] = {"recommended", "recommends", "referred", "refers",
+	                                    "told",        "suggested",  "sent",     "said",
+	                                    "says",        "mentioned",  "gave",     "passed",
+	                                    "pointed",     "raved",      NULL};
+
+	return verb_in(s, verbs);
+}
+
+/* After a word of referral ("My coworker Jason Lee had his bathrooms done
+ * by you"): the verbs of someone who was a client, which alone ("I had
+ * seen your van") name nobody. */
+static const char *client_verb_in(const char *s)
+{
+	static const char *const verbs[] = {"had", "hired", "used", "uses", "got", "did", NULL};
+
+	return verb_in(s, verbs);
 }
 
 /* The referrer an answer to "how did you hear about us" names:
@@ -900,6 +915,9 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 		 * Carol told me about you": the name is what comes before the
 		 * verb, when it is short and capitalised enough to be one */
 		const char *verb = referral_verb_in(rest);
+
+		if (verb == NULL && *said_referral)
+			verb = client_verb_in(rest);
 
 		if (verb) {
 			size_t nlen = (size_t)(verb - rest), stop = strcspn(rest, ",;(");
