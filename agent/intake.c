@@ -476,16 +476,30 @@ static int choose_rep(struct intake *in, const struct message *m, struct intake_
 	const struct addr_list *lists[] = {&m->to, &m->cc};
 	int64_t next = 0;
 
+	const struct rep *r;
+
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
-			const struct rep *r = config_find_rep(cfg, lists[l]->v[i].email);
-
-			if (r) {
+			if ((r = config_find_rep(cfg, lists[l]->v[i].email)) != NULL) {
 				d->rep = r;
 				d->rep_how = "named in the intro";
 				return 0;
 			}
 		}
+	/* a forwarded intro copied to a rep ("Kevin, meet Ana"), or a rep
+	 * forwarding one to the agent: that rep */
+	for (size_t f = 0; f < m->nfwd; f++)
+		for (size_t i = 0; i < m->fwd[f].to.n; i++)
+			if ((r = config_find_rep(cfg, m->fwd[f].to.v[i].email)) != NULL) {
+				d->rep = r;
+				d->rep_how = "named in the forwarded intro";
+				return 0;
+			}
+	if (m->nfwd > 0 && (r = config_find_rep(cfg, m->from.email)) != NULL) {
+		d->rep = r;
+		d->rep_how = "forwarded by the rep";
+		return 0;
+	}
 	if (cfg->nreps == 0)
 		return 0;
 	if (in->st && store_counter_peek(in->st, "round_robin", &next) < 0)
@@ -880,6 +894,45 @@ static const struct forward *quoted_intro(const struct config *cfg, const struct
 	return NULL;
 }
 
+/* A forwarded intro: an outside person's mail to other outside people
+ * with the business copied (the agent, a rep, a business address), which
+ * a rep or someone else passes on ("FW: intro from Sarah - please log
+ * this").  Its writer is the referrer and its outside recipients the
+ * leads; read as a plain forward, the referrer would be the lead and the
+ * one who forwarded it thanked.  1 when it is one (leads added). */
+static int forwarded_intro(const struct config *cfg, const struct message *m,
+                           struct intake_decision *d, size_t *cap)
+{
+	for (size_t f = 0; f < m->nfwd; f++) {
+		const struct forward *fw = &m->fwd[f];
+		int business = 0;
+
+		if (fw->from.email == NULL || intake_excluded(cfg, fw->from.email, NULL) ||
+		    intake_machine_address(fw->from.email))
+			continue;
+		for (size_t i = 0; i < fw->to.n; i++)
+			business |=
+			        fw->to.v[i].email && intake_excluded(cfg, fw->to.v[i].email, NULL);
+		if (!business)
+			continue;
+		for (size_t i = 0; i < fw->to.n; i++) {
+			const struct addr *a = &fw->to.v[i];
+
+			if (!intake_excluded(cfg, a->email, fw->from.email) &&
+			    !intake_machine_address(a->email))
+				intake_add_lead(d, cap, a->name, a->email);
+		}
+		if (d->nleads == 0)
+			continue;
+		free(d->referrer_name);
+		free(d->referrer_email);
+		d->referrer_name = xstrdup(fw->from.name);
+		d->referrer_email = xstrdup(fw->from.email);
+		return 1;
+	}
+	return 0;
+}
+
 /* The writer is the lead, and the referrer is name and email (taken):
  * "Sarah Lee recommended you".  Any lead read so far must be gone. */
 static void writer_is_lead(const struct message *m, struct intake_decision *d, size_t *cap,
@@ -976,6 +1029,8 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			src = LEADS_WRITER;
 		}
 	}
+	if (d->nleads == 0 && m->nfwd > 0 && forwarded_intro(in->cfg, m, d, cap))
+		src = LEADS_FORWARD;
 	if (d->nleads == 0 && m->nfwd > 0) {
 		leads_from_forward(in->cfg, m, d, cap);
 		if (d->nleads)

@@ -1431,6 +1431,28 @@ static const struct intake_case cases[] = {
                               .lead_email = "dana.whitfield@gmail.com"})},
          .counts = {JOBS("welcome-lead", "dana.whitfield@gmail.com", 1),
                     JOBS("thank-referrer", "priyanka.rao@gmail.com", 1)}},
+        /* A rep forwards a referrer's intro to the agent ("FW: intro from
+         * Sarah - please log this"; Gmail's "Fwd: Intro: ..."): the
+         * forwarded mail's writer is the referrer and its outside
+         * recipient the lead, the rep copied on it the rep.  Read as a
+         * plain forward, the rep was thanked and the referrer welcomed. */
+        {.name = "rep_forwards_intro",
+         .steps = {STEP("rep-forwards-intro.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "sarah.mitchell@gmail.com",
+                              .lead_email = "kevin.tran@gmail.com",
+                              .rep_email = "rep2@biz.test"}),
+                   STEP("rep-forwards-intro-gmail.eml", INTAKE_REFERRAL,
+                        .e = {.status = "new",
+                              .referrer_email = "laura.kim@gmail.com",
+                              .lead_email = "nate.fischer@gmail.com",
+                              .rep_email = "rep@biz.test"})},
+         .counts = {JOBS("thank-referrer", "sarah.mitchell@gmail.com", 1),
+                    JOBS("welcome-lead", "kevin.tran@gmail.com", 1),
+                    JOBS("thank-referrer", "rep2@biz.test", 0),
+                    JOBS("welcome-lead", "sarah.mitchell@gmail.com", 0),
+                    JOBS("thank-referrer", "rep@biz.test", 0),
+                    JOBS("welcome-lead", "laura.kim@gmail.com", 0)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
