@@ -101,10 +101,14 @@ const char *class_name(enum rule_class c)
 const struct mail_desc mail_table[MAIL_COUNT] = {
         [MAIL_THANK_REFERRER] = {"thank-referrer", ROLE_REFERRER, MAIL_CAPPED | MAIL_OUTSIDE, 0,
                                  "at intake"},
+        /* not once the rep has written to the lead: "Ana, copied here,
+         * will be in touch shortly" would come after Ana's own mail */
         [MAIL_WELCOME_LEAD] = {"welcome-lead", ROLE_LEAD,
                                MAIL_HOURS | MAIL_THREADED | MAIL_CAPPED | MAIL_OUTSIDE |
                                        MAIL_CC_REP,
-                               0, "at intake, in business hours, in the intro's thread"},
+                               CANCEL_CONTACT,
+                               "at intake, in business hours, in the intro's thread; not after "
+                               "the rep's first contact"},
         [MAIL_ASSIGN_REP] = {"assign-rep", ROLE_REP, MAIL_THREADED, 0, "at intake"},
         [MAIL_REMIND_REP] = {"remind-rep", ROLE_REP, MAIL_HOURS | MAIL_CHAINED, CANCEL_CONTACT,
                              "rep_deadline business days without contact, again, then the "

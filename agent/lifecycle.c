@@ -397,6 +397,24 @@ int lifecycle_check_status(struct store *st, const struct status_change *c, char
 	return rc;
 }
 
+/* The event that says the lead has written (lifecycle_lead_replied). */
+#define LEAD_REPLY_EVENT "lead-reply"
+
+/* Has the lead of referral id written (a verified reply)?  1, 0, -1. */
+static int lead_has_written(struct store *st, int64_t id)
+{
+	struct referral_view v = {0};
+	struct event_view *ev = NULL;
+	size_t n = 0;
+	int rc = store_referral_get(st, id, &v, &ev, &n), found = 0;
+
+	for (size_t i = 0; rc == 1 && i < n && !found; i++)
+		found = ev[i].kind && strcmp(ev[i].kind, LEAD_REPLY_EVENT) == 0;
+	store_event_views_free(ev, n);
+	store_referral_view_clear(&v);
+	return rc < 0 ? -1 : found;
+}
+
 int lifecycle_set_status(struct store *st, const struct config *cfg, const struct status_change *c,
                          char **why_r)
 {
@@ -442,9 +460,12 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	if (to->stop_all && store_jobs_cancel_referral(st, id, NULL, now, name, NULL) < 0)
 		goto out;
 	if (c->status == STATUS_CONTACTED && (old == STATUS_NEW || old == STATUS_HELD)) {
-		if (cfg->nudges > 0 && v.lead.email &&
-		    mail(st, cfg, id, MAIL_NUDGE_LEAD, v.lead.email, v.lead.name,
-		         schedule_add_business_days(cfg, now, cfg->nudge_after), 1, NULL, now) < 0)
+		int wrote = cfg->nudges > 0 && v.lead.email ? lead_has_written(st, id) : 1;
+
+		if (wrote < 0 ||
+		    (!wrote && mail(st, cfg, id, MAIL_NUDGE_LEAD, v.lead.email, v.lead.name,
+		                    schedule_add_business_days(cfg, now, cfg->nudge_after), 1, NULL,
+		                    now) < 0))
 			goto out;
 		if (tell_referrer(&v, actor) && milestone(st, cfg, &v, STATUS_CONTACTED, now) < 0)
 			goto out;
@@ -512,6 +533,11 @@ int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t 
 
 int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now)
 {
+	/* kept on the history: a lead who writes before the rep's first
+	 * contact is not nudged after it either */
+	if (event(st, id, now, "agent", LEAD_REPLY_EVENT, NULL, NULL,
+	          "the lead wrote: no nudges from now on", 0) < 0)
+		return -1;
 	return cancel_kinds(st, id, CANCEL_LEAD_REPLY, now, "the lead replied");
 }
 

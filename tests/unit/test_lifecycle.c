@@ -265,6 +265,24 @@ static void test_contacted_then_won(void **state)
 	assert_int_equal(pending(f, "paid-referrer", "sarah@partner.test"), 1);
 }
 
+/* The lead writes before the rep's first contact (a reply-all to the
+ * intro, "when can you come by?"): no nudge after the first contact
+ * asks whether the rep reached them. */
+static void test_lead_wrote_first(void **state)
+{
+	struct fx *f = *state;
+	int changed = 0;
+
+	assert_int_equal(lifecycle_lead_replied(f->st, f->rid, NOW + 30), 0);
+	assert_int_equal(lifecycle_first_contact(f->st, &f->cfg, f->rid, "tom@biz.test", 0,
+	                                         NOW + 60, &changed),
+	                 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(pending(f, "nudge-lead", NULL), 0);
+	assert_int_equal(pending(f, "remind-rep", NULL), 0);
+	assert_int_equal(pending(f, "update-referrer", "sarah@partner.test"), 1);
+}
+
 /* The referrer is never told about their own action; an unknown status
  * is refused; rejected cancels everything. */
 static void test_own_action_and_rejected(void **state)
@@ -536,6 +554,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_money_and_rewards, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_contacted_then_won, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_lead_wrote_first, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_own_action_and_rejected, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_opt_out_and_bounce, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_second_referrer, setup, teardown),
