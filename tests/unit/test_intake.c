@@ -1550,6 +1550,20 @@ static const struct intake_case cases[] = {
                    STEP("blind5-optout-remove-me-outlook.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {MESSAGES("optout", 2), MESSAGES("reply", 1),
                     JOBS("notify-rep", "rep@biz.test", 1), JOBS("nudge-lead", NULL, 0)}},
+        /* From an outsiders' probe of threads: "Not interested at this
+         * time - please remove me from your emails." is an opt-out; an
+         * auto-reply that keeps the subject and writes no header of its
+         * own is known by its text and is no reply of the lead's; the
+         * referrer's "Any update on Bob?" asks for the summary. */
+        {.name = "blind6_thread_replies",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("blind6-ooo-plain-subject.eml", INTAKE_IGNORED),
+                   STEP("blind6-referrer-any-update.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("blind6-optout-remove-from-emails.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"opt-out", "(rule optout-line-en)"}}})},
+         .counts = {MESSAGES("automated", 1), MESSAGES("status-request", 1), MESSAGES("optout", 1),
+                    JOBS("update-referrer", "sarah@partner.test", 1), JOBS("nudge-lead", NULL, 0),
+                    JOBS("welcome-lead", NULL, 0)}},
         /* The same words where they are no request: a sentence that goes
          * on, a request not opening its sentence, a question. */
         {.name = "optout_line_not",

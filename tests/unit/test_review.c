@@ -432,10 +432,13 @@ static void test_refused_then_yes(void **state)
 	assert_int_equal(feed_file(f, "rep-status-unverified.eml"), INTAKE_REPLY);
 	assert_string_equal(status_of(f, 1, st, sizeof(st)), "new");
 	key = sent_key(f, "refused-rep");
-	/* neither yes nor no: nothing, and no mail (an auto-reply must not
-	 * start a loop) */
+	/* neither yes nor no: nothing, and no mail; an auto-reply is not
+	 * even a reply (no loop either way) */
 	raw = answer("Tom Rivera <rep@biz.test>", key, NULL,
 	             "I am out of the office until Monday.");
+	assert_int_equal(feed(f, raw), INTAKE_IGNORED);
+	free(raw);
+	raw = answer("Tom Rivera <rep@biz.test>", key, NULL, "Let me check with the client first.");
 	assert_int_equal(feed(f, raw), INTAKE_REPLY);
 	free(raw);
 	assert_int_equal(jobs_of(f, "refused-rep", &v), 1);
