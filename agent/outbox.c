@@ -1074,9 +1074,27 @@ int outbox_preview(struct outbox *ob, enum mail_kind kind, int64_t referral_id, 
 		j.note = note = xasprintf("review.referrals=%" PRId64 "\n", referral_id);
 	}
 	j.message_key = schedule_message_id(ob->cfg, j.referral_id, name);
-	/* the intro's thread, as the jobs made at intake have it */
-	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED))
-		j.in_reply_to = r.thread_key;
+	/* the intro's thread, as the jobs made at intake have it: only an
+	 * intro's (a form's notification or a referrer's forward never
+	 * reached the lead; intake starts a thread of their own) */
+	if ((flags & MAIL_THREADED) && !(flags & MAIL_CHAINED) && r.thread_key) {
+		struct message_view mv = {0};
+		int64_t mid = 0;
+
+		rc = store_message_find(ob->st, r.thread_key, &mid);
+		if (rc == 1)
+			rc = store_message_get(ob->st, mid, &mv);
+		if (rc < 0) {
+			store_referral_view_clear(&r);
+			free(j.message_key);
+			free(note);
+			*error_r = xstrdup("cannot read the intro's message");
+			return -1;
+		}
+		if (rc == 0 || (mv.kind && strcmp(mv.kind, "intro") == 0))
+			j.in_reply_to = r.thread_key;
+		store_message_view_clear(&mv);
+	}
 	j.refs = j.in_reply_to;
 	ob->preview = 1;
 	rc = build(ob, &j, (flags & MAIL_SUMMARY) || !j.referral_id ? NULL : &r, clock_now(),

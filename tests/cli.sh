@@ -23,6 +23,7 @@ expect() {
 	[ $rc = "$want" ] || fail "'$*' exited $rc, want $want; stderr: $(head -3 "$work/err")"
 }
 has() { grep -qF -- "$2" "$work/$1" || fail "$1 lacks '$2': $(head -5 "$work/$1")"; }
+lacks() { ! grep -qF -- "$2" "$work/$1" || fail "$1 has '$2': $(grep -F -- "$2" "$work/$1" | head -2)"; }
 
 cat >"$work/ok.conf" <<EOC
 [agent]
@@ -235,6 +236,12 @@ expect 1 ra templates render welcome-lead --referral 1 --variant won
 has err "the variant won is of update-referrer, not welcome-lead"; ok
 expect 2 ra templates render no-such-mail --referral 1; has err "no mail is called 'no-such-mail'"; ok
 expect 1 ra templates render welcome-lead --referral 99; has err "no referral 99"; ok
+# a referrer's forward never reached the lead: its welcome starts a
+# thread of its own, in the preview as in the job
+expect 0 ra ingest "$data/intake/forward-question-line.eml"
+fid=$(ra list --json | jq '[.[] | select(.lead.email == "omar.haddad@gmail.com")][0].id')
+expect 0 ra templates render welcome-lead --referral "$fid"
+lacks out "In-Reply-To:"; lacks out "Subject: Re:"; ok
 n=$(ra outbox --json | jq length)
 expect 0 ra ingest --no-mail "$data/intake/body-lead.eml"
 [ "$(ra outbox --json | jq length)" = "$n" ] || fail "ingest --no-mail scheduled mail"; ok
