@@ -42,6 +42,8 @@
 #include "clock.h"
 #include "config.h"
 #include "form.h"
+#include "greeting.h"
+#include "jobnote.h"
 #include "log.h"
 #include "lifecycle.h"
 #include "names.h"
@@ -1346,9 +1348,15 @@ static int add_message_row(struct intake *in, const struct message *m,
  * schedule.c).  The welcome and the rep's mail join the intro's thread:
  * References = the intro's References and its Message-ID (RFC 5322
  * section 3.6.4). */
+/* One thank-you for one intro, however many leads it names. */
+struct thanks {
+	const char *note; /* "thank.others=..." on the first referral's */
+	int none;         /* a later referral of the same intro: none */
+};
+
 static int follow_up(struct intake *in, const struct message *m, const struct intake_decision *d,
                      const struct intake_lead *l, const struct rep *rep, int64_t ref_id,
-                     int64_t now)
+                     const struct thanks *t, int64_t now)
 {
 	struct buf refs = {0};
 	/* Only an intro is a conversation the lead is in: a web form's
@@ -1363,6 +1371,8 @@ static int follow_up(struct intake *in, const struct message *m, const struct in
 	        .lead_email = l->email,
 	        .rep = rep,
 	        .thread_key = has_id ? d->key : NULL,
+	        .thanks_note = t->note,
+	        .no_thanks = t->none,
 	};
 	int rc;
 
@@ -1414,8 +1424,8 @@ static int touch_referral(struct intake *in, const struct intake_decision *d,
  * unless held, its follow-up mail. */
 static int new_referral(struct intake *in, const struct message *m, const struct intake_decision *d,
                         const struct intake_lead *l, const struct rep *rep, int64_t referrer_id,
-                        int64_t lead_id, const char *evidence, int64_t msg_id, int64_t now,
-                        struct intake_result *res)
+                        int64_t lead_id, const char *evidence, const struct thanks *t,
+                        int64_t msg_id, int64_t now, struct intake_result *res)
 {
 	char detail[600];
 	int64_t ref_id;
@@ -1458,7 +1468,7 @@ static int new_referral(struct intake *in, const struct message *m, const struct
 	if (store_message_link(in->st, msg_id, ref_id) < 0 || store_event_add(in->st, &e) < 0)
 		return -1;
 	if (d->outcome != INTAKE_HELD && !in->no_mail &&
-	    follow_up(in, m, d, l, rep, ref_id, now) < 0)
+	    follow_up(in, m, d, l, rep, ref_id, t, now) < 0)
 		return -1;
 	if (!res->referral)
 		res->referral = ref_id;
@@ -1466,12 +1476,45 @@ static int new_referral(struct intake *in, const struct message *m, const struct
 	return 0;
 }
 
+/* The note of the one thank-you of an intro that names several new leads:
+ * the others by name ("thank.others=Wei Chen and Ann Lee"), NULL for one
+ * lead. */
+static char *others_note(const struct intake_decision *d)
+{
+	struct buf b = {0}, note = {0};
+	size_t n = 0, k = 0, first = SIZE_MAX;
+
+	for (size_t i = 0; i < d->nleads; i++)
+		if (!d->leads[i].existing) {
+			if (first == SIZE_MAX)
+				first = i;
+			n++;
+		}
+	if (n < 2)
+		return NULL;
+	for (size_t i = first + 1; i < d->nleads; i++) {
+		const struct intake_lead *l = &d->leads[i];
+		char *name;
+
+		if (l->existing)
+			continue;
+		name = greeting_named(l->name, l->email, "someone");
+		buf_printf(&b, "%s%s", k == 0 ? "" : k + 2 == n ? " and " : ", ", name);
+		free(name);
+		k++;
+	}
+	jobnote_add(&note, "thank.others", b.s);
+	buf_free(&b);
+	return buf_steal(&note);
+}
+
 static int apply_leads(struct intake *in, const struct message *m, struct intake_decision *d,
                        int64_t msg_id, int64_t now, struct intake_result *res)
 {
 	int64_t referrer_id = 0;
 	const struct rep *rep = d->rep;
-	char *evidence = NULL;
+	char *evidence = NULL, *others;
+	size_t fresh = 0;
 	int rc = 0;
 
 	if ((d->referrer_email || d->referrer_name) &&
@@ -1483,12 +1526,12 @@ static int apply_leads(struct intake *in, const struct message *m, struct intake
 
 	/* Round robin advances once per intro that makes a new referral. */
 	if (rep && strcmp(d->rep_how, "round robin") == 0) {
-		size_t fresh = 0;
+		size_t nfresh = 0;
 		int64_t next = 0;
 
 		for (size_t i = 0; i < d->nleads; i++)
-			fresh += d->leads[i].existing == 0;
-		if (fresh && d->outcome != INTAKE_HELD) {
+			nfresh += d->leads[i].existing == 0;
+		if (nfresh && d->outcome != INTAKE_HELD) {
 			if (store_counter_next(in->st, "round_robin", &next) < 0)
 				return -1;
 			rep = &in->cfg->reps[(size_t)(next % (int64_t)in->cfg->nreps)];
@@ -1497,19 +1540,25 @@ static int apply_leads(struct intake *in, const struct message *m, struct intake
 	}
 
 	evidence = intake_evidence_text(d);
+	others = others_note(d);
 	for (size_t i = 0; i < d->nleads && rc == 0; i++) {
 		struct intake_lead *l = &d->leads[i];
 		int64_t lead_id;
 
 		if (store_person_ensure(in->st, l->email, l->name, now, &lead_id) < 0 ||
-		    store_person_fill(in->st, lead_id, l->phone, l->company) < 0)
+		    store_person_fill(in->st, lead_id, l->phone, l->company) < 0) {
 			rc = -1;
-		else if (l->existing)
+		} else if (l->existing) {
 			rc = touch_referral(in, d, l, msg_id, now, res);
-		else
-			rc = new_referral(in, m, d, l, rep, referrer_id, lead_id, evidence, msg_id,
-			                  now, res);
+		} else {
+			struct thanks t = {fresh == 0 ? others : NULL, fresh > 0};
+
+			rc = new_referral(in, m, d, l, rep, referrer_id, lead_id, evidence, &t,
+			                  msg_id, now, res);
+			fresh++;
+		}
 	}
+	free(others);
 	free(evidence);
 	return rc;
 }

@@ -940,6 +940,7 @@ static const struct variant {
         {"credit-moved", MAIL_UPDATE_REFERRER, "credit.other=Alex Example\ncredit.moved=yes\n",
          NULL, 0},
         {"second-referrer", MAIL_THANK_REFERRER, "", "credit.name", 1},
+        {"several-leads", MAIL_THANK_REFERRER, "thank.others=Alex Example\n", NULL, 0},
         {"reward", MAIL_REWARD_REFERRER, "", "reward.amount", 0},
         {"optout", MAIL_NOTIFY_REP, "notify.optout=yes\nnotify.source=replied stop\n",
          "notify.email", 0},

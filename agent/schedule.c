@@ -265,10 +265,12 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	size_t n = 0;
 
 	/* to the referrer and the rep at once; to the lead in business hours */
-	specs[n++] = (struct job_spec_pub){.kind = MAIL_THANK_REFERRER,
-	                                   .to = r->referrer_email,
-	                                   .to_name = r->referrer_name,
-	                                   .due = now + delay_of(cfg, MAIL_THANK_REFERRER)};
+	if (!r->no_thanks)
+		specs[n++] = (struct job_spec_pub){.kind = MAIL_THANK_REFERRER,
+		                                   .to = r->referrer_email,
+		                                   .to_name = r->referrer_name,
+		                                   .note = r->thanks_note,
+		                                   .due = now + delay_of(cfg, MAIL_THANK_REFERRER)};
 	specs[n++] = (struct job_spec_pub){
 	        .kind = MAIL_WELCOME_LEAD,
 	        .to = r->lead_email,

@@ -84,6 +84,7 @@ const char *const template_var_names[] = {
         "credit.other",
         "credit.kept",
         "credit.moved",
+        "thank.others",
         "unsubscribe.hint",
         "confirm.action",
         "notify.text",

@@ -56,6 +56,11 @@ struct new_referral {
 	const struct rep *rep;   /* NULL: no rep */
 	const char *thread_key;  /* the intro's Message-ID, NULL when it had none */
 	const char *thread_refs; /* its References plus its Message-ID, space-separated */
+	/* one intro naming several leads is one thank-you: the first
+	 * referral's names the others (thanks_note, "thank.others=..."), the
+	 * others send none */
+	const char *thanks_note;
+	int no_thanks;
 };
 
 /*

@@ -72,6 +72,9 @@ struct template_set;
  *   summary.text        a sentence about the referrer's introductions
  *   credit.name         who is credited, when someone else introduced the
  *                       same lead first (thank-referrer)
+ *   thank.others        the other people the same intro named, "Wei Chen
+ *                       and Ann Lee" (thank-referrer: one thank-you for
+ *                       an intro of several leads)
  *   credit.other        who else introduced the same lead (update-referrer),
  *                       with credit.kept ("yes": the credit stays with the
  *                       reader) or credit.moved ("yes": it went to them)

@@ -744,7 +744,11 @@ static const struct intake_case cases[] = {
                               .lead_email = "kenji.tanaka@client.test"},
                         .e2 = {.referrer_email = "grace.murphy@partner.test",
                                .lead_email = "elena.petrova@client.test"})},
-         .counts = {REFERRALS("new", 2)}},
+         /* one thank-you for the one form, naming both friends */
+         .counts = {REFERRALS("new", 2),
+                    JOBS("thank-referrer", "grace.murphy@partner.test", 1,
+                         .note_has = "thank.others=Elena Petrova"),
+                    JOBS("welcome-lead", NULL, 2)}},
         /* Not referrals: "how did you hear": Google; a newsletter sign-up. */
         {.name = "form_not_referral",
          .steps = {STEP("form-contact-google.eml", INTAKE_IGNORED, .why_has = "not a referral"),
