@@ -1170,6 +1170,21 @@ static int is_space(char c)
 /* The value of group g, trimmed, with each run of white space (line
  * breaks of wrapped text included) as one space; NULL when the group is
  * unset or blank. */
+/* A value that stops inside a parenthesis a line end or a phone number
+ * cut short ("wants new windows (call him at") ends before it, and
+ * without a dangling comma, semicolon, colon or dash. */
+static void tidy_end(struct buf *v)
+{
+	char *open = v->len ? strrchr(v->s, '(') : NULL;
+
+	if (open && strchr(open, ')') == NULL)
+		v->len = (size_t)(open - v->s);
+	while (v->len > 0 && strchr(" ,;:-", v->s[v->len - 1]))
+		v->len--;
+	if (v->s)
+		v->s[v->len] = '\0';
+}
+
 static char *group_value(const char *s, PCRE2_SIZE *ov, uint32_t g)
 {
 	PCRE2_SIZE a = ov[2 * g], b = ov[2 * g + 1];
@@ -1199,7 +1214,8 @@ static char *group_value(const char *s, PCRE2_SIZE *ov, uint32_t g)
 		buf_free(&v);
 		return cut;
 	}
-	return buf_steal(&v);
+	tidy_end(&v);
+	return v.len ? buf_steal(&v) : (buf_free(&v), NULL);
 }
 
 static void add_warning(struct filter_result *res, char *w)

@@ -503,9 +503,34 @@ static int says_both(const char *s, size_t len)
 
 /* The end of the sentence starting at s: after ". ", "! ", "? ", ";", or
  * at a line end. */
+/* A line of plain text wrapped at about 72 columns goes on on the next
+ * line ("Mark wants new windows throughout the house (call him at" /
+ * "650-555-0101)"): a line end ends the sentence only after this many
+ * bytes of it, when the line does not end a sentence itself and the next
+ * is no list item, blank line or quote. */
+#define WRAPPED_MIN 50
+
+static int wraps_on(const char *s, size_t i, size_t len)
+{
+	size_t p = i, q = i + 1;
+
+	while (p > 0 && (s[p - 1] == ' ' || s[p - 1] == '\r'))
+		p--;
+	if (i < WRAPPED_MIN || p == 0 || strchr(".!?:;", s[p - 1]) || q >= len)
+		return 0;
+	if (s[q] == '\n' || s[q] == '-' || s[q] == '*' || s[q] == '>' || s[q] == ' ' ||
+	    (unsigned char)s[q] == 0xE2 /* "•", "–" */)
+		return 0;
+	while (q < len && s[q] >= '0' && s[q] <= '9')
+		q++;
+	return !(q > i + 1 && q < len && (s[q] == '.' || s[q] == ')'));
+}
+
 static size_t sentence_len(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' && wraps_on(s, i, len))
+			continue;
 		if (s[i] == '\n' || s[i] == ';')
 			return i + 1;
 		if ((s[i] == '.' || s[i] == '!' || s[i] == '?') &&

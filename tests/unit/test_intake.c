@@ -1457,6 +1457,17 @@ static const struct intake_case cases[] = {
                     JOBS("welcome-lead", "sarah.mitchell@gmail.com", 0),
                     JOBS("thank-referrer", "rep@biz.test", 0),
                     JOBS("welcome-lead", "laura.kim@gmail.com", 0)}},
+        /* Plain text wrapped at 72 columns: a sentence goes on on the
+         * next line, so Mark's number after "call him at" is his, and
+         * his need stops before the parenthesis. */
+        {.name = "two_leads_wrapped",
+         .steps = {STEP(
+                 "two-leads-wrapped.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "mdelgado@gmail.com",
+                       .lead_phone = "650-555-0101",
+                       .need_has = "new windows throughout the house"},
+                 .e2 = {.lead_email = "wei.zhang@yahoo.com", .need_has = "finish her basement"})},
+         .counts = {REFERRALS("new", 2)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
