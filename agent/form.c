@@ -908,6 +908,12 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 	}
 	while (*rest && (is_space((unsigned char)*rest) || strchr(":-–,", *rest)))
 		rest++;
+	/* "my sister-in-law Debbie Harmon": the prefix stopped at its
+	 * hyphen */
+	if (*said_referral && strncasecmp(rest, "in-law", 6) == 0 &&
+	    !form_is_letter((unsigned char)rest[6]))
+		for (rest += 6; *rest && is_space((unsigned char)*rest);)
+			rest++;
 	if (*rest == '\0')
 		return;
 	if (!strchr(rest, '@')) {

@@ -873,8 +873,9 @@ static void quoted_attribution(const struct intake *in, const struct message *m,
 }
 
 /* The quoted mail written by an outside person to the writer with the
- * business copied (its To and Cc in a quoted header block): the intro the
- * writer, its lead, answers.  NULL when there is none. */
+ * business copied (the agent, a rep or a business address in its To and
+ * Cc, in a quoted header block): the intro the writer, its lead,
+ * answers.  NULL when there is none. */
 static const struct forward *quoted_intro(const struct config *cfg, const struct message *m)
 {
 	for (size_t f = 0; f < m->nfwd; f++) {
@@ -888,7 +889,7 @@ static const struct forward *quoted_intro(const struct config *cfg, const struct
 			const char *e = fw->to.v[i].email;
 
 			writer |= e && str_ieq(e, m->from.email);
-			agent |= e && config_is_agent(cfg, e);
+			agent |= e && intake_excluded(cfg, e, NULL); /* the agent, a rep */
 		}
 		if (writer && agent)
 			return fw;

@@ -350,9 +350,10 @@ static const char *family_name(const char *name, size_t *n)
 /* Does s[0..at) end in "my wife ", "our assistant "...? */
 static int role_before(const char *s, size_t at)
 {
-	static const char *const roles[] = {"my wife ",      "my husband ",   "my spouse ",
-	                                    "my assistant ", "my secretary ", "my partner ",
-	                                    "our assistant "};
+	static const char *const roles[] = {
+	        "my wife ",       "my husband ",   "my spouse ",           "my assistant ",
+	        "my secretary ",  "my partner ",   "my business partner ", "our assistant ",
+	        "my co-founder ", "my cofounder ", "our office manager "};
 
 	for (size_t r = 0; r < ARRAY_SIZE(roles); r++) {
 		size_t n = strlen(roles[r]);
@@ -397,15 +398,89 @@ static int in_cc(const struct message *m, const char *email)
 	return 0;
 }
 
-/* A lead copied (Cc, not To: the person introduced is addressed) who is
- * the writer's own. */
+/* The text says the person called first (n bytes) is copied for the
+ * writer's side: "Greg is on here too since he can answer any
+ * questions", "I've copied Steve for his information", "Richard is also
+ * on copy". */
+static int named_copied(const char *text, size_t len, const char *first, size_t n)
+{
+	static const char *const after[] = {" is on here",
+	                                    " is also on here",
+	                                    " is on this",
+	                                    " is also on this",
+	                                    " is copied",
+	                                    " is also copied",
+	                                    " is cc'd",
+	                                    " is also cc'd",
+	                                    " is cc'ed",
+	                                    " is on copy",
+	                                    " is also on copy",
+	                                    " is on cc",
+	                                    " for his information",
+	                                    " for her information",
+	                                    " for their information",
+	                                    " for info",
+	                                    " for visibility",
+	                                    " in the loop"};
+
+	if (n < 3)
+		return 0;
+	for (size_t from = 0; from < len;) {
+		long at = find_word(text + from, len - from, first, n);
+		size_t e;
+
+		if (at < 0)
+			return 0;
+		e = from + (size_t)at + n;
+		/* "Steve Barnes for his information": past a family name */
+		if (e < len && text[e] == ' ' && e + 1 < len && text[e + 1] >= 'A' &&
+		    text[e + 1] <= 'Z') {
+			size_t w = e + 1;
+
+			while (w < len && word_char((unsigned char)text[w]))
+				w++;
+			for (size_t i = 0; i < ARRAY_SIZE(after); i++) {
+				size_t k = strlen(after[i]);
+
+				if (len - w >= k && strncasecmp(text + w, after[i], k) == 0)
+					return 1;
+			}
+		}
+		for (size_t i = 0; i < ARRAY_SIZE(after); i++) {
+			size_t k = strlen(after[i]);
+
+			if (len - e >= k && strncasecmp(text + e, after[i], k) == 0)
+				return 1;
+		}
+		from = e;
+	}
+	return 0;
+}
+
+/* The domain of address e, or "" */
+static const char *domain_of(const char *e)
+{
+	const char *at = e ? strrchr(e, '@') : NULL;
+
+	return at ? at + 1 : "";
+}
+
+/* A lead who is the writer's own: copied (Cc, not To: the person
+ * introduced is addressed) and of the writer's family name, of the
+ * writer's company (the same domain, not a mail provider's), or named so
+ * in the text ("my assistant Jill"); or, To or Cc, said to be copied for
+ * the writer's side ("Greg is on here too"). */
 static int companion(const struct message *m, const struct intake_lead *l, const char *text,
                      size_t len)
 {
-	const char *fam, *lfam;
+	const char *fam, *lfam, *dom;
 	size_t fn = 0, ln = 0;
 
-	if (l->email == NULL || !in_cc(m, l->email))
+	if (l->email == NULL)
+		return 0;
+	if (l->name && named_copied(text, len, l->name, strcspn(l->name, " ,")))
+		return 1;
+	if (!in_cc(m, l->email))
 		return 0;
 	for (size_t i = 0; i < m->to.n; i++)
 		if (str_ieq(m->to.v[i].email, l->email))
@@ -413,6 +488,9 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 	fam = family_name(m->from.name, &fn);
 	lfam = family_name(l->name, &ln);
 	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
+		return 1;
+	dom = domain_of(m->from.email);
+	if (*dom && !intake_public_domain(dom) && str_ieq(dom, domain_of(l->email)))
 		return 1;
 	return l->name && named_companion(text, len, l->name, strcspn(l->name, " ,"));
 }

@@ -63,6 +63,9 @@ void intake_settle(struct intake_decision *d, const char *what);
 /* An address that no person reads (noreply@, newsletter@, billing@, a form
  * service's form-submission@...): never a lead. */
 int intake_machine_address(const char *email);
+/* Is domain a mail provider anyone can have an address at (gmail.com,
+ * web.de, comcast.net...)? */
+int intake_public_domain(const char *domain);
 
 /* The leads the text of a person's mail names when its headers name none:
  * an address after a cue (a rule's lead_email), a contact block, labelled

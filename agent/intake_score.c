@@ -211,7 +211,7 @@ static size_t others_addressed(const struct config *cfg, const struct message *m
  * under any country's domain ("yahoo.co.uk", "hotmail.fr", "gmx.at"), and
  * the providers and ISPs of the countries whose languages the rules read
  * and their neighbours. */
-static int public_domain(const char *domain)
+int intake_public_domain(const char *domain)
 {
 	static const char *const brands[] = {"gmail.",      "googlemail.", "outlook.", "hotmail.",
 	                                     "live.",       "msn.",        "yahoo.",   "ymail.",
@@ -261,7 +261,7 @@ static void score_colleagues(const struct message *m, struct intake_decision *d)
 {
 	const char *dom = addr_domain(m->from.email);
 
-	if (*dom == '\0' || public_domain(dom) || d->nleads == 0)
+	if (*dom == '\0' || intake_public_domain(dom) || d->nleads == 0)
 		return;
 	for (size_t i = 0; i < d->nleads; i++)
 		if (!d->leads[i].email || !str_ieq(addr_domain(d->leads[i].email), dom))
@@ -583,8 +583,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	if (reply && !d->answers_referrer && !d->quotes_referrer)
 		intake_evidence(d, -2, "a reply in a thread the agent never saw");
 	/* a client answering the rep, the agent copied, and nothing that
-	 * introduces anyone: the business's own conversation */
-	if (reply && !phrase && (biz = business_recipient(cfg, m)) != NULL)
+	 * introduces anyone: the business's own conversation (not the lead
+	 * answering the intro that copied the rep) */
+	if (reply && !phrase && !d->answers_referrer && !d->quotes_referrer &&
+	    (biz = business_recipient(cfg, m)) != NULL)
 		intake_evidence(d, -2, "a reply in a conversation with the business (%s)", biz);
 	if (from && (config_is_business(cfg, from) || config_find_rep(cfg, from)) &&
 	    (src == LEADS_HEADERS || src == LEADS_FORWARD)) {

@@ -1468,6 +1468,44 @@ static const struct intake_case cases[] = {
                        .need_has = "new windows throughout the house"},
                  .e2 = {.lead_email = "wei.zhang@yahoo.com", .need_has = "finish her basement"})},
          .counts = {REFERRALS("new", 2)}},
+        /* From a third outsiders' probe.  The writer's own people
+         * copied on an intro are no leads: a boss at the writer's
+         * company ("on behalf of Richard Hall", Richard in Cc), a
+         * business partner "for his information", a husband in To who
+         * "is on here too". */
+        {.name = "probe8_companions",
+         .steps = {STEP("companion-boss-same-company.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "jporter@hallwaycap.test",
+                              .lead_email = "mchen.home@gmail.com"}),
+                   STEP("companion-partner-for-info.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "ogrant@grantbarnes.test",
+                              .lead_email = "hannah.liu@gmail.com"}),
+                   STEP("companion-spouse-on-here.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "emily.novak@gmail.com",
+                              .lead_email = "paula.jensen@hotmail.com"})},
+         .counts = {REFERRALS("new", 3)}},
+        /* A lead marketplace's notice is no person's referral: nothing
+         * thanks "Angi"; "my sister-in-law Debbie Harmon" in a form's
+         * "how did you hear" is Debbie Harmon. */
+        {.name = "probe8_services",
+         .steps = {STEP("lead-marketplace-notice.eml", INTAKE_IGNORED),
+                   STEP("form-heard-sister-in-law.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Debbie Harmon",
+                              .lead_email = "colleen.pratt@gmail.com"})},
+         .counts = {JOBS("thank-referrer", NULL, 0)}},
+        /* The lead answering an unseen intro: "Thanks Yvonne - moving you
+         * to bcc" under Apple's quote (the writer is the lead, held for a
+         * person: the attribution is inside the quote); "Thanks to
+         * Deborah for connecting us!" to the rep the intro copied, over
+         * Outlook's quote of it (no -2 for a conversation with the
+         * business: it is the intro's). */
+        {.name = "probe8_lead_answers",
+         .steps = {STEP("lead-moves-referrer-bcc.eml", INTAKE_HELD,
+                        .e = {.referrer_name = "Yvonne",
+                              .lead_email = "marcus.oyelaran@icloud.com"}),
+                   STEP("lead-answers-rep-quotes-intro.eml", INTAKE_HELD,
+                        .e = {.referrer_email = "deborah.klein@gmail.com",
+                              .lead_email = "pnwosu@outlook.com"})}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
