@@ -1105,6 +1105,26 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	                 : src == LEADS_WRITER  ? "the writer names who referred them"
 	                 : src != LEADS_HEADERS ? "introduction, lead named in the text"
 	                                        : "introduction");
+	if ((src == LEADS_TEXT || src == LEADS_TEXT_CUE || src == LEADS_BLOCK ||
+	     src == LEADS_PHONE) &&
+	    (d->outcome == INTAKE_REFERRAL || d->outcome == INTAKE_HELD) &&
+	    intake_machine_address(m->from.email)) {
+		/* People in a machine's notification that no rule reads as a
+		 * form (a form service of its own layout): the machine is no
+		 * referrer, and who referred whom is a guess.  Held, with no
+		 * referrer to thank; the admin decides. */
+		char *who = xstrdup(m->from.email);
+
+		free(d->referrer_name);
+		free(d->referrer_email);
+		d->referrer_name = d->referrer_email = NULL;
+		set_outcome(d, INTAKE_HELD, status_name(STATUS_HELD));
+		set_why(d,
+		        "a notification from %s that no rule reads as a form: who referred whom "
+		        "is unknown",
+		        who);
+		free(who);
+	}
 	if (own && d->outcome != INTAKE_REFERRAL) {
 		/* not an introduction: their own referral's conversation */
 		set_thread_one(d, own);

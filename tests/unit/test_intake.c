@@ -1506,6 +1506,14 @@ static const struct intake_case cases[] = {
                    STEP("lead-answers-rep-quotes-intro.eml", INTAKE_HELD,
                         .e = {.referrer_email = "deborah.klein@gmail.com",
                               .lead_email = "pnwosu@outlook.com"})}},
+        /* A form service whose layout no rule reads (Tally): the people
+         * in it are held with no referrer, never "referred by" the
+         * service's notifications@ address. */
+        {.name = "probe8_unread_form",
+         .steps = {STEP(
+                 "notification-unread-form.eml", INTAKE_HELD,
+                 .e = {.status = "held", .held_reason_has = "that no rule reads as a form"})},
+         .counts = {JOBS("thank-referrer", NULL, 0), JOBS("welcome-lead", NULL, 0)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
