@@ -1514,6 +1514,21 @@ static const struct intake_case cases[] = {
                  "notification-unread-form.eml", INTAKE_HELD,
                  .e = {.status = "held", .held_reason_has = "that no rule reads as a form"})},
          .counts = {JOBS("thank-referrer", NULL, 0), JOBS("welcome-lead", NULL, 0)}},
+        /* A lead writing to the business alone, naming who sent them, in
+         * the ways people say it: "Elena Ruiz from our church gave me
+         * this email", "Mi concuñada Beatriz Salas me pasó este correo",
+         * "Ihre Adresse habe ich von meinem Nachbarn Herrn Krüger", "my
+         * coworker Anil Kapoor swears by you guys". */
+        {.name = "probe8_lead_names_referrer",
+         .steps = {STEP("lead-self-church.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Elena Ruiz"}),
+                   STEP("lead-self-es-concunada.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Beatriz Salas"}),
+                   STEP("lead-self-de-nachbar.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Krüger"}),
+                   STEP("lead-self-swears-by.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Anil Kapoor"})},
+         .counts = {REFERRALS("new", 4)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
