@@ -1497,34 +1497,31 @@ static long cut_match(void *arg, enum text_cut k, const char *s, size_t len)
 	return (long)pcre2_get_ovector_pointer(c->md)[1];
 }
 
-char *filter_quote_header(const struct filter_set *set, const char *body)
+/* fn (a reader of text_context.c) over body with the set's context rules,
+ * each call with match data of its own (the set stays shareable). */
+static char *with_cut_rules(const struct filter_set *set, const char *body,
+                            char *(*fn)(const char *, const struct text_rules *))
 {
 	struct cut_run c = {set, NULL};
 	struct text_rules rules = {cut_match, &c};
 	char *r;
 
 	if (set == NULL)
-		return text_quote_header(body, NULL);
+		return fn(body, NULL);
 	c.md = pcre2_match_data_create(1, NULL);
 	if (c.md == NULL)
 		fatal("out of memory (PCRE2 match data)");
-	r = text_quote_header(body, &rules);
+	r = fn(body, &rules);
 	pcre2_match_data_free(c.md);
 	return r;
 }
 
+char *filter_quote_header(const struct filter_set *set, const char *body)
+{
+	return with_cut_rules(set, body, text_quote_header);
+}
+
 char *filter_context(const struct filter_set *set, const char *body)
 {
-	struct cut_run c = {set, NULL};
-	struct text_rules rules = {cut_match, &c};
-	char *r;
-
-	if (set == NULL)
-		return text_trim_context(body, NULL);
-	c.md = pcre2_match_data_create(1, NULL);
-	if (c.md == NULL)
-		fatal("out of memory (PCRE2 match data)");
-	r = text_trim_context(body, &rules);
-	pcre2_match_data_free(c.md);
-	return r;
+	return with_cut_rules(set, body, text_trim_context);
 }
