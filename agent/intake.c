@@ -846,6 +846,54 @@ static char *only_address(const char *s)
 	return str_lower(xstrndup(b, (size_t)(e - b)));
 }
 
+/* Is w (n bytes) a word of a name: capitalised, no digit, comma or colon,
+ * not "AM" or "PM"? */
+static int name_word_at(const char *w, size_t n)
+{
+	if (n == 0 || !(isupper((unsigned char)*w) || (unsigned char)*w >= 0xC0))
+		return 0;
+	if (n == 2 && (strncmp(w, "AM", 2) == 0 || strncmp(w, "PM", 2) == 0))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (isdigit((unsigned char)w[i]) || w[i] == ',' || w[i] == ':')
+			return 0;
+	return 1;
+}
+
+/* The capitalised words right before the address of an attribution
+ * ("..., at 9:12 AM Priyanka Rao <priyanka.rao@gmail.com> wrote:"), at
+ * most four, or NULL. */
+static char *attribution_name(const char *header)
+{
+	const char *lt = strchr(header, '<'), *b, *e;
+	int words = 0;
+
+	if (lt == NULL)
+		return NULL;
+	for (e = lt; e > header && e[-1] == ' '; e--)
+		;
+	b = e;
+	while (b > header && words < 4) {
+		const char *w = b;
+
+		while (w > header && w[-1] == ' ')
+			w--;
+		if (w == header)
+			break;
+		b = w;
+		while (b > header && b[-1] != ' ')
+			b--;
+		if (!name_word_at(b, (size_t)(w - b))) {
+			b = w;
+			break;
+		}
+		words++;
+	}
+	while (*b == ' ')
+		b++;
+	return b < e ? xstrndup(b, (size_t)(e - b)) : NULL;
+}
+
 /* "Priyanka Rao recommended you!  (Moving her to bcc.)" over the intro
  * a mail client quotes under its attribution ("On Mon, Nov 30, 2026 at
  * 9:12 AM Priyanka Rao <priyanka.rao@gmail.com> wrote:"): the referrer
@@ -864,6 +912,15 @@ static void quoted_attribution(const struct intake *in, const struct message *m,
 	if (email && !intake_excluded(in->cfg, email, m->from.email) &&
 	    !intake_machine_address(email) &&
 	    (names_person(named, header, NULL) || names_person(named, NULL, email))) {
+		char *full = attribution_name(header);
+
+		/* "Yvonne" in the text, "Yvonne Okoro" in the attribution */
+		if (full && names_person(named, full, NULL)) {
+			free(d->referrer_name);
+			d->referrer_name = full;
+			full = NULL;
+		}
+		free(full);
 		d->referrer_email = email;
 		email = NULL;
 		d->quotes_referrer = 1;

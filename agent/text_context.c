@@ -1428,27 +1428,89 @@ static char *join_kept(const struct line *v, size_t n)
 	return out.s ? buf_steal(&out) : xstrdup("");
 }
 
+/* The header of k lines at line i of tr, its lines joined by spaces. */
+static char *header_text(const struct trim *tr, size_t i, size_t k)
+{
+	char *r = xstrndup(tr->v[i].t,
+	                   (size_t)(tr->v[i + k - 1].s + tr->v[i + k - 1].len - tr->v[i].t));
+
+	for (char *p = r; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return r;
+}
+
+/* The first quote header outside the quote, or NULL. */
+static char *outer_header(const struct trim *tr)
+{
+	for (size_t i = 0; i < tr->n; i++) {
+		size_t k;
+
+		if (tr->v[i].tlen == 0 || tr->v[i].quoted || (k = quote_header_at(tr, i)) == 0)
+			continue;
+		return header_text(tr, i, k);
+	}
+	return NULL;
+}
+
+/* Apple Mail quotes its attribution with the mail ("> On Nov 27, 2026,
+ * at 6:02 PM, Yvonne <y@x> wrote:" over "> Marcus, meet ..."): the first
+ * quote, one level taken off, when it opens with a header followed by
+ * text of the same level (a deeper "> > " one is an older mail's). */
+static char *inner_header(const struct trim *tr)
+{
+	struct trim in = {0};
+	struct buf b = {0};
+	size_t i = 0, j, k;
+	char *r = NULL;
+
+	while (i < tr->n && !tr->v[i].quoted)
+		i++;
+	for (; i < tr->n && tr->v[i].quoted; i++) {
+		const char *p = tr->v[i].s, *end = p + tr->v[i].len;
+
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if (p < end && *p == '>')
+			p++;
+		if (p < end && *p == ' ')
+			p++;
+		buf_add(&b, p, (size_t)(end - p));
+		buf_addc(&b, '\n');
+	}
+	if (b.len == 0)
+		return NULL;
+	in.rules = tr->rules;
+	in.v = split_lines(b.s, &in.n);
+	mark_wrapped(in.v, in.n);
+	for (j = 0; j < in.n && in.v[j].tlen == 0; j++)
+		;
+	if (j < in.n && !in.v[j].quoted && (k = quote_header_at(&in, j)) > 0) {
+		size_t next = j + k;
+
+		while (next < in.n && in.v[next].tlen == 0)
+			next++;
+		if (next < in.n && !in.v[next].quoted)
+			r = header_text(&in, j, k);
+	}
+	free(in.v);
+	buf_free(&b);
+	return r;
+}
+
 char *text_quote_header(const char *text, const struct text_rules *rules)
 {
 	struct trim tr = {0};
-	char *r = NULL;
+	char *r;
 
 	if (text == NULL || *text == '\0')
 		return NULL;
 	tr.rules = rules;
 	tr.v = split_lines(text, &tr.n);
 	mark_wrapped(tr.v, tr.n);
-	for (size_t i = 0; i < tr.n && r == NULL; i++) {
-		size_t k;
-
-		if (tr.v[i].tlen == 0 || tr.v[i].quoted || (k = quote_header_at(&tr, i)) == 0)
-			continue;
-		r = xstrndup(tr.v[i].t,
-		             (size_t)(tr.v[i + k - 1].s + tr.v[i + k - 1].len - tr.v[i].t));
-		for (char *p = r; *p; p++)
-			if (*p == '\n' || *p == '\r')
-				*p = ' ';
-	}
+	r = outer_header(&tr);
+	if (r == NULL)
+		r = inner_header(&tr);
 	free(tr.v);
 	return r;
 }

@@ -1494,14 +1494,15 @@ static const struct intake_case cases[] = {
                               .lead_email = "colleen.pratt@gmail.com"})},
          .counts = {JOBS("thank-referrer", NULL, 0)}},
         /* The lead answering an unseen intro: "Thanks Yvonne - moving you
-         * to bcc" under Apple's quote (the writer is the lead, held for a
-         * person: the attribution is inside the quote); "Thanks to
+         * to bcc" under Apple's quote, whose attribution is inside the
+         * quote (the referrer's full name and address from it); "Thanks to
          * Deborah for connecting us!" to the rep the intro copied, over
          * Outlook's quote of it (no -2 for a conversation with the
          * business: it is the intro's). */
         {.name = "probe8_lead_answers",
-         .steps = {STEP("lead-moves-referrer-bcc.eml", INTAKE_HELD,
-                        .e = {.referrer_name = "Yvonne",
+         .steps = {STEP("lead-moves-referrer-bcc.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Yvonne Okoro",
+                              .referrer_email = "yvonne.okoro@gmail.com",
                               .lead_email = "marcus.oyelaran@icloud.com"}),
                    STEP("lead-answers-rep-quotes-intro.eml", INTAKE_HELD,
                         .e = {.referrer_email = "deborah.klein@gmail.com",

@@ -148,6 +148,10 @@ static void test_quote_header(void **state)
 	         "Am Mo., 11. März 2024 um 09:00 schrieb Jane <jane@example.com>:"},
 	        /* one inside the quote is the older mail's, not this one's */
 	        {"Yes.\n> On Sun, Mar 10, 2024, Ann <ann@example.com> wrote:\n> > Hi\n", NULL},
+	        /* Apple Mail quotes its attribution with the mail */
+	        {"Thanks Yvonne!\n\n> On Nov 27, 2026, at 6:02 PM, Yvonne Okoro "
+	         "<yvonne@example.com> wrote:\n>\n> Marcus, meet Brightpath.\n",
+	         "On Nov 27, 2026, at 6:02 PM, Yvonne Okoro <yvonne@example.com> wrote:"},
 	        {"No quote at all.\n", NULL},
 	        {"", NULL},
 	};
