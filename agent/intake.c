@@ -1259,6 +1259,21 @@ static int form_usable(const struct form *f)
 	return 0;
 }
 
+/* Is the word of a "#word" line a status line's command, or one a slip
+ * away from one ("wn", "lsot": the same first letter, at most two edits)?
+ * The slip is refused, with what it likely meant (reply.c). */
+static int command_like(const char *w)
+{
+	static const char *const commands[] = {"won", "lost", "status", "note"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (str_ieq(w, commands[i]) ||
+		    (tolower((unsigned char)w[0]) == commands[i][0] &&
+		     str_distance(w, strlen(w), commands[i], 16, 2) != (size_t)-1))
+			return 1;
+	return 0;
+}
+
 static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	size_t cap = 0;
@@ -1269,6 +1284,11 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	class = d->fr.class;
 	d->command = dup_field(d, FF_COMMAND);
 	d->command_arg = dup_field(d, FF_COMMAND_ARG);
+	if (d->command && !command_like(d->command)) {
+		/* a hashtag ("#ShopLocal"), no status line */
+		FREE_ALL(d->command, d->command_arg);
+		d->command = d->command_arg = NULL;
+	}
 
 	/* Forms first: form services mark their mail automated, and a form
 	 * is known by its fields, whoever sent it. */

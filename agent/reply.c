@@ -167,6 +167,13 @@ static int read_command(const char *command, const char *arg, struct status_chan
 	char status[32];
 
 	*note_r = NULL;
+	if (!str_ieq(command, "note") && !str_ieq(command, "status") &&
+	    !str_ieq(command, status_name(STATUS_WON)) &&
+	    !str_ieq(command, status_name(STATUS_LOST))) {
+		/* "#wn 5000": the rep meant a status line; never guessed */
+		*why_r = xasprintf("#%s is no status line: #won, #lost, #status or #note", command);
+		return 1;
+	}
 	if (str_ieq(command, "note")) {
 		if (str_blank(arg)) {
 			*why_r = xstrdup("#note without text");

@@ -471,6 +471,22 @@ static const struct intake_case cases[] = {
                          .note_has = "refused.why='12.34.5' is not an amount"),
                     JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
                     JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* "# won 5000" (a phone's space after "#") is the status line;
+         * "#wn 5000" is refused at once, the rep told what it likely
+         * meant, never guessed; a signature's "#ShopLocal" is no status
+         * line at all. */
+        {.name = "status_line_typos",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-hashtag.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted"}),
+                   STEP("rep-status-typo.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"refused", "#wn is no status line"}}}),
+                   STEP("rep-status-space.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won", .events = {{"status", "$5,000"}}})},
+         .counts = {JOBS("refused-rep", "rep@biz.test", 1,
+                         .note_has = "refused.why=#wn is no status line")}},
         /* The same line without authserv_id: refused at once; the rep is
          * not asked to confirm a reward nobody could compute. */
         {.name = "status_line_won_unreadable_amount_on_trust",
