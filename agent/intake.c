@@ -1264,7 +1264,8 @@ static int form_usable(const struct form *f)
  * The slip is refused, with what it likely meant (reply.c). */
 static int command_like(const char *w)
 {
-	static const char *const commands[] = {"won", "lost", "status", "note"};
+	const char *const commands[] = {status_name(STATUS_WON), status_name(STATUS_LOST), "status",
+	                                "note"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (str_ieq(w, commands[i]) ||
