@@ -1390,6 +1390,19 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 		for (size_t i = 0; i < d->nleads; i++)
 			fresh += d->leads[i].existing == 0;
+		if (fresh == 0 && strcmp(d->kind, "forward") == 0 &&
+		    (config_find_rep(in->cfg, m->from.email) ||
+		     config_is_business(in->cfg, m->from.email))) {
+			/* a rep passing on the thread of an intro the agent has
+			 * ("Fwd: Olivia, meet Brightpath" to a colleague): that
+			 * referral's conversation, no second introduction */
+			int64_t id = d->leads[0].existing;
+
+			set_thread_one(d, id);
+			set_outcome(d, INTAKE_REPLY, "reply");
+			set_why(d, "%s forwards the intro of referral %" PRId64, m->from.email, id);
+			return 0;
+		}
 		if (fresh == 0) {
 			set_outcome(d, INTAKE_TOUCH, "touch");
 			set_why(d,

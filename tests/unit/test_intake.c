@@ -1546,6 +1546,14 @@ static const struct intake_case cases[] = {
                    STEP("lead-self-swears-by.eml", INTAKE_REFERRAL,
                         .e = {.referrer_name = "Anil Kapoor"})},
          .counts = {REFERRALS("new", 4)}},
+        /* A rep forwarding the intro's thread to a colleague, the agent
+         * copied: that referral's conversation, not a second
+         * introduction of Bob by Sarah. */
+        {.name = "rep_forwards_known_intro",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-forwards-known-intro.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {REFERRALS("new", 1), JOBS("thank-referrer", NULL, 1),
+                    JOBS("update-referrer", NULL, 0)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the
