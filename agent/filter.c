@@ -1185,6 +1185,25 @@ static void tidy_end(struct buf *v)
 		v->s[v->len] = '\0';
 }
 
+/* "needs new windows on the whole second floor, 404-555-0191": the need
+ * without the number the sentence ends with (seven digits or more among
+ * digits, spaces, dots, dashes, parentheses and a '+'). */
+static void drop_trailing_phone(char *v)
+{
+	size_t n = strlen(v), i = n, digits = 0;
+
+	while (i > 0 && strchr("0123456789 .-()+/", v[i - 1])) {
+		digits += v[i - 1] >= '0' && v[i - 1] <= '9';
+		i--;
+	}
+	if (digits < 7 || i == 0)
+		return;
+	while (i > 0 && strchr(" ,;:-", v[i - 1]))
+		i--;
+	if (i > 0)
+		v[i] = '\0';
+}
+
 static char *group_value(const char *s, PCRE2_SIZE *ov, uint32_t g)
 {
 	PCRE2_SIZE a = ov[2 * g], b = ov[2 * g + 1];
@@ -1347,6 +1366,8 @@ static int run_rule(struct run *run, const struct rule *r)
 				v = group_value(s, ov, r->match.caps[i].group);
 				if (v == NULL)
 					continue;
+				if (f == FF_NEED)
+					drop_trailing_phone(v);
 				res->fields[f] = v;
 				res->field_why[f] = r->why ? r->why : r->name;
 				run->filled |= 1u << f;
