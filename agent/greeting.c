@@ -212,6 +212,15 @@ char *greeting_named(const char *name, const char *email, const char *fallback)
 	return email ? xstrdup(email) : fallback ? xstrdup(fallback) : NULL;
 }
 
+/* Does w start with a Chinese, Japanese or Korean character (U+3040 to
+ * U+9FFF, U+AC00 to U+D7AF: UTF-8 lead bytes E3 to E9, EA to ED)? */
+static int cjk(const char *w)
+{
+	unsigned char c = (unsigned char)w[0];
+
+	return c >= 0xE3 && c <= 0xED;
+}
+
 char *greeting_first_name(const char *name)
 {
 	char *full = greeting_full_name(name), *out = NULL;
@@ -229,7 +238,18 @@ char *greeting_first_name(const char *name)
 	while (i < ws.n && title(ws.w[i]))
 		i++;
 	t = i;
-	if (t > 0 && ws.n - t == 1) {
+	if (ws.n > 1 && cjk(ws.w[0])) {
+		/* "高橋 美咲": the family name comes first, and a greeting
+		 * with the given name alone is not how it is said; the whole
+		 * name */
+		out = xstrdup(ws.w[0]);
+		for (size_t j = 1; j < ws.n; j++) {
+			char *more = xasprintf("%s %s", out, ws.w[j]);
+
+			free(out);
+			out = more;
+		}
+	} else if (t > 0 && ws.n - t == 1) {
 		/* "Mr. Smith": the title and the family name */
 		out = xasprintf("%s %s", ws.w[t - 1], ws.w[t]);
 	} else if (i < ws.n && !initial(ws.w[i])) {

@@ -18,6 +18,10 @@ static const struct {
         {"  Sarah   Lee ", "Sarah Lee", "Sarah"},
         /* Outlook and Exchange directories */
         {"Smith, John", "John Smith", "John"},
+        /* family name first, in Japanese, Chinese and Korean: the whole name */
+        {"高橋 美咲", "高橋 美咲", "高橋 美咲"},
+        {"김 민준", "김 민준", "김 민준"},
+        {"李静", "李静", "李静"},
         {"Smith, John Q.", "John Q. Smith", "John"},
         {"van der Berg, Jan", "Jan van der Berg", "Jan"},
         {"Smith, John (Contractor)", "John Smith", "John"},
@@ -65,8 +69,10 @@ static const struct {
         {"Theo Hall", "Theo Hall", "Theo"},
         /* a surname among those words costs only the name in the greeting */
         {"Andy Info", "Andy Info", NULL},
-        /* other scripts are left alone */
-        {"山田 太郎", "山田 太郎", "山田"},
+        /* other scripts are left alone; in Chinese, Japanese and Korean
+         * the family name comes first: the whole name, never the bare
+         * family name as if it were a given name */
+        {"山田 太郎", "山田 太郎", "山田 太郎"},
         {"Zoë Ångström", "Zoë Ångström", "Zoë"},
 };
 
