@@ -1285,6 +1285,11 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	class = d->fr.class;
 	d->command = dup_field(d, FF_COMMAND);
 	d->command_arg = dup_field(d, FF_COMMAND_ARG);
+	if (d->command && str_ieq(d->command, "notes")) {
+		/* "#notes from the call: ..." */
+		free(d->command);
+		d->command = xstrdup("note");
+	}
 	if (d->command && !command_like(d->command)) {
 		/* a hashtag ("#ShopLocal"), no status line */
 		FREE_ALL(d->command, d->command_arg);
