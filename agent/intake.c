@@ -993,6 +993,32 @@ static int forwarded_intro(const struct config *cfg, const struct message *m,
 	return 0;
 }
 
+/* Does the text call the person named "my husband Sam", "my friend
+ * Sam", "our neighbour Sam": the writer's own, not the one the mail is
+ * written to? */
+static int writers_own(const char *text, const char *named)
+{
+	static const char *const rel[] = {
+	        "my husband ",   "my wife ",     "my partner ", "my son ",      "my daughter ",
+	        "my brother ",   "my sister ",   "my mom ",     "my mum ",      "my dad ",
+	        "my mother ",    "my father ",   "my friend ",  "my neighbor ", "my neighbour ",
+	        "my colleague ", "my coworker ", "my boss ",    "our friend ",  "our neighbor ",
+	        "our neighbour "};
+	size_t n = named ? strcspn(named, " ") : 0;
+
+	if (text == NULL || n == 0)
+		return 0;
+	for (const char *p = text; (p = strstr(p, named)) != NULL; p += n) {
+		for (size_t r = 0; r < ARRAY_SIZE(rel); r++) {
+			size_t k = strlen(rel[r]);
+
+			if ((size_t)(p - text) >= k && strncasecmp(p - k, rel[r], k) == 0)
+				return 1;
+		}
+	}
+	return 0;
+}
+
 /* The writer is the lead, and the referrer is name and email (taken):
  * "Sarah Lee recommended you".  Any lead read so far must be gone. */
 static void writer_is_lead(const struct message *m, struct intake_decision *d, size_t *cap,
@@ -1033,6 +1059,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		intake_drop_companions(m, d);
 	if (d->nleads == 1 && intake_field(d, FF_REFERRER_NAME) &&
 	    names_person(intake_field(d, FF_REFERRER_NAME), d->leads[0].name, d->leads[0].email) &&
+	    !writers_own(m->context, intake_field(d, FF_REFERRER_NAME)) &&
 	    !intake_excluded(in->cfg, m->from.email, NULL)) {
 		/* "Marguerite Okonkwo recommended you", written to Marguerite
 		 * with the business in copy (the lead answering an intro the
@@ -1052,6 +1079,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		src = LEADS_WRITER;
 	}
 	if (src == LEADS_HEADERS && !d->answers_referrer && d->fr.field_why[FF_REFERRER_NAME] &&
+	    !strstr(d->fr.field_why[FF_REFERRER_NAME], "who introduced them") &&
 	    intake_field(d, FF_REFERRER_NAME) &&
 	    !names_person(intake_field(d, FF_REFERRER_NAME), m->from.name, m->from.email)) {
 		/* "Bob recommended you", and Bob is not the writer: the text
@@ -1260,17 +1288,25 @@ static int form_usable(const struct form *f)
 }
 
 /* Is the word of a "#word" line a status line's command, or one a slip
- * away from one ("wn", "lsot": the same first letter, at most two edits)?
+ * away from one ("wn", "nte": the same first letter, one edit, not an
+ * everyday word: "#wow, what a kitchen", "#nope")?
  * The slip is refused, with what it likely meant (reply.c). */
 static int command_like(const char *w)
 {
 	const char *const commands[] = {status_name(STATUS_WON), status_name(STATUS_LOST), "status",
 	                                "note"};
+	/* words a line may open with that are a letter from a command */
+	static const char *const words[] = {"wow",  "now",  "not",  "nope", "new",  "lot",
+	                                    "lots", "last", "list", "most", "cost", "post",
+	                                    "host", "vote", "none", "nose", "tone"};
 
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (str_ieq(w, words[i]))
+			return 0;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		if (str_ieq(w, commands[i]) ||
 		    (tolower((unsigned char)w[0]) == commands[i][0] &&
-		     str_distance(w, strlen(w), commands[i], 16, 2) != (size_t)-1))
+		     str_distance(w, strlen(w), commands[i], 16, 1) != (size_t)-1))
 			return 1;
 	return 0;
 }

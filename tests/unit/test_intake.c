@@ -487,6 +487,14 @@ static const struct intake_case cases[] = {
                         .e = {.status = "won", .events = {{"status", "$5,000"}}})},
          .counts = {JOBS("refused-rep", "rep@biz.test", 1,
                          .note_has = "refused.why=#wn is no status line")}},
+        /* "#won't be able to make Monday" and "#wow, what a kitchen" are
+         * sentences, no status lines: nothing asked, nothing refused. */
+        {.name = "status_line_not_words",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-wont.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted"})},
+         .counts = {JOBS("refused-rep", NULL, 0), JOBS("confirm-status", NULL, 0)}},
         /* The same line without authserv_id: refused at once; the rep is
          * not asked to confirm a reward nobody could compute. */
         {.name = "status_line_won_unreadable_amount_on_trust",
@@ -1554,6 +1562,24 @@ static const struct intake_case cases[] = {
                    STEP("rep-forwards-known-intro.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {REFERRALS("new", 1), JOBS("thank-referrer", NULL, 1),
                     JOBS("update-referrer", NULL, 0)}},
+        /* From a probe of the new rules' misfires: "My husband Sam
+         * referred me to Brightpath, so I'm introducing you", written to
+         * Samantha, is Karen's intro of Samantha (the writer's own Sam is
+         * not the one addressed); a lead's "I'm out of the office until
+         * Monday but yes, let's book the estimate" is the lead's reply; a
+         * lead's complaint about the contractor before is no complaint
+         * about this business. */
+        {.name = "probe10_misfires",
+         .steps = {STEP("intro-my-husband-namesake.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "karen.mills@gmail.com",
+                              .lead_email = "samantha.reed@gmail.com"}),
+                   STEP("lead-complains-other-contractor.eml", INTAKE_HELD,
+                        .e = {.referrer_name = "Jenny Ortiz",
+                              .lead_email = "paul.brennan@hotmail.com"})}},
+        {.name = "probe10_lead_out_of_office_but_yes",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("automated", 0)}},
         /* The lead answers the referrer, who the text calls by a short
          * form of the name in the headers: "Bob recommended you" to
          * Robert Okafor (the table of short forms), "Thanks for the

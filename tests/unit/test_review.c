@@ -435,7 +435,7 @@ static void test_refused_then_yes(void **state)
 	/* neither yes nor no: nothing, and no mail; an auto-reply is not
 	 * even a reply (no loop either way) */
 	raw = answer("Tom Rivera <rep@biz.test>", key, NULL,
-	             "I am out of the office until Monday.");
+	             "I am out of the office until Monday with limited access to email.");
 	assert_int_equal(feed(f, raw), INTAKE_IGNORED);
 	free(raw);
 	raw = answer("Tom Rivera <rep@biz.test>", key, NULL, "Let me check with the client first.");
