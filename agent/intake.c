@@ -1296,9 +1296,9 @@ static int command_like(const char *w)
 	const char *const commands[] = {status_name(STATUS_WON), status_name(STATUS_LOST), "status",
 	                                "note"};
 	/* words a line may open with that are a letter from a command */
-	static const char *const words[] = {"wow",  "now",  "not",  "nope", "new",  "lot",
-	                                    "lots", "last", "list", "most", "cost", "post",
-	                                    "host", "vote", "none", "nose", "tone"};
+	static const char *const words[] = {"wow",  "now",  "not",  "nope", "lot",  "lots",
+	                                    "last", "list", "most", "cost", "post", "host",
+	                                    "vote", "none", "nose", "tone"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 		if (str_ieq(w, words[i]))
