@@ -954,6 +954,36 @@ static const struct forward *quoted_intro(const struct config *cfg, const struct
 	return NULL;
 }
 
+/* Does the forwarded mail introduce, by the words of an intro's subject
+ * or opening ("Greg, meet Brightpath", "Introducing you to ...", "Acme <>
+ * Greg")?  A question ("who did your kitchen?") does not. */
+static int introduces(const struct forward *fw)
+{
+	static const char *const words[] = {" meet ",
+	                                    "meet,",
+	                                    "meet:",
+	                                    "introduc",
+	                                    "<>",
+	                                    "connecting you",
+	                                    "putting you in touch"};
+	const char *texts[] = {fw->subject, fw->body};
+
+	for (size_t t = 0; t < ARRAY_SIZE(texts); t++) {
+		size_t len = texts[t] ? strlen(texts[t]) : 0;
+
+		if (len > 400)
+			len = 400;
+		for (size_t w = 0; w < ARRAY_SIZE(words); w++) {
+			size_t k = strlen(words[w]);
+
+			for (size_t i = 0; i + k <= len; i++)
+				if (strncasecmp(texts[t] + i, words[w], k) == 0)
+					return 1;
+		}
+	}
+	return 0;
+}
+
 /* A forwarded intro: an outside person's mail to other outside people
  * with the business copied (the agent, a rep, a business address), which
  * a rep or someone else passes on ("FW: intro from Sarah - please log
@@ -970,9 +1000,14 @@ static int forwarded_intro(const struct config *cfg, const struct message *m,
 		if (fw->from.email == NULL || intake_excluded(cfg, fw->from.email, NULL) ||
 		    intake_machine_address(fw->from.email))
 			continue;
-		for (size_t i = 0; i < fw->to.n; i++)
-			business |=
-			        fw->to.v[i].email && intake_excluded(cfg, fw->to.v[i].email, NULL);
+		for (size_t i = 0; i < fw->to.n; i++) {
+			const char *e = fw->to.v[i].email;
+
+			business |= e && intake_excluded(cfg, e, NULL);
+			/* the lead forwarding the intro they got ("Greg, meet
+			 * Brightpath"), the business not copied on it */
+			business |= e && str_ieq(e, m->from.email) && introduces(fw);
+		}
 		if (!business)
 			continue;
 		for (size_t i = 0; i < fw->to.n; i++) {
@@ -1055,7 +1090,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	leads_from_headers(in->cfg, m, d, cap);
 	if (d->nleads)
 		src = LEADS_HEADERS;
-	if (d->nleads > 1)
+	if (d->nleads > 1 || (d->nleads == 1 && m->nfwd > 0))
 		intake_drop_companions(m, d);
 	if (d->nleads == 1 && intake_field(d, FF_REFERRER_NAME) &&
 	    names_person(intake_field(d, FF_REFERRER_NAME), d->leads[0].name, d->leads[0].email) &&

@@ -508,7 +508,9 @@ void intake_drop_companions(const struct message *m, struct intake_decision *d)
 		drop[i] = (unsigned char)companion(m, &d->leads[i], text, len);
 		keep += !drop[i];
 	}
-	if (keep > 0 && keep < d->nleads) {
+	/* all of them when a forward may name the lead ("My wife Jane is
+	 * copied" over the intro Bob forwards) */
+	if ((keep > 0 || m->nfwd > 0) && keep < d->nleads) {
 		size_t o = 0;
 
 		for (size_t i = 0; i < d->nleads; i++) {

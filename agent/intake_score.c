@@ -611,6 +611,16 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		else
 			intake_evidence(d, -2, "sent by the business itself (%s)", from);
 	}
+	for (size_t f = 0; f < m->nfwd; f++)
+		if (m->fwd[f].from.email && (config_is_business(cfg, m->fwd[f].from.email) ||
+		                             config_find_rep(cfg, m->fwd[f].from.email))) {
+			/* a client passing on the rep's mail ("I've cc'd
+			 * Brightpath") to their spouse: the business's own
+			 * conversation */
+			intake_evidence(d, -4, "forwards the business's own mail (%s)",
+			                m->fwd[f].from.email);
+			break;
+		}
 	if (intake_machine_sent(m))
 		intake_evidence(d, -3,
 		                "sent by a machine (list or bulk headers, a no-reply, "

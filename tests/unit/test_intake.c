@@ -1576,6 +1576,24 @@ static const struct intake_case cases[] = {
                    STEP("lead-complains-other-contractor.eml", INTAKE_HELD,
                         .e = {.referrer_name = "Jenny Ortiz",
                               .lead_email = "paul.brennan@hotmail.com"})}},
+        /* The lead forwarding the intro they got ("Greg, meet
+         * Brightpath", Gmail; Apple's "Begin forwarded message" with "My
+         * wife Jane is copied") to a rep: the intro's writer is the
+         * referrer, the writer the lead, the wife none; a client passing
+         * on the rep's own mail to her husband is the business's own
+         * conversation, held at most. */
+        {.name = "probe10_forwards",
+         .steps = {STEP("lead-forwards-own-intro.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "linda.park@gmail.com",
+                              .lead_email = "greg.foster@gmail.com"}),
+                   STEP("lead-forwards-intro-spouse-cc.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "sarah@partner.test",
+                              .lead_email = "bob.smith@gmail.com"}),
+                   STEP("client-forwards-rep-mail.eml", INTAKE_HELD,
+                        .e = {.evidence_has = "forwards the business's own mail"})},
+         .counts = {JOBS("welcome-lead", "jane.smith@gmail.com", 0),
+                    JOBS("welcome-lead", "linda.park@gmail.com", 0),
+                    JOBS("welcome-lead", "dkim@gmail.com", 0)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
