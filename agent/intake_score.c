@@ -218,23 +218,19 @@ int intake_public_domain(const char *domain)
 	                                     "aol.",        "gmx.",        "icloud.",  "proton.",
 	                                     "protonmail.", "yandex.",     "zoho.",    "mail."};
 	static const char *const providers[] = {
-	        "me.com",          "mac.com",         "pm.me",          "web.de",
-	        "t-online.de",     "freenet.de",      "posteo.de",      "posteo.net",
-	        "mailbox.org",     "tutanota.com",    "tuta.io",        "fastmail.com",
-	        "hey.com",         "rocketmail.com",  "btinternet.com", "sky.com",
-	        "virginmedia.com", "orange.fr",       "free.fr",        "sfr.fr",
-	        "wanadoo.fr",      "laposte.net",     "libero.it",      "virgilio.it",
-	        "alice.it",        "tiscali.it",      "tin.it",         "telefonica.net",
-	        "terra.com.br",    "uol.com.br",      "bol.com.br",     "sapo.pt",
-	        "ziggo.nl",        "kpnmail.nl",      "planet.nl",      "hetnet.nl",
-	        "xs4all.nl",       "home.nl",         "telenet.be",     "skynet.be",
-	        "bluewin.ch",      "telia.com",       "telia.se",       "bredband.net",
-	        "wp.pl",           "onet.pl",         "o2.pl",          "interia.pl",
-	        "seznam.cz",       "comcast.net",     "sbcglobal.net",  "att.net",
-	        "verizon.net",     "cox.net",         "charter.net",    "earthlink.net",
-	        "bellsouth.net",   "shaw.ca",         "rogers.com",     "sympatico.ca",
-	        "bigpond.com",     "optusnet.com.au", "qq.com",         "163.com",
-	        "naver.com",       "rambler.ru"};
+	        "me.com", "mac.com", "pm.me", "web.de", "t-online.de", "freenet.de", "posteo.de",
+	        "posteo.net", "mailbox.org", "tutanota.com", "tuta.io", "fastmail.com", "hey.com",
+	        "rocketmail.com", "btinternet.com", "sky.com", "virginmedia.com", "orange.fr",
+	        "free.fr", "sfr.fr", "wanadoo.fr", "laposte.net", "libero.it", "virgilio.it",
+	        "alice.it", "tiscali.it", "tin.it", "telefonica.net", "terra.com.br", "uol.com.br",
+	        "bol.com.br", "sapo.pt", "ziggo.nl", "kpnmail.nl", "planet.nl", "hetnet.nl",
+	        "xs4all.nl", "home.nl", "telenet.be", "skynet.be", "bluewin.ch", "telia.com",
+	        "telia.se", "bredband.net", "wp.pl", "onet.pl", "o2.pl", "interia.pl", "seznam.cz",
+	        "comcast.net", "sbcglobal.net", "att.net", "verizon.net", "cox.net", "charter.net",
+	        "earthlink.net", "bellsouth.net", "shaw.ca", "rogers.com", "sympatico.ca",
+	        "bigpond.com", "optusnet.com.au", "qq.com", "163.com", "naver.com", "rambler.ru",
+	        /* reserved for documentation (RFC 2606): no company's */
+	        "example.com", "example.net", "example.org"};
 
 	for (size_t i = 0; i < ARRAY_SIZE(brands); i++) {
 		/* the brand, then a country's domain: "fr", "de", "co.uk",
