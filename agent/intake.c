@@ -829,21 +829,12 @@ static const struct forward *quoted_referrer(const struct config *cfg, const str
  * wrote:"), lower case, newly allocated; NULL for none or several. */
 static char *only_address(const char *s)
 {
-	static const char local[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	                            "0123456789._%+-";
-	const char *at = strchr(s, '@'), *b, *e;
+	const char *at = strchr(s, '@'), *a;
+	size_t n = 0;
 
-	if (at == NULL || strchr(at + 1, '@') != NULL)
+	if (at == NULL || strchr(at + 1, '@') != NULL || (a = addr_find(s, strlen(s), &n)) == NULL)
 		return NULL;
-	for (b = at; b > s && strchr(local, b[-1]) != NULL; b--)
-		;
-	for (e = at + 1; *e && (isalnum((unsigned char)*e) || *e == '.' || *e == '-'); e++)
-		;
-	while (e > at + 1 && e[-1] == '.')
-		e--;
-	if (b == at || e == at + 1 || memchr(at, '.', (size_t)(e - at)) == NULL)
-		return NULL;
-	return str_lower(xstrndup(b, (size_t)(e - b)));
+	return str_lower(xstrndup(a, n));
 }
 
 /* Is w (n bytes) a word of a name: capitalised, no digit, comma or colon,

@@ -457,14 +457,6 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 	return 0;
 }
 
-/* The domain of address e, or "" */
-static const char *domain_of(const char *e)
-{
-	const char *at = e ? strrchr(e, '@') : NULL;
-
-	return at ? at + 1 : "";
-}
-
 /* A lead who is the writer's own: copied (Cc, not To: the person
  * introduced is addressed) and of the writer's family name, of the
  * writer's company (the same domain, not a mail provider's), or named so
@@ -489,8 +481,8 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 	lfam = family_name(l->name, &ln);
 	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
 		return 1;
-	dom = domain_of(m->from.email);
-	if (*dom && !intake_public_domain(dom) && str_ieq(dom, domain_of(l->email)))
+	dom = addr_domain(m->from.email);
+	if (*dom && !intake_public_domain(dom) && str_ieq(dom, addr_domain(l->email)))
 		return 1;
 	return l->name && named_companion(text, len, l->name, strcspn(l->name, " ,"));
 }
