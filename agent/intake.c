@@ -920,6 +920,20 @@ static void quoted_attribution(const struct intake *in, const struct message *m,
 	free(header);
 }
 
+/* Whether forwarded mail fw went to the writer (address writer), and to
+ * the business (the agent, a rep or a business address). */
+static void fw_addressed(const struct config *cfg, const struct forward *fw, const char *writer,
+                         int *writer_r, int *business_r)
+{
+	*writer_r = *business_r = 0;
+	for (size_t i = 0; i < fw->to.n; i++) {
+		const char *e = fw->to.v[i].email;
+
+		*writer_r |= e && str_ieq(e, writer);
+		*business_r |= e && intake_excluded(cfg, e, NULL);
+	}
+}
+
 /* The quoted mail written by an outside person to the writer with the
  * business copied (the agent, a rep or a business address in its To and
  * Cc, in a quoted header block): the intro the writer, its lead,
@@ -928,18 +942,13 @@ static const struct forward *quoted_intro(const struct config *cfg, const struct
 {
 	for (size_t f = 0; f < m->nfwd; f++) {
 		const struct forward *fw = &m->fwd[f];
-		int writer = 0, agent = 0;
+		int writer, business;
 
 		if (fw->from.email == NULL || intake_excluded(cfg, fw->from.email, m->from.email) ||
 		    intake_machine_address(fw->from.email))
 			continue;
-		for (size_t i = 0; i < fw->to.n; i++) {
-			const char *e = fw->to.v[i].email;
-
-			writer |= e && str_ieq(e, m->from.email);
-			agent |= e && intake_excluded(cfg, e, NULL); /* the agent, a rep */
-		}
-		if (writer && agent)
+		fw_addressed(cfg, fw, m->from.email, &writer, &business);
+		if (writer && business)
 			return fw;
 	}
 	return NULL;
@@ -986,20 +995,15 @@ static int forwarded_intro(const struct config *cfg, const struct message *m,
 {
 	for (size_t f = 0; f < m->nfwd; f++) {
 		const struct forward *fw = &m->fwd[f];
-		int business = 0;
+		int writer, business;
 
 		if (fw->from.email == NULL || intake_excluded(cfg, fw->from.email, NULL) ||
 		    intake_machine_address(fw->from.email))
 			continue;
-		for (size_t i = 0; i < fw->to.n; i++) {
-			const char *e = fw->to.v[i].email;
-
-			business |= e && intake_excluded(cfg, e, NULL);
-			/* the lead forwarding the intro they got ("Greg, meet
-			 * Brightpath"), the business not copied on it */
-			business |= e && str_ieq(e, m->from.email) && introduces(fw);
-		}
-		if (!business)
+		fw_addressed(cfg, fw, m->from.email, &writer, &business);
+		/* or the lead forwarding the intro they got ("Greg, meet
+		 * Brightpath"), the business not copied on it */
+		if (!business && !(writer && introduces(fw)))
 			continue;
 		for (size_t i = 0; i < fw->to.n; i++) {
 			const struct addr *a = &fw->to.v[i];
