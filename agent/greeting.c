@@ -230,8 +230,8 @@ char *greeting_first_name(const char *name)
 	if (full == NULL)
 		return NULL;
 	split(&ws, full);
-	free(full);
 	if (not_a_person(&ws)) {
+		free(full);
 		free(ws.s);
 		return NULL;
 	}
@@ -242,13 +242,7 @@ char *greeting_first_name(const char *name)
 		/* "高橋 美咲": the family name comes first, and a greeting
 		 * with the given name alone is not how it is said; the whole
 		 * name */
-		out = xstrdup(ws.w[0]);
-		for (size_t j = 1; j < ws.n; j++) {
-			char *more = xasprintf("%s %s", out, ws.w[j]);
-
-			free(out);
-			out = more;
-		}
+		out = xstrdup(full);
 	} else if (t > 0 && ws.n - t == 1) {
 		/* "Mr. Smith": the title and the family name */
 		out = xasprintf("%s %s", ws.w[t - 1], ws.w[t]);
@@ -274,6 +268,7 @@ char *greeting_first_name(const char *name)
 		for (size_t n = strlen(out); n > 0 && strchr(",;:", out[n - 1]); n--)
 			out[n - 1] = '\0';
 	}
+	free(full);
 	free(ws.s);
 	if (out && *out == '\0') {
 		free(out);
