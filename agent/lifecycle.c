@@ -489,7 +489,17 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 		                          .lead_name = v.lead.name,
 		                          .lead_email = v.lead.email,
 		                          .rep = rep};
+		/* One thank-you for one intro, as at intake: the admin
+		 * releasing the leads of a held intro one by one (or "release
+		 * all") thanks its referrer for the first only. */
+		int thanked = v.referrer.email
+		                      ? store_source_has_job(st, id, mail_name(MAIL_THANK_REFERRER),
+		                                             v.referrer.email)
+		                      : 0;
 
+		if (thanked < 0)
+			goto out;
+		nr.no_thanks = thanked;
 		if (schedule_new_referral(st, cfg, &nr, now) < 0)
 			goto out;
 	}

@@ -333,6 +333,22 @@ int store_job_last(struct store *st, const char *template, const char *recipient
 	return rc;
 }
 
+int store_source_has_job(struct store *st, int64_t id, const char *template, const char *recipient)
+{
+	char *to = email_norm(recipient);
+	struct q q;
+	int rc = sql_query(
+	        &q, st, ST_SOURCE_THANKED,
+	        BINDS(B_INT(":id", id), B_TEXT(":template", template), B_TEXT(":recipient", to)));
+
+	rc = rc > 0 ? col_int(&q, "n") > 0 : rc;
+	sql_end(&q);
+	if (rc < 0)
+		store_failed(st, "%s of the intro of referral %" PRId64, template, id);
+	free(to);
+	return rc;
+}
+
 /* ---- confirmations ---- */
 
 int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,

@@ -170,6 +170,7 @@ enum stmt_id {
 	ST_DIGEST_WAITING,
 	ST_DIGEST_DONE,
 	ST_JOB_LAST,
+	ST_SOURCE_THANKED,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
 	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */

@@ -982,6 +982,10 @@ const char pg_schema[] =
  * coalesce(sum(), 0) (not total()), NULLS FIRST where it matters,
  * integers for flags (closed <> 0), lower() for NOCASE.
  */
+/* the other referrals made by the message that made referral :id */
+#define SOURCE_SIBLINGS                                                                            \
+	"(SELECT referral_id FROM message_referrals WHERE message_id = (SELECT min(message_id)"    \
+	" FROM message_referrals WHERE referral_id = :id) AND referral_id <> :id)"
 #define REFERRAL_VIEW_SELECT                                                                       \
 	"SELECT r.id, r.status, r.referrer_id, r.lead_id, r.rep_name, r.rep_email, r.need,"        \
 	" r.budget, r.timeline, r.context, r.subject, r.held_reason, r.thread_key, r.value,"       \
@@ -1637,6 +1641,18 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_JOB_LAST] = {"job last", "SELECT max(created_at) AS at FROM jobs"
                                      " WHERE business = :business AND referral_id IS NULL"
                                      " AND template = :template AND recipient = :recipient"},
+        /* another referral of the message that made referral :id (its
+         * first linked message) with a job of :template to :recipient,
+         * waiting or sent (by the partial indexes jobs_referral and
+         * jobs_sent) */
+        [ST_SOURCE_THANKED] = {"source thanked",
+                               "SELECT (SELECT count(*) FROM jobs WHERE business = :business"
+                               "   AND state = 'pending' AND referral_id IN " SOURCE_SIBLINGS
+                               "   AND template = :template AND recipient = :recipient)"
+                               " + (SELECT count(*) FROM jobs WHERE business = :business"
+                               "   AND state = 'sent' AND recipient = :recipient"
+                               "   AND referral_id IN " SOURCE_SIBLINGS
+                               "   AND template = :template) AS n"},
 
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",

@@ -865,6 +865,10 @@ int store_digest_done(struct store *st, int64_t id);
  * weekly summary) was made for recipient, in any state: 1 and *at_r, 0
  * none, -1 error. */
 int store_job_last(struct store *st, const char *template, const char *recipient, int64_t *at_r);
+/* Whether another referral made by the same message as referral id has a
+ * job of template to recipient that was not cancelled (the referrer of an
+ * intro of several leads, thanked once): 1 yes, 0 no, -1 error. */
+int store_source_has_job(struct store *st, int64_t id, const char *template, const char *recipient);
 /* One reward with its referrer and lead: 1 (fills *v; clear it with
  * store_reward_view_clear), 0 no such reward, -1 error. */
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v);

@@ -314,8 +314,49 @@ static void test_release_all(void **state)
 	assert_string_equal(v[1].note, "review.done=released #1; released #2; released #3; "
 	                               "released #4; released #5; released #6\n");
 	store_job_views_free(v, n);
+	/* one intro: its referrer is thanked once, not once a lead */
 	n = jobs_of(f, "thank-referrer", &v);
+	assert_int_equal(n, 1);
+	store_job_views_free(v, n);
+	n = jobs_of(f, "welcome-lead", &v);
 	assert_int_equal(n, 6);
+	store_job_views_free(v, n);
+	free(key);
+}
+
+/* Leads of one held intro released one at a time, days apart: the
+ * referrer's thank-you went out with the first; the second brings the
+ * lead's welcome and no second thank-you. */
+static void test_release_one_by_one(void **state)
+{
+	struct fx *f = *state;
+	struct job_view *v = NULL;
+	char *key, *raw;
+	size_t n;
+
+	set_authserv(f, "mx.biz.test");
+	assert_int_equal(feed_file(f, "too-many-leads.eml"), INTAKE_HELD);
+	assert_int_equal(schedule(f, TUESDAY), 6);
+	key = sent_key(f, "review-admin");
+	raw = answer("Olivia Admin <admin@biz.test>", key, PASS, "release 2");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	n = jobs_of(f, "thank-referrer", &v);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_begin(f->st), 0);
+	assert_int_equal(store_job_sent(f->st, v[0].id, TUESDAY + 60, "250 ok"), 0);
+	assert_int_equal(store_commit(f->st), 0);
+	store_job_views_free(v, n);
+
+	clock_set(TUESDAY + 3 * 86400);
+	raw = answer("Olivia Admin <admin@biz.test>", key, PASS, "release 5");
+	assert_int_equal(feed(f, raw), INTAKE_REPLY);
+	free(raw);
+	n = jobs_of(f, "thank-referrer", &v);
+	assert_int_equal(n, 0);
+	store_job_views_free(v, n);
+	n = jobs_of(f, "welcome-lead", &v);
+	assert_int_equal(n, 2);
 	store_job_views_free(v, n);
 	free(key);
 }
@@ -625,6 +666,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_schedule_daily, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_schedule_no_admin, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_release_all, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_release_one_by_one, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_unmarked_quote, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_confirm_by_mail, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
