@@ -44,6 +44,13 @@ int intake_machine_address(const char *email)
 		    (email[n] == '@' || email[n] == '+' || email[n] == '-' || email[n] == '.'))
 			return 1;
 	}
+	/* Exchange's system mailbox, the From of its non-delivery reports
+	 * ("Microsoft Outlook <MicrosoftExchange329e71ec...@x.test>") */
+	if (email && str_istarts(email, "microsoftexchange")) {
+		size_t hex = strspn(email + 17, "0123456789abcdefABCDEF");
+
+		return hex >= 16 && email[17 + hex] == '@';
+	}
 	return 0;
 }
 

@@ -167,13 +167,81 @@ void message_shutdown(void)
 }
 
 /* A UTF-8 copy of s, trimmed; NULL for NULL, and for "" when empty_null. */
+/* Whether s holds U+00C2..U+00F4 followed by U+0080..U+00BF, or by the
+ * start of a character windows-1252 puts in 0x80..0x9F (U+0152..U+2122):
+ * a UTF-8 lead byte and a continuation byte both read as Latin-1 or
+ * windows-1252 ("FranÃ§oise", "Oâ€™Connor"). */
+static int looks_double_decoded(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s;
+	     (p = (const unsigned char *)strchr((const char *)p, 0xC3)) != NULL; p++)
+		if (p[1] >= 0x82 && p[1] <= 0xB4 &&
+		    ((p[2] == 0xC2 && p[3] >= 0x80 && p[3] <= 0xBF) || p[2] == 0xC5 ||
+		     p[2] == 0xC6 || p[2] == 0xCB || p[2] == 0xE2))
+			return 1;
+	return 0;
+}
+
+/* The bytes word [0..len) means in UTF-8 when it is UTF-8 decoded as
+ * windows-1252 or ISO-8859-1, or NULL. */
+static char *redecode(const char *word, size_t len)
+{
+	static const char *const charsets[] = {"WINDOWS-1252", "ISO-8859-1"};
+
+	for (size_t i = 0; i < sizeof(charsets) / sizeof(*charsets); i++) {
+		gsize written = 0;
+		gchar *b = g_convert(word, (gssize)len, charsets[i], "UTF-8", NULL, &written, NULL);
+		char *r = NULL;
+
+		if (b != NULL && memchr(b, '\0', written) == NULL && g_utf8_validate(b, -1, NULL))
+			r = xstrdup(b);
+		g_free(b);
+		if (r != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+/* UTF-8 that a sender labelled ISO-8859-1 or windows-1252 ("=?iso-8859-1?Q?"
+ * around UTF-8 bytes, as some web forms and scripts write it) comes out
+ * of the decoder as "FranÃ§oise"; written back in that charset, its bytes
+ * are the UTF-8 the sender meant.  Word by word, since such a sender may
+ * mix the two ("SeÃ¡n O’Connor", the apostrophe a real windows-1252
+ * byte).  Real Latin-1 text almost never reads as valid UTF-8 that way
+ * ("Ã" before "§"), and a word with anything the charset cannot hold is
+ * left as it is.  Returns s or its repair (s freed). */
+static char *undo_double_decoding(char *s)
+{
+	struct buf b = {0};
+	const char *p = s;
+
+	if (!looks_double_decoded(s))
+		return s;
+	while (*p) {
+		size_t n = strcspn(p, " \t");
+		char *w = NULL, *word = xstrndup(p, n);
+
+		if (looks_double_decoded(word))
+			w = redecode(p, n);
+		buf_add(&b, w ? w : p, w ? strlen(w) : n);
+		free(w);
+		free(word);
+		p += n;
+		n = strspn(p, " \t");
+		buf_add(&b, p, n);
+		p += n;
+	}
+	free(s);
+	return b.s ? b.s : xstrdup("");
+}
+
 char *msg_clean(const char *s, int empty_null)
 {
 	char *r;
 
 	if (s == NULL)
 		return NULL;
-	r = str_trim(text_clean_utf8(s, strlen(s)));
+	r = str_trim(undo_double_decoding(text_clean_utf8(s, strlen(s))));
 	if (empty_null && *r == '\0') {
 		free(r);
 		return NULL;

@@ -1594,6 +1594,17 @@ static const struct intake_case cases[] = {
          .counts = {JOBS("welcome-lead", "jane.smith@gmail.com", 0),
                     JOBS("welcome-lead", "linda.park@gmail.com", 0),
                     JOBS("welcome-lead", "dkim@gmail.com", 0)}},
+        /* From a probe of Exchange and list mail: a referrer forwarding
+         * Exchange's non-delivery report of the intro, with the right
+         * address in her text.  Exchange's system mailbox (its From) is
+         * a machine: it was taken as the referrer and Helen as the
+         * lead. */
+        {.name = "probe11_forwarded_ndr",
+         .steps = {STEP("referrer-forwards-exchange-ndr.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "hmarsh@marshlegal.com",
+                              .lead_email = "omar.haddad@fastmail.com"})},
+         .counts = {JOBS("welcome-lead", "hmarsh@marshlegal.com", 0),
+                    JOBS("thank-referrer", "hmarsh@marshlegal.com", 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},

@@ -83,6 +83,29 @@ static void test_name_one_line(void **state)
 	message_free(m);
 }
 
+/* UTF-8 labelled ISO-8859-1 or windows-1252 (a script's encoded words,
+ * a client's raw 8-bit header) is read as the UTF-8 it is, word by word;
+ * real Latin-1 and windows-1252 are read as before. */
+static void test_double_decoded_names(void **state)
+{
+	struct message *m = parse_str(
+	        "From: =?iso-8859-1?Q?Fran=C3=A7oise_L=C3=A9g=C3=A9r?= <fl@orange.test>\r\n"
+	        "To: =?windows-1252?Q?Se=C3=A1n_O=92Connor?= <sean@bt.test>,\r\n"
+	        " =?iso-8859-1?Q?J=FCrgen_M=FCller?= <jm@gmx.test>,\r\n"
+	        " =?windows-1252?Q?Ren=E9e?= =?iso-8859-1?Q?_=C3=81lvarez?= <ra@x.test>\r\n"
+	        "Cc: =?iso-8859-1?Q?Jo=E3o_=C3=A9?= <j@x.test>\r\n"
+	        "Subject: =?iso-8859-1?Q?Pr=C3=A9sentation_=3A_J=C3=BCrgen?=\r\n\r\nhi\r\n");
+
+	(void)state;
+	assert_string_equal(m->from.name, "Françoise Légér");
+	assert_string_equal(m->to.v[0].name, "Seán O’Connor");
+	assert_string_equal(m->to.v[1].name, "Jürgen Müller");
+	assert_string_equal(m->to.v[2].name, "Renée Álvarez");
+	assert_string_equal(m->cc.v[0].name, "João é");
+	assert_string_equal(m->subject, "Présentation : Jürgen");
+	message_free(m);
+}
+
 static void test_alternative(void **state)
 {
 	struct message *m = test_parse_file("message/alternative.eml");
@@ -1102,6 +1125,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_rfc2047_names),
 	        cmocka_unit_test(test_name_one_line),
+	        cmocka_unit_test(test_double_decoded_names),
 	        cmocka_unit_test(test_alternative),
 	        cmocka_unit_test(test_outlook_html),
 	        cmocka_unit_test(test_gmail_forward_inline),
