@@ -1544,8 +1544,13 @@ static int follow_up(struct intake *in, const struct message *m, const struct in
 	struct buf refs = {0};
 	/* Only an intro is a conversation the lead is in: a web form's
 	 * notification and a referrer's forward never reached the lead, so
-	 * their mails start a thread of their own. */
-	int has_id = m && m->message_id && *m->message_id && strcmp(d->kind, "intro") == 0;
+	 * their mails start a thread of their own; nor did an intro to the
+	 * business alone that gives the lead's address in its text ("Re:
+	 * [EXTERNAL] Referral" would answer a mail the lead never got).  The
+	 * lead who wrote it (answering an intro) is in it. */
+	int has_id = m && m->message_id && *m->message_id && strcmp(d->kind, "intro") == 0 &&
+	             (message_addressed(m, l->email) ||
+	              (l->email && m->from.email && str_ieq(l->email, m->from.email)));
 	struct new_referral nr = {
 	        .id = ref_id,
 	        .referrer_name = d->referrer_name,

@@ -331,6 +331,17 @@ void msg_addrs_add(struct addr_list *l, InternetAddressList *list, int depth)
 	}
 }
 
+int message_addressed(const struct message *m, const char *email)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t k = 0; email && k < 2; k++)
+		for (size_t i = 0; i < lists[k]->n; i++)
+			if (lists[k]->v[i].email && str_ieq(lists[k]->v[i].email, email))
+				return 1;
+	return 0;
+}
+
 void msg_addrs_free(struct addr_list *l)
 {
 	size_t i;

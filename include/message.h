@@ -148,6 +148,8 @@ void message_shutdown(void);
 int message_parse(const char *data, size_t len, struct message **msg_r, char **error_r);
 void message_free(struct message *m);
 
+/* Whether email is one of m's To or Cc addresses. */
+int message_addressed(const struct message *m, const char *email);
 /* The value of the first header called name (case-insensitive), or NULL. */
 const char *message_header(const struct message *m, const char *name);
 

@@ -190,11 +190,12 @@ struct step {
 /* After the last step: how many referrals have a status ("*": any), how
  * many messages were recorded as a kind, how many pending jobs of a
  * mail there are (to one recipient, NULL: any; whose note holds a text,
- * NULL: any note), or how many confirmations wait for a rep's "yes". */
+ * NULL: any note; answering a Message-ID, ABSENT: none, NULL: any), or
+ * how many confirmations wait for a rep's "yes". */
 struct count {
 	const char *status;
 	const char *kind;
-	const char *job, *to, *note_has;
+	const char *job, *to, *note_has, *in_reply_to;
 	int confirmations;
 	int64_t n;
 };
@@ -1605,6 +1606,16 @@ static const struct intake_case cases[] = {
                               .lead_email = "omar.haddad@fastmail.com"})},
          .counts = {JOBS("welcome-lead", "hmarsh@marshlegal.com", 0),
                     JOBS("thank-referrer", "hmarsh@marshlegal.com", 1)}},
+        /* An intro to the business alone giving the lead's address in
+         * its text: the lead never got it, so the welcome starts a
+         * thread of its own (it answered "[EXTERNAL] Referral for you");
+         * a lead in the intro's To gets the welcome in its thread. */
+        {.name = "probe11_welcome_thread",
+         .steps = {STEP("blind-contact-block-planning.eml", INTAKE_REFERRAL),
+                   STEP("intro-basic.eml", INTAKE_REFERRAL)},
+         .counts = {JOBS("welcome-lead", NULL, 1, .in_reply_to = ABSENT),
+                    JOBS("welcome-lead", NULL, 1, .in_reply_to = "intro-basic-1@partner.test"),
+                    JOBS("assign-rep", NULL, 1, .in_reply_to = ABSENT)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
@@ -1882,7 +1893,12 @@ static int64_t count_jobs(struct fx *f, const struct count *k)
 	for (size_t i = 0; i < n; i++)
 		got += strcmp(v[i].template, k->job) == 0 &&
 		       (k->to == NULL || strcmp(v[i].recipient, k->to) == 0) &&
-		       (k->note_has == NULL || (v[i].note && strstr(v[i].note, k->note_has)));
+		       (k->note_has == NULL || (v[i].note && strstr(v[i].note, k->note_has))) &&
+		       (k->in_reply_to == NULL ||
+		        (strcmp(k->in_reply_to, ABSENT) == 0
+		                 ? v[i].in_reply_to == NULL
+		                 : v[i].in_reply_to &&
+		                           strcmp(v[i].in_reply_to, k->in_reply_to) == 0));
 	store_job_views_free(v, n);
 	return got;
 }
