@@ -673,6 +673,16 @@ enum auth_verdict auth_check(const struct message *m, const char *authserv_id, c
 		add_shown_str(&w, email);
 		goto out;
 	}
+	/* From restored from a list's X-Original-From: the server vouched
+	 * for the list, not for the person */
+	if (m->from_relayed) {
+		buf_adds(&w, "From ");
+		add_shown_str(&w, m->from.email);
+		buf_adds(
+		        &w,
+		        " was restored from a mailing list's headers, which no server vouches for");
+		goto out;
+	}
 	if (m->nfrom > 1) {
 		buf_printf(&w, "From has %zu mailboxes, not only the rep ", m->nfrom);
 		add_shown_str(&w, email);

@@ -452,6 +452,7 @@ static void parse_unit(struct job *job, struct ingest_unit *u)
 		return;
 	if (message_parse(u->raw, u->len, &u->m, &u->error) != 0)
 		return; /* the raw bytes are kept for the record */
+	intake_unwrap_list(job->in->cfg, u->m);
 	/* the context (a trim by the rules) is made here, on the worker */
 	u->m->context = filter_context(job->in->filters, u->m->body);
 	filter_run(job->in->filters, u->m, 0, &u->fr);

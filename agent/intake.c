@@ -394,6 +394,30 @@ static int decide_reply(struct intake *in, const struct message *m, struct intak
 
 /* ---- leads ---- */
 
+void intake_unwrap_list(const struct config *cfg, struct message *m)
+{
+	const char *id = message_header(m, "List-Id"), *lt, *gt;
+	char *list = NULL;
+	int own = 0, rewritten;
+
+	/* "Brightpath Referrals <referrals.brightpath.example>" (RFC 2919) */
+	if (id != NULL) {
+		lt = strrchr(id, '<');
+		gt = lt ? strchr(lt, '>') : NULL;
+		list = lt && gt ? xstrndup(lt + 1, (size_t)(gt - lt - 1)) : xstrdup(id);
+		str_trim(list);
+		own = domain_in_list(list, cfg->domains);
+		free(list);
+	}
+	/* the list's own address in From, the person's in X-Original-From */
+	rewritten = m->from.email && (config_is_agent(cfg, m->from.email) ||
+	                              (own && config_is_business(cfg, m->from.email) &&
+	                               config_find_rep(cfg, m->from.email) == NULL));
+	if (!own && !(rewritten && message_header(m, "X-Original-From")))
+		return;
+	message_unlist(m, rewritten);
+}
+
 int intake_excluded(const struct config *cfg, const char *email, const char *referrer)
 {
 	return email == NULL || config_is_agent(cfg, email) || config_is_business(cfg, email) ||
@@ -1876,6 +1900,7 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
 		free(err);
 		return rc;
 	}
+	intake_unwrap_list(in->cfg, m);
 	m->context = filter_context(in->filters, m->body);
 	rc = intake_decide(in, m, 0, &d);
 	if (rc == 0) {

@@ -122,6 +122,7 @@ int main_filters_test(struct config *cfg, struct filter_set *filters, struct sto
 		free(data);
 		return -1;
 	}
+	intake_unwrap_list(cfg, m);
 	m->context = filter_context(filters, m->body);
 	in = (struct intake){.cfg = cfg, .filters = filters, .st = st};
 	rc = intake_decide(&in, m, 1, &d);

@@ -331,6 +331,53 @@ void msg_addrs_add(struct addr_list *l, InternetAddressList *list, int depth)
 	}
 }
 
+int message_unlist(struct message *m, int from_rewritten)
+{
+	static const char *const list_headers[] = {"Precedence",
+	                                           "X-Precedence",
+	                                           "List-Id",
+	                                           "List-Unsubscribe",
+	                                           "List-Post",
+	                                           "List-Help",
+	                                           "List-Archive",
+	                                           "List-Subscribe",
+	                                           "List-Owner",
+	                                           "Mailing-List",
+	                                           "List-Unsubscribe-Post"};
+	const char *orig;
+	struct addr_list l = {0};
+	struct addr author = {0};
+
+	for (size_t i = 0; i < m->nheaders; i++)
+		for (size_t k = 0; k < ARRAY_SIZE(list_headers); k++)
+			if (str_ieq(m->headers[i].name, list_headers[k])) {
+				char *name = xasprintf("X-Refagent-Was-%s", m->headers[i].name);
+
+				free(m->headers[i].name);
+				m->headers[i].name = name;
+				break;
+			}
+	if (!from_rewritten)
+		return 0;
+	if ((orig = message_header(m, "X-Original-From")) != NULL)
+		msg_addrs_parse(&l, orig);
+	if (l.n == 1 && l.v[0].email != NULL) {
+		author = l.v[0];
+		memset(&l.v[0], 0, sizeof(l.v[0]));
+	} else if (m->reply_to.n == 1 && m->reply_to.v[0].email != NULL) {
+		author.name = xstrdup(m->reply_to.v[0].name);
+		author.email = xstrdup(m->reply_to.v[0].email);
+	}
+	msg_addrs_free(&l);
+	if (author.email == NULL)
+		return 0;
+	msg_addr_free(&m->from);
+	m->from = author;
+	m->nfrom = 1;
+	m->from_relayed = 1;
+	return 1;
+}
+
 int message_addressed(const struct message *m, const char *email)
 {
 	const struct addr_list *lists[] = {&m->to, &m->cc};

@@ -141,6 +141,15 @@ struct intake_result {
 };
 
 /*
+ * A mail that came through a mailing list of the business's own (its
+ * referral address a Google Group or a Mailman list: List-Id under a
+ * business domain, or From the agent's address with X-Original-From) is
+ * read as the person's mail the list carried: message_unlist.  Call it on
+ * each message before its rules run.
+ */
+void intake_unwrap_list(const struct config *cfg, struct message *m);
+
+/*
  * Decides what m means.  trace asks the filters to list every rule that
  * fired (for `filters test`).  Only reads the store.  Returns 0, or -1 on a
  * store error (text in store_error()).  Clear d with intake_decision_clear.

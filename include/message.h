@@ -96,6 +96,9 @@ struct message {
 
 	char *body;       /* best text: text/plain, else text/html as text */
 	int body_is_html; /* body was made from HTML */
+	int from_relayed; /* From was taken from a list's X-Original-From or
+	                   * Reply-To (message_unlist): no server vouches
+	                   * for it */
 	int body_truncated;
 	char *context; /* body minus quoted history and signature: NULL
 	                * until filter_context fills it */
@@ -148,6 +151,15 @@ void message_shutdown(void);
 int message_parse(const char *data, size_t len, struct message **msg_r, char **error_r);
 void message_free(struct message *m);
 
+/* m came through a mailing list that is the reader's own (a Google Group
+ * or Mailman list as the business's referral address): the list's headers
+ * (Precedence, List-*, Mailing-List) are renamed "X-Refagent-Was-NAME",
+ * so that rules for list traffic pass a person's mail; and when
+ * from_rewritten (From is the list's own address, as lists write it for
+ * senders whose domain publishes DMARC: "'Mike Chen' via Referrals"),
+ * From is taken from X-Original-From, else Reply-To, and from_relayed is
+ * set.  Returns whether From was restored. */
+int message_unlist(struct message *m, int from_rewritten);
 /* Whether email is one of m's To or Cc addresses. */
 int message_addressed(const struct message *m, const char *email);
 /* The value of the first header called name (case-insensitive), or NULL. */

@@ -380,6 +380,14 @@ static void test_from(void **state)
 	free(why);
 	/* why may be NULL */
 	assert_int_equal(auth_check(&m, ID, REP, NULL), AUTH_PASS);
+	/* From restored from a list's X-Original-From (message_unlist): the
+	 * pass was for the list (the business's own group), not the rep */
+	m.from_relayed = 1;
+	assert_int_equal(auth_check(&m, ID, REP, &why), AUTH_FAIL);
+	assert_string_equal(why, "From rep@biz.test was restored from a mailing list's headers, "
+	                         "which no server vouches for");
+	free(why);
+	m.from_relayed = 0;
 
 	/* nothing to check against */
 	assert_int_equal(auth_check(NULL, ID, REP, &why), AUTH_FAIL);

@@ -1616,6 +1616,22 @@ static const struct intake_case cases[] = {
          .counts = {JOBS("welcome-lead", NULL, 1, .in_reply_to = ABSENT),
                     JOBS("welcome-lead", NULL, 1, .in_reply_to = "intro-basic-1@partner.test"),
                     JOBS("assign-rep", NULL, 1, .in_reply_to = ABSENT)}},
+        /* The business's referral address a Google Group: an intro it
+         * carries is a person's mail, not list traffic (it was ignored
+         * for its Precedence: list), its author the X-Original-From of a
+         * From the group rewrote ("'Priya' via Brightpath Referrals",
+         * agent@biz.test).  A list of others' stays list traffic. */
+        {.name = "probe11_own_group",
+         .steps = {STEP("own-group-intro-rewritten.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Priya Natarajan",
+                              .referrer_email = "priya.natarajan@yahoo.com",
+                              .lead_email = "dokafor@gmail.com"}),
+                   STEP("own-group-intro.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "marta.lindqvist@gmail.com",
+                              .lead_email = "ken.yamada@outlook.com"}),
+                   STEP("outside-list-recommendation.eml", INTAKE_IGNORED)},
+         .counts = {JOBS("thank-referrer", "priya.natarajan@yahoo.com", 1),
+                    JOBS("thank-referrer", "agent@biz.test", 0)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},

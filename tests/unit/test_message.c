@@ -106,6 +106,42 @@ static void test_double_decoded_names(void **state)
 	message_free(m);
 }
 
+/* A mail carried by the reader's own list: its list headers renamed, its
+ * author taken from X-Original-From, else from Reply-To. */
+static void test_unlist(void **state)
+{
+	struct message *m = parse_str("From: \"'Ann Lee' via Referrals\" <agent@biz.test>\r\n"
+	                              "X-Original-From: Ann Lee <ann@yahoo.test>\r\n"
+	                              "Reply-To: Someone <else@x.test>\r\n"
+	                              "Precedence: list\r\nList-Id: <agent.biz.test>\r\n"
+	                              "Subject: hi\r\n\r\nhi\r\n");
+
+	(void)state;
+	assert_int_equal(message_unlist(m, 1), 1);
+	assert_string_equal(m->from.email, "ann@yahoo.test");
+	assert_string_equal(m->from.name, "Ann Lee");
+	assert_int_equal(m->from_relayed, 1);
+	assert_null(message_header(m, "Precedence"));
+	assert_null(message_header(m, "List-Id"));
+	assert_string_equal(message_header(m, "X-Refagent-Was-List-Id"), "<agent.biz.test>");
+	message_free(m);
+
+	m = parse_str("From: Rosa Delgado via Neighbors <agent@biz.test>\r\n"
+	              "Reply-To: Rosa Delgado <rosa@comcast.test>\r\n"
+	              "Precedence: list\r\nSubject: hi\r\n\r\nhi\r\n");
+	assert_int_equal(message_unlist(m, 1), 1);
+	assert_string_equal(m->from.email, "rosa@comcast.test");
+	message_free(m);
+
+	/* not rewritten: the headers only */
+	m = parse_str("From: Ken <ken@x.test>\r\nPrecedence: list\r\nSubject: hi\r\n\r\nhi\r\n");
+	assert_int_equal(message_unlist(m, 0), 0);
+	assert_string_equal(m->from.email, "ken@x.test");
+	assert_int_equal(m->from_relayed, 0);
+	assert_null(message_header(m, "Precedence"));
+	message_free(m);
+}
+
 static void test_alternative(void **state)
 {
 	struct message *m = test_parse_file("message/alternative.eml");
@@ -1126,6 +1162,7 @@ int main(void)
 	        cmocka_unit_test(test_rfc2047_names),
 	        cmocka_unit_test(test_name_one_line),
 	        cmocka_unit_test(test_double_decoded_names),
+	        cmocka_unit_test(test_unlist),
 	        cmocka_unit_test(test_alternative),
 	        cmocka_unit_test(test_outlook_html),
 	        cmocka_unit_test(test_gmail_forward_inline),
