@@ -160,16 +160,28 @@ static void person_vars(struct vars *vs, const char *prefix, const char *name, c
 }
 
 /* A subject without its reply prefixes ("Re: AW: Intro" -> "Intro"): the
- * templates add their own "Re: ". */
+ * templates add their own "Re: ".  Nor the tag the business's own mail
+ * gateway put on the intro as it came in ("[EXTERNAL] Intro", "EXT:
+ * Intro"): the lead's copy never had it. */
 static const char *strip_re(const char *s)
 {
+	static const char *const tags[] = {"[external]",        "[ext]",     "[external email]",
+	                                   "[external sender]", "[extern]",  "[externe]",
+	                                   "*external*",        "external:", "ext:"};
+
 	while (s) {
+		size_t skip = 0;
+
 		while (*s == ' ')
 			s++;
 		if (str_istarts(s, "re:") || str_istarts(s, "aw:") || str_istarts(s, "sv:"))
-			s += 3;
-		else
+			skip = 3;
+		for (size_t i = 0; skip == 0 && i < ARRAY_SIZE(tags); i++)
+			if (str_istarts(s, tags[i]))
+				skip = strlen(tags[i]);
+		if (skip == 0)
 			break;
+		s += skip;
 	}
 	return s;
 }

@@ -1632,6 +1632,14 @@ static const struct intake_case cases[] = {
                    STEP("outside-list-recommendation.eml", INTAKE_IGNORED)},
          .counts = {JOBS("thank-referrer", "priya.natarajan@yahoo.com", 1),
                     JOBS("thank-referrer", "agent@biz.test", 0)}},
+        /* Microsoft 365's first-contact safety tip and the external
+         * banner on top of an intro: no part of what the referrer wrote
+         * (the context the rep reads). */
+        {.name = "probe11_m365_safety_tip",
+         .steps = {STEP("m365-safety-tip-intro.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "luis.ferreira@gmail.com",
+                              .context_has = "Meet Brightpath",
+                              .context_lacks = {"often get email", "CAUTION"}})}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},

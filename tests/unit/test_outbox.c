@@ -251,6 +251,32 @@ static void test_preview(void **state)
 	free(err);
 }
 
+/* The tag the business's own gateway put on the intro's subject is not
+ * the lead's: "Re: Bob, meet us", not "Re: [EXTERNAL] RE: Bob, meet us". */
+static void test_preview_gateway_tag(void **state)
+{
+	struct fx *f = *state;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	int64_t rid = 0;
+	struct referral_rec r = {.status = "new",
+	                         .at = NOW - 3600,
+	                         .subject = "[EXTERNAL] RE: EXT: Bob, meet us",
+	                         .thread_key = "intro-2@partner.test",
+	                         .rep_email = "tom@biz.test",
+	                         .rep_name = "Tom Rivera"};
+
+	assert_int_equal(
+	        store_person_ensure(f->st, "sarah@partner.test", NULL, NOW, &r.referrer_id), 0);
+	assert_int_equal(store_person_ensure(f->st, "ann@client.test", "Ann Lee", NOW, &r.lead_id),
+	                 0);
+	assert_int_equal(store_referral_add(f->st, &r, &rid), 0);
+	assert_int_equal(outbox_preview(f->ob, MAIL_WELCOME_LEAD, rid, 0, NULL, &data, &len, &err),
+	                 0);
+	assert_non_null(strstr(data, "Subject: Re: Bob, meet us\r\n"));
+	free(data);
+}
+
 /* The facts of a job's note reach its template; the words are the
  * template's, and a fact holds one line whatever it was given. */
 static char *text_of(const char *data);
@@ -595,6 +621,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_daily_cap, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_business_hours, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_preview_gateway_tag, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_digest_and_summary, setup, teardown),
