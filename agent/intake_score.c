@@ -405,6 +405,20 @@ static int is_reply_subject(const char *s)
 	return 0;
 }
 
+/* "FW:", "Fwd:", "WG:", "TR:", "RV:", "I:", "Enc:", "Doorst:", "PD:", "VL:" */
+static int is_forward_subject(const char *s)
+{
+	static const char *const prefixes[] = {
+	        "fw:", "fwd:", "wg:", "tr:", "rv:", "i:", "enc:", "pd:", "doorst:", "vl:"};
+
+	while (s && (*s == ' ' || *s == '\t'))
+		s++;
+	for (size_t i = 0; s && i < ARRAY_SIZE(prefixes); i++)
+		if (str_istarts(s, prefixes[i]))
+			return 1;
+	return 0;
+}
+
 static int is_calendar(const struct message *m)
 {
 	if (m->content_type && strcmp(m->content_type, "text/calendar") == 0)
@@ -524,7 +538,12 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	const struct config *cfg = in->cfg;
 	const char *from = m->from.email, *biz;
 	int phrase = score_rules(d);
-	int reply = m->in_reply_to || m->nreferences || is_reply_subject(m->subject);
+	/* Outlook and Gmail keep In-Reply-To and References on a forward:
+	 * the thread of the mail forwarded, which the agent never saw by
+	 * the nature of a forward, not a reply to anyone */
+	int reply = (m->in_reply_to || m->nreferences || is_reply_subject(m->subject)) &&
+	            !(m->nfwd > 0 && is_forward_subject(m->subject));
+
 	switch (src) {
 	case LEADS_FORWARD:
 		intake_evidence(d, +4, "forwards mail written by someone outside the business");

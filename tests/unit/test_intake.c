@@ -1640,6 +1640,15 @@ static const struct intake_case cases[] = {
                         .e = {.lead_email = "luis.ferreira@gmail.com",
                               .context_has = "Meet Brightpath",
                               .context_lacks = {"often get email", "CAUTION"}})}},
+        /* Outlook keeps In-Reply-To and References on a forward (the
+         * forwarded mail's thread): a forward to the rep, the agent
+         * copied, of the lead's own question is no reply in a thread
+         * the agent never saw (it was held for that). */
+        {.name = "probe11_forward_in_reply_to",
+         .steps = {STEP("outlook-forward-keeps-in-reply-to.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "wbrandt@brandtinsurance.com",
+                              .lead_email = "ingrid.solberg@comcast.net",
+                              .lead_phone = "608-555-0164"})}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
