@@ -1649,6 +1649,13 @@ static const struct intake_case cases[] = {
                         .e = {.referrer_email = "wbrandt@brandtinsurance.com",
                               .lead_email = "ingrid.solberg@comcast.net",
                               .lead_phone = "608-555-0164"})}},
+        /* Outlook's recall of the intro reaches the agent as a mail to
+         * the same people: no second introduction (it was counted as
+         * Sarah introducing Bob again). */
+        {.name = "probe11_recall",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("outlook-recall-intro.eml", INTAKE_IGNORED)},
+         .counts = {JOBS("thank-referrer", NULL, 1), REFERRALS("*", 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
