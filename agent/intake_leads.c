@@ -743,7 +743,10 @@ void intake_lead_details(const struct intake *in, const struct message *m,
 			l->phone = xstrdup(intake_field(d, FF_LEAD_PHONE));
 		if (!l->company)
 			l->company = xstrdup(intake_field(d, FF_LEAD_COMPANY));
-		if (!l->name && (!l->email || intake_name_fits(named, l->email, m->context)))
+		/* not from a text in capitals, where every word looks like a
+		 * name ("MY NEIGHBOR LUCY BENNETT NEEDS HER FENCE") */
+		if (!l->name && named && strpbrk(named, "abcdefghijklmnopqrstuvwxyz") &&
+		    (!l->email || intake_name_fits(named, l->email, m->context)))
 			l->name = xstrdup(named);
 	} else if (d->nleads > 1 && in->filters) {
 		details_of_each(in, m, d);

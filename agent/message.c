@@ -293,6 +293,12 @@ static void addr_set(struct addr *a, InternetAddressMailbox *mb)
 		}
 	}
 	a->email = msg_valid_email(email) ? str_lower(msg_clean(email, 1)) : NULL;
+	/* '"lucy.bennett@aol.test" <lucy.bennett@aol.test>', as some phones
+	 * and address books write it: an address is no name to greet */
+	if (a->name && strchr(a->name, '@') && strpbrk(a->name, " \t") == NULL) {
+		free(a->name);
+		a->name = NULL;
+	}
 }
 
 void msg_addr_free(struct addr *a)

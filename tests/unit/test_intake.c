@@ -1656,6 +1656,17 @@ static const struct intake_case cases[] = {
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("outlook-recall-intro.eml", INTAKE_IGNORED)},
          .counts = {JOBS("thank-referrer", NULL, 1), REFERRALS("*", 1)}},
+        /* A lead whose display name is the address (some phones write
+         * it so): the name comes from the text when it goes with the
+         * address; from a text in capitals, the words of the address
+         * only, not "WALT KAMINSKI NEEDS". */
+        {.name = "probe11_name_is_address",
+         .steps = {STEP("lead-name-is-address.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Maria Gonzalez",
+                              .lead_email = "maria.gonzalez@yahoo.com"}),
+                   STEP("intro-all-caps.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "WALT KAMINSKI",
+                              .lead_email = "walt.kaminski@att.net"})}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
