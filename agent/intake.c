@@ -456,7 +456,8 @@ static void leads_from_headers(const struct config *cfg, const struct message *m
 		for (size_t i = 0; i < lists[l]->n; i++) {
 			const struct addr *a = &lists[l]->v[i];
 
-			if (!intake_excluded(cfg, a->email, d->referrer_email))
+			if (!intake_excluded(cfg, a->email, d->referrer_email) &&
+			    !intake_machine_address(a->email))
 				intake_add_lead(d, cap, a->name, a->email);
 		}
 }

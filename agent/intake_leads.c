@@ -44,6 +44,26 @@ int intake_machine_address(const char *email)
 		    (email[n] == '@' || email[n] == '+' || email[n] == '-' || email[n] == '.'))
 			return 1;
 	}
+	/* CRM logging addresses people copy so their CRM keeps the mail
+	 * (HubSpot's BCC address, Email-to-Salesforce, Pipedrive, Zoho),
+	 * and helpdesks that send a ticket's notification in the business's
+	 * name (Zendesk, Freshdesk, Help Scout): no person behind them */
+	static const char *const domains[] = {
+	        "bcc.hubspot.com", "forward.hubspot.com", "salesforce.com", "pipedrivemail.com",
+	        "bcc.zohocrm.com", "zohocrm.com",         "zendesk.com",    "freshdesk.com",
+	        "helpscout.net",   "intercom-mail.com"};
+	const char *at = email ? strrchr(email, '@') : NULL;
+
+	for (size_t i = 0; at && i < ARRAY_SIZE(domains); i++) {
+		size_t dl = strlen(at + 1), n = strlen(domains[i]);
+
+		/* salesforce.com and zendesk.com: only their sub-domains
+		 * (the logging and ticket addresses), not their staff */
+		if ((str_ieq(at + 1, domains[i]) && strcmp(domains[i], "salesforce.com") != 0 &&
+		     strcmp(domains[i], "zendesk.com") != 0) ||
+		    (dl > n && at[1 + dl - n - 1] == '.' && str_ieq(at + 1 + dl - n, domains[i])))
+			return 1;
+	}
 	/* Exchange's system mailbox, the From of its non-delivery reports
 	 * ("Microsoft Outlook <MicrosoftExchange329e71ec...@x.test>") */
 	if (email && str_istarts(email, "microsoftexchange")) {

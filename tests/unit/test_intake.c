@@ -1667,6 +1667,19 @@ static const struct intake_case cases[] = {
                    STEP("intro-all-caps.eml", INTAKE_REFERRAL,
                         .e = {.lead_name = "WALT KAMINSKI",
                               .lead_email = "walt.kaminski@att.net"})}},
+        /* From a probe of forms, CRMs and helpdesks: a CRM's logging
+         * address in Cc (HubSpot's BCC address, Email-to-Salesforce) is
+         * no lead to welcome; a helpdesk's ticket notification in the
+         * business's name is no referrer to thank (held: a person reads
+         * who asked). */
+        {.name = "probe12_crm_helpdesk",
+         .steps = {STEP("intro-crm-logging-cc.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "nina@castellanorealty.com",
+                              .lead_email = "howard.lim@gmail.com"}),
+                   STEP("helpdesk-ticket-referral.eml", INTAKE_REFERRAL, .negate = 1)},
+         .counts = {REFERRALS("new", 1), REFERRALS("held", 1), JOBS("welcome-lead", NULL, 1),
+                    JOBS("thank-referrer", "support@brightpath.zendesk.com", 0),
+                    JOBS("thank-referrer", NULL, 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
