@@ -1265,6 +1265,30 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		        who);
 		free(who);
 	}
+	if (src == LEADS_FORWARD && d->referrer_email &&
+	    (d->outcome == INTAKE_REFERRAL || d->outcome == INTAKE_HELD) &&
+	    (config_is_business(in->cfg, d->referrer_email) ||
+	     config_find_rep(in->cfg, d->referrer_email))) {
+		/* Staff passing on a lead's own mail ("Patty (via Front)"
+		 * forwarding what Ian wrote to hello@): the lead came to the
+		 * business; whoever sent them is who the lead's mail names
+		 * ("Lisa Whitaker gave me your number"), without an address,
+		 * never the staff member, who would be thanked for an
+		 * introduction.  Named by nobody: held, the admin decides. */
+		const char *named_by = intake_field(d, FF_REFERRER_NAME);
+
+		free(d->referrer_name);
+		free(d->referrer_email);
+		d->referrer_name = xstrdup(named_by);
+		d->referrer_email = NULL;
+		if (named_by == NULL && d->outcome == INTAKE_REFERRAL) {
+			set_outcome(d, INTAKE_HELD, status_name(STATUS_HELD));
+			set_why(d,
+			        "the business's own %s passed on a lead's mail that names no "
+			        "referrer",
+			        m->from.email);
+		}
+	}
 	if (own && d->outcome != INTAKE_REFERRAL) {
 		/* not an introduction: their own referral's conversation */
 		set_thread_one(d, own);

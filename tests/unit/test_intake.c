@@ -1680,6 +1680,18 @@ static const struct intake_case cases[] = {
          .counts = {REFERRALS("new", 1), REFERRALS("held", 1), JOBS("welcome-lead", NULL, 1),
                     JOBS("thank-referrer", "support@brightpath.zendesk.com", 0),
                     JOBS("thank-referrer", NULL, 1)}},
+        /* Staff passing on a lead's own mail through a shared inbox:
+         * the referrer is who the lead's mail names (no address), never
+         * the staff member, who was thanked for an introduction; named
+         * by nobody, held. */
+        {.name = "probe12_staff_forward",
+         .steps = {STEP("staff-forwards-lead-mail.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Carla Diaz",
+                              .referrer_email = ABSENT,
+                              .lead_email = "oscar.lindgren@gmail.com"}),
+                   STEP("staff-forwards-lead-mail-unnamed.eml", INTAKE_HELD,
+                        .e = {.referrer_email = ABSENT, .lead_email = "pyoon@outlook.com"})},
+         .counts = {JOBS("thank-referrer", NULL, 0), JOBS("welcome-lead", NULL, 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
