@@ -627,18 +627,6 @@ static int confirmation_answer(struct intake *in, const struct message *m,
 	return add_event(in, c->referral_id, now, c->rep, "reply", detail, msg_id);
 }
 
-/* Is email among the To and Cc of m? */
-static int addressed_to(const struct message *m, const char *email)
-{
-	const struct addr_list *lists[] = {&m->to, &m->cc};
-
-	for (size_t l = 0; email && l < ARRAY_SIZE(lists); l++)
-		for (size_t i = 0; i < lists[l]->n; i++)
-			if (str_ieq(lists[l]->v[i].email, email))
-				return 1;
-	return 0;
-}
-
 /* A rep's reply to the lead that the receiving server does not vouch
  * for: a claim, recorded, that stops nothing.  The rep is asked to
  * confirm it (once per mail: *told) unless a status line in the same mail
@@ -733,7 +721,7 @@ static int by_role(struct intake *in, const struct message *m, struct intake_dec
 		rc = store_referral_get(in->st, d->thread[i], &v, NULL, NULL);
 		/* the first reply of a rep that reaches the lead is the first
 		 * contact: the reminders stop */
-		if (rc == 1 && rep && addressed_to(m, v.lead.email))
+		if (rc == 1 && rep && message_addressed(m, v.lead.email))
 			rc = trust == AUTH_UNVERIFIED
 			             ? claim_contact(in, d, rep, &v, why, msg_id, now, &told)
 			             : lifecycle_first_contact(in->st, in->cfg, v.id, rep->email,

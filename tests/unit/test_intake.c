@@ -1692,6 +1692,14 @@ static const struct intake_case cases[] = {
                    STEP("staff-forwards-lead-mail-unnamed.eml", INTAKE_HELD,
                         .e = {.referrer_email = ABSENT, .lead_email = "pyoon@outlook.com"})},
          .counts = {JOBS("thank-referrer", NULL, 0), JOBS("welcome-lead", NULL, 1)}},
+        /* The referrer's "Just checking in - did anyone get a hold of
+         * Bob?" asks for the summary (it was a plain reply nobody
+         * answered). */
+        {.name = "probe12_referrer_checkin",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("referrer-did-anyone-reach.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {MESSAGES("status-request", 1),
+                    JOBS("update-referrer", "sarah@partner.test", 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
