@@ -392,31 +392,32 @@ static void score_business(const struct config *cfg, const struct message *m,
 	}
 }
 
-static int is_reply_subject(const char *s)
+/* Does subject s open with one of the NULL-terminated prefixes? */
+static int subject_opens(const char *s, const char *const *prefixes)
 {
-	static const char *const prefixes[] = {
-	        "re:", "aw:", "sv:", "antw:", "ref:", "réf:", "rif:", "vs:", "odp:", "r:", "res:"};
-
 	while (s && (*s == ' ' || *s == '\t'))
 		s++;
-	for (size_t i = 0; s && i < ARRAY_SIZE(prefixes); i++)
+	for (size_t i = 0; s && prefixes[i]; i++)
 		if (str_istarts(s, prefixes[i]))
 			return 1;
 	return 0;
+}
+
+static int is_reply_subject(const char *s)
+{
+	static const char *const prefixes[] = {"re:",  "aw:", "sv:",  "antw:", "ref:", "réf:",
+	                                       "rif:", "vs:", "odp:", "r:",    "res:", NULL};
+
+	return subject_opens(s, prefixes);
 }
 
 /* "FW:", "Fwd:", "WG:", "TR:", "RV:", "I:", "Enc:", "Doorst:", "PD:", "VL:" */
 static int is_forward_subject(const char *s)
 {
 	static const char *const prefixes[] = {
-	        "fw:", "fwd:", "wg:", "tr:", "rv:", "i:", "enc:", "pd:", "doorst:", "vl:"};
+	        "fw:", "fwd:", "wg:", "tr:", "rv:", "i:", "enc:", "pd:", "doorst:", "vl:", NULL};
 
-	while (s && (*s == ' ' || *s == '\t'))
-		s++;
-	for (size_t i = 0; s && i < ARRAY_SIZE(prefixes); i++)
-		if (str_istarts(s, prefixes[i]))
-			return 1;
-	return 0;
+	return subject_opens(s, prefixes);
 }
 
 static int is_calendar(const struct message *m)
