@@ -163,20 +163,38 @@ static const char *const first_words[] = {
 static const char *const last_words[] = {"last name", "lastname",       "surname",    "family name",
                                          "nachname",  "nom de famille", "apellido*",  "cognome",
                                          "sobrenome", "apelido",        "achternaam", NULL};
-static const char *const name_words[] = {"name*", "nombre*", "nom", "nome*", "naam", "who", NULL};
-static const char *const need_words[] = {
-        "message",       "comments",  "comment",         "project*",   "description",
-        "notes",         "note",      "how can we help", "what do",    "what does",
-        "what are",      "what is",   "looking for",     "need*",      "service*",
-        "interested in", "inquiry",   "enquiry",         "request",    "tell us",
-        "details",       "mensaje",   "comentario*",     "proyecto",   "necesita*",
-        "necesidad*",    "servicio*", "consulta",        "nachricht",  "kommentar*",
-        "projekt",       "anliegen",  "bedarf",          "anfrage",    "beschreibung",
-        "commentaire*",  "projet",    "besoin*",         "demande",    "messaggio",
-        "progetto",      "esigenz*",  "richiesta",       "mensagem",   "projeto",
-        "necessidade*",  "pedido",    "bericht",         "opmerking*", "behoefte",
-        "vraag",         "aanvraag",  "vorhaben",        "travaux",    "lavori",
-        "obra",          NULL};
+/* "Invitee": a booking service's (Calendly) word for who booked */
+static const char *const name_words[] = {"name*", "nombre*", "nom",     "nome*",
+                                         "naam",  "who",     "invitee", NULL};
+static const char *const need_words[] = {"message",      "comments",
+                                         "comment",      "project*",
+                                         "description",  "notes",
+                                         "note",         "how can we help",
+                                         "what do",      "what does",
+                                         "what are",     "what is",
+                                         "looking for",  "need*",
+                                         "service*",     "interested in",
+                                         "inquiry",      "enquiry",
+                                         "request",      "tell us",
+                                         "details",      "mensaje",
+                                         "comentario*",  "proyecto",
+                                         "necesita*",    "necesidad*",
+                                         "servicio*",    "consulta",
+                                         "nachricht",    "kommentar*",
+                                         "projekt",      "anliegen",
+                                         "bedarf",       "anfrage",
+                                         "beschreibung", "commentaire*",
+                                         "projet",       "besoin*",
+                                         "demande",      "messaggio",
+                                         "progetto",     "esigenz*",
+                                         "richiesta",    "mensagem",
+                                         "projeto",      "necessidade*",
+                                         "pedido",       "bericht",
+                                         "opmerking*",   "behoefte",
+                                         "vraag",        "aanvraag",
+                                         "vorhaben",     "travaux",
+                                         "lavori",       "obra",
+                                         "discuss*",     NULL};
 static const char *const skip_words[] = {
         "address",   "street",     "city",      "zip",        "postcode", "postal",  "state",
         "country",   "dirección",  "direccion", "adresse",    "straße",   "strasse", "plz",
@@ -185,7 +203,8 @@ static const char *const skip_words[] = {
         "consent",   "privacy",    "terms",     "newsletter", "captcha",  "asunto",  "betreff",
         "sujet",     "oggetto",    "assunto",   "onderwerp",  "fecha",    "datum",   "code",
         "link",      "program",    "programme", "reward*",    "bonus",    "credit",  "points",
-        "coupon",    "discount",   "voucher",   NULL};
+        "coupon",    "discount",   "voucher",   "event*",     "location", "zone",    "questions",
+        NULL};
 
 /* "How did you hear" answers that name no person. */
 static const char *const media_words[] = {

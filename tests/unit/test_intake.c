@@ -1700,6 +1700,15 @@ static const struct intake_case cases[] = {
                    STEP("referrer-did-anyone-reach.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {MESSAGES("status-request", 1),
                     JOBS("update-referrer", "sarah@partner.test", 1)}},
+        /* A booking service's notification (Calendly): "Invitee" names
+         * who booked, "What would you like to discuss?" is the need, not
+         * a name (the lead was greeted "Hi Replacing,"). */
+        {.name = "probe12_calendly",
+         .steps = {STEP("form-calendly-booking.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "grace.whitman@gmail.com",
+                              .lead_name = "Tomasz Nowicki",
+                              .lead_email = "tnowicki@fastmail.com",
+                              .need_has = "porch columns"})}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
