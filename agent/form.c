@@ -553,12 +553,32 @@ struct reader {
 	size_t by_layout[4]; /* by enum split (S_NONE: label above value) */
 };
 
+/* A value that says there is none ("N/A", "-", "none"): the field was
+ * left empty, and "Referred by: N/A" names nobody. */
+static int placeholder(const char *v, size_t len)
+{
+	static const char *const none[] = {"n/a", "na",   "n.a.",    "-",     "--",    "—",
+	                                   "–",   "none", "null",    "nil",   "n/d",   "(none)",
+	                                   ".",   "x",    "ninguno", "keine", "aucun", "nessuno"};
+	char buf[16];
+
+	trim_span(&v, &len, NULL);
+	if (len == 0 || len >= sizeof(buf))
+		return len == 0;
+	memcpy(buf, v, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++)
+		if (str_ieq(buf, none[i]))
+			return 1;
+	return 0;
+}
+
 static void add_pair(struct reader *rd, const char *lab, size_t llen, const char *val, size_t vlen,
                      const struct label_info *li, enum role section, enum split how)
 {
 	struct pair *p;
 
-	if (rd->npairs >= FORM_MAX_PAIRS || vlen == 0)
+	if (rd->npairs >= FORM_MAX_PAIRS || vlen == 0 || placeholder(val, vlen))
 		return;
 	p = &rd->pairs[rd->npairs++];
 	p->li = *li;

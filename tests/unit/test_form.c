@@ -38,6 +38,17 @@ static const struct form_case cases[] = {
          {{"Fatima Haddad", "fatima@client.test", "+44 20 7946 0321"}},
          "two bathrooms",
          "under £20,000"},
+        /* Fields left empty the way people fill them ("N/A", "-"): the
+         * friend's phone is none, and so is the budget. */
+        {"placeholders",
+         "Your Name: Sarah Lee\nYour Email: sarah@partner.test\n"
+         "Friend's Name: Bob Smith\nFriend's Email: bob@client.test\n"
+         "Friend's Phone: N/A\nBudget: -\nWhat does your friend need?: a new deck\n",
+         FORM_REFER,
+         {"Sarah Lee", "sarah@partner.test", NULL},
+         {{"Bob Smith", "bob@client.test", NONE}},
+         NULL,
+         NONE},
         /* Refer-a-friend with "Your ..." and "Friend's ..." labels. */
         {"refer_your_friend",
          "Your Name: Sarah Lee\nYour Email: sarah@partner.test\n"
