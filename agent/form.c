@@ -96,6 +96,12 @@ static const char *const heard_referral_prefixes[] = {"referred by",
                                                       "my boss",
                                                       "a family member",
                                                       "word of mouth",
+                                                      "me los recomendó",
+                                                      "me las recomendó",
+                                                      "me lo recomendó",
+                                                      "me la recomendó",
+                                                      "me recomendó",
+                                                      "nos recomendó",
                                                       "recomendado por",
                                                       "recomendada por",
                                                       "recomendación de",
@@ -934,6 +940,22 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 	    !form_is_letter((unsigned char)rest[6]))
 		for (rest += 6; *rest && is_space((unsigned char)*rest);)
 			rest++;
+	/* "Me los recomendó mi cuñada, Lucía Fernández": the relation,
+	 * then the name after the comma */
+	if (*said_referral && !strchr(rest, '@')) {
+		static const char *const mine[] = {"my ",  "mi ",    "mein ", "meine ",
+		                                   "mon ", "ma ",    "mio ",  "mia ",
+		                                   "meu ", "minha ", "mijn ", NULL};
+		const char *comma = strchr(rest, ',');
+
+		for (size_t i = 0; comma && mine[i]; i++)
+			if (strncasecmp(rest, mine[i], strlen(mine[i])) == 0 && comma - rest < 40 &&
+			    count_words(comma + 1) >= 1 && count_words(comma + 1) <= 3) {
+				for (rest = comma + 1; *rest && is_space((unsigned char)*rest);)
+					rest++;
+				break;
+			}
+	}
 	if (*rest == '\0')
 		return;
 	if (!strchr(rest, '@')) {

@@ -1709,6 +1709,17 @@ static const struct intake_case cases[] = {
                               .lead_name = "Tomasz Nowicki",
                               .lead_email = "tnowicki@fastmail.com",
                               .need_has = "porch columns"})}},
+        /* A Spanish form from the site's own noreply@ (a WordPress form
+         * plugin): a form, not a no-reply robot's mail, and "Me los
+         * recomendó mi vecino, Rodrigo Peña" names the referrer (it was
+         * ignored). */
+        {.name = "probe12_form_es_noreply",
+         .steps = {STEP("form-site-noreply-es.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_name = "Rodrigo Peña",
+                              .lead_name = "Inés Carrasco",
+                              .lead_email = "ines.carrasco@hotmail.com",
+                              .lead_phone = "650 555 0199"})},
+         .counts = {JOBS("thank-referrer", NULL, 0), JOBS("welcome-lead", NULL, 1)}},
         {.name = "probe10_lead_out_of_office_but_yes",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("lead-ooo-but-yes-thread.eml", INTAKE_REPLY, .same_as = 1)},
