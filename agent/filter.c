@@ -1546,3 +1546,8 @@ char *filter_context(const struct filter_set *set, const char *body)
 {
 	return with_cut_rules(set, body, text_trim_context);
 }
+
+char *filter_history(const struct filter_set *set, const char *body)
+{
+	return with_cut_rules(set, body, text_trim_history);
+}

@@ -1390,6 +1390,52 @@ static int command_like(const char *w)
 	return 0;
 }
 
+/* The status line of fr's fields into d->command and d->command_arg. */
+static void take_command(struct intake_decision *d, const struct filter_result *fr)
+{
+	if (str_blank(fr->fields[FF_COMMAND]))
+		return;
+	d->command = xstrdup(fr->fields[FF_COMMAND]);
+	d->command_arg =
+	        str_blank(fr->fields[FF_COMMAND_ARG]) ? NULL : xstrdup(fr->fields[FF_COMMAND_ARG]);
+	if (str_ieq(d->command, "notes")) {
+		/* "#notes from the call: ..." */
+		free(d->command);
+		d->command = xstrdup("note");
+	}
+	if (!command_like(d->command)) {
+		/* a hashtag ("#ShopLocal"), no status line */
+		FREE_ALL(d->command, d->command_arg);
+		d->command = d->command_arg = NULL;
+	}
+}
+
+/* A rep who types the status line below their signature ("Sent from my
+ * iPhone", "Thanks,\nTom") loses it with the signature: the context
+ * ends there.  The body without its quoted history only is looked at
+ * too, and a line found there is marked: reply.c has the rep confirm it
+ * by mail before it counts (below a signature may also be old text
+ * whose quote was not recognised), so it is neither lost nor applied
+ * unchecked. */
+static void command_below_signature(struct intake *in, const struct message *m,
+                                    struct intake_decision *d)
+{
+	struct filter_result fr = {0};
+	char *text;
+
+	if (in->filters == NULL || str_blank(m->body) || m->from_relayed ||
+	    config_find_rep(in->cfg, m->from.email) == NULL)
+		return;
+	text = filter_history(in->filters, m->body);
+	if (strcmp(text, m->context ? m->context : "") != 0) {
+		filter_run_context(in->filters, text, &fr);
+		take_command(d, &fr);
+		d->command_below = d->command != NULL;
+		filter_result_clear(&fr);
+	}
+	free(text);
+}
+
 static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	size_t cap = 0;
@@ -1398,18 +1444,9 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	int rc, is_form = 0;
 
 	class = d->fr.class;
-	d->command = dup_field(d, FF_COMMAND);
-	d->command_arg = dup_field(d, FF_COMMAND_ARG);
-	if (d->command && str_ieq(d->command, "notes")) {
-		/* "#notes from the call: ..." */
-		free(d->command);
-		d->command = xstrdup("note");
-	}
-	if (d->command && !command_like(d->command)) {
-		/* a hashtag ("#ShopLocal"), no status line */
-		FREE_ALL(d->command, d->command_arg);
-		d->command = d->command_arg = NULL;
-	}
+	take_command(d, &d->fr);
+	if (d->command == NULL)
+		command_below_signature(in, m, d);
 
 	/* Forms first: form services mark their mail automated, and a form
 	 * is known by its fields, whoever sent it. */

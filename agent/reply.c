@@ -52,6 +52,10 @@
  * server did not vouch for: "yes" marks the referral contacted. */
 #define CONFIRM_CONTACT "contact"
 
+/* Where a status line found only below the sender's signature was (the
+ * confirm.where of its confirmation mail). */
+#define BELOW_SIGNATURE "below your signature"
+
 int reply_referral_exists(struct intake *in, int64_t id)
 {
 	struct referral_view v = {0};
@@ -355,7 +359,7 @@ static int tell_rep(struct intake *in, const struct rep *rep, int64_t id, const 
  * reply names. */
 static int ask_rep(struct intake *in, const struct message *m, const struct rep *rep, int64_t id,
                    const char *line, const char *command, const char *arg, const char *action,
-                   int64_t msg_id, int64_t now)
+                   const char *where, int64_t msg_id, int64_t now)
 {
 	char *key = schedule_message_id(in->cfg, id, mail_name(MAIL_CONFIRM_STATUS));
 	char detail[1200];
@@ -369,13 +373,15 @@ static int ask_rep(struct intake *in, const struct message *m, const struct rep 
 	int rc;
 
 	jobnote_add(&note, "confirm.action", action);
+	jobnote_add(&note, "confirm.where", where);
 	js.note = note.s;
 	rc = store_confirmation_add(in->st, id, rep->email, command, arg, key, now);
 	if (rc == 0)
 		rc = schedule_job(in->st, in->cfg, &js, now);
 	snprintf(detail, sizeof(detail),
-	         "status line \"%s\" from %s: asked %s to confirm by mail (%s)", line,
-	         m->from.email, rep->email, action);
+	         "status line \"%s\" from %s%s: asked %s to confirm by mail (%s)", line,
+	         m->from.email, where ? " (found below the signature only)" : "", rep->email,
+	         action);
 	if (rc == 0)
 		rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
 	buf_free(&note);
@@ -445,7 +451,7 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		log_info("referral %" PRId64 ": %s", id, detail);
 		return add_event(in, id, now, rep->email, "unchanged", detail, msg_id);
 	}
-	if (trust == AUTH_VERIFIED) {
+	if (trust == AUTH_VERIFIED && !d->command_below) {
 		log_info("referral %" PRId64 ": %s from %s authenticated (%s)", id, line,
 		         rep->email, trust_why ? trust_why : "");
 		rc = run_command(in, id, rep->email, d->command, d->command_arg, msg_id, now, &why);
@@ -495,7 +501,10 @@ static int status_line(struct intake *in, const struct message *m, struct intake
 		free(action);
 		return rc;
 	}
-	rc = ask_rep(in, m, rep, id, line, d->command, d->command_arg, action, msg_id, now);
+	/* no verdict, or the line came below the signature: the rep's own
+	 * "yes" applies it */
+	rc = ask_rep(in, m, rep, id, line, d->command, d->command_arg, action,
+	             d->command_below ? BELOW_SIGNATURE : NULL, msg_id, now);
 	free(action);
 	return rc;
 }

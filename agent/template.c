@@ -104,6 +104,7 @@ const char *const template_var_names[] = {
         "review.example",
         "confirm.admin",
         "confirm.why",
+        "confirm.where",
         "refused.line",
         "refused.why",
         "refused.unverified",

@@ -85,7 +85,9 @@ struct trim {
 	struct line *v;
 	size_t n;
 	const struct text_rules *rules;
-	size_t *rest; /* non-blank lines from i to the end of i's part */
+	size_t *rest;  /* non-blank lines from i to the end of i's part */
+	int signature; /* keep signatures, footers and closings: only the
+	                  history goes (text_trim_history) */
 };
 
 /* The signature steps below, which pass one asks too (a separator over a
@@ -837,12 +839,18 @@ static void cut_structure(struct trim *tr)
 			seen_text = 1;
 			continue;
 		}
-		if (seen_text && tail_signature_at(tr, i)) {
+		if (!tr->signature && seen_text && tail_signature_at(tr, i)) {
 			start_cut(v, i, &cut, CUT_SIG);
 			continue;
 		}
 		if (framed_marker_at(tr, i)) {
 			start_cut(v, i, &cut, CUT_HISTORY);
+			continue;
+		}
+		if (tr->signature) {
+			/* text_trim_history: the signature is the sender's
+			 * too, and so is what follows it */
+			seen_text = 1;
 			continue;
 		}
 		if (l->sigdash || (is_dash_delimiter(l) && tr->rest[i] <= DASH_SIG_MAX + 1)) {
@@ -1515,7 +1523,7 @@ char *text_quote_header(const char *text, const struct text_rules *rules)
 	return r;
 }
 
-char *text_trim_context(const char *text, const struct text_rules *rules)
+static char *trim(const char *text, const struct text_rules *rules, int signature)
 {
 	struct trim tr = {0};
 	size_t i, part = 0;
@@ -1525,13 +1533,14 @@ char *text_trim_context(const char *text, const struct text_rules *rules)
 	if (text == NULL || *text == '\0')
 		return xstrdup("");
 	tr.rules = rules;
+	tr.signature = signature;
 	tr.v = split_lines(text, &tr.n);
 	mark_wrapped(tr.v, tr.n);
 	mark_forwards(&tr);
 	count_rest(&tr);
 	cut_structure(&tr);
 	/* closings and names, per part between forward markers */
-	for (i = 0; i <= tr.n; i++) {
+	for (i = 0; i <= tr.n && !tr.signature; i++) {
 		if (i == tr.n || tr.v[i].fwd) {
 			if (i > part)
 				trim_part(&tr, part, i, forwarded);
@@ -1543,4 +1552,14 @@ char *text_trim_context(const char *text, const struct text_rules *rules)
 	free(tr.rest);
 	free(tr.v);
 	return r;
+}
+
+char *text_trim_context(const char *text, const struct text_rules *rules)
+{
+	return trim(text, rules, 0);
+}
+
+char *text_trim_history(const char *text, const struct text_rules *rules)
+{
+	return trim(text, rules, 1);
 }

@@ -181,6 +181,9 @@ void filter_result_clear(struct filter_result *res);
  * message for the rules fills it with this before filter_run.
  */
 char *filter_context(const struct filter_set *set, const char *body);
+/* The body without its quoted history only (text_trim_history): its
+ * signature kept. */
+char *filter_history(const struct filter_set *set, const char *body);
 /* The first quote header of body, by the same rules (text_quote_header),
  * or NULL. */
 char *filter_quote_header(const struct filter_set *set, const char *body);

@@ -109,6 +109,7 @@ struct intake_decision {
 
 	char *need, *budget, *timeline, *context, *subject;
 	char *command, *command_arg; /* a rep's status line */
+	int command_below;           /* found below the signature only */
 
 	/* replies to the agent's own requests */
 	struct confirmation_view conf; /* kind "confirmation": the one answered */

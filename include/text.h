@@ -104,6 +104,10 @@ struct text_rules {
  * is linear in the size of the text.
  */
 char *text_trim_context(const char *text, const struct text_rules *rules);
+/* The same without its signature steps: the body without quoted
+ * history only, signatures, footers and closings kept (what a rep typed
+ * below "Sent from my iPhone" is there). */
+char *text_trim_history(const char *text, const struct text_rules *rules);
 
 /*
  * The first quote header of text outside quoted lines ("On Mon, Nov 30,

@@ -1869,7 +1869,7 @@ static const struct intake_case cases[] = {
                         .e = {.status = "qualified"}),
                    STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.status = "won", .events = {{"status", "$12,500"}}})},
-         .counts = {REFERRALS("lost", 0)}},
+         .counts = {REFERRALS("lost", 0), JOBS("confirm-status", NULL, 0)}},
         /* The rep's first reply to the lead carries "#won 12,500": the
          * referrer hears the win, not also that the rep is in touch. */
         {.name = "blind5_won_in_first_contact",
@@ -1895,6 +1895,34 @@ static const struct intake_case cases[] = {
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("blind5-rep-gmail-mobile-won-k.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.status = "won", .events = {{"status", "$12,500"}}})}},
+        /* A status line typed below the signature ("Sent from my
+         * iPhone", "Get Outlook for iOS"): neither lost with the signature
+         * nor applied unchecked, even vouched for: the rep confirms it by
+         * mail; an older line in Outlook's unprefixed history below is not
+         * the one asked about. */
+        {.name = "status_line_below_signature",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-below-iphone.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .events = {{"confirm", "\"#won 12000\" from rep@biz.test (found "
+                                                     "below the signature only)"}}}),
+                   STEP("rep-status-below-outlook-mobile.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted"})},
+         .counts = {JOBS("confirm-status", "rep@biz.test", 2,
+                         .note_has = "\nconfirm.where=below your signature\n"),
+                    JOBS("confirm-status", NULL, 1, .note_has = "won, $12,000\n"),
+                    JOBS("confirm-status", NULL, 1, .note_has = "won, $8,000\n"),
+                    JOBS("confirm-status", NULL, 0, .note_has = "99,999"), REFERRALS("won", 0)}},
+        /* Below "Thanks,\nTom" in Gmail, no server verdict configured:
+         * asked, as any line would be, and told where it was found. */
+        {.name = "status_line_below_signoff",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-below-signoff.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {JOBS("confirm-status", "rep@biz.test", 1,
+                         .note_has = "as lost (went with family)\nconfirm.where=below your "
+                                     "signature\n"),
+                    REFERRALS("lost", 0)}},
         /* Not applied: a header of another server's id, the rep's own
          * Gmail (nobody written to), a stranger's subject tag. */
         {.name = "blind5_status_lines_refused",

@@ -369,6 +369,30 @@ static void test_structure(void **state)
 }
 
 /* Without rules only the structure is cut: quotes and "-- ". */
+/* text_trim_history: the signature and what follows it stay, the
+ * history goes, quoted or unprefixed. */
+static void test_history(void **state)
+{
+	struct text_rules r = {toy_match, NULL};
+	struct {
+		const char *in, *want;
+	} t[] = {
+	        {"Done.\n\nBY PHONE\n#won 12000\n\n> old\n> #won 1\n",
+	         "Done.\n\nBY PHONE\n#won 12000\n"},
+	        {"Done.\n-- \nTom\n#lost\nQUOTED BELOW:\n#won 1\n", "Done.\n--\nTom\n#lost\n"},
+	        {"Done.\nCiao\nTom\n#won 5\nFrm: Tom <t@x.test>\nSnt: 1 Dec 2026\n#won 1\n",
+	         "Done.\nCiao\nTom\n#won 5\n"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *got = text_trim_history(t[i].in, &r);
+
+		assert_string_equal(got, t[i].want);
+		free(got);
+	}
+}
+
 static void test_no_rules(void **state)
 {
 	char *got;
@@ -466,8 +490,9 @@ int main(void)
 	        cmocka_unit_test(test_quotes),         cmocka_unit_test(test_outlook_history),
 	        cmocka_unit_test(test_forward_kept),   cmocka_unit_test(test_layout),
 	        cmocka_unit_test(test_large_linear),   cmocka_unit_test(test_structure),
-	        cmocka_unit_test(test_no_rules),       cmocka_unit_test(test_table),
-	        cmocka_unit_test(test_threads),        cmocka_unit_test(test_quote_header),
+	        cmocka_unit_test(test_history),        cmocka_unit_test(test_no_rules),
+	        cmocka_unit_test(test_table),          cmocka_unit_test(test_threads),
+	        cmocka_unit_test(test_quote_header),
 	};
 	int rc;
 
