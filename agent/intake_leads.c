@@ -448,7 +448,13 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 	                                    " for their information",
 	                                    " for info",
 	                                    " for visibility",
-	                                    " in the loop"};
+	                                    " in the loop",
+	                                    ", looping you in",
+	                                    " - looping you in",
+	                                    ", looping in",
+	                                    ", copying you",
+	                                    ", cc'ing you",
+	                                    ", adding you"};
 
 	if (n < 3)
 		return 0;
@@ -484,6 +490,15 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 	return 0;
 }
 
+/* Is the address of the writer's company (the writer's domain, not a mail
+ * provider's)? */
+static int writers_company(const struct message *m, const char *email)
+{
+	const char *dom = addr_domain(m->from.email);
+
+	return email && *dom && !intake_public_domain(dom) && str_ieq(dom, addr_domain(email));
+}
+
 /* A lead who is the writer's own: copied (Cc, not To: the person
  * introduced is addressed) and of the writer's family name, of the
  * writer's company (the same domain, not a mail provider's), or named so
@@ -492,7 +507,7 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 static int companion(const struct message *m, const struct intake_lead *l, const char *text,
                      size_t len)
 {
-	const char *fam, *lfam, *dom;
+	const char *fam, *lfam;
 	size_t fn = 0, ln = 0;
 
 	if (l->email == NULL)
@@ -508,8 +523,7 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 	lfam = family_name(l->name, &ln);
 	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
 		return 1;
-	dom = addr_domain(m->from.email);
-	if (*dom && !intake_public_domain(dom) && str_ieq(dom, addr_domain(l->email)))
+	if (writers_company(m, l->email))
 		return 1;
 	return l->name && named_companion(text, len, l->name, strcspn(l->name, " ,"));
 }
@@ -517,14 +531,21 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 void intake_drop_companions(const struct message *m, struct intake_decision *d)
 {
 	const char *text = m->context ? m->context : "";
-	size_t len = strlen(text), keep = 0;
+	size_t len = strlen(text), keep = 0, greeted = intake_greeted(m, d);
 	unsigned char *drop;
 
 	if (len > CONTEXT_SCAN_MAX)
 		len = CONTEXT_SCAN_MAX;
+	/* the one greeted is the one introduced: a colleague of the writer
+	 * in To beside them is copied ("Jane - as promised, meet
+	 * Brightpath", To: the writer's colleague, Cc: Jane) */
+	if (greeted != SIZE_MAX && writers_company(m, d->leads[greeted].email))
+		greeted = SIZE_MAX;
 	drop = xcalloc(d->nleads, 1);
 	for (size_t i = 0; i < d->nleads; i++) {
-		drop[i] = (unsigned char)companion(m, &d->leads[i], text, len);
+		drop[i] = (unsigned char)(companion(m, &d->leads[i], text, len) ||
+		                          (greeted != SIZE_MAX && i != greeted &&
+		                           writers_company(m, d->leads[i].email)));
 		keep += !drop[i];
 	}
 	/* all of them when a forward may name the lead ("My wife Jane is

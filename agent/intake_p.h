@@ -53,6 +53,9 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
                        enum lead_source src);
 /* The evidence of a web form f (its leads and referrer already in d). */
 void intake_score_form(struct intake_decision *d, const struct form *f);
+/* The index of the first lead of d the greeting that opens m's text
+ * names ("Hi Bob,", "bob -"), SIZE_MAX: none. */
+size_t intake_greeted(const struct message *m, const struct intake_decision *d);
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
  * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
  * message ("introduction", "forward", "web form"). */
@@ -75,8 +78,10 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
                                         struct intake_decision *d, size_t *cap);
 /* Drops the leads of d (from the headers) who are copied on the writer's
  * side rather than introduced: in Cc (not To), of the writer's family
- * name or named so in the text ("Kate and I", "my assistant Jill"); only
- * while another lead stays. */
+ * name or named so in the text ("Kate and I", "my assistant Jill"); in To
+ * or Cc, of the writer's company while the greeting names a lead of
+ * another domain ("Jane - meet Brightpath", the writer's colleague in To
+ * and Jane in Cc); only while another lead stays. */
 void intake_drop_companions(const struct message *m, struct intake_decision *d);
 /* Does a name a rule found in the text go with an address: the local part
  * spells a word of it, or the text writes it just before the address?

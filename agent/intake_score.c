@@ -329,22 +329,37 @@ static size_t greeting_len(const char *s, size_t len)
 	return len;
 }
 
+/* The greeting that opens m's context ("Hi Bob,", "bob -"): *s_r and
+ * its length (0: none). */
+static size_t greeting(const struct message *m, const char **s_r)
+{
+	const char *s = m->context ? m->context : "";
+
+	while (*s == '\n' || *s == ' ')
+		s++;
+	*s_r = s;
+	return greeting_len(s, strcspn(s, "\n"));
+}
+
+size_t intake_greeted(const struct message *m, const struct intake_decision *d)
+{
+	const char *s, *w;
+	size_t len = greeting(m, &s), n;
+
+	for (size_t i = 0; len > 0 && i < d->nleads; i++)
+		if (greets(s, len, &d->leads[i], &w, &n))
+			return i;
+	return SIZE_MAX;
+}
+
 /* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the greeting that opens
  * the text names a lead. */
 static void score_greeting(const struct message *m, struct intake_decision *d)
 {
-	const char *s = m->context ? m->context : "";
-	size_t len;
+	const char *s, *w = NULL;
+	size_t len = greeting(m, &s), n = 0;
 
-	while (*s == '\n' || *s == ' ')
-		s++;
-	len = greeting_len(s, strcspn(s, "\n"));
-	if (len == 0)
-		return;
-	for (size_t i = 0; i < d->nleads; i++) {
-		const char *w = NULL;
-		size_t n = 0;
-
+	for (size_t i = 0; len > 0 && i < d->nleads; i++) {
 		if (greets(s, len, &d->leads[i], &w, &n)) {
 			intake_evidence(d, +1, "the greeting names %.*s", (int)n, w);
 			return;

@@ -1509,6 +1509,19 @@ static const struct intake_case cases[] = {
                         .e = {.referrer_email = "emily.novak@gmail.com",
                               .lead_email = "paula.jensen@hotmail.com"})},
          .counts = {REFERRALS("new", 3)}},
+        /* The one greeted is the one introduced: the writer's colleague in
+         * To beside them is copied ("Jane - as promised...", Susan of the
+         * writer's firm in To, Jane in Cc), and so is whoever is told
+         * "Dave, looping you in"; a colleague greeted is the lead. */
+        {.name = "companion_colleague_in_to",
+         .steps = {STEP("companion-colleague-in-to.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "mark@partnerfirm.test",
+                              .lead_email = "jane.doe@outlook.com"}),
+                   STEP("companion-looping-in.eml", INTAKE_TOUCH,
+                        .e = {.lead_email = "jane.doe@outlook.com"}),
+                   STEP("companion-colleague-greeted.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "susan@partnerfirm.test"})},
+         .counts = {REFERRALS("*", 2), JOBS("welcome-lead", "dave@kimbuilds.test", 0)}},
         /* A lead marketplace's notice is no person's referral: nothing
          * thanks "Angi"; "my sister-in-law Debbie Harmon" in a form's
          * "how did you hear" is Debbie Harmon. */
