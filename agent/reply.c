@@ -782,8 +782,58 @@ int reply_apply(struct intake *in, const struct message *m, struct intake_decisi
 	return by_role(in, m, d, msg_id, now);
 }
 
+/* One of the business's own: a rep, the admin, an address of its domains. */
+static int staff(const struct config *cfg, const char *email)
+{
+	return config_find_rep(cfg, email) || config_is_business(cfg, email) ||
+	       config_is_agent(cfg, email) || (cfg->admin && str_ieq(cfg->admin, email));
+}
+
+/* Mail to one of the business's own people that bounced (a rep copied on
+ * a welcome, whose mailbox is full or was closed) stops nothing: stopping
+ * it would leave every later referral of that rep with nobody who hears
+ * of it, and nobody would know.  It is recorded on the referral, and the
+ * admin is told, who can empty the mailbox or move the referrals. */
+static int staff_bounce(struct intake *in, int64_t ref, const char *email, const char *reason,
+                        int64_t msg_id, int64_t now)
+{
+	const char *admin = in->cfg->admin;
+	int tell = ref && admin && !str_ieq(admin, email);
+	char detail[700];
+	struct buf note = {0};
+	int rc;
+
+	snprintf(detail, sizeof(detail),
+	         "mail to %s, of the business, bounced (%s); nothing stopped%s", email, reason,
+	         tell    ? "; the admin told"
+	         : admin ? ""
+	                 : "; no admin to tell ([agent] admin)");
+	log_warn("referral %" PRId64 ": %s", ref, detail);
+	if (ref == 0)
+		return 0;
+	rc = add_event(in, ref, now, email, "bounce", detail, msg_id);
+	if (rc < 0 || !tell || in->no_mail)
+		return rc;
+	jobnote_add(&note, "notify.staff", "yes");
+	jobnote_add(&note, "notify.email", email);
+	jobnote_add(&note, "notify.reason", reason);
+	rc = schedule_job(in->st, in->cfg,
+	                  &(struct job_spec_pub){.referral_id = ref,
+	                                         .kind = MAIL_NOTIFY_REP,
+	                                         .to = admin,
+	                                         .due = now,
+	                                         .note = note.s},
+	                  now);
+	buf_free(&note);
+	return rc;
+}
+
 /* A report of delay changes nothing (RFC 3464 Action: delayed): only
- * "failed" recipients bounce. */
+ * "failed" recipients bounce.  Of a report about mail of a referral, only
+ * addresses that mail was sent to: the referral's number in
+ * X-Refagent-Referral is no secret, and a report anyone can write must
+ * not stop mail to its lead or referrer.  Staff stop nothing
+ * (staff_bounce). */
 int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int64_t now)
 {
 	int64_t ref = 0;
@@ -798,7 +848,11 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
 			return -1;
 		ours = rc == 1;
 	}
-	if (!ours && m->orig_referral) {
+	if (!ours && m->orig_referral && (m->return_path == NULL || *m->return_path == '\0')) {
+		/* a report that only names the referral (Exchange rewrites the
+		 * Message-ID it returns) counts only as reports are sent: from
+		 * the null sender (RFC 5321 section 4.5.5), not from a
+		 * person's mailbox */
 		long id;
 
 		ours = parse_long(m->orig_referral, 1, LONG_MAX, &id) == 0 &&
@@ -820,6 +874,25 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
 			continue;
 		snprintf(reason, sizeof(reason), "%s%s%s", r->status ? r->status : "failed",
 		         r->diagnostic ? " " : "", r->diagnostic ? r->diagnostic : "");
+		if (staff(in->cfg, r->email)) {
+			if (staff_bounce(in, ref, r->email, reason, msg_id, now) < 0)
+				return -1;
+			continue;
+		}
+		if (ref) {
+			int rc = store_sent_to(in->st, ref, r->email);
+
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				log_warn("message %s: a delivery report names %s, to whom no mail "
+				         "of "
+				         "referral %" PRId64 " was sent: not a bounce",
+				         m->message_id ? m->message_id : "(no Message-ID)",
+				         r->email, ref);
+				continue;
+			}
+		}
 		if (lifecycle_bounce(in->st, in->cfg, r->email, reason, msg_id, now) < 0)
 			return -1;
 	}

@@ -349,6 +349,21 @@ int store_source_has_job(struct store *st, int64_t id, const char *template, con
 	return rc;
 }
 
+int store_sent_to(struct store *st, int64_t id, const char *recipient)
+{
+	char *to = email_norm(recipient);
+	struct q q;
+	int rc = sql_query(&q, st, ST_SENT_TO, BINDS(B_INT(":id", id), B_TEXT(":recipient", to)));
+
+	rc = rc > 0 ? col_int(&q, "n") > 0 : rc;
+	sql_end(&q);
+	if (rc < 0)
+		store_failed(st, "mail of referral %" PRId64 " sent to " ERR_ARG, id,
+		             to ? to : "(null)");
+	free(to);
+	return rc;
+}
+
 /* ---- confirmations ---- */
 
 int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,

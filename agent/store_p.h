@@ -171,6 +171,7 @@ enum stmt_id {
 	ST_DIGEST_DONE,
 	ST_JOB_LAST,
 	ST_SOURCE_THANKED,
+	ST_SENT_TO,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
 	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */

@@ -1654,6 +1654,11 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                "   AND referral_id IN " SOURCE_SIBLINGS
                                "   AND template = :template) AS n"},
 
+        /* mail of referral :id sent to :recipient (by jobs_sent) */
+        [ST_SENT_TO] = {"sent to", "SELECT count(*) AS n FROM jobs WHERE business = :business"
+                                   " AND state = 'sent' AND recipient = :recipient"
+                                   " AND referral_id = :id"},
+
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",
                         "INSERT INTO jobs (business, referral_id, template, recipient,"

@@ -93,6 +93,7 @@ const char *const template_var_names[] = {
         "notify.email",
         "notify.source",
         "notify.reason",
+        "notify.staff",
         "to.name",
         "to.first_name",
         "to.email",

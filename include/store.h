@@ -869,6 +869,9 @@ int store_job_last(struct store *st, const char *template, const char *recipient
  * job of template to recipient that was not cancelled (the referrer of an
  * intro of several leads, thanked once): 1 yes, 0 no, -1 error. */
 int store_source_has_job(struct store *st, int64_t id, const char *template, const char *recipient);
+/* Whether mail about referral id was sent to recipient (as its To): 1 yes,
+ * 0 no, -1 error. */
+int store_sent_to(struct store *st, int64_t id, const char *recipient);
 /* One reward with its referrer and lead: 1 (fills *v; clear it with
  * store_reward_view_clear), 0 no such reward, -1 error. */
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v);

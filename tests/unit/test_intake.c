@@ -170,6 +170,7 @@ struct expect {
 	const char *context_has;              /* a part of the context */
 	const char *context_lacks[MAX_LACKS]; /* texts the context must not hold */
 	int first_contact;                    /* first_contact_at is set */
+	const char *no_event;                 /* a kind of event it must not have */
 	struct {
 		const char *kind;
 		const char *detail_has; /* NULL: any detail */
@@ -183,6 +184,8 @@ struct step {
 	int64_t id;                  /* the referral it must name, 0: any */
 	int same_as;                 /* 1-based step whose referral it names */
 	const char *why_has;         /* a part of the reason given */
+	int sent;                    /* 1: first, the jobs due are sent (a report
+	                                can bounce only mail that was) */
 	struct expect e;
 	struct expect e2; /* the referral made for the second lead */
 };
@@ -1959,11 +1962,34 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* A rep's full mailbox (the copy of the welcome bounced) stops
+         * none of the rep's mail: noted, and the admin told. */
+        {.name = "bounce_of_the_rep",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("bounce-rep-mailbox-full.eml", INTAKE_IGNORED, .sent = 1)},
+         .counts = {JOBS("notify-rep", "admin@biz.test", 1,
+                         .note_has = "notify.staff=yes\nnotify.email=rep@biz.test\nnotify."
+                                     "reason=5.2.2"),
+                    JOBS("notify-rep", "rep@biz.test", 0), JOBS("remind-rep", "rep@biz.test", 1)},
+         .after = {{.id = 1,
+                    .e = {.events = {{"bounce", "mail to rep@biz.test, of the business, "
+                                                "bounced (5.2.2"}}}}}},
+        /* A report that names the referral only counts from the null
+         * sender, and only for an address its mail went to: a person's
+         * forged one and a relay's about someone never written to stop
+         * nothing. */
+        {.name = "bounce_not_ours",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("bounce-forged-by-person.eml", INTAKE_IGNORED, .sent = 1),
+                   STEP("bounce-never-sent.eml", INTAKE_IGNORED)},
+         .counts = {JOBS("notify-rep", NULL, 0), JOBS("remind-rep", "rep@biz.test", 1)},
+         .after = {{.id = 1, .e = {.no_event = "bounce"}}}},
         {.name = "blind5_bounces",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
-                   STEP("blind5-bounce-delayed.eml", INTAKE_IGNORED),
+                   STEP("blind5-bounce-delayed.eml", INTAKE_IGNORED, .sent = 1),
                    STEP("blind5-bounce-headers-only.eml", INTAKE_IGNORED)},
-         .counts = {JOBS("notify-rep", "rep@biz.test", 1), JOBS("welcome-lead", NULL, 0)},
+         .counts = {JOBS("notify-rep", "rep@biz.test", 1), JOBS("welcome-lead", NULL, 0),
+                    JOBS("nudge-lead", NULL, 0)},
          .after = {{.id = 1, .e = {.events = {{"bounce", "bob@client.test bounces (5.2.1"}}}}}},
 };
 /* want NULL: not checked; ABSENT: must be NULL; else equal. */
@@ -2012,6 +2038,8 @@ static void check_referral(struct fx *f, int64_t id, const struct expect *e)
 			         s.v.context ? s.v.context : "(null)", e->context_lacks[i]);
 	if (e->first_contact)
 		assert_true(s.v.first_contact_at > 0);
+	if (e->no_event && has_event(&s, e->no_event, NULL))
+		fail_msg("a %s event, want none", e->no_event);
 	for (size_t i = 0; i < MAX_EVENTS && e->events[i].kind; i++)
 		if (!has_event(&s, e->events[i].kind, e->events[i].detail_has))
 			fail_msg("no %s event with \"%s\"", e->events[i].kind,
@@ -2048,6 +2076,21 @@ static int64_t count_jobs(struct fx *f, const struct count *k)
 	return got;
 }
 
+/* The pending jobs due within a day count as sent, as `send` would have
+ * them; later ones (a nudge, a reminder) wait. */
+static void send_due(struct fx *f)
+{
+	struct job_view *v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(store_jobs_list(f->st, "pending", &v, &n), 0);
+	for (size_t i = 0; i < n; i++)
+		if (v[i].due_at <= clock_now() + 86400)
+			assert_int_equal(
+			        store_job_sent(f->st, v[i].id, v[i].due_at, "250 2.0.0 Ok"), 0);
+	store_job_views_free(v, n);
+}
+
 static void run_case(void **state)
 {
 	struct fx *f = *state;
@@ -2061,7 +2104,11 @@ static void run_case(void **state)
 	for (size_t i = 0; i < MAX_STEPS && c->steps[i].file; i++) {
 		const struct step *st = &c->steps[i];
 		char *why = NULL;
-		enum intake_outcome got = ingest(f, st->file, &ids[i], &why);
+		enum intake_outcome got;
+
+		if (st->sent)
+			send_due(f);
+		got = ingest(f, st->file, &ids[i], &why);
 
 		check_has("why", why, st->why_has);
 		free(why);
