@@ -1507,6 +1507,13 @@ static void test_shipped_optout(void **state)
 	        {"I don\xe2\x80\x99t want any more emails", 1},
 	        {"No more emails, please", 1},
 	        {"opt out", 1},
+	        /* the greeting opening the line; "not interested" after it */
+	        {"Hi, please stop emailing me.", 1},
+	        {"Please take me off your list, I am not interested.", 1},
+	        {"Wrong person. Please remove me from this thread.", 1},
+	        {"Hallo, bitte keine weiteren E-Mails. Danke", 1},
+	        {"Hola, no m\xc3\xa1s correos por favor. Gracias.", 1},
+	        {"Bonjour, merci de me d\xc3\xa9sabonner.", 1},
 	        /* German */
 	        {"Bitte keine weiteren E-Mails", 1},
 	        {"Keine Mails mehr, danke.\nGr\xc3\xbc\xc3\x9f"
@@ -1548,6 +1555,9 @@ static void test_shipped_optout(void **state)
 	        {"Verwijder mij uit de lijst.\nGroeten, Jan", 1},
 	        /* not opt-outs: more than a short request */
 	        {"Don't stop", 0},
+	        {"Hi Bob, stop by our office tomorrow.", 0},
+	        {"Hi, please stop emailing me the invoices.", 0},
+	        {"Thanks, I'm not interested in the bathroom, only the kitchen. Stop", 0},
 	        {"Stop by our office tomorrow", 0},
 	        {"Stop by our office tomorrow at 10, we can talk then.", 0},
 	        {"Unsubscribe me from the newsletter but I'd love to talk", 0},
