@@ -1151,17 +1151,6 @@ static int next_text(struct run *run, const struct target *t, size_t *cursor, co
 	return *s != NULL;
 }
 
-/* Copies at most max bytes of s, cut back to a UTF-8 character start. */
-static char *utf8_cut(const char *s, size_t len, size_t max)
-{
-	if (len > max) {
-		len = max;
-		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
-			len--;
-	}
-	return xstrndup(s, len);
-}
-
 static int is_space(char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';

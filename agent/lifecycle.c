@@ -453,7 +453,11 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 	/* anything but waiting (new, held) ends the wait for the rep */
 	if ((to->contact || to->closed) && cancel_kinds(st, id, CANCEL_CONTACT, now, name) < 0)
 		goto out;
-	if (to->closed && cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0)
+	/* a status line still waiting for the rep's "yes" would ask to
+	 * change a closed referral ("Please confirm: mark Bob as won" after
+	 * the win); a #note is still worth asking about */
+	if (to->closed && (cancel_kinds(st, id, CANCEL_CLOSED, now, name) < 0 ||
+	                   store_jobs_cancel_confirms(st, id, now, name) < 0))
 		goto out;
 	if (to->closed && cancel_contact_news(st, id, now, name) < 0)
 		goto out;
@@ -562,6 +566,30 @@ static int notify_rep(struct store *st, const struct config *cfg, int64_t id, co
 		rc = mail(st, cfg, id, MAIL_NOTIFY_REP, v.rep_email, v.rep_name, now, 0, note, now);
 	store_referral_view_clear(&v);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Of the lead's words, at most this much goes into the rep's notice (the
+ * rest is in the referral's history). */
+#define WORDS_MAX 1000
+
+int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
+                         int64_t now)
+{
+	struct buf note = {0};
+	char *cut = utf8_cut(words ? words : "", strlen(words ? words : ""), WORDS_MAX);
+	int cancelled = 0, rc;
+
+	rc = store_jobs_cancel_referral(st, id, mail_name(MAIL_WELCOME_LEAD), now,
+	                                "the lead wrote first: the rep answers them", &cancelled);
+	if (rc == 0) {
+		jobnote_add(&note, "notify.reply", "yes");
+		jobnote_add(&note, "notify.words", cut);
+		jobnote_add(&note, "notify.welcome", cancelled ? "yes" : NULL);
+		rc = notify_rep(st, cfg, id, note.s, now);
+	}
+	buf_free(&note);
+	free(cut);
+	return rc;
 }
 
 static int is_open(const struct referral_view *v)

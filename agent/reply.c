@@ -735,10 +735,16 @@ static int by_role(struct intake *in, const struct message *m, struct intake_dec
 			             ? claim_contact(in, d, rep, &v, why, msg_id, now, &told)
 			             : lifecycle_first_contact(in->st, in->cfg, v.id, rep->email,
 			                                       msg_id, now, &changed);
-		if (rc >= 0 && str_ieq(m->from.email, v.lead.email))
+		if (rc >= 0 && str_ieq(m->from.email, v.lead.email)) {
 			rc = trust == AUTH_UNVERIFIED
 			             ? claim_lead_reply(in, &v, m->from.email, why, msg_id, now)
 			             : lifecycle_lead_replied(in->st, v.id, now);
+			/* the lead answered without the rep on it: the rep
+			 * would never see it */
+			if (rc >= 0 && trust != AUTH_UNVERIFIED && !in->no_mail && v.rep_email &&
+			    !status_name_closed(v.status) && !message_addressed(m, v.rep_email))
+				rc = lifecycle_lead_wrote(in->st, in->cfg, v.id, m->context, now);
+		}
 		store_referral_view_clear(&v);
 	}
 	if (rc >= 0 && d->command && d->nthread > 1)

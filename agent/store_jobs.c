@@ -271,6 +271,16 @@ int store_jobs_cancel_referral(struct store *st, int64_t referral_id, const char
 	return n < 0 ? -1 : 0;
 }
 
+int store_jobs_cancel_confirms(struct store *st, int64_t referral_id, int64_t at, const char *why)
+{
+	int n = job_update(
+	        st, ST_JOBS_CANCEL_CONFIRMS,
+	        BINDS(B_INT(":referral_id", referral_id), B_INT(":at", at), B_TEXT(":why", why)),
+	        referral_id, "cancel confirmations of referral");
+
+	return n < 0 ? -1 : 0;
+}
+
 int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t at,
                                 const char *why, int *n_r)
 {

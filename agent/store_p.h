@@ -172,6 +172,7 @@ enum stmt_id {
 	ST_JOB_LAST,
 	ST_SOURCE_THANKED,
 	ST_SENT_TO,
+	ST_JOBS_CANCEL_CONFIRMS,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
 	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */

@@ -1703,6 +1703,17 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                 " last_error = :why WHERE referral_id = :referral_id"
                                 " AND business = :business AND state = 'pending'"
                                 " AND (CAST(:template AS text) IS NULL OR template = :template)"},
+        /* the mails of referral :referral_id that ask for a "yes" and wait
+         * to be sent (confirm-status, a refused-rep with an action), but
+         * for a #note's */
+        [ST_JOBS_CANCEL_CONFIRMS] = {"jobs cancel",
+                                     "UPDATE jobs SET state = 'cancelled', done_at = :at,"
+                                     " last_error = :why WHERE referral_id = :referral_id"
+                                     " AND business = :business AND state = 'pending'"
+                                     " AND template IN ('confirm-status', 'refused-rep')"
+                                     " AND message_key IN"
+                                     " (SELECT message_key FROM confirmations"
+                                     "  WHERE referral_id = :referral_id AND command <> 'note')"},
         [ST_JOBS_CANCEL_RECIPIENT] = {"jobs cancel",
                                       "UPDATE jobs SET state = 'cancelled', done_at = :at,"
                                       " last_error = :why WHERE business = :business"

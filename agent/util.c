@@ -501,6 +501,16 @@ int utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+char *utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len > max) {
+		len = max;
+		while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+			len--;
+	}
+	return xstrndup(s, len);
+}
+
 static int path_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

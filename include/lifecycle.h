@@ -81,6 +81,15 @@ int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t 
 /* The lead replied: their nudges stop. */
 int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now);
 
+/* The lead wrote in the referral's thread without the rep on it (an
+ * answer to the introduction, to the referrer, before the welcome went
+ * out): the welcome still waiting is not sent (it would greet someone who
+ * has written already, maybe to say "wrong person" or "we hired someone"),
+ * and the rep gets a notice with their words (notify-rep, notify.reply).
+ * Returns 0 or -1. */
+int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
+                         int64_t now);
+
 /* email asked for no more mail (source: how): recorded once with its date
  * and source, every pending mail to them cancelled, noted on their
  * referrals, and the rep told when they are a lead.  *changed_r = 1 when

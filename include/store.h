@@ -472,6 +472,10 @@ int store_job_finish(struct store *st, int64_t id, const char *state, int64_t at
  * template is NULL); *n_r = how many. */
 int store_jobs_cancel_referral(struct store *st, int64_t referral_id, const char *template,
                                int64_t at, const char *why, int *n_r);
+/* Cancels the pending mails of referral_id that ask the rep for a "yes"
+ * to a status line or a first contact (confirm-status, refused-rep with
+ * an action), not to a #note. */
+int store_jobs_cancel_confirms(struct store *st, int64_t referral_id, int64_t at, const char *why);
 /* Cancels every pending job to recipient. */
 int store_jobs_cancel_recipient(struct store *st, const char *recipient, int64_t at,
                                 const char *why, int *n_r);

@@ -129,6 +129,9 @@ const char *html_entity(char c);
 size_t utf8_seq(const char *s, size_t avail);
 /* Non-zero when all len bytes of s are valid UTF-8 (see utf8_seq). */
 int utf8_valid(const char *s, size_t len);
+/* A copy of at most max bytes of s[0..len), cut back to a UTF-8
+ * character start. */
+char *utf8_cut(const char *s, size_t len, size_t max);
 
 /* Hex SHA-256 is not needed: a 64-bit FNV-1a is enough for the stable
  * header hash that stands in for a missing Message-ID (see intake.c). */

@@ -1962,6 +1962,33 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* Once the referral is won, the questions still waiting to be
+         * sent ("answer yes to mark Bob Smith as won", "... as
+         * contacted") are not: they would ask to change a closed
+         * referral. */
+        {.name = "closed_cancels_questions",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-unverified.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("blind5-rep-outlook-won.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won"})},
+         .counts = {JOBS("refused-rep", NULL, 0, .note_has = "refused.action="),
+                    JOBS("confirm-status", NULL, 0)}},
+        /* The lead answers the intro to the referrer alone, before the
+         * welcome went out: the welcome ("glad to be introduced") is not
+         * sent to someone who said "wrong person", and the rep, who was
+         * not on it, gets the lead's words.  With the rep on it, no
+         * notice. */
+        {.name = "lead_answers_intro_without_rep",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("lead-answers-intro-wrong-person.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("lead-answers-welcome-with-rep.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {JOBS("welcome-lead", NULL, 0),
+                    JOBS("notify-rep", "rep@biz.test", 1,
+                         .note_has = "notify.reply=yes\nnotify.words=Hi Sarah, I think you have "
+                                     "the wrong Bob. I'm not planning any kitchen work and I "
+                                     "never asked for this.\nnotify.welcome=yes\n"),
+                    JOBS("notify-rep", NULL, 1)}},
         /* A rep's full mailbox (the copy of the welcome bounced) stops
          * none of the rep's mail: noted, and the admin told. */
         {.name = "bounce_of_the_rep",
