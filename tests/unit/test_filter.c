@@ -1592,6 +1592,68 @@ static void test_shipped_optout(void **state)
 	}
 }
 
+/* A referrer's short "any news?" in the languages the opt-outs know. */
+static void test_shipped_status_request(void **state)
+{
+	static const struct {
+		const char *text;
+		int asks;
+	} cases[] = {
+	        {"Any update on Bob?", 1},
+	        {"Hola, \xc2\xbf"
+	         "alguna novedad sobre Luc\xc3\xad"
+	         "a?\n\nCarlos",
+	         1},
+	        {"\xc2\xbfHay noticias de Luc\xc3\xad"
+	         "a?",
+	         1},
+	        {"Hallo,\ngibt es schon Neuigkeiten zu Jonas?\nGr\xc3\xbc\xc3\x9f"
+	         "e\nAnke",
+	         1},
+	        {"Hat sich schon jemand bei Jonas gemeldet?", 1},
+	        {"Bonjour, des nouvelles de Claire ?", 1},
+	        {"Quelqu'un a-t-il contact\xc3\xa9 Claire ?", 1},
+	        {"Ciao, novit\xc3\xa0 su Giulia?", 1},
+	        {"Qualcuno ha sentito Giulia?", 1},
+	        {"Ol\xc3\xa1, alguma novidade sobre a Ana?", 1},
+	        {"Algu\xc3\xa9m j\xc3\xa1 falou com a Ana?", 1},
+	        {"Hoi, al nieuws over Sanne?", 1},
+	        /* longer mail, or no question */
+	        {"Hola, \xc2\xbf"
+	         "hay noticias de la cocina? Nos gustar\xc3\xad"
+	         "a empezar en "
+	         "marzo y tenemos un presupuesto de 20.000 euros, \xc2\xbf"
+	         "es posible?",
+	         0},
+	        {"Neuigkeiten zu Jonas: er hat den Auftrag vergeben.", 0},
+	        {"Des nouvelles de Claire : elle a choisi un autre artisan.\nMerci quand "
+	         "m\xc3\xaame,\n"
+	         "Paul\nPS: je vous recommanderai \xc3\xa0 d'autres amis, c'est promis, "
+	         "vraiment.\nEt "
+	         "encore merci pour tout ce que vous avez fait pour nous cette ann\xc3\xa9"
+	         "e.",
+	         0},
+	};
+	struct tmsg t;
+	struct filter_result res;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int got;
+
+		person_intro(&t, "Re: Bob, meet Brightpath", (char *)cases[i].text);
+		run(shipped, &t.m, 0, &res);
+		got = cls(res.class) && strcmp(cls(res.class), "status-request") == 0;
+		if (got != cases[i].asks)
+			fail_msg("\"%s\": %s, classed %s%s%s", cases[i].text,
+			         cases[i].asks ? "want status-request" : "want none",
+			         cls(res.class) ? cls(res.class) : "none",
+			         res.class_rule ? " by " : "",
+			         res.class_rule ? res.class_rule : "");
+		filter_result_clear(&res);
+	}
+}
+
 /* The shipped rules over real files, parsed by message.c. */
 static void test_shipped_parsed(void **state)
 {
@@ -1665,6 +1727,7 @@ int main(void)
 	        cmocka_unit_test(test_shipped_fields),
 	        cmocka_unit_test(test_shipped_rep_commands),
 	        cmocka_unit_test(test_shipped_optout),
+	        cmocka_unit_test(test_shipped_status_request),
 	        cmocka_unit_test(test_shipped_names),
 	        cmocka_unit_test(test_shipped_parsed),
 	};
