@@ -1436,12 +1436,103 @@ static void command_below_signature(struct intake *in, const struct message *m,
 	free(text);
 }
 
+/* Someone a reply in the thread of d->thread addresses who is none of its
+ * referrals' people (lead, referrer, rep), nor the business, nor the
+ * writer: 1 yes, 0 no. */
+static int newcomer_addressed(struct intake *in, const struct message *m,
+                              const struct intake_decision *d)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const char *e = lists[l]->v[i].email;
+			int known = intake_excluded(in->cfg, e, m->from.email) ||
+			            intake_machine_address(e);
+
+			for (size_t t = 0; t < d->nthread && !known; t++)
+				known = takes_part(in, d->thread[t], e);
+			if (!known)
+				return 1;
+		}
+	return 0;
+}
+
+/* A reply in a referral's thread that introduces someone new ("While I
+ * have you: Ines, meet Brightpath!", Ines copied) is read as an
+ * introduction; it is kept only when it makes a referral of someone who
+ * has none, else d is the reply again.  Only from outside the business
+ * and not from the thread's lead (a lead copying their partner in).
+ * 1: d is the introduction (d->thread freed); 0: d is the reply; -1 on
+ * error. */
+static int reply_introduces(struct intake *in, const struct message *m, struct intake_decision *d,
+                            size_t *cap)
+{
+	int64_t *thread = d->thread;
+	size_t nthread = d->nthread, fresh = 0;
+	char *why = d->why;
+
+	if (m->from.email == NULL || intake_excluded(in->cfg, m->from.email, NULL) ||
+	    !newcomer_addressed(in, m, d))
+		return 0;
+	for (size_t t = 0; t < nthread; t++) {
+		struct referral_view v = {0};
+		int lead = store_referral_get(in->st, thread[t], &v, NULL, NULL) == 1 &&
+		           str_ieq(v.lead.email, m->from.email);
+
+		store_referral_view_clear(&v);
+		if (lead)
+			return 0;
+	}
+	d->thread = NULL;
+	d->nthread = 0;
+	d->why = NULL;
+	if (decide_intro(in, m, d, cap) < 0)
+		return -1;
+	for (size_t i = 0; d->outcome == INTAKE_REFERRAL && i < d->nleads; i++) {
+		int64_t own = 0;
+		int rc = d->leads[i].email
+		                 ? store_referral_open_for_lead(in->st, d->leads[i].email, &own)
+		                 : 0;
+
+		if (rc < 0)
+			return -1;
+		fresh += rc == 0;
+	}
+	if (d->outcome == INTAKE_REFERRAL && fresh > 0) {
+		free(thread);
+		free(why);
+		return 1;
+	}
+	/* the reply after all */
+	for (size_t i = 0; i < d->nleads; i++) {
+		const struct intake_lead *l = &d->leads[i];
+
+		FREE_ALL(l->name, l->email, l->phone, l->company, l->need);
+	}
+	for (size_t i = 0; i < d->nevidence; i++)
+		free(d->evidence[i].why);
+	FREE_ALL(d->leads, d->evidence, d->referrer_name, d->referrer_email, d->referrer_phone,
+	         d->why, d->kind);
+	d->leads = NULL;
+	d->evidence = NULL;
+	d->referrer_name = d->referrer_email = d->referrer_phone = d->why = d->kind = NULL;
+	d->nleads = d->nevidence = 0;
+	*cap = 0;
+	d->confidence = 0;
+	d->answers_referrer = d->quotes_referrer = 0;
+	d->thread = thread;
+	d->nthread = nthread;
+	d->why = why;
+	return 0;
+}
+
 static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	size_t cap = 0;
 	enum rule_class class;
 	struct form form = {0};
-	int rc, is_form = 0;
+	int rc, is_form = 0, introduced = 0;
 
 	class = d->fr.class;
 	take_command(d, &d->fr);
@@ -1490,6 +1581,14 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 		}
 	}
 	rc = decide_reply(in, m, d);
+	if (rc > 0 && in->st && class != CLASS_OPTOUT && class != CLASS_STATUS_REQUEST &&
+	    !is_form) {
+		introduced = reply_introduces(in, m, d, &cap);
+		if (introduced < 0)
+			rc = -1;
+		else if (introduced)
+			rc = 0;
+	}
 	if (rc < 0) {
 		form_clear(&form);
 		return -1;
@@ -1526,7 +1625,9 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	free(d->context);
 	d->subject = d->context = NULL;
 
-	if (is_form)
+	if (introduced)
+		rc = 0;
+	else if (is_form)
 		rc = decide_form(in, m, &form, d, &cap);
 	else if (class == CLASS_REVIEW && intake_machine_sent(m))
 		rc = decide_review(d);

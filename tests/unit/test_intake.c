@@ -1962,6 +1962,19 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* The referrer introduces someone new in a reply in the thread
+         * ("While I have you: Ines, meet Brightpath!", Ines copied): a
+         * referral of its own, not a reply that drops her; adding a
+         * husband to the thread is still a reply. */
+        {.name = "reply_introduces_newcomer",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("reply-adds-companion.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("reply-introduces-newcomer.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "sarah@partner.test",
+                              .lead_email = "ines.duarte@gmail.com",
+                              .need_has = "deck"})},
+         .counts = {REFERRALS("*", 2), JOBS("welcome-lead", "ines.duarte@gmail.com", 1),
+                    JOBS("welcome-lead", "mark.lee@gmail.com", 0)}},
         /* Once the referral is won, the questions still waiting to be
          * sent ("answer yes to mark Bob Smith as won", "... as
          * contacted") are not: they would ask to change a closed
