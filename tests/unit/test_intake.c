@@ -1962,6 +1962,17 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* A need wrapped with its sentence at 72 columns is the whole
+         * clause ("... her new condo in\nSoMa."), in English and in
+         * Portuguese; a short line under which a label follows ends it. */
+        {.name = "need_wrapped",
+         .steps = {STEP("need-wrapped.eml", INTAKE_REFERRAL,
+                        .e = {.need_has = "of her new condo in SoMa"}),
+                   STEP("need-wrapped-pt.eml", INTAKE_REFERRAL,
+                        .e = {.need_has = "apartamento novo em Campo de Ourique"}),
+                   STEP("need-short-line-label.eml", INTAKE_REFERRAL,
+                        .e = {.need_has = "is looking to redo her kitchen"})},
+         .after = {{.id = 3, .e = {.budget_has = "$20k"}}}},
         /* The referrer introduces someone new in a reply in the thread
          * ("While I have you: Ines, meet Brightpath!", Ines copied): a
          * referral of its own, not a reply that drops her; adding a
