@@ -1251,18 +1251,31 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	    intake_machine_address(m->from.email)) {
 		/* People in a machine's notification that no rule reads as a
 		 * form (a form service of its own layout): the machine is no
-		 * referrer, and who referred whom is a guess.  Held, with no
-		 * referrer to thank; the admin decides. */
+		 * referrer, and who referred whom is a guess.  Held; the
+		 * admin decides.  Whoever filled it in (Reply-To: "I'd like
+		 * to refer my neighbour Jane" in a contact form's Message) is
+		 * the likely referrer, shown so, and thanked if released. */
 		char *who = xstrdup(m->from.email);
+		const char *submitter = intake_submitter(m);
 
 		free(d->referrer_name);
 		free(d->referrer_email);
 		d->referrer_name = d->referrer_email = NULL;
+		if (submitter) {
+			d->referrer_email = xstrdup(submitter);
+			d->referrer_name = xstrdup(m->reply_to.v[0].name);
+		}
 		set_outcome(d, INTAKE_HELD, status_name(STATUS_HELD));
-		set_why(d,
-		        "a notification from %s that no rule reads as a form: who referred whom "
-		        "is unknown",
-		        who);
+		if (submitter)
+			set_why(d,
+			        "a notification from %s that no rule reads as a form: filled in by "
+			        "%s (its Reply-To), taken for the referrer",
+			        who, submitter);
+		else
+			set_why(d,
+			        "a notification from %s that no rule reads as a form: who referred "
+			        "whom is unknown",
+			        who);
 		free(who);
 	}
 	if (src == LEADS_FORWARD && d->referrer_email &&
@@ -1434,6 +1447,34 @@ static void command_below_signature(struct intake *in, const struct message *m,
 		filter_result_clear(&fr);
 	}
 	free(text);
+}
+
+/* Do phone numbers a and b have the same digits? */
+static int same_digits(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a && !isdigit((unsigned char)*a))
+			a++;
+		while (*b && !isdigit((unsigned char)*b))
+			b++;
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++, b++;
+	}
+}
+
+/* The submitter's own number in a machine's notification that is no
+ * form a rule reads ("Phone\n(415) 555-0177" above the Message that names
+ * the friend) is not the lead's. */
+static void drop_submitter_phone(struct intake_decision *d, const char *phone)
+{
+	for (size_t i = 0; phone && i < d->nleads; i++)
+		if (d->leads[i].phone && same_digits(d->leads[i].phone, phone)) {
+			free(d->leads[i].phone);
+			d->leads[i].phone = NULL;
+		}
 }
 
 /* Someone a reply in the thread of d->thread addresses who is none of its
@@ -1633,14 +1674,21 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 		rc = decide_review(d);
 	else
 		rc = decide_intro(in, m, d, &cap);
-	form_clear(&form);
-	if (rc < 0)
-		return -1;
-	if (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_HELD)
-		return 0;
+	if (rc < 0 || (d->outcome != INTAKE_REFERRAL && d->outcome != INTAKE_HELD)) {
+		form_clear(&form);
+		return rc < 0 ? -1 : 0;
+	}
 
 	d->status = status_name(d->outcome == INTAKE_HELD ? STATUS_HELD : STATUS_NEW);
 	fill_details(in, m, d);
+	if (!is_form && intake_submitter(m)) {
+		drop_submitter_phone(d, form.submitter.phone);
+		/* "Name\nMark Partner" over the Message: the submitter's name */
+		if (d->referrer_name == NULL && d->referrer_email && form.submitter.name &&
+		    str_ieq(d->referrer_email, form.submitter.email))
+			d->referrer_name = xstrdup(form.submitter.name);
+	}
+	form_clear(&form);
 	if (lookup_existing(in, d) < 0)
 		return -1;
 	if (d->outcome == INTAKE_REFERRAL) {

@@ -74,15 +74,30 @@ int intake_machine_address(const char *email)
 	return 0;
 }
 
-/* Someone the text may name as a lead: not the agent, the business, a rep,
- * the writer, a machine, nor the person the writer names as who referred
- * them ("my neighbor Laura (laura@x.test) recommended you"). */
-static int usable(const struct config *cfg, const struct intake_decision *d, const char *email)
+/* Whoever filled in the form a machine's notification carries: its
+ * Reply-To, when From is a machine's ("WordPress <wordpress@...>",
+ * Reply-To the submitter), else NULL. */
+const char *intake_submitter(const struct message *m)
 {
-	const char *named = intake_field(d, FF_REFERRER_EMAIL);
+	if (m->reply_to.n == 0 || m->reply_to.v[0].email == NULL ||
+	    !intake_machine_address(m->from.email) ||
+	    intake_machine_address(m->reply_to.v[0].email))
+		return NULL;
+	return m->reply_to.v[0].email;
+}
+
+/* Someone the text may name as a lead: not the agent, the business, a rep,
+ * the writer, a machine, the person the writer names as who referred them
+ * ("my neighbor Laura (laura@x.test) recommended you"), nor whoever filled
+ * in the form of a machine's notification (its own Name and Email fields,
+ * over a message that names the friend). */
+static int usable(const struct config *cfg, const struct message *m,
+                  const struct intake_decision *d, const char *email)
+{
+	const char *named = intake_field(d, FF_REFERRER_EMAIL), *submitter = intake_submitter(m);
 
 	return !intake_excluded(cfg, email, d->referrer_email) && !intake_machine_address(email) &&
-	       !(named && str_ieq(named, email));
+	       !(named && str_ieq(named, email)) && !(submitter && str_ieq(submitter, email));
 }
 
 enum lead_source intake_leads_from_text(const struct config *cfg, const struct message *m,
@@ -96,7 +111,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	const char *a;
 
 	n = form_contact_blocks(text, d->referrer_email, p, MAX_BLOCKS);
-	if (cue && usable(cfg, d, cue)) {
+	if (cue && usable(cfg, m, d, cue)) {
 		/* the cue's address; a contact block of the same address gives
 		 * the name and phone beside it ("Bob Okoye's email: ...") */
 		const char *name = intake_field(d, FF_LEAD_NAME), *phone = NULL;
@@ -117,7 +132,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 		return LEADS_TEXT_CUE;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (usable(cfg, d, p[i].email)) {
+		if (usable(cfg, m, d, p[i].email)) {
 			const char *name = p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME);
 			struct intake_lead *l;
 
@@ -139,7 +154,7 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	     off = (size_t)(a - text) + alen) {
 		char *email = str_lower(xstrndup(a, alen));
 
-		if (usable(cfg, d, email)) {
+		if (usable(cfg, m, d, email)) {
 			const char *named = intake_field(d, FF_LEAD_NAME);
 			const char *after = a + alen,
 			           *eol = memchr(after, '\n', len - (size_t)(after - text));

@@ -66,6 +66,9 @@ void intake_settle(struct intake_decision *d, const char *what);
 /* An address that no person reads (noreply@, newsletter@, billing@, a form
  * service's form-submission@...): never a lead. */
 int intake_machine_address(const char *email);
+/* The address of whoever filled in the form a machine's notification
+ * carries (its Reply-To when From is a machine's), or NULL. */
+const char *intake_submitter(const struct message *m);
 /* Is domain a mail provider anyone can have an address at (gmail.com,
  * web.de, comcast.net...)? */
 int intake_public_domain(const char *domain);

@@ -1962,6 +1962,18 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* A site's contact form whose Message introduces a friend ("I'd
+         * like to refer my neighbour Jane Doe (jane.doe@...)"): held as
+         * before, but the lead is Jane, not the submitter's own Name and
+         * Email fields, the submitter's Phone field is not hers, and the
+         * submitter (Reply-To) is shown as the referrer. */
+        {.name = "form_message_intro",
+         .steps = {STEP("form-message-intro.eml", INTAKE_HELD,
+                        .e = {.referrer_name = "Mark Partner",
+                              .referrer_email = "mark@partner.test",
+                              .lead_email = "jane.doe@client.test",
+                              .lead_phone = ABSENT,
+                              .need_has = "roof"})}},
         /* A need wrapped with its sentence at 72 columns is the whole
          * clause ("... her new condo in\nSoMa."), in English and in
          * Portuguese; a short line under which a label follows ends it. */
