@@ -1486,6 +1486,24 @@ static void test_shipped_rep_commands(void **state)
 
 /* Opt-outs in the languages of the shipped rules, only as the whole of a
  * short reply (the context: quote and signature already trimmed). */
+/* Is text, as a reply in an intro's thread, of class klass (want 1) or
+ * not (want 0) by the shipped rules? */
+static void check_reply_class(const char *text, const char *klass, int want)
+{
+	struct tmsg t;
+	struct filter_result res;
+	int got;
+
+	person_intro(&t, "Re: Bob, meet Brightpath", (char *)text);
+	run(shipped, &t.m, 0, &res);
+	got = cls(res.class) && strcmp(cls(res.class), klass) == 0;
+	if (got != want)
+		fail_msg("\"%s\": want %s%s, classed %s%s%s", text, want ? "" : "no ", klass,
+		         cls(res.class) ? cls(res.class) : "none", res.class_rule ? " by " : "",
+		         res.class_rule ? res.class_rule : "");
+	filter_result_clear(&res);
+}
+
 static void test_shipped_optout(void **state)
 {
 	static const struct {
@@ -1572,24 +1590,9 @@ static void test_shipped_optout(void **state)
 	        {"status", 0},
 	        {"The bathroom remodel can go ahead; no more changes from our side.", 0},
 	};
-	struct tmsg t;
-	struct filter_result res;
-
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int got;
-
-		person_intro(&t, "Re: Bob, meet Brightpath", (char *)cases[i].text);
-		run(shipped, &t.m, 0, &res);
-		got = cls(res.class) && strcmp(cls(res.class), "optout") == 0;
-		if (got != cases[i].optout)
-			fail_msg("\"%s\": %s, classed %s%s%s", cases[i].text,
-			         cases[i].optout ? "want optout" : "want no optout",
-			         cls(res.class) ? cls(res.class) : "none",
-			         res.class_rule ? " by " : "",
-			         res.class_rule ? res.class_rule : "");
-		filter_result_clear(&res);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		check_reply_class(cases[i].text, "optout", cases[i].optout);
 }
 
 /* A referrer's short "any news?" in the languages the opt-outs know. */
@@ -1634,24 +1637,9 @@ static void test_shipped_status_request(void **state)
 	         "e.",
 	         0},
 	};
-	struct tmsg t;
-	struct filter_result res;
-
 	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int got;
-
-		person_intro(&t, "Re: Bob, meet Brightpath", (char *)cases[i].text);
-		run(shipped, &t.m, 0, &res);
-		got = cls(res.class) && strcmp(cls(res.class), "status-request") == 0;
-		if (got != cases[i].asks)
-			fail_msg("\"%s\": %s, classed %s%s%s", cases[i].text,
-			         cases[i].asks ? "want status-request" : "want none",
-			         cls(res.class) ? cls(res.class) : "none",
-			         res.class_rule ? " by " : "",
-			         res.class_rule ? res.class_rule : "");
-		filter_result_clear(&res);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		check_reply_class(cases[i].text, "status-request", cases[i].asks);
 }
 
 /* The shipped rules over real files, parsed by message.c. */
