@@ -523,6 +523,50 @@ static int cmd_outbox(struct app *a, const struct args *args)
 	return 0;
 }
 
+/* A message as it would go out, with the line ends of this terminal. */
+static void print_message(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (data[i] != '\r')
+			putchar(data[i]);
+}
+
+static int parse_outbox_show(struct args *args)
+{
+	return parse_id("outbox show", "job", args->argv[0], &args->id);
+}
+
+/* The message job ID sends (or sent), built as `send` would build it now:
+ * its own recipient, note, Message-ID and thread; nothing is sent. */
+static int cmd_outbox_show(struct app *a, const struct args *args)
+{
+	struct job_view j = {0};
+	struct outbox *ob = NULL;
+	char *data = NULL, *err = NULL;
+	size_t len = 0;
+	int rc = store_job_get(a->st, args->id, &j);
+
+	if (rc <= 0) {
+		if (rc < 0)
+			log_error("%s", store_error(a->st));
+		else
+			log_error("outbox show: no job %ld", args->id);
+		return EXIT_WORK;
+	}
+	outbox_open(a->cfg, a->st, a->templates, &ob);
+	rc = outbox_render(ob, &j, &data, &len, &err);
+	outbox_close(ob);
+	store_job_view_clear(&j);
+	if (rc != 0) {
+		log_error("job %ld: %s", args->id, err);
+		free(err);
+		return EXIT_WORK;
+	}
+	print_message(data, len);
+	free(data);
+	return 0;
+}
+
 static int parse_templates_render(struct args *args)
 {
 	const char *ref = args->opt[OPT_REFERRAL];
@@ -553,10 +597,7 @@ static int cmd_templates_render(struct app *a, const struct args *args)
 		free(err);
 		return EXIT_WORK;
 	}
-	/* as it would go out, with the line ends of this terminal */
-	for (size_t i = 0; i < len; i++)
-		if (data[i] != '\r')
-			putchar(data[i]);
+	print_message(data, len);
 	free(data);
 	return 0;
 }
@@ -1097,6 +1138,15 @@ static const struct command commands[] = {
          .options = outbox_options,
          .flags = NEED_CONFIG | STORE_READONLY,
          .run = cmd_outbox},
+        {.name = "outbox show",
+         .synopsis = "JOB",
+         .summary = "the complete message job JOB sends (or sent), as send\n"
+                    "would build it now; nothing is sent",
+         .min_args = 1,
+         .max_args = 1,
+         .flags = NEED_CONFIG | NEED_TEMPLATES | STORE_EXISTING,
+         .parse = parse_outbox_show,
+         .run = cmd_outbox_show},
         {.name = "templates render",
          .synopsis = "NAME --referral ID [--escalated] [--variant V]",
          .summary = "the complete message NAME would send now",

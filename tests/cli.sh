@@ -156,7 +156,7 @@ has out "decision:  referral (introduction, confidence 5)"; ok
 expect 1 ra filters test "$work/nonexistent.eml"; has err "$work/nonexistent.eml: No such file"; ok
 
 # ---- per-command help and option errors (no config needed) ----
-for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "outbox [--state S] [--json]" \
+for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "outbox [--state S] [--json]" "outbox show JOB" \
 	"templates render NAME --referral ID [--escalated] [--variant V]" "list [--status S] [--json | --csv]" \
 	"show ID [--json]" "status ID STATUS [--value N] [--note TEXT]" "credit ID EMAIL" \
 	"rewards [--json | --csv]" "rewards pay ID" "report [--days N] [--json | --csv] [--html FILE]" \
@@ -164,7 +164,7 @@ for c in check "ingest [--quiet] [--no-mail] PATH..." "poll --once" run send "ou
 	"export-person EMAIL" "filters test FILE"; do
 	read -ra words <<<"$c"
 	name=${words[0]}
-	case $c in templates* | rewards\ pay* | filters*) name="$name ${words[1]}" ;; esac
+	case $c in templates* | rewards\ pay* | filters* | outbox\ show*) name="$name ${words[1]}" ;; esac
 	# shellcheck disable=SC2086 # the name is one or two words
 	expect 0 "$BIN" -c "$work/missing.conf" $name --help; has out "usage: refagent $c"; has out "-h, --help"
 	[ ! -s "$work/err" ] || fail "$name --help wrote to stderr: $(head -2 "$work/err")"
@@ -236,6 +236,15 @@ expect 1 ra templates render welcome-lead --referral 1 --variant won
 has err "the variant won is of update-referrer, not welcome-lead"; ok
 expect 2 ra templates render no-such-mail --referral 1; has err "no mail is called 'no-such-mail'"; ok
 expect 1 ra templates render welcome-lead --referral 99; has err "no referral 99"; ok
+# a job as send builds it: its own Message-ID, recipient and thread
+expect 0 ra outbox --json
+wid=$(jq -r 'map(select(.referral == 1 and .template == "welcome-lead"))[0].id' "$work/out")
+wmid=$(jq -r 'map(select(.referral == 1 and .template == "welcome-lead"))[0].message_id' "$work/out")
+expect 0 ra outbox show "$wid"
+has out "Message-Id: <$wmid>"; has out "To: Bob Smith <bob@client.test>"
+has out "In-Reply-To: <intro-basic-1@partner.test>"; has out "Sarah told us about you"; ok
+expect 1 ra outbox show 99999; has err "outbox show: no job 99999"; ok
+expect 2 ra outbox show x; has err "'x' is not a job number"; ok
 # a referrer's forward never reached the lead: its welcome starts a
 # thread of its own, in the preview as in the job
 expect 0 ra ingest "$data/intake/forward-question-line.eml"
