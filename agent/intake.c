@@ -1110,7 +1110,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	leads_from_headers(in->cfg, m, d, cap);
 	if (d->nleads)
 		src = LEADS_HEADERS;
-	if (d->nleads > 1 || (d->nleads == 1 && m->nfwd > 0))
+	if (d->nleads > 0)
 		intake_drop_companions(m, d);
 	if (d->nleads == 1 && intake_field(d, FF_REFERRER_NAME) &&
 	    names_person(intake_field(d, FF_REFERRER_NAME), d->leads[0].name, d->leads[0].email) &&
@@ -1220,6 +1220,22 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			           d->fr.field_why[FF_LEAD_NAME] ? d->fr.field_why[FF_LEAD_NAME]
 			                                         : "no address");
 			return 0;
+		}
+		/* the lead of an open referral writing to the business (their
+		 * spouse copied): their own referral's conversation */
+		if (in->st && !intake_excluded(in->cfg, m->from.email, NULL)) {
+			int rc = store_referral_open_for_lead(in->st, m->from.email, &own);
+
+			if (rc < 0)
+				return -1;
+			if (rc == 1) {
+				set_thread_one(d, own);
+				set_outcome(d, INTAKE_REPLY, "reply");
+				set_why(d,
+				        "from the lead of referral %" PRId64 ", outside its thread",
+				        own);
+				return 0;
+			}
 		}
 		set_outcome(d, INTAKE_IGNORED, "ignored");
 		set_why(d, "not an introduction: no lead in the recipients, a forwarded "

@@ -18,6 +18,7 @@
  */
 #include "intake_p.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -393,15 +394,32 @@ static const char *family_name(const char *name, size_t *n)
 static int role_before(const char *s, size_t at)
 {
 	static const char *const roles[] = {
-	        "my wife ",       "my husband ",   "my spouse ",           "my assistant ",
-	        "my secretary ",  "my partner ",   "my business partner ", "our assistant ",
-	        "my co-founder ", "my cofounder ", "our office manager "};
+	        "my wife ", "my husband ", "my spouse ", "my assistant ", "my secretary ",
+	        "my partner ", "my business partner ", "our assistant ", "my co-founder ",
+	        "my cofounder ", "our office manager ",
+	        /* the same in the other languages of the rules */
+	        "meine frau ", "mein mann ", "meinen mann ", "meine partnerin ", "meinen partner ",
+	        "mein partner ", "meine assistentin ", "meinen assistenten ", "mi esposa ",
+	        "mi esposo ", "mi mujer ", "mi marido ", "mi pareja ", "mi asistente ", "ma femme ",
+	        "mon mari ", "mon conjoint ", "ma conjointe ", "mon assistante ", "mon assistant ",
+	        "mia moglie ", "mio marito ", "la mia assistente ", "minha esposa ",
+	        "minha mulher ", "meu marido ", "minha assistente ", "mijn vrouw ", "mijn man ",
+	        "mijn partner ", "mijn assistente "};
 
 	for (size_t r = 0; r < ARRAY_SIZE(roles); r++) {
-		size_t n = strlen(roles[r]);
+		size_t n = strlen(roles[r]), i;
 
-		if (at >= n && strncasecmp(s + at - n, roles[r], n) == 0 &&
-		    (at == n || !word_char((unsigned char)s[at - n - 1])))
+		if (at < n)
+			continue;
+		/* a space of the role is any white space: "Meine Frau\nSabine"
+		 * as the line was wrapped */
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[at - n + i];
+
+			if (roles[r][i] == ' ' ? !isspace(c) : tolower(c) != roles[r][i])
+				break;
+		}
+		if (i == n && (at == n || !word_char((unsigned char)s[at - n - 1])))
 			return 1;
 	}
 	return 0;
@@ -518,7 +536,11 @@ static int writers_company(const struct message *m, const char *email)
  * introduced is addressed) and of the writer's family name, of the
  * writer's company (the same domain, not a mail provider's), or named so
  * in the text ("my assistant Jill"); or, To or Cc, said to be copied for
- * the writer's side ("Greg is on here too"). */
+ * the writer's side ("Greg is on here too").  2 when the text says so
+ * (then they are no lead even with nobody else: "I've cc'd my husband
+ * Mark so he gets the details too" under the writer's own request), 1
+ * when only their name or address does (a father introducing his
+ * daughter is of his family name too), 0 when neither. */
 static int companion(const struct message *m, const struct intake_lead *l, const char *text,
                      size_t len)
 {
@@ -528,7 +550,10 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 	if (l->email == NULL)
 		return 0;
 	if (l->name && named_copied(text, len, l->name, strcspn(l->name, " ,")))
-		return 1;
+		return 2;
+	if (in_cc(m, l->email) && l->name &&
+	    named_companion(text, len, l->name, strcspn(l->name, " ,")))
+		return 2;
 	if (!in_cc(m, l->email))
 		return 0;
 	for (size_t i = 0; i < m->to.n; i++)
@@ -538,9 +563,7 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 	lfam = family_name(l->name, &ln);
 	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
 		return 1;
-	if (writers_company(m, l->email))
-		return 1;
-	return l->name && named_companion(text, len, l->name, strcspn(l->name, " ,"));
+	return writers_company(m, l->email);
 }
 
 void intake_drop_companions(const struct message *m, struct intake_decision *d)
@@ -558,18 +581,23 @@ void intake_drop_companions(const struct message *m, struct intake_decision *d)
 		greeted = SIZE_MAX;
 	drop = xcalloc(d->nleads, 1);
 	for (size_t i = 0; i < d->nleads; i++) {
-		drop[i] = (unsigned char)(companion(m, &d->leads[i], text, len) ||
-		                          (greeted != SIZE_MAX && i != greeted &&
-		                           writers_company(m, d->leads[i].email)));
+		int c = companion(m, &d->leads[i], text, len);
+
+		if (c == 0 && greeted != SIZE_MAX && i != greeted &&
+		    writers_company(m, d->leads[i].email))
+			c = 1;
+		drop[i] = (unsigned char)c;
 		keep += !drop[i];
 	}
 	/* all of them when a forward may name the lead ("My wife Jane is
-	 * copied" over the intro Bob forwards) */
-	if ((keep > 0 || m->nfwd > 0) && keep < d->nleads) {
+	 * copied" over the intro Bob forwards), and the ones the text calls
+	 * the writer's own in any case */
+	if (keep < d->nleads) {
 		size_t o = 0;
+		int all = keep > 0 || m->nfwd > 0;
 
 		for (size_t i = 0; i < d->nleads; i++) {
-			if (!drop[i]) {
+			if (!drop[i] || (!all && drop[i] == 1)) {
 				d->leads[o++] = d->leads[i];
 				continue;
 			}

@@ -1962,6 +1962,19 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* A customer's own request with the spouse copied ("I've cc'd my
+         * husband Mark so he gets the details too", "Meine Frau\nSabine
+         * habe ich in Kopie gesetzt", "Pongo en copia a mi marido"): no
+         * referral of the spouse; a mother introducing her daughter (the
+         * same family name, nothing saying she is on the writer's side)
+         * still is one. */
+        {.name = "spouse_copied_on_own_request",
+         .steps = {STEP("probe14-en-husband-cc.eml", INTAKE_IGNORED),
+                   STEP("probe14-de-wife-cc.eml", INTAKE_IGNORED),
+                   STEP("probe14-es-husband-cc.eml", INTAKE_IGNORED),
+                   STEP("family-intro-daughter.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "emma.walsh@gmail.com"})},
+         .counts = {REFERRALS("*", 1)}},
         /* A site's contact form whose Message introduces a friend ("I'd
          * like to refer my neighbour Jane Doe (jane.doe@...)"): held as
          * before, but the lead is Jane, not the submitter's own Name and
