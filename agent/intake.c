@@ -558,6 +558,22 @@ static int lookup_existing(struct intake *in, struct intake_decision *d)
 /* Need, budget, timeline, the context and each lead's own details.  A
  * form's values are in place already (decide_form); the rules fill what
  * is left. */
+/* Do phone numbers a and b have the same digits? */
+static int same_digits(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a && !isdigit((unsigned char)*a))
+			a++;
+		while (*b && !isdigit((unsigned char)*b))
+			b++;
+		if (*a != *b)
+			return 0;
+		if (*a == '\0')
+			return 1;
+		a++, b++;
+	}
+}
+
 static void fill_details(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	if (!d->need)
@@ -573,6 +589,19 @@ static void fill_details(struct intake *in, const struct message *m, struct inta
 	/* a form's fields say whose phone is whose; the text's rules do not */
 	if (strcmp(d->kind, "form") != 0)
 		intake_lead_details(in, m, d);
+	/* the writer's own number is no other lead's ("telefonisch bin ich
+	 * unter P erreichbar" after a cue word); in a forward, the number
+	 * may be the forwarded writer's, the lead's */
+	for (size_t i = 0; d->referrer_phone && strcmp(d->kind, "intro") == 0 && i < d->nleads;
+	     i++) {
+		struct intake_lead *l = &d->leads[i];
+
+		if (l->phone && !str_ieq(l->email, m->from.email) &&
+		    same_digits(l->phone, d->referrer_phone)) {
+			free(l->phone);
+			l->phone = NULL;
+		}
+	}
 }
 
 /* Can the agent write to someone named in a form (an address, or at least
@@ -1463,22 +1492,6 @@ static void command_below_signature(struct intake *in, const struct message *m,
 		filter_result_clear(&fr);
 	}
 	free(text);
-}
-
-/* Do phone numbers a and b have the same digits? */
-static int same_digits(const char *a, const char *b)
-{
-	for (;;) {
-		while (*a && !isdigit((unsigned char)*a))
-			a++;
-		while (*b && !isdigit((unsigned char)*b))
-			b++;
-		if (*a != *b)
-			return 0;
-		if (*a == '\0')
-			return 1;
-		a++, b++;
-	}
 }
 
 /* The submitter's own number in a machine's notification that is no

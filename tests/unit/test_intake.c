@@ -1962,6 +1962,12 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* "Telefonisch bin ich unter 0171 2345678 erreichbar": the
+         * writer's own number, found by the cue word too, is not the
+         * lead's. */
+        {.name = "writer_phone_not_lead",
+         .steps = {STEP("probe14-de-writer-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "jana.vogel@web.de", .lead_phone = ABSENT})}},
         /* A customer's own request with the spouse copied ("I've cc'd my
          * husband Mark so he gets the details too", "Meine Frau\nSabine
          * habe ich in Kopie gesetzt", "Pongo en copia a mi marido"): no
