@@ -120,6 +120,10 @@ has out "nothing was written"
 [ ! -e "$work/db.sqlite" ] || fail "filters test created the database"; ok
 expect 0 ra filters test "$data/intake/auto-reply.eml"
 has out "decision:  ignored"; ok
+# without a database, a forward of the agent's own mail (which looks
+# for the referral it came from) is judged without history, no crash
+expect 0 ra filters test "$data/intake/blind5-lead-fwd-to-spouse.eml"
+has out "decision:  "; has out "nothing was written"; ok
 # an opt-out in German, as the whole of a short reply; a near miss is none
 expect 0 ra filters test "$data/intake/optout-de.eml"
 has out "class:     optout (rule optout-reply-de"; has out "asks for no more mail"; ok
