@@ -11,8 +11,11 @@
  * library has JIT, the texts a rule looks at (the From line, the joined
  * recipients, the forwarded blocks...) are built lazily, at most once per
  * run, and only when some rule asks for them; the body is never copied.
- * Every match runs under match, depth and heap limits, so a careless
- * pattern costs a warning, never a hung agent.
+ * A text is first scanned once for the literals of all the patterns
+ * (prefilter.h): a pattern that needs literals the text lacks is not run,
+ * which spares most of the matches.  Every match runs under match, depth
+ * and heap limits, so a careless pattern costs a warning, never a hung
+ * agent.
  */
 #include "filter.h"
 
@@ -31,6 +34,7 @@
 #include "fault.h"
 #include "log.h"
 #include "message.h"
+#include "prefilter.h"
 #include "text.h"
 #include "util.h"
 
@@ -111,6 +115,7 @@ struct pattern {
 	pcre2_code *code;
 	struct capmap *caps;
 	size_t ncaps;
+	int literals; /* its prefilter condition, -1 for none */
 };
 
 struct rule {
@@ -142,6 +147,7 @@ struct filter_set {
 	pcre2_match_context *mctx;
 	uint32_t max_pairs;              /* largest ovector any match pattern needs */
 	pcre2_code *cut[TEXT_CUT_COUNT]; /* the cut rules of a kind, as one */
+	struct prefilter *pf;            /* the literals the patterns need */
 };
 
 const char *filter_field_name(enum filter_field_id id)
@@ -302,6 +308,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	PCRE2_SPTR table = NULL;
 
 	memset(p, 0, sizeof(*p));
+	p->literals = -1;
 	if (arglen < 2 || arg[0] != '/' || (last = memrchr(arg, '/', arglen)) == arg) {
 		fault(ld, lineno, column_of(line, argoff), "missing / delimiters around the regex");
 		return -1;
@@ -403,6 +410,16 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	if (JIT_WANTED())
 		(void)pcre2_jit_compile(p->code, PCRE2_JIT_COMPLETE);
 	return 0;
+}
+
+/* The prefilter condition of "/REGEX/FLAGS", a pattern that compiled. */
+static int pattern_literals(struct filter_set *set, const char *src, size_t len)
+{
+	const char *last = memrchr(src, '/', len);
+	size_t nflags = len - (size_t)(last + 1 - src);
+
+	return prefilter_add(set->pf, src + 1, (size_t)(last - src) - 1,
+	                     memchr(last + 1, 'x', nflags) != NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -652,6 +669,7 @@ static void dir_unless(struct loader *ld, int lineno, const char *line, size_t a
 
 	if (pattern_compile(ld, lineno, line, aoff, alen, &p) != 0)
 		return;
+	p.literals = pattern_literals(ld->set, line + aoff, alen);
 	r->unless = xrealloc(r->unless, (r->nunless + 1) * sizeof(*r->unless));
 	r->unless[r->nunless++] = p;
 }
@@ -858,6 +876,7 @@ static struct filter_set *load_begin(struct loader *ld, size_t nfiles)
 	if (ld->cctx == NULL)
 		fatal("out of memory (PCRE2 compile context)");
 	set->files = xcalloc(nfiles, sizeof(*set->files));
+	set->pf = prefilter_new();
 	return set;
 }
 
@@ -889,6 +908,10 @@ static int load_end(struct loader *ld, struct filter_set **set_r)
 		pcre2_pattern_info(r->match.code, PCRE2_INFO_CAPTURECOUNT, &top);
 		if (top + 1 > set->max_pairs)
 			set->max_pairs = top + 1;
+		/* a cut rule runs in its kind's pattern, on single lines */
+		if (r->cut < 0)
+			r->match.literals =
+			        pattern_literals(set, r->match_src, strlen(r->match_src));
 	}
 	/* The limits that keep a pathological pattern from hanging the agent:
 	 * the match limit bounds backtracking (the interpreter and JIT both
@@ -899,6 +922,7 @@ static int load_end(struct loader *ld, struct filter_set **set_r)
 	pcre2_set_match_limit(set->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(set->mctx, DEPTH_LIMIT);
 	pcre2_set_heap_limit(set->mctx, HEAP_LIMIT_KIB);
+	prefilter_build(set->pf);
 	*set_r = set;
 	return 0;
 }
@@ -961,6 +985,7 @@ void filter_free(struct filter_set *set)
 	for (int k = 0; k < TEXT_CUT_COUNT; k++)
 		pcre2_code_free(set->cut[k]);
 	pcre2_match_context_free(set->mctx);
+	prefilter_free(set->pf);
 	free(set);
 }
 
@@ -974,6 +999,7 @@ size_t filter_count(const struct filter_set *set)
 /* ------------------------------------------------------------------ */
 
 /* The texts of one run, built on first use. */
+#define SEEN_MAX 8
 struct run {
 	const struct filter_set *set;
 	const struct message *m;
@@ -992,6 +1018,11 @@ struct run {
 	pcre2_match_context *big_mctx;
 	pcre2_jit_stack *big_stack;
 	int no_scores; /* filter_run_context: fields only */
+	/* The literals of the texts matched so far (prefilter.h), each text
+	 * scanned once for all the patterns: SEEN_MAX rows of bits. */
+	const char *seen[SEEN_MAX];
+	unsigned char *seen_bits;
+	size_t nseen;
 };
 
 static void add_addr(struct buf *b, const struct addr *a)
@@ -1232,14 +1263,41 @@ static void add_warning(struct filter_result *res, char *w)
 	res->warnings[res->nwarnings++] = w;
 }
 
+/* The bitmap of the literals s holds, scanned on first use (the texts of
+ * a run stay put until its end, so their addresses name them); past
+ * SEEN_MAX texts the last row is scanned again. */
+static const unsigned char *literals_of(struct run *run, const char *s)
+{
+	size_t row = prefilter_bitmap_size(run->set->pf), i;
+
+	for (i = 0; i < run->nseen; i++)
+		if (run->seen[i] == s)
+			return run->seen_bits + i * row;
+	if (run->seen_bits == NULL)
+		run->seen_bits = xmalloc(SEEN_MAX * row);
+	i = run->nseen < SEEN_MAX ? run->nseen++ : SEEN_MAX - 1;
+	run->seen[i] = s;
+	prefilter_scan(run->set->pf, s, run->seen_bits + i * row);
+	return run->seen_bits + i * row;
+}
+
 enum { M_NO = 0, M_YES = 1, M_LIMIT = -1 };
 
-static int do_match(struct run *run, const struct rule *r, const pcre2_code *code,
+static int do_match(struct run *run, const struct rule *r, const struct pattern *p,
                     pcre2_match_data *md, const char *s)
 {
-	size_t len = strlen(s);
-	int rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md,
-	                     run->big_mctx ? run->big_mctx : run->set->mctx);
+	const pcre2_code *code = p->code;
+	size_t len;
+	int rc;
+
+	/* A text without the literals every match needs cannot match: most
+	 * rules, most texts, and far cheaper than the regex. */
+	if (p->literals >= 0 &&
+	    !prefilter_may_match(run->set->pf, p->literals, literals_of(run, s)))
+		return M_NO;
+	len = strlen(s);
+	rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md,
+	                 run->big_mctx ? run->big_mctx : run->set->mctx);
 
 	if (rc == PCRE2_ERROR_JIT_STACKLIMIT && run->big_mctx == NULL) {
 		run->big_mctx = pcre2_match_context_copy(run->set->mctx);
@@ -1319,14 +1377,14 @@ static int run_rule(struct run *run, const struct rule *r)
 
 		while (next_text(run, t, &cursor, &s)) {
 			PCRE2_SIZE *ov;
-			int rc = do_match(run, r, r->match.code, run->md, s), vetoed = 0;
+			int rc = do_match(run, r, &r->match, run->md, s), vetoed = 0;
 
 			if (rc == M_LIMIT)
 				return 0;
 			if (rc == M_NO)
 				continue;
 			for (size_t u = 0; u < r->nunless && !vetoed; u++) {
-				rc = do_match(run, r, r->unless[u].code, run->md1, s);
+				rc = do_match(run, r, &r->unless[u], run->md1, s);
 				if (rc == M_LIMIT)
 					return 0;
 				vetoed = rc == M_YES;
@@ -1407,6 +1465,7 @@ static void run_end(struct run *run)
 	pcre2_match_data_free(run->md1);
 	pcre2_match_context_free(run->big_mctx);
 	pcre2_jit_stack_free(run->big_stack);
+	free(run->seen_bits);
 	for (int k = 0; k < T_HEADER; k++)
 		free(run->built[k]);
 	if (run->fwd)

@@ -1,0 +1,965 @@
+/*
+ * prefilter.c - the literals a regex match needs (see prefilter.h).
+ *
+ * The pattern's text is scanned the way RE2's prefilter does it: each
+ * piece of the pattern is either exact, a small set of strings that is
+ * all it can match ("colou?r" is {"color", "colour"}), or a condition:
+ * an AND/OR tree of literals of which a match must hold some.  A
+ * sequence joins exact pieces into longer strings and ANDs the rest, an
+ * alternation ORs its branches, a piece that may match nothing ("x*",
+ * ".", "\w") asks for nothing.  Lookarounds, anchors and backtracking
+ * verbs consume nothing; a positive lookaround's own condition still
+ * holds for the subject.  Anything the scan does not know for sure makes
+ * the whole pattern unconditional: the prefilter may only ever skip a
+ * regex that cannot match.
+ *
+ * Strings are folded to lower case, and so is the text scanned, so a
+ * condition holds for a caseless pattern as for a case-sensitive one.  A
+ * literal is ASCII only (a non-ASCII character of a pattern asks for
+ * nothing): its caseless forms are then ASCII too, but for the Kelvin
+ * sign and the long s, which PCRE2 matches to k and s and the scan reads
+ * as k and s.
+ */
+#include "prefilter.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Caps that keep exact sets small: past them a piece is a condition. */
+#define CROSS_MAX 64  /* strings of a joined sequence */
+#define UNION_MAX 256 /* strings of an alternation */
+#define CLASS_MAX 16  /* characters of a class read as a set */
+/* A literal's first bytes say nearly as much as all of it, for a much
+ * smaller automaton. */
+#define LIT_MAX 12
+
+enum cond_kind { C_LIT, C_AND, C_OR };
+
+struct cnode {
+	enum cond_kind kind;
+	int lit;   /* C_LIT: the literal's id */
+	int *kids; /* C_AND, C_OR */
+	size_t nkids;
+	int *lits; /* by prefilter_build: the literals among the kids, */
+	size_t nlits;
+	int *subs; /* and the others */
+	size_t nsubs;
+};
+
+#define C_TRUE (-1) /* the condition that always holds */
+
+struct prefilter {
+	char **lits; /* folded, distinct */
+	size_t nlits;
+	struct cnode *nodes;
+	size_t nnodes;
+	/* The automaton: nstates rows of nclasses moves.  A move is the
+	 * next state's row offset, shifted left, its low bit set when a
+	 * literal ends there (the scan's hot loop has no other load). */
+	uint32_t *next;
+	int32_t *own;  /* the literal that ends at a state, or -1 */
+	int32_t *link; /* the next state down the fail chain that ends one, or 0 */
+	size_t nstates, nclasses;
+	unsigned char cls[256]; /* a text byte's class (0: in no literal) */
+	int off;                /* too big an automaton: every text may match */
+};
+
+struct strset {
+	char **v;
+	size_t n;
+};
+
+/* A piece of the pattern: exact (set) or a condition (cond). */
+struct info {
+	int exact;
+	struct strset set;
+	int cond;
+};
+
+struct parser {
+	struct prefilter *pf;
+	const char *p, *end;
+	int fail;
+};
+
+static char fold(unsigned char c)
+{
+	return (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+}
+
+/* ---- string sets ---- */
+
+static void set_add(struct strset *s, const char *str, size_t len)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strlen(s->v[i]) == len && memcmp(s->v[i], str, len) == 0)
+			return;
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	s->v[s->n++] = xstrndup(str, len);
+}
+
+static void set_free(struct strset *s)
+{
+	free_strings(s->v, s->n);
+	s->v = NULL;
+	s->n = 0;
+}
+
+static struct info exact1(const char *str, size_t len)
+{
+	struct info in = {1, {NULL, 0}, C_TRUE};
+
+	set_add(&in.set, str, len);
+	return in;
+}
+
+static struct info anything(void)
+{
+	return (struct info){0, {NULL, 0}, C_TRUE};
+}
+
+/* Every string of a followed by every string of b (both freed). */
+static struct strset set_cross(struct strset *a, struct strset *b)
+{
+	struct strset r = {NULL, 0};
+
+	for (size_t i = 0; i < a->n; i++) {
+		size_t la = strlen(a->v[i]);
+		for (size_t j = 0; j < b->n; j++) {
+			size_t lb = strlen(b->v[j]);
+			char *s = xmalloc(la + lb + 1);
+
+			memcpy(s, a->v[i], la);
+			memcpy(s + la, b->v[j], lb + 1);
+			set_add(&r, s, la + lb);
+			free(s);
+		}
+	}
+	set_free(a);
+	set_free(b);
+	return r;
+}
+
+/* ---- conditions ---- */
+
+static int node_new(struct prefilter *pf, enum cond_kind kind, int lit, int *kids, size_t nkids)
+{
+	pf->nodes = xrealloc(pf->nodes, (pf->nnodes + 1) * sizeof(*pf->nodes));
+	pf->nodes[pf->nnodes] = (struct cnode){kind, lit, kids, nkids, NULL, 0, NULL, 0};
+	return (int)pf->nnodes++;
+}
+
+static int lit_id(struct prefilter *pf, const char *s)
+{
+	for (size_t i = 0; i < pf->nlits; i++)
+		if (strcmp(pf->lits[i], s) == 0)
+			return (int)i;
+	pf->lits = xrealloc(pf->lits, (pf->nlits + 1) * sizeof(*pf->lits));
+	pf->lits[pf->nlits] = xstrdup(s);
+	return (int)pf->nlits++;
+}
+
+/* AND (or OR) of kids[0..n), which it takes: a true kid drops out of an
+ * AND and makes an OR true; a kid of the same kind gives its own kids. */
+static int node_join(struct prefilter *pf, enum cond_kind kind, int *kids, size_t n)
+{
+	int *flat = NULL;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cnode *kid = kids[i] == C_TRUE ? NULL : &pf->nodes[kids[i]];
+
+		if (kid == NULL) {
+			if (kind == C_AND)
+				continue;
+			free(flat);
+			free(kids);
+			return C_TRUE;
+		}
+		if (kid->kind == kind) {
+			flat = xrealloc(flat, (k + kid->nkids) * sizeof(*flat));
+			memcpy(flat + k, kid->kids, kid->nkids * sizeof(*flat));
+			k += kid->nkids;
+		} else {
+			flat = xrealloc(flat, (k + 1) * sizeof(*flat));
+			flat[k++] = kids[i];
+		}
+	}
+	free(kids);
+	if (k <= 1) {
+		int only = k ? flat[0] : C_TRUE;
+		free(flat);
+		return only;
+	}
+	return node_new(pf, kind, -1, flat, k);
+}
+
+static int node_pair(struct prefilter *pf, enum cond_kind kind, int a, int b)
+{
+	int *kids = xmalloc(2 * sizeof(*kids));
+
+	kids[0] = a;
+	kids[1] = b;
+	return node_join(pf, kind, kids, 2);
+}
+
+/* A text holding one of the strings of s (freed), each cut to LIT_MAX
+ * bytes (a text holding a string holds its start).  A string holding
+ * another of them adds nothing: it is dropped.  A single character is in
+ * nearly every text: the set then asks for nothing, which is always
+ * true, and cheaper to know. */
+static int set_cond(struct prefilter *pf, struct strset *s)
+{
+	struct strset t = {NULL, 0};
+	int *kids;
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		size_t len = strlen(s->v[i]);
+
+		if (len < 2) {
+			set_free(&t);
+			set_free(s);
+			return C_TRUE;
+		}
+		set_add(&t, s->v[i], len < LIT_MAX ? len : LIT_MAX);
+	}
+	set_free(s);
+	kids = xcalloc(t.n ? t.n : 1, sizeof(*kids));
+	for (size_t i = 0; i < t.n; i++) {
+		int covered = 0;
+
+		for (size_t j = 0; j < t.n && !covered; j++)
+			covered = j != i && strstr(t.v[i], t.v[j]) != NULL;
+		if (!covered)
+			kids[k++] = node_new(pf, C_LIT, lit_id(pf, t.v[i]), NULL, 0);
+	}
+	set_free(&t);
+	if (k == 0) {
+		free(kids);
+		return C_TRUE;
+	}
+	return node_join(pf, C_OR, kids, k);
+}
+
+static int info_cond(struct prefilter *pf, struct info *in)
+{
+	return in->exact ? set_cond(pf, &in->set) : in->cond;
+}
+
+/* ---- the pattern's text ---- */
+
+static struct info parse_alt(struct parser *ps);
+
+/* Skips the rest of a UTF-8 character whose lead byte was just read. */
+static void skip_utf8(struct parser *ps)
+{
+	while (ps->p < ps->end && ((unsigned char)*ps->p & 0xC0) == 0x80)
+		ps->p++;
+}
+
+/* Skips to just past the closing c, or fails. */
+static void skip_past(struct parser *ps, char c)
+{
+	const char *q = memchr(ps->p, c, (size_t)(ps->end - ps->p));
+
+	if (q == NULL)
+		ps->fail = 1;
+	else
+		ps->p = q + 1;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* After "\x": the character's value, or -1 after a failure. */
+static long parse_hex(struct parser *ps)
+{
+	long v = 0;
+	int n = 0;
+
+	if (ps->p < ps->end && *ps->p == '{') {
+		ps->p++;
+		while (ps->p < ps->end && hexval(*ps->p) >= 0 && n < 8) {
+			v = v * 16 + hexval(*ps->p++);
+			n++;
+		}
+		if (n == 0 || ps->p >= ps->end || *ps->p != '}') {
+			ps->fail = 1;
+			return -1;
+		}
+		ps->p++;
+		return v;
+	}
+	while (ps->p < ps->end && hexval(*ps->p) >= 0 && n < 2) {
+		v = v * 16 + hexval(*ps->p++);
+		n++;
+	}
+	return v;
+}
+
+/* The character an escape outside a class stands for (after the
+ * backslash), -1 for "not one known ASCII character": *in is then set to
+ * what it is, or ps->fail. */
+static long escape_char(struct parser *ps, struct info *in)
+{
+	unsigned char c = (unsigned char)*ps->p++;
+	long v;
+
+	*in = anything();
+	switch (c) {
+	case 'n':
+		return '\n';
+	case 't':
+		return '\t';
+	case 'r':
+		return '\r';
+	case 'f':
+		return '\f';
+	case 'e':
+		return 0x1b;
+	case 'a':
+		return 0x07;
+	case 'x':
+		v = parse_hex(ps);
+		/* NUL ends the texts the rules see: left to the regex */
+		return v > 0 && v < 0x80 ? v : -1;
+	case 'b':
+	case 'B':
+	case 'A':
+	case 'Z':
+	case 'z':
+	case 'G':
+	case 'K':
+	case 'E':
+		*in = exact1("", 0);
+		return -1;
+	case 'd':
+	case 'D':
+	case 'w':
+	case 'W':
+	case 's':
+	case 'S':
+	case 'h':
+	case 'H':
+	case 'v':
+	case 'V':
+	case 'R':
+	case 'X':
+		return -1;
+	case 'N':
+		if (ps->p < ps->end && *ps->p == '{')
+			ps->fail = 1;
+		return -1;
+	case 'p':
+	case 'P':
+		if (ps->p < ps->end && *ps->p == '{')
+			skip_past(ps, '}');
+		else if (ps->p < ps->end)
+			ps->p++;
+		return -1;
+	case 'g':
+	case 'k':
+		/* a backreference or a subroutine call: some text, unknown */
+		if (ps->p < ps->end && (*ps->p == '{' || *ps->p == '<' || *ps->p == '\'')) {
+			char close = *ps->p == '{' ? '}' : *ps->p == '<' ? '>' : '\'';
+			ps->p++;
+			skip_past(ps, close);
+		} else if (c == 'g') {
+			if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
+				ps->p++;
+			while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+				ps->p++;
+		} else {
+			ps->fail = 1;
+		}
+		return -1;
+	default:
+		break;
+	}
+	if (c >= '1' && c <= '9') {
+		/* a backreference, or an octal escape: unknown text */
+		while (ps->p < ps->end && *ps->p >= '0' && *ps->p <= '9')
+			ps->p++;
+		return -1;
+	}
+	if (c >= 0x80) {
+		skip_utf8(ps);
+		return -1;
+	}
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '0') {
+		/* \Q, \c, \o, \0, \u... */
+		ps->fail = 1;
+		return -1;
+	}
+	return c;
+}
+
+/* After '[': a class.  A small set of ASCII characters is exact; a range,
+ * a negation, a property or any non-ASCII member asks for nothing. */
+static struct info parse_class(struct parser *ps)
+{
+	char members[CLASS_MAX];
+	size_t n = 0;
+	int any = 0, first = 1;
+	struct info in;
+
+	if (ps->p < ps->end && *ps->p == '^') {
+		any = 1;
+		ps->p++;
+	}
+	for (;; first = 0) {
+		unsigned char c;
+		long v = -1;
+
+		if (ps->p >= ps->end) {
+			ps->fail = 1;
+			return anything();
+		}
+		c = (unsigned char)*ps->p++;
+		if (c == ']' && !first)
+			break;
+		if (c == '[' && ps->p < ps->end &&
+		    (*ps->p == ':' || *ps->p == '.' || *ps->p == '=')) {
+			/* [:alpha:] */
+			char close = *ps->p;
+			const char *q = ps->p + 1;
+
+			while (q + 1 < ps->end && !(q[0] == close && q[1] == ']'))
+				q++;
+			if (q + 1 >= ps->end) {
+				ps->fail = 1;
+				return anything();
+			}
+			ps->p = q + 2;
+			any = 1;
+			continue;
+		}
+		if (c == '-' && !first && ps->p < ps->end && *ps->p != ']') {
+			any = 1; /* a range: its other end is read as a member */
+			continue;
+		}
+		if (c == '\\') {
+			if (ps->p >= ps->end) {
+				ps->fail = 1;
+				return anything();
+			}
+			c = (unsigned char)*ps->p++;
+			if (c == 'x')
+				v = parse_hex(ps);
+			else if (c == 'n')
+				v = '\n';
+			else if (c == 't')
+				v = '\t';
+			else if (c == 'r')
+				v = '\r';
+			else if (c == 'f')
+				v = '\f';
+			else if (c == 'Q' || c == 'E' || (c >= '0' && c <= '9'))
+				ps->fail = 1;
+			else if ((c == 'p' || c == 'P') && ps->p < ps->end && *ps->p == '{')
+				skip_past(ps, '}');
+			else if (c >= 0x80)
+				skip_utf8(ps);
+			else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+				v = c;
+		} else if (c >= 0x80) {
+			skip_utf8(ps);
+		} else {
+			v = c;
+		}
+		if (v <= 0 || v >= 0x80 || n == CLASS_MAX)
+			any = 1;
+		else
+			members[n++] = fold((unsigned char)v);
+	}
+	if (any)
+		return anything();
+	in = (struct info){1, {NULL, 0}, C_TRUE};
+	for (size_t i = 0; i < n; i++)
+		set_add(&in.set, &members[i], 1);
+	return in;
+}
+
+/* After "(?" or "(*": a group's kind, then its content. */
+static struct info parse_group(struct parser *ps)
+{
+	struct info in;
+	int look = 0; /* 1 positive lookaround, -1 negative */
+
+	if (ps->p < ps->end && *ps->p == '*') {
+		/* a backtracking verb: no text, unless it ends the match
+		 * ((*ACCEPT)) or is one not known here */
+		static const char *const verbs[] = {"SKIP", "FAIL", "F", "PRUNE", "COMMIT", "THEN"};
+		const char *name = ++ps->p;
+		size_t len;
+
+		skip_past(ps, ')');
+		if (ps->fail)
+			return anything();
+		len = (size_t)(ps->p - 1 - name);
+		for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+			if (strlen(verbs[i]) == len && memcmp(verbs[i], name, len) == 0)
+				return exact1("", 0);
+		ps->fail = 1;
+		return anything();
+	}
+	if (ps->p < ps->end && *ps->p == '?') {
+		char c = ++ps->p < ps->end ? *ps->p : '\0';
+
+		if (c == '#') {
+			skip_past(ps, ')');
+			return exact1("", 0);
+		}
+		if (c == ':' || c == '|' || c == '>') {
+			ps->p++;
+		} else if (c == '=' || c == '!') {
+			look = c == '=' ? 1 : -1;
+			ps->p++;
+		} else if (c == '<' && ps->p + 1 < ps->end &&
+		           (ps->p[1] == '=' || ps->p[1] == '!')) {
+			look = ps->p[1] == '=' ? 1 : -1;
+			ps->p += 2;
+		} else if (c == '<' || c == '\'') {
+			ps->p++;
+			skip_past(ps, c == '<' ? '>' : '\'');
+		} else if (c == 'P' && ps->p + 1 < ps->end && ps->p[1] == '<') {
+			ps->p += 2;
+			skip_past(ps, '>');
+		} else if ((c == 'P' && ps->p + 1 < ps->end &&
+		            (ps->p[1] == '=' || ps->p[1] == '>')) ||
+		           c == '&' || c == 'R' || (c >= '0' && c <= '9') ||
+		           ((c == '+' || c == '-') && ps->p + 1 < ps->end && ps->p[1] >= '0' &&
+		            ps->p[1] <= '9')) {
+			/* a backreference or a subroutine call: unknown text */
+			skip_past(ps, ')');
+			return anything();
+		} else {
+			/* options, (?i) or (?i:...); extended mode changes what
+			 * the text means, anything else is not known here */
+			while (ps->p < ps->end && strchr("imnsJUar^-", *ps->p) != NULL &&
+			       *ps->p != '\0')
+				ps->p++;
+			if (ps->p < ps->end && *ps->p == ')') {
+				ps->p++;
+				return exact1("", 0);
+			}
+			if (ps->p >= ps->end || *ps->p != ':') {
+				ps->fail = 1;
+				return anything();
+			}
+			ps->p++;
+		}
+	}
+	if (ps->fail)
+		return anything();
+	in = parse_alt(ps);
+	if (ps->p >= ps->end || *ps->p != ')') {
+		ps->fail = 1;
+		return in;
+	}
+	ps->p++;
+	if (look != 0) {
+		/* consumes nothing; what a positive one looks at is in the
+		 * subject all the same */
+		int cond = look > 0 ? info_cond(ps->pf, &in) : C_TRUE;
+
+		if (look < 0 && in.exact)
+			set_free(&in.set);
+		if (cond == C_TRUE)
+			return exact1("", 0);
+		return (struct info){0, {NULL, 0}, cond};
+	}
+	return in;
+}
+
+/* One atom, without its quantifier. */
+static struct info parse_atom(struct parser *ps)
+{
+	unsigned char c = (unsigned char)*ps->p++;
+	struct info in;
+	long v;
+	char ch;
+
+	switch (c) {
+	case '(':
+		return parse_group(ps);
+	case '[':
+		return parse_class(ps);
+	case '.':
+		return anything();
+	case '^':
+	case '$':
+		return exact1("", 0);
+	case '\\':
+		if (ps->p >= ps->end) {
+			ps->fail = 1;
+			return anything();
+		}
+		v = escape_char(ps, &in);
+		if (v < 0)
+			return in;
+		ch = fold((unsigned char)v);
+		return exact1(&ch, 1);
+	case '{':
+	case '*':
+	case '+':
+	case '?':
+		ps->fail = 1;
+		return anything();
+	default:
+		break;
+	}
+	if (c >= 0x80) {
+		skip_utf8(ps);
+		return anything();
+	}
+	ch = fold(c);
+	return exact1(&ch, 1);
+}
+
+/* The quantifier after an atom, if any: its minimum and maximum (-1 for
+ * no bound); 0 when there is none.  A '{' that is not a quantifier fails. */
+static int parse_quant(struct parser *ps, long *min, long *max)
+{
+	char c;
+
+	if (ps->p >= ps->end)
+		return 0;
+	c = *ps->p;
+	if (c == '?' || c == '*' || c == '+') {
+		*min = c == '+';
+		*max = c == '?' ? 1 : -1;
+		ps->p++;
+	} else if (c == '{') {
+		const char *q = ps->p + 1;
+		long lo = 0, hi;
+		int digits = 0;
+
+		for (; q < ps->end && *q >= '0' && *q <= '9' && lo < 100000; q++, digits++)
+			lo = lo * 10 + (*q - '0');
+		hi = lo;
+		if (q < ps->end && *q == ',') {
+			q++;
+			hi = -1;
+			if (q < ps->end && *q >= '0' && *q <= '9')
+				for (hi = 0; q < ps->end && *q >= '0' && *q <= '9' && hi < 100000;
+				     q++)
+					hi = hi * 10 + (*q - '0');
+		}
+		if (q >= ps->end || *q != '}' || digits == 0) {
+			ps->fail = 1;
+			return 0;
+		}
+		*min = lo;
+		*max = hi;
+		ps->p = q + 1;
+	} else {
+		return 0;
+	}
+	if (ps->p < ps->end && (*ps->p == '?' || *ps->p == '+'))
+		ps->p++;
+	return 1;
+}
+
+static struct info quantify(struct parser *ps, struct info in, long min, long max)
+{
+	if (min == 1 && max == 1)
+		return in;
+	if (min == 0 && max == 1 && in.exact) {
+		set_add(&in.set, "", 0);
+		return in;
+	}
+	if (min == 0) {
+		if (in.exact)
+			set_free(&in.set);
+		return anything();
+	}
+	return (struct info){0, {NULL, 0}, info_cond(ps->pf, &in)};
+}
+
+/* A branch: atoms up to '|', ')' or the end. */
+static struct info parse_seq(struct parser *ps)
+{
+	struct strset cur = {NULL, 0};
+	int *conds = NULL;
+	size_t nconds = 0;
+
+	set_add(&cur, "", 0);
+	while (ps->p < ps->end && *ps->p != '|' && *ps->p != ')' && !ps->fail) {
+		struct info a = parse_atom(ps);
+		long min, max;
+
+		if (!ps->fail && parse_quant(ps, &min, &max))
+			a = quantify(ps, a, min, max);
+		if (a.exact && cur.n * a.set.n <= CROSS_MAX) {
+			cur = set_cross(&cur, &a.set);
+			continue;
+		}
+		conds = xrealloc(conds, (nconds + 2) * sizeof(*conds));
+		conds[nconds++] = set_cond(ps->pf, &cur);
+		if (a.exact) {
+			cur = a.set;
+		} else {
+			conds[nconds++] = a.cond;
+			set_add(&cur, "", 0);
+		}
+	}
+	if (nconds == 0) {
+		free(conds);
+		return (struct info){1, cur, C_TRUE};
+	}
+	conds = xrealloc(conds, (nconds + 1) * sizeof(*conds));
+	conds[nconds++] = set_cond(ps->pf, &cur);
+	return (struct info){0, {NULL, 0}, node_join(ps->pf, C_AND, conds, nconds)};
+}
+
+/* Branches up to ')' or the end. */
+static struct info parse_alt(struct parser *ps)
+{
+	struct info in = parse_seq(ps);
+
+	while (!ps->fail && ps->p < ps->end && *ps->p == '|') {
+		struct info b;
+
+		ps->p++;
+		b = parse_seq(ps);
+		if (in.exact && b.exact && in.set.n + b.set.n <= UNION_MAX) {
+			for (size_t i = 0; i < b.set.n; i++)
+				set_add(&in.set, b.set.v[i], strlen(b.set.v[i]));
+			set_free(&b.set);
+			continue;
+		}
+		in = (struct info){
+		        0,
+		        {NULL, 0},
+		        node_pair(ps->pf, C_OR, info_cond(ps->pf, &in), info_cond(ps->pf, &b))};
+	}
+	return in;
+}
+
+int prefilter_add(struct prefilter *pf, const char *pat, size_t len, int extended)
+{
+	struct parser ps = {pf, pat, pat + len, 0};
+	struct info in;
+	int cond;
+
+	if (extended)
+		return -1;
+	in = parse_alt(&ps);
+	if (!ps.fail && ps.p != ps.end)
+		ps.fail = 1; /* an unmatched ')' */
+	cond = info_cond(pf, &in);
+	return ps.fail ? -1 : cond;
+}
+
+/* ---- the automaton ---- */
+
+struct prefilter *prefilter_new(void)
+{
+	return xcalloc(1, sizeof(struct prefilter));
+}
+
+void prefilter_free(struct prefilter *pf)
+{
+	if (pf == NULL)
+		return;
+	free_strings(pf->lits, pf->nlits);
+	for (size_t i = 0; i < pf->nnodes; i++) {
+		free(pf->nodes[i].kids);
+		free(pf->nodes[i].lits);
+		free(pf->nodes[i].subs);
+	}
+	free(pf->nodes);
+	free(pf->next);
+	free(pf->own);
+	free(pf->link);
+	free(pf);
+}
+
+/* Caps the automaton's table (moves) and the literals' bytes; past them
+ * the prefilter is off, which is always right, only slower. */
+#define MOVES_MAX (16u << 20)
+
+/* The literals among a node's kids, apart: the evaluation's tight loop. */
+static void split_kids(struct prefilter *pf)
+{
+	for (size_t i = 0; i < pf->nnodes; i++) {
+		struct cnode *n = &pf->nodes[i];
+
+		if (n->kind == C_LIT)
+			continue;
+		n->lits = xcalloc(n->nkids, sizeof(*n->lits));
+		n->subs = xcalloc(n->nkids, sizeof(*n->subs));
+		for (size_t k = 0; k < n->nkids; k++) {
+			const struct cnode *kid = &pf->nodes[n->kids[k]];
+
+			if (kid->kind == C_LIT)
+				n->lits[n->nlits++] = kid->lit;
+			else
+				n->subs[n->nsubs++] = n->kids[k];
+		}
+	}
+}
+
+void prefilter_build(struct prefilter *pf)
+{
+	size_t cap = 1, head = 0, tail = 0, ncls;
+	int32_t *delta, *fail, *queue;
+
+	split_kids(pf);
+	/* the classes: one per byte some literal has, 0 for the rest */
+	memset(pf->cls, 0, sizeof(pf->cls));
+	ncls = 1;
+	for (size_t i = 0; i < pf->nlits; i++) {
+		cap += strlen(pf->lits[i]);
+		for (const char *s = pf->lits[i]; *s; s++)
+			if (pf->cls[(unsigned char)*s] == 0)
+				pf->cls[(unsigned char)*s] = (unsigned char)ncls++;
+	}
+	for (int c = 'A'; c <= 'Z'; c++)
+		pf->cls[c] = pf->cls[c + ('a' - 'A')];
+	if (cap > MOVES_MAX / ncls) {
+		pf->off = 1;
+		return;
+	}
+	pf->nclasses = ncls;
+
+	/* the trie */
+	delta = xmalloc(cap * ncls * sizeof(*delta));
+	pf->own = xmalloc(cap * sizeof(*pf->own));
+	pf->link = xcalloc(cap, sizeof(*pf->link));
+	for (size_t i = 0; i < ncls; i++)
+		delta[i] = -1;
+	pf->own[0] = -1;
+	pf->nstates = 1;
+	for (size_t i = 0; i < pf->nlits; i++) {
+		int32_t st = 0;
+
+		for (const char *s = pf->lits[i]; *s; s++) {
+			int32_t *next = &delta[(size_t)st * ncls + pf->cls[(unsigned char)*s]];
+
+			if (*next < 0) {
+				*next = (int32_t)pf->nstates;
+				for (size_t k = 0; k < ncls; k++)
+					delta[pf->nstates * ncls + k] = -1;
+				pf->own[pf->nstates++] = -1;
+			}
+			st = *next;
+		}
+		pf->own[st] = (int32_t)i;
+	}
+
+	/* breadth first: the fail links, each missing move made the move of
+	 * the fail state (a DFA), and the output links */
+	fail = xcalloc(pf->nstates, sizeof(*fail));
+	queue = xmalloc(pf->nstates * sizeof(*queue));
+	for (size_t k = 0; k < ncls; k++) {
+		int32_t *t = &delta[k];
+
+		if (*t < 0) {
+			*t = 0;
+		} else {
+			fail[*t] = 0;
+			queue[tail++] = *t;
+		}
+	}
+	while (head < tail) {
+		int32_t st = queue[head++];
+
+		for (size_t k = 0; k < ncls; k++) {
+			int32_t *t = &delta[(size_t)st * ncls + k];
+			int32_t f = delta[(size_t)fail[st] * ncls + k];
+
+			if (*t < 0) {
+				*t = f;
+				continue;
+			}
+			fail[*t] = f;
+			pf->link[*t] = pf->own[f] >= 0 ? f : pf->link[f];
+			queue[tail++] = *t;
+		}
+	}
+	free(fail);
+	free(queue);
+
+	pf->next = xmalloc(pf->nstates * ncls * sizeof(*pf->next));
+	for (size_t i = 0; i < pf->nstates * ncls; i++) {
+		int32_t t = delta[i];
+
+		pf->next[i] =
+		        (uint32_t)((size_t)t * ncls) << 1 | (pf->own[t] >= 0 || pf->link[t] > 0);
+	}
+	free(delta);
+}
+
+size_t prefilter_bitmap_size(const struct prefilter *pf)
+{
+	return pf->nlits / 8 + 1;
+}
+
+void prefilter_scan(const struct prefilter *pf, const char *text, unsigned char *bits)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint32_t at = 0;
+
+	memset(bits, 0, prefilter_bitmap_size(pf));
+	if (pf->next == NULL)
+		return;
+	for (; *s; s++) {
+		unsigned char c = *s;
+		uint32_t move;
+
+		/* the caseless forms of k and s beyond ASCII: U+212A, U+017F */
+		if (c == 0xC5 && s[1] == 0xBF) {
+			c = 's';
+			s++;
+		} else if (c == 0xE2 && s[1] == 0x84 && s[2] == 0xAA) {
+			c = 'k';
+			s += 2;
+		}
+		move = pf->next[at + pf->cls[c]];
+		at = move >> 1;
+		if (move & 1) {
+			int32_t st = (int32_t)(at / pf->nclasses);
+
+			for (int32_t o = pf->own[st] >= 0 ? st : pf->link[st]; o > 0;
+			     o = pf->link[o])
+				bits[pf->own[o] / 8] |= (unsigned char)(1u << (pf->own[o] % 8));
+		}
+	}
+}
+
+static int holds(const struct prefilter *pf, int cond, const unsigned char *bits)
+{
+	const struct cnode *n = &pf->nodes[cond];
+	int and = n->kind == C_AND;
+
+	if (n->kind == C_LIT)
+		return (bits[n->lit / 8] >> (n->lit % 8)) & 1;
+	/* an AND fails at its first missing kid, an OR holds at its first
+	 * present one */
+	for (size_t i = 0; i < n->nlits; i++)
+		if (((bits[n->lits[i] / 8] >> (n->lits[i] % 8)) & 1) != and)
+			return !and;
+	for (size_t i = 0; i < n->nsubs; i++)
+		if (holds(pf, n->subs[i], bits) != and)
+			return !and;
+	return and;
+}
+
+int prefilter_may_match(const struct prefilter *pf, int cond, const unsigned char *bits)
+{
+	return cond < 0 || pf->off || holds(pf, cond, bits);
+}
