@@ -94,6 +94,9 @@ enum target_kind {
 	T_COUNT
 };
 
+/* a kind's texts are scanned for its own patterns' literals */
+_Static_assert(T_COUNT <= PREFILTER_GROUPS, "a prefilter group per target kind");
+
 static const char *const target_names[T_COUNT] = {
         "subject",    "body",     "context",     "from",         "sender",  "to",        "cc",
         "recipients", "reply-to", "return-path", "content-type", "headers", "forwarded", "header",
@@ -909,9 +912,15 @@ static int load_end(struct loader *ld, struct filter_set **set_r)
 		if (top + 1 > set->max_pairs)
 			set->max_pairs = top + 1;
 		/* a cut rule runs in its kind's pattern, on single lines */
-		if (r->cut < 0)
-			r->match.literals =
-			        pattern_literals(set, r->match_src, strlen(r->match_src));
+		if (r->cut >= 0)
+			continue;
+		r->match.literals = pattern_literals(set, r->match_src, strlen(r->match_src));
+		for (size_t t = 0; t < r->ntargets; t++) {
+			prefilter_use(set->pf, r->match.literals, (int)r->targets[t].kind);
+			for (size_t u = 0; u < r->nunless; u++)
+				prefilter_use(set->pf, r->unless[u].literals,
+				              (int)r->targets[t].kind);
+		}
 	}
 	/* The limits that keep a pathological pattern from hanging the agent:
 	 * the match limit bounds backtracking (the interpreter and JIT both
@@ -1019,8 +1028,10 @@ struct run {
 	pcre2_jit_stack *big_stack;
 	int no_scores; /* filter_run_context: fields only */
 	/* The literals of the texts matched so far (prefilter.h), each text
-	 * scanned once for all the patterns: SEEN_MAX rows of bits. */
+	 * scanned once for all the patterns of its target kind: SEEN_MAX
+	 * rows of bits. */
 	const char *seen[SEEN_MAX];
+	enum target_kind seen_kind[SEEN_MAX];
 	unsigned char *seen_bits;
 	size_t nseen;
 };
@@ -1263,28 +1274,30 @@ static void add_warning(struct filter_result *res, char *w)
 	res->warnings[res->nwarnings++] = w;
 }
 
-/* The bitmap of the literals s holds, scanned on first use (the texts of
- * a run stay put until its end, so their addresses name them); past
- * SEEN_MAX texts the last row is scanned again. */
-static const unsigned char *literals_of(struct run *run, const char *s)
+/* The bitmap of the literals s holds, a text of kind k, scanned on first
+ * use (the texts of a run stay put until its end, so their addresses name
+ * them; the body and the context may be one); past SEEN_MAX texts the
+ * last row is scanned again. */
+static const unsigned char *literals_of(struct run *run, enum target_kind k, const char *s)
 {
 	size_t row = prefilter_bitmap_size(run->set->pf), i;
 
 	for (i = 0; i < run->nseen; i++)
-		if (run->seen[i] == s)
+		if (run->seen[i] == s && run->seen_kind[i] == k)
 			return run->seen_bits + i * row;
 	if (run->seen_bits == NULL)
 		run->seen_bits = xmalloc(SEEN_MAX * row);
 	i = run->nseen < SEEN_MAX ? run->nseen++ : SEEN_MAX - 1;
 	run->seen[i] = s;
-	prefilter_scan(run->set->pf, s, run->seen_bits + i * row);
+	run->seen_kind[i] = k;
+	prefilter_scan(run->set->pf, (int)k, s, run->seen_bits + i * row);
 	return run->seen_bits + i * row;
 }
 
 enum { M_NO = 0, M_YES = 1, M_LIMIT = -1 };
 
 static int do_match(struct run *run, const struct rule *r, const struct pattern *p,
-                    pcre2_match_data *md, const char *s)
+                    enum target_kind k, pcre2_match_data *md, const char *s)
 {
 	const pcre2_code *code = p->code;
 	size_t len;
@@ -1293,7 +1306,7 @@ static int do_match(struct run *run, const struct rule *r, const struct pattern 
 	/* A text without the literals every match needs cannot match: most
 	 * rules, most texts, and far cheaper than the regex. */
 	if (p->literals >= 0 &&
-	    !prefilter_may_match(run->set->pf, p->literals, literals_of(run, s)))
+	    !prefilter_may_match(run->set->pf, p->literals, literals_of(run, k, s)))
 		return M_NO;
 	len = strlen(s);
 	rc = pcre2_match(code, (PCRE2_SPTR)s, len, 0, 0, md,
@@ -1377,14 +1390,14 @@ static int run_rule(struct run *run, const struct rule *r)
 
 		while (next_text(run, t, &cursor, &s)) {
 			PCRE2_SIZE *ov;
-			int rc = do_match(run, r, &r->match, run->md, s), vetoed = 0;
+			int rc = do_match(run, r, &r->match, t->kind, run->md, s), vetoed = 0;
 
 			if (rc == M_LIMIT)
 				return 0;
 			if (rc == M_NO)
 				continue;
 			for (size_t u = 0; u < r->nunless && !vetoed; u++) {
-				rc = do_match(run, r, &r->unless[u], run->md1, s);
+				rc = do_match(run, r, &r->unless[u], t->kind, run->md1, s);
 				if (rc == M_LIMIT)
 					return 0;
 				vetoed = rc == M_YES;

@@ -51,20 +51,25 @@ struct cnode {
 
 #define C_TRUE (-1) /* the condition that always holds */
 
-struct prefilter {
-	char **lits; /* folded, distinct */
-	size_t nlits;
-	struct cnode *nodes;
-	size_t nnodes;
-	/* The automaton: nstates rows of nclasses moves.  A move is the
-	 * next state's row offset, shifted left, its low bit set when a
-	 * literal ends there (the scan's hot loop has no other load). */
+/* The automaton of a group's literals: nstates rows of nclasses moves.
+ * A move is the next state's row offset, shifted left, its low bit set
+ * when a literal ends there (the scan's hot loop has no other load). */
+struct automaton {
 	uint32_t *next;
 	int32_t *own;  /* the literal that ends at a state, or -1 */
 	int32_t *link; /* the next state down the fail chain that ends one, or 0 */
 	size_t nstates, nclasses;
 	unsigned char cls[256]; /* a text byte's class (0: in no literal) */
-	int off;                /* too big an automaton: every text may match */
+	int off;                /* too big: every literal counts as found */
+};
+
+struct prefilter {
+	char **lits;      /* folded, distinct */
+	uint32_t *groups; /* of each literal: the groups that need it */
+	size_t nlits;
+	struct cnode *nodes;
+	size_t nnodes;
+	struct automaton a[PREFILTER_GROUPS];
 };
 
 struct strset {
@@ -158,7 +163,9 @@ static int lit_id(struct prefilter *pf, const char *s)
 		if (strcmp(pf->lits[i], s) == 0)
 			return (int)i;
 	pf->lits = xrealloc(pf->lits, (pf->nlits + 1) * sizeof(*pf->lits));
+	pf->groups = xrealloc(pf->groups, (pf->nlits + 1) * sizeof(*pf->groups));
 	pf->lits[pf->nlits] = xstrdup(s);
+	pf->groups[pf->nlits] = 0;
 	return (int)pf->nlits++;
 }
 
@@ -776,20 +783,36 @@ void prefilter_free(struct prefilter *pf)
 	if (pf == NULL)
 		return;
 	free_strings(pf->lits, pf->nlits);
+	free(pf->groups);
 	for (size_t i = 0; i < pf->nnodes; i++) {
 		free(pf->nodes[i].kids);
 		free(pf->nodes[i].lits);
 		free(pf->nodes[i].subs);
 	}
 	free(pf->nodes);
-	free(pf->next);
-	free(pf->own);
-	free(pf->link);
+	for (int g = 0; g < PREFILTER_GROUPS; g++) {
+		free(pf->a[g].next);
+		free(pf->a[g].own);
+		free(pf->a[g].link);
+	}
 	free(pf);
 }
 
-/* Caps the automaton's table (moves) and the literals' bytes; past them
- * the prefilter is off, which is always right, only slower. */
+void prefilter_use(struct prefilter *pf, int cond, int group)
+{
+	const struct cnode *n;
+
+	if (cond < 0)
+		return;
+	n = &pf->nodes[cond];
+	if (n->kind == C_LIT)
+		pf->groups[n->lit] |= UINT32_C(1) << group;
+	for (size_t i = 0; i < n->nkids; i++)
+		prefilter_use(pf, n->kids[i], group);
+}
+
+/* Caps the automaton's table (moves); past it the group's prefilter is
+ * off, which is always right, only slower. */
 #define MOVES_MAX (16u << 20)
 
 /* The literals among a node's kids, apart: the evaluation's tight loop. */
@@ -813,58 +836,63 @@ static void split_kids(struct prefilter *pf)
 	}
 }
 
-void prefilter_build(struct prefilter *pf)
+/* The Aho-Corasick automaton of the literals of group g. */
+static void build_group(struct prefilter *pf, int g)
 {
+	struct automaton *a = &pf->a[g];
+	uint32_t bit = UINT32_C(1) << g;
 	size_t cap = 1, head = 0, tail = 0, ncls;
 	int32_t *delta, *fail, *queue;
 
-	split_kids(pf);
 	/* the classes: one per byte some literal has, 0 for the rest */
-	memset(pf->cls, 0, sizeof(pf->cls));
 	ncls = 1;
 	for (size_t i = 0; i < pf->nlits; i++) {
+		if (!(pf->groups[i] & bit))
+			continue;
 		cap += strlen(pf->lits[i]);
 		for (const char *s = pf->lits[i]; *s; s++)
-			if (pf->cls[(unsigned char)*s] == 0)
-				pf->cls[(unsigned char)*s] = (unsigned char)ncls++;
+			if (a->cls[(unsigned char)*s] == 0)
+				a->cls[(unsigned char)*s] = (unsigned char)ncls++;
 	}
 	for (int c = 'A'; c <= 'Z'; c++)
-		pf->cls[c] = pf->cls[c + ('a' - 'A')];
+		a->cls[c] = a->cls[c + ('a' - 'A')];
 	if (cap > MOVES_MAX / ncls) {
-		pf->off = 1;
+		a->off = 1;
 		return;
 	}
-	pf->nclasses = ncls;
+	a->nclasses = ncls;
 
 	/* the trie */
 	delta = xmalloc(cap * ncls * sizeof(*delta));
-	pf->own = xmalloc(cap * sizeof(*pf->own));
-	pf->link = xcalloc(cap, sizeof(*pf->link));
+	a->own = xmalloc(cap * sizeof(*a->own));
+	a->link = xcalloc(cap, sizeof(*a->link));
 	for (size_t i = 0; i < ncls; i++)
 		delta[i] = -1;
-	pf->own[0] = -1;
-	pf->nstates = 1;
+	a->own[0] = -1;
+	a->nstates = 1;
 	for (size_t i = 0; i < pf->nlits; i++) {
 		int32_t st = 0;
 
+		if (!(pf->groups[i] & bit))
+			continue;
 		for (const char *s = pf->lits[i]; *s; s++) {
-			int32_t *next = &delta[(size_t)st * ncls + pf->cls[(unsigned char)*s]];
+			int32_t *next = &delta[(size_t)st * ncls + a->cls[(unsigned char)*s]];
 
 			if (*next < 0) {
-				*next = (int32_t)pf->nstates;
+				*next = (int32_t)a->nstates;
 				for (size_t k = 0; k < ncls; k++)
-					delta[pf->nstates * ncls + k] = -1;
-				pf->own[pf->nstates++] = -1;
+					delta[a->nstates * ncls + k] = -1;
+				a->own[a->nstates++] = -1;
 			}
 			st = *next;
 		}
-		pf->own[st] = (int32_t)i;
+		a->own[st] = (int32_t)i;
 	}
 
 	/* breadth first: the fail links, each missing move made the move of
 	 * the fail state (a DFA), and the output links */
-	fail = xcalloc(pf->nstates, sizeof(*fail));
-	queue = xmalloc(pf->nstates * sizeof(*queue));
+	fail = xcalloc(a->nstates, sizeof(*fail));
+	queue = xmalloc(a->nstates * sizeof(*queue));
 	for (size_t k = 0; k < ncls; k++) {
 		int32_t *t = &delta[k];
 
@@ -887,21 +915,32 @@ void prefilter_build(struct prefilter *pf)
 				continue;
 			}
 			fail[*t] = f;
-			pf->link[*t] = pf->own[f] >= 0 ? f : pf->link[f];
+			a->link[*t] = a->own[f] >= 0 ? f : a->link[f];
 			queue[tail++] = *t;
 		}
 	}
 	free(fail);
 	free(queue);
 
-	pf->next = xmalloc(pf->nstates * ncls * sizeof(*pf->next));
-	for (size_t i = 0; i < pf->nstates * ncls; i++) {
+	a->next = xmalloc(a->nstates * ncls * sizeof(*a->next));
+	for (size_t i = 0; i < a->nstates * ncls; i++) {
 		int32_t t = delta[i];
 
-		pf->next[i] =
-		        (uint32_t)((size_t)t * ncls) << 1 | (pf->own[t] >= 0 || pf->link[t] > 0);
+		a->next[i] = (uint32_t)((size_t)t * ncls) << 1 | (a->own[t] >= 0 || a->link[t] > 0);
 	}
 	free(delta);
+}
+
+void prefilter_build(struct prefilter *pf)
+{
+	uint32_t used = 0;
+
+	split_kids(pf);
+	for (size_t i = 0; i < pf->nlits; i++)
+		used |= pf->groups[i];
+	for (int g = 0; g < PREFILTER_GROUPS; g++)
+		if (used & (UINT32_C(1) << g))
+			build_group(pf, g);
 }
 
 size_t prefilter_bitmap_size(const struct prefilter *pf)
@@ -909,13 +948,14 @@ size_t prefilter_bitmap_size(const struct prefilter *pf)
 	return pf->nlits / 8 + 1;
 }
 
-void prefilter_scan(const struct prefilter *pf, const char *text, unsigned char *bits)
+void prefilter_scan(const struct prefilter *pf, int group, const char *text, unsigned char *bits)
 {
+	const struct automaton *a = &pf->a[group];
 	const unsigned char *s = (const unsigned char *)text;
 	uint32_t at = 0;
 
-	memset(bits, 0, prefilter_bitmap_size(pf));
-	if (pf->next == NULL)
+	memset(bits, a->off ? 0xFF : 0, prefilter_bitmap_size(pf));
+	if (a->next == NULL)
 		return;
 	for (; *s; s++) {
 		unsigned char c = *s;
@@ -929,14 +969,13 @@ void prefilter_scan(const struct prefilter *pf, const char *text, unsigned char 
 			c = 'k';
 			s += 2;
 		}
-		move = pf->next[at + pf->cls[c]];
+		move = a->next[at + a->cls[c]];
 		at = move >> 1;
 		if (move & 1) {
-			int32_t st = (int32_t)(at / pf->nclasses);
+			int32_t st = (int32_t)(at / a->nclasses);
 
-			for (int32_t o = pf->own[st] >= 0 ? st : pf->link[st]; o > 0;
-			     o = pf->link[o])
-				bits[pf->own[o] / 8] |= (unsigned char)(1u << (pf->own[o] % 8));
+			for (int32_t o = a->own[st] >= 0 ? st : a->link[st]; o > 0; o = a->link[o])
+				bits[a->own[o] / 8] |= (unsigned char)(1u << (a->own[o] % 8));
 		}
 	}
 }
@@ -961,5 +1000,5 @@ static int holds(const struct prefilter *pf, int cond, const unsigned char *bits
 
 int prefilter_may_match(const struct prefilter *pf, int cond, const unsigned char *bits)
 {
-	return cond < 0 || pf->off || holds(pf, cond, bits);
+	return cond < 0 || holds(pf, cond, bits);
 }

@@ -138,11 +138,12 @@ static size_t check_sound(void)
 		                         &off, NULL);
 		assert_non_null(codes[i]);
 		conds[i] = prefilter_add(pf, pats[i].re, strlen(pats[i].re), 0);
+		prefilter_use(pf, conds[i], 0);
 	}
 	prefilter_build(pf);
 	bits = xmalloc(prefilter_bitmap_size(pf));
 	for (size_t t = 0; t < ARRAY_SIZE(texts); t++) {
-		prefilter_scan(pf, texts[t], bits);
+		prefilter_scan(pf, 0, texts[t], bits);
 		for (size_t i = 0; i < ARRAY_SIZE(pats); i++) {
 			int matches = pcre2_match(codes[i], (PCRE2_SPTR)texts[t], strlen(texts[t]),
 			                          0, 0, md, NULL) >= 0;
@@ -177,9 +178,10 @@ static int may(const char *re, const char *text)
 	unsigned char *bits;
 	int r;
 
+	prefilter_use(pf, cond, 3);
 	prefilter_build(pf);
 	bits = xmalloc(prefilter_bitmap_size(pf));
-	prefilter_scan(pf, text, bits);
+	prefilter_scan(pf, 3, text, bits);
 	r = prefilter_may_match(pf, cond, bits);
 	free(bits);
 	prefilter_free(pf);
