@@ -15,10 +15,10 @@
  *
  * Strings are folded to lower case, and so is the text scanned, so a
  * condition holds for a caseless pattern as for a case-sensitive one.  A
- * literal is ASCII only (a non-ASCII character of a pattern asks for
- * nothing): its caseless forms are then ASCII too, but for the Kelvin
- * sign and the long s, which PCRE2 matches to k and s and the scan reads
- * as k and s.
+ * literal holds ASCII and Latin-1 letters only (any other character of a
+ * pattern asks for nothing), whose caseless forms PCRE2 knows are each
+ * other's, but for three the scan reads as them too: the Kelvin sign (k),
+ * the long s (s) and the Angstrom sign (the a with a ring).
  */
 #include "prefilter.h"
 
@@ -261,11 +261,51 @@ static int info_cond(struct prefilter *pf, struct info *in)
 
 static struct info parse_alt(struct parser *ps);
 
-/* Skips the rest of a UTF-8 character whose lead byte was just read. */
-static void skip_utf8(struct parser *ps)
+/* A character as the scan reads it in a text: ASCII and the Latin-1
+ * letters in lower case (PCRE2's caseless forms of these are each other,
+ * and the Angstrom sign for the a with a ring), the long s and the Kelvin
+ * sign as s and k.  Returns the length of its UTF-8 in out, 0 for a
+ * character whose caseless forms the scan does not fold (it asks for
+ * nothing). */
+static size_t fold_cp(long cp, char out[2])
 {
-	while (ps->p < ps->end && ((unsigned char)*ps->p & 0xC0) == 0x80)
-		ps->p++;
+	if (cp > 0 && cp < 0x80) {
+		out[0] = fold((unsigned char)cp);
+		return 1;
+	}
+	if (cp == 0x17F || cp == 0x212A) {
+		out[0] = cp == 0x17F ? 's' : 'k';
+		return 1;
+	}
+	if (cp == 0x212B)
+		cp = 0xE5;
+	if (cp < 0xC0 || cp > 0xFE || cp == 0xD7 || cp == 0xF7 || cp == 0xDF)
+		return 0;
+	if (cp < 0xE0)
+		cp += 0x20;
+	out[0] = (char)0xC3;
+	out[1] = (char)(0x80 | (cp & 0x3F));
+	return 2;
+}
+
+static struct info exact_cp(long cp)
+{
+	char out[2];
+	size_t n = fold_cp(cp, out);
+
+	return n ? exact1(out, n) : anything();
+}
+
+/* The code point whose lead byte c was just read (a pattern that compiled
+ * in UTF mode is valid UTF-8). */
+static long utf8_cp(struct parser *ps, unsigned char c)
+{
+	int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+	long cp = c & (0x3F >> n);
+
+	for (; n > 0 && ps->p < ps->end; n--)
+		cp = cp << 6 | (*ps->p++ & 0x3F);
+	return cp;
 }
 
 /* Skips to just past the closing c, or fails. */
@@ -317,8 +357,8 @@ static long parse_hex(struct parser *ps)
 }
 
 /* The character an escape outside a class stands for (after the
- * backslash), -1 for "not one known ASCII character": *in is then set to
- * what it is, or ps->fail. */
+ * backslash), -1 for "not one known character": *in is then set to what
+ * it is, or ps->fail. */
 static long escape_char(struct parser *ps, struct info *in)
 {
 	unsigned char c = (unsigned char)*ps->p++;
@@ -341,7 +381,7 @@ static long escape_char(struct parser *ps, struct info *in)
 	case 'x':
 		v = parse_hex(ps);
 		/* NUL ends the texts the rules see: left to the regex */
-		return v > 0 && v < 0x80 ? v : -1;
+		return v > 0 ? v : -1;
 	case 'b':
 	case 'B':
 	case 'A':
@@ -401,10 +441,8 @@ static long escape_char(struct parser *ps, struct info *in)
 			ps->p++;
 		return -1;
 	}
-	if (c >= 0x80) {
-		skip_utf8(ps);
-		return -1;
-	}
+	if (c >= 0x80)
+		return utf8_cp(ps, c);
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '0') {
 		/* \Q, \c, \o, \0, \u... */
 		ps->fail = 1;
@@ -413,14 +451,13 @@ static long escape_char(struct parser *ps, struct info *in)
 	return c;
 }
 
-/* After '[': a class.  A small set of ASCII characters is exact; a range,
- * a negation, a property or any non-ASCII member asks for nothing. */
+/* After '[': a class.  A small set of characters the scan folds is
+ * exact; a range, a negation, a property or any other member asks for
+ * nothing. */
 static struct info parse_class(struct parser *ps)
 {
-	char members[CLASS_MAX];
-	size_t n = 0;
+	struct info in = {1, {NULL, 0}, C_TRUE};
 	int any = 0, first = 1;
-	struct info in;
 
 	if (ps->p < ps->end && *ps->p == '^') {
 		any = 1;
@@ -430,8 +467,12 @@ static struct info parse_class(struct parser *ps)
 		unsigned char c;
 		long v = -1;
 
+		char out[2];
+		size_t n;
+
 		if (ps->p >= ps->end) {
 			ps->fail = 1;
+			set_free(&in.set);
 			return anything();
 		}
 		c = (unsigned char)*ps->p++;
@@ -447,6 +488,7 @@ static struct info parse_class(struct parser *ps)
 				q++;
 			if (q + 1 >= ps->end) {
 				ps->fail = 1;
+				set_free(&in.set);
 				return anything();
 			}
 			ps->p = q + 2;
@@ -460,6 +502,7 @@ static struct info parse_class(struct parser *ps)
 		if (c == '\\') {
 			if (ps->p >= ps->end) {
 				ps->fail = 1;
+				set_free(&in.set);
 				return anything();
 			}
 			c = (unsigned char)*ps->p++;
@@ -478,24 +521,24 @@ static struct info parse_class(struct parser *ps)
 			else if ((c == 'p' || c == 'P') && ps->p < ps->end && *ps->p == '{')
 				skip_past(ps, '}');
 			else if (c >= 0x80)
-				skip_utf8(ps);
+				v = utf8_cp(ps, c);
 			else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 				v = c;
 		} else if (c >= 0x80) {
-			skip_utf8(ps);
+			v = utf8_cp(ps, c);
 		} else {
 			v = c;
 		}
-		if (v <= 0 || v >= 0x80 || n == CLASS_MAX)
+		n = v > 0 ? fold_cp(v, out) : 0;
+		if (n == 0 || in.set.n == CLASS_MAX)
 			any = 1;
 		else
-			members[n++] = fold((unsigned char)v);
+			set_add(&in.set, out, n);
 	}
-	if (any)
+	if (any) {
+		set_free(&in.set);
 		return anything();
-	in = (struct info){1, {NULL, 0}, C_TRUE};
-	for (size_t i = 0; i < n; i++)
-		set_add(&in.set, &members[i], 1);
+	}
 	return in;
 }
 
@@ -615,10 +658,7 @@ static struct info parse_atom(struct parser *ps)
 			return anything();
 		}
 		v = escape_char(ps, &in);
-		if (v < 0)
-			return in;
-		ch = fold((unsigned char)v);
-		return exact1(&ch, 1);
+		return v < 0 ? in : exact_cp(v);
 	case '{':
 	case '*':
 	case '+':
@@ -628,10 +668,8 @@ static struct info parse_atom(struct parser *ps)
 	default:
 		break;
 	}
-	if (c >= 0x80) {
-		skip_utf8(ps);
-		return anything();
-	}
+	if (c >= 0x80)
+		return exact_cp(utf8_cp(ps, c));
 	ch = fold(c);
 	return exact1(&ch, 1);
 }
@@ -948,6 +986,21 @@ size_t prefilter_bitmap_size(const struct prefilter *pf)
 	return pf->nlits / 8 + 1;
 }
 
+/* One move of a's scan on byte c. */
+static inline void feed(const struct automaton *a, uint32_t *at, unsigned char c,
+                        unsigned char *bits)
+{
+	uint32_t move = a->next[*at + a->cls[c]];
+
+	*at = move >> 1;
+	if (move & 1) {
+		int32_t st = (int32_t)(*at / a->nclasses);
+
+		for (int32_t o = a->own[st] >= 0 ? st : a->link[st]; o > 0; o = a->link[o])
+			bits[a->own[o] / 8] |= (unsigned char)(1u << (a->own[o] % 8));
+	}
+}
+
 void prefilter_scan(const struct prefilter *pf, int group, const char *text, unsigned char *bits)
 {
 	const struct automaton *a = &pf->a[group];
@@ -957,26 +1010,27 @@ void prefilter_scan(const struct prefilter *pf, int group, const char *text, uns
 	memset(bits, a->off ? 0xFF : 0, prefilter_bitmap_size(pf));
 	if (a->next == NULL)
 		return;
+	/* the text folded as fold_cp folds a pattern's characters (cls
+	 * lowers ASCII) */
 	for (; *s; s++) {
 		unsigned char c = *s;
-		uint32_t move;
 
-		/* the caseless forms of k and s beyond ASCII: U+212A, U+017F */
-		if (c == 0xC5 && s[1] == 0xBF) {
+		if (c == 0xC3 && s[1] >= 0x80 && s[1] <= 0x9E && s[1] != 0x97) {
+			feed(a, &at, c, bits);
+			c = (unsigned char)(*++s + 0x20);
+		} else if (c == 0xC5 && s[1] == 0xBF) {
 			c = 's';
 			s++;
-		} else if (c == 0xE2 && s[1] == 0x84 && s[2] == 0xAA) {
-			c = 'k';
+		} else if (c == 0xE2 && s[1] == 0x84 && (s[2] == 0xAA || s[2] == 0xAB)) {
+			if (s[2] == 0xAA) {
+				c = 'k';
+			} else {
+				feed(a, &at, 0xC3, bits);
+				c = 0xA5;
+			}
 			s += 2;
 		}
-		move = a->next[at + a->cls[c]];
-		at = move >> 1;
-		if (move & 1) {
-			int32_t st = (int32_t)(at / a->nclasses);
-
-			for (int32_t o = a->own[st] >= 0 ? st : a->link[st]; o > 0; o = a->link[o])
-				bits[a->own[o] / 8] |= (unsigned char)(1u << (a->own[o] % 8));
-		}
+		feed(a, &at, c, bits);
 	}
 }
 

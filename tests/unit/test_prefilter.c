@@ -66,6 +66,14 @@ static const struct pat pats[] = {
         {"\\$\\d+ budget", 1},
         {"(?:a|b)(?:c|d)(?:e|f)(?:g|h)(?:i|j)(?:k|l)(?:m|n)", 0},
         {"(ab)(?1)cd", 0},
+        {"t[\xc3\xadi]a", 1},
+        {"\\x{e9}t\\x{C9}", 1},
+        {"\xc3\x85NGSTR\xc3\x96M", 1},
+        {"na\xc3\xafve", 0},
+        {"cu\xc3\xb1"
+         "ado",
+         1},
+        {"[\xc3\x80-\xc3\x9e]x", 1},
 };
 
 static const char *const texts[] = {
@@ -115,6 +123,15 @@ static const char *const texts[] = {
         "$5000 BUDGET",
         "acegikm bdfhjln",
         "ababcd",
+        "T\xc3\x8d"
+        "A tia tea",
+        "\xc3\x89T\xc3\x89 \xc3\xa9t\xc3\xa9",
+        "\xe2\x84\xab"
+        "NGSTR\xc3\x96M \xc3\xa5ngstr\xc3\xb6m",
+        "NA\xc3\x8fVE na\xc3\xafve",
+        "CU\xc3\x91"
+        "ADO",
+        "\xc3\x9cX \xc3\xbcx",
 };
 
 /* Every text a pattern matches passes its prefilter; returns how many
@@ -205,6 +222,14 @@ static void test_skips(void **state)
 	assert_true(may("(?<!not )call", "call"));
 	/* the long s and the Kelvin sign are s and k */
 	assert_true(may("ks", "\xe2\x84\xaa\xc5\xbf"));
+	/* the Latin-1 letters in either case */
+	assert_false(may("t[\xc3\xadi]a", "tea"));
+	assert_true(may("cu\xc3\xb1"
+	                "ado",
+	                "CU\xc3\x91"
+	                "ADO"));
+	assert_true(may("\xc3\xa5r", "\xe2\x84\xab"
+	                             "R"));
 	/* one character is no condition */
 	assert_true(may("x", "y"));
 }
