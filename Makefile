@@ -196,7 +196,7 @@ corpus:
 # runs it for FUZZ_SECONDS, starting from its seeds (tests/fuzz/seeds.sh);
 # an input that fails is kept in build-fuzz/TARGET/ and belongs, once
 # fixed, in tests/fuzz/regressions/TARGET/ so fuzz-replay keeps it fixed.
-FUZZ_TARGETS ?= message rules template config auth
+FUZZ_TARGETS ?= message rules template config auth prefilter
 FUZZ_SECONDS ?= 60
 # FUZZ_RUNS=N stops a target after N executions (or FUZZ_SECONDS, first)
 FUZZ_RUNS ?=
