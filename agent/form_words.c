@@ -223,11 +223,15 @@ static const char *const third_words[] = {"third",     "3rd",   "tercer*", "drit
                                           "terceira",  "derde", NULL};
 /* Lines that are no name in a contact block. */
 static const char *const not_names[] = {
-        "hi",      "hello",   "hey",   "dear",         "thanks", "thank you", "best",     "cheers",
-        "regards", "hola",    "hallo", "bonjour",      "salut",  "ciao",      "olá",      "ola",
-        "hoi",     "gracias", "danke", "merci",        "grazie", "obrigado",  "obrigada", "bedankt",
-        "saludos", "grüße",   "gruss", "cordialement", "saluti", "abraços",   "groeten",  "details",
-        "contact", "email",   "phone", "here",         "below",  "sent from", NULL};
+        "hi", "hello", "hey", "dear", "thanks", "thank you", "best", "cheers", "regards", "hola",
+        "hallo", "bonjour", "salut", "ciao", "olá", "ola", "hoi", "gracias", "danke", "merci",
+        "grazie", "obrigado", "obrigada", "bedankt", "saludos", "grüße", "gruss", "cordialement",
+        "saluti", "abraços", "groeten", "details", "contact*", "email", "phone", "here", "below",
+        "sent from",
+        /* contact labels of other languages ("Kontakt: jan@...", "Su
+         * contacto:", "Kontakt na něj:", "Sähköposti:") */
+        "kontakt*", "contatt*", "contat*", "e-mail", "mail", "correo", "courriel", "sähköposti",
+        "e-post", "epost", "почта", "Почта", "телефон", "Телефон", "telefon*", "tel", NULL};
 
 /* ---- the words as one table ---- */
 

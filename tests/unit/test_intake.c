@@ -1962,6 +1962,14 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* "Kontakt na něj: jan@...", "Kontakt: jan@...": a contact label
+         * of another language is no name; the text's "Jan Dvořák" is. */
+        {.name = "contact_label_no_name",
+         .steps = {STEP("probe14-cs-02-text-lead.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Jan Dvo\xc5\x99\xc3\xa1k",
+                              .lead_email = "jan.dvorak@seznam.cz"}),
+                   STEP("probe14-de-01-kontakt-label.eml", INTAKE_TOUCH,
+                        .e = {.lead_name = "Jan Dvo\xc5\x99\xc3\xa1k"})}},
         /* "Telefonisch bin ich unter 0171 2345678 erreichbar": the
          * writer's own number, found by the cue word too, is not the
          * lead's. */
