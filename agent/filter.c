@@ -68,8 +68,104 @@
 #define HEAP_LIMIT_KIB  8192
 #define JIT_STACK_MAX   (8u << 20)
 #define COMPILE_OPTIONS (PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C)
-#define WHEN_ANY        (-2) /* no "when class" line */
-#define WHEN_NONE       (-1) /* "when class none" */
+
+/* PCRE2 10.42's JIT with PCRE2_MATCH_INVALID_UTF lets a bare \S or \D
+ * match no character of more than one byte ("Ελένη <> Brightpath" did not
+ * match \S\s*<>; upstream issue 224, fixed after 10.42): the same class
+ * written in brackets, [\S], matches them.  The pattern with each bare \S
+ * and \D outside a class so written, or NULL when there is none. */
+static char *jit_safe(const char *pat, size_t len, uint32_t options)
+{
+	struct buf b = {0};
+	int class = 0, changed = 0;
+
+	/* comments ("# a [note", "(?#...)") would mislead the count of
+	 * classes: such a pattern is left as it is */
+	if ((options & PCRE2_EXTENDED) || memmem(pat, len, "(?#", 3))
+		return NULL;
+	for (size_t i = 0; i + 1 < len; i++)
+		if (pat[i] == '(' && pat[i + 1] == '?') {
+			size_t j = i + 2;
+
+			while (j < len && strchr("imnsJUxar^-", pat[j]) != NULL && pat[j] != '\0')
+				if (pat[j++] == 'x')
+					return NULL;
+		}
+	for (size_t i = 0; i < len; i++) {
+		if (pat[i] == '\\' && i + 1 < len) {
+			if (pat[i + 1] == 'Q') { /* \Q...\E: literal text */
+				const char *e = memmem(pat + i, len - i, "\\E", 2);
+				size_t n = e ? (size_t)(e - (pat + i)) + 2 : len - i;
+
+				buf_add(&b, pat + i, n);
+				i += n - 1;
+				continue;
+			}
+			if (!class && (pat[i + 1] == 'S' || pat[i + 1] == 'D')) {
+				buf_addc(&b, '[');
+				buf_add(&b, pat + i, 2);
+				buf_addc(&b, ']');
+				changed = 1;
+			} else {
+				buf_add(&b, pat + i, 2);
+			}
+			i++;
+			continue;
+		}
+		if (!class && pat[i] == '[') {
+			class = 1;
+			buf_addc(&b, '[');
+			/* "[]a]" and "[^]a]": a first ']' is a member */
+			if (i + 1 < len && pat[i + 1] == '^')
+				buf_addc(&b, pat[++i]);
+			if (i + 1 < len && pat[i + 1] == ']')
+				buf_addc(&b, pat[++i]);
+			continue;
+		}
+		if (class && pat[i] == '[' && i + 1 < len && pat[i + 1] == ':') {
+			/* "[:alpha:]" inside a class */
+			const char *e = memmem(pat + i, len - i, ":]", 2);
+			size_t n = e ? (size_t)(e - (pat + i)) + 2 : 1;
+
+			buf_add(&b, pat + i, n);
+			i += n - 1;
+			continue;
+		}
+		if (class && pat[i] == ']')
+			class = 0;
+		buf_addc(&b, pat[i]);
+	}
+	if (!changed) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+/* pcre2_compile, with the pattern written JIT-safe (jit_safe) when it
+ * compiles as written: faults and their offsets are the pattern's own. */
+static pcre2_code *compile(const char *pat, size_t len, uint32_t options, int *errcode,
+                           PCRE2_SIZE *erroff, pcre2_compile_context *cctx)
+{
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pat, len, options, errcode, erroff, cctx);
+	char *safe = code ? jit_safe(pat, len, options) : NULL;
+
+	if (safe) {
+		int e;
+		PCRE2_SIZE o;
+		pcre2_code *c =
+		        pcre2_compile((PCRE2_SPTR)safe, strlen(safe), options, &e, &o, cctx);
+
+		if (c) {
+			pcre2_code_free(code);
+			code = c;
+		}
+		free(safe);
+	}
+	return code;
+}
+#define WHEN_ANY  (-2) /* no "when class" line */
+#define WHEN_NONE (-1) /* "when class none" */
 
 static const char *const field_names[FF_COUNT] = {
         "lead_name", "lead_email",    "lead_phone",     "lead_company",   "need",    "budget",
@@ -352,8 +448,7 @@ static int pattern_compile(struct loader *ld, int lineno, const char *line, size
 	if (bad)
 		return -1;
 
-	p->code = pcre2_compile((PCRE2_SPTR)(line + patoff), patlen, options, &errcode, &erroff,
-	                        ld->cctx);
+	p->code = compile(line + patoff, patlen, options, &errcode, &erroff, ld->cctx);
 	if (p->code != NULL) {
 		long at = backtrack_risk(line + patoff, patlen);
 
@@ -527,9 +622,8 @@ static void cut_build(struct loader *ld)
 		}
 		if (first == NULL)
 			continue;
-		set->cut[k] =
-		        pcre2_compile((PCRE2_SPTR)b.s, b.len, COMPILE_OPTIONS | PCRE2_ANCHORED,
-		                      &errcode, &erroff, ld->cctx);
+		set->cut[k] = compile(b.s, b.len, COMPILE_OPTIONS | PCRE2_ANCHORED, &errcode,
+		                      &erroff, ld->cctx);
 		buf_free(&b);
 		if (set->cut[k] == NULL) {
 			PCRE2_UCHAR msg[256];

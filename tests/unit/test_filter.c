@@ -1486,6 +1486,30 @@ static void test_shipped_rep_commands(void **state)
 
 /* Opt-outs in the languages of the shipped rules, only as the whole of a
  * short reply (the context: quote and signature already trimmed). */
+/* PCRE2 10.42's JIT with PCRE2_MATCH_INVALID_UTF: a bare \S or \D
+ * matched no character of more than one byte; the loader writes them
+ * [\S] and [\D], which do. */
+static void test_jit_multibyte_classes(void **state)
+{
+	struct filter_set *set =
+	        load_text("rule s\n  in subject\n  match /\\S\\s*<>\\s*\\S/\n"
+	                  "  score +1\n\n"
+	                  "rule d\n  in context\n  match /\\D{3}[0-9]/\n  score +1\n\n"
+	                  "rule kept\n  in context\n  match /[\\S\\D]x/\n  score +1\n");
+	struct tmsg t;
+	struct filter_result res = {0};
+
+	(void)state;
+	tmsg_init(&t);
+	t.m.subject = "\xce\x95\xce\xbb\xce\xad\xce\xbd\xce\xb7 <> Brightpath";
+	tmsg_text(&t, "\xc3\xa9t\xc3\xa9"
+	              "2 \xc3\xa9x");
+	assert_int_equal(filter_run(set, &t.m, 0, &res), 0);
+	assert_int_equal(res.nscores, 3);
+	filter_result_clear(&res);
+	filter_free(set);
+}
+
 /* Is text, as a reply in an intro's thread, of class klass (want 1) or
  * not (want 0) by the shipped rules? */
 static void check_reply_class(const char *text, const char *klass, int want)
@@ -1714,6 +1738,7 @@ int main(void)
 	        cmocka_unit_test(test_shipped_intro),
 	        cmocka_unit_test(test_shipped_fields),
 	        cmocka_unit_test(test_shipped_rep_commands),
+	        cmocka_unit_test(test_jit_multibyte_classes),
 	        cmocka_unit_test(test_shipped_optout),
 	        cmocka_unit_test(test_shipped_status_request),
 	        cmocka_unit_test(test_shipped_names),
