@@ -523,6 +523,36 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 	return 0;
 }
 
+/* The length of family name s (n bytes) without the ending that marks a
+ * woman's or a man's form of it in Czech, Slovak, Polish and Russian
+ * (Černý / Černá, Novák / Nováková, Kowalski / Kowalska, Иванов /
+ * Иванова). */
+static size_t family_stem(const char *s, size_t n)
+{
+	static const char *const ends[] = {"ová",  "ská",  "ský", "cká", "cký", "dzka", "dzki",
+	                                   "ska",  "ski",  "cka", "cki", "ова", "ева",  "ина",
+	                                   "ская", "ский", "ов",  "ев",  "ин",  "á",    "ý"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(ends); i++) {
+		size_t e = strlen(ends[i]);
+
+		if (n > e + 2 && memcmp(s + n - e, ends[i], e) == 0)
+			return n - e;
+	}
+	return n;
+}
+
+/* The same family name, or its other gender's form ("Kowalski" and
+ * "Kowalska")? */
+static int same_family(const char *a, size_t an, const char *b, size_t bn)
+{
+	if (an == bn && strncasecmp(a, b, an) == 0)
+		return 1;
+	an = family_stem(a, an);
+	bn = family_stem(b, bn);
+	return an == bn && an > 0 && strncasecmp(a, b, an) == 0;
+}
+
 /* Is the address of the writer's company (the writer's domain, not a mail
  * provider's)? */
 static int writers_company(const struct message *m, const char *email)
@@ -561,7 +591,7 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 			return 0;
 	fam = family_name(m->from.name, &fn);
 	lfam = family_name(l->name, &ln);
-	if (fam && lfam && fn == ln && strncasecmp(fam, lfam, fn) == 0)
+	if (fam && lfam && same_family(fam, fn, lfam, ln))
 		return 1;
 	return writers_company(m, l->email);
 }

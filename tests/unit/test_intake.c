@@ -1962,6 +1962,15 @@ static const struct intake_case cases[] = {
                    STEP("blind5-auto-german-abwesenheit.eml", INTAKE_IGNORED),
                    STEP("blind5-auto-ticket-received.eml", INTAKE_IGNORED)},
          .counts = {MESSAGES("reply", 0), MESSAGES("automated", 3)}},
+        /* The writer's wife copied beside the lead, her family name the
+         * feminine form of his (Kowalski / Kowalska, Černý / Černá): no
+         * lead. */
+        {.name = "companion_gendered_family_name",
+         .steps = {STEP("probe14-pl-04-wife-cc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "ewa.mazur@wp.pl"}),
+                   STEP("probe14-cs-03-wife-cc.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "lucie.vesela@gmail.com"})},
+         .counts = {REFERRALS("*", 2)}},
         /* "Kontakt na něj: jan@...", "Kontakt: jan@...": a contact label
          * of another language is no name; the text's "Jan Dvořák" is. */
         {.name = "contact_label_no_name",
