@@ -370,8 +370,21 @@ static int ask_rep(struct intake *in, const struct message *m, const struct rep 
 	                          .to_name = rep->name,
 	                          .due = now,
 	                          .message_key = key};
-	int rc;
+	int rc = store_confirmation_waiting(in->st, id, rep->email, command, arg);
 
+	if (rc != 0) {
+		/* the same line again before the first question went out
+		 * (the rep sent it twice): that question answers both */
+		if (rc > 0) {
+			snprintf(
+			        detail, sizeof(detail),
+			        "status line \"%s\" from %s: already waiting for %s's confirmation",
+			        line, m->from.email, rep->email);
+			rc = add_event(in, id, now, rep->email, "confirm", detail, msg_id);
+		}
+		free(key);
+		return rc;
+	}
 	jobnote_add(&note, "confirm.action", action);
 	jobnote_add(&note, "confirm.where", where);
 	js.note = note.s;

@@ -376,6 +376,21 @@ int store_sent_to(struct store *st, int64_t id, const char *recipient)
 
 /* ---- confirmations ---- */
 
+int store_confirmation_waiting(struct store *st, int64_t referral_id, const char *rep,
+                               const char *command, const char *arg)
+{
+	struct q q;
+	int rc = sql_query(&q, st, ST_CONFIRM_WAITING,
+	                   BINDS(B_INT(":referral_id", referral_id), B_TEXT(":rep", rep),
+	                         B_TEXT(":command", command), B_TEXT(":arg", arg)));
+
+	rc = rc > 0 ? col_int(&q, "n") > 0 : rc;
+	sql_end(&q);
+	if (rc < 0)
+		store_failed(st, "confirmation of referral %" PRId64 " waiting", referral_id);
+	return rc;
+}
+
 int store_confirmation_add(struct store *st, int64_t referral_id, const char *rep,
                            const char *command, const char *arg, const char *message_key,
                            int64_t at)

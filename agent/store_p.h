@@ -173,6 +173,7 @@ enum stmt_id {
 	ST_SOURCE_THANKED,
 	ST_SENT_TO,
 	ST_JOBS_CANCEL_CONFIRMS,
+	ST_CONFIRM_WAITING,
 	/* jobs, confirmations */
 	ST_JOB_ADD,
 	ST_JOBS_ADD2, /* 2, 3 or 4 jobs in one statement */

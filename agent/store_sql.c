@@ -1735,6 +1735,16 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                             "INSERT INTO confirmations (business, referral_id, rep, command, arg,"
                             " message_key, created_at) VALUES (:business, :referral_id, :rep,"
                             " :command, :arg, :message_key, :at)"},
+        /* a confirm-status of referral :referral_id to :rep about the same
+         * line, not sent yet (by jobs_referral) */
+        [ST_CONFIRM_WAITING] = {"confirmation waiting",
+                                "SELECT count(*) AS n FROM jobs WHERE business = :business"
+                                " AND referral_id = :referral_id AND template = 'confirm-status'"
+                                " AND state = 'pending' AND message_key IN"
+                                " (SELECT message_key FROM confirmations"
+                                "  WHERE referral_id = :referral_id AND rep = :rep"
+                                "  AND command = :command AND state = 'pending'"
+                                "  AND coalesce(arg, '') = coalesce(CAST(:arg AS text), ''))"},
         [ST_CONFIRM_FIND] = {"confirmation find",
                              "SELECT id, referral_id, rep, command, arg, state FROM confirmations"
                              " WHERE business = :business AND message_key = :key"},

@@ -606,6 +606,10 @@ void store_reward_views_free(struct reward_view *v, size_t n);
 /* owed -> paid: 1 done, 0 no such owed reward. */
 int store_reward_pay(struct store *st, int64_t id, int64_t at);
 
+/* Whether a confirm-status to rep about the same line (command, arg) of
+ * referral_id waits to be sent: 1 yes, 0 no, -1 error. */
+int store_confirmation_waiting(struct store *st, int64_t referral_id, const char *rep,
+                               const char *command, const char *arg);
 /* A status line waiting for the rep's "yes" (no trusted
  * Authentication-Results): message_key is the confirmation mail's id. */
 struct confirmation_view {

@@ -2034,6 +2034,14 @@ static const struct intake_case cases[] = {
                               .need_has = "deck"})},
          .counts = {REFERRALS("*", 2), JOBS("welcome-lead", "ines.duarte@gmail.com", 1),
                     JOBS("welcome-lead", "mark.lee@gmail.com", 0)}},
+        /* The same status line twice before the first question went
+         * out: one question. */
+        {.name = "same_line_asked_once",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-line.eml", INTAKE_REPLY, .same_as = 1),
+                   STEP("rep-status-line-again.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.events = {{"confirm", "already waiting for"}}})},
+         .counts = {JOBS("confirm-status", "rep@biz.test", 1)}},
         /* Once the referral is won, the questions still waiting to be
          * sent ("answer yes to mark Bob Smith as won", "... as
          * contacted") are not: they would ask to change a closed
