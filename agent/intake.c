@@ -1869,6 +1869,21 @@ static int touch_referral(struct intake *in, const struct intake_decision *d,
 	    lifecycle_second_referrer(in->st, in->cfg, l->existing, d->referrer_email,
 	                              d->referrer_name, msg_id, now) < 0)
 		return -1;
+	/* the same referrer again while nobody has written to the lead:
+	 * they are waiting, and so may the lead be */
+	if (!in->no_mail && d->outcome != INTAKE_HELD && d->referrer_email) {
+		struct referral_view v = {0};
+		int rc = store_referral_get(in->st, l->existing, &v, NULL, NULL);
+
+		if (rc == 1 && str_ieq(v.referrer.email, d->referrer_email) &&
+		    !status_name_closed(v.status) && v.first_contact_at == 0 &&
+		    strcmp(v.status, status_name(STATUS_HELD)) != 0)
+			rc = lifecycle_introduced_again(in->st, in->cfg, v.id, d->referrer_email,
+			                                d->context, now);
+		store_referral_view_clear(&v);
+		if (rc < 0)
+			return -1;
+	}
 	if (!res->referral)
 		res->referral = l->existing;
 	return 0;

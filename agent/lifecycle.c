@@ -572,6 +572,23 @@ static int notify_rep(struct store *st, const struct config *cfg, int64_t id, co
  * rest is in the referral's history). */
 #define WORDS_MAX 1000
 
+int lifecycle_introduced_again(struct store *st, const struct config *cfg, int64_t id,
+                               const char *referrer, const char *words, int64_t now)
+{
+	struct buf note = {0};
+	char *cut = utf8_cut(words ? words : "", strlen(words ? words : ""), WORDS_MAX);
+	int changed = 0, rc;
+
+	jobnote_add(&note, "notify.again", "yes");
+	jobnote_add(&note, "notify.words", cut);
+	rc = notify_rep(st, cfg, id, note.s, now);
+	if (rc == 0 && referrer)
+		rc = lifecycle_summary(st, cfg, referrer, now, &changed);
+	buf_free(&note);
+	free(cut);
+	return rc;
+}
+
 int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
                          int64_t now)
 {

@@ -97,6 +97,7 @@ const char *const template_var_names[] = {
         "notify.reply",
         "notify.words",
         "notify.welcome",
+        "notify.again",
         "to.name",
         "to.first_name",
         "to.email",

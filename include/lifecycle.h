@@ -90,6 +90,14 @@ int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now);
 int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
                          int64_t now);
 
+/* The referrer of referral id introduced its lead again before anybody
+ * wrote to the lead ("did this come through? Anna hasn't heard from
+ * anyone"): the rep gets a notice with their words (notify-rep,
+ * notify.again), and the referrer the summary of their referrals, which
+ * says it came through.  Returns 0 or -1. */
+int lifecycle_introduced_again(struct store *st, const struct config *cfg, int64_t id,
+                               const char *referrer, const char *words, int64_t now);
+
 /* email asked for no more mail (source: how): recorded once with its date
  * and source, every pending mail to them cancelled, noted on their
  * referrals, and the rep told when they are a lead.  *changed_r = 1 when

@@ -2034,6 +2034,17 @@ static const struct intake_case cases[] = {
                               .need_has = "deck"})},
          .counts = {REFERRALS("*", 2), JOBS("welcome-lead", "ines.duarte@gmail.com", 1),
                     JOBS("welcome-lead", "mark.lee@gmail.com", 0)}},
+        /* The referrer forwards the intro again before anybody wrote to
+         * the lead ("just checking this came through? Bob hasn't heard
+         * from anyone"): a touch; the rep is told with their words, the
+         * referrer gets the summary. */
+        {.name = "referrer_introduces_again",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("referrer-introduces-again.eml", INTAKE_TOUCH, .same_as = 1)},
+         .counts = {JOBS("notify-rep", "rep@biz.test", 1,
+                         .note_has = "notify.again=yes\nnotify.words=Hi, just checking this"),
+                    JOBS("update-referrer", "sarah@partner.test", 1, .note_has = "summary"),
+                    JOBS("thank-referrer", "sarah@partner.test", 1)}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
