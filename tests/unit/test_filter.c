@@ -1470,6 +1470,8 @@ static void test_shipped_rep_commands(void **state)
 	        {"> #won 12000\nNot yet, sorry.", NULL, NULL},
 	        {"We #won the bid", NULL, NULL},
 	        {"#wonderful news", NULL, NULL},
+	        {"#lost track of how many people I've sent your way", NULL, NULL},
+	        {"#Lost track of time, will call Jane tomorrow", NULL, NULL},
 	};
 	struct tmsg t;
 	struct filter_result res;
@@ -1484,8 +1486,6 @@ static void test_shipped_rep_commands(void **state)
 	}
 }
 
-/* Opt-outs in the languages of the shipped rules, only as the whole of a
- * short reply (the context: quote and signature already trimmed). */
 /* PCRE2 10.42's JIT with PCRE2_MATCH_INVALID_UTF: a bare \S or \D
  * matched no character of more than one byte; the loader writes them
  * [\S] and [\D], which do. */
@@ -1528,6 +1528,8 @@ static void check_reply_class(const char *text, const char *klass, int want)
 	filter_result_clear(&res);
 }
 
+/* Opt-outs in the languages of the shipped rules, only as the whole of a
+ * short reply (the context: quote and signature already trimmed). */
 static void test_shipped_optout(void **state)
 {
 	static const struct {
