@@ -557,9 +557,6 @@ static int lookup_existing(struct intake *in, struct intake_decision *d)
 	return 0;
 }
 
-/* Need, budget, timeline, the context and each lead's own details.  A
- * form's values are in place already (decide_form); the rules fill what
- * is left. */
 /* Do phone numbers a and b have the same digits? */
 static int same_digits(const char *a, const char *b)
 {
@@ -576,6 +573,23 @@ static int same_digits(const char *a, const char *b)
 	}
 }
 
+/* Someone else's number (phone, NULL: none) is no lead's: dropped from
+ * each lead of d but the one at address own (NULL: none). */
+static void drop_phone(struct intake_decision *d, const char *phone, const char *own)
+{
+	for (size_t i = 0; phone && i < d->nleads; i++) {
+		struct intake_lead *l = &d->leads[i];
+
+		if (l->phone && !(own && str_ieq(l->email, own)) && same_digits(l->phone, phone)) {
+			free(l->phone);
+			l->phone = NULL;
+		}
+	}
+}
+
+/* Need, budget, timeline, the context and each lead's own details.  A
+ * form's values are in place already (decide_form); the rules fill what
+ * is left. */
 static void fill_details(struct intake *in, const struct message *m, struct intake_decision *d)
 {
 	if (!d->need)
@@ -594,16 +608,8 @@ static void fill_details(struct intake *in, const struct message *m, struct inta
 	/* the writer's own number is no other lead's ("telefonisch bin ich
 	 * unter P erreichbar" after a cue word); in a forward, the number
 	 * may be the forwarded writer's, the lead's */
-	for (size_t i = 0; d->referrer_phone && strcmp(d->kind, "intro") == 0 && i < d->nleads;
-	     i++) {
-		struct intake_lead *l = &d->leads[i];
-
-		if (l->phone && !str_ieq(l->email, m->from.email) &&
-		    same_digits(l->phone, d->referrer_phone)) {
-			free(l->phone);
-			l->phone = NULL;
-		}
-	}
+	if (strcmp(d->kind, "intro") == 0)
+		drop_phone(d, d->referrer_phone, m->from.email);
 }
 
 /* Can the agent write to someone named in a form (an address, or at least
@@ -1496,18 +1502,6 @@ static void command_below_signature(struct intake *in, const struct message *m,
 	free(text);
 }
 
-/* The submitter's own number in a machine's notification that is no
- * form a rule reads ("Phone\n(415) 555-0177" above the Message that names
- * the friend) is not the lead's. */
-static void drop_submitter_phone(struct intake_decision *d, const char *phone)
-{
-	for (size_t i = 0; phone && i < d->nleads; i++)
-		if (d->leads[i].phone && same_digits(d->leads[i].phone, phone)) {
-			free(d->leads[i].phone);
-			d->leads[i].phone = NULL;
-		}
-}
-
 /* Someone a reply in the thread of d->thread addresses who is none of its
  * referrals' people (lead, referrer, rep), nor the business, nor the
  * writer: 1 yes, 0 no. */
@@ -1713,7 +1707,10 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	d->status = status_name(d->outcome == INTAKE_HELD ? STATUS_HELD : STATUS_NEW);
 	fill_details(in, m, d);
 	if (!is_form && intake_submitter(m)) {
-		drop_submitter_phone(d, form.submitter.phone);
+		/* the submitter's own number in a machine's notification no
+		 * rule reads as a form ("Phone\n(415) 555-0177" above the
+		 * Message that names the friend) is not the lead's */
+		drop_phone(d, form.submitter.phone, NULL);
 		/* "Name\nMark Partner" over the Message: the submitter's name */
 		if (d->referrer_name == NULL && d->referrer_email && form.submitter.name &&
 		    str_ieq(d->referrer_email, form.submitter.email))

@@ -572,41 +572,44 @@ static int notify_rep(struct store *st, const struct config *cfg, int64_t id, co
  * rest is in the referral's history). */
 #define WORDS_MAX 1000
 
-int lifecycle_introduced_again(struct store *st, const struct config *cfg, int64_t id,
-                               const char *referrer, const char *words, int64_t now)
+/* notify-rep about referral id quoting words (cut to WORDS_MAX), with
+ * flag = yes, and notify.welcome = yes when welcome is set. */
+static int notify_words(struct store *st, const struct config *cfg, int64_t id, const char *flag,
+                        const char *words, int welcome, int64_t now)
 {
 	struct buf note = {0};
 	char *cut = utf8_cut(words ? words : "", strlen(words ? words : ""), WORDS_MAX);
-	int changed = 0, rc;
+	int rc;
 
-	jobnote_add(&note, "notify.again", "yes");
+	jobnote_add(&note, flag, "yes");
 	jobnote_add(&note, "notify.words", cut);
+	jobnote_add(&note, "notify.welcome", welcome ? "yes" : NULL);
 	rc = notify_rep(st, cfg, id, note.s, now);
-	if (rc == 0 && referrer)
-		rc = lifecycle_summary(st, cfg, referrer, now, &changed);
 	buf_free(&note);
 	free(cut);
+	return rc;
+}
+
+int lifecycle_introduced_again(struct store *st, const struct config *cfg, int64_t id,
+                               const char *referrer, const char *words, int64_t now)
+{
+	int changed = 0, rc = notify_words(st, cfg, id, "notify.again", words, 0, now);
+
+	if (rc == 0 && referrer)
+		rc = lifecycle_summary(st, cfg, referrer, now, &changed);
 	return rc;
 }
 
 int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
                          int64_t now)
 {
-	struct buf note = {0};
-	char *cut = utf8_cut(words ? words : "", strlen(words ? words : ""), WORDS_MAX);
-	int cancelled = 0, rc;
+	int cancelled = 0;
 
-	rc = store_jobs_cancel_referral(st, id, mail_name(MAIL_WELCOME_LEAD), now,
-	                                "the lead wrote first: the rep answers them", &cancelled);
-	if (rc == 0) {
-		jobnote_add(&note, "notify.reply", "yes");
-		jobnote_add(&note, "notify.words", cut);
-		jobnote_add(&note, "notify.welcome", cancelled ? "yes" : NULL);
-		rc = notify_rep(st, cfg, id, note.s, now);
-	}
-	buf_free(&note);
-	free(cut);
-	return rc;
+	if (store_jobs_cancel_referral(st, id, mail_name(MAIL_WELCOME_LEAD), now,
+	                               "the lead wrote first: the rep answers them",
+	                               &cancelled) < 0)
+		return -1;
+	return notify_words(st, cfg, id, "notify.reply", words, cancelled > 0, now);
 }
 
 static int is_open(const struct referral_view *v)
