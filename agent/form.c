@@ -1379,6 +1379,20 @@ static int address_line(const struct cline *c, const char *a, size_t alen, char 
 			trim_span(&before, &bn, NULL);
 		}
 	}
+	{
+		/* "Od: Tereza Malá <t@x.test>" (a forward's "From:" in another
+		 * language), "Her details: Jane Doe <jane@x.test>": a label
+		 * is never part of the name, which is what follows it */
+		const char *colon = memrchr(before, ':', bn);
+
+		if (colon) {
+			bn -= (size_t)(colon + 1 - before);
+			before = colon + 1;
+			trim_span(&before, &bn, NULL);
+			if (bn == 0)
+				return 1;
+		}
+	}
 	if (bn > LABEL_MAX)
 		return 0;
 	if (possessor(before, bn, name))

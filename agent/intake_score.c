@@ -229,6 +229,22 @@ int intake_public_domain(const char *domain)
 	        "comcast.net", "sbcglobal.net", "att.net", "verizon.net", "cox.net", "charter.net",
 	        "earthlink.net", "bellsouth.net", "shaw.ca", "rogers.com", "sympatico.ca",
 	        "bigpond.com", "optusnet.com.au", "qq.com", "163.com", "naver.com", "rambler.ru",
+	        /* more countries' mail providers and ISPs */
+	        "aim.com", "juno.com", "netzero.net", "optonline.net", "rr.com", "roadrunner.com",
+	        "frontier.com", "centurylink.net", "windstream.net", "telus.net", "videotron.ca",
+	        "cogeco.ca", "xtra.co.nz", "iinet.net.au", "tpg.com.au", "ntlworld.com",
+	        "talktalk.net", "blueyonder.co.uk", "virgin.net", "eircom.net", "arcor.de",
+	        "vodafone.de", "tutanota.de", "mailfence.com", "op.pl", "vp.pl", "tlen.pl",
+	        "gazeta.pl", "poczta.fm", "centrum.cz", "email.cz", "volny.cz", "atlas.cz",
+	        "azet.sk", "centrum.sk", "post.sk", "zoznam.sk", "freemail.hu", "citromail.hu",
+	        "inbox.lv", "inbox.lt", "one.lt", "hot.ee", "neti.ee", "abv.bg", "ukr.net", "i.ua",
+	        "meta.ua", "bk.ru", "list.ru", "inbox.ru", "ya.ru", "kolumbus.fi", "luukku.com",
+	        "suomi24.fi", "online.no", "start.no", "jubii.dk", "ofir.dk", "spray.se",
+	        "otenet.gr", "mynet.com", "superonline.com", "walla.co.il", "walla.com",
+	        "bezeqint.net", "netvision.net.il", "rediffmail.com", "126.com", "sina.com",
+	        "sohu.com", "yeah.net", "foxmail.com", "aliyun.com", "139.com", "daum.net",
+	        "hanmail.net", "nate.com", "kakao.com", "docomo.ne.jp", "ezweb.ne.jp",
+	        "softbank.ne.jp", "i.softbank.jp", "au.com", "nifty.com", "ocn.ne.jp",
 	        /* reserved for documentation (RFC 2606): no company's */
 	        "example.com", "example.net", "example.org"};
 

@@ -18,7 +18,9 @@
 
 #include "util.h"
 
-#define FWD_HDR_MAX 12 /* header lines read after a forward marker */
+#define FWD_HDR_MAX     12 /* header lines read after a forward marker */
+#define FWD_KEY_MAX     40 /* bytes of a header label ("Másolatot kap", "送信日時") */
+#define FULLWIDTH_COLON "\xef\xbc\x9a" /* U+FF1A, after Chinese and Japanese labels */
 
 /* ---------------------------------------------------- attached forwards */
 
@@ -81,11 +83,33 @@ static struct span strip(const char *s, size_t len)
 	return r;
 }
 
+/* a equals w but for case: ASCII first, then Unicode case folding for the
+ * labels in other scripts ("Пересылаемое сообщение", "ΑΠΌ"). */
+static int has_high_byte(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 1;
+	return 0;
+}
+
 static int span_ieq(struct span a, const char *w)
 {
 	size_t n = strlen(w);
+	char *fa, *fw;
+	int same;
 
-	return a.len == n && strncasecmp(a.s, w, n) == 0;
+	if (a.len == n && strncasecmp(a.s, w, n) == 0)
+		return 1;
+	/* upper and lower case are as long in the scripts of these labels */
+	if (a.len != n || !has_high_byte(a.s, a.len) || !g_utf8_validate(a.s, (gssize)a.len, NULL))
+		return 0;
+	fa = g_utf8_casefold(a.s, (gssize)a.len);
+	fw = g_utf8_casefold(w, -1);
+	same = strcmp(fa, fw) == 0;
+	g_free(fa);
+	g_free(fw);
+	return same;
 }
 
 enum marker { MK_NONE = 0, MK_FORWARD, MK_OUTLOOK };
@@ -96,16 +120,68 @@ enum marker { MK_NONE = 0, MK_FORWARD, MK_OUTLOOK };
 static enum marker marker_line(struct span l)
 {
 	static const char *const phrases[] = {
-	        "forwarded message",       "forwarded message follows",
-	        "original message",        "weitergeleitete nachricht",
-	        "ursprüngliche nachricht", "message transféré",
-	        "message d'origine",       "mensaje reenviado",
-	        "mensaje original",        "messaggio inoltrato",
-	        "messaggio originale",     "mensagem encaminhada",
-	        "mensagem original",       "doorgestuurd bericht",
-	        "oorspronkelijk bericht",  NULL,
+	        /* Gmail's and Thunderbird's forward, Outlook's original */
+	        "forwarded message",
+	        "forwarded message follows",
+	        "original message",
+	        "weitergeleitete nachricht",
+	        "ursprüngliche nachricht",
+	        "message transféré",
+	        "message d'origine",
+	        "mensaje reenviado",
+	        "mensaje original",
+	        "messaggio inoltrato",
+	        "messaggio originale",
+	        "mensagem encaminhada",
+	        "mensagem original",
+	        "doorgestuurd bericht",
+	        "oorspronkelijk bericht",
+	        "wiadomość przekazana dalej",
+	        "przekazana wiadomość",
+	        "wiadomość oryginalna",
+	        "videresendt meddelelse",
+	        "videresendt besked",
+	        "oprindelig meddelelse",
+	        "videresendt melding",
+	        "opprinnelig melding",
+	        "vidarebefordrat meddelande",
+	        "ursprungligt meddelande",
+	        "välitetty viesti",
+	        "alkuperäinen viesti",
+	        "přeposlaná zpráva",
+	        "původní zpráva",
+	        "preposlaná správa",
+	        "pôvodná správa",
+	        "továbbított üzenet",
+	        "eredeti üzenet",
+	        "İletilen ileti",
+	        "Yönlendirilmiş ileti",
+	        "özgün ileti",
+	        "orijinal mesaj",
+	        "mesaj redirecționat",
+	        "mesaj original",
+	        "Пересылаемое сообщение",
+	        "Пересланное сообщение",
+	        "Исходное сообщение",
+	        "Переслане повідомлення",
+	        "Оригінальне повідомлення",
+	        "Προωθημένο μήνυμα",
+	        "Αρχικό μήνυμα",
+	        "转发的邮件",
+	        "原始邮件",
+	        "轉寄的郵件",
+	        "原始郵件",
+	        "転送されたメッセージ",
+	        "元のメッセージ",
+	        "전달된 메시지",
+	        "원본 메시지",
+	        "thư đã chuyển tiếp",
+	        "tin nhắn đã chuyển tiếp",
+	        "thư gốc",
+	        NULL,
 	};
 	static const char *const begins[] = {
+	        /* Apple Mail's forward */
 	        "Begin forwarded message",
 	        "Anfang der weitergeleiteten Nachricht",
 	        "Anfang der weitergeleiteten E-Mail",
@@ -116,6 +192,24 @@ static enum marker marker_line(struct span l)
 	        "Begin doorgestuurd bericht",
 	        "Início da mensagem encaminhada",
 	        "Início da mensagem reencaminhada",
+	        "Początek przekazywanej wiadomości",
+	        "Början av vidarebefordrat meddelande",
+	        "Videresendt besked",
+	        "Videresendt melding",
+	        "Välitetty viesti alkaa",
+	        "Začátek přeposílané zprávy",
+	        "Začiatok preposlanej správy",
+	        "Továbbított levél kezdete",
+	        "Начало переадресованного сообщения",
+	        "Початок пересланого повідомлення",
+	        "Αρχή προωθημένου μηνύματος",
+	        "İletilen ileti başlangıcı",
+	        "転送されたメッセージ",
+	        "以下为转发的邮件",
+	        "转发的邮件",
+	        "轉寄的郵件",
+	        "전달된 메시지",
+	        "Bắt đầu thư được chuyển tiếp",
 	        NULL,
 	};
 	struct span p = l;
@@ -144,6 +238,10 @@ static enum marker marker_line(struct span l)
 	}
 	if (p.len > 0 && p.s[p.len - 1] == ':')
 		p.len--;
+	else if (p.len >= 3 && memcmp(p.s + p.len - 3, FULLWIDTH_COLON, 3) == 0)
+		p.len -= 3;
+	while (p.len > 0 && is_ws((unsigned char)p.s[p.len - 1]))
+		p.len--;
 	for (w = begins; *w; w++)
 		if (span_ieq(p, *w))
 			return MK_FORWARD;
@@ -151,9 +249,11 @@ static enum marker marker_line(struct span l)
 }
 
 /* "Key: value" with one of the keys of a forwarded header block, as mail
- * clients write them in English, Spanish, German, French, Italian,
- * Portuguese and Dutch; returns the key (FH_FROM...) and sets *value, or
- * -1. */
+ * clients write them in the languages of the context rules' header lines
+ * (filters/05-context.rules); the colon may be a full-width one.  Returns
+ * the key (FH_FROM...) and sets *value, or -1.  Latvian "No:" (From)
+ * begins English sentences too; a forward needs a marker line or a "Sent:"
+ * label below it (outlook_from), which sentences do not have. */
 enum { FH_FROM = 0, FH_TO, FH_CC, FH_SUBJECT, FH_DATE, FH_SENT, FH_REPLY_TO, FH_BCC };
 
 static int fwd_header(struct span l, struct span *value)
@@ -162,50 +262,222 @@ static int fwd_header(struct span l, struct span *value)
 		const char *w;
 		int key;
 	} keys[] = {
-	        {"from", FH_FROM},
-	        {"de", FH_FROM},
-	        {"von", FH_FROM},
-	        {"van", FH_FROM},
-	        {"da", FH_FROM},
-	        {"to", FH_TO},
-	        {"para", FH_TO},
-	        {"an", FH_TO},
-	        {"à", FH_TO},
-	        {"a", FH_TO},
-	        {"aan", FH_TO},
-	        {"cc", FH_CC},
-	        {"subject", FH_SUBJECT},
-	        {"asunto", FH_SUBJECT},
-	        {"betreff", FH_SUBJECT},
-	        {"objet", FH_SUBJECT},
-	        {"oggetto", FH_SUBJECT},
-	        {"assunto", FH_SUBJECT},
-	        {"onderwerp", FH_SUBJECT},
-	        {"date", FH_DATE},
-	        {"fecha", FH_DATE},
-	        {"datum", FH_DATE},
-	        {"data", FH_DATE},
-	        {"sent", FH_SENT},
-	        {"enviado", FH_SENT},
-	        {"envoyé", FH_SENT},
-	        {"gesendet", FH_SENT},
-	        {"inviato", FH_SENT},
-	        {"verzonden", FH_SENT},
-	        {"reply-to", FH_REPLY_TO},
-	        {"bcc", FH_BCC},
+	        {"From", FH_FROM},
+	        {"De", FH_FROM},
+	        {"Von", FH_FROM},
+	        {"Van", FH_FROM},
+	        {"Da", FH_FROM},
+	        {"Expéditeur", FH_FROM},
+	        {"Od", FH_FROM},
+	        {"Nadawca", FH_FROM},
+	        {"Fra", FH_FROM},
+	        {"Från", FH_FROM},
+	        {"Lähettäjä", FH_FROM},
+	        {"От", FH_FROM},
+	        {"Від", FH_FROM},
+	        {"Odesílatel", FH_FROM},
+	        {"Kimden", FH_FROM},
+	        {"Feladó", FH_FROM},
+	        {"发件人", FH_FROM},
+	        {"寄件者", FH_FROM},
+	        {"差出人", FH_FROM},
+	        {"送信者", FH_FROM},
+	        {"보낸 사람", FH_FROM},
+	        {"Από", FH_FROM},
+	        {"מאת", FH_FROM},
+	        {"من", FH_FROM},
+	        {"از", FH_FROM},
+	        {"De la", FH_FROM},
+	        {"Šalje", FH_FROM},
+	        {"Pošiljatelj", FH_FROM},
+	        {"Nuo", FH_FROM},
+	        {"Saatja", FH_FROM},
+	        {"Dari", FH_FROM},
+	        {"Daripada", FH_FROM},
+	        {"Từ", FH_FROM},
+	        {"จาก", FH_FROM},
+	        {"प्रेषक", FH_FROM},
+	        {"Frá", FH_FROM},
+	        {"No", FH_FROM},
+	        {"To", FH_TO},
+	        {"Para", FH_TO},
+	        {"An", FH_TO},
+	        {"À", FH_TO},
+	        {"A", FH_TO},
+	        {"Pour", FH_TO},
+	        {"Destinataire", FH_TO},
+	        {"Aan", FH_TO},
+	        {"Do", FH_TO},
+	        {"Adresat", FH_TO},
+	        {"Til", FH_TO},
+	        {"Till", FH_TO},
+	        {"Vastaanottaja", FH_TO},
+	        {"Кому", FH_TO},
+	        {"Komu", FH_TO},
+	        {"Kime", FH_TO},
+	        {"Címzett", FH_TO},
+	        {"收件人", FH_TO},
+	        {"收件者", FH_TO},
+	        {"宛先", FH_TO},
+	        {"받는 사람", FH_TO},
+	        {"Προς", FH_TO},
+	        {"אל", FH_TO},
+	        {"إلى", FH_TO},
+	        {"به", FH_TO},
+	        {"Către", FH_TO},
+	        {"Prima", FH_TO},
+	        {"Za", FH_TO},
+	        {"Prejemnik", FH_TO},
+	        {"Kam", FH_TO},
+	        {"Adressaat", FH_TO},
+	        {"Kepada", FH_TO},
+	        {"Đến", FH_TO},
+	        {"ถึง", FH_TO},
+	        {"प्रति", FH_TO},
+	        {"Per a", FH_TO},
+	        {"Cc", FH_CC},
+	        {"Kopie", FH_CC},
+	        {"DW", FH_CC},
+	        {"Kopi", FH_CC},
+	        {"Kopia", FH_CC},
+	        {"Kopio", FH_CC},
+	        {"Копия", FH_CC},
+	        {"Копія", FH_CC},
+	        {"Bilgi", FH_CC},
+	        {"Másolatot kap", FH_CC},
+	        {"抄送", FH_CC},
+	        {"副本", FH_CC},
+	        {"참조", FH_CC},
+	        {"Κοιν.", FH_CC},
+	        {"Κοιν", FH_CC},
+	        {"עותק", FH_CC},
+	        {"نسخة", FH_CC},
+	        {"Subject", FH_SUBJECT},
+	        {"Asunto", FH_SUBJECT},
+	        {"Betreff", FH_SUBJECT},
+	        {"Objet", FH_SUBJECT},
+	        {"Oggetto", FH_SUBJECT},
+	        {"Ogg", FH_SUBJECT},
+	        {"Assunto", FH_SUBJECT},
+	        {"Onderwerp", FH_SUBJECT},
+	        {"Temat", FH_SUBJECT},
+	        {"Emne", FH_SUBJECT},
+	        {"Ämne", FH_SUBJECT},
+	        {"Aihe", FH_SUBJECT},
+	        {"Тема", FH_SUBJECT},
+	        {"Předmět", FH_SUBJECT},
+	        {"Konu", FH_SUBJECT},
+	        {"Tárgy", FH_SUBJECT},
+	        {"主题", FH_SUBJECT},
+	        {"主旨", FH_SUBJECT},
+	        {"件名", FH_SUBJECT},
+	        {"제목", FH_SUBJECT},
+	        {"Θέμα", FH_SUBJECT},
+	        {"נושא", FH_SUBJECT},
+	        {"الموضوع", FH_SUBJECT},
+	        {"موضوع", FH_SUBJECT},
+	        {"Subiect", FH_SUBJECT},
+	        {"Predmet", FH_SUBJECT},
+	        {"Zadeva", FH_SUBJECT},
+	        {"Tema", FH_SUBJECT},
+	        {"Tēma", FH_SUBJECT},
+	        {"Teema", FH_SUBJECT},
+	        {"Perihal", FH_SUBJECT},
+	        {"Subjek", FH_SUBJECT},
+	        {"Perkara", FH_SUBJECT},
+	        {"Chủ đề", FH_SUBJECT},
+	        {"เรื่อง", FH_SUBJECT},
+	        {"विषय", FH_SUBJECT},
+	        {"Assumpte", FH_SUBJECT},
+	        {"Efni", FH_SUBJECT},
+	        {"Относно", FH_SUBJECT},
+	        {"Date", FH_DATE},
+	        {"Fecha", FH_DATE},
+	        {"Datum", FH_DATE},
+	        {"Data", FH_DATE},
+	        {"Dato", FH_DATE},
+	        {"Päivämäärä", FH_DATE},
+	        {"Дата", FH_DATE},
+	        {"Tarih", FH_DATE},
+	        {"Dátum", FH_DATE},
+	        {"日期", FH_DATE},
+	        {"日付", FH_DATE},
+	        {"Ημερομηνία", FH_DATE},
+	        {"תאריך", FH_DATE},
+	        {"التاريخ", FH_DATE},
+	        {"Tanggal", FH_DATE},
+	        {"Ngày", FH_DATE},
+	        {"Sent", FH_SENT},
+	        {"Enviado", FH_SENT},
+	        {"Envoyé", FH_SENT},
+	        {"Envoyé le", FH_SENT},
+	        {"Gesendet", FH_SENT},
+	        {"Inviato", FH_SENT},
+	        {"Verzonden", FH_SENT},
+	        {"Verstuurd", FH_SENT},
+	        {"Enviado el", FH_SENT},
+	        {"Enviada em", FH_SENT},
+	        {"Enviado em", FH_SENT},
+	        {"Wysłano", FH_SENT},
+	        {"Wysłane", FH_SENT},
+	        {"Sendt", FH_SENT},
+	        {"Skickat", FH_SENT},
+	        {"Lähetetty", FH_SENT},
+	        {"Отправлено", FH_SENT},
+	        {"Надіслано", FH_SENT},
+	        {"Odesláno", FH_SENT},
+	        {"Gönderildi", FH_SENT},
+	        {"Elküldve", FH_SENT},
+	        {"发送时间", FH_SENT},
+	        {"傳送時間", FH_SENT},
+	        {"寄件日期", FH_SENT},
+	        {"送信日時", FH_SENT},
+	        {"보낸 날짜", FH_SENT},
+	        {"Στάλθηκε", FH_SENT},
+	        {"נשלח", FH_SENT},
+	        {"تم الإرسال", FH_SENT},
+	        {"ارسال شده", FH_SENT},
+	        {"Trimis", FH_SENT},
+	        {"Poslano", FH_SENT},
+	        {"Poslato", FH_SENT},
+	        {"Odoslané", FH_SENT},
+	        {"Изпратено", FH_SENT},
+	        {"Išsiųsta", FH_SENT},
+	        {"Nosūtīts", FH_SENT},
+	        {"Saadetud", FH_SENT},
+	        {"Dikirim", FH_SENT},
+	        {"Dihantar", FH_SENT},
+	        {"Đã gửi", FH_SENT},
+	        {"ส่ง", FH_SENT},
+	        {"भेजा गया", FH_SENT},
+	        {"Enviat", FH_SENT},
+	        {"Reply-To", FH_REPLY_TO},
+	        {"Antwort an", FH_REPLY_TO},
+	        {"Répondre à", FH_REPLY_TO},
+	        {"Responder a", FH_REPLY_TO},
+	        {"Bcc", FH_BCC},
 	};
-	const char *colon = memchr(l.s, ':', l.len);
+	const char *colon = memchr(l.s, ':', l.len > FWD_KEY_MAX + 1 ? FWD_KEY_MAX + 1 : l.len);
+	const char *wide = NULL;
+	size_t clen = 1;
 	struct span k;
 
-	if (colon == NULL || colon == l.s || colon - l.s > 10)
+	if (has_high_byte(l.s, l.len > FWD_KEY_MAX ? FWD_KEY_MAX : l.len))
+		wide = memmem(l.s, l.len > FWD_KEY_MAX + 3 ? FWD_KEY_MAX + 3 : l.len,
+		              FULLWIDTH_COLON, 3);
+	if (wide && (colon == NULL || wide < colon)) {
+		colon = wide;
+		clen = 3;
+	}
+	if (colon == NULL || colon == l.s || colon - l.s > FWD_KEY_MAX)
 		return -1;
 	k.s = l.s;
 	k.len = (size_t)(colon - l.s);
-	while (k.len > 0 && (k.s[k.len - 1] == '*' || k.s[k.len - 1] == ' '))
+	while (k.len > 0 && (k.s[k.len - 1] == '*' || is_ws((unsigned char)k.s[k.len - 1])))
 		k.len--;
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
 		if (span_ieq(k, keys[i].w)) {
-			*value = strip(colon + 1, l.len - (size_t)(colon + 1 - l.s));
+			*value = strip(colon + clen, l.len - (size_t)(colon + clen - l.s));
 			return keys[i].key;
 		}
 	return -1;

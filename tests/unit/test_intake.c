@@ -997,6 +997,36 @@ static const struct intake_case cases[] = {
                    STEP("blind-nl-gmail-forward.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "kees.mulder@planet.nl",
                               .lead_phone = "06-11223344"})}},
+        /* Forwards with the labels of other languages' clients: Outlook
+         * in Polish and Latvian below a rule line ("Od:/Wysłane:",
+         * "No:/Nosūtīts:"), Outlook in Japanese with full-width colons,
+         * Gmail in Russian, Apple Mail in Swedish.  The label is never
+         * part of the lead's name ("Od: Tereza" was), and a line "Word:
+         * Name <address>" in a person's text names the person. */
+        {.name = "forwards_other_languages",
+         .steps = {STEP("fwd-pl-outlook.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Marek Wiśniewski",
+                              .lead_email = "marek.wisniewski@gmail.com",
+                              .referrer_email = "tomek.lew@o2.pl",
+                              .lead_phone = "605 111 222"}),
+                   STEP("fwd-ja-outlook.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "小林 大輔",
+                              .lead_email = "daisuke.kobayashi@gmail.com"}),
+                   STEP("fwd-ru-gmail.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Павел Морозов",
+                              .lead_email = "pavel.morozov@mail.ru"})}},
+        {.name = "forwards_other_languages_2",
+         .steps = {STEP("fwd-sv-apple.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Johan Ek",
+                              .lead_email = "johan.ek@gmail.com",
+                              .lead_phone = "070-123 45 67"}),
+                   STEP("fwd-lv-outlook.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Jānis Bērziņš",
+                              .lead_email = "janis.berzins@inbox.lv",
+                              .lead_phone = "29 123 456"}),
+                   STEP("intro-label-name-address.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Priya Natarajan",
+                              .lead_email = "priya.natarajan@gmail.com"})}},
         /* Thunderbird's format=flowed: the sentence wrapped at 72
          * columns is one again, its need whole; "Ihr erreicht ihn unter". */
         {.name = "blind_flowed_german",
