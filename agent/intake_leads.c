@@ -458,46 +458,56 @@ static int in_cc(const struct message *m, const char *email)
 	return 0;
 }
 
-/* The text says the person called first (n bytes) is copied for the
- * writer's side: "Greg is on here too since he can answer any
+/* The text says the person called first (n bytes) is copied: 2 when for
+ * the writer's side ("Greg is on here too since he can answer any
  * questions", "I've copied Steve for his information", "Richard is also
- * on copy". */
+ * on copy"), 1 when it only says they are copied ("Jane Park is cc'd,
+ * she needs a new roof": the one introduced, when nobody else is), 0
+ * when it does not say so. */
 static int named_copied(const char *text, size_t len, const char *first, size_t n)
 {
-	static const char *const after[] = {" is on here",
-	                                    " is also on here",
-	                                    " is on this",
-	                                    " is also on this",
-	                                    " is copied",
-	                                    " is also copied",
-	                                    " is cc'd",
-	                                    " is also cc'd",
-	                                    " is cc'ed",
-	                                    " is on copy",
-	                                    " is also on copy",
-	                                    " is on cc",
-	                                    " for his information",
-	                                    " for her information",
-	                                    " for their information",
-	                                    " for info",
-	                                    " for visibility",
-	                                    " in the loop",
-	                                    ", looping you in",
-	                                    " - looping you in",
-	                                    ", looping in",
-	                                    ", copying you",
-	                                    ", cc'ing you",
-	                                    ", adding you"};
+	static const struct {
+		const char *w;
+		int side; /* for the writer's side whatever follows */
+	} after[] = {{" is on here", 0},
+	             {" is also on here", 1},
+	             {" is on this", 0},
+	             {" is also on this", 1},
+	             {" is copied", 0},
+	             {" is also copied", 1},
+	             {" is cc'd", 0},
+	             {" is also cc'd", 1},
+	             {" is cc'ed", 0},
+	             {" is on copy", 0},
+	             {" is also on copy", 1},
+	             {" is on cc", 0},
+	             {" for his information", 1},
+	             {" for her information", 1},
+	             {" for their information", 1},
+	             {" for info", 1},
+	             {" for visibility", 1},
+	             {" in the loop", 1},
+	             {", looping you in", 1},
+	             {" - looping you in", 1},
+	             {", looping in", 1},
+	             {", copying you", 1},
+	             {", cc'ing you", 1},
+	             {", adding you", 1}};
+	/* "is on here too", "is copied here as well": beside someone */
+	static const char *const beside[] = {" too", " as well", " also"};
+	int found = 0;
 
 	if (n < 3)
 		return 0;
-	for (size_t from = 0; from < len;) {
+	for (size_t from = 0; from < len && found < 2;) {
 		long at = find_word(text + from, len - from, first, n);
-		size_t e;
+		size_t e, ends[2];
 
 		if (at < 0)
-			return 0;
+			break;
 		e = from + (size_t)at + n;
+		ends[0] = e;
+		ends[1] = SIZE_MAX;
 		/* "Steve Barnes for his information": past a family name */
 		if (e < len && text[e] == ' ' && e + 1 < len && text[e + 1] >= 'A' &&
 		    text[e + 1] <= 'Z') {
@@ -505,22 +515,35 @@ static int named_copied(const char *text, size_t len, const char *first, size_t 
 
 			while (w < len && word_char((unsigned char)text[w]))
 				w++;
+			ends[1] = w;
+		}
+		for (size_t j = 0; j < 2 && ends[j] != SIZE_MAX; j++)
 			for (size_t i = 0; i < ARRAY_SIZE(after); i++) {
-				size_t k = strlen(after[i]);
+				size_t k = strlen(after[i].w), p = ends[j] + k;
 
-				if (len - w >= k && strncasecmp(text + w, after[i], k) == 0)
-					return 1;
+				if (len - ends[j] < k ||
+				    strncasecmp(text + ends[j], after[i].w, k) != 0)
+					continue;
+				if (!after[i].side) {
+					if (len - p >= 5 && strncasecmp(text + p, " here", 5) == 0)
+						p += 5;
+					for (size_t b = 0; b < ARRAY_SIZE(beside); b++) {
+						size_t bl = strlen(beside[b]);
+
+						if (len - p >= bl &&
+						    strncasecmp(text + p, beside[b], bl) == 0 &&
+						    (len - p == bl ||
+						     !word_char((unsigned char)text[p + bl])))
+							return 2;
+					}
+				}
+				found = after[i].side ? 2 : 1;
+				if (found == 2)
+					return 2;
 			}
-		}
-		for (size_t i = 0; i < ARRAY_SIZE(after); i++) {
-			size_t k = strlen(after[i]);
-
-			if (len - e >= k && strncasecmp(text + e, after[i], k) == 0)
-				return 1;
-		}
 		from = e;
 	}
-	return 0;
+	return found;
 }
 
 /* The length of family name s (n bytes) without the ending that marks a
@@ -566,7 +589,9 @@ static int writers_company(const struct message *m, const char *email)
  * introduced is addressed) and of the writer's family name, of the
  * writer's company (the same domain, not a mail provider's), or named so
  * in the text ("my assistant Jill"); or, To or Cc, said to be copied for
- * the writer's side ("Greg is on here too").  2 when the text says so
+ * the writer's side ("Greg is on here too"; "Jane is cc'd" alone counts
+ * as their name does: it says who the lead is when nobody else is).  2
+ * when the text says so
  * (then they are no lead even with nobody else: "I've cc'd my husband
  * Mark so he gets the details too" under the writer's own request), 1
  * when only their name or address does (a father introducing his
@@ -576,24 +601,27 @@ static int companion(const struct message *m, const struct intake_lead *l, const
 {
 	const char *fam, *lfam;
 	size_t fn = 0, ln = 0;
+	int c;
 
 	if (l->email == NULL)
 		return 0;
-	if (l->name && named_copied(text, len, l->name, strcspn(l->name, " ,")))
+	c = l->name ? named_copied(text, len, l->name, strcspn(l->name, " ,")) : 0;
+	if (c == 2)
 		return 2;
 	if (in_cc(m, l->email) && l->name &&
 	    named_companion(text, len, l->name, strcspn(l->name, " ,")))
 		return 2;
 	if (!in_cc(m, l->email))
-		return 0;
+		return c;
 	for (size_t i = 0; i < m->to.n; i++)
 		if (str_ieq(m->to.v[i].email, l->email))
-			return 0;
+			return c;
 	fam = family_name(m->from.name, &fn);
 	lfam = family_name(l->name, &ln);
-	if (fam && lfam && same_family(fam, fn, lfam, ln))
-		return 1;
-	return writers_company(m, l->email);
+	/* "My wife Zeynep is cc'd": copied, and of the family, says both */
+	if ((fam && lfam && same_family(fam, fn, lfam, ln)) || writers_company(m, l->email))
+		return c ? 2 : 1;
+	return c;
 }
 
 void intake_drop_companions(const struct message *m, struct intake_decision *d)

@@ -1542,6 +1542,17 @@ static const struct intake_case cases[] = {
                         .e = {.referrer_email = "emily.novak@gmail.com",
                               .lead_email = "paula.jensen@hotmail.com"})},
          .counts = {REFERRALS("new", 3)}},
+        /* "Jane is cc'd" alone says who is introduced when nobody else
+         * is (it was read as "copied for the writer's side" and the
+         * intro ignored); said of the writer's own family name ("My
+         * wife Anna is cc'd" under a question) it is the writer's side. */
+        {.name = "copied_says_who_is_introduced",
+         .steps = {STEP("intro-lead-is-ccd.eml", INTAKE_REFERRAL,
+                        .e = {.referrer_email = "marcus.bell@gmail.com",
+                              .lead_name = "Jane Okafor",
+                              .lead_email = "jane.okafor@outlook.com"}),
+                   STEP("own-inquiry-wife-is-ccd.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("new", 1)}},
         /* The one greeted is the one introduced: the writer's colleague in
          * To beside them is copied ("Jane - as promised...", Susan of the
          * writer's firm in To, Jane in Cc), and so is whoever is told
