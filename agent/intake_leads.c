@@ -425,9 +425,57 @@ static int role_before(const char *s, size_t at)
 	return 0;
 }
 
+/* Does s[0..len) begin with ", my assistant", " (my EA)", " - our office
+ * manager": the role after the name, set off by a comma, a dash or a
+ * parenthesis? */
+static int role_after(const char *s, size_t len)
+{
+	static const char *const roles[] = {"my wife",
+	                                    "my husband",
+	                                    "my spouse",
+	                                    "my assistant",
+	                                    "my secretary",
+	                                    "my business partner",
+	                                    "our assistant",
+	                                    "my co-founder",
+	                                    "my cofounder",
+	                                    "our office manager",
+	                                    "my EA",
+	                                    "my PA",
+	                                    "my executive assistant",
+	                                    "our executive assistant",
+	                                    "my office manager"};
+	size_t i = 0;
+
+	/* "Amy Ingram, my assistant": past a family name */
+	if (len > 1 && s[0] == ' ' && s[1] >= 'A' && s[1] <= 'Z') {
+		for (i = 1; i < len && word_char((unsigned char)s[i]); i++)
+			;
+		s += i, len -= i, i = 0;
+	}
+	while (i < len && (s[i] == ' ' || s[i] == ','))
+		i++;
+	if (i < len && (s[i] == '(' || s[i] == '-'))
+		i++;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i == 0 || (s[0] != ',' && s[0] != ' '))
+		return 0;
+	if (i == 1 && s[0] == ' ')
+		return 0; /* "Amy my assistant": no break, another sentence shape */
+	for (size_t r = 0; r < ARRAY_SIZE(roles); r++) {
+		size_t n = strlen(roles[r]);
+
+		if (len - i >= n && strncasecmp(s + i, roles[r], n) == 0 &&
+		    (len - i == n || !word_char((unsigned char)s[i + n])))
+			return 1;
+	}
+	return 0;
+}
+
 /* The text names the person called first (n bytes) as on the writer's
- * side: "Kate and I", "my wife Kate", "our assistant Jill".  One pass over
- * the places the name stands. */
+ * side: "Kate and I", "my wife Kate", "our assistant Jill", "Amy, my
+ * assistant".  One pass over the places the name stands. */
 static int named_companion(const char *text, size_t len, const char *first, size_t n)
 {
 	if (n < 3)
@@ -443,7 +491,7 @@ static int named_companion(const char *text, size_t len, const char *first, size
 		     (len - e == 6 || !word_char((unsigned char)text[e + 6]))) ||
 		    (len - e >= 4 && strncmp(text + e, " & I", 4) == 0 &&
 		     (len - e == 4 || !word_char((unsigned char)text[e + 4]))) ||
-		    role_before(text, a))
+		    role_before(text, a) || role_after(text + e, len - e))
 			return 1;
 		from = e;
 	}
@@ -668,6 +716,161 @@ void intake_drop_companions(const struct message *m, struct intake_decision *d)
 		d->nleads = o;
 	}
 	free(drop);
+}
+
+/* ---- a lead presented as a provider ---- */
+
+/* Does s[0..len) hold w (ASCII case ignored) as whole words? */
+static int has_words(const char *s, size_t len, const char *w)
+{
+	return find_word(s, len, w, strlen(w)) >= 0;
+}
+
+/* Where the sentence that goes on at s[at] ends: after '.', '!' or '?'
+ * and a space, or at a blank line. */
+static size_t sentence_end_at(const char *s, size_t len, size_t at)
+{
+	for (size_t i = at; i < len; i++) {
+		if ((s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+		    (i + 1 == len || isspace((unsigned char)s[i + 1])))
+			return i + 1;
+		if (s[i] == '\n' && i + 1 < len && s[i + 1] == '\n')
+			return i;
+	}
+	return len;
+}
+
+/*
+ * Is lead l presented as someone for the business rather than a client of
+ * it: "Dan, meet Lisa Park - the accountant I was telling you about",
+ * "Rebecca is the construction attorney who helped us with the lien mess"?
+ * A trade or profession the business would hire within six words after
+ * the lead's name, and in that sentence or the next what such people are
+ * recommended by ("I was telling you about", "who helped us", "has done
+ * my books", "works with a lot of contractors").  "The friend I was
+ * telling you about" is a client's intro: relations are no profession
+ * here.  Sets *said to the profession.
+ */
+static int provider_lead(const char *text, size_t len, const struct intake_lead *l,
+                         const char **said)
+{
+	static const char *const trades[] = {"accountant",
+	                                     "CPA",
+	                                     "bookkeeper",
+	                                     "lawyer",
+	                                     "attorney",
+	                                     "solicitor",
+	                                     "paralegal",
+	                                     "insurance agent",
+	                                     "insurance broker",
+	                                     "financial advisor",
+	                                     "financial adviser",
+	                                     "financial planner",
+	                                     "banker",
+	                                     "lender",
+	                                     "loan officer",
+	                                     "mortgage broker",
+	                                     "business coach",
+	                                     "consultant",
+	                                     "marketing consultant",
+	                                     "web designer",
+	                                     "web developer",
+	                                     "recruiter",
+	                                     "headhunter",
+	                                     "supplier",
+	                                     "vendor",
+	                                     "distributor",
+	                                     "subcontractor",
+	                                     "sub",
+	                                     "electrician",
+	                                     "plumber",
+	                                     "architect",
+	                                     "engineer",
+	                                     "estimator",
+	                                     "photographer",
+	                                     "IT guy",
+	                                     "IT person",
+	                                     "tax guy",
+	                                     "tax preparer",
+	                                     "tax advisor",
+	                                     "payroll"};
+	static const char *const cues[] = {"I was telling you about",
+	                                   "I told you about",
+	                                   "I mentioned",
+	                                   "I've mentioned",
+	                                   "I was talking about",
+	                                   "I talked about",
+	                                   "who helped us",
+	                                   "who helped me",
+	                                   "who has helped us",
+	                                   "who's helped us",
+	                                   "who did our",
+	                                   "who did my",
+	                                   "who does our",
+	                                   "who does my",
+	                                   "who handles our",
+	                                   "who handles my",
+	                                   "who handled our",
+	                                   "done my books",
+	                                   "done our books",
+	                                   "done my taxes",
+	                                   "done our taxes",
+	                                   "does my books",
+	                                   "does our books",
+	                                   "does my taxes",
+	                                   "does our taxes",
+	                                   "works with a lot of",
+	                                   "works with lots of",
+	                                   "works with many",
+	                                   "works with other",
+	                                   "works with small",
+	                                   "works with contractors",
+	                                   "great for reviewing",
+	                                   "help you with your books",
+	                                   "help with your books"};
+	const char *first = l->name;
+	size_t n = first ? strcspn(first, " ,") : 0;
+
+	if (n < 3)
+		return 0;
+	for (size_t from = 0; from < len;) {
+		long at = find_word(text + from, len - from, first, n);
+		size_t e, words = 0, i, end, next;
+
+		if (at < 0)
+			return 0;
+		e = from + (size_t)at + n;
+		from = e;
+		/* the six words after the name */
+		for (i = e; i < len && words < 7 && text[i] != '\n' && text[i] != '.'; i++)
+			if (text[i] == ' ' && i + 1 < len && text[i + 1] != ' ')
+				words++;
+		for (size_t t = 0; t < ARRAY_SIZE(trades); t++) {
+			if (!has_words(text + e, i - e, trades[t]))
+				continue;
+			end = sentence_end_at(text, len, e);
+			next = end < len ? sentence_end_at(text, len, end + 1) : len;
+			for (size_t c = 0; c < ARRAY_SIZE(cues); c++)
+				if (has_words(text + e, next - e, cues[c])) {
+					*said = trades[t];
+					return 1;
+				}
+		}
+	}
+	return 0;
+}
+
+const char *intake_provider_lead(const struct message *m, const struct intake_decision *d)
+{
+	const char *text = m->context ? m->context : "", *said = NULL;
+	size_t len = strlen(text);
+
+	if (len > CONTEXT_SCAN_MAX)
+		len = CONTEXT_SCAN_MAX;
+	for (size_t i = 0; i < d->nleads; i++)
+		if (provider_lead(text, len, &d->leads[i], &said))
+			return said;
+	return NULL;
 }
 
 /* ---- the details of each lead ---- */

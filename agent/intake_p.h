@@ -86,6 +86,10 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
  * another domain ("Jane - meet Brightpath", the writer's colleague in To
  * and Jane in Cc); only while another lead stays. */
 void intake_drop_companions(const struct message *m, struct intake_decision *d);
+/* The trade or profession a lead of d is presented by as someone for the
+ * business ("Dan, meet Lisa - the accountant I was telling you about"),
+ * not a client of it; NULL when none is. */
+const char *intake_provider_lead(const struct message *m, const struct intake_decision *d);
 /* Does a name a rule found in the text go with an address: the local part
  * spells a word of it, or the text writes it just before the address?
  * A name that fits no address is given to none. */

@@ -620,6 +620,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	if (src == LEADS_HEADERS)
 		score_greeting(m, d);
 	score_business(cfg, m, d);
+	/* an accountant introduced to the owner: the business is the client
+	 * here, and a welcome to the accountant would be wrong; a person
+	 * looks (intake_settle), since "she needs a kitchen too" may follow */
+	d->provider = intake_provider_lead(m, d);
 	/* (the writer's "my cell is" is the lead's when the writer is the
 	 * lead) */
 	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
@@ -712,7 +716,16 @@ void intake_settle(struct intake_decision *d, const char *what)
 {
 	char *ev = intake_evidence_text(d);
 
-	if (d->confidence >= INTAKE_REFER_AT) {
+	if (d->confidence >= INTAKE_REFER_AT && d->provider) {
+		d->outcome = INTAKE_HELD;
+		free(d->kind);
+		d->kind = xstrdup(status_name(STATUS_HELD));
+		free(d->why);
+		d->why = xasprintf("%s, confidence %d, but the person introduced is presented as "
+		                   "someone for the business (\"%s\"), not as a client: a "
+		                   "person looks",
+		                   what, d->confidence, d->provider);
+	} else if (d->confidence >= INTAKE_REFER_AT) {
 		d->outcome = INTAKE_REFERRAL;
 		free(d->why);
 		d->why = xasprintf("%s, confidence %d", what, d->confidence);

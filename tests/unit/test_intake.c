@@ -1542,6 +1542,27 @@ static const struct intake_case cases[] = {
                         .e = {.referrer_email = "emily.novak@gmail.com",
                               .lead_email = "paula.jensen@hotmail.com"})},
          .counts = {REFERRALS("new", 3)}},
+        /* Mail to the business about its own needs (probe 15): the
+         * owner introduced to a bookkeeper "I was telling you about" or
+         * to the attorney "who helped us" (held: a person looks, since
+         * the bookkeeper may need a basement too); a drywall sub asking
+         * to be on the list of subs; a supplier's "who will be taking
+         * care of your account"; a recruiter's "really strong
+         * candidate"; the writer's "Rita Chan, my assistant" copied.
+         * "The friend I was telling you about" stays an intro. */
+        {.name = "business_own_needs",
+         .steps = {STEP("b2b-owner-to-bookkeeper.eml", INTAKE_HELD),
+                   STEP("b2b-lawyer-helped-us.eml", INTAKE_HELD),
+                   STEP("intro-friend-i-mentioned.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "nadia.brooks@gmail.com",
+                              .referrer_email = "greg.halvorsen@gmail.com"})},
+         .counts = {REFERRALS("new", 1), REFERRALS("held", 2)}},
+        {.name = "offers_to_the_business",
+         .steps = {STEP("b2b-sub-asks-for-work.eml", INTAKE_IGNORED),
+                   STEP("b2b-supplier-handover.eml", INTAKE_IGNORED),
+                   STEP("b2b-recruiter-strong-candidate.eml", INTAKE_IGNORED),
+                   STEP("assistant-after-name.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("new", 0)}},
         /* "Jane is cc'd" alone says who is introduced when nobody else
          * is (it was read as "copied for the writer's side" and the
          * intro ignored); said of the writer's own family name ("My
