@@ -1329,6 +1329,75 @@ static void drop_trailing_phone(char *v)
 		v[i] = '\0';
 }
 
+/* "needs his back fence replaced, his number is" (the number cut above,
+ * or taken by the phone rule): the need without the phone's cue at its
+ * end. */
+static int drop_trailing_cue(char *v)
+{
+	static const char *const cues[] = {
+	        "number is",    "cell is",       "phone is",    "mobile is",    "number",
+	        "cell",         "phone",         "mobile",      "is at",        "'s at",
+	        "’s at",        "call him at",   "call her at", "call them at", "reach him at",
+	        "reach her at", "reach them at", "call him",    "call her",     "call them"};
+	static const char *const whose[] = {"his", "her", "their", "she", "he", "they"};
+	size_t n = strlen(v);
+
+	for (size_t c = 0; c < ARRAY_SIZE(cues); c++) {
+		size_t k = strlen(cues[c]), i;
+
+		if (n <= k + 1 || strcasecmp(v + n - k, cues[c]) != 0 ||
+		    (v[n - k - 1] != ' ' && cues[c][0] != '\'' && strncmp(cues[c], "’", 3) != 0))
+			continue;
+		i = n - k;
+		while (i > 0 && v[i - 1] == ' ')
+			i--;
+		/* "his", "her", "she" before "number is", "is at" */
+		for (size_t w = 0; w < ARRAY_SIZE(whose); w++) {
+			size_t wl = strlen(whose[w]);
+
+			if (i >= wl && strncasecmp(v + i - wl, whose[w], wl) == 0 &&
+			    (i == wl || v[i - wl - 1] == ' ')) {
+				i -= wl;
+				break;
+			}
+		}
+		while (i > 0 && strchr(" ,;:-", v[i - 1]))
+			i--;
+		if (i >= 3 && strncasecmp(v + i - 3, "and", 3) == 0 &&
+		    (i == 3 || v[i - 4] == ' ')) {
+			i -= 3;
+			while (i > 0 && strchr(" ,;:-", v[i - 1]))
+				i--;
+		}
+		if (i > 0 && i < n) {
+			v[i] = '\0';
+			return 1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static void drop_trailing_is(char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > 3 && strcmp(v + n - 3, " is") == 0)
+		v[n - 3] = '\0';
+}
+
+/* "Monica's" of "my neighbor Monica's roof": a name without the
+ * possessive. */
+static void drop_possessive(char *v)
+{
+	size_t n = strlen(v);
+
+	if (n > 3 && (v[n - 2] == '\'' || v[n - 2] == '`') && (v[n - 1] == 's' || v[n - 1] == 'S'))
+		v[n - 2] = '\0';
+	else if (n > 5 && memcmp(v + n - 4, "\xe2\x80\x99s", 4) == 0)
+		v[n - 4] = '\0';
+}
+
 static char *group_value(const char *s, PCRE2_SIZE *ov, uint32_t g)
 {
 	PCRE2_SIZE a = ov[2 * g], b = ov[2 * g + 1];
@@ -1520,8 +1589,16 @@ static int run_rule(struct run *run, const struct rule *r)
 				v = group_value(s, ov, r->match.caps[i].group);
 				if (v == NULL)
 					continue;
-				if (f == FF_NEED)
+				if (f == FF_NEED) {
 					drop_trailing_phone(v);
+					/* "..., (707) 555-0139 is her cell" */
+					if (drop_trailing_cue(v)) {
+						drop_trailing_is(v);
+						drop_trailing_phone(v);
+					}
+				}
+				if (f == FF_LEAD_NAME || f == FF_REFERRER_NAME)
+					drop_possessive(v);
 				res->fields[f] = v;
 				res->field_why[f] = r->why ? r->why : r->name;
 				run->filled |= 1u << f;

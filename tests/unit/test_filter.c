@@ -1399,6 +1399,14 @@ static void test_shipped_fields(void **state)
 	         "busca una reforma integral del baño"},
 	        {"Stefan braucht ein neues Dach, Budget etwa 20.000 Euro.",
 	         "braucht ein neues Dach"},
+	        /* the phone's cue is no part of the need */
+	        {"Jane needs a new roof, her number is 503-555-0187.", "needs a new roof"},
+	        {"Greg needs his back fence replaced, his number is 503-555-0120.",
+	         "needs his back fence replaced"},
+	        {"Dave needs his roof looked at, his cell 503-555-0133",
+	         "needs his roof looked at"},
+	        {"Linda wants a quote on new gutters and she is at 503-555-0121.",
+	         "wants a quote on new gutters"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(needs); i++) {
 		person_intro(&t, "Intro", (char *)needs[i][0]);
@@ -1406,6 +1414,17 @@ static void test_shipped_fields(void **state)
 		assert_field(&res, FF_NEED, needs[i][1]);
 		filter_result_clear(&res);
 	}
+
+	/* A name read before a possessive is the name alone: "my neighbor
+	 * Monica Hayes's roof" names Monica Hayes. */
+	person_intro(&t, "Intro", "My neighbor Monica Hayes's roof got hit in the storm.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_NAME, "Monica Hayes");
+	filter_result_clear(&res);
+	person_intro(&t, "Intro", "My neighbor Monica’s roof got hit in the storm.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_NAME, "Monica");
+	filter_result_clear(&res);
 }
 
 /* The person offered for an introduction, by name, and the writer naming
