@@ -1286,11 +1286,14 @@ static void test_shipped_fields(void **state)
 	        {"O telemóvel dela é 912 345 678.", "912 345 678"},
 	        {"Je kunt hem bellen op 06-12345678.", "06-12345678"},
 	        {"WhatsApp: +44 (0)20 7946 0123", "+44 (0)20 7946 0123"},
+	        /* in parentheses after the name, where a company can stand */
+	        {"Tom - Maya (503-555-0172) is my old roommate.", "503-555-0172"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
 		person_intro(&t, "Intro", (char *)phones[i][0]);
 		run(shipped, &t.m, 0, &res);
 		assert_field(&res, FF_LEAD_PHONE, phones[i][1]);
+		assert_field(&res, FF_LEAD_COMPANY, NULL);
 		filter_result_clear(&res);
 	}
 
