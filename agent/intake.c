@@ -1129,6 +1129,33 @@ static void writer_is_lead(const struct message *m, struct intake_decision *d, s
 }
 
 /* A person's mail: who is introduced, and how sure the agent is. */
+
+/* Is the name the text gives the writer's own ("Sarah Lee needs..." in
+ * Sarah Lee's mail) or a rep's?  Compared by the first and last word. */
+static int same_person_name(const char *a, const char *b)
+{
+	size_t af, bf;
+	const char *al, *bl;
+
+	if (a == NULL || b == NULL)
+		return 0;
+	af = strcspn(a, " ");
+	bf = strcspn(b, " ");
+	al = strrchr(a, ' ');
+	bl = strrchr(b, ' ');
+	return af == bf && strncasecmp(a, b, af) == 0 && al && bl && strcasecmp(al, bl) == 0;
+}
+
+static int names_writer_or_rep(const struct config *cfg, const struct message *m, const char *name)
+{
+	if (same_person_name(name, m->from.name))
+		return 1;
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (same_person_name(name, cfg->reps[i].name))
+			return 1;
+	return 0;
+}
+
 static int decide_intro(struct intake *in, const struct message *m, struct intake_decision *d,
                         size_t *cap)
 {
@@ -1228,7 +1255,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			quoted_attribution(in, m, d);
 	}
 	if (d->nleads == 0 && (named = intake_field(d, FF_LEAD_NAME)) != NULL &&
-	    intake_field(d, FF_LEAD_PHONE)) {
+	    intake_field(d, FF_LEAD_PHONE) && !names_writer_or_rep(in->cfg, m, named)) {
 		/* "call my brother-in-law Pete Alvarez at P": no address, but a
 		 * number the rep can call (as a form's friend with a phone) */
 		struct intake_lead *l = intake_add_lead(d, cap, named, NULL);

@@ -1563,6 +1563,14 @@ static const struct intake_case cases[] = {
                    STEP("b2b-recruiter-strong-candidate.eml", INTAKE_IGNORED),
                    STEP("assistant-after-name.eml", INTAKE_IGNORED)},
          .counts = {REFERRALS("new", 0)}},
+        /* The lead bcc'd and named in the text as the subject of a need,
+         * no relation word, with a number to call: a lead with a phone
+         * and no address (it was ignored). */
+        {.name = "lead_named_with_need_and_phone",
+         .steps = {STEP("lead-named-need-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Teresa Vance",
+                              .lead_phone = "971-555-0164",
+                              .referrer_email = "hollis.grant@gmail.com"})}},
         /* "Jane is cc'd" alone says who is introduced when nobody else
          * is (it was read as "copied for the writer's side" and the
          * intro ignored); said of the writer's own family name ("My
