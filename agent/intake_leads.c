@@ -132,6 +132,26 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 			form_person_clear(&p[i]);
 		return LEADS_TEXT_CUE;
 	}
+	/* a contact card attached, the iPhone's "Share Contact": whom it
+	 * names, unless it is the writer's own (Outlook attaches that) */
+	for (size_t i = 0; i < m->ncards; i++) {
+		const struct card *c = &m->cards[i];
+		struct intake_lead *l;
+
+		if (c->email
+		            ? !usable(cfg, m, d, c->email)
+		            : (c->name == NULL || (m->from.name && str_ieq(c->name, m->from.name))))
+			continue;
+		l = intake_add_lead(d, cap, c->name, c->email);
+		if (l && c->phone)
+			l->phone = xstrdup(c->phone);
+		src = LEADS_CARD;
+	}
+	if (src != LEADS_NONE) {
+		for (size_t i = 0; i < n; i++)
+			form_person_clear(&p[i]);
+		return src;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (usable(cfg, m, d, p[i].email)) {
 			const char *name = p[i].name ? p[i].name : intake_field(d, FF_LEAD_NAME);

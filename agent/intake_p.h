@@ -21,6 +21,7 @@ enum lead_source {
 	LEADS_HEADERS,  /* To and Cc */
 	LEADS_FORWARD,  /* a forwarded message's writer (or recipient) */
 	LEADS_TEXT_CUE, /* an address after a cue ("reach him at"), by a rule */
+	LEADS_CARD,     /* a contact card attached (a vCard) */
 	LEADS_BLOCK,    /* a contact block: name, address, phone on lines */
 	LEADS_TEXT,     /* an address in the text, no cue */
 	LEADS_WRITER,   /* the writer, who names who referred them */

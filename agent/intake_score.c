@@ -585,6 +585,9 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		                d->fr.field_why[FF_LEAD_EMAIL] ? d->fr.field_why[FF_LEAD_EMAIL]
 		                                               : "a rule");
 		break;
+	case LEADS_CARD:
+		intake_evidence(d, +3, "the lead's contact card attached (a vCard)");
+		break;
 	case LEADS_BLOCK:
 		intake_evidence(d, +3,
 		                "the lead's details on lines of their own (a contact block)");

@@ -935,6 +935,12 @@ void message_free(struct message *m)
 		msg_forward_free(&m->fwd[i]);
 	free(m->fwd);
 	free_strings(m->attachments, m->nattachments);
+	for (size_t c = 0; c < m->ncards; c++) {
+		free(m->cards[c].name);
+		free(m->cards[c].email);
+		free(m->cards[c].phone);
+	}
+	free(m->cards);
 	FREE_ALL(m->report_type, m->orig_message_id, m->orig_referral);
 	for (i = 0; i < m->ndsn; i++)
 		msg_dsn_rcpt_free(&m->dsn[i]);

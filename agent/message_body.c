@@ -334,6 +334,142 @@ static int is_signature_type(GMimeContentType *ct)
 	       g_mime_content_type_is_type(ct, "application", "x-pkcs7-signature");
 }
 
+/* ---- contact cards ---- */
+
+/* A vCard value without its escapes (RFC 6350 section 3.4: "\,", "\;",
+ * "\n"), trimmed; NULL when empty. */
+static char *card_value(const char *s, size_t n)
+{
+	struct buf b = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 1 < n) {
+			i++;
+			buf_addc(&b, s[i] == 'n' || s[i] == 'N' ? ' ' : s[i]);
+		} else {
+			buf_addc(&b, s[i]);
+		}
+	}
+	if (b.s == NULL)
+		return NULL;
+	str_trim(b.s);
+	if (*b.s == '\0') {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* "Hayes;Monica;;;" (N: family; given; ...) as "Monica Hayes". */
+static char *card_n(const char *s, size_t n)
+{
+	const char *semi = memchr(s, ';', n);
+	char *family, *given, *name;
+
+	if (semi == NULL)
+		return card_value(s, n);
+	family = card_value(s, (size_t)(semi - s));
+	{
+		const char *g = semi + 1, *e = memchr(g, ';', n - (size_t)(g - s));
+
+		given = card_value(g, e ? (size_t)(e - g) : n - (size_t)(g - s));
+	}
+	name = given && family ? xasprintf("%s %s", given, family)
+	       : given         ? xstrdup(given)
+	       : family        ? xstrdup(family)
+	                       : NULL;
+	free(family);
+	free(given);
+	return name;
+}
+
+/*
+ * The name, first address and first telephone number of a vCard (RFC 6350;
+ * 2.1 and 3.0 read the same for these): lines unfolded (a line that
+ * begins with a space or tab goes on the one before), "item1." groups and
+ * ";TYPE=..." parameters dropped, FN before N.  Only the first card of
+ * the text.
+ */
+static void card_parse(struct message *m, const char *text)
+{
+	struct buf u = {0};
+	struct card c = {0};
+	char *n_name = NULL;
+	const char *p;
+
+	/* unfold */
+	for (p = text; *p; p++) {
+		if ((*p == '\r' && p[1] == '\n' && (p[2] == ' ' || p[2] == '\t')) ||
+		    (*p == '\n' && (p[1] == ' ' || p[1] == '\t'))) {
+			p += *p == '\r' ? 2 : 1;
+			continue;
+		}
+		if (*p != '\r')
+			buf_addc(&u, *p);
+	}
+	for (p = u.s ? u.s : ""; *p;) {
+		const char *nl = strchr(p, '\n'), *colon, *key = p, *dot;
+		size_t len = nl ? (size_t)(nl - p) : strlen(p), klen;
+
+		colon = memchr(p, ':', len);
+		if (colon) {
+			klen = strcspn(key, ";:");
+			dot = memchr(key, '.', klen);
+			if (dot) {
+				klen -= (size_t)(dot + 1 - key);
+				key = dot + 1;
+			}
+			const char *v = colon + 1;
+			size_t vn = len - (size_t)(v - p);
+
+			if (klen == 2 && strncasecmp(key, "FN", 2) == 0 && c.name == NULL)
+				c.name = card_value(v, vn);
+			else if (klen == 1 && strncasecmp(key, "N", 1) == 0 && n_name == NULL)
+				n_name = card_n(v, vn);
+			else if (klen == 5 && strncasecmp(key, "EMAIL", 5) == 0 &&
+			         c.email == NULL) {
+				c.email = card_value(v, vn);
+				if (c.email && strchr(c.email, '@') == NULL) {
+					free(c.email);
+					c.email = NULL;
+				}
+			} else if (klen == 3 && strncasecmp(key, "TEL", 3) == 0 &&
+			           c.phone == NULL) {
+				if (vn > 4 && strncasecmp(v, "tel:", 4) == 0)
+					v += 4, vn -= 4;
+				c.phone = card_value(v, vn);
+			} else if (klen == 3 && strncasecmp(key, "END", 3) == 0)
+				break;
+		}
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	free(u.s);
+	if (c.name == NULL)
+		c.name = n_name;
+	else
+		free(n_name);
+	if (c.email == NULL && c.phone == NULL) {
+		free(c.name);
+		return;
+	}
+	if (c.email)
+		str_lower(c.email);
+	m->cards = xrealloc(m->cards, (m->ncards + 1) * sizeof(*m->cards));
+	m->cards[m->ncards++] = c;
+}
+
+static int is_card(GMimeContentType *ct, const char *filename)
+{
+	size_t n = filename ? strlen(filename) : 0;
+
+	return g_mime_content_type_is_type(ct, "text", "vcard") ||
+	       g_mime_content_type_is_type(ct, "text", "x-vcard") ||
+	       g_mime_content_type_is_type(ct, "text", "directory") ||
+	       (n > 4 && strcasecmp(filename + n - 4, ".vcf") == 0);
+}
+
 static void walk_part(struct walk *w, GMimeObject *obj, int depth)
 {
 	struct message *m = w->m;
@@ -412,6 +548,13 @@ static void walk_part(struct walk *w, GMimeObject *obj, int depth)
 		           g_mime_content_type_is_type(ct, "text", "html") && w->html == NULL) {
 			w->html = obj;
 			return;
+		}
+		if (w->top && is_card(ct, filename) && m->ncards < MESSAGE_MAX_CARDS) {
+			int trunc = 0;
+			char *text = part_text(m, obj, 0, &trunc);
+
+			card_parse(m, text);
+			free(text);
 		}
 		/* a later inline text part with a name ("notes.txt") is a file
 		 * too */

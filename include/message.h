@@ -26,6 +26,7 @@
 #define MESSAGE_MAX_HEADERS 500       /* top-level headers kept */
 #define MESSAGE_MAX_BODY    (1 << 20) /* bytes of body text kept */
 #define MESSAGE_MAX_FORWARD 10        /* forwarded messages kept */
+#define MESSAGE_MAX_CARDS   4         /* contact cards kept */
 #define MESSAGE_MAX_DEPTH   20        /* MIME nesting walked */
 
 struct addr {
@@ -109,6 +110,13 @@ struct message {
 	char **attachments; /* file names of attachments (names only, no
 	                     * directories; at most 100) */
 	size_t nattachments;
+
+	/* contact cards attached (text/vcard, a ".vcf": the iPhone's "Share
+	 * Contact"), at most MESSAGE_MAX_CARDS: who they name */
+	struct card {
+		char *name, *email, *phone;
+	} * cards;
+	size_t ncards;
 
 	enum report_kind report;
 	char *report_type;     /* report-type parameter, lower case */

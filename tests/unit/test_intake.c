@@ -1571,6 +1571,18 @@ static const struct intake_case cases[] = {
                         .e = {.lead_name = "Teresa Vance",
                               .lead_phone = "971-555-0164",
                               .referrer_email = "hollis.grant@gmail.com"})}},
+        /* A contact card attached (the iPhone's "Share Contact", vCard
+         * 3.0, quoted-printable, "item1." group): its person is the
+         * lead, with the card's address and phone; the writer's own card
+         * (Outlook's, vCard 2.1) is nobody to introduce. */
+        {.name = "contact_card_attached",
+         .steps = {STEP("intro-vcard-iphone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_name = "Luis Ortega",
+                              .lead_email = "luis.ortega.pdx@gmail.com",
+                              .lead_phone = "(503) 555-0199",
+                              .referrer_email = "kara.nguyen@icloud.com"}),
+                   STEP("own-vcard-outlook.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("new", 1)}},
         /* "Jane is cc'd" alone says who is introduced when nobody else
          * is (it was read as "copied for the writer's side" and the
          * intro ignored); said of the writer's own family name ("My
