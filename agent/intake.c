@@ -1146,6 +1146,15 @@ static int same_person_name(const char *a, const char *b)
 	return af == bf && strncasecmp(a, b, af) == 0 && al && bl && strcasecmp(al, bl) == 0;
 }
 
+/* The rep name is the full name of (first and last word), or NULL. */
+static const char *rep_named(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nreps; i++)
+		if (same_person_name(name, cfg->reps[i].name))
+			return cfg->reps[i].name;
+	return NULL;
+}
+
 static int names_writer_or_rep(const struct config *cfg, const struct message *m, const char *name)
 {
 	if (same_person_name(name, m->from.name))
@@ -1248,8 +1257,16 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 	if (d->nleads == 0 && intake_field(d, FF_REFERRER_NAME) &&
 	    !intake_excluded(in->cfg, m->from.email, NULL)) {
 		/* "Sarah Lee recommended you": the writer is the lead */
+		const char *rep = rep_named(in->cfg, intake_field(d, FF_REFERRER_NAME));
+
 		writer_is_lead(m, d, cap, dup_field(d, FF_REFERRER_NAME),
 		               dup_field(d, FF_REFERRER_EMAIL));
+		/* "Tom Rivera gave me your email": the business's own rep sent
+		 * them, no referrer to thank or reward; a person looks */
+		if (rep && d->hold_only == NULL)
+			d->hold_only = xasprintf("the referrer the writer names, %s, is a rep of "
+			                         "the business",
+			                         rep);
 		src = LEADS_WRITER;
 		if (d->referrer_email == NULL && m->nfwd == 0)
 			quoted_attribution(in, m, d);
@@ -1787,7 +1804,8 @@ void intake_decision_clear(struct intake_decision *d)
 	for (size_t i = 0; i < d->nevidence; i++)
 		free(d->evidence[i].why);
 	FREE_ALL(d->evidence, d->leads, d->thread, d->need, d->budget, d->timeline, d->context,
-	         d->subject, d->command, d->command_arg, d->optout_email, d->optout_source);
+	         d->subject, d->command, d->command_arg, d->optout_email, d->optout_source,
+	         d->hold_only);
 	store_confirmation_clear(&d->conf);
 	filter_result_clear(&d->fr);
 	memset(d, 0, sizeof(*d));

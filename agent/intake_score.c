@@ -568,7 +568,7 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
                        enum lead_source src)
 {
 	const struct config *cfg = in->cfg;
-	const char *from = m->from.email, *biz;
+	const char *from = m->from.email, *biz, *said;
 	int phrase = score_rules(d);
 	/* Outlook and Gmail keep In-Reply-To and References on a forward:
 	 * the thread of the mail forwarded, which the agent never saw by
@@ -626,7 +626,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	/* an accountant introduced to the owner: the business is the client
 	 * here, and a welcome to the accountant would be wrong; a person
 	 * looks (intake_settle), since "she needs a kitchen too" may follow */
-	d->provider = intake_provider_lead(m, d);
+	if ((said = intake_provider_lead(m, d)) != NULL && d->hold_only == NULL)
+		d->hold_only = xasprintf("the person introduced is presented as someone for the "
+		                         "business (\"%s\"), not as a client",
+		                         said);
 	/* (the writer's "my cell is" is the lead's when the writer is the
 	 * lead) */
 	if (intake_field(d, FF_LEAD_PHONE) || intake_field(d, FF_NEED) ||
@@ -719,15 +722,13 @@ void intake_settle(struct intake_decision *d, const char *what)
 {
 	char *ev = intake_evidence_text(d);
 
-	if (d->confidence >= INTAKE_REFER_AT && d->provider) {
+	if (d->confidence >= INTAKE_REFER_AT && d->hold_only) {
 		d->outcome = INTAKE_HELD;
 		free(d->kind);
 		d->kind = xstrdup(status_name(STATUS_HELD));
 		free(d->why);
-		d->why = xasprintf("%s, confidence %d, but the person introduced is presented as "
-		                   "someone for the business (\"%s\"), not as a client: a "
-		                   "person looks",
-		                   what, d->confidence, d->provider);
+		d->why = xasprintf("%s, confidence %d, but %s: a person looks", what, d->confidence,
+		                   d->hold_only);
 	} else if (d->confidence >= INTAKE_REFER_AT) {
 		d->outcome = INTAKE_REFERRAL;
 		free(d->why);

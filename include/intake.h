@@ -123,9 +123,9 @@ struct intake_decision {
 	/* the writer (the lead) quotes the intro the referrer the text
 	 * names wrote them, the referrer out of the recipients */
 	int quotes_referrer;
-	/* a lead presented as someone for the business (a profession, a
-	 * static string): a referral by the evidence is only held */
-	const char *provider;
+	/* why a referral by the evidence is only held ("the person
+	 * introduced is presented as someone for the business"), or NULL */
+	char *hold_only;
 	struct intake_evidence *evidence;
 	size_t nevidence;
 

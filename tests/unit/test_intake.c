@@ -1553,10 +1553,14 @@ static const struct intake_case cases[] = {
         {.name = "business_own_needs",
          .steps = {STEP("b2b-owner-to-bookkeeper.eml", INTAKE_HELD),
                    STEP("b2b-lawyer-helped-us.eml", INTAKE_HELD),
+                   /* "Ana Lopez gave me your email": Ana is a rep, no
+                    * referrer to thank or reward */
+                   STEP("referred-by-rep-name.eml", INTAKE_HELD,
+                        .e = {.held_reason_has = "is a rep of the business"}),
                    STEP("intro-friend-i-mentioned.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "nadia.brooks@gmail.com",
                               .referrer_email = "greg.halvorsen@gmail.com"})},
-         .counts = {REFERRALS("new", 1), REFERRALS("held", 2)}},
+         .counts = {REFERRALS("new", 1), REFERRALS("held", 3)}},
         {.name = "offers_to_the_business",
          .steps = {STEP("b2b-sub-asks-for-work.eml", INTAKE_IGNORED),
                    STEP("b2b-supplier-handover.eml", INTAKE_IGNORED),
