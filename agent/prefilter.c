@@ -67,6 +67,12 @@ struct prefilter {
 	char **lits;      /* folded, distinct */
 	uint32_t *groups; /* of each literal: the groups that need it */
 	size_t nlits;
+	/* the literals by a hash of their text, open addressing: lit + 1,
+	 * 0 for a free slot.  The rules have thousands of literals, and
+	 * looking each new one up among all the others was most of the
+	 * time it took to load them. */
+	int32_t *slots;
+	size_t nslots; /* a power of two, at least twice nlits */
 	struct cnode *nodes;
 	size_t nnodes;
 	struct automaton a[PREFILTER_GROUPS];
@@ -157,15 +163,46 @@ static int node_new(struct prefilter *pf, enum cond_kind kind, int lit, int *kid
 	return (int)pf->nnodes++;
 }
 
+/* FNV-1a */
+static size_t lit_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* The slot of s in pf->slots: the one that holds it, or the free one
+ * where it goes. */
+static size_t lit_slot(const struct prefilter *pf, const char *s)
+{
+	size_t mask = pf->nslots - 1, i = lit_hash(s) & mask;
+
+	while (pf->slots[i] != 0 && strcmp(pf->lits[pf->slots[i] - 1], s) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
 static int lit_id(struct prefilter *pf, const char *s)
 {
-	for (size_t i = 0; i < pf->nlits; i++)
-		if (strcmp(pf->lits[i], s) == 0)
-			return (int)i;
+	size_t i;
+
+	if (2 * (pf->nlits + 1) > pf->nslots) {
+		pf->nslots = pf->nslots ? 2 * pf->nslots : 256;
+		free(pf->slots);
+		pf->slots = xcalloc(pf->nslots, sizeof(*pf->slots));
+		for (size_t k = 0; k < pf->nlits; k++)
+			pf->slots[lit_slot(pf, pf->lits[k])] = (int32_t)k + 1;
+	}
+	i = lit_slot(pf, s);
+	if (pf->slots[i] != 0)
+		return pf->slots[i] - 1;
 	pf->lits = xrealloc(pf->lits, (pf->nlits + 1) * sizeof(*pf->lits));
 	pf->groups = xrealloc(pf->groups, (pf->nlits + 1) * sizeof(*pf->groups));
 	pf->lits[pf->nlits] = xstrdup(s);
 	pf->groups[pf->nlits] = 0;
+	pf->slots[i] = (int32_t)pf->nlits + 1;
 	return (int)pf->nlits++;
 }
 
@@ -822,6 +859,7 @@ void prefilter_free(struct prefilter *pf)
 		return;
 	free_strings(pf->lits, pf->nlits);
 	free(pf->groups);
+	free(pf->slots);
 	for (size_t i = 0; i < pf->nnodes; i++) {
 		free(pf->nodes[i].kids);
 		free(pf->nodes[i].lits);
