@@ -129,13 +129,18 @@ static long ask(const struct trim *tr, enum text_cut k, const char *s, size_t le
 /* An address: '@' between a letter or digit and a letter or digit. */
 static const char *find_at(const char *s, size_t len)
 {
-	for (size_t i = 1; i + 1 < len; i++) {
-		unsigned char a = (unsigned char)s[i - 1], b = (unsigned char)s[i + 1];
+	const char *end, *p;
 
-		if (s[i] == '@' &&
-		    (is_alpha(a) || is_digit(a) || a == '.' || a == '_' || a == '-') &&
+	if (len < 3)
+		return NULL;
+	/* memchr: most lines have no '@' */
+	for (p = s + 1, end = s + len - 1; p < end && (p = memchr(p, '@', (size_t)(end - p)));
+	     p++) {
+		unsigned char a = (unsigned char)p[-1], b = (unsigned char)p[1];
+
+		if ((is_alpha(a) || is_digit(a) || a == '.' || a == '_' || a == '-') &&
 		    (is_alpha(b) || is_digit(b)))
-			return s + i;
+			return p;
 	}
 	return NULL;
 }
@@ -221,7 +226,12 @@ static int has_date_kind(const char *s, size_t len, int calendar)
 	for (size_t i = 0; i < len; i++) {
 		size_t k, k2, n, n2, n3;
 		int d[2], e[2];
+		unsigned char c = (unsigned char)s[i];
 
+		/* most bytes start no digit (digit_at): passed over without a
+		 * call, as the lines of every body are asked */
+		if (!is_digit(c) && c != 0xD9 && c != 0xDB)
+			continue;
 		if (digit_before(s, len, i) || (k = digits_at(s, len, i, &n, d)) == i)
 			continue;
 		/* a year: four digits, 19xx or 20xx, alone */
