@@ -218,10 +218,21 @@ char *str_trim(char *s)
 	return s;
 }
 
+/* c lowered as strcasecmp lowers it: the agent never sets a locale, so
+ * in "C" only A..Z have another case. */
+static int ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 int str_ieq(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
+	/* Most calls (a header's name against the one a rule or a lookup
+	 * asks for) differ in the first letter: settled without the call. */
+	if (ascii_lower((unsigned char)*a) != ascii_lower((unsigned char)*b))
+		return 0;
 	return strcasecmp(a, b) == 0;
 }
 
