@@ -208,14 +208,31 @@ static int word_char(unsigned char c)
  * s[0..len), or -1. */
 static long find_word(const char *s, size_t len, const char *w, size_t n)
 {
-	if (n < 2)
+	const char *lim, *pa, *pb;
+	int a, b;
+
+	if (n < 2 || n > len)
 		return -1;
-	for (size_t i = 0; i + n <= len; i++)
-		if (((unsigned char)s[i] | 0x20) == ((unsigned char)w[0] | 0x20) &&
-		    strncasecmp(s + i, w, n) == 0 &&
-		    (i == 0 || !word_char((unsigned char)s[i - 1])) &&
+	/* the places of the bytes equal to w[0] but for bit 0x20, in order,
+	 * by memchr: the writer asks this for each name and word over the
+	 * whole text */
+	a = (unsigned char)w[0] | 0x20;
+	b = a & ~0x20;
+	lim = s + len - n + 1;
+	pa = memchr(s, a, (size_t)(lim - s));
+	pb = memchr(s, b, (size_t)(lim - s));
+	while (pa != NULL || pb != NULL) {
+		const char *p = pb == NULL || (pa != NULL && pa < pb) ? pa : pb;
+		size_t i = (size_t)(p - s);
+
+		if (strncasecmp(p, w, n) == 0 && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
 		    (i + n == len || !word_char((unsigned char)s[i + n])))
 			return (long)i;
+		if (p == pa)
+			pa = memchr(p + 1, a, (size_t)(lim - p - 1));
+		else
+			pb = memchr(p + 1, b, (size_t)(lim - p - 1));
+	}
 	return -1;
 }
 

@@ -75,18 +75,31 @@ static int word_char(unsigned char c)
 /* Is w (n bytes) a whole word of s[0..len), ASCII case ignored? */
 static int has_word(const char *s, size_t len, const char *w, size_t n)
 {
+	const char *lim, *pa, *pb;
+	int a, b;
+
 	if (n == 0 || n > len)
 		return 0;
-	for (size_t i = 0; i + n <= len; i++) {
-		size_t k = 0;
+	/* the places of w's first letter, in either case, by memchr (the
+	 * writer asks this for every word of a list over every text) */
+	a = lc((unsigned char)w[0]);
+	b = a >= 'a' && a <= 'z' ? a - 32 : a;
+	lim = s + len - n + 1;
+	pa = memchr(s, a, (size_t)(lim - s));
+	pb = b != a ? memchr(s, b, (size_t)(lim - s)) : NULL;
+	while (pa != NULL || pb != NULL) {
+		const char *p = pb == NULL || (pa != NULL && pa < pb) ? pa : pb;
+		size_t i = (size_t)(p - s), k = 0;
 
-		if (lc((unsigned char)s[i]) != lc((unsigned char)w[0]))
-			continue;
 		while (k < n && lc((unsigned char)s[i + k]) == lc((unsigned char)w[k]))
 			k++;
 		if (k == n && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
 		    (i + n == len || !word_char((unsigned char)s[i + n])))
 			return 1;
+		if (p == pa)
+			pa = memchr(p + 1, a, (size_t)(lim - p - 1));
+		else
+			pb = memchr(p + 1, b, (size_t)(lim - p - 1));
 	}
 	return 0;
 }
