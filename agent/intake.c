@@ -947,6 +947,17 @@ static char *attribution_name(const char *header)
 	return b < e ? xstrndup(b, (size_t)(e - b)) : NULL;
 }
 
+/* The lead answering an intro that presented them as someone for the
+ * business ("Dan, meet Lisa Park, the CPA I told you about"; Lisa writes
+ * "Thanks Sarah - moving you to bcc"): held, as the intro itself is. */
+static void hold_provider_answer(struct intake_decision *d, const char *said)
+{
+	if (said && d->hold_only == NULL)
+		d->hold_only = xasprintf("the intro it answers presents the writer as someone for "
+		                         "the business (\"%s\"), not as a client",
+		                         said);
+}
+
 /* "Priyanka Rao recommended you!  (Moving her to bcc.)" over the intro
  * a mail client quotes under its attribution ("On Mon, Nov 30, 2026 at
  * 9:12 AM Priyanka Rao <priyanka.rao@gmail.com> wrote:"): the referrer
@@ -977,6 +988,7 @@ static void quoted_attribution(const struct intake *in, const struct message *m,
 		d->referrer_email = email;
 		email = NULL;
 		d->quotes_referrer = 1;
+		hold_provider_answer(d, intake_provider_in(m->body, d));
 	}
 	free(email);
 	free(header);
@@ -1243,6 +1255,7 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			               xstrdup(fw->from.email));
 			d->quotes_referrer = 1;
 			src = LEADS_WRITER;
+			hold_provider_answer(d, intake_provider_in(fw->body, d));
 		}
 	}
 	if (d->nleads == 0 && m->nfwd > 0 && forwarded_intro(in->cfg, m, d, cap))

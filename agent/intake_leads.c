@@ -899,8 +899,17 @@ static int provider_lead(const char *text, size_t len, const struct intake_lead 
 
 const char *intake_provider_lead(const struct message *m, const struct intake_decision *d)
 {
-	const char *text = m->context ? m->context : "", *said = NULL;
-	size_t len = strlen(text);
+	return intake_provider_in(m->context, d);
+}
+
+const char *intake_provider_in(const char *text, const struct intake_decision *d)
+{
+	const char *said = NULL;
+	size_t len;
+
+	if (text == NULL)
+		return NULL;
+	len = strlen(text);
 
 	if (len > CONTEXT_SCAN_MAX)
 		len = CONTEXT_SCAN_MAX;

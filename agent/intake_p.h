@@ -91,6 +91,8 @@ void intake_drop_companions(const struct message *m, struct intake_decision *d);
  * business ("Dan, meet Lisa - the accountant I was telling you about"),
  * not a client of it; NULL when none is. */
 const char *intake_provider_lead(const struct message *m, const struct intake_decision *d);
+/* The same in text (a quoted intro). */
+const char *intake_provider_in(const char *text, const struct intake_decision *d);
 /* Does a name a rule found in the text go with an address: the local part
  * spells a word of it, or the text writes it just before the address?
  * A name that fits no address is given to none. */

@@ -1561,6 +1561,13 @@ static const struct intake_case cases[] = {
                         .e = {.lead_email = "nadia.brooks@gmail.com",
                               .referrer_email = "greg.halvorsen@gmail.com"})},
          .counts = {REFERRALS("new", 1), REFERRALS("held", 3)}},
+        /* The bookkeeper answering the intro that presented her to the
+         * owner ("Thanks Greg - moving you to bcc", the intro quoted):
+         * held as the intro is. */
+        {.name = "provider_answers_intro",
+         .steps = {STEP("b2b-provider-answers-intro.eml", INTAKE_HELD,
+                        .e = {.held_reason_has = "presents the writer as someone"})},
+         .counts = {REFERRALS("held", 1)}},
         {.name = "offers_to_the_business",
          .steps = {STEP("b2b-sub-asks-for-work.eml", INTAKE_IGNORED),
                    STEP("b2b-supplier-handover.eml", INTAKE_IGNORED),
