@@ -1140,43 +1140,27 @@ static void writer_is_lead(const struct message *m, struct intake_decision *d, s
 	}
 }
 
-/* A person's mail: who is introduced, and how sure the agent is. */
-
-/* Is the name the text gives the writer's own ("Sarah Lee needs..." in
- * Sarah Lee's mail) or a rep's?  Compared by the first and last word. */
-static int same_person_name(const char *a, const char *b)
-{
-	size_t af, bf;
-	const char *al, *bl;
-
-	if (a == NULL || b == NULL)
-		return 0;
-	af = strcspn(a, " ");
-	bf = strcspn(b, " ");
-	al = strrchr(a, ' ');
-	bl = strrchr(b, ' ');
-	return af == bf && strncasecmp(a, b, af) == 0 && al && bl && strcasecmp(al, bl) == 0;
-}
-
-/* The rep name is the full name of (first and last word), or NULL. */
+/* The rep a full name (two words or more) is of, by names_person ("Ana
+ * Lopez gave me your email"); NULL for none, and for one word ("Tom told
+ * me to call": any Tom). */
 static const char *rep_named(const struct config *cfg, const char *name)
 {
+	if (name == NULL || strchr(name, ' ') == NULL)
+		return NULL;
 	for (size_t i = 0; i < cfg->nreps; i++)
-		if (same_person_name(name, cfg->reps[i].name))
+		if (names_person(name, cfg->reps[i].name, NULL))
 			return cfg->reps[i].name;
 	return NULL;
 }
 
+/* Is the name the text gives the writer's own ("Sarah Lee needs..." in
+ * Sarah Lee's mail) or a rep's? */
 static int names_writer_or_rep(const struct config *cfg, const struct message *m, const char *name)
 {
-	if (same_person_name(name, m->from.name))
-		return 1;
-	for (size_t i = 0; i < cfg->nreps; i++)
-		if (same_person_name(name, cfg->reps[i].name))
-			return 1;
-	return 0;
+	return names_person(name, m->from.name, NULL) || rep_named(cfg, name) != NULL;
 }
 
+/* A person's mail: who is introduced, and how sure the agent is. */
 static int decide_intro(struct intake *in, const struct message *m, struct intake_decision *d,
                         size_t *cap)
 {

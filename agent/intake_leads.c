@@ -204,14 +204,12 @@ static int word_char(unsigned char c)
 	       c >= 0x80;
 }
 
-/* Where w (n bytes, ASCII case ignored) first occurs as a whole word in
- * s[0..len), or -1. */
-static long find_word(const char *s, size_t len, const char *w, size_t n)
+long intake_find_word(const char *s, size_t len, const char *w, size_t n)
 {
 	const char *lim, *pa, *pb;
 	int a, b;
 
-	if (n < 2 || n > len)
+	if (n == 0 || n > len)
 		return -1;
 	/* the places of the bytes equal to w[0] but for bit 0x20, in order,
 	 * by memchr: the writer asks this for each name and word over the
@@ -234,6 +232,12 @@ static long find_word(const char *s, size_t len, const char *w, size_t n)
 			pb = memchr(p + 1, b, (size_t)(lim - p - 1));
 	}
 	return -1;
+}
+
+/* intake_find_word for a name or a word of two letters or more. */
+static long find_word(const char *s, size_t len, const char *w, size_t n)
+{
+	return n < 2 ? -1 : intake_find_word(s, len, w, n);
 }
 
 /* ---- a name and an address that belong together ---- */
@@ -895,11 +899,6 @@ static int provider_lead(const char *text, size_t len, const struct intake_lead 
 		}
 	}
 	return 0;
-}
-
-const char *intake_provider_lead(const struct message *m, const struct intake_decision *d)
-{
-	return intake_provider_in(m->context, d);
 }
 
 const char *intake_provider_in(const char *text, const struct intake_decision *d)

@@ -87,12 +87,14 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
  * another domain ("Jane - meet Brightpath", the writer's colleague in To
  * and Jane in Cc); only while another lead stays. */
 void intake_drop_companions(const struct message *m, struct intake_decision *d);
-/* The trade or profession a lead of d is presented by as someone for the
- * business ("Dan, meet Lisa - the accountant I was telling you about"),
- * not a client of it; NULL when none is. */
-const char *intake_provider_lead(const struct message *m, const struct intake_decision *d);
-/* The same in text (a quoted intro). */
+/* The trade or profession text (the context, a quoted intro) presents a
+ * lead of d by as someone for the business ("Dan, meet Lisa - the
+ * accountant I was telling you about"), not a client of it; NULL when
+ * none. */
 const char *intake_provider_in(const char *text, const struct intake_decision *d);
+/* Where w (n bytes, ASCII case ignored) first occurs as a whole word in
+ * s[0..len), or -1. */
+long intake_find_word(const char *s, size_t len, const char *w, size_t n);
 /* Does a name a rule found in the text go with an address: the local part
  * spells a word of it, or the text writes it just before the address?
  * A name that fits no address is given to none. */

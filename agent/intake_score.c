@@ -61,11 +61,6 @@ char *intake_evidence_text(const struct intake_decision *d)
 
 /* ---- reading names in a text ---- */
 
-static int lc(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
 static int word_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
@@ -75,33 +70,7 @@ static int word_char(unsigned char c)
 /* Is w (n bytes) a whole word of s[0..len), ASCII case ignored? */
 static int has_word(const char *s, size_t len, const char *w, size_t n)
 {
-	const char *lim, *pa, *pb;
-	int a, b;
-
-	if (n == 0 || n > len)
-		return 0;
-	/* the places of w's first letter, in either case, by memchr (the
-	 * writer asks this for every word of a list over every text) */
-	a = lc((unsigned char)w[0]);
-	b = a >= 'a' && a <= 'z' ? a - 32 : a;
-	lim = s + len - n + 1;
-	pa = memchr(s, a, (size_t)(lim - s));
-	pb = b != a ? memchr(s, b, (size_t)(lim - s)) : NULL;
-	while (pa != NULL || pb != NULL) {
-		const char *p = pb == NULL || (pa != NULL && pa < pb) ? pa : pb;
-		size_t i = (size_t)(p - s), k = 0;
-
-		while (k < n && lc((unsigned char)s[i + k]) == lc((unsigned char)w[k]))
-			k++;
-		if (k == n && (i == 0 || !word_char((unsigned char)s[i - 1])) &&
-		    (i + n == len || !word_char((unsigned char)s[i + n])))
-			return 1;
-		if (p == pa)
-			pa = memchr(p + 1, a, (size_t)(lim - p - 1));
-		else
-			pb = memchr(p + 1, b, (size_t)(lim - p - 1));
-	}
-	return 0;
+	return intake_find_word(s, len, w, n) >= 0;
 }
 
 /* Is a word of s[0..len) the name word w (n bytes), as names_same reads
@@ -639,7 +608,7 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 	/* an accountant introduced to the owner: the business is the client
 	 * here, and a welcome to the accountant would be wrong; a person
 	 * looks (intake_settle), since "she needs a kitchen too" may follow */
-	if ((said = intake_provider_lead(m, d)) != NULL && d->hold_only == NULL)
+	if ((said = intake_provider_in(m->context, d)) != NULL && d->hold_only == NULL)
 		d->hold_only = xasprintf("the person introduced is presented as someone for the "
 		                         "business (\"%s\"), not as a client",
 		                         said);
