@@ -1574,6 +1574,11 @@ static const struct intake_case cases[] = {
                    STEP("b2b-recruiter-strong-candidate.eml", INTAKE_IGNORED),
                    STEP("assistant-after-name.eml", INTAKE_IGNORED)},
          .counts = {REFERRALS("new", 0)}},
+        /* The business's accounting firm introducing its new staff member
+         * ("Mark will be preparing your quarterly statements"). */
+        {.name = "firm_introduces_its_staff",
+         .steps = {STEP("b2b-firm-new-staff.eml", INTAKE_IGNORED)},
+         .counts = {REFERRALS("new", 0)}},
         /* The lead bcc'd and named in the text as the subject of a need,
          * no relation word, with a number to call: a lead with a phone
          * and no address (it was ignored). */
