@@ -116,6 +116,7 @@ int main_filters_test(struct config *cfg, struct filter_set *filters, struct sto
 		log_error("%s: %s", path, strerror(errno));
 		return -1;
 	}
+	message_parser_warnings();
 	if (message_parse(data, len, &m, &err) != 0) {
 		log_error("%s: %s", path, err);
 		free(err);

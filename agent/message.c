@@ -150,10 +150,15 @@ void message_init(void)
 	g_mime_parser_options_set_rfc2047_compliance_mode(msg_parser_opts,
 	                                                  GMIME_RFC_COMPLIANCE_LOOSE);
 	g_mime_parser_options_set_fallback_charsets(msg_parser_opts, fallback);
-	g_mime_parser_options_set_warning_callback(msg_parser_opts, on_parser_warning, NULL);
 	html_init();
 	initialised = 1;
 	warm_up();
+}
+
+void message_parser_warnings(void)
+{
+	message_init();
+	g_mime_parser_options_set_warning_callback(msg_parser_opts, on_parser_warning, NULL);
 }
 
 void message_shutdown(void)

@@ -140,6 +140,14 @@ struct message {
 void message_init(void);
 void message_shutdown(void);
 
+/* From now on, GMime's parser warnings (duplicated header, malformed
+ * multipart, ...) are added to each message's warnings.  Only `filters
+ * test` shows them, and collecting them costs about a third of GMime's
+ * parse (it decodes every header again to check it), so poll and ingest
+ * leave them off.  Initialises as message_init() does; call it before
+ * starting threads. */
+void message_parser_warnings(void);
+
 /*
  * Parses len bytes of one RFC 5322 message (LF or CRLF line ends; a leading
  * mbox "From " line is skipped).  Returns 0 and sets *msg_r, or -1 and sets

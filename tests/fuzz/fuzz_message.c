@@ -52,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *error = NULL;
 
 	fuzz_setup();
+	message_parser_warnings();
 	if (message_parse((const char *)data, size, &m, &error) == 0) {
 		free(text_trim_context(m->body, &rules));
 		free(text_trim_context(m->body, NULL));
@@ -105,7 +106,7 @@ int main(int argc, char **argv)
 	double el;
 	int i;
 
-	message_init();
+	message_parser_warnings();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 1; i < argc; i++) {
 		char *data = NULL;

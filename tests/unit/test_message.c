@@ -1199,7 +1199,7 @@ int main(void)
 	};
 	int rc;
 
-	message_init();
+	message_parser_warnings();
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	filter_free(rules);
 	message_shutdown();
