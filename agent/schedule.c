@@ -279,11 +279,16 @@ int schedule_new_referral(struct store *st, const struct config *cfg, const stru
 	        .due = schedule_next_open(cfg, now + delay_of(cfg, MAIL_WELCOME_LEAD)),
 	        .in_reply_to = r->thread_key,
 	        .refs = r->thread_refs};
-	/* a rep who takes a daily digest finds the referral there */
-	if (rep_email && r->rep->digest && store_digest_due(st, r->id, now) < 0)
+	/* a rep who takes a daily digest finds the referral there; but a
+	 * lead with no address (a phone to call) got no welcome, so there is
+	 * no thread to answer in: the rep gets the assignment mail, to call
+	 * and then answer it with "#status contacted" */
+	int digest = rep_email && r->rep->digest && r->lead_email != NULL;
+
+	if (digest && store_digest_due(st, r->id, now) < 0)
 		return -1;
 	if (rep_email) {
-		if (!r->rep->digest)
+		if (!digest)
 			specs[n++] =
 			        (struct job_spec_pub){.kind = MAIL_ASSIGN_REP,
 			                              .to = rep_email,

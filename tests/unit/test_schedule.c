@@ -386,6 +386,20 @@ static void test_digest(void **state)
 	/* Tom, who takes no digest, gets his assignment as always */
 	new_referral(f->st, &digest_reps[1], "f@client.test", local(2026, 12, 11, 11, 0));
 	assert_int_equal(jobs_of(f->st, "assign-rep", "tom@biz.test", NULL), 1);
+	/* a lead with no address (a phone to call) got no welcome, so there
+	 * is no thread to answer in: Ana gets the assignment mail at once,
+	 * and the referral does not wait for her digest */
+	{
+		struct referral_view *w = NULL;
+		size_t nw = 0;
+
+		assert_int_equal(jobs_of(f->st, "assign-rep", "ana@biz.test", NULL), 1);
+		new_referral(f->st, &digest_reps[0], NULL, local(2026, 12, 11, 12, 0));
+		assert_int_equal(jobs_of(f->st, "assign-rep", "ana@biz.test", NULL), 2);
+		assert_int_equal(store_digest_waiting(f->st, "ana@biz.test", &w, &nw), 0);
+		assert_int_equal(nw, 0);
+		free(w);
+	}
 	store_job_view_clear(&last);
 	cfg.reps = NULL;
 	cfg.nreps = 0;

@@ -429,10 +429,31 @@ static void test_real_texts(void **state)
 	render_ok(set, "assign-rep", minimal, ARRAY_SIZE(minimal), &r);
 	assert_string_equal(r.subject, "New referral #42");
 	assert_true(str_istarts(r.text, "Hello,\n\nYou have a new referral to look after: #42.\n"
-	                                "\nWhat to do\n- Reply to all in the introduction thread, "
-	                                "so the referral stays on record.\n"));
+	                                "\nWhat to do\n- We have no email address for the lead, so "
+	                                "nobody has written to them: reach them through whoever "
+	                                "introduced them as soon as you can.\n"));
 	assert_null(strstr(r.text, "Phone:"));
 	assert_null(strstr(r.text, "Referrer:"));
+	rendered_clear(&r);
+	/* a lead with a phone and no address is in no thread: the rep calls
+	 * and answers the assignment mail (never "reply to all") */
+	const struct tvar call[] = {{"referral.id", "43"},
+	                            {"lead.name", "Pete Hall"},
+	                            {"lead.phone", "408-555-0177"},
+	                            {"referrer.name", "Sarah Lee"},
+	                            {"referral.waiting", "1 business day"},
+	                            {"business.email", "referrals@brightpath.test"}};
+	render_ok(set, "assign-rep", call, ARRAY_SIZE(call), &r);
+	assert_non_null(strstr(r.text, "\nWhat to do\n- We have no email address for Pete Hall, so "
+	                               "nobody has written to them: call them within 1 business "
+	                               "day.\n- Then reply to this mail with the line \"#status "
+	                               "contacted\""));
+	assert_null(strstr(r.text, "eply to all"));
+	rendered_clear(&r);
+	render_ok(set, "remind-rep", call, ARRAY_SIZE(call), &r);
+	assert_non_null(strstr(r.text, "We have no email address for them: please call, then reply "
+	                               "to this mail with the line \"#status contacted\""));
+	assert_null(strstr(r.text, "eply to all"));
 	rendered_clear(&r);
 	/* an optional line that is off leaves no gap */
 	const struct tvar some[] = {{"referral.id", "5"},
