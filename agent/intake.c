@@ -529,6 +529,12 @@ static int choose_rep(struct intake *in, const struct message *m, struct intake_
 		d->rep_how = "forwarded by the rep";
 		return 0;
 	}
+	/* "Hi Tom, meet Jane": the writer chose the rep, as with a rep in Cc */
+	if ((r = intake_greeted_rep(cfg, m, d)) != NULL) {
+		d->rep = r;
+		d->rep_how = "greeted in the intro";
+		return 0;
+	}
 	if (cfg->nreps == 0)
 		return 0;
 	if (in->st && store_counter_peek(in->st, "round_robin", &next) < 0)

@@ -57,6 +57,13 @@ void intake_score_form(struct intake_decision *d, const struct form *f);
 /* The index of the first lead of d the greeting that opens m's text
  * names ("Hi Bob,", "bob -"), SIZE_MAX: none. */
 size_t intake_greeted(const struct message *m, const struct intake_decision *d);
+/* The rep the greeting opening the text names ("Hi Tom,", "Ana - meet
+ * Jane"), by a word of the rep's name as a lead's greeting is read: the one
+ * rep so named, when no lead, no writer and no other person of the mail
+ * (its To and Cc, a forward's) has a name that word could be ("Hi Tom,"
+ * to the lead Tom Baker greets him); NULL otherwise. */
+const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
+                                     const struct intake_decision *d);
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
  * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
  * message ("introduction", "forward", "web form"). */

@@ -350,6 +350,121 @@ size_t intake_greeted(const struct message *m, const struct intake_decision *d)
 	return SIZE_MAX;
 }
 
+/* Does name (or, with no name, the local part of email up to a '.', '_'
+ * or '-') have a word that is the name word w (n bytes)? */
+static int person_has_name(const char *name, const char *email, const char *w, size_t n)
+{
+	for (const char *p = name; p && *p;) {
+		size_t k;
+
+		while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
+			p++;
+		k = strcspn(p, " ,\"'()");
+		if (k > 0 && names_same(p, k, w, n))
+			return 1;
+		p += k;
+	}
+	if (email && str_blank(name)) {
+		size_t k = strcspn(email, "._-+@");
+
+		return k > 0 && names_same(email, k, w, n);
+	}
+	return 0;
+}
+
+static int list_has_name(const struct addr_list *l, const char *w, size_t n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (person_has_name(l->v[i].name, l->v[i].email, w, n))
+			return 1;
+	return 0;
+}
+
+/* With name NULL: how many words the greeting s[0..len) has.  Else
+ * whether a word of it is a word of name (three letters or more) or a short
+ * form of one ("Tom" for Thomas, never "Tomasz" or "tomorrow" for Tom, nor
+ * "all" for Allison); sets *w and *n to the name's word. */
+static size_t greeting_rep_word(const char *s, size_t len, const char *name, const char **w,
+                                size_t *n)
+{
+	static const char *const fillers[] = {"all",   "there",    "team",      "both",    "guys",
+	                                      "folks", "everyone", "everybody", "friends", "you"};
+	size_t words = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t k = 0, f = 0;
+
+		while (i < len && !word_char((unsigned char)s[i]))
+			i++;
+		while (i + k < len && word_char((unsigned char)s[i + k]))
+			k++;
+		if (k == 0)
+			break;
+		words++;
+		while (f < ARRAY_SIZE(fillers) &&
+		       !(strlen(fillers[f]) == k && strncasecmp(s + i, fillers[f], k) == 0))
+			f++;
+		for (const char *p = name; p && *p && f == ARRAY_SIZE(fillers);) {
+			size_t rk;
+
+			while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
+				p++;
+			rk = strcspn(p, " ,\"'()");
+			if (rk >= 3 && names_same(s + i, k, p, rk) &&
+			    !(k > rk && strncasecmp(s + i, p, rk) == 0)) {
+				*w = p, *n = rk;
+				return 1;
+			}
+			p += rk;
+		}
+		i += k;
+	}
+	return name ? 0 : words;
+}
+
+const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
+                                     const struct intake_decision *d)
+{
+	const struct rep *found = NULL;
+	const char *s, *w = NULL;
+	size_t len = greeting(m, &s), n = 0;
+
+	if (len == 0 || greeting_rep_word(s, len, NULL, NULL, NULL) > 4)
+		return NULL; /* a sentence ("Stop by our place tomorrow at 10,") */
+	for (size_t r = 0; r < cfg->nreps; r++) {
+		const char *rw;
+		size_t rn;
+
+		if (!greeting_rep_word(s, len, cfg->reps[r].name, &rw, &rn))
+			continue;
+		if (found != NULL)
+			return NULL; /* "Hi Tom and Ana": not one rep */
+		found = &cfg->reps[r], w = rw, n = rn;
+	}
+	if (found == NULL)
+		return NULL;
+	/* a lead, the writer or another person of the mail called that too
+	 * ("Hi Tom," to the lead Tom Baker): the greeting is theirs */
+	for (size_t i = 0; i < d->nleads; i++)
+		if (person_has_name(d->leads[i].name, d->leads[i].email, w, n))
+			return NULL;
+	if (person_has_name(d->referrer_name, NULL, w, n) ||
+	    person_has_name(m->from.name, m->from.email, w, n))
+		return NULL;
+	for (size_t i = 0; i < m->to.n + m->cc.n; i++) {
+		const struct addr *a = i < m->to.n ? &m->to.v[i] : &m->cc.v[i - m->to.n];
+
+		if (config_find_rep(cfg, a->email) == NULL &&
+		    person_has_name(a->name, a->email, w, n))
+			return NULL;
+	}
+	for (size_t f = 0; f < m->nfwd; f++)
+		if (list_has_name(&m->fwd[f].to, w, n) ||
+		    person_has_name(m->fwd[f].from.name, m->fwd[f].from.email, w, n))
+			return NULL;
+	return found;
+}
+
 /* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the greeting that opens
  * the text names a lead. */
 static void score_greeting(const struct message *m, struct intake_decision *d)

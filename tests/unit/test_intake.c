@@ -811,7 +811,30 @@ static const struct intake_case cases[] = {
          .steps = {STEP("text-outlook-pipes.eml", INTAKE_REFERRAL,
                         .e = {.lead_name = "Kenji Tanaka",
                               .lead_email = "kenji.tanaka@client.test",
-                              .lead_phone = "+81 3 1234 5678"})}},
+                              .lead_phone = "+81 3 1234 5678",
+                              .rep_email = "rep2@biz.test"})}},
+        /* "Hi Ana, / Meet Priya, my colleague": the writer chose the rep
+         * (Ana, where round robin gives Tom) and "Meet" opening a line
+         * before a name is an intro's word */
+        {.name = "greet_rep_by_name",
+         .steps = {STEP(
+                 "greet-rep-by-name.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "priya.nair@outlook.com", .rep_email = "rep2@biz.test"})}},
+        /* "Hi Ana," to the lead Ana Whitfield greets her, not the rep */
+        {.name = "greet_lead_shares_rep_name",
+         .steps = {STEP(
+                 "greet-lead-shares-rep-name.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "ana.whitfield@gmail.com", .rep_email = "rep@biz.test"})}},
+        /* a rep's name in a first sentence is no greeting ("I was talking
+         * to Ana from the school board ..."); "Hi Tom and Ana" names no
+         * one rep: round robin, which gives Ana the second time; "her
+         * friend Luis (copied)" is an intro's words */
+        {.name = "greet_no_one_rep",
+         .steps = {STEP("greet-rep-in-sentence.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "luis.ortega@gmail.com", .rep_email = "rep@biz.test"}),
+                   STEP("greet-two-reps.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "marcus.bell@gmail.com",
+                              .rep_email = "rep2@biz.test"})}},
         {.name = "text_spanish_cues",
          .steps = {STEP("text-es-vecina.eml", INTAKE_REFERRAL,
                         .e = {.lead_name = "Luc\xc3\xad"
