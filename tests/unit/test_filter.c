@@ -1550,6 +1550,43 @@ static void check_reply_class(const char *text, const char *klass, int want)
 	filter_result_clear(&res);
 }
 
+/* Auto-replies that keep the subject and write no header of their own:
+ * their text opens with the absence (vacation, leave, travelling, a job
+ * site), with an auto-reply's words besides or nothing else; a person's
+ * reply that says more is theirs. */
+static void test_shipped_autoreply_text(void **state)
+{
+	static const struct {
+		const char *text;
+		int automated;
+	} cases[] = {
+	        {"I am away from the office until Monday.", 1},
+	        {"I am out of the office until Monday, December 14.", 1},
+	        {"I am out of the office until Monday, December 14.\n\nTara Singh", 1},
+	        {"Thank you for your message. I'm currently travelling with limited access to "
+	         "email and will be back on December 21st.",
+	         1},
+	        {"Thanks for your email! I'm on a job site all week with limited access to email. "
+	         "I'll get back to you as soon as I can.",
+	         1},
+	        {"Hello, I am on vacation until 12/14 and will respond when I return.", 1},
+	        {"I'm currently on parental leave and checking email infrequently.", 1},
+	        {"Thank you for your email. I am on annual leave until 4 January. For anything "
+	         "urgent please contact office@client.test.",
+	         1},
+	        /* a person's reply */
+	        {"I'm out of the office until Monday but yes, let's book the estimate.", 0},
+	        {"I'm on vacation until the 14th, but I'd love a quote. Could Tom come by on the "
+	         "15th? My number is 503-555-0143.",
+	         0},
+	        {"I'm travelling next week, so Thursday works best for the visit.", 0},
+	        {"We are on vacation until Monday and the kitchen is a mess.", 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		check_reply_class(cases[i].text, "automated", cases[i].automated);
+}
+
 /* Opt-outs in the languages of the shipped rules, only as the whole of a
  * short reply (the context: quote and signature already trimmed). */
 static void test_shipped_optout(void **state)
@@ -1577,6 +1614,16 @@ static void test_shipped_optout(void **state)
 	        {"Hi, please stop emailing me.", 1},
 	        {"Please take me off your list, I am not interested.", 1},
 	        {"Wrong person. Please remove me from this thread.", 1},
+	        /* a referrer's plain words (probe: each was missed, and the
+	         * won news and the reward mail followed) */
+	        {"Thanks, but please stop emailing me about this. Luis can handle it from here.",
+	         1},
+	        {"Please stop emailing me about this.", 1},
+	        {"Thank you - but please stop emailing me.", 1},
+	        {"Please stop sending me these updates.", 1},
+	        {"I'd like to unsubscribe.", 1},
+	        {"Kindly remove me from your distribution list.", 1},
+	        {"I don't need any more updates, thanks.", 1},
 	        {"Hallo, bitte keine weiteren E-Mails. Danke", 1},
 	        {"Hola, no m\xc3\xa1s correos por favor. Gracias.", 1},
 	        {"Bonjour, merci de me d\xc3\xa9sabonner.", 1},
@@ -1636,6 +1683,11 @@ static void test_shipped_optout(void **state)
 	         "banme a la nueva por favor",
 	         0},
 	        {"status", 0},
+	        {"Please don't stop emailing me about this.", 0},
+	        {"I asked you to stop emailing me about this.", 0},
+	        {"Thanks, but please stop emailing me the invoices.", 0},
+	        {"I'd like to unsubscribe from the newsletter but keep the project updates.", 0},
+	        {"I don't need any more updates on the schedule, Tom already called.", 0},
 	        {"The bathroom remodel can go ahead; no more changes from our side.", 0},
 	};
 	(void)state;
@@ -1757,6 +1809,7 @@ int main(void)
 	const struct CMUnitTest rules[] = {
 	        cmocka_unit_test(test_shipped_loads),
 	        cmocka_unit_test(test_shipped_automated),
+	        cmocka_unit_test(test_shipped_autoreply_text),
 	        cmocka_unit_test(test_shipped_bounce),
 	        cmocka_unit_test(test_shipped_forms),
 	        cmocka_unit_test(test_shipped_intro),
