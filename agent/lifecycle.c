@@ -513,6 +513,24 @@ out:
 	return rc;
 }
 
+/* Another rep made the first contact with the lead of referral v (Tom
+ * passed it to Ana, who wrote to the lead): the referral is Ana's now, so
+ * the referrer's news and the lead's nudge name the rep the lead knows,
+ * and the report credits her.  Out of the first rep's digest too. */
+static int hand_over(struct store *st, const struct referral_view *v, const struct rep *to,
+                     int64_t msg_id, int64_t now)
+{
+	char detail[400];
+
+	snprintf(detail, sizeof(detail),
+	         "%s made the first contact: the referral is theirs (was %s)", to->email,
+	         v->rep_email ? v->rep_email : "nobody's");
+	if (store_referral_set_rep(st, v->id, to->email, now) < 0 ||
+	    store_digest_done(st, v->id) < 0)
+		return -1;
+	return event(st, v->id, now, to->email, "rep", NULL, NULL, detail, msg_id);
+}
+
 int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t id,
                             const char *actor, int64_t msg_id, int64_t now, int *changed_r)
 {
@@ -524,6 +542,13 @@ int lifecycle_first_contact(struct store *st, const struct config *cfg, int64_t 
 	if (rc <= 0)
 		return rc;
 	if (is(v.status, status_name(STATUS_NEW))) {
+		const struct rep *by = config_find_rep(cfg, actor);
+
+		if (by && (v.rep_email == NULL || strcasecmp(by->email, v.rep_email) != 0) &&
+		    hand_over(st, &v, by, msg_id, now) < 0) {
+			store_referral_view_clear(&v);
+			return -1;
+		}
 		struct status_change c = {.id = id,
 		                          .status = STATUS_CONTACTED,
 		                          .note = detail,

@@ -421,6 +421,29 @@ static const struct intake_case cases[] = {
                                      "a status"),
                     JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
                     JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* Tom had the referral (round robin) and Ana made the first
+         * contact (he passed it on): it is Ana's from then on, so the
+         * referrer's news and the lead's nudge name her; a colleague
+         * writing after the first contact takes nothing. */
+        {.name = "other_rep_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL, .e = {.rep_email = "rep@biz.test"}),
+                   STEP("rep2-first-contact.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .rep_email = "rep2@biz.test",
+                              .first_contact = 1,
+                              .events = {{"rep", "rep2@biz.test made the first contact: the "
+                                                 "referral is theirs (was rep@biz.test)"}}})},
+         .counts = {JOBS("update-referrer", "sarah@partner.test", 1), JOBS("remind-rep", NULL, 0)}},
+        {.name = "other_rep_after_first_contact",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("rep-status-bad-word.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted"}),
+                   STEP("rep2-first-contact.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "contacted",
+                              .rep_email = "rep@biz.test",
+                              .no_event = "rep"})}},
         /* Not a status, and nobody vouches for the sender: refused at
          * once, as from a verified rep.  Asking the rep to confirm a line
          * that a "yes" could not apply would be a mail for nothing. */
