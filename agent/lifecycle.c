@@ -254,6 +254,44 @@ static int on_won(struct store *st, const struct config *cfg, const struct refer
 	return 0;
 }
 
+/* A second "#won" with another value on won referral v ("Dev added the
+ * heated floor: #won 4000"): a reward still owed follows the value as
+ * the rule says, noted on the history; the thank-you with the reward, if
+ * it has not gone out yet, names the new amount.  A paid reward stays. */
+static int correct_reward(struct store *st, const struct config *cfg, const struct referral_view *v,
+                          double value, const char *actor, int64_t now)
+{
+	char rule[200], money[48], detail[260];
+	double amount = lifecycle_reward(cfg, v->referrer.email, 1, value, rule, sizeof(rule));
+	struct job_view *j = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (amount <= 0)
+		return 0;
+	rc = store_reward_correct(st, v->id, amount, rule);
+	if (rc <= 0)
+		return rc;
+	snprintf(detail, sizeof(detail), "the won value changed: the reward owed is now %s (%s)",
+	         lifecycle_money(cfg, amount, money, sizeof(money)), rule);
+	if (event(st, v->id, now, actor, "reward", NULL, NULL, detail, 0) < 0 ||
+	    store_jobs_pending_of(st, v->id, mail_name(MAIL_REWARD_REFERRER), &j, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n && rc >= 0; i++) {
+		struct buf note = {0};
+
+		jobnote_add(&note, "reward.amount", money);
+		if (store_job_finish(st, j[i].id, "cancelled", now, "the won value changed", 0) <
+		            0 ||
+		    mail(st, cfg, v->id, MAIL_REWARD_REFERRER, j[i].recipient, j[i].recipient_name,
+		         j[i].due_at, 0, note.s, now) < 0)
+			rc = -1;
+		buf_free(&note);
+	}
+	store_job_views_free(j, n);
+	return rc < 0 ? -1 : 0;
+}
+
 int lifecycle_reward_paid(struct store *st, const struct config *cfg, int64_t id, const char *actor,
                           int64_t now, char **why_r)
 {
@@ -480,6 +518,9 @@ int lifecycle_set_status(struct store *st, const struct config *cfg, const struc
 		if (has_reward(st, id, &rewarded) < 0)
 			goto out;
 		if (!rewarded && on_won(st, cfg, &v, c->has_value, c->value, actor, now) < 0)
+			goto out;
+		if (rewarded && c->has_value &&
+		    correct_reward(st, cfg, &v, c->value, actor, now) < 0)
 			goto out;
 	}
 	if (c->status == STATUS_LOST && cfg->update_on_lost && tell_referrer(&v, actor) &&

@@ -120,6 +120,18 @@ void store_reward_views_free(struct reward_view *v, size_t n)
 	free(v);
 }
 
+int store_reward_correct(struct store *st, int64_t referral_id, double amount, const char *rule)
+{
+	int n = sql_exec(st, ST_REWARD_CORRECT,
+	                 BINDS(B_INT(":referral_id", referral_id), B_REAL(":amount", amount),
+	                       B_TEXT(":rule", rule)));
+
+	if (n < 0)
+		return store_failed(st, "correct the reward of referral %lld",
+		                    (long long)referral_id);
+	return n > 0;
+}
+
 int store_reward_pay(struct store *st, int64_t id, int64_t at)
 {
 	int n = sql_exec(st, ST_REWARD_PAY, BINDS(B_INT(":id", id), B_INT(":at", at)));

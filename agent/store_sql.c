@@ -1497,6 +1497,10 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_REWARD_PAY] = {"reward pay", "UPDATE rewards SET state = 'paid', paid_at = :at"
                                          " WHERE id = :id AND business = :business"
                                          " AND state = 'owed'"},
+        [ST_REWARD_CORRECT] = {"reward correct",
+                               "UPDATE rewards SET amount = :amount, rule = :rule"
+                               " WHERE referral_id = :referral_id AND business = :business"
+                               " AND state = 'owed' AND amount <> :amount"},
         /* a new referral's share of the running totals (see 11 -> 12) */
         [ST_REPORT_COUNT_ADD] = {"report count add", SQL_REPORT_COUNT_ADD},
         [ST_REFERRER_COUNT_ADD] = {"referrer count add", SQL_REFERRER_COUNT_ADD},

@@ -608,6 +608,9 @@ int store_rewards_list(struct store *st, struct reward_view **v_r, size_t *n_r);
 void store_reward_views_free(struct reward_view *v, size_t n);
 /* owed -> paid: 1 done, 0 no such owed reward. */
 int store_reward_pay(struct store *st, int64_t id, int64_t at);
+/* The owed reward of referral referral_id becomes amount, by rule: 1
+ * changed, 0 when it has none owed or has that amount already. */
+int store_reward_correct(struct store *st, int64_t referral_id, double amount, const char *rule);
 
 /* Whether a confirm-status to rep about the same line (command, arg) of
  * referral_id waits to be sent: 1 yes, 0 no, -1 error. */

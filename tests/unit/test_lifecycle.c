@@ -233,7 +233,20 @@ static void test_contacted_then_won(void **state)
 	                 0);
 	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
 	assert_int_equal(n, 1);
+	assert_true(w[0].amount == 1000); /* capped either way */
 	store_reward_views_free(w, n);
+	/* a corrected value ("#won 8000"): the reward still owed follows it
+	 * (10% of $8,000), and the thank-you still waiting names it */
+	assert_int_equal(
+	        set_status(f, f->rid, "won", 1, 8000, NULL, "tom@biz.test", 0, NOW + 450, &why), 0);
+	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
+	assert_int_equal(n, 1);
+	assert_true(w[0].amount == 800);
+	assert_string_equal(w[0].state, "owed");
+	store_reward_views_free(w, n);
+	assert_int_equal(pending(f, "reward-referrer", "sarah@partner.test"), 1);
+	assert_string_equal(job_note(f, "reward-referrer", note, sizeof(note)),
+	                    "reward.amount=$800\n");
 	/* paid by the admin: the ledger, the history and a thank-you to
 	 * the referrer naming the amount; paying it again is refused */
 	assert_int_equal(lifecycle_reward_paid(f->st, &f->cfg, 1, "cli", NOW + 500, &why), 0);
@@ -243,7 +256,7 @@ static void test_contacted_then_won(void **state)
 	store_reward_views_free(w, n);
 	assert_int_equal(pending(f, "paid-referrer", "sarah@partner.test"), 1);
 	assert_string_equal(job_note(f, "paid-referrer", note, sizeof(note)),
-	                    "reward.amount=$1,000\n");
+	                    "reward.amount=$800\n");
 	{
 		struct referral_view rv;
 		struct event_view *ev = NULL;
@@ -251,7 +264,7 @@ static void test_contacted_then_won(void **state)
 
 		assert_int_equal(store_referral_get(f->st, f->rid, &rv, &ev, &nev), 1);
 		assert_string_equal(ev[nev - 1].kind, "reward-paid");
-		assert_string_equal(ev[nev - 1].detail, "reward 1 of $1,000 paid");
+		assert_string_equal(ev[nev - 1].detail, "reward 1 of $800 paid");
 		assert_string_equal(ev[nev - 1].actor, "cli");
 		store_referral_view_clear(&rv);
 		store_event_views_free(ev, nev);
@@ -260,6 +273,13 @@ static void test_contacted_then_won(void **state)
 	assert_string_equal(why, "no owed reward 1 (see refagent rewards)");
 	free(why);
 	why = NULL;
+	/* a paid reward stays what was paid */
+	assert_int_equal(
+	        set_status(f, f->rid, "won", 1, 9000, NULL, "tom@biz.test", 0, NOW + 650, &why), 0);
+	assert_int_equal(store_rewards_list(f->st, &w, &n), 0);
+	assert_true(n == 1 && w[0].amount == 800);
+	store_reward_views_free(w, n);
+	assert_int_equal(pending(f, "reward-referrer", "sarah@partner.test"), 1);
 	assert_int_equal(lifecycle_reward_paid(f->st, &f->cfg, 7, "cli", NOW + 600, &why), 1);
 	free(why);
 	assert_int_equal(pending(f, "paid-referrer", "sarah@partner.test"), 1);
