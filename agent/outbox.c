@@ -342,6 +342,25 @@ static void note_vars(struct outbox *ob, const struct job_view *j, struct vars *
 		note_legacy(ob, j, vs);
 }
 
+/* Why mail cannot reach the lead at email (they asked for none, it
+ * bounces), for a reminder that would otherwise say "reply to all", or
+ * NULL. */
+static const char *unreachable(struct outbox *ob, const char *email)
+{
+	struct person_flags f;
+	const char *why = NULL;
+
+	if (store_person_flags(ob->st, email, &f) > 0) {
+		if (f.opted_out_at)
+			why = "asked us for no more automated mail (a personal note from you is "
+			      "fine)";
+		else if (f.bouncing_at)
+			why = "cannot be reached by mail: their address bounces";
+	}
+	free(f.token);
+	return why;
+}
+
 static void build_vars(struct outbox *ob, const struct job_view *j, const struct referral_view *r,
                        struct vars *vs)
 {
@@ -409,6 +428,8 @@ static void build_vars(struct outbox *ob, const struct job_view *j, const struct
 		var(vs, "referral.waiting",
 		    keep(vs, xstrdup(schedule_days_phrase(j->seq * cfg->rep_deadline, buf,
 		                                          sizeof(buf)))));
+		if (r && r->lead.email)
+			var(vs, "lead.unreachable", unreachable(ob, r->lead.email));
 	}
 	if (mail_is(j->template, MAIL_REWARD_REFERRER))
 		var(vs, "reward.how", cfg->payout);

@@ -54,6 +54,7 @@ const char *const template_var_names[] = {
         "lead.email",
         "lead.phone",
         "lead.company",
+        "lead.unreachable",
         "rep.name",
         "rep.first_name",
         "rep.email",

@@ -523,6 +523,36 @@ static char *text_of(const char *data)
 	return buf_steal(&b);
 }
 
+/* The lead opted out or bounces: the reminder says to call or go through
+ * the referrer, never "reply to all" in a thread that cannot reach them. */
+static void test_remind_unreachable(void **state)
+{
+	struct fx *f = *state;
+	char *data = NULL, *err = NULL, *text;
+	size_t len = 0;
+	int changed = 0;
+
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 0, NULL, &data, &len, &err),
+	                 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "Please reply to all in the introduction thread"));
+	assert_null(strstr(text, "automated mail"));
+	free(text);
+	free(data);
+	assert_int_equal(
+	        store_person_opt_out(f->st, "bob@client.test", NOW - 10, "reply stop", &changed),
+	        0);
+	assert_int_equal(outbox_preview(f->ob, MAIL_REMIND_REP, f->rid, 0, NULL, &data, &len, &err),
+	                 0);
+	text = text_of(data);
+	assert_non_null(strstr(text, "Bob asked us for no more automated mail (a personal note "
+	                             "from you is fine)."));
+	assert_non_null(strstr(text, "\"#status contacted\""));
+	assert_null(strstr(text, "eply to all"));
+	free(text);
+	free(data);
+}
+
 /* Every mail is written for its own recipient: with a second referrer of
  * the same lead, each mail to either referrer greets that referrer and
  * never opens with the other's name; lead and rep mails greet the lead
@@ -626,6 +656,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_digest_and_summary, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_names_as_written, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_remind_unreachable, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_each_mail_for_its_recipient, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_review_mails, setup, teardown),
 	};

@@ -245,7 +245,7 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 88);
+	assert_int_equal(n, 89);
 	assert_string_equal(template_var_names[0], "business.name");
 	assert_string_equal(template_var_names[n - 1], "weekly.owed_count");
 }
@@ -487,6 +487,38 @@ static void test_real_texts(void **state)
 	assert_string_equal(r.subject, "No first contact yet: referral #7 (Noah Baker)");
 	assert_true(str_istarts(r.text, "Hello,\n\nTom Reed has not made first contact with Noah "
 	                                "Baker (referral #7) despite our reminders."));
+	rendered_clear(&r);
+	/* the lead opted out, or their address bounces: no "reply to all",
+	 * and the admin hears why */
+	const struct tvar gone[] = {
+	        {"referral.id", "7"},
+	        {"lead.name", "Noah Baker"},
+	        {"lead.first_name", "Noah"},
+	        {"lead.email", "noah@example.com"},
+	        {"lead.phone", "+44 7700 900123"},
+	        {"lead.unreachable",
+	         "asked us for no more automated mail (a personal note from you is fine)"},
+	        {"rep.name", "Tom Reed"},
+	        {"rep.first_name", "Tom"}};
+	render_to(set, "remind-rep", gone, ARRAY_SIZE(gone), "Tom", &r);
+	assert_non_null(strstr(r.text, "\n\nNoah asked us for no more automated mail (a personal "
+	                               "note from you is fine). Please call "
+	                               "if it still makes sense, then reply to this mail with the "
+	                               "line \"#status contacted\""));
+	assert_null(strstr(r.text, "eply to all"));
+	rendered_clear(&r);
+	const struct tvar gone_admin[] = {
+	        {"referral.id", "7"},
+	        {"lead.name", "Noah Baker"},
+	        {"lead.email", "noah@example.com"},
+	        {"lead.unreachable", "cannot be reached by mail: their address bounces"},
+	        {"rep.name", "Tom Reed"},
+	        {"rep.first_name", "Tom"},
+	        {"reminder.escalated", "yes"}};
+	render_ok(set, "remind-rep", gone_admin, ARRAY_SIZE(gone_admin), &r);
+	assert_non_null(strstr(r.text, "Note: Noah Baker cannot be reached by mail: their address "
+	                               "bounces, so Tom has to call or go through the referrer, or "
+	                               "close the referral."));
 	rendered_clear(&r);
 
 	/* one milestone at a time */
