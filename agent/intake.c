@@ -1934,6 +1934,24 @@ static int touch_referral(struct intake *in, const struct intake_decision *d,
 	return 0;
 }
 
+/* The subject m gives its referral: none when m answers the agent's own
+ * mail about another referral ("Re: Thank you for introducing Eric Young"
+ * over "my sister Maria needs a deck"): the new lead's welcome must not
+ * carry another client's name, so it takes a subject of its own. */
+static int referral_subject(struct intake *in, const struct message *m,
+                            const struct intake_decision *d, const char **subject_r)
+{
+	int64_t other = 0;
+	int rc = 0;
+
+	*subject_r = d->subject;
+	if (in->st && m->in_reply_to)
+		rc = store_sent_message_find(in->st, m->in_reply_to, &other);
+	if (rc > 0 && other != 0)
+		*subject_r = NULL;
+	return rc < 0 ? -1 : 0;
+}
+
 /* A new referral for lead l (its lead row is lead_id), with its event and,
  * unless held, its follow-up mail. */
 static int new_referral(struct intake *in, const struct message *m, const struct intake_decision *d,
@@ -1953,7 +1971,7 @@ static int new_referral(struct intake *in, const struct message *m, const struct
 	        .budget = d->budget,
 	        .timeline = d->timeline,
 	        .context = d->context,
-	        .subject = d->subject,
+	        .subject = NULL,
 	        .held_reason = d->outcome == INTAKE_HELD ? d->why : NULL,
 	        .thread_key = d->key,
 	        .has_confidence = d->nevidence > 0,
@@ -1970,6 +1988,8 @@ static int new_referral(struct intake *in, const struct message *m, const struct
 	        .message_id = msg_id,
 	};
 
+	if (referral_subject(in, m, d, &r.subject) < 0)
+		return -1;
 	/* one event says what came in and who has it */
 	if (rep)
 		snprintf(detail, sizeof(detail), "%s; assigned to %s <%s> (%s)", d->why, rep->name,

@@ -84,6 +84,34 @@ static int teardown(void **state)
 /* Ingests tests/data/intake/NAME in its own transaction; returns the
  * outcome and sets *ref to the referral made or touched and *why (caller
  * frees; may be NULL) to the reason. */
+/* A fixture answering the agent's own mail names it "<SENT:template>":
+ * the Message-ID of the first mail of that template the agent sent (its
+ * keys are random). */
+static char *with_sent_keys(struct fx *f, char *data, size_t *len)
+{
+	char *at;
+
+	while ((at = strstr(data, "<SENT:")) != NULL) {
+		struct job_view *v = NULL;
+		size_t n = 0, tl = strcspn(at + 6, ">");
+		const char *key = NULL;
+		char *out;
+
+		assert_int_equal(store_jobs_list(f->st, "sent", &v, &n), 0);
+		for (size_t i = n; i-- > 0;)
+			if (strlen(v[i].template) == tl && strncmp(v[i].template, at + 6, tl) == 0)
+				key = v[i].message_key;
+		if (key == NULL)
+			fail_msg("no sent %.*s to answer", (int)tl, at + 6);
+		out = xasprintf("%.*s<%s%s", (int)(at - data), data, key, at + 6 + tl);
+		store_job_views_free(v, n);
+		free(data);
+		data = out;
+		*len = strlen(data);
+	}
+	return data;
+}
+
 static enum intake_outcome ingest(struct fx *f, const char *name, int64_t *ref, char **why)
 {
 	char path[128];
@@ -95,6 +123,7 @@ static enum intake_outcome ingest(struct fx *f, const char *name, int64_t *ref, 
 	snprintf(path, sizeof(path), "intake/%s", name);
 	data = test_read_data(path, &len);
 	assert_non_null(data);
+	data = with_sent_keys(f, data, &len);
 	assert_int_equal(store_begin(f->st), 0);
 	assert_int_equal(intake_raw(&f->in, data, len, &src, &res), 0);
 	assert_int_equal(store_commit(f->st), 0);
@@ -163,6 +192,7 @@ struct expect {
 	const char *referrer_name, *referrer_email;
 	const char *lead_name, *lead_email, *lead_phone, *lead_company;
 	const char *rep_name, *rep_email;
+	const char *subject;                  /* the referral's subject */
 	const char *budget_has;               /* a part of the budget */
 	const char *need_has;                 /* a part of the need */
 	const char *evidence_has;             /* a part of the stored evidence */
@@ -421,6 +451,18 @@ static const struct intake_case cases[] = {
                                      "a status"),
                     JOBS("refused-rep", NULL, 0, .note_has = "refused.action"),
                     JOBS("confirm-status", NULL, 0), CONFIRMATIONS(0)}},
+        /* The referrer introduces her sister in her answer to the
+         * thank-you ("Re: Thank you for introducing Bob Smith"): a new
+         * referral, whose welcome must not carry the subject naming Bob,
+         * another client; the first referral keeps its own. */
+        {.name = "intro_in_answer_to_thanks",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL,
+                        .e = {.subject = "Bob, meet Brightpath"}),
+                   STEP("intro-answering-thanks.eml", INTAKE_REFERRAL, .sent = 1,
+                        .e = {.lead_email = "maria.foster@gmail.com",
+                              .referrer_email = "sarah@partner.test",
+                              .subject = ABSENT})},
+         .counts = {REFERRALS("new", 2)}},
         /* Tom had the referral (round robin) and Ana made the first
          * contact (he passed it on): it is Ana's from then on, so the
          * referrer's news and the lead's nudge name her; a colleague
@@ -2289,6 +2331,7 @@ static void check_referral(struct fx *f, int64_t id, const struct expect *e)
 	check_text("lead company", s.v.lead.company, e->lead_company);
 	check_text("rep name", s.v.rep_name, e->rep_name);
 	check_text("rep email", s.v.rep_email, e->rep_email);
+	check_text("subject", s.v.subject, e->subject);
 	check_has("budget", s.v.budget, e->budget_has);
 	check_has("need", s.v.need, e->need_has);
 	check_has("evidence", s.v.evidence, e->evidence_has);
@@ -2347,9 +2390,24 @@ static void send_due(struct fx *f)
 
 	assert_int_equal(store_jobs_list(f->st, "pending", &v, &n), 0);
 	for (size_t i = 0; i < n; i++)
-		if (v[i].due_at <= clock_now() + 86400)
+		if (v[i].due_at <= clock_now() + 86400) {
+			/* stored as the outbox stores a sent mail, so that a reply
+			 * to it finds its referral */
+			struct msg_rec m = {.key = v[i].message_key,
+			                    .direction = "out",
+			                    .kind = v[i].template,
+			                    .from_email = "agent@biz.test",
+			                    .date = v[i].due_at,
+			                    .at = v[i].due_at};
+			int64_t msg_id = 0;
+
 			assert_int_equal(
 			        store_job_sent(f->st, v[i].id, v[i].due_at, "250 2.0.0 Ok"), 0);
+			assert_int_equal(store_message_add(f->st, &m, &msg_id), 0);
+			if (v[i].referral_id)
+				assert_int_equal(
+				        store_message_link(f->st, msg_id, v[i].referral_id), 0);
+		}
 	store_job_views_free(v, n);
 }
 
