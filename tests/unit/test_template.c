@@ -336,6 +336,10 @@ static void test_review_texts(void **state)
 	assert_non_null(strstr(r.text, "could not confirm that it came from you (mx.biz.test: "
 	                               "dmarc=fail: nothing passes), so nothing changed."));
 	assert_non_null(strstr(r.text, "answer this mail with \"yes\" to mark Noah Baker as won"));
+	/* the warning comes before the one word that would apply it */
+	assert_non_null(strstr(r.text, "If you did not send it, do not answer \"yes\": let your "
+	                               "admin know, since someone may be writing in your name. If "
+	                               "you did send it, answer"));
 	rendered_clear(&r);
 	render_ok(set, "refused-rep", thread, ARRAY_SIZE(thread), &r);
 	assert_string_equal(r.subject, "Not applied: #won 5000");
