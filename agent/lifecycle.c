@@ -6,6 +6,7 @@
  */
 #include "lifecycle.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "jobnote.h"
 #include "kinds.h"
 #include "log.h"
+#include "message.h"
 #include "schedule.h"
 #include "store.h"
 #include "util.h"
@@ -644,8 +646,19 @@ static int notify_words(struct store *st, const struct config *cfg, int64_t id, 
                         const char *words, int welcome, int64_t now)
 {
 	struct buf note = {0};
-	char *cut = utf8_cut(words ? words : "", strlen(words ? words : ""), WORDS_MAX);
+	size_t len = words ? strlen(words) : 0, own = words ? message_forward_start(words) : 0;
+	char *cut;
 	int rc;
+
+	/* their own words, not the forward below them ("Adding the referral
+	 * address again" over Gmail's "---------- Forwarded message"), unless
+	 * the forward is all they sent */
+	for (size_t i = 0; i < own; i++)
+		if (!isspace((unsigned char)words[i])) {
+			len = own;
+			break;
+		}
+	cut = utf8_cut(words ? words : "", len, WORDS_MAX);
 
 	jobnote_add(&note, flag, "yes");
 	jobnote_add(&note, "notify.words", cut);

@@ -615,6 +615,23 @@ static int may_forward(const char *body)
 	return 0;
 }
 
+size_t message_forward_start(const char *text)
+{
+	struct lines L;
+	size_t at = strlen(text);
+
+	if (!may_forward(text))
+		return at;
+	L = split(text);
+	for (size_t i = 0; i < L.n; i++)
+		if (marker_at(&L, i) != MK_NONE) {
+			at = (size_t)(L.v[i].s - text);
+			break;
+		}
+	free(L.v);
+	return at;
+}
+
 /*
  * Forwarded blocks inside the body text: a marker line (or Outlook's bare
  * "From:/Sent:" block), header-like lines, then the forwarded text up to the

@@ -167,6 +167,12 @@ void message_parser_warnings(void);
 int message_parse(const char *data, size_t len, struct message **msg_r, char **error_r);
 void message_free(struct message *m);
 
+/* Where the first forwarded block of text begins (its marker line:
+ * "---------- Forwarded message ---------", "Begin forwarded message:",
+ * Outlook's "From: ... Sent: ..." block, in the languages the forward
+ * reader knows), or strlen(text) when there is none. */
+size_t message_forward_start(const char *text);
+
 /* m came through a mailing list that is the reader's own (a Google Group
  * or Mailman list as the business's referral address): the list's headers
  * (Precedence, List-*, Mailing-List) are renamed "X-Refagent-Was-NAME",

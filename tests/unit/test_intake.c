@@ -2229,6 +2229,8 @@ static const struct intake_case cases[] = {
                    STEP("referrer-introduces-again.eml", INTAKE_TOUCH, .same_as = 1)},
          .counts = {JOBS("notify-rep", "rep@biz.test", 1,
                          .note_has = "notify.again=yes\nnotify.words=Hi, just checking this"),
+                    /* their words, not the forward below them */
+                    JOBS("notify-rep", "rep@biz.test", 0, .note_has = "Forwarded message"),
                     JOBS("update-referrer", "sarah@partner.test", 1, .note_has = "summary"),
                     JOBS("thank-referrer", "sarah@partner.test", 1)}},
         /* The same status line twice before the first question went
