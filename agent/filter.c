@@ -1332,6 +1332,32 @@ static void drop_trailing_phone(char *v)
 /* "needs his back fence replaced, his number is" (the number cut above,
  * or taken by the phone rule): the need without the phone's cue at its
  * end. */
+/* "wants his deck rebuilt and" (a sentence cut where the next lead is
+ * named: "... and Alex is looking at a bathroom"): a need does not end
+ * with a joining word or a comma. */
+static void drop_trailing_join(char *v)
+{
+	static const char *const joins[] = {"and", "but", "or", "while", "so", "plus", "also"};
+	size_t n = strlen(v);
+
+	for (int again = 1; again;) {
+		again = 0;
+		while (n > 0 && strchr(" ,;:-", v[n - 1]))
+			n--;
+		for (size_t j = 0; j < ARRAY_SIZE(joins); j++) {
+			size_t k = strlen(joins[j]);
+
+			if (n > k + 3 && v[n - k - 1] == ' ' &&
+			    strncasecmp(v + n - k, joins[j], k) == 0) {
+				n -= k;
+				again = 1;
+				break;
+			}
+		}
+	}
+	v[n] = '\0';
+}
+
 static int drop_trailing_cue(char *v)
 {
 	static const char *const cues[] = {
@@ -1596,6 +1622,7 @@ static int run_rule(struct run *run, const struct rule *r)
 						drop_trailing_is(v);
 						drop_trailing_phone(v);
 					}
+					drop_trailing_join(v);
 				}
 				if (f == FF_LEAD_NAME || f == FF_REFERRER_NAME)
 					drop_possessive(v);

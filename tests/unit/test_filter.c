@@ -1404,6 +1404,10 @@ static void test_shipped_fields(void **state)
 	         "braucht ein neues Dach"},
 	        /* the phone's cue is no part of the need */
 	        {"Jane needs a new roof, her number is 503-555-0187.", "needs a new roof"},
+	        /* a sentence cut where the next lead is named ends with no
+	         * joining word; "looking at" a project is a need */
+	        {"Ben wants his deck rebuilt and", "wants his deck rebuilt"},
+	        {"Alex is looking at a bathroom remodel.", "is looking at a bathroom remodel"},
 	        {"Greg needs his back fence replaced, his number is 503-555-0120.",
 	         "needs his back fence replaced"},
 	        {"Dave needs his roof looked at, his cell 503-555-0133",

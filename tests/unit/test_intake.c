@@ -463,6 +463,14 @@ static const struct intake_case cases[] = {
                               .referrer_email = "sarah@partner.test",
                               .subject = ABSENT})},
          .counts = {REFERRALS("new", 2)}},
+        /* Two leads in one sentence: each their own need, none ending
+         * with the "and" before the next name */
+        {.name = "two_leads_one_sentence",
+         .steps = {STEP(
+                 "two-leads-one-sentence.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "ben.lowe@gmail.com", .need_has = "wants his deck rebuilt"},
+                 .e2 = {.lead_email = "alex.kerr@gmail.com",
+                        .need_has = "looking at a bathroom remodel"})}},
         /* Tom had the referral (round robin) and Ana made the first
          * contact (he passed it on): it is Ana's from then on, so the
          * referrer's news and the lead's nudge name her; a colleague
