@@ -857,6 +857,7 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
 {
 	int64_t ref = 0;
 	int ours = 0;
+	const char *key = NULL; /* the mail of ours the report quotes */
 
 	if (m->report != REPORT_DSN)
 		return 0;
@@ -866,6 +867,7 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
 		if (rc < 0)
 			return -1;
 		ours = rc == 1;
+		key = ours ? m->orig_message_id : NULL;
 	}
 	if (!ours && m->orig_referral && (m->return_path == NULL || *m->return_path == '\0')) {
 		/* a report that only names the referral (Exchange rewrites the
@@ -899,16 +901,24 @@ int reply_bounce(struct intake *in, const struct message *m, int64_t msg_id, int
 			continue;
 		}
 		if (ref) {
-			int rc = store_sent_to(in->st, ref, r->email);
+			int rc = store_sent_to(in->st, ref, r->email, key);
 
 			if (rc < 0)
 				return -1;
 			if (rc == 0) {
-				log_warn("message %s: a delivery report names %s, to whom no mail "
-				         "of "
-				         "referral %" PRId64 " was sent: not a bounce",
-				         m->message_id ? m->message_id : "(no Message-ID)",
-				         r->email, ref);
+				const char *id = m->message_id ? m->message_id : "(no Message-ID)";
+
+				if (key)
+					log_warn("message %s: a delivery report names %s, to whom "
+					         "the mail <%s> it quotes was not sent: not a "
+					         "bounce",
+					         id, r->email, key);
+				else
+					log_warn("message %s: a delivery report names %s, to whom "
+					         "no "
+					         "mail of referral %" PRId64
+					         " was sent: not a bounce",
+					         id, r->email, ref);
 				continue;
 			}
 		}

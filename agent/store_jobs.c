@@ -359,11 +359,15 @@ int store_source_has_job(struct store *st, int64_t id, const char *template, con
 	return rc;
 }
 
-int store_sent_to(struct store *st, int64_t id, const char *recipient)
+int store_sent_to(struct store *st, int64_t id, const char *recipient, const char *key)
 {
 	char *to = email_norm(recipient);
 	struct q q;
-	int rc = sql_query(&q, st, ST_SENT_TO, BINDS(B_INT(":id", id), B_TEXT(":recipient", to)));
+	int rc = key ? sql_query(&q, st, ST_SENT_TO_KEY,
+	                         BINDS(B_INT(":id", id), B_TEXT(":key", key),
+	                               B_TEXT(":recipient", to)))
+	             : sql_query(&q, st, ST_SENT_TO,
+	                         BINDS(B_INT(":id", id), B_TEXT(":recipient", to)));
 
 	rc = rc > 0 ? col_int(&q, "n") > 0 : rc;
 	sql_end(&q);

@@ -174,6 +174,7 @@ enum stmt_id {
 	ST_JOB_LAST,
 	ST_SOURCE_THANKED,
 	ST_SENT_TO,
+	ST_SENT_TO_KEY,
 	ST_JOBS_CANCEL_CONFIRMS,
 	ST_CONFIRM_WAITING,
 	/* jobs, confirmations */

@@ -1665,6 +1665,9 @@ const struct stmt_def stmt_def[ST__COUNT] = {
         [ST_SENT_TO] = {"sent to", "SELECT count(*) AS n FROM jobs WHERE business = :business"
                                    " AND state = 'sent' AND recipient = :recipient"
                                    " AND referral_id = :id"},
+        [ST_SENT_TO_KEY] = {"sent to", "SELECT count(*) AS n FROM jobs WHERE business = :business"
+                                       " AND state = 'sent' AND recipient = :recipient"
+                                       " AND referral_id = :id AND message_key = :key"},
 
         /* ---- jobs, confirmations ---- */
         [ST_JOB_ADD] = {"job add",

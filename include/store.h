@@ -884,8 +884,10 @@ int store_job_last(struct store *st, const char *template, const char *recipient
  * intro of several leads, thanked once): 1 yes, 0 no, -1 error. */
 int store_source_has_job(struct store *st, int64_t id, const char *template, const char *recipient);
 /* Whether mail about referral id was sent to recipient (as its To): 1 yes,
- * 0 no, -1 error. */
-int store_sent_to(struct store *st, int64_t id, const char *recipient);
+ * 0 no, -1 error.  With key, whether the mail with that Message-ID was: a
+ * delivery report quoting one mail is about that mail's recipient only
+ * (a Cc is a rep, whose bounce the caller handles apart). */
+int store_sent_to(struct store *st, int64_t id, const char *recipient, const char *key);
 /* One reward with its referrer and lead: 1 (fills *v; clear it with
  * store_reward_view_clear), 0 no such reward, -1 error. */
 int store_reward_get(struct store *st, int64_t id, struct reward_view *v);

@@ -2298,6 +2298,15 @@ static const struct intake_case cases[] = {
                    STEP("bounce-never-sent.eml", INTAKE_IGNORED)},
          .counts = {JOBS("notify-rep", NULL, 0), JOBS("remind-rep", "rep@biz.test", 1)},
          .after = {{.id = 1, .e = {.no_event = "bounce"}}}},
+        /* The lead writes a report on the welcome he got (he knows its
+         * Message-ID) naming the referrer: the welcome never went to
+         * her, so her mail does not stop (the referral's thank-you did
+         * go to her, but the report does not quote it). */
+        {.name = "bounce_forged_by_lead",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("bounce-forged-by-lead.eml", INTAKE_IGNORED, .sent = 1)},
+         .counts = {JOBS("notify-rep", NULL, 0)},
+         .after = {{.id = 1, .e = {.no_event = "bounce"}}}},
         {.name = "blind5_bounces",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
                    STEP("blind5-bounce-delayed.eml", INTAKE_IGNORED, .sent = 1),
