@@ -781,6 +781,40 @@ static size_t sentence_end_at(const char *s, size_t len, size_t at)
 	return len;
 }
 
+/* Do the words s[0..n) between lead l's name and a trade make the trade
+ * the lead's ("Lisa Park - the accountant", "Henry is the attorney")?
+ * Not when another person is named between ("Tom, meet Dana Whitfield -
+ * the accountant": Dana is), nor when the lead needs one ("Ben, who needs
+ * a bookkeeper"). */
+static int describes_lead(const char *s, size_t n, const struct intake_lead *l)
+{
+	static const char *const wanting[] = {
+	        "need",    "needs", "needed", "want", "wants", "looking", "find",   "finding",
+	        "without", "hire",  "hiring", "new",  "meet",  "another", "search", "searching"};
+
+	for (size_t i = 0; i < n;) {
+		size_t k = 0;
+
+		while (i < n && !isalpha((unsigned char)s[i]) && (unsigned char)s[i] < 0x80)
+			i++;
+		while (i + k < n &&
+		       (isalpha((unsigned char)s[i + k]) || (unsigned char)s[i + k] >= 0x80 ||
+		        s[i + k] == '\'' || s[i + k] == '-'))
+			k++;
+		if (k == 0)
+			break;
+		for (size_t w = 0; w < ARRAY_SIZE(wanting); w++)
+			if (strlen(wanting[w]) == k && strncasecmp(s + i, wanting[w], k) == 0)
+				return 0;
+		/* a capitalised word that is not the lead's own name: someone else */
+		if (isupper((unsigned char)s[i]) && !(k == 1 && s[i] == 'I') &&
+		    !(l->name && find_word(l->name, strlen(l->name), s + i, k) >= 0))
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
 /*
  * Is lead l presented as someone for the business rather than a client of
  * it: "Dan, meet Lisa Park - the accountant I was telling you about",
@@ -887,7 +921,9 @@ static int provider_lead(const char *text, size_t len, const struct intake_lead 
 			if (text[i] == ' ' && i + 1 < len && text[i + 1] != ' ')
 				words++;
 		for (size_t t = 0; t < ARRAY_SIZE(trades); t++) {
-			if (!has_words(text + e, i - e, trades[t]))
+			long tp = find_word(text + e, i - e, trades[t], strlen(trades[t]));
+
+			if (tp < 0 || !describes_lead(text + e, (size_t)tp, l))
 				continue;
 			end = sentence_end_at(text, len, e);
 			next = end < len ? sentence_end_at(text, len, end + 1) : len;

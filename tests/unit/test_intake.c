@@ -471,6 +471,16 @@ static const struct intake_case cases[] = {
                  .e = {.lead_email = "ben.lowe@gmail.com", .need_has = "wants his deck rebuilt"},
                  .e2 = {.lead_email = "alex.kerr@gmail.com",
                         .need_has = "looking at a bathroom remodel"})}},
+        /* A trade named near the lead is the lead's only when it
+         * describes them: "Kevin, meet Ana Lopez - the accountant I was
+         * telling you about" presents the rep to Kevin, and "Ben, who
+         * needs a bookkeeper - I mentioned you to him" is a client (an
+         * accounting firm's most usual intros were held) */
+        {.name = "trade_of_someone_else",
+         .steps = {STEP("intro-rep-is-the-accountant.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "kevin.walsh@gmail.com", .rep_email = "rep2@biz.test"}),
+                   STEP("intro-lead-needs-bookkeeper.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "ben.okoro@gmail.com"})}},
         /* Tom had the referral (round robin) and Ana made the first
          * contact (he passed it on): it is Ana's from then on, so the
          * referrer's news and the lead's nudge name her; a colleague
