@@ -789,8 +789,8 @@ static size_t sentence_end_at(const char *s, size_t len, size_t at)
 static int describes_lead(const char *s, size_t n, const struct intake_lead *l)
 {
 	static const char *const wanting[] = {
-	        "need",    "needs", "needed", "want", "wants", "looking", "find",   "finding",
-	        "without", "hire",  "hiring", "new",  "meet",  "another", "search", "searching"};
+	        "need",    "needs", "needed", "want", "wants",   "looking", "find",     "finding",
+	        "without", "hire",  "hiring", "meet", "another", "search",  "searching"};
 
 	for (size_t i = 0; i < n;) {
 		size_t k = 0;
