@@ -481,6 +481,12 @@ static const struct intake_case cases[] = {
                         .e = {.lead_email = "kevin.walsh@gmail.com", .rep_email = "rep2@biz.test"}),
                    STEP("intro-lead-needs-bookkeeper.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "ben.okoro@gmail.com"})}},
+        /* A client moving their own appointment, copying their wife
+         * with a question of hers: no introduction, whatever "(cc'd)"
+         * says (a welcome would go to the wife) */
+        {.name = "own_appointment_cc",
+         .steps = {STEP("own-appointment-cc.eml", INTAKE_HELD,
+                        .e = {.evidence_has = "the writer's own appointment"})}},
         /* Tom had the referral (round robin) and Ana made the first
          * contact (he passed it on): it is Ana's from then on, so the
          * referrer's news and the lead's nudge name her; a colleague
