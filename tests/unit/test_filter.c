@@ -1364,6 +1364,12 @@ static void test_shipped_fields(void **state)
 	assert_field(&res, FF_NEED, "is looking for a roofer");
 	filter_result_clear(&res);
 
+	/* "what needs filing" is no one's need */
+	person_intro(&t, "Intro", "Carla, meet Dana. Carla has no idea what needs filing or when.");
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_NEED, NULL);
+	filter_result_clear(&res);
+
 	/* "(cc'd)" is not a company; "I need" is the referrer's need. */
 	person_intro(&t, "Intro", "Looping in Acme (cc'd) who is great. I need a coffee.");
 	run(shipped, &t.m, 0, &res);
@@ -1408,6 +1414,15 @@ static void test_shipped_fields(void **state)
 	         * joining word; "looking at" a project is a need */
 	        {"Ben wants his deck rebuilt and", "wants his deck rebuilt"},
 	        {"Alex is looking at a bathroom remodel.", "is looking at a bathroom remodel"},
+	        /* other trades than building */
+	        {"Marco is unhappy with his current payroll provider.",
+	         "is unhappy with his current payroll provider"},
+	        {"Dev is worried about what he'll owe in capital gains.",
+	         "is worried about what he'll owe in capital gains"},
+	        {"Priya is scoping a move from their file server to SharePoint.",
+	         "is scoping a move from their file server to SharePoint"},
+	        {"Stefanie ben\xc3\xb6tigt Unterst\xc3\xbctzung bei ihrer Steuererkl\xc3\xa4rung.",
+	         "ben\xc3\xb6tigt Unterst\xc3\xbctzung bei ihrer Steuererkl\xc3\xa4rung"},
 	        {"Greg needs his back fence replaced, his number is 503-555-0120.",
 	         "needs his back fence replaced"},
 	        {"Dave needs his roof looked at, his cell 503-555-0133",
