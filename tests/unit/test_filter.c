@@ -1490,6 +1490,13 @@ static void test_shipped_names(void **state)
 	         "Jane Doe"},
 	        {"Hello, I was referred to you by Sarah Lee. We need a deck.", FF_REFERRER_NAME,
 	         "Sarah Lee"},
+	        /* a relation of a relation, a former one, a patient */
+	        {"My husband's coworker, Nikhil Rao, has had a toothache for a week.", FF_LEAD_NAME,
+	         "Nikhil Rao"},
+	        {"Looping in my former colleague Maria Costa, now CFO at Acme.", FF_LEAD_NAME,
+	         "Maria Costa"},
+	        {"Our patient Joan Lee needs a specialist for her implant.", FF_LEAD_NAME,
+	         "Joan Lee"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
 		person_intro(&t, "Roof", (char *)named[i].text);
