@@ -507,8 +507,13 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&job->take_lock);
 
 		/* The slot still holds unit i - RING, written and done with: it
-		 * is freed here, on the thread that allocated it (freeing
-		 * another thread's memory would contend on its malloc arena). */
+		 * is freed here.  Whichever worker is free takes the next unit,
+		 * so with two workers about half of these units were parsed
+		 * (allocated) by the other one.  Handing each unit back to the
+		 * worker that parsed it, through a trash list per worker, made
+		 * no difference that could be measured (ingest of 10,000
+		 * mails, 8 alternating pairs: 3.645 and 3.625 CPU-seconds,
+		 * median), so the slot's next user frees it. */
 		s = &job->ring[i % RING];
 		unit_clear(&s->u);
 		s->u = u;
