@@ -56,6 +56,11 @@ struct cnode {
  * when a literal ends there (the scan's hot loop has no other load). */
 struct automaton {
 	uint32_t *next;
+	/* With fewer than 32768 states, the moves are these instead: the next
+	 * state's number, shifted left, the same low bit.  Half the bytes of
+	 * next: the scan waits on the table's loads (the context's literals
+	 * made 1.7 MB of it), not on its instructions. */
+	uint16_t *next16;
 	int32_t *own;  /* the literal that ends at a state, or -1 */
 	int32_t *link; /* the next state down the fail chain that ends one, or 0 */
 	size_t nstates, nclasses;
@@ -868,6 +873,7 @@ void prefilter_free(struct prefilter *pf)
 	free(pf->nodes);
 	for (int g = 0; g < PREFILTER_GROUPS; g++) {
 		free(pf->a[g].next);
+		free(pf->a[g].next16);
 		free(pf->a[g].own);
 		free(pf->a[g].link);
 	}
@@ -998,11 +1004,22 @@ static void build_group(struct prefilter *pf, int g)
 	free(fail);
 	free(queue);
 
-	a->next = xmalloc(a->nstates * ncls * sizeof(*a->next));
-	for (size_t i = 0; i < a->nstates * ncls; i++) {
-		int32_t t = delta[i];
+	if (a->nstates < 32768) {
+		a->next16 = xmalloc(a->nstates * ncls * sizeof(*a->next16));
+		for (size_t i = 0; i < a->nstates * ncls; i++) {
+			int32_t t = delta[i];
 
-		a->next[i] = (uint32_t)((size_t)t * ncls) << 1 | (a->own[t] >= 0 || a->link[t] > 0);
+			a->next16[i] =
+			        (uint16_t)((uint32_t)t << 1 | (a->own[t] >= 0 || a->link[t] > 0));
+		}
+	} else {
+		a->next = xmalloc(a->nstates * ncls * sizeof(*a->next));
+		for (size_t i = 0; i < a->nstates * ncls; i++) {
+			int32_t t = delta[i];
+
+			a->next[i] = (uint32_t)((size_t)t * ncls) << 1 |
+			             (a->own[t] >= 0 || a->link[t] > 0);
+		}
 	}
 	free(delta);
 }
@@ -1024,19 +1041,30 @@ size_t prefilter_bitmap_size(const struct prefilter *pf)
 	return pf->nlits / 8 + 1;
 }
 
-/* One move of a's scan on byte c. */
+/* The literals that end at state st into bits. */
+static inline void found(const struct automaton *a, int32_t st, unsigned char *bits)
+{
+	for (int32_t o = a->own[st] >= 0 ? st : a->link[st]; o > 0; o = a->link[o])
+		bits[a->own[o] / 8] |= (unsigned char)(1u << (a->own[o] % 8));
+}
+
+/* One move of a's scan on byte c: *at is the row offset of the state. */
 static inline void feed(const struct automaton *a, uint32_t *at, unsigned char c,
                         unsigned char *bits)
 {
-	uint32_t move = a->next[*at + a->cls[c]];
+	uint32_t move;
 
-	*at = move >> 1;
-	if (move & 1) {
-		int32_t st = (int32_t)(*at / a->nclasses);
-
-		for (int32_t o = a->own[st] >= 0 ? st : a->link[st]; o > 0; o = a->link[o])
-			bits[a->own[o] / 8] |= (unsigned char)(1u << (a->own[o] % 8));
+	if (a->next16 != NULL) {
+		move = a->next16[*at + a->cls[c]];
+		*at = (move >> 1) * (uint32_t)a->nclasses;
+		if (move & 1)
+			found(a, (int32_t)(move >> 1), bits);
+		return;
 	}
+	move = a->next[*at + a->cls[c]];
+	*at = move >> 1;
+	if (move & 1)
+		found(a, (int32_t)(*at / a->nclasses), bits);
 }
 
 void prefilter_scan(const struct prefilter *pf, int group, const char *text, unsigned char *bits)
@@ -1046,7 +1074,7 @@ void prefilter_scan(const struct prefilter *pf, int group, const char *text, uns
 	uint32_t at = 0;
 
 	memset(bits, a->off ? 0xFF : 0, prefilter_bitmap_size(pf));
-	if (a->next == NULL)
+	if (a->next == NULL && a->next16 == NULL)
 		return;
 	/* the text folded as fold_cp folds a pattern's characters (cls
 	 * lowers ASCII) */
