@@ -71,7 +71,7 @@ struct automaton {
 struct prefilter {
 	char **lits;      /* folded, distinct */
 	uint32_t *groups; /* of each literal: the groups that need it */
-	size_t nlits;
+	size_t nlits, litcap, groupcap;
 	/* the literals by a hash of their text, open addressing: lit + 1,
 	 * 0 for a free slot.  The rules have thousands of literals, and
 	 * looking each new one up among all the others was most of the
@@ -79,7 +79,7 @@ struct prefilter {
 	int32_t *slots;
 	size_t nslots; /* a power of two, at least twice nlits */
 	struct cnode *nodes;
-	size_t nnodes;
+	size_t nnodes, nodecap; /* grown by doubling: thousands of nodes */
 	struct automaton a[PREFILTER_GROUPS];
 };
 
@@ -163,7 +163,7 @@ static struct strset set_cross(struct strset *a, struct strset *b)
 
 static int node_new(struct prefilter *pf, enum cond_kind kind, int lit, int *kids, size_t nkids)
 {
-	pf->nodes = xrealloc(pf->nodes, (pf->nnodes + 1) * sizeof(*pf->nodes));
+	pf->nodes = xgrow(pf->nodes, &pf->nodecap, pf->nnodes + 1, sizeof(*pf->nodes));
 	pf->nodes[pf->nnodes] = (struct cnode){kind, lit, kids, nkids, NULL, 0, NULL, 0};
 	return (int)pf->nnodes++;
 }
@@ -203,8 +203,8 @@ static int lit_id(struct prefilter *pf, const char *s)
 	i = lit_slot(pf, s);
 	if (pf->slots[i] != 0)
 		return pf->slots[i] - 1;
-	pf->lits = xrealloc(pf->lits, (pf->nlits + 1) * sizeof(*pf->lits));
-	pf->groups = xrealloc(pf->groups, (pf->nlits + 1) * sizeof(*pf->groups));
+	pf->lits = xgrow(pf->lits, &pf->litcap, pf->nlits + 1, sizeof(*pf->lits));
+	pf->groups = xgrow(pf->groups, &pf->groupcap, pf->nlits + 1, sizeof(*pf->groups));
 	pf->lits[pf->nlits] = xstrdup(s);
 	pf->groups[pf->nlits] = 0;
 	pf->slots[i] = (int32_t)pf->nlits + 1;
