@@ -1211,6 +1211,14 @@ static void test_shipped_intro(void **state)
 	        "Mag ik je voorstellen aan Pieter? Hij zoekt een aannemer.",
 	        "Ik breng jullie graag in contact.",
 	        "I'd like to refer my neighbour Noah to you.",
+	        /* this session's phrases, from other trades' intros */
+	        "Hi Ana,\n\nMeet Priya, my colleague from the library.",
+	        "Her friend Luis (copied) needs a new roof.",
+	        "Ben needs a bookkeeper - I mentioned you to him last week.",
+	        "I told her about your firm and she'd like to talk.",
+	        "I gave them your number, but email is easier for them.",
+	        "Both need a good dentist, so I put them in copy.",
+	        "I'm copying them both; Tom wants Invisalign.",
 	};
 	static char *not_intro[][2] = {
 	        {"[PATCH 2/3] mm: introduce folio_foo()", "This patch introduces a helper."},
@@ -1224,6 +1232,8 @@ static void test_shipped_intro(void **state)
 	        {"AW: Vorstellung: Jane", "Danke!"},
 	        {"Invitation: Meet with Tom @ Tue Dec 8", "Join with Google Meet"},
 	        {"Meet on Tuesday?", "Does 10am work?"},
+	        {"Team news", "Meet the team!"},
+	        {"Friday", "Hi,\n\nMeet Tuesday at the office instead?"},
 	};
 
 	(void)state;
@@ -1235,6 +1245,28 @@ static void test_shipped_intro(void **state)
 	expect_intro("Re: lunch", "Jane, I'd like to introduce you to Acme.", 1);
 	for (size_t i = 0; i < ARRAY_SIZE(not_intro); i++)
 		expect_intro(not_intro[i][0], not_intro[i][1], 0);
+
+	/* praise in any trade's words vouches for the business */
+	static char *praise[] = {
+	        "They did a great job on our kitchen.",
+	        "I can't say enough good things about them.",
+	        "Honestly they're the best.",
+	        "She was amazing with our kids.",
+	        "They did our taxes and found us $4,000 we had missed.",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(praise); i++) {
+		struct tmsg t;
+		struct filter_result res;
+		int vouched = 0;
+
+		person_intro(&t, "Hello", praise[i]);
+		run(shipped, &t.m, 0, &res);
+		for (size_t k = 0; k < res.nscores; k++)
+			vouched |= strcmp(res.scores[k].rule, "vouching") == 0;
+		if (!vouched)
+			fail_msg("\"%s\": no vouching", praise[i]);
+		filter_result_clear(&res);
+	}
 }
 
 #define INTRO_BODY                                                                                 \
