@@ -1366,6 +1366,16 @@ static void test_shipped_fields(void **state)
 	assert_field(&res, FF_LEAD_PHONE, "660.555.0145");
 	assert_string_equal(find_hit(&res, "lead-phone-forwarded")->target, "forwarded");
 	filter_result_clear(&res);
+	/* ... or signed off with the number at a line's end */
+	person_intro(&t, "Fwd: Pediatric dentist?", "Forwarding my friend Mei's question.");
+	t.fwd[0] = (struct forward){.from = {"Mei Tanaka", "mei@lead.test"},
+	                            .subject = "Pediatric dentist?",
+	                            .body = "Does your dentist see kids? My son needs his first "
+	                                    "check-up. - Mei, 608-555-0111\n"};
+	t.m.nfwd = 1;
+	run(shipped, &t.m, 0, &res);
+	assert_field(&res, FF_LEAD_PHONE, "608-555-0111");
+	filter_result_clear(&res);
 
 	/* A lead named only in the text. */
 	static const char *emails[][2] = {
