@@ -1537,6 +1537,7 @@ static void test_shipped_names(void **state)
 	         "Nikhil Rao"},
 	        {"Looping in my former colleague Maria Costa, now CFO at Acme.", FF_LEAD_NAME,
 	         "Maria Costa"},
+	        {"My buddy from uni, Sven Aalto, runs a small studio.", FF_LEAD_NAME, "Sven Aalto"},
 	        {"Our patient Joan Lee needs a specialist for her implant.", FF_LEAD_NAME,
 	         "Joan Lee"},
 	};
