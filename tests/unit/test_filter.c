@@ -1246,6 +1246,26 @@ static void test_shipped_intro(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(not_intro); i++)
 		expect_intro(not_intro[i][0], not_intro[i][1], 0);
 
+	/* a vendor's pitch is mail of another kind */
+	static char *pitch[] = {
+	        "Would you be open to a 15-minute demo next week?",
+	        "Our partner program lets you run payroll for all your clients.",
+	        "Firms earn a 20% revenue share on every client they refer.",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(pitch); i++) {
+		struct tmsg t;
+		struct filter_result res;
+		int other = 0;
+
+		person_intro(&t, "Hello", pitch[i]);
+		run(shipped, &t.m, 0, &res);
+		for (size_t k = 0; k < res.nscores; k++)
+			other |= strcmp(res.scores[k].rule, "other-kind") == 0;
+		if (!other)
+			fail_msg("\"%s\": not of another kind", pitch[i]);
+		filter_result_clear(&res);
+	}
+
 	/* praise in any trade's words vouches for the business */
 	static char *praise[] = {
 	        "They did a great job on our kitchen.",
