@@ -73,15 +73,23 @@ static int has_word(const char *s, size_t len, const char *w, size_t n)
 	return intake_find_word(s, len, w, n) >= 0;
 }
 
+/* Is the word s[0..k) one of a greeting's that begin names: "Hi all" is
+ * not Allison, nor "Hi there" Theresa? */
+static int greeting_filler(const char *s, size_t k)
+{
+	static const char *const fillers[] = {"all",   "there",    "team",      "both",    "guys",
+	                                      "folks", "everyone", "everybody", "friends", "you"};
+
+	for (size_t f = 0; f < ARRAY_SIZE(fillers); f++)
+		if (strlen(fillers[f]) == k && strncasecmp(s, fillers[f], k) == 0)
+			return 1;
+	return 0;
+}
+
 /* Is a word of s[0..len) the name word w (n bytes), as names_same reads
  * them ("Hi Bob," for Robert)? */
 static int has_name(const char *s, size_t len, const char *w, size_t n)
 {
-	/* the words of a greeting that begin names: "Hi all" is not Allison,
-	 * nor "Hi there" Theresa */
-	static const char *const fillers[] = {"all",   "there",    "team",      "both",    "guys",
-	                                      "folks", "everyone", "everybody", "friends", "you"};
-
 	for (size_t i = 0; i < len;) {
 		size_t k = 0;
 
@@ -89,15 +97,9 @@ static int has_name(const char *s, size_t len, const char *w, size_t n)
 			i++;
 		while (i + k < len && word_char((unsigned char)s[i + k]))
 			k++;
-		if (k > 0 && names_same(s + i, k, w, n)) {
-			size_t f = 0;
-
-			while (f < ARRAY_SIZE(fillers) &&
-			       !(strlen(fillers[f]) == k && strncasecmp(s + i, fillers[f], k) == 0))
-				f++;
-			if (f == ARRAY_SIZE(fillers) || (k == n && strncasecmp(s + i, w, n) == 0))
-				return 1;
-		}
+		if (k > 0 && names_same(s + i, k, w, n) &&
+		    (!greeting_filler(s + i, k) || (k == n && strncasecmp(s + i, w, n) == 0)))
+			return 1;
 		i += k;
 	}
 	return 0;
@@ -387,12 +389,10 @@ static int list_has_name(const struct addr_list *l, const char *w, size_t n)
 static size_t greeting_rep_word(const char *s, size_t len, const char *name, const char **w,
                                 size_t *n)
 {
-	static const char *const fillers[] = {"all",   "there",    "team",      "both",    "guys",
-	                                      "folks", "everyone", "everybody", "friends", "you"};
 	size_t words = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t k = 0, f = 0;
+		size_t k = 0;
 
 		while (i < len && !word_char((unsigned char)s[i]))
 			i++;
@@ -401,10 +401,7 @@ static size_t greeting_rep_word(const char *s, size_t len, const char *name, con
 		if (k == 0)
 			break;
 		words++;
-		while (f < ARRAY_SIZE(fillers) &&
-		       !(strlen(fillers[f]) == k && strncasecmp(s + i, fillers[f], k) == 0))
-			f++;
-		for (const char *p = name; p && *p && f == ARRAY_SIZE(fillers);) {
+		for (const char *p = name; p && *p && !greeting_filler(s + i, k);) {
 			size_t rk;
 
 			while (*p == ' ' || *p == '"' || *p == '\'' || *p == ',' || *p == '(')
