@@ -1464,7 +1464,7 @@ int intake_decide_with(struct intake *in, const struct message *m, struct filter
 static int form_candidate(enum rule_class class)
 {
 	return class == CLASS_NONE || class == CLASS_FORM || class == CLASS_AUTOMATED ||
-	       class == CLASS_IGNORE || class == CLASS_INTRO;
+	       class == CLASS_IGNORE || class == CLASS_INTRO || class == CLASS_COURTESY;
 }
 
 /* A form read by its labels counts when it names a referral and someone

@@ -81,6 +81,9 @@ const struct class_desc class_table[CLASS_COUNT] = {
         [CLASS_IGNORE] = {"ignore", "recorded and otherwise left alone"},
         [CLASS_REVIEW] = {"review",
                           "names a person to introduce but no address: for the admin's review"},
+        [CLASS_COURTESY] =
+                {"courtesy",
+                 "a thank-you or pleasantry that needs no answer: recorded, not passed on"},
 };
 
 int class_parse(const char *name, enum rule_class *c_r)

@@ -641,9 +641,10 @@ static int notify_rep(struct store *st, const struct config *cfg, int64_t id, co
 #define WORDS_MAX 1000
 
 /* notify-rep about referral id quoting words (cut to WORDS_MAX), with
- * flag = yes, and notify.welcome = yes when welcome is set. */
+ * flag = yes, notify.welcome = yes when welcome is set, and the rest of
+ * the notes in more (NULL: none). */
 static int notify_words(struct store *st, const struct config *cfg, int64_t id, const char *flag,
-                        const char *words, int welcome, int64_t now)
+                        const char *words, int welcome, const struct buf *more, int64_t now)
 {
 	struct buf note = {0};
 	size_t len = words ? strlen(words) : 0, own = words ? message_forward_start(words) : 0;
@@ -663,6 +664,8 @@ static int notify_words(struct store *st, const struct config *cfg, int64_t id, 
 	jobnote_add(&note, flag, "yes");
 	jobnote_add(&note, "notify.words", cut);
 	jobnote_add(&note, "notify.welcome", welcome ? "yes" : NULL);
+	if (more && more->s)
+		buf_adds(&note, more->s);
 	rc = notify_rep(st, cfg, id, note.s, now);
 	buf_free(&note);
 	free(cut);
@@ -672,7 +675,7 @@ static int notify_words(struct store *st, const struct config *cfg, int64_t id, 
 int lifecycle_introduced_again(struct store *st, const struct config *cfg, int64_t id,
                                const char *referrer, const char *words, int64_t now)
 {
-	int changed = 0, rc = notify_words(st, cfg, id, "notify.again", words, 0, now);
+	int changed = 0, rc = notify_words(st, cfg, id, "notify.again", words, 0, NULL, now);
 
 	if (rc == 0 && referrer)
 		rc = lifecycle_summary(st, cfg, referrer, now, &changed);
@@ -688,7 +691,23 @@ int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id,
 	                               "the lead wrote first: the rep answers them",
 	                               &cancelled) < 0)
 		return -1;
-	return notify_words(st, cfg, id, "notify.reply", words, cancelled > 0, now);
+	return notify_words(st, cfg, id, "notify.reply", words, cancelled > 0, NULL, now);
+}
+
+int lifecycle_referrer_wrote(struct store *st, const struct config *cfg, int64_t id,
+                             const struct addr *from, int introducer, const char *unverified,
+                             const char *words, int64_t now)
+{
+	struct buf more = {0};
+	int rc;
+
+	jobnote_add(&more, "notify.name", from->name);
+	jobnote_add(&more, "notify.email", from->email);
+	jobnote_add(&more, "notify.introducer", introducer ? "yes" : NULL);
+	jobnote_add(&more, "notify.unverified", unverified);
+	rc = notify_words(st, cfg, id, "notify.referrer", words, 0, &more, now);
+	buf_free(&more);
+	return rc;
 }
 
 static int is_open(const struct referral_view *v)

@@ -725,6 +725,36 @@ static int ambiguous_line(struct intake *in, const struct message *m, struct int
 	return rc;
 }
 
+static int staff(const struct config *cfg, const char *email);
+
+/* Whether the sender of m, writing in referral v's thread, is its referrer
+ * or someone else the agent wrote to about it (a second referrer thanked
+ * there), writing without the rep on the mail, words that need a person:
+ * nobody but the agent would see them otherwise.  *introducer_r = 1 for
+ * the referrer.  Not the lead (their words go by lifecycle_lead_wrote),
+ * not the business's own, not a thank-you that needs no answer (class
+ * courtesy), not a status line (refused by status_line), not about a
+ * closed referral.  1 yes, 0 no, -1 error. */
+static int words_for_rep(struct intake *in, const struct message *m,
+                         const struct intake_decision *d, const struct referral_view *v,
+                         int *introducer_r)
+{
+	const char *from = m->from.email;
+	int rc;
+
+	*introducer_r = 0;
+	if (in->no_mail || from == NULL || v->rep_email == NULL || status_name_closed(v->status) ||
+	    d->command || d->fr.class == CLASS_COURTESY || str_ieq(from, v->lead.email) ||
+	    staff(in->cfg, from) || message_addressed(m, v->rep_email) || str_blank(m->context))
+		return 0;
+	if (str_ieq(from, v->referrer.email)) {
+		*introducer_r = 1;
+		return 1;
+	}
+	rc = store_sent_to(in->st, v->id, from, NULL);
+	return rc;
+}
+
 /* A reply in a referral's thread, by the sender's role.  What the sender's
  * address alone would change (first contact, the lead's reply, a status
  * line) needs the receiving server's word when authserv_id is set. */
@@ -735,6 +765,10 @@ static int by_role(struct intake *in, const struct message *m, struct intake_dec
 	char *why = NULL;
 	enum auth_trust trust = auth_trust(m, in->cfg->authserv_id, m->from.email, &why);
 	int told = 0, rc = 0;
+	/* the reps already given these words: one notice each, however many
+	 * of their referrals one thank-you named */
+	char **words_told = xcalloc(d->nthread + 1, sizeof(*words_told));
+	size_t nwords_told = 0;
 
 	for (size_t i = 0; i < d->nthread && rc >= 0; i++) {
 		struct referral_view v = {0};
@@ -758,8 +792,26 @@ static int by_role(struct intake *in, const struct message *m, struct intake_dec
 			    !status_name_closed(v.status) && !message_addressed(m, v.rep_email))
 				rc = lifecycle_lead_wrote(in->st, in->cfg, v.id, m->context, now);
 		}
+		if (rc >= 0) {
+			int introducer = 0, tell = words_for_rep(in, m, d, &v, &introducer);
+
+			for (size_t k = 0; tell > 0 && k < nwords_told; k++)
+				if (str_ieq(words_told[k], v.rep_email))
+					tell = 0;
+			if (tell < 0)
+				rc = -1;
+			else if (tell > 0) {
+				rc = lifecycle_referrer_wrote(
+				        in->st, in->cfg, v.id, &m->from, introducer,
+				        trust == AUTH_UNVERIFIED ? why : NULL, m->context, now);
+				words_told[nwords_told++] = xstrdup(v.rep_email);
+			}
+		}
 		store_referral_view_clear(&v);
 	}
+	for (size_t k = 0; k < nwords_told; k++)
+		free(words_told[k]);
+	free(words_told);
 	if (rc >= 0 && d->command && d->nthread > 1)
 		rc = ambiguous_line(in, m, d, rep, msg_id, now);
 	else if (rc >= 0 && d->command && d->nthread == 1)

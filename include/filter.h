@@ -43,7 +43,7 @@
  * no Return-Path, no forward) is skipped; return-path is "" for <>.
  *
  * CLASS is one of: automated, bounce, form, intro, optout, status-request,
- * review, ignore.  review: a message that names someone offered as a lead
+ * review, ignore, courtesy.  review: a message that names someone offered as a lead
  * without a way to reach them (a social network's notification).
  *
  * Named captures set fields; a capture name must be one of the fields below

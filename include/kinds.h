@@ -74,6 +74,7 @@ enum rule_class {
 	CLASS_STATUS_REQUEST,
 	CLASS_IGNORE,
 	CLASS_REVIEW,
+	CLASS_COURTESY, /* a thank-you that needs no answer: not passed on */
 	CLASS_COUNT
 };
 

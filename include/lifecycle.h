@@ -18,6 +18,7 @@
 
 #include "kinds.h"
 
+struct addr;
 struct config;
 struct store;
 
@@ -89,6 +90,16 @@ int lifecycle_lead_replied(struct store *st, int64_t id, int64_t now);
  * Returns 0 or -1. */
 int lifecycle_lead_wrote(struct store *st, const struct config *cfg, int64_t id, const char *words,
                          int64_t now);
+
+/* from, the referrer of referral id (introducer set) or someone else the
+ * agent wrote to about it, wrote to us without the rep on the mail (an
+ * answer to the thank-you: "Thanks - she prefers mornings"): the rep gets
+ * a notice with their words (notify-rep, notify.referrer), with why the
+ * receiving server did not vouch for the sender (unverified; NULL when it
+ * did or nobody asked).  Nobody else would see it.  Returns 0 or -1. */
+int lifecycle_referrer_wrote(struct store *st, const struct config *cfg, int64_t id,
+                             const struct addr *from, int introducer, const char *unverified,
+                             const char *words, int64_t now);
 
 /* The referrer of referral id introduced its lead again before anybody
  * wrote to the lead ("did this come through? Anna hasn't heard from

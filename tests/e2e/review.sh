@@ -138,8 +138,9 @@ show 3 '.events[-1].detail' | grep -q 'already has referral 7 (credited to Priya
 	fail "#3 note: $(ra show 3)"
 [ "$(show 7 .referrer.email)" = priya@partner.test ] || fail "credit moved off Priya"
 wait_search referrer@partner.test 'TO "mark@partner.test" SUBJECT "Thank you"' 2
-body_of referrer@partner.test 'TO "mark@partner.test" SUBJECT "Thank you"' | grep -q 'already been introduced to us by Priya Raman' ||
-	fail "the mass mailer's second-introduction note"
+body_of referrer@partner.test 'TO "mark@partner.test" SUBJECT "Thank you"' >"$W/mark.txt"
+grep -q 'already been introduced to us by Priya Raman' "$W/mark.txt" ||
+	fail "the mass mailer's second-introduction note: $(cat "$W/mark.txt"; ra outbox; ra show 3)"
 wait_search referrer@partner.test 'TO "priya@partner.test" SUBJECT "update"' 1
 wait_search lead@client.test 'TO "a1@client.test" FROM "agent@biz.test"' 1
 [ "$(imap_search lead@client.test 'TO "a2@client.test"')" = 0 ] || fail "a rejected lead was written to"

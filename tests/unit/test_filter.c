@@ -950,7 +950,9 @@ static void expect_intro(char *subject, char *text, int want)
 
 	person_intro(&t, subject, text);
 	run(shipped, &t.m, 0, &res);
-	if (cls(res.class) != NULL && strcmp(cls(res.class), "review") != 0)
+	/* a bare "Danke!" is a courtesy: no intro either way */
+	if (cls(res.class) != NULL && strcmp(cls(res.class), "review") != 0 &&
+	    (want || strcmp(cls(res.class), "courtesy") != 0))
 		fail_msg("\"%s\": classed %s by %s", subject, cls(res.class), res.class_rule);
 	if (want && intro_score(&res) <= 0)
 		fail_msg("\"%s\" / \"%s\": no introduction phrase", subject, text);
@@ -1784,6 +1786,42 @@ static void test_shipped_optout(void **state)
 		check_reply_class(cases[i].text, "optout", cases[i].optout);
 }
 
+/* A thank-you or pleasantry and nothing more (class courtesy: a referrer's
+ * such answer is not passed on to the rep); anything saying more is not. */
+static void test_shipped_courtesy(void **state)
+{
+	static const struct {
+		const char *text;
+		int courtesy;
+	} cases[] = {
+	        {"My pleasure, good luck!", 1},
+	        {"Thanks for letting me know :)", 1},
+	        {"Great news - keep me posted", 1},
+	        {"Hi Ana,\n\nYou're very welcome! Happy to help.\n\nBest,\nPriya", 1},
+	        {"Thanks!\nPriya Raman", 1},
+	        {"Thank you so much for the update on Ann.", 1},
+	        {"Glad to hear it! Hope it works out for both of you.\n\n- P", 1},
+	        {"ok", 1},
+	        {"Merci beaucoup !", 1},
+	        {"Gracias, con gusto \xf0\x9f\x99\x8f", 1},
+	        {"Vielen Dank!\nAnke", 1},
+	        {"Muito obrigada!", 1},
+	        /* something more: for the rep */
+	        {"Thanks. She's not interested", 0},
+	        {"Thanks - she prefers mornings, after 9.", 0},
+	        {"Thanks, but she already hired someone else.", 0},
+	        {"Great! Her husband Tom will call you on Tuesday.", 0},
+	        {"Thanks! Her number changed: 555-0100", 0},
+	        {"Thanks for taking care of her, she prefers mornings", 0},
+	        {"Thanks for calling her on 12 May", 0},
+	        {"Ann, meet Bob. Thanks!", 0},
+	        {"Thanks!\nPS she is away until the 14th", 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++)
+		check_reply_class(cases[i].text, "courtesy", cases[i].courtesy);
+}
+
 /* A referrer's short "any news?" in the languages the opt-outs know. */
 static void test_shipped_status_request(void **state)
 {
@@ -1906,6 +1944,7 @@ int main(void)
 	        cmocka_unit_test(test_shipped_rep_commands),
 	        cmocka_unit_test(test_jit_multibyte_classes),
 	        cmocka_unit_test(test_shipped_optout),
+	        cmocka_unit_test(test_shipped_courtesy),
 	        cmocka_unit_test(test_shipped_status_request),
 	        cmocka_unit_test(test_shipped_names),
 	        cmocka_unit_test(test_shipped_parsed),

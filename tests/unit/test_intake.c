@@ -2257,6 +2257,21 @@ static const struct intake_case cases[] = {
                     JOBS("notify-rep", "rep@biz.test", 0, .note_has = "Forwarded message"),
                     JOBS("update-referrer", "sarah@partner.test", 1, .note_has = "summary"),
                     JOBS("thank-referrer", "sarah@partner.test", 1)}},
+        /* The referrer answers the thank-you with news for the rep
+         * ("he'd rather get a call in the mornings"): nobody but the
+         * agent got it, so the rep gets their words; a plain "My
+         * pleasure - good luck!" (class courtesy) is only recorded. */
+        {.name = "referrer_words_to_rep",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("referrer-answers-thanks.eml", INTAKE_REPLY, .same_as = 1, .sent = 1),
+                   STEP("referrer-thanks-courtesy.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {JOBS("notify-rep", "rep@biz.test", 1,
+                         .note_has = "notify.referrer=yes\nnotify.words=Thanks so much! Heads up: "
+                                     "Bob is away until the 14th"),
+                    JOBS("notify-rep", "rep@biz.test", 1,
+                         .note_has = "notify.email=sarah@partner.test\nnotify.introducer=yes"),
+                    JOBS("notify-rep", "rep@biz.test", 0, .note_has = "My pleasure"),
+                    JOBS("notify-rep", "rep@biz.test", 0, .note_has = "Tom Rivera will be")}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",

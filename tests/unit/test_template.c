@@ -245,7 +245,7 @@ static void test_names(void **state)
 	size_t n = 0;
 	while (template_var_names[n])
 		n++;
-	assert_int_equal(n, 89);
+	assert_int_equal(n, 93);
 	assert_string_equal(template_var_names[0], "business.name");
 	assert_string_equal(template_var_names[n - 1], "weekly.owed_count");
 }
