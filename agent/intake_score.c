@@ -750,16 +750,23 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 			                "sent by the business itself (%s), nothing says it "
 			                "introduces anyone",
 			                from);
-		else if (src == LEADS_HEADERS && outside_recipients(cfg, m) >= 2)
+		else if (src == LEADS_HEADERS && outside_recipients(cfg, m) >= 2) {
 			/* a rep introducing two outside people to each other (a
-			 * client and a subcontractor): neither is the business's
-			 * new lead, and a welcome to either would be wrong; a
-			 * person looks */
+			 * client and a lender, a specialist, a subcontractor):
+			 * neither is the business's new lead, and a welcome to
+			 * either would be wrong, however warm the words ("as
+			 * promised, meet Carlos"); a person looks */
 			intake_evidence(d, -4,
 			                "sent by the business itself (%s) to two or more "
 			                "outside people: introducing them to each other",
 			                from);
-		else
+			if (d->hold_only == NULL)
+				d->hold_only =
+				        xasprintf("sent by the business itself (%s) to two or "
+				                  "more outside people: it introduces them "
+				                  "to each other, neither to the business",
+				                  from);
+		} else
 			intake_evidence(d, -2, "sent by the business itself (%s)", from);
 	}
 	for (size_t f = 0; f < m->nfwd; f++)

@@ -1291,6 +1291,46 @@ static void test_shipped_intro(void **state)
 	}
 }
 
+/* The writer asks the business to recommend someone (rule
+ * asks-for-recommendation): whoever they copy is on their side. */
+static void test_shipped_asks_recommendation(void **state)
+{
+	static const struct {
+		const char *text;
+		int asks;
+	} cases[] = {
+	        {"Do you know a good child therapist near Westerville?", 1},
+	        {"Can you recommend a mortgage lender? My brother Tom (cc'd) is buying too.", 1},
+	        {"Any recommendations for a dog trainer?", 1},
+	        {"Who would you recommend for a prenup?", 1},
+	        {"\xc2\xbf"
+	         "Conoces a un buen abogado?",
+	         1},
+	        {"Kennen Sie einen guten Steuerberater?", 1},
+	        {"Connaissez-vous un bon notaire ?", 1},
+	        /* not asking the business for someone */
+	        {"She asked me if I knew a good contractor, so here you are.", 0},
+	        {"Do you know when Tom can come by?", 0},
+	        {"Can you recommend a time that works for the estimate?", 0},
+	        {"Jane, meet Acme. They did our kitchen.", 0},
+	};
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct tmsg t;
+		struct filter_result res;
+		int asks = 0;
+
+		person_intro(&t, "Question", (char *)cases[i].text);
+		run(shipped, &t.m, 0, &res);
+		for (size_t k = 0; k < res.nscores; k++)
+			asks |= strcmp(res.scores[k].rule, "asks-for-recommendation") == 0;
+		if (asks != cases[i].asks)
+			fail_msg("\"%s\": want %sasks-for-recommendation", cases[i].text,
+			         cases[i].asks ? "" : "no ");
+		filter_result_clear(&res);
+	}
+}
+
 #define INTRO_BODY                                                                                 \
 	"Hi Jane,\n\n"                                                                             \
 	"Happy to connect you two. Jane (Northwind Advisors) is planning a full\n"                 \
@@ -1562,6 +1602,15 @@ static void test_shipped_names(void **state)
 	        {"My buddy from uni, Sven Aalto, runs a small studio.", FF_LEAD_NAME, "Sven Aalto"},
 	        {"Our patient Joan Lee needs a specialist for her implant.", FF_LEAD_NAME,
 	         "Joan Lee"},
+	        /* a title stays with the name it belongs to */
+	        {"My neighbor Mr. Okonkwo's cat needs her shots.", FF_LEAD_NAME, "Mr. Okonkwo"},
+	        {"My neighbour Dr Ines Roth needs a new roof.", FF_LEAD_NAME, "Dr Ines Roth"},
+	        /* a place between the referrer's name and the verb */
+	        {"Pastor Daniel Reyes at St. Anthony's gave me your email.", FF_REFERRER_NAME,
+	         "Pastor Daniel Reyes"},
+	        {"Jenna from the Laurelhurst dog park told me you guys are wonderful with dogs.",
+	         FF_REFERRER_NAME, "Jenna"},
+	        {"Tom Ruiz of Ruiz Law recommended you.", FF_REFERRER_NAME, "Tom Ruiz"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
 		person_intro(&t, "Roof", (char *)named[i].text);
@@ -1945,6 +1994,7 @@ int main(void)
 	        cmocka_unit_test(test_jit_multibyte_classes),
 	        cmocka_unit_test(test_shipped_optout),
 	        cmocka_unit_test(test_shipped_courtesy),
+	        cmocka_unit_test(test_shipped_asks_recommendation),
 	        cmocka_unit_test(test_shipped_status_request),
 	        cmocka_unit_test(test_shipped_names),
 	        cmocka_unit_test(test_shipped_parsed),

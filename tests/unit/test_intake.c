@@ -2272,6 +2272,17 @@ static const struct intake_case cases[] = {
                          .note_has = "notify.email=sarah@partner.test\nnotify.introducer=yes"),
                     JOBS("notify-rep", "rep@biz.test", 0, .note_has = "My pleasure"),
                     JOBS("notify-rep", "rep@biz.test", 0, .note_has = "Tom Rivera will be")}},
+        /* A rep introducing a client to a lender, the agent copied
+         * ("Jen - as promised, meet Carlos"): neither is the business's
+         * lead; held, nobody welcomed, however warm the words.  A client
+         * asking the rep to recommend an electrician, her sister-in-law
+         * copied: held, not a referral of the sister-in-law (the first
+         * held twice, once for each of the people it names). */
+        {.name = "business_intro_out_and_asks_recommendation",
+         .steps = {STEP("rep-introduces-client-out.eml", INTAKE_HELD),
+                   STEP("client-asks-recommendation-cc.eml", INTAKE_HELD)},
+         .counts = {JOBS("welcome-lead", NULL, 0), JOBS("thank-referrer", NULL, 0),
+                    REFERRALS("held", 3)}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
