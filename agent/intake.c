@@ -464,11 +464,40 @@ static void leads_from_headers(const struct config *cfg, const struct message *m
 		}
 }
 
+/* Whether the text gives, after a cue ("His email is ...", "reach her
+ * at ..."), the address of someone who is in no forwarded header: a third
+ * person the forwarded mail speaks of. */
+static int forward_names_other(const struct config *cfg, const struct message *m,
+                               const struct intake_decision *d)
+{
+	const char *cued = intake_field(d, FF_LEAD_EMAIL);
+
+	if (cued == NULL || intake_excluded(cfg, cued, d->referrer_email) ||
+	    intake_machine_address(cued))
+		return 0;
+	for (size_t f = 0; f < m->nfwd; f++) {
+		const struct forward *fw = &m->fwd[f];
+
+		if (fw->from.email && str_ieq(fw->from.email, cued))
+			return 0;
+		for (size_t i = 0; i < fw->to.n; i++)
+			if (fw->to.v[i].email && str_ieq(fw->to.v[i].email, cued))
+				return 0;
+	}
+	return 1;
+}
+
 /* A forward: the lead is who wrote the forwarded mail, or, when the
- * referrer forwards their own earlier mail, who it went to. */
+ * referrer forwards their own earlier mail, who it went to; but not when
+ * the text names someone else with their address ("One of my clients,
+ * Harold Beaumont ... His email is hb@..."): the forwarded writer, a
+ * groomer or a colleague, only passed them on, and the text's lead is
+ * read as any lead named in the text. */
 static void leads_from_forward(const struct config *cfg, const struct message *m,
                                struct intake_decision *d, size_t *cap)
 {
+	if (forward_names_other(cfg, m, d))
+		return;
 	for (size_t f = 0; f < m->nfwd && d->nleads == 0; f++) {
 		const struct forward *fw = &m->fwd[f];
 

@@ -1604,6 +1604,8 @@ static void test_shipped_names(void **state)
 	         "Joan Lee"},
 	        /* a title stays with the name it belongs to */
 	        {"My neighbor Mr. Okonkwo's cat needs her shots.", FF_LEAD_NAME, "Mr. Okonkwo"},
+	        {"One of my clients, Harold Beaumont, has a doodle with ear infections.",
+	         FF_LEAD_NAME, "Harold Beaumont"},
 	        {"My neighbour Dr Ines Roth needs a new roof.", FF_LEAD_NAME, "Dr Ines Roth"},
 	        /* a place between the referrer's name and the verb */
 	        {"Pastor Daniel Reyes at St. Anthony's gave me your email.", FF_REFERRER_NAME,

@@ -2283,6 +2283,16 @@ static const struct intake_case cases[] = {
                    STEP("client-asks-recommendation-cc.eml", INTAKE_HELD)},
          .counts = {JOBS("welcome-lead", NULL, 0), JOBS("thank-referrer", NULL, 0),
                     REFERRALS("held", 3)}},
+        /* A referrer forwards her barber's mail about one of his
+         * customers, with the customer's address ("His email is ..."):
+         * the customer is the lead, not the barber who wrote it. */
+        {.name = "forward_of_middleman",
+         .steps = {STEP("forward-middleman.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "dan.okafor@gmail.com",
+                              .lead_name = "Daniel Okafor",
+                              .referrer_email = "chris.evans@partner.test"})},
+         .counts = {JOBS("welcome-lead", "marco@bellinibarbers.test", 0),
+                    JOBS("welcome-lead", "dan.okafor@gmail.com", 1)}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
