@@ -8,14 +8,17 @@
  * A crash before a commit loses the whole uncommitted run of messages from
  * the store, so they are fetched and processed again, once.  Nothing is
  * acknowledged to the server: the mailbox is only examined, so the
- * checkpoint is the single truth.  Parsing and the rules run on the
- * ingest pipeline's workers (ingest.h), the writes on this thread.
+ * checkpoint is the single truth.  A thread of its own fetches the batches
+ * ahead, parsing and the rules run on the ingest pipeline's workers
+ * (ingest.h), the writes on this thread: fetching ahead changes only how
+ * many bytes wait in memory, never what is committed with what.
  */
 #include "fetch.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +36,13 @@
 /* Longest wait in IDLE before re-issuing it (RFC 2177 asks for < 29 min). */
 #define IDLE_MAX    25 * 60
 #define BACKOFF_MAX 300
-/* Messages (and bytes) asked for in one UID FETCH; the next batch is asked
- * for when the workers have taken this one. */
+/* Messages (and bytes) asked for in one UID FETCH. */
 #define FETCH_BATCH 100
 #define FETCH_BYTES (16u << 20)
+/* The fetching thread asks for the next batch while fewer than this many
+ * fetched messages wait for the workers: the network and the server work
+ * while the workers parse the batch before. */
+#define FETCH_AHEAD FETCH_BATCH
 /* Messages whose records and checkpoint are committed together: a crash
  * re-does at most these, and the keys make none of them count twice.  A
  * commit writes every page the batch changed to the WAL, and the jobs'
@@ -44,18 +50,35 @@
  * a third of a large poll's time. */
 #define FETCH_COMMIT 500
 
-/* A pass: the listing, the batch fetched, and what the writer keeps. */
+/* Fetched messages (or one over max_message_size), as the pipeline's
+ * units, waiting for the workers. */
+struct fetched {
+	struct fetched *next;
+	struct ingest_unit *u;
+	size_t n, taken;
+};
+
+/* A pass: the listing, the batches fetched, and what the writer keeps. */
 struct pass {
 	struct intake *in;
 	struct imap *im;
 	const char *mailbox;
 	uint32_t uidvalidity;
 	volatile sig_atomic_t *stop;
+
+	/* the fetching thread's alone while it runs */
 	struct imap_item *items; /* UIDs above the checkpoint */
 	size_t n, next;
-	struct imap_msg *batch; /* fetched, handed out from bnext */
-	size_t nb, bnext;
-	char *imap_error; /* the server failed (take) */
+	char *imap_error; /* the server failed */
+
+	/* between the fetching thread and the workers' take */
+	pthread_mutex_t lock;
+	pthread_cond_t fetched; /* a batch came, or the fetching ended */
+	pthread_cond_t taken;   /* fewer than FETCH_AHEAD messages wait */
+	struct fetched *head, **tail;
+	size_t waiting; /* messages fetched, not yet taken */
+	int fetch_done; /* the fetching thread has no more */
+	int quit;       /* the pipeline is over: fetch no more */
 
 	/* writer side */
 	struct ingest_batch uncommitted; /* stored, not yet committed */
@@ -64,12 +87,23 @@ struct pass {
 };
 
 /* Fetches the next batch: up to FETCH_BATCH messages, FETCH_BYTES bytes,
- * in UID order, up to the next one over max_message_size.  0 or -1. */
-static int fetch_batch(struct pass *p)
+ * in UID order, up to the next one over max_message_size, which is a
+ * batch of its own, unread.  NULL when the server failed. */
+static struct fetched *fetch_batch(struct pass *p)
 {
 	size_t max = (size_t)p->in->cfg->max_message_size, bytes = 0, k = 0;
 	uint32_t uids[FETCH_BATCH];
+	struct imap_msg msgs[FETCH_BATCH];
+	struct fetched *f = xcalloc(1, sizeof(*f));
 
+	if (p->items[p->next].size > max) {
+		f->u = xcalloc(1, sizeof(*f->u));
+		f->u->uid = p->items[p->next].uid;
+		f->u->len = p->items[p->next++].size;
+		f->u->err = EFBIG;
+		f->n = 1;
+		return f;
+	}
 	while (p->next + k < p->n && k < FETCH_BATCH) {
 		const struct imap_item *it = &p->items[p->next + k];
 
@@ -78,48 +112,96 @@ static int fetch_batch(struct pass *p)
 		bytes += it->size;
 		uids[k++] = it->uid;
 	}
-	free(p->batch);
-	p->batch = xcalloc(k ? k : 1, sizeof(*p->batch));
-	p->nb = p->bnext = 0;
-	if (imap_fetch_many(p->im, uids, k, p->batch, &p->imap_error) < 0)
-		return -1;
-	p->nb = k;
+	if (imap_fetch_many(p->im, uids, k, msgs, &p->imap_error) < 0) {
+		free(f);
+		return NULL;
+	}
+	f->u = xcalloc(k, sizeof(*f->u));
+	for (size_t i = 0; i < k; i++) {
+		f->u[i].uid = msgs[i].uid;
+		if (msgs[i].gone)
+			f->u[i].err = ENOENT;
+		f->u[i].raw = msgs[i].data;
+		f->u[i].len = msgs[i].len;
+	}
+	f->n = k;
 	p->next += k;
-	return 0;
+	return f;
 }
 
-/* The pipeline's take: the next message, fetching a batch when the last
- * one is handed out.  One worker at a time, while the writer goes on
- * writing (the IMAP connection is this side's alone). */
-static int pass_take(void *arg, struct ingest_unit *u)
+static void fetched_free(struct fetched *f)
+{
+	for (size_t i = f->taken; i < f->n; i++)
+		free(f->u[i].raw);
+	free(f->u);
+	free(f);
+}
+
+/* The fetching thread: batch after batch, in UID order, while the workers
+ * parse the ones before.  The IMAP connection is this thread's alone
+ * until it ends. */
+static void *fetcher(void *arg)
 {
 	struct pass *p = arg;
 
+	pthread_setname_np(pthread_self(), "refagent-fetch");
+	pthread_mutex_lock(&p->lock);
 	for (;;) {
-		if ((p->stop && *p->stop) || p->imap_error)
-			return 0;
-		if (p->bnext < p->nb) {
-			struct imap_msg *m = &p->batch[p->bnext++];
+		struct fetched *f;
 
-			u->uid = m->uid;
-			if (m->gone)
-				u->err = ENOENT;
-			u->raw = m->data;
-			u->len = m->len;
-			m->data = NULL;
-			return 1;
-		}
-		if (p->next >= p->n)
-			return 0;
-		if (p->items[p->next].size > (size_t)p->in->cfg->max_message_size) {
-			u->uid = p->items[p->next].uid;
-			u->len = p->items[p->next++].size;
-			u->err = EFBIG;
-			return 1;
-		}
-		if (fetch_batch(p) < 0)
-			return 0;
+		while (!p->quit && p->waiting >= FETCH_AHEAD)
+			pthread_cond_wait(&p->taken, &p->lock);
+		if (p->quit || (p->stop && *p->stop) || p->next >= p->n)
+			break;
+		pthread_mutex_unlock(&p->lock);
+		f = fetch_batch(p);
+		pthread_mutex_lock(&p->lock);
+		if (f == NULL)
+			break;
+		*p->tail = f;
+		p->tail = &f->next;
+		p->waiting += f->n;
+		pthread_cond_signal(&p->fetched);
 	}
+	p->fetch_done = 1;
+	pthread_cond_broadcast(&p->fetched);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* The pipeline's take: the next message fetched, in UID order (one worker
+ * at a time).  Waits only when the fetching thread is behind; after a
+ * server failure, the messages fetched before it are still handed out. */
+static int pass_take(void *arg, struct ingest_unit *u)
+{
+	struct pass *p = arg;
+	int got = 0;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		struct fetched *f = p->head;
+
+		if (p->stop && *p->stop)
+			break;
+		if (f) {
+			*u = f->u[f->taken++];
+			if (f->taken == f->n) {
+				p->head = f->next;
+				if (p->head == NULL)
+					p->tail = &p->head;
+				fetched_free(f);
+			}
+			if (p->waiting-- == FETCH_AHEAD)
+				pthread_cond_signal(&p->taken);
+			got = 1;
+			break;
+		}
+		if (p->fetch_done)
+			break;
+		pthread_cond_wait(&p->fetched, &p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return got;
 }
 
 static int commit_batch(struct pass *p)
@@ -226,13 +308,38 @@ int fetch_pass(struct intake *in, struct imap *im, const char *mailbox, volatile
 	}
 	if (imap_list_new(im, last, &p.items, &p.n, error_r) < 0)
 		return -1;
-	if (p.n > 0 && ingest_pipeline(in, p.n == 1 ? 1 : 0, &src) == 0 && commit_batch(&p) < 0) {
-		store_rollback(in->st);
-		p.store_error = xasprintf("%s: %s", mailbox, store_error(in->st));
+	if (p.n > 0) {
+		pthread_t tid;
+		int e;
+
+		pthread_mutex_init(&p.lock, NULL);
+		pthread_cond_init(&p.fetched, NULL);
+		pthread_cond_init(&p.taken, NULL);
+		p.tail = &p.head;
+		if ((e = pthread_create(&tid, NULL, fetcher, &p)) != 0)
+			fatal("cannot start the fetching thread: %s", strerror(e));
+		if (ingest_pipeline(in, p.n == 1 ? 1 : 0, &src) == 0 && commit_batch(&p) < 0) {
+			store_rollback(in->st);
+			p.store_error = xasprintf("%s: %s", mailbox, store_error(in->st));
+		}
+		/* the pipeline is over (done, stopped or failed): the fetching
+		 * thread ends after the batch in hand, and the connection is the
+		 * caller's again */
+		pthread_mutex_lock(&p.lock);
+		p.quit = 1;
+		pthread_cond_signal(&p.taken);
+		pthread_mutex_unlock(&p.lock);
+		pthread_join(tid, NULL);
+		while (p.head) {
+			struct fetched *f = p.head;
+
+			p.head = f->next;
+			fetched_free(f);
+		}
+		pthread_cond_destroy(&p.taken);
+		pthread_cond_destroy(&p.fetched);
+		pthread_mutex_destroy(&p.lock);
 	}
-	for (size_t i = p.bnext; i < p.nb; i++)
-		free(p.batch[i].data);
-	free(p.batch);
 	free(p.items);
 	if (p.store_error) {
 		*error_r = p.store_error;
