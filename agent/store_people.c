@@ -71,6 +71,10 @@ int store_person_ensure(struct store *st, const char *email, const char *name, i
 
 int store_person_fill(struct store *st, int64_t id, const char *phone, const char *company)
 {
+	/* nothing to fill leaves the row as it is: no statement (intake
+	 * calls this for every lead, most with neither) */
+	if (phone == NULL && company == NULL)
+		return 0;
 	if (sql_exec(st, ST_PERSON_FILL,
 	             BINDS(B_INT(":id", id), B_TEXT(":phone", phone),
 	                   B_TEXT(":company", company))) < 0)
