@@ -1080,7 +1080,10 @@ static void decide(struct reader *rd, struct form *f)
 		int idx = p->li.index < FORM_MAX_LEADS ? p->li.index : FORM_MAX_LEADS - 1;
 		enum role role = p->li.role;
 
-		for (int k = 0; role == R_NONE && k < FORM_MAX_LEADS; k++)
+		/* a label naming a referred person is about them, even when
+		 * their name is a role word of some language ("What's Mia's
+		 * email address?": "mia" is Italian for "my") */
+		for (int k = 0; (role == R_NONE || role == R_SUBMITTER) && k < FORM_MAX_LEADS; k++)
 			if (label_names(p->label,
 			                leads[k].who.name ? leads[k].who.name : leads[k].first))
 				role = R_REFERRED, idx = k;

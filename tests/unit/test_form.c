@@ -92,6 +92,19 @@ static const struct form_case cases[] = {
          {{"Lars Svensson", "lars@client.test", NULL}},
          NULL,
          NULL},
+        /* Typeform without bold, the referred person's name piped into
+         * the question of their address and phone. */
+        {"typeform_piped_plain",
+         "Refer a Friend - Harbor & Pine\nNew response\n\nWhat's your name?\n\nGreg "
+         "Sandoval\n\nAnd your email, Greg?\n\ngsandoval@roadrunner.test\n\n"
+         "Who are you referring?\n\nMia Kowalczyk\n\nWhat's Mia's email address?\n\n"
+         "mia.k@client.test\n\nWhat's the best phone number to reach Mia?\n\n(207) "
+         "555-0177\n\nIs Mia buying, selling, or both?\n\nSelling\n",
+         FORM_REFER,
+         {"Greg Sandoval", "gsandoval@roadrunner.test", NULL},
+         {{"Mia Kowalczyk", "mia.k@client.test", "(207) 555-0177"}},
+         NULL,
+         NULL},
         /* Spanish labels. */
         {"spanish",
          "Tu nombre: Lucía Fernández\nTu correo electrónico: lucia@partner.test\n"
