@@ -1235,6 +1235,10 @@ static void test_shipped_intro(void **state)
 	        {"Invitation: Meet with Tom @ Tue Dec 8", "Join with Google Meet"},
 	        {"Meet on Tuesday?", "Does 10am work?"},
 	        {"Team news", "Meet the team!"},
+	        {"Hartley - schedule",
+	         "Ms. Dana Voss (cc'd at his request) will handle exchanges."},
+	        {"Invoice 1142", "Cc'd for visibility: the invoice is attached."},
+	        {"Permit", "I'm cc'ing her as a courtesy so she knows the dates."},
 	        {"Friday", "Hi,\n\nMeet Tuesday at the office instead?"},
 	};
 
