@@ -610,6 +610,23 @@ static int same_digits(const char *a, const char *b)
 
 /* Someone else's number (phone, NULL: none) is no lead's: dropped from
  * each lead of d but the one at address own (NULL: none). */
+/* Whether a and b are one line: the same digits, or the shorter (7 or
+ * more) the end of the longer ("+1 303 555 0100" and "303-555-0100"). */
+static int same_line(const char *a, const char *b)
+{
+	char da[40], db[40];
+	size_t na = 0, nb = 0, n;
+
+	for (; *a && na < sizeof(da); a++)
+		if (isdigit((unsigned char)*a))
+			da[na++] = *a;
+	for (; *b && nb < sizeof(db); b++)
+		if (isdigit((unsigned char)*b))
+			db[nb++] = *b;
+	n = na < nb ? na : nb;
+	return n >= 7 && memcmp(da + na - n, db + nb - n, n) == 0;
+}
+
 static void drop_phone(struct intake_decision *d, const char *phone, const char *own)
 {
 	for (size_t i = 0; phone && i < d->nleads; i++) {
@@ -1355,6 +1372,36 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 		           "message or the text");
 		return 0;
 	}
+	if (src == LEADS_WRITER && (d->answers_referrer || d->quotes_referrer) && in->st) {
+		/* a client, months after their referral was won or lost,
+		 * thanking who introduced them ("thank you again for
+		 * connecting me with Summit Ridge ... the new roof went on last
+		 * week"): no new introduction, and a welcome would greet a
+		 * client as a stranger; a note on their referral (an open one
+		 * takes it as a touch, below) */
+		struct referral_view *v = NULL;
+		size_t n = 0;
+		int64_t closed = 0;
+
+		if (store_referrals_of_lead(in->st, m->from.email, &v, &n) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++)
+			if (status_name_closed(v[i].status) && v[i].id > closed)
+				closed = v[i].id;
+		for (size_t i = 0; i < n; i++)
+			if (!status_name_closed(v[i].status))
+				closed = 0; /* an open one: a touch, as any */
+		store_referral_views_free(v, n);
+		if (closed) {
+			set_thread_one(d, closed);
+			set_outcome(d, INTAKE_REPLY, "reply");
+			set_why(d,
+			        "from the lead of referral %" PRId64 " (closed), answering who "
+			        "introduced them: no new introduction",
+			        closed);
+			return 0;
+		}
+	}
 	set_outcome(d, INTAKE_REFERRAL, src == LEADS_FORWARD ? "forward" : "intro");
 	if ((int)d->nleads > in->cfg->max_leads) {
 		/* an introduction to a crowd is held; a crowd with no sign of an
@@ -1677,6 +1724,12 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 	int rc, is_form = 0, introduced = 0;
 
 	class = d->fr.class;
+	/* (nor evidence of a lead's phone) */
+	if (in->cfg->phone && intake_field(d, FF_LEAD_PHONE) &&
+	    same_line(intake_field(d, FF_LEAD_PHONE), in->cfg->phone)) {
+		free(d->fr.fields[FF_LEAD_PHONE]);
+		d->fr.fields[FF_LEAD_PHONE] = NULL;
+	}
 	take_command(d, &d->fr);
 	if (d->command == NULL)
 		command_below_signature(in, m, d);
@@ -1782,6 +1835,13 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 	d->status = status_name(d->outcome == INTAKE_HELD ? STATUS_HELD : STATUS_NEW);
 	fill_details(in, m, d);
+	/* the business's own number ("Their number is 303-555-0100", to the
+	 * lead about the business) is never the lead's */
+	for (size_t i = 0; in->cfg->phone && i < d->nleads; i++)
+		if (d->leads[i].phone && same_line(d->leads[i].phone, in->cfg->phone)) {
+			free(d->leads[i].phone);
+			d->leads[i].phone = NULL;
+		}
 	if (!is_form && intake_submitter(m)) {
 		/* the submitter's own number in a machine's notification no
 		 * rule reads as a form ("Phone\n(415) 555-0177" above the

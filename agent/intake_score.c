@@ -769,7 +769,10 @@ int intake_score_intro(const struct intake *in, const struct message *m, struct 
 		} else
 			intake_evidence(d, -2, "sent by the business itself (%s)", from);
 	}
-	for (size_t f = 0; f < m->nfwd; f++)
+	/* (not in a reply: Outlook quotes the mail answered under a header
+	 * block as a forward does, and a client answering their rep's
+	 * reminder who adds a friend "(cc'd)" passes nothing on) */
+	for (size_t f = 0; f < m->nfwd && !reply; f++)
 		if (m->fwd[f].from.email && (config_is_business(cfg, m->fwd[f].from.email) ||
 		                             config_find_rep(cfg, m->fwd[f].from.email))) {
 			/* a client passing on the rep's mail ("I've cc'd

@@ -1617,6 +1617,11 @@ static void test_shipped_names(void **state)
 	        {"Jenna from the Laurelhurst dog park told me you guys are wonderful with dogs.",
 	         FF_REFERRER_NAME, "Jenna"},
 	        {"Tom Ruiz of Ruiz Law recommended you.", FF_REFERRER_NAME, "Tom Ruiz"},
+	        {"Nadia Petrov at Helios Analytics suggested I get in touch.", FF_REFERRER_NAME,
+	         "Nadia Petrov"},
+	        {"Wendell Ames told me to get in touch.", FF_REFERRER_NAME, "Wendell Ames"},
+	        {"Hi Leah,\n\nJust wanted to say thank you again for connecting me with Acme.",
+	         FF_REFERRER_NAME, "Leah"},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
 		person_intro(&t, "Roof", (char *)named[i].text);

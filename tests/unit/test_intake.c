@@ -2293,6 +2293,24 @@ static const struct intake_case cases[] = {
                               .referrer_email = "chris.evans@partner.test"})},
          .counts = {JOBS("welcome-lead", "marco@bellinibarbers.test", 0),
                     JOBS("welcome-lead", "dan.okafor@gmail.com", 1)}},
+        /* The lead, months later, thanks the referrer who introduced
+         * them ("Sarah, just wanted to say thank you again for connecting
+         * me with Brightpath"), the agent copied: Sarah is no new lead.
+         * With the referral still open, a touch on it; once it is won, a
+         * reply on it: no second referral, no welcome to a client. */
+        {.name = "lead_thanks_referrer_later",
+         .authserv_id = "mx.biz.test",
+         .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
+                   STEP("lead-thanks-referrer-later.eml", INTAKE_TOUCH, .same_as = 1),
+                   STEP("rep-status-won-eu.eml", INTAKE_REPLY, .same_as = 1,
+                        .e = {.status = "won"}),
+                   STEP("lead-thanks-referrer-won.eml", INTAKE_REPLY, .same_as = 1)},
+         .counts = {REFERRALS("*", 1), JOBS("welcome-lead", "sarah@partner.test", 0)}},
+        /* "their number is ..." about the business, to the lead: the
+         * business's own [agent] phone is never the lead's. */
+        {.name = "business_number_not_lead",
+         .steps = {STEP("intro-business-number.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "omar.haddad@client.test", .lead_phone = ABSENT})}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
