@@ -2311,6 +2311,18 @@ static const struct intake_case cases[] = {
         {.name = "business_number_not_lead",
          .steps = {STEP("intro-business-number.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "omar.haddad@client.test", .lead_phone = ABSENT})}},
+        /* Contact forms of form services that write the value under its
+         * label (Formspree's "name:", Wix's "Name:" under "You've got a
+         * new form submission"), whose message names who referred the
+         * submitter: the submitter is the lead. */
+        {.name = "form_service_value_below_label",
+         .steps = {STEP("form-formspree-contact.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "nina.patel@client.test",
+                              .lead_phone = "415-555-0187",
+                              .referrer_name = "Carl Jensen"}),
+                   STEP("form-wix-contact.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "omar.reyes@client.test",
+                              .referrer_name = "Grace Liu"})}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
