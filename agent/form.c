@@ -248,8 +248,11 @@ static char *find_phone(const char *s, size_t len)
 				digits++, last = j;
 			j++;
 		}
+		/* what touches the last digit decides ("555-0100abc" and an
+		 * address are no number; "416-555-0191 - frozen shoulder" is) */
 		if (digits >= 7 && digits <= 15 &&
-		    !(j < len && (s[j] == '@' || form_is_letter((unsigned char)s[j]))))
+		    !(last + 1 < len &&
+		      (s[last + 1] == '@' || form_is_letter((unsigned char)s[last + 1]))))
 			return xstrndup(s + i, last + 1 - i);
 		i = j;
 	}
@@ -1535,12 +1538,29 @@ size_t form_contact_blocks(const char *text, const char *skip, struct form_perso
 		char *name = NULL;
 		struct form_person *q;
 
-		if (lens[i] == 0 || !memchr(lines[i], '@', lens[i]) ||
-		    !clean_line(lines[i], lens[i], &c))
+		if (lens[i] == 0 || !clean_line(lines[i], lens[i], &c))
 			continue;
-		a = addr_find(c.t, c.len, &alen);
-		if (a == NULL)
+		a = memchr(lines[i], '@', lens[i]) ? addr_find(c.t, c.len, &alen) : NULL;
+		if (a == NULL) {
+			/* a list item with a phone and no address ("2. Stan
+			 * Kowal - 416-555-0191 - frozen shoulder, doesn't do
+			 * email"): the person, to be called */
+			char *phone = find_phone(lines[i], lens[i]);
+			const char *at = phone ? strstr(lines[i], phone) : NULL;
+			struct form_person item;
+
+			if (at && at < lines[i] + lens[i] &&
+			    list_item(lines[i], lens[i], at, strlen(phone), &item)) {
+				free(item.email);
+				item.email = NULL;
+				free(item.phone);
+				item.phone = phone;
+				phone = NULL;
+				p[found++] = item;
+			}
+			free(phone);
 			continue;
+		}
 		if (!address_line(&c, a, alen, &name)) {
 			struct form_person item;
 

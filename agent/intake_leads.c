@@ -166,8 +166,29 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 				l->need = xstrdup(p[i].need);
 			src = LEADS_BLOCK;
 		}
-		form_person_clear(&p[i]);
 	}
+	/* a list of the people introduced where one has only a phone ("2.
+	 * Stan Kowal - 416-555-0191 - frozen shoulder, doesn't do email"):
+	 * a lead like the others, to be called; only beside a block with
+	 * an address (alone, a name and a number may be the writer's own
+	 * card), and never the writer's name */
+	for (size_t i = 0; src == LEADS_BLOCK && i < n; i++) {
+		struct intake_lead *l;
+
+		int rep = 0;
+
+		for (size_t k = 0; p[i].name && k < cfg->nreps; k++)
+			rep |= cfg->reps[k].name && str_ieq(p[i].name, cfg->reps[k].name);
+		if (p[i].email || !p[i].name || !p[i].phone || rep ||
+		    (m->from.name && str_ieq(p[i].name, m->from.name)))
+			continue;
+		l = intake_add_lead(d, cap, p[i].name, NULL);
+		l->phone = xstrdup(p[i].phone);
+		if (p[i].need)
+			l->need = xstrdup(p[i].need);
+	}
+	for (size_t i = 0; i < n; i++)
+		form_person_clear(&p[i]);
 	if (src != LEADS_NONE)
 		return src;
 	/* the first address of someone else in the text */

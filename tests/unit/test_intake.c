@@ -2323,6 +2323,17 @@ static const struct intake_case cases[] = {
                    STEP("form-wix-contact.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "omar.reyes@client.test",
                               .referrer_name = "Grace Liu"})}},
+        /* A list of two people introduced, one with only a phone ("2.
+         * Stan Kowal - 415-555-0191 - ... doesn't do email"): both are
+         * leads; Stan was dropped, with nobody told. */
+        {.name = "list_lead_with_phone_only",
+         .steps = {STEP("list-two-leads-one-phone.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "bea.nakamura@client.test", .need_has = "attic"},
+                        .e2 = {.lead_email = ABSENT,
+                               .lead_name = "Stan Kowal",
+                               .lead_phone = "415-555-0191",
+                               .need_has = "skylight"})},
+         .counts = {REFERRALS("new", 2)}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
