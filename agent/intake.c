@@ -564,6 +564,12 @@ static int choose_rep(struct intake *in, const struct message *m, struct intake_
 		d->rep_how = "greeted in the intro";
 		return 0;
 	}
+	/* "Ask for Marisol": the writer chose the rep in the text */
+	if ((r = intake_asked_rep(cfg, m, d)) != NULL) {
+		d->rep = r;
+		d->rep_how = "asked for in the intro";
+		return 0;
+	}
 	if (cfg->nreps == 0)
 		return 0;
 	if (in->st && store_counter_peek(in->st, "round_robin", &next) < 0)

@@ -64,6 +64,12 @@ size_t intake_greeted(const struct message *m, const struct intake_decision *d);
  * to the lead Tom Baker greets him); NULL otherwise. */
 const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
                                      const struct intake_decision *d);
+/* The rep the text sends the lead to by the first word of the rep's name
+ * after "ask for", "ask to speak with", "reach out to", "get in touch
+ * with" ("Ask for Marisol"), a capital first: the one rep so named, under
+ * the same conditions as a greeted one; NULL for none or two. */
+const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
+                                   const struct intake_decision *d);
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
  * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
  * message ("introduction", "forward", "web form"). */

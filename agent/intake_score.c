@@ -20,6 +20,7 @@
  */
 #include "intake_p.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -419,6 +420,72 @@ static size_t greeting_rep_word(const char *s, size_t len, const char *name, con
 	return name ? 0 : words;
 }
 
+/* Whether the name word w (n bytes) is another person's of the mail: a
+ * lead, the writer, someone addressed who is no rep, someone of a forward
+ * ("Hi Tom," to the lead Tom Baker): then it does not pick a rep. */
+static int name_of_other(const struct config *cfg, const struct message *m,
+                         const struct intake_decision *d, const char *w, size_t n)
+{
+	for (size_t i = 0; i < d->nleads; i++)
+		if (person_has_name(d->leads[i].name, d->leads[i].email, w, n))
+			return 1;
+	if (person_has_name(d->referrer_name, NULL, w, n) ||
+	    person_has_name(m->from.name, m->from.email, w, n))
+		return 1;
+	for (size_t i = 0; i < m->to.n + m->cc.n; i++) {
+		const struct addr *a = i < m->to.n ? &m->to.v[i] : &m->cc.v[i - m->to.n];
+
+		if (config_find_rep(cfg, a->email) == NULL &&
+		    person_has_name(a->name, a->email, w, n))
+			return 1;
+	}
+	for (size_t f = 0; f < m->nfwd; f++)
+		if (list_has_name(&m->fwd[f].to, w, n) ||
+		    person_has_name(m->fwd[f].from.name, m->fwd[f].from.email, w, n))
+			return 1;
+	return 0;
+}
+
+const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
+                                   const struct intake_decision *d)
+{
+	/* the words that send the lead to one person: "Ask for Marisol",
+	 * "ask to speak with Dale", "reach out to Kyle directly" */
+	static const char *const cues[] = {
+	        "ask for ",        "asking for ",   "ask to speak to ",   "ask to speak with ",
+	        "ask to talk to ", "reach out to ", "get in touch with ", NULL};
+	const char *text = m->context ? m->context : "";
+	const struct rep *found = NULL;
+
+	for (size_t c = 0; cues[c]; c++) {
+		size_t cl = strlen(cues[c]);
+
+		for (const char *p = text; (p = strcasestr(p, cues[c])) != NULL; p += cl) {
+			const char *name = p + cl;
+			size_t k = 0;
+
+			if (p > text && word_char((unsigned char)p[-1]))
+				continue;
+			while (word_char((unsigned char)name[k]))
+				k++;
+			if (k < 3 || !isupper((unsigned char)name[0]))
+				continue;
+			for (size_t r = 0; r < cfg->nreps; r++) {
+				const char *rw = cfg->reps[r].name;
+				size_t rn = rw ? strcspn(rw, " ,\"'()") : 0;
+
+				if (rn < 3 || !names_same(name, k, rw, rn) ||
+				    name_of_other(cfg, m, d, rw, rn))
+					continue;
+				if (found && found != &cfg->reps[r])
+					return NULL; /* two reps asked for: not one */
+				found = &cfg->reps[r];
+			}
+		}
+	}
+	return found;
+}
+
 const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
                                      const struct intake_decision *d)
 {
@@ -438,27 +505,10 @@ const struct rep *intake_greeted_rep(const struct config *cfg, const struct mess
 			return NULL; /* "Hi Tom and Ana": not one rep */
 		found = &cfg->reps[r], w = rw, n = rn;
 	}
-	if (found == NULL)
-		return NULL;
 	/* a lead, the writer or another person of the mail called that too
 	 * ("Hi Tom," to the lead Tom Baker): the greeting is theirs */
-	for (size_t i = 0; i < d->nleads; i++)
-		if (person_has_name(d->leads[i].name, d->leads[i].email, w, n))
-			return NULL;
-	if (person_has_name(d->referrer_name, NULL, w, n) ||
-	    person_has_name(m->from.name, m->from.email, w, n))
+	if (found == NULL || name_of_other(cfg, m, d, w, n))
 		return NULL;
-	for (size_t i = 0; i < m->to.n + m->cc.n; i++) {
-		const struct addr *a = i < m->to.n ? &m->to.v[i] : &m->cc.v[i - m->to.n];
-
-		if (config_find_rep(cfg, a->email) == NULL &&
-		    person_has_name(a->name, a->email, w, n))
-			return NULL;
-	}
-	for (size_t f = 0; f < m->nfwd; f++)
-		if (list_has_name(&m->fwd[f].to, w, n) ||
-		    person_has_name(m->fwd[f].from.name, m->fwd[f].from.email, w, n))
-			return NULL;
 	return found;
 }
 

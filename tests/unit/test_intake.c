@@ -2334,6 +2334,12 @@ static const struct intake_case cases[] = {
                                .lead_phone = "415-555-0191",
                                .need_has = "skylight"})},
          .counts = {REFERRALS("new", 2)}},
+        /* "Ask for Ana, she ran our whole project": the writer chose the
+         * rep in the text; the welcome names her, not the round robin's. */
+        {.name = "rep_asked_for",
+         .steps = {STEP(
+                 "intro-ask-for-rep.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "omar.haddad@client.test", .rep_email = "rep2@biz.test"})}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
