@@ -2340,6 +2340,13 @@ static const struct intake_case cases[] = {
          .steps = {STEP(
                  "intro-ask-for-rep.eml", INTAKE_REFERRAL,
                  .e = {.lead_email = "omar.haddad@client.test", .rep_email = "rep2@biz.test"})}},
+        /* "Hi Bob, thanks for the intro to your sister ... I'd like to
+         * introduce you to Brightpath": the writer thanks Bob, then
+         * introduces him; Bob is the lead, not Sarah. */
+        {.name = "thanks_then_introduces",
+         .steps = {STEP(
+                 "intro-returns-favour.eml", INTAKE_REFERRAL,
+                 .e = {.lead_email = "bob@client.test", .referrer_email = "sarah@partner.test"})}},
         /* The same status line twice before the first question went
          * out: one question. */
         {.name = "same_line_asked_once",
