@@ -1207,6 +1207,7 @@ static void test_shipped_intro(void **state)
 	        "Ich verbinde euch mal, Jane sucht einen Handwerker.",
 	        "Je te présente Jane, elle cherche un artisan.",
 	        "Ti presento Marco, cerca un'impresa per il bagno.",
+	        "Vorrei presentarle mia zia, che cerca un fisioterapista.",
 	        "Vi metto in contatto con Marco.",
 	        "Quero te apresentar a Ana, ela procura um empreiteiro.",
 	        "Coloco vocês em contato: a Ana precisa de obras.",
@@ -1610,6 +1611,8 @@ static void test_shipped_names(void **state)
 	        {"My neighbor Mr. Okonkwo's cat needs her shots.", FF_LEAD_NAME, "Mr. Okonkwo"},
 	        {"One of my clients, Harold Beaumont, has a doodle with ear infections.",
 	         FF_LEAD_NAME, "Harold Beaumont"},
+	        {"Vorrei presentarle mia zia, la signora Giuseppina Russo.", FF_LEAD_NAME,
+	         "Giuseppina Russo"},
 	        {"My neighbour Dr Ines Roth needs a new roof.", FF_LEAD_NAME, "Dr Ines Roth"},
 	        /* a place between the referrer's name and the verb */
 	        {"Pastor Daniel Reyes at St. Anthony's gave me your email.", FF_REFERRER_NAME,
