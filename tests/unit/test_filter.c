@@ -1613,6 +1613,9 @@ static void test_shipped_names(void **state)
 	         FF_LEAD_NAME, "Harold Beaumont"},
 	        {"Vorrei presentarle mia zia, la signora Giuseppina Russo.", FF_LEAD_NAME,
 	         "Giuseppina Russo"},
+	        /* "X is bereikbaar op": X's number, not the writer's */
+	        {"Marloes is bereikbaar op 06-12345678.", FF_REFERRER_PHONE, NULL},
+	        {"Ik ben bereikbaar op 06-87654321.", FF_REFERRER_PHONE, "06-87654321"},
 	        {"My neighbour Dr Ines Roth needs a new roof.", FF_LEAD_NAME, "Dr Ines Roth"},
 	        /* a place between the referrer's name and the verb */
 	        {"Pastor Daniel Reyes at St. Anthony's gave me your email.", FF_REFERRER_NAME,
