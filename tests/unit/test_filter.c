@@ -1273,6 +1273,30 @@ static void test_shipped_intro(void **state)
 		filter_result_clear(&res);
 	}
 
+	/* arranging a time is mail of another kind; a sign-off about an
+	 * appointment already made is not */
+	static const struct {
+		char *text;
+		int other;
+	} times[] = {
+	        {"See you at 10am on Tuesday.", 1},
+	        {"Thanks, and see you at Duke's recheck next week!", 0},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(times); i++) {
+		struct tmsg t;
+		struct filter_result res;
+		int other = 0;
+
+		person_intro(&t, "Hello", times[i].text);
+		run(shipped, &t.m, 0, &res);
+		for (size_t k = 0; k < res.nscores; k++)
+			other |= strcmp(res.scores[k].rule, "other-kind") == 0;
+		if (other != times[i].other)
+			fail_msg("\"%s\": want %sother-kind", times[i].text,
+			         times[i].other ? "" : "no ");
+		filter_result_clear(&res);
+	}
+
 	/* praise in any trade's words vouches for the business */
 	static char *praise[] = {
 	        "They did a great job on our kitchen.",
