@@ -431,8 +431,13 @@ static long escape_char(struct parser *ps, struct info *in)
 	case 'z':
 	case 'G':
 	case 'K':
-	case 'E':
 		*in = exact1("", 0);
+		return -1;
+	case 'E':
+		/* PCRE2 ignores a \E that ends no \Q, so a quantifier after
+		 * it binds to the atom before ("s\E*" is "s*"): not read */
+		ps->fail = 1;
+		*in = anything();
 		return -1;
 	case 'd':
 	case 'D':
