@@ -1450,11 +1450,11 @@ static const char *skip_dashes(const char *s, size_t *len, const char *extra)
  * redone", "- Tom Greene (tom@x.test): a new roof".  The name is what
  * stands between the marker and the address, the phone the first number
  * after it, the need the words after that.  Returns 1 and fills q. */
-static int list_item(const char *s, size_t len, const char *a, size_t alen, struct form_person *q)
+/* Where the text of a list item begins, after its marker ("1. ", "2) ",
+ * "- ", "* ", "+ ", "• "), in the line s[0..len); 0 when it has none. */
+static size_t list_marker(const char *s, size_t len)
 {
-	const char *end = s + len, *name, *rest;
-	size_t i = 0, nlen, rlen;
-	char *phone;
+	size_t i = 0;
 
 	while (i < len && is_space((unsigned char)s[i]))
 		i++;
@@ -1464,16 +1464,23 @@ static int list_item(const char *s, size_t len, const char *a, size_t alen, stru
 			i++;
 		if (i + 1 >= len || (s[i] != '.' && s[i] != ')') || s[i + 1] != ' ')
 			return 0;
-		i += 2;
-	} else if (i + 1 < len && (s[i] == '-' || s[i] == '*' || s[i] == '+') && s[i + 1] == ' ') {
-		i += 2;
-	} else if (i + 3 < len && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
-	           (unsigned char)s[i + 2] == 0xA2) {
-		i += 3;
-	} else {
-		return 0;
+		return i + 2;
 	}
-	if (a < s + i)
+	if (i + 1 < len && (s[i] == '-' || s[i] == '*' || s[i] == '+') && s[i + 1] == ' ')
+		return i + 2;
+	if (i + 3 < len && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+	    (unsigned char)s[i + 2] == 0xA2)
+		return i + 3;
+	return 0;
+}
+
+static int list_item(const char *s, size_t len, const char *a, size_t alen, struct form_person *q)
+{
+	const char *end = s + len, *name, *rest;
+	size_t i = list_marker(s, len), nlen, rlen;
+	char *phone;
+
+	if (i == 0 || a < s + i)
 		return 0;
 	name = s + i, nlen = (size_t)(a - name);
 	trim_dashes(name, &nlen, ",:;|(<[");
@@ -1515,6 +1522,28 @@ static int list_item(const char *s, size_t len, const char *a, size_t alen, stru
 	return 1;
 }
 
+/* A list item with a phone and no address ("2. Stan Kowal -
+ * 416-555-0191 - frozen shoulder, doesn't do email"): the person, to be
+ * called.  Returns 1 and fills q, or 0. */
+static int phone_item(const char *s, size_t len, struct form_person *q)
+{
+	char *phone;
+	const char *at;
+
+	if (list_marker(s, len) == 0 || (phone = find_phone(s, len)) == NULL)
+		return 0;
+	at = strstr(s, phone);
+	if (at == NULL || at >= s + len || !list_item(s, len, at, strlen(phone), q)) {
+		free(phone);
+		return 0;
+	}
+	free(q->email);
+	q->email = NULL;
+	free(q->phone);
+	q->phone = phone;
+	return 1;
+}
+
 size_t form_contact_blocks(const char *text, const char *skip, struct form_person *p, size_t max)
 {
 	const char *lines[FORM_MAX_LINES];
@@ -1538,27 +1567,19 @@ size_t form_contact_blocks(const char *text, const char *skip, struct form_perso
 		char *name = NULL;
 		struct form_person *q;
 
-		if (lens[i] == 0 || !clean_line(lines[i], lens[i], &c))
+		if (lens[i] == 0)
 			continue;
-		a = memchr(lines[i], '@', lens[i]) ? addr_find(c.t, c.len, &alen) : NULL;
+		/* (a line without an address is a list item's at most, which
+		 * is read from the line as it is) */
+		a = NULL;
+		if (memchr(lines[i], '@', lens[i])) {
+			if (!clean_line(lines[i], lens[i], &c))
+				continue;
+			a = addr_find(c.t, c.len, &alen);
+		}
 		if (a == NULL) {
-			/* a list item with a phone and no address ("2. Stan
-			 * Kowal - 416-555-0191 - frozen shoulder, doesn't do
-			 * email"): the person, to be called */
-			char *phone = find_phone(lines[i], lens[i]);
-			const char *at = phone ? strstr(lines[i], phone) : NULL;
-			struct form_person item;
-
-			if (at && at < lines[i] + lens[i] &&
-			    list_item(lines[i], lens[i], at, strlen(phone), &item)) {
-				free(item.email);
-				item.email = NULL;
-				free(item.phone);
-				item.phone = phone;
-				phone = NULL;
-				p[found++] = item;
-			}
-			free(phone);
+			if (phone_item(lines[i], lens[i], &p[found]))
+				found++;
 			continue;
 		}
 		if (!address_line(&c, a, alen, &name)) {

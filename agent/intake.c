@@ -614,8 +614,6 @@ static int same_digits(const char *a, const char *b)
 	}
 }
 
-/* Someone else's number (phone, NULL: none) is no lead's: dropped from
- * each lead of d but the one at address own (NULL: none). */
 /* Whether a and b are one line: the same digits, or the shorter (7 or
  * more) the end of the longer ("+1 303 555 0100" and "303-555-0100"). */
 static int same_line(const char *a, const char *b)
@@ -633,6 +631,8 @@ static int same_line(const char *a, const char *b)
 	return n >= 7 && memcmp(da + na - n, db + nb - n, n) == 0;
 }
 
+/* Someone else's number (phone, NULL: none) is no lead's: dropped from
+ * each lead of d but the one at address own (NULL: none). */
 static void drop_phone(struct intake_decision *d, const char *phone, const char *own)
 {
 	for (size_t i = 0; phone && i < d->nleads; i++) {

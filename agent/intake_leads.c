@@ -174,7 +174,6 @@ enum lead_source intake_leads_from_text(const struct config *cfg, const struct m
 	 * card), and never the writer's name */
 	for (size_t i = 0; src == LEADS_BLOCK && i < n; i++) {
 		struct intake_lead *l;
-
 		int rep = 0;
 
 		for (size_t k = 0; p[i].name && k < cfg->nreps; k++)

@@ -740,7 +740,6 @@ static int words_for_rep(struct intake *in, const struct message *m,
                          int *introducer_r)
 {
 	const char *from = m->from.email;
-	int rc;
 
 	*introducer_r = 0;
 	if (in->no_mail || from == NULL || v->rep_email == NULL || status_name_closed(v->status) ||
@@ -751,8 +750,7 @@ static int words_for_rep(struct intake *in, const struct message *m,
 		*introducer_r = 1;
 		return 1;
 	}
-	rc = store_sent_to(in->st, v->id, from, NULL);
-	return rc;
+	return store_sent_to(in->st, v->id, from, NULL);
 }
 
 /* A reply in a referral's thread, by the sender's role.  What the sender's
