@@ -570,6 +570,12 @@ static int choose_rep(struct intake *in, const struct message *m, struct intake_
 		d->rep_how = "asked for in the intro";
 		return 0;
 	}
+	/* "Sophie will take great care of you": the one rep the text names */
+	if ((r = intake_mentioned_rep(cfg, m, d)) != NULL) {
+		d->rep = r;
+		d->rep_how = "named in the intro's text";
+		return 0;
+	}
 	if (cfg->nreps == 0)
 		return 0;
 	if (in->st && store_counter_peek(in->st, "round_robin", &next) < 0)

@@ -70,6 +70,11 @@ const struct rep *intake_greeted_rep(const struct config *cfg, const struct mess
  * the same conditions as a greeted one; NULL for none or two. */
 const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
                                    const struct intake_decision *d);
+/* The one rep whose first name the intro's text gives, a name no other
+ * person of the mail has ("Sophie will take great care of you"), or NULL
+ * (none, or two reps named). */
+const struct rep *intake_mentioned_rep(const struct config *cfg, const struct message *m,
+                                       const struct intake_decision *d);
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
  * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
  * message ("introduction", "forward", "web form"). */

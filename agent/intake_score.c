@@ -486,6 +486,94 @@ const struct rep *intake_asked_rep(const struct config *cfg, const struct messag
 	return found;
 }
 
+/* Does the word s[i..i+k) of text[0..len) open a sentence and a question
+ * or an aside: "Will you call her?", "May I ask": not a name there. */
+static int opens_question(const char *text, size_t len, size_t i, size_t k)
+{
+	static const char *const next[] = {"you", "i",    "we",   "they",  "he", "she",
+	                                   "it",  "this", "that", "there", "be", "not"};
+	size_t j = i, n = 0;
+
+	while (j > 0 && (text[j - 1] == ' ' || text[j - 1] == '\t'))
+		j--;
+	if (j > 0 && !strchr(".!?\n", text[j - 1]))
+		return 0;
+	for (j = i + k; j < len && text[j] == ' '; j++)
+		;
+	while (j + n < len && word_char((unsigned char)text[j + n]))
+		n++;
+	for (size_t w = 0; w < ARRAY_SIZE(next); w++)
+		if (strlen(next[w]) == n && strncasecmp(text + j, next[w], n) == 0)
+			return 1;
+	return 0;
+}
+
+/* Does s[0..len), after a name, place that person somewhere else: "Ana
+ * from the school board", "Tom at the bank"?  "Tom from your team", "Ana at
+ * Brightpath" keep them the business's. */
+static int from_elsewhere(const struct config *cfg, const char *s, size_t len)
+{
+	static const char *const at[] = {" from ", " at ", " of ", " with "};
+	static const char *const ours[] = {"your", "their", "you", "the business"};
+	size_t n = cfg->name ? strcspn(cfg->name, " ,") : 0;
+
+	for (size_t a = 0; a < ARRAY_SIZE(at); a++) {
+		size_t al = strlen(at[a]);
+
+		if (len <= al || strncasecmp(s, at[a], al) != 0)
+			continue;
+		s += al, len -= al;
+		for (size_t o = 0; o < ARRAY_SIZE(ours); o++) {
+			size_t ol = strlen(ours[o]);
+
+			if (len >= ol && strncasecmp(s, ours[o], ol) == 0 &&
+			    (len == ol || !word_char((unsigned char)s[ol])))
+				return 0;
+		}
+		return !(n >= 4 && len >= n && strncasecmp(s, cfg->name, n) == 0);
+	}
+	return 0;
+}
+
+const struct rep *intake_mentioned_rep(const struct config *cfg, const struct message *m,
+                                       const struct intake_decision *d)
+{
+	const char *text = m->context ? m->context : "";
+	size_t len = strlen(text);
+	const struct rep *found = NULL;
+
+	if (len > SCAN_MAX)
+		len = SCAN_MAX;
+	for (size_t i = 0; i < len;) {
+		size_t k = 0;
+
+		while (i < len && !word_char((unsigned char)text[i]))
+			i++;
+		while (i + k < len && word_char((unsigned char)text[i + k]))
+			k++;
+		if (k < 3 || !isupper((unsigned char)text[i]) || opens_question(text, len, i, k) ||
+		    from_elsewhere(cfg, text + i + k, len - i - k)) {
+			i += k;
+			continue;
+		}
+		for (size_t r = 0; r < cfg->nreps; r++) {
+			const char *rw = cfg->reps[r].name;
+			size_t rn = rw ? strcspn(rw, " ,\"'()") : 0;
+
+			/* "Tom" for Thomas, never "Tomasz" for Tom */
+			if (rn < 3 || !names_same(text + i, k, rw, rn) ||
+			    (k > rn && strncasecmp(text + i, rw, rn) == 0) ||
+			    name_of_other(cfg, m, d, rw, rn))
+				continue;
+			if (found && found != &cfg->reps[r])
+				return NULL; /* "Tom or Ana": not one rep */
+			found = &cfg->reps[r];
+		}
+		i += k;
+	}
+	return found;
+}
+
 const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
                                      const struct intake_decision *d)
 {

@@ -120,6 +120,19 @@ has out "nothing was written"
 [ ! -e "$work/db.sqlite" ] || fail "filters test created the database"; ok
 expect 0 ra filters test "$data/intake/auto-reply.eml"
 has out "decision:  ignored"; ok
+# a rep named in a sentence of the intro is the rep the writer chose,
+# but not a name that opens a question ("Will you ...": no rep Will)
+sed 's/^rep2@biz.test = Ana Lopez/will@biz.test = Will Park/' "$work/ok.conf" >"$work/will.conf"
+for text in "Will did our deck and he was great." "Will you give her a call this week?"; do
+	printf 'From: Kara Lind <kara@home.test>\nTo: Jo Baker <jo@client.test>\nCc: agent@biz.test\nSubject: deck\nMessage-ID: <will-%s@home.test>\n\nJo, meet Brightpath.\n%s\n' \
+		"${#text}" "$text" >"$work/will.eml"
+	expect 0 "$BIN" -c "$work/will.conf" filters test "$work/will.eml"
+	case $text in
+	Will\ did*) has out "rep        Will Park <will@biz.test> (named in the intro's text)" ;;
+	*) has out "rep        Tom Rivera <rep@biz.test> (round robin)" ;;
+	esac
+	ok
+done
 # without a database, a forward of the agent's own mail (which looks
 # for the referral it came from) is judged without history, no crash
 expect 0 ra filters test "$data/intake/blind5-lead-fwd-to-spouse.eml"

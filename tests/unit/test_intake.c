@@ -924,6 +924,17 @@ static const struct intake_case cases[] = {
                    STEP("greet-two-reps.eml", INTAKE_REFERRAL,
                         .e = {.lead_email = "marcus.bell@gmail.com",
                               .rep_email = "rep2@biz.test"})}},
+        /* a rep named in a sentence of the intro ("Ana ran the whole job
+         * for us and she will take great care of you") is the rep the
+         * writer chose; two reps named ("Ana or Tom can walk you
+         * through") choose none: round robin, which gives Tom first */
+        {.name = "rep_named_in_text",
+         .steps = {STEP("intro-rep-in-text.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "deshawn.price@gmail.com",
+                              .rep_email = "rep2@biz.test"}),
+                   STEP("intro-two-reps-in-text.eml", INTAKE_REFERRAL,
+                        .e = {.lead_email = "priya.raman@gmail.com",
+                              .rep_email = "rep@biz.test"})}},
         {.name = "text_spanish_cues",
          .steps = {STEP("text-es-vecina.eml", INTAKE_REFERRAL,
                         .e = {.lead_name = "Luc\xc3\xad"
