@@ -557,9 +557,11 @@ out:
 }
 
 /* Another rep made the first contact with the lead of referral v (Tom
- * passed it to Ana, who wrote to the lead): the referral is Ana's now, so
- * the referrer's news and the lead's nudge name the rep the lead knows,
- * and the report credits her.  Out of the first rep's digest too. */
+ * passed it to Ana, who wrote to the lead): the referral is Ana's now, her
+ * name with her address, so the referrer's news and the lead's nudge name
+ * the rep the lead knows, and the report credits her.  Out of the first
+ * rep's digest too, and Tom's assignment not sent yet is moot: it would
+ * tell him to call a lead Ana has already reached. */
 static int hand_over(struct store *st, const struct referral_view *v, const struct rep *to,
                      int64_t msg_id, int64_t now)
 {
@@ -568,8 +570,10 @@ static int hand_over(struct store *st, const struct referral_view *v, const stru
 	snprintf(detail, sizeof(detail),
 	         "%s made the first contact: the referral is theirs (was %s)", to->email,
 	         v->rep_email ? v->rep_email : "nobody's");
-	if (store_referral_set_rep(st, v->id, to->email, now) < 0 ||
-	    store_digest_done(st, v->id) < 0)
+	if (store_referral_set_rep(st, v->id, to->email, to->name, now) < 0 ||
+	    store_digest_done(st, v->id) < 0 ||
+	    store_jobs_cancel_referral(st, v->id, mail_name(MAIL_ASSIGN_REP), now, detail, NULL) <
+	            0)
 		return -1;
 	return event(st, v->id, now, to->email, "rep", NULL, NULL, detail, msg_id);
 }

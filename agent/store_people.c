@@ -308,10 +308,12 @@ int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id,
 	               : 0;
 }
 
-int store_referral_set_rep(struct store *st, int64_t id, const char *rep_email, int64_t at)
+int store_referral_set_rep(struct store *st, int64_t id, const char *rep_email,
+                           const char *rep_name, int64_t at)
 {
 	return referral_update(st, ST_REFERRAL_SET_REP,
-	                       BINDS(B_INT(":id", id), B_TEXT(":rep", rep_email), B_INT(":at", at)),
+	                       BINDS(B_INT(":id", id), B_TEXT(":rep", rep_email),
+	                             B_TEXT(":rep_name", rep_name), B_INT(":at", at)),
 	                       id, "give a rep to");
 }
 

@@ -1450,9 +1450,10 @@ const struct stmt_def stmt_def[ST__COUNT] = {
                                                      " lead_id = referrer_id, updated_at = :at"
                                                      " WHERE id = :id AND business = :business"
                                                      " AND referrer_id IS NOT NULL"},
-        [ST_REFERRAL_SET_REP] = {"referral rep", "UPDATE referrals SET rep_email = :rep,"
-                                                 " updated_at = :at"
-                                                 " WHERE id = :id AND business = :business"},
+        [ST_REFERRAL_SET_REP] = {"referral rep",
+                                 "UPDATE referrals SET rep_email = :rep, rep_name = :rep_name,"
+                                 " updated_at = :at"
+                                 " WHERE id = :id AND business = :business"},
         /* Ties in activity come in id order, as they always have. */
         /* One open status at a time (store_referrals_stale): "status IN
          * (SELECT ...)" met SQLite 3.40's IN early-out, which returned rows

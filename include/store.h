@@ -573,9 +573,11 @@ int store_referral_set_referrer(struct store *st, int64_t id, int64_t person_id,
  * was read the wrong way round): 1 done, 0 when it has no referrer or no
  * such referral, -1 error. */
 int store_referral_swap_roles(struct store *st, int64_t id, int64_t at);
-/* Gives referral id to the rep rep_email (lower case): 1 done, 0 no such
- * referral, -1 error. */
-int store_referral_set_rep(struct store *st, int64_t id, const char *rep_email, int64_t at);
+/* Gives referral id to the rep rep_email (lower case) called rep_name,
+ * both kept together so that mail never names one rep at another's
+ * address: 1 done, 0 no such referral, -1 error. */
+int store_referral_set_rep(struct store *st, int64_t id, const char *rep_email,
+                           const char *rep_name, int64_t at);
 /* Open referrals with no activity since before, oldest first. */
 int store_referrals_stale(struct store *st, int64_t before, size_t limit, int64_t **ids_r,
                           size_t *n_r);

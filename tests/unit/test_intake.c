@@ -497,10 +497,14 @@ static const struct intake_case cases[] = {
                    STEP("rep2-first-contact.eml", INTAKE_REPLY, .same_as = 1,
                         .e = {.status = "contacted",
                               .rep_email = "rep2@biz.test",
+                              .rep_name = "Ana Lopez",
                               .first_contact = 1,
                               .events = {{"rep", "rep2@biz.test made the first contact: the "
                                                  "referral is theirs (was rep@biz.test)"}}})},
-         .counts = {JOBS("update-referrer", "sarah@partner.test", 1), JOBS("remind-rep", NULL, 0)}},
+         /* her name with her address ("Tom Rivera <rep2@...>" named Tom
+          * in the mail to the referrer); Tom's assignment is moot */
+         .counts = {JOBS("update-referrer", "sarah@partner.test", 1), JOBS("remind-rep", NULL, 0),
+                    JOBS("assign-rep", NULL, 0)}},
         {.name = "other_rep_after_first_contact",
          .authserv_id = "mx.biz.test",
          .steps = {STEP("intro-basic.eml", INTAKE_REFERRAL),
