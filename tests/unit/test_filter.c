@@ -1847,7 +1847,25 @@ static void test_shipped_optout(void **state)
 	        {"Geen e-mails meer, graag.", 1},
 	        {"Stuur me geen mails meer", 1},
 	        {"Verwijder mij uit de lijst.\nGroeten, Jan", 1},
+	        /* the request after "not interested" or going on after a
+	         * comma or a dash (probe 20: each was read as a plain reply,
+	         * and the nudges would have gone on) */
+	        {"Please stop emailing me, I'm a job applicant not a client.", 1},
+	        {"Not interested, please don't contact me again.", 1},
+	        {"Stop emailing me - I never asked for this.", 1},
+	        {"No thanks - please take me off your list.", 1},
+	        {"Je ne suis pas int\xc3\xa9ress\xc3\xa9, merci de ne plus m'\xc3\xa9"
+	         "crire.",
+	         1},
+	        {"Kein Interesse, bitte keine Mails mehr.", 1},
+	        {"No me interesa, no me env\xc3\xad"
+	         "en m\xc3\xa1s correos.",
+	         1},
 	        /* not opt-outs: more than a short request */
+	        {"Please stop emailing me, unless it's about the quote.", 0},
+	        {"Stop emailing me, and call me at 555-0100 instead.", 0},
+	        {"Not interested, please call me instead.", 0},
+	        {"Stop emailing me about the invoices, only Tom should get them.", 0},
 	        {"Don't stop", 0},
 	        {"Hi Bob, stop by our office tomorrow.", 0},
 	        {"Hi, please stop emailing me the invoices.", 0},
