@@ -905,15 +905,54 @@ static const char *client_verb_in(const char *s)
 	return verb_in(s, verbs);
 }
 
+/* Does s open with a word that says whose someone is ("my", "our", "a",
+ * "the", "mi", "mein"): then who they are follows, not a name. */
+static int opens_relation(const char *s)
+{
+	static const char *const whose[] = {"my ", "our ",  "his ",   "her ",  "their ",
+	                                    "a ",  "an ",   "the ",   "mi ",   "mon ",
+	                                    "ma ", "mein ", "meine ", "mijn ", NULL};
+
+	for (size_t w = 0; whose[w]; w++)
+		if (strncasecmp(s, whose[w], strlen(whose[w])) == 0)
+			return 1;
+	return 0;
+}
+
+/* Where a name followed by who they are ends: "Dave Morales, my
+ * coworker", "Omar Haddad my accountant friend", "Carol (our neighbor)",
+ * "Jo - a friend from work": the length of the name, or len when nothing
+ * follows it. */
+static size_t before_relation(const char *s, size_t len)
+{
+	static const char *const seps[] = {", ", " (", " - ", " – ", " "};
+
+	for (size_t i = 1; i < len; i++)
+		for (size_t k = 0; k < sizeof(seps) / sizeof(seps[0]); k++) {
+			size_t sl = strlen(seps[k]);
+
+			if (i + sl <= len && strncmp(s + i, seps[k], sl) == 0 &&
+			    opens_relation(s + i + sl))
+				return i;
+		}
+	return len;
+}
+
 /* The referrer an answer to "how did you hear about us" names:
  * "Referred by Sarah Lee", "Friend - Sarah Lee (sarah@x.test)", "Sarah
- * Lee".  Sets *said_referral when it speaks of a referral at all. */
-static void parse_heard(struct person_tmp *ref, const char *v, int *said_referral)
+ * Lee".  Sets *said_referral when it speaks of a referral at all.  With
+ * labelled, v answers "Referred by" or "Who referred you?": a bare
+ * answer of one capitalised word is a name too ("Dave"), and "a friend",
+ * "Instagram" or "my" still name nobody. */
+static void parse_heard(struct person_tmp *ref, const char *v, int *said_referral, int labelled)
 {
 	char l[VALUE_MAX + 8];
 	const char *rest = v;
 	size_t n = strlen(v);
+	char *cut = NULL;
 
+	if (labelled)
+		*said_referral = 1;
 	norm_label(v, n, l, sizeof(l));
 	for (size_t i = 0; heard_referral_prefixes[i]; i++) {
 		size_t pl = strlen(heard_referral_prefixes[i]);
@@ -961,6 +1000,17 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 	}
 	if (*rest == '\0')
 		return;
+	/* "Dave Morales, my coworker": the name, not who they are to the
+	 * writer; an address or a phone after it stays ("Sarah Lee, a
+	 * friend (sarah@x.test)") */
+	if (!strchr(rest, '@')) {
+		char *phone = find_phone(rest, strlen(rest));
+		size_t keep = before_relation(rest, strlen(rest));
+
+		if (phone == NULL && keep < strlen(rest))
+			rest = cut = xstrndup(rest, keep);
+		free(phone);
+	}
 	if (!strchr(rest, '@')) {
 		/* a sentence: "Carol Wexler recommended you", "my neighbor
 		 * Carol told me about you": the name is what comes before the
@@ -982,28 +1032,35 @@ static void parse_heard(struct person_tmp *ref, const char *v, int *said_referra
 			 * told us" names nobody */
 			if (nlen == 0 ||
 			    !((*rest >= 'A' && *rest <= 'Z') || (unsigned char)*rest >= 0xc0))
-				return;
+				goto out;
 			name = xstrndup(rest, nlen);
 			norm_label(name, nlen, l, sizeof(l));
 			if (count_words(name) <= 3 && !(form_cats_of(l) & CAT(C_MEDIA)))
 				parse_person(ref, name);
 			free(name);
-			return;
+			goto out;
 		}
 	}
 	norm_label(rest, strlen(rest), l, sizeof(l));
-	if (!*said_referral && !strchr(rest, '@')) {
+	if ((!*said_referral || labelled) && !strchr(rest, '@')) {
 		/* a bare answer names a person only when it looks like a name
 		 * (two or three capitalised words) and is no advert or site */
 		size_t w = count_words(rest);
 
-		if (w < 2 || w > 3 || (form_cats_of(l) & CAT(C_MEDIA)) ||
-		    !(*rest >= 'A' && *rest <= 'Z'))
-			return;
+		int capital = (*rest >= 'A' && *rest <= 'Z') || (unsigned char)*rest >= 0xc0;
+
+		if (w > 3 || (form_cats_of(l) & CAT(C_MEDIA)))
+			goto out;
+		/* under "Referred by", "john smith" is a name, "my accountant"
+		 * or "Dave" one word alone only with a capital */
+		if (labelled ? (w == 1 ? !capital : opens_relation(rest)) : (w < 2 || !capital))
+			goto out;
 	}
 	if ((form_cats_of(l) & CAT(C_MEDIA)) && !strchr(rest, '@'))
-		return;
+		goto out;
 	parse_person(ref, rest);
+out:
+	free(cut);
 }
 
 /* ---- the decision ---- */
@@ -1129,14 +1186,23 @@ static void decide(struct reader *rd, struct form *f)
 			}
 			break;
 		case R_REFERRER:
-			if (is_you(p->value))
+			if (is_you(p->value)) {
 				f->referrer_is_you = 1;
-			else
+			} else if (p->li.kind == K_NAME || p->li.kind == K_ANY) {
+				/* "Who referred you? Dave Morales, my coworker",
+				 * "Referred by: a friend": read as "how did you
+				 * hear" is, so that no welcome says "my told us
+				 * about you"; a referral was said either way */
+				parse_heard(&ref, p->value, &f->heard_referral, 1);
+				if (ref.label == NULL && person_any(&ref))
+					ref.label = p->label;
+			} else {
 				person_set(&ref, p);
+			}
 			break;
 		case R_HEARD:
 			set_once(&f->heard, xstrdup(p->value));
-			parse_heard(&ref, p->value, &f->heard_referral);
+			parse_heard(&ref, p->value, &f->heard_referral, 0);
 			if (ref.label == NULL && person_any(&ref))
 				ref.label = p->label;
 			break;
