@@ -498,6 +498,24 @@ static long escape_char(struct parser *ps, struct info *in)
 	return c;
 }
 
+/* p is at the ':', '.' or '=' after a '[' inside a class: the end of the
+ * POSIX class it opens ("[:alpha:]"), past its ']', or NULL when it opens
+ * none and the '[' is a member.  The same scan as PCRE2's. */
+static const char *posix_class_end(const char *p, const char *end)
+{
+	char close = *p++;
+
+	for (; end - p >= 2; p++) {
+		if (p[0] == '\\' && (p[1] == ']' || p[1] == '\\'))
+			p++;
+		else if ((p[0] == '[' && p[1] == close) || p[0] == ']')
+			return NULL;
+		else if (p[0] == close && p[1] == ']')
+			return p + 2;
+	}
+	return NULL;
+}
+
 /* After '[': a class.  A small set of characters the scan folds is
  * exact; a range, a negation, a property or any other member asks for
  * nothing. */
@@ -527,20 +545,17 @@ static struct info parse_class(struct parser *ps)
 			break;
 		if (c == '[' && ps->p < ps->end &&
 		    (*ps->p == ':' || *ps->p == '.' || *ps->p == '=')) {
-			/* [:alpha:] */
-			char close = *ps->p;
-			const char *q = ps->p + 1;
+			/* [:alpha:], as PCRE2 reads one (check_posix_syntax): a
+			 * ']' or another "[:" before the closing ":]" makes the
+			 * '[' a plain member, and that ']' ends the class
+			 * ("[[:]:]" is the class "[:" then ":]") */
+			const char *end = posix_class_end(ps->p, ps->end);
 
-			while (q + 1 < ps->end && !(q[0] == close && q[1] == ']'))
-				q++;
-			if (q + 1 >= ps->end) {
-				ps->fail = 1;
-				set_free(&in.set);
-				return anything();
+			if (end != NULL) {
+				ps->p = end;
+				any = 1;
+				continue;
 			}
-			ps->p = q + 2;
-			any = 1;
-			continue;
 		}
 		if (c == '-' && !first && ps->p < ps->end && *ps->p != ']') {
 			any = 1; /* a range: its other end is read as a member */

@@ -74,6 +74,11 @@ static const struct pat pats[] = {
          "ado",
          1},
         {"[\xc3\x80-\xc3\x9e]x", 1},
+        /* "[:" with a ']' before any ":]" opens no POSIX class: the ']'
+         * ends the class, and "||" makes the pattern match anything (the
+         * fuzzer's find: the prefilter read one class to the last ']') */
+        {"[[:]:]||]0o", 0},
+        {"[[:alpha:]]xyz", 1},
 };
 
 static const char *const texts[] = {
