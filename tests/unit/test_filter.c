@@ -1652,6 +1652,21 @@ static void test_shipped_names(void **state)
 	        {"Wendell Ames told me to get in touch.", FF_REFERRER_NAME, "Wendell Ames"},
 	        {"Hi Leah,\n\nJust wanted to say thank you again for connecting me with Acme.",
 	         FF_REFERRER_NAME, "Leah"},
+	        /* the thanks in other words (rule thanks-for-intro-greeting);
+	         * "Hi Dana" is a greeting, not a name; "thanks to Deborah"
+	         * names Deborah, not the greeted Ana */
+	        {"Dana - I never properly thanked you for introducing me to Acme.",
+	         FF_REFERRER_NAME, "Dana"},
+	        {"Hi Dana, thank you for connecting us!", FF_REFERRER_NAME, "Dana"},
+	        {"Dana, thanks for pointing me to Acme. The roof is great.", FF_REFERRER_NAME,
+	         "Dana"},
+	        {"Dana, I owe you one for the Acme referral.", FF_REFERRER_NAME, "Dana"},
+	        {"Thank you so much for recommending Acme, Olivia! We love it.", FF_REFERRER_NAME,
+	         "Olivia"},
+	        {"Hi Ana,\n\nThanks to Deborah for connecting us.", FF_REFERRER_NAME, "Deborah"},
+	        {"Hi Bob, thanks for connecting me with your sister. I'd like to introduce you to "
+	         "Acme.",
+	         FF_REFERRER_NAME, NULL},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(named); i++) {
 		person_intro(&t, "Roof", (char *)named[i].text);

@@ -2321,6 +2321,22 @@ static const struct intake_case cases[] = {
                         .e = {.status = "won"}),
                    STEP("lead-thanks-referrer-won.eml", INTAKE_REPLY, .same_as = 1)},
          .counts = {REFERRALS("*", 1), JOBS("welcome-lead", "sarah@partner.test", 0)}},
+        /* The lead thanking the referrer in other words than "thanks for
+         * the intro": "Dana - I never properly thanked you for
+         * introducing me to Brightpath", "Thank you so much for
+         * recommending Brightpath, Olivia!", the agent copied, with no
+         * history: the writer is the lead, the one thanked the referrer
+         * (read the other way round, Dana was welcomed as a lead: probe
+         * 20); held, since nothing says whether it is new */
+        {.name = "lead_thanks_referrer_other_words",
+         .steps = {STEP("lead-thanks-referrer-dash.eml", INTAKE_HELD,
+                        .e = {.lead_email = "chris.young.pdx@gmail.com",
+                              .referrer_email = "danaruiz@gmail.com",
+                              .evidence_has = "the lead answers the referrer"}),
+                   STEP("lead-thanks-referrer-name-last.eml", INTAKE_HELD,
+                        .e = {.lead_email = "tquinn@icloud.com",
+                              .referrer_email = "olivia.grant@gmail.com"})},
+         .counts = {JOBS("welcome-lead", NULL, 0)}},
         /* "their number is ..." about the business, to the lead: the
          * business's own [agent] phone is never the lead's. */
         {.name = "business_number_not_lead",
