@@ -1309,12 +1309,15 @@ static const struct intake_case cases[] = {
          .steps = {STEP("blind-no-forwarded-newsletter.eml", INTAKE_IGNORED),
                    STEP("blind-no-payment-notice.eml", INTAKE_IGNORED),
                    STEP("blind-no-supplier-staff.eml", INTAKE_IGNORED),
-                   STEP("blind-no-recruiter.eml", INTAKE_REFERRAL, .negate = 1),
-                   /* no "candidate": "looking for a senior project lead
-                    * role", "a great addition to your team" (probe 20:
-                    * welcomed as a lead) */
-                   STEP("recruiter-role-no-candidate.eml", INTAKE_REFERRAL, .negate = 1)},
+                   STEP("blind-no-recruiter.eml", INTAKE_REFERRAL, .negate = 1)},
          .counts = {REFERRALS("new", 0)}},
+        /* a recruiter's candidate with no "candidate": "looking for a
+         * senior project lead role", "a great addition to your team"
+         * (probe 20: welcomed as a lead) */
+        {.name = "recruiter_role_no_candidate",
+         .steps = {STEP("recruiter-role-no-candidate.eml", INTAKE_REFERRAL, .negate = 1,
+                        .why_has = "not-a-client")},
+         .counts = {REFERRALS("new", 0), JOBS("welcome-lead", NULL, 0)}},
         /* ---- a fourth blind set: mail from outsiders' clients and form
          * services, written before refagent read it (blind4-*.eml) ---- */
         /* Outlook's Cc written with ';' between the addresses (the agent

@@ -326,6 +326,36 @@ static void test_note_facts(void **state)
 	free(data);
 }
 
+/* A lead the intro gave no name: the thank-you names them by their
+ * address, as it names the other leads of the intro ("someone you know
+ * and georgia@..." read as if one of them were a stranger: probe 20). */
+static void test_thanks_nameless_lead(void **state)
+{
+	struct fx *f = *state;
+	struct job_view j = {.template = (char *)"thank-referrer",
+	                     .recipient = (char *)"sarah@partner.test",
+	                     .recipient_name = (char *)"Sarah Lee",
+	                     .message_key = (char *)"t1@biz.test",
+	                     .note = (char *)"thank.others=georgia@client.test\n"};
+	struct referral_rec r = {.status = "new", .at = NOW};
+	char *data = NULL, *err = NULL, *text;
+	size_t len = 0;
+
+	assert_int_equal(
+	        store_person_ensure(f->st, "sarah@partner.test", "Sarah Lee", NOW, &r.referrer_id),
+	        0);
+	assert_int_equal(store_person_ensure(f->st, "nameless@client.test", NULL, NOW, &r.lead_id),
+	                 0);
+	assert_int_equal(store_referral_add(f->st, &r, &j.referral_id), 0);
+	assert_int_equal(outbox_render(f->ob, &j, &data, &len, &err), 0);
+	text = text_of(data);
+	assert_non_null(strstr(
+	        text, "Thank you for introducing nameless@client.test and georgia@client.test"));
+	assert_null(strstr(text, "someone you know"));
+	free(text);
+	free(data);
+}
+
 /* `templates render --variant`: every variant of its mail renders, one of
  * another mail is refused, an unknown one names the known ones. */
 static void test_preview_variants(void **state)
@@ -653,6 +683,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_preview, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_gateway_tag, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_note_facts, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_thanks_nameless_lead, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_preview_variants, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_digest_and_summary, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_names_as_written, setup, teardown),
