@@ -241,7 +241,7 @@ static int record(struct pass *p, struct ingest_unit *u, struct intake_result *r
 		return 0;
 	}
 	if (u->m)
-		return intake_parsed(in, u->m, &u->fr, &src, res);
+		return intake_parsed(in, u->m, &u->fr, u->prep, &src, res);
 	return intake_unparsable(in, u->raw, u->len, u->error, &src, res);
 }
 

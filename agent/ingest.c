@@ -456,6 +456,7 @@ static void parse_unit(struct job *job, struct ingest_unit *u)
 	/* the context (a trim by the rules) is made here, on the worker */
 	u->m->context = filter_context(job->in->filters, u->m->body);
 	filter_run(job->in->filters, u->m, 0, &u->fr);
+	u->prep = intake_prepare(job->in, u->m, &u->fr);
 	free(u->raw);
 	u->raw = NULL;
 }
@@ -464,6 +465,7 @@ static void unit_clear(struct ingest_unit *u)
 {
 	message_free(u->m);
 	filter_result_clear(&u->fr);
+	intake_prep_free(u->prep);
 	free(u->error);
 	free(u->raw);
 	memset(u, 0, sizeof(*u));
@@ -656,7 +658,7 @@ static int write_item(struct files *job, struct ingest_unit *u)
 		return -1;
 	}
 	if (u->m)
-		rc = intake_parsed(job->in, u->m, &u->fr, &src, &res);
+		rc = intake_parsed(job->in, u->m, &u->fr, u->prep, &src, &res);
 	else
 		rc = intake_unparsable(job->in, u->raw, u->len, u->error, &src, &res);
 	if (rc != 0) {

@@ -528,7 +528,8 @@ static char *dup_field(const struct intake_decision *d, enum filter_field_id id)
 
 /* ---- rep ---- */
 
-static int choose_rep(struct intake *in, const struct message *m, struct intake_decision *d)
+static int choose_rep(struct intake *in, const struct message *m, struct intake_decision *d,
+                      const struct intake_prep *prep)
 {
 	const struct config *cfg = in->cfg;
 	const struct addr_list *lists[] = {&m->to, &m->cc};
@@ -559,19 +560,19 @@ static int choose_rep(struct intake *in, const struct message *m, struct intake_
 		return 0;
 	}
 	/* "Hi Tom, meet Jane": the writer chose the rep, as with a rep in Cc */
-	if ((r = intake_greeted_rep(cfg, m, d)) != NULL) {
+	if ((r = intake_greeted_rep(cfg, m, d, &prep->reps)) != NULL) {
 		d->rep = r;
 		d->rep_how = "greeted in the intro";
 		return 0;
 	}
 	/* "Ask for Marisol": the writer chose the rep in the text */
-	if ((r = intake_asked_rep(cfg, m, d)) != NULL) {
+	if ((r = intake_asked_rep(cfg, m, d, &prep->reps)) != NULL) {
 		d->rep = r;
 		d->rep_how = "asked for in the intro";
 		return 0;
 	}
 	/* "Sophie will take great care of you": the one rep the text names */
-	if ((r = intake_mentioned_rep(cfg, m, d)) != NULL) {
+	if ((r = intake_mentioned_rep(cfg, m, d, &prep->reps)) != NULL) {
 		d->rep = r;
 		d->rep_how = "named in the intro's text";
 		return 0;
@@ -1520,21 +1521,27 @@ static int decide_start(struct intake *in, const struct message *m, struct intak
 	return 0;
 }
 
-static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d);
+static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d,
+                       struct intake_prep *prep);
 
 int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d)
 {
+	struct intake_prep *prep;
 	int rc = decide_start(in, m, d);
 
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
 	filter_run(in->filters, m, trace, &d->fr);
-	return decide_rest(in, m, d);
+	prep = intake_prepare(in, m, &d->fr);
+	rc = decide_rest(in, m, d, prep);
+	intake_prep_free(prep);
+	return rc;
 }
 
 int intake_decide_with(struct intake *in, const struct message *m, struct filter_result *fr,
-                       struct intake_decision *d)
+                       struct intake_prep *prep, struct intake_decision *d)
 {
+	struct intake_prep *own = NULL;
 	int rc = decide_start(in, m, d);
 
 	if (rc != 0) {
@@ -1543,7 +1550,11 @@ int intake_decide_with(struct intake *in, const struct message *m, struct filter
 	}
 	d->fr = *fr;
 	memset(fr, 0, sizeof(*fr));
-	return decide_rest(in, m, d);
+	if (prep == NULL)
+		prep = own = intake_prepare(in, m, &d->fr);
+	rc = decide_rest(in, m, d, prep);
+	intake_prep_free(own);
+	return rc;
 }
 
 /* Classes under which a message may still be a web form: none, form,
@@ -1553,6 +1564,32 @@ static int form_candidate(enum rule_class class)
 {
 	return class == CLASS_NONE || class == CLASS_FORM || class == CLASS_AUTOMATED ||
 	       class == CLASS_IGNORE || class == CLASS_INTRO || class == CLASS_COURTESY;
+}
+
+struct intake_prep *intake_prepare(const struct intake *in, const struct message *m,
+                                   const struct filter_result *fr)
+{
+	struct intake_prep *p = xcalloc(1, sizeof(*p));
+
+	/* in a person's forward, only the forwarded mail can be a form's
+	 * notification (passed on by a colleague): the forward's header
+	 * block (From:, Date:, To:) and the lines the writer put above it
+	 * are no form's fields */
+	if (m->report == REPORT_NONE && form_candidate(fr->class)) {
+		form_read(m->nfwd > 0 ? m->fwd[0].body : m->body, &p->form);
+		p->has_form = 1;
+	}
+	intake_rep_cues(in->cfg, m, &p->reps);
+	return p;
+}
+
+void intake_prep_free(struct intake_prep *p)
+{
+	if (p == NULL)
+		return;
+	form_clear(&p->form);
+	intake_rep_cues_clear(&p->reps);
+	free(p);
 }
 
 /* A form read by its labels counts when it names a referral and someone
@@ -1728,7 +1765,8 @@ static int reply_introduces(struct intake *in, const struct message *m, struct i
 	return 0;
 }
 
-static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d)
+static int decide_rest(struct intake *in, const struct message *m, struct intake_decision *d,
+                       struct intake_prep *prep)
 {
 	size_t cap = 0;
 	enum rule_class class;
@@ -1748,12 +1786,12 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 
 	/* Forms first: form services mark their mail automated, and a form
 	 * is known by its fields, whoever sent it. */
-	if (m->report == REPORT_NONE && form_candidate(class)) {
-		/* in a person's forward, only the forwarded mail can be a
-		 * form's notification (passed on by a colleague): the
-		 * forward's header block (From:, Date:, To:) and the lines
-		 * the writer put above it are no form's fields */
-		form_read(m->nfwd > 0 ? m->fwd[0].body : m->body, &form);
+	if (prep->has_form) {
+		/* read by intake_prepare: m->report is REPORT_NONE and
+		 * form_candidate(class) */
+		form = prep->form;
+		memset(&prep->form, 0, sizeof(prep->form));
+		prep->has_form = 0;
 		is_form = form_usable(&form) || class == CLASS_FORM;
 	}
 	if (builtin_automated(m, is_form, class, d)) {
@@ -1894,7 +1932,7 @@ static int decide_rest(struct intake *in, const struct message *m, struct intake
 			        d->leads[0].existing);
 		}
 	}
-	return choose_rep(in, m, d);
+	return choose_rep(in, m, d, prep);
 }
 
 void intake_decision_clear(struct intake_decision *d)
@@ -2282,14 +2320,15 @@ static void log_rule_warnings(const struct filter_result *fr, const struct intak
 }
 
 int intake_parsed(struct intake *in, const struct message *m, struct filter_result *fr,
-                  const struct intake_source *src, struct intake_result *res)
+                  struct intake_prep *prep, const struct intake_source *src,
+                  struct intake_result *res)
 {
 	struct intake_decision d;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	log_rule_warnings(fr, src);
-	rc = intake_decide_with(in, m, fr, &d);
+	rc = intake_decide_with(in, m, fr, prep, &d);
 	if (rc == 0)
 		rc = intake_apply(in, m, &d, src, res);
 	intake_decision_clear(&d);

@@ -57,24 +57,48 @@ void intake_score_form(struct intake_decision *d, const struct form *f);
 /* The index of the first lead of d the greeting that opens m's text
  * names ("Hi Bob,", "bob -"), SIZE_MAX: none. */
 size_t intake_greeted(const struct message *m, const struct intake_decision *d);
-/* The rep the greeting opening the text names ("Hi Tom,", "Ana - meet
- * Jane"), by a word of the rep's name as a lead's greeting is read: the one
- * rep so named, when no lead, no writer and no other person of the mail
- * (its To and Cc, a forward's) has a name that word could be ("Hi Tom,"
- * to the lead Tom Baker greets him); NULL otherwise. */
+/* What the text says of the reps, read without the decision (on a parsing
+ * thread, intake_prepare): the rep the greeting opening it names by a word
+ * of the rep's name ("Hi Tom,", "Ana - meet Jane"), NULL for none or two;
+ * asked[r]: the text sends the lead to rep r by the first word of the
+ * rep's name after "ask for", "ask to speak with", "reach out to", "get
+ * in touch with" ("Ask for Marisol"), a capital first; mentioned[r]: the
+ * text gives rep r's first name ("Sophie will take great care of you").
+ * asked and mentioned have cfg->nreps marks (NULL with no reps). */
+struct intake_rep_cues {
+	const struct rep *greeted;
+	const char *greeted_w; /* the word of its name the greeting has */
+	size_t greeted_n;
+	unsigned char *asked;
+	unsigned char *mentioned;
+};
+void intake_rep_cues(const struct config *cfg, const struct message *m, struct intake_rep_cues *c);
+void intake_rep_cues_clear(struct intake_rep_cues *c);
+/* The rep greeted, when no lead, no writer and no other person of the mail
+ * (its To and Cc, a forward's) has a name that word could be ("Hi Tom," to
+ * the lead Tom Baker greets him); NULL otherwise. */
 const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
-                                     const struct intake_decision *d);
-/* The rep the text sends the lead to by the first word of the rep's name
- * after "ask for", "ask to speak with", "reach out to", "get in touch
- * with" ("Ask for Marisol"), a capital first: the one rep so named, under
- * the same conditions as a greeted one; NULL for none or two. */
+                                     const struct intake_decision *d,
+                                     const struct intake_rep_cues *c);
+/* The one rep asked for, under the same conditions as a greeted one; NULL
+ * for none or two. */
 const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
-                                   const struct intake_decision *d);
-/* The one rep whose first name the intro's text gives, a name no other
- * person of the mail has ("Sophie will take great care of you"), or NULL
- * (none, or two reps named). */
+                                   const struct intake_decision *d,
+                                   const struct intake_rep_cues *c);
+/* The one rep the text names whose name no other person of the mail has,
+ * or NULL (none, or two reps named). */
 const struct rep *intake_mentioned_rep(const struct config *cfg, const struct message *m,
-                                       const struct intake_decision *d);
+                                       const struct intake_decision *d,
+                                       const struct intake_rep_cues *c);
+
+/* What intake reads of a message without the store or the decision so
+ * far: made where the rules ran (intake_prepare), so that `ingest`'s
+ * writer thread, which decides in order, only decides. */
+struct intake_prep {
+	int has_form; /* form was read (a form candidate): decide_rest takes it */
+	struct form form;
+	struct intake_rep_cues reps;
+};
 /* Sets the outcome from d->confidence: a referral at INTAKE_REFER_AT,
  * held from INTAKE_HOLD_AT, else ignored; why says so.  what names the
  * message ("introduction", "forward", "web form"). */

@@ -469,12 +469,10 @@ static size_t asked_cue(const char *p)
 /* The text is read once, each word start tried against every cue: seven
  * strcasestr passes over the context were a tenth of choose_rep's writer
  * time.  Which cue a name follows, and in which order, does not change
- * the answer. */
-const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
-                                   const struct intake_decision *d)
+ * the answer.  Marks asked[r] for each rep so named. */
+static void asked_reps(const struct config *cfg, const struct message *m, unsigned char *asked)
 {
 	const char *text = m->context ? m->context : "";
-	const struct rep *found = NULL;
 
 	for (const char *p = text; *p; p++) {
 		const char *name;
@@ -491,15 +489,10 @@ const struct rep *intake_asked_rep(const struct config *cfg, const struct messag
 			const char *rw = cfg->reps[r].name;
 			size_t rn = rw ? strcspn(rw, " ,\"'()") : 0;
 
-			if (rn < 3 || !names_same(name, k, rw, rn) ||
-			    name_of_other(cfg, m, d, rw, rn))
-				continue;
-			if (found && found != &cfg->reps[r])
-				return NULL; /* two reps asked for: not one */
-			found = &cfg->reps[r];
+			if (rn >= 3 && names_same(name, k, rw, rn))
+				asked[r] = 1;
 		}
 	}
-	return found;
 }
 
 /* Does the word s[i..i+k) of text[0..len) open a sentence and a question
@@ -551,12 +544,14 @@ static int from_elsewhere(const struct config *cfg, const char *s, size_t len)
 	return 0;
 }
 
-const struct rep *intake_mentioned_rep(const struct config *cfg, const struct message *m,
-                                       const struct intake_decision *d)
+/* Marks mentioned[r] for each rep whose first name is a word of the
+ * intro's text (a capital first, not opening a question, not placed
+ * elsewhere: "Ana from the school board"). */
+static void mentioned_reps(const struct config *cfg, const struct message *m,
+                           unsigned char *mentioned)
 {
 	const char *text = m->context ? m->context : "";
 	size_t len = strlen(text);
-	const struct rep *found = NULL;
 
 	if (len > SCAN_MAX)
 		len = SCAN_MAX;
@@ -577,26 +572,24 @@ const struct rep *intake_mentioned_rep(const struct config *cfg, const struct me
 			size_t rn = rw ? strcspn(rw, " ,\"'()") : 0;
 
 			/* "Tom" for Thomas, never "Tomasz" for Tom */
-			if (rn < 3 || !names_same(text + i, k, rw, rn) ||
-			    (k > rn && strncasecmp(text + i, rw, rn) == 0) ||
-			    name_of_other(cfg, m, d, rw, rn))
-				continue;
-			if (found && found != &cfg->reps[r])
-				return NULL; /* "Tom or Ana": not one rep */
-			found = &cfg->reps[r];
+			if (rn >= 3 && names_same(text + i, k, rw, rn) &&
+			    !(k > rn && strncasecmp(text + i, rw, rn) == 0))
+				mentioned[r] = 1;
 		}
 		i += k;
 	}
-	return found;
 }
 
-const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
-                                     const struct intake_decision *d)
+/* The one rep greeted by the greeting that opens the text (*w, *n: the
+ * word of the rep's name), or NULL (none, two, or a sentence). */
+static const struct rep *greeted_cue(const struct config *cfg, const struct message *m,
+                                     const char **w_r, size_t *n_r)
 {
 	const struct rep *found = NULL;
 	const char *s, *w = NULL;
 	size_t len = greeting(m, &s), n = 0;
 
+	*w_r = NULL, *n_r = 0;
 	if (len == 0 || greeting_rep_word(s, len, NULL, NULL, NULL) > 4)
 		return NULL; /* a sentence ("Stop by our place tomorrow at 10,") */
 	for (size_t r = 0; r < cfg->nreps; r++) {
@@ -609,11 +602,73 @@ const struct rep *intake_greeted_rep(const struct config *cfg, const struct mess
 			return NULL; /* "Hi Tom and Ana": not one rep */
 		found = &cfg->reps[r], w = rw, n = rn;
 	}
-	/* a lead, the writer or another person of the mail called that too
-	 * ("Hi Tom," to the lead Tom Baker): the greeting is theirs */
-	if (found == NULL || name_of_other(cfg, m, d, w, n))
-		return NULL;
+	*w_r = w, *n_r = n;
 	return found;
+}
+
+void intake_rep_cues(const struct config *cfg, const struct message *m, struct intake_rep_cues *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (cfg->nreps == 0)
+		return;
+	c->asked = xcalloc(cfg->nreps, 1);
+	c->mentioned = xcalloc(cfg->nreps, 1);
+	c->greeted = greeted_cue(cfg, m, &c->greeted_w, &c->greeted_n);
+	asked_reps(cfg, m, c->asked);
+	mentioned_reps(cfg, m, c->mentioned);
+}
+
+void intake_rep_cues_clear(struct intake_rep_cues *c)
+{
+	free(c->asked);
+	free(c->mentioned);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The one rep of the marked ones (marks NULL: none) no other person of the
+ * mail could be, NULL for none or two.  Whether another person has the
+ * rep's name does not depend on where the text names the rep, so this is
+ * what reading the text word by word and checking each rep named gave. */
+static const struct rep *one_rep(const struct config *cfg, const struct message *m,
+                                 const struct intake_decision *d, const unsigned char *marks)
+{
+	const struct rep *found = NULL;
+
+	for (size_t r = 0; marks && r < cfg->nreps; r++) {
+		const char *rw = cfg->reps[r].name;
+		size_t rn = rw ? strcspn(rw, " ,\"'()") : 0;
+
+		if (!marks[r] || name_of_other(cfg, m, d, rw, rn))
+			continue;
+		if (found)
+			return NULL; /* "Tom or Ana": not one rep */
+		found = &cfg->reps[r];
+	}
+	return found;
+}
+
+const struct rep *intake_asked_rep(const struct config *cfg, const struct message *m,
+                                   const struct intake_decision *d, const struct intake_rep_cues *c)
+{
+	return one_rep(cfg, m, d, c->asked);
+}
+
+const struct rep *intake_mentioned_rep(const struct config *cfg, const struct message *m,
+                                       const struct intake_decision *d,
+                                       const struct intake_rep_cues *c)
+{
+	return one_rep(cfg, m, d, c->mentioned);
+}
+
+/* a lead, the writer or another person of the mail called that too ("Hi
+ * Tom," to the lead Tom Baker): the greeting is theirs */
+const struct rep *intake_greeted_rep(const struct config *cfg, const struct message *m,
+                                     const struct intake_decision *d,
+                                     const struct intake_rep_cues *c)
+{
+	if (c->greeted == NULL || name_of_other(cfg, m, d, c->greeted_w, c->greeted_n))
+		return NULL;
+	return c->greeted;
 }
 
 /* "Hi Bob," / "bob -" / "Hallo Bob und Alice": the greeting that opens

@@ -62,6 +62,7 @@ struct ingest_unit {
 	 * with its context and the rules' results, or error (raw is kept) */
 	struct message *m;
 	struct filter_result fr;
+	struct intake_prep *prep; /* what intake reads of m without the store */
 	char *error;
 };
 

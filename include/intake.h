@@ -161,10 +161,23 @@ void intake_unwrap_list(const struct config *cfg, struct message *m);
 int intake_decide(struct intake *in, const struct message *m, int trace, struct intake_decision *d);
 void intake_decision_clear(struct intake_decision *d);
 
+/*
+ * What intake reads of m that needs neither the store nor the messages
+ * before it (a web form's fields, the reps the text names), given the
+ * rules' results fr: `ingest` makes it on its parsing threads, so the
+ * thread that decides in order does not.  Free with intake_prep_free.
+ */
+struct intake_prep;
+struct intake_prep *intake_prepare(const struct intake *in, const struct message *m,
+                                   const struct filter_result *fr);
+void intake_prep_free(struct intake_prep *p);
+
 /* intake_decide for a message whose rules were already run (on another
- * thread, by `ingest`): *fr is moved into d (and cleared). */
+ * thread, by `ingest`): *fr is moved into d (and cleared).  prep is
+ * intake_prepare's for m and that fr (NULL: made here); its form is taken,
+ * the caller still frees it. */
 int intake_decide_with(struct intake *in, const struct message *m, struct filter_result *fr,
-                       struct intake_decision *d);
+                       struct intake_prep *prep, struct intake_decision *d);
 
 /*
  * Writes the records of decision d for m (the message row, people,
@@ -183,9 +196,11 @@ int intake_raw(struct intake *in, const char *raw, size_t len, const struct inta
                struct intake_result *res);
 
 /* Decide and apply for a parsed message with its rule results (*fr is
- * consumed).  Returns 0 or -1 on a store error. */
+ * consumed) and what intake_prepare made of it (prep, NULL: made here; the
+ * caller still frees it).  Returns 0 or -1 on a store error. */
 int intake_parsed(struct intake *in, const struct message *m, struct filter_result *fr,
-                  const struct intake_source *src, struct intake_result *res);
+                  struct intake_prep *prep, const struct intake_source *src,
+                  struct intake_result *res);
 
 /* Records raw bytes that message_parse() rejected with error. */
 int intake_unparsable(struct intake *in, const char *raw, size_t len, const char *error,
