@@ -1723,6 +1723,12 @@ int filter_run(const struct filter_set *set, const struct message *m, int trace,
 
 int filter_run_context(const struct filter_set *set, const char *text, struct filter_result *res)
 {
+	return filter_run_context_fields(set, text, (1u << FF_COUNT) - 1, res);
+}
+
+int filter_run_context_fields(const struct filter_set *set, const char *text, unsigned want,
+                              struct filter_result *res)
+{
 	struct message m;
 	struct run run;
 
@@ -1732,6 +1738,10 @@ int filter_run_context(const struct filter_set *set, const char *text, struct fi
 	m.context = (char *)text;
 	run_start(&run, set, &m, 0, res);
 	run.no_scores = 1;
+	/* A field's value is the first the rules in order that capture it
+	 * give, whatever the other rules do: the ones that capture none of
+	 * want are skipped as if their fields were taken. */
+	run.filled |= ~want & ((1u << FF_COUNT) - 1);
 	run_extract(&run);
 	run_end(&run);
 	return 0;

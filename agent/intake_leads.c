@@ -1146,20 +1146,25 @@ static void details_of_each(const struct intake *in, const struct message *m,
 	if (shared.len) {
 		struct filter_result fr = {0};
 
-		filter_run_context(in->filters, shared.s, &fr);
+		filter_run_context_fields(in->filters, shared.s, 1u << FF_NEED, &fr);
 		shared_need = take(&fr, FF_NEED);
 		filter_result_clear(&fr);
 	}
 	for (size_t i = 0; i < d->nleads; i++) {
 		struct intake_lead *l = &d->leads[i];
 		struct filter_result fr = {0};
+		/* the fields taken below */
+		unsigned want = (l->phone ? 0 : 1u << FF_LEAD_PHONE) |
+		                (l->company ? 0 : 1u << FF_LEAD_COMPANY) |
+		                (l->need ? 0 : 1u << FF_NEED);
 
-		if (own[i].len == 0) {
+		if (own[i].len == 0 || want == 0) {
 			if (!l->need && shared_need)
 				l->need = xstrdup(shared_need);
+			buf_free(&own[i]);
 			continue;
 		}
-		filter_run_context(in->filters, own[i].s, &fr);
+		filter_run_context_fields(in->filters, own[i].s, want, &fr);
 		if (!l->phone)
 			l->phone = take(&fr, FF_LEAD_PHONE);
 		if (!l->company)

@@ -197,5 +197,10 @@ char *filter_quote_header(const struct filter_set *set, const char *body);
  * two leads.  Returns 0.
  */
 int filter_run_context(const struct filter_set *set, const char *text, struct filter_result *res);
+/* filter_run_context for the fields in want (bits 1u << FF_...) only: a
+ * rule that captures none of them is not run.  Those fields get the values
+ * filter_run_context gives them; others may be set or not. */
+int filter_run_context_fields(const struct filter_set *set, const char *text, unsigned want,
+                              struct filter_result *res);
 
 #endif
