@@ -533,6 +533,7 @@ void store_close(struct store *st)
 	scrub_clear(&st->scrub);
 	free(st->fence_name);
 	free(st->fence_holder);
+	free(st->counter_name);
 	free(st);
 }
 
@@ -560,8 +561,16 @@ static int run_simple(struct store *st, enum stmt_id id)
 	return sql_exec(st, id, NULL) < 0 ? store_failed(st, "%s", stmt_def[id].name) : 0;
 }
 
+void sql_forget_counter(struct store *st)
+{
+	free(st->counter_name);
+	st->counter_name = NULL;
+}
+
 int sql_begin(struct store *st, int business_lock)
 {
+	sql_forget_counter(st);
+	st->counter_locked = business_lock;
 	if (run_simple(st, ST_BEGIN) != 0)
 		return -1;
 	/* PostgreSQL: the business's write lock, which SQLite's BEGIN
@@ -586,6 +595,7 @@ int store_commit(struct store *st)
 		store_keep_error(st, NULL, "cannot commit - no transaction is active");
 		return store_failed(st, "commit");
 	}
+	sql_forget_counter(st);
 	return run_simple(st, ST_COMMIT);
 }
 
@@ -593,7 +603,10 @@ void store_rollback(struct store *st)
 {
 	/* A failed statement may already have rolled the transaction back
 	 * (SQLITE_FULL, an interrupted commit); ROLLBACK would then fail. */
-	if (st == NULL || !st->be->in_transaction(st))
+	if (st == NULL)
+		return;
+	sql_forget_counter(st);
+	if (!st->be->in_transaction(st))
 		return;
 	if (run_simple(st, ST_ROLLBACK) != 0)
 		log_error("%s", st->error);

@@ -303,15 +303,46 @@ int store_lease_release(struct store *st, const char *name, const char *holder)
 
 /* ---- counters ---- */
 
+/* The value of counter name kept for this transaction: 1, or 0 (none). */
+static int counter_kept(struct store *st, const char *name, int64_t *value_r)
+{
+	if (st->counter_name == NULL || name == NULL || strcmp(st->counter_name, name) != 0 ||
+	    !sql_in_transaction(st))
+		return 0;
+	*value_r = st->counter_value;
+	return 1;
+}
+
+/* Keeps value for counter name until the transaction ends: no other
+ * writer changes it while this one holds the lock. */
+static void counter_keep(struct store *st, const char *name, int64_t value)
+{
+	if (name == NULL || !st->counter_locked || !sql_in_transaction(st)) {
+		sql_forget_counter(st);
+		return;
+	}
+	if (st->counter_name == NULL || strcmp(st->counter_name, name) != 0) {
+		free(st->counter_name);
+		st->counter_name = xstrdup(name);
+	}
+	st->counter_value = value;
+}
+
 int store_counter_peek(struct store *st, const char *name, int64_t *value_r)
 {
 	struct q q;
-	int found = sql_query(&q, st, ST_COUNTER_PEEK, BINDS(B_TEXT(":name", name)));
+	int found;
 
+	if (counter_kept(st, name, value_r))
+		return 0;
+	found = sql_query(&q, st, ST_COUNTER_PEEK, BINDS(B_TEXT(":name", name)));
 	*value_r = found > 0 ? col_int(&q, "value") : 0;
 	sql_end(&q);
-	if (found < 0)
+	if (found < 0) {
+		sql_forget_counter(st);
 		return store_failed(st, "counter peek %s", name ? name : "(null)");
+	}
+	counter_keep(st, name, *value_r);
 	return 0;
 }
 
@@ -330,9 +361,12 @@ int store_counter_next(struct store *st, const char *name, int64_t *value_r)
 	if (store_counter_peek(st, name, value_r) != 0)
 		goto fail;
 	if (sql_exec(st, ST_COUNTER_BUMP, BINDS(B_TEXT(":name", name))) < 0) {
+		sql_forget_counter(st);
 		store_failed(st, "counter next %s", name ? name : "(null)");
 		goto fail;
 	}
+	/* the bump made it *value_r + 1 (1 for a new one: peek gave 0) */
+	counter_keep(st, name, *value_r + 1);
 	if (own && store_commit(st) != 0)
 		goto fail;
 	return 0;

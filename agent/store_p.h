@@ -326,6 +326,13 @@ struct store {
 	char *fence_holder;
 	int64_t fence_ttl;
 	int fenced; /* the last checkpoint write failed on the fence */
+	/* A counter's value as the current write transaction knows it (the
+	 * round robin is read for every intro of an ingest): good until the
+	 * transaction ends (sql_begin, store_commit, store_rollback forget
+	 * it).  counter_name NULL: none kept. */
+	char *counter_name;
+	int64_t counter_value;
+	int counter_locked; /* the transaction took the business's lock */
 	struct stmt stmt[ST__COUNT];
 };
 
@@ -439,6 +446,8 @@ int64_t sql_last_id(struct store *st);
  * business_lock is 0: for a statement that locks the rows it needs
  * itself (store_job_claim_next).  0 or -1. */
 int sql_begin(struct store *st, int business_lock);
+/* Forgets the counter value kept for the transaction (store_counter_peek). */
+void sql_forget_counter(struct store *st);
 /* Non-zero inside store_begin() ... store_commit(). */
 int sql_in_transaction(struct store *st);
 
