@@ -1411,6 +1411,10 @@ static void test_shipped_fields(void **state)
 	        {"WhatsApp: +44 (0)20 7946 0123", "+44 (0)20 7946 0123"},
 	        /* in parentheses after the name, where a company can stand */
 	        {"Tom - Maya (503-555-0172) is my old roommate.", "503-555-0172"},
+	        /* an age there is no company either (probe 20: "Company: 14"
+	         * in the rep's mail) */
+	        {"His daughter Emma (14) needs braces.", NULL},
+	        {"Leo (8 yrs) has a cavity.", NULL},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(phones); i++) {
 		person_intro(&t, "Intro", (char *)phones[i][0]);
