@@ -449,6 +449,8 @@ struct intake_lead *intake_add_lead(struct intake_decision *d, size_t *cap, cons
 	return l;
 }
 
+static int names_person(const char *named, const char *name, const char *email);
+
 static void leads_from_headers(const struct config *cfg, const struct message *m,
                                struct intake_decision *d, size_t *cap)
 {
@@ -462,6 +464,24 @@ static void leads_from_headers(const struct config *cfg, const struct message *m
 			    !intake_machine_address(a->email))
 				intake_add_lead(d, cap, a->name, a->email);
 		}
+}
+
+/* "To: Grace Adams <adamsfamily@...>" from "Paul Adams <adamsfamily@...>":
+ * a family's shared address under someone else's name.  Her mail would be
+ * his, so she is no lead with that address: the name, or NULL. */
+static const char *shared_address_name(const struct message *m, const char *writer)
+{
+	const struct addr_list *lists[] = {&m->to, &m->cc};
+
+	for (size_t l = 0; writer && l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			const struct addr *a = &lists[l]->v[i];
+
+			if (a->email && a->name && str_ieq(a->email, writer) &&
+			    !names_person(a->name, m->from.name, NULL))
+				return a->name;
+		}
+	return NULL;
 }
 
 /* Whether the text gives, after a cue ("His email is ...", "reach her
@@ -1362,6 +1382,11 @@ static int decide_intro(struct intake *in, const struct message *m, struct intak
 			set_review(d, named, NULL,
 			           d->fr.field_why[FF_LEAD_NAME] ? d->fr.field_why[FF_LEAD_NAME]
 			                                         : "no address");
+			return 0;
+		}
+		if ((named = shared_address_name(m, m->from.email)) != NULL &&
+		    d->confidence >= INTAKE_HOLD_AT) {
+			set_review(d, named, NULL, "addressed at the writer's own address");
 			return 0;
 		}
 		/* the lead of an open referral writing to the business (their

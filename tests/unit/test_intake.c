@@ -2344,6 +2344,14 @@ static const struct intake_case cases[] = {
                         .e = {.lead_email = "tquinn@icloud.com",
                               .referrer_email = "olivia.grant@gmail.com"})},
          .counts = {JOBS("welcome-lead", NULL, 0)}},
+        /* "To: Grace Adams <adamsfamily@...>" from "Paul Adams
+         * <adamsfamily@...>": the family's shared address under another
+         * name; her welcome would be his mail, and the intro was dropped
+         * as naming no lead (probe 20): review, naming Grace */
+        {.name = "lead_shares_writer_address",
+         .steps = {STEP("lead-shares-writer-address.eml", INTAKE_REVIEW,
+                        .why_has = "Grace Adams (addressed at the writer's own address)")},
+         .counts = {REFERRALS("*", 0), JOBS("welcome-lead", NULL, 0)}},
         /* "their number is ..." about the business, to the lead: the
          * business's own [agent] phone is never the lead's. */
         {.name = "business_number_not_lead",
