@@ -636,12 +636,15 @@ static struct info parse_group(struct parser *ps)
 		}
 		if (c == ':' || c == '|' || c == '>') {
 			ps->p++;
-		} else if (c == '=' || c == '!') {
-			look = c == '=' ? 1 : -1;
+		} else if (c == '=' || c == '!' || c == '*') {
+			/* (?*...) is PCRE2's non-atomic positive lookahead */
+			look = c == '!' ? -1 : 1;
 			ps->p++;
 		} else if (c == '<' && ps->p + 1 < ps->end &&
-		           (ps->p[1] == '=' || ps->p[1] == '!')) {
-			look = ps->p[1] == '=' ? 1 : -1;
+		           (ps->p[1] == '=' || ps->p[1] == '!' || ps->p[1] == '*')) {
+			/* (?<*...), a non-atomic positive lookbehind, is no
+			 * named group: "(?<*|>]])" matches the empty text */
+			look = ps->p[1] == '!' ? -1 : 1;
 			ps->p += 2;
 		} else if (c == '<' || c == '\'') {
 			ps->p++;

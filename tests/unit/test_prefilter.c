@@ -79,6 +79,11 @@ static const struct pat pats[] = {
          * fuzzer's find: the prefilter read one class to the last ']') */
         {"[[:]:]||]0o", 0},
         {"[[:alpha:]]xyz", 1},
+        /* non-atomic lookarounds, no named groups (the fuzzer's second
+         * find: "(?<*" was read as a group named "*|") */
+        {"(?<*|>]])", 1},
+        {"(?*abc)abc", 0},
+        {"x(?<*ab|cd)y", 0},
 };
 
 static const char *const texts[] = {
