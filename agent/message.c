@@ -271,10 +271,21 @@ static void addr_set(struct addr *a, InternetAddressMailbox *mb)
 
 	a->name = msg_clean(name, 1);
 	/* A name is one line: RFC 2047 can encode a CR, LF or tab in it, which
-	 * would break a greeting or a list of names. */
+	 * would break a greeting or a list of names.  What follows a line break
+	 * is no part of the name ("Eve Stone\r\nBcc: victim@..." is Eve
+	 * Stone, never a greeting naming "Bcc:"); other controls are spaces. */
+	if (a->name)
+		a->name[strcspn(a->name, "\r\n")] = '\0';
 	for (char *p = a->name; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
+	if (a->name) {
+		str_trim(a->name);
+		if (*a->name == '\0') {
+			free(a->name);
+			a->name = NULL;
+		}
+	}
 	/* Python's email package encodes the list comma as "=?utf-8?q?=2C?="
 	 * when it folds, which leaves ", " in front of the next name */
 	if (a->name && (a->name[0] == ',' || a->name[0] == ';')) {
