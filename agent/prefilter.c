@@ -582,6 +582,9 @@ static struct info parse_class(struct parser *ps)
 				ps->fail = 1;
 			else if ((c == 'p' || c == 'P') && ps->p < ps->end && *ps->p == '{')
 				skip_past(ps, '}');
+			else if (c == 'c' && ps->p < ps->end)
+				ps->p++; /* "\c]" is a control character, and
+				            that ']' closes nothing */
 			else if (c >= 0x80)
 				v = utf8_cp(ps, c);
 			else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))

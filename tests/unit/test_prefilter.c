@@ -84,10 +84,14 @@ static const struct pat pats[] = {
         {"(?<*|>]])", 1},
         {"(?*abc)abc", 0},
         {"x(?<*ab|cd)y", 0},
+        /* "\c]" in a class is a control character, not its end (the
+         * fuzzer's third find) */
+        {"[\\c]=]", 1},
 };
 
 static const char *const texts[] = {
         "",
+        "a=b",
         "Thanks for the intro!",
         "THANKS FOR YOUR INTRODUCTION",
         "color",
